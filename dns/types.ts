@@ -1,0 +1,167 @@
+/**
+ * The decoded shape of a DNS message. Names are canonical (DESIGN §4): lowercase ASCII,
+ * no trailing dot, the root is "". Labels holding bytes outside printable ASCII, dots or
+ * backslashes are kept in RFC 1035 escaped form (`\046`, `\\`) so every name round-trips.
+ */
+
+export interface Header {
+  /** Transaction ID. */
+  id: number;
+  /** QR: true in responses. */
+  response: boolean;
+  opcode: number;
+  /** AA */
+  authoritative: boolean;
+  /** TC */
+  truncated: boolean;
+  /** RD */
+  recursionDesired: boolean;
+  /** RA */
+  recursionAvailable: boolean;
+  /** Z: the reserved bit, carried as read. */
+  zero: boolean;
+  /** AD */
+  authenticData: boolean;
+  /** CD */
+  checkingDisabled: boolean;
+  /** Full response code: the header's 4 bits plus, with EDNS, the extended bits. */
+  rcode: number;
+}
+
+export interface Question {
+  name: string;
+  type: number;
+  class: number;
+}
+
+/** A: dotted quad. AAAA: RFC 5952 text. */
+export interface AddressData {
+  address: string;
+}
+/** CNAME, NS, PTR, DNAME. */
+export interface TargetData {
+  target: string;
+}
+export interface MxData {
+  preference: number;
+  exchange: string;
+}
+/** TXT: each character-string as raw bytes (they need not be text). */
+export interface TxtData {
+  strings: Uint8Array[];
+}
+export interface SoaData {
+  mname: string;
+  rname: string;
+  serial: number;
+  refresh: number;
+  retry: number;
+  expire: number;
+  minimum: number;
+}
+export interface SrvData {
+  priority: number;
+  weight: number;
+  port: number;
+  target: string;
+}
+export interface CaaData {
+  flags: number;
+  tag: string;
+  value: Uint8Array;
+}
+/** SvcParams kept as key + opaque value, in wire order, so every parameter round-trips. */
+export interface SvcParam {
+  key: number;
+  value: Uint8Array;
+}
+/** SVCB and HTTPS (RFC 9460). */
+export interface SvcbData {
+  priority: number;
+  target: string;
+  params: SvcParam[];
+}
+export interface DsData {
+  keyTag: number;
+  algorithm: number;
+  digestType: number;
+  digest: Uint8Array;
+}
+export interface DnskeyData {
+  flags: number;
+  protocol: number;
+  algorithm: number;
+  publicKey: Uint8Array;
+}
+export interface RrsigData {
+  typeCovered: number;
+  algorithm: number;
+  labels: number;
+  originalTtl: number;
+  expiration: number;
+  inception: number;
+  keyTag: number;
+  signerName: string;
+  signature: Uint8Array;
+}
+export interface NsecData {
+  nextName: string;
+  /** Types present, ascending. */
+  types: number[];
+}
+/** Any type we do not model, and RFC 3597 unknown types: the rdata bytes as they were. */
+export interface OpaqueData {
+  bytes: Uint8Array;
+}
+
+export type RData =
+  | AddressData
+  | TargetData
+  | MxData
+  | TxtData
+  | SoaData
+  | SrvData
+  | CaaData
+  | SvcbData
+  | DsData
+  | DnskeyData
+  | RrsigData
+  | NsecData
+  | OpaqueData;
+
+/** A resource record other than OPT (which lives in `Message.edns`). */
+export interface ResourceRecord {
+  name: string;
+  type: number;
+  class: number;
+  ttl: number;
+  data: RData;
+}
+
+export interface EdnsOption {
+  code: number;
+  data: Uint8Array;
+}
+
+/** The EDNS(0) OPT pseudo-record (RFC 6891), lifted out of the additional section. */
+export interface Edns {
+  /** Requestor's UDP payload size (the OPT CLASS field). */
+  udpSize: number;
+  version: number;
+  /** DO bit. */
+  dnssecOk: boolean;
+  /** The other 15 flag bits, carried as read. */
+  flags: number;
+  options: EdnsOption[];
+}
+
+export interface Message {
+  header: Header;
+  questions: Question[];
+  answers: ResourceRecord[];
+  authorities: ResourceRecord[];
+  /** Additional records without the OPT record. */
+  additionals: ResourceRecord[];
+  /** Present when the message carried an OPT record. */
+  edns?: Edns;
+}
