@@ -1,0 +1,124 @@
+/**
+ * Environment → one typed, validated `Config` with defaults (DESIGN §10; the README's table
+ * is the source of truth). A bad value stops startup with one line naming the variable, the
+ * value and what is expected — never a stack trace for a user mistake (DESIGN §7).
+ */
+import { parseUpstreamUrl, type UpstreamSpec } from "./upstream/url.ts";
+
+export interface Config {
+  /** Address of the HTTP door. */
+  host: string;
+  httpPort: number;
+  /** PEM files; when both are set the HTTP door speaks HTTPS (HTTP/2 and HTTP/1.1). */
+  tls?: { certFile: string; keyFile: string };
+  upstreams: UpstreamSpec[];
+  /** PEM file of extra CAs trusted for tls:// and https:// upstreams (private resolvers). */
+  upstreamCaFile?: string;
+  /** Budget of one query from arrival to answer, milliseconds. */
+  queryTimeoutMs: number;
+  /** Longest wait for one upstream before the next is tried, milliseconds. */
+  upstreamTimeoutMs: number;
+  /** Pass clients' EDNS client-subnet option upstream (off: it reveals their network). */
+  forwardClientSubnet: boolean;
+  /** Print the query log as JSON lines to stdout. */
+  logQueries: boolean;
+}
+
+/** The defaults where UDP exists (a VM) and where it does not (Deno Deploy). */
+export const DEFAULT_UPSTREAM_UDP = "udp://9.9.9.9:53";
+export const DEFAULT_UPSTREAM_DOH = "https://dns.quad9.net/dns-query";
+
+/** A setting a user got wrong; `message` is the one line to show them. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+export type Env = Record<string, string | undefined>;
+
+export interface ConfigContext {
+  /** Whether this runtime can send UDP (false on Deno Deploy). */
+  udpAvailable: boolean;
+}
+
+export function loadConfig(env: Env, context: ConfigContext): Config {
+  const read = (name: string) => {
+    const value = env[name]?.trim();
+    return value === undefined || value === "" ? undefined : value;
+  };
+  const certFile = read("TLS_CERT");
+  const keyFile = read("TLS_KEY");
+  if ((certFile === undefined) !== (keyFile === undefined)) {
+    const missing = certFile === undefined ? "TLS_CERT" : "TLS_KEY";
+    throw new ConfigError(`${missing} is unset: TLS_CERT and TLS_KEY go together (PEM files)`);
+  }
+  const queryTimeoutMs = integer(env, "QUERY_TIMEOUT_MS", 3000, 100, 60_000);
+  const upstreamTimeoutMs = integer(env, "UPSTREAM_TIMEOUT_MS", 1500, 50, 60_000);
+  return {
+    host: read("HOST") ?? "127.0.0.1",
+    httpPort: integer(env, "HTTP_PORT", 8080, 0, 65535),
+    tls: certFile && keyFile ? { certFile, keyFile } : undefined,
+    upstreams: upstreams(read("UPSTREAMS"), context),
+    upstreamCaFile: read("UPSTREAM_CA_FILE"),
+    queryTimeoutMs,
+    upstreamTimeoutMs: Math.min(upstreamTimeoutMs, queryTimeoutMs),
+    forwardClientSubnet: boolean(env, "FORWARD_CLIENT_SUBNET", false),
+    logQueries: boolean(env, "LOG_QUERIES", true),
+  };
+}
+
+function upstreams(value: string | undefined, context: ConfigContext): UpstreamSpec[] {
+  const list = value ?? (context.udpAvailable ? DEFAULT_UPSTREAM_UDP : DEFAULT_UPSTREAM_DOH);
+  const items = list.split(",").map((item) => item.trim()).filter((item) => item !== "");
+  if (items.length === 0) {
+    throw new ConfigError(`UPSTREAMS="${value}": expected comma-separated upstream URLs`);
+  }
+  return items.map((item) => {
+    let spec: UpstreamSpec;
+    try {
+      spec = parseUpstreamUrl(item);
+    } catch (error) {
+      throw new ConfigError(`UPSTREAMS="${list}": ${(error as Error).message}`);
+    }
+    if (spec.protocol === "udp" && !context.udpAvailable) {
+      throw new ConfigError(
+        `UPSTREAMS="${list}": ${item} needs UDP, which this runtime lacks (Deno Deploy); use tls:// or https://`,
+      );
+    }
+    return spec;
+  });
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const text = env[name]?.trim();
+  if (text === undefined || text === "") return fallback;
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < min || value > max) {
+    throw new ConfigError(`${name}="${text}": expected a whole number from ${min} to ${max}`);
+  }
+  return value;
+}
+
+const TRUE_WORDS = new Set(["on", "true", "1", "yes"]);
+const FALSE_WORDS = new Set(["off", "false", "0", "no"]);
+
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const text = env[name]?.trim();
+  if (text === undefined || text === "") return fallback;
+  const lower = text.toLowerCase();
+  if (TRUE_WORDS.has(lower)) return true;
+  if (FALSE_WORDS.has(lower)) return false;
+  throw new ConfigError(`${name}="${text}": expected on or off`);
+}
+
+/** Reads a file a setting names; an unreadable file is a ConfigError naming the variable. */
+export async function readSettingFile(variable: string, path: string): Promise<string> {
+  try {
+    return await Deno.readTextFile(path);
+  } catch (error) {
+    const why = error instanceof Error ? error.message.split("\n", 1)[0] : String(error);
+    throw new ConfigError(`${variable}="${path}": cannot read the file (${why})`);
+  }
+}

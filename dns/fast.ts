@@ -1,0 +1,171 @@
+/**
+ * Fast paths that do not decode everything (DESIGN §4): the header and first question, for
+ * routing and cache keys; one walk over the records for TTL offsets, the minimum TTL and the
+ * OPT record, for caching and Cache-Control; and byte-level patches of a copy.
+ */
+import { Rcode, RType } from "./constants.ts";
+import { DnsWireError } from "./errors.ts";
+import { decodeMessage, encodeMessage, HEADER_SIZE } from "./message.ts";
+import { WireReader } from "./reader.ts";
+import type { Question } from "./types.ts";
+
+export interface QuestionView {
+  id: number;
+  /** The raw 16-bit flags word. */
+  flags: number;
+  opcode: number;
+  response: boolean;
+  truncated: boolean;
+  /** The header's 4 rcode bits (without EDNS extended bits). */
+  rcode4: number;
+  qdcount: number;
+  ancount: number;
+  nscount: number;
+  arcount: number;
+  /** The first question, undefined when QDCOUNT is 0. */
+  question?: Question;
+  /** Offset just after the first question (12 when there is none). */
+  questionEnd: number;
+}
+
+export function peekQuestion(bytes: Uint8Array): QuestionView {
+  const reader = new WireReader(bytes);
+  reader.need(HEADER_SIZE, "header");
+  const id = reader.u16();
+  const flags = reader.u16();
+  const view: QuestionView = {
+    id,
+    flags,
+    opcode: (flags >> 11) & 0xf,
+    response: (flags & 0x8000) !== 0,
+    truncated: (flags & 0x0200) !== 0,
+    rcode4: flags & 0xf,
+    qdcount: reader.u16(),
+    ancount: reader.u16(),
+    nscount: reader.u16(),
+    arcount: reader.u16(),
+    questionEnd: HEADER_SIZE,
+  };
+  if (view.qdcount > 0) {
+    view.question = {
+      name: reader.name(),
+      type: reader.u16("question"),
+      class: reader.u16("question"),
+    };
+    view.questionEnd = reader.offset;
+  }
+  return view;
+}
+
+export interface RecordScan {
+  /** Full rcode, with the EDNS extended bits. */
+  rcode: number;
+  /** Offset of the TTL field of every record except OPT. */
+  ttlOffsets: number[];
+  /** Smallest TTL of all records except OPT; undefined when there are none. */
+  minTtl: number | undefined;
+  /** For an answerless reply with an SOA in authority: min(SOA TTL, SOA MINIMUM) (RFC 2308 §5). */
+  negativeTtl: number | undefined;
+  /** Where the OPT record sits, when there is one. */
+  opt?: { offset: number; end: number; udpSize: number; dnssecOk: boolean };
+  answerCount: number;
+}
+
+/** Walks every record once, skipping names; throws DnsWireError on malformed input. */
+export function scanRecords(bytes: Uint8Array): RecordScan {
+  const reader = new WireReader(bytes);
+  reader.need(HEADER_SIZE, "header");
+  reader.offset = 2;
+  let rcode = reader.u16() & 0xf;
+  const qdcount = reader.u16();
+  const counts = [reader.u16(), reader.u16(), reader.u16()];
+  for (let i = 0; i < qdcount; i++) {
+    reader.skipName();
+    reader.need(4, "question");
+    reader.offset += 4;
+  }
+  const scan: RecordScan = {
+    rcode,
+    ttlOffsets: [],
+    minTtl: undefined,
+    negativeTtl: undefined,
+    answerCount: counts[0],
+  };
+  for (let section = 0; section < 3; section++) {
+    for (let i = 0; i < counts[section]; i++) {
+      const start = reader.offset;
+      reader.skipName();
+      const type = reader.u16("record");
+      const klass = reader.u16("record");
+      const ttlOffset = reader.offset;
+      const ttl = reader.u32("record");
+      const length = reader.u16("record");
+      reader.need(length, "rdata");
+      const rdataStart = reader.offset;
+      reader.offset += length;
+      if (type === RType.OPT) {
+        if (scan.opt !== undefined) throw new DnsWireError("more than one OPT record", start);
+        scan.opt = {
+          offset: start,
+          end: reader.offset,
+          udpSize: klass,
+          dnssecOk: (ttl & 0x8000) !== 0,
+        };
+        rcode |= (ttl >>> 24) << 4;
+        continue;
+      }
+      scan.ttlOffsets.push(ttlOffset);
+      scan.minTtl = scan.minTtl === undefined ? ttl : Math.min(scan.minTtl, ttl);
+      if (
+        section === 1 && type === RType.SOA && scan.negativeTtl === undefined && counts[0] === 0
+      ) {
+        scan.negativeTtl = Math.min(ttl, soaMinimum(bytes, rdataStart, length));
+      }
+    }
+  }
+  if (reader.offset !== bytes.length) {
+    throw new DnsWireError(`${bytes.length - reader.offset} trailing bytes`, reader.offset);
+  }
+  scan.rcode = rcode;
+  return scan;
+}
+
+/** MINIMUM is the last 4 bytes of SOA rdata, after two names. */
+function soaMinimum(bytes: Uint8Array, start: number, length: number): number {
+  const reader = new WireReader(bytes, start, start + length);
+  reader.skipName();
+  reader.skipName();
+  reader.need(20, "SOA");
+  if (reader.remaining !== 20) throw new DnsWireError("SOA rdata has extra bytes", reader.offset);
+  reader.offset += 16;
+  return reader.u32();
+}
+
+/** A copy of the message with its transaction ID replaced. */
+export function withId(bytes: Uint8Array, id: number): Uint8Array<ArrayBuffer> {
+  if (bytes.length < 2) throw new DnsWireError("message shorter than its ID", 0);
+  const copy = bytes.slice();
+  copy[0] = id >> 8;
+  copy[1] = id & 0xff;
+  return copy;
+}
+
+/**
+ * A copy without the OPT record, ARCOUNT decremented; the input itself when it has none.
+ * When OPT is the last record (as encoders write it) the cut moves no other byte; otherwise,
+ * or when the rcode needs OPT's extended bits, the message is re-encoded, an extended rcode
+ * becoming SERVFAIL since a client without EDNS cannot be told it.
+ */
+export function withoutOpt(bytes: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> {
+  const { opt, rcode } = scanRecords(bytes);
+  if (opt === undefined) return bytes;
+  if (opt.end !== bytes.length || rcode > 0xf) {
+    const message = decodeMessage(bytes);
+    const header = { ...message.header, rcode: rcode > 0xf ? Rcode.SERVFAIL : rcode };
+    return encodeMessage({ ...message, header, edns: undefined });
+  }
+  const copy = bytes.slice(0, opt.offset);
+  const view = new DataView(copy.buffer);
+  view.setUint16(10, view.getUint16(10) - 1);
+  return copy;
+}

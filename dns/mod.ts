@@ -1,0 +1,28 @@
+/**
+ * The wire codec (DESIGN §4): pure functions over bytes — no I/O, no Deno APIs, no Hono.
+ * The one barrel file of the project.
+ */
+export * from "./constants.ts";
+export * from "./errors.ts";
+export type * from "./types.ts";
+export { decodeMessage, encodeMessage, type EncodeOptions } from "./message.ts";
+export {
+  peekQuestion,
+  type QuestionView,
+  type RecordScan,
+  scanRecords,
+  withId,
+  withoutOpt,
+} from "./fast.ts";
+export { canonicalName, isSameName, isSubdomainOf, parentNames } from "./name.ts";
+export { buildReply, encodeReply, REPLY_UDP_SIZE, type ReplyInit } from "./builders.ts";
+export {
+  type ClientSubnet,
+  decodeClientSubnet,
+  decodeExtendedError,
+  encodeClientSubnet,
+  encodeExtendedError,
+  type ExtendedError,
+  findOption,
+  withoutOption,
+} from "./edns.ts";

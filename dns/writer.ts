@@ -1,0 +1,115 @@
+/**
+ * A growable writer for DNS messages: name compression over a case-insensitive suffix map
+ * (pointers only to offsets below 0x4000), and record lengths filled in after the rdata.
+ * Bad input (over-long names and labels, escapes that are not bytes) throws `DnsWireError`.
+ */
+import { DnsWireError } from "./errors.ts";
+import { labelToBytes, splitLabels } from "./name.ts";
+import { MAX_LABEL_OCTETS, MAX_NAME_OCTETS } from "./reader.ts";
+
+const MAX_POINTER_TARGET = 0x3fff;
+const MAX_MESSAGE = 0xffff;
+
+export class WireWriter {
+  #bytes: Uint8Array<ArrayBuffer> = new Uint8Array(512);
+  #view = new DataView(this.#bytes.buffer);
+  #length = 0;
+  /** Canonical (lowercase) suffix text → offset where it was written. */
+  readonly #suffixes = new Map<string, number>();
+
+  get length(): number {
+    return this.#length;
+  }
+
+  #reserve(count: number): number {
+    const at = this.#length;
+    const needed = at + count;
+    if (needed > MAX_MESSAGE) throw new DnsWireError("message longer than 65535 bytes", at);
+    if (needed > this.#bytes.length) {
+      const grown = new Uint8Array(Math.max(needed, this.#bytes.length * 2));
+      grown.set(this.#bytes.subarray(0, at));
+      this.#bytes = grown;
+      this.#view = new DataView(grown.buffer);
+    }
+    this.#length = needed;
+    return at;
+  }
+
+  u8(value: number): void {
+    this.#bytes[this.#reserve(1)] = value;
+  }
+
+  u16(value: number): void {
+    this.#view.setUint16(this.#reserve(2), value);
+  }
+
+  u32(value: number): void {
+    this.#view.setUint32(this.#reserve(4), value);
+  }
+
+  bytes(value: Uint8Array): void {
+    this.#bytes.set(value, this.#reserve(value.length));
+  }
+
+  /** Overwrites a 16-bit field already written (counts, lengths). */
+  setU16(offset: number, value: number): void {
+    this.#view.setUint16(offset, value);
+  }
+
+  /** A character-string (RFC 1035 §3.3): length octet then at most 255 bytes. */
+  characterString(value: Uint8Array): void {
+    if (value.length > 255) {
+      throw new DnsWireError("character-string longer than 255 bytes", this.#length);
+    }
+    this.u8(value.length);
+    this.bytes(value);
+  }
+
+  /** Writes a name, compressed against earlier names when `compress` is true. */
+  name(name: string, compress: boolean): void {
+    const labels = splitLabels(name);
+    const wire = labels.map((label) => {
+      const bytes = labelToBytes(label);
+      if (bytes === undefined) throw new DnsWireError(`bad escape in name "${name}"`, this.#length);
+      if (bytes.length === 0) throw new DnsWireError(`empty label in name "${name}"`, this.#length);
+      if (bytes.length > MAX_LABEL_OCTETS) {
+        throw new DnsWireError(`label longer than 63 octets in "${name}"`, this.#length);
+      }
+      return bytes;
+    });
+    const octets = wire.reduce((sum, label) => sum + label.length + 1, 1);
+    if (octets > MAX_NAME_OCTETS) {
+      throw new DnsWireError(`name longer than 255 octets: "${name}"`, this.#length);
+    }
+    for (let i = 0; i < wire.length; i++) {
+      const suffix = labels.slice(i).join(".").toLowerCase();
+      const earlier = this.#suffixes.get(suffix);
+      if (compress && earlier !== undefined) {
+        this.u16(0xc000 | earlier);
+        return;
+      }
+      if (this.#length <= MAX_POINTER_TARGET && earlier === undefined) {
+        this.#suffixes.set(suffix, this.#length);
+      }
+      this.u8(wire[i].length);
+      this.bytes(wire[i]);
+    }
+    this.u8(0);
+  }
+
+  /** Starts a 16-bit length field; `endLength` fills it with the bytes written since. */
+  beginLength(): number {
+    const at = this.#length;
+    this.u16(0);
+    return at;
+  }
+
+  endLength(mark: number): void {
+    this.setU16(mark, this.#length - mark - 2);
+  }
+
+  /** The message written so far, as its own copy. */
+  finish(): Uint8Array<ArrayBuffer> {
+    return this.#bytes.slice(0, this.#length);
+  }
+}

@@ -1,0 +1,23 @@
+/**
+ * Runs stages in order, each deciding whether to answer or call `next()`, like Hono's
+ * middleware runner. A stage that calls `next()` past the last stage gets `terminal`.
+ */
+import type { Answer, QueryContext, Stage } from "./types.ts";
+
+export type Handler = (ctx: QueryContext) => Promise<Answer>;
+
+export function compose(stages: readonly Stage[], terminal: Handler): Handler {
+  return (ctx) => {
+    let reached = -1;
+    const dispatch = (index: number): Promise<Answer> => {
+      if (index <= reached) {
+        return Promise.reject(new Error(`stage ${index - 1} called next() twice`));
+      }
+      reached = index;
+      const stage = stages[index];
+      if (stage === undefined) return terminal(ctx);
+      return stage(ctx, () => dispatch(index + 1));
+    };
+    return dispatch(0);
+  };
+}

@@ -1,0 +1,66 @@
+/**
+ * The pipeline's vocabulary (DESIGN §3): every door turns a query into a `QueryContext`,
+ * stages pass it along, and an `Answer` comes back carrying what the doors need without
+ * decoding the reply again.
+ */
+import type { Message, Question } from "../dns/mod.ts";
+
+/** The door a query came in through. */
+export type Door = "doh" | "json" | "udp" | "tcp" | "dot";
+
+/** Where an answer came from; the query log and metrics report it. */
+export type AnswerSource = "guard" | "local" | "blocked" | "cache" | "stale" | "upstream" | "error";
+
+export interface ClientInfo {
+  /** The client's IP address, "" when the door cannot tell (e.g. in-process tests). */
+  address: string;
+  door: Door;
+}
+
+/** One line of the query log; stages fill in what they learn. */
+export interface QueryLogEntry {
+  /** Milliseconds since the epoch when the query arrived. */
+  time: number;
+  client: string;
+  door: Door;
+  name: string;
+  type: number;
+  source?: AnswerSource;
+  /** The upstream that answered, when one did. */
+  upstream?: string;
+  rcode?: number;
+  /** Total time in the pipeline, milliseconds. */
+  durationMs?: number;
+  /** One-line reason when the answer is an error the gateway made (e.g. every upstream failed). */
+  error?: string;
+}
+
+export interface QueryContext {
+  /** The query exactly as the client sent it. Never modified (DESIGN §3: copy, then patch). */
+  readonly raw: Uint8Array;
+  /** The decoded query. */
+  readonly query: Message;
+  /** The one question (the resolver guarantees exactly one before the chain runs). */
+  readonly question: Question;
+  readonly client: ClientInfo;
+  /** Aborts when the query's time budget runs out or the client goes away. */
+  readonly signal: AbortSignal;
+  readonly log: QueryLogEntry;
+}
+
+export interface Answer {
+  /** The reply in wire format. Doors patch a copy (ID, OPT, padding), never these bytes. */
+  bytes: Uint8Array;
+  rcode: number;
+  /**
+   * How long the answer may be cached by HTTP caches and clients (seconds): the minimum TTL of
+   * its records, or the negative TTL from the SOA; undefined when it must not be cached.
+   */
+  ttl: number | undefined;
+  /** Byte offsets of every record's TTL field, so a cache can age them in place in a copy. */
+  ttlOffsets: number[];
+  source: AnswerSource;
+}
+
+/** A step of the pipeline. Call `next()` to pass the query on, or return an answer. */
+export type Stage = (ctx: QueryContext, next: () => Promise<Answer>) => Promise<Answer>;

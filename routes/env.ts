@@ -1,0 +1,22 @@
+/** What every route can know about the connection: Deno.serve passes its handler info as env. */
+import type { Context } from "hono";
+
+export interface AppEnv {
+  Bindings: { remoteAddr?: Deno.Addr };
+}
+
+/** The peer's IP address, "" when unknown (in-process requests in tests). */
+export function clientAddress(c: Context<AppEnv>): string {
+  const addr = c.env?.remoteAddr;
+  return addr !== undefined && "hostname" in addr ? addr.hostname : "";
+}
+
+/** A one-line plain-text reason, the shape of every HTTP error we send (DESIGN §7). */
+export function reason(
+  c: Context<AppEnv>,
+  status: 400 | 401 | 403 | 404 | 405 | 413 | 414 | 415 | 429 | 500,
+  text: string,
+  headers?: Record<string, string>,
+): Response {
+  return c.text(`${text}\n`, status, headers);
+}

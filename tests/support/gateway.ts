@@ -1,0 +1,100 @@
+/**
+ * Starts the real gateway (`deno run main.ts`) as a child process on a free port, the way a
+ * user would, and stops it after. e2e tests talk to it with real clients.
+ */
+const ROOT = new URL("../../", import.meta.url).pathname;
+
+export interface Gateway {
+  /** Base URL of the HTTP door, e.g. http://127.0.0.1:41234 */
+  url: string;
+  port: number;
+  /** Everything the process printed to stdout so far (the JSON-lines query log). */
+  stdout(): string;
+  /** Everything printed to stderr so far (startup lines, errors). */
+  stderr(): string;
+  /** Sends SIGTERM and waits for exit; returns the exit code. */
+  stop(): Promise<number>;
+}
+
+export interface GatewayOptions {
+  env: Record<string, string>;
+  /** Milliseconds to wait for the listening line. */
+  startTimeoutMs?: number;
+}
+
+export async function startGateway(options: GatewayOptions): Promise<Gateway> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-net", "--allow-env", "--allow-read", "main.ts"],
+    cwd: ROOT,
+    env: { HTTP_PORT: "0", ...options.env },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let out = "";
+  let err = "";
+  const decoder = () => new TextDecoderStream();
+  const outDone = child.stdout.pipeThrough(decoder()).pipeTo(
+    new WritableStream({ write: (chunk) => void (out += chunk) }),
+  );
+  const errDone = child.stderr.pipeThrough(decoder()).pipeTo(
+    new WritableStream({ write: (chunk) => void (err += chunk) }),
+  );
+  let exited = false;
+  const status = child.status.then((s) => {
+    exited = true;
+    return s;
+  });
+
+  const stop = async () => {
+    if (!exited) {
+      try {
+        child.kill("SIGTERM");
+      } catch {
+        // already gone
+      }
+    }
+    const { code } = await status;
+    await Promise.all([outDone, errDone]);
+    return code;
+  };
+
+  const deadline = Date.now() + (options.startTimeoutMs ?? 20_000);
+  while (true) {
+    const match = /listening on (https?):\/\/[^:]+:(\d+)\//.exec(err);
+    if (match) {
+      const port = Number(match[2]);
+      return {
+        url: `${match[1]}://127.0.0.1:${port}`,
+        port,
+        stdout: () => out,
+        stderr: () => err,
+        stop,
+      };
+    }
+    if (exited || Date.now() > deadline) {
+      const code = await stop();
+      throw new Error(`gateway did not start (exit ${code}):\n${err}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/** Runs the gateway to completion (for startup errors); returns exit code and output. */
+export async function runGateway(
+  env: Record<string, string>,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-net", "--allow-env", "--allow-read", "main.ts"],
+    cwd: ROOT,
+    env,
+    stdin: "null",
+    signal: AbortSignal.timeout(20_000),
+  }).output();
+  const text = new TextDecoder();
+  return {
+    code: output.code,
+    stdout: text.decode(output.stdout),
+    stderr: text.decode(output.stderr),
+  };
+}
