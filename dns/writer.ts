@@ -35,20 +35,25 @@ export class WireWriter {
     return at;
   }
 
+  // Each reserves before touching #bytes/#view: reserving may replace them with larger ones.
   u8(value: number): void {
-    this.#bytes[this.#reserve(1)] = value;
+    const at = this.#reserve(1);
+    this.#bytes[at] = value;
   }
 
   u16(value: number): void {
-    this.#view.setUint16(this.#reserve(2), value);
+    const at = this.#reserve(2);
+    this.#view.setUint16(at, value);
   }
 
   u32(value: number): void {
-    this.#view.setUint32(this.#reserve(4), value);
+    const at = this.#reserve(4);
+    this.#view.setUint32(at, value);
   }
 
   bytes(value: Uint8Array): void {
-    this.#bytes.set(value, this.#reserve(value.length));
+    const at = this.#reserve(value.length);
+    this.#bytes.set(value, at);
   }
 
   /** Overwrites a 16-bit field already written (counts, lengths). */
