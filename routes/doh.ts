@@ -65,7 +65,9 @@ async function answer(c: Context<AppEnv>, deps: DohDeps, query: Uint8Array): Pro
   let resolution: Resolution;
   try {
     const client = { address: clientAddress(c), door: "doh" as const };
-    resolution = await deps.resolver.resolve(query, client, c.req.raw.signal);
+    // Not the request's signal: a client hanging up need not cancel a lookup others (and, with
+    // the cache, later queries) benefit from, and the query budget bounds it anyway.
+    resolution = await deps.resolver.resolve(query, client);
   } catch (error) {
     if (error instanceof DnsWireError) {
       return reason(c, 400, `malformed DNS message: ${error.message}`);

@@ -1,0 +1,125 @@
+/**
+ * The upstreams in the order the user listed them, tried one after another until one gives a
+ * usable answer: each attempt gets its own timeout inside the query's budget. SERVFAIL and
+ * REFUSED count as failures (another upstream may do better). An upstream that failed is moved
+ * behind the healthy ones for a backoff that doubles with each consecutive failure, so a dead
+ * first upstream does not cost every query a timeout; it is still tried as a last resort.
+ */
+import { Rcode } from "../dns/mod.ts";
+import { AllUpstreamsFailedError, describeError, UpstreamError } from "./errors.ts";
+import type { Transport } from "./transport.ts";
+
+export interface PoolOptions {
+  /** How long one upstream gets before the next is tried. */
+  attemptTimeoutMs: number;
+  /** Backoff after the first consecutive failure; doubles up to `maxBackoffMs`. */
+  backoffMs?: number;
+  maxBackoffMs?: number;
+  /** Injectable clock (DESIGN §8). */
+  now?: () => number;
+}
+
+export interface PoolReply {
+  /** The upstream's reply as received (its own ID). */
+  bytes: Uint8Array;
+  /** Which upstream answered, by URL. */
+  upstream: string;
+  /** How many upstreams were asked, this one included. */
+  attempts: number;
+}
+
+interface Member {
+  transport: Transport;
+  failures: number;
+  downUntil: number;
+}
+
+export class UpstreamPool {
+  #members: Member[];
+  #attemptTimeoutMs: number;
+  #backoffMs: number;
+  #maxBackoffMs: number;
+  #now: () => number;
+
+  constructor(transports: Transport[], options: PoolOptions) {
+    if (transports.length === 0) throw new RangeError("an upstream pool needs an upstream");
+    this.#members = transports.map((transport) => ({ transport, failures: 0, downUntil: 0 }));
+    this.#attemptTimeoutMs = options.attemptTimeoutMs;
+    this.#backoffMs = options.backoffMs ?? 1000;
+    this.#maxBackoffMs = options.maxBackoffMs ?? 30_000;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Upstream URLs in the order the next query would try them. */
+  order(): string[] {
+    return this.#ordered().map((member) => member.transport.name);
+  }
+
+  /**
+   * Asks upstreams in turn; rejects with `AllUpstreamsFailedError` (and nothing else) when none
+   * answered usefully, at the latest when `signal` aborts. An upstream's own SERVFAIL is
+   * returned when nothing better came, as it may carry an Extended DNS Error worth passing on.
+   */
+  async resolve(query: Uint8Array, signal: AbortSignal): Promise<PoolReply> {
+    const failures: UpstreamError[] = [];
+    let servfail: PoolReply | undefined;
+    let attempts = 0;
+    for (const member of this.#ordered()) {
+      if (signal.aborted) break;
+      attempts++;
+      const name = member.transport.name;
+      const attempt = AbortSignal.any([signal, AbortSignal.timeout(this.#attemptTimeoutMs)]);
+      let bytes: Uint8Array;
+      try {
+        bytes = await member.transport.query(query, attempt);
+      } catch (error) {
+        failures.push(
+          error instanceof UpstreamError
+            ? error
+            : new UpstreamError(name, "network", describeError(error), { cause: error }),
+        );
+        this.#failed(member);
+        continue;
+      }
+      const rcode = bytes[3] & 0x0f;
+      if (rcode === Rcode.SERVFAIL) {
+        // One name failing (e.g. DNSSEC-bogus) says nothing about the upstream's health.
+        servfail ??= { bytes, upstream: name, attempts };
+        failures.push(new UpstreamError(name, "rcode", "answered SERVFAIL"));
+        continue;
+      }
+      if (rcode === Rcode.REFUSED) {
+        failures.push(new UpstreamError(name, "rcode", "answered REFUSED"));
+        this.#failed(member);
+        continue;
+      }
+      member.failures = 0;
+      member.downUntil = 0;
+      return { bytes, upstream: name, attempts };
+    }
+    if (servfail) return { ...servfail, attempts };
+    if (signal.aborted && failures.length < this.#members.length) {
+      failures.push(new UpstreamError("pool", "timeout", "the query's time budget ran out"));
+    }
+    throw new AllUpstreamsFailedError(failures);
+  }
+
+  close(): void {
+    for (const member of this.#members) member.transport.close();
+  }
+
+  /** Healthy upstreams in configured order, then backed-off ones, soonest back first. */
+  #ordered(): Member[] {
+    const now = this.#now();
+    const healthy = this.#members.filter((member) => member.downUntil <= now);
+    const down = this.#members.filter((member) => member.downUntil > now)
+      .sort((a, b) => a.downUntil - b.downUntil);
+    return [...healthy, ...down];
+  }
+
+  #failed(member: Member): void {
+    member.failures++;
+    const backoff = Math.min(this.#backoffMs * 2 ** (member.failures - 1), this.#maxBackoffMs);
+    member.downUntil = this.#now() + backoff;
+  }
+}
