@@ -62,7 +62,7 @@ Deno.test("loadConfig() rejects bad values with one line naming variable, value 
     [{ LOG_QUERIES: "maybe" }, /^LOG_QUERIES="maybe": expected on or off$/],
     [{ TLS_CERT: "cert.pem" }, /^TLS_KEY is unset: TLS_CERT and TLS_KEY go together/],
     [{ UPSTREAMS: "ftp://x" }, /^UPSTREAMS="ftp:\/\/x": /],
-    [{ UPSTREAMS: " , " }, /^UPSTREAMS=" , ": expected comma-separated upstream URLs$/],
+    [{ UPSTREAMS: " , " }, /^UPSTREAMS=",": expected comma-separated upstream URLs$/],
   ];
   for (const [env, expected] of cases) {
     assert.throws(() => loadConfig(env, vm), (error: Error) => {

@@ -1,0 +1,131 @@
+/**
+ * The DoH transport against dnsdist's DoH listener (real answers, certificate checked) and
+ * against a local HTTP server playing a broken DoH upstream (500, HTML, wrong question).
+ */
+import assert from "node:assert/strict";
+import { decodeMessage, RType } from "../../dns/mod.ts";
+import { createTransport } from "../../upstream/create.ts";
+import { UpstreamError } from "../../upstream/errors.ts";
+import { parseUpstreamUrl } from "../../upstream/url.ts";
+import { integration } from "../support/binaries.ts";
+import { startDnsdist } from "../support/dnsdist.ts";
+import { makeQuery } from "../support/dns_query.ts";
+import { addressReply } from "../support/fake_upstreams.ts";
+import { startKnot } from "../support/knot.ts";
+import { TEST_ZONE } from "../support/test_zone.ts";
+import { makeCertificate } from "../support/tls.ts";
+
+Deno.test({
+  name: "DoH transport gets answers from dnsdist's DoH listener with ID 0 on the wire",
+  ...integration(["knotd", "dnsdist", "openssl"]),
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "doh-upstream-test-" });
+    const cert = await makeCertificate(dir);
+    const knot = await startKnot();
+    const dnsdist = await startDnsdist({
+      upstream: { host: "127.0.0.1", port: knot.port },
+      cert,
+      checkName: TEST_ZONE,
+    });
+    const url = `https://127.0.0.1:${dnsdist.dohPort}/dns-query`;
+    const transport = createTransport(parseUpstreamUrl(url), { caCerts: [cert.cert] });
+    const untrusting = createTransport(parseUpstreamUrl(url));
+    try {
+      const [www, big] = await Promise.all([
+        transport.query(
+          makeQuery(`www.${TEST_ZONE}`, RType.A, { id: 999 }),
+          AbortSignal.timeout(3000),
+        ),
+        transport.query(makeQuery(`big.${TEST_ZONE}`, RType.TXT), AbortSignal.timeout(3000)),
+      ]);
+      assert.equal(decodeMessage(www).header.id, 0);
+      assert.equal(decodeMessage(www).answers.length, 2);
+      assert.equal(decodeMessage(big).answers.length, 8);
+      await assert.rejects(
+        untrusting.query(makeQuery(`www.${TEST_ZONE}`, RType.A), AbortSignal.timeout(3000)),
+        (error) => error instanceof UpstreamError && error.kind === "network",
+      );
+    } finally {
+      transport.close();
+      untrusting.close();
+      await dnsdist.stop();
+      await knot.stop();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+/** A local HTTP server answering every POST with `respond(query)`. */
+function httpUpstream(respond: (query: Uint8Array) => Response | Promise<Response>) {
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    async (request) => respond(new Uint8Array(await request.arrayBuffer())),
+  );
+  return { url: `http://127.0.0.1:${server.addr.port}/dns-query`, close: () => server.shutdown() };
+}
+
+const dnsMessage = (bytes: Uint8Array) =>
+  new Response(bytes as Uint8Array<ArrayBuffer>, {
+    headers: { "content-type": "application/dns-message" },
+  });
+
+Deno.test("DoH transport turns HTTP errors, HTML, wrong answers and huge bodies into UpstreamErrors", async () => {
+  const cases: [string, (query: Uint8Array) => Response, string][] = [
+    ["500", () => new Response("oops", { status: 500 }), "http"],
+    [
+      "HTML",
+      () => new Response("<html></html>", { headers: { "content-type": "text/html" } }),
+      "http",
+    ],
+    [
+      "wrong question",
+      () => dnsMessage(addressReply(makeQuery("other.example", 1), "6.6.6.6")),
+      "mismatch",
+    ],
+    ["garbage", () => dnsMessage(new Uint8Array([0, 0, 0x80, 0, 0, 1])), "malformed"],
+    ["huge", () => dnsMessage(new Uint8Array(70_000)), "malformed"],
+  ];
+  for (const [label, respond, kind] of cases) {
+    const upstream = httpUpstream(respond);
+    const transport = createTransport(parseUpstreamUrl(upstream.url));
+    try {
+      await assert.rejects(
+        transport.query(makeQuery("a.example", RType.A), AbortSignal.timeout(2000)),
+        (error) => {
+          assert.ok(error instanceof UpstreamError, label);
+          assert.equal(error.kind, kind, `${label}: ${error.message}`);
+          return true;
+        },
+      );
+    } finally {
+      transport.close();
+      await upstream.close();
+    }
+  }
+});
+
+Deno.test("DoH transport times out a slow upstream at the signal", async () => {
+  let release = () => {};
+  const upstream = httpUpstream((query) =>
+    new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(dnsMessage(addressReply(query, "192.0.2.1"))), 5000);
+      release = () => {
+        clearTimeout(timer);
+        resolve(new Response(null, { status: 503 }));
+      };
+    })
+  );
+  const transport = createTransport(parseUpstreamUrl(upstream.url));
+  try {
+    const started = performance.now();
+    await assert.rejects(
+      transport.query(makeQuery("a.example", RType.A), AbortSignal.timeout(200)),
+      (error) => error instanceof UpstreamError && error.kind === "timeout",
+    );
+    assert.ok(performance.now() - started < 1000);
+  } finally {
+    release();
+    transport.close();
+    await upstream.close();
+  }
+});

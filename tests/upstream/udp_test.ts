@@ -1,0 +1,125 @@
+/**
+ * The UDP transport against a real knot, and against fakes that spoof, stay silent or
+ * answer from the wrong port (RFC 5452): only the real reply may be accepted.
+ */
+import assert from "node:assert/strict";
+import { decodeMessage, peekQuestion, RType } from "../../dns/mod.ts";
+import { UpstreamError } from "../../upstream/errors.ts";
+import { createTransport } from "../../upstream/create.ts";
+import { parseUpstreamUrl } from "../../upstream/url.ts";
+import { integration } from "../support/binaries.ts";
+import { makeQuery } from "../support/dns_query.ts";
+import { addressReply, fakeUdp, replyTo } from "../support/fake_upstreams.ts";
+import { startKnot } from "../support/knot.ts";
+import { TEST_ZONE } from "../support/test_zone.ts";
+
+const udp = (url: string) => createTransport(parseUpstreamUrl(url));
+
+Deno.test({
+  name: "UDP transport gets knot's answer, with a fresh random ID per query",
+  ...integration(["knotd"]),
+  async fn() {
+    const knot = await startKnot();
+    const transport = udp(`udp://127.0.0.1:${knot.port}`);
+    try {
+      const ids = new Set<number>();
+      for (let i = 0; i < 20; i++) {
+        const reply = await transport.query(
+          makeQuery(`www.${TEST_ZONE}`, RType.A, { id: 1234 }),
+          AbortSignal.timeout(2000),
+        );
+        const message = decodeMessage(reply);
+        assert.equal(message.header.rcode, 0);
+        assert.deepEqual(message.answers.map((r) => r.data), [
+          { address: "127.0.0.1" },
+          { address: "127.0.0.2" },
+        ]);
+        ids.add(message.header.id);
+      }
+      assert.ok(!ids.has(1234), "the client's ID is never sent upstream");
+      assert.ok(ids.size >= 18, `IDs should be random, got ${ids.size} distinct of 20`);
+    } finally {
+      transport.close();
+      await knot.stop();
+    }
+  },
+});
+
+Deno.test({
+  name: "UDP transport retries over TCP when the reply is truncated",
+  ...integration(["knotd"]),
+  async fn() {
+    const knot = await startKnot();
+    const transport = udp(`udp://127.0.0.1:${knot.port}`);
+    try {
+      const query = makeQuery(`big.${TEST_ZONE}`, RType.TXT, { edns: { udpSize: 1232 } });
+      const reply = decodeMessage(await transport.query(query, AbortSignal.timeout(2000)));
+      assert.equal(reply.header.truncated, false);
+      assert.equal(reply.answers.length, 8);
+    } finally {
+      transport.close();
+      await knot.stop();
+    }
+  },
+});
+
+Deno.test("UDP transport ignores wrong IDs, wrong questions and other ports, takes the real reply", async () => {
+  const spoofer = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+  const server = fakeUdp((query, send) => {
+    const id = peekQuestion(query).id;
+    const wrongId = addressReply(query, "6.6.6.6");
+    wrongId[0] ^= 0xff;
+    send(wrongId);
+    send(addressReply(makeQuery("other.example", RType.A, { id }), "6.6.6.7"));
+    send(addressReply(query, "6.6.6.8"), spoofer);
+    setTimeout(() => send(addressReply(query, "192.0.2.1")), 20);
+  });
+  const transport = udp(server.url);
+  try {
+    const reply = decodeMessage(
+      await transport.query(makeQuery("a.example", RType.A), AbortSignal.timeout(2000)),
+    );
+    assert.deepEqual(reply.answers.map((r) => r.data), [{ address: "192.0.2.1" }]);
+  } finally {
+    transport.close();
+    server.close();
+    spoofer.close();
+  }
+});
+
+Deno.test("UDP transport gives up with a timeout error when the signal aborts", async () => {
+  const server = fakeUdp(() => {});
+  const transport = udp(server.url);
+  try {
+    const started = performance.now();
+    await assert.rejects(
+      transport.query(makeQuery("a.example", RType.A), AbortSignal.timeout(200)),
+      (error) => error instanceof UpstreamError && error.kind === "timeout",
+    );
+    const elapsed = performance.now() - started;
+    assert.ok(elapsed >= 190 && elapsed < 1000, `gave up after ${elapsed} ms`);
+    assert.equal(server.received, 1);
+  } finally {
+    transport.close();
+    server.close();
+  }
+});
+
+Deno.test("UDP transport rejects a well-addressed but malformed reply as malformed", async () => {
+  const server = fakeUdp((query, send) => {
+    const reply = replyTo(query);
+    // Claim an answer record that is not there.
+    reply[7] = 1;
+    send(reply);
+  });
+  const transport = udp(server.url);
+  try {
+    await assert.rejects(
+      transport.query(makeQuery("a.example", RType.A), AbortSignal.timeout(1000)),
+      (error) => error instanceof UpstreamError && error.kind === "malformed",
+    );
+  } finally {
+    transport.close();
+    server.close();
+  }
+});
