@@ -1,0 +1,80 @@
+/**
+ * Wiring only (DESIGN §2): config → dependencies → app + listeners. `deno task start`.
+ */
+import { createApp } from "./app.ts";
+import { type Config, ConfigError, loadConfig, readSettingFile } from "./config.ts";
+import { createQueryLog } from "./observe/query_log.ts";
+import { buildChain } from "./pipeline/chain.ts";
+import { Resolver } from "./pipeline/resolver.ts";
+import { createTransport, udpAvailable } from "./upstream/create.ts";
+import { UpstreamPool } from "./upstream/pool.ts";
+
+const QUERY_LOG_CAPACITY = 1000;
+
+async function main(): Promise<void> {
+  const config = loadConfig(Deno.env.toObject(), { udpAvailable: udpAvailable() });
+  const caCerts = config.upstreamCaFile
+    ? [await readSettingFile("UPSTREAM_CA_FILE", config.upstreamCaFile)]
+    : undefined;
+  const tls = config.tls && {
+    cert: await readSettingFile("TLS_CERT", config.tls.certFile),
+    key: await readSettingFile("TLS_KEY", config.tls.keyFile),
+  };
+
+  const pool = new UpstreamPool(
+    config.upstreams.map((spec) => createTransport(spec, { caCerts })),
+    { attemptTimeoutMs: config.upstreamTimeoutMs },
+  );
+  const log = createQueryLog({ toStdout: config.logQueries, capacity: QUERY_LOG_CAPACITY });
+  const stages = buildChain({
+    forward: { pool, forwardClientSubnet: config.forwardClientSubnet },
+  });
+  const resolver = new Resolver({ stages, queryTimeoutMs: config.queryTimeoutMs, log });
+  const app = createApp({ resolver });
+
+  const scheme = tls ? "https" : "http";
+  const server = listen(config, () =>
+    Deno.serve({
+      hostname: config.host,
+      port: config.httpPort,
+      ...tls,
+      onListen: ({ hostname, port }) => {
+        const host = hostname.includes(":") ? `[${hostname}]` : hostname;
+        console.error(`DoH listening on ${scheme}://${host}:${port}/dns-query`);
+        console.error(`upstreams: ${config.upstreams.map((u) => u.url).join(", ")}`);
+      },
+    }, app.fetch));
+
+  const stop = async () => {
+    await server.shutdown();
+    pool.close();
+    Deno.exit(0);
+  };
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    try {
+      Deno.addSignalListener(signal, stop);
+    } catch {
+      // No signals where the platform owns the process (Deno Deploy).
+    }
+  }
+}
+
+/** Turns a listener that cannot start (port taken, bad certificate) into a one-line error. */
+function listen<T>(config: Config, start: () => T): T {
+  try {
+    return start();
+  } catch (error) {
+    const why = error instanceof Error ? error.message.split("\n", 1)[0] : String(error);
+    const where = `HOST="${config.host}" HTTP_PORT="${config.httpPort}"`;
+    const what = config.tls ? `${where} with TLS_CERT/TLS_KEY` : where;
+    throw new ConfigError(`${what}: cannot listen (${why})`);
+  }
+}
+
+try {
+  await main();
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  console.error(`config error: ${error.message}`);
+  Deno.exit(2);
+}

@@ -1,0 +1,48 @@
+import assert from "node:assert/strict";
+import { runGateway, startGateway } from "../support/gateway.ts";
+
+Deno.test("the gateway starts with no settings but a port, and serves /health", async () => {
+  const gateway = await startGateway({ env: {} });
+  try {
+    assert.match(gateway.stderr(), /DoH listening on http:\/\/127\.0\.0\.1:\d+\/dns-query/);
+    assert.match(gateway.stderr(), /upstreams: udp:\/\/9\.9\.9\.9:53/);
+    const response = await fetch(`${gateway.url}/health`);
+    assert.deepEqual(await response.json(), { status: "ok" });
+  } finally {
+    assert.equal(await gateway.stop(), 0, "SIGTERM should end the gateway with exit code 0");
+  }
+});
+
+Deno.test("a bad setting stops startup with exit code 2 and one line naming it", async () => {
+  const { code, stderr, stdout } = await runGateway({ HTTP_PORT: "eighty" });
+  assert.equal(code, 2);
+  assert.equal(stdout, "");
+  assert.equal(
+    stderr,
+    'config error: HTTP_PORT="eighty": expected a whole number from 0 to 65535\n',
+  );
+});
+
+Deno.test("an unreadable certificate stops startup with one line naming the variable", async () => {
+  const { code, stderr } = await runGateway({
+    HTTP_PORT: "0",
+    TLS_CERT: "/nonexistent/cert.pem",
+    TLS_KEY: "/nonexistent/key.pem",
+  });
+  assert.equal(code, 2);
+  assert.match(stderr, /^config error: TLS_CERT="\/nonexistent\/cert.pem": cannot read the file/);
+  assert.equal(stderr.trim().split("\n").length, 1);
+});
+
+Deno.test("a port already in use stops startup with one line naming it", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  try {
+    const { port } = listener.addr as Deno.NetAddr;
+    const { code, stderr } = await runGateway({ HTTP_PORT: String(port) });
+    assert.equal(code, 2);
+    assert.match(stderr, new RegExp(`^config error: HOST="127.0.0.1" HTTP_PORT="${port}": `));
+    assert.equal(stderr.trim().split("\n").length, 1);
+  } finally {
+    listener.close();
+  }
+});

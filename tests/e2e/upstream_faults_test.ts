@@ -1,0 +1,129 @@
+/**
+ * The real gateway when upstreams misbehave: a silent one, one that refuses, one that is down.
+ * The client always gets an answer within the query budget, and the next upstream is used.
+ */
+import assert from "node:assert/strict";
+import { decodeMessage, type Message, Rcode, RType } from "../../dns/mod.ts";
+import { EdeCode, EdnsOptionCode, findOption } from "../../dns/mod.ts";
+import { integration } from "../support/binaries.ts";
+import { makeQuery } from "../support/dns_query.ts";
+import { startGateway } from "../support/gateway.ts";
+import { startKnot } from "../support/knot.ts";
+import { freePort } from "../support/ports.ts";
+import { TEST_ZONE } from "../support/test_zone.ts";
+
+async function ask(url: string, name: string): Promise<{ reply: Message; ms: number }> {
+  const started = performance.now();
+  const response = await fetch(`${url}/dns-query`, {
+    method: "POST",
+    headers: { "content-type": "application/dns-message" },
+    body: makeQuery(name, RType.A, { id: 77, edns: {} }),
+  });
+  assert.equal(response.status, 200);
+  const reply = decodeMessage(new Uint8Array(await response.arrayBuffer()));
+  return { reply, ms: performance.now() - started };
+}
+
+function edeCode(reply: Message): number | undefined {
+  const option = reply.edns && findOption(reply.edns, EdnsOptionCode.EXTENDED_ERROR);
+  return option === undefined
+    ? undefined
+    : new DataView(option.data.buffer, option.data.byteOffset).getUint16(0);
+}
+
+/** A UDP socket that reads nothing and answers nothing. */
+function silentUdp(): { url: string; close(): void } {
+  const socket = Deno.listenDatagram({ hostname: "127.0.0.1", port: 0, transport: "udp" });
+  return {
+    url: `udp://127.0.0.1:${(socket.addr as Deno.NetAddr).port}`,
+    close: () => socket.close(),
+  };
+}
+
+Deno.test({
+  name: "the gateway fails over from a silent upstream to a working one within the budget",
+  ...integration(["knotd"]),
+  async fn() {
+    const knot = await startKnot();
+    const silent = silentUdp();
+    const gateway = await startGateway({
+      env: {
+        UPSTREAMS: `${silent.url},udp://127.0.0.1:${knot.port}`,
+        UPSTREAM_TIMEOUT_MS: "300",
+        QUERY_TIMEOUT_MS: "2000",
+      },
+    });
+    try {
+      const { reply, ms } = await ask(gateway.url, `www.${TEST_ZONE}`);
+      assert.equal(reply.header.id, 77);
+      assert.equal(reply.header.rcode, Rcode.NOERROR);
+      assert.ok(reply.answers.length > 0);
+      assert.ok(ms < 2000, `answered in ${ms} ms`);
+      // The silent upstream is now behind the working one: the next query does not wait.
+      const second = await ask(gateway.url, `www.${TEST_ZONE}`);
+      assert.ok(second.ms < 250, `second query answered in ${second.ms} ms`);
+    } finally {
+      await gateway.stop();
+      silent.close();
+      await knot.stop();
+    }
+  },
+});
+
+Deno.test("the gateway answers SERVFAIL with EDE 22 within the budget when the only upstream is silent", async () => {
+  const silent = silentUdp();
+  const gateway = await startGateway({
+    env: { UPSTREAMS: silent.url, QUERY_TIMEOUT_MS: "800", UPSTREAM_TIMEOUT_MS: "800" },
+  });
+  try {
+    const { reply, ms } = await ask(gateway.url, "www.example");
+    assert.equal(reply.header.rcode, Rcode.SERVFAIL);
+    assert.equal(edeCode(reply), EdeCode.NO_REACHABLE_AUTHORITY);
+    assert.ok(ms >= 700 && ms < 1500, `SERVFAIL after ${ms} ms`);
+  } finally {
+    await gateway.stop();
+    silent.close();
+  }
+});
+
+Deno.test("the gateway answers SERVFAIL at once when the only upstream is down", async () => {
+  const gateway = await startGateway({
+    env: { UPSTREAMS: `tcp://127.0.0.1:${freePort("tcp")}`, QUERY_TIMEOUT_MS: "3000" },
+  });
+  try {
+    const { reply, ms } = await ask(gateway.url, "www.example");
+    assert.equal(reply.header.rcode, Rcode.SERVFAIL);
+    assert.ok(ms < 1000, `SERVFAIL after ${ms} ms`);
+  } finally {
+    await gateway.stop();
+  }
+});
+
+Deno.test({
+  name: "an upstream that answers REFUSED makes the gateway try the next, then SERVFAIL",
+  ...integration(["knotd"]),
+  async fn() {
+    // knot refuses names outside its zones: this one serves another zone, so it refuses ours.
+    const refusing = await startKnot({ origin: "other.example" });
+    const working = await startKnot();
+    const gateway = await startGateway({
+      env: { UPSTREAMS: `udp://127.0.0.1:${refusing.port},udp://127.0.0.1:${working.port}` },
+    });
+    try {
+      const inside = await ask(gateway.url, `www.${TEST_ZONE}`);
+      assert.equal(inside.reply.header.rcode, Rcode.NOERROR);
+      assert.ok(inside.reply.answers.length > 0);
+      assert.ok(await refusing.queryCount() >= 1, "the refusing upstream was asked first");
+      // Both refuse a name in neither zone: the client gets SERVFAIL, promptly.
+      const outside = await ask(gateway.url, "outside.invalid");
+      assert.equal(outside.reply.header.rcode, Rcode.SERVFAIL);
+      assert.equal(edeCode(outside.reply), EdeCode.NO_REACHABLE_AUTHORITY);
+      assert.ok(outside.ms < 1000, `SERVFAIL after ${outside.ms} ms`);
+      assert.match(gateway.stdout(), /"error":"all upstreams failed: .*answered REFUSED/);
+    } finally {
+      await gateway.stop();
+      await refusing.stop();
+      await working.stop();
+    }
+  },
+});
