@@ -60,10 +60,10 @@ export class DohTransport implements Transport {
       if (error instanceof UpstreamError) throw error;
       throw this.#failure(error, signal);
     }
+    checkWellFormed(this.name, reply);
     if (!isReplyTo(reply, expected)) {
       throw new UpstreamError(this.name, "mismatch", "the reply does not answer our question");
     }
-    checkWellFormed(this.name, reply);
     return reply;
   }
 
