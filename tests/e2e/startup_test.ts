@@ -46,3 +46,17 @@ Deno.test("a port already in use stops startup with one line naming it", async (
     listener.close();
   }
 });
+
+Deno.test("without UDP (as on Deno Deploy) the default upstream is Quad9 DoH and udp:// is refused", async () => {
+  const gateway = await startGateway({ env: {}, deployLike: true });
+  try {
+    assert.match(gateway.stderr(), /upstreams: https:\/\/dns\.quad9\.net:443\/dns-query\n/);
+    assert.equal((await fetch(`${gateway.url}/health`)).status, 200);
+  } finally {
+    assert.equal(await gateway.stop(), 0);
+  }
+  await assert.rejects(
+    startGateway({ env: { UPSTREAMS: "udp://127.0.0.1:53" }, deployLike: true }),
+    /config error: UPSTREAMS="udp:\/\/127.0.0.1:53": .* needs UDP, which this runtime lacks/,
+  );
+});

@@ -18,13 +18,17 @@ export interface Gateway {
 
 export interface GatewayOptions {
   env: Record<string, string>;
+  /** Run as Deno Deploy would: no unstable APIs (so no UDP), only the project's imports. */
+  deployLike?: boolean;
   /** Milliseconds to wait for the listening line. */
   startTimeoutMs?: number;
 }
 
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
+  const deployConfig = options.deployLike ? await deployLikeConfig() : undefined;
+  const configArgs = deployConfig ? ["--config", deployConfig, "--lock", `${ROOT}deno.lock`] : [];
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-net", "--allow-env", "--allow-read", "main.ts"],
+    args: ["run", ...configArgs, "--allow-net", "--allow-env", "--allow-read", "main.ts"],
     cwd: ROOT,
     env: { HTTP_PORT: "0", ...options.env },
     stdin: "null",
@@ -56,6 +60,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     }
     const { code } = await status;
     await Promise.all([outDone, errDone]);
+    if (deployConfig) await Deno.remove(deployConfig).catch(() => {});
     return code;
   };
 
@@ -97,4 +102,15 @@ export async function runGateway(
     stdout: text.decode(output.stdout),
     stderr: text.decode(output.stderr),
   };
+}
+
+/**
+ * A copy of deno.json without `unstable` (Deno Deploy takes no unstable flags, so
+ * `Deno.listenDatagram` does not exist there), used with the project's lockfile.
+ */
+async function deployLikeConfig(): Promise<string> {
+  const config = JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`));
+  const path = await Deno.makeTempFile({ prefix: "deploy-like-", suffix: ".json" });
+  await Deno.writeTextFile(path, JSON.stringify({ imports: config.imports }));
+  return path;
 }
