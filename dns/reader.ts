@@ -72,9 +72,12 @@ export class WireReader {
 
   /** A name, decompressed, in canonical text form. */
   name(): string {
-    const labels: string[] = [];
-    this.#walkName((start, end) => labels.push(labelToText(this.bytes, start, end)));
-    return labels.join(".");
+    let text = "";
+    this.#walkName((start, end) => {
+      const label = labelToText(this.bytes, start, end);
+      text = text === "" ? label : `${text}.${label}`;
+    });
+    return text;
   }
 
   /** Skips a name without building its text (fast paths). */

@@ -8,6 +8,15 @@ import { labelToBytes, splitLabels } from "./name.ts";
 import { MAX_LABEL_OCTETS, MAX_NAME_OCTETS } from "./reader.ts";
 
 const MAX_POINTER_TARGET = 0x3fff;
+
+/** Printable ASCII without spaces: such a label is its own wire bytes. */
+function isPlainAscii(label: string): boolean {
+  for (let i = 0; i < label.length; i++) {
+    const code = label.charCodeAt(i);
+    if (code <= 0x20 || code > 0x7e) return false;
+  }
+  return true;
+}
 const MAX_MESSAGE = 0xffff;
 
 export class WireWriter {
@@ -70,24 +79,33 @@ export class WireWriter {
     this.bytes(value);
   }
 
-  /** Writes a name, compressed against earlier names when `compress` is true. */
+  /**
+   * Writes a name, compressed against earlier names when `compress` is true. Suffix keys are
+   * slices of the name lowercased once; labels without escapes are written char by char.
+   */
   name(name: string, compress: boolean): void {
     const labels = splitLabels(name);
-    const wire = labels.map((label) => {
-      const bytes = labelToBytes(label);
+    const wire: (Uint8Array | string)[] = new Array(labels.length);
+    let octets = 1;
+    for (let i = 0; i < labels.length; i++) {
+      const label = labels[i];
+      const bytes = label.includes("\\") || !isPlainAscii(label) ? labelToBytes(label) : label;
       if (bytes === undefined) throw new DnsWireError(`bad escape in name "${name}"`, this.#length);
       if (bytes.length === 0) throw new DnsWireError(`empty label in name "${name}"`, this.#length);
       if (bytes.length > MAX_LABEL_OCTETS) {
         throw new DnsWireError(`label longer than 63 octets in "${name}"`, this.#length);
       }
-      return bytes;
-    });
-    const octets = wire.reduce((sum, label) => sum + label.length + 1, 1);
+      wire[i] = bytes;
+      octets += bytes.length + 1;
+    }
     if (octets > MAX_NAME_OCTETS) {
       throw new DnsWireError(`name longer than 255 octets: "${name}"`, this.#length);
     }
+    const lower = name.toLowerCase();
+    let textOffset = 0;
     for (let i = 0; i < wire.length; i++) {
-      const suffix = labels.slice(i).join(".").toLowerCase();
+      const suffix = textOffset === 0 ? lower : lower.slice(textOffset);
+      textOffset += labels[i].length + 1;
       const earlier = this.#suffixes.get(suffix);
       if (compress && earlier !== undefined) {
         this.u16(0xc000 | earlier);
@@ -96,8 +114,14 @@ export class WireWriter {
       if (this.#length <= MAX_POINTER_TARGET && earlier === undefined) {
         this.#suffixes.set(suffix, this.#length);
       }
-      this.u8(wire[i].length);
-      this.bytes(wire[i]);
+      const label = wire[i];
+      const at = this.#reserve(label.length + 1);
+      this.#bytes[at] = label.length;
+      if (typeof label === "string") {
+        for (let j = 0; j < label.length; j++) this.#bytes[at + 1 + j] = label.charCodeAt(j);
+      } else {
+        this.#bytes.set(label, at + 1);
+      }
     }
     this.u8(0);
   }

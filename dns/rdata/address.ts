@@ -14,7 +14,9 @@ export const aCodec: RdataCodec<AddressData> = {
   decode(reader) {
     const at = reader.offset;
     if (reader.remaining !== 4) throw new DnsWireError("A rdata must be 4 bytes", at);
-    return { address: Array.from(reader.take(4)).join(".") };
+    const bytes = reader.bytes;
+    reader.offset = at + 4;
+    return { address: `${bytes[at]}.${bytes[at + 1]}.${bytes[at + 2]}.${bytes[at + 3]}` };
   },
   encode(writer, data) {
     const bytes = parseIpv4(data.address);
