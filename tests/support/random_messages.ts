@@ -1,0 +1,262 @@
+/**
+ * Deterministic random DNS messages (seeded, so a failure names the seed that reproduces it),
+ * for the differential test against dns-packet and as seeds for the fuzz test. Names are in
+ * canonical form (lowercase, no trailing dot) and share suffixes, so compression is exercised.
+ */
+import { type Message, RClass, type ResourceRecord, RType } from "../../dns/mod.ts";
+
+/** mulberry32: tiny, fast, good enough to spread test cases. */
+export class Random {
+  #state: number;
+
+  constructor(seed: number) {
+    this.#state = seed >>> 0;
+  }
+
+  /** Uniform in [0, 1). */
+  next(): number {
+    let t = (this.#state = (this.#state + 0x6d2b79f5) >>> 0);
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+
+  /** An integer in [0, max). */
+  int(max: number): number {
+    return Math.floor(this.next() * max);
+  }
+
+  bool(probability = 0.5): boolean {
+    return this.next() < probability;
+  }
+
+  pick<T>(items: readonly T[]): T {
+    return items[this.int(items.length)];
+  }
+
+  bytes(length: number): Uint8Array {
+    const out = new Uint8Array(length);
+    for (let i = 0; i < length; i++) out[i] = this.int(256);
+    return out;
+  }
+
+  u32(): number {
+    return this.int(0x10000) * 0x10000 + this.int(0x10000);
+  }
+}
+
+const LABELS = ["www", "mail", "a", "b-1", "cdn", "x9", "example", "test", "org", "com", "net"];
+
+/** A name of 0-5 labels from a small pool (shared suffixes) or random letters and digits. */
+export function randomName(random: Random): string {
+  if (random.bool(0.03)) return "";
+  const count = 1 + random.int(5);
+  const labels: string[] = [];
+  for (let i = 0; i < count; i++) {
+    if (random.bool(0.8)) {
+      labels.push(random.pick(LABELS));
+    } else {
+      const length = 1 + random.int(random.bool(0.1) ? 63 : 12);
+      let label = "";
+      for (let j = 0; j < length; j++) {
+        label += random.pick([..."abcdefghijklmnopqrstuvwxyz0123456789"]);
+      }
+      labels.push(label);
+    }
+  }
+  return labels.join(".");
+}
+
+/** Types both our codec and dns-packet know, so the differential test can compare them. */
+export const COMMON_TYPES = [
+  RType.A,
+  RType.AAAA,
+  RType.CNAME,
+  RType.NS,
+  RType.PTR,
+  RType.MX,
+  RType.TXT,
+  RType.SOA,
+  RType.SRV,
+  RType.CAA,
+  RType.DS,
+  RType.DNSKEY,
+  RType.RRSIG,
+  RType.NSEC,
+  65280,
+] as const;
+
+/** Types an NSEC bitmap or an RRSIG may name (ones dns-packet can spell too). */
+const NAMED_TYPES = [1, 2, 5, 6, 12, 15, 16, 28, 33, 43, 46, 47, 48, 257];
+
+function ipv6(random: Random): string {
+  return formatGroups(Array.from({ length: 8 }, () => random.bool(0.4) ? 0 : random.int(0x10000)));
+}
+
+/**
+ * An IPv6 address rewritten in RFC 5952 form, for comparing with implementations that
+ * compress the first zero run rather than the longest (dns-packet does).
+ */
+export function canonicalIpv6(text: string): string {
+  const [head, tail] = text.includes("::") ? text.split("::") : [text, undefined];
+  const parse = (part: string) => (part === "" ? [] : part.split(":").map((g) => parseInt(g, 16)));
+  const left = parse(head);
+  const right = tail === undefined ? [] : parse(tail);
+  const zeros = new Array(8 - left.length - right.length).fill(0);
+  return formatGroups([...left, ...zeros, ...right]);
+}
+
+/** RFC 5952: lowercase, the longest run (at least 2) of zero groups as "::", first if tied. */
+function formatGroups(groups: number[]): string {
+  let bestStart = -1;
+  let bestLength = 1;
+  for (let i = 0; i < 8;) {
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLength) [bestStart, bestLength] = [i, j - i];
+    i = j;
+  }
+  const hex = groups.map((group) => group.toString(16));
+  if (bestStart < 0) return hex.join(":");
+  return `${hex.slice(0, bestStart).join(":")}::${hex.slice(bestStart + bestLength).join(":")}`;
+}
+
+function printable(random: Random, length: number): Uint8Array {
+  return Uint8Array.from({ length }, () => 0x21 + random.int(0x5e));
+}
+
+/** The rdata of one record of `type`, in our codec's shape. */
+export function randomData(random: Random, type: number): ResourceRecord["data"] {
+  switch (type) {
+    case RType.A:
+      return { address: Array.from({ length: 4 }, () => random.int(256)).join(".") };
+    case RType.AAAA:
+      return { address: ipv6(random) };
+    case RType.CNAME:
+    case RType.NS:
+    case RType.PTR:
+      return { target: randomName(random) };
+    case RType.MX:
+      return { preference: random.int(0x10000), exchange: randomName(random) };
+    case RType.TXT:
+      return {
+        strings: Array.from(
+          { length: 1 + random.int(3) },
+          () => random.bytes(random.bool(0.1) ? 255 : random.int(40)),
+        ),
+      };
+    case RType.SOA:
+      return {
+        mname: randomName(random),
+        rname: randomName(random),
+        serial: random.u32(),
+        refresh: random.u32(),
+        retry: random.u32(),
+        expire: random.u32(),
+        minimum: random.u32(),
+      };
+    case RType.SRV:
+      return {
+        priority: random.int(0x10000),
+        weight: random.int(0x10000),
+        port: random.int(0x10000),
+        target: randomName(random),
+      };
+    case RType.CAA:
+      return {
+        flags: random.pick([0, 128]),
+        tag: random.pick(["issue", "issuewild", "iodef"]),
+        value: printable(random, random.int(30)),
+      };
+    case RType.DS:
+      return {
+        keyTag: random.int(0x10000),
+        algorithm: random.pick([8, 13, 15]),
+        digestType: random.pick([1, 2, 4]),
+        digest: random.bytes(random.pick([20, 32, 48])),
+      };
+    case RType.DNSKEY:
+      return {
+        flags: random.pick([256, 257]),
+        protocol: 3,
+        algorithm: random.pick([8, 13, 15]),
+        publicKey: random.bytes(32 + random.int(100)),
+      };
+    case RType.RRSIG:
+      return {
+        typeCovered: random.pick(NAMED_TYPES),
+        algorithm: random.pick([8, 13]),
+        labels: random.int(6),
+        originalTtl: random.u32(),
+        expiration: random.u32(),
+        inception: random.u32(),
+        keyTag: random.int(0x10000),
+        signerName: randomName(random),
+        signature: random.bytes(64 + random.int(64)),
+      };
+    case RType.NSEC: {
+      const types = [
+        ...new Set(Array.from({ length: 1 + random.int(6) }, () => random.pick(NAMED_TYPES))),
+      ];
+      return { nextName: randomName(random), types: types.sort((a, b) => a - b) };
+    }
+    default:
+      return { bytes: random.bytes(random.int(20)) };
+  }
+}
+
+export function randomRecord(random: Random, types: readonly number[]): ResourceRecord {
+  const type = random.pick(types);
+  return {
+    name: randomName(random),
+    type,
+    class: random.bool(0.9) ? RClass.IN : RClass.CH,
+    ttl: random.bool(0.2) ? random.u32() : random.int(86400),
+    data: randomData(random, type),
+  };
+}
+
+/** A message with random flags, 0-2 questions, 0-4 records per section, and maybe EDNS. */
+export function randomMessage(random: Random, types: readonly number[] = COMMON_TYPES): Message {
+  const withEdns = random.bool(0.6);
+  const records = () => Array.from({ length: random.int(5) }, () => randomRecord(random, types));
+  return {
+    header: {
+      id: random.int(0x10000),
+      response: random.bool(),
+      opcode: random.pick([0, 0, 0, 1, 2, 4, 5]),
+      authoritative: random.bool(),
+      truncated: random.bool(0.2),
+      recursionDesired: random.bool(),
+      recursionAvailable: random.bool(),
+      zero: random.bool(0.1),
+      authenticData: random.bool(),
+      checkingDisabled: random.bool(),
+      rcode: withEdns && random.bool(0.2) ? random.int(4096) : random.int(16),
+    },
+    questions: Array.from({ length: random.int(3) }, () => ({
+      name: randomName(random),
+      type: random.pick(types),
+      class: RClass.IN,
+    })),
+    answers: records(),
+    authorities: records(),
+    additionals: records(),
+    edns: withEdns
+      ? {
+        udpSize: random.pick([512, 1232, 4096, 65535]),
+        version: random.bool(0.9) ? 0 : random.int(256),
+        dnssecOk: random.bool(),
+        flags: random.bool(0.9) ? 0 : random.int(0x8000),
+        options: Array.from({ length: random.int(3) }, () => ({
+          code: random.pick([3, 10, 15, 65001]),
+          data: random.bytes(random.int(24)),
+        })),
+      }
+      : undefined,
+  };
+}
