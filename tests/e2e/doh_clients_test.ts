@@ -180,6 +180,39 @@ Deno.test({
         }
       });
 
+      await t.step(
+        "the README's curl POST and GET return the answer with the client's ID",
+        async () => {
+          const query = makeQuery(`www.${TEST_ZONE}`, RType.A, { id: 0x4d2 });
+          const file = `${dir}/q.bin`;
+          await Deno.writeFile(file, query);
+          const curl = async (args: string[]) => {
+            const output = await new Deno.Command("curl", {
+              args: ["--silent", "--show-error", "--fail", "--insecure", ...args],
+              stdin: "null",
+            }).output();
+            assert.ok(output.success, new TextDecoder().decode(output.stderr));
+            return decodeMessage(output.stdout);
+          };
+          const posted = await curl([
+            "-H",
+            "content-type: application/dns-message",
+            "--data-binary",
+            `@${file}`,
+            `${gateway.url}/dns-query`,
+          ]);
+          const b64 = query.toBase64({ alphabet: "base64url", omitPadding: true });
+          const got = await curl([`${gateway.url}/dns-query?dns=${b64}`]);
+          for (const reply of [posted, got]) {
+            assert.equal(reply.header.id, 0x4d2);
+            assert.deepEqual(reply.answers.map((r) => r.data), [
+              { address: "127.0.0.1" },
+              { address: "127.0.0.2" },
+            ]);
+          }
+        },
+      );
+
       await t.step("every query is in the JSON-lines query log with its upstream", () => {
         const entries = gateway.stdout().trim().split("\n").map((line) => JSON.parse(line));
         const www = entries.find((e) => e.name === `www.${TEST_ZONE}` && e.type === typeName(1));
