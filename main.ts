@@ -32,21 +32,11 @@ async function main(): Promise<void> {
   const resolver = new Resolver({ stages, queryTimeoutMs: config.queryTimeoutMs, log });
   const app = createApp({ resolver });
 
-  const scheme = tls ? "https" : "http";
-  const server = listen(config, () =>
-    Deno.serve({
-      hostname: config.host,
-      port: config.httpPort,
-      ...tls,
-      onListen: ({ hostname, port }) => {
-        const host = hostname.includes(":") ? `[${hostname}]` : hostname;
-        console.error(`DoH listening on ${scheme}://${host}:${port}/dns-query`);
-        console.error(`upstreams: ${config.upstreams.map((u) => u.url).join(", ")}`);
-      },
-    }, app.fetch));
-
+  // Signals are handled before the door opens, so a stop request never meets the default
+  // handler (exit 143) however early it comes.
+  let server: Deno.HttpServer | undefined;
   const stop = async () => {
-    await server.shutdown();
+    await server?.shutdown();
     pool.close();
     Deno.exit(0);
   };
@@ -57,6 +47,22 @@ async function main(): Promise<void> {
       // No signals where the platform owns the process (Deno Deploy).
     }
   }
+
+  const scheme = tls ? "https" : "http";
+  server = listen(config, () =>
+    Deno.serve({
+      hostname: config.host,
+      port: config.httpPort,
+      ...tls,
+      onListen: ({ hostname, port }) => {
+        const host = hostname.includes(":") ? `[${hostname}]` : hostname;
+        // One write, the "listening" line last: whoever waits for it has seen everything.
+        console.error(
+          `upstreams: ${config.upstreams.map((u) => u.url).join(", ")}\n` +
+            `DoH listening on ${scheme}://${host}:${port}/dns-query`,
+        );
+      },
+    }, app.fetch));
 }
 
 /** Turns a listener that cannot start (port taken, bad certificate) into a one-line error. */
