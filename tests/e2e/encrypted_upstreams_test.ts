@@ -5,34 +5,22 @@
 import assert from "node:assert/strict";
 import { decodeMessage, RType } from "../../dns/mod.ts";
 import { integration } from "../support/binaries.ts";
-import { startDnsdist } from "../support/dnsdist.ts";
+import { startEncryptedUpstream } from "../support/dnsdist.ts";
 import { makeQuery } from "../support/dns_query.ts";
 import { startGateway } from "../support/gateway.ts";
-import { startKnot } from "../support/knot.ts";
 import { TEST_ZONE } from "../support/test_zone.ts";
-import { makeCertificate } from "../support/tls.ts";
 
 Deno.test({
   name: "the gateway forwards over DoT and DoH upstreams and returns their answers",
   ...integration(["knotd", "dnsdist", "openssl"]),
   async fn(t) {
-    const dir = await Deno.makeTempDir({ prefix: "encrypted-upstreams-" });
-    const cert = await makeCertificate(dir);
-    const knot = await startKnot();
-    const dnsdist = await startDnsdist({
-      upstream: { host: "127.0.0.1", port: knot.port },
-      cert,
-      checkName: TEST_ZONE,
-    });
+    const upstream = await startEncryptedUpstream();
     try {
-      const upstreams = {
-        DoT: `tls://127.0.0.1:${dnsdist.dotPort}`,
-        DoH: `https://127.0.0.1:${dnsdist.dohPort}/dns-query`,
-      };
+      const upstreams = { DoT: upstream.dotUrl, DoH: upstream.dohUrl };
       for (const [label, url] of Object.entries(upstreams)) {
         await t.step(`over ${label}`, async () => {
           const gateway = await startGateway({
-            env: { UPSTREAMS: url, UPSTREAM_CA_FILE: cert.certFile },
+            env: { UPSTREAMS: url, UPSTREAM_CA_FILE: upstream.cert.certFile },
           });
           try {
             for (const [name, type, count] of [["www", RType.A, 2], ["big", RType.TXT, 8]]) {
@@ -53,9 +41,7 @@ Deno.test({
         });
       }
     } finally {
-      await dnsdist.stop();
-      await knot.stop();
-      await Deno.remove(dir, { recursive: true });
+      await upstream.stop();
     }
   },
 });

@@ -4,8 +4,11 @@
  * transports are tested against, and the peer the speed benchmark compares with.
  */
 import { requireBinary } from "./binaries.ts";
+import { type KnotServer, startKnot } from "./knot.ts";
+import { spawnPeer } from "./peer_process.ts";
 import { freeDnsPort, freePort } from "./ports.ts";
-import type { TestCertificate } from "./tls.ts";
+import { TEST_ZONE } from "./test_zone.ts";
+import { makeCertificate, type TestCertificate } from "./tls.ts";
 
 export interface Dnsdist {
   /** Plain UDP/TCP listener. */
@@ -47,40 +50,57 @@ export async function startDnsdist(options: DnsdistOptions): Promise<Dnsdist> {
     options.extraConfig ?? "",
   ].join("\n");
   await Deno.writeTextFile(`${dir}/dnsdist.conf`, config);
-  const child = new Deno.Command("dnsdist", {
-    args: ["--supervised", "--disable-syslog", "-C", `${dir}/dnsdist.conf`],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const output = Promise.all([
-    new Response(child.stdout).text(),
-    new Response(child.stderr).text(),
-  ]).then((parts) => parts.join(""));
-  let exited = false;
-  const status = child.status.finally(() => (exited = true));
-  let stopped: Promise<void> | undefined;
-  const stop = () =>
-    stopped ??= (async () => {
-      if (!exited) {
-        try {
-          child.kill("SIGKILL");
-        } catch {
-          // already gone
-        }
-      }
-      await status;
-      await output;
-      await Deno.remove(dir, { recursive: true });
-    })();
+  const peer = spawnPeer("dnsdist", [
+    "--supervised",
+    "--disable-syslog",
+    "-C",
+    `${dir}/dnsdist.conf`,
+  ], dir);
   try {
-    await waitForListener(ports.dotPort, () => exited);
-    await waitForListener(ports.dohPort, () => exited);
-    return { ...ports, stop };
+    await waitForListener(ports.dotPort, peer.exited);
+    await waitForListener(ports.dohPort, peer.exited);
+    return { ...ports, stop: peer.stop };
   } catch (error) {
-    await stop();
-    throw new Error(`dnsdist did not start: ${(error as Error).message}\n${await output}`);
+    await peer.stop();
+    throw new Error(`dnsdist did not start: ${(error as Error).message}\n${peer.log()}`);
   }
+}
+
+export interface EncryptedUpstream {
+  /** The certificate dnsdist presents (trust it with `caCerts: [cert.cert]`). */
+  cert: TestCertificate;
+  knot: KnotServer;
+  dnsdist: Dnsdist;
+  dotUrl: string;
+  dohUrl: string;
+  stop(): Promise<void>;
+}
+
+/** knot serving the test zone behind dnsdist's DoT and DoH listeners, with a fresh certificate. */
+export async function startEncryptedUpstream(): Promise<EncryptedUpstream> {
+  const dir = await Deno.makeTempDir({ prefix: "encrypted-upstream-" });
+  const cert = await makeCertificate(dir);
+  const knot = await startKnot();
+  const dnsdist = await startDnsdist({
+    upstream: { host: "127.0.0.1", port: knot.port },
+    cert,
+    checkName: TEST_ZONE,
+  }).catch(async (error) => {
+    await knot.stop();
+    throw error;
+  });
+  return {
+    cert,
+    knot,
+    dnsdist,
+    dotUrl: `tls://127.0.0.1:${dnsdist.dotPort}`,
+    dohUrl: `https://127.0.0.1:${dnsdist.dohPort}/dns-query`,
+    async stop() {
+      await dnsdist.stop();
+      await knot.stop();
+      await Deno.remove(dir, { recursive: true });
+    },
+  };
 }
 
 async function waitForListener(port: number, exited: () => boolean): Promise<void> {

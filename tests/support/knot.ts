@@ -6,6 +6,7 @@
 import { peekQuestion, RType } from "../../dns/mod.ts";
 import { requireBinary } from "./binaries.ts";
 import { makeQuery } from "./dns_query.ts";
+import { spawnPeer } from "./peer_process.ts";
 import { freeDnsPort } from "./ports.ts";
 import { TEST_ZONE, testZoneText } from "./test_zone.ts";
 
@@ -50,47 +51,20 @@ async function startOnce(origin: string, zoneText: string, port: number): Promis
   const socket = `${dir}/knot.sock`;
   await Deno.writeTextFile(`${dir}/zone`, zoneText);
   await Deno.writeTextFile(`${dir}/knot.conf`, knotConfig(dir, origin, port));
-  const child = new Deno.Command("knotd", {
-    args: ["-c", `${dir}/knot.conf`],
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  let log = "";
-  const logDone = child.stderr.pipeThrough(new TextDecoderStream()).pipeTo(
-    new WritableStream({ write: (chunk) => void (log += chunk) }),
-  );
-  let exited = false;
-  const status = child.status.finally(() => (exited = true));
-
-  let stopped: Promise<void> | undefined;
-  const stop = () =>
-    stopped ??= (async () => {
-      if (!exited) {
-        try {
-          child.kill("SIGKILL");
-        } catch {
-          // already gone
-        }
-      }
-      await status;
-      await logDone;
-      await Deno.remove(dir, { recursive: true });
-    })();
-
+  const peer = spawnPeer("knotd", ["-c", `${dir}/knot.conf`], dir);
   const server: KnotServer = {
     host: "127.0.0.1",
     port,
-    stop,
+    stop: peer.stop,
     queryCount: () => queryCount(socket),
   };
   try {
-    await waitUntilAnswering(port, origin, () => exited);
+    await waitUntilAnswering(port, origin, peer.exited);
     return server;
   } catch (error) {
-    await stop();
+    await peer.stop();
     const reason = error instanceof Error ? error.message : String(error);
-    throw new Error(`knotd did not start on 127.0.0.1:${port}: ${reason}\n${log}`);
+    throw new Error(`knotd did not start on 127.0.0.1:${port}: ${reason}\n${peer.log()}`);
   }
 }
 

@@ -8,27 +8,18 @@ import { createTransport } from "../../upstream/create.ts";
 import { UpstreamError } from "../../upstream/errors.ts";
 import { parseUpstreamUrl } from "../../upstream/url.ts";
 import { integration } from "../support/binaries.ts";
-import { startDnsdist } from "../support/dnsdist.ts";
+import { startEncryptedUpstream } from "../support/dnsdist.ts";
 import { makeQuery } from "../support/dns_query.ts";
 import { addressReply } from "../support/fake_upstreams.ts";
-import { startKnot } from "../support/knot.ts";
 import { TEST_ZONE } from "../support/test_zone.ts";
-import { makeCertificate } from "../support/tls.ts";
 
 Deno.test({
   name: "DoH transport gets answers from dnsdist's DoH listener with ID 0 on the wire",
   ...integration(["knotd", "dnsdist", "openssl"]),
   async fn() {
-    const dir = await Deno.makeTempDir({ prefix: "doh-upstream-test-" });
-    const cert = await makeCertificate(dir);
-    const knot = await startKnot();
-    const dnsdist = await startDnsdist({
-      upstream: { host: "127.0.0.1", port: knot.port },
-      cert,
-      checkName: TEST_ZONE,
-    });
-    const url = `https://127.0.0.1:${dnsdist.dohPort}/dns-query`;
-    const transport = createTransport(parseUpstreamUrl(url), { caCerts: [cert.cert] });
+    const upstream = await startEncryptedUpstream();
+    const url = upstream.dohUrl;
+    const transport = createTransport(parseUpstreamUrl(url), { caCerts: [upstream.cert.cert] });
     const untrusting = createTransport(parseUpstreamUrl(url));
     try {
       const [www, big] = await Promise.all([
@@ -48,9 +39,7 @@ Deno.test({
     } finally {
       transport.close();
       untrusting.close();
-      await dnsdist.stop();
-      await knot.stop();
-      await Deno.remove(dir, { recursive: true });
+      await upstream.stop();
     }
   },
 });

@@ -8,13 +8,12 @@ import { createTransport } from "../../upstream/create.ts";
 import { UpstreamError } from "../../upstream/errors.ts";
 import { parseUpstreamUrl } from "../../upstream/url.ts";
 import { integration } from "../support/binaries.ts";
-import { startDnsdist } from "../support/dnsdist.ts";
+import { startEncryptedUpstream } from "../support/dnsdist.ts";
 import { makeQuery } from "../support/dns_query.ts";
 import { addressReply, fakeTcp } from "../support/fake_upstreams.ts";
 import { startKnot } from "../support/knot.ts";
 import { freePort } from "../support/ports.ts";
 import { TEST_ZONE } from "../support/test_zone.ts";
-import { makeCertificate } from "../support/tls.ts";
 
 const addresses = (reply: Uint8Array) => decodeMessage(reply).answers.map((r) => r.data);
 
@@ -130,16 +129,9 @@ Deno.test({
   name: "DoT transport gets answers through dnsdist's TLS listener, checking its certificate",
   ...integration(["knotd", "dnsdist", "openssl"]),
   async fn() {
-    const dir = await Deno.makeTempDir({ prefix: "dot-test-" });
-    const cert = await makeCertificate(dir);
-    const knot = await startKnot();
-    const dnsdist = await startDnsdist({
-      upstream: { host: "127.0.0.1", port: knot.port },
-      cert,
-      checkName: TEST_ZONE,
-    });
-    const url = `tls://127.0.0.1:${dnsdist.dotPort}`;
-    const trusting = createTransport(parseUpstreamUrl(url), { caCerts: [cert.cert] });
+    const upstream = await startEncryptedUpstream();
+    const url = upstream.dotUrl;
+    const trusting = createTransport(parseUpstreamUrl(url), { caCerts: [upstream.cert.cert] });
     const untrusting = createTransport(parseUpstreamUrl(url));
     try {
       const replies = await Promise.all([
@@ -157,9 +149,7 @@ Deno.test({
     } finally {
       trusting.close();
       untrusting.close();
-      await dnsdist.stop();
-      await knot.stop();
-      await Deno.remove(dir, { recursive: true });
+      await upstream.stop();
     }
   },
 });
