@@ -34,9 +34,9 @@ async function main(): Promise<void> {
 
   // Signals are handled before the door opens, so a stop request never meets the default
   // handler (exit 143) however early it comes.
-  let server: Deno.HttpServer | undefined;
+  const running: { server?: Deno.HttpServer } = {};
   const stop = async () => {
-    await server?.shutdown();
+    await running.server?.shutdown();
     pool.close();
     Deno.exit(0);
   };
@@ -49,7 +49,7 @@ async function main(): Promise<void> {
   }
 
   const scheme = tls ? "https" : "http";
-  server = listen(config, () =>
+  running.server = listen(config, () =>
     Deno.serve({
       hostname: config.host,
       port: config.httpPort,
