@@ -33,7 +33,11 @@ export interface FakeUdp {
  * server's socket (or, with `from`, from another socket, to play a spoofer on another port).
  */
 export function fakeUdp(
-  handle: (query: Uint8Array, send: (bytes: Uint8Array, from?: Deno.DatagramConn) => void) => void,
+  handle: (
+    query: Uint8Array,
+    send: (bytes: Uint8Array, from?: Deno.DatagramConn) => void,
+    peer: Deno.NetAddr,
+  ) => void,
 ): FakeUdp {
   const socket = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
   const port = (socket.addr as Deno.NetAddr).port;
@@ -41,7 +45,9 @@ export function fakeUdp(
   const loop = (async () => {
     for await (const [query, peer] of socket) {
       server.received++;
-      handle(query, (bytes, from = socket) => void from.send(bytes, peer).catch(() => {}));
+      const reply = (bytes: Uint8Array, from = socket) =>
+        void from.send(bytes, peer).catch(() => {});
+      handle(query, reply, peer as Deno.NetAddr);
     }
   })().catch(() => {});
   function close() {

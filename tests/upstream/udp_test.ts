@@ -87,6 +87,24 @@ Deno.test("UDP transport ignores wrong IDs, wrong questions and other ports, tak
   }
 });
 
+Deno.test("UDP transport sends each query from a fresh source port", async () => {
+  const ports = new Set<number>();
+  const server = fakeUdp((query, send, peer) => {
+    ports.add(peer.port);
+    send(addressReply(query, "192.0.2.1"));
+  });
+  const transport = udp(server.url);
+  try {
+    for (let i = 0; i < 20; i++) {
+      await transport.query(makeQuery("a.example", RType.A), AbortSignal.timeout(1000));
+    }
+    assert.ok(ports.size >= 18, `${ports.size} distinct source ports for 20 queries`);
+  } finally {
+    transport.close();
+    server.close();
+  }
+});
+
 Deno.test("UDP transport gives up with a timeout error when the signal aborts", async () => {
   const server = fakeUdp(() => {});
   const transport = udp(server.url);
