@@ -22,6 +22,17 @@ export interface Config {
   forwardClientSubnet: boolean;
   /** Print the query log as JSON lines to stdout. */
   logQueries: boolean;
+  /** The answer cache; undefined when CACHE_MAX_BYTES=0 turns it off. */
+  cache?: CacheConfig;
+}
+
+export interface CacheConfig {
+  maxBytes: number;
+  minTtl: number;
+  maxTtl: number;
+  errorTtl: number;
+  maxStaleSeconds: number;
+  prefetchHits: number;
 }
 
 /** The defaults where UDP exists (a VM) and where it does not (Deno Deploy). */
@@ -66,6 +77,29 @@ export function loadConfig(env: Env, context: ConfigContext): Config {
     upstreamTimeoutMs: Math.min(upstreamTimeoutMs, queryTimeoutMs),
     forwardClientSubnet: boolean(env, "FORWARD_CLIENT_SUBNET", false),
     logQueries: boolean(env, "LOG_QUERIES", true),
+    cache: cacheConfig(env),
+  };
+}
+
+const DAY = 86_400;
+
+function cacheConfig(env: Env): CacheConfig | undefined {
+  const maxBytes = integer(env, "CACHE_MAX_BYTES", 64 * 1024 * 1024, 0, 2 ** 40);
+  if (maxBytes === 0) return undefined;
+  const minTtl = integer(env, "CACHE_MIN_TTL", 0, 0, DAY);
+  const maxTtl = integer(env, "CACHE_MAX_TTL", DAY, 1, 7 * DAY);
+  if (minTtl > maxTtl) {
+    throw new ConfigError(
+      `CACHE_MIN_TTL="${minTtl}" is above CACHE_MAX_TTL="${maxTtl}": the minimum must not exceed the maximum`,
+    );
+  }
+  return {
+    maxBytes,
+    minTtl,
+    maxTtl,
+    errorTtl: integer(env, "CACHE_ERROR_TTL", 0, 0, 300),
+    maxStaleSeconds: integer(env, "CACHE_MAX_STALE", DAY, 0, 30 * DAY),
+    prefetchHits: integer(env, "CACHE_PREFETCH_HITS", 3, 0, 1_000_000),
   };
 }
 

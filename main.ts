@@ -2,6 +2,7 @@
  * Wiring only (DESIGN §2): config → dependencies → app + listeners. `deno task start`.
  */
 import { createApp } from "./app.ts";
+import { AnswerCache } from "./cache/answer_cache.ts";
 import { type Config, ConfigError, loadConfig, readSettingFile } from "./config.ts";
 import { createQueryLog } from "./observe/query_log.ts";
 import { buildChain } from "./pipeline/chain.ts";
@@ -26,8 +27,15 @@ async function main(): Promise<void> {
     { attemptTimeoutMs: config.upstreamTimeoutMs },
   );
   const log = createQueryLog({ toStdout: config.logQueries, capacity: QUERY_LOG_CAPACITY });
+  const cache = config.cache && {
+    cache: new AnswerCache(config.cache),
+    prefetchHits: config.cache.prefetchHits,
+    refreshTimeoutMs: config.queryTimeoutMs,
+    onRefreshError: (error: unknown) => console.error(`prefetch failed: ${error}`),
+  };
   const stages = buildChain({
     forward: { pool, forwardClientSubnet: config.forwardClientSubnet },
+    cache,
   });
   const resolver = new Resolver({ stages, queryTimeoutMs: config.queryTimeoutMs, log });
   const app = createApp({ resolver });

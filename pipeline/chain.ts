@@ -5,19 +5,33 @@
  * Before the chain, the resolver has decoded the query and refused shapes no stage should see
  * (not a standard query, not exactly one question, unknown EDNS version).
  */
+import { cacheStage, type CacheStageOptions } from "../cache/stage.ts";
 import { type ForwardOptions, forwardStage } from "../upstream/stage.ts";
 import { guardStage } from "./guard.ts";
-import type { Stage } from "./types.ts";
+import type { Answer, Stage } from "./types.ts";
 
 export interface ChainOptions {
   forward: ForwardOptions;
+  /** Without it, every query goes upstream. */
+  cache?: Omit<CacheStageOptions, "refresh">;
 }
 
 export function buildChain(options: ChainOptions): Stage[] {
+  const forward = forwardStage(options.forward);
+  const cache = options.cache &&
+    cacheStage({ ...options.cache, refresh: (ctx) => forward(ctx, nothingAfterForward) });
   return [
     // guard: answers ANY minimally (RFC 8482) before any lookup could amplify it.
     guardStage,
+    // cache: after everything that answers locally or blocks (so those take effect at once
+    // and never enter it), right before the one stage that costs a round trip.
+    ...(cache ? [cache] : []),
     // forward: asks the upstreams; last, because it answers everything that reaches it.
-    forwardStage(options.forward),
+    forward,
   ];
+}
+
+/** The forward stage answers everything; reaching past it is a bug. */
+function nothingAfterForward(): Promise<Answer> {
+  return Promise.reject(new Error("the forward stage called next()"));
 }

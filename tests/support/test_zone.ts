@@ -55,6 +55,8 @@ export function testZoneText(options: TestZoneOptions = {}): string {
     "_sip._tcp SRV 10 60 5060 www",
     "svc SVCB 1 www alpn=h2 port=8443",
     "ptr PTR www",
+    // A one-second TTL, so cache tests can see an entry expire without waiting long.
+    "short 1 A 127.0.0.9",
     "opaque TYPE65280 \\# 4 0a0b0c0d",
     ...big,
     "",

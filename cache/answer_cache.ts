@@ -1,0 +1,243 @@
+/**
+ * The in-memory answer cache (L1): wire bytes keyed by `cacheKey`, bounded by bytes with
+ * least-recently-used eviction, aged on every hit. It decides what may enter (RFC 2308
+ * negative answers only with an SOA; never truncated answers; errors only when configured)
+ * and keeps expired entries a while longer so they can be served stale (RFC 8767).
+ */
+import { isSameName, peekQuestion, Rcode } from "../dns/mod.ts";
+import type { Answer, QueryContext } from "../pipeline/types.ts";
+import { agedBy, withTtls } from "./ttl_patch.ts";
+
+export interface CacheOptions {
+  /** Upper bound of the bytes held (answers, keys and bookkeeping). */
+  maxBytes: number;
+  /** TTL clamps, seconds: answers live at least `minTtl` and at most `maxTtl`. */
+  minTtl: number;
+  maxTtl: number;
+  /** How long SERVFAIL/REFUSED answers are kept; 0 keeps none. */
+  errorTtl: number;
+  /** How long past expiry an entry may still be served stale, seconds; 0 disables. */
+  maxStaleSeconds: number;
+  /** Injectable clock, milliseconds (DESIGN §8). */
+  now?: () => number;
+}
+
+export const DEFAULT_CACHE_OPTIONS: Readonly<CacheOptions> = {
+  maxBytes: 64 * 1024 * 1024,
+  minTtl: 0,
+  maxTtl: 86_400,
+  errorTtl: 0,
+  maxStaleSeconds: 86_400,
+};
+
+/** Fixed cost counted per entry besides its bytes and key: the objects and the map slot. */
+const ENTRY_OVERHEAD = 160;
+
+interface Entry {
+  key: string;
+  /** The answer with clamped TTLs, as inserted. */
+  bytes: Uint8Array;
+  ttlOffsets: number[];
+  rcode: number;
+  /** Lifetime at insert, seconds. */
+  lifetime: number;
+  storedAt: number;
+  size: number;
+  hits: number;
+  refreshing: boolean;
+}
+
+export interface CacheHit {
+  /** The answer aged to now (TTLs lowered by the time spent in the cache). */
+  answer: Answer;
+  /** Seconds of freshness left; 0 or less means the entry is stale. */
+  remaining: number;
+  /** Lifetime at insert, seconds. */
+  lifetime: number;
+  /** Hits so far, this one included. */
+  hits: number;
+  /** Marks the entry as being refreshed; false when a refresh is already running. */
+  claimRefresh(): boolean;
+  releaseRefresh(): void;
+}
+
+export interface CacheStats {
+  entries: number;
+  bytes: number;
+  hits: number;
+  misses: number;
+  evictions: number;
+}
+
+export class AnswerCache {
+  readonly options: Readonly<CacheOptions>;
+  #entries = new Map<string, Entry>();
+  #bytes = 0;
+  #hits = 0;
+  #misses = 0;
+  #evictions = 0;
+  #now: () => number;
+
+  constructor(options: Partial<CacheOptions> = {}) {
+    this.options = { ...DEFAULT_CACHE_OPTIONS, ...options };
+    this.#now = options.now ?? Date.now;
+  }
+
+  /**
+   * The entry for `key`, fresh or (within the stale window) expired; undefined otherwise.
+   * A fresh hit counts and moves the entry to the most-recently-used end.
+   */
+  lookup(key: string): CacheHit | undefined {
+    const entry = this.#entries.get(key);
+    if (entry === undefined) {
+      this.#misses++;
+      return undefined;
+    }
+    const elapsed = Math.floor((this.#now() - entry.storedAt) / 1000);
+    const remaining = entry.lifetime - elapsed;
+    if (remaining <= -this.options.maxStaleSeconds) {
+      this.#remove(entry);
+      this.#misses++;
+      return undefined;
+    }
+    if (remaining > 0) {
+      this.#hits++;
+      entry.hits++;
+      this.#entries.delete(key);
+      this.#entries.set(key, entry);
+    } else {
+      this.#misses++;
+    }
+    return {
+      answer: {
+        bytes: agedBy(entry.bytes, entry.ttlOffsets, elapsed),
+        rcode: entry.rcode,
+        ttl: Math.max(0, remaining),
+        ttlOffsets: entry.ttlOffsets,
+        source: "cache",
+      },
+      remaining,
+      lifetime: entry.lifetime,
+      hits: entry.hits,
+      claimRefresh: () => !entry.refreshing && (entry.refreshing = true),
+      releaseRefresh: () => void (entry.refreshing = false),
+    };
+  }
+
+  /**
+   * Keeps `answer` for the question of `ctx` if the rules allow; returns whether it did.
+   * Only answers from an upstream are offered (the stage never offers blocked or local ones).
+   */
+  store(key: string, ctx: Pick<QueryContext, "question">, answer: Answer): boolean {
+    const lifetime = this.#lifetimeOf(ctx, answer);
+    if (lifetime === undefined || lifetime <= 0) return false;
+    const { minTtl, maxTtl } = this.options;
+    const negative = answer.rcode === Rcode.NXDOMAIN ||
+      (answer.rcode === Rcode.NOERROR && answer.ttl !== undefined && isNoData(answer.bytes));
+    const cap = negative || isError(answer.rcode) ? lifetime : maxTtl;
+    const bytes = withTtls(
+      answer.bytes,
+      answer.ttlOffsets,
+      (ttl) => Math.min(Math.max(ttl, minTtl), cap),
+    );
+    const size = bytes.length + key.length * 2 + answer.ttlOffsets.length * 8 + ENTRY_OVERHEAD;
+    if (size > this.options.maxBytes) return false;
+    const old = this.#entries.get(key);
+    if (old !== undefined) this.#remove(old);
+    const entry: Entry = {
+      key,
+      bytes,
+      ttlOffsets: answer.ttlOffsets,
+      rcode: answer.rcode,
+      lifetime,
+      storedAt: this.#now(),
+      size,
+      hits: 0,
+      refreshing: false,
+    };
+    this.#entries.set(key, entry);
+    this.#bytes += size;
+    this.#evictOverflow();
+    return true;
+  }
+
+  delete(key: string): boolean {
+    const entry = this.#entries.get(key);
+    if (entry !== undefined) this.#remove(entry);
+    return entry !== undefined;
+  }
+
+  /** Drops every entry whose key is for `name` (any type, class and flags). */
+  deleteName(name: string): number {
+    let count = 0;
+    for (const entry of [...this.#entries.values()]) {
+      if (entry.key.startsWith(`${name}|`)) {
+        this.#remove(entry);
+        count++;
+      }
+    }
+    return count;
+  }
+
+  clear(): void {
+    this.#entries.clear();
+    this.#bytes = 0;
+  }
+
+  stats(): CacheStats {
+    return {
+      entries: this.#entries.size,
+      bytes: this.#bytes,
+      hits: this.#hits,
+      misses: this.#misses,
+      evictions: this.#evictions,
+    };
+  }
+
+  /** Seconds the answer may be kept, clamped; undefined when it must not be kept at all. */
+  #lifetimeOf(ctx: Pick<QueryContext, "question">, answer: Answer): number | undefined {
+    const { minTtl, maxTtl, errorTtl } = this.options;
+    let view;
+    try {
+      view = peekQuestion(answer.bytes);
+    } catch {
+      return undefined;
+    }
+    if (view.truncated || !answersQuestion(view.question, ctx.question)) return undefined;
+    if (isError(answer.rcode)) return errorTtl > 0 ? errorTtl : undefined;
+    // answer.ttl is undefined for negative answers without an SOA (RFC 2308 §5: not cached).
+    if (answer.ttl === undefined) return undefined;
+    return Math.min(Math.max(answer.ttl, minTtl), maxTtl);
+  }
+
+  #remove(entry: Entry): void {
+    if (this.#entries.get(entry.key) !== entry) return;
+    this.#entries.delete(entry.key);
+    this.#bytes -= entry.size;
+  }
+
+  #evictOverflow(): void {
+    for (const entry of this.#entries.values()) {
+      if (this.#bytes <= this.options.maxBytes) return;
+      this.#remove(entry);
+      this.#evictions++;
+    }
+  }
+}
+
+function isError(rcode: number): boolean {
+  return rcode === Rcode.SERVFAIL || rcode === Rcode.REFUSED;
+}
+
+/** NOERROR with an empty answer section (ANCOUNT is bytes 6-7). */
+function isNoData(bytes: Uint8Array): boolean {
+  return bytes[6] === 0 && bytes[7] === 0;
+}
+
+function answersQuestion(
+  got: { name: string; type: number; class: number } | undefined,
+  asked: { name: string; type: number; class: number },
+): boolean {
+  return got !== undefined && got.type === asked.type && got.class === asked.class &&
+    isSameName(got.name, asked.name);
+}

@@ -1,0 +1,99 @@
+/**
+ * The cache stage (DESIGN §3): answers from the cache when it can, and otherwise asks the rest
+ * of the chain once per question however many clients ask at the same time (coalescing).
+ * When the rest of the chain fails (every upstream down, the budget spent) an expired entry is
+ * served stale with TTL 30 and Extended DNS Error 3 (RFC 8767); a popular entry near expiry is
+ * refreshed in the background so it never misses.
+ */
+import { decodeMessage, EdeCode, encodeExtendedError, encodeMessage, Rcode } from "../dns/mod.ts";
+import { answerFromBytes } from "../pipeline/answer.ts";
+import type { Answer, QueryContext, Stage } from "../pipeline/types.ts";
+import type { AnswerCache, CacheHit } from "./answer_cache.ts";
+import { cacheKey } from "./key.ts";
+
+/** RFC 8767 §4: the TTL of a stale answer. */
+export const STALE_TTL = 30;
+
+export interface CacheStageOptions {
+  cache: AnswerCache;
+  /**
+   * Asks the stages after this one for a fresh answer, outside any client's query: used to
+   * prefetch. Gets a context of its own (own budget, own log entry).
+   */
+  refresh: (ctx: QueryContext) => Promise<Answer>;
+  /** Hits an entry needs before it is worth prefetching; 0 disables prefetch. */
+  prefetchHits: number;
+  /** Prefetch when less than this share of the lifetime is left. */
+  prefetchShare?: number;
+  /** Budget of a background refresh, milliseconds. */
+  refreshTimeoutMs: number;
+  /** Called with any background refresh failure (for the log). */
+  onRefreshError?: (error: unknown) => void;
+}
+
+export function cacheStage(options: CacheStageOptions): Stage {
+  const { cache } = options;
+  const inFlight = new Map<string, Promise<Answer>>();
+  const prefetchShare = options.prefetchShare ?? 0.1;
+
+  const prefetch = (ctx: QueryContext, key: string, hit: CacheHit) => {
+    if (options.prefetchHits <= 0 || hit.hits < options.prefetchHits) return;
+    if (hit.remaining > hit.lifetime * prefetchShare || !hit.claimRefresh()) return;
+    const detached: QueryContext = {
+      ...ctx,
+      signal: AbortSignal.timeout(options.refreshTimeoutMs),
+      log: { ...ctx.log },
+    };
+    options.refresh(detached)
+      .then((answer) => {
+        if (answer.source === "upstream") cache.store(key, ctx, answer);
+      })
+      .catch((error) => options.onRefreshError?.(error))
+      .finally(() => hit.releaseRefresh());
+  };
+
+  return async (ctx, next) => {
+    const key = cacheKey(ctx);
+    const hit = cache.lookup(key);
+    if (hit !== undefined && hit.remaining > 0) {
+      prefetch(ctx, key, hit);
+      return hit.answer;
+    }
+    let pending = inFlight.get(key);
+    if (pending === undefined) {
+      pending = next().then((answer) => {
+        if (answer.source === "upstream") cache.store(key, ctx, answer);
+        return answer;
+      });
+      inFlight.set(key, pending);
+      pending.finally(() => inFlight.delete(key)).catch(() => {});
+    }
+    let answer: Answer;
+    try {
+      answer = await pending;
+    } catch (error) {
+      if (hit !== undefined) return staleAnswer(hit);
+      throw error;
+    }
+    if (hit !== undefined && answer.rcode === Rcode.SERVFAIL) {
+      ctx.log.error ??= "served stale";
+      return staleAnswer(hit);
+    }
+    return answer;
+  };
+}
+
+/** The expired entry with every TTL set to 30 and EDE 3 "Stale Answer" (RFC 8767, RFC 8914). */
+function staleAnswer(hit: CacheHit): Answer {
+  const message = decodeMessage(hit.answer.bytes);
+  const records = (list: typeof message.answers) => list.map((r) => ({ ...r, ttl: STALE_TTL }));
+  const ede = encodeExtendedError({ infoCode: EdeCode.STALE_ANSWER, text: "Stale Answer" });
+  const stale = {
+    ...message,
+    answers: records(message.answers),
+    authorities: records(message.authorities),
+    additionals: records(message.additionals),
+    edns: message.edns && { ...message.edns, options: [...message.edns.options, ede] },
+  };
+  return answerFromBytes(encodeMessage(stale), "stale");
+}

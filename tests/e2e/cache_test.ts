@@ -1,0 +1,104 @@
+/**
+ * The real gateway's cache in front of a real knot: repeats never reach knot (counted in
+ * knot's own statistics), TTLs and cache-control count down, and with knot gone an expired
+ * entry is served stale with EDE 3.
+ */
+import assert from "node:assert/strict";
+import {
+  decodeExtendedError,
+  decodeMessage,
+  EdeCode,
+  EdnsOptionCode,
+  findOption,
+  type Message,
+  Rcode,
+  RType,
+} from "../../dns/mod.ts";
+import { integration } from "../support/binaries.ts";
+import { makeQuery } from "../support/dns_query.ts";
+import { startGateway } from "../support/gateway.ts";
+import { startKnot } from "../support/knot.ts";
+import { TEST_ZONE } from "../support/test_zone.ts";
+
+async function ask(
+  url: string,
+  name: string,
+  type: number = RType.A,
+): Promise<{ reply: Message; cacheControl: string | null }> {
+  const response = await fetch(`${url}/dns-query`, {
+    method: "POST",
+    headers: { "content-type": "application/dns-message" },
+    body: makeQuery(name, type, { id: 99, edns: {} }),
+  });
+  assert.equal(response.status, 200);
+  const reply = decodeMessage(new Uint8Array(await response.arrayBuffer()));
+  return { reply, cacheControl: response.headers.get("cache-control") };
+}
+
+Deno.test({
+  name: "repeated queries are answered from the cache, TTLs counting down, without asking knot",
+  ...integration(["knotd", "knotc"]),
+  async fn() {
+    const knot = await startKnot();
+    const gateway = await startGateway({ env: { UPSTREAMS: `udp://127.0.0.1:${knot.port}` } });
+    try {
+      const before = await knot.queryCount();
+      const first = await ask(gateway.url, `www.${TEST_ZONE}`);
+      assert.equal(first.reply.answers[0].ttl, 300);
+      assert.equal(first.cacheControl, "max-age=300");
+      for (let i = 0; i < 20; i++) await ask(gateway.url, `WWW.${TEST_ZONE}`);
+      const missing = await ask(gateway.url, `nothing.${TEST_ZONE}`);
+      assert.equal(missing.reply.header.rcode, Rcode.NXDOMAIN);
+      assert.equal(missing.cacheControl, "max-age=60", "negative TTL: min(SOA TTL, MINIMUM)");
+      await ask(gateway.url, `nothing.${TEST_ZONE}`);
+      assert.equal(await knot.queryCount() - before, 2, "one query per distinct question");
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      const later = await ask(gateway.url, `www.${TEST_ZONE}`);
+      assert.ok(later.reply.answers[0].ttl <= 299, `TTL ${later.reply.answers[0].ttl}`);
+      assert.match(later.cacheControl ?? "", /^max-age=(29\d)$/);
+      assert.equal(await knot.queryCount() - before, 2);
+      const log = gateway.stdout().trim().split("\n").map((line) => JSON.parse(line));
+      assert.equal(log.filter((entry) => entry.source === "cache").length, 22);
+    } finally {
+      await gateway.stop();
+      await knot.stop();
+    }
+  },
+});
+
+Deno.test({
+  name: "with the upstream gone, an expired answer is served stale with TTL 30 and EDE 3",
+  ...integration(["knotd"]),
+  async fn() {
+    const knot = await startKnot();
+    const gateway = await startGateway({
+      env: {
+        UPSTREAMS: `udp://127.0.0.1:${knot.port}`,
+        UPSTREAM_TIMEOUT_MS: "200",
+        QUERY_TIMEOUT_MS: "400",
+      },
+    });
+    try {
+      const fresh = await ask(gateway.url, `short.${TEST_ZONE}`);
+      assert.equal(fresh.reply.answers[0].ttl, 1);
+      await knot.stop();
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      const started = performance.now();
+      const stale = await ask(gateway.url, `short.${TEST_ZONE}`);
+      assert.ok(performance.now() - started < 1000);
+      assert.equal(stale.reply.header.rcode, Rcode.NOERROR);
+      assert.deepEqual(stale.reply.answers.map((r) => [r.data, r.ttl]), [[
+        { address: "127.0.0.9" },
+        30,
+      ]]);
+      const ede = findOption(stale.reply.edns!, EdnsOptionCode.EXTENDED_ERROR);
+      assert.equal(decodeExtendedError(ede!.data).infoCode, EdeCode.STALE_ANSWER);
+      assert.equal(stale.cacheControl, "max-age=30");
+      const never = await ask(gateway.url, `www.${TEST_ZONE}`);
+      assert.equal(never.reply.header.rcode, Rcode.SERVFAIL, "nothing cached: nothing stale");
+    } finally {
+      await gateway.stop();
+      await knot.stop();
+    }
+  },
+});
