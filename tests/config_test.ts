@@ -80,3 +80,35 @@ Deno.test("loadConfig() refuses a udp:// upstream where UDP is unavailable", () 
     /needs UDP, which this runtime lacks \(Deno Deploy\); use tls:\/\/ or https:\/\//,
   );
 });
+
+Deno.test("loadConfig() cache settings: 64 MiB by default, every knob read, 0 bytes turns it off", () => {
+  assert.deepEqual(loadConfig({}, vm).cache, {
+    maxBytes: 64 * 1024 * 1024,
+    minTtl: 0,
+    maxTtl: 86400,
+    errorTtl: 0,
+    maxStaleSeconds: 86400,
+    prefetchHits: 3,
+  });
+  const tuned = loadConfig({
+    CACHE_MAX_BYTES: "1048576",
+    CACHE_MIN_TTL: "30",
+    CACHE_MAX_TTL: "3600",
+    CACHE_ERROR_TTL: "5",
+    CACHE_MAX_STALE: "0",
+    CACHE_PREFETCH_HITS: "0",
+  }, vm);
+  assert.deepEqual(tuned.cache, {
+    maxBytes: 1048576,
+    minTtl: 30,
+    maxTtl: 3600,
+    errorTtl: 5,
+    maxStaleSeconds: 0,
+    prefetchHits: 0,
+  });
+  assert.equal(loadConfig({ CACHE_MAX_BYTES: "0" }, vm).cache, undefined);
+  assert.throws(
+    () => loadConfig({ CACHE_MIN_TTL: "600", CACHE_MAX_TTL: "60" }, vm),
+    /^ConfigError: CACHE_MIN_TTL="600" is above CACHE_MAX_TTL="60"/,
+  );
+});
