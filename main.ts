@@ -46,6 +46,7 @@ async function main(): Promise<void> {
   const stop = async () => {
     await running.server?.shutdown();
     pool.close();
+    log.flush();
     Deno.exit(0);
   };
   for (const signal of ["SIGINT", "SIGTERM"] as const) {

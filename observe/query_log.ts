@@ -5,9 +5,12 @@
  */
 import { typeName } from "../dns/mod.ts";
 import type { QueryLogEntry } from "../pipeline/types.ts";
+import { createLineWriter, type LineWriter } from "./line_writer.ts";
 
 export interface QueryLog {
   write(entry: QueryLogEntry): void;
+  /** Writes out lines still buffered (at shutdown). */
+  flush(): void;
   /** The most recent entries, newest last. */
   recent(): QueryLogEntry[];
 }
@@ -17,14 +20,14 @@ export interface QueryLogOptions {
   toStdout: boolean;
   /** How many entries the in-memory ring keeps. */
   capacity: number;
-  /** Where lines go; stdout by default, injectable for tests. */
-  print?: (line: string) => void;
+  /** Where lines go; batched writes to stdout by default, injectable for tests. */
+  print?: LineWriter;
 }
 
 export function createQueryLog(options: QueryLogOptions): QueryLog {
   const ring: QueryLogEntry[] = [];
   let next = 0;
-  const print = options.print ?? ((line: string) => console.log(line));
+  const print = options.print ?? (options.toStdout ? createLineWriter() : undefined);
   return {
     write(entry) {
       if (options.capacity > 0) {
@@ -32,7 +35,10 @@ export function createQueryLog(options: QueryLogOptions): QueryLog {
         else ring[next] = entry;
         next = (next + 1) % options.capacity;
       }
-      if (options.toStdout) print(formatEntry(entry));
+      if (options.toStdout) print?.write(formatEntry(entry));
+    },
+    flush() {
+      print?.flush();
     },
     recent() {
       if (ring.length < options.capacity) return [...ring];

@@ -57,7 +57,9 @@ Deno.test({
       assert.ok(later.reply.answers[0].ttl <= 299, `TTL ${later.reply.answers[0].ttl}`);
       assert.match(later.cacheControl ?? "", /^max-age=(29\d)$/);
       assert.equal(await knot.queryCount() - before, 2);
-      const log = gateway.stdout().trim().split("\n").map((line) => JSON.parse(line));
+      const log = (await gateway.waitForStdout((out) => out.split('"source":"cache"').length > 22))
+        .trim()
+        .split("\n").map((line) => JSON.parse(line));
       assert.equal(log.filter((entry) => entry.source === "cache").length, 22);
     } finally {
       await gateway.stop();

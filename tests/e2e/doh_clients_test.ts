@@ -213,8 +213,9 @@ Deno.test({
         },
       );
 
-      await t.step("every query is in the JSON-lines query log with its upstream", () => {
-        const entries = gateway.stdout().trim().split("\n").map((line) => JSON.parse(line));
+      await t.step("every query is in the JSON-lines query log with its upstream", async () => {
+        const entries = (await gateway.waitForStdout(/"name":"www\.test\.example","type":"A"/))
+          .trim().split("\n").map((line) => JSON.parse(line));
         const www = entries.find((e) => e.name === `www.${TEST_ZONE}` && e.type === typeName(1));
         assert.ok(www, "a log line for www A");
         assert.equal(www.source, "upstream");

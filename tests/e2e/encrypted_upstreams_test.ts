@@ -34,7 +34,8 @@ Deno.test({
               assert.equal(reply.header.id, 4321);
               assert.equal(reply.answers.length, count);
             }
-            assert.match(gateway.stdout(), new RegExp(`"upstream":"${url.replace(/\//g, "\\/")}`));
+            const logged = new RegExp(`"upstream":"${url.replace(/\//g, "\\/")}`);
+            assert.match(await gateway.waitForStdout(logged), logged);
           } finally {
             await gateway.stop();
           }

@@ -119,7 +119,8 @@ Deno.test({
       assert.equal(outside.reply.header.rcode, Rcode.SERVFAIL);
       assert.equal(edeCode(outside.reply), EdeCode.NO_REACHABLE_AUTHORITY);
       assert.ok(outside.ms < 1000, `SERVFAIL after ${outside.ms} ms`);
-      assert.match(gateway.stdout(), /"error":"all upstreams failed: .*answered REFUSED/);
+      const refused = /"error":"all upstreams failed: .*answered REFUSED/;
+      assert.match(await gateway.waitForStdout(refused), refused);
     } finally {
       await gateway.stop();
       await refusing.stop();

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { createLineWriter } from "../../observe/line_writer.ts";
 import { createQueryLog } from "../../observe/query_log.ts";
 
 const entry = (n: number) => ({
@@ -17,7 +18,11 @@ Deno.test("the query log ring keeps the newest entries, oldest first", () => {
 
 Deno.test("the query log prints JSON lines with the type by name and an ISO time", () => {
   const lines: string[] = [];
-  const log = createQueryLog({ toStdout: true, capacity: 0, print: (l) => lines.push(l) });
+  const log = createQueryLog({
+    toStdout: true,
+    capacity: 0,
+    print: { write: (l) => lines.push(l), flush() {} },
+  });
   log.write(entry(0));
   assert.deepEqual(JSON.parse(lines[0]), {
     time: "1970-01-01T00:00:00.000Z",
@@ -27,4 +32,29 @@ Deno.test("the query log prints JSON lines with the type by name and an ISO time
     type: "A",
   });
   assert.deepEqual(log.recent(), []);
+});
+
+Deno.test("the line writer batches lines into few writes, bounds its buffer and flushes at the end", async () => {
+  const writes: string[] = [];
+  const decoder = new TextDecoder();
+  const sink = {
+    write: (bytes: Uint8Array) => {
+      writes.push(decoder.decode(bytes));
+      return Promise.resolve(bytes.length);
+    },
+    writeSync: (bytes: Uint8Array) => {
+      writes.push(decoder.decode(bytes));
+      return bytes.length;
+    },
+  };
+  const writer = createLineWriter(sink, 100);
+  for (let i = 0; i < 5; i++) writer.write(`line ${i}`);
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.deepEqual(writes, ["line 0\nline 1\nline 2\nline 3\nline 4\n"]);
+  for (let i = 0; i < 30; i++) writer.write(`overflowing line ${i}`);
+  writer.flush();
+  const last = writes.at(-1)!.trim().split("\n");
+  assert.ok(last.length < 30, "lines beyond the bound are dropped");
+  assert.match(last.at(-1)!, /"warning":"\d+ log lines dropped: stdout too slow"/);
+  await new Promise((resolve) => setTimeout(resolve, 10));
 });

@@ -122,7 +122,11 @@ Deno.test("resolve() echoes the client's spelling of the question name (0x20)", 
 
 Deno.test("resolve() logs one entry per query with source, rcode and duration", async () => {
   const lines: string[] = [];
-  const log = createQueryLog({ toStdout: true, capacity: 10, print: (line) => lines.push(line) });
+  const log = createQueryLog({
+    toStdout: true,
+    capacity: 10,
+    print: { write: (line) => lines.push(line), flush() {} },
+  });
   await localResolver(table, { log }).resolve(makeQuery("www.example", RType.AAAA), client);
   assert.equal(lines.length, 1);
   const entry = JSON.parse(lines[0]);

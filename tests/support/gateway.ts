@@ -12,6 +12,8 @@ export interface Gateway {
   stdout(): string;
   /** Everything printed to stderr so far (startup lines, errors). */
   stderr(): string;
+  /** Waits (up to 2 s) until stdout matches `done`: the query log is written in batches. */
+  waitForStdout(done: RegExp | ((stdout: string) => boolean)): Promise<string>;
   /** Sends SIGTERM and waits for exit; returns the exit code. */
   stop(): Promise<number>;
 }
@@ -20,6 +22,10 @@ export interface GatewayOptions {
   env: Record<string, string>;
   /** Run as Deno Deploy would: no unstable APIs (so no UDP), only the project's imports. */
   deployLike?: boolean;
+  /** Pin the process to this CPU (benchmarks: server and load generator on separate cores). */
+  cpu?: number;
+  /** Where the query log goes: collected by default, discarded for load tests. */
+  stdout?: "piped" | "null";
   /** Milliseconds to wait for the listening line. */
   startTimeoutMs?: number;
 }
@@ -27,20 +33,23 @@ export interface GatewayOptions {
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const deployConfig = options.deployLike ? await deployLikeConfig() : undefined;
   const configArgs = deployConfig ? ["--config", deployConfig, "--lock", `${ROOT}deno.lock`] : [];
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", ...configArgs, "--allow-net", "--allow-env", "--allow-read", "main.ts"],
+  const denoArgs = ["run", ...configArgs, "--allow-net", "--allow-env", "--allow-read", "main.ts"];
+  const pinned = options.cpu !== undefined;
+  const child = new Deno.Command(pinned ? "taskset" : Deno.execPath(), {
+    args: pinned ? ["-c", String(options.cpu), Deno.execPath(), ...denoArgs] : denoArgs,
     cwd: ROOT,
     env: { HTTP_PORT: "0", ...options.env },
     stdin: "null",
-    stdout: "piped",
+    stdout: options.stdout ?? "piped",
     stderr: "piped",
   }).spawn();
   let out = "";
   let err = "";
   const decoder = () => new TextDecoderStream();
-  const outDone = child.stdout.pipeThrough(decoder()).pipeTo(
-    new WritableStream({ write: (chunk) => void (out += chunk) }),
-  );
+  const outDone = options.stdout === "null"
+    ? Promise.resolve()
+    : child.stdout.pipeThrough(decoder())
+      .pipeTo(new WritableStream({ write: (chunk) => void (out += chunk) }));
   const errDone = child.stderr.pipeThrough(decoder()).pipeTo(
     new WritableStream({ write: (chunk) => void (err += chunk) }),
   );
@@ -74,6 +83,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         port,
         stdout: () => out,
         stderr: () => err,
+        waitForStdout: async (done) => {
+          const test = done instanceof RegExp ? (text: string) => done.test(text) : done;
+          const deadline = Date.now() + 2000;
+          while (!test(out) && Date.now() < deadline) {
+            await new Promise((resolve) => setTimeout(resolve, 10));
+          }
+          return out;
+        },
         stop,
       };
     }
