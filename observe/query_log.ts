@@ -47,11 +47,19 @@ export function createQueryLog(options: QueryLogOptions): QueryLog {
   };
 }
 
-/** One JSON line with the type by name and the time in ISO form, for people and log shippers. */
+/**
+ * One JSON line with the type by name and the time in ISO form, for people and log shippers.
+ * Built by hand in a fixed key order: it runs once per query, and spreading the entry into
+ * a new object for JSON.stringify showed in the profile.
+ */
 export function formatEntry(entry: QueryLogEntry): string {
-  return JSON.stringify({
-    ...entry,
-    time: new Date(entry.time).toISOString(),
-    type: typeName(entry.type),
-  });
+  let line = `{"time":"${new Date(entry.time).toISOString()}","client":${
+    JSON.stringify(entry.client)
+  },"door":"${entry.door}","name":${JSON.stringify(entry.name)},"type":"${typeName(entry.type)}"`;
+  if (entry.source !== undefined) line += `,"source":"${entry.source}"`;
+  if (entry.upstream !== undefined) line += `,"upstream":${JSON.stringify(entry.upstream)}`;
+  if (entry.rcode !== undefined) line += `,"rcode":${entry.rcode}`;
+  if (entry.durationMs !== undefined) line += `,"durationMs":${entry.durationMs}`;
+  if (entry.error !== undefined) line += `,"error":${JSON.stringify(entry.error)}`;
+  return line + "}";
 }

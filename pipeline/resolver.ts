@@ -77,13 +77,24 @@ export class Resolver {
   ): Promise<Answer> {
     const refusal = checkShape(query);
     if (refusal !== undefined) return replyAnswer(query, refusal, "guard");
-    const budget = AbortSignal.timeout(this.#timeoutMs);
+    // The budget's timer is made on first use: answers from the cache or local records never
+    // need it, and one timer per query showed in the profile of cached answers.
+    const arrived = performance.now();
+    const timeoutMs = this.#timeoutMs;
+    let budget: AbortSignal | undefined;
     const ctx: QueryContext = {
       raw,
       query,
       question: query.questions[0],
       client,
-      signal: signal === undefined ? budget : AbortSignal.any([budget, signal]),
+      get signal() {
+        if (budget === undefined) {
+          const left = Math.max(1, Math.round(timeoutMs - (performance.now() - arrived)));
+          const timer = AbortSignal.timeout(left);
+          budget = signal === undefined ? timer : AbortSignal.any([timer, signal]);
+        }
+        return budget;
+      },
       log,
     };
     try {
