@@ -9,6 +9,8 @@ import { labelToText } from "./name.ts";
 
 export const MAX_NAME_OCTETS = 255;
 export const MAX_LABEL_OCTETS = 63;
+/** A name has at most 127 labels, so no honest name needs more pointers than that. */
+export const MAX_POINTER_HOPS = 127;
 
 export class WireReader {
   readonly bytes: Uint8Array;
@@ -96,6 +98,7 @@ export class WireReader {
     let resumeAt = -1;
     let octets = 1;
     let sequenceStart = at;
+    let hops = 0;
     while (true) {
       if (at >= end) throw new DnsWireError("truncated name", at);
       const length = this.bytes[at];
@@ -105,6 +108,14 @@ export class WireReader {
         const target = ((length & 0x3f) << 8) | this.bytes[at + 1];
         if (target >= sequenceStart) {
           throw new DnsWireError("compression pointer does not point backwards", at);
+        }
+        // A real name needs at most one pointer per label (127); a longer chain is an attack
+        // that would cost a walk through the whole message for every name that uses it.
+        if (++hops > MAX_POINTER_HOPS) {
+          throw new DnsWireError(
+            `more than ${MAX_POINTER_HOPS} compression pointers in a name`,
+            at,
+          );
         }
         if (resumeAt < 0) resumeAt = at + 2;
         at = target;

@@ -3,7 +3,15 @@
  * for the differential test against dns-packet and as seeds for the fuzz test. Names are in
  * canonical form (lowercase, no trailing dot) and share suffixes, so compression is exercised.
  */
-import { type Message, RClass, type ResourceRecord, RType } from "../../dns/mod.ts";
+import {
+  type EdnsOption,
+  encodeClientSubnet,
+  encodeExtendedError,
+  type Message,
+  RClass,
+  type ResourceRecord,
+  RType,
+} from "../../dns/mod.ts";
 
 /** mulberry32: tiny, fast, good enough to spread test cases. */
 export class Random {
@@ -45,26 +53,52 @@ export class Random {
   }
 }
 
-const LABELS = ["www", "mail", "a", "b-1", "cdn", "x9", "example", "test", "org", "com", "net"];
+const LABELS = [
+  "www",
+  "mail",
+  "a",
+  "b-1",
+  "cdn",
+  "x9",
+  "_tcp",
+  "_sip",
+  "example",
+  "test",
+  "org",
+  "com",
+  "net",
+];
+const LABEL_CHARS = [..."abcdefghijklmnopqrstuvwxyz0123456789-_"];
 
-/** A name of 0-5 labels from a small pool (shared suffixes) or random letters and digits. */
+/**
+ * A name of 0-5 labels from a small pool (shared suffixes, so compression has work) or random
+ * letters, digits, "-" and "_", up to 63 of them; never over 255 octets on the wire.
+ */
 export function randomName(random: Random): string {
   if (random.bool(0.03)) return "";
   const count = 1 + random.int(5);
   const labels: string[] = [];
+  let octets = 1;
   for (let i = 0; i < count; i++) {
+    let label = "";
     if (random.bool(0.8)) {
-      labels.push(random.pick(LABELS));
+      label = random.pick(LABELS);
     } else {
       const length = 1 + random.int(random.bool(0.1) ? 63 : 12);
-      let label = "";
-      for (let j = 0; j < length; j++) {
-        label += random.pick([..."abcdefghijklmnopqrstuvwxyz0123456789"]);
-      }
-      labels.push(label);
+      for (let j = 0; j < length; j++) label += random.pick(LABEL_CHARS);
     }
+    if (octets + label.length + 1 > 255) break;
+    octets += label.length + 1;
+    labels.push(label);
   }
   return labels.join(".");
+}
+
+/** The same name with letters uppercased at random (names compare case-insensitively). */
+export function randomCase(random: Random, name: string): string {
+  let out = "";
+  for (const char of name) out += random.bool() ? char.toUpperCase() : char;
+  return out;
 }
 
 /** Types both our codec and dns-packet know, so the differential test can compare them. */
@@ -86,11 +120,14 @@ export const COMMON_TYPES = [
   65280,
 ] as const;
 
+/** Every type our codec models, so fuzz seeds reach every rdata decoder. */
+export const ALL_TYPES = [...COMMON_TYPES, RType.DNAME, RType.SVCB, RType.HTTPS] as const;
+
 /** Types an NSEC bitmap or an RRSIG may name (ones dns-packet can spell too). */
 const NAMED_TYPES = [1, 2, 5, 6, 12, 15, 16, 28, 33, 43, 46, 47, 48, 257];
 
 function ipv6(random: Random): string {
-  return formatGroups(Array.from({ length: 8 }, () => random.bool(0.4) ? 0 : random.int(0x10000)));
+  return ipv6Text(Array.from({ length: 8 }, () => random.bool(0.4) ? 0 : random.int(0x10000)));
 }
 
 /**
@@ -103,11 +140,11 @@ export function canonicalIpv6(text: string): string {
   const left = parse(head);
   const right = tail === undefined ? [] : parse(tail);
   const zeros = new Array(8 - left.length - right.length).fill(0);
-  return formatGroups([...left, ...zeros, ...right]);
+  return ipv6Text([...left, ...zeros, ...right]);
 }
 
-/** RFC 5952: lowercase, the longest run (at least 2) of zero groups as "::", first if tied. */
-function formatGroups(groups: number[]): string {
+/** RFC 5952 text of eight groups: lowercase, the longest run (≥ 2) of zeros as "::", first if tied. */
+export function ipv6Text(groups: number[]): string {
   let bestStart = -1;
   let bestLength = 1;
   for (let i = 0; i < 8;) {
@@ -129,6 +166,14 @@ function printable(random: Random, length: number): Uint8Array {
   return Uint8Array.from({ length }, () => 0x21 + random.int(0x5e));
 }
 
+const TAG_CHARS = [..."abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"];
+
+function letters(random: Random, length: number): string {
+  let out = "";
+  for (let i = 0; i < length; i++) out += random.pick(TAG_CHARS);
+  return out;
+}
+
 /** The rdata of one record of `type`, in our codec's shape. */
 export function randomData(random: Random, type: number): ResourceRecord["data"] {
   switch (type) {
@@ -139,6 +184,7 @@ export function randomData(random: Random, type: number): ResourceRecord["data"]
     case RType.CNAME:
     case RType.NS:
     case RType.PTR:
+    case RType.DNAME:
       return { target: randomName(random) };
     case RType.MX:
       return { preference: random.int(0x10000), exchange: randomName(random) };
@@ -168,8 +214,10 @@ export function randomData(random: Random, type: number): ResourceRecord["data"]
       };
     case RType.CAA:
       return {
-        flags: random.pick([0, 128]),
-        tag: random.pick(["issue", "issuewild", "iodef"]),
+        flags: random.bool(0.7) ? random.pick([0, 128]) : random.int(256),
+        tag: random.bool(0.7)
+          ? random.pick(["issue", "issuewild", "iodef"])
+          : letters(random, 1 + random.int(15)),
         value: printable(random, random.int(30)),
       };
     case RType.DS:
@@ -204,6 +252,16 @@ export function randomData(random: Random, type: number): ResourceRecord["data"]
       ];
       return { nextName: randomName(random), types: types.sort((a, b) => a - b) };
     }
+    case RType.SVCB:
+    case RType.HTTPS:
+      return {
+        priority: random.int(3),
+        target: randomName(random),
+        params: Array.from({ length: random.int(5) }, (_, i) => ({
+          key: random.bool(0.8) ? i : random.int(0x10000),
+          value: random.bytes(random.int(20)),
+        })),
+      };
     default:
       return { bytes: random.bytes(random.int(20)) };
   }
@@ -220,15 +278,49 @@ export function randomRecord(random: Random, types: readonly number[]): Resource
   };
 }
 
-/** A message with random flags, 0-2 questions, 0-4 records per section, and maybe EDNS. */
+/**
+ * A well-formed EDNS option: client subnet (address bits past the prefix zero, RFC 7871 §6),
+ * cookie (8 or 16-40 bytes, RFC 7873), padding (zeros), extended error with or without text,
+ * or an opaque one (NSID, a private code).
+ */
+export function randomOption(random: Random): EdnsOption {
+  switch (random.int(6)) {
+    case 0: {
+      const family = random.pick([1, 2]);
+      const sourcePrefix = random.int(family === 1 ? 33 : 129);
+      const address = random.bytes(Math.ceil(sourcePrefix / 8));
+      if (sourcePrefix % 8) address[address.length - 1] &= 0xff << (8 - sourcePrefix % 8);
+      const scopePrefix = random.int(family === 1 ? 33 : 129);
+      return encodeClientSubnet({ family, sourcePrefix, scopePrefix, address });
+    }
+    case 1:
+      return { code: 10, data: random.bytes(random.bool() ? 8 : 16 + random.int(25)) };
+    case 2:
+      return { code: 12, data: new Uint8Array(random.int(64)) };
+    case 3:
+      return encodeExtendedError({
+        infoCode: random.int(30),
+        ...(random.bool()
+          ? { text: new TextDecoder().decode(printable(random, random.int(20))) }
+          : {}),
+      });
+    default:
+      return { code: random.pick([3, 65001]), data: random.bytes(random.int(24)) };
+  }
+}
+
+/**
+ * A message with random flags, 0-2 questions, 0-4 records per section, and maybe EDNS (then
+ * maybe an extended rcode). Without EDNS the `edns` key is absent, as decodeMessage leaves it.
+ */
 export function randomMessage(random: Random, types: readonly number[] = COMMON_TYPES): Message {
   const withEdns = random.bool(0.6);
   const records = () => Array.from({ length: random.int(5) }, () => randomRecord(random, types));
-  return {
+  const message: Message = {
     header: {
       id: random.int(0x10000),
       response: random.bool(),
-      opcode: random.pick([0, 0, 0, 1, 2, 4, 5]),
+      opcode: random.bool(0.7) ? 0 : random.int(16),
       authoritative: random.bool(),
       truncated: random.bool(0.2),
       recursionDesired: random.bool(),
@@ -241,22 +333,20 @@ export function randomMessage(random: Random, types: readonly number[] = COMMON_
     questions: Array.from({ length: random.int(3) }, () => ({
       name: randomName(random),
       type: random.pick(types),
-      class: RClass.IN,
+      class: random.bool(0.9) ? RClass.IN : RClass.CH,
     })),
     answers: records(),
     authorities: records(),
     additionals: records(),
-    edns: withEdns
-      ? {
-        udpSize: random.pick([512, 1232, 4096, 65535]),
-        version: random.bool(0.9) ? 0 : random.int(256),
-        dnssecOk: random.bool(),
-        flags: random.bool(0.9) ? 0 : random.int(0x8000),
-        options: Array.from({ length: random.int(3) }, () => ({
-          code: random.pick([3, 10, 15, 65001]),
-          data: random.bytes(random.int(24)),
-        })),
-      }
-      : undefined,
   };
+  if (withEdns) {
+    message.edns = {
+      udpSize: random.pick([512, 1232, 4096, 65535]),
+      version: random.bool(0.9) ? 0 : random.int(256),
+      dnssecOk: random.bool(),
+      flags: random.bool(0.9) ? 0 : random.int(0x8000),
+      options: Array.from({ length: random.int(4) }, () => randomOption(random)),
+    };
+  }
+  return message;
 }
