@@ -125,12 +125,13 @@ export class AnswerCache {
   }
 
   /**
-   * Keeps `answer` for the question of `ctx` if the rules allow; returns whether it did.
-   * Only answers from an upstream are offered (the stage never offers blocked or local ones).
+   * Keeps `answer` for the question of `ctx` if the rules allow; returns the lifetime it was
+   * given in seconds, 0 when it was not kept. Only answers from an upstream (or the shared
+   * tier) are offered: the stage never offers blocked or local ones.
    */
-  store(key: string, ctx: Pick<QueryContext, "question">, answer: Answer): boolean {
+  store(key: string, ctx: Pick<QueryContext, "question">, answer: Answer): number {
     const lifetime = this.#lifetimeOf(ctx, answer);
-    if (lifetime === undefined || lifetime <= 0) return false;
+    if (lifetime === undefined || lifetime <= 0) return 0;
     const { minTtl, maxTtl } = this.options;
     const negative = answer.rcode === Rcode.NXDOMAIN ||
       (answer.rcode === Rcode.NOERROR && answer.ttl !== undefined && isNoData(answer.bytes));
@@ -141,7 +142,7 @@ export class AnswerCache {
       (ttl) => Math.min(Math.max(ttl, minTtl), cap),
     );
     const size = bytes.length + key.length * 2 + answer.ttlOffsets.length * 8 + ENTRY_OVERHEAD;
-    if (size > this.options.maxBytes) return false;
+    if (size > this.options.maxBytes) return 0;
     const old = this.#entries.get(key);
     if (old !== undefined) this.#remove(old);
     const entry: Entry = {
@@ -158,7 +159,7 @@ export class AnswerCache {
     this.#entries.set(key, entry);
     this.#bytes += size;
     this.#evictOverflow();
-    return true;
+    return lifetime;
   }
 
   delete(key: string): boolean {

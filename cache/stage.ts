@@ -10,12 +10,15 @@ import { answerFromBytes } from "../pipeline/answer.ts";
 import type { Answer, QueryContext, Stage } from "../pipeline/types.ts";
 import type { AnswerCache, CacheHit } from "./answer_cache.ts";
 import { cacheKey } from "./key.ts";
+import type { SharedTier } from "./shared_tier.ts";
 
 /** RFC 8767 §4: the TTL of a stale answer. */
 export const STALE_TTL = 30;
 
 export interface CacheStageOptions {
   cache: AnswerCache;
+  /** The shared tier (Redis), read on an L1 miss before going upstream, written behind. */
+  shared?: SharedTier;
   /**
    * Asks the stages after this one for a fresh answer, outside any client's query: used to
    * prefetch. Gets a context of its own (own budget, own log entry).
@@ -32,9 +35,29 @@ export interface CacheStageOptions {
 }
 
 export function cacheStage(options: CacheStageOptions): Stage {
-  const { cache } = options;
+  const { cache, shared } = options;
   const inFlight = new Map<string, Promise<Answer>>();
   const prefetchShare = options.prefetchShare ?? 0.1;
+
+  /** Keeps an upstream answer in L1 and, for as long as L1 keeps it, in the shared tier. */
+  const keep = (key: string, ctx: QueryContext, answer: Answer) => {
+    if (answer.source !== "upstream") return;
+    const lifetime = cache.store(key, ctx, answer);
+    if (lifetime > 0) shared?.write(key, answer.bytes, lifetime);
+  };
+
+  /** The shared tier's answer (kept in L1 too), or the rest of the chain's. */
+  const miss = async (ctx: QueryContext, key: string, next: () => Promise<Answer>) => {
+    const fromShared = shared && await shared.read(key);
+    if (fromShared) {
+      const answer = answerFromBytes(fromShared, "cache");
+      cache.store(key, ctx, answer);
+      return answer;
+    }
+    const answer = await next();
+    keep(key, ctx, answer);
+    return answer;
+  };
 
   const prefetch = (ctx: QueryContext, key: string, hit: CacheHit) => {
     if (options.prefetchHits <= 0 || hit.hits < options.prefetchHits) return;
@@ -45,9 +68,7 @@ export function cacheStage(options: CacheStageOptions): Stage {
       log: { ...ctx.log },
     };
     options.refresh(detached)
-      .then((answer) => {
-        if (answer.source === "upstream") cache.store(key, ctx, answer);
-      })
+      .then((answer) => keep(key, ctx, answer))
       .catch((error) => options.onRefreshError?.(error))
       .finally(() => hit.releaseRefresh());
   };
@@ -61,10 +82,7 @@ export function cacheStage(options: CacheStageOptions): Stage {
     }
     let pending = inFlight.get(key);
     if (pending === undefined) {
-      pending = next().then((answer) => {
-        if (answer.source === "upstream") cache.store(key, ctx, answer);
-        return answer;
-      });
+      pending = miss(ctx, key, next);
       inFlight.set(key, pending);
       pending.finally(() => inFlight.delete(key)).catch(() => {});
     }

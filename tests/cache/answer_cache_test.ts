@@ -102,16 +102,16 @@ Deno.test("NXDOMAIN and NODATA are cached for min(SOA TTL, MINIMUM), the SOA TTL
 
 Deno.test("never cached: negative answers without SOA, truncated, SERVFAIL/REFUSED, other questions", () => {
   const { cache, ctx, key, answer } = setup();
-  assert.equal(cache.store(key, ctx, answer({ rcode: Rcode.NXDOMAIN })), false);
-  assert.equal(cache.store(key, ctx, answer({ rcode: Rcode.SERVFAIL })), false);
-  assert.equal(cache.store(key, ctx, answer({ rcode: Rcode.REFUSED })), false);
+  assert.equal(cache.store(key, ctx, answer({ rcode: Rcode.NXDOMAIN })), 0);
+  assert.equal(cache.store(key, ctx, answer({ rcode: Rcode.SERVFAIL })), 0);
+  assert.equal(cache.store(key, ctx, answer({ rcode: Rcode.REFUSED })), 0);
   const truncated = encodeReply(ctx.query, { answers: [a(300)] });
   truncated[2] |= 0x02;
-  assert.equal(cache.store(key, ctx, answer({}, truncated)), false);
+  assert.equal(cache.store(key, ctx, answer({}, truncated)), 0);
   const other = queryMessage("other.test.example", RType.A, { edns: {} });
   const wrong = encodeReply(other, { answers: [a(300, "6.6.6.6", "other.test.example")] });
-  assert.equal(cache.store(key, ctx, answer({}, wrong)), false);
-  assert.equal(cache.store(key, ctx, answer({ answers: [a(0)] })), false, "TTL 0: not kept");
+  assert.equal(cache.store(key, ctx, answer({}, wrong)), 0);
+  assert.equal(cache.store(key, ctx, answer({ answers: [a(0)] })), 0, "TTL 0: not kept");
   assert.equal(cache.stats().entries, 0);
 });
 
@@ -171,7 +171,7 @@ Deno.test("the cache stays within CACHE_MAX_BYTES, evicting the least recently u
 Deno.test("an answer bigger than the whole cache is not kept, and deleteName/clear empty it", () => {
   const { cache, ctx, key, answer } = setup({ maxBytes: 200 });
   const big = answer({ answers: Array.from({ length: 20 }, (_, i) => a(300, `192.0.2.${i}`)) });
-  assert.equal(cache.store(key, ctx, big), false);
+  assert.equal(cache.store(key, ctx, big), 0);
   const roomy = setup();
   roomy.cache.store(roomy.key, roomy.ctx, roomy.answer({ answers: [a(300)] }));
   assert.equal(roomy.cache.deleteName(NAME), 1);

@@ -16,7 +16,9 @@ import {
   RType,
 } from "../../dns/mod.ts";
 import { AnswerCache } from "../../cache/answer_cache.ts";
+import { SharedTier } from "../../cache/shared_tier.ts";
 import { cacheStage, STALE_TTL } from "../../cache/stage.ts";
+import { memoryStore } from "../support/memory_store.ts";
 import { createQueryLog } from "../../observe/query_log.ts";
 import { replyAnswer } from "../../pipeline/answer.ts";
 import { guardStage } from "../../pipeline/guard.ts";
@@ -26,7 +28,7 @@ import { makeQuery } from "../support/dns_query.ts";
 
 type Mode = "answer" | "fail" | "blocked";
 
-function setup(options: { prefetchHits?: number; delayMs?: number } = {}) {
+function setup(options: { prefetchHits?: number; delayMs?: number; shared?: SharedTier } = {}) {
   let now = 5_000_000;
   let mode: Mode = "answer";
   let address = 1;
@@ -56,6 +58,7 @@ function setup(options: { prefetchHits?: number; delayMs?: number } = {}) {
   const forward: Stage = (ctx) => upstream(ctx);
   const stage = cacheStage({
     cache,
+    shared: options.shared,
     refresh: upstream,
     prefetchHits: options.prefetchHits ?? 0,
     refreshTimeoutMs: 1000,
@@ -158,4 +161,20 @@ Deno.test("answers that are not from an upstream (blocked) never enter the cache
   await ask();
   assert.equal(calls.length, 2);
   assert.equal(cache.stats().entries, 0);
+});
+
+Deno.test("a second instance answers from the shared tier without asking its upstream", async () => {
+  const store = memoryStore(Date.now);
+  const first = setup({ shared: new SharedTier(store, { flushDelayMs: 1 }) });
+  const secondTier = new SharedTier(store);
+  const second = setup({ shared: secondTier });
+  await first.ask();
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  const { answer, message } = await second.ask("www.test.example", 4242);
+  assert.equal(second.calls.length, 0);
+  assert.equal(answer.source, "cache");
+  assert.equal(message.header.id, 4242);
+  assert.deepEqual(message.answers[0].data, { address: "192.0.2.1" });
+  await second.ask();
+  assert.equal(secondTier.stats().reads, 1, "then it is in the second instance's own L1");
 });
