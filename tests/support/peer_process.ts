@@ -4,6 +4,7 @@
  * temporary directory.
  */
 export interface PeerProcess {
+  pid: number;
   /** stdout and stderr so far. */
   log(): string;
   exited(): boolean;
@@ -27,6 +28,7 @@ export function spawnPeer(command: string, args: string[], dir: string): PeerPro
   const status = child.status.finally(() => (exited = true));
   let stopped: Promise<void> | undefined;
   return {
+    pid: child.pid,
     log: () => log,
     exited: () => exited,
     stop: () =>
