@@ -24,6 +24,19 @@ export interface Config {
   logQueries: boolean;
   /** The answer cache; undefined when CACHE_MAX_BYTES=0 turns it off. */
   cache?: CacheConfig;
+  /** Shared state in Redis; undefined for memory only. */
+  redis?: RedisConfig;
+}
+
+export interface RedisConfig {
+  /** redis:// or rediss:// URL (self-hosted), when Upstash is not configured. */
+  url?: string;
+  /** Upstash REST endpoint and token (Deno Deploy). */
+  upstashUrl?: string;
+  upstashToken?: string;
+  timeoutMs: number;
+  /** Prefix of every key, so one Redis can serve several deployments. */
+  prefix: string;
 }
 
 export interface CacheConfig {
@@ -78,6 +91,38 @@ export function loadConfig(env: Env, context: ConfigContext): Config {
     forwardClientSubnet: boolean(env, "FORWARD_CLIENT_SUBNET", false),
     logQueries: boolean(env, "LOG_QUERIES", true),
     cache: cacheConfig(env),
+    redis: redisConfig(env, read),
+  };
+}
+
+function redisConfig(
+  env: Env,
+  read: (name: string) => string | undefined,
+): RedisConfig | undefined {
+  const url = read("REDIS_URL");
+  const upstashUrl = read("UPSTASH_REDIS_REST_URL");
+  const upstashToken = read("UPSTASH_REDIS_REST_TOKEN");
+  if ((upstashUrl === undefined) !== (upstashToken === undefined)) {
+    const missing = upstashUrl === undefined
+      ? "UPSTASH_REDIS_REST_URL"
+      : "UPSTASH_REDIS_REST_TOKEN";
+    throw new ConfigError(
+      `${missing} is unset: UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN go together`,
+    );
+  }
+  if (url !== undefined && !/^rediss?:\/\/[^\s]+$/.test(url)) {
+    throw new ConfigError(`REDIS_URL="${url}": expected redis://[user:password@]host[:port][/db]`);
+  }
+  if (upstashUrl !== undefined && !/^https?:\/\/[^\s]+$/.test(upstashUrl)) {
+    throw new ConfigError(`UPSTASH_REDIS_REST_URL="${upstashUrl}": expected an https:// URL`);
+  }
+  if (url === undefined && upstashUrl === undefined) return undefined;
+  return {
+    url,
+    upstashUrl,
+    upstashToken,
+    timeoutMs: integer(env, "REDIS_TIMEOUT_MS", 250, 10, 10_000),
+    prefix: read("REDIS_PREFIX") ?? "dns:",
   };
 }
 

@@ -3,6 +3,8 @@
  */
 import { createApp } from "./app.ts";
 import { AnswerCache } from "./cache/answer_cache.ts";
+import { SharedTier } from "./cache/shared_tier.ts";
+import { createStore } from "./store/create.ts";
 import { type Config, ConfigError, loadConfig, readSettingFile } from "./config.ts";
 import { createQueryLog } from "./observe/query_log.ts";
 import { buildChain } from "./pipeline/chain.ts";
@@ -27,8 +29,15 @@ async function main(): Promise<void> {
     { attemptTimeoutMs: config.upstreamTimeoutMs },
   );
   const log = createQueryLog({ toStdout: config.logQueries, capacity: QUERY_LOG_CAPACITY });
+  const redis = config.redis;
+  const store = redis && createStore(redis);
+  const shared = redis && store && new SharedTier(store, {
+    prefix: `${redis.prefix}cache:`,
+    onError: reportOnce("shared cache"),
+  });
   const cache = config.cache && {
     cache: new AnswerCache(config.cache),
+    shared,
     prefetchHits: config.cache.prefetchHits,
     refreshTimeoutMs: config.queryTimeoutMs,
     onRefreshError: (error: unknown) => console.error(`prefetch failed: ${error}`),
@@ -46,6 +55,8 @@ async function main(): Promise<void> {
   const stop = async () => {
     await running.server?.shutdown();
     pool.close();
+    await shared?.flush();
+    await store?.close();
     log.flush();
     Deno.exit(0);
   };
@@ -68,10 +79,24 @@ async function main(): Promise<void> {
         // One write, the "listening" line last: whoever waits for it has seen everything.
         console.error(
           `upstreams: ${config.upstreams.map((u) => u.url).join(", ")}\n` +
+            (store ? `redis: ${store.description}\n` : "") +
             `DoH listening on ${scheme}://${host}:${port}/dns-query`,
         );
       },
     }, app.fetch));
+}
+
+/**
+ * An error reporter that prints the first failure and then one line per minute at most, so a
+ * Redis that is down does not flood the log (the answers go on; metrics count every error).
+ */
+function reportOnce(what: string): (error: unknown) => void {
+  let last = -Infinity;
+  return (error) => {
+    if (Date.now() - last < 60_000) return;
+    last = Date.now();
+    console.error(`${what}: ${error instanceof Error ? error.message : String(error)}`);
+  };
 }
 
 /** Turns a listener that cannot start (port taken, bad certificate) into a one-line error. */

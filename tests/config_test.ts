@@ -112,3 +112,35 @@ Deno.test("loadConfig() cache settings: 64 MiB by default, every knob read, 0 by
     /^ConfigError: CACHE_MIN_TTL="600" is above CACHE_MAX_TTL="60"/,
   );
 });
+
+Deno.test("loadConfig() Redis settings: none by default, redis:// or Upstash, checked", () => {
+  assert.equal(loadConfig({}, vm).redis, undefined);
+  assert.deepEqual(loadConfig({ REDIS_URL: "redis://127.0.0.1:6379/2" }, vm).redis, {
+    url: "redis://127.0.0.1:6379/2",
+    upstashUrl: undefined,
+    upstashToken: undefined,
+    timeoutMs: 250,
+    prefix: "dns:",
+  });
+  const upstash = loadConfig({
+    UPSTASH_REDIS_REST_URL: "https://eu1-x.upstash.io",
+    UPSTASH_REDIS_REST_TOKEN: "secret",
+    REDIS_TIMEOUT_MS: "500",
+    REDIS_PREFIX: "home:",
+  }, deploy).redis;
+  assert.equal(upstash?.upstashUrl, "https://eu1-x.upstash.io");
+  assert.equal(upstash?.timeoutMs, 500);
+  assert.equal(upstash?.prefix, "home:");
+  const bad: [Record<string, string>, RegExp][] = [
+    [{ REDIS_URL: "localhost:6379" }, /^REDIS_URL="localhost:6379": expected redis:\/\//],
+    [{ UPSTASH_REDIS_REST_URL: "https://x.upstash.io" }, /^UPSTASH_REDIS_REST_TOKEN is unset/],
+    [{ REDIS_URL: "redis://x", REDIS_TIMEOUT_MS: "0" }, /^REDIS_TIMEOUT_MS="0"/],
+  ];
+  for (const [env, expected] of bad) {
+    assert.throws(() => loadConfig(env, vm), (error: Error) => {
+      assert.ok(error instanceof ConfigError);
+      assert.match(error.message, expected);
+      return true;
+    });
+  }
+});
