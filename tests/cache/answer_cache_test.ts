@@ -17,6 +17,7 @@ import { cacheKey } from "../../cache/key.ts";
 import { answerFromBytes } from "../../pipeline/answer.ts";
 import type { Answer } from "../../pipeline/types.ts";
 import { queryMessage } from "../support/dns_query.ts";
+import { soaRecord } from "../support/records.ts";
 
 const NAME = "www.test.example";
 
@@ -24,23 +25,7 @@ function a(ttl: number, address = "192.0.2.1", name = NAME): ResourceRecord {
   return { name, type: RType.A, class: RClass.IN, ttl, data: { address } };
 }
 
-function soa(ttl: number, minimum: number): ResourceRecord {
-  return {
-    name: "test.example",
-    type: RType.SOA,
-    class: RClass.IN,
-    ttl,
-    data: {
-      mname: "ns1.test.example",
-      rname: "hostmaster.test.example",
-      serial: 1,
-      refresh: 3600,
-      retry: 600,
-      expire: 86400,
-      minimum,
-    },
-  };
-}
+const soa = soaRecord;
 
 function setup(options: Partial<CacheOptions> = {}, name = NAME, type: number = RType.A) {
   let now = 1_000_000;

@@ -20,6 +20,7 @@ import {
 } from "../../dns/mod.ts";
 import { makeQuery, queryMessage } from "../support/dns_query.ts";
 import { Random, randomMessage } from "../support/random_messages.ts";
+import { soaRecord } from "../support/records.ts";
 
 /** A response header (ID 0x1234, QR RD RA) with the given counts, then `body`. */
 function packet(counts: [number, number, number, number], body: number[]): Uint8Array {
@@ -319,17 +320,7 @@ function rr(name: string, type: number, ttl: number, data: ResourceRecord["data"
   return { name, type, class: RClass.IN, ttl, data };
 }
 
-function soa(ttl: number, minimum: number): ResourceRecord {
-  return rr("test.example", RType.SOA, ttl, {
-    mname: "ns1.test.example",
-    rname: "hostmaster.test.example",
-    serial: 1,
-    refresh: 3600,
-    retry: 600,
-    expire: 86400,
-    minimum,
-  });
-}
+const soa = soaRecord;
 
 function reply(init: Partial<Message>, rcode = 0): Message {
   const query = queryMessage("www.test.example", RType.A, { id: 7, edns: {} });
