@@ -10,21 +10,56 @@ export class StoreError extends Error {
 }
 
 /**
- * `promise`, or a StoreError once `ms` have passed. Every store call goes through here: a
- * Redis that hangs must never hang a DNS answer.
+ * Runs `work`, and settles with its result or a StoreError: "redis GET timed out after 250 ms"
+ * once `ms` have passed, "redis GET failed: <first line>" when it throws (synchronously too).
+ * Every store call goes through here: a Redis that hangs must never hang a DNS answer, and
+ * nothing but StoreError may reach the caller. `onTimeout` lets a client drop a connection
+ * that stopped answering.
  */
-export function withTimeout<T>(promise: Promise<T>, ms: number, operation: string): Promise<T> {
+export function bounded<T>(
+  operation: string,
+  ms: number,
+  work: () => Promise<T>,
+  onTimeout?: () => void,
+): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new StoreError(`redis ${operation} timed out after ${ms} ms`)),
-      ms,
-    );
+    timer = setTimeout(() => {
+      reject(timedOut(operation, ms));
+      try {
+        onTimeout?.();
+      } catch {
+        // Best effort: the caller already has its StoreError.
+      }
+    }, ms);
   });
-  const guarded = promise.catch((error) => {
-    if (error instanceof StoreError) throw error;
-    const reason = error instanceof Error ? error.message.split("\n", 1)[0] : String(error);
-    throw new StoreError(`redis ${operation} failed: ${reason}`, { cause: error });
+  let running: Promise<T>;
+  try {
+    running = work();
+  } catch (error) {
+    running = Promise.reject(error);
+  }
+  const guarded = running.catch((error) => {
+    throw toStoreError(operation, ms, error);
   });
   return Promise.race([guarded, timeout]).finally(() => clearTimeout(timer));
+}
+
+function timedOut(operation: string, ms: number): StoreError {
+  return new StoreError(`redis ${operation} timed out after ${ms} ms`);
+}
+
+function toStoreError(operation: string, ms: number, error: unknown): StoreError {
+  if (error instanceof StoreError) return error;
+  // A client that aborts its own request at our deadline (fetch with a timeout signal).
+  if (error instanceof DOMException && error.name === "TimeoutError") {
+    return new StoreError(timedOut(operation, ms).message, { cause: error });
+  }
+  const reason = error instanceof Error ? error.message : String(error);
+  return new StoreError(`redis ${operation} failed: ${firstLine(reason)}`, { cause: error });
+}
+
+function firstLine(text: string): string {
+  const line = text.split("\n", 1)[0].trim();
+  return line.length > 200 ? `${line.slice(0, 200)}…` : line;
 }

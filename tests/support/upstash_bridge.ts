@@ -1,10 +1,15 @@
 /**
  * An Upstash-REST-compatible HTTP front for a real Redis, so the @upstash/redis client is
- * tested against real Redis semantics without Upstash's cloud (the one thing mocked): `POST /`
- * with a JSON command array, `/pipeline` and `/multi-exec` with arrays of them, bearer-token
- * auth, `{result}`/`{error}` replies, and the base64 response encoding the client asks for
- * with `Upstash-Encoding: base64`.
+ * tested against real Redis semantics without Upstash's cloud (the one thing mocked):
+ * - `POST /` with a JSON command array → `{result}`, or `{error}` with status 400;
+ * - `POST /pipeline` with an array of commands → an array of `{result}` / `{error}`;
+ * - `POST /multi-exec` the same, run atomically (MULTI/EXEC);
+ * - `Authorization: Bearer <token>`, 401 `{error: "Unauthorized"}` otherwise;
+ * - `Upstash-Encoding: base64` (what the client asks for by default): every string in a
+ *   result is the base64 of its bytes, except the status reply "OK".
+ * Replies are read as bytes (ioredis `callBuffer`), so binary values come back exactly.
  */
+import { Buffer } from "node:buffer";
 import { Redis } from "ioredis";
 
 export interface UpstashBridge {
@@ -13,44 +18,77 @@ export interface UpstashBridge {
   close(): Promise<void>;
 }
 
-type Command = (string | number)[];
+type Command = (string | number | boolean)[];
+type Reply = { result: unknown } | { error: string };
 
 export function startUpstashBridge(redisUrl: string): UpstashBridge {
   const token = crypto.randomUUID();
   const redis = new Redis(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 0 });
-  redis.on("error", () => {});
+  redis.on("error", () => {
+    // Reported to the HTTP client as {error}.
+  });
+  // Upstash is always up: requests made before the first connection wait for it (or for it
+  // to fail), instead of failing at once for want of an offline queue.
+  const connected = new Promise<void>((resolve) => {
+    redis.once("ready", resolve);
+    redis.once("error", resolve);
+  });
 
-  const run = async (command: Command, base64: boolean) => {
+  const single = async ([name, ...args]: string[], base64: boolean): Promise<Reply> => {
     try {
-      const [name, ...args] = command.map(String);
-      const result = await redis.call(name, ...args);
-      return { result: base64 ? encode(result) : result };
+      return { result: encode(await redis.callBuffer(name, ...args), base64) };
     } catch (error) {
-      return { error: (error as Error).message };
+      return { error: message(error) };
     }
   };
 
-  const server = Deno.serve(
-    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
-    async (request) => {
-      if (request.headers.get("authorization") !== `Bearer ${token}`) {
-        return Response.json({ error: "Unauthorized" }, { status: 401 });
-      }
-      const base64 = request.headers.get("upstash-encoding") === "base64";
-      const path = new URL(request.url).pathname;
-      const body = await request.json();
-      if (path === "/" || path === "") {
-        const reply = await run(body as Command, base64);
+  const pipeline = async (commands: string[][], base64: boolean): Promise<Reply[]> => {
+    const replies = [];
+    for (const command of commands) replies.push(await single(command, base64));
+    return replies;
+  };
+
+  const multiExec = async (commands: string[][], base64: boolean): Promise<Reply[]> => {
+    const transaction = redis.multi();
+    for (const [name, ...args] of commands) transaction.callBuffer(name, ...args);
+    const results = await transaction.exec();
+    if (results === null) throw new Error("EXECABORT transaction discarded");
+    return results.map(([error, result]) =>
+      error ? { error: message(error) } : { result: encode(result, base64) }
+    );
+  };
+
+  const handle = async (request: Request): Promise<Response> => {
+    if (request.headers.get("authorization") !== `Bearer ${token}`) {
+      return Response.json({ error: "Unauthorized" }, { status: 401 });
+    }
+    await connected;
+    const base64 = request.headers.get("upstash-encoding") === "base64";
+    const path = new URL(request.url).pathname;
+    let body: unknown;
+    try {
+      body = await request.json();
+    } catch {
+      return Response.json({ error: "ERR failed to parse command" }, { status: 400 });
+    }
+    try {
+      if (path === "/") {
+        const reply = await single(strings(body), base64);
         return Response.json(reply, { status: "error" in reply ? 400 : 200 });
       }
       if (path === "/pipeline" || path === "/multi-exec") {
-        const replies = [];
-        for (const command of body as Command[]) replies.push(await run(command, base64));
-        return Response.json(replies);
+        if (!Array.isArray(body) || body.length === 0) throw new Error("ERR empty pipeline");
+        const commands = body.map(strings);
+        const run = path === "/pipeline" ? pipeline : multiExec;
+        return Response.json(await run(commands, base64));
       }
-      return Response.json({ error: `unknown path ${path}` }, { status: 404 });
-    },
-  );
+      return Response.json({ error: `ERR unknown path ${path}` }, { status: 404 });
+    } catch (error) {
+      return Response.json({ error: message(error) }, { status: 400 });
+    }
+  };
+
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, handle);
   return {
     url: `http://127.0.0.1:${server.addr.port}`,
     token,
@@ -61,11 +99,25 @@ export function startUpstashBridge(redisUrl: string): UpstashBridge {
   };
 }
 
-/** Upstash's base64 response encoding: every string (not "OK") as base64 of its UTF-8 bytes. */
-function encode(value: unknown): unknown {
-  if (typeof value === "string") {
-    return value === "OK" ? value : new TextEncoder().encode(value).toBase64();
+/** A command as Redis arguments: the client sends numbers (EX 60) as JSON numbers. */
+function strings(command: unknown): string[] {
+  if (!Array.isArray(command) || command.length === 0) {
+    throw new Error("ERR a command is a non-empty JSON array");
   }
-  if (Array.isArray(value)) return value.map(encode);
+  return (command as Command).map(String);
+}
+
+/** A reply as Upstash puts it in JSON: bytes as base64 (or UTF-8 text without the header). */
+function encode(value: unknown, base64: boolean): unknown {
+  if (value instanceof Uint8Array) {
+    const text = new TextDecoder().decode(value);
+    if (!base64 || text === "OK") return text;
+    return Buffer.from(value).toString("base64");
+  }
+  if (Array.isArray(value)) return value.map((item) => encode(item, base64));
   return value;
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -1,0 +1,89 @@
+/**
+ * What the gateway asks of Redis, whichever client speaks to it (DESIGN §6): binary values with
+ * an expiry for the shared answer cache, sets for the blocklist (one SMISMEMBER per query,
+ * bulk loads in chunks, an atomic RENAME to swap a freshly loaded list in), counters and
+ * version keys for admin edits, and a capped stream for the query log.
+ *
+ * Every call rejects only with StoreError, within the store's timeout: a Redis that hangs or
+ * is gone must never hang or crash a DNS answer. Bulk calls (`sadd`, `srem`) are split into
+ * chunks, each a round trip with its own timeout, so a long list is bounded per chunk.
+ */
+
+export interface StoreEntry {
+  key: string;
+  value: Uint8Array;
+  ttlSeconds: number;
+}
+
+/** One entry of a stream, as written by `xadd`. */
+export interface StreamEntry {
+  id: string;
+  fields: Record<string, string>;
+}
+
+export interface RedisStore {
+  /** Which client and where, for the startup line (never the token or password). */
+  readonly description: string;
+
+  /** A binary value, or null when the key is missing or expired. */
+  get(key: string): Promise<Uint8Array | null>;
+  /** Several binary values in one round trip, in the order of `keys`. */
+  mget(keys: string[]): Promise<(Uint8Array | null)[]>;
+  /** Stores a binary value that expires after `ttlSeconds` (a positive integer). */
+  set(key: string, value: Uint8Array, ttlSeconds: number): Promise<void>;
+  /** Several `set`s in one round trip (a pipeline). */
+  setMany(entries: StoreEntry[]): Promise<void>;
+  /** Deletes keys; resolves to how many existed. */
+  del(keys: string[]): Promise<number>;
+  exists(key: string): Promise<boolean>;
+
+  /** A text value (a version key, a setting), or null. */
+  getString(key: string): Promise<string | null>;
+  /** Stores a text value, without expiry unless `ttlSeconds` is given. */
+  setString(key: string, value: string, ttlSeconds?: number): Promise<void>;
+  /** Adds one to an integer key (missing counts as 0); resolves to the new value. */
+  incr(key: string): Promise<number>;
+
+  /** For each member, whether the set holds it: one round trip whatever the count. */
+  smismember(key: string, members: string[]): Promise<boolean[]>;
+  /** Adds members in chunks; resolves to how many were new. */
+  sadd(key: string, members: string[]): Promise<number>;
+  /** Removes members in chunks; resolves to how many were there. */
+  srem(key: string, members: string[]): Promise<number>;
+  scard(key: string): Promise<number>;
+  /** Renames `from` to `to`, replacing `to` atomically; rejects when `from` is missing. */
+  rename(from: string, to: string): Promise<void>;
+
+  /** Appends an entry, trimming the stream to about `maxLen` entries; resolves to its id. */
+  xadd(stream: string, fields: Record<string, string>, maxLen: number): Promise<string>;
+  /** The newest `count` entries, newest first. */
+  xrevrange(stream: string, count: number): Promise<StreamEntry[]>;
+
+  ping(): Promise<void>;
+  /** Releases the connection; the store is not used afterwards. */
+  close(): Promise<void>;
+}
+
+export interface StoreOptions {
+  /** Longest wait for one round trip, milliseconds (250 by default). */
+  timeoutMs?: number;
+  /** Members per round trip in `sadd` and `srem` (1000 by default). */
+  chunkSize?: number;
+}
+
+export const DEFAULT_TIMEOUT_MS = 250;
+export const DEFAULT_CHUNK_SIZE = 1000;
+
+/** `items` in slices of at most `size`, for bulk calls. */
+export function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** A stream entry from Redis's reply shape: an id and a flat list of field, value, … */
+export function streamEntry(id: string, pairs: string[]): StreamEntry {
+  const fields: Record<string, string> = {};
+  for (let i = 0; i + 1 < pairs.length; i += 2) fields[pairs[i]] = pairs[i + 1];
+  return { id, fields };
+}

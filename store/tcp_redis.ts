@@ -1,0 +1,151 @@
+/**
+ * Redis over its own protocol (`redis://` / `rediss://`, self-hosted) through ioredis, which
+ * runs under Deno's Node compatibility. Values travel as Buffers, so DNS answers stay raw
+ * bytes in Redis.
+ *
+ * Failure handling, so that Redis trouble only ever shows as a StoreError:
+ * - no offline queue: while disconnected, calls fail at once instead of piling up;
+ * - the client's error events are consumed (they are reported through failing calls), so a
+ *   Redis going away is never an unhandled error;
+ * - it reconnects by itself, with a backoff capped at one second;
+ * - a call that times out drops the connection (a Redis that stopped answering keeps every
+ *   later command waiting behind it) and unanswered commands are not resent on reconnect.
+ */
+import { Buffer } from "node:buffer";
+import { Redis } from "ioredis";
+import { bounded } from "./errors.ts";
+import {
+  chunks,
+  DEFAULT_CHUNK_SIZE,
+  DEFAULT_TIMEOUT_MS,
+  type RedisStore,
+  type StoreOptions,
+  streamEntry,
+} from "./redis.ts";
+
+const NOT_CONNECTED = /enableOfflineQueue|Connection is closed|MaxRetriesPerRequest/;
+
+export function createTcpRedisStore(url: string, options: StoreOptions = {}): RedisStore {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
+  const client = new Redis(url, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    autoResendUnfulfilledCommands: false,
+    connectTimeout: Math.max(timeoutMs, 1000),
+    retryStrategy: (attempt: number) => Math.min(attempt * 100, 1000),
+  });
+  client.on("error", () => {
+    // Reported through failing calls (StoreError); reconnecting is the client's job.
+  });
+  // Set between dropping a connection and the next one being ready: drop it once.
+  let dropping = false;
+  client.on("ready", () => (dropping = false));
+  const target = new URL(url);
+  const where = `${target.hostname}:${target.port || 6379}`;
+
+  /** One round trip, bounded; a timeout drops a connection that stopped answering. */
+  const call = <T>(operation: string, work: () => Promise<T>): Promise<T> =>
+    bounded(operation, timeoutMs, async () => {
+      try {
+        return await work();
+      } catch (error) {
+        if (error instanceof Error && NOT_CONNECTED.test(error.message)) {
+          throw new Error(`not connected to ${where}`, { cause: error });
+        }
+        throw error;
+      }
+    }, () => {
+      if (client.status !== "ready" || dropping) return;
+      dropping = true;
+      client.disconnect(true);
+    });
+
+  return {
+    description: `${target.protocol}//${where} (ioredis)`,
+
+    get: (key) => call("GET", async () => bytes(await client.getBuffer(key))),
+    mget: (keys) =>
+      call("MGET", async () => keys.length === 0 ? [] : (await client.mgetBuffer(keys)).map(bytes)),
+    set: (key, value, ttlSeconds) =>
+      call("SET", async () => {
+        await client.set(key, buffer(value), "EX", ttlSeconds);
+      }),
+    setMany: (entries) =>
+      call("SET (pipeline)", async () => {
+        if (entries.length === 0) return;
+        const pipeline = client.pipeline();
+        for (const { key, value, ttlSeconds } of entries) {
+          pipeline.set(key, buffer(value), "EX", ttlSeconds);
+        }
+        const failed = (await pipeline.exec())?.find(([error]) => error !== null);
+        if (failed) throw failed[0];
+      }),
+    del: (keys) => call("DEL", async () => keys.length === 0 ? 0 : await client.del(...keys)),
+    exists: (key) => call("EXISTS", async () => await client.exists(key) === 1),
+
+    getString: (key) => call("GET", () => client.get(key)),
+    setString: (key, value, ttlSeconds) =>
+      call("SET", async () => {
+        if (ttlSeconds === undefined) await client.set(key, value);
+        else await client.set(key, value, "EX", ttlSeconds);
+      }),
+    incr: (key) => call("INCR", () => client.incr(key)),
+
+    smismember: (key, members) =>
+      call("SMISMEMBER", async () => {
+        if (members.length === 0) return [];
+        return (await client.smismember(key, ...members)).map((found) => found === 1);
+      }),
+    sadd: async (key, members) => {
+      let added = 0;
+      for (const chunk of chunks(members, chunkSize)) {
+        added += await call("SADD", () => client.sadd(key, ...chunk));
+      }
+      return added;
+    },
+    srem: async (key, members) => {
+      let removed = 0;
+      for (const chunk of chunks(members, chunkSize)) {
+        removed += await call("SREM", () => client.srem(key, ...chunk));
+      }
+      return removed;
+    },
+    scard: (key) => call("SCARD", () => client.scard(key)),
+    rename: (from, to) =>
+      call("RENAME", async () => {
+        await client.rename(from, to);
+      }),
+
+    xadd: (stream, fields, maxLen) =>
+      call("XADD", async () => {
+        const pairs = Object.entries(fields).flat();
+        const id = await client.xadd(stream, "MAXLEN", "~", maxLen, "*", ...pairs);
+        if (id === null) throw new Error("no id returned");
+        return id;
+      }),
+    xrevrange: (stream, count) =>
+      call("XREVRANGE", async () => {
+        const entries = await client.xrevrange(stream, "+", "-", "COUNT", count);
+        return entries.map(([id, pairs]) => streamEntry(id, pairs));
+      }),
+
+    ping: () =>
+      call("PING", async () => {
+        await client.ping();
+      }),
+    close: () => {
+      client.disconnect();
+      return Promise.resolve();
+    },
+  };
+}
+
+function buffer(value: Uint8Array): Buffer {
+  return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+}
+
+/** A copy, as a plain Uint8Array (a Buffer compares unequal to one and may share memory). */
+function bytes(value: Buffer | null): Uint8Array | null {
+  return value === null ? null : new Uint8Array(value);
+}

@@ -1,0 +1,141 @@
+/**
+ * Redis over Upstash's REST API through @upstash/redis: the path on Deno Deploy, where only
+ * HTTP leaves the isolate.
+ *
+ * Binary values are stored as base64 text. The REST API carries commands as JSON strings
+ * (text, not bytes), and the client decodes every reply as UTF-8, so raw DNS answers would not
+ * survive the trip; base64 costs a third more space and is exact. A value written by the
+ * redis:// client (raw bytes) therefore reads as an error here, and the other way round: the
+ * instances of one deployment share one kind of client.
+ *
+ * Client settings, each for a reason: no telemetry headers; no automatic JSON parsing of
+ * values (it would turn "123" into a number); no retries and no auto-pipelining, so that one
+ * call is one HTTP request, aborted at our timeout.
+ */
+import { Redis } from "@upstash/redis";
+import { bounded } from "./errors.ts";
+import {
+  chunks,
+  DEFAULT_CHUNK_SIZE,
+  DEFAULT_TIMEOUT_MS,
+  type RedisStore,
+  type StoreOptions,
+  streamEntry,
+} from "./redis.ts";
+
+export function createUpstashStore(
+  url: string,
+  token: string,
+  options: StoreOptions = {},
+): RedisStore {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
+  const client = new Redis({
+    url,
+    token,
+    enableTelemetry: false,
+    automaticDeserialization: false,
+    enableAutoPipelining: false,
+    retry: false,
+    // A fresh signal per request: the fetch is cancelled when we give up on it.
+    signal: () => AbortSignal.timeout(timeoutMs),
+  });
+
+  /** One HTTP request, bounded; the client's "…, command was: […]" tail is dropped. */
+  const call = <T>(operation: string, work: () => Promise<T>): Promise<T> =>
+    bounded(operation, timeoutMs, async () => {
+      try {
+        return await work();
+      } catch (error) {
+        if (error instanceof Error && error.message.includes(", command was: ")) {
+          throw new Error(error.message.split(", command was: ", 1)[0], { cause: error });
+        }
+        throw error;
+      }
+    });
+
+  return {
+    description: `${new URL(url).origin} (Upstash REST)`,
+
+    get: (key) => call("GET", async () => bytes(await client.get<string>(key))),
+    mget: (keys) =>
+      call(
+        "MGET",
+        async () => keys.length === 0 ? [] : (await client.mget<string[]>(keys)).map(bytes),
+      ),
+    set: (key, value, ttlSeconds) =>
+      call("SET", async () => {
+        await client.set(key, value.toBase64(), { ex: ttlSeconds });
+      }),
+    setMany: (entries) =>
+      call("SET (pipeline)", async () => {
+        if (entries.length === 0) return;
+        const pipeline = client.pipeline();
+        for (const { key, value, ttlSeconds } of entries) {
+          pipeline.set(key, value.toBase64(), { ex: ttlSeconds });
+        }
+        await pipeline.exec();
+      }),
+    del: (keys) => call("DEL", async () => keys.length === 0 ? 0 : await client.del(...keys)),
+    exists: (key) => call("EXISTS", async () => await client.exists(key) === 1),
+
+    getString: (key) => call("GET", async () => (await client.get<string>(key)) ?? null),
+    setString: (key, value, ttlSeconds) =>
+      call("SET", async () => {
+        if (ttlSeconds === undefined) await client.set(key, value);
+        else await client.set(key, value, { ex: ttlSeconds });
+      }),
+    incr: (key) => call("INCR", () => client.incr(key)),
+
+    smismember: (key, members) =>
+      call("SMISMEMBER", async () => {
+        if (members.length === 0) return [];
+        return (await client.smismember(key, members)).map((found) => Number(found) === 1);
+      }),
+    sadd: async (key, members) => {
+      let added = 0;
+      for (const [first, ...rest] of chunks(members, chunkSize)) {
+        added += await call("SADD", () => client.sadd(key, first, ...rest));
+      }
+      return added;
+    },
+    srem: async (key, members) => {
+      let removed = 0;
+      for (const chunk of chunks(members, chunkSize)) {
+        removed += await call("SREM", () => client.srem(key, ...chunk));
+      }
+      return removed;
+    },
+    scard: (key) => call("SCARD", () => client.scard(key)),
+    rename: (from, to) =>
+      call("RENAME", async () => {
+        await client.rename(from, to);
+      }),
+
+    xadd: (stream, fields, maxLen) =>
+      call("XADD", () =>
+        client.xadd(stream, "*", fields, {
+          trim: { type: "MAXLEN", comparison: "~", threshold: maxLen },
+        })),
+    xrevrange: (stream, count) =>
+      call("XREVRANGE", async () => {
+        // Without automatic deserialization the reply keeps Redis's shape: [id, [field, value…]].
+        const raw = await client.xrevrange(stream, "+", "-", count) as unknown as [
+          string,
+          string[],
+        ][];
+        return raw.map(([id, pairs]) => streamEntry(id, pairs));
+      }),
+
+    ping: () =>
+      call("PING", async () => {
+        await client.ping();
+      }),
+    close: () => Promise.resolve(),
+  };
+}
+
+/** A stored base64 text back to bytes (a value that is not base64 rejects the call). */
+function bytes(value: string | null | undefined): Uint8Array | null {
+  return value === null || value === undefined ? null : Uint8Array.fromBase64(value);
+}

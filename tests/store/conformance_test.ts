@@ -1,0 +1,340 @@
+/**
+ * One behaviour suite for both Redis clients, against a real redis-server: ioredis over
+ * redis://, and @upstash/redis over the Upstash-REST bridge. Binary values, expiry, sets for
+ * the blocklist, counters, streams, and Redis hanging, going away and coming back: calls fail
+ * with StoreError within the timeout and work again without recreating the store.
+ *
+ * What the store does to Redis is checked on Redis itself (PTTL, XLEN, INFO commandstats for
+ * "one round trip"), through a separate connection.
+ */
+import assert from "node:assert/strict";
+import { Redis } from "ioredis";
+import { StoreError } from "../../store/errors.ts";
+import type { RedisStore } from "../../store/redis.ts";
+import { createTcpRedisStore } from "../../store/tcp_redis.ts";
+import { createUpstashStore } from "../../store/upstash.ts";
+import { integration } from "../support/binaries.ts";
+import { type RedisServer, startRedis } from "../support/redis.ts";
+import { startUpstashBridge } from "../support/upstash_bridge.ts";
+
+const TIMEOUT_MS = 250;
+/** How late a failing call may be, beyond the timeout, on a busy test machine. */
+const SLACK_MS = 150;
+
+interface Client {
+  store: RedisStore;
+  close(): Promise<void>;
+}
+
+const CLIENTS: [string, (redis: RedisServer) => Client][] = [
+  ["redis:// (ioredis)", (redis) => {
+    const store = createTcpRedisStore(redis.url, { timeoutMs: TIMEOUT_MS });
+    return { store, close: () => store.close() };
+  }],
+  ["Upstash REST (@upstash/redis)", (redis) => {
+    const bridge = startUpstashBridge(redis.url);
+    const store = createUpstashStore(bridge.url, bridge.token, { timeoutMs: TIMEOUT_MS });
+    return {
+      store,
+      close: async () => {
+        await store.close();
+        await bridge.close();
+      },
+    };
+  }],
+];
+
+/** A test with its own redis-server and store, both gone when it ends. */
+function storeTest(
+  name: string,
+  connect: (redis: RedisServer) => Client,
+  fn: (store: RedisStore, redis: RedisServer) => Promise<void>,
+) {
+  Deno.test({
+    name,
+    ...integration(["redis-server"]),
+    async fn() {
+      const redis = await startRedis();
+      const { store, close } = connect(redis);
+      try {
+        await eventually(() => store.ping());
+        await fn(store, redis);
+      } finally {
+        redis.resume();
+        await close();
+        await redis.stop();
+      }
+    },
+  });
+}
+
+/** Retries `check` until it passes (a client reconnecting), for at most `ms`. */
+async function eventually(check: () => Promise<void>, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (true) {
+    try {
+      return await check();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}
+
+/** One command on Redis itself, on a connection of its own. */
+async function inspect(redis: RedisServer, name: string, ...args: string[]): Promise<unknown> {
+  const client = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 0 });
+  try {
+    await client.connect();
+    return await client.call(name, ...args);
+  } finally {
+    client.disconnect();
+  }
+}
+
+/** How many times Redis has run `command` since the last CONFIG RESETSTAT. */
+async function callsOf(redis: RedisServer, command: string): Promise<number> {
+  const info = String(await inspect(redis, "INFO", "commandstats"));
+  const line = info.match(new RegExp(`^cmdstat_${command}:calls=(\\d+)`, "m"));
+  return line ? Number(line[1]) : 0;
+}
+
+/** Every call of the interface once, each expected to fail. */
+function everyCall(store: RedisStore): [string, () => Promise<unknown>][] {
+  return [
+    ["get", () => store.get("k")],
+    ["mget", () => store.mget(["k", "l"])],
+    ["set", () => store.set("k", new Uint8Array([1]), 60)],
+    ["setMany", () => store.setMany([{ key: "k", value: new Uint8Array([1]), ttlSeconds: 60 }])],
+    ["del", () => store.del(["k"])],
+    ["exists", () => store.exists("k")],
+    ["getString", () => store.getString("v")],
+    ["setString", () => store.setString("v", "1")],
+    ["incr", () => store.incr("n")],
+    ["smismember", () => store.smismember("s", ["a", "b"])],
+    ["sadd", () => store.sadd("s", ["a", "b"])],
+    ["srem", () => store.srem("s", ["a"])],
+    ["scard", () => store.scard("s")],
+    ["rename", () => store.rename("s", "t")],
+    ["xadd", () => store.xadd("log", { name: "a" }, 10)],
+    ["xrevrange", () => store.xrevrange("log", 5)],
+    ["ping", () => store.ping()],
+  ];
+}
+
+/** All calls at once against a broken Redis: each a StoreError, all within the timeout. */
+async function assertEveryCallFailsInTime(store: RedisStore, what: string) {
+  const started = performance.now();
+  const outcomes = await Promise.allSettled(everyCall(store).map(([, call]) => call()));
+  const elapsed = performance.now() - started;
+  outcomes.forEach((outcome, i) => {
+    const name = everyCall(store)[i][0];
+    assert.equal(outcome.status, "rejected", `${what}: ${name} should fail`);
+    const error = (outcome as PromiseRejectedResult).reason;
+    assert.ok(error instanceof StoreError, `${what}: ${name} rejected with ${error}`);
+    assert.match(
+      error.message,
+      /^redis [A-Z]+( \(pipeline\))? (timed out after 250 ms|failed: .+)$/,
+    );
+    assert.doesNotMatch(error.message, /\n/);
+  });
+  assert.ok(elapsed < TIMEOUT_MS + SLACK_MS, `${what}: all failed after ${elapsed.toFixed(0)} ms`);
+}
+
+async function assertWorks(store: RedisStore) {
+  await store.set("k", new Uint8Array([4, 2]), 60);
+  assert.deepEqual(await store.get("k"), new Uint8Array([4, 2]));
+  assert.deepEqual(await store.smismember("s", ["a"]), [false]);
+}
+
+const EVERY_BYTE = Uint8Array.from({ length: 256 }, (_, i) => i);
+
+for (const [label, connect] of CLIENTS) {
+  storeTest(
+    `${label}: binary values survive exactly, all 256 byte values`,
+    connect,
+    async (store) => {
+      await store.set("one", EVERY_BYTE, 60);
+      assert.deepEqual(await store.get("one"), EVERY_BYTE);
+      await store.setMany(
+        Array.from({ length: 50 }, (_, i) => ({
+          key: `many${i}`,
+          value: EVERY_BYTE.map((b) => b ^ i),
+          ttlSeconds: 60,
+        })),
+      );
+      assert.deepEqual(await store.get("many7"), EVERY_BYTE.map((b) => b ^ 7));
+      assert.deepEqual(await store.mget(["many0", "missing", "many49"]), [
+        EVERY_BYTE,
+        null,
+        EVERY_BYTE.map((b) => b ^ 49),
+      ]);
+      assert.deepEqual(await store.get("empty-value-key"), null);
+      await store.set("empty", new Uint8Array(), 60);
+      assert.deepEqual(await store.get("empty"), new Uint8Array());
+      assert.deepEqual(await store.mget([]), []);
+      await store.setMany([]);
+    },
+  );
+
+  storeTest(
+    `${label}: values expire after their TTL (set on Redis as given)`,
+    connect,
+    async (store, redis) => {
+      await store.set("short", new Uint8Array([1]), 1);
+      await store.setMany([{ key: "batch", value: new Uint8Array([2]), ttlSeconds: 30 }]);
+      await store.setString("version", "7", 120);
+      await store.setString("forever", "x");
+      const pttl = async (key: string) => Number(await inspect(redis, "PTTL", key));
+      const short = await pttl("short");
+      assert.ok(short > 0 && short <= 1000, `PTTL of a 1 s value: ${short}`);
+      const batch = await pttl("batch");
+      assert.ok(batch > 29_000 && batch <= 30_000, `PTTL of a 30 s value: ${batch}`);
+      assert.ok(await pttl("version") > 119_000);
+      assert.equal(await pttl("forever"), -1, "no TTL unless asked");
+      // Expiry itself is Redis's job: make "short" due now rather than sleeping a second.
+      await inspect(redis, "PEXPIRE", "short", "1");
+      await eventually(async () => assert.equal(await store.get("short"), null), 1000);
+      assert.equal(await store.exists("short"), false);
+    },
+  );
+
+  storeTest(
+    `${label}: smismember answers 10 members in one round trip`,
+    connect,
+    async (store, redis) => {
+      await store.sadd("blocked", ["ads.example", "example", "tracker.test"]);
+      await inspect(redis, "CONFIG", "RESETSTAT");
+      const names = Array.from({ length: 10 }, (_, i) => i === 3 ? "example" : `name${i}.example`);
+      names[7] = "tracker.test";
+      const found = await store.smismember("blocked", names);
+      assert.deepEqual(found, names.map((n) => n === "example" || n === "tracker.test"));
+      assert.equal(await callsOf(redis, "smismember"), 1);
+      assert.deepEqual(await store.smismember("no-such-set", ["a", "b"]), [false, false]);
+      assert.deepEqual(await store.smismember("blocked", []), []);
+    },
+  );
+
+  storeTest(
+    `${label}: sadd of 10,000 members goes in chunks, then scard counts them`,
+    connect,
+    async (store, redis) => {
+      const members = Array.from({ length: 10_000 }, (_, i) => `host${i}.example`);
+      await inspect(redis, "CONFIG", "RESETSTAT");
+      assert.equal(await store.sadd("list", members), 10_000);
+      assert.equal(await callsOf(redis, "sadd"), 10, "1,000 members per round trip");
+      assert.equal(await store.scard("list"), 10_000);
+      assert.equal(await store.sadd("list", members.slice(0, 5)), 0, "already there");
+      assert.equal(await store.srem("list", [...members.slice(0, 1500), "never.added"]), 1500);
+      assert.equal(await store.scard("list"), 8500);
+      assert.equal(await store.scard("no-such-set"), 0);
+      assert.equal(await store.sadd("list", []), 0);
+    },
+  );
+
+  storeTest(
+    `${label}: rename swaps a freshly loaded set in, replacing the old one`,
+    connect,
+    async (store) => {
+      await store.sadd("live", ["old.example", "both.example"]);
+      await store.sadd("next", ["new.example", "both.example"]);
+      await store.rename("next", "live");
+      assert.deepEqual(
+        await store.smismember("live", ["old.example", "new.example", "both.example"]),
+        [false, true, true],
+      );
+      assert.equal(await store.scard("live"), 2);
+      assert.equal(await store.exists("next"), false);
+      await assert.rejects(store.rename("next", "live"), (error: unknown) => {
+        assert.ok(error instanceof StoreError);
+        assert.match(error.message, /^redis RENAME failed: .*no such key/i);
+        return true;
+      });
+      assert.equal(await store.scard("live"), 2, "a failed rename leaves the target alone");
+    },
+  );
+
+  storeTest(`${label}: counters and version keys`, connect, async (store) => {
+    assert.equal(await store.getString("version"), null);
+    assert.equal(await store.incr("version"), 1);
+    assert.equal(await store.incr("version"), 2);
+    assert.equal(await store.getString("version"), "2");
+    await store.setString("list-etag", 'W/"abc é ✓"');
+    assert.equal(await store.getString("list-etag"), 'W/"abc é ✓"');
+    await store.setString("number-like", "123");
+    assert.equal(await store.getString("number-like"), "123", "text stays text");
+    assert.equal(await store.exists("version"), true);
+    assert.equal(await store.del(["version", "list-etag", "missing"]), 2);
+    assert.equal(await store.exists("version"), false);
+    assert.equal(await store.del([]), 0);
+  });
+
+  storeTest(
+    `${label}: a stream keeps about maxLen entries, newest first`,
+    connect,
+    async (store, redis) => {
+      let last = "";
+      for (let i = 0; i < 400; i++) {
+        last = await store.xadd("log", { name: `q${i}.example`, source: "cache" }, 100);
+      }
+      assert.match(last, /^\d+-\d+$/);
+      const length = Number(await inspect(redis, "XLEN", "log"));
+      // "~" trims whole stream nodes (100 entries each by default): at least 100 stay.
+      assert.ok(length >= 100 && length <= 200, `XLEN after trimming: ${length}`);
+      const newest = await store.xrevrange("log", 3);
+      assert.deepEqual(newest.map((entry) => entry.fields), [
+        { name: "q399.example", source: "cache" },
+        { name: "q398.example", source: "cache" },
+        { name: "q397.example", source: "cache" },
+      ]);
+      assert.equal(newest[0].id, last);
+      assert.deepEqual(await store.xrevrange("no-such-stream", 3), []);
+    },
+  );
+
+  storeTest(
+    `${label}: a hanging Redis (SIGSTOP) fails every call in time, then recovers`,
+    connect,
+    async (store, redis) => {
+      await store.sadd("s", ["a"]);
+      redis.pause();
+      await assertEveryCallFailsInTime(store, "hanging");
+      await assertEveryCallFailsInTime(store, "still hanging");
+      redis.resume();
+      await eventually(() => assertWorks(store));
+    },
+  );
+
+  storeTest(
+    `${label}: a stopped Redis fails every call in time, then recovers on restart`,
+    connect,
+    async (store, redis) => {
+      await redis.stop();
+      await assertEveryCallFailsInTime(store, "stopped");
+      await redis.start();
+      await eventually(() => assertWorks(store));
+      await redis.restart();
+      await eventually(() => assertWorks(store));
+    },
+  );
+}
+
+for (const [label, connect] of CLIENTS) {
+  Deno.test({
+    name: `${label}: a store made while Redis is down fails in time, and connects when it is up`,
+    ...integration(["redis-server"]),
+    async fn() {
+      const redis = await startRedis();
+      await redis.stop();
+      const { store, close } = connect(redis);
+      try {
+        await assertEveryCallFailsInTime(store, "never connected");
+        await redis.start();
+        await eventually(() => assertWorks(store));
+      } finally {
+        await close();
+        await redis.stop();
+      }
+    },
+  });
+}
