@@ -41,11 +41,21 @@ export interface RedisStore {
   getString(key: string): Promise<string | null>;
   /** Stores a text value, without expiry unless `ttlSeconds` is given. */
   setString(key: string, value: string, ttlSeconds?: number): Promise<void>;
+  /**
+   * Sets a text value that expires, only when the key is missing (SET NX EX): a lock that
+   * frees itself. Resolves to whether this call set it.
+   */
+  setIfAbsent(key: string, value: string, ttlSeconds: number): Promise<boolean>;
   /** Adds one to an integer key (missing counts as 0); resolves to the new value. */
   incr(key: string): Promise<number>;
 
   /** For each member, whether the set holds it: one round trip whatever the count. */
   smismember(key: string, members: string[]): Promise<boolean[]>;
+  /**
+   * `smismember` of the same members against several sets, in one round trip (a pipeline):
+   * one array of booleans per key, in the order of `keys`.
+   */
+  smismemberMany(keys: string[], members: string[]): Promise<boolean[][]>;
   /** Adds members in chunks; resolves to how many were new. */
   sadd(key: string, members: string[]): Promise<number>;
   /** Removes members in chunks; resolves to how many were there. */

@@ -90,12 +90,25 @@ export function createTcpRedisStore(url: string, options: StoreOptions = {}): Re
         if (ttlSeconds === undefined) await client.set(key, value);
         else await client.set(key, value, "EX", ttlSeconds);
       }),
+    setIfAbsent: (key, value, ttlSeconds) =>
+      call("SET (NX)", async () => await client.set(key, value, "EX", ttlSeconds, "NX") === "OK"),
     incr: (key) => call("INCR", () => client.incr(key)),
 
     smismember: (key, members) =>
       call("SMISMEMBER", async () => {
         if (members.length === 0) return [];
         return (await client.smismember(key, ...members)).map((found) => found === 1);
+      }),
+    smismemberMany: (keys, members) =>
+      call("SMISMEMBER (pipeline)", async () => {
+        if (keys.length === 0 || members.length === 0) return keys.map(() => []);
+        const pipeline = client.pipeline();
+        for (const key of keys) pipeline.smismember(key, ...members);
+        const results = (await pipeline.exec()) ?? [];
+        return results.map(([error, found]) => {
+          if (error) throw error;
+          return (found as number[]).map((one) => one === 1);
+        });
       }),
     sadd: async (key, members) => {
       let added = 0;

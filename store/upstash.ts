@@ -85,12 +85,25 @@ export function createUpstashStore(
         if (ttlSeconds === undefined) await client.set(key, value);
         else await client.set(key, value, { ex: ttlSeconds });
       }),
+    setIfAbsent: (key, value, ttlSeconds) =>
+      call(
+        "SET (NX)",
+        async () => await client.set(key, value, { ex: ttlSeconds, nx: true }) === "OK",
+      ),
     incr: (key) => call("INCR", () => client.incr(key)),
 
     smismember: (key, members) =>
       call("SMISMEMBER", async () => {
         if (members.length === 0) return [];
         return (await client.smismember(key, members)).map((found) => Number(found) === 1);
+      }),
+    smismemberMany: (keys, members) =>
+      call("SMISMEMBER (pipeline)", async () => {
+        if (keys.length === 0 || members.length === 0) return keys.map(() => []);
+        const pipeline = client.pipeline();
+        for (const key of keys) pipeline.smismember(key, members);
+        const results = await pipeline.exec<number[][]>();
+        return results.map((found) => found.map((one) => Number(one) === 1));
       }),
     sadd: async (key, members) => {
       let added = 0;

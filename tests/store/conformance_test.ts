@@ -112,6 +112,8 @@ function everyCall(store: RedisStore): [string, () => Promise<unknown>][] {
     ["setString", () => store.setString("v", "1")],
     ["incr", () => store.incr("n")],
     ["smismember", () => store.smismember("s", ["a", "b"])],
+    ["smismemberMany", () => store.smismemberMany(["s", "t"], ["a", "b"])],
+    ["setIfAbsent", () => store.setIfAbsent("lock", "me", 60)],
     ["sadd", () => store.sadd("s", ["a", "b"])],
     ["srem", () => store.srem("s", ["a"])],
     ["scard", () => store.scard("s")],
@@ -134,7 +136,7 @@ async function assertEveryCallFailsInTime(store: RedisStore, what: string) {
     assert.ok(error instanceof StoreError, `${what}: ${name} rejected with ${error}`);
     assert.match(
       error.message,
-      /^redis [A-Z]+( \(pipeline\))? (timed out after 250 ms|failed: .+)$/,
+      /^redis [A-Z]+( \((pipeline|NX)\))? (timed out after 250 ms|failed: .+)$/,
     );
     assert.doesNotMatch(error.message, /\n/);
   });
@@ -212,6 +214,39 @@ for (const [label, connect] of CLIENTS) {
       assert.equal(await callsOf(redis, "smismember"), 1);
       assert.deepEqual(await store.smismember("no-such-set", ["a", "b"]), [false, false]);
       assert.deepEqual(await store.smismember("blocked", []), []);
+    },
+  );
+
+  storeTest(
+    `${label}: smismemberMany asks several sets in one round trip`,
+    connect,
+    async (store, redis) => {
+      await store.sadd("allow", ["good.example"]);
+      await store.sadd("deny", ["ads.example", "good.example"]);
+      await inspect(redis, "CONFIG", "RESETSTAT");
+      const members = ["x.ads.example", "ads.example", "good.example", "example"];
+      assert.deepEqual(await store.smismemberMany(["allow", "deny", "missing"], members), [
+        [false, false, true, false],
+        [false, true, true, false],
+        [false, false, false, false],
+      ]);
+      assert.equal(await callsOf(redis, "smismember"), 3);
+      assert.deepEqual(await store.smismemberMany([], members), []);
+      assert.deepEqual(await store.smismemberMany(["deny"], []), [[]]);
+    },
+  );
+
+  storeTest(
+    `${label}: setIfAbsent takes a lock once, until it expires`,
+    connect,
+    async (store, redis) => {
+      assert.equal(await store.setIfAbsent("lock", "first", 60), true);
+      assert.equal(await store.setIfAbsent("lock", "second", 60), false);
+      assert.equal(await store.getString("lock"), "first");
+      const ttl = Number(await inspect(redis, "TTL", "lock"));
+      assert.ok(ttl > 50 && ttl <= 60, `TTL ${ttl}`);
+      await inspect(redis, "DEL", "lock");
+      assert.equal(await store.setIfAbsent("lock", "third", 60), true);
     },
   );
 
