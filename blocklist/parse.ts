@@ -1,0 +1,432 @@
+/**
+ * Blocklist text → canonical entries (DESIGN §2 blocklist/, names as in §4). Reads hosts files,
+ * plain domain lists and the DNS subset of Adblock syntax, mixed freely line by line. Pure (no
+ * I/O, no Deno APIs) and total: any string parses, bad lines are counted, nothing throws.
+ *
+ * Real lists hold up to a million lines, so the shapes that make up nearly all of them
+ * (`0.0.0.0 name`, `127.0.0.1 name`, `||name^`, `name`, with a lowercase ASCII name) take a fast
+ * path that builds no string but the entry itself; every other line takes the general path.
+ *
+ * Choices worth knowing:
+ * - Entries are not deduplicated: the consumer dedupes, once, over all its lists (a Set of a
+ *   million names costs several times the parse itself).
+ * - The entries from the fast path are slices of `text` and keep it alive as long as they live.
+ * - Any IP literal opens a hosts line, not only 0.0.0.0 and 127.0.0.1: its names are blocked.
+ * - Boilerplate names (localhost, ip6-*, broadcasthost, IP literals in a hosts line) are never
+ *   entries, whatever the format: such lines are skipped, not invalid.
+ * - `||name`, `||name^`, `||name^|` and `||name|` all block the name and its subdomains (for the
+ *   forms without `^` that is a subset of what a browser filter would match, never more).
+ *   `|name^` (this exact name only) is invalid: entries always cover subdomains, and DNS lists
+ *   rarely use it. `$important` is the one modifier accepted.
+ * - Plain names land in `block` even in an allowlist: the caller knows which list it read.
+ * - A hosts line with good and bad names keeps the good ones and counts as invalid.
+ * - A `#` after a space or tab starts a comment, in every format; a `#` glued to a name too,
+ *   unless it opens a cosmetic marker (`##`, `#@#`, `#?#`, `#$#`…), which makes the line invalid.
+ */
+
+/** One parsed list. Names are canonical: lowercase ASCII, no trailing dot, IDNs as punycode. */
+export interface ParsedList {
+  /** Entries that block the name and every subdomain; "*.x.example" means subdomains of x.example only. */
+  block: string[];
+  /** Exceptions (`@@||x^`): they allow the name and every subdomain, winning over any block entry. */
+  allow: string[];
+  /** Lines read. */
+  lines: number;
+  /** Lines skipped on purpose: blank, comments, headers, hosts-file boilerplate. */
+  skipped: number;
+  /** Lines that could not be parsed: counted, with up to 5 examples; never fatal. */
+  invalid: { count: number; examples: InvalidLine[] };
+}
+
+/** A line that could not be parsed: 1-based line number, its text cut to 200 characters. */
+export interface InvalidLine {
+  line: number;
+  text: string;
+  reason: string;
+}
+
+const MAX_EXAMPLES = 5;
+const MAX_EXAMPLE_CHARS = 200;
+const MAX_NAME = 253;
+const MAX_LABEL = 63;
+const IP_REASON = "an IP address, not a name";
+
+const BOILERPLATE = new Set([
+  "localhost",
+  "localhost.localdomain",
+  "local",
+  "broadcasthost",
+  "ip6-localhost",
+  "ip6-loopback",
+  "ip6-localnet",
+  "ip6-mcastprefix",
+  "ip6-allnodes",
+  "ip6-allrouters",
+  "ip6-allhosts",
+]);
+
+/** Headers that open Adblock-style lists, e.g. `[Adblock Plus 2.0]`. */
+const HEADER = /^\[(adblock|ublock|adguard)[^\]]*\]$/i;
+
+const TAB = 9, CR = 13, SPACE = 32, BANG = 33, HASH = 35, DOLLAR = 36, PERCENT = 37;
+const STAR = 42, DASH = 45, DOT = 46, SLASH = 47, ZERO = 48, ONE = 49, NINE = 57, COLON = 58;
+const QUESTION = 63, AT = 64, BRACKET = 91, CARET = 94, UNDERSCORE = 95, PIPE = 124;
+
+/** What the general path made of a line: taken, skipped on purpose, or a reason it is invalid. */
+const OK = 0;
+const SKIP = 1;
+type Outcome = typeof OK | typeof SKIP | string;
+
+interface Sink {
+  block: string[];
+  allow: string[];
+}
+
+/** Parses a whole list; see the file comment for the formats and choices. Never throws. */
+export function parseList(text: string): ParsedList {
+  const out: ParsedList = {
+    block: [],
+    allow: [],
+    lines: 0,
+    skipped: 0,
+    invalid: { count: 0, examples: [] },
+  };
+  const separator = lineSeparator(text);
+  const length = text.length;
+  let start = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  while (start < length) {
+    let end = text.indexOf(separator, start);
+    if (end === -1) end = length;
+    const stop = end > start && text.charCodeAt(end - 1) === CR ? end - 1 : end;
+    out.lines++;
+    if (!takeCommonLine(text, start, stop, out.block)) {
+      const line = text.slice(start, stop);
+      record(out, line, parseLine(line, out));
+    }
+    start = end + 1;
+  }
+  return out;
+}
+
+/** "\n" (which also covers "\r\n"), or "\r" for the rare file with old Mac line endings. */
+function lineSeparator(text: string): string {
+  return text.indexOf("\n") === -1 && text.indexOf("\r") !== -1 ? "\r" : "\n";
+}
+
+/** Counts a line the general path did not take, keeping the first few invalid ones as examples. */
+function record(out: ParsedList, line: string, outcome: Outcome): void {
+  if (outcome === OK) return;
+  if (outcome === SKIP) {
+    out.skipped++;
+    return;
+  }
+  out.invalid.count++;
+  if (out.invalid.examples.length < MAX_EXAMPLES) {
+    const text = line.length > MAX_EXAMPLE_CHARS ? line.slice(0, MAX_EXAMPLE_CHARS) : line;
+    out.invalid.examples.push({ line: out.lines, text, reason: outcome });
+  }
+}
+
+/**
+ * The fast path: `0.0.0.0 name`, `127.0.0.1 name` or `name` (each optionally followed by blanks
+ * and a `# comment`) and `||name^`, with a name of lowercase ASCII labels that is neither
+ * boilerplate nor all digits. Pushes the name and returns true; returns false, having pushed
+ * nothing, for any other line.
+ */
+function takeCommonLine(text: string, start: number, stop: number, block: string[]): boolean {
+  const first = text.charCodeAt(start);
+  let from = start;
+  if (first === PIPE) {
+    if (text.charCodeAt(start + 1) !== PIPE || text.charCodeAt(stop - 1) !== CARET) return false;
+    from += 2;
+    if (commonNameEnd(text, from, stop - 1) !== stop - 1) return false;
+    block.push(text.slice(from, stop - 1));
+    return true;
+  }
+  if (first === ZERO && text.startsWith("0.0.0.0 ", start)) from += 8;
+  else if (first === ONE && text.startsWith("127.0.0.1 ", start)) from += 10;
+  else if (!isNameChar(first)) return false;
+  const end = commonNameEnd(text, from, stop);
+  if (end === -1 || !isBlankOrComment(text, end, stop)) return false;
+  block.push(text.slice(from, end));
+  return true;
+}
+
+/**
+ * Where the name starting at `from` ends (`to`, or a space or tab before it), when it is a dotted
+ * name of lowercase labels with a letter, and not localhost; -1 otherwise.
+ */
+function commonNameEnd(text: string, from: number, to: number): number {
+  let label = 0;
+  let dots = 0;
+  let letter = false;
+  let i = from;
+  for (; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c === DOT) {
+      if (label === 0) return -1;
+      label = 0;
+      dots++;
+      continue;
+    }
+    if (c > NINE || c === DASH) {
+      if (!isNameChar(c)) return -1;
+      letter = true;
+    } else if (c < ZERO) {
+      if (c === SPACE || c === TAB) break;
+      return -1;
+    }
+    if (++label > MAX_LABEL) return -1;
+  }
+  const ok = label > 0 && dots > 0 && letter && i - from <= MAX_NAME;
+  return ok && !text.startsWith("localhost", from) ? i : -1;
+}
+
+/** `text[from, to)` is empty, or blanks then a `#` comment. */
+function isBlankOrComment(text: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c === HASH) return i > from;
+    if (c !== SPACE && c !== TAB) return false;
+  }
+  return true;
+}
+
+/** a-z, 0-9, "-" and "_": what a canonical label is made of. */
+function isNameChar(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= ZERO && c <= NINE) || c === DASH || c === UNDERSCORE;
+}
+
+/** The general path: any line, in any of the formats. Pushes what it takes into `sink`. */
+function parseLine(raw: string, sink: Sink): Outcome {
+  let line = raw.trim();
+  if (line === "") return SKIP;
+  const first = line.charCodeAt(0);
+  if (first === HASH || first === BANG) return SKIP;
+  if (first === BRACKET) return HEADER.test(line) ? SKIP : "not a domain rule";
+  const hash = line.indexOf("#");
+  if (hash !== -1) {
+    if (isCosmetic(line, hash)) return "a cosmetic rule, not a domain rule";
+    line = line.slice(0, hash).trimEnd();
+  }
+  if (first === AT) {
+    return line.startsWith("@@") ? adblockRule(line.slice(2), sink.allow) : "not a domain rule";
+  }
+  if (first === PIPE) return adblockRule(line, sink.block);
+  if (first === SLASH) return "a regular expression rule";
+  if (line.includes("/")) {
+    return line.includes("://") ? "a URL, not a domain" : "a rule with a path, not a domain rule";
+  }
+  return wordsRule(line, sink.block);
+}
+
+/** A `#` glued to what precedes it and opening `##`, `#@#`, `#?#`, `#$#`, `#%#`, `#@$?#`… */
+function isCosmetic(line: string, hash: number): boolean {
+  const before = line.charCodeAt(hash - 1);
+  if (before === SPACE || before === TAB) return false;
+  let i = hash + 1;
+  for (let n = 0; n < 3; n++) {
+    const c = line.charCodeAt(i);
+    if (c !== AT && c !== QUESTION && c !== DOLLAR && c !== PERCENT) break;
+    i++;
+  }
+  return line.charCodeAt(i) === HASH;
+}
+
+/** `||name^` and its variants, for `block` or (after `@@`) `allow`. */
+function adblockRule(rule: string, list: string[]): Outcome {
+  if (!rule.startsWith("||")) {
+    return rule.startsWith("|") ? "an exact-address rule (|…), not supported" : "not a domain rule";
+  }
+  let body = rule.slice(2);
+  const dollar = body.indexOf("$");
+  const modifiers = dollar === -1 ? undefined : body.slice(dollar + 1);
+  if (dollar !== -1) body = body.slice(0, dollar);
+  if (body.endsWith("^|")) body = body.slice(0, -2);
+  else if (body.endsWith("^") || body.endsWith("|")) body = body.slice(0, -1);
+  if (body.includes("/")) return "a rule with a path, not a domain rule";
+  if (body.includes("^") || body.includes("|")) return "a pattern, not a domain rule";
+  if (modifiers !== undefined) {
+    const problem = modifierProblem(modifiers);
+    if (problem !== undefined) return problem;
+  }
+  return takeName(body, list);
+}
+
+/** Undefined when every modifier is `important`; otherwise the first one we cannot honour. */
+function modifierProblem(modifiers: string): string | undefined {
+  for (const modifier of modifiers.split(",")) {
+    const name = modifier.trim().toLowerCase();
+    if (name === "important") continue;
+    if (name === "") return "an empty modifier";
+    const equals = name.indexOf("=");
+    const bare = (equals === -1 ? name : name.slice(0, equals)).slice(0, 40);
+    return `unsupported modifier $${bare}`;
+  }
+  return undefined;
+}
+
+/** A plain `name` line, or a hosts line `<ip> name [name…]`. */
+function wordsRule(line: string, block: string[]): Outcome {
+  const words = line.split(/[ \t\v\f]+/);
+  if (words.length === 1) return takeName(words[0], block);
+  if (!isIpLiteral(words[0])) return "several words, and the first is not an IP address";
+  let reason: string | undefined;
+  let took = false;
+  for (let i = 1; i < words.length; i++) {
+    if (isIpLiteral(words[i])) continue;
+    const outcome = takeName(words[i], block);
+    if (outcome === OK) took = true;
+    else if (outcome !== SKIP) reason ??= outcome;
+  }
+  return reason ?? (took ? OK : SKIP);
+}
+
+/** Normalizes one name into `list`; boilerplate names are skipped. */
+function takeName(input: string, list: string[]): Outcome {
+  const result = normalizeDomain(input);
+  if ("reason" in result) return result.reason;
+  if (BOILERPLATE.has(result.name)) return SKIP;
+  list.push(result.name);
+  return OK;
+}
+
+/**
+ * The canonical form of one domain entry, or a reason why it is not one (used by the parser and
+ * by admin edits). "WWW.Example.COM." → "www.example.com", "*.Ads.example" → "*.ads.example",
+ * "bücher.example" → "xn--bcher-kva.example", "10.0.0.1" → an IP address, not a name.
+ */
+export function normalizeDomain(input: string): { name: string } | { reason: string } {
+  let name = input.trim();
+  if (name === "*" || name === "*.") return { reason: "a wildcard without a name" };
+  if (name.endsWith(".")) name = name.slice(0, -1);
+  if (name === "") return { reason: "an empty name" };
+  if (!name.startsWith("*.")) return canonical(name);
+  const rest = canonical(name.slice(2));
+  return "name" in rest ? { name: `*.${rest.name}` } : rest;
+}
+
+/** What `scanName` found in a name that is fine as it is, needs lowercasing, or needs IDNA. */
+const PLAIN = 0;
+const UPPER = 1;
+const UNICODE = 2;
+
+function canonical(name: string): { name: string } | { reason: string } {
+  const scan = scanName(name);
+  if (scan === PLAIN) return { name };
+  if (scan === UPPER) return { name: name.toLowerCase() };
+  if (scan === UNICODE) return fromUnicode(name);
+  return { reason: scan };
+}
+
+/** IDNA through the URL parser (which also lowercases and maps), then checked again. */
+function fromUnicode(name: string): { name: string } | { reason: string } {
+  let ascii: string;
+  try {
+    ascii = new URL(`http://${name}/`).hostname;
+  } catch {
+    return { reason: "not a valid international name" };
+  }
+  if (ascii.endsWith(".")) ascii = ascii.slice(0, -1);
+  const scan = scanName(ascii);
+  if (scan === PLAIN) return { name: ascii };
+  return { reason: typeof scan === "string" ? scan : "not a valid international name" };
+}
+
+/**
+ * One pass over a name (no trailing dot): PLAIN, UPPER, UNICODE (non-ASCII seen, ASCII parts
+ * fine; lengths are checked after conversion) or the reason it is not a name.
+ */
+function scanName(name: string): typeof PLAIN | typeof UPPER | typeof UNICODE | string {
+  let label = 0;
+  let upper = false;
+  let unicode = false;
+  let numeric = true;
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c === DOT) {
+      if (label === 0) return "an empty label";
+      label = 0;
+      continue;
+    }
+    label++;
+    if (c >= 128) unicode = true;
+    else if (c >= 65 && c <= 90) upper = true;
+    else if (c === COLON) return isIPv6(name) ? IP_REASON : "invalid character ':'";
+    else if (c === STAR) return "a '*' other than a leading '*.'";
+    else if (!isNameChar(c)) return `invalid character ${describe(c)}`;
+    if (c < ZERO || c > NINE) numeric = false;
+    if (label > MAX_LABEL && !unicode) return "a label longer than 63 characters";
+  }
+  if (label === 0) return "an empty label";
+  if (unicode) return UNICODE;
+  if (name.length > MAX_NAME) return "a name longer than 253 characters";
+  if (numeric && isIPv4(name)) return IP_REASON;
+  return upper ? UPPER : PLAIN;
+}
+
+function describe(c: number): string {
+  if (c === SPACE) return "' ' (a space)";
+  if (c < SPACE || c === 127) return `U+${c.toString(16).toUpperCase().padStart(4, "0")}`;
+  return `'${String.fromCharCode(c)}'`;
+}
+
+/** Any IPv4 or IPv6 literal, the latter with an optional zone (`fe80::1%lo0`). */
+function isIpLiteral(word: string): boolean {
+  if (word.includes(":")) return isIPv6(word);
+  const first = word.charCodeAt(0);
+  return first >= ZERO && first <= NINE && isIPv4(word);
+}
+
+/** Dotted quad, each part 0–255 in at most three digits. */
+function isIPv4(text: string): boolean {
+  let parts = 0;
+  let digits = 0;
+  let value = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === DOT) {
+      if (digits === 0) return false;
+      parts++;
+      digits = 0;
+      value = 0;
+    } else if (c >= ZERO && c <= NINE) {
+      value = value * 10 + c - ZERO;
+      if (++digits > 3 || value > 255) return false;
+    } else return false;
+  }
+  return parts === 3 && digits > 0;
+}
+
+/** RFC 4291 text form: eight hex groups, one `::` for a run of zeros, an IPv4 tail, a zone. */
+function isIPv6(text: string): boolean {
+  const percent = text.indexOf("%");
+  if (percent === 0 || percent === text.length - 1) return false;
+  const address = percent === -1 ? text : text.slice(0, percent);
+  const gap = address.indexOf("::");
+  if (gap !== -1 && address.indexOf("::", gap + 1) !== -1) return false;
+  const sides = gap === -1 ? [address] : [address.slice(0, gap), address.slice(gap + 2)];
+  let groups = 0;
+  for (let s = 0; s < sides.length; s++) {
+    if (sides[s] === "") continue;
+    const pieces = sides[s].split(":");
+    for (let p = 0; p < pieces.length; p++) {
+      const last = s === sides.length - 1 && p === pieces.length - 1;
+      if (last && pieces[p].includes(".")) {
+        if (!isIPv4(pieces[p])) return false;
+        groups += 2;
+      } else if (isHexGroup(pieces[p])) groups++;
+      else return false;
+    }
+  }
+  return gap === -1 ? groups === 8 : groups <= 7;
+}
+
+function isHexGroup(piece: string): boolean {
+  if (piece.length === 0 || piece.length > 4) return false;
+  for (let i = 0; i < piece.length; i++) {
+    const c = piece.charCodeAt(i);
+    if (!((c >= ZERO && c <= NINE) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70))) return false;
+  }
+  return true;
+}
