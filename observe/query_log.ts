@@ -57,6 +57,7 @@ export function formatEntry(entry: QueryLogEntry): string {
     JSON.stringify(entry.client)
   },"door":"${entry.door}","name":${JSON.stringify(entry.name)},"type":"${typeName(entry.type)}"`;
   if (entry.source !== undefined) line += `,"source":"${entry.source}"`;
+  if (entry.rule !== undefined) line += `,"rule":${JSON.stringify(entry.rule)}`;
   if (entry.upstream !== undefined) line += `,"upstream":${JSON.stringify(entry.upstream)}`;
   if (entry.rcode !== undefined) line += `,"rcode":${entry.rcode}`;
   if (entry.durationMs !== undefined) line += `,"durationMs":${entry.durationMs}`;

@@ -26,6 +26,8 @@ export interface QueryLogEntry {
   name: string;
   type: number;
   source?: AnswerSource;
+  /** The blocklist entry that blocked the name, as "list: entry". */
+  rule?: string;
   /** The upstream that answered, when one did. */
   upstream?: string;
   rcode?: number;

@@ -61,6 +61,8 @@ export interface RedisStore {
   /** Removes members in chunks; resolves to how many were there. */
   srem(key: string, members: string[]): Promise<number>;
   scard(key: string): Promise<number>;
+  /** Every member of a set (small sets only: admin edits), in no order. */
+  smembers(key: string): Promise<string[]>;
   /** Renames `from` to `to`, replacing `to` atomically; rejects when `from` is missing. */
   rename(from: string, to: string): Promise<void>;
 

@@ -4,7 +4,9 @@
  * bytes in Redis.
  *
  * Failure handling, so that Redis trouble only ever shows as a StoreError:
- * - no offline queue: while disconnected, calls fail at once instead of piling up;
+ * - no offline queue: a call made while the connection is being made waits for it (within
+ *   the timeout), and one made while Redis is unreachable fails at the next connection error
+ *   instead of piling up;
  * - the client's error events are consumed (they are reported through failing calls), so a
  *   Redis going away is never an unhandled error;
  * - it reconnects by itself, with a backoff capped at one second;
@@ -44,10 +46,29 @@ export function createTcpRedisStore(url: string, options: StoreOptions = {}): Re
   const target = new URL(url);
   const where = `${target.hostname}:${target.port || 6379}`;
 
+  /**
+   * Resolves once the client is connected: at once when it is, when the connection being
+   * made is ready, or rejects at the next connection error (Redis down fails fast).
+   */
+  const connected = (): Promise<void> => {
+    if (client.status === "ready") return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const settle = (error?: unknown) => {
+        client.off("ready", settle);
+        client.off("error", settle);
+        if (error === undefined) resolve();
+        else reject(error);
+      };
+      client.once("ready", settle);
+      client.once("error", settle);
+    });
+  };
+
   /** One round trip, bounded; a timeout drops a connection that stopped answering. */
   const call = <T>(operation: string, work: () => Promise<T>): Promise<T> =>
     bounded(operation, timeoutMs, async () => {
       try {
+        await connected();
         return await work();
       } catch (error) {
         if (error instanceof Error && NOT_CONNECTED.test(error.message)) {
@@ -125,6 +146,7 @@ export function createTcpRedisStore(url: string, options: StoreOptions = {}): Re
       return removed;
     },
     scard: (key) => call("SCARD", () => client.scard(key)),
+    smembers: (key) => call("SMEMBERS", () => client.smembers(key)),
     rename: (from, to) =>
       call("RENAME", async () => {
         await client.rename(from, to);

@@ -120,6 +120,7 @@ export function createUpstashStore(
       return removed;
     },
     scard: (key) => call("SCARD", () => client.scard(key)),
+    smembers: (key) => call("SMEMBERS", () => client.smembers(key)),
     rename: (from, to) =>
       call("RENAME", async () => {
         await client.rename(from, to);

@@ -8,46 +8,22 @@
  * "one round trip"), through a separate connection.
  */
 import assert from "node:assert/strict";
-import { Redis } from "ioredis";
 import { StoreError } from "../../store/errors.ts";
 import type { RedisStore } from "../../store/redis.ts";
-import { createTcpRedisStore } from "../../store/tcp_redis.ts";
-import { createUpstashStore } from "../../store/upstash.ts";
 import { integration } from "../support/binaries.ts";
 import { type RedisServer, startRedis } from "../support/redis.ts";
-import { startUpstashBridge } from "../support/upstash_bridge.ts";
+import { type Connect, REDIS_CLIENTS } from "../support/redis_clients.ts";
+import { callsOf, inspect } from "../support/redis_inspect.ts";
+import { eventually } from "../support/eventually.ts";
 
 const TIMEOUT_MS = 250;
 /** How late a failing call may be, beyond the timeout, on a busy test machine. */
 const SLACK_MS = 150;
 
-interface Client {
-  store: RedisStore;
-  close(): Promise<void>;
-}
-
-const CLIENTS: [string, (redis: RedisServer) => Client][] = [
-  ["redis:// (ioredis)", (redis) => {
-    const store = createTcpRedisStore(redis.url, { timeoutMs: TIMEOUT_MS });
-    return { store, close: () => store.close() };
-  }],
-  ["Upstash REST (@upstash/redis)", (redis) => {
-    const bridge = startUpstashBridge(redis.url);
-    const store = createUpstashStore(bridge.url, bridge.token, { timeoutMs: TIMEOUT_MS });
-    return {
-      store,
-      close: async () => {
-        await store.close();
-        await bridge.close();
-      },
-    };
-  }],
-];
-
 /** A test with its own redis-server and store, both gone when it ends. */
 function storeTest(
   name: string,
-  connect: (redis: RedisServer) => Client,
+  connect: Connect,
   fn: (store: RedisStore, redis: RedisServer) => Promise<void>,
 ) {
   Deno.test({
@@ -55,7 +31,7 @@ function storeTest(
     ...integration(["redis-server"]),
     async fn() {
       const redis = await startRedis();
-      const { store, close } = connect(redis);
+      const { store, close } = connect(redis, { timeoutMs: TIMEOUT_MS });
       try {
         await eventually(() => store.ping());
         await fn(store, redis);
@@ -66,37 +42,6 @@ function storeTest(
       }
     },
   });
-}
-
-/** Retries `check` until it passes (a client reconnecting), for at most `ms`. */
-async function eventually(check: () => Promise<void>, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (true) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-}
-
-/** One command on Redis itself, on a connection of its own. */
-async function inspect(redis: RedisServer, name: string, ...args: string[]): Promise<unknown> {
-  const client = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 0 });
-  try {
-    await client.connect();
-    return await client.call(name, ...args);
-  } finally {
-    client.disconnect();
-  }
-}
-
-/** How many times Redis has run `command` since the last CONFIG RESETSTAT. */
-async function callsOf(redis: RedisServer, command: string): Promise<number> {
-  const info = String(await inspect(redis, "INFO", "commandstats"));
-  const line = info.match(new RegExp(`^cmdstat_${command}:calls=(\\d+)`, "m"));
-  return line ? Number(line[1]) : 0;
 }
 
 /** Every call of the interface once, each expected to fail. */
@@ -117,6 +62,7 @@ function everyCall(store: RedisStore): [string, () => Promise<unknown>][] {
     ["sadd", () => store.sadd("s", ["a", "b"])],
     ["srem", () => store.srem("s", ["a"])],
     ["scard", () => store.scard("s")],
+    ["smembers", () => store.smembers("s")],
     ["rename", () => store.rename("s", "t")],
     ["xadd", () => store.xadd("log", { name: "a" }, 10)],
     ["xrevrange", () => store.xrevrange("log", 5)],
@@ -151,7 +97,7 @@ async function assertWorks(store: RedisStore) {
 
 const EVERY_BYTE = Uint8Array.from({ length: 256 }, (_, i) => i);
 
-for (const [label, connect] of CLIENTS) {
+for (const [label, connect] of REDIS_CLIENTS) {
   storeTest(
     `${label}: binary values survive exactly, all 256 byte values`,
     connect,
@@ -263,6 +209,9 @@ for (const [label, connect] of CLIENTS) {
       assert.equal(await store.srem("list", [...members.slice(0, 1500), "never.added"]), 1500);
       assert.equal(await store.scard("list"), 8500);
       assert.equal(await store.scard("no-such-set"), 0);
+      assert.deepEqual(await store.smembers("no-such-set"), []);
+      await store.sadd("small", ["b.example", "a.example"]);
+      assert.deepEqual((await store.smembers("small")).sort(), ["a.example", "b.example"]);
       assert.equal(await store.sadd("list", []), 0);
     },
   );
@@ -354,14 +303,14 @@ for (const [label, connect] of CLIENTS) {
   );
 }
 
-for (const [label, connect] of CLIENTS) {
+for (const [label, connect] of REDIS_CLIENTS) {
   Deno.test({
     name: `${label}: a store made while Redis is down fails in time, and connects when it is up`,
     ...integration(["redis-server"]),
     async fn() {
       const redis = await startRedis();
       await redis.stop();
-      const { store, close } = connect(redis);
+      const { store, close } = connect(redis, { timeoutMs: TIMEOUT_MS });
       try {
         await assertEveryCallFailsInTime(store, "never connected");
         await redis.start();

@@ -1,0 +1,53 @@
+/**
+ * The one interface both blocklist stores answer to (DESIGN §6): memory (the embedded default,
+ * a compact matcher per list) and Redis (sets every instance shares). Sync loads lists into
+ * it, the stage asks it for decisions, the admin API edits its "custom" list.
+ */
+import type { Decision } from "./decision.ts";
+
+/** A list as loaded from its source: block entries and allow entries, canonical names. */
+export interface LoadedList {
+  name: string;
+  /** Entries that block the name and its subdomains ("*.x" blocks only subdomains of x). */
+  block: string[];
+  /** Entries that allow the name and its subdomains, winning over any block entry. */
+  allow: string[];
+  /** Identifies the text it was parsed from (a hash), so an unchanged list is not reloaded. */
+  contentId?: string;
+}
+
+/** What a list holds, for `/admin/blocklist`, `check` and the startup line. */
+export interface ListSummary {
+  name: string;
+  blockEntries: number;
+  allowEntries: number;
+  contentId?: string;
+  /** When it was loaded, milliseconds since the epoch (absent for the custom list). */
+  loadedAt?: number;
+}
+
+export type EntryKind = "block" | "allow";
+
+export interface Blocklist {
+  /** "memory" or the Redis client's description, for the startup line. */
+  readonly description: string;
+  /**
+   * The decision for a canonical name. Memory answers synchronously; Redis may reject with a
+   * StoreError, and the stage decides what that means (REDIS_FAIL).
+   */
+  decide(name: string): Decision | Promise<Decision>;
+  /**
+   * Swaps in new contents for the named lists, each atomically (queries see the old list or
+   * the new one, never half of one), and drops the lists named in `drop`. Other lists, the
+   * custom one included, stay as they are.
+   */
+  load(lists: LoadedList[], drop?: string[]): Promise<void>;
+  /** Admin edits of the custom list; resolves to how many entries changed. */
+  edit(action: "add" | "remove", kind: EntryKind, names: string[]): Promise<number>;
+  /** The custom list's entries (admin edits), sorted. */
+  customEntries(): Promise<Record<EntryKind, string[]>>;
+  /** Every list held, custom included, by name. */
+  summary(): Promise<ListSummary[]>;
+  /** Stops background work (Redis version polling). */
+  close(): void;
+}

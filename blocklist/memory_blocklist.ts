@@ -1,0 +1,132 @@
+/**
+ * The memory store (the embedded default): each list is two compact fingerprint sets, block
+ * and allow (domain_set.ts), so a million entries cost a few MB and a decision is a few hash
+ * probes with no allocation. Loading a list builds its sets aside and swaps them in with one
+ * assignment: queries in flight see the old list or the new one.
+ *
+ * Admin edits live in the "custom" list, kept as plain sets too (they are few) so they can
+ * be listed; `onCustomChange` lets the caller persist them.
+ */
+import type { Blocklist, EntryKind, ListSummary, LoadedList } from "./blocklist.ts";
+import { CUSTOM_LIST, type Decision, NO_DECISION } from "./decision.ts";
+import { DomainSet } from "./domain_set.ts";
+import { NameProbe } from "./name_probe.ts";
+
+interface CompiledList {
+  name: string;
+  block: DomainSet;
+  allow: DomainSet;
+  contentId?: string;
+  loadedAt?: number;
+}
+
+export interface MemoryBlocklistOptions {
+  /** Custom entries to start with (persisted admin edits). */
+  custom?: Partial<Record<EntryKind, string[]>>;
+  /** Called after every admin edit with the whole custom list, to persist it. */
+  onCustomChange?: (custom: Record<EntryKind, string[]>) => void | Promise<void>;
+  now?: () => number;
+}
+
+export class MemoryBlocklist implements Blocklist {
+  readonly description = "memory";
+  #lists: CompiledList[] = [];
+  #custom: Record<EntryKind, Set<string>>;
+  #onCustomChange?: MemoryBlocklistOptions["onCustomChange"];
+  #now: () => number;
+  /** One probe reused by every decision: deciding is synchronous, so no two overlap. */
+  #probe = new NameProbe();
+
+  constructor(options: MemoryBlocklistOptions = {}) {
+    this.#custom = {
+      block: new Set(options.custom?.block ?? []),
+      allow: new Set(options.custom?.allow ?? []),
+    };
+    this.#onCustomChange = options.onCustomChange;
+    this.#now = options.now ?? Date.now;
+    this.#compileCustom();
+  }
+
+  decide(name: string): Decision {
+    const lists = this.#lists;
+    const probe = this.#probe;
+    probe.load(name);
+    for (const list of lists) {
+      const entry = list.allow.match(probe);
+      if (entry !== undefined) return { verdict: "allowed", rule: { list: list.name, entry } };
+    }
+    for (const list of lists) {
+      const entry = list.block.match(probe);
+      if (entry !== undefined) return { verdict: "blocked", rule: { list: list.name, entry } };
+    }
+    return NO_DECISION;
+  }
+
+  load(lists: LoadedList[], drop: string[] = []): Promise<void> {
+    const compiled = lists.map((list) => ({
+      name: list.name,
+      block: DomainSet.from(list.block),
+      allow: DomainSet.from(list.allow),
+      contentId: list.contentId,
+      loadedAt: this.#now(),
+    }));
+    const replaced = new Set([...drop, ...lists.map((list) => list.name)]);
+    replaced.delete(CUSTOM_LIST);
+    this.#lists = [...this.#lists.filter((list) => !replaced.has(list.name)), ...compiled];
+    return Promise.resolve();
+  }
+
+  async edit(action: "add" | "remove", kind: EntryKind, names: string[]): Promise<number> {
+    const set = this.#custom[kind];
+    let changed = 0;
+    for (const name of names) {
+      if (action === "add" ? !set.has(name) : set.has(name)) {
+        if (action === "add") set.add(name);
+        else set.delete(name);
+        changed++;
+      }
+    }
+    if (changed > 0) {
+      this.#compileCustom();
+      await this.#onCustomChange?.(await this.customEntries());
+    }
+    return changed;
+  }
+
+  customEntries(): Promise<Record<EntryKind, string[]>> {
+    return Promise.resolve({
+      block: [...this.#custom.block].sort(),
+      allow: [...this.#custom.allow].sort(),
+    });
+  }
+
+  summary(): Promise<ListSummary[]> {
+    return Promise.resolve(this.#lists.map((list) => ({
+      name: list.name,
+      blockEntries: list.block.size,
+      allowEntries: list.allow.size,
+      ...(list.contentId === undefined ? {} : { contentId: list.contentId }),
+      ...(list.loadedAt === undefined ? {} : { loadedAt: list.loadedAt }),
+    })));
+  }
+
+  /** Bytes held by the fingerprint sets (for metrics and the bench). */
+  byteLength(): number {
+    return this.#lists.reduce(
+      (sum, list) => sum + list.block.byteLength + list.allow.byteLength,
+      0,
+    );
+  }
+
+  close(): void {}
+
+  /** The custom list stands first, so an admin's entry is the one reported. */
+  #compileCustom(): void {
+    const custom: CompiledList = {
+      name: CUSTOM_LIST,
+      block: DomainSet.from(this.#custom.block),
+      allow: DomainSet.from(this.#custom.allow),
+    };
+    this.#lists = [custom, ...this.#lists.filter((list) => list.name !== CUSTOM_LIST)];
+  }
+}

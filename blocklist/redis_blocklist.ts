@@ -1,0 +1,234 @@
+/**
+ * The Redis store: the lists live in Redis sets that every instance reads, so Deno Deploy
+ * isolates and several VMs block the same names (DESIGN §6).
+ *
+ * Keys, under the configured prefix:
+ * - `bl:block:<list>`, `bl:allow:<list>`: a list's entries, one set each;
+ * - `bl:lists`: JSON of the lists held and their sizes (which sets to ask);
+ * - `bl:version`: a counter bumped by every load and edit.
+ *
+ * A decision is one round trip: SMISMEMBER of the name's candidate entries against every set,
+ * pipelined. It is then kept in a short-lived local cache, so a repeated name costs none.
+ * Every instance polls the version (one GET a second) and clears that cache when it moves, so
+ * an edit made through any instance takes effect everywhere within a second or so.
+ *
+ * A list is replaced atomically: its new entries go into a temporary set, which RENAME then
+ * puts in place of the old one.
+ */
+import type { RedisStore } from "../store/redis.ts";
+import type { Blocklist, EntryKind, ListSummary, LoadedList } from "./blocklist.ts";
+import { candidateEntries } from "./candidates.ts";
+import { CUSTOM_LIST, type Decision, NO_DECISION } from "./decision.ts";
+import { DecisionCache } from "./decision_cache.ts";
+
+export interface RedisBlocklistOptions {
+  /** Prefix of every key ("dns:" by default). */
+  prefix: string;
+  /** How long a decision is reused locally, milliseconds. */
+  decisionLifetimeMs: number;
+  /** How often the version is polled, milliseconds; 0 turns polling off (tests, CLI). */
+  pollMs: number;
+  /** Called with polling failures (Redis down), for the log. */
+  onError?: (error: unknown) => void;
+  /**
+   * Called when the lists vanished from Redis (it restarted without persistence, or was
+   * flushed): the caller syncs them back in.
+   */
+  onLost?: () => void;
+  now?: () => number;
+}
+
+export class RedisBlocklist implements Blocklist {
+  readonly description: string;
+  #store: RedisStore;
+  #prefix: string;
+  #cache: DecisionCache;
+  #lists: ListSummary[] = [];
+  #version: string | null | undefined;
+  #timer?: ReturnType<typeof setInterval>;
+  #onError: (error: unknown) => void;
+  #onLost: () => void;
+  #now: () => number;
+
+  constructor(store: RedisStore, options: RedisBlocklistOptions) {
+    this.description = store.description;
+    this.#store = store;
+    this.#prefix = `${options.prefix}bl:`;
+    this.#cache = new DecisionCache({ lifetimeMs: options.decisionLifetimeMs, now: options.now });
+    this.#onError = options.onError ?? (() => {});
+    this.#onLost = options.onLost ?? (() => {});
+    this.#now = options.now ?? Date.now;
+    if (options.pollMs > 0) {
+      this.#timer = setInterval(() => void this.refresh().catch(this.#onError), options.pollMs);
+      Deno.unrefTimer(this.#timer);
+    }
+  }
+
+  /**
+   * Reads the version and, when it moved, the list of lists, clearing the decision cache.
+   * Called by the poll; call it once at startup to know the lists before the first query.
+   */
+  async refresh(): Promise<void> {
+    const version = await this.#store.getString(this.#key("version"));
+    if (version === this.#version) return;
+    const lost = version === null && this.#version !== undefined && this.#version !== null;
+    const meta = await this.#store.getString(this.#key("lists"));
+    this.#lists = meta === null ? [] : parseMeta(meta);
+    this.#version = version;
+    this.#cache.clear();
+    if (lost) this.#onLost();
+  }
+
+  async decide(name: string): Promise<Decision> {
+    const cached = this.#cache.get(name);
+    if (cached !== undefined) return cached;
+    const version = this.#version;
+    const lists = this.#askedLists();
+    const keys = lists.flatMap((
+      list,
+    ) => [this.#setKey("allow", list), this.#setKey("block", list)]);
+    const candidates = candidateEntries(name);
+    const found = await this.#store.smismemberMany(keys, candidates);
+    const decision = decisionFrom(lists, candidates, found);
+    // A version change while the call was out may have made this answer old: keep it only
+    // when no change was seen meanwhile.
+    if (version === this.#version) this.#cache.set(name, decision);
+    return decision;
+  }
+
+  async load(lists: LoadedList[], drop: string[] = []): Promise<void> {
+    for (const list of lists) {
+      await this.#replaceSet(this.#setKey("block", list.name), list.block);
+      await this.#replaceSet(this.#setKey("allow", list.name), list.allow);
+    }
+    const gone = drop.filter((name) => name !== CUSTOM_LIST);
+    const keys = gone.flatMap((name) => [this.#setKey("allow", name), this.#setKey("block", name)]);
+    if (keys.length > 0) await this.#store.del(keys);
+    const loaded = new Map(lists.map((list) => [list.name, list]));
+    await this.#updateMeta((current) => [
+      ...current.filter((list) => !loaded.has(list.name) && !gone.includes(list.name)),
+      ...lists.map((list) => ({
+        name: list.name,
+        blockEntries: new Set(list.block).size,
+        allowEntries: new Set(list.allow).size,
+        ...(list.contentId === undefined ? {} : { contentId: list.contentId }),
+        loadedAt: this.#now(),
+      })),
+    ]);
+  }
+
+  async edit(action: "add" | "remove", kind: EntryKind, names: string[]): Promise<number> {
+    const key = this.#setKey(kind, CUSTOM_LIST);
+    const changed = action === "add"
+      ? await this.#store.sadd(key, names)
+      : await this.#store.srem(key, names);
+    if (changed > 0) {
+      const [block, allow] = await Promise.all([
+        this.#store.scard(this.#setKey("block", CUSTOM_LIST)),
+        this.#store.scard(this.#setKey("allow", CUSTOM_LIST)),
+      ]);
+      await this.#updateMeta((current) => [
+        { name: CUSTOM_LIST, blockEntries: block, allowEntries: allow },
+        ...current.filter((list) => list.name !== CUSTOM_LIST),
+      ]);
+    }
+    return changed;
+  }
+
+  async customEntries(): Promise<Record<EntryKind, string[]>> {
+    const [block, allow] = await Promise.all([
+      this.#store.smembers(this.#setKey("block", CUSTOM_LIST)),
+      this.#store.smembers(this.#setKey("allow", CUSTOM_LIST)),
+    ]);
+    return { block: block.sort(), allow: allow.sort() };
+  }
+
+  async summary(): Promise<ListSummary[]> {
+    await this.refresh();
+    return this.#lists.map((list) => ({ ...list }));
+  }
+
+  /**
+   * Takes the shared sync lock (SET NX with an expiry, so a crashed holder frees it): one
+   * instance at a time downloads and loads the lists. Resolves to whether it was taken.
+   */
+  tryLock(holder: string, ttlSeconds: number): Promise<boolean> {
+    return this.#store.setIfAbsent(this.#key("sync-lock"), holder, ttlSeconds);
+  }
+
+  /** Frees the sync lock when `holder` still holds it. */
+  async unlock(holder: string): Promise<void> {
+    if (await this.#store.getString(this.#key("sync-lock")) === holder) {
+      await this.#store.del([this.#key("sync-lock")]);
+    }
+  }
+
+  close(): void {
+    clearInterval(this.#timer);
+  }
+
+  /** The custom list first (an admin's entry is the one reported), then the loaded lists. */
+  #askedLists(): string[] {
+    const names = this.#lists
+      .filter((list) => list.name !== CUSTOM_LIST && list.blockEntries + list.allowEntries > 0)
+      .map((list) => list.name);
+    return [CUSTOM_LIST, ...names];
+  }
+
+  async #replaceSet(key: string, entries: string[]): Promise<void> {
+    if (entries.length === 0) {
+      await this.#store.del([key]);
+      return;
+    }
+    const loading = `${key}:loading:${crypto.randomUUID()}`;
+    try {
+      await this.#store.sadd(loading, entries);
+      await this.#store.rename(loading, key);
+    } catch (error) {
+      await this.#store.del([loading]).catch(() => {});
+      throw error;
+    }
+  }
+
+  /** Rewrites the list of lists and bumps the version, so every instance rereads it. */
+  async #updateMeta(update: (current: ListSummary[]) => ListSummary[]): Promise<void> {
+    const meta = await this.#store.getString(this.#key("lists"));
+    const next = update(meta === null ? [] : parseMeta(meta));
+    await this.#store.setString(this.#key("lists"), JSON.stringify(next));
+    await this.#store.incr(this.#key("version"));
+    await this.refresh();
+  }
+
+  #key(name: string): string {
+    return this.#prefix + name;
+  }
+
+  #setKey(kind: EntryKind, list: string): string {
+    return `${this.#prefix}${kind}:${list}`;
+  }
+}
+
+/** Allow entries of any list win over block entries; within a kind, lists in order. */
+function decisionFrom(lists: string[], candidates: string[], found: boolean[][]): Decision {
+  for (const [kind, offset] of [["allowed", 0], ["blocked", 1]] as const) {
+    for (let i = 0; i < lists.length; i++) {
+      const hits = found[2 * i + offset];
+      const at = hits.indexOf(true);
+      if (at !== -1) return { verdict: kind, rule: { list: lists[i], entry: candidates[at] } };
+    }
+  }
+  return NO_DECISION;
+}
+
+function parseMeta(text: string): ListSummary[] {
+  try {
+    const value = JSON.parse(text);
+    if (!Array.isArray(value)) return [];
+    return value.filter((item): item is ListSummary =>
+      typeof item?.name === "string" && Number.isInteger(item.blockEntries) &&
+      Number.isInteger(item.allowEntries)
+    );
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * The blocklist stage (DESIGN §3): after local records (an explicit local answer wins) and
+ * before the cache (a newly blocked name takes effect at once, and blocked answers never
+ * enter the cache). A blocked name gets the configured block answer; an allowed one, or one
+ * no list mentions, goes on down the chain.
+ *
+ * When the store fails (Redis down or slow), REDIS_FAIL decides: `open` (default) answers as
+ * if nothing were listed and notes it in the query log; `closed` answers SERVFAIL with
+ * Extended DNS Error 14 "Not Ready", for deployments where an unfiltered answer is worse than
+ * none.
+ */
+import { EdeCode, Rcode } from "../dns/mod.ts";
+import { replyAnswer } from "../pipeline/answer.ts";
+import type { Stage } from "../pipeline/types.ts";
+import { blockAnswer, type BlockAnswerOptions } from "./block_answer.ts";
+import type { Blocklist } from "./blocklist.ts";
+import { type Decision, describeRule } from "./decision.ts";
+
+export type FailMode = "open" | "closed";
+
+export interface BlocklistStats {
+  blocked: number;
+  allowed: number;
+  /** Decisions the store could not make (each answered per the fail mode). */
+  errors: number;
+}
+
+export interface BlocklistStageOptions {
+  blocklist: Blocklist;
+  answer: BlockAnswerOptions;
+  failMode: FailMode;
+  /** Told about every store failure (the caller rate-limits its log lines). */
+  onError?: (error: unknown) => void;
+  /** Counters the stage keeps up to date, for metrics. */
+  stats?: BlocklistStats;
+}
+
+export function blocklistStage(options: BlocklistStageOptions): Stage {
+  const { blocklist, failMode } = options;
+  const stats = options.stats ?? { blocked: 0, allowed: 0, errors: 0 };
+  return async (ctx, next) => {
+    let decision: Decision;
+    try {
+      decision = await blocklist.decide(ctx.question.name);
+    } catch (error) {
+      stats.errors++;
+      options.onError?.(error);
+      const why = `blocklist unavailable: ${error instanceof Error ? error.message : error}`;
+      ctx.log.error = why;
+      if (failMode === "open") return next();
+      const ede = { infoCode: EdeCode.NOT_READY, text: "Blocklist unavailable" };
+      return replyAnswer(ctx.query, { rcode: Rcode.SERVFAIL, ede }, "error");
+    }
+    if (decision.verdict === "blocked") {
+      stats.blocked++;
+      ctx.log.rule = describeRule(decision.rule);
+      return blockAnswer(ctx.query, decision.rule, options.answer);
+    }
+    if (decision.verdict === "allowed") stats.allowed++;
+    return next();
+  };
+}
