@@ -1,0 +1,16 @@
+/**
+ * Writes a file through a temporary file and a rename, so a crash or a full disk never leaves
+ * half a list or half the custom entries behind. Creates the directory when missing.
+ */
+export async function atomicWrite(path: string, text: string): Promise<void> {
+  const slash = path.lastIndexOf("/");
+  if (slash > 0) await Deno.mkdir(path.slice(0, slash), { recursive: true });
+  const temporary = `${path}.${crypto.randomUUID()}.tmp`;
+  try {
+    await Deno.writeTextFile(temporary, text);
+    await Deno.rename(temporary, path);
+  } catch (error) {
+    await Deno.remove(temporary).catch(() => {});
+    throw error;
+  }
+}

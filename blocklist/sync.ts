@@ -1,0 +1,172 @@
+/**
+ * Sync: fetch every configured list, parse it, and swap it into the store, one list at a time
+ * (so memory holds one list's text at once) while queries keep being answered. A list that
+ * fails keeps its last good copy (on disk, or as already loaded); a list whose text did not
+ * change is not reloaded; lists no longer configured are dropped. Runs at startup, every
+ * refresh interval, from `deno task blocklist sync` and from the admin API.
+ *
+ * With Redis, one instance at a time syncs (a lock in Redis), and a list another instance
+ * loaded within the refresh interval is left alone, so a fleet downloads each list once.
+ */
+import type { Blocklist, ListSummary, LoadedList } from "./blocklist.ts";
+import { CUSTOM_LIST } from "./decision.ts";
+import { type FetchedList, fetchList, type FetchOptions } from "./fetch_list.ts";
+import { type InvalidLine, parseList } from "./parse.ts";
+import type { ListSource } from "./source.ts";
+
+export interface ListReport {
+  name: string;
+  kind: ListSource["kind"];
+  /** What happened: where the text came from, or why nothing was loaded. */
+  outcome: FetchedList["origin"] | "unchanged" | "fresh-in-store" | "failed";
+  blockEntries?: number;
+  allowEntries?: number;
+  invalid?: { count: number; examples: InvalidLine[] };
+  error?: string;
+  ms: number;
+}
+
+export interface SyncReport {
+  startedAt: number;
+  finishedAt: number;
+  lists: ListReport[];
+  /** Set when this instance did not sync because another holds the lock. */
+  skipped?: string;
+}
+
+/** The shared lock of the Redis store; absent for memory. */
+export interface SyncLock {
+  tryLock(holder: string, ttlSeconds: number): Promise<boolean>;
+  unlock(holder: string): Promise<void>;
+}
+
+export interface SyncOptions extends FetchOptions {
+  lock?: SyncLock;
+}
+
+const LOCK_SECONDS = 600;
+
+export class ListSync {
+  #blocklist: Blocklist;
+  #sources: ListSource[];
+  #options: SyncOptions;
+  #running?: Promise<SyncReport>;
+  #last?: SyncReport;
+
+  constructor(blocklist: Blocklist, sources: ListSource[], options: SyncOptions) {
+    this.#blocklist = blocklist;
+    this.#sources = sources;
+    this.#options = options;
+  }
+
+  get sources(): readonly ListSource[] {
+    return this.#sources;
+  }
+
+  /** The last finished sync, for the admin API and metrics. */
+  get lastReport(): SyncReport | undefined {
+    return this.#last;
+  }
+
+  /** Syncs every list; a call while one runs gets that run's report. */
+  run(force = false): Promise<SyncReport> {
+    this.#running ??= this.#sync(force).finally(() => (this.#running = undefined));
+    return this.#running;
+  }
+
+  async #sync(force: boolean): Promise<SyncReport> {
+    const now = this.#options.now ?? Date.now;
+    const startedAt = now();
+    const holder = crypto.randomUUID();
+    const lock = this.#options.lock;
+    if (lock && !(await lock.tryLock(holder, LOCK_SECONDS))) {
+      return { startedAt, finishedAt: now(), lists: [], skipped: "another instance is syncing" };
+    }
+    try {
+      const held = new Map((await this.#blocklist.summary()).map((list) => [list.name, list]));
+      const lists: ListReport[] = [];
+      for (const source of this.#sources) {
+        lists.push(await this.#syncOne(source, held.get(source.name), force));
+      }
+      const configured = new Set(this.#sources.map((source) => source.name));
+      const drop = [...held.keys()].filter((name) => name !== CUSTOM_LIST && !configured.has(name));
+      if (drop.length > 0) await this.#blocklist.load([], drop);
+      const report = { startedAt, finishedAt: now(), lists };
+      this.#last = report;
+      return report;
+    } finally {
+      await lock?.unlock(holder).catch(() => {});
+    }
+  }
+
+  async #syncOne(
+    source: ListSource,
+    held: ListSummary | undefined,
+    force: boolean,
+  ): Promise<ListReport> {
+    const now = this.#options.now ?? Date.now;
+    const started = performance.now();
+    const report = (fields: Omit<ListReport, "name" | "kind" | "ms">): ListReport => ({
+      name: source.name,
+      kind: source.kind,
+      ...fields,
+      ms: Math.round(performance.now() - started),
+    });
+    if (!force && held?.loadedAt !== undefined && now() - held.loadedAt < this.#options.maxAgeMs) {
+      return report({ outcome: "fresh-in-store", ...counts(held) });
+    }
+    let fetched: FetchedList;
+    try {
+      fetched = await fetchList(source, { ...this.#options, force });
+    } catch (error) {
+      return report({ outcome: "failed", error: (error as Error).message, ...counts(held) });
+    }
+    const contentId = await digest(fetched.text);
+    if (held?.contentId === contentId) {
+      return report({ outcome: "unchanged", error: fetched.error, ...counts(held) });
+    }
+    const parsed = parseList(fetched.text);
+    const list: LoadedList = source.kind === "allow"
+      ? { name: source.name, block: [], allow: [...parsed.block, ...parsed.allow], contentId }
+      : { name: source.name, block: parsed.block, allow: parsed.allow, contentId };
+    try {
+      await this.#blocklist.load([list]);
+    } catch (error) {
+      return report({ outcome: "failed", error: (error as Error).message, ...counts(held) });
+    }
+    return report({
+      outcome: fetched.origin,
+      error: fetched.error,
+      blockEntries: new Set(list.block).size,
+      allowEntries: new Set(list.allow).size,
+      invalid: parsed.invalid,
+    });
+  }
+}
+
+function counts(held: ListSummary | undefined) {
+  return held ? { blockEntries: held.blockEntries, allowEntries: held.allowEntries } : {};
+}
+
+async function digest(text: string): Promise<string> {
+  const hash = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return new Uint8Array(hash).subarray(0, 12).toBase64();
+}
+
+/** One line per list for logs and the CLI: name, outcome, sizes, invalid lines, error. */
+export function describeReport(report: SyncReport): string[] {
+  if (report.skipped) return [`blocklist sync skipped: ${report.skipped}`];
+  return report.lists.map((list) => {
+    const sizes = list.blockEntries === undefined
+      ? "nothing loaded"
+      : `${list.blockEntries} block, ${list.allowEntries} allow entries`;
+    let line = `${list.kind}list ${list.name}: ${list.outcome}, ${sizes}, ${list.ms} ms`;
+    if (list.invalid && list.invalid.count > 0) {
+      const example = list.invalid.examples[0];
+      line += `; ${list.invalid.count} lines not understood` +
+        (example ? ` (line ${example.line}: ${example.reason}: ${example.text})` : "");
+    }
+    if (list.error) line += `; ${list.error}`;
+    return line;
+  });
+}
