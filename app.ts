@@ -3,23 +3,48 @@
  * drive it through `app.request()`.
  */
 import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { adminAuth } from "./routes/admin_auth.ts";
+import { type AdminBlocklistDeps, adminBlocklistRoutes } from "./routes/admin_blocklist.ts";
 import { dohRoutes } from "./routes/doh.ts";
 import { type AppEnv, reason } from "./routes/env.ts";
 import { healthRoutes } from "./routes/health.ts";
 import type { Resolver } from "./pipeline/resolver.ts";
+import { StoreError } from "./store/errors.ts";
 
 export interface AppDeps {
   resolver: Pick<Resolver, "resolve">;
+  /** The admin API: off (404) without a token. */
+  admin?: {
+    token?: string;
+    blocklist?: AdminBlocklistDeps;
+  };
   /** Where unexpected errors are reported; console.error by default. */
   reportError?: (error: unknown) => void;
 }
+
+/** Largest admin request body: an edit of 10,000 names fits. */
+const MAX_ADMIN_BODY = 1024 * 1024;
 
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.route("/", dohRoutes(deps));
   app.route("/", healthRoutes());
+  app.use("/admin/*", adminAuth(deps.admin?.token));
+  app.use(
+    "/admin/*",
+    bodyLimit({
+      maxSize: MAX_ADMIN_BODY,
+      onError: (c) => reason(c, 413, `request body over ${MAX_ADMIN_BODY} bytes`),
+    }),
+  );
+  if (deps.admin?.blocklist) {
+    app.route("/admin/blocklist", adminBlocklistRoutes(deps.admin.blocklist));
+  }
   app.notFound((c) => reason(c, 404, "not found"));
   app.onError((error, c) => {
+    // Redis down or slow: the admin call could not be made, and says why.
+    if (error instanceof StoreError) return reason(c, 503, error.message);
     (deps.reportError ?? console.error)(error);
     return reason(c, 500, "internal error");
   });
