@@ -3,6 +3,9 @@
  * is the source of truth). A bad value stops startup with one line naming the variable, the
  * value and what is expected — never a stack trace for a user mistake (DESIGN §7).
  */
+import { BLOCK_RESPONSES, type BlockResponse } from "./blocklist/block_answer.ts";
+import { DEFAULT_BLOCKLISTS, type ListSource, parseSources } from "./blocklist/source.ts";
+import type { FailMode } from "./blocklist/stage.ts";
 import { parseUpstreamUrl, type UpstreamSpec } from "./upstream/url.ts";
 
 export interface Config {
@@ -26,6 +29,26 @@ export interface Config {
   cache?: CacheConfig;
   /** Shared state in Redis; undefined for memory only. */
   redis?: RedisConfig;
+  blocklist: BlocklistConfig;
+  /** Bearer token of the admin API; undefined: the admin API is off. */
+  adminToken?: string;
+}
+
+export interface BlocklistConfig {
+  /** Block lists, then allow lists, in the order given. */
+  sources: ListSource[];
+  response: BlockResponse;
+  /** TTL of block answers (and their SOA), seconds. */
+  ttl: number;
+  /** Directory of disk copies of downloaded lists; undefined: none kept. */
+  dir?: string;
+  /** Lists are refreshed this often, and a younger copy is not downloaded again, ms. */
+  refreshMs: number;
+  /** Largest list accepted, bytes. */
+  maxBytes: number;
+  downloadTimeoutMs: number;
+  /** How long the Redis store reuses a decision locally, ms. */
+  decisionCacheMs: number;
 }
 
 export interface RedisConfig {
@@ -37,6 +60,8 @@ export interface RedisConfig {
   timeoutMs: number;
   /** Prefix of every key, so one Redis can serve several deployments. */
   prefix: string;
+  /** What the blocklist does when Redis fails: answer unfiltered (open) or SERVFAIL (closed). */
+  failMode: FailMode;
 }
 
 export interface CacheConfig {
@@ -65,6 +90,8 @@ export type Env = Record<string, string | undefined>;
 export interface ConfigContext {
   /** Whether this runtime can send UDP (false on Deno Deploy). */
   udpAvailable: boolean;
+  /** Directory relative list paths and BLOCKLIST_DIR are resolved against. */
+  cwd?: string;
 }
 
 export function loadConfig(env: Env, context: ConfigContext): Config {
@@ -92,6 +119,57 @@ export function loadConfig(env: Env, context: ConfigContext): Config {
     logQueries: boolean(env, "LOG_QUERIES", true),
     cache: cacheConfig(env),
     redis: redisConfig(env, read),
+    blocklist: blocklistConfig(env, read, context.cwd ?? "/"),
+    adminToken: adminToken(read("ADMIN_TOKEN")),
+  };
+}
+
+const MIN_ADMIN_TOKEN = 16;
+
+function adminToken(token: string | undefined): string | undefined {
+  if (token !== undefined && token.length < MIN_ADMIN_TOKEN) {
+    throw new ConfigError(
+      `ADMIN_TOKEN is ${token.length} characters: use at least ${MIN_ADMIN_TOKEN} (e.g. openssl rand -hex 24)`,
+    );
+  }
+  return token;
+}
+
+function blocklistConfig(
+  env: Env,
+  read: (name: string) => string | undefined,
+  cwd: string,
+): BlocklistConfig {
+  const taken = new Set<string>();
+  const sources = (name: string, kind: ListSource["kind"], fallback: string) => {
+    // Set but empty (or "none") means no lists; unset means the defaults.
+    const given = env[name]?.trim();
+    const value = given === undefined ? fallback : /^(none|off)$/i.test(given) ? "" : given;
+    try {
+      return parseSources(value, kind, taken, cwd);
+    } catch (error) {
+      throw new ConfigError(`${name}="${value}": ${(error as Error).message}`);
+    }
+  };
+  const response = (read("BLOCK_RESPONSE") ?? "nxdomain").toLowerCase();
+  if (!(BLOCK_RESPONSES as readonly string[]).includes(response)) {
+    throw new ConfigError(
+      `BLOCK_RESPONSE="${read("BLOCK_RESPONSE")}": expected one of ${BLOCK_RESPONSES.join(", ")}`,
+    );
+  }
+  const dir = read("BLOCKLIST_DIR") ?? ".cache/blocklists";
+  return {
+    sources: [
+      ...sources("BLOCKLIST_URLS", "block", DEFAULT_BLOCKLISTS),
+      ...sources("ALLOWLIST_URLS", "allow", ""),
+    ],
+    response: response as BlockResponse,
+    ttl: integer(env, "BLOCK_TTL", 60, 0, DAY),
+    dir: /^(none|off)$/i.test(dir) ? undefined : dir.startsWith("/") ? dir : `${cwd}/${dir}`,
+    refreshMs: integer(env, "BLOCKLIST_REFRESH_HOURS", 24, 1, 24 * 30) * 3_600_000,
+    maxBytes: integer(env, "BLOCKLIST_MAX_BYTES", 64 * 1024 * 1024, 1024, 2 ** 31),
+    downloadTimeoutMs: integer(env, "BLOCKLIST_DOWNLOAD_TIMEOUT_MS", 60_000, 100, 600_000),
+    decisionCacheMs: integer(env, "BLOCKLIST_DECISION_CACHE_MS", 10_000, 0, 3_600_000),
   };
 }
 
@@ -123,7 +201,16 @@ function redisConfig(
     upstashToken,
     timeoutMs: integer(env, "REDIS_TIMEOUT_MS", 250, 10, 10_000),
     prefix: read("REDIS_PREFIX") ?? "dns:",
+    failMode: failMode(read("REDIS_FAIL")),
   };
+}
+
+function failMode(value: string | undefined): FailMode {
+  const mode = (value ?? "open").toLowerCase();
+  if (mode !== "open" && mode !== "closed") {
+    throw new ConfigError(`REDIS_FAIL="${value}": expected open or closed`);
+  }
+  return mode;
 }
 
 const DAY = 86_400;

@@ -2,6 +2,9 @@
  * Wiring only (DESIGN §2): config → dependencies → app + listeners. `deno task start`.
  */
 import { createApp } from "./app.ts";
+import { createBlocklist } from "./blocklist/create.ts";
+import { scheduleSync } from "./blocklist/schedule.ts";
+import { describeReport } from "./blocklist/sync.ts";
 import { AnswerCache } from "./cache/answer_cache.ts";
 import { SharedTier } from "./cache/shared_tier.ts";
 import { createStore } from "./store/create.ts";
@@ -15,7 +18,9 @@ import { UpstreamPool } from "./upstream/pool.ts";
 const QUERY_LOG_CAPACITY = 1000;
 
 async function main(): Promise<void> {
-  const config = loadConfig(Deno.env.toObject(), { udpAvailable: udpAvailable() });
+  const config = loadConfig(Deno.env.toObject(), { udpAvailable: udpAvailable(), cwd: cwd() });
+  // Before any await: Deno Deploy takes cron jobs only while the module first evaluates.
+  const schedule = scheduleSync({ refreshMs: config.blocklist.refreshMs });
   const caCerts = config.upstreamCaFile
     ? [await readSettingFile("UPSTREAM_CA_FILE", config.upstreamCaFile)]
     : undefined;
@@ -35,6 +40,13 @@ async function main(): Promise<void> {
     prefix: `${redis.prefix}cache:`,
     onError: reportOnce("shared cache"),
   });
+  const { blocklist, sync } = await createBlocklist({
+    config: config.blocklist,
+    redis: redis && store ? { config: redis, store } : undefined,
+    poll: true,
+    onError: reportOnce("blocklist"),
+    onResync: (report) => describeReport(report).forEach((line) => console.error(line)),
+  });
   const cache = config.cache && {
     cache: new AnswerCache(config.cache),
     shared,
@@ -44,16 +56,27 @@ async function main(): Promise<void> {
   };
   const stages = buildChain({
     forward: { pool, forwardClientSubnet: config.forwardClientSubnet },
+    blocklist: {
+      blocklist,
+      answer: { response: config.blocklist.response, ttl: config.blocklist.ttl },
+      failMode: redis?.failMode ?? "open",
+      onError: reportOnce("blocklist"),
+    },
     cache,
   });
   const resolver = new Resolver({ stages, queryTimeoutMs: config.queryTimeoutMs, log });
-  const app = createApp({ resolver });
+  const app = createApp({
+    resolver,
+    admin: { token: config.adminToken, blocklist: { blocklist, sync } },
+  });
 
   // Signals are handled before the door opens, so a stop request never meets the default
   // handler (exit 143) however early it comes.
   const running: { server?: Deno.HttpServer } = {};
   const stop = async () => {
     await running.server?.shutdown();
+    schedule.stop();
+    blocklist.close();
     pool.close();
     await shared?.flush();
     await store?.close();
@@ -80,10 +103,22 @@ async function main(): Promise<void> {
         console.error(
           `upstreams: ${config.upstreams.map((u) => u.url).join(", ")}\n` +
             (store ? `redis: ${store.description}\n` : "") +
+            `blocklist: ${blocklist.description}, ${config.blocklist.sources.length} lists configured\n` +
+            (config.adminToken ? "admin API: on\n" : "") +
             `DoH listening on ${scheme}://${host}:${port}/dns-query`,
         );
       },
     }, app.fetch));
+  // Lists load in the background: the door answers at once, unfiltered until they are in.
+  schedule.start(sync);
+}
+
+function cwd(): string {
+  try {
+    return Deno.cwd();
+  } catch {
+    return "/";
+  }
 }
 
 /**

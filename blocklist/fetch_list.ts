@@ -93,7 +93,11 @@ function describe(error: unknown, timeoutMs: number): string {
     return `no complete answer within ${timeoutMs} ms`;
   }
   const message = error instanceof Error ? error.message : String(error);
-  return message.split("\n", 1)[0];
+  // fetch says only "fetch failed"; the reason (DNS, refused, TLS) is in its cause, after
+  // "error sending request for url (…): ".
+  const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : "";
+  const detail = cause.replace(/^error sending request for url \([^)]*\): /, "");
+  return (detail ? `${message}: ${detail}` : message).split("\n", 1)[0];
 }
 
 async function readBounded(response: Response, maxBytes: number): Promise<string> {

@@ -5,6 +5,7 @@
  * Before the chain, the resolver has decoded the query and refused shapes no stage should see
  * (not a standard query, not exactly one question, unknown EDNS version).
  */
+import { blocklistStage, type BlocklistStageOptions } from "../blocklist/stage.ts";
 import { cacheStage, type CacheStageOptions } from "../cache/stage.ts";
 import { type ForwardOptions, forwardStage } from "../upstream/stage.ts";
 import { guardStage } from "./guard.ts";
@@ -12,6 +13,8 @@ import type { Answer, Stage } from "./types.ts";
 
 export interface ChainOptions {
   forward: ForwardOptions;
+  /** Without it, nothing is blocked. */
+  blocklist?: BlocklistStageOptions;
   /** Without it, every query goes upstream. */
   cache?: Omit<CacheStageOptions, "refresh">;
 }
@@ -23,6 +26,9 @@ export function buildChain(options: ChainOptions): Stage[] {
   return [
     // guard: answers ANY minimally (RFC 8482) before any lookup could amplify it.
     guardStage,
+    // blocklist: before the cache, so a newly blocked name takes effect at once and blocked
+    // answers never enter it (local records, when they come, stand before it and win).
+    ...(options.blocklist ? [blocklistStage(options.blocklist)] : []),
     // cache: after everything that answers locally or blocks (so those take effect at once
     // and never enter it), right before the one stage that costs a round trip.
     ...(cache ? [cache] : []),

@@ -121,7 +121,12 @@ Deno.test("loadConfig() Redis settings: none by default, redis:// or Upstash, ch
     upstashToken: undefined,
     timeoutMs: 250,
     prefix: "dns:",
+    failMode: "open",
   });
+  assert.equal(
+    loadConfig({ REDIS_URL: "redis://x", REDIS_FAIL: "Closed" }, vm).redis?.failMode,
+    "closed",
+  );
   const upstash = loadConfig({
     UPSTASH_REDIS_REST_URL: "https://eu1-x.upstash.io",
     UPSTASH_REDIS_REST_TOKEN: "secret",
@@ -135,11 +140,101 @@ Deno.test("loadConfig() Redis settings: none by default, redis:// or Upstash, ch
     [{ REDIS_URL: "localhost:6379" }, /^REDIS_URL="localhost:6379": expected redis:\/\//],
     [{ UPSTASH_REDIS_REST_URL: "https://x.upstash.io" }, /^UPSTASH_REDIS_REST_TOKEN is unset/],
     [{ REDIS_URL: "redis://x", REDIS_TIMEOUT_MS: "0" }, /^REDIS_TIMEOUT_MS="0"/],
+    [
+      { REDIS_URL: "redis://x", REDIS_FAIL: "maybe" },
+      /^REDIS_FAIL="maybe": expected open or closed$/,
+    ],
   ];
   for (const [env, expected] of bad) {
     assert.throws(() => loadConfig(env, vm), (error: Error) => {
       assert.ok(error instanceof ConfigError);
       assert.match(error.message, expected);
+      return true;
+    });
+  }
+});
+
+Deno.test("loadConfig() blocklist defaults: StevenBlack and hagezi pro, NXDOMAIN for 60 s, daily", () => {
+  const { blocklist, adminToken } = loadConfig({}, { ...vm, cwd: "/srv/gw" });
+  assert.deepEqual(blocklist.sources.map((s) => [s.name, s.kind]), [
+    ["stevenblack", "block"],
+    ["hagezi-pro", "block"],
+  ]);
+  assert.match(
+    blocklist.sources[0].location,
+    /^https:\/\/raw\.githubusercontent\.com\/StevenBlack\//,
+  );
+  assert.equal(blocklist.response, "nxdomain");
+  assert.equal(blocklist.ttl, 60);
+  assert.equal(blocklist.dir, "/srv/gw/.cache/blocklists");
+  assert.equal(blocklist.refreshMs, 24 * 3_600_000);
+  assert.equal(blocklist.maxBytes, 64 * 1024 * 1024);
+  assert.equal(blocklist.decisionCacheMs, 10_000);
+  assert.equal(adminToken, undefined);
+});
+
+Deno.test("loadConfig() reads list URLs, names, paths and every blocklist knob", () => {
+  const config = loadConfig({
+    BLOCKLIST_URLS:
+      "ads=https://lists.example/ads.txt, lists/local-hosts.txt ,file:///etc/block.txt",
+    ALLOWLIST_URLS: "https://lists.example/ads.txt",
+    BLOCK_RESPONSE: "NULL",
+    BLOCK_TTL: "300",
+    BLOCKLIST_DIR: "/var/cache/gw",
+    BLOCKLIST_REFRESH_HOURS: "6",
+    BLOCKLIST_MAX_BYTES: "1048576",
+    BLOCKLIST_DOWNLOAD_TIMEOUT_MS: "5000",
+    BLOCKLIST_DECISION_CACHE_MS: "0",
+    ADMIN_TOKEN: "a-long-enough-secret",
+  }, { ...vm, cwd: "/srv/gw" });
+  assert.deepEqual(config.blocklist.sources, [
+    { name: "ads", location: "https://lists.example/ads.txt", kind: "block" },
+    { name: "local-hosts", location: "/srv/gw/lists/local-hosts.txt", kind: "block" },
+    { name: "block", location: "/etc/block.txt", kind: "block" },
+    { name: "ads-2", location: "https://lists.example/ads.txt", kind: "allow" },
+  ]);
+  assert.equal(config.blocklist.response, "null");
+  assert.equal(config.blocklist.ttl, 300);
+  assert.equal(config.blocklist.dir, "/var/cache/gw");
+  assert.equal(config.blocklist.refreshMs, 6 * 3_600_000);
+  assert.equal(config.blocklist.maxBytes, 1048576);
+  assert.equal(config.blocklist.downloadTimeoutMs, 5000);
+  assert.equal(config.blocklist.decisionCacheMs, 0);
+  assert.equal(config.adminToken, "a-long-enough-secret");
+});
+
+Deno.test("loadConfig() BLOCKLIST_URLS empty or none means no lists; BLOCKLIST_DIR=off no copies", () => {
+  for (const value of ["", " ", "none", "OFF"]) {
+    assert.deepEqual(loadConfig({ BLOCKLIST_URLS: value }, vm).blocklist.sources, [], value);
+  }
+  assert.equal(loadConfig({ BLOCKLIST_DIR: "off" }, vm).blocklist.dir, undefined);
+});
+
+Deno.test("loadConfig() rejects bad blocklist settings with one line each", () => {
+  const bad: [Record<string, string>, RegExp][] = [
+    [
+      { BLOCK_RESPONSE: "drop" },
+      /^BLOCK_RESPONSE="drop": expected one of nxdomain, nodata, null, refused$/,
+    ],
+    [
+      { BLOCKLIST_URLS: "ftp://x.example/list" },
+      /^BLOCKLIST_URLS="ftp:\/\/x\.example\/list": "ftp:.*expected an http\(s\):\/\/ URL or a file path$/,
+    ],
+    [{ BLOCKLIST_URLS: "custom=https://x.example/a" }, /"custom" is not a usable list name/],
+    [
+      { BLOCKLIST_URLS: "a=https://x.example/a,a=https://x.example/b" },
+      /the list name "a" is used twice/,
+    ],
+    [{ BLOCKLIST_URLS: "https://exa mple/x" }, /is not a valid URL/],
+    [{ BLOCK_TTL: "-1" }, /^BLOCK_TTL="-1": expected a whole number from 0 to 86400$/],
+    [{ BLOCKLIST_REFRESH_HOURS: "0" }, /^BLOCKLIST_REFRESH_HOURS="0"/],
+    [{ ADMIN_TOKEN: "short" }, /^ADMIN_TOKEN is 5 characters: use at least 16/],
+  ];
+  for (const [env, expected] of bad) {
+    assert.throws(() => loadConfig(env, vm), (error: Error) => {
+      assert.ok(error instanceof ConfigError, String(error));
+      assert.match(error.message, expected);
+      assert.doesNotMatch(error.message, /\n/);
       return true;
     });
   }

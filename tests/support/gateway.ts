@@ -3,6 +3,13 @@
  * user would, and stops it after. e2e tests talk to it with real clients.
  */
 const ROOT = new URL("../../", import.meta.url).pathname;
+const PERMISSIONS = ["--allow-net", "--allow-env", "--allow-read", "--allow-write"];
+
+/**
+ * What every test gateway starts with unless the test says otherwise: any free port, and no
+ * blocklists (the defaults are on the internet, which tests never touch) nor disk copies.
+ */
+const QUIET_DEFAULTS = { HTTP_PORT: "0", BLOCKLIST_URLS: "", BLOCKLIST_DIR: "off" };
 
 export interface Gateway {
   /** Base URL of the HTTP door, e.g. http://127.0.0.1:41234 */
@@ -33,12 +40,12 @@ export interface GatewayOptions {
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const deployConfig = options.deployLike ? await deployLikeConfig() : undefined;
   const configArgs = deployConfig ? ["--config", deployConfig, "--lock", `${ROOT}deno.lock`] : [];
-  const denoArgs = ["run", ...configArgs, "--allow-net", "--allow-env", "--allow-read", "main.ts"];
+  const denoArgs = ["run", ...configArgs, ...PERMISSIONS, "main.ts"];
   const pinned = options.cpu !== undefined;
   const child = new Deno.Command(pinned ? "taskset" : Deno.execPath(), {
     args: pinned ? ["-c", String(options.cpu), Deno.execPath(), ...denoArgs] : denoArgs,
     cwd: ROOT,
-    env: { HTTP_PORT: "0", ...options.env },
+    env: { ...QUIET_DEFAULTS, ...options.env },
     stdin: "null",
     stdout: options.stdout ?? "piped",
     stderr: "piped",
@@ -107,9 +114,9 @@ export async function runGateway(
   env: Record<string, string>,
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-net", "--allow-env", "--allow-read", "main.ts"],
+    args: ["run", ...PERMISSIONS, "main.ts"],
     cwd: ROOT,
-    env,
+    env: { BLOCKLIST_URLS: "", BLOCKLIST_DIR: "off", ...env },
     stdin: "null",
     signal: AbortSignal.timeout(20_000),
   }).output();

@@ -1,0 +1,76 @@
+/**
+ * When lists are synced by the server: once at startup (in the background, so the door opens
+ * at once), then every refresh interval; a list that failed with nothing to fall back on is
+ * retried sooner (after a minute, doubling up to the refresh interval), so a server started
+ * while the network was down does not wait a day for its lists.
+ *
+ * On Deno Deploy, where isolates come and go, an hourly `Deno.cron` job does the refreshing
+ * instead; it must be registered while the module first evaluates, so registration comes
+ * first and the sync is attached later. A sync that finds its lists fresh (in Redis, loaded
+ * by another instance) does nothing, so running often is cheap.
+ */
+import { describeReport, type ListSync, type SyncReport } from "./sync.ts";
+
+export interface SyncSchedule {
+  /** Runs the first sync now and the next ones on schedule. */
+  start(sync: ListSync): void;
+  stop(): void;
+}
+
+export interface ScheduleOptions {
+  refreshMs: number;
+  /** First retry delay after a list failed with nothing loaded, milliseconds. */
+  retryMs?: number;
+  print?: (line: string) => void;
+}
+
+type Cron = (name: string, schedule: string, handler: () => Promise<void>) => Promise<void>;
+
+const FIRST_RETRY_MS = 60_000;
+
+export function scheduleSync(options: ScheduleOptions): SyncSchedule {
+  const print = options.print ?? console.error;
+  const firstRetryMs = Math.min(options.retryMs ?? FIRST_RETRY_MS, options.refreshMs);
+  let target: ListSync | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let retryMs = firstRetryMs;
+  let stopped = false;
+
+  const run = async (): Promise<SyncReport | undefined> => {
+    if (!target) return undefined;
+    try {
+      const report = await target.run();
+      for (const line of describeReport(report)) print(line);
+      return report;
+    } catch (error) {
+      print(`blocklist sync failed: ${error instanceof Error ? error.message : error}`);
+      return undefined;
+    }
+  };
+  /** Runs, then plans the next run: soon when a list is missing, else a refresh later. */
+  const cycle = async () => {
+    const report = await run();
+    if (stopped) return;
+    const missing = !report || report.lists.some((list) => list.blockEntries === undefined);
+    const delay = missing ? retryMs : options.refreshMs;
+    retryMs = missing ? Math.min(retryMs * 2, options.refreshMs) : firstRetryMs;
+    timer = setTimeout(() => void cycle(), delay);
+  };
+
+  const cron = (Deno as unknown as { cron?: Cron }).cron;
+  const onDeploy = Deno.env.get("DENO_DEPLOYMENT_ID") !== undefined && typeof cron === "function";
+  if (onDeploy) {
+    cron("blocklist sync", "0 * * * *", async () => void await run()).catch(() => {});
+  }
+  return {
+    start(sync) {
+      target = sync;
+      if (onDeploy) void run();
+      else void cycle();
+    },
+    stop() {
+      stopped = true;
+      clearTimeout(timer);
+    },
+  };
+}
