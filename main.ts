@@ -47,6 +47,7 @@ async function main(): Promise<void> {
     onError: reportOnce("blocklist"),
     onResync: (report) => describeReport(report).forEach((line) => console.error(line)),
   });
+  const blocklistStats = { blocked: 0, allowed: 0, errors: 0 };
   const cache = config.cache && {
     cache: new AnswerCache(config.cache),
     shared,
@@ -61,13 +62,14 @@ async function main(): Promise<void> {
       answer: { response: config.blocklist.response, ttl: config.blocklist.ttl },
       failMode: redis?.failMode ?? "open",
       onError: reportOnce("blocklist"),
+      stats: blocklistStats,
     },
     cache,
   });
   const resolver = new Resolver({ stages, queryTimeoutMs: config.queryTimeoutMs, log });
   const app = createApp({
     resolver,
-    admin: { token: config.adminToken, blocklist: { blocklist, sync } },
+    admin: { token: config.adminToken, blocklist: { blocklist, sync, stats: blocklistStats } },
   });
 
   // Signals are handled before the door opens, so a stop request never meets the default

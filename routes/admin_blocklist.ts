@@ -1,7 +1,7 @@
 /**
  * Admin API for the blocklist, under /admin/blocklist (behind the admin token):
- * - `GET  /admin/blocklist`: the lists held with their sizes, the configured sources and the
- *   last sync's report;
+ * - `GET  /admin/blocklist`: the lists held with their sizes, the configured sources, the
+ *   last sync's report, and counts of decisions since start (blocked, allowed, store errors);
  * - `POST /admin/blocklist/sync`: downloads and loads every list now; answers the report;
  * - `GET  /admin/blocklist/check?name=`: the decision for a name and the rule behind it;
  * - `GET  /admin/blocklist/custom`: the entries added here;
@@ -12,12 +12,14 @@
 import { Hono } from "hono";
 import type { Blocklist, EntryKind } from "../blocklist/blocklist.ts";
 import { normalizeDomain } from "../blocklist/parse.ts";
+import type { BlocklistStats } from "../blocklist/stage.ts";
 import type { ListSync } from "../blocklist/sync.ts";
 import { type AppEnv, reason } from "./env.ts";
 
 export interface AdminBlocklistDeps {
   blocklist: Blocklist;
   sync: ListSync;
+  stats?: BlocklistStats;
 }
 
 /** Most names one edit may carry. */
@@ -32,6 +34,7 @@ export function adminBlocklistRoutes(deps: AdminBlocklistDeps): Hono<AppEnv> {
       lists: await blocklist.summary(),
       sources: sync.sources,
       lastSync: sync.lastReport ?? null,
+      ...(deps.stats ? { stats: deps.stats } : {}),
     }));
 
   routes.post("/sync", async (c) => c.json(await sync.run(true)));

@@ -24,13 +24,15 @@ async function setup({ token }: { token?: string } = { token: TOKEN }) {
     maxBytes: 1 << 20,
     timeoutMs: 1000,
   });
+  const stats = { blocked: 0, allowed: 0, errors: 0 };
   const stage = blocklistStage({
     blocklist,
     answer: { response: "nxdomain", ttl: 60 },
     failMode: "open",
+    stats,
   });
   const resolver = localResolver({ "www.example": ["192.0.2.1"] }, { extraStages: [stage] });
-  const app = createApp({ resolver, admin: { token, blocklist: { blocklist, sync } } });
+  const app = createApp({ resolver, admin: { token, blocklist: { blocklist, sync, stats } } });
   const call = (path: string, init: RequestInit & { auth?: string | null } = {}) => {
     const headers = new Headers(init.headers);
     const auth = init.auth === undefined ? `Bearer ${TOKEN}` : init.auth;
@@ -91,6 +93,9 @@ Deno.test("POST /admin/blocklist/sync loads the lists and answers the report", a
     [["custom", 0], ["file", 1]],
   );
   assert.equal(summary.sources[0].name, "file");
+  assert.equal(await t.rcodeOf("x.ads.example"), Rcode.NXDOMAIN);
+  const after = await (await t.call("/admin/blocklist")).json();
+  assert.deepEqual(after.stats, { blocked: 1, allowed: 0, errors: 0 });
   assert.equal(summary.lastSync.lists[0].name, "file");
 });
 
