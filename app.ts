@@ -6,9 +6,14 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { adminAuth } from "./routes/admin_auth.ts";
 import { type AdminBlocklistDeps, adminBlocklistRoutes } from "./routes/admin_blocklist.ts";
+import { type AdminCacheDeps, adminCacheRoutes } from "./routes/admin_cache.ts";
+import { type AdminLogDeps, adminLogRoutes } from "./routes/admin_log.ts";
+import { adminWhyRoutes, type WhyDeps } from "./routes/admin_why.ts";
 import { dohRoutes } from "./routes/doh.ts";
 import { type AppEnv, reason } from "./routes/env.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { metricsRoutes } from "./routes/metrics.ts";
+import type { Metrics } from "./observe/metrics.ts";
 import type { Resolver } from "./pipeline/resolver.ts";
 import { StoreError } from "./store/errors.ts";
 
@@ -18,7 +23,12 @@ export interface AppDeps {
   admin?: {
     token?: string;
     blocklist?: AdminBlocklistDeps;
+    log?: AdminLogDeps;
+    cache?: AdminCacheDeps;
+    why?: WhyDeps;
   };
+  /** `/metrics`; absent: no such path. */
+  metrics?: Pick<Metrics, "expose">;
   /** Where unexpected errors are reported; console.error by default. */
   reportError?: (error: unknown) => void;
 }
@@ -30,6 +40,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.route("/", dohRoutes(deps));
   app.route("/", healthRoutes());
+  if (deps.metrics) app.route("/", metricsRoutes(deps.metrics));
   app.use("/admin/*", adminAuth(deps.admin?.token));
   app.use(
     "/admin/*",
@@ -38,9 +49,11 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       onError: (c) => reason(c, 413, `request body over ${MAX_ADMIN_BODY} bytes`),
     }),
   );
-  if (deps.admin?.blocklist) {
-    app.route("/admin/blocklist", adminBlocklistRoutes(deps.admin.blocklist));
-  }
+  const admin = deps.admin ?? {};
+  if (admin.blocklist) app.route("/admin/blocklist", adminBlocklistRoutes(admin.blocklist));
+  if (admin.log) app.route("/admin/log", adminLogRoutes(admin.log));
+  if (admin.cache) app.route("/admin/cache", adminCacheRoutes(admin.cache));
+  if (admin.why) app.route("/admin/why", adminWhyRoutes(admin.why));
   app.notFound((c) => reason(c, 404, "not found"));
   app.onError((error, c) => {
     // Redis down or slow: the admin call could not be made, and says why.

@@ -6,6 +6,7 @@
 import { BLOCK_RESPONSES, type BlockResponse } from "./blocklist/block_answer.ts";
 import { DEFAULT_BLOCKLISTS, type ListSource, parseSources } from "./blocklist/source.ts";
 import type { FailMode } from "./blocklist/stage.ts";
+import type { ClientLogMode } from "./observe/client_privacy.ts";
 import { parseUpstreamUrl, type UpstreamSpec } from "./upstream/url.ts";
 
 export interface Config {
@@ -25,6 +26,12 @@ export interface Config {
   forwardClientSubnet: boolean;
   /** Print the query log as JSON lines to stdout. */
   logQueries: boolean;
+  /** What the query log keeps of a client's address, and the key of its pseudonyms. */
+  logClient: { mode: ClientLogMode; key?: string };
+  /** With Redis: about how many entries the shared query-log stream keeps (0: no stream). */
+  logStreamMax: number;
+  /** Names this instance in the shared query log. */
+  instanceName: string;
   /** The answer cache; undefined when CACHE_MAX_BYTES=0 turns it off. */
   cache?: CacheConfig;
   /** Shared state in Redis; undefined for memory only. */
@@ -117,11 +124,28 @@ export function loadConfig(env: Env, context: ConfigContext): Config {
     upstreamTimeoutMs: Math.min(upstreamTimeoutMs, queryTimeoutMs),
     forwardClientSubnet: boolean(env, "FORWARD_CLIENT_SUBNET", false),
     logQueries: boolean(env, "LOG_QUERIES", true),
+    logClient: logClient(read),
+    logStreamMax: integer(env, "LOG_STREAM_MAX", 10_000, 0, 10_000_000),
+    // Not Deno.hostname(): it needs --allow-sys, and would prompt in a terminal.
+    instanceName: read("INSTANCE_NAME") ??
+      `${read("HOSTNAME") ?? "gateway"}-${crypto.randomUUID().slice(0, 8)}`,
     cache: cacheConfig(env),
     redis: redisConfig(env, read),
     blocklist: blocklistConfig(env, read, context.cwd ?? "/"),
     adminToken: adminToken(read("ADMIN_TOKEN")),
   };
+}
+
+const CLIENT_LOG_MODES: readonly ClientLogMode[] = ["address", "hash", "off"];
+
+function logClient(read: (name: string) => string | undefined): Config["logClient"] {
+  const mode = (read("LOG_CLIENT") ?? "address").toLowerCase() as ClientLogMode;
+  if (!CLIENT_LOG_MODES.includes(mode)) {
+    throw new ConfigError(
+      `LOG_CLIENT="${read("LOG_CLIENT")}": expected one of ${CLIENT_LOG_MODES.join(", ")}`,
+    );
+  }
+  return { mode, key: read("LOG_CLIENT_KEY") };
 }
 
 const MIN_ADMIN_TOKEN = 16;

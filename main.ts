@@ -9,7 +9,11 @@ import { AnswerCache } from "./cache/answer_cache.ts";
 import { SharedTier } from "./cache/shared_tier.ts";
 import { createStore } from "./store/create.ts";
 import { type Config, ConfigError, loadConfig, readSettingFile } from "./config.ts";
+import { Metrics } from "./observe/metrics.ts";
+import { clientAnonymizer } from "./observe/client_privacy.ts";
+import { QueryLogStream } from "./observe/log_stream.ts";
 import { createQueryLog } from "./observe/query_log.ts";
+import type { QueryLogEntry } from "./pipeline/types.ts";
 import { buildChain } from "./pipeline/chain.ts";
 import { Resolver } from "./pipeline/resolver.ts";
 import { createTransport, udpAvailable } from "./upstream/create.ts";
@@ -31,9 +35,8 @@ async function main(): Promise<void> {
 
   const pool = new UpstreamPool(
     config.upstreams.map((spec) => createTransport(spec, { caCerts })),
-    { attemptTimeoutMs: config.upstreamTimeoutMs },
+    { attemptTimeoutMs: config.upstreamTimeoutMs, onAttempt: (a) => metrics.recordAttempt(a) },
   );
-  const log = createQueryLog({ toStdout: config.logQueries, capacity: QUERY_LOG_CAPACITY });
   const redis = config.redis;
   const store = redis && createStore(redis);
   const shared = redis && store && new SharedTier(store, {
@@ -48,8 +51,32 @@ async function main(): Promise<void> {
     onResync: (report) => describeReport(report).forEach((line) => console.error(line)),
   });
   const blocklistStats = { blocked: 0, allowed: 0, errors: 0 };
-  const cache = config.cache && {
-    cache: new AnswerCache(config.cache),
+  const answerCache = config.cache && new AnswerCache(config.cache);
+  const stream = redis && store && config.logStreamMax > 0
+    ? new QueryLogStream(store, {
+      key: `${redis.prefix}log`,
+      maxLen: config.logStreamMax,
+      instance: config.instanceName,
+      onError: reportOnce("query log stream"),
+    })
+    : undefined;
+  const metrics = new Metrics({
+    cache: answerCache && (() => answerCache.stats()),
+    sharedCache: shared && (() => shared.stats()),
+    blocklist: { stats: blocklistStats, summary: () => blocklist.summary() },
+    logStreamErrors: () => stream?.errors ?? 0,
+  });
+  const log = createQueryLog({
+    toStdout: config.logQueries,
+    capacity: QUERY_LOG_CAPACITY,
+    client: clientAnonymizer(config.logClient.mode, config.logClient.key),
+    observers: [
+      (entry) => metrics.record(entry),
+      ...(stream ? [(entry: QueryLogEntry) => stream.write(entry)] : []),
+    ],
+  });
+  const cache = config.cache && answerCache && {
+    cache: answerCache,
     shared,
     prefetchHits: config.cache.prefetchHits,
     refreshTimeoutMs: config.queryTimeoutMs,
@@ -69,7 +96,14 @@ async function main(): Promise<void> {
   const resolver = new Resolver({ stages, queryTimeoutMs: config.queryTimeoutMs, log });
   const app = createApp({
     resolver,
-    admin: { token: config.adminToken, blocklist: { blocklist, sync, stats: blocklistStats } },
+    metrics,
+    admin: {
+      token: config.adminToken,
+      blocklist: { blocklist, sync, stats: blocklistStats },
+      log: { log, stream, instance: config.instanceName },
+      cache: { cache: answerCache, shared },
+      why: { blocklist, cache: answerCache },
+    },
   });
 
   // Signals are handled before the door opens, so a stop request never meets the default
@@ -81,6 +115,7 @@ async function main(): Promise<void> {
     blocklist.close();
     pool.close();
     await shared?.flush();
+    await stream?.flush();
     await store?.close();
     log.flush();
     Deno.exit(0);

@@ -11,10 +11,11 @@
 import { agedBy } from "./ttl_patch.ts";
 import { scanRecords } from "../dns/mod.ts";
 
-/** The two calls the tier needs from a store (Redis through either client). */
+/** The calls the tier needs from a store (Redis through either client). */
 export interface SharedStore {
   get(key: string): Promise<Uint8Array | null>;
   setMany(entries: { key: string; value: Uint8Array; ttlSeconds: number }[]): Promise<void>;
+  deleteMatching(pattern: string): Promise<number>;
 }
 
 export interface SharedTierOptions {
@@ -120,6 +121,19 @@ export class SharedTier {
       },
     );
     await this.#flushing;
+  }
+
+  /**
+   * Deletes the shared answers for `name` (every type and flag), or all of them; resolves to
+   * how many. Rejects when the store fails: an admin asked, and should know.
+   */
+  async purge(name?: string): Promise<number> {
+    for (const key of [...this.#queue.keys()]) {
+      if (name === undefined || key.startsWith(`${name}|`)) this.#queue.delete(key);
+    }
+    // Glob characters in a name are matched literally.
+    const pattern = name === undefined ? "*" : `${name.replace(/[*?[\]\\]/g, "\\$&")}|*`;
+    return await this.#store.deleteMatching(this.#prefix + pattern);
   }
 
   stats(): SharedTierStats {

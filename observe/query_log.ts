@@ -22,14 +22,21 @@ export interface QueryLogOptions {
   capacity: number;
   /** Where lines go; batched writes to stdout by default, injectable for tests. */
   print?: LineWriter;
+  /** Also told about every entry (metrics, statistics, the shared stream). */
+  observers?: ((entry: QueryLogEntry) => void)[];
+  /** What the log keeps of the client's address (LOG_CLIENT); as it is by default. */
+  client?: (address: string) => string;
 }
 
 export function createQueryLog(options: QueryLogOptions): QueryLog {
   const ring: QueryLogEntry[] = [];
   let next = 0;
   const print = options.print ?? (options.toStdout ? createLineWriter() : undefined);
+  const observers = options.observers ?? [];
   return {
     write(entry) {
+      if (options.client) entry.client = options.client(entry.client);
+      for (const observe of observers) observe(entry);
       if (options.capacity > 0) {
         if (ring.length < options.capacity) ring.push(entry);
         else ring[next] = entry;

@@ -36,6 +36,11 @@ export interface RedisStore {
   /** Deletes keys; resolves to how many existed. */
   del(keys: string[]): Promise<number>;
   exists(key: string): Promise<boolean>;
+  /**
+   * Deletes every key matching a glob `pattern` (SCAN, then DEL in batches): for flushing the
+   * shared cache. Each round trip has its own timeout; resolves to how many were deleted.
+   */
+  deleteMatching(pattern: string): Promise<number>;
 
   /** A text value (a version key, a setting), or null. */
   getString(key: string): Promise<string | null>;
@@ -68,6 +73,8 @@ export interface RedisStore {
 
   /** Appends an entry, trimming the stream to about `maxLen` entries; resolves to its id. */
   xadd(stream: string, fields: Record<string, string>, maxLen: number): Promise<string>;
+  /** Several `xadd`s in one round trip (a pipeline), in order. */
+  xaddMany(stream: string, entries: Record<string, string>[], maxLen: number): Promise<void>;
   /** The newest `count` entries, newest first. */
   xrevrange(stream: string, count: number): Promise<StreamEntry[]>;
 

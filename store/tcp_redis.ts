@@ -104,6 +104,19 @@ export function createTcpRedisStore(url: string, options: StoreOptions = {}): Re
       }),
     del: (keys) => call("DEL", async () => keys.length === 0 ? 0 : await client.del(...keys)),
     exists: (key) => call("EXISTS", async () => await client.exists(key) === 1),
+    deleteMatching: async (pattern) => {
+      let cursor = "0";
+      let deleted = 0;
+      do {
+        const [next, keys] = await call(
+          "SCAN",
+          () => client.scan(cursor, "MATCH", pattern, "COUNT", 1000),
+        );
+        if (keys.length > 0) deleted += await call("DEL", () => client.del(...keys));
+        cursor = next;
+      } while (cursor !== "0");
+      return deleted;
+    },
 
     getString: (key) => call("GET", () => client.get(key)),
     setString: (key, value, ttlSeconds) =>
@@ -158,6 +171,16 @@ export function createTcpRedisStore(url: string, options: StoreOptions = {}): Re
         const id = await client.xadd(stream, "MAXLEN", "~", maxLen, "*", ...pairs);
         if (id === null) throw new Error("no id returned");
         return id;
+      }),
+    xaddMany: (stream, entries, maxLen) =>
+      call("XADD (pipeline)", async () => {
+        if (entries.length === 0) return;
+        const pipeline = client.pipeline();
+        for (const fields of entries) {
+          pipeline.xadd(stream, "MAXLEN", "~", maxLen, "*", ...Object.entries(fields).flat());
+        }
+        const failed = (await pipeline.exec())?.find(([error]) => error !== null);
+        if (failed) throw failed[0];
       }),
     xrevrange: (stream, count) =>
       call("XREVRANGE", async () => {

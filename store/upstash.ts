@@ -78,6 +78,19 @@ export function createUpstashStore(
       }),
     del: (keys) => call("DEL", async () => keys.length === 0 ? 0 : await client.del(...keys)),
     exists: (key) => call("EXISTS", async () => await client.exists(key) === 1),
+    deleteMatching: async (pattern) => {
+      let cursor = "0";
+      let deleted = 0;
+      do {
+        const [next, keys] = await call(
+          "SCAN",
+          () => client.scan(cursor, { match: pattern, count: 1000 }),
+        );
+        if (keys.length > 0) deleted += await call("DEL", () => client.del(...keys));
+        cursor = String(next);
+      } while (cursor !== "0");
+      return deleted;
+    },
 
     getString: (key) => call("GET", async () => (await client.get<string>(key)) ?? null),
     setString: (key, value, ttlSeconds) =>
@@ -131,6 +144,14 @@ export function createUpstashStore(
         client.xadd(stream, "*", fields, {
           trim: { type: "MAXLEN", comparison: "~", threshold: maxLen },
         })),
+    xaddMany: (stream, entries, maxLen) =>
+      call("XADD (pipeline)", async () => {
+        if (entries.length === 0) return;
+        const pipeline = client.pipeline();
+        const trim = { type: "MAXLEN", comparison: "~", threshold: maxLen } as const;
+        for (const fields of entries) pipeline.xadd(stream, "*", fields, { trim });
+        await pipeline.exec();
+      }),
     xrevrange: (stream, count) =>
       call("XREVRANGE", async () => {
         // Without automatic deserialization the reply keeps Redis's shape: [id, [field, value…]].

@@ -239,3 +239,23 @@ Deno.test("loadConfig() rejects bad blocklist settings with one line each", () =
     });
   }
 });
+
+Deno.test("loadConfig() query-log settings: client address kept, a stream of 10,000 with Redis", () => {
+  const defaults = loadConfig({}, vm);
+  assert.deepEqual(defaults.logClient, { mode: "address", key: undefined });
+  assert.equal(defaults.logStreamMax, 10_000);
+  assert.match(defaults.instanceName, /^gateway-[0-9a-f]{8}$/);
+  const set = loadConfig({
+    LOG_CLIENT: "Hash",
+    LOG_CLIENT_KEY: "k3y",
+    LOG_STREAM_MAX: "0",
+    INSTANCE_NAME: "vps-1",
+  }, vm);
+  assert.deepEqual(set.logClient, { mode: "hash", key: "k3y" });
+  assert.equal(set.logStreamMax, 0);
+  assert.equal(set.instanceName, "vps-1");
+  assert.throws(
+    () => loadConfig({ LOG_CLIENT: "ip" }, vm),
+    /^ConfigError: LOG_CLIENT="ip": expected one of address, hash, off$/,
+  );
+});

@@ -6,7 +6,12 @@
  * first upstream does not cost every query a timeout; it is still tried as a last resort.
  */
 import { Rcode } from "../dns/mod.ts";
-import { AllUpstreamsFailedError, describeError, UpstreamError } from "./errors.ts";
+import {
+  AllUpstreamsFailedError,
+  describeError,
+  UpstreamError,
+  type UpstreamErrorKind,
+} from "./errors.ts";
 import type { Transport } from "./transport.ts";
 
 export interface PoolOptions {
@@ -17,6 +22,15 @@ export interface PoolOptions {
   maxBackoffMs?: number;
   /** Injectable clock (DESIGN §8). */
   now?: () => number;
+  /** Told about every attempt, for metrics: which upstream, how long, and how it ended. */
+  onAttempt?: (attempt: AttemptOutcome) => void;
+}
+
+/** One upstream asked once: "answer", or the kind of failure (SERVFAIL/REFUSED are "rcode"). */
+export interface AttemptOutcome {
+  upstream: string;
+  ms: number;
+  outcome: "answer" | UpstreamErrorKind;
 }
 
 export interface PoolReply {
@@ -40,6 +54,7 @@ export class UpstreamPool {
   #backoffMs: number;
   #maxBackoffMs: number;
   #now: () => number;
+  #onAttempt?: (attempt: AttemptOutcome) => void;
 
   constructor(transports: Transport[], options: PoolOptions) {
     if (transports.length === 0) throw new RangeError("an upstream pool needs an upstream");
@@ -48,6 +63,7 @@ export class UpstreamPool {
     this.#backoffMs = options.backoffMs ?? 1000;
     this.#maxBackoffMs = options.maxBackoffMs ?? 30_000;
     this.#now = options.now ?? Date.now;
+    this.#onAttempt = options.onAttempt;
   }
 
   /** Upstream URLs in the order the next query would try them. */
@@ -69,19 +85,23 @@ export class UpstreamPool {
       attempts++;
       const name = member.transport.name;
       const attempt = AbortSignal.any([signal, AbortSignal.timeout(this.#attemptTimeoutMs)]);
+      const started = performance.now();
+      const report = (outcome: AttemptOutcome["outcome"]) =>
+        this.#onAttempt?.({ upstream: name, ms: performance.now() - started, outcome });
       let bytes: Uint8Array;
       try {
         bytes = await member.transport.query(query, attempt);
       } catch (error) {
-        failures.push(
-          error instanceof UpstreamError
-            ? error
-            : new UpstreamError(name, "network", describeError(error), { cause: error }),
-        );
+        const failure = error instanceof UpstreamError
+          ? error
+          : new UpstreamError(name, "network", describeError(error), { cause: error });
+        failures.push(failure);
+        report(failure.kind);
         this.#failed(member);
         continue;
       }
       const rcode = bytes[3] & 0x0f;
+      report(rcode === Rcode.SERVFAIL || rcode === Rcode.REFUSED ? "rcode" : "answer");
       if (rcode === Rcode.SERVFAIL) {
         // One name failing (e.g. DNSSEC-bogus) says nothing about the upstream's health.
         servfail ??= { bytes, upstream: name, attempts };

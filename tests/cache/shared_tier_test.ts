@@ -79,3 +79,23 @@ Deno.test("unreadable values are misses, not errors that reach the client", asyn
   const tier = new SharedTier(store);
   assert.equal(await tier.read("k"), undefined);
 });
+
+Deno.test("SharedTier.purge() deletes one name's answers (glob characters literal), or all", async () => {
+  const now = 1_000_000;
+  const store = memoryStore(() => now);
+  const tier = new SharedTier(store, { now: () => now, flushDelayMs: 1 });
+  const bytes = new Uint8Array(20);
+  for (
+    const key of ["a.example|1|1|00", "a.example|28|1|00", "ab.example|1|1|00", "*.example|1|1|00"]
+  ) {
+    tier.write(key, bytes, 60);
+  }
+  await tier.flush();
+  assert.equal(await tier.purge("a.example"), 2);
+  assert.equal(await tier.purge("*.example"), 1, "the literal name *.example only");
+  assert.deepEqual([...store.data.keys()], ["dns:cache:ab.example|1|1|00"]);
+  tier.write("queued.example|1|1|00", bytes, 60);
+  assert.equal(await tier.purge(), 1);
+  await tier.flush();
+  assert.equal(store.data.size, 0, "a queued write for a purged name is not sent afterwards");
+});

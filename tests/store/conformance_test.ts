@@ -53,6 +53,7 @@ function everyCall(store: RedisStore): [string, () => Promise<unknown>][] {
     ["setMany", () => store.setMany([{ key: "k", value: new Uint8Array([1]), ttlSeconds: 60 }])],
     ["del", () => store.del(["k"])],
     ["exists", () => store.exists("k")],
+    ["deleteMatching", () => store.deleteMatching("k*")],
     ["getString", () => store.getString("v")],
     ["setString", () => store.setString("v", "1")],
     ["incr", () => store.incr("n")],
@@ -65,6 +66,7 @@ function everyCall(store: RedisStore): [string, () => Promise<unknown>][] {
     ["smembers", () => store.smembers("s")],
     ["rename", () => store.rename("s", "t")],
     ["xadd", () => store.xadd("log", { name: "a" }, 10)],
+    ["xaddMany", () => store.xaddMany("log", [{ name: "a" }], 10)],
     ["xrevrange", () => store.xrevrange("log", 5)],
     ["ping", () => store.ping()],
   ];
@@ -273,6 +275,43 @@ for (const [label, connect] of REDIS_CLIENTS) {
       ]);
       assert.equal(newest[0].id, last);
       assert.deepEqual(await store.xrevrange("no-such-stream", 3), []);
+    },
+  );
+
+  storeTest(
+    `${label}: deleteMatching deletes by pattern through every SCAN page`,
+    connect,
+    async (store) => {
+      const entries = Array.from({ length: 2500 }, (_, i) => ({
+        key: `cache:n${i}.example|1|1|00`,
+        value: new Uint8Array([i & 0xff]),
+        ttlSeconds: 60,
+      }));
+      await store.setMany(entries);
+      await store.set("cache:www.example|1|1|00", new Uint8Array([1]), 60);
+      await store.set("cache:www.example|28|1|00", new Uint8Array([1]), 60);
+      await store.set("other:www.example|1|1|00", new Uint8Array([1]), 60);
+      assert.equal(await store.deleteMatching("cache:www.example|*"), 2);
+      assert.equal(await store.exists("other:www.example|1|1|00"), true);
+      assert.equal(await store.deleteMatching("cache:*"), 2500);
+      assert.equal(await store.deleteMatching("cache:*"), 0);
+      assert.equal(await store.exists("other:www.example|1|1|00"), true);
+    },
+  );
+
+  storeTest(
+    `${label}: xaddMany appends a batch in order, trimmed`,
+    connect,
+    async (store, redis) => {
+      await inspect(redis, "CONFIG", "RESETSTAT");
+      const batch = Array.from({ length: 250 }, (_, i) => ({ name: `b${i}.example` }));
+      await store.xaddMany("log", batch, 100);
+      await store.xaddMany("log", [], 100);
+      assert.equal(await callsOf(redis, "xadd"), 250);
+      const length = Number(await inspect(redis, "XLEN", "log"));
+      assert.ok(length >= 100 && length <= 200, `XLEN after trimming: ${length}`);
+      const newest = await store.xrevrange("log", 2);
+      assert.deepEqual(newest.map((entry) => entry.fields.name), ["b249.example", "b248.example"]);
     },
   );
 

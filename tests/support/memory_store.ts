@@ -30,6 +30,28 @@ export function memoryStore(now: () => number) {
       }
       return Promise.resolve();
     },
+    deleteMatching(pattern: string): Promise<number> {
+      if (store.mode === "broken") return Promise.reject(new Error("redis down"));
+      const matches = globRegExp(pattern);
+      let deleted = 0;
+      for (const key of [...data.keys()]) {
+        if (matches.test(key) && data.delete(key)) deleted++;
+      }
+      return Promise.resolve(deleted);
+    },
   } satisfies SharedStore & Record<string, unknown>;
   return store;
+}
+
+/** Redis glob (`*`, `?`, `\\x` for a literal x) as a RegExp. */
+function globRegExp(pattern: string): RegExp {
+  let source = "";
+  for (let i = 0; i < pattern.length; i++) {
+    const char = pattern[i];
+    if (char === "\\" && i + 1 < pattern.length) source += RegExp.escape(pattern[++i]);
+    else if (char === "*") source += ".*";
+    else if (char === "?") source += ".";
+    else source += RegExp.escape(char);
+  }
+  return new RegExp(`^${source}$`);
 }

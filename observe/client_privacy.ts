@@ -1,0 +1,29 @@
+/**
+ * What the query log says about who asked (LOG_CLIENT): the address as it is, a pseudonym,
+ * or nothing. A pseudonym is a keyed hash (HMAC-SHA-256 with LOG_CLIENT_KEY, or a random key
+ * per process), so one client's queries can be followed without the log holding its address,
+ * and nobody without the key can test a guessed address against it. Hashing costs a few µs,
+ * so recent results are remembered (bounded).
+ */
+import { createHmac, randomBytes } from "node:crypto";
+
+export type ClientLogMode = "address" | "hash" | "off";
+
+const REMEMBERED = 4096;
+
+export function clientAnonymizer(mode: ClientLogMode, key?: string): (address: string) => string {
+  if (mode === "address") return (address) => address;
+  if (mode === "off") return () => "";
+  const secret = key ?? randomBytes(32).toString("hex");
+  const remembered = new Map<string, string>();
+  return (address) => {
+    if (address === "") return "";
+    let pseudonym = remembered.get(address);
+    if (pseudonym === undefined) {
+      pseudonym = createHmac("sha256", secret).update(address).digest("hex").slice(0, 16);
+      if (remembered.size >= REMEMBERED) remembered.clear();
+      remembered.set(address, pseudonym);
+    }
+    return pseudonym;
+  };
+}

@@ -1,0 +1,59 @@
+/**
+ * `GET /admin/why?name=&type=A`: how the gateway would answer a name, stage by stage, without
+ * asking it (nothing is counted or cached): what the blocklist decides and by which rule, and
+ * whether the cache holds an answer and for how long yet. The dashboard's "why" box uses it.
+ */
+import { Hono } from "hono";
+import type { Blocklist } from "../blocklist/blocklist.ts";
+import { normalizeDomain } from "../blocklist/parse.ts";
+import type { Decision } from "../blocklist/decision.ts";
+import type { AnswerCache } from "../cache/answer_cache.ts";
+import { parseTypeName, RClass, typeName } from "../dns/mod.ts";
+import { type AppEnv, reason } from "./env.ts";
+
+export interface WhyDeps {
+  blocklist?: Pick<Blocklist, "decide">;
+  cache?: Pick<AnswerCache, "peek">;
+}
+
+export interface Explanation {
+  name: string;
+  type: string;
+  /** One line a person reads: what would happen and why. */
+  summary: string;
+  blocklist?: Decision;
+  cache?: { remaining: number; lifetime: number; hits: number } | null;
+}
+
+export async function explain(deps: WhyDeps, name: string, type: number): Promise<Explanation> {
+  const decision = deps.blocklist ? await deps.blocklist.decide(name) : undefined;
+  // The key of a plain query (no DO, no CD bit), as most clients send.
+  const cached = deps.cache?.peek(`${name}|${type}|${RClass.IN}|00`) ?? null;
+  let summary: string;
+  if (decision?.verdict === "blocked") {
+    summary = `blocked by ${decision.rule.list}: ${decision.rule.entry}`;
+  } else if (cached && cached.remaining > 0) {
+    summary = `answered from the cache (${cached.remaining} s of ${cached.lifetime} s left)`;
+  } else {
+    summary = "asked upstream";
+  }
+  if (decision?.verdict === "allowed") {
+    summary += ` (allowed by ${decision.rule.list}: ${decision.rule.entry})`;
+  }
+  return { name, type: typeName(type), summary, blocklist: decision, cache: cached };
+}
+
+export function adminWhyRoutes(deps: WhyDeps): Hono<AppEnv> {
+  const routes = new Hono<AppEnv>();
+  routes.get("/", async (c) => {
+    const given = c.req.query("name");
+    if (given === undefined) return reason(c, 400, "missing name parameter");
+    const normal = normalizeDomain(given);
+    if ("reason" in normal) return reason(c, 400, `name "${given}": ${normal.reason}`);
+    const typeText = c.req.query("type") ?? "A";
+    const type = parseTypeName(typeText);
+    if (type === undefined) return reason(c, 400, `type "${typeText}": not a record type`);
+    return c.json(await explain(deps, normal.name, type));
+  });
+  return routes;
+}
