@@ -9,6 +9,7 @@ import { type AdminBlocklistDeps, adminBlocklistRoutes } from "./routes/admin_bl
 import { type AdminCacheDeps, adminCacheRoutes } from "./routes/admin_cache.ts";
 import { type AdminLogDeps, adminLogRoutes } from "./routes/admin_log.ts";
 import { adminWhyRoutes, type WhyDeps } from "./routes/admin_why.ts";
+import { type DashboardDeps, dashboardRoutes } from "./routes/dashboard.tsx";
 import { dohRoutes } from "./routes/doh.ts";
 import { type AppEnv, reason } from "./routes/env.ts";
 import { healthRoutes } from "./routes/health.ts";
@@ -27,6 +28,8 @@ export interface AppDeps {
     cache?: AdminCacheDeps;
     why?: WhyDeps;
   };
+  /** The dashboard at `/`; absent: no such page. */
+  dashboard?: DashboardDeps;
   /** `/metrics`; absent: no such path. */
   metrics?: Pick<Metrics, "expose">;
   /** Where unexpected errors are reported; console.error by default. */
@@ -41,6 +44,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/", dohRoutes(deps));
   app.route("/", healthRoutes());
   if (deps.metrics) app.route("/", metricsRoutes(deps.metrics));
+  if (deps.dashboard) app.route("/", dashboardRoutes(deps.dashboard));
   app.use("/admin/*", adminAuth(deps.admin?.token));
   app.use(
     "/admin/*",

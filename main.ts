@@ -13,6 +13,7 @@ import { Metrics } from "./observe/metrics.ts";
 import { clientAnonymizer } from "./observe/client_privacy.ts";
 import { QueryLogStream } from "./observe/log_stream.ts";
 import { createQueryLog } from "./observe/query_log.ts";
+import { QueryStats } from "./observe/stats.ts";
 import type { QueryLogEntry } from "./pipeline/types.ts";
 import { buildChain } from "./pipeline/chain.ts";
 import { Resolver } from "./pipeline/resolver.ts";
@@ -35,7 +36,13 @@ async function main(): Promise<void> {
 
   const pool = new UpstreamPool(
     config.upstreams.map((spec) => createTransport(spec, { caCerts })),
-    { attemptTimeoutMs: config.upstreamTimeoutMs, onAttempt: (a) => metrics.recordAttempt(a) },
+    {
+      attemptTimeoutMs: config.upstreamTimeoutMs,
+      onAttempt: (attempt) => {
+        metrics.recordAttempt(attempt);
+        stats.recordAttempt(attempt);
+      },
+    },
   );
   const redis = config.redis;
   const store = redis && createStore(redis);
@@ -60,6 +67,7 @@ async function main(): Promise<void> {
       onError: reportOnce("query log stream"),
     })
     : undefined;
+  const stats = new QueryStats();
   const metrics = new Metrics({
     cache: answerCache && (() => answerCache.stats()),
     sharedCache: shared && (() => shared.stats()),
@@ -72,6 +80,7 @@ async function main(): Promise<void> {
     client: clientAnonymizer(config.logClient.mode, config.logClient.key),
     observers: [
       (entry) => metrics.record(entry),
+      (entry) => stats.record(entry),
       ...(stream ? [(entry: QueryLogEntry) => stream.write(entry)] : []),
     ],
   });
@@ -103,6 +112,14 @@ async function main(): Promise<void> {
       log: { log, stream, instance: config.instanceName },
       cache: { cache: answerCache, shared },
       why: { blocklist, cache: answerCache },
+    },
+    dashboard: {
+      token: config.adminToken,
+      instance: config.instanceName,
+      stats,
+      log,
+      blocklist,
+      cache: answerCache,
     },
   });
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the gateway and its tests need on a fresh Debian machine: Deno (from npm) and
 # the real peers the integration tests talk to (knot as upstream, dnsdist for DoT/DoH
-# upstreams, redis, and the clients kdig, dig, curl). Idempotent; run as root or with sudo.
+# upstreams, redis, the clients kdig, dig, curl, and headless chromium for the dashboard).
+# Idempotent; run as root or with sudo.
 set -euo pipefail
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -11,7 +12,8 @@ if ! command -v deno >/dev/null 2>&1; then
 fi
 deno --version | head -n 1
 
-packages=(knot knot-dnsutils bind9-dnsutils dnsdist redis-server curl openssl nghttp2-client dnsperf)
+packages=(knot knot-dnsutils bind9-dnsutils dnsdist redis-server curl openssl nghttp2-client dnsperf
+  chromium)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed" || missing+=("$package")

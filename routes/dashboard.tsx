@@ -1,0 +1,142 @@
+/**
+ * The dashboard at `/`, behind the admin token: a login form that keeps the token in an
+ * HttpOnly, SameSite=Strict cookie, the page itself, and its form actions (block, allow,
+ * remove, log out). Forms post back and redirect (so a reload does not post again); a post
+ * from another origin is refused. Strict security headers: no scripts at all, inline styles
+ * only, no framing.
+ */
+import { Hono } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
+import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import { secureHeaders } from "hono/secure-headers";
+import { timingSafeEqual } from "hono/utils/buffer";
+import type { Blocklist, EntryKind } from "../blocklist/blocklist.ts";
+import { normalizeDomain } from "../blocklist/parse.ts";
+import type { AnswerCache } from "../cache/answer_cache.ts";
+import { parseTypeName } from "../dns/mod.ts";
+import type { QueryLog } from "../observe/query_log.ts";
+import type { QueryStats } from "../observe/stats.ts";
+import { explain, type WhyDeps } from "./admin_why.ts";
+import { type AppEnv, reason } from "./env.ts";
+import { DashboardPage } from "./ui/dashboard_page.tsx";
+import { LoginPage } from "./ui/login_page.tsx";
+
+export interface DashboardDeps {
+  token?: string;
+  instance: string;
+  stats: Pick<QueryStats, "snapshot">;
+  log: Pick<QueryLog, "recent">;
+  blocklist: Pick<Blocklist, "summary" | "customEntries" | "edit" | "decide">;
+  cache?: Pick<AnswerCache, "stats" | "peek">;
+}
+
+const COOKIE = "gw_admin";
+const SESSION_SECONDS = 12 * 3600;
+const RECENT = 25;
+
+export function dashboardRoutes(deps: DashboardDeps): Hono<AppEnv> {
+  const routes = new Hono<AppEnv>();
+  const token = deps.token;
+  const headers = secureHeaders({
+    contentSecurityPolicy: {
+      defaultSrc: ["'none'"],
+      styleSrc: ["'unsafe-inline'"],
+      imgSrc: ["'self'", "data:"],
+      formAction: ["'self'"],
+      frameAncestors: ["'none'"],
+      baseUri: ["'none'"],
+    },
+    referrerPolicy: "same-origin",
+  });
+  const gate: MiddlewareHandler<AppEnv> = async (c, next) => {
+    if (token === undefined) return reason(c, 404, "dashboard is off: set ADMIN_TOKEN to use it");
+    if (c.req.method === "POST" && !sameOrigin(c)) return reason(c, 403, "cross-origin form post");
+    await next();
+  };
+  // Only the dashboard's own paths: other paths (and their 404s) are none of its business.
+  for (const path of ["/", "/login", "/logout", "/ui/*"]) routes.use(path, headers, gate);
+
+  routes.post("/login", async (c) => {
+    const form = await c.req.parseBody();
+    const given = typeof form.token === "string" ? form.token : "";
+    if (!(await timingSafeEqual(given, token!))) {
+      return c.html(<LoginPage error="Wrong token." />, 403);
+    }
+    setCookie(c, COOKIE, given, {
+      httpOnly: true,
+      sameSite: "Strict",
+      secure: new URL(c.req.url).protocol === "https:",
+      path: "/",
+      maxAge: SESSION_SECONDS,
+    });
+    return c.redirect("/", 303);
+  });
+
+  routes.post("/logout", (c) => {
+    deleteCookie(c, COOKIE, { path: "/" });
+    return c.redirect("/", 303);
+  });
+
+  const loggedIn = async (c: Context<AppEnv>) =>
+    await timingSafeEqual(getCookie(c, COOKIE) ?? "", token!);
+
+  routes.get("/", async (c) => {
+    if (!(await loggedIn(c))) return c.html(<LoginPage />, 200);
+    const whyName = c.req.query("why");
+    const data = {
+      instance: deps.instance,
+      stats: deps.stats.snapshot(),
+      cache: deps.cache?.stats(),
+      lists: await deps.blocklist.summary(),
+      custom: await deps.blocklist.customEntries(),
+      recent: deps.log.recent().slice(-RECENT).reverse(),
+      why: whyName === undefined ? undefined : await why(deps, whyName, c.req.query("type")),
+      notice: notice(c.req.query("done"), c.req.query("name")),
+    };
+    return c.html(<DashboardPage data={data} />);
+  });
+
+  for (const [path, action] of [["/ui/block", "add"], ["/ui/remove", "remove"]] as const) {
+    routes.post(path, async (c) => {
+      if (!(await loggedIn(c))) return c.redirect("/", 303);
+      const form = await c.req.parseBody();
+      const kind: EntryKind = form.kind === "allow" ? "allow" : "block";
+      const normal = normalizeDomain(typeof form.name === "string" ? form.name : "");
+      if ("reason" in normal) {
+        return c.redirect(`/?done=invalid&name=${encodeURIComponent(String(form.name))}`, 303);
+      }
+      await deps.blocklist.edit(action, kind, [normal.name]);
+      const done = action === "add" ? (kind === "block" ? "blocked" : "allowed") : "removed";
+      return c.redirect(`/?done=${done}&name=${encodeURIComponent(normal.name)}`, 303);
+    });
+  }
+  return routes;
+}
+
+async function why(deps: WhyDeps, given: string, typeText = "A") {
+  const normal = normalizeDomain(given);
+  if ("reason" in normal) return { error: `${given}: ${normal.reason}` };
+  const type = parseTypeName(typeText);
+  if (type === undefined) return { error: `${typeText}: not a record type` };
+  return await explain(deps, normal.name, type);
+}
+
+function notice(done: string | undefined, name: string | undefined) {
+  if (done === undefined || name === undefined) return undefined;
+  if (done === "invalid") {
+    return { text: `"${name}" is not a name that can be listed.`, error: true };
+  }
+  const what = { blocked: "is blocked", allowed: "is allowed", removed: "was removed" }[done];
+  return what ? { text: `${name} ${what}. It takes effect on the next query.` } : undefined;
+}
+
+/** A form post from this very origin (browsers send Origin on every POST). */
+function sameOrigin(c: Context<AppEnv>): boolean {
+  const origin = c.req.header("origin");
+  if (origin === undefined || origin === "null") return origin === undefined;
+  try {
+    return new URL(origin).host === (c.req.header("host") ?? new URL(c.req.url).host);
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,217 @@
+/**
+ * The dashboard: queries per minute over the last hour, blocked share and cache hit ratio,
+ * top names and top blocked names, upstream latency, the lists, recent queries, a "why" box
+ * to test a name, and a form to block (or unblock) a name. Server-rendered; every action is a
+ * plain form, so it works without scripts.
+ */
+import type { EntryKind, ListSummary } from "../../blocklist/blocklist.ts";
+import type { CacheStats } from "../../cache/answer_cache.ts";
+import { typeName } from "../../dns/mod.ts";
+import type { StatsSnapshot } from "../../observe/stats.ts";
+import type { QueryLogEntry } from "../../pipeline/types.ts";
+import type { Explanation } from "../admin_why.ts";
+import { MinuteChart } from "./chart.tsx";
+import { Layout } from "./layout.tsx";
+
+export interface DashboardData {
+  instance: string;
+  stats: StatsSnapshot;
+  cache?: CacheStats;
+  lists: ListSummary[];
+  custom: Record<EntryKind, string[]>;
+  /** Newest first. */
+  recent: QueryLogEntry[];
+  why?: Explanation | { error: string };
+  /** One line about the last action (a name blocked, unblocked, or why not). */
+  notice?: { text: string; error?: boolean };
+}
+
+/** Durations are whole milliseconds: a cached answer's 0 reads better as "<1". */
+const milliseconds = (ms: number | undefined) =>
+  ms === undefined ? "" : ms < 1 ? "<1" : ms.toFixed(0);
+
+const percent = (part: number, whole: number) =>
+  whole === 0 ? "–" : `${((100 * part) / whole).toFixed(1)} %`;
+
+export function DashboardPage(props: { data: DashboardData }) {
+  const { data } = props;
+  const { lastHour } = data.stats;
+  const cache = data.cache;
+  return (
+    <Layout title="DoH gateway dashboard">
+      <header>
+        <h1>DoH gateway · {data.instance}</h1>
+        <a href="/" style="color:#fff">refresh</a>
+        <form method="post" action="/logout">
+          <button type="submit">Log out</button>
+        </form>
+      </header>
+      <main>
+        {data.notice && (
+          <p class={`note wide${data.notice.error ? " error" : ""}`} role="status">
+            {data.notice.text}
+          </p>
+        )}
+        <section class="wide">
+          <div class="cards">
+            <div class="card" id="queries">
+              <b>{lastHour.total}</b>queries, last hour
+            </div>
+            <div class="card" id="blocked-share">
+              <b>{percent(lastHour.blocked, lastHour.total)}</b>blocked
+            </div>
+            <div class="card" id="cache-ratio">
+              <b>{cache ? percent(cache.hits, cache.hits + cache.misses) : "off"}</b>cache hit ratio
+            </div>
+            <div class="card">
+              <b>{cache?.entries ?? 0}</b>cached answers
+            </div>
+          </div>
+        </section>
+        <section class="wide">
+          <h2>Queries per minute, last hour</h2>
+          <MinuteChart minutes={data.stats.perMinute} />
+          <p class="legend">
+            <span>
+              <i style="background:#4c78d0" />upstream and other
+            </span>
+            <span>
+              <i style="background:#3aa56b" />cache
+            </span>
+            <span>
+              <i style="background:#d0463a" />blocked
+            </span>
+          </p>
+        </section>
+        <section>
+          <h2>Why? Test a name</h2>
+          <form method="get" action="/">
+            <input name="why" placeholder="ads.example.com" required />{" "}
+            <select name="type">
+              {["A", "AAAA", "HTTPS", "MX", "TXT"].map((type) => <option key={type}>{type}
+              </option>)}
+            </select>{" "}
+            <button type="submit">Explain</button>
+          </form>
+          {data.why && "error" in data.why && <p class="note error">{data.why.error}</p>}
+          {data.why && "summary" in data.why && (
+            <p class="note" id="why-result">
+              <b>{data.why.name}</b> {data.why.type}: {data.why.summary}
+            </p>
+          )}
+        </section>
+        <section>
+          <h2>Block or allow a name</h2>
+          <form method="post" action="/ui/block">
+            <input name="name" placeholder="tracker.example.com" required />{" "}
+            <button type="submit" name="kind" value="block">Block</button>{" "}
+            <button type="submit" name="kind" value="allow">Allow</button>
+          </form>
+          <CustomEntries custom={data.custom} />
+        </section>
+        <NameTable id="top-names" title="Top names" rows={data.stats.topNames} />
+        <NameTable id="top-blocked" title="Top blocked names" rows={data.stats.topBlocked} />
+        <section>
+          <h2>Upstreams, last hour</h2>
+          <table id="upstreams">
+            <tr>
+              <th>upstream</th>
+              <th>answers</th>
+              <th>failures</th>
+              <th>mean</th>
+            </tr>
+            {data.stats.upstreams.map((u) => (
+              <tr>
+                <td>{u.upstream}</td>
+                <td class="n">{u.answers}</td>
+                <td class="n">{u.failures}</td>
+                <td class="n">{u.meanMs.toFixed(1)} ms</td>
+              </tr>
+            ))}
+          </table>
+        </section>
+        <section>
+          <h2>Lists</h2>
+          <table id="lists">
+            <tr>
+              <th>list</th>
+              <th>block</th>
+              <th>allow</th>
+            </tr>
+            {data.lists.map((list) => (
+              <tr>
+                <td>{list.name}</td>
+                <td class="n">{list.blockEntries}</td>
+                <td class="n">{list.allowEntries}</td>
+              </tr>
+            ))}
+          </table>
+        </section>
+        <section class="wide">
+          <h2>Recent queries</h2>
+          <table id="recent">
+            <tr>
+              <th>time (UTC)</th>
+              <th>client</th>
+              <th>name</th>
+              <th>type</th>
+              <th>answer</th>
+              <th>ms</th>
+            </tr>
+            {data.recent.map((entry) => (
+              <tr>
+                <td>{new Date(entry.time).toISOString().slice(11, 19)}</td>
+                <td>{entry.client}</td>
+                <td>{entry.name}</td>
+                <td>{typeName(entry.type)}</td>
+                <td>{entry.rule ? `blocked (${entry.rule})` : entry.source}</td>
+                <td class="n">{milliseconds(entry.durationMs)}</td>
+              </tr>
+            ))}
+          </table>
+        </section>
+      </main>
+    </Layout>
+  );
+}
+
+function NameTable(props: { id: string; title: string; rows: [string, number][] }) {
+  return (
+    <section>
+      <h2>{props.title}</h2>
+      <table id={props.id}>
+        {props.rows.map(([name, count]) => (
+          <tr>
+            <td>{name}</td>
+            <td class="n">{count}</td>
+          </tr>
+        ))}
+      </table>
+    </section>
+  );
+}
+
+function CustomEntries(props: { custom: Record<EntryKind, string[]> }) {
+  const entries = [
+    ...props.custom.block.map((name) => ["block", name] as const),
+    ...props.custom.allow.map((name) => ["allow", name] as const),
+  ];
+  if (entries.length === 0) return <p>No entries added here yet.</p>;
+  return (
+    <table id="custom">
+      {entries.map(([kind, name]) => (
+        <tr>
+          <td>{kind}</td>
+          <td>{name}</td>
+          <td>
+            <form method="post" action="/ui/remove">
+              <input type="hidden" name="kind" value={kind} />
+              <input type="hidden" name="name" value={name} />
+              <button type="submit">remove</button>
+            </form>
+          </td>
+        </tr>
+      ))}
+    </table>
+  );
+}

@@ -1,0 +1,84 @@
+/**
+ * The dashboard in a real browser (headless Chromium): log in with the admin token, see the
+ * chart and the tables filled with the test's own queries, block a name through the page,
+ * and the next DoH query for it is blocked. The screenshot is kept as a test artifact in
+ * test-artifacts/dashboard.png.
+ */
+import assert from "node:assert/strict";
+import { decodeMessage, Rcode, RType } from "../../dns/mod.ts";
+import { integration } from "../support/binaries.ts";
+import { launchChromium } from "../support/browser.ts";
+import { makeQuery } from "../support/dns_query.ts";
+import { extendedError } from "../support/ede.ts";
+import { type Gateway, startGateway } from "../support/gateway.ts";
+import { startKnot } from "../support/knot.ts";
+import { TEST_ZONE } from "../support/test_zone.ts";
+
+const ADMIN_TOKEN = "browser-e2e-token-0123456789";
+const ARTIFACTS = new URL("../../test-artifacts/", import.meta.url).pathname;
+
+async function ask(gateway: Gateway, name: string) {
+  const response = await fetch(`${gateway.url}/dns-query`, {
+    method: "POST",
+    headers: { "content-type": "application/dns-message" },
+    body: makeQuery(name, RType.A, { edns: {} }),
+  });
+  return decodeMessage(new Uint8Array(await response.arrayBuffer()));
+}
+
+Deno.test({
+  name: "a person logs in to the dashboard, sees the queries, and blocks a name through the page",
+  ...integration(["knotd", "chromium"]),
+  async fn() {
+    const knot = await startKnot();
+    const gateway = await startGateway({
+      env: { UPSTREAMS: `udp://127.0.0.1:${knot.port}`, ADMIN_TOKEN, LOG_QUERIES: "off" },
+    });
+    const browser = await launchChromium();
+    try {
+      for (let i = 0; i < 3; i++) await ask(gateway, `www.${TEST_ZONE}`);
+      await ask(gateway, `mail.${TEST_ZONE}`);
+
+      const page = await browser.newPage();
+      await page.goto(`${gateway.url}/`);
+      assert.equal(await page.text("h2"), "DoH gateway dashboard");
+      await page.type("input[name=token]", "a-wrong-token");
+      await page.clickAndWait("button[type=submit]");
+      assert.equal(await page.text("[role=alert]"), "Wrong token.");
+      await page.type("input[name=token]", ADMIN_TOKEN);
+      await page.clickAndWait("button[type=submit]");
+
+      assert.equal(await page.text("#queries b"), "4");
+      assert.equal(await page.evaluate("document.querySelectorAll('svg.chart rect').length"), 180);
+      assert.match(await page.text("#top-names"), new RegExp(`www\\.${TEST_ZONE}\\s*3`));
+      assert.match(await page.text("#recent"), new RegExp(`mail\\.${TEST_ZONE}`));
+      assert.match(await page.text("#upstreams"), new RegExp(`udp://127\\.0\\.0\\.1:${knot.port}`));
+      assert.equal(await page.text("#cache-ratio b"), "50.0 %", "2 hits, 2 misses");
+
+      await page.type("input[name=name]", `mail.${TEST_ZONE}`);
+      await page.clickAndWait("button[value=block]");
+      assert.equal(
+        await page.text("[role=status]"),
+        `mail.${TEST_ZONE} is blocked. It takes effect on the next query.`,
+      );
+      const reply = await ask(gateway, `mail.${TEST_ZONE}`);
+      assert.equal(reply.header.rcode, Rcode.NXDOMAIN);
+      assert.equal(extendedError(reply)?.text, `Blocked (custom: mail.${TEST_ZONE})`);
+
+      await page.goto(`${gateway.url}/?why=x.mail.${TEST_ZONE}&type=A`);
+      assert.match(
+        await page.text("#why-result"),
+        new RegExp(`blocked by custom: mail\\.${TEST_ZONE}`),
+      );
+      await page.goto(`${gateway.url}/`);
+      assert.match(await page.text("#top-blocked"), new RegExp(`mail\\.${TEST_ZONE}\\s*1`));
+      await Deno.mkdir(ARTIFACTS, { recursive: true });
+      await page.screenshot(`${ARTIFACTS}dashboard.png`);
+      assert.ok((await Deno.stat(`${ARTIFACTS}dashboard.png`)).size > 10_000);
+    } finally {
+      await browser.close();
+      await gateway.stop();
+      await knot.stop();
+    }
+  },
+});

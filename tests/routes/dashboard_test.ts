@@ -1,0 +1,159 @@
+/**
+ * The dashboard through `app.request()`: off without a token, a login form until the right
+ * token is posted, a session cookie that is HttpOnly and SameSite=Strict, the page filled with
+ * what was asked, form actions that block and unblock names, and cross-origin posts refused.
+ */
+import assert from "node:assert/strict";
+import { createApp } from "../../app.ts";
+import { MemoryBlocklist } from "../../blocklist/memory_blocklist.ts";
+import { blocklistStage } from "../../blocklist/stage.ts";
+import { decodeMessage, Rcode, RType } from "../../dns/mod.ts";
+import { createQueryLog } from "../../observe/query_log.ts";
+import { QueryStats } from "../../observe/stats.ts";
+import { makeQuery } from "../support/dns_query.ts";
+import { localResolver } from "../support/local_resolver.ts";
+
+const TOKEN = "dashboard-token-0123456789";
+
+async function setup({ token }: { token?: string } = { token: TOKEN }) {
+  const blocklist = new MemoryBlocklist();
+  await blocklist.load([{ name: "ads", block: ["ads.example"], allow: [] }]);
+  const stats = new QueryStats();
+  const log = createQueryLog({
+    toStdout: false,
+    capacity: 50,
+    observers: [(e) => stats.record(e)],
+  });
+  const stage = blocklistStage({
+    blocklist,
+    answer: { response: "nxdomain", ttl: 60 },
+    failMode: "open",
+  });
+  const resolver = localResolver({ "www.example": ["192.0.2.1"] }, { extraStages: [stage], log });
+  const app = createApp({
+    resolver,
+    dashboard: { token, instance: "test-dash", stats, log, blocklist },
+  });
+  const rcodeOf = async (name: string) => {
+    const dns = makeQuery(name, RType.A).toBase64({ alphabet: "base64url", omitPadding: true });
+    const response = await app.request(`/dns-query?dns=${dns}`);
+    return decodeMessage(new Uint8Array(await response.arrayBuffer())).header.rcode;
+  };
+  const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
+  const post = (
+    path: string,
+    fields: Record<string, string>,
+    headers: Record<string, string> = {},
+  ) =>
+    app.request(`http://gw.test${path}`, {
+      method: "POST",
+      body: form(fields),
+      headers: {
+        "content-type": "application/x-www-form-urlencoded",
+        origin: "http://gw.test",
+        host: "gw.test",
+        ...headers,
+      },
+    });
+  const login = async () => {
+    const response = await post("/login", { token: TOKEN });
+    assert.equal(response.status, 303);
+    const cookie = response.headers.get("set-cookie") ?? "";
+    return cookie.split(";", 1)[0];
+  };
+  return { app, rcodeOf, post, login };
+}
+
+Deno.test("the dashboard is off without ADMIN_TOKEN, and other paths keep their 404", async () => {
+  const { app } = await setup({});
+  const response = await app.request("/");
+  assert.equal(response.status, 404);
+  assert.equal(await response.text(), "dashboard is off: set ADMIN_TOKEN to use it\n");
+  assert.equal(await (await app.request("/nothing-here")).text(), "not found\n");
+});
+
+Deno.test("the dashboard shows a login form until the right token is posted", async () => {
+  const { app, post } = await setup();
+  const first = await app.request("/");
+  assert.equal(first.status, 200);
+  const html = await first.text();
+  assert.match(html, /<form method="post" action="\/login">/);
+  assert.doesNotMatch(html, /Top names/);
+  assert.match(first.headers.get("content-security-policy") ?? "", /default-src 'none'/);
+  assert.equal(first.headers.get("x-frame-options"), "SAMEORIGIN");
+  const wrong = await post("/login", { token: "not-the-token" });
+  assert.equal(wrong.status, 403);
+  assert.match(await wrong.text(), /Wrong token\./);
+  assert.equal(wrong.headers.get("set-cookie"), null);
+  const right = await post("/login", { token: TOKEN });
+  assert.equal(right.status, 303);
+  assert.equal(right.headers.get("location"), "/");
+  const cookie = right.headers.get("set-cookie") ?? "";
+  assert.match(cookie, /^gw_admin=/);
+  assert.match(cookie, /HttpOnly/);
+  assert.match(cookie, /SameSite=Strict/);
+  assert.match(cookie, /Max-Age=43200/);
+});
+
+Deno.test("the dashboard shows the queries answered: counts, top names, blocked, recent", async () => {
+  const { app, rcodeOf, login } = await setup();
+  await rcodeOf("www.example");
+  await rcodeOf("www.example");
+  await rcodeOf("x.ads.example");
+  const cookie = await login();
+  const html = await (await app.request("/", { headers: { cookie } })).text();
+  assert.match(html, /<div class="card" id="queries"><b>3<\/b>queries, last hour/);
+  assert.match(html, /id="blocked-share"><b>33\.3 %<\/b>/);
+  assert.match(html, /<table id="top-names"><tr><td>www\.example<\/td><td class="n">2<\/td>/);
+  assert.match(html, /<table id="top-blocked"><tr><td>x\.ads\.example<\/td><td class="n">1<\/td>/);
+  assert.match(html, /<td>x\.ads\.example<\/td><td>A<\/td><td>blocked \(ads: ads\.example\)<\/td>/);
+  assert.match(html, /<svg class="chart"/);
+  assert.match(html, /<td>ads<\/td><td class="n">1<\/td>/);
+  assert.doesNotMatch(html, /<script/);
+});
+
+Deno.test("the why box explains a name on the page", async () => {
+  const { app, login } = await setup();
+  const cookie = await login();
+  const html =
+    await (await app.request("/?why=Tracker.ADS.example&type=AAAA", { headers: { cookie } }))
+      .text();
+  assert.match(html, /<b>tracker\.ads\.example<\/b> AAAA: blocked by ads: ads\.example/);
+  const bad = await (await app.request("/?why=a..b", { headers: { cookie } })).text();
+  assert.match(bad, /class="note error">a\.\.b: /);
+});
+
+Deno.test("blocking, allowing and removing a name through the page changes the next query", async () => {
+  const { rcodeOf, post, login, app } = await setup();
+  const cookie = await login();
+  assert.equal(await rcodeOf("www.example"), Rcode.NOERROR);
+  const blocked = await post("/ui/block", { name: "WWW.example", kind: "block" }, { cookie });
+  assert.equal(blocked.status, 303);
+  assert.equal(blocked.headers.get("location"), "/?done=blocked&name=www.example");
+  assert.equal(await rcodeOf("www.example"), Rcode.NXDOMAIN);
+  const page = await (await app.request("/?done=blocked&name=www.example", { headers: { cookie } }))
+    .text();
+  assert.match(page, /www\.example is blocked\. It takes effect on the next query\./);
+  assert.match(page, /<table id="custom"><tr><td>block<\/td><td>www\.example<\/td>/);
+  await post("/ui/remove", { name: "www.example", kind: "block" }, { cookie });
+  assert.equal(await rcodeOf("www.example"), Rcode.NOERROR);
+  await post("/ui/block", { name: "ads.example", kind: "allow" }, { cookie });
+  assert.equal(await rcodeOf("ads.example"), Rcode.NXDOMAIN, "allowed: the table has no such name");
+  const invalid = await post("/ui/block", { name: "not a name", kind: "block" }, { cookie });
+  assert.equal(invalid.headers.get("location"), "/?done=invalid&name=not%20a%20name");
+});
+
+Deno.test("form posts without the session, or from another origin, change nothing", async () => {
+  const { rcodeOf, post, login } = await setup();
+  const noSession = await post("/ui/block", { name: "www.example", kind: "block" });
+  assert.equal(noSession.status, 303);
+  assert.equal(await rcodeOf("www.example"), Rcode.NOERROR);
+  const cookie = await login();
+  const forged = await post("/ui/block", { name: "www.example", kind: "block" }, {
+    cookie,
+    origin: "https://evil.example",
+  });
+  assert.equal(forged.status, 403);
+  assert.equal(await forged.text(), "cross-origin form post\n");
+  assert.equal(await rcodeOf("www.example"), Rcode.NOERROR);
+});
