@@ -27,7 +27,10 @@ export interface Gateway {
 
 export interface GatewayOptions {
   env: Record<string, string>;
-  /** Run as Deno Deploy would: no unstable APIs (so no UDP), only the project's imports. */
+  /**
+   * Run as Deno Deploy would: no unstable APIs (so no UDP), only the project's imports, no
+   * permission to write files.
+   */
   deployLike?: boolean;
   /** Pin the process to this CPU (benchmarks: server and load generator on separate cores). */
   cpu?: number;
@@ -40,7 +43,11 @@ export interface GatewayOptions {
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const deployConfig = options.deployLike ? await deployLikeConfig() : undefined;
   const configArgs = deployConfig ? ["--config", deployConfig, "--lock", `${ROOT}deno.lock`] : [];
-  const denoArgs = ["run", ...configArgs, ...PERMISSIONS, "main.ts"];
+  // Deno Deploy's file system is read-only: a deploy-like gateway may not write.
+  const permissions = options.deployLike
+    ? PERMISSIONS.filter((p) => p !== "--allow-write")
+    : PERMISSIONS;
+  const denoArgs = ["run", ...configArgs, ...permissions, "main.ts"];
   const pinned = options.cpu !== undefined;
   const child = new Deno.Command(pinned ? "taskset" : Deno.execPath(), {
     args: pinned ? ["-c", String(options.cpu), Deno.execPath(), ...denoArgs] : denoArgs,
