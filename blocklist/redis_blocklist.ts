@@ -31,8 +31,9 @@ export interface RedisBlocklistOptions {
   /** Called with polling failures (Redis down), for the log. */
   onError?: (error: unknown) => void;
   /**
-   * Called when the lists vanished from Redis (it restarted without persistence, or was
-   * flushed): the caller syncs them back in.
+   * Called when Redis holds no lists: they vanished (it restarted without persistence, or was
+   * flushed) or were never loaded (it was down when this instance started). The caller syncs
+   * them in.
    */
   onLost?: () => void;
   now?: () => number;
@@ -71,7 +72,9 @@ export class RedisBlocklist implements Blocklist {
   async refresh(): Promise<void> {
     const version = await this.#store.getString(this.#key("version"));
     if (version === this.#version) return;
-    const lost = version === null && this.#version !== undefined && this.#version !== null;
+    // No lists in Redis: lost (restarted empty, flushed), or never loaded, say because Redis
+    // was down when this instance started. Either way the lists need loading.
+    const lost = version === null && this.#version !== null;
     const meta = await this.#store.getString(this.#key("lists"));
     this.#lists = meta === null ? [] : parseMeta(meta);
     this.#version = version;

@@ -240,3 +240,41 @@ for (const client of ["redis://", "Upstash REST"] as const) {
     },
   });
 }
+
+Deno.test({
+  name:
+    "a gateway started while Redis is down answers unfiltered, and loads the lists when it is up",
+  ...integration(["knotd", "redis-server"]),
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "blocklist-redis-down-" });
+    const knot = await startKnot();
+    const redis = await startRedis();
+    await redis.stop();
+    const lists = startListServer();
+    lists.set("hosts", `0.0.0.0 mail.${TEST_ZONE}\n`);
+    const gateway = await startGateway({
+      env: {
+        UPSTREAMS: `udp://127.0.0.1:${knot.port}`,
+        BLOCKLIST_URLS: `${lists.url}/hosts`,
+        BLOCKLIST_DIR: `${dir}/copies`,
+        REDIS_URL: redis.url,
+      },
+    });
+    try {
+      const during = await ask(gateway, `mail.${TEST_ZONE}`);
+      assert.equal(during.header.rcode, Rcode.NOERROR, "fail-open: answered by knot");
+      assert.equal(during.answers.length, 1);
+      await redis.start();
+      await eventually(async () => {
+        assert.equal((await ask(gateway, `mail.${TEST_ZONE}`)).header.rcode, Rcode.NXDOMAIN);
+      }, 10_000);
+      assert.match(gateway.stderr(), /blocklist hosts: download, 1 block/);
+    } finally {
+      await gateway.stop();
+      await lists.close();
+      await redis.stop();
+      await knot.stop();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
