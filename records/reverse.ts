@@ -1,0 +1,16 @@
+/**
+ * Reverse names (RFC 1035 §3.5 in-addr.arpa, RFC 3596 §2.5 ip6.arpa), so that every address
+ * in the records file answers a PTR query with the names that hold it.
+ */
+import { parseIpv4, parseIpv6 } from "../dns/mod.ts";
+
+/** "192.0.2.5" → "5.2.0.192.in-addr.arpa"; "2001:db8::1" → "1.0.0.…8.b.d.0.1.0.0.2.ip6.arpa". */
+export function reverseName(address: string): string | undefined {
+  const v4 = parseIpv4(address);
+  if (v4 !== undefined) return `${[...v4].reverse().join(".")}.in-addr.arpa`;
+  const v6 = parseIpv6(address);
+  if (v6 === undefined) return undefined;
+  const nibbles: string[] = [];
+  for (const byte of v6) nibbles.push((byte >> 4).toString(16), (byte & 0xf).toString(16));
+  return `${nibbles.reverse().join(".")}.ip6.arpa`;
+}
