@@ -239,3 +239,15 @@ Deno.test("loadConfig() rejects bad blocklist settings with one line each", () =
     });
   }
 });
+
+Deno.test("loadConfig() reads RECORDS_FILE as a path relative to the working directory", () => {
+  assert.equal(loadConfig({}, vm).recordsFile, undefined);
+  assert.equal(
+    loadConfig({ RECORDS_FILE: "records.txt" }, { ...vm, cwd: "/srv/gw" }).recordsFile,
+    "/srv/gw/records.txt",
+  );
+  assert.equal(
+    loadConfig({ RECORDS_FILE: " /etc/gw/records " }, { ...vm, cwd: "/srv/gw" }).recordsFile,
+    "/etc/gw/records",
+  );
+});
