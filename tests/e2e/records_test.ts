@@ -12,6 +12,7 @@ import { runGateway, startGateway } from "../support/gateway.ts";
 import { startKnot } from "../support/knot.ts";
 import { TEST_ZONE, testZoneText } from "../support/test_zone.ts";
 import { makeCertificate } from "../support/tls.ts";
+import { lines, run } from "../support/tools.ts";
 
 const CORP_ZONE = "corp.example";
 
@@ -26,20 +27,6 @@ workstation<n:0-255>.mohit.com  A  172.16.2.<n>
 ${CORP_ZONE}    FORWARD  udp://127.0.0.1:${corpPort}
 `;
 }
-
-async function run(command: string, args: string[]): Promise<string> {
-  const output = await new Deno.Command(command, { args, stdin: "null" }).output();
-  const stdout = new TextDecoder().decode(output.stdout);
-  if (!output.success) {
-    throw new Error(
-      `${command} ${args.join(" ")} failed:\n${new TextDecoder().decode(output.stderr)}`,
-    );
-  }
-  return stdout;
-}
-
-/** Sorted answer lines of a `+short` run. */
-const lines = (text: string) => text.split("\n").map((l) => l.trim()).filter((l) => l).sort();
 
 Deno.test({
   name: "DoH clients get local records, reverse names and patterns; other names go upstream",
