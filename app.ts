@@ -9,6 +9,7 @@ import { type AdminBlocklistDeps, adminBlocklistRoutes } from "./routes/admin_bl
 import { dohRoutes } from "./routes/doh.ts";
 import { type AppEnv, reason } from "./routes/env.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { jsonRoutes } from "./routes/json.ts";
 import type { Resolver } from "./pipeline/resolver.ts";
 import { StoreError } from "./store/errors.ts";
 
@@ -28,6 +29,8 @@ const MAX_ADMIN_BODY = 1024 * 1024;
 
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
+  // Before DoH: a GET /dns-query that asks for JSON is the JSON API's.
+  app.route("/", jsonRoutes(deps));
   app.route("/", dohRoutes(deps));
   app.route("/", healthRoutes());
   app.use("/admin/*", adminAuth(deps.admin?.token));
