@@ -5,7 +5,7 @@
  * records, blocking and caching apply as on the DoH door; bad requests are 400 with a reason.
  */
 import assert from "node:assert/strict";
-import { decodeMessage, parseTypeName, presentName, RType } from "../../dns/mod.ts";
+import { decodeMessage, parseTypeName, presentName, presentRdata, RType } from "../../dns/mod.ts";
 import { integration } from "../support/binaries.ts";
 import { makeQuery } from "../support/dns_query.ts";
 import { eventually } from "../support/eventually.ts";
@@ -13,6 +13,13 @@ import { type Gateway, startGateway } from "../support/gateway.ts";
 import { startKnot } from "../support/knot.ts";
 import { TEST_ZONE, TEST_ZONE_TYPES } from "../support/test_zone.ts";
 import { lines, run } from "../support/tools.ts";
+
+interface JsonRecord {
+  name: string;
+  type: number;
+  TTL: number;
+  data: string;
+}
 
 const fqdn = (label: string) => (label === "" ? TEST_ZONE : `${label}.${TEST_ZONE}`);
 
@@ -56,9 +63,10 @@ Deno.test({
           assert.deepEqual(json.Question, [{ name: `${name}.`, type }]);
           const wire = await dohAnswer(gateway, name, type);
           assert.equal(json.Answer.length, wire.length, `${name} ${typeText}`);
-          json.Answer.forEach((record: { name: string; type: number; TTL: number }, i: number) => {
+          json.Answer.forEach((record: JsonRecord, i: number) => {
             assert.equal(record.name, presentName(wire[i].name));
             assert.equal(record.type, wire[i].type);
+            assert.equal(record.data, presentRdata(wire[i].type, wire[i].data));
             assert.ok(Math.abs(record.TTL - wire[i].ttl) <= 1, "the same cached TTL, aged");
           });
           const kdig = await run("kdig", [
@@ -71,7 +79,7 @@ Deno.test({
             typeText,
           ]);
           assert.deepEqual(
-            json.Answer.map((record: { data: string }) => record.data).sort(),
+            json.Answer.map((record: JsonRecord) => record.data).sort(),
             lines(kdig),
             `${name} ${typeText}`,
           );

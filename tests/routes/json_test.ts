@@ -7,10 +7,12 @@
 import assert from "node:assert/strict";
 import { createApp } from "../../app.ts";
 import {
+  buildReply,
   decodeMessage,
   encodeExtendedError,
   type Message,
   RClass,
+  Rcode,
   type ResourceRecord,
   RType,
 } from "../../dns/mod.ts";
@@ -19,6 +21,7 @@ import { parseRecords } from "../../records/parse.ts";
 import { localStage } from "../../records/stage.ts";
 import { RecordStore } from "../../records/store.ts";
 import { jsonQuery, toDnsJson } from "../../routes/dns_json.ts";
+import { queryMessage } from "../support/dns_query.ts";
 import { localResolver } from "../support/local_resolver.ts";
 
 const log = createQueryLog({ toStdout: false, capacity: 50 });
@@ -276,24 +279,21 @@ const EVERY_TYPE: [ResourceRecord, string][] = [
 ];
 
 Deno.test("toDnsJson() writes every record type in presentation format, in every section", () => {
-  const reply: Message = {
-    header: {
-      id: 0,
-      response: true,
-      opcode: 0,
-      authoritative: true,
-      truncated: true,
-      recursionDesired: false,
-      recursionAvailable: true,
-      zero: false,
-      authenticData: true,
-      checkingDisabled: true,
-      rcode: 0,
-    },
-    questions: [{ name: "t.example", type: RType.A, class: RClass.IN }],
+  const built = buildReply(queryMessage("t.example", RType.A), {
+    authoritative: true,
     answers: EVERY_TYPE.map(([record]) => record),
     authorities: [rr(RType.NS, { target: "ns1.t.example" }, "")],
     additionals: [rr(RType.A, { address: "192.0.2.53" }, "ns1.t.example")],
+  });
+  const reply: Message = {
+    ...built,
+    header: {
+      ...built.header,
+      truncated: true,
+      recursionDesired: false,
+      authenticData: true,
+      checkingDisabled: true,
+    },
     edns: {
       udpSize: 1232,
       version: 0,
@@ -323,25 +323,9 @@ Deno.test("toDnsJson() writes every record type in presentation format, in every
 });
 
 Deno.test("toDnsJson() leaves out empty sections and Comment", () => {
-  const json = toDnsJson({
-    header: {
-      id: 0,
-      response: true,
-      opcode: 0,
-      authoritative: false,
-      truncated: false,
-      recursionDesired: true,
-      recursionAvailable: true,
-      zero: false,
-      authenticData: false,
-      checkingDisabled: false,
-      rcode: 2,
-    },
-    questions: [{ name: "t.example", type: RType.A, class: RClass.IN }],
-    answers: [],
-    authorities: [],
-    additionals: [],
-  });
+  const json = toDnsJson(
+    buildReply(queryMessage("t.example", RType.A), { rcode: Rcode.SERVFAIL }),
+  );
   assert.deepEqual(Object.keys(json), ["Status", "TC", "RD", "RA", "AD", "CD", "Question"]);
   assert.equal(json.Status, 2);
 });
