@@ -34,6 +34,7 @@ export interface LiveRecordsOptions {
 }
 
 const DEFAULT_DEBOUNCE_MS = 100;
+const KEEPING = "; keeping the last good records";
 
 export class LiveRecords {
   readonly path: string;
@@ -97,7 +98,11 @@ export class LiveRecords {
       this.#again = true;
       return this.#reloading;
     }
-    this.#reloading = this.#load().finally(() => {
+    // Whatever goes wrong, the last good records stay and the process goes on.
+    const loading = this.#load().catch((error) =>
+      this.#options.report(`records: ${this.path}: ${oneLine(error)}${KEEPING}`)
+    );
+    this.#reloading = loading.finally(() => {
       this.#reloading = undefined;
       if (this.#again) {
         this.#again = false;
@@ -122,7 +127,6 @@ export class LiveRecords {
   }
 
   async #load(): Promise<void> {
-    const keeping = "; keeping the last good records";
     let text: string;
     let file: RecordsFile;
     try {
@@ -134,7 +138,7 @@ export class LiveRecords {
       const where = error.cause instanceof RecordsSyntaxError
         ? `${this.path}:${error.cause.line}:${error.cause.column}: ${error.cause.reason}`
         : `${this.path}: ${error.message}`;
-      this.#options.report(`records: ${where}${keeping}`);
+      this.#options.report(`records: ${where}${KEEPING}`);
       return;
     }
     this.#text = text;
@@ -145,6 +149,7 @@ export class LiveRecords {
   }
 }
 
+/** "3 records, 1 pattern, 1 local zone, 0 forward zones", for the startup and reload lines. */
 function describeRecords(file: RecordsFile): string {
   const count = (n: number, what: string) => `${n} ${what}${n === 1 ? "" : "s"}`;
   return [

@@ -4,8 +4,8 @@
  * NXDOMAIN with the SOA of the zone that speaks for the name (RFC 2308), or undefined when the
  * name is not local and the rest of the chain must answer.
  */
-import { RClass, Rcode, type ResourceRecord, RType, type TargetData } from "../dns/mod.ts";
-import type { Authority, RecordStore } from "./store.ts";
+import { Rcode, type ResourceRecord, RType, type TargetData } from "../dns/mod.ts";
+import { type RecordStore, soaRecord } from "./store.ts";
 
 export interface LocalAnswer {
   rcode: number;
@@ -15,7 +15,7 @@ export interface LocalAnswer {
 }
 
 /** Longest CNAME chain followed; a longer one (or a loop) is answered as far as it went. */
-export const MAX_CNAME_HOPS = 8;
+const MAX_CNAME_HOPS = 8;
 
 export function lookup(store: RecordStore, name: string, type: number): LocalAnswer | undefined {
   const answers: ResourceRecord[] = [];
@@ -47,23 +47,4 @@ export function lookup(store: RecordStore, name: string, type: number): LocalAns
       return { rcode: Rcode.NOERROR, answers, authorities: [] };
     }
   }
-}
-
-/** The SOA of a local zone: its TTL and MINIMUM are how long a negative answer is kept. */
-export function soaRecord(authority: Authority, serial: number): ResourceRecord {
-  return {
-    name: authority.zone,
-    type: RType.SOA,
-    class: RClass.IN,
-    ttl: authority.ttl,
-    data: {
-      mname: authority.zone,
-      rname: `hostmaster.${authority.zone}`,
-      serial,
-      refresh: 3600,
-      retry: 600,
-      expire: 86400,
-      minimum: authority.ttl,
-    },
-  };
 }

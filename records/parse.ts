@@ -59,7 +59,7 @@ export interface ParseOptions {
 }
 
 /** TTL of records before any `$TTL` line, seconds. */
-export const DEFAULT_TTL = 60;
+const DEFAULT_TTL = 60;
 /** RFC 2181 §8: TTLs are 31-bit. */
 const MAX_TTL = 2 ** 31 - 1;
 const TTL_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
@@ -125,7 +125,7 @@ class Parser {
     const type = address.text.includes(":") ? RType.AAAA : RType.A;
     for (const token of names) {
       const owner = domainName(token, "name");
-      this.#claim(owner, RType.A, token, line);
+      this.#claim(owner, type, token, line);
       const data = parseRdata(type, [address], address);
       this.file.records.push({ name: owner, type, class: RClass.IN, ttl: this.#ttl, data });
     }
@@ -133,12 +133,28 @@ class Parser {
 
   /** `owner [ttl] [IN] type value…` */
   #record(tokens: Token[], line: number): void {
-    const [ownerToken] = tokens;
+    const { owner, ttl, typeToken, value } = this.#fields(tokens);
+    const typeName = typeToken.text.toUpperCase();
+    if (typeName === "ZONE") return this.#zone(owner, ttl, value, line);
+    if (typeName === "FORWARD") return this.#forward(owner, typeToken, value, line);
+    const type = RECORD_TYPES.get(typeName);
+    if (type === undefined) throw unknownType(typeToken);
+    if (isPattern(owner.text)) {
+      return this.#pattern(owner, { type, ttl: ttl ?? this.#ttl, tokens: value, typeToken }, line);
+    }
+    const name = domainName(owner, "name", true);
+    const data = parseRdata(type, value, typeToken);
+    this.#claim(name, type, typeToken, line);
+    this.file.records.push({ name, type, class: RClass.IN, ttl: ttl ?? this.#ttl, data });
+  }
+
+  /** The owner, the optional TTL and class (in either order), the type and the value. */
+  #fields(tokens: Token[]) {
     let at = 1;
-    let recordTtl: number | undefined;
+    let ttlValue: number | undefined;
     while (at < 3 && tokens[at] !== undefined) {
       const token = tokens[at];
-      if (recordTtl === undefined && TTL.test(token.text)) recordTtl = ttl(token);
+      if (ttlValue === undefined && TTL.test(token.text)) ttlValue = ttl(token);
       else if (/^(IN|CH|HS|CS)$/i.test(token.text)) {
         if (token.text.toUpperCase() !== "IN") {
           throw new LineError("only class IN is served from the records file", token.column);
@@ -151,43 +167,34 @@ class Parser {
       const last = tokens[at - 1];
       throw new LineError("a record type missing", last.column + last.text.length);
     }
-    const typeName = typeToken.text.toUpperCase();
-    const value = tokens.slice(at + 1);
-    if (typeName === "ZONE" || typeName === "FORWARD") {
-      const name = domainName(ownerToken, "zone name");
-      if (typeName === "ZONE") {
-        this.#cut(name, "a local zone", ownerToken, line);
-        if (value[0]) {
-          throw new LineError(`unexpected "${value[0].text}" after ZONE`, value[0].column);
-        }
-        this.file.zones.push({ name, ttl: recordTtl ?? this.#ttl });
-      } else {
-        this.#cut(name, "a forward zone", ownerToken, line);
-        this.file.forwards.push({ zone: name, upstreams: this.#upstreams(value, typeToken) });
-      }
-      return;
+    return { owner: tokens[0], ttl: ttlValue, typeToken, value: tokens.slice(at + 1) };
+  }
+
+  #zone(owner: Token, ttl: number | undefined, value: Token[], line: number): void {
+    const name = domainName(owner, "zone name");
+    this.#cut(name, "a local zone", owner, line);
+    if (value[0]) throw new LineError(`unexpected "${value[0].text}" after ZONE`, value[0].column);
+    this.file.zones.push({ name, ttl: ttl ?? this.#ttl });
+  }
+
+  #forward(owner: Token, typeToken: Token, value: Token[], line: number): void {
+    const zone = domainName(owner, "zone name");
+    this.#cut(zone, "a forward zone", owner, line);
+    this.file.forwards.push({ zone, upstreams: this.#upstreams(value, typeToken) });
+  }
+
+  /** A pattern value joins the other values of the same owner. */
+  #pattern(owner: Token, value: PatternValue, line: number): void {
+    const pattern = compilePattern(owner);
+    this.#claim(pattern.source, value.type, value.typeToken, line);
+    let group = this.#patterns.get(pattern.source);
+    checkPatternValue(group?.pattern ?? pattern, value);
+    if (group === undefined) {
+      group = { pattern, values: [] };
+      this.#patterns.set(pattern.source, group);
+      this.file.patterns.push(group);
     }
-    const type = RECORD_TYPES.get(typeName);
-    if (type === undefined) throw unknownType(typeToken);
-    const recordTtlOrDefault = recordTtl ?? this.#ttl;
-    if (isPattern(ownerToken.text)) {
-      const pattern = compilePattern(ownerToken);
-      this.#claim(pattern.source, type, typeToken, line);
-      const patternValue = { type, ttl: recordTtlOrDefault, tokens: value, typeToken };
-      let group = this.#patterns.get(pattern.source);
-      checkPatternValue(group?.pattern ?? pattern, patternValue);
-      if (group === undefined) {
-        group = { pattern, values: [] };
-        this.#patterns.set(pattern.source, group);
-        this.file.patterns.push(group);
-      }
-      group.values.push(patternValue);
-      return;
-    }
-    const name = domainName(ownerToken, "name", true);
-    const data = parseRdata(type, value, typeToken);
-    this.#claim(name, type, typeToken, line);
-    this.file.records.push({ name, type, class: RClass.IN, ttl: recordTtlOrDefault, data });
+    group.values.push(value);
   }
 
   /** RFC 1034 §3.6.2: a name with a CNAME holds nothing else (and only one CNAME). */

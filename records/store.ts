@@ -7,7 +7,7 @@
 import { parentNames, presentRdata, RClass, type ResourceRecord, RType } from "../dns/mod.ts";
 import type { PatternRecords, RecordsFile } from "./parse.ts";
 import { matchPattern, renderValue } from "./pattern.ts";
-import { reverseName } from "./reverse.ts";
+import { impliedPtr } from "./reverse.ts";
 
 /** The zone a negative answer's SOA speaks for, and how long it may be remembered. */
 export interface Authority {
@@ -28,7 +28,6 @@ const NO_RECORDS: RecordSets = new Map();
 export class RecordStore {
   /** Changes with every load, as the SOA serial: clients see that the data changed. */
   readonly serial: number;
-  readonly counts: { names: number; patterns: number; zones: number; forwards: number };
   #names = new Map<string, Map<number, ResourceRecord[]>>();
   /** Empty non-terminals inside local zones: they exist (NODATA, not NXDOMAIN). */
   #between = new Set<string>();
@@ -39,23 +38,18 @@ export class RecordStore {
   constructor(file: RecordsFile, serial: number) {
     this.serial = serial;
     this.#patterns = file.patterns;
-    for (const zone of file.zones) this.#cuts.set(zone.name, zone.ttl);
+    for (const zone of file.zones) {
+      this.#cuts.set(zone.name, zone.ttl);
+      // The apex of a zone exists, and answers for its SOA.
+      this.#add(soaRecord({ zone: zone.name, ttl: zone.ttl }, serial));
+    }
     for (const forward of file.forwards) this.#cuts.set(forward.zone, undefined);
     for (const record of file.records) {
       this.#add(record);
-      const reverse = addressOf(record) && !record.name.startsWith("*.") &&
-        reverseName(addressOf(record)!);
-      if (reverse) {
-        this.#add({ ...record, name: reverse, type: RType.PTR, data: { target: record.name } });
-      }
+      const ptr = impliedPtr(record);
+      if (ptr) this.#add(ptr);
     }
     for (const name of this.#names.keys()) this.#markBetween(name);
-    this.counts = {
-      names: this.#names.size,
-      patterns: file.patterns.length,
-      zones: file.zones.length,
-      forwards: file.forwards.length,
-    };
   }
 
   /**
@@ -163,13 +157,27 @@ export class RecordStore {
   }
 }
 
-function addressOf(record: ResourceRecord): string | undefined {
-  if (record.type !== RType.A && record.type !== RType.AAAA) return undefined;
-  return (record.data as { address: string }).address;
-}
-
 function smallestTtl(records: RecordSets): number {
   let ttl = Infinity;
   for (const set of records.values()) for (const record of set) ttl = Math.min(ttl, record.ttl);
   return ttl === Infinity ? 0 : ttl;
+}
+
+/** The SOA of a local zone: its TTL and MINIMUM are how long a negative answer is kept. */
+export function soaRecord(authority: Authority, serial: number): ResourceRecord {
+  return {
+    name: authority.zone,
+    type: RType.SOA,
+    class: RClass.IN,
+    ttl: authority.ttl,
+    data: {
+      mname: authority.zone,
+      rname: `hostmaster.${authority.zone}`,
+      serial,
+      refresh: 3600,
+      retry: 600,
+      expire: 86400,
+      minimum: authority.ttl,
+    },
+  };
 }

@@ -43,6 +43,7 @@ a.b.lab.example    A      10.0.0.7
 *.dev.lab.example  A      10.0.0.99
 host.dev.lab.example TXT  "explicit"
 sub.lab.example    FORWARD udp://192.0.2.53
+empty.example      ZONE
 
 workstation<n:0-255>.mohit.com  A  172.16.2.<n>
 <a>-<b>-<c>-<d>.ip.example      A  <a>.<b>.<c>.<d>
@@ -135,6 +136,25 @@ Deno.test("an unknown name inside a local zone is NXDOMAIN; outside one it goes 
   const below = await ask("mail.google.com");
   assert.equal(below.source, "upstream");
   assert.equal(below.reply.header.authoritative, false);
+});
+
+Deno.test("a local zone's apex answers its SOA, and NODATA for other types", async () => {
+  const { ask } = setup();
+  const soa = await ask("lab.example", RType.SOA);
+  assert.equal(soa.reply.header.authoritative, true);
+  assert.deepEqual(data(soa.reply), [["lab.example", RType.SOA, {
+    mname: "lab.example",
+    rname: "hostmaster.lab.example",
+    serial: 7,
+    refresh: 3600,
+    retry: 600,
+    expire: 86400,
+    minimum: 300,
+  }]]);
+  const empty = await ask("empty.example", RType.A);
+  assert.equal(empty.reply.header.rcode, Rcode.NOERROR);
+  assert.deepEqual(soaOf(empty.reply), ["empty.example", 300, 300]);
+  assert.equal((await ask("www.empty.example")).reply.header.rcode, Rcode.NXDOMAIN);
 });
 
 Deno.test("a name between a record and its zone exists: NODATA, not NXDOMAIN (RFC 8020)", async () => {
