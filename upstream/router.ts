@@ -52,11 +52,6 @@ export class UpstreamRouter {
     return undefined;
   }
 
-  /** The forward zones, for the startup line and the admin view. */
-  zones(): string[] {
-    return [...this.#zones.keys()];
-  }
-
   /** Replaces the forward zones; pools with unchanged upstreams carry on. */
   update(zones: readonly ForwardZone[]): void {
     const routes = new Map<string, string>();
