@@ -13,6 +13,7 @@ import { type DashboardDeps, dashboardRoutes } from "./routes/dashboard.tsx";
 import { dohRoutes } from "./routes/doh.ts";
 import { type AppEnv, reason } from "./routes/env.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { jsonRoutes } from "./routes/json.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
 import type { Metrics } from "./observe/metrics.ts";
 import type { Resolver } from "./pipeline/resolver.ts";
@@ -41,6 +42,8 @@ const MAX_ADMIN_BODY = 1024 * 1024;
 
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
+  // Before DoH: a GET /dns-query that asks for JSON is the JSON API's.
+  app.route("/", jsonRoutes(deps));
   app.route("/", dohRoutes(deps));
   app.route("/", healthRoutes());
   if (deps.metrics) app.route("/", metricsRoutes(deps.metrics));

@@ -39,6 +39,8 @@ export interface Config {
   blocklist: BlocklistConfig;
   /** Bearer token of the admin API; undefined: the admin API is off. */
   adminToken?: string;
+  /** Absolute path of the records file (local records, patterns, forward zones); undefined: none. */
+  recordsFile?: string;
 }
 
 export interface BlocklistConfig {
@@ -133,6 +135,7 @@ export function loadConfig(env: Env, context: ConfigContext): Config {
     redis: redisConfig(env, read),
     blocklist: blocklistConfig(env, read, context.cwd ?? "/"),
     adminToken: adminToken(read("ADMIN_TOKEN")),
+    recordsFile: absolute(read("RECORDS_FILE"), context.cwd ?? "/"),
   };
 }
 
@@ -146,6 +149,12 @@ function logClient(read: (name: string) => string | undefined): Config["logClien
     );
   }
   return { mode, key: read("LOG_CLIENT_KEY") };
+}
+
+/** A path setting resolved against the working directory, as the user typed it relative to it. */
+function absolute(path: string | undefined, cwd: string): string | undefined {
+  if (path === undefined || path.startsWith("/")) return path;
+  return `${cwd}/${path}`;
 }
 
 const MIN_ADMIN_TOKEN = 16;
@@ -189,7 +198,7 @@ function blocklistConfig(
     ],
     response: response as BlockResponse,
     ttl: integer(env, "BLOCK_TTL", 60, 0, DAY),
-    dir: /^(none|off)$/i.test(dir) ? undefined : dir.startsWith("/") ? dir : `${cwd}/${dir}`,
+    dir: /^(none|off)$/i.test(dir) ? undefined : absolute(dir, cwd),
     refreshMs: integer(env, "BLOCKLIST_REFRESH_HOURS", 24, 1, 24 * 30) * 3_600_000,
     maxBytes: integer(env, "BLOCKLIST_MAX_BYTES", 64 * 1024 * 1024, 1024, 2 ** 31),
     downloadTimeoutMs: integer(env, "BLOCKLIST_DOWNLOAD_TIMEOUT_MS", 60_000, 100, 600_000),

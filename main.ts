@@ -17,8 +17,11 @@ import { QueryStats } from "./observe/stats.ts";
 import type { QueryLogEntry } from "./pipeline/types.ts";
 import { buildChain } from "./pipeline/chain.ts";
 import { Resolver } from "./pipeline/resolver.ts";
+import { LiveRecords, type LiveRecordsOptions, RecordsFileError } from "./records/live.ts";
 import { createTransport, udpAvailable } from "./upstream/create.ts";
 import { UpstreamPool } from "./upstream/pool.ts";
+import { UpstreamRouter } from "./upstream/router.ts";
+import type { UpstreamSpec } from "./upstream/url.ts";
 
 const QUERY_LOG_CAPACITY = 1000;
 
@@ -34,14 +37,26 @@ async function main(): Promise<void> {
     key: await readSettingFile("TLS_KEY", config.tls.keyFile),
   };
 
-  const pool = new UpstreamPool(
-    config.upstreams.map((spec) => createTransport(spec, { caCerts })),
-    {
-      attemptTimeoutMs: config.upstreamTimeoutMs,
-      onAttempt: (attempt) => {
-        metrics.recordAttempt(attempt);
-        stats.recordAttempt(attempt);
+  const createPool = (specs: UpstreamSpec[]) =>
+    new UpstreamPool(
+      specs.map((spec) => createTransport(spec, { caCerts })),
+      {
+        attemptTimeoutMs: config.upstreamTimeoutMs,
+        onAttempt: (attempt) => {
+          metrics.recordAttempt(attempt);
+          stats.recordAttempt(attempt);
+        },
       },
+    );
+  const pool = createPool(config.upstreams);
+  // Forward zones come from the records file; a pool that leaves them may still be in use.
+  const router = new UpstreamRouter({ createPool, closeDelayMs: config.queryTimeoutMs });
+  const records = config.recordsFile === undefined ? undefined : await openRecords(
+    config.recordsFile,
+    {
+      udpAvailable: udpAvailable(),
+      onLoad: (file) => router.update(file.forwards),
+      report: (line) => console.error(line),
     },
   );
   const redis = config.redis;
@@ -92,7 +107,12 @@ async function main(): Promise<void> {
     onRefreshError: (error: unknown) => console.error(`prefetch failed: ${error}`),
   };
   const stages = buildChain({
-    forward: { pool, forwardClientSubnet: config.forwardClientSubnet },
+    local: records && { records },
+    forward: {
+      pool,
+      route: (name) => router.route(name),
+      forwardClientSubnet: config.forwardClientSubnet,
+    },
     blocklist: {
       blocklist,
       answer: { response: config.blocklist.response, ttl: config.blocklist.ttl },
@@ -130,6 +150,8 @@ async function main(): Promise<void> {
     await running.server?.shutdown();
     schedule.stop();
     blocklist.close();
+    records?.close();
+    router.close();
     pool.close();
     await shared?.flush();
     await stream?.flush();
@@ -157,6 +179,7 @@ async function main(): Promise<void> {
         console.error(
           `upstreams: ${config.upstreams.map((u) => u.url).join(", ")}\n` +
             (store ? `redis: ${store.description}\n` : "") +
+            (records ? `records: ${records.path}: ${records.description}\n` : "") +
             `blocklist: ${blocklist.description}, ${config.blocklist.sources.length} lists configured\n` +
             (config.adminToken ? "admin API: on\n" : "") +
             `DoH listening on ${scheme}://${host}:${port}/dns-query`,
@@ -165,6 +188,22 @@ async function main(): Promise<void> {
     }, app.fetch));
   // Lists load in the background: the door answers at once, unfiltered until they are in.
   schedule.start(sync);
+  records?.watch();
+}
+
+/** The records file at startup: a mistake in it is a config error (exit 2), like a bad setting. */
+async function openRecords(
+  path: string,
+  options: LiveRecordsOptions,
+): Promise<LiveRecords> {
+  try {
+    return await LiveRecords.open(path, options);
+  } catch (error) {
+    if (error instanceof RecordsFileError) {
+      throw new ConfigError(`RECORDS_FILE="${path}": ${error.message}`);
+    }
+    throw error;
+  }
 }
 
 function cwd(): string {

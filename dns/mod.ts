@@ -14,7 +14,16 @@ export {
   withId,
   withoutOpt,
 } from "./fast.ts";
-export { canonicalName, isSameName, isSubdomainOf, parentNames } from "./name.ts";
+export {
+  canonicalName,
+  isSameName,
+  isSubdomainOf,
+  parentNames,
+  presentName,
+  splitLabels,
+} from "./name.ts";
+export { presentRdata } from "./rdata/registry.ts";
+export { formatIpv6, parseIpv4, parseIpv6 } from "./rdata/address.ts";
 export { buildReply, encodeReply, REPLY_UDP_SIZE, type ReplyInit } from "./builders.ts";
 export {
   type ClientSubnet,

@@ -11,6 +11,11 @@ export function canonicalName(text: string): string {
   return lower.endsWith(".") && !lower.endsWith("\\.") ? lower.slice(0, -1) : lower;
 }
 
+/** The fully qualified presentation form: "www.example" → "www.example.", the root → ".". */
+export function presentName(name: string): string {
+  return `${name}.`;
+}
+
 export function isSameName(a: string, b: string): boolean {
   return canonicalName(a) === canonicalName(b);
 }

@@ -7,12 +7,15 @@
  */
 import { blocklistStage, type BlocklistStageOptions } from "../blocklist/stage.ts";
 import { cacheStage, type CacheStageOptions } from "../cache/stage.ts";
+import { localStage, type LocalStageOptions } from "../records/stage.ts";
 import { type ForwardOptions, forwardStage } from "../upstream/stage.ts";
 import { guardStage } from "./guard.ts";
 import type { Answer, Stage } from "./types.ts";
 
 export interface ChainOptions {
   forward: ForwardOptions;
+  /** Without it (no RECORDS_FILE), nothing is answered locally. */
+  local?: LocalStageOptions;
   /** Without it, nothing is blocked. */
   blocklist?: BlocklistStageOptions;
   /** Without it, every query goes upstream. */
@@ -26,8 +29,11 @@ export function buildChain(options: ChainOptions): Stage[] {
   return [
     // guard: answers ANY minimally (RFC 8482) before any lookup could amplify it.
     guardStage,
+    // local: records, PTRs and patterns from RECORDS_FILE, before the blocklist so an explicit
+    // local answer wins over any list, and before the cache so an edit shows on the next query.
+    ...(options.local ? [localStage(options.local)] : []),
     // blocklist: before the cache, so a newly blocked name takes effect at once and blocked
-    // answers never enter it (local records, when they come, stand before it and win).
+    // answers never enter it.
     ...(options.blocklist ? [blocklistStage(options.blocklist)] : []),
     // cache: after everything that answers locally or blocks (so those take effect at once
     // and never enter it), right before the one stage that costs a round trip.

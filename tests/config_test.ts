@@ -259,3 +259,15 @@ Deno.test("loadConfig() query-log settings: client address kept, a stream of 10,
     /^ConfigError: LOG_CLIENT="ip": expected one of address, hash, off$/,
   );
 });
+
+Deno.test("loadConfig() reads RECORDS_FILE as a path relative to the working directory", () => {
+  assert.equal(loadConfig({}, vm).recordsFile, undefined);
+  assert.equal(
+    loadConfig({ RECORDS_FILE: "records.txt" }, { ...vm, cwd: "/srv/gw" }).recordsFile,
+    "/srv/gw/records.txt",
+  );
+  assert.equal(
+    loadConfig({ RECORDS_FILE: " /etc/gw/records " }, { ...vm, cwd: "/srv/gw" }).recordsFile,
+    "/etc/gw/records",
+  );
+});

@@ -1,8 +1,9 @@
 /**
- * The forward stage: the last stage of the chain. It asks the upstream pool with a query of
- * its own making (fresh header, our EDNS size, the client's DO/CD/AD bits, and none of the
- * client's cookie, padding or — unless configured — client-subnet options) and turns the pool
- * giving up into SERVFAIL with an Extended DNS Error, within the query's budget.
+ * The forward stage: the last stage of the chain. It asks the upstream pool (a forward zone's
+ * when one holds the name, the default one otherwise) with a query of its own making (fresh
+ * header, our EDNS size, the client's DO/CD/AD bits, and none of the client's cookie, padding
+ * or — unless configured — client-subnet options) and turns the pool giving up into SERVFAIL
+ * with an Extended DNS Error, within the query's budget.
  */
 import { EdeCode, EdnsOptionCode, encodeMessage, type Message, Rcode } from "../dns/mod.ts";
 import { answerFromBytes, replyAnswer } from "../pipeline/answer.ts";
@@ -13,7 +14,10 @@ import type { UpstreamPool } from "./pool.ts";
 export const UPSTREAM_UDP_SIZE = 1232;
 
 export interface ForwardOptions {
+  /** The default upstreams (UPSTREAMS). */
   pool: Pick<UpstreamPool, "resolve">;
+  /** Conditional forwarding: the pool of the forward zone holding a name, if one does. */
+  route?: (name: string) => Pick<UpstreamPool, "resolve"> | undefined;
   /** Pass the client's EDNS client-subnet option on (off by default, for privacy). */
   forwardClientSubnet: boolean;
 }
@@ -22,7 +26,8 @@ export function forwardStage(options: ForwardOptions): Stage {
   return async (ctx) => {
     const query = encodeMessage(upstreamQuery(ctx.query, options.forwardClientSubnet));
     try {
-      const reply = await options.pool.resolve(query, ctx.signal);
+      const pool = options.route?.(ctx.question.name) ?? options.pool;
+      const reply = await pool.resolve(query, ctx.signal);
       ctx.log.upstream = reply.upstream;
       return answerFromBytes(reply.bytes, "upstream");
     } catch (error) {

@@ -25,6 +25,7 @@ export const aCodec: RdataCodec<AddressData> = {
     }
     writer.bytes(bytes);
   },
+  present: (data) => data.address,
 };
 
 export const aaaaCodec: RdataCodec<AddressData> = {
@@ -40,6 +41,7 @@ export const aaaaCodec: RdataCodec<AddressData> = {
     }
     writer.bytes(bytes);
   },
+  present: (data) => data.address,
 };
 
 export function parseIpv4(text: string): Uint8Array | undefined {

@@ -6,6 +6,7 @@
 import { DnsWireError } from "../errors.ts";
 import type { CaaData } from "../types.ts";
 import type { RdataCodec } from "./codec.ts";
+import { quoteString } from "./txt.ts";
 
 const TAG = /^[A-Za-z0-9]{1,15}$/;
 
@@ -28,4 +29,6 @@ export const caaCodec: RdataCodec<CaaData> = {
     writer.characterString(new TextEncoder().encode(data.tag));
     writer.bytes(data.value);
   },
+  /** RFC 8659 §4.1.1: `<flags> <tag> "<value>"`. */
+  present: (data) => `${data.flags} ${data.tag} ${quoteString(data.value)}`,
 };

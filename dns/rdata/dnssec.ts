@@ -9,7 +9,9 @@
  *
  * Names in RRSIG and NSEC are never compressed (§3.1.7, §4.1.1).
  */
+import { typeName } from "../constants.ts";
 import { DnsWireError } from "../errors.ts";
+import { presentName } from "../name.ts";
 import type { DnskeyData, DsData, NsecData, RrsigData } from "../types.ts";
 import type { WireReader } from "../reader.ts";
 import type { WireWriter } from "../writer.ts";
@@ -28,6 +30,8 @@ export const dsCodec: RdataCodec<DsData> = {
     writer.u8(data.digestType);
     writer.bytes(data.digest);
   },
+  present: (data) =>
+    `${data.keyTag} ${data.algorithm} ${data.digestType} ${data.digest.toHex().toUpperCase()}`,
 };
 
 export const dnskeyCodec: RdataCodec<DnskeyData> = {
@@ -43,6 +47,8 @@ export const dnskeyCodec: RdataCodec<DnskeyData> = {
     writer.u8(data.algorithm);
     writer.bytes(data.publicKey);
   },
+  present: (data) =>
+    `${data.flags} ${data.protocol} ${data.algorithm} ${data.publicKey.toBase64()}`,
 };
 
 export const rrsigCodec: RdataCodec<RrsigData> = {
@@ -68,6 +74,10 @@ export const rrsigCodec: RdataCodec<RrsigData> = {
     writer.name(data.signerName, false);
     writer.bytes(data.signature);
   },
+  present: (data) =>
+    `${typeName(data.typeCovered)} ${data.algorithm} ${data.labels} ${data.originalTtl} ` +
+    `${signatureTime(data.expiration)} ${signatureTime(data.inception)} ${data.keyTag} ` +
+    `${presentName(data.signerName)} ${data.signature.toBase64()}`,
 };
 
 export const nsecCodec: RdataCodec<NsecData> = {
@@ -76,7 +86,13 @@ export const nsecCodec: RdataCodec<NsecData> = {
     writer.name(data.nextName, false);
     writeTypeBitmaps(writer, data.types);
   },
+  present: (data) => [presentName(data.nextName), ...data.types.map(typeName)].join(" "),
 };
+
+/** RFC 4034 §3.2: YYYYMMDDHHmmSS in UTC. */
+function signatureTime(seconds: number): string {
+  return new Date(seconds * 1000).toISOString().replace(/[-:T]/g, "").slice(0, 14);
+}
 
 /** RFC 4034 §4.1.2: windows in ascending order, each 1–32 bytes of bitmap. */
 export function readTypeBitmaps(reader: WireReader): number[] {

@@ -3,6 +3,7 @@
  *
  *     | PREFERENCE (16) | EXCHANGE (domain-name, compressible) |
  */
+import { presentName } from "../name.ts";
 import type { MxData } from "../types.ts";
 import type { RdataCodec } from "./codec.ts";
 
@@ -12,4 +13,5 @@ export const mxCodec: RdataCodec<MxData> = {
     writer.u16(data.preference);
     writer.name(data.exchange, true);
   },
+  present: (data) => `${data.preference} ${presentName(data.exchange)}`,
 };

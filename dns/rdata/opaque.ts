@@ -9,4 +9,10 @@ import type { RdataCodec } from "./codec.ts";
 export const opaqueCodec: RdataCodec<OpaqueData> = {
   decode: (reader) => ({ bytes: reader.rest() }),
   encode: (writer, data) => writer.bytes(data.bytes),
+  present: (data) => presentOpaque(data.bytes),
 };
+
+/** RFC 3597 §5: `\# <length> <hex>`, and `\# 0` for empty rdata. */
+export function presentOpaque(bytes: Uint8Array): string {
+  return bytes.length === 0 ? "\\# 0" : `\\# ${bytes.length} ${bytes.toHex().toUpperCase()}`;
+}

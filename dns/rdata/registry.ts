@@ -41,3 +41,8 @@ export function codecFor(type: number): RdataCodec<RData> {
 export function isModelledType(type: number): boolean {
   return CODECS.has(type);
 }
+
+/** The rdata of a record of `type` in presentation format (RFC 3597 `\#` for opaque types). */
+export function presentRdata(type: number, data: RData): string {
+  return codecFor(type).present(data);
+}

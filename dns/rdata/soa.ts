@@ -5,6 +5,7 @@
  *
  * MINIMUM is the negative-caching TTL (RFC 2308 §4).
  */
+import { presentName } from "../name.ts";
 import type { SoaData } from "../types.ts";
 import type { RdataCodec } from "./codec.ts";
 
@@ -27,4 +28,7 @@ export const soaCodec: RdataCodec<SoaData> = {
     writer.u32(data.expire);
     writer.u32(data.minimum);
   },
+  present: (data) =>
+    `${presentName(data.mname)} ${presentName(data.rname)} ${data.serial} ${data.refresh} ` +
+    `${data.retry} ${data.expire} ${data.minimum}`,
 };

@@ -3,6 +3,7 @@
  *
  *     | PRIORITY (16) | WEIGHT (16) | PORT (16) | TARGET (domain-name, not compressed) |
  */
+import { presentName } from "../name.ts";
 import type { SrvData } from "../types.ts";
 import type { RdataCodec } from "./codec.ts";
 
@@ -19,4 +20,5 @@ export const srvCodec: RdataCodec<SrvData> = {
     writer.u16(data.port);
     writer.name(data.target, false);
   },
+  present: (data) => `${data.priority} ${data.weight} ${data.port} ${presentName(data.target)}`,
 };

@@ -6,6 +6,7 @@
  *
  * RFC 3597 §4: only the RFC 1035 types may be compressed on the wire; DNAME is written whole.
  */
+import { presentName } from "../name.ts";
 import type { TargetData } from "../types.ts";
 import type { RdataCodec } from "./codec.ts";
 
@@ -13,6 +14,7 @@ function targetCodec(compress: boolean): RdataCodec<TargetData> {
   return {
     decode: (reader) => ({ target: reader.name() }),
     encode: (writer, data) => writer.name(data.target, compress),
+    present: (data) => presentName(data.target),
   };
 }
 

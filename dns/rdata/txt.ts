@@ -21,4 +21,19 @@ export const txtCodec: RdataCodec<TxtData> = {
     }
     for (const text of data.strings) writer.characterString(text);
   },
+  present: (data) => data.strings.map(quoteString).join(" "),
 };
+
+/**
+ * A character-string in presentation format (RFC 1035 §5.1): in double quotes, with `"` and
+ * `\` escaped by a backslash and bytes outside printable ASCII as `\DDD`.
+ */
+export function quoteString(bytes: Uint8Array): string {
+  let text = '"';
+  for (const byte of bytes) {
+    if (byte === 0x22 || byte === 0x5c) text += `\\${String.fromCharCode(byte)}`;
+    else if (byte >= 0x20 && byte < 0x7f) text += String.fromCharCode(byte);
+    else text += `\\${byte.toString().padStart(3, "0")}`;
+  }
+  return `${text}"`;
+}

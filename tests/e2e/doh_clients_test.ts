@@ -8,46 +8,11 @@ import { integration } from "../support/binaries.ts";
 import { makeQuery } from "../support/dns_query.ts";
 import { startGateway } from "../support/gateway.ts";
 import { startKnot } from "../support/knot.ts";
-import { TEST_ZONE, testZoneText } from "../support/test_zone.ts";
+import { TEST_ZONE, TEST_ZONE_TYPES, testZoneText } from "../support/test_zone.ts";
 import { makeCertificate } from "../support/tls.ts";
-
-/** One name of every record type the test zone holds. */
-const CASES: [string, keyof typeof RType | `TYPE${number}`][] = [
-  ["www", "A"],
-  ["www", "AAAA"],
-  ["alias", "CNAME"],
-  ["", "NS"],
-  ["", "SOA"],
-  ["", "MX"],
-  ["", "TXT"],
-  ["multi", "TXT"],
-  ["_sip._tcp", "SRV"],
-  ["", "CAA"],
-  ["", "HTTPS"],
-  ["svc", "SVCB"],
-  ["", "DS"],
-  ["", "DNSKEY"],
-  ["", "RRSIG"],
-  ["", "NSEC"],
-  ["ptr", "PTR"],
-  ["opaque", "TYPE65280"],
-];
+import { lines, run } from "../support/tools.ts";
 
 const fqdn = (label: string) => (label === "" ? TEST_ZONE : `${label}.${TEST_ZONE}`);
-
-async function run(command: string, args: string[]): Promise<string> {
-  const output = await new Deno.Command(command, { args, stdin: "null" }).output();
-  const stdout = new TextDecoder().decode(output.stdout);
-  if (!output.success) {
-    throw new Error(
-      `${command} ${args.join(" ")} failed:\n${new TextDecoder().decode(output.stderr)}`,
-    );
-  }
-  return stdout;
-}
-
-/** Sorted, non-empty answer lines of a `+short` run, so two runs compare as sets. */
-const lines = (text: string) => text.split("\n").map((l) => l.trim()).filter((l) => l).sort();
 
 Deno.test({
   name: "DoH clients get every record type through the gateway exactly as the upstream serves it",
@@ -80,7 +45,7 @@ Deno.test({
       // each client is compared with the same tool asking knot directly over TCP.
       const expected = new Map<string, string[]>();
       for (const command of ["kdig", "dig"]) {
-        for (const [label, type] of CASES) {
+        for (const [label, type] of TEST_ZONE_TYPES) {
           const answer = lines(await run(command, [...direct, "+short", fqdn(label), type]));
           assert.ok(answer.length > 0, `the test zone should hold ${type} at ${fqdn(label)}`);
           expected.set(`${command} ${label}/${type}`, answer);
@@ -88,7 +53,7 @@ Deno.test({
       }
       for (const [title, command, args] of clients) {
         await t.step(`${title} gets every record type intact`, async () => {
-          for (const [label, type] of CASES) {
+          for (const [label, type] of TEST_ZONE_TYPES) {
             const got = lines(await run(command, [...args, "+short", fqdn(label), type]));
             assert.deepEqual(
               got,

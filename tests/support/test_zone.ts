@@ -14,6 +14,28 @@ export interface TestZoneOptions {
   httpAddress?: string;
 }
 
+/** One owner (relative to the origin, "" for the apex) of every record type the test zone holds. */
+export const TEST_ZONE_TYPES: [string, string][] = [
+  ["www", "A"],
+  ["www", "AAAA"],
+  ["alias", "CNAME"],
+  ["", "NS"],
+  ["", "SOA"],
+  ["", "MX"],
+  ["", "TXT"],
+  ["multi", "TXT"],
+  ["_sip._tcp", "SRV"],
+  ["", "CAA"],
+  ["", "HTTPS"],
+  ["svc", "SVCB"],
+  ["", "DS"],
+  ["", "DNSKEY"],
+  ["", "RRSIG"],
+  ["", "NSEC"],
+  ["ptr", "PTR"],
+  ["opaque", "TYPE65280"],
+];
+
 /** Each string in `big`'s TXT set; 8 records × ~200 bytes is well over 1232 bytes. */
 const BIG_RECORDS = 8;
 const BIG_STRING_LENGTH = 200;

@@ -1,0 +1,187 @@
+/**
+ * The records file in force, reloaded when it changes. Queries read `current`, which a reload
+ * replaces whole, so none is dropped or sees half a file. A file with a mistake is not loaded:
+ * the last good records keep answering, and one line on stderr names the file, line and column.
+ *
+ * Changes are noticed with Deno.watchFs on the file's directory (editors and config managers
+ * replace files by renaming, which a watch on the file itself would miss), debounced, and a
+ * file whose text did not change is not loaded again. Where watching is impossible (Deno
+ * Deploy) the file is read once.
+ */
+import { parseRecords, type RecordsFile } from "./parse.ts";
+import { RecordStore } from "./store.ts";
+import { RecordsSyntaxError } from "./tokens.ts";
+
+/** The records file cannot be read, or has a mistake; `message` is one line. */
+export class RecordsFileError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "RecordsFileError";
+  }
+}
+
+export interface LiveRecordsOptions {
+  /** False where UDP is unavailable: udp:// forward zones are mistakes there. */
+  udpAvailable: boolean;
+  /** Told about every records file loaded, the first one included (forward zones). */
+  onLoad: (file: RecordsFile) => void;
+  /** Where reload lines go (stderr). */
+  report: (line: string) => void;
+  /** Quiet time after the last change before reading the file, ms. */
+  debounceMs?: number;
+  /** Clock for the SOA serial, injectable for tests. */
+  now?: () => number;
+}
+
+const DEFAULT_DEBOUNCE_MS = 100;
+const KEEPING = "; keeping the last good records";
+
+export class LiveRecords {
+  readonly path: string;
+  #current: RecordStore;
+  #text: string;
+  /** What the records in force hold, for the startup line. */
+  #description: string;
+  #options: LiveRecordsOptions;
+  #watcher?: Deno.FsWatcher;
+  #timer?: ReturnType<typeof setTimeout>;
+  /** The reload running now, and whether another change came in meanwhile. */
+  #reloading?: Promise<void>;
+  #again = false;
+
+  private constructor(path: string, text: string, file: RecordsFile, options: LiveRecordsOptions) {
+    this.path = path;
+    this.#options = options;
+    this.#text = text;
+    this.#current = new RecordStore(file, serial(0, options.now));
+    this.#description = describeRecords(file);
+    options.onLoad(file);
+  }
+
+  /** Loads the file; throws `RecordsFileError` when it cannot be read or has a mistake. */
+  static async open(path: string, options: LiveRecordsOptions): Promise<LiveRecords> {
+    const text = await readText(path);
+    return new LiveRecords(path, text, parse(text, options), options);
+  }
+
+  /** The records answering now. */
+  get current(): RecordStore {
+    return this.#current;
+  }
+
+  /** "3 records, 1 pattern, 1 local zone, 0 forward zones": what `current` holds. */
+  get description(): string {
+    return this.#description;
+  }
+
+  /** Starts reloading on changes; false (and a line saying so) where watching is impossible. */
+  watch(): boolean {
+    const directory = this.path.slice(0, this.path.lastIndexOf("/")) || "/";
+    try {
+      this.#watcher = Deno.watchFs(directory, { recursive: false });
+    } catch (error) {
+      this.#options.report(
+        `records: not watching ${this.path} (${oneLine(error)}); restart to load changes`,
+      );
+      return false;
+    }
+    const watcher = this.#watcher;
+    (async () => {
+      for await (const _event of watcher) this.#changed();
+    })().catch(() => {/* closed */});
+    return true;
+  }
+
+  /** Reads the file again now; keeps the current records when it cannot be used. */
+  reload(): Promise<void> {
+    if (this.#reloading) {
+      this.#again = true;
+      return this.#reloading;
+    }
+    // Whatever goes wrong, the last good records stay and the process goes on.
+    const loading = this.#load().catch((error) =>
+      this.#options.report(`records: ${this.path}: ${oneLine(error)}${KEEPING}`)
+    );
+    this.#reloading = loading.finally(() => {
+      this.#reloading = undefined;
+      if (this.#again) {
+        this.#again = false;
+        void this.reload();
+      }
+    });
+    return this.#reloading;
+  }
+
+  close(): void {
+    clearTimeout(this.#timer);
+    this.#watcher?.close();
+    this.#watcher = undefined;
+  }
+
+  #changed(): void {
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(
+      () => void this.reload(),
+      this.#options.debounceMs ?? DEFAULT_DEBOUNCE_MS,
+    );
+  }
+
+  async #load(): Promise<void> {
+    let text: string;
+    let file: RecordsFile;
+    try {
+      text = await readText(this.path);
+      if (text === this.#text) return;
+      file = parse(text, this.#options);
+    } catch (error) {
+      if (!(error instanceof RecordsFileError)) throw error;
+      const where = error.cause instanceof RecordsSyntaxError
+        ? `${this.path}:${error.cause.line}:${error.cause.column}: ${error.cause.reason}`
+        : `${this.path}: ${error.message}`;
+      this.#options.report(`records: ${where}${KEEPING}`);
+      return;
+    }
+    this.#text = text;
+    this.#current = new RecordStore(file, serial(this.#current.serial, this.#options.now));
+    this.#description = describeRecords(file);
+    this.#options.onLoad(file);
+    this.#options.report(`records: reloaded ${this.path}: ${this.#description}`);
+  }
+}
+
+/** "3 records, 1 pattern, 1 local zone, 0 forward zones", for the startup and reload lines. */
+function describeRecords(file: RecordsFile): string {
+  const count = (n: number, what: string) => `${n} ${what}${n === 1 ? "" : "s"}`;
+  return [
+    count(file.records.length, "record"),
+    count(file.patterns.length, "pattern"),
+    count(file.zones.length, "local zone"),
+    count(file.forwards.length, "forward zone"),
+  ].join(", ");
+}
+
+async function readText(path: string): Promise<string> {
+  try {
+    return await Deno.readTextFile(path);
+  } catch (error) {
+    throw new RecordsFileError(`cannot read the file (${oneLine(error)})`, { cause: error });
+  }
+}
+
+function parse(text: string, options: LiveRecordsOptions): RecordsFile {
+  try {
+    return parseRecords(text, options);
+  } catch (error) {
+    if (!(error instanceof RecordsSyntaxError)) throw error;
+    throw new RecordsFileError(error.message, { cause: error });
+  }
+}
+
+/** Seconds since the epoch, always above the previous serial (two loads in one second). */
+function serial(previous: number, now: () => number = Date.now): number {
+  return Math.max(previous + 1, Math.floor(now() / 1000)) >>> 0;
+}
+
+function oneLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split("\n", 1)[0];
+}

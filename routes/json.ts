@@ -1,0 +1,66 @@
+/**
+ * The JSON API: `GET /resolve?name=&type=&do=&cd=` (Google's path) and `GET /dns-query` with
+ * `accept: application/dns-json` (Cloudflare's). It asks the same pipeline as DoH (door
+ * "json"), so local records, blocking and the cache apply alike. A bad parameter is HTTP 400
+ * with `{"error": "…"}`, as both providers answer; any DNS answer is a 200.
+ *
+ * Content types follow the providers: `application/json` on /resolve (Google), and
+ * `application/dns-json` on /dns-query (Cloudflare). `ct=application/dns-message` asks for the
+ * wire answer instead, as Google allows.
+ */
+import { Hono } from "hono";
+import type { Context } from "hono";
+import { decodeMessage } from "../dns/mod.ts";
+import type { Resolver } from "../pipeline/resolver.ts";
+import { jsonQuery, toDnsJson } from "./dns_json.ts";
+import { DNS_MESSAGE_TYPE, dnsMessageResponse, MAX_URL_LENGTH } from "./doh.ts";
+import { type AppEnv, clientAddress } from "./env.ts";
+
+export const DNS_JSON_TYPE = "application/dns-json";
+const JSON_TYPE = "application/json";
+
+export interface JsonDeps {
+  resolver: Pick<Resolver, "resolve">;
+}
+
+export function jsonRoutes(deps: JsonDeps): Hono<AppEnv> {
+  const routes = new Hono<AppEnv>();
+  routes.get("/resolve", (c) => answer(c, deps, JSON_TYPE));
+  routes.all("/resolve", (c) => jsonError(c, 405, "method not allowed: use GET", { allow: "GET" }));
+  // /dns-query is DoH's path too: JSON only when asked for, or when the query is by name.
+  routes.get("/dns-query", (c, next) => wantsJson(c) ? answer(c, deps, DNS_JSON_TYPE) : next());
+  return routes;
+}
+
+function wantsJson(c: Context<AppEnv>): boolean {
+  if (c.req.header("accept")?.toLowerCase().includes(DNS_JSON_TYPE)) return true;
+  return c.req.query("dns") === undefined && c.req.query("name") !== undefined;
+}
+
+async function answer(c: Context<AppEnv>, deps: JsonDeps, type: string): Promise<Response> {
+  if (c.req.url.length > MAX_URL_LENGTH) {
+    return jsonError(c, 414, `URI too long: at most ${MAX_URL_LENGTH} characters`);
+  }
+  const params = new URL(c.req.url).searchParams;
+  const asked = jsonQuery(params);
+  if ("error" in asked) return jsonError(c, 400, asked.error);
+  const client = { address: clientAddress(c), door: "json" as const };
+  const resolution = await deps.resolver.resolve(asked.query, client);
+  if (params.get("ct") === DNS_MESSAGE_TYPE) return dnsMessageResponse(resolution);
+  const headers: Record<string, string> = { "content-type": type };
+  if (resolution.answer.ttl !== undefined) {
+    headers["cache-control"] = `max-age=${resolution.answer.ttl}`;
+  }
+  const body = JSON.stringify(toDnsJson(decodeMessage(resolution.bytes)));
+  return new Response(body, { status: 200, headers });
+}
+
+/** An HTTP error of the JSON API: `{"error": "…"}`, the shape Google and Cloudflare use. */
+function jsonError(
+  c: Context<AppEnv>,
+  status: 400 | 405 | 414,
+  error: string,
+  headers: Record<string, string> = {},
+): Response {
+  return c.json({ error }, status, headers);
+}
