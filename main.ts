@@ -131,7 +131,7 @@ async function main(): Promise<void> {
       blocklist: { blocklist, sync, stats: blocklistStats },
       log: { log, stream, instance: config.instanceName },
       cache: { cache: answerCache, shared },
-      why: { blocklist, cache: answerCache },
+      why: { records, blocklist, cache: answerCache },
     },
     dashboard: {
       token: config.adminToken,
@@ -140,6 +140,7 @@ async function main(): Promise<void> {
       log,
       blocklist,
       cache: answerCache,
+      records,
     },
   });
 

@@ -1,17 +1,21 @@
 /**
  * `GET /admin/why?name=&type=A`: how the gateway would answer a name, stage by stage, without
- * asking it (nothing is counted or cached): what the blocklist decides and by which rule, and
- * whether the cache holds an answer and for how long yet. The dashboard's "why" box uses it.
+ * asking it (nothing is counted or cached): whether the records file answers it, what the
+ * blocklist decides and by which rule, and whether the cache holds an answer and for how long
+ * yet. The dashboard's "why" box uses it.
  */
 import { Hono } from "hono";
 import type { Blocklist } from "../blocklist/blocklist.ts";
 import { normalizeDomain } from "../blocklist/parse.ts";
 import type { Decision } from "../blocklist/decision.ts";
 import type { AnswerCache } from "../cache/answer_cache.ts";
-import { parseTypeName, RClass, typeName } from "../dns/mod.ts";
+import { parseTypeName, presentName, presentRdata, RClass, Rcode, typeName } from "../dns/mod.ts";
+import { lookup } from "../records/lookup.ts";
+import type { RecordStore } from "../records/store.ts";
 import { type AppEnv, reason } from "./env.ts";
 
 export interface WhyDeps {
+  records?: { readonly current: RecordStore };
   blocklist?: Pick<Blocklist, "decide">;
   cache?: Pick<AnswerCache, "peek">;
 }
@@ -21,26 +25,47 @@ export interface Explanation {
   type: string;
   /** One line a person reads: what would happen and why. */
   summary: string;
+  /** The local answer (rcode and records as text), when the records file speaks for the name. */
+  local?: { rcode: string; answers: string[] } | null;
   blocklist?: Decision;
   cache?: { remaining: number; lifetime: number; hits: number } | null;
 }
 
 export async function explain(deps: WhyDeps, name: string, type: number): Promise<Explanation> {
+  const found = deps.records && lookup(deps.records.current, name, type);
+  const local = found && {
+    rcode: found.rcode === Rcode.NXDOMAIN ? "NXDOMAIN" : "NOERROR",
+    answers: found.answers.map((record) =>
+      `${presentName(record.name)} ${record.ttl} ${typeName(record.type)} ${
+        presentRdata(record.type, record.data)
+      }`
+    ),
+  };
   const decision = deps.blocklist ? await deps.blocklist.decide(name) : undefined;
   // The key of a plain query (no DO, no CD bit), as most clients send.
   const cached = deps.cache?.peek(`${name}|${type}|${RClass.IN}|00`) ?? null;
   let summary: string;
-  if (decision?.verdict === "blocked") {
+  if (local) {
+    summary = `answered locally from the records file (${local.rcode}` +
+      (local.answers.length > 0 ? `: ${local.answers.length} records)` : ")");
+  } else if (decision?.verdict === "blocked") {
     summary = `blocked by ${decision.rule.list}: ${decision.rule.entry}`;
   } else if (cached && cached.remaining > 0) {
     summary = `answered from the cache (${cached.remaining} s of ${cached.lifetime} s left)`;
   } else {
     summary = "asked upstream";
   }
-  if (decision?.verdict === "allowed") {
+  if (!local && decision?.verdict === "allowed") {
     summary += ` (allowed by ${decision.rule.list}: ${decision.rule.entry})`;
   }
-  return { name, type: typeName(type), summary, blocklist: decision, cache: cached };
+  return {
+    name,
+    type: typeName(type),
+    summary,
+    ...(deps.records ? { local: local ?? null } : {}),
+    blocklist: decision,
+    cache: cached,
+  };
 }
 
 export function adminWhyRoutes(deps: WhyDeps): Hono<AppEnv> {

@@ -28,6 +28,7 @@ export interface DashboardDeps {
   log: Pick<QueryLog, "recent">;
   blocklist: Pick<Blocklist, "summary" | "customEntries" | "edit" | "decide">;
   cache?: Pick<AnswerCache, "stats" | "peek">;
+  records?: WhyDeps["records"];
 }
 
 const COOKIE = "gw_admin";

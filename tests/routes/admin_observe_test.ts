@@ -13,6 +13,8 @@ import { RType } from "../../dns/mod.ts";
 import { clientAnonymizer } from "../../observe/client_privacy.ts";
 import { Metrics } from "../../observe/metrics.ts";
 import { createQueryLog } from "../../observe/query_log.ts";
+import { parseRecords } from "../../records/parse.ts";
+import { RecordStore } from "../../records/store.ts";
 import { makeQuery } from "../support/dns_query.ts";
 import { localResolver } from "../support/local_resolver.ts";
 import { sample } from "../support/prometheus.ts";
@@ -24,6 +26,9 @@ async function setup(options: { clientMode?: "address" | "hash" | "off" } = {}) 
   const blocklist = new MemoryBlocklist();
   await blocklist.load([{ name: "ads", block: ["ads.example"], allow: [] }]);
   const cache = new AnswerCache();
+  const records = {
+    current: new RecordStore(parseRecords("nas.home.example 300 A 192.168.1.10\n"), 1),
+  };
   const metrics = new Metrics({ cache: () => cache.stats() });
   const log = createQueryLog({
     toStdout: false,
@@ -43,7 +48,7 @@ async function setup(options: { clientMode?: "address" | "hash" | "off" } = {}) 
       token: TOKEN,
       log: { log, instance: "test-1" },
       cache: { cache },
-      why: { blocklist, cache },
+      why: { blocklist, cache, records },
     },
   });
   const query = async (name: string, type: number = RType.A) => {
@@ -113,6 +118,13 @@ Deno.test("GET /admin/why explains a block, a cached answer and a plain miss, ch
   assert.match(cached.summary, /^answered from the cache \(300 s of 300 s left\)$/);
   assert.equal(cache.stats().hits, 0, "explaining is not a hit");
   assert.equal((await why("www.example", "AAAA")).summary, "asked upstream");
+  const local = await why("nas.home.example");
+  assert.equal(local.summary, "answered locally from the records file (NOERROR: 1 records)");
+  assert.deepEqual(local.local, {
+    rcode: "NOERROR",
+    answers: ["nas.home.example. 300 A 192.168.1.10"],
+  });
+  assert.equal((await why("www.example")).local, null);
   const bad = await app.request("/admin/why?name=www.example&type=BOGUS", { headers: auth });
   assert.equal(bad.status, 400);
   assert.equal(await bad.text(), 'type "BOGUS": not a record type\n');
