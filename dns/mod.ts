@@ -15,7 +15,14 @@ export {
   withoutOpt,
 } from "./fast.ts";
 export { canonicalName, isSameName, isSubdomainOf, parentNames } from "./name.ts";
-export { buildReply, encodeReply, REPLY_UDP_SIZE, type ReplyInit } from "./builders.ts";
+export {
+  buildReply,
+  encodeReply,
+  encodeReplyTo,
+  REPLY_UDP_SIZE,
+  type ReplyInit,
+} from "./builders.ts";
+export { MIN_UDP_SIZE, truncateAnswer, udpPayloadLimit } from "./truncate.ts";
 export {
   type ClientSubnet,
   decodeClientSubnet,
