@@ -7,8 +7,7 @@
  * records had to go, which RFC 2181 §9 says is no reason for TC.
  */
 import { RType } from "./constants.ts";
-import { HEADER_SIZE } from "./message.ts";
-import { WireReader } from "./reader.ts";
+import { afterQuestions } from "./fast.ts";
 
 /** RFC 1035 §4.2.1: the UDP payload every client takes. */
 export const MIN_UDP_SIZE = 512;
@@ -29,16 +28,7 @@ const TC = 0x02; // in the high byte of the flags word
  */
 export function truncateAnswer(bytes: Uint8Array, limit: number): Uint8Array {
   if (bytes.length <= limit) return bytes;
-  const reader = new WireReader(bytes);
-  reader.need(HEADER_SIZE, "header");
-  reader.offset = 4;
-  const qdcount = reader.u16();
-  const counts = [reader.u16(), reader.u16(), reader.u16()];
-  for (let i = 0; i < qdcount; i++) {
-    reader.skipName();
-    reader.need(4, "question");
-    reader.offset += 4;
-  }
+  const { reader, counts } = afterQuestions(bytes);
   let cut = reader.offset;
   // Record ends in order, with their section; the OPT record on its own.
   const ends: number[] = [];

@@ -63,6 +63,13 @@ Deno.test("loadConfig() rejects bad values with one line naming variable, value 
     [{ TLS_CERT: "cert.pem" }, /^TLS_KEY is unset: TLS_CERT and TLS_KEY go together/],
     [{ UPSTREAMS: "ftp://x" }, /^UPSTREAMS="ftp:\/\/x": /],
     [{ UPSTREAMS: " , " }, /^UPSTREAMS=",": expected comma-separated upstream URLs$/],
+    [{ DOT_PORT: "853" }, /^DOT_PORT="853": needs TLS_CERT and TLS_KEY/],
+    [{ UDP_PORT: "domain" }, /^UDP_PORT="domain": expected a whole number from 0 to 65535$/],
+    [{ UDP_MAX_SIZE: "100" }, /^UDP_MAX_SIZE="100": expected a whole number from 512 to 4096$/],
+    [
+      { DNS_ALLOW_CIDRS: "10.0.0.0/8,10.0.0.0/40" },
+      /^DNS_ALLOW_CIDRS="10.0.0.0\/8,10.0.0.0\/40": "10.0.0.0\/40" is not an address or range/,
+    ],
   ];
   for (const [env, expected] of cases) {
     assert.throws(() => loadConfig(env, vm), (error: Error) => {
@@ -284,24 +291,4 @@ Deno.test("loadConfig() reads every setting of the classic doors", () => {
     ["10.0.0.1", 128],
   ]);
   assert.equal(loadConfig({ UDP_RATE: "0" }, vm).dns.udpRate, undefined);
-});
-
-Deno.test("loadConfig() rejects bad door settings with one line each", () => {
-  const cases: [Record<string, string>, RegExp][] = [
-    [{ DOT_PORT: "853" }, /^DOT_PORT="853": needs TLS_CERT and TLS_KEY/],
-    [{ UDP_PORT: "domain" }, /^UDP_PORT="domain": expected a whole number from 0 to 65535$/],
-    [{ UDP_MAX_SIZE: "100" }, /^UDP_MAX_SIZE="100": expected a whole number from 512 to 4096$/],
-    [
-      { DNS_ALLOW_CIDRS: "10.0.0.0/8,10.0.0.0/40" },
-      /^DNS_ALLOW_CIDRS="10.0.0.0\/8,10.0.0.0\/40": "10.0.0.0\/40" is not an address or range/,
-    ],
-  ];
-  for (const [env, expected] of cases) {
-    assert.throws(() => loadConfig(env, vm), (error: Error) => {
-      assert.ok(error instanceof ConfigError);
-      assert.match(error.message, expected);
-      assert.ok(!error.message.includes("\n"));
-      return true;
-    });
-  }
 });

@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import {
+  buildReply,
   decodeMessage,
   encodeMessage,
   type Message,
@@ -14,6 +15,7 @@ import {
   truncateAnswer,
   udpPayloadLimit,
 } from "../../dns/mod.ts";
+import { queryMessage } from "../support/dns_query.ts";
 
 const BEFORE_RECORDS = 27;
 const A_RECORD = 16;
@@ -32,26 +34,15 @@ function reply(
   edns = true,
 ): Message {
   const records = (n = 0, from = 0) => Array.from({ length: n }, (_, i) => aRecord(from + i));
-  return {
-    header: {
-      id: 0xbeef,
-      response: true,
-      opcode: 0,
-      authoritative: false,
-      truncated: false,
-      recursionDesired: true,
-      recursionAvailable: true,
-      zero: false,
-      authenticData: false,
-      checkingDisabled: false,
-      rcode: 0,
-    },
-    questions: [{ name: "t.example", type: RType.A, class: RClass.IN }],
+  const query = queryMessage("t.example", RType.A, {
+    id: 0xbeef,
+    edns: edns ? { dnssecOk: true } : undefined,
+  });
+  return buildReply(query, {
     answers: records(counts.answers),
     authorities: records(counts.authorities, 100),
     additionals: records(counts.additionals, 200),
-    edns: edns ? { udpSize: 1232, version: 0, dnssecOk: true, flags: 0, options: [] } : undefined,
-  };
+  });
 }
 
 Deno.test("truncateAnswer() returns an answer that fits as it is, not a copy", () => {

@@ -83,13 +83,13 @@ const echo = (delay: (query: string) => number = () => 0) => (raw: Uint8Array) =
   );
 };
 
+/** A connection with room for 10 queries and no idle timeout to speak of. */
+const open = (script: ReturnType<typeof scriptedConn>, answer = echo()) =>
+  new StreamConnection(script.conn, { idleTimeoutMs: 5000, maxInFlight: 10, answer });
+
 Deno.test("StreamConnection answers a query whose frame arrives one byte at a time", async () => {
   const script = scriptedConn();
-  const connection = new StreamConnection(script.conn, {
-    idleTimeoutMs: 5000,
-    maxInFlight: 10,
-    answer: echo(),
-  });
+  const connection = open(script);
   for (const byte of frame(text("hello"))) {
     script.feed(new Uint8Array([byte]));
     await tick();
@@ -102,11 +102,7 @@ Deno.test("StreamConnection answers a query whose frame arrives one byte at a ti
 
 Deno.test("StreamConnection reads several frames from one chunk and a frame split across chunks", async () => {
   const script = scriptedConn();
-  const connection = new StreamConnection(script.conn, {
-    idleTimeoutMs: 5000,
-    maxInFlight: 10,
-    answer: echo(),
-  });
+  const connection = open(script);
   const all = new Uint8Array([
     ...frame(text("one")),
     ...frame(text("two")),
@@ -122,11 +118,7 @@ Deno.test("StreamConnection reads several frames from one chunk and a frame spli
 
 Deno.test("StreamConnection writes each answer as it is ready, not in query order", async () => {
   const script = scriptedConn();
-  const connection = new StreamConnection(script.conn, {
-    idleTimeoutMs: 5000,
-    maxInFlight: 10,
-    answer: echo((query) => (query === "slow" ? 80 : 0)),
-  });
+  const connection = open(script, echo((query) => (query === "slow" ? 80 : 0)));
   script.feed(new Uint8Array([...frame(text("slow")), ...frame(text("fast"))]));
   script.end();
   await connection.done;
@@ -185,11 +177,7 @@ Deno.test("StreamConnection closes after the idle timeout, but not while a query
 
 Deno.test("StreamConnection.drain() answers the queries already read, then closes", async () => {
   const script = scriptedConn();
-  const connection = new StreamConnection(script.conn, {
-    idleTimeoutMs: 5000,
-    maxInFlight: 10,
-    answer: echo(() => 50),
-  });
+  const connection = open(script, echo(() => 50));
   script.feed(new Uint8Array([...frame(text("a")), ...frame(text("b"))]));
   await tick(10);
   await connection.drain();
