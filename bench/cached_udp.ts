@@ -9,6 +9,7 @@
  * BENCH_GATEWAY_ENV (JSON of more gateway settings, e.g. '{"LOG_QUERIES":"off"}').
  */
 import { RType } from "../dns/mod.ts";
+import { median, ROUNDS, saveResults, startFloor } from "./floor.ts";
 import { doorPort, udpExchange } from "../tests/support/dns_clients.ts";
 import { makeQuery } from "../tests/support/dns_query.ts";
 import { startGateway } from "../tests/support/gateway.ts";
@@ -18,8 +19,6 @@ import { TEST_ZONE } from "../tests/support/test_zone.ts";
 
 const SECONDS = Number(Deno.env.get("BENCH_SECONDS") ?? 10);
 const OUTSTANDING = Number(Deno.env.get("BENCH_OUTSTANDING") ?? 100);
-const ROUNDS = 3;
-const ROOT = new URL("../", import.meta.url).pathname;
 
 interface Round {
   qps: number;
@@ -49,9 +48,6 @@ async function dnsperf(port: number, queryFile: string): Promise<Round> {
   return { qps: Number(qps[1]), lost: Number(lost[1]), latencyMs: Number(latency[1]) * 1000 };
 }
 
-const median = (values: number[]) =>
-  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-
 async function main() {
   const dir = await Deno.makeTempDir({ prefix: "bench-udp-" });
   const queryFile = `${dir}/queries.txt`;
@@ -73,17 +69,10 @@ async function main() {
   const [answer] = await udpExchange(port, [makeQuery(`www.${TEST_ZONE}`, RType.A)]);
 
   const floorPort = freePort("udp");
-  const floor = new Deno.Command("taskset", {
-    args: [
-      ...["-c", "0", Deno.execPath(), "run", "--unstable-net", "--allow-net", "--allow-env"],
-      `${ROOT}bench/floor_udp.ts`,
-    ],
-    env: { PORT: String(floorPort), ANSWER_BASE64: answer.toBase64() },
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  const floorReady = floor.stderr.pipeThrough(new TextDecoderStream()).getReader();
-  for (let seen = ""; !seen.includes("listening");) seen += (await floorReady.read()).value ?? "";
+  const floor = await startFloor("floor_udp.ts", ["--unstable-net", "--allow-net", "--allow-env"], {
+    PORT: String(floorPort),
+    ANSWER_BASE64: answer.toBase64(),
+  });
 
   const results: Record<"gateway" | "floor", Round[]> = { gateway: [], floor: [] };
   try {
@@ -92,9 +81,7 @@ async function main() {
       results.floor.push(await dnsperf(floorPort, queryFile));
     }
   } finally {
-    floor.kill("SIGKILL");
-    await floor.status;
-    await floorReady.cancel().catch(() => {});
+    await floor.stop();
     await gateway.stop();
     await knot.stop();
     await Deno.remove(dir, { recursive: true });
@@ -122,9 +109,7 @@ async function main() {
     } | ${fl.toFixed(2)} | ${lost} |`,
     "",
   ].join("\n");
-  console.log(table);
-  await Deno.mkdir(`${ROOT}bench/results`, { recursive: true });
-  await Deno.writeTextFile(`${ROOT}bench/results/cached_udp.md`, table);
+  await saveResults("cached_udp.md", table);
 }
 
 await main();
