@@ -28,6 +28,7 @@ export interface OpenDoors {
 }
 
 interface Door {
+  readonly addr: Deno.NetAddr;
   drain(): Promise<void>;
   close(): Promise<void>;
 }
@@ -45,41 +46,51 @@ export function openDoors(config: Config, deps: DoorDeps): OpenDoors {
   const hostname = settings.host;
   const doors: Door[] = [];
   const lines: string[] = [];
-  const listening = (what: string, addr: Deno.NetAddr) =>
-    lines.push(`${what} listening on ${hostPort(addr)}`);
-  try {
-    if (settings.udpPort !== undefined && !udpAvailable()) {
-      lines.push("UDP door: off, this runtime has no UDP sockets (Deno Deploy); UDP_PORT ignored");
-    } else if (settings.udpPort !== undefined) {
-      const port = settings.udpPort;
-      const limiter = settings.udpRate && new RateLimiter(settings.udpRate);
-      const door = bind(
-        hostname,
-        "UDP_PORT",
-        port,
-        () => new UdpDoor({ ...answer, hostname, port, maxSize: settings.udpMaxSize, limiter }),
+  /** Binds one door, or throws a one-line ConfigError naming its settings. */
+  const open = (variable: string, what: string, port: number, start: () => Door, extra = "") => {
+    let door: Door;
+    try {
+      door = start();
+    } catch (error) {
+      const why = error instanceof Error ? error.message.split("\n", 1)[0] : String(error);
+      throw new ConfigError(
+        `DNS_HOST="${hostname}" ${variable}="${port}"${extra}: cannot listen (${why})`,
       );
-      doors.push(door);
-      listening("DNS over UDP", door.addr);
     }
-    if (settings.tcpPort !== undefined) {
-      const port = settings.tcpPort;
-      const door = bind(hostname, "TCP_PORT", port, () => listenTcp({ ...stream, hostname, port }));
-      doors.push(door);
-      listening("DNS over TCP", door.addr);
+    doors.push(door);
+    lines.push(`${what} listening on ${hostPort(door.addr)}`);
+  };
+  try {
+    const { udpPort, tcpPort, dotPort } = settings;
+    if (udpPort !== undefined && !udpAvailable()) {
+      lines.push("UDP door: off, this runtime has no UDP sockets (Deno Deploy); UDP_PORT ignored");
+    } else if (udpPort !== undefined) {
+      const limiter = settings.udpRate && new RateLimiter(settings.udpRate);
+      const maxSize = settings.udpMaxSize;
+      open(
+        "UDP_PORT",
+        "DNS over UDP",
+        udpPort,
+        () => new UdpDoor({ ...answer, hostname, port: udpPort, maxSize, limiter }),
+      );
     }
-    if (settings.dotPort !== undefined && deps.tls) {
-      const port = settings.dotPort;
-      const tls = deps.tls;
-      const door = bind(
-        hostname,
+    if (tcpPort !== undefined) {
+      open(
+        "TCP_PORT",
+        "DNS over TCP",
+        tcpPort,
+        () => listenTcp({ ...stream, hostname, port: tcpPort }),
+      );
+    }
+    const tls = deps.tls;
+    if (dotPort !== undefined && tls !== undefined) {
+      open(
         "DOT_PORT",
-        port,
-        () => listenDot({ ...stream, ...tls, hostname, port }),
+        "DNS over TLS",
+        dotPort,
+        () => listenDot({ ...stream, ...tls, hostname, port: dotPort }),
         " with TLS_CERT/TLS_KEY",
       );
-      doors.push(door);
-      listening("DNS over TLS", door.addr);
     }
   } catch (error) {
     for (const door of doors) void door.close();
@@ -97,18 +108,6 @@ export function openDoors(config: Config, deps: DoorDeps): OpenDoors {
       await Promise.all(doors.map((door) => door.close()));
     },
   };
-}
-
-/** Turns a door that cannot listen into a one-line error naming the settings. */
-function bind<T>(host: string, variable: string, port: number, open: () => T, extra = ""): T {
-  try {
-    return open();
-  } catch (error) {
-    const why = error instanceof Error ? error.message.split("\n", 1)[0] : String(error);
-    throw new ConfigError(
-      `DNS_HOST="${host}" ${variable}="${port}"${extra}: cannot listen (${why})`,
-    );
-  }
 }
 
 function hostPort(addr: Deno.NetAddr): string {
