@@ -7,6 +7,7 @@ import { BLOCK_RESPONSES, type BlockResponse } from "./blocklist/block_answer.ts
 import { DEFAULT_BLOCKLISTS, type ListSource, parseSources } from "./blocklist/source.ts";
 import type { FailMode } from "./blocklist/stage.ts";
 import type { ClientLogMode } from "./observe/client_privacy.ts";
+import { type Cidr, parseCidr } from "./servers/cidr.ts";
 import { parseUpstreamUrl, type UpstreamSpec } from "./upstream/url.ts";
 
 export interface Config {
@@ -41,6 +42,28 @@ export interface Config {
   adminToken?: string;
   /** Absolute path of the records file (local records, patterns, forward zones); undefined: none. */
   recordsFile?: string;
+  /** The classic doors: DNS over UDP, TCP and TLS. */
+  dns: DnsDoorsConfig;
+}
+
+export interface DnsDoorsConfig {
+  /** Address the classic doors listen on: DNS_HOST, or HOST when unset. */
+  host: string;
+  /** Each door is off when its port is unset; 0 takes any free port. */
+  udpPort?: number;
+  tcpPort?: number;
+  dotPort?: number;
+  /** Largest UDP answer whatever the client's EDNS size offers, bytes. */
+  udpMaxSize: number;
+  /** Per-client UDP rate limit; undefined when UDP_RATE=0 turns it off. */
+  udpRate?: { rate: number; burst: number };
+  tcpIdleTimeoutMs: number;
+  /** Open connections per stream door (TCP, DoT). */
+  tcpMaxConnections: number;
+  /** Queries one connection may have under way. */
+  tcpMaxInFlight: number;
+  /** Client ranges the classic doors answer; undefined: everyone. */
+  allow?: Cidr[];
 }
 
 export interface BlocklistConfig {
@@ -136,6 +159,7 @@ export function loadConfig(env: Env, context: ConfigContext): Config {
     blocklist: blocklistConfig(env, read, context.cwd ?? "/"),
     adminToken: adminToken(read("ADMIN_TOKEN")),
     recordsFile: absolute(read("RECORDS_FILE"), context.cwd ?? "/"),
+    dns: dnsDoorsConfig(env, read, certFile !== undefined),
   };
 }
 
@@ -155,6 +179,49 @@ function logClient(read: (name: string) => string | undefined): Config["logClien
 function absolute(path: string | undefined, cwd: string): string | undefined {
   if (path === undefined || path.startsWith("/")) return path;
   return `${cwd}/${path}`;
+}
+
+function dnsDoorsConfig(
+  env: Env,
+  read: (name: string) => string | undefined,
+  hasCertificate: boolean,
+): DnsDoorsConfig {
+  const port = (name: string) =>
+    read(name) === undefined ? undefined : integer(env, name, 0, 0, 65535);
+  const dotPort = port("DOT_PORT");
+  if (dotPort !== undefined && !hasCertificate) {
+    throw new ConfigError(
+      `DOT_PORT="${dotPort}": needs TLS_CERT and TLS_KEY (the certificate DoT clients check)`,
+    );
+  }
+  const rate = integer(env, "UDP_RATE", 100, 0, 1_000_000);
+  return {
+    host: read("DNS_HOST") ?? read("HOST") ?? "127.0.0.1",
+    udpPort: port("UDP_PORT"),
+    tcpPort: port("TCP_PORT"),
+    dotPort,
+    udpMaxSize: integer(env, "UDP_MAX_SIZE", 1232, 512, 4096),
+    udpRate: rate === 0 ? undefined : { rate, burst: integer(env, "UDP_BURST", 200, 1, 1_000_000) },
+    tcpIdleTimeoutMs: integer(env, "TCP_IDLE_SECONDS", 10, 1, 3600) * 1000,
+    tcpMaxConnections: integer(env, "TCP_MAX_CONNECTIONS", 1000, 1, 1_000_000),
+    tcpMaxInFlight: integer(env, "TCP_MAX_IN_FLIGHT", 100, 1, 65535),
+    allow: allowList(read("DNS_ALLOW_CIDRS")),
+  };
+}
+
+function allowList(value: string | undefined): Cidr[] | undefined {
+  if (value === undefined) return undefined;
+  return value.split(",").map((item) => item.trim()).filter((item) => item !== "").map(
+    (item) => {
+      const cidr = parseCidr(item);
+      if (cidr === undefined) {
+        throw new ConfigError(
+          `DNS_ALLOW_CIDRS="${value}": "${item}" is not an address or range (e.g. 192.0.2.0/24, 2001:db8::/32)`,
+        );
+      }
+      return cidr;
+    },
+  );
 }
 
 const MIN_ADMIN_TOKEN = 16;

@@ -18,12 +18,15 @@ import type { QueryLogEntry } from "./pipeline/types.ts";
 import { buildChain } from "./pipeline/chain.ts";
 import { Resolver } from "./pipeline/resolver.ts";
 import { LiveRecords, type LiveRecordsOptions, RecordsFileError } from "./records/live.ts";
+import { type OpenDoors, openDoors } from "./servers/doors.ts";
 import { createTransport, udpAvailable } from "./upstream/create.ts";
 import { UpstreamPool } from "./upstream/pool.ts";
 import { UpstreamRouter } from "./upstream/router.ts";
 import type { UpstreamSpec } from "./upstream/url.ts";
 
 const QUERY_LOG_CAPACITY = 1000;
+/** How much longer than a query's budget shutdown waits for answers under way. */
+const SHUTDOWN_MARGIN_MS = 1000;
 
 async function main(): Promise<void> {
   const config = loadConfig(Deno.env.toObject(), { udpAvailable: udpAvailable(), cwd: cwd() });
@@ -146,9 +149,13 @@ async function main(): Promise<void> {
 
   // Signals are handled before the door opens, so a stop request never meets the default
   // handler (exit 143) however early it comes.
-  const running: { server?: Deno.HttpServer } = {};
+  const running: { server?: Deno.HttpServer; doors?: OpenDoors } = {};
   const stop = async () => {
-    await running.server?.shutdown();
+    // Every query under way is answered within its budget: that bounds the wait.
+    await Promise.all([
+      running.server?.shutdown(),
+      running.doors?.shutdown(config.queryTimeoutMs + SHUTDOWN_MARGIN_MS),
+    ]);
     schedule.stop();
     blocklist.close();
     records?.close();
@@ -168,6 +175,8 @@ async function main(): Promise<void> {
     }
   }
 
+  running.doors = openDoors(config, { resolver, tls, onError: reportOnce("DNS door") });
+  const doorLines = running.doors.lines.map((line) => `${line}\n`).join("");
   const scheme = tls ? "https" : "http";
   running.server = listen(config, () =>
     Deno.serve({
@@ -183,6 +192,7 @@ async function main(): Promise<void> {
             (records ? `records: ${records.path}: ${records.description}\n` : "") +
             `blocklist: ${blocklist.description}, ${config.blocklist.sources.length} lists configured\n` +
             (config.adminToken ? "admin API: on\n" : "") +
+            doorLines +
             `DoH listening on ${scheme}://${host}:${port}/dns-query`,
         );
       },

@@ -8,6 +8,7 @@
  * env: BENCH_REQUESTS (default 20000 per round), BENCH_CLIENTS (default 16).
  */
 import { RType } from "../dns/mod.ts";
+import { median, ROUNDS, saveResults, startFloor } from "./floor.ts";
 import { makeQuery } from "../tests/support/dns_query.ts";
 import { startGateway } from "../tests/support/gateway.ts";
 import { startKnot } from "../tests/support/knot.ts";
@@ -17,8 +18,6 @@ import { makeCertificate } from "../tests/support/tls.ts";
 
 const REQUESTS = Number(Deno.env.get("BENCH_REQUESTS") ?? 20_000);
 const CLIENTS = Number(Deno.env.get("BENCH_CLIENTS") ?? 16);
-const ROUNDS = 3;
-const ROOT = new URL("../", import.meta.url).pathname;
 
 interface Round {
   rps: number;
@@ -55,9 +54,6 @@ async function h2load(args: string[]): Promise<Round> {
   };
 }
 
-const median = (values: number[]) =>
-  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-
 async function main() {
   const dir = await Deno.makeTempDir({ prefix: "bench-doh-" });
   const cert = await makeCertificate(dir);
@@ -82,28 +78,12 @@ async function main() {
   client.close();
 
   const floorPort = freePort();
-  const floor = new Deno.Command("taskset", {
-    args: [
-      "-c",
-      "0",
-      Deno.execPath(),
-      "run",
-      "--allow-net",
-      "--allow-read",
-      "--allow-env",
-      `${ROOT}bench/floor_doh.ts`,
-    ],
-    env: {
-      PORT: String(floorPort),
-      TLS_CERT: cert.certFile,
-      TLS_KEY: cert.keyFile,
-      ANSWER_BASE64: answer.toBase64(),
-    },
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  const floorReady = floor.stderr.pipeThrough(new TextDecoderStream()).getReader();
-  for (let seen = ""; !seen.includes("listening");) seen += (await floorReady.read()).value ?? "";
+  const floor = await startFloor("floor_doh.ts", ["--allow-net", "--allow-read", "--allow-env"], {
+    PORT: String(floorPort),
+    TLS_CERT: cert.certFile,
+    TLS_KEY: cert.keyFile,
+    ANSWER_BASE64: answer.toBase64(),
+  });
 
   const common = ["-n", String(REQUESTS), "-c", String(CLIENTS)];
   const cases: Case[] = [
@@ -152,9 +132,7 @@ async function main() {
       );
     }
   } finally {
-    floor.kill("SIGKILL");
-    await floor.status;
-    await floorReady.cancel().catch(() => {});
+    await floor.stop();
     await gateway.stop();
     await knot.stop();
     await Deno.remove(dir, { recursive: true });
@@ -170,9 +148,7 @@ async function main() {
     ...rows,
     "",
   ].join("\n");
-  console.log(table);
-  await Deno.mkdir(`${ROOT}bench/results`, { recursive: true });
-  await Deno.writeTextFile(`${ROOT}bench/results/cached_doh.md`, table);
+  await saveResults("cached_doh.md", table);
 }
 
 await main();

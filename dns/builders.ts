@@ -4,7 +4,9 @@
  * EDNS when the query did, and an Extended DNS Error only then (RFC 8914 needs OPT).
  */
 import { encodeExtendedError, type ExtendedError } from "./edns.ts";
-import { encodeMessage } from "./message.ts";
+import { Rcode } from "./constants.ts";
+import { DnsWireError } from "./errors.ts";
+import { decodeMessage, encodeMessage, HEADER_SIZE } from "./message.ts";
 import type { Message, ResourceRecord } from "./types.ts";
 
 /** The UDP payload size the gateway advertises (DNS Flag Day 2020). */
@@ -17,6 +19,8 @@ export interface ReplyInit {
   authorities?: ResourceRecord[];
   additionals?: ResourceRecord[];
   ede?: ExtendedError;
+  /** TC=1: the answer did not fit, ask again over TCP. */
+  truncated?: boolean;
 }
 
 export function buildReply(query: Message, init: ReplyInit = {}): Message {
@@ -27,7 +31,7 @@ export function buildReply(query: Message, init: ReplyInit = {}): Message {
       response: true,
       opcode: query.header.opcode,
       authoritative: init.authoritative ?? false,
-      truncated: false,
+      truncated: init.truncated ?? false,
       recursionDesired: query.header.recursionDesired,
       recursionAvailable: true,
       zero: false,
@@ -53,4 +57,29 @@ export function buildReply(query: Message, init: ReplyInit = {}): Message {
 
 export function encodeReply(query: Message, init?: ReplyInit): Uint8Array<ArrayBuffer> {
   return encodeMessage(buildReply(query, init));
+}
+
+/**
+ * A reply for doors that answer a raw query without the pipeline (a refused client, a rate
+ * limited one): `init` with the question echoed when the query decodes, a header-only FORMERR
+ * when it does not (RFC 1035 §4.1.1), and undefined when there is nothing safe to answer: no
+ * whole header, or a message that is itself a response (answering those can loop between two
+ * servers or reflect at a spoofed victim).
+ */
+export function encodeReplyTo(
+  raw: Uint8Array,
+  init: ReplyInit,
+): Uint8Array<ArrayBuffer> | undefined {
+  if (raw.length < HEADER_SIZE || (raw[2] & 0x80) !== 0) return undefined;
+  try {
+    return encodeReply(decodeMessage(raw), init);
+  } catch (error) {
+    if (!(error instanceof DnsWireError)) throw error;
+  }
+  const reply = new Uint8Array(HEADER_SIZE);
+  reply.set(raw.subarray(0, 2));
+  // QR, the query's opcode and RD; everything else zero; no sections.
+  reply[2] = 0x80 | (raw[2] & 0x79);
+  reply[3] = Rcode.FORMERR;
+  return reply;
 }

@@ -73,17 +73,8 @@ export interface RecordScan {
 
 /** Walks every record once, skipping names; throws DnsWireError on malformed input. */
 export function scanRecords(bytes: Uint8Array): RecordScan {
-  const reader = new WireReader(bytes);
-  reader.need(HEADER_SIZE, "header");
-  reader.offset = 2;
-  let rcode = reader.u16() & 0xf;
-  const qdcount = reader.u16();
-  const counts = [reader.u16(), reader.u16(), reader.u16()];
-  for (let i = 0; i < qdcount; i++) {
-    reader.skipName();
-    reader.need(4, "question");
-    reader.offset += 4;
-  }
+  const { reader, counts } = afterQuestions(bytes);
+  let rcode = bytes[3] & 0xf;
   const scan: RecordScan = {
     rcode,
     ttlOffsets: [],
@@ -128,6 +119,24 @@ export function scanRecords(bytes: Uint8Array): RecordScan {
   }
   scan.rcode = rcode;
   return scan;
+}
+
+/**
+ * Where every walk over the records starts: a reader just past the questions, and the counts
+ * of the answer, authority and additional sections.
+ */
+export function afterQuestions(bytes: Uint8Array): { reader: WireReader; counts: number[] } {
+  const reader = new WireReader(bytes);
+  reader.need(HEADER_SIZE, "header");
+  reader.offset = 4;
+  const qdcount = reader.u16();
+  const counts = [reader.u16(), reader.u16(), reader.u16()];
+  for (let i = 0; i < qdcount; i++) {
+    reader.skipName();
+    reader.need(4, "question");
+    reader.offset += 4;
+  }
+  return { reader, counts };
 }
 
 /** MINIMUM is the last 4 bytes of SOA rdata, after two names. */

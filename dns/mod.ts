@@ -24,7 +24,14 @@ export {
 } from "./name.ts";
 export { presentRdata } from "./rdata/registry.ts";
 export { formatIpv6, parseIpv4, parseIpv6 } from "./rdata/address.ts";
-export { buildReply, encodeReply, REPLY_UDP_SIZE, type ReplyInit } from "./builders.ts";
+export {
+  buildReply,
+  encodeReply,
+  encodeReplyTo,
+  REPLY_UDP_SIZE,
+  type ReplyInit,
+} from "./builders.ts";
+export { MIN_UDP_SIZE, truncateAnswer, udpPayloadLimit } from "./truncate.ts";
 export {
   type ClientSubnet,
   decodeClientSubnet,

@@ -27,6 +27,8 @@ export interface Resolution {
   answer: Answer;
   /** Wire bytes to send: client's ID, OPT and padding as the client asked. */
   bytes: Uint8Array<ArrayBuffer>;
+  /** The decoded query, for what a door needs of it (the UDP door: the client's EDNS size). */
+  query: Message;
 }
 
 export class Resolver {
@@ -65,7 +67,7 @@ export class Resolver {
     log.rcode = answer.rcode;
     log.durationMs = this.#now() - started;
     this.#log.write(log);
-    return { answer, bytes: finishAnswer(answer, query, raw) };
+    return { answer, bytes: finishAnswer(answer, query, raw), query };
   }
 
   async #answer(

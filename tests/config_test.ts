@@ -63,6 +63,13 @@ Deno.test("loadConfig() rejects bad values with one line naming variable, value 
     [{ TLS_CERT: "cert.pem" }, /^TLS_KEY is unset: TLS_CERT and TLS_KEY go together/],
     [{ UPSTREAMS: "ftp://x" }, /^UPSTREAMS="ftp:\/\/x": /],
     [{ UPSTREAMS: " , " }, /^UPSTREAMS=",": expected comma-separated upstream URLs$/],
+    [{ DOT_PORT: "853" }, /^DOT_PORT="853": needs TLS_CERT and TLS_KEY/],
+    [{ UDP_PORT: "domain" }, /^UDP_PORT="domain": expected a whole number from 0 to 65535$/],
+    [{ UDP_MAX_SIZE: "100" }, /^UDP_MAX_SIZE="100": expected a whole number from 512 to 4096$/],
+    [
+      { DNS_ALLOW_CIDRS: "10.0.0.0/8,10.0.0.0/40" },
+      /^DNS_ALLOW_CIDRS="10.0.0.0\/8,10.0.0.0\/40": "10.0.0.0\/40" is not an address or range/,
+    ],
   ];
   for (const [env, expected] of cases) {
     assert.throws(() => loadConfig(env, vm), (error: Error) => {
@@ -270,4 +277,50 @@ Deno.test("loadConfig() reads RECORDS_FILE as a path relative to the working dir
     loadConfig({ RECORDS_FILE: " /etc/gw/records " }, { ...vm, cwd: "/srv/gw" }).recordsFile,
     "/etc/gw/records",
   );
+});
+
+Deno.test("loadConfig() leaves the classic doors off by default, on HOST, with their limits", () => {
+  const { dns } = loadConfig({ HOST: "127.0.0.2" }, vm);
+  assert.equal(dns.host, "127.0.0.2");
+  assert.equal(dns.udpPort, undefined);
+  assert.equal(dns.tcpPort, undefined);
+  assert.equal(dns.dotPort, undefined);
+  assert.equal(dns.udpMaxSize, 1232);
+  assert.deepEqual(dns.udpRate, { rate: 100, burst: 200 });
+  assert.equal(dns.tcpIdleTimeoutMs, 10_000);
+  assert.equal(dns.tcpMaxConnections, 1000);
+  assert.equal(dns.tcpMaxInFlight, 100);
+  assert.equal(dns.allow, undefined);
+});
+
+Deno.test("loadConfig() reads every setting of the classic doors", () => {
+  const { dns } = loadConfig({
+    HOST: "127.0.0.1",
+    DNS_HOST: "::",
+    UDP_PORT: "53",
+    TCP_PORT: "53",
+    DOT_PORT: "853",
+    TLS_CERT: "cert.pem",
+    TLS_KEY: "key.pem",
+    UDP_MAX_SIZE: "1400",
+    UDP_RATE: "20",
+    UDP_BURST: "40",
+    TCP_IDLE_SECONDS: "3",
+    TCP_MAX_CONNECTIONS: "50",
+    TCP_MAX_IN_FLIGHT: "8",
+    DNS_ALLOW_CIDRS: "192.168.0.0/16, 2001:db8::/32,10.0.0.1",
+  }, vm);
+  assert.equal(dns.host, "::");
+  assert.deepEqual([dns.udpPort, dns.tcpPort, dns.dotPort], [53, 53, 853]);
+  assert.equal(dns.udpMaxSize, 1400);
+  assert.deepEqual(dns.udpRate, { rate: 20, burst: 40 });
+  assert.equal(dns.tcpIdleTimeoutMs, 3000);
+  assert.equal(dns.tcpMaxConnections, 50);
+  assert.equal(dns.tcpMaxInFlight, 8);
+  assert.deepEqual(dns.allow?.map((cidr) => [cidr.text, cidr.bits]), [
+    ["192.168.0.0/16", 112],
+    ["2001:db8::/32", 32],
+    ["10.0.0.1", 128],
+  ]);
+  assert.equal(loadConfig({ UDP_RATE: "0" }, vm).dns.udpRate, undefined);
 });

@@ -1,0 +1,125 @@
+/**
+ * The classic doors a config asks for (UDP_PORT, TCP_PORT, DOT_PORT), opened together, with
+ * the startup lines that describe them and one shutdown for all. A port that cannot be had is
+ * a one-line ConfigError, like the HTTP door's; a runtime without UDP (Deno Deploy) gets one
+ * line saying the UDP door is off, and everything else runs.
+ */
+import { type Config, ConfigError } from "../config.ts";
+import type { Resolver } from "../pipeline/resolver.ts";
+import { udpAvailable } from "../upstream/create.ts";
+import { CidrSet } from "./cidr.ts";
+import { listenDot } from "./dot.ts";
+import { RateLimiter } from "./rate_limit.ts";
+import { listenTcp } from "./tcp.ts";
+import { UdpDoor } from "./udp.ts";
+
+export interface DoorDeps {
+  resolver: Pick<Resolver, "resolve">;
+  /** PEM certificate and key, read from TLS_CERT/TLS_KEY; needed for DoT. */
+  tls?: { cert: string; key: string };
+  onError?: (error: unknown) => void;
+}
+
+export interface OpenDoors {
+  /** Startup lines: where each door listens, and warnings. */
+  lines: string[];
+  /** Stops taking queries, answers those under way (at most `graceMs`), then closes. */
+  shutdown(graceMs: number): Promise<void>;
+}
+
+interface Door {
+  readonly addr: Deno.NetAddr;
+  drain(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function openDoors(config: Config, deps: DoorDeps): OpenDoors {
+  const settings = config.dns;
+  const allow = settings.allow && new CidrSet(settings.allow);
+  const answer = { resolver: deps.resolver, onError: deps.onError, allow };
+  const stream = {
+    ...answer,
+    idleTimeoutMs: settings.tcpIdleTimeoutMs,
+    maxInFlight: settings.tcpMaxInFlight,
+    maxConnections: settings.tcpMaxConnections,
+  };
+  const hostname = settings.host;
+  const doors: Door[] = [];
+  const lines: string[] = [];
+  /** Binds one door, or throws a one-line ConfigError naming its settings. */
+  const open = (variable: string, what: string, port: number, start: () => Door, extra = "") => {
+    let door: Door;
+    try {
+      door = start();
+    } catch (error) {
+      const why = error instanceof Error ? error.message.split("\n", 1)[0] : String(error);
+      throw new ConfigError(
+        `DNS_HOST="${hostname}" ${variable}="${port}"${extra}: cannot listen (${why})`,
+      );
+    }
+    doors.push(door);
+    lines.push(`${what} listening on ${hostPort(door.addr)}`);
+  };
+  try {
+    const { udpPort, tcpPort, dotPort } = settings;
+    if (udpPort !== undefined && !udpAvailable()) {
+      lines.push("UDP door: off, this runtime has no UDP sockets (Deno Deploy); UDP_PORT ignored");
+    } else if (udpPort !== undefined) {
+      const limiter = settings.udpRate && new RateLimiter(settings.udpRate);
+      const maxSize = settings.udpMaxSize;
+      open(
+        "UDP_PORT",
+        "DNS over UDP",
+        udpPort,
+        () => new UdpDoor({ ...answer, hostname, port: udpPort, maxSize, limiter }),
+      );
+    }
+    if (tcpPort !== undefined) {
+      open(
+        "TCP_PORT",
+        "DNS over TCP",
+        tcpPort,
+        () => listenTcp({ ...stream, hostname, port: tcpPort }),
+      );
+    }
+    const tls = deps.tls;
+    if (dotPort !== undefined && tls !== undefined) {
+      open(
+        "DOT_PORT",
+        "DNS over TLS",
+        dotPort,
+        () => listenDot({ ...stream, ...tls, hostname, port: dotPort }),
+        " with TLS_CERT/TLS_KEY",
+      );
+    }
+  } catch (error) {
+    for (const door of doors) void door.close();
+    throw error;
+  }
+  const warning = doors.length > 0 ? exposureWarning(hostname, allow !== undefined) : undefined;
+  if (warning !== undefined) lines.push(warning);
+  return {
+    lines,
+    async shutdown(graceMs) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
+      await Promise.race([Promise.all(doors.map((door) => door.drain())), late]);
+      clearTimeout(timer);
+      await Promise.all(doors.map((door) => door.close()));
+    },
+  };
+}
+
+function hostPort(addr: Deno.NetAddr): string {
+  return addr.hostname.includes(":")
+    ? `[${addr.hostname}]:${addr.port}`
+    : `${addr.hostname}:${addr.port}`;
+}
+
+/** The warning for doors any client on a network can reach with no allow-list, if due. */
+export function exposureWarning(host: string, hasAllowList: boolean): string | undefined {
+  if (hasAllowList || host === "localhost" || host === "::1" || /^127\./.test(host)) {
+    return undefined;
+  }
+  return `warning: the DNS doors on ${host} answer any client; set DNS_ALLOW_CIDRS to the networks you serve`;
+}

@@ -1,0 +1,109 @@
+/**
+ * Per-client rate limit of the UDP door, so the gateway cannot be used as an amplifier against
+ * a spoofed victim. A token bucket per client: `burst` queries at once, refilled at `rate` per
+ * second. A client over its budget first gets `burst` more empty TC=1 answers (no larger than
+ * its query; a real client moves to TCP, where the source address is proven), then silence
+ * until its bucket refills. IPv6 clients are counted per /64, as one host usually owns one.
+ *
+ * The table of clients is bounded: when it is full, clients whose bucket has refilled (they
+ * would start afresh anyway) go first, then the least recently added, so memory stays fixed
+ * however many addresses a flood spoofs.
+ */
+import { parseAddress } from "./cidr.ts";
+
+export type RateDecision = "answer" | "truncate" | "drop";
+
+export interface RateLimitOptions {
+  /** Queries per second a client may make, sustained. */
+  rate: number;
+  /** Queries a client may make at once; also how many TC answers follow before silence. */
+  burst: number;
+  /** Most clients tracked at once. */
+  maxClients?: number;
+  /** Clock in milliseconds, injectable for tests. */
+  now?: () => number;
+}
+
+interface Bucket {
+  tokens: number;
+  /** When `tokens` was last brought up to date. */
+  at: number;
+}
+
+const DEFAULT_MAX_CLIENTS = 100_000;
+/** When the table is full, at least this share of it is freed at once (amortised O(1)). */
+const EVICT_SHARE = 8;
+
+export class RateLimiter {
+  readonly #rate: number;
+  readonly #burst: number;
+  readonly #maxClients: number;
+  readonly #now: () => number;
+  readonly #buckets = new Map<string, Bucket>();
+
+  constructor(options: RateLimitOptions) {
+    this.#rate = options.rate / 1000;
+    this.#burst = options.burst;
+    this.#maxClients = options.maxClients ?? DEFAULT_MAX_CLIENTS;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Clients tracked now. */
+  get size(): number {
+    return this.#buckets.size;
+  }
+
+  /** Counts one query from `address` and says what it gets. */
+  check(address: string): RateDecision {
+    const key = clientKey(address);
+    const now = this.#now();
+    let bucket = this.#buckets.get(key);
+    if (bucket === undefined) {
+      if (this.#buckets.size >= this.#maxClients) this.#evict(now);
+      bucket = { tokens: this.#burst, at: now };
+      this.#buckets.set(key, bucket);
+    } else {
+      this.#refill(bucket, now);
+    }
+    if (bucket.tokens >= 1) {
+      bucket.tokens -= 1;
+      return "answer";
+    }
+    // In debt: up to `burst` TC answers, then silence (which costs nothing, so a client that
+    // slows down recovers at the refill rate).
+    if (bucket.tokens - 1 >= -this.#burst) {
+      bucket.tokens -= 1;
+      return "truncate";
+    }
+    return "drop";
+  }
+
+  #refill(bucket: Bucket, now: number): void {
+    if (now > bucket.at) {
+      bucket.tokens = Math.min(this.#burst, bucket.tokens + (now - bucket.at) * this.#rate);
+      bucket.at = now;
+    }
+  }
+
+  #evict(now: number): void {
+    const target = this.#buckets.size - Math.ceil(this.#maxClients / EVICT_SHARE);
+    for (const [key, bucket] of this.#buckets) {
+      this.#refill(bucket, now);
+      if (bucket.tokens >= this.#burst) this.#buckets.delete(key);
+    }
+    for (const key of this.#buckets.keys()) {
+      if (this.#buckets.size <= target) break;
+      this.#buckets.delete(key);
+    }
+  }
+}
+
+/** The address itself for IPv4, its /64 for IPv6. */
+export function clientKey(address: string): string {
+  if (!address.includes(":")) return address;
+  const bytes = parseAddress(address);
+  if (bytes === undefined) return address;
+  const mapped = bytes.subarray(0, 12).every((b, i) => b === (i < 10 ? 0 : 0xff));
+  if (mapped) return bytes.subarray(12).join(".");
+  return `${bytes.subarray(0, 8).toHex()}/64`;
+}

@@ -1,0 +1,122 @@
+/**
+ * The UDP door (RFC 1035 §4.2.1): one datagram, one answer, no bigger than the client can take
+ * (512 bytes without EDNS, its EDNS size up to `maxSize` with it), cut with TC=1 otherwise.
+ * UDP source addresses can be forged, so before any work: datagrams without a whole header and
+ * responses are ignored (answering those can loop between servers), clients outside the
+ * allow-list get silence, and the rate limiter decides between an answer, an empty TC=1
+ * answer and silence. Queries are resolved concurrently; answers go out as they finish.
+ */
+import { encodeReplyTo, truncateAnswer, udpPayloadLimit } from "../dns/mod.ts";
+import { type AnswerDeps, answerQuery } from "./answer.ts";
+import type { CidrSet } from "./cidr.ts";
+import type { RateLimiter } from "./rate_limit.ts";
+
+export interface UdpDoorOptions extends AnswerDeps {
+  hostname: string;
+  port: number;
+  /** Largest answer sent, whatever size the client's EDNS offers (UDP_MAX_SIZE). */
+  maxSize: number;
+  /** Without it, no rate limit. */
+  limiter?: RateLimiter;
+  /** Without it, every client may ask. */
+  allow?: CidrSet;
+}
+
+/** Queries resolved at once; datagrams beyond it are dropped (UDP clients retry). */
+const MAX_IN_FLIGHT = 10_000;
+/** The largest UDP payload; a read buffer this big never cuts a datagram short. */
+const MAX_DATAGRAM = 65_535;
+const HEADER_SIZE = 12;
+
+export class UdpDoor {
+  readonly addr: Deno.NetAddr;
+  readonly #socket: Deno.DatagramConn;
+  readonly #options: UdpDoorOptions;
+  readonly #inFlight = new Set<Promise<void>>();
+  readonly #receiving: Promise<void>;
+  #draining = false;
+
+  /** Binds the socket; throws (as Deno.listenDatagram does) when the port cannot be had. */
+  constructor(options: UdpDoorOptions) {
+    this.#options = options;
+    this.#socket = Deno.listenDatagram({
+      transport: "udp",
+      hostname: options.hostname,
+      port: options.port,
+    });
+    this.addr = this.#socket.addr as Deno.NetAddr;
+    this.#receiving = this.#receive();
+  }
+
+  /** Stops taking queries; resolves once every answer under way has been sent. */
+  async drain(): Promise<void> {
+    this.#draining = true;
+    while (this.#inFlight.size > 0) await Promise.allSettled(this.#inFlight);
+  }
+
+  /** Closes the socket, whatever is still under way. */
+  async close(): Promise<void> {
+    this.#draining = true;
+    try {
+      this.#socket.close();
+    } catch {
+      // already closed
+    }
+    await this.#receiving;
+  }
+
+  async #receive(): Promise<void> {
+    // One receive at a time per socket, so one buffer serves them all; each query is copied.
+    const buffer = new Uint8Array(MAX_DATAGRAM);
+    while (!this.#draining) {
+      let datagram: Uint8Array;
+      let peer: Deno.Addr;
+      try {
+        [datagram, peer] = await this.#socket.receive(buffer);
+      } catch (error) {
+        if (this.#draining || error instanceof Deno.errors.BadResource) return;
+        this.#options.onError?.(error);
+        continue;
+      }
+      if (this.#draining) return;
+      this.#take(datagram, peer as Deno.NetAddr);
+    }
+  }
+
+  #take(datagram: Uint8Array, peer: Deno.NetAddr): void {
+    const options = this.#options;
+    if (datagram.length < HEADER_SIZE || (datagram[2] & 0x80) !== 0) return;
+    const address = peer.hostname;
+    if (options.allow !== undefined && !options.allow.has(address)) return;
+    const decision = options.limiter?.check(address) ?? "answer";
+    if (decision === "drop") return;
+    const raw = datagram.slice();
+    if (decision === "truncate") {
+      const reply = encodeReplyTo(raw, { truncated: true });
+      if (reply !== undefined) void this.#send(reply, peer);
+      return;
+    }
+    if (this.#inFlight.size >= MAX_IN_FLIGHT) return;
+    const task = this.#answer(raw, peer).finally(() => this.#inFlight.delete(task));
+    this.#inFlight.add(task);
+  }
+
+  async #answer(raw: Uint8Array, peer: Deno.NetAddr): Promise<void> {
+    const maxSize = this.#options.maxSize;
+    const reply = await answerQuery(
+      this.#options,
+      raw,
+      { address: peer.hostname, door: "udp" },
+      ({ bytes, query }) => truncateAnswer(bytes, udpPayloadLimit(query.edns?.udpSize, maxSize)),
+    );
+    if (reply !== undefined) await this.#send(reply, peer);
+  }
+
+  async #send(reply: Uint8Array, peer: Deno.NetAddr): Promise<void> {
+    try {
+      await this.#socket.send(reply, peer);
+    } catch {
+      // The client is unreachable or gone: UDP promises nothing more.
+    }
+  }
+}
