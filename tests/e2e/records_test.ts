@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { integration } from "../support/binaries.ts";
 import { eventually } from "../support/eventually.ts";
+import { doorPort } from "../support/dns_clients.ts";
 import { runGateway, startGateway } from "../support/gateway.ts";
 import { startKnot } from "../support/knot.ts";
 import { TEST_ZONE, testZoneText } from "../support/test_zone.ts";
@@ -50,6 +51,7 @@ Deno.test({
         BLOCKLIST_URLS: `block=${blockFile}`,
         TLS_CERT: cert.certFile,
         TLS_KEY: cert.keyFile,
+        UDP_PORT: "0",
       },
     });
     const kdig = (...args: string[]) =>
@@ -121,6 +123,27 @@ Deno.test({
           assert.match(await dig("workstation300.mohit.com"), /status: NXDOMAIN/);
         },
       );
+
+      await t.step("the seeds' examples over the UDP door, asked with plain dig", async () => {
+        const udp = (...args: string[]) =>
+          run("dig", ["@127.0.0.1", "-p", String(doorPort(gateway, "UDP")), ...args]);
+        assert.deepEqual(lines(await udp("+short", "example.com", "A")), ["1.2.3.4", "1.2.3.5"]);
+        assert.match(await udp("example.com", "A"), /flags: qr aa rd ra;/);
+        assert.deepEqual(lines(await udp("+short", "example.my", "A")), ["1.2.3.5"]);
+        assert.deepEqual(lines(await udp("+short", "-x", "1.2.3.5")), [
+          "example.com.",
+          "example.my.",
+        ]);
+        assert.deepEqual(lines(await udp("+short", "www.google.com", "A")), ["192.168.55.66"]);
+        assert.deepEqual(lines(await udp("+short", "workstation123.mohit.com")), ["172.16.2.123"]);
+        assert.match(await udp("workstation300.mohit.com"), /status: NXDOMAIN/);
+        assert.deepEqual(lines(await udp("+short", `www.${TEST_ZONE}`, "A")), [
+          "127.0.0.1",
+          "127.0.0.2",
+        ]);
+        const log = await gateway.waitForStdout(/"door":"udp","name":"www\.test\.example"/);
+        assert.match(log, /"door":"udp","name":"example\.my","type":"A","source":"local"/);
+      });
 
       await t.step("unknown names fall through to the upstream's test zone", async () => {
         assert.deepEqual(lines(await kdig("+short", `www.${TEST_ZONE}`, "A")), [
