@@ -15,6 +15,7 @@ import {
   RType,
 } from "../../dns/mod.ts";
 import { integration } from "../support/binaries.ts";
+import { doorPort } from "../support/dns_clients.ts";
 import { makeQuery } from "../support/dns_query.ts";
 import { startGateway } from "../support/gateway.ts";
 import { startKnot } from "../support/knot.ts";
@@ -98,6 +99,47 @@ Deno.test({
       assert.equal(stale.cacheControl, "max-age=30");
       const never = await ask(gateway.url, `www.${TEST_ZONE}`);
       assert.equal(never.reply.header.rcode, Rcode.SERVFAIL, "nothing cached: nothing stale");
+    } finally {
+      await gateway.stop();
+      await knot.stop();
+    }
+  },
+});
+
+Deno.test({
+  name: "repeated queries over the UDP door share the cache with DoH and never reach knot",
+  ...integration(["knotd", "knotc", "dig"]),
+  async fn() {
+    const knot = await startKnot();
+    const gateway = await startGateway({
+      env: { UPSTREAMS: `udp://127.0.0.1:${knot.port}`, UDP_PORT: "0" },
+    });
+    const dig = async (...args: string[]) => {
+      const port = String(doorPort(gateway, "UDP"));
+      const output = await new Deno.Command("dig", { args: ["@127.0.0.1", "-p", port, ...args] })
+        .output();
+      return new TextDecoder().decode(output.stdout);
+    };
+    try {
+      const before = await knot.queryCount();
+      const viaDoh = await ask(gateway.url, `mail.${TEST_ZONE}`);
+      assert.equal(viaDoh.reply.answers.length, 1);
+      for (let i = 0; i < 10; i++) {
+        const reply = await dig("+noall", "+answer", `mail.${TEST_ZONE}`, "A");
+        assert.match(reply, /^mail\.test\.example\.\s+(\d+)\s+IN\s+A\s+127\.0\.0\.1$/m);
+      }
+      await dig(`short.${TEST_ZONE}`, "A");
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      const aged = await dig("+noall", "+answer", `mail.${TEST_ZONE}`, "A");
+      const ttl = Number(/\s(\d+)\s+IN\s+A/.exec(aged)?.[1]);
+      assert.ok(ttl <= 299 && ttl > 290, `TTL counts down over UDP too: ${ttl}`);
+      assert.equal(await knot.queryCount() - before, 2, "mail once (DoH), short once (UDP)");
+      const log = await gateway.waitForStdout((out) => out.split('"door":"udp"').length > 12);
+      const udp = log.trim().split("\n").map((line) => JSON.parse(line)).filter((e) =>
+        e.door === "udp" && e.name === `mail.${TEST_ZONE}`
+      );
+      assert.equal(udp.length, 11);
+      assert.ok(udp.every((e) => e.source === "cache"));
     } finally {
       await gateway.stop();
       await knot.stop();
