@@ -14,6 +14,8 @@ const QUIET_DEFAULTS = { HTTP_PORT: "0", BLOCKLIST_URLS: "", BLOCKLIST_DIR: "off
 export interface Gateway {
   /** Base URL of the HTTP door, e.g. http://127.0.0.1:41234 */
   url: string;
+  /** The gateway process's id (for its memory, in benchmarks). */
+  pid: number;
   port: number;
   /** Everything the process printed to stdout so far (the JSON-lines query log). */
   stdout(): string;
@@ -95,6 +97,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       return {
         url: `${match[1]}://127.0.0.1:${port}`,
         port,
+        pid: child.pid,
         stdout: () => out,
         stderr: () => err,
         waitForStdout: async (done) => {
