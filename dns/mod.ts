@@ -7,7 +7,11 @@ export * from "./errors.ts";
 export type * from "./types.ts";
 export { decodeMessage, encodeMessage, type EncodeOptions } from "./message.ts";
 export {
+  headOf,
+  peekQuery,
   peekQuestion,
+  type QueryEdns,
+  type QueryHead,
   type QuestionView,
   type RecordScan,
   scanRecords,

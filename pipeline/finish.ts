@@ -4,15 +4,7 @@
  * OPT record for a client that sent none (RFC 6891 §7), and padding to 468-byte blocks for a
  * client that padded its query (RFC 8467). Always on a copy.
  */
-import {
-  decodeMessage,
-  EdnsOptionCode,
-  encodeMessage,
-  findOption,
-  type Message,
-  withId,
-  withoutOpt,
-} from "../dns/mod.ts";
+import { decodeMessage, encodeMessage, type QueryHead, withId, withoutOpt } from "../dns/mod.ts";
 import type { Answer } from "./types.ts";
 
 /** RFC 8467 §4.1: responses are padded to a multiple of 468 octets. */
@@ -22,13 +14,13 @@ const HEADER_SIZE = 12;
 
 export function finishAnswer(
   answer: Answer,
-  query: Message,
+  query: QueryHead,
   raw: Uint8Array,
 ): Uint8Array<ArrayBuffer> {
-  const bytes = withId(answer.bytes, query.header.id);
+  const bytes = withId(answer.bytes, query.id);
   copyQuestionSpelling(bytes, raw);
   if (query.edns === undefined) return withoutOpt(bytes);
-  if (findOption(query.edns, EdnsOptionCode.PADDING) === undefined) return bytes;
+  if (!query.edns.padded) return bytes;
   const reply = decodeMessage(bytes);
   return reply.edns === undefined ? bytes : encodeMessage(reply, { padBlock: RESPONSE_PAD_BLOCK });
 }

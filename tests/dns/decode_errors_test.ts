@@ -7,8 +7,11 @@ import assert from "node:assert/strict";
 import {
   decodeMessage,
   DnsWireError,
+  EdnsOptionCode,
   encodeMessage,
+  headOf,
   type Message,
+  peekQuery,
   peekQuestion,
   RClass,
   Rcode,
@@ -301,6 +304,39 @@ Deno.test("peekQuestion() reads header and first question without a full decode"
   const garbage = new Uint8Array([...bytes.subarray(0, view.questionEnd), 0xc0, 0xff]);
   assert.deepEqual(peekQuestion(garbage).question, view.question);
   assert.throws(() => decodeMessage(garbage), DnsWireError);
+});
+
+Deno.test("peekQuery() reads the head of a common query as a full decode would", () => {
+  const padding = { code: EdnsOptionCode.PADDING, data: new Uint8Array(8) };
+  const cases = [
+    makeQuery("WWW.Test.Example", RType.AAAA, { id: 0xabcd }),
+    makeQuery("www.test.example", RType.A, { edns: { dnssecOk: true, options: [padding] } }),
+    makeQuery("www.test.example", RType.A, { edns: { version: 1 } }),
+  ];
+  for (const bytes of cases) {
+    const head = peekQuery(bytes);
+    assert.ok(head !== undefined);
+    assert.deepEqual(head, headOf(decodeMessage(bytes)));
+  }
+  assert.equal(peekQuery(cases[1])?.edns?.padded, true);
+  assert.equal(peekQuery(cases[1])?.edns?.dnssecOk, true);
+  // Other shapes are left to the full decoder.
+  assert.equal(peekQuery(makeQuery("", RType.A, { questions: [] })), undefined);
+  // Malformed ones throw what the full decoder throws.
+  const thrown = (fn: () => unknown) => {
+    try {
+      fn();
+    } catch (error) {
+      return error;
+    }
+    assert.fail("no error thrown");
+  };
+  for (const bad of [new Uint8Array([...cases[0], 0]), cases[1].subarray(0, cases[1].length - 3)]) {
+    const full = thrown(() => decodeMessage(bad));
+    const fast = thrown(() => peekQuery(bad));
+    assert.ok(fast instanceof DnsWireError && full instanceof DnsWireError);
+    assert.deepEqual([fast.message, fast.offset], [full.message, full.offset]);
+  }
 });
 
 Deno.test("peekQuestion() reads flags, TC and the 4-bit rcode; no question when QDCOUNT is 0", () => {
