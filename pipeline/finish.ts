@@ -17,12 +17,51 @@ export function finishAnswer(
   query: QueryHead,
   raw: Uint8Array,
 ): Uint8Array<ArrayBuffer> {
-  const bytes = withId(answer.bytes, query.id);
-  copyQuestionSpelling(bytes, raw);
-  if (query.edns === undefined) return withoutOpt(bytes);
+  if (query.edns === undefined) {
+    // One copy, cut before a trailing OPT, in the common case; withoutOpt() for the rest.
+    const cut = trailingOptCut(answer);
+    if (cut === undefined) return withoutOpt(patched(withId(answer.bytes, query.id), raw));
+    const bytes = patched(withId(answer.bytes.subarray(0, cut), query.id), raw);
+    if (cut < answer.bytes.length) bytes[11]--; // ARCOUNT: trailingOptCut saw it counts the OPT
+    return bytes;
+  }
+  const bytes = patched(withId(answer.bytes, query.id), raw);
   if (!query.edns.padded) return bytes;
   const reply = decodeMessage(bytes);
   return reply.edns === undefined ? bytes : encodeMessage(reply, { padBlock: RESPONSE_PAD_BLOCK });
+}
+
+function patched(bytes: Uint8Array<ArrayBuffer>, raw: Uint8Array): Uint8Array<ArrayBuffer> {
+  copyQuestionSpelling(bytes, raw);
+  return bytes;
+}
+
+/**
+ * Where to cut the answer to drop its OPT record without decoding it: its length when it has
+ * no OPT, the OPT's offset when the OPT is the last record (as encoders write it) with no
+ * extended rcode bits, and no ARCOUNT borrow; undefined for anything else. Found from the
+ * answer's TTL offsets (every record but OPT has one, in order): the OPT is whatever follows
+ * the last of them.
+ */
+function trailingOptCut(answer: Answer): number | undefined {
+  const { bytes, ttlOffsets } = answer;
+  if (bytes.length < HEADER_SIZE) return undefined;
+  const u16 = (at: number) => (bytes[at] << 8) | bytes[at + 1];
+  const records = u16(6) + u16(8) + u16(10);
+  let end: number | undefined;
+  if (ttlOffsets.length > 0) {
+    const last = ttlOffsets[ttlOffsets.length - 1];
+    end = last + 6 + u16(last + 4);
+  } else if (u16(4) === 1) {
+    const nameEndsAt = nameEnd(bytes, HEADER_SIZE);
+    end = nameEndsAt === undefined ? undefined : nameEndsAt + 4;
+  }
+  if (end === undefined) return undefined;
+  if (records === ttlOffsets.length) return end === bytes.length ? end : undefined;
+  if (records !== ttlOffsets.length + 1 || bytes[11] === 0) return undefined;
+  // A root-owned OPT (type 41) with no extended rcode, ending the message.
+  if (bytes[end] !== 0 || u16(end + 1) !== 41 || bytes[end + 5] !== 0) return undefined;
+  return end + 11 + u16(end + 9) === bytes.length ? end : undefined;
 }
 
 /**
