@@ -4,7 +4,14 @@
  * OPT record for a client that sent none (RFC 6891 §7), and padding to 468-byte blocks for a
  * client that padded its query (RFC 8467). Always on a copy.
  */
-import { decodeMessage, encodeMessage, type QueryHead, withId, withoutOpt } from "../dns/mod.ts";
+import {
+  decodeMessage,
+  encodeMessage,
+  type QueryHead,
+  transientCopy,
+  withId,
+  withoutOpt,
+} from "../dns/mod.ts";
 import type { Answer } from "./types.ts";
 
 /** RFC 8467 §4.1: responses are padded to a multiple of 468 octets. */
@@ -21,14 +28,26 @@ export function finishAnswer(
     // One copy, cut before a trailing OPT, in the common case; withoutOpt() for the rest.
     const cut = trailingOptCut(answer);
     if (cut === undefined) return withoutOpt(patched(withId(answer.bytes, query.id), raw));
-    const bytes = patched(withId(answer.bytes.subarray(0, cut), query.id), raw);
+    const bytes = patched(ownCopy(answer.bytes, cut, query.id), raw);
     if (cut < answer.bytes.length) bytes[11]--; // ARCOUNT: trailingOptCut saw it counts the OPT
     return bytes;
   }
-  const bytes = patched(withId(answer.bytes, query.id), raw);
+  const bytes = patched(ownCopy(answer.bytes, answer.bytes.length, query.id), raw);
   if (!query.edns.padded) return bytes;
   const reply = decodeMessage(bytes);
   return reply.edns === undefined ? bytes : encodeMessage(reply, { padBlock: RESPONSE_PAD_BLOCK });
+}
+
+/**
+ * The first `length` bytes with the client's ID. A transient copy: the doors hand the bytes
+ * straight to their socket or Response (which copies them again).
+ */
+function ownCopy(bytes: Uint8Array, length: number, id: number): Uint8Array<ArrayBuffer> {
+  if (length < 2) return withId(bytes, id); // its error for what is not a message
+  const copy = transientCopy(bytes, length);
+  copy[0] = id >> 8;
+  copy[1] = id & 0xff;
+  return copy;
 }
 
 function patched(bytes: Uint8Array<ArrayBuffer>, raw: Uint8Array): Uint8Array<ArrayBuffer> {

@@ -26,7 +26,10 @@ export interface ResolverOptions {
 /** A resolved query: the answer as the stages made it, and the bytes for this client. */
 export interface Resolution {
   answer: Answer;
-  /** Wire bytes to send: client's ID, OPT and padding as the client asked. */
+  /**
+   * Wire bytes to send: client's ID, OPT and padding as the client asked. Usually a view into
+   * a shared slab (dns/transient.ts): send the view, never its `.buffer`.
+   */
   bytes: Uint8Array<ArrayBuffer>;
 }
 

@@ -18,6 +18,7 @@ import {
   type ResourceRecord,
   RType,
   scanRecords,
+  transientCopy,
   withId,
   withoutOpt,
 } from "../../dns/mod.ts";
@@ -599,4 +600,23 @@ Deno.test("a chain of compression pointers longer than any real name is refused 
     });
   }
   assert.ok(performance.now() - started < 50, "refused without walking the whole chain");
+});
+
+Deno.test("transientCopy() gives copies that share no byte, however many are made", () => {
+  const source = new Uint8Array(300).map((_, i) => i & 0xff);
+  const copies = Array.from({ length: 500 }, (_, n) => {
+    const copy = transientCopy(source, 100 + (n % 3));
+    copy[0] = n & 0xff;
+    return copy;
+  });
+  copies.forEach((copy, n) => {
+    assert.equal(copy.length, 100 + (n % 3));
+    assert.equal(copy[0], n & 0xff, "no later copy wrote over this one");
+    assert.deepEqual(copy.subarray(1), source.subarray(1, copy.length));
+  });
+  assert.equal(source[0], 0, "the source is untouched");
+  const big = transientCopy(new Uint8Array(10_000).fill(7));
+  assert.equal(big.byteOffset, 0);
+  assert.equal(big.buffer.byteLength, 10_000, "large copies get their own buffer");
+  assert.equal(transientCopy(source, 1000).length, 300, "never longer than the source");
 });
