@@ -91,10 +91,14 @@ function trailingOptCut(answer: Answer): number | undefined {
 function copyQuestionSpelling(reply: Uint8Array, raw: Uint8Array): void {
   const end = nameEnd(raw, HEADER_SIZE);
   if (end === undefined || reply.length < end) return;
+  let same = true;
   for (let i = HEADER_SIZE; i < end; i++) {
+    if (reply[i] === raw[i]) continue;
     if (foldCase(reply[i]) !== foldCase(raw[i])) return;
+    same = false;
   }
-  reply.set(raw.subarray(HEADER_SIZE, end), HEADER_SIZE);
+  if (same) return;
+  for (let i = HEADER_SIZE; i < end; i++) reply[i] = raw[i];
 }
 
 /** End of the uncompressed name at `offset`, or undefined when it is not a plain label run. */
