@@ -18,7 +18,7 @@ export {
   withId,
   withoutOpt,
 } from "./fast.ts";
-export { transientCopy } from "./transient.ts";
+export { transientBytes, transientCopy } from "./transient.ts";
 export { canonicalName, isSameName, isSubdomainOf, parentNames } from "./name.ts";
 export { buildReply, encodeReply, REPLY_UDP_SIZE, type ReplyInit } from "./builders.ts";
 export {

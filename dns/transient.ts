@@ -16,16 +16,23 @@ const LARGEST_SLAB_COPY = 4 * 1024;
 let slab = new Uint8Array(0);
 let used = 0;
 
-/** A copy of the first `length` bytes of `source` (all of it by default). */
-export function transientCopy(source: Uint8Array, length = source.length): Uint8Array<ArrayBuffer> {
-  length = Math.min(length, source.length);
-  if (length > LARGEST_SLAB_COPY) return source.slice(0, length);
+/** `length` zeroed bytes of their own, for per-query bytes made in place (e.g. decoded). */
+export function transientBytes(length: number): Uint8Array<ArrayBuffer> {
+  if (length > LARGEST_SLAB_COPY) return new Uint8Array(length);
   if (used + length > slab.length) {
     slab = new Uint8Array(SLAB_BYTES);
     used = 0;
   }
-  const copy = slab.subarray(used, used + length);
+  const bytes = slab.subarray(used, used + length);
   used += length;
+  return bytes;
+}
+
+/** A copy of the first `length` bytes of `source` (all of it by default). */
+export function transientCopy(source: Uint8Array, length = source.length): Uint8Array<ArrayBuffer> {
+  length = Math.min(length, source.length);
+  if (length > LARGEST_SLAB_COPY) return source.slice(0, length);
+  const copy = transientBytes(length);
   for (let i = 0; i < length; i++) copy[i] = source[i];
   return copy;
 }

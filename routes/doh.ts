@@ -9,7 +9,7 @@
  */
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { DnsWireError } from "../dns/mod.ts";
+import { DnsWireError, transientBytes } from "../dns/mod.ts";
 import type { Resolution, Resolver } from "../pipeline/resolver.ts";
 import { addressOf, type AppEnv, clientAddress, reason } from "./env.ts";
 
@@ -173,11 +173,17 @@ export function dnsMessageResponse(resolution: Resolution): Response {
 
 const BASE64URL = /^[A-Za-z0-9_-]*={0,2}$/;
 
-/** RFC 8484 §4.1: base64url without padding; padding is tolerated, anything else is not. */
+/**
+ * RFC 8484 §4.1: base64url without padding; padding is tolerated, anything else is not.
+ * Decoded into transient bytes (dns/transient.ts): the query lives as long as its request.
+ */
 export function decodeBase64Url(text: string): Uint8Array | undefined {
   if (!BASE64URL.test(text)) return undefined;
+  const unpadded = text.endsWith("=") ? text.replace(/=+$/, "") : text;
+  const bytes = transientBytes(Math.ceil(unpadded.length * 3 / 4));
   try {
-    return Uint8Array.fromBase64(text.replace(/=+$/, ""), { alphabet: "base64url" });
+    const { read, written } = bytes.setFromBase64(unpadded, { alphabet: "base64url" });
+    return read === unpadded.length ? bytes.subarray(0, written) : undefined;
   } catch {
     return undefined;
   }
