@@ -8,6 +8,8 @@ export interface Gateway {
   /** Base URL of the HTTP door, e.g. http://127.0.0.1:41234 */
   url: string;
   port: number;
+  /** The gateway's process id (taskset execs deno, so it is the same when pinned). */
+  pid: number;
   /** Everything the process printed to stdout so far (the JSON-lines query log). */
   stdout(): string;
   /** Everything printed to stderr so far (startup lines, errors). */
@@ -81,6 +83,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       return {
         url: `${match[1]}://127.0.0.1:${port}`,
         port,
+        pid: child.pid,
         stdout: () => out,
         stderr: () => err,
         waitForStdout: async (done) => {
