@@ -6,7 +6,7 @@
  */
 import { AnswerCache } from "../cache/answer_cache.ts";
 import { cacheKey } from "../cache/key.ts";
-import { encodeReply, RClass, RType } from "../dns/mod.ts";
+import { encodeReply, headOf, RClass, RType } from "../dns/mod.ts";
 import { answerFromBytes } from "../pipeline/answer.ts";
 import { queryMessage } from "../tests/support/dns_query.ts";
 
@@ -48,7 +48,7 @@ for (let i = 0; i < COUNT; i++) {
       },
     ],
   });
-  const ctx = { query, question: query.questions[0] };
+  const ctx = { query, head: headOf(query), question: query.questions[0] };
   cache.store(cacheKey(ctx), ctx, answerFromBytes(bytes, "upstream"));
 }
 const after = heap();

@@ -5,6 +5,10 @@
  * with HTTP/2 (GET and POST) and HTTP/1.1 (GET). Three rounds per case, median req/s, and the
  * ratio gateway/floor (target ≥ 0.9). Writes the table to bench/results/.
  *
+ * Also reported: each server's CPU time per request (user + system, all its threads, from
+ * /proc), the median over the rounds. On a shared 2-core machine req/s swings with whatever
+ * else runs; CPU per request moves much less, so it tells a real change from noise.
+ *
  * env: BENCH_REQUESTS (default 20000 per round), BENCH_CLIENTS (default 16).
  */
 import { RType } from "../dns/mod.ts";
@@ -23,6 +27,30 @@ interface Round {
   rps: number;
   meanMs: number;
   failed: number;
+  /** Server CPU time per request, µs (NaN where /proc cannot tell). */
+  cpuUs: number;
+}
+
+/** User + system CPU time of a process so far, µs (Linux /proc; NaN elsewhere). */
+async function cpuMicros(pid: number): Promise<number> {
+  try {
+    const fields = (await Deno.readTextFile(`/proc/${pid}/stat`)).split(") ")[1].split(" ");
+    // utime and stime are fields 14 and 15 of stat, 12 and 13 after "pid (comm) ".
+    return (Number(fields[11]) + Number(fields[12])) * 1e6 / CLOCK_TICKS;
+  } catch {
+    return NaN;
+  }
+}
+
+/** USER_HZ: 100 on every Linux this runs on. */
+const CLOCK_TICKS = 100;
+
+/** One h2load round against the server with this pid, with its CPU time per request. */
+async function measured(pid: number, args: string[]): Promise<Round> {
+  const before = await cpuMicros(pid);
+  const round = await h2load(args);
+  round.cpuUs = (await cpuMicros(pid) - before) / REQUESTS;
+  return round;
 }
 
 interface Case {
@@ -51,6 +79,7 @@ async function h2load(args: string[]): Promise<Round> {
     rps: Number(rps[1]),
     meanMs: Number(mean[1]) * unit,
     failed: Number(failed[1]) + Number(failed[2]),
+    cpuUs: NaN,
   };
 }
 
@@ -112,23 +141,29 @@ async function main() {
     for (const { label, args } of cases) {
       const results: Record<"gateway" | "floor", Round[]> = { gateway: [], floor: [] };
       for (let round = 0; round < ROUNDS; round++) {
-        results.gateway.push(await h2load(args(`https://127.0.0.1:${gateway.port}`)));
-        results.floor.push(await h2load(args(`https://127.0.0.1:${floorPort}`)));
+        results.gateway.push(
+          await measured(gateway.pid, args(`https://127.0.0.1:${gateway.port}`)),
+        );
+        results.floor.push(await measured(floor.pid, args(`https://127.0.0.1:${floorPort}`)));
       }
       const g = median(results.gateway.map((r) => r.rps));
       const f = median(results.floor.map((r) => r.rps));
       const gm = median(results.gateway.map((r) => r.meanMs));
       const fm = median(results.floor.map((r) => r.meanMs));
+      const gc = median(results.gateway.map((r) => r.cpuUs));
+      const fc = median(results.floor.map((r) => r.cpuUs));
       const failed = [...results.gateway, ...results.floor].reduce((sum, r) => sum + r.failed, 0);
       rows.push(
         `| ${label} | ${g.toFixed(0)} | ${f.toFixed(0)} | ${(g / f).toFixed(2)} | ${
           gm.toFixed(2)
-        } | ${fm.toFixed(2)} | ${failed} |`,
+        } | ${fm.toFixed(2)} | ${gc.toFixed(1)} | ${fc.toFixed(1)} | ${
+          (fc / gc).toFixed(2)
+        } | ${failed} |`,
       );
       console.error(
         `${label}: gateway ${g.toFixed(0)} req/s, floor ${f.toFixed(0)} req/s, ratio ${
           (g / f).toFixed(2)
-        }`,
+        }; CPU per request ${gc.toFixed(1)} µs vs ${fc.toFixed(1)} µs (${(fc / gc).toFixed(2)})`,
       );
     }
   } finally {
@@ -143,8 +178,9 @@ async function main() {
     `${navigator.hardwareConcurrency} CPUs; server on CPU 0, h2load on CPU 1; ${REQUESTS} requests × ` +
     `${ROUNDS} rounds per case, ${CLIENTS} clients, medians.`,
     "",
-    "| case | gateway req/s | floor req/s | gateway/floor | gateway mean ms | floor mean ms | failed |",
-    "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    "| case | gateway req/s | floor req/s | gateway/floor | gateway mean ms | floor mean ms | " +
+    "gateway CPU µs/req | floor CPU µs/req | floor/gateway CPU | failed |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ...rows,
     "",
   ].join("\n");

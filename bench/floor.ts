@@ -9,6 +9,8 @@ const ROOT = new URL("../", import.meta.url).pathname;
 export const ROUNDS = 3;
 
 export interface Floor {
+  /** The floor's process id (taskset execs deno), for its CPU time. */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -27,6 +29,7 @@ export async function startFloor(
   const ready = floor.stderr.pipeThrough(new TextDecoderStream()).getReader();
   for (let seen = ""; !seen.includes("listening");) seen += (await ready.read()).value ?? "";
   return {
+    pid: floor.pid,
     async stop() {
       floor.kill("SIGKILL");
       await floor.status;

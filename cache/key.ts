@@ -5,9 +5,9 @@
  */
 import type { QueryContext } from "../pipeline/types.ts";
 
-export function cacheKey(ctx: Pick<QueryContext, "question" | "query">): string {
+export function cacheKey(ctx: Pick<QueryContext, "question" | "head">): string {
   const { name, type, class: klass } = ctx.question;
-  const dnssecOk = ctx.query.edns?.dnssecOk ? 1 : 0;
-  const checkingDisabled = ctx.query.header.checkingDisabled ? 1 : 0;
+  const dnssecOk = ctx.head.edns?.dnssecOk ? 1 : 0;
+  const checkingDisabled = ctx.head.checkingDisabled ? 1 : 0;
   return `${name}|${type}|${klass}|${dnssecOk}${checkingDisabled}`;
 }

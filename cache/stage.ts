@@ -7,6 +7,7 @@
  */
 import { decodeMessage, EdeCode, encodeExtendedError, encodeMessage, Rcode } from "../dns/mod.ts";
 import { answerFromBytes } from "../pipeline/answer.ts";
+import { detachedContext } from "../pipeline/context.ts";
 import type { Answer, QueryContext, Stage } from "../pipeline/types.ts";
 import type { AnswerCache, CacheHit } from "./answer_cache.ts";
 import { cacheKey } from "./key.ts";
@@ -62,11 +63,11 @@ export function cacheStage(options: CacheStageOptions): Stage {
   const prefetch = (ctx: QueryContext, key: string, hit: CacheHit) => {
     if (options.prefetchHits <= 0 || hit.hits < options.prefetchHits) return;
     if (hit.remaining > hit.lifetime * prefetchShare || !hit.claimRefresh()) return;
-    const detached: QueryContext = {
-      ...ctx,
-      signal: AbortSignal.timeout(options.refreshTimeoutMs),
-      log: { ...ctx.log },
-    };
+    const detached = detachedContext(
+      ctx,
+      AbortSignal.timeout(options.refreshTimeoutMs),
+      { ...ctx.log },
+    );
     options.refresh(detached)
       .then((answer) => keep(key, ctx, answer))
       .catch((error) => options.onRefreshError?.(error))

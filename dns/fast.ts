@@ -3,11 +3,11 @@
  * routing and cache keys; one walk over the records for TTL offsets, the minimum TTL and the
  * OPT record, for caching and Cache-Control; and byte-level patches of a copy.
  */
-import { Rcode, RType } from "./constants.ts";
+import { EdnsOptionCode, Rcode, RType } from "./constants.ts";
 import { DnsWireError } from "./errors.ts";
 import { decodeMessage, encodeMessage, HEADER_SIZE } from "./message.ts";
 import { WireReader } from "./reader.ts";
-import type { Question } from "./types.ts";
+import type { Message, Question } from "./types.ts";
 
 export interface QuestionView {
   id: number;
@@ -55,6 +55,126 @@ export function peekQuestion(bytes: Uint8Array): QuestionView {
     view.questionEnd = reader.offset;
   }
   return view;
+}
+
+/**
+ * What the resolver and its stages need to know of a query before (and mostly instead of)
+ * decoding it: header bits, the question and the OPT record in brief.
+ */
+export interface QueryHead {
+  id: number;
+  opcode: number;
+  response: boolean;
+  /** CD: part of the cache key. */
+  checkingDisabled: boolean;
+  questionCount: number;
+  /** The first question, undefined when there is none. */
+  question?: Question;
+  /** The OPT record in brief; undefined when the query has none. */
+  edns?: QueryEdns;
+}
+
+export interface QueryEdns {
+  version: number;
+  /** The requestor's UDP payload size (the OPT CLASS): how big a UDP answer may be. */
+  udpSize: number;
+  /** DO: part of the cache key. */
+  dnssecOk: boolean;
+  /** The query carries a padding option (RFC 8467: pad the answer too). */
+  padded: boolean;
+}
+
+/**
+ * The head of a query in the common shape — one question and at most an OPT record, whose
+ * owner is the root — read without a full decode. It checks everything `decodeMessage` checks
+ * in such a message (so a later full decode of it cannot fail) and throws the same
+ * `DnsWireError`; it returns undefined for any other shape, which callers decode in full.
+ */
+export function peekQuery(bytes: Uint8Array): QueryHead | undefined {
+  let head: QueryHead | undefined;
+  try {
+    head = peekCommonQuery(bytes);
+  } catch (error) {
+    if (!(error instanceof DnsWireError)) throw error;
+    // The full decoder words the error (and is the one authority on what is malformed).
+    decodeMessage(bytes);
+    return undefined;
+  }
+  return head;
+}
+
+function peekCommonQuery(bytes: Uint8Array): QueryHead | undefined {
+  if (bytes.length < HEADER_SIZE) return undefined;
+  const flags = (bytes[2] << 8) | bytes[3];
+  const qdcount = (bytes[4] << 8) | bytes[5];
+  const arcount = (bytes[10] << 8) | bytes[11];
+  if (qdcount !== 1 || bytes[6] | bytes[7] | bytes[8] | bytes[9] || arcount > 1) return undefined;
+  const reader = new WireReader(bytes, HEADER_SIZE);
+  const head: QueryHead = {
+    id: (bytes[0] << 8) | bytes[1],
+    opcode: (flags >> 11) & 0xf,
+    response: (flags & 0x8000) !== 0,
+    checkingDisabled: (flags & 0x0010) !== 0,
+    questionCount: 1,
+    question: { name: reader.name(), type: reader.u16("question"), class: reader.u16("question") },
+  };
+  if (arcount === 1) {
+    // Only a root-owned OPT here; anything else (a compressed root, another record) is rare
+    // enough for the full decoder.
+    if (reader.offset + 3 > bytes.length || bytes[reader.offset] !== 0) return undefined;
+    if (((bytes[reader.offset + 1] << 8) | bytes[reader.offset + 2]) !== RType.OPT) {
+      return undefined;
+    }
+    reader.offset += 3;
+    head.edns = readOptBrief(reader);
+  }
+  if (reader.offset !== bytes.length) {
+    throw new DnsWireError(`${bytes.length - reader.offset} trailing bytes`, reader.offset);
+  }
+  return head;
+}
+
+/** The OPT record after its owner and type, with the checks `decodeMessage` makes. */
+function readOptBrief(reader: WireReader): QueryEdns {
+  const udpSize = reader.u16("OPT");
+  const ttl = reader.u32("OPT");
+  const length = reader.u16("OPT");
+  reader.need(length, "OPT rdata");
+  const end = reader.offset + length;
+  let padded = false;
+  while (reader.offset < end) {
+    if (end - reader.offset < 4) throw new DnsWireError("truncated EDNS option", reader.offset);
+    const code = reader.u16();
+    const size = reader.u16();
+    if (reader.offset + size > end) {
+      throw new DnsWireError("EDNS option runs past OPT", reader.offset);
+    }
+    if (code === EdnsOptionCode.PADDING) padded = true;
+    reader.offset += size;
+  }
+  return { version: (ttl >>> 16) & 0xff, udpSize, dnssecOk: (ttl & 0x8000) !== 0, padded };
+}
+
+/** The head of a query that was decoded in full. */
+export function headOf(message: Message): QueryHead {
+  const { header, edns } = message;
+  const head: QueryHead = {
+    id: header.id,
+    opcode: header.opcode,
+    response: header.response,
+    checkingDisabled: header.checkingDisabled,
+    questionCount: message.questions.length,
+    question: message.questions[0],
+  };
+  if (edns !== undefined) {
+    head.edns = {
+      version: edns.version,
+      udpSize: edns.udpSize,
+      dnssecOk: edns.dnssecOk,
+      padded: edns.options.some((option) => option.code === EdnsOptionCode.PADDING),
+    };
+  }
+  return head;
 }
 
 export interface RecordScan {

@@ -7,13 +7,18 @@ export * from "./errors.ts";
 export type * from "./types.ts";
 export { decodeMessage, encodeMessage, type EncodeOptions } from "./message.ts";
 export {
+  headOf,
+  peekQuery,
   peekQuestion,
+  type QueryEdns,
+  type QueryHead,
   type QuestionView,
   type RecordScan,
   scanRecords,
   withId,
   withoutOpt,
 } from "./fast.ts";
+export { transientBytes, transientCopy } from "./transient.ts";
 export {
   canonicalName,
   isSameName,

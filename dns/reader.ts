@@ -14,14 +14,13 @@ export const MAX_POINTER_HOPS = 127;
 
 export class WireReader {
   readonly bytes: Uint8Array;
-  readonly view: DataView;
   offset: number;
   /** Reads past this offset fail: the end of the message, or of the current rdata. */
   limit: number;
 
   constructor(bytes: Uint8Array, offset = 0, limit = bytes.length) {
+    // No DataView: one per reader (one per query on the hot path) cost more than it saved.
     this.bytes = bytes;
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.offset = offset;
     this.limit = limit;
   }
@@ -47,14 +46,16 @@ export class WireReader {
 
   u16(what = "field"): number {
     this.need(2, what);
-    const value = this.view.getUint16(this.offset);
+    const value = (this.bytes[this.offset] << 8) | this.bytes[this.offset + 1];
     this.offset += 2;
     return value;
   }
 
   u32(what = "field"): number {
     this.need(4, what);
-    const value = this.view.getUint32(this.offset);
+    const at = this.offset;
+    const value = ((this.bytes[at] << 24) | (this.bytes[at + 1] << 16) | (this.bytes[at + 2] << 8) |
+      this.bytes[at + 3]) >>> 0;
     this.offset += 4;
     return value;
   }

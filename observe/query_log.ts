@@ -60,7 +60,7 @@ export function createQueryLog(options: QueryLogOptions): QueryLog {
  * a new object for JSON.stringify showed in the profile.
  */
 export function formatEntry(entry: QueryLogEntry): string {
-  let line = `{"time":"${new Date(entry.time).toISOString()}","client":${
+  let line = `{"time":"${isoTime(entry.time)}","client":${
     JSON.stringify(entry.client)
   },"door":"${entry.door}","name":${JSON.stringify(entry.name)},"type":"${typeName(entry.type)}"`;
   if (entry.source !== undefined) line += `,"source":"${entry.source}"`;
@@ -70,4 +70,16 @@ export function formatEntry(entry: QueryLogEntry): string {
   if (entry.durationMs !== undefined) line += `,"durationMs":${entry.durationMs}`;
   if (entry.error !== undefined) line += `,"error":${JSON.stringify(entry.error)}`;
   return line + "}";
+}
+
+/** Queries under load arrive many per millisecond: the last time's text is kept. */
+let lastTime = NaN;
+let lastIso = "";
+
+function isoTime(time: number): string {
+  if (time !== lastTime) {
+    lastIso = new Date(time).toISOString();
+    lastTime = time;
+  }
+  return lastIso;
 }

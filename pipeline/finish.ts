@@ -6,10 +6,9 @@
  */
 import {
   decodeMessage,
-  EdnsOptionCode,
   encodeMessage,
-  findOption,
-  type Message,
+  type QueryHead,
+  transientCopy,
   withId,
   withoutOpt,
 } from "../dns/mod.ts";
@@ -22,15 +21,66 @@ const HEADER_SIZE = 12;
 
 export function finishAnswer(
   answer: Answer,
-  query: Message,
+  query: QueryHead,
   raw: Uint8Array,
 ): Uint8Array<ArrayBuffer> {
-  const bytes = withId(answer.bytes, query.header.id);
-  copyQuestionSpelling(bytes, raw);
-  if (query.edns === undefined) return withoutOpt(bytes);
-  if (findOption(query.edns, EdnsOptionCode.PADDING) === undefined) return bytes;
+  if (query.edns === undefined) {
+    // One copy, cut before a trailing OPT, in the common case; withoutOpt() for the rest.
+    const cut = trailingOptCut(answer);
+    if (cut === undefined) return withoutOpt(patched(withId(answer.bytes, query.id), raw));
+    const bytes = patched(ownCopy(answer.bytes, cut, query.id), raw);
+    if (cut < answer.bytes.length) bytes[11]--; // ARCOUNT: trailingOptCut saw it counts the OPT
+    return bytes;
+  }
+  const bytes = patched(ownCopy(answer.bytes, answer.bytes.length, query.id), raw);
+  if (!query.edns.padded) return bytes;
   const reply = decodeMessage(bytes);
   return reply.edns === undefined ? bytes : encodeMessage(reply, { padBlock: RESPONSE_PAD_BLOCK });
+}
+
+/**
+ * The first `length` bytes with the client's ID. A transient copy: the doors hand the bytes
+ * straight to their socket or Response (which copies them again).
+ */
+function ownCopy(bytes: Uint8Array, length: number, id: number): Uint8Array<ArrayBuffer> {
+  if (length < 2) return withId(bytes, id); // its error for what is not a message
+  const copy = transientCopy(bytes, length);
+  copy[0] = id >> 8;
+  copy[1] = id & 0xff;
+  return copy;
+}
+
+function patched(bytes: Uint8Array<ArrayBuffer>, raw: Uint8Array): Uint8Array<ArrayBuffer> {
+  copyQuestionSpelling(bytes, raw);
+  return bytes;
+}
+
+/**
+ * Where to cut the answer to drop its OPT record without decoding it: its length when it has
+ * no OPT, the OPT's offset when the OPT is the last record (as encoders write it) with no
+ * extended rcode bits, and no ARCOUNT borrow; undefined for anything else. Found from the
+ * answer's TTL offsets (every record but OPT has one, in order): the OPT is whatever follows
+ * the last of them.
+ */
+function trailingOptCut(answer: Answer): number | undefined {
+  const { bytes, ttlOffsets } = answer;
+  if (bytes.length < HEADER_SIZE) return undefined;
+  const u16 = (at: number) => (bytes[at] << 8) | bytes[at + 1];
+  const records = u16(6) + u16(8) + u16(10);
+  let end: number | undefined;
+  if (ttlOffsets.length > 0) {
+    const last = ttlOffsets[ttlOffsets.length - 1];
+    end = last + 6 + u16(last + 4);
+  } else if (u16(4) === 1) {
+    const nameEndsAt = nameEnd(bytes, HEADER_SIZE);
+    end = nameEndsAt === undefined ? undefined : nameEndsAt + 4;
+  }
+  if (end === undefined) return undefined;
+  if (records === ttlOffsets.length) return end === bytes.length ? end : undefined;
+  if (records !== ttlOffsets.length + 1 || bytes[11] === 0) return undefined;
+  // A root-owned OPT (type 41) with no extended rcode, ending the message.
+  if (bytes[end] !== 0 || u16(end + 1) !== 41 || bytes[end + 5] !== 0) return undefined;
+  return end + 11 + u16(end + 9) === bytes.length ? end : undefined;
 }
 
 /**
@@ -41,10 +91,14 @@ export function finishAnswer(
 function copyQuestionSpelling(reply: Uint8Array, raw: Uint8Array): void {
   const end = nameEnd(raw, HEADER_SIZE);
   if (end === undefined || reply.length < end) return;
+  let same = true;
   for (let i = HEADER_SIZE; i < end; i++) {
+    if (reply[i] === raw[i]) continue;
     if (foldCase(reply[i]) !== foldCase(raw[i])) return;
+    same = false;
   }
-  reply.set(raw.subarray(HEADER_SIZE, end), HEADER_SIZE);
+  if (same) return;
+  for (let i = HEADER_SIZE; i < end; i++) reply[i] = raw[i];
 }
 
 /** End of the uncompressed name at `offset`, or undefined when it is not a plain label run. */

@@ -3,7 +3,7 @@
  * before the chain (stages rely on exactly one question); the guard stage answers ANY
  * minimally (RFC 8482) so the gateway never amplifies.
  */
-import { type Message, Opcode, Rcode, type ReplyInit, RType } from "../dns/mod.ts";
+import { Opcode, type QueryHead, Rcode, type ReplyInit, RType } from "../dns/mod.ts";
 import { replyAnswer } from "./answer.ts";
 import type { Stage } from "./types.ts";
 
@@ -12,10 +12,10 @@ import type { Stage } from "./types.ts";
  * is fine: only standard queries (NOTIMP otherwise), exactly one question, not a response
  * (FORMERR), EDNS version 0 (BADVERS, RFC 6891 §6.1.3).
  */
-export function checkShape(query: Message): ReplyInit | undefined {
-  if (query.header.opcode !== Opcode.QUERY) return { rcode: Rcode.NOTIMP };
-  if (query.header.response || query.questions.length !== 1) return { rcode: Rcode.FORMERR };
-  if (query.edns !== undefined && query.edns.version !== 0) return { rcode: Rcode.BADVERS };
+export function checkShape(head: QueryHead): ReplyInit | undefined {
+  if (head.opcode !== Opcode.QUERY) return { rcode: Rcode.NOTIMP };
+  if (head.response || head.questionCount !== 1) return { rcode: Rcode.FORMERR };
+  if (head.edns !== undefined && head.edns.version !== 0) return { rcode: Rcode.BADVERS };
   return undefined;
 }
 

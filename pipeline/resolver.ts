@@ -4,13 +4,22 @@
  * catch here turns anything a stage throws into SERVFAIL and a log line, so no query can
  * take the process down (DESIGN §3).
  */
-import { decodeMessage, EdeCode, type Message, Rcode } from "../dns/mod.ts";
+import {
+  decodeMessage,
+  EdeCode,
+  headOf,
+  type Message,
+  peekQuery,
+  type QueryHead,
+  Rcode,
+} from "../dns/mod.ts";
 import type { QueryLog } from "../observe/query_log.ts";
 import { replyAnswer } from "./answer.ts";
 import { compose, type Handler } from "./compose.ts";
+import { ResolverContext } from "./context.ts";
 import { finishAnswer } from "./finish.ts";
 import { checkShape } from "./guard.ts";
-import type { Answer, ClientInfo, QueryContext, QueryLogEntry, Stage } from "./types.ts";
+import type { Answer, ClientInfo, QueryLogEntry, Stage } from "./types.ts";
 
 export interface ResolverOptions {
   /** The chain, in order (see chain.ts). */
@@ -25,10 +34,13 @@ export interface ResolverOptions {
 /** A resolved query: the answer as the stages made it, and the bytes for this client. */
 export interface Resolution {
   answer: Answer;
-  /** Wire bytes to send: client's ID, OPT and padding as the client asked. */
+  /**
+   * Wire bytes to send: client's ID, OPT and padding as the client asked. Usually a view into
+   * a shared slab (dns/transient.ts): send the view, never its `.buffer`.
+   */
   bytes: Uint8Array<ArrayBuffer>;
-  /** The decoded query, for what a door needs of it (the UDP door: the client's EDNS size). */
-  query: Message;
+  /** The query's head, for what a door needs of it (the UDP door: the client's EDNS size). */
+  head: QueryHead;
 }
 
 export class Resolver {
@@ -53,8 +65,15 @@ export class Resolver {
    */
   async resolve(raw: Uint8Array, client: ClientInfo, signal?: AbortSignal): Promise<Resolution> {
     const started = this.#now();
-    const query = decodeMessage(raw);
-    const question = query.questions[0];
+    // The common shape is read without a full decode (which showed in the profile of cached
+    // answers); any other is decoded in full here, so malformed queries still throw here.
+    let query: Message | undefined;
+    let head = peekQuery(raw);
+    if (head === undefined) {
+      query = decodeMessage(raw);
+      head = headOf(query);
+    }
+    const question = head.question;
     const log: QueryLogEntry = {
       time: started,
       client: client.address,
@@ -62,50 +81,28 @@ export class Resolver {
       name: question?.name ?? "",
       type: question?.type ?? 0,
     };
-    const answer = await this.#answer(raw, query, client, log, signal);
+    let answer: Answer;
+    const refusal = checkShape(head);
+    if (refusal !== undefined) {
+      answer = replyAnswer(query ?? decodeMessage(raw), refusal, "guard");
+    } else {
+      // The budget's timer is made on first use (ResolverContext.signal): answers from the
+      // cache or local records never need it.
+      const deadline = performance.now() + this.#timeoutMs;
+      const ctx = new ResolverContext(raw, head, query, client, log, deadline, signal);
+      try {
+        answer = await this.#handler(ctx);
+      } catch (error) {
+        log.error = oneLine(error);
+        const ede = { infoCode: EdeCode.OTHER, text: "internal error" };
+        answer = replyAnswer(ctx.query, { rcode: Rcode.SERVFAIL, ede }, "error");
+      }
+    }
     log.source ??= answer.source;
     log.rcode = answer.rcode;
     log.durationMs = this.#now() - started;
     this.#log.write(log);
-    return { answer, bytes: finishAnswer(answer, query, raw), query };
-  }
-
-  async #answer(
-    raw: Uint8Array,
-    query: Message,
-    client: ClientInfo,
-    log: QueryLogEntry,
-    signal: AbortSignal | undefined,
-  ): Promise<Answer> {
-    const refusal = checkShape(query);
-    if (refusal !== undefined) return replyAnswer(query, refusal, "guard");
-    // The budget's timer is made on first use: answers from the cache or local records never
-    // need it, and one timer per query showed in the profile of cached answers.
-    const arrived = performance.now();
-    const timeoutMs = this.#timeoutMs;
-    let budget: AbortSignal | undefined;
-    const ctx: QueryContext = {
-      raw,
-      query,
-      question: query.questions[0],
-      client,
-      get signal() {
-        if (budget === undefined) {
-          const left = Math.max(1, Math.round(timeoutMs - (performance.now() - arrived)));
-          const timer = AbortSignal.timeout(left);
-          budget = signal === undefined ? timer : AbortSignal.any([timer, signal]);
-        }
-        return budget;
-      },
-      log,
-    };
-    try {
-      return await this.#handler(ctx);
-    } catch (error) {
-      log.error = oneLine(error);
-      const ede = { infoCode: EdeCode.OTHER, text: "internal error" };
-      return replyAnswer(query, { rcode: Rcode.SERVFAIL, ede }, "error");
-    }
+    return { answer, bytes: finishAnswer(answer, head, raw), head };
   }
 }
 

@@ -3,7 +3,7 @@
  * stages pass it along, and an `Answer` comes back carrying what the doors need without
  * decoding the reply again.
  */
-import type { Message, Question } from "../dns/mod.ts";
+import type { Message, QueryHead, Question } from "../dns/mod.ts";
 
 /** The door a query came in through. */
 export type Door = "doh" | "json" | "udp" | "tcp" | "dot";
@@ -40,8 +40,14 @@ export interface QueryLogEntry {
 export interface QueryContext {
   /** The query exactly as the client sent it. Never modified (DESIGN §3: copy, then patch). */
   readonly raw: Uint8Array;
-  /** The decoded query. */
+  /**
+   * The decoded query, decoded on first read: answers from the cache never need more than
+   * `head` and `question`, and a full decode per query showed in the profile of cached
+   * answers. The resolver has checked that decoding it cannot fail.
+   */
   readonly query: Message;
+  /** Header bits and the OPT record in brief, known without the full decode. */
+  readonly head: QueryHead;
   /** The one question (the resolver guarantees exactly one before the chain runs). */
   readonly question: Question;
   readonly client: ClientInfo;

@@ -9,15 +9,15 @@ import { type AppEnv, reason } from "./env.ts";
 
 export function adminAuth(token: string | undefined): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    if (token === undefined) return reason(c, 404, "admin API is off: set ADMIN_TOKEN to use it");
+    if (token === undefined) return reason(404, "admin API is off: set ADMIN_TOKEN to use it");
     const header = c.req.header("authorization");
     const match = header === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (match === null) {
-      return reason(c, 401, "admin API needs Authorization: Bearer <ADMIN_TOKEN>", {
+      return reason(401, "admin API needs Authorization: Bearer <ADMIN_TOKEN>", {
         "www-authenticate": 'Bearer realm="admin"',
       });
     }
-    if (!(await timingSafeEqual(match[1], token))) return reason(c, 403, "wrong admin token");
+    if (!(await timingSafeEqual(match[1], token))) return reason(403, "wrong admin token");
     await next();
   };
 }

@@ -41,9 +41,9 @@ export function adminBlocklistRoutes(deps: AdminBlocklistDeps): Hono<AppEnv> {
 
   routes.get("/check", async (c) => {
     const given = c.req.query("name");
-    if (given === undefined) return reason(c, 400, "missing name parameter");
+    if (given === undefined) return reason(400, "missing name parameter");
     const normal = normalizeDomain(given);
-    if ("reason" in normal) return reason(c, 400, `name "${given}": ${normal.reason}`);
+    if ("reason" in normal) return reason(400, `name "${given}": ${normal.reason}`);
     return c.json({ name: normal.name, ...(await blocklist.decide(normal.name)) });
   });
 
@@ -53,10 +53,10 @@ export function adminBlocklistRoutes(deps: AdminBlocklistDeps): Hono<AppEnv> {
     routes[method]("/custom/:kind", async (c) => {
       const kind = c.req.param("kind");
       if (kind !== "block" && kind !== "allow") {
-        return reason(c, 404, "not found: use /admin/blocklist/custom/block or …/allow");
+        return reason(404, "not found: use /admin/blocklist/custom/block or …/allow");
       }
       const names = await namesFrom(c.req.raw);
-      if (typeof names === "string") return reason(c, 400, names);
+      if (typeof names === "string") return reason(400, names);
       const action = method === "post" ? "add" : "remove";
       const changed = await blocklist.edit(action, kind as EntryKind, names);
       return c.json({ [action === "add" ? "added" : "removed"]: changed, names });

@@ -24,14 +24,14 @@ export function adminCacheRoutes(deps: AdminCacheDeps): Hono<AppEnv> {
       try {
         given = JSON.parse(text)?.name;
       } catch {
-        return reason(c, 400, 'expected no body, or a JSON body: {"name": "example.com"}');
+        return reason(400, 'expected no body, or a JSON body: {"name": "example.com"}');
       }
       if (given !== undefined) {
         const normal = typeof given === "string"
           ? normalizeDomain(given)
           : { reason: "not a string" };
         if ("reason" in normal) {
-          return reason(c, 400, `name ${JSON.stringify(given)}: ${normal.reason}`);
+          return reason(400, `name ${JSON.stringify(given)}: ${normal.reason}`);
         }
         name = normal.name;
       }

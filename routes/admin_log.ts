@@ -23,7 +23,7 @@ export function adminLogRoutes(deps: AdminLogDeps): Hono<AppEnv> {
     const given = c.req.query("limit");
     const limit = given === undefined ? DEFAULT_LIMIT : Number(given);
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
-      return reason(c, 400, `limit="${given}": expected a whole number from 1 to ${MAX_LIMIT}`);
+      return reason(400, `limit="${given}": expected a whole number from 1 to ${MAX_LIMIT}`);
     }
     if (deps.stream) {
       return c.json({ source: "redis", entries: await deps.stream.recent(limit) });

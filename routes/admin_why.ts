@@ -72,12 +72,12 @@ export function adminWhyRoutes(deps: WhyDeps): Hono<AppEnv> {
   const routes = new Hono<AppEnv>();
   routes.get("/", async (c) => {
     const given = c.req.query("name");
-    if (given === undefined) return reason(c, 400, "missing name parameter");
+    if (given === undefined) return reason(400, "missing name parameter");
     const normal = normalizeDomain(given);
-    if ("reason" in normal) return reason(c, 400, `name "${given}": ${normal.reason}`);
+    if ("reason" in normal) return reason(400, `name "${given}": ${normal.reason}`);
     const typeText = c.req.query("type") ?? "A";
     const type = parseTypeName(typeText);
-    if (type === undefined) return reason(c, 400, `type "${typeText}": not a record type`);
+    if (type === undefined) return reason(400, `type "${typeText}": not a record type`);
     return c.json(await explain(deps, normal.name, type));
   });
   return routes;

@@ -50,8 +50,8 @@ export function dashboardRoutes(deps: DashboardDeps): Hono<AppEnv> {
     referrerPolicy: "same-origin",
   });
   const gate: MiddlewareHandler<AppEnv> = async (c, next) => {
-    if (token === undefined) return reason(c, 404, "dashboard is off: set ADMIN_TOKEN to use it");
-    if (c.req.method === "POST" && !sameOrigin(c)) return reason(c, 403, "cross-origin form post");
+    if (token === undefined) return reason(404, "dashboard is off: set ADMIN_TOKEN to use it");
+    if (c.req.method === "POST" && !sameOrigin(c)) return reason(403, "cross-origin form post");
     await next();
   };
   // Only the dashboard's own paths: other paths (and their 404s) are none of its business.

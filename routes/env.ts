@@ -7,16 +7,26 @@ export interface AppEnv {
 
 /** The peer's IP address, "" when unknown (in-process requests in tests). */
 export function clientAddress(c: Context<AppEnv>): string {
-  const addr = c.env?.remoteAddr;
+  return addressOf(c.env?.remoteAddr);
+}
+
+export function addressOf(addr: Deno.Addr | undefined): string {
   return addr !== undefined && "hostname" in addr ? addr.hostname : "";
 }
 
-/** A one-line plain-text reason, the shape of every HTTP error we send (DESIGN §7). */
+export type ReasonStatus = 400 | 401 | 403 | 404 | 405 | 413 | 414 | 415 | 429 | 500 | 503;
+
+/**
+ * A one-line plain-text reason, the shape of every HTTP error we send (DESIGN §7). A plain
+ * Response (what Hono's `c.text` makes), so paths served before the router send the same.
+ */
 export function reason(
-  c: Context<AppEnv>,
-  status: 400 | 401 | 403 | 404 | 405 | 413 | 414 | 415 | 429 | 500 | 503,
+  status: ReasonStatus,
   text: string,
   headers?: Record<string, string>,
 ): Response {
-  return c.text(`${text}\n`, status, headers);
+  return new Response(`${text}\n`, {
+    status,
+    headers: { "content-type": "text/plain; charset=UTF-8", ...headers },
+  });
 }

@@ -107,7 +107,7 @@ export class UdpDoor {
       this.#options,
       raw,
       { address: peer.hostname, door: "udp" },
-      ({ bytes, query }) => truncateAnswer(bytes, udpPayloadLimit(query.edns?.udpSize, maxSize)),
+      ({ bytes, head }) => truncateAnswer(bytes, udpPayloadLimit(head.edns?.udpSize, maxSize)),
     );
     if (reply !== undefined) await this.#send(reply, peer);
   }

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import {
   decodeMessage,
   encodeReply,
+  headOf,
   type Message,
   RClass,
   Rcode,
@@ -31,7 +32,7 @@ function setup(options: Partial<CacheOptions> = {}, name = NAME, type: number = 
   let now = 1_000_000;
   const cache = new AnswerCache({ ...options, now: () => now });
   const query = queryMessage(name, type, { edns: {} });
-  const ctx = { query, question: query.questions[0] };
+  const ctx = { query, head: headOf(query), question: query.questions[0] };
   const answer = (init: Parameters<typeof encodeReply>[1], bytes?: Uint8Array): Answer =>
     answerFromBytes(bytes ?? encodeReply(query, init), "upstream");
   return {
@@ -110,7 +111,7 @@ Deno.test("SERVFAIL is cached for CACHE_ERROR_TTL seconds when configured", () =
 
 Deno.test("the key tells DO and CD apart and ignores the name's case", () => {
   const base = queryMessage(NAME, RType.A, { edns: {} });
-  const key = (query: Message) => cacheKey({ query, question: query.questions[0] });
+  const key = (query: Message) => cacheKey({ head: headOf(query), question: query.questions[0] });
   const dnssec = queryMessage(NAME, RType.A, { edns: { dnssecOk: true } });
   const cd = { ...base, header: { ...base.header, checkingDisabled: true } };
   const keys = new Set([key(base), key(dnssec), key(cd), key(queryMessage(NAME, RType.AAAA))]);
@@ -134,7 +135,7 @@ Deno.test("the cache stays within CACHE_MAX_BYTES, evicting the least recently u
   const keys: string[] = [];
   for (let i = 0; i < 40; i++) {
     const query = queryMessage(`host${i}.test.example`, RType.A, { edns: {} });
-    const ctx = { query, question: query.questions[0] };
+    const ctx = { query, head: headOf(query), question: query.questions[0] };
     const key = cacheKey(ctx);
     keys.push(key);
     cache.store(

@@ -7,14 +7,18 @@ import assert from "node:assert/strict";
 import {
   decodeMessage,
   DnsWireError,
+  EdnsOptionCode,
   encodeMessage,
+  headOf,
   type Message,
+  peekQuery,
   peekQuestion,
   RClass,
   Rcode,
   type ResourceRecord,
   RType,
   scanRecords,
+  transientCopy,
   withId,
   withoutOpt,
 } from "../../dns/mod.ts";
@@ -303,6 +307,39 @@ Deno.test("peekQuestion() reads header and first question without a full decode"
   assert.throws(() => decodeMessage(garbage), DnsWireError);
 });
 
+Deno.test("peekQuery() reads the head of a common query as a full decode would", () => {
+  const padding = { code: EdnsOptionCode.PADDING, data: new Uint8Array(8) };
+  const cases = [
+    makeQuery("WWW.Test.Example", RType.AAAA, { id: 0xabcd }),
+    makeQuery("www.test.example", RType.A, { edns: { dnssecOk: true, options: [padding] } }),
+    makeQuery("www.test.example", RType.A, { edns: { version: 1 } }),
+  ];
+  for (const bytes of cases) {
+    const head = peekQuery(bytes);
+    assert.ok(head !== undefined);
+    assert.deepEqual(head, headOf(decodeMessage(bytes)));
+  }
+  assert.equal(peekQuery(cases[1])?.edns?.padded, true);
+  assert.equal(peekQuery(cases[1])?.edns?.dnssecOk, true);
+  // Other shapes are left to the full decoder.
+  assert.equal(peekQuery(makeQuery("", RType.A, { questions: [] })), undefined);
+  // Malformed ones throw what the full decoder throws.
+  const thrown = (fn: () => unknown) => {
+    try {
+      fn();
+    } catch (error) {
+      return error;
+    }
+    assert.fail("no error thrown");
+  };
+  for (const bad of [new Uint8Array([...cases[0], 0]), cases[1].subarray(0, cases[1].length - 3)]) {
+    const full = thrown(() => decodeMessage(bad));
+    const fast = thrown(() => peekQuery(bad));
+    assert.ok(fast instanceof DnsWireError && full instanceof DnsWireError);
+    assert.deepEqual([fast.message, fast.offset], [full.message, full.offset]);
+  }
+});
+
 Deno.test("peekQuestion() reads flags, TC and the 4-bit rcode; no question when QDCOUNT is 0", () => {
   const reply = packet([0, 0, 0, 0], []);
   reply.set([0x2b, 0x83], 2); // QR=0, opcode 5, TC, RD, RA, rcode 3
@@ -563,4 +600,23 @@ Deno.test("a chain of compression pointers longer than any real name is refused 
     });
   }
   assert.ok(performance.now() - started < 50, "refused without walking the whole chain");
+});
+
+Deno.test("transientCopy() gives copies that share no byte, however many are made", () => {
+  const source = new Uint8Array(300).map((_, i) => i & 0xff);
+  const copies = Array.from({ length: 500 }, (_, n) => {
+    const copy = transientCopy(source, 100 + (n % 3));
+    copy[0] = n & 0xff;
+    return copy;
+  });
+  copies.forEach((copy, n) => {
+    assert.equal(copy.length, 100 + (n % 3));
+    assert.equal(copy[0], n & 0xff, "no later copy wrote over this one");
+    assert.deepEqual(copy.subarray(1), source.subarray(1, copy.length));
+  });
+  assert.equal(source[0], 0, "the source is untouched");
+  const big = transientCopy(new Uint8Array(10_000).fill(7));
+  assert.equal(big.byteOffset, 0);
+  assert.equal(big.buffer.byteLength, 10_000, "large copies get their own buffer");
+  assert.equal(transientCopy(source, 1000).length, 300, "never longer than the source");
 });

@@ -11,7 +11,9 @@ import {
   decodeMessage,
   DnsWireError,
   encodeMessage,
+  headOf,
   type Message,
+  peekQuery,
   peekQuestion,
   Rcode,
   RType,
@@ -78,8 +80,16 @@ function checkFastPaths(input: Uint8Array<ArrayBuffer>, decoded: Message): void 
 function exercise(input: Uint8Array<ArrayBuffer>): boolean {
   wireErrorOr("peekQuestion", () => peekQuestion(input));
   wireErrorOr("scanRecords", () => scanRecords(input));
+  const peeked = wireErrorOr("peekQuery", () => ({ head: peekQuery(input) }));
+  const head = peeked === undefined ? "refused" : peeked.head;
   const decoded = wireErrorOr("decodeMessage", () => decodeMessage(input));
-  if (decoded === undefined) return false;
+  if (decoded === undefined) {
+    // A head promises that the lazy full decode will not fail.
+    assert.ok(head === "refused" || head === undefined, "peekQuery accepted a malformed message");
+    return false;
+  }
+  if (head === "refused") assert.fail("peekQuery refused a message decodeMessage accepted");
+  if (head !== undefined) assert.deepEqual(head, headOf(decoded));
   checkFastPaths(input, decoded);
   // Stricter than "only DnsWireError": inputs this small cannot reach the 65535-byte limit,
   // so a decoded message that fails to re-encode would be a codec bug (the gateway re-encodes

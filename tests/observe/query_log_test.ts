@@ -47,9 +47,10 @@ Deno.test("the line writer batches lines into few writes, bounds its buffer and 
       return bytes.length;
     },
   };
-  const writer = createLineWriter(sink, 100);
+  const writer = createLineWriter(sink, { maxBufferedChars: 100, flushAfterMs: 5 });
   for (let i = 0; i < 5; i++) writer.write(`line ${i}`);
-  await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.equal(writes.length, 0, "nothing is written before the batch is due");
+  await new Promise((resolve) => setTimeout(resolve, 30));
   assert.deepEqual(writes, ["line 0\nline 1\nline 2\nline 3\nline 4\n"]);
   for (let i = 0; i < 30; i++) writer.write(`overflowing line ${i}`);
   writer.flush();
@@ -57,4 +58,21 @@ Deno.test("the line writer batches lines into few writes, bounds its buffer and 
   assert.ok(last.length < 30, "lines beyond the bound are dropped");
   assert.match(last.at(-1)!, /"warning":"\d+ log lines dropped: stdout too slow"/);
   await new Promise((resolve) => setTimeout(resolve, 10));
+});
+
+Deno.test("the line writer writes a full batch at once, not waiting for its timer", async () => {
+  const writes: number[] = [];
+  const sink = {
+    write: (bytes: Uint8Array) => {
+      writes.push(bytes.length);
+      return Promise.resolve(bytes.length);
+    },
+    writeSync: (bytes: Uint8Array) => bytes.length,
+  };
+  const writer = createLineWriter(sink, { flushAfterMs: 60_000, flushAtChars: 50 });
+  for (let i = 0; i < 10; i++) writer.write("0123456789");
+  await Promise.resolve();
+  assert.ok(writes.length >= 1, "a full batch is written without waiting");
+  assert.ok(writes.length < 10, "lines are batched");
+  writer.flush();
 });

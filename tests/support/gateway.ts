@@ -14,9 +14,9 @@ const QUIET_DEFAULTS = { HTTP_PORT: "0", BLOCKLIST_URLS: "", BLOCKLIST_DIR: "off
 export interface Gateway {
   /** Base URL of the HTTP door, e.g. http://127.0.0.1:41234 */
   url: string;
-  /** The gateway process's id (for its memory, in benchmarks). */
-  pid: number;
   port: number;
+  /** The gateway's process id (taskset execs deno, so it is the same when pinned). */
+  pid: number;
   /** Everything the process printed to stdout so far (the JSON-lines query log). */
   stdout(): string;
   /** Everything printed to stderr so far (startup lines, errors). */

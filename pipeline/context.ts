@@ -1,0 +1,77 @@
+/**
+ * The `QueryContext` the resolver hands to the chain. A class rather than an object literal
+ * with closures: it is made once per query, and what most queries never use — the full
+ * decode, the budget's timer — is made on first read.
+ */
+import { decodeMessage, type Message, type QueryHead, type Question } from "../dns/mod.ts";
+import type { ClientInfo, QueryContext, QueryLogEntry } from "./types.ts";
+
+export class ResolverContext implements QueryContext {
+  readonly raw: Uint8Array;
+  readonly head: QueryHead;
+  readonly question: Question;
+  readonly client: ClientInfo;
+  readonly log: QueryLogEntry;
+  #query: Message | undefined;
+  #signal: AbortSignal | undefined;
+  readonly #clientSignal: AbortSignal | undefined;
+  readonly #deadline: number;
+
+  constructor(
+    raw: Uint8Array,
+    head: QueryHead,
+    query: Message | undefined,
+    client: ClientInfo,
+    log: QueryLogEntry,
+    /** performance.now() by which the budget runs out. */
+    deadline: number,
+    clientSignal: AbortSignal | undefined,
+  ) {
+    this.raw = raw;
+    this.head = head;
+    // checkShape has made sure there is exactly one question before any stage reads it.
+    this.question = head.question!;
+    this.client = client;
+    this.log = log;
+    this.#query = query;
+    this.#deadline = deadline;
+    this.#clientSignal = clientSignal;
+  }
+
+  get query(): Message {
+    return this.#query ??= decodeMessage(this.raw);
+  }
+
+  get signal(): AbortSignal {
+    if (this.#signal === undefined) {
+      const left = Math.max(1, Math.round(this.#deadline - performance.now()));
+      const timer = AbortSignal.timeout(left);
+      this.#signal = this.#clientSignal === undefined
+        ? timer
+        : AbortSignal.any([timer, this.#clientSignal]);
+    }
+    return this.#signal;
+  }
+}
+
+/**
+ * A context for work outside the client's query (a background refresh): the same query with
+ * its own budget and log entry. Getters are forwarded, so nothing is decoded early.
+ */
+export function detachedContext(
+  ctx: QueryContext,
+  signal: AbortSignal,
+  log: QueryLogEntry,
+): QueryContext {
+  return {
+    raw: ctx.raw,
+    get query() {
+      return ctx.query;
+    },
+    head: ctx.head,
+    question: ctx.question,
+    client: ctx.client,
+    signal,
+    log,
+  };
+}
