@@ -63,16 +63,24 @@ Deno.test({
   },
 });
 
-Deno.test("UDP transport ignores wrong IDs, wrong questions and other ports, takes the real reply", async () => {
-  const spoofer = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
-  const server = fakeUdp((query, send) => {
+Deno.test("UDP transport ignores wrong IDs, questions, ports and addresses, takes the real reply", async () => {
+  const otherPort = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+  const forger: { socket?: Deno.DatagramConn } = {};
+  const server = fakeUdp((query, send, peer) => {
     const id = peekQuestion(query).id;
     const wrongId = addressReply(query, "6.6.6.6");
     wrongId[0] ^= 0xff;
     send(wrongId);
     send(addressReply(makeQuery("other.example", RType.A, { id }), "6.6.6.7"));
-    send(addressReply(query, "6.6.6.8"), spoofer);
+    send(addressReply(query, "6.6.6.8"), otherPort);
+    // The upstream's own port, from another address: a forger on the path to loopback.
+    void forger.socket?.send(addressReply(query, "6.6.6.9"), peer).catch(() => {});
     setTimeout(() => send(addressReply(query, "192.0.2.1")), 20);
+  });
+  const otherAddress = forger.socket = Deno.listenDatagram({
+    transport: "udp",
+    hostname: "127.0.0.2",
+    port: server.port,
   });
   const transport = udp(server.url);
   try {
@@ -83,7 +91,8 @@ Deno.test("UDP transport ignores wrong IDs, wrong questions and other ports, tak
   } finally {
     transport.close();
     server.close();
-    spoofer.close();
+    otherPort.close();
+    otherAddress.close();
   }
 });
 
