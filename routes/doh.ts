@@ -8,6 +8,7 @@ import { bodyLimit } from "hono/body-limit";
 import type { Context } from "hono";
 import { DnsWireError } from "../dns/mod.ts";
 import type { Resolution, Resolver } from "../pipeline/resolver.ts";
+import type { ClientInfo } from "../pipeline/types.ts";
 import { type AppEnv, clientAddress, reason } from "./env.ts";
 
 export const DNS_MESSAGE_TYPE = "application/dns-message";
@@ -64,7 +65,11 @@ async function answer(c: Context<AppEnv>, deps: DohDeps, query: Uint8Array): Pro
   }
   let resolution: Resolution;
   try {
-    const client = { address: clientAddress(c), door: "doh" as const };
+    const client: ClientInfo = {
+      address: clientAddress(c),
+      door: "doh",
+      method: c.req.method === "POST" ? "POST" : "GET",
+    };
     // Not the request's signal: a client hanging up need not cancel a lookup others (and, with
     // the cache, later queries) benefit from, and the query budget bounds it anyway.
     resolution = await deps.resolver.resolve(query, client);

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { createApp } from "../../app.ts";
 import { decodeMessage, Rcode, RType } from "../../dns/mod.ts";
+import { createQueryLog } from "../../observe/query_log.ts";
 import { MAX_QUERY_BYTES } from "../../routes/doh.ts";
 import { makeQuery } from "../support/dns_query.ts";
 import { localResolver } from "../support/local_resolver.ts";
@@ -134,6 +135,27 @@ Deno.test("a query with two questions is HTTP 200 with FORMERR", async () => {
   });
   const reply = await dnsReply(await post(query));
   assert.equal(reply.header.rcode, Rcode.FORMERR);
+});
+
+Deno.test("the query log says which HTTP method each DoH query came with", async () => {
+  const lines: string[] = [];
+  const log = createQueryLog({
+    toStdout: true,
+    capacity: 0,
+    print: { write: (line) => lines.push(line), flush() {} },
+  });
+  const logged = createApp({ resolver: localResolver({ "www.example": ["192.0.2.1"] }, { log }) });
+  const query = makeQuery("www.example", RType.A);
+  await logged.request(`/dns-query?dns=${base64url(query)}`);
+  await logged.request("/dns-query", {
+    method: "POST",
+    body: query,
+    headers: { "content-type": "application/dns-message" },
+  });
+  assert.deepEqual(
+    lines.map((line) => JSON.parse(line)).map((entry) => [entry.door, entry.method]),
+    [["doh", "GET"], ["doh", "POST"]],
+  );
 });
 
 Deno.test("unknown paths are 404 with a one-line reason", async () => {
