@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { createApp } from "../../app.ts";
-import { decodeMessage, Rcode, RType } from "../../dns/mod.ts";
+import { decodeMessage, EdnsOptionCode, Rcode, RType } from "../../dns/mod.ts";
 import { createQueryLog } from "../../observe/query_log.ts";
 import { MAX_QUERY_BYTES } from "../../routes/doh.ts";
 import { makeQuery } from "../support/dns_query.ts";
@@ -34,6 +34,27 @@ Deno.test("GET /dns-query tolerates base64url padding", async () => {
   assert.ok(padded.endsWith("="), "the test query should need padding");
   const reply = await dnsReply(await app.request(`/dns-query?dns=${padded}`));
   assert.equal(reply.answers.length, 2);
+});
+
+Deno.test("GET /dns-query answers a query the way Firefox sends it: ECS /0, padding, empty accept-encoding", async () => {
+  // As captured from firefox-esr in TRR mode: family 1 (IPv4), source prefix 0, no address
+  // ("do not use my subnet"), and padding; headers with an empty accept-encoding.
+  const ecs = { code: EdnsOptionCode.CLIENT_SUBNET, data: new Uint8Array([0, 1, 0, 0]) };
+  const padding = { code: EdnsOptionCode.PADDING, data: new Uint8Array(50) };
+  const query = makeQuery("www.example", RType.A, {
+    edns: { udpSize: 4096, options: [ecs, padding] },
+  });
+  const response = await app.request(`/dns-query?dns=${base64url(query)}`, {
+    headers: {
+      "accept": "application/dns-message",
+      "accept-encoding": "",
+      "cache-control": "no-cache",
+      "pragma": "no-cache",
+    },
+  });
+  const reply = await dnsReply(response);
+  assert.equal(reply.answers.length, 2);
+  assert.equal(reply.edns?.options.some((o) => o.code === EdnsOptionCode.CLIENT_SUBNET), false);
 });
 
 Deno.test("POST /dns-query answers application/dns-message with ID 0 echoed", async () => {
