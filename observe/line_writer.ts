@@ -3,7 +3,9 @@
  * synchronous print per query, which the profile showed as the largest cost of a cached
  * answer. Lines are gathered and written in one call per event-loop turn; the buffer is bounded
  * (a stalled stdout drops lines and says how many, rather than growing without end), and
- * `flush()` writes what is left synchronously at shutdown.
+ * `flush()` writes what is left synchronously at shutdown. With several worker processes on
+ * one stdout, writes are cut at line ends to at most `maxWriteBytes` (PIPE_BUF, 4096, is what a
+ * pipe writes whole), so the workers' lines never cut into each other.
  */
 
 export interface LineWriter {
@@ -17,9 +19,13 @@ export interface LineSink {
   writeSync(bytes: Uint8Array): number;
 }
 
+/** The largest write a pipe makes whole, never mixed with another process's (POSIX). */
+export const PIPE_BUF = 4096;
+
 export function createLineWriter(
   sink: LineSink = Deno.stdout,
   maxBufferedChars = 1 << 20,
+  maxWriteBytes = Infinity,
 ): LineWriter {
   const encoder = new TextEncoder();
   let lines: string[] = [];
@@ -46,8 +52,10 @@ export function createLineWriter(
     writing = true;
     try {
       for (let bytes = take(); bytes; bytes = take()) {
-        let offset = 0;
-        while (offset < bytes.length) offset += await sink.write(bytes.subarray(offset));
+        for (const chunk of lineChunks(bytes, maxWriteBytes)) {
+          let offset = 0;
+          while (offset < chunk.length) offset += await sink.write(chunk.subarray(offset));
+        }
       }
     } catch {
       // stdout closed: nothing sensible left to do with log lines
@@ -72,8 +80,22 @@ export function createLineWriter(
     flush() {
       const bytes = take();
       if (bytes === undefined) return;
-      let offset = 0;
-      while (offset < bytes.length) offset += sink.writeSync(bytes.subarray(offset));
+      for (const chunk of lineChunks(bytes, maxWriteBytes)) {
+        let offset = 0;
+        while (offset < chunk.length) offset += sink.writeSync(chunk.subarray(offset));
+      }
     },
   };
+}
+
+/** `bytes` (whole lines) in pieces of whole lines of at most `max` bytes (a longer line alone). */
+function* lineChunks(bytes: Uint8Array, max: number): Generator<Uint8Array> {
+  let start = 0;
+  while (bytes.length - start > max) {
+    let end = bytes.lastIndexOf(10, start + max - 1) + 1;
+    if (end <= start) end = bytes.indexOf(10, start) + 1;
+    yield bytes.subarray(start, end);
+    start = end;
+  }
+  if (start < bytes.length) yield bytes.subarray(start);
 }

@@ -58,3 +58,25 @@ Deno.test("the line writer batches lines into few writes, bounds its buffer and 
   assert.match(last.at(-1)!, /"warning":"\d+ log lines dropped: stdout too slow"/);
   await new Promise((resolve) => setTimeout(resolve, 10));
 });
+
+Deno.test("with a write limit the line writer cuts its writes at line ends, a long line alone", () => {
+  const writes: string[] = [];
+  const decoder = new TextDecoder();
+  const sink = {
+    write: (bytes: Uint8Array) => Promise.resolve(bytes.length),
+    writeSync: (bytes: Uint8Array) => {
+      writes.push(decoder.decode(bytes));
+      return bytes.length;
+    },
+  };
+  const writer = createLineWriter(sink, 1000, 25);
+  for (const line of ["a".repeat(9), "b".repeat(9), "c".repeat(40), "d".repeat(9)]) {
+    writer.write(line);
+  }
+  writer.flush();
+  assert.deepEqual(writes, [
+    `${"a".repeat(9)}\n${"b".repeat(9)}\n`,
+    `${"c".repeat(40)}\n`,
+    `${"d".repeat(9)}\n`,
+  ]);
+});

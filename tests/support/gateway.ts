@@ -15,6 +15,8 @@ export interface Gateway {
   /** Base URL of the HTTP door, e.g. http://127.0.0.1:41234 */
   url: string;
   port: number;
+  /** The process id, for tests that signal it themselves. */
+  pid: number;
   /** Everything the process printed to stdout so far (the JSON-lines query log). */
   stdout(): string;
   /** Everything printed to stderr so far (startup lines, errors). */
@@ -38,6 +40,8 @@ export interface GatewayOptions {
   stdout?: "piped" | "null";
   /** Milliseconds to wait for the listening line. */
   startTimeoutMs?: number;
+  /** Permission flags beyond the four of `deno task start` (e.g. --allow-run for WORKERS). */
+  permissions?: string[];
 }
 
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
@@ -46,7 +50,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   // Deno Deploy's file system is read-only: a deploy-like gateway may not write.
   const permissions = options.deployLike
     ? PERMISSIONS.filter((p) => p !== "--allow-write")
-    : PERMISSIONS;
+    : [...PERMISSIONS, ...(options.permissions ?? [])];
   const denoArgs = ["run", ...configArgs, ...permissions, "main.ts"];
   const pinned = options.cpu !== undefined;
   const child = new Deno.Command(pinned ? "taskset" : Deno.execPath(), {
@@ -95,6 +99,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       return {
         url: `${match[1]}://127.0.0.1:${port}`,
         port,
+        pid: child.pid,
         stdout: () => out,
         stderr: () => err,
         waitForStdout: async (done) => {
