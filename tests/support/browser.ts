@@ -4,7 +4,7 @@
  * secure DNS. No driver library: one WebSocket, a handful of protocol calls. Each browser gets
  * a fresh profile in a temporary directory, removed on close.
  */
-import { launchBrowser } from "./browser_process.ts";
+import { type BrowserOptions, launchBrowser } from "./browser_process.ts";
 import { connectRemote } from "./remote_protocol.ts";
 
 export interface Page {
@@ -29,12 +29,7 @@ export interface Browser {
   close(): Promise<void>;
 }
 
-export interface ChromiumOptions {
-  /** Fills the fresh profile (also the browser's HOME) before the browser starts. */
-  prepare?: (profile: string) => Promise<void>;
-}
-
-export async function launchChromium(options: ChromiumOptions = {}): Promise<Browser> {
+export async function launchChromium(options: BrowserOptions = {}): Promise<Browser> {
   const browser = await launchBrowser({
     command: "chromium",
     args: (profile) => [

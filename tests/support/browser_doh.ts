@@ -3,8 +3,7 @@
  * settings the README's "Browsers" section gives users — on a fresh profile that trusts the
  * gateway's CA in its own NSS certificate store (no certificate check is turned off).
  */
-import type { ChromiumOptions } from "./browser.ts";
-import type { FirefoxOptions } from "./firefox.ts";
+import type { BrowserOptions } from "./browser_process.ts";
 import { trustCaInNssDb } from "./nss.ts";
 
 /**
@@ -12,7 +11,7 @@ import { trustCaInNssDb } from "./nss.ts";
  * as the only template, in the profile's `Local State`; the error page's DNS probe (which asks
  * google.com to tell a broken network from a bad name) off in `Default/Preferences`.
  */
-export function chromiumSecureDns(template: string, caFile: string): ChromiumOptions {
+export function chromiumSecureDns(template: string, caFile: string): BrowserOptions {
   return {
     async prepare(profile) {
       const localState = { dns_over_https: { mode: "secure", templates: template } };
@@ -41,7 +40,7 @@ export function firefoxTrrPrefs(uri: string): Record<string, string | number> {
 }
 
 /** Firefox: the prefs above in the profile's user.js, the CA in the profile's cert9.db. */
-export function firefoxTrr(uri: string, caFile: string): FirefoxOptions {
+export function firefoxTrr(uri: string, caFile: string): BrowserOptions {
   return {
     async prepare(profile) {
       const lines = Object.entries(firefoxTrrPrefs(uri)).map(([name, value]) =>

@@ -22,6 +22,9 @@ export interface BrowserLaunch {
   endpoint: RegExp;
 }
 
+/** What a test may ask of any browser it launches. */
+export type BrowserOptions = Pick<BrowserLaunch, "prepare">;
+
 const START_TIMEOUT_MS = 20_000;
 
 export async function launchBrowser(launch: BrowserLaunch): Promise<BrowserProcess> {

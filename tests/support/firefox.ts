@@ -3,7 +3,7 @@
  * speaks on `--remote-debugging-port`: load a URL, wait for it to complete, read the page.
  * Each browser gets a fresh profile (settings from `prepare`, e.g. a user.js), removed on close.
  */
-import { launchBrowser } from "./browser_process.ts";
+import { type BrowserOptions, launchBrowser } from "./browser_process.ts";
 import { connectRemote } from "./remote_protocol.ts";
 
 export interface FirefoxPage {
@@ -15,12 +15,7 @@ export interface FirefoxPage {
   close(): Promise<void>;
 }
 
-export interface FirefoxOptions {
-  /** Fills the fresh profile (also the browser's HOME) before the browser starts. */
-  prepare?: (profile: string) => Promise<void>;
-}
-
-export async function launchFirefox(options: FirefoxOptions = {}): Promise<FirefoxPage> {
+export async function launchFirefox(options: BrowserOptions = {}): Promise<FirefoxPage> {
   const browser = await launchBrowser({
     command: "firefox-esr",
     args: (profile) => [

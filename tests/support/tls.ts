@@ -20,6 +20,7 @@ export interface CaSignedCertificate extends TestCertificate {
 }
 
 const KEY = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
+const CA = ["basicConstraints=critical,CA:TRUE", "keyUsage=critical,keyCertSign,cRLSign"];
 const SERVER = [
   "subjectAltName=DNS:localhost,IP:127.0.0.1",
   "basicConstraints=critical,CA:FALSE",
@@ -30,20 +31,7 @@ const SERVER = [
 export async function makeCertificate(dir: string): Promise<TestCertificate> {
   const certFile = `${dir}/cert.pem`;
   const keyFile = `${dir}/key.pem`;
-  await openssl([
-    "req",
-    "-x509",
-    ...KEY,
-    "-days",
-    "2",
-    "-subj",
-    "/CN=localhost",
-    ...SERVER.flatMap((extension) => ["-addext", extension]),
-    "-keyout",
-    keyFile,
-    "-out",
-    certFile,
-  ]);
+  await selfSigned("/CN=localhost", SERVER, keyFile, certFile);
   return await read(certFile, keyFile);
 }
 
@@ -59,6 +47,22 @@ export async function makeCaSignedCertificate(dir: string): Promise<CaSignedCert
   const extensions = `${dir}/cert.ext`;
   const certFile = `${dir}/cert.pem`;
   const keyFile = `${dir}/key.pem`;
+  await selfSigned("/CN=DoH gateway test CA", CA, caKey, caFile);
+  const newKey = ["-keyout", keyFile, "-out", request];
+  await openssl(["req", "-new", ...KEY, "-subj", "/CN=localhost", ...newKey]);
+  await Deno.writeTextFile(extensions, SERVER.join("\n") + "\n");
+  const sign = ["-CA", caFile, "-CAkey", caKey, "-days", "2", "-extfile", extensions];
+  await openssl(["x509", "-req", "-in", request, ...sign, "-out", certFile]);
+  return { ...(await read(certFile, keyFile)), caFile };
+}
+
+/** A new P-256 key and a certificate for it signed by itself, valid 2 days. */
+async function selfSigned(
+  subject: string,
+  extensions: string[],
+  keyFile: string,
+  certFile: string,
+): Promise<void> {
   await openssl([
     "req",
     "-x509",
@@ -66,45 +70,13 @@ export async function makeCaSignedCertificate(dir: string): Promise<CaSignedCert
     "-days",
     "2",
     "-subj",
-    "/CN=DoH gateway test CA",
-    "-addext",
-    "basicConstraints=critical,CA:TRUE",
-    "-addext",
-    "keyUsage=critical,keyCertSign,cRLSign",
-    "-keyout",
-    caKey,
-    "-out",
-    caFile,
-  ]);
-  await openssl([
-    "req",
-    "-new",
-    ...KEY,
-    "-subj",
-    "/CN=localhost",
+    subject,
+    ...extensions.flatMap((extension) => ["-addext", extension]),
     "-keyout",
     keyFile,
     "-out",
-    request,
-  ]);
-  await Deno.writeTextFile(extensions, SERVER.join("\n") + "\n");
-  await openssl([
-    "x509",
-    "-req",
-    "-in",
-    request,
-    "-CA",
-    caFile,
-    "-CAkey",
-    caKey,
-    "-days",
-    "2",
-    "-extfile",
-    extensions,
-    "-out",
     certFile,
   ]);
-  return { ...(await read(certFile, keyFile)), caFile };
 }
 
 async function openssl(args: string[]): Promise<void> {
