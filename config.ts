@@ -44,6 +44,8 @@ export interface Config {
   recordsFile?: string;
   /** The classic doors: DNS over UDP, TCP and TLS. */
   dns: DnsDoorsConfig;
+  /** Processes sharing the HTTP, TCP and DoT ports (SO_REUSEPORT); 1: just this one. */
+  workers: number;
 }
 
 export interface DnsDoorsConfig {
@@ -139,7 +141,7 @@ export function loadConfig(env: Env, context: ConfigContext): Config {
   }
   const queryTimeoutMs = integer(env, "QUERY_TIMEOUT_MS", 3000, 100, 60_000);
   const upstreamTimeoutMs = integer(env, "UPSTREAM_TIMEOUT_MS", 1500, 50, 60_000);
-  return {
+  const config: Config = {
     host: read("HOST") ?? "127.0.0.1",
     httpPort: integer(env, "HTTP_PORT", 8080, 0, 65535),
     tls: certFile && keyFile ? { certFile, keyFile } : undefined,
@@ -160,7 +162,36 @@ export function loadConfig(env: Env, context: ConfigContext): Config {
     adminToken: adminToken(read("ADMIN_TOKEN")),
     recordsFile: absolute(read("RECORDS_FILE"), context.cwd ?? "/"),
     dns: dnsDoorsConfig(env, read, certFile !== undefined),
+    workers: integer(env, "WORKERS", 1, 1, 64),
   };
+  checkWorkers(config);
+  return config;
+}
+
+/**
+ * Several workers share fixed ports; and without Redis each would keep admin edits, its cache
+ * and its query log to itself, so an edit made through one would not reach the others.
+ */
+function checkWorkers(config: Config): void {
+  if (config.workers === 1) return;
+  const ports = [
+    ["HTTP_PORT", config.httpPort],
+    ["TCP_PORT", config.dns.tcpPort],
+    ["DOT_PORT", config.dns.dotPort],
+  ] as const;
+  for (const [name, port] of ports) {
+    if (port === 0) {
+      throw new ConfigError(
+        `WORKERS="${config.workers}" with ${name}="0": workers share a port, so it must be fixed`,
+      );
+    }
+  }
+  if (config.adminToken !== undefined && config.redis === undefined) {
+    throw new ConfigError(
+      `WORKERS="${config.workers}" with ADMIN_TOKEN needs REDIS_URL or Upstash: ` +
+        "without Redis each worker keeps its own blocklist edits, cache and query log",
+    );
+  }
 }
 
 const CLIENT_LOG_MODES: readonly ClientLogMode[] = ["address", "hash", "off"];

@@ -12,6 +12,7 @@ import { type Config, ConfigError, loadConfig, readSettingFile } from "./config.
 import { Metrics } from "./observe/metrics.ts";
 import { clientAnonymizer } from "./observe/client_privacy.ts";
 import { QueryLogStream } from "./observe/log_stream.ts";
+import { createLineWriter, PIPE_BUF } from "./observe/line_writer.ts";
 import { createQueryLog } from "./observe/query_log.ts";
 import { QueryStats } from "./observe/stats.ts";
 import type { QueryLogEntry } from "./pipeline/types.ts";
@@ -19,6 +20,12 @@ import { buildChain } from "./pipeline/chain.ts";
 import { Resolver } from "./pipeline/resolver.ts";
 import { LiveRecords, type LiveRecordsOptions, RecordsFileError } from "./records/live.ts";
 import { type OpenDoors, openDoors } from "./servers/doors.ts";
+import {
+  startWorkers,
+  stopWithFirstWorker,
+  type WorkerGroup,
+  workerNumber,
+} from "./servers/workers.ts";
 import { createTransport, udpAvailable } from "./upstream/create.ts";
 import { UpstreamPool } from "./upstream/pool.ts";
 import { UpstreamRouter } from "./upstream/router.ts";
@@ -94,6 +101,10 @@ async function main(): Promise<void> {
   });
   const log = createQueryLog({
     toStdout: config.logQueries,
+    // Workers share stdout: each write whole lines a pipe will not mix with another's.
+    print: config.logQueries && config.workers > 1
+      ? createLineWriter(Deno.stdout, { maxWriteBytes: PIPE_BUF })
+      : undefined,
     capacity: QUERY_LOG_CAPACITY,
     client: clientAnonymizer(config.logClient.mode, config.logClient.key),
     observers: [
@@ -149,12 +160,16 @@ async function main(): Promise<void> {
 
   // Signals are handled before the door opens, so a stop request never meets the default
   // handler (exit 143) however early it comes.
-  const running: { server?: Deno.HttpServer; doors?: OpenDoors } = {};
-  const stop = async () => {
+  const running: { server?: Deno.HttpServer; doors?: OpenDoors; workers?: WorkerGroup } = {};
+  let stopping: Promise<void> | undefined;
+  // Once, however many ask: a signal, a second signal, a worker that went away.
+  const stop = (code = 0) => stopping ??= shutdown(code);
+  const shutdown = async (code: number) => {
     // Every query under way is answered within its budget: that bounds the wait.
     await Promise.all([
       running.server?.shutdown(),
       running.doors?.shutdown(config.queryTimeoutMs + SHUTDOWN_MARGIN_MS),
+      running.workers?.stop(),
     ]);
     schedule.stop();
     blocklist.close();
@@ -165,28 +180,49 @@ async function main(): Promise<void> {
     await stream?.flush();
     await store?.close();
     log.flush();
-    Deno.exit(0);
+    Deno.exit(code);
   };
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     try {
-      Deno.addSignalListener(signal, stop);
+      Deno.addSignalListener(signal, () => void stop());
     } catch {
       // No signals where the platform owns the process (Deno Deploy).
     }
   }
 
-  running.doors = openDoors(config, { resolver, tls, onError: reportOnce("DNS door") });
+  const worker = workerNumber();
+  if (config.workers > 1 && worker === 1) {
+    running.workers = startWorkers(config.workers, (line) => {
+      console.error(`${line}: stopping every worker`);
+      void stop(1);
+    });
+  }
+  if (worker > 1) stopWithFirstWorker(() => void stop());
+  running.doors = openDoors(config, {
+    resolver,
+    tls,
+    onError: reportOnce("DNS door"),
+    worker: config.workers > 1 ? { first: worker === 1 } : undefined,
+  });
   const doorLines = running.doors.lines.map((line) => `${line}\n`).join("");
   const scheme = tls ? "https" : "http";
   running.server = listen(config, () =>
     Deno.serve({
       hostname: config.host,
       port: config.httpPort,
+      reusePort: config.workers > 1,
       ...tls,
       onListen: ({ hostname, port }) => {
         const host = hostname.includes(":") ? `[${hostname}]` : hostname;
-        // One write, the "listening" line last: whoever waits for it has seen everything.
-        console.error(
+        // One write, the "listening" line last: whoever waits for it has seen everything
+        // (with workers, only once every one of them listens too).
+        const print = (text: string) => console.error(text);
+        const workers = running.workers;
+        // A worker that exits before it listens has been reported (and stops us) already.
+        const announce = workers === undefined
+          ? print
+          : (text: string) => workers.ready.then(() => print(text), () => {});
+        announce(
           `upstreams: ${config.upstreams.map((u) => u.url).join(", ")}\n` +
             (store ? `redis: ${store.description}\n` : "") +
             (records ? `records: ${records.path}: ${records.description}\n` : "") +

@@ -13,6 +13,7 @@
  */
 import { RType } from "../dns/mod.ts";
 import { median, ROUNDS, saveResults, startFloor } from "./floor.ts";
+import { h2load, type Round } from "./h2load.ts";
 import { makeQuery } from "../tests/support/dns_query.ts";
 import { startGateway } from "../tests/support/gateway.ts";
 import { startKnot } from "../tests/support/knot.ts";
@@ -23,10 +24,7 @@ import { makeCertificate } from "../tests/support/tls.ts";
 const REQUESTS = Number(Deno.env.get("BENCH_REQUESTS") ?? 20_000);
 const CLIENTS = Number(Deno.env.get("BENCH_CLIENTS") ?? 16);
 
-interface Round {
-  rps: number;
-  meanMs: number;
-  failed: number;
+interface Measured extends Round {
   /** Server CPU time per request, µs (NaN where /proc cannot tell). */
   cpuUs: number;
 }
@@ -46,41 +44,15 @@ async function cpuMicros(pid: number): Promise<number> {
 const CLOCK_TICKS = 100;
 
 /** One h2load round against the server with this pid, with its CPU time per request. */
-async function measured(pid: number, args: string[]): Promise<Round> {
+async function measured(pid: number, args: string[]): Promise<Measured> {
   const before = await cpuMicros(pid);
-  const round = await h2load(args);
-  round.cpuUs = (await cpuMicros(pid) - before) / REQUESTS;
-  return round;
+  const round = await h2load(args, 1);
+  return { ...round, cpuUs: (await cpuMicros(pid) - before) / REQUESTS };
 }
 
 interface Case {
   label: string;
   args: (base: string) => string[];
-}
-
-async function h2load(args: string[]): Promise<Round> {
-  const output = await new Deno.Command("taskset", {
-    args: ["-c", "1", "h2load", ...args],
-    stdout: "piped",
-    stderr: "piped",
-    signal: AbortSignal.timeout(120_000),
-  }).output();
-  const text = new TextDecoder().decode(output.stdout);
-  const rps = /finished in [\d.]+m?s, ([\d.]+) req\/s/.exec(text);
-  const failed = /requests: .* (\d+) failed, (\d+) errored/.exec(text);
-  const mean = /time for request:\s+\S+\s+\S+\s+([\d.]+)(us|ms|s)/.exec(text);
-  if (!rps || !failed || !mean) {
-    throw new Error(
-      `h2load output not understood:\n${text}\n${new TextDecoder().decode(output.stderr)}`,
-    );
-  }
-  const unit = { us: 0.001, ms: 1, s: 1000 }[mean[2] as "us" | "ms" | "s"];
-  return {
-    rps: Number(rps[1]),
-    meanMs: Number(mean[1]) * unit,
-    failed: Number(failed[1]) + Number(failed[2]),
-    cpuUs: NaN,
-  };
 }
 
 async function main() {
@@ -139,7 +111,7 @@ async function main() {
   const rows: string[] = [];
   try {
     for (const { label, args } of cases) {
-      const results: Record<"gateway" | "floor", Round[]> = { gateway: [], floor: [] };
+      const results: Record<"gateway" | "floor", Measured[]> = { gateway: [], floor: [] };
       for (let round = 0; round < ROUNDS; round++) {
         results.gateway.push(
           await measured(gateway.pid, args(`https://127.0.0.1:${gateway.port}`)),

@@ -9,6 +9,10 @@
  * Writing once per event-loop turn instead (a 0 ms timer) still cost ~3 µs per cached answer
  * under load: each async write to stdout is a hop to a blocking thread and back, and a turn
  * holds only a few queries.
+ *
+ * With several worker processes on one stdout, writes are cut at line ends to at most
+ * `maxWriteBytes` (PIPE_BUF, 4096, is what a pipe writes whole), so the workers' lines never
+ * cut into each other.
  */
 
 export interface LineWriter {
@@ -22,6 +26,9 @@ export interface LineSink {
   writeSync(bytes: Uint8Array): number;
 }
 
+/** The largest write a pipe makes whole, never mixed with another process's (POSIX). */
+export const PIPE_BUF = 4096;
+
 export interface LineWriterOptions {
   /** Lines beyond this many buffered characters are dropped (and counted). */
   maxBufferedChars?: number;
@@ -29,6 +36,8 @@ export interface LineWriterOptions {
   flushAfterMs?: number;
   /** Buffered characters that start a write at once. */
   flushAtChars?: number;
+  /** Largest single write, cut at line ends (PIPE_BUF when workers share stdout). */
+  maxWriteBytes?: number;
 }
 
 export function createLineWriter(
@@ -38,6 +47,7 @@ export function createLineWriter(
   const maxBufferedChars = options.maxBufferedChars ?? 1 << 20;
   const flushAfterMs = options.flushAfterMs ?? 50;
   const flushAtChars = Math.min(options.flushAtChars ?? 32 * 1024, maxBufferedChars / 2);
+  const maxWriteBytes = options.maxWriteBytes ?? Infinity;
   const encoder = new TextEncoder();
   let lines: string[] = [];
   let buffered = 0;
@@ -69,8 +79,10 @@ export function createLineWriter(
       do {
         const bytes = take();
         if (bytes === undefined) break;
-        let offset = 0;
-        while (offset < bytes.length) offset += await sink.write(bytes.subarray(offset));
+        for (const chunk of lineChunks(bytes, maxWriteBytes)) {
+          let offset = 0;
+          while (offset < chunk.length) offset += await sink.write(chunk.subarray(offset));
+        }
       } while (buffered >= flushAtChars);
     } catch {
       // stdout closed: nothing sensible left to do with log lines
@@ -103,8 +115,22 @@ export function createLineWriter(
       }
       const bytes = take();
       if (bytes === undefined) return;
-      let offset = 0;
-      while (offset < bytes.length) offset += sink.writeSync(bytes.subarray(offset));
+      for (const chunk of lineChunks(bytes, maxWriteBytes)) {
+        let offset = 0;
+        while (offset < chunk.length) offset += sink.writeSync(chunk.subarray(offset));
+      }
     },
   };
+}
+
+/** `bytes` (whole lines) in pieces of whole lines of at most `max` bytes (a longer line alone). */
+function* lineChunks(bytes: Uint8Array, max: number): Generator<Uint8Array> {
+  let start = 0;
+  while (bytes.length - start > max) {
+    let end = bytes.lastIndexOf(10, start + max - 1) + 1;
+    if (end <= start) end = bytes.indexOf(10, start) + 1;
+    yield bytes.subarray(start, end);
+    start = end;
+  }
+  if (start < bytes.length) yield bytes.subarray(start);
 }

@@ -62,7 +62,9 @@ export function createQueryLog(options: QueryLogOptions): QueryLog {
 export function formatEntry(entry: QueryLogEntry): string {
   let line = `{"time":"${isoTime(entry.time)}","client":${
     JSON.stringify(entry.client)
-  },"door":"${entry.door}","name":${JSON.stringify(entry.name)},"type":"${typeName(entry.type)}"`;
+  },"door":"${entry.door}",${
+    entry.method === undefined ? "" : `"method":"${entry.method}",`
+  }"name":${JSON.stringify(entry.name)},"type":"${typeName(entry.type)}"`;
   if (entry.source !== undefined) line += `,"source":"${entry.source}"`;
   if (entry.rule !== undefined) line += `,"rule":${JSON.stringify(entry.rule)}`;
   if (entry.upstream !== undefined) line += `,"upstream":${JSON.stringify(entry.upstream)}`;

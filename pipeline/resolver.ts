@@ -78,6 +78,7 @@ export class Resolver {
       time: started,
       client: client.address,
       door: client.door,
+      method: client.method,
       name: question?.name ?? "",
       type: question?.type ?? 0,
     };

@@ -15,6 +15,11 @@ export interface ClientInfo {
   /** The client's IP address, "" when the door cannot tell (e.g. in-process tests). */
   address: string;
   door: Door;
+  /**
+   * DoH: the HTTP method. Clients differ (Chromium POSTs, Firefox GETs), and when one of them
+   * fails this is the first thing to know.
+   */
+  method?: "GET" | "POST";
 }
 
 /** One line of the query log; stages fill in what they learn. */
@@ -23,6 +28,8 @@ export interface QueryLogEntry {
   time: number;
   client: string;
   door: Door;
+  /** DoH: the HTTP method the query came with. */
+  method?: "GET" | "POST";
   name: string;
   type: number;
   source?: AnswerSource;

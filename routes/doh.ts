@@ -11,6 +11,7 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { DnsWireError, transientBytes } from "../dns/mod.ts";
 import type { Resolution, Resolver } from "../pipeline/resolver.ts";
+import type { ClientInfo } from "../pipeline/types.ts";
 import { addressOf, type AppEnv, clientAddress, reason } from "./env.ts";
 
 export const DNS_MESSAGE_TYPE = "application/dns-message";
@@ -38,7 +39,7 @@ export function dohRoutes(deps: DohDeps): Hono<AppEnv> {
     if (param === undefined) return reason(400, "missing dns parameter (a base64url DNS query)");
     const query = decodeBase64Url(param);
     if (query === undefined) return reason(400, "dns parameter is not base64url");
-    return answer(deps, query, clientAddress(c));
+    return answer(deps, query, clientAddress(c), "GET");
   });
 
   routes.post(
@@ -53,7 +54,7 @@ export function dohRoutes(deps: DohDeps): Hono<AppEnv> {
       maxSize: MAX_QUERY_BYTES,
       onError: () => reason(413, `DNS message too large: at most ${MAX_QUERY_BYTES} bytes`),
     }),
-    async (c) => answer(deps, new Uint8Array(await c.req.arrayBuffer()), clientAddress(c)),
+    async (c) => answer(deps, new Uint8Array(await c.req.arrayBuffer()), clientAddress(c), "POST"),
   );
 
   routes.all(
@@ -86,7 +87,7 @@ export function dohFastPath(
       const param = plainDnsParam(url, after + 1);
       const query = param === undefined ? undefined : decodeBase64Url(param);
       if (query === undefined) return undefined;
-      return answer(deps, query, addressOf(remoteAddr));
+      return answer(deps, query, addressOf(remoteAddr), "GET");
     }
     if (method === "POST") {
       const headers = request.headers;
@@ -134,19 +135,25 @@ async function answerBody(deps: DohDeps, request: Request, address: string): Pro
   } catch (error) {
     return internalError(deps, error);
   }
-  return answer(deps, new Uint8Array(body), address);
+  return answer(deps, new Uint8Array(body), address, "POST");
 }
 
-async function answer(deps: DohDeps, query: Uint8Array, address: string): Promise<Response> {
+async function answer(
+  deps: DohDeps,
+  query: Uint8Array,
+  address: string,
+  method: "GET" | "POST",
+): Promise<Response> {
   if (query.length === 0) return reason(400, "empty DNS message");
   if (query.length > MAX_QUERY_BYTES) {
     return reason(414, `DNS message too large: at most ${MAX_QUERY_BYTES} bytes`);
   }
   let resolution: Resolution;
   try {
+    const client: ClientInfo = { address, door: "doh", method };
     // Not the request's signal: a client hanging up need not cancel a lookup others (and, with
     // the cache, later queries) benefit from, and the query budget bounds it anyway.
-    resolution = await deps.resolver.resolve(query, { address, door: "doh" });
+    resolution = await deps.resolver.resolve(query, client);
   } catch (error) {
     if (error instanceof DnsWireError) {
       return reason(400, `malformed DNS message: ${error.message}`);

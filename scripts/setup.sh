@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the gateway and its tests need on a fresh Debian machine: Deno (from npm) and
 # the real peers the integration tests talk to (knot as upstream, dnsdist for DoT/DoH
-# upstreams, redis, the clients kdig, dig, curl, and headless chromium for the dashboard).
+# upstreams, redis, the clients kdig, dig, curl, headless chromium and firefox-esr for the
+# dashboard and secure DNS, certutil for the browsers' certificate stores, ip for the tests'
+# own network namespaces).
 # Idempotent; run as root or with sudo.
 set -euo pipefail
 
@@ -13,7 +15,7 @@ fi
 deno --version | head -n 1
 
 packages=(knot knot-dnsutils bind9-dnsutils dnsdist redis-server curl openssl nghttp2-client dnsperf
-  chromium)
+  chromium firefox-esr libnss3-tools iproute2)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed" || missing+=("$package")

@@ -18,6 +18,12 @@ export interface DoorDeps {
   /** PEM certificate and key, read from TLS_CERT/TLS_KEY; needed for DoT. */
   tls?: { cert: string; key: string };
   onError?: (error: unknown) => void;
+  /**
+   * One of several workers (WORKERS): TCP and DoT share their ports; UDP is left to the first
+   * worker, since a Deno UDP socket cannot share one (it sets only SO_REUSEADDR, and one socket
+   * would get every datagram).
+   */
+  worker?: { first: boolean };
 }
 
 export interface OpenDoors {
@@ -42,6 +48,7 @@ export function openDoors(config: Config, deps: DoorDeps): OpenDoors {
     idleTimeoutMs: settings.tcpIdleTimeoutMs,
     maxInFlight: settings.tcpMaxInFlight,
     maxConnections: settings.tcpMaxConnections,
+    reusePort: deps.worker !== undefined,
   };
   const hostname = settings.host;
   const doors: Door[] = [];
@@ -61,7 +68,8 @@ export function openDoors(config: Config, deps: DoorDeps): OpenDoors {
     lines.push(`${what} listening on ${hostPort(door.addr)}`);
   };
   try {
-    const { udpPort, tcpPort, dotPort } = settings;
+    const { tcpPort, dotPort } = settings;
+    const udpPort = deps.worker?.first === false ? undefined : settings.udpPort;
     if (udpPort !== undefined && !udpAvailable()) {
       lines.push("UDP door: off, this runtime has no UDP sockets (Deno Deploy); UDP_PORT ignored");
     } else if (udpPort !== undefined) {

@@ -3,11 +3,9 @@
  * (RFC 7858 §3.1 registers it; clients that offer only other protocols are turned away by
  * the handshake). Needs the same certificate as HTTPS (TLS_CERT, TLS_KEY).
  */
-import { StreamDoor, type StreamDoorOptions } from "./tcp.ts";
+import { StreamDoor, type TcpDoorOptions } from "./tcp.ts";
 
-export interface DotDoorOptions extends StreamDoorOptions {
-  hostname: string;
-  port: number;
+export interface DotDoorOptions extends TcpDoorOptions {
   /** PEM text. */
   cert: string;
   key: string;
@@ -18,6 +16,7 @@ export function listenDot(options: DotDoorOptions): StreamDoor {
   const listener = Deno.listenTls({
     hostname: options.hostname,
     port: options.port,
+    reusePort: options.reusePort,
     cert: options.cert,
     key: options.key,
     alpnProtocols: ["dot"],

@@ -20,6 +20,8 @@ export interface StreamDoorOptions extends AnswerDeps, Omit<ConnectionOptions, "
 export interface TcpDoorOptions extends StreamDoorOptions {
   hostname: string;
   port: number;
+  /** SO_REUSEPORT: several worker processes listen on the port, the kernel spreads clients. */
+  reusePort?: boolean;
 }
 
 /** A pause after a failed accept (e.g. out of file descriptors), so the loop does not spin. */
@@ -114,6 +116,7 @@ export function listenTcp(options: TcpDoorOptions): StreamDoor {
     transport: "tcp",
     hostname: options.hostname,
     port: options.port,
+    reusePort: options.reusePort,
   });
   return new StreamDoor(listener, "tcp", options);
 }

@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from "../config.ts";
 
 const vm = { udpAvailable: true };
 const deploy = { udpAvailable: false };
+const WORKERS_WITH_ADMIN = { WORKERS: "2", ADMIN_TOKEN: "a-token-of-16-chars-or-more" };
 
 Deno.test("loadConfig() defaults: 127.0.0.1:8080, UDP to 9.9.9.9, 3 s budget, log on", () => {
   const config = loadConfig({}, vm);
@@ -70,6 +71,10 @@ Deno.test("loadConfig() rejects bad values with one line naming variable, value 
       { DNS_ALLOW_CIDRS: "10.0.0.0/8,10.0.0.0/40" },
       /^DNS_ALLOW_CIDRS="10.0.0.0\/8,10.0.0.0\/40": "10.0.0.0\/40" is not an address or range/,
     ],
+    [{ WORKERS: "0" }, /^WORKERS="0": expected a whole number from 1 to 64$/],
+    [{ WORKERS: "2", HTTP_PORT: "0" }, /^WORKERS="2" with HTTP_PORT="0": workers share a port/],
+    [{ WORKERS: "2", TCP_PORT: "0" }, /^WORKERS="2" with TCP_PORT="0": workers share a port/],
+    [WORKERS_WITH_ADMIN, /^WORKERS="2" with ADMIN_TOKEN needs REDIS_URL or Upstash: /],
   ];
   for (const [env, expected] of cases) {
     assert.throws(() => loadConfig(env, vm), (error: Error) => {
@@ -79,6 +84,15 @@ Deno.test("loadConfig() rejects bad values with one line naming variable, value 
       return true;
     });
   }
+});
+
+Deno.test("loadConfig() WORKERS: 1 by default, more with the admin API when Redis is there", () => {
+  assert.equal(loadConfig({}, vm).workers, 1);
+  assert.equal(loadConfig({ WORKERS: "4", TCP_PORT: "53" }, vm).workers, 4);
+  assert.equal(
+    loadConfig({ ...WORKERS_WITH_ADMIN, REDIS_URL: "redis://127.0.0.1" }, vm).workers,
+    2,
+  );
 });
 
 Deno.test("loadConfig() refuses a udp:// upstream where UDP is unavailable", () => {

@@ -76,3 +76,25 @@ Deno.test("the line writer writes a full batch at once, not waiting for its time
   assert.ok(writes.length < 10, "lines are batched");
   writer.flush();
 });
+
+Deno.test("with a write limit the line writer cuts its writes at line ends, a long line alone", () => {
+  const writes: string[] = [];
+  const decoder = new TextDecoder();
+  const sink = {
+    write: (bytes: Uint8Array) => Promise.resolve(bytes.length),
+    writeSync: (bytes: Uint8Array) => {
+      writes.push(decoder.decode(bytes));
+      return bytes.length;
+    },
+  };
+  const writer = createLineWriter(sink, { maxBufferedChars: 1000, maxWriteBytes: 25 });
+  for (const line of ["a".repeat(9), "b".repeat(9), "c".repeat(40), "d".repeat(9)]) {
+    writer.write(line);
+  }
+  writer.flush();
+  assert.deepEqual(writes, [
+    `${"a".repeat(9)}\n${"b".repeat(9)}\n`,
+    `${"c".repeat(40)}\n`,
+    `${"d".repeat(9)}\n`,
+  ]);
+});

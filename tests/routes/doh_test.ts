@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { createApp } from "../../app.ts";
-import { decodeMessage, Rcode, RType } from "../../dns/mod.ts";
+import { decodeMessage, EdnsOptionCode, Rcode, RType } from "../../dns/mod.ts";
+import { createQueryLog } from "../../observe/query_log.ts";
 import { MAX_QUERY_BYTES } from "../../routes/doh.ts";
 import { makeQuery } from "../support/dns_query.ts";
 import { localResolver } from "../support/local_resolver.ts";
@@ -33,6 +34,27 @@ Deno.test("GET /dns-query tolerates base64url padding", async () => {
   assert.ok(padded.endsWith("="), "the test query should need padding");
   const reply = await dnsReply(await app.request(`/dns-query?dns=${padded}`));
   assert.equal(reply.answers.length, 2);
+});
+
+Deno.test("GET /dns-query answers a query the way Firefox sends it: ECS /0, padding, empty accept-encoding", async () => {
+  // As captured from firefox-esr in TRR mode: family 1 (IPv4), source prefix 0, no address
+  // ("do not use my subnet"), and padding; headers with an empty accept-encoding.
+  const ecs = { code: EdnsOptionCode.CLIENT_SUBNET, data: new Uint8Array([0, 1, 0, 0]) };
+  const padding = { code: EdnsOptionCode.PADDING, data: new Uint8Array(50) };
+  const query = makeQuery("www.example", RType.A, {
+    edns: { udpSize: 4096, options: [ecs, padding] },
+  });
+  const response = await app.request(`/dns-query?dns=${base64url(query)}`, {
+    headers: {
+      "accept": "application/dns-message",
+      "accept-encoding": "",
+      "cache-control": "no-cache",
+      "pragma": "no-cache",
+    },
+  });
+  const reply = await dnsReply(response);
+  assert.equal(reply.answers.length, 2);
+  assert.equal(reply.edns?.options.some((o) => o.code === EdnsOptionCode.CLIENT_SUBNET), false);
 });
 
 Deno.test("POST /dns-query answers application/dns-message with ID 0 echoed", async () => {
@@ -134,6 +156,27 @@ Deno.test("a query with two questions is HTTP 200 with FORMERR", async () => {
   });
   const reply = await dnsReply(await post(query));
   assert.equal(reply.header.rcode, Rcode.FORMERR);
+});
+
+Deno.test("the query log says which HTTP method each DoH query came with", async () => {
+  const lines: string[] = [];
+  const log = createQueryLog({
+    toStdout: true,
+    capacity: 0,
+    print: { write: (line) => lines.push(line), flush() {} },
+  });
+  const logged = createApp({ resolver: localResolver({ "www.example": ["192.0.2.1"] }, { log }) });
+  const query = makeQuery("www.example", RType.A);
+  await logged.request(`/dns-query?dns=${base64url(query)}`);
+  await logged.request("/dns-query", {
+    method: "POST",
+    body: query,
+    headers: { "content-type": "application/dns-message" },
+  });
+  assert.deepEqual(
+    lines.map((line) => JSON.parse(line)).map((entry) => [entry.door, entry.method]),
+    [["doh", "GET"], ["doh", "POST"]],
+  );
 });
 
 Deno.test("unknown paths are 404 with a one-line reason", async () => {

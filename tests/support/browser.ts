@@ -1,10 +1,11 @@
 /**
  * Headless Chromium (Debian's `chromium`) driven over the DevTools protocol, for tests that
- * must see a page the way a person's browser does: real form posts, cookies, redirects, CSP.
- * No driver library: one WebSocket, a handful of protocol calls. Each browser gets a fresh
- * profile in a temporary directory, removed on close.
+ * must see a page the way a person's browser does: real form posts, cookies, redirects, CSP,
+ * secure DNS. No driver library: one WebSocket, a handful of protocol calls. Each browser gets
+ * a fresh profile in a temporary directory, removed on close.
  */
-import { requireBinary } from "./binaries.ts";
+import { type BrowserOptions, launchBrowser } from "./browser_process.ts";
+import { connectRemote } from "./remote_protocol.ts";
 
 export interface Page {
   /** Loads `url` and waits for the load event. */
@@ -28,14 +29,10 @@ export interface Browser {
   close(): Promise<void>;
 }
 
-const START_TIMEOUT_MS = 20_000;
-const CALL_TIMEOUT_MS = 15_000;
-
-export async function launchChromium(): Promise<Browser> {
-  requireBinary("chromium");
-  const profile = await Deno.makeTempDir({ prefix: "chromium-test-" });
-  const child = new Deno.Command("chromium", {
-    args: [
+export async function launchChromium(options: BrowserOptions = {}): Promise<Browser> {
+  const browser = await launchBrowser({
+    command: "chromium",
+    args: (profile) => [
       "--headless=new",
       "--no-sandbox", // tests run as root, where the sandbox refuses to start
       "--disable-gpu",
@@ -47,12 +44,10 @@ export async function launchChromium(): Promise<Browser> {
       "--window-size=1280,1600",
       "about:blank",
     ],
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  const endpoint = await devtoolsEndpoint(child.stderr);
-  const port = new URL(endpoint).port;
+    prepare: options.prepare,
+    endpoint: /DevTools listening on (ws:\/\/\S+)/,
+  });
+  const port = new URL(browser.endpoint).port;
   return {
     async newPage() {
       const response = await fetch(`http://127.0.0.1:${port}/json/new?about:blank`, {
@@ -61,86 +56,13 @@ export async function launchChromium(): Promise<Browser> {
       const target = await response.json();
       return await connectPage(target.webSocketDebuggerUrl);
     },
-    async close() {
-      try {
-        child.kill("SIGKILL");
-      } catch {
-        // already gone
-      }
-      await child.status;
-      await Deno.remove(profile, { recursive: true }).catch(() => {});
-    },
+    close: browser.stop,
   };
-}
-
-async function devtoolsEndpoint(stderr: ReadableStream<Uint8Array>): Promise<string> {
-  const reader = stderr.pipeThrough(new TextDecoderStream()).getReader();
-  let seen = "";
-  const deadline = Date.now() + START_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    seen += value;
-    const match = /DevTools listening on (ws:\/\/\S+)/.exec(seen);
-    if (match) {
-      // Keep draining so the browser never blocks on a full pipe.
-      void (async () => {
-        while (!(await reader.read()).done) { /* discard */ }
-      })().catch(() => {});
-      return match[1];
-    }
-  }
-  throw new Error(`chromium did not start:\n${seen}`);
 }
 
 async function connectPage(url: string): Promise<Page> {
-  const socket = new WebSocket(url);
-  await new Promise((resolve, reject) => {
-    socket.onopen = resolve;
-    socket.onerror = () => reject(new Error(`cannot connect to ${url}`));
-  });
-  let nextId = 1;
-  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
-  const listeners = new Set<(method: string) => void>();
-  socket.onmessage = (event) => {
-    const message = JSON.parse(event.data);
-    if (message.id !== undefined) {
-      const call = pending.get(message.id);
-      pending.delete(message.id);
-      if (message.error) call?.reject(new Error(message.error.message));
-      else call?.resolve(message.result);
-    } else {
-      for (const listener of listeners) listener(message.method);
-    }
-  };
-  const send = <T = Record<string, unknown>>(method: string, params: object = {}): Promise<T> => {
-    const id = nextId++;
-    socket.send(JSON.stringify({ id, method, params }));
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${method} timed out`)), CALL_TIMEOUT_MS);
-      pending.set(id, {
-        resolve: (value) => {
-          clearTimeout(timer);
-          resolve(value as T);
-        },
-        reject: (error) => {
-          clearTimeout(timer);
-          reject(error);
-        },
-      });
-    });
-  };
-  const loaded = () =>
-    new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error("page did not load")), CALL_TIMEOUT_MS);
-      const listener = (method: string) => {
-        if (method !== "Page.loadEventFired") return;
-        listeners.delete(listener);
-        clearTimeout(timer);
-        resolve();
-      };
-      listeners.add(listener);
-    });
+  const remote = await connectRemote(url);
+  const send = remote.send;
   await send("Page.enable");
   const evaluate = async <T>(expression: string): Promise<T> => {
     const result = await send<{ result: { value: T }; exceptionDetails?: { text: string } }>(
@@ -153,7 +75,7 @@ async function connectPage(url: string): Promise<Page> {
   const element = (selector: string) => `document.querySelector(${JSON.stringify(selector)})`;
   return {
     async goto(target) {
-      const done = loaded();
+      const done = remote.nextEvent("Page.loadEventFired");
       await send("Page.navigate", { url: target });
       await done;
     },
@@ -163,7 +85,7 @@ async function connectPage(url: string): Promise<Page> {
       await send("Input.insertText", { text });
     },
     async clickAndWait(selector) {
-      const done = loaded();
+      const done = remote.nextEvent("Page.loadEventFired");
       await evaluate(`${element(selector)}.click()`);
       await done;
     },
@@ -175,11 +97,6 @@ async function connectPage(url: string): Promise<Page> {
       });
       await Deno.writeFile(path, Uint8Array.fromBase64(data));
     },
-    async close() {
-      if (socket.readyState === WebSocket.CLOSED) return;
-      const closed = new Promise((resolve) => socket.addEventListener("close", resolve));
-      socket.close();
-      await closed;
-    },
+    close: remote.close,
   };
 }

@@ -40,6 +40,8 @@ export interface GatewayOptions {
   stdout?: "piped" | "null";
   /** Milliseconds to wait for the listening line. */
   startTimeoutMs?: number;
+  /** Permission flags beyond the four of `deno task start` (e.g. --allow-run for WORKERS). */
+  permissions?: string[];
 }
 
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
@@ -48,7 +50,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   // Deno Deploy's file system is read-only: a deploy-like gateway may not write.
   const permissions = options.deployLike
     ? PERMISSIONS.filter((p) => p !== "--allow-write")
-    : PERMISSIONS;
+    : [...PERMISSIONS, ...(options.permissions ?? [])];
   const denoArgs = ["run", ...configArgs, ...permissions, "main.ts"];
   const pinned = options.cpu !== undefined;
   const child = new Deno.Command(pinned ? "taskset" : Deno.execPath(), {

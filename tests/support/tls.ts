@@ -1,6 +1,7 @@
 /**
- * A throw-away self-signed certificate for localhost / 127.0.0.1, made with openssl, for TLS
- * doors and upstreams in tests (clients trust it by passing it as `caCerts`).
+ * Throw-away certificates for localhost / 127.0.0.1, made with openssl, for TLS doors and
+ * upstreams in tests. Programs that take a certificate to trust (Deno's `caCerts`, kdig) get
+ * the self-signed one; browsers only trust a real CA, so they get one that a test CA signed.
  */
 import { requireBinary } from "./binaries.ts";
 
@@ -13,35 +14,75 @@ export interface TestCertificate {
   key: string;
 }
 
-/** Writes cert.pem and key.pem into `dir` (P-256, CN=localhost, 2 days). */
+export interface CaSignedCertificate extends TestCertificate {
+  /** The CA that signed `cert`: what a browser's certificate store is told to trust. */
+  caFile: string;
+}
+
+const KEY = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
+const CA = ["basicConstraints=critical,CA:TRUE", "keyUsage=critical,keyCertSign,cRLSign"];
+const SERVER = [
+  "subjectAltName=DNS:localhost,IP:127.0.0.1",
+  "basicConstraints=critical,CA:FALSE",
+  "extendedKeyUsage=serverAuth",
+];
+
+/** Writes cert.pem and key.pem into `dir` (self-signed, P-256, CN=localhost, 2 days). */
 export async function makeCertificate(dir: string): Promise<TestCertificate> {
-  requireBinary("openssl");
   const certFile = `${dir}/cert.pem`;
   const keyFile = `${dir}/key.pem`;
+  await selfSigned("/CN=localhost", SERVER, keyFile, certFile);
+  return await read(certFile, keyFile);
+}
+
+/**
+ * Writes ca.pem (a test CA, 2 days) and cert.pem / key.pem signed by it (localhost and
+ * 127.0.0.1, P-256) into `dir`. Browsers refuse a self-signed server certificate as its own
+ * trust anchor; a CA they are told to trust is what a private deployment does too.
+ */
+export async function makeCaSignedCertificate(dir: string): Promise<CaSignedCertificate> {
+  const caFile = `${dir}/ca.pem`;
+  const caKey = `${dir}/ca-key.pem`;
+  const request = `${dir}/cert.csr`;
+  const extensions = `${dir}/cert.ext`;
+  const certFile = `${dir}/cert.pem`;
+  const keyFile = `${dir}/key.pem`;
+  await selfSigned("/CN=DoH gateway test CA", CA, caKey, caFile);
+  const newKey = ["-keyout", keyFile, "-out", request];
+  await openssl(["req", "-new", ...KEY, "-subj", "/CN=localhost", ...newKey]);
+  await Deno.writeTextFile(extensions, SERVER.join("\n") + "\n");
+  const sign = ["-CA", caFile, "-CAkey", caKey, "-days", "2", "-extfile", extensions];
+  await openssl(["x509", "-req", "-in", request, ...sign, "-out", certFile]);
+  return { ...(await read(certFile, keyFile)), caFile };
+}
+
+/** A new P-256 key and a certificate for it signed by itself, valid 2 days. */
+async function selfSigned(
+  subject: string,
+  extensions: string[],
+  keyFile: string,
+  certFile: string,
+): Promise<void> {
+  await openssl([
+    "req",
+    "-x509",
+    ...KEY,
+    "-days",
+    "2",
+    "-subj",
+    subject,
+    ...extensions.flatMap((extension) => ["-addext", extension]),
+    "-keyout",
+    keyFile,
+    "-out",
+    certFile,
+  ]);
+}
+
+async function openssl(args: string[]): Promise<void> {
+  requireBinary("openssl");
   const output = await new Deno.Command("openssl", {
-    args: [
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:P-256",
-      "-nodes",
-      "-days",
-      "2",
-      "-subj",
-      "/CN=localhost",
-      "-addext",
-      "subjectAltName=DNS:localhost,IP:127.0.0.1",
-      "-addext",
-      "basicConstraints=critical,CA:FALSE",
-      "-addext",
-      "extendedKeyUsage=serverAuth",
-      "-keyout",
-      keyFile,
-      "-out",
-      certFile,
-    ],
+    args,
     stdin: "null",
     stdout: "null",
     stderr: "piped",
@@ -51,6 +92,9 @@ export async function makeCertificate(dir: string): Promise<TestCertificate> {
     const reason = new TextDecoder().decode(output.stderr).trim();
     throw new Error(`openssl could not make a test certificate: ${reason}`);
   }
+}
+
+async function read(certFile: string, keyFile: string): Promise<TestCertificate> {
   return {
     certFile,
     keyFile,

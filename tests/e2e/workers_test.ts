@@ -1,0 +1,112 @@
+/**
+ * WORKERS=2: the real gateway as two processes sharing the HTTP and TCP ports. Each worker has
+ * its own cache, so a name asked over many fresh connections goes upstream exactly twice —
+ * once per worker — which shows the kernel handing connections to both. UDP stays with the
+ * first worker; all stop together, and none outlives a first worker that was killed.
+ */
+import assert from "node:assert/strict";
+import { integration } from "../support/binaries.ts";
+import { makeQuery } from "../support/dns_query.ts";
+import { eventually } from "../support/eventually.ts";
+import { type Gateway, startGateway } from "../support/gateway.ts";
+import { startKnot } from "../support/knot.ts";
+import { freeDnsPort, freePort } from "../support/ports.ts";
+import { TEST_ZONE } from "../support/test_zone.ts";
+import { run } from "../support/tools.ts";
+import { RType } from "../../dns/mod.ts";
+
+const CONNECTIONS = 20;
+
+async function startWorkers(upstreamPort: number) {
+  const httpPort = freePort();
+  const dnsPort = freeDnsPort();
+  const gateway = await startGateway({
+    env: {
+      WORKERS: "2",
+      HTTP_PORT: String(httpPort),
+      TCP_PORT: String(dnsPort),
+      UDP_PORT: String(dnsPort),
+      UPSTREAMS: `udp://127.0.0.1:${upstreamPort}`,
+    },
+    permissions: [`--allow-run=${Deno.execPath()}`],
+  });
+  // Worker 2's lines come prefixed; the first worker's own line comes once both listen.
+  await eventually(() => Promise.resolve(assert.match(gateway.stderr(), /^DoH listening on /m)));
+  return { gateway, httpPort, dnsPort };
+}
+
+function sources(gateway: Gateway, door: string, name: string): string[] {
+  return gateway.stdout().trim().split("\n").map((line) => JSON.parse(line))
+    .filter((entry) => entry.door === door && entry.name === name)
+    .map((entry) => entry.source).sort();
+}
+
+const expected = (upstream: number) => [
+  ...Array(CONNECTIONS - upstream).fill("cache"),
+  ...Array(upstream).fill("upstream"),
+];
+
+/** True once nothing listens on `port`: a bind without SO_REUSEPORT succeeds. */
+function portFree(port: number): boolean {
+  try {
+    Deno.listen({ hostname: "127.0.0.1", port }).close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+Deno.test({
+  name: "two workers share the HTTP and TCP ports, each answering from its own cache",
+  ...integration(["knotd", "kdig"]),
+  async fn() {
+    const knot = await startKnot();
+    const { gateway, httpPort, dnsPort } = await startWorkers(knot.port);
+    try {
+      const dns = makeQuery(`www.${TEST_ZONE}`, RType.A)
+        .toBase64({ alphabet: "base64url", omitPadding: true });
+      for (let i = 0; i < CONNECTIONS; i++) {
+        const client = Deno.createHttpClient({});
+        const response = await fetch(`${gateway.url}/dns-query?dns=${dns}`, { client });
+        assert.equal(response.status, 200);
+        await response.body?.cancel();
+        client.close();
+      }
+      for (let i = 0; i < CONNECTIONS; i++) {
+        await run("kdig", ["@127.0.0.1", "-p", String(dnsPort), "+tcp", `mail.${TEST_ZONE}`, "A"]);
+      }
+      const udp = await run("kdig", ["@127.0.0.1", "-p", String(dnsPort), `ns1.${TEST_ZONE}`]);
+      assert.match(udp, /status: NOERROR/);
+
+      await gateway.waitForStdout(() =>
+        sources(gateway, "tcp", `mail.${TEST_ZONE}`).length >= CONNECTIONS
+      );
+      assert.deepEqual(sources(gateway, "doh", `www.${TEST_ZONE}`), expected(2));
+      assert.deepEqual(sources(gateway, "tcp", `mail.${TEST_ZONE}`), expected(2));
+      assert.match(gateway.stderr(), /^worker 2: DNS over TCP listening on /m);
+      assert.doesNotMatch(gateway.stderr(), /^worker 2: DNS over UDP/m);
+    } finally {
+      assert.equal(await gateway.stop(), 0);
+      await knot.stop();
+    }
+    assert.ok(portFree(httpPort), "no worker is left on the HTTP port");
+  },
+});
+
+Deno.test({
+  name: "a worker stops by itself when the first worker is killed",
+  ...integration(["knotd"]),
+  async fn() {
+    const knot = await startKnot();
+    const { gateway, httpPort } = await startWorkers(knot.port);
+    try {
+      Deno.kill(gateway.pid, "SIGKILL");
+      await eventually(() =>
+        Promise.resolve(assert.ok(portFree(httpPort), "worker 2 still holds the port"))
+      );
+    } finally {
+      await gateway.stop();
+      await knot.stop();
+    }
+  },
+});
