@@ -47,6 +47,7 @@ export const GATEWAY_ARGS = [
   "--allow-env",
   "--allow-read",
   "--allow-write",
+  "--allow-ffi",
   "main.ts",
 ];
 
