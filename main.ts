@@ -65,7 +65,7 @@ async function main(): Promise<void> {
     },
   );
   const redis = config.redis;
-  const store = redis && createStore(redis);
+  const store = redis && await createStore(redis);
   const shared = redis && store && new SharedTier(store, {
     prefix: `${redis.prefix}cache:`,
     onError: reportOnce("shared cache"),
