@@ -26,6 +26,8 @@ import {
   type WorkerGroup,
   workerNumber,
 } from "./servers/workers.ts";
+import { noDelayOnListener } from "./servers/tcp_nodelay.ts";
+import { warmTls } from "./servers/tls_warmup.ts";
 import { createTransport, udpAvailable } from "./upstream/create.ts";
 import { UpstreamPool } from "./upstream/pool.ts";
 import { UpstreamRouter } from "./upstream/router.ts";
@@ -70,7 +72,7 @@ async function main(): Promise<void> {
     },
   );
   const redis = config.redis;
-  const store = redis && createStore(redis);
+  const store = redis && await createStore(redis);
   const shared = redis && store && new SharedTier(store, {
     prefix: `${redis.prefix}cache:`,
     onError: reportOnce("shared cache"),
@@ -214,6 +216,8 @@ async function main(): Promise<void> {
       ...tls,
       onListen: ({ hostname, port }) => {
         const host = hostname.includes(":") ? `[${hostname}]` : hostname;
+        // Before the first connection: accepted sockets inherit it (see tcp_nodelay.ts).
+        const noDelay = noDelayOnListener(port);
         // One write, the "listening" line last: whoever waits for it has seen everything
         // (with workers, only once every one of them listens too).
         const print = (text: string) => console.error(text);
@@ -229,10 +233,13 @@ async function main(): Promise<void> {
             `blocklist: ${blocklist.description}, ${config.blocklist.sources.length} lists configured\n` +
             (config.adminToken ? "admin API: on\n" : "") +
             doorLines +
+            `TCP_NODELAY: ${noDelay}\n` +
             `DoH listening on ${scheme}://${host}:${port}/dns-query`,
         );
       },
     }, app.fetch));
+  // The first TLS handshake of a process is slow: pay it now, not on a client's connection.
+  if (tls) void warmTls(config.host, (running.server.addr as Deno.NetAddr).port, tls.cert);
   // Lists load in the background: the door answers at once, unfiltered until they are in.
   schedule.start(sync);
   records?.watch();

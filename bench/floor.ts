@@ -1,7 +1,7 @@
 /**
  * What the floor benchmarks share: the floor process (a bare Deno server with a fixed answer)
- * pinned to the gateway's CPU and started once it says it listens, the median of rounds, and
- * the results table written to bench/results/.
+ * pinned to the gateway's CPU and started once it says it listens, the rounds, and the results
+ * table written to bench/results/.
  */
 const ROOT = new URL("../", import.meta.url).pathname;
 
@@ -37,9 +37,6 @@ export async function startFloor(
     },
   };
 }
-
-export const median = (values: number[]) =>
-  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 /** Prints the table and writes it to bench/results/`name`. */
 export async function saveResults(name: string, table: string): Promise<void> {

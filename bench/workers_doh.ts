@@ -9,8 +9,9 @@
  * env: BENCH_REQUESTS (default 30000 per round), BENCH_CLIENTS (default 16), BENCH_ROUNDS (5).
  */
 import { RType } from "../dns/mod.ts";
-import { median, saveResults } from "./floor.ts";
-import { h2load, type Round } from "./h2load.ts";
+import { saveResults } from "./floor.ts";
+import { h2load } from "./h2load.ts";
+import { type LoadResult, median } from "./load_round.ts";
 import { makeQuery } from "../tests/support/dns_query.ts";
 import { type Gateway, startGateway } from "../tests/support/gateway.ts";
 import { startKnot } from "../tests/support/knot.ts";
@@ -50,13 +51,13 @@ async function main() {
     "8",
     `https://127.0.0.1:${gateway.port}/dns-query?dns=${dns}`,
   ];
-  const results = new Map<number, Round[]>([[1, []], [2, []]]);
+  const results = new Map<number, LoadResult[]>([[1, []], [2, []]]);
   try {
     // A warm-up round each: every worker's cache holds the answer, TLS sessions are made.
-    for (const [, gateway] of gateways) await h2load(args(gateway));
+    for (const [, gateway] of gateways) await h2load(args(gateway), null);
     for (let round = 0; round < ROUNDS; round++) {
       for (const [workers, gateway] of gateways) {
-        results.get(workers)!.push(await h2load(args(gateway)));
+        results.get(workers)!.push(await h2load(args(gateway), null));
       }
     }
   } finally {
@@ -65,10 +66,10 @@ async function main() {
     await Deno.remove(dir, { recursive: true });
   }
 
-  const rps = (workers: number) => median(results.get(workers)!.map((r) => r.rps));
-  const mean = (workers: number) => median(results.get(workers)!.map((r) => r.meanMs));
+  const rps = (workers: number) => median(results.get(workers)!.map((r) => r.qps));
+  const mean = (workers: number) => median(results.get(workers)!.map(meanMs));
   const failed = [...results.values()].flat().reduce((sum, r) => sum + r.failed, 0);
-  const all = (workers: number) => results.get(workers)!.map((r) => r.rps.toFixed(0)).join(", ");
+  const all = (workers: number) => results.get(workers)!.map((r) => r.qps.toFixed(0)).join(", ");
   const ratio = rps(2) / rps(1);
   console.error(`WORKERS=2 / WORKERS=1: ${ratio.toFixed(2)}`);
   const table = [
@@ -89,3 +90,8 @@ async function main() {
 }
 
 await main();
+
+function meanMs(result: LoadResult): number {
+  return result.latenciesMs.reduce((sum, ms) => sum + ms, 0) /
+    Math.max(1, result.latenciesMs.length);
+}

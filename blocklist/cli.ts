@@ -23,7 +23,7 @@ async function main(args: string[]): Promise<number> {
     return 2;
   }
   const config = loadConfig(Deno.env.toObject(), { udpAvailable: udpAvailable(), cwd: Deno.cwd() });
-  const store = config.redis && createStore(config.redis);
+  const store = config.redis && await createStore(config.redis);
   const redis = config.redis && store ? { config: config.redis, store } : undefined;
   const { blocklist, sync } = await createBlocklist({
     config: config.blocklist,

@@ -4,6 +4,7 @@
  * the handshake). Needs the same certificate as HTTPS (TLS_CERT, TLS_KEY).
  */
 import { StreamDoor, type TcpDoorOptions } from "./tcp.ts";
+import { noDelayOnListener } from "./tcp_nodelay.ts";
 
 export interface DotDoorOptions extends TcpDoorOptions {
   /** PEM text. */
@@ -21,5 +22,7 @@ export function listenDot(options: DotDoorOptions): StreamDoor {
     key: options.key,
     alpnProtocols: ["dot"],
   });
+  // TlsConn has no setNoDelay: set on the listener, accepted sockets inherit it.
+  noDelayOnListener(listener.addr.port);
   return new StreamDoor(listener, "dot", options);
 }

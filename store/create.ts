@@ -2,10 +2,11 @@
  * Picks the Redis client the settings ask for (DESIGN §6): Upstash REST when both of its
  * settings are there (it works everywhere, Deno Deploy included), else redis:// when a URL is
  * set, else none: undefined means memory-only mode.
+ *
+ * The clients are imported only when asked for: loading ioredis alone took ~50–190 ms of a
+ * cold start that, without Redis, never uses it (`deno task bench:all`, cold start).
  */
 import type { RedisStore, StoreOptions } from "./redis.ts";
-import { createTcpRedisStore } from "./tcp_redis.ts";
-import { createUpstashStore } from "./upstash.ts";
 
 export interface StoreConfig extends StoreOptions {
   /** REDIS_URL: redis:// or rediss://. */
@@ -15,11 +16,15 @@ export interface StoreConfig extends StoreOptions {
   upstashToken?: string;
 }
 
-export function createStore(config: StoreConfig): RedisStore | undefined {
+export async function createStore(config: StoreConfig): Promise<RedisStore | undefined> {
   const options: StoreOptions = { timeoutMs: config.timeoutMs, chunkSize: config.chunkSize };
   if (config.upstashUrl && config.upstashToken) {
+    const { createUpstashStore } = await import("./upstash.ts");
     return createUpstashStore(config.upstashUrl, config.upstashToken, options);
   }
-  if (config.url) return createTcpRedisStore(config.url, options);
+  if (config.url) {
+    const { createTcpRedisStore } = await import("./tcp_redis.ts");
+    return createTcpRedisStore(config.url, options);
+  }
   return undefined;
 }

@@ -17,6 +17,8 @@ export interface Dnsdist {
   dotPort: number;
   /** DoH listener; the endpoint is https://127.0.0.1:<dohPort>/dns-query. */
   dohPort: number;
+  /** dnsdist's process id (benchmarks pin it and read its CPU time). */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -59,7 +61,7 @@ export async function startDnsdist(options: DnsdistOptions): Promise<Dnsdist> {
   try {
     await waitForListener(ports.dotPort, peer.exited);
     await waitForListener(ports.dohPort, peer.exited);
-    return { ...ports, stop: peer.stop };
+    return { ...ports, pid: peer.pid, stop: peer.stop };
   } catch (error) {
     await peer.stop();
     throw new Error(`dnsdist did not start: ${(error as Error).message}\n${peer.log()}`);

@@ -3,7 +3,7 @@
  * user would, and stops it after. e2e tests talk to it with real clients.
  */
 const ROOT = new URL("../../", import.meta.url).pathname;
-const PERMISSIONS = ["--allow-net", "--allow-env", "--allow-read", "--allow-write"];
+const PERMISSIONS = ["--allow-net", "--allow-env", "--allow-read", "--allow-write", "--allow-ffi"];
 
 /**
  * What every test gateway starts with unless the test says otherwise: any free port, and no
@@ -47,9 +47,9 @@ export interface GatewayOptions {
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const deployConfig = options.deployLike ? await deployLikeConfig() : undefined;
   const configArgs = deployConfig ? ["--config", deployConfig, "--lock", `${ROOT}deno.lock`] : [];
-  // Deno Deploy's file system is read-only: a deploy-like gateway may not write.
+  // Deno Deploy has a read-only file system and no FFI: a deploy-like gateway gets neither.
   const permissions = options.deployLike
-    ? PERMISSIONS.filter((p) => p !== "--allow-write")
+    ? PERMISSIONS.filter((p) => p !== "--allow-write" && p !== "--allow-ffi")
     : [...PERMISSIONS, ...(options.permissions ?? [])];
   const denoArgs = ["run", ...configArgs, ...permissions, "main.ts"];
   const pinned = options.cpu !== undefined;

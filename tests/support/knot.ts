@@ -13,6 +13,8 @@ import { TEST_ZONE, testZoneText } from "./test_zone.ts";
 export interface KnotServer {
   host: "127.0.0.1";
   port: number;
+  /** knotd's process id (benchmarks pin it to a CPU). */
+  pid: number;
   /** Kills knotd, waits for it to exit, and removes its temp dir. */
   stop(): Promise<void>;
   /** Total queries knot has answered so far (UDP + TCP), from `knotc stats` (mod-stats). */
@@ -55,6 +57,7 @@ async function startOnce(origin: string, zoneText: string, port: number): Promis
   const server: KnotServer = {
     host: "127.0.0.1",
     port,
+    pid: peer.pid,
     stop: peer.stop,
     queryCount: () => queryCount(socket),
   };

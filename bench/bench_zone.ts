@@ -1,0 +1,50 @@
+/**
+ * What the benchmarks ask: a zone with a wildcard (so every miss has an answer, as a real
+ * upstream has), the names asked for each kind of answer, and a blocklist file that holds the
+ * blocked bench names among a million others (the size of the big public lists).
+ */
+import { RType } from "../dns/mod.ts";
+import { makeQuery } from "../tests/support/dns_query.ts";
+
+export const BENCH_ZONE = "bench.test";
+/** Answered from the cache after the first query. */
+export const CACHED_NAME = `www.${BENCH_ZONE}`;
+/** Every name under it is on the bench blocklist. */
+export const BLOCKED_PARENT = `blocked.${BENCH_ZONE}`;
+export const BLOCKED_NAME = `ads.${BLOCKED_PARENT}`;
+
+export function benchZoneText(): string {
+  return [
+    `$ORIGIN ${BENCH_ZONE}.`,
+    "$TTL 3600",
+    "@ SOA ns1 hostmaster 2026120101 3600 600 86400 60",
+    "@ NS ns1",
+    "ns1 A 192.0.2.53",
+    "www A 192.0.2.1",
+    "* A 192.0.2.2",
+    "",
+  ].join("\n");
+}
+
+/** `count` names under the wildcard no one asked before (`tag` keeps rounds apart). */
+export function missNames(tag: string, count: number): string[] {
+  return Array.from({ length: count }, (_, i) => `m${i}-${tag}.${BENCH_ZONE}`);
+}
+
+/** A DoH GET path for `name` (type A, ID 0, as DoH clients send). */
+export function dohGetPath(name: string): string {
+  const dns = makeQuery(name, RType.A).toBase64({ alphabet: "base64url", omitPadding: true });
+  return `/dns-query?dns=${dns}`;
+}
+
+/**
+ * Writes a domain list of `count` domains (the blocked bench parent first) and returns its
+ * path: what a user with a big public list configures.
+ */
+export async function writeBlocklist(dir: string, count: number): Promise<string> {
+  const lines = [BLOCKED_PARENT];
+  for (let i = 1; i < count; i++) lines.push(`h${i.toString(36)}.list${i % 997}.example`);
+  const path = `${dir}/blocklist.txt`;
+  await Deno.writeTextFile(path, lines.join("\n") + "\n");
+  return path;
+}

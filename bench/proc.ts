@@ -1,0 +1,52 @@
+/**
+ * What a benchmark reads of a process from Linux /proc: its CPU time (user + system, all its
+ * threads) and resident memory, and the machine's load average. On a shared 2-core machine
+ * throughput swings with whatever else runs; CPU per query moves much less, and the load
+ * average says when a run was disturbed.
+ */
+
+/** USER_HZ: 100 on every Linux this runs on. */
+const CLOCK_TICKS = 100;
+
+/** User + system CPU time of a process so far, µs (NaN where /proc cannot tell). */
+export async function cpuMicros(pid: number): Promise<number> {
+  try {
+    const fields = (await Deno.readTextFile(`/proc/${pid}/stat`)).split(") ")[1].split(" ");
+    // utime and stime are fields 14 and 15 of stat, 12 and 13 after "pid (comm) ".
+    return (Number(fields[11]) + Number(fields[12])) * 1e6 / CLOCK_TICKS;
+  } catch {
+    return NaN;
+  }
+}
+
+/** Resident set size of a process, bytes (NaN where /proc cannot tell). */
+export async function rssBytes(pid: number): Promise<number> {
+  try {
+    const status = await Deno.readTextFile(`/proc/${pid}/status`);
+    const kib = /^VmRSS:\s+(\d+) kB$/m.exec(status);
+    return kib ? Number(kib[1]) * 1024 : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
+/** The 1-minute load average (NaN where /proc cannot tell). */
+export async function loadAverage(): Promise<number> {
+  try {
+    return Number((await Deno.readTextFile("/proc/loadavg")).split(" ")[0]);
+  } catch {
+    return NaN;
+  }
+}
+
+/** Pins every thread of a running process to one CPU (dnsdist starts its threads itself). */
+export async function pinProcess(pid: number, cpu: number): Promise<void> {
+  const output = await new Deno.Command("taskset", {
+    args: ["-a", "-p", "-c", String(cpu), String(pid)],
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  if (!output.success) {
+    throw new Error(`taskset -p ${pid}: ${new TextDecoder().decode(output.stderr).trim()}`);
+  }
+}
