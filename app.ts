@@ -3,12 +3,12 @@
  * drive it through `app.request()`.
  */
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { adminAuth } from "./routes/admin_auth.ts";
 import { type AdminBlocklistDeps, adminBlocklistRoutes } from "./routes/admin_blocklist.ts";
 import { type AdminCacheDeps, adminCacheRoutes } from "./routes/admin_cache.ts";
 import { type AdminLogDeps, adminLogRoutes } from "./routes/admin_log.ts";
 import { adminWhyRoutes, type WhyDeps } from "./routes/admin_why.ts";
+import { boundedBody, DEFAULT_BODY_TIMEOUT_MS } from "./routes/bounded_body.ts";
 import { type DashboardDeps, dashboardRoutes } from "./routes/dashboard.tsx";
 import { dohRoutes } from "./routes/doh.ts";
 import { type AppEnv, reason } from "./routes/env.ts";
@@ -33,29 +33,34 @@ export interface AppDeps {
   dashboard?: DashboardDeps;
   /** `/metrics`; absent: no such path. */
   metrics?: Pick<Metrics, "expose">;
+  /** How long a request body may take to arrive (HTTP_BODY_TIMEOUT_MS). */
+  bodyTimeoutMs?: number;
   /** Where unexpected errors are reported; console.error by default. */
   reportError?: (error: unknown) => void;
 }
 
-/** Largest admin request body: an edit of 10,000 names fits. */
-const MAX_ADMIN_BODY = 1024 * 1024;
+/** Largest request body but DoH's (which has its own): an admin edit of 10,000 names fits. */
+const MAX_BODY = 1024 * 1024;
 
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   // Before DoH: a GET /dns-query that asks for JSON is the JSON API's.
   app.route("/", jsonRoutes(deps));
   app.route("/", dohRoutes(deps));
+  // No body is read before the token is checked.
+  app.use("/admin/*", adminAuth(deps.admin?.token));
+  // Every body the routes below read: bounded in size and in time (DoH bounds its own).
+  app.use(
+    "*",
+    boundedBody({
+      maxBytes: MAX_BODY,
+      timeoutMs: deps.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS,
+      what: "request body",
+    }),
+  );
   app.route("/", healthRoutes());
   if (deps.metrics) app.route("/", metricsRoutes(deps.metrics));
   if (deps.dashboard) app.route("/", dashboardRoutes(deps.dashboard));
-  app.use("/admin/*", adminAuth(deps.admin?.token));
-  app.use(
-    "/admin/*",
-    bodyLimit({
-      maxSize: MAX_ADMIN_BODY,
-      onError: (c) => reason(c, 413, `request body over ${MAX_ADMIN_BODY} bytes`),
-    }),
-  );
   const admin = deps.admin ?? {};
   if (admin.blocklist) app.route("/admin/blocklist", adminBlocklistRoutes(admin.blocklist));
   if (admin.log) app.route("/admin/log", adminLogRoutes(admin.log));

@@ -16,6 +16,8 @@ export interface Config {
   httpPort: number;
   /** PEM files; when both are set the HTTP door speaks HTTPS (HTTP/2 and HTTP/1.1). */
   tls?: { certFile: string; keyFile: string };
+  /** How long a request body may take to arrive, ms: a trickling client holds nothing longer. */
+  httpBodyTimeoutMs: number;
   upstreams: UpstreamSpec[];
   /** PEM file of extra CAs trusted for tls:// and https:// upstreams (private resolvers). */
   upstreamCaFile?: string;
@@ -143,6 +145,7 @@ export function loadConfig(env: Env, context: ConfigContext): Config {
     host: read("HOST") ?? "127.0.0.1",
     httpPort: integer(env, "HTTP_PORT", 8080, 0, 65535),
     tls: certFile && keyFile ? { certFile, keyFile } : undefined,
+    httpBodyTimeoutMs: integer(env, "HTTP_BODY_TIMEOUT_MS", 10_000, 100, 600_000),
     upstreams: upstreams(read("UPSTREAMS"), context),
     upstreamCaFile: read("UPSTREAM_CA_FILE"),
     queryTimeoutMs,

@@ -18,7 +18,7 @@ import type { QueryLogEntry } from "./pipeline/types.ts";
 import { buildChain } from "./pipeline/chain.ts";
 import { Resolver } from "./pipeline/resolver.ts";
 import { LiveRecords, type LiveRecordsOptions, RecordsFileError } from "./records/live.ts";
-import { type OpenDoors, openDoors } from "./servers/doors.ts";
+import { type OpenDoors, openDoors, waitAtMost } from "./servers/doors.ts";
 import { createTransport, udpAvailable } from "./upstream/create.ts";
 import { UpstreamPool } from "./upstream/pool.ts";
 import { UpstreamRouter } from "./upstream/router.ts";
@@ -128,6 +128,7 @@ async function main(): Promise<void> {
   const resolver = new Resolver({ stages, queryTimeoutMs: config.queryTimeoutMs, log });
   const app = createApp({
     resolver,
+    bodyTimeoutMs: config.httpBodyTimeoutMs,
     metrics,
     admin: {
       token: config.adminToken,
@@ -151,10 +152,12 @@ async function main(): Promise<void> {
   // handler (exit 143) however early it comes.
   const running: { server?: Deno.HttpServer; doors?: OpenDoors } = {};
   const stop = async () => {
-    // Every query under way is answered within its budget: that bounds the wait.
+    // Every query under way is answered within its budget: that bounds the wait. The HTTP
+    // server would also wait for a request whose body stopped arriving, for ever: not longer.
+    const graceMs = config.queryTimeoutMs + SHUTDOWN_MARGIN_MS;
     await Promise.all([
-      running.server?.shutdown(),
-      running.doors?.shutdown(config.queryTimeoutMs + SHUTDOWN_MARGIN_MS),
+      waitAtMost(graceMs, running.server?.shutdown()),
+      running.doors?.shutdown(graceMs),
     ]);
     schedule.stop();
     blocklist.close();

@@ -4,10 +4,10 @@
  * SERVFAIL or NXDOMAIN, is a 200 with the client's own transaction ID.
  */
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import type { Context } from "hono";
 import { DnsWireError } from "../dns/mod.ts";
 import type { Resolution, Resolver } from "../pipeline/resolver.ts";
+import { boundedBody, DEFAULT_BODY_TIMEOUT_MS } from "./bounded_body.ts";
 import { type AppEnv, clientAddress, reason } from "./env.ts";
 
 export const DNS_MESSAGE_TYPE = "application/dns-message";
@@ -18,6 +18,8 @@ export const MAX_URL_LENGTH = 6144;
 
 export interface DohDeps {
   resolver: Pick<Resolver, "resolve">;
+  /** How long a POST body may take to arrive (HTTP_BODY_TIMEOUT_MS). */
+  bodyTimeoutMs?: number;
 }
 
 export function dohRoutes(deps: DohDeps): Hono<AppEnv> {
@@ -43,9 +45,10 @@ export function dohRoutes(deps: DohDeps): Hono<AppEnv> {
       }
       await next();
     },
-    bodyLimit({
-      maxSize: MAX_QUERY_BYTES,
-      onError: (c) => reason(c, 413, `DNS message too large: at most ${MAX_QUERY_BYTES} bytes`),
+    boundedBody({
+      maxBytes: MAX_QUERY_BYTES,
+      timeoutMs: deps.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS,
+      what: "DNS message",
     }),
     async (c) => answer(c, deps, new Uint8Array(await c.req.arrayBuffer())),
   );

@@ -14,7 +14,7 @@ export function clientAddress(c: Context<AppEnv>): string {
 /** A one-line plain-text reason, the shape of every HTTP error we send (DESIGN §7). */
 export function reason(
   c: Context<AppEnv>,
-  status: 400 | 401 | 403 | 404 | 405 | 413 | 414 | 415 | 429 | 500 | 503,
+  status: 400 | 401 | 403 | 404 | 405 | 408 | 413 | 414 | 415 | 429 | 500 | 503,
   text: string,
   headers?: Record<string, string>,
 ): Response {

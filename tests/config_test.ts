@@ -13,6 +13,7 @@ Deno.test("loadConfig() defaults: 127.0.0.1:8080, UDP to 9.9.9.9, 3 s budget, lo
   assert.equal(config.queryTimeoutMs, 3000);
   assert.equal(config.forwardClientSubnet, false);
   assert.equal(config.logQueries, true);
+  assert.equal(config.httpBodyTimeoutMs, 10_000);
 });
 
 Deno.test("loadConfig() defaults to Quad9 DoH where UDP is unavailable", () => {
@@ -33,6 +34,7 @@ Deno.test("loadConfig() reads every setting", () => {
     UPSTREAM_TIMEOUT_MS: "500",
     FORWARD_CLIENT_SUBNET: "on",
     LOG_QUERIES: "off",
+    HTTP_BODY_TIMEOUT_MS: "2500",
   }, vm);
   assert.equal(config.host, "0.0.0.0");
   assert.equal(config.httpPort, 8443);
@@ -47,6 +49,7 @@ Deno.test("loadConfig() reads every setting", () => {
   assert.equal(config.upstreamTimeoutMs, 500);
   assert.equal(config.forwardClientSubnet, true);
   assert.equal(config.logQueries, false);
+  assert.equal(config.httpBodyTimeoutMs, 2500);
 });
 
 Deno.test("loadConfig() caps the upstream timeout at the query budget", () => {
@@ -58,6 +61,10 @@ Deno.test("loadConfig() rejects bad values with one line naming variable, value 
   const cases: [Record<string, string>, RegExp][] = [
     [{ HTTP_PORT: "80a" }, /^HTTP_PORT="80a": expected a whole number from 0 to 65535$/],
     [{ HTTP_PORT: "70000" }, /^HTTP_PORT="70000": expected a whole number/],
+    [
+      { HTTP_BODY_TIMEOUT_MS: "50" },
+      /^HTTP_BODY_TIMEOUT_MS="50": expected a whole number from 100/,
+    ],
     [{ QUERY_TIMEOUT_MS: "-1" }, /^QUERY_TIMEOUT_MS="-1": expected a whole number/],
     [{ LOG_QUERIES: "maybe" }, /^LOG_QUERIES="maybe": expected on or off$/],
     [{ TLS_CERT: "cert.pem" }, /^TLS_KEY is unset: TLS_CERT and TLS_KEY go together/],
