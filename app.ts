@@ -9,6 +9,7 @@ import { type AdminCacheDeps, adminCacheRoutes } from "./routes/admin_cache.ts";
 import { type AdminLogDeps, adminLogRoutes } from "./routes/admin_log.ts";
 import { adminWhyRoutes, type WhyDeps } from "./routes/admin_why.ts";
 import { boundedBody, DEFAULT_BODY_TIMEOUT_MS } from "./routes/bounded_body.ts";
+import { forwardedClient } from "./routes/client_address.ts";
 import { type DashboardDeps, dashboardRoutes } from "./routes/dashboard.tsx";
 import { dohRoutes } from "./routes/doh.ts";
 import { type AppEnv, reason } from "./routes/env.ts";
@@ -17,6 +18,7 @@ import { jsonRoutes } from "./routes/json.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
 import type { Metrics } from "./observe/metrics.ts";
 import type { Resolver } from "./pipeline/resolver.ts";
+import type { CidrSet } from "./servers/cidr.ts";
 import { StoreError } from "./store/errors.ts";
 
 export interface AppDeps {
@@ -33,6 +35,8 @@ export interface AppDeps {
   dashboard?: DashboardDeps;
   /** `/metrics`; absent: no such path. */
   metrics?: Pick<Metrics, "expose">;
+  /** Proxies whose X-Forwarded-For / Forwarded name the client (TRUSTED_PROXIES); none if absent. */
+  trustedProxies?: CidrSet;
   /** How long a request body may take to arrive (HTTP_BODY_TIMEOUT_MS). */
   bodyTimeoutMs?: number;
   /** Where unexpected errors are reported; console.error by default. */
@@ -44,6 +48,8 @@ const MAX_BODY = 1024 * 1024;
 
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
+  // First: the client address every route logs and limits by.
+  if (deps.trustedProxies) app.use("*", forwardedClient(deps.trustedProxies));
   // Before DoH: a GET /dns-query that asks for JSON is the JSON API's.
   app.route("/", jsonRoutes(deps));
   app.route("/", dohRoutes(deps));

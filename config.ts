@@ -18,6 +18,8 @@ export interface Config {
   tls?: { certFile: string; keyFile: string };
   /** How long a request body may take to arrive, ms: a trickling client holds nothing longer. */
   httpBodyTimeoutMs: number;
+  /** Proxies whose X-Forwarded-For / Forwarded name the HTTP client; undefined: none. */
+  trustedProxies?: Cidr[];
   upstreams: UpstreamSpec[];
   /** PEM file of extra CAs trusted for tls:// and https:// upstreams (private resolvers). */
   upstreamCaFile?: string;
@@ -146,6 +148,7 @@ export function loadConfig(env: Env, context: ConfigContext): Config {
     httpPort: integer(env, "HTTP_PORT", 8080, 0, 65535),
     tls: certFile && keyFile ? { certFile, keyFile } : undefined,
     httpBodyTimeoutMs: integer(env, "HTTP_BODY_TIMEOUT_MS", 10_000, 100, 600_000),
+    trustedProxies: cidrList("TRUSTED_PROXIES", read("TRUSTED_PROXIES")),
     upstreams: upstreams(read("UPSTREAMS"), context),
     upstreamCaFile: read("UPSTREAM_CA_FILE"),
     queryTimeoutMs,
@@ -208,18 +211,19 @@ function dnsDoorsConfig(
     tcpIdleTimeoutMs: integer(env, "TCP_IDLE_SECONDS", 10, 1, 3600) * 1000,
     tcpMaxConnections: integer(env, "TCP_MAX_CONNECTIONS", 1000, 1, 1_000_000),
     tcpMaxInFlight: integer(env, "TCP_MAX_IN_FLIGHT", 100, 1, 65535),
-    allow: allowList(read("DNS_ALLOW_CIDRS")),
+    allow: cidrList("DNS_ALLOW_CIDRS", read("DNS_ALLOW_CIDRS")),
   };
 }
 
-function allowList(value: string | undefined): Cidr[] | undefined {
+/** A comma-separated list of addresses and ranges (DNS_ALLOW_CIDRS, TRUSTED_PROXIES). */
+function cidrList(name: string, value: string | undefined): Cidr[] | undefined {
   if (value === undefined) return undefined;
   return value.split(",").map((item) => item.trim()).filter((item) => item !== "").map(
     (item) => {
       const cidr = parseCidr(item);
       if (cidr === undefined) {
         throw new ConfigError(
-          `DNS_ALLOW_CIDRS="${value}": "${item}" is not an address or range (e.g. 192.0.2.0/24, 2001:db8::/32)`,
+          `${name}="${value}": "${item}" is not an address or range (e.g. 192.0.2.0/24, 2001:db8::/32)`,
         );
       }
       return cidr;

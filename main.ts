@@ -18,6 +18,7 @@ import type { QueryLogEntry } from "./pipeline/types.ts";
 import { buildChain } from "./pipeline/chain.ts";
 import { Resolver } from "./pipeline/resolver.ts";
 import { LiveRecords, type LiveRecordsOptions, RecordsFileError } from "./records/live.ts";
+import { CidrSet } from "./servers/cidr.ts";
 import { type OpenDoors, openDoors, waitAtMost } from "./servers/doors.ts";
 import { createTransport, udpAvailable } from "./upstream/create.ts";
 import { UpstreamPool } from "./upstream/pool.ts";
@@ -129,6 +130,7 @@ async function main(): Promise<void> {
   const app = createApp({
     resolver,
     bodyTimeoutMs: config.httpBodyTimeoutMs,
+    trustedProxies: config.trustedProxies && new CidrSet(config.trustedProxies),
     metrics,
     admin: {
       token: config.adminToken,

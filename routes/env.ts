@@ -3,10 +3,17 @@ import type { Context } from "hono";
 
 export interface AppEnv {
   Bindings: { remoteAddr?: Deno.Addr };
+  /** Set when TRUSTED_PROXIES is: the client behind the proxy (routes/client_address.ts). */
+  Variables: { clientAddress?: string };
 }
 
-/** The peer's IP address, "" when unknown (in-process requests in tests). */
+/** The client's IP address, "" when unknown (in-process requests in tests). */
 export function clientAddress(c: Context<AppEnv>): string {
+  return c.get("clientAddress") ?? peerAddress(c);
+}
+
+/** The address at the other end of the connection (a proxy, when there is one). */
+export function peerAddress(c: Context<AppEnv>): string {
   const addr = c.env?.remoteAddr;
   return addr !== undefined && "hostname" in addr ? addr.hostname : "";
 }

@@ -331,3 +331,13 @@ Deno.test("loadConfig() reads every setting of the classic doors", () => {
   ]);
   assert.equal(loadConfig({ UDP_RATE: "0" }, vm).dns.udpRate, undefined);
 });
+
+Deno.test("loadConfig() TRUSTED_PROXIES: none by default, addresses and ranges, checked", () => {
+  assert.equal(loadConfig({}, vm).trustedProxies, undefined);
+  const config = loadConfig({ TRUSTED_PROXIES: "10.0.0.0/8, ::1" }, vm);
+  assert.deepEqual(config.trustedProxies?.map((cidr) => cidr.text), ["10.0.0.0/8", "::1"]);
+  assert.throws(
+    () => loadConfig({ TRUSTED_PROXIES: "10.0.0.0/8,proxy.example" }, vm),
+    /^ConfigError: TRUSTED_PROXIES="10.0.0.0\/8,proxy.example": "proxy.example" is not an address or range/,
+  );
+});
