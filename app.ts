@@ -10,6 +10,7 @@ import { type AdminLogDeps, adminLogRoutes } from "./routes/admin_log.ts";
 import { adminWhyRoutes, type WhyDeps } from "./routes/admin_why.ts";
 import { boundedBody, DEFAULT_BODY_TIMEOUT_MS } from "./routes/bounded_body.ts";
 import { forwardedClient } from "./routes/client_address.ts";
+import { rateLimit } from "./routes/rate_limit.ts";
 import { type DashboardDeps, dashboardRoutes } from "./routes/dashboard.tsx";
 import { dohRoutes } from "./routes/doh.ts";
 import { type AppEnv, reason } from "./routes/env.ts";
@@ -19,6 +20,7 @@ import { metricsRoutes } from "./routes/metrics.ts";
 import type { Metrics } from "./observe/metrics.ts";
 import type { Resolver } from "./pipeline/resolver.ts";
 import type { CidrSet } from "./servers/cidr.ts";
+import type { RateLimiter } from "./servers/rate_limit.ts";
 import { StoreError } from "./store/errors.ts";
 
 export interface AppDeps {
@@ -39,6 +41,8 @@ export interface AppDeps {
   trustedProxies?: CidrSet;
   /** How long a request body may take to arrive (HTTP_BODY_TIMEOUT_MS). */
   bodyTimeoutMs?: number;
+  /** Per-client limit of DoH and JSON queries (DOH_RATE); absent: no limit. */
+  rateLimiter?: Pick<RateLimiter, "wait">;
   /** Where unexpected errors are reported; console.error by default. */
   reportError?: (error: unknown) => void;
 }
@@ -50,6 +54,10 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   // First: the client address every route logs and limits by.
   if (deps.trustedProxies) app.use("*", forwardedClient(deps.trustedProxies));
+  if (deps.rateLimiter) {
+    const limit = rateLimit(deps.rateLimiter);
+    for (const path of ["/dns-query", "/resolve"]) app.use(path, limit);
+  }
   // Before DoH: a GET /dns-query that asks for JSON is the JSON API's.
   app.route("/", jsonRoutes(deps));
   app.route("/", dohRoutes(deps));

@@ -20,6 +20,7 @@ import { Resolver } from "./pipeline/resolver.ts";
 import { LiveRecords, type LiveRecordsOptions, RecordsFileError } from "./records/live.ts";
 import { CidrSet } from "./servers/cidr.ts";
 import { type OpenDoors, openDoors, waitAtMost } from "./servers/doors.ts";
+import { RateLimiter } from "./servers/rate_limit.ts";
 import { createTransport, udpAvailable } from "./upstream/create.ts";
 import { UpstreamPool } from "./upstream/pool.ts";
 import { UpstreamRouter } from "./upstream/router.ts";
@@ -131,6 +132,7 @@ async function main(): Promise<void> {
     resolver,
     bodyTimeoutMs: config.httpBodyTimeoutMs,
     trustedProxies: config.trustedProxies && new CidrSet(config.trustedProxies),
+    rateLimiter: config.dohRate && new RateLimiter(config.dohRate),
     metrics,
     admin: {
       token: config.adminToken,

@@ -341,3 +341,16 @@ Deno.test("loadConfig() TRUSTED_PROXIES: none by default, addresses and ranges, 
     /^ConfigError: TRUSTED_PROXIES="10.0.0.0\/8,proxy.example": "proxy.example" is not an address or range/,
   );
 });
+
+Deno.test("loadConfig() DOH_RATE and DOH_BURST: 200 a second and 2000 at once by default, 0 off", () => {
+  assert.deepEqual(loadConfig({}, vm).dohRate, { rate: 200, burst: 2000 });
+  assert.deepEqual(loadConfig({ DOH_RATE: "50", DOH_BURST: "100" }, vm).dohRate, {
+    rate: 50,
+    burst: 100,
+  });
+  assert.equal(loadConfig({ DOH_RATE: "0" }, vm).dohRate, undefined);
+  assert.throws(
+    () => loadConfig({ DOH_BURST: "0" }, vm),
+    /^ConfigError: DOH_BURST="0": expected a whole number from 1 to 1000000$/,
+  );
+});
