@@ -5,8 +5,17 @@
  * themselves or in loops, oversize labels and names, huge RDLENGTH). The codec fuzz test feeds
  * them to the decoder; the doors fuzz feeds them to the running gateway.
  */
-import { scanRecords } from "../../dns/mod.ts";
-import type { Random } from "./random_messages.ts";
+import { encodeMessage, RType, scanRecords } from "../../dns/mod.ts";
+import { queryMessage } from "./dns_query.ts";
+import {
+  ALL_TYPES,
+  COMMON_TYPES,
+  Random,
+  randomMessage,
+  randomName,
+  randomOption,
+} from "./random_messages.ts";
+import { TEST_ZONE } from "./test_zone.ts";
 
 /** A byte string of 0-600 bytes; half of those long enough get plausible flags and counts. */
 export function randomInput(random: Random): Uint8Array<ArrayBuffer> {
@@ -140,4 +149,51 @@ export function mutate(random: Random, valid: Uint8Array): Uint8Array<ArrayBuffe
     }
   }
   return out;
+}
+
+const ZONE_LABELS = ["www", "mail", "big", "multi", "alias", "short", "nope", "_sip._tcp", ""];
+const QUERY_TYPES = [...COMMON_TYPES, RType.ANY, RType.HTTPS, RType.SVCB, 0, 65535];
+
+/**
+ * A query a client might really send: a name in the test zone (so it reaches the upstream and
+ * the cache) or anywhere, any type, often EDNS with options, now and then another opcode or
+ * EDNS version.
+ */
+export function randomQuery(random: Random): Uint8Array<ArrayBuffer> {
+  const label = random.pick(ZONE_LABELS);
+  const name = random.bool(0.6)
+    ? (label === "" ? TEST_ZONE : `${label}.${TEST_ZONE}`)
+    : randomName(random);
+  const edns = random.bool(0.7)
+    ? {
+      udpSize: random.pick([512, 1232, 4096, 65535]),
+      version: random.bool(0.95) ? 0 : random.int(256),
+      dnssecOk: random.bool(),
+      options: Array.from({ length: random.int(3) }, () => randomOption(random)),
+    }
+    : undefined;
+  return encodeMessage(queryMessage(name, random.pick(QUERY_TYPES), {
+    id: random.int(0x10000),
+    recursionDesired: random.bool(0.9),
+    opcode: random.bool(0.95) ? 0 : random.int(16),
+    edns,
+  }));
+}
+
+/**
+ * An endless stream of hostile inputs from `seed`: a fifth random byte strings, a tenth real
+ * queries as they are, the rest mutations of real queries and of random messages (responses,
+ * several questions, every record type).
+ */
+export function hostileStream(seed: number): () => Uint8Array<ArrayBuffer> {
+  const random = new Random(seed);
+  const seeds: Uint8Array[] = [];
+  for (let i = 0; i < 300; i++) seeds.push(randomQuery(random));
+  for (let i = 0; i < 200; i++) seeds.push(encodeMessage(randomMessage(random, ALL_TYPES)));
+  return () => {
+    const kind = random.next();
+    if (kind < 0.2) return randomInput(random);
+    if (kind < 0.3) return new Uint8Array(random.pick(seeds));
+    return mutate(random, random.pick(seeds));
+  };
 }
