@@ -47,7 +47,10 @@ export function boundedBody(bounds: BodyBounds): MiddlewareHandler<AppEnv> {
 
 type BodyRead = Uint8Array<ArrayBuffer> | "too large" | "late" | "broken";
 
-async function readBody(body: ReadableStream<Uint8Array>, bounds: BodyBounds): Promise<BodyRead> {
+async function readBody(
+  body: ReadableStream<Uint8Array<ArrayBuffer>>,
+  bounds: BodyBounds,
+): Promise<BodyRead> {
   const reader = body.getReader();
   let late = false;
   // Cancelling settles the pending read, so a stalled client cannot outlast the deadline.
@@ -55,7 +58,7 @@ async function readBody(body: ReadableStream<Uint8Array>, bounds: BodyBounds): P
     late = true;
     reader.cancel().catch(() => {});
   }, bounds.timeoutMs);
-  const chunks: Uint8Array[] = [];
+  const chunks: Uint8Array<ArrayBuffer>[] = [];
   let size = 0;
   try {
     while (true) {
@@ -74,11 +77,5 @@ async function readBody(body: ReadableStream<Uint8Array>, bounds: BodyBounds): P
   } finally {
     clearTimeout(timer);
   }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return bytes;
+  return new Uint8Array(await new Blob(chunks).arrayBuffer());
 }

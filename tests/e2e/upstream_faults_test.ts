@@ -157,22 +157,39 @@ async function assertKnotAnswers(url: string): Promise<number> {
   return ms;
 }
 
+/**
+ * A gateway asking `first` (one or more upstream URLs), then knot; `check` runs against it,
+ * then the gateway, knot and `close` (the fake upstreams) are stopped.
+ */
+async function beforeKnot(
+  first: string,
+  check: (gateway: Gateway) => Promise<void>,
+  options: { env?: Record<string, string>; close?: () => unknown } = {},
+): Promise<void> {
+  const knot = await startKnot();
+  try {
+    const gateway = await startGateway({
+      env: { UPSTREAMS: `${first},udp://127.0.0.1:${knot.port}`, ...options.env },
+    });
+    try {
+      await check(gateway);
+    } finally {
+      await gateway.stop();
+    }
+  } finally {
+    await options.close?.();
+    await knot.stop();
+  }
+}
+
 Deno.test({
   name: "a slow upstream that answers within its attempt timeout is waited for, not passed over",
   ...integration(["knotd"]),
   async fn() {
-    const knot = await startKnot();
     const slow = fakeUdp((query, send) => {
       setTimeout(() => send(addressReply(query, "192.0.2.80")), 400);
     });
-    const gateway = await startGateway({
-      env: {
-        UPSTREAMS: `${slow.url},udp://127.0.0.1:${knot.port}`,
-        UPSTREAM_TIMEOUT_MS: "1000",
-        QUERY_TIMEOUT_MS: "2000",
-      },
-    });
-    try {
+    await beforeKnot(slow.url, async (gateway) => {
       const { reply, ms } = await ask(gateway.url, `www.${TEST_ZONE}`);
       assert.equal(reply.header.rcode, Rcode.NOERROR);
       assert.deepEqual(reply.answers.map((r) => r.data), [{ address: "192.0.2.80" }]);
@@ -180,11 +197,7 @@ Deno.test({
       assert.equal(slow.received, 1, "asked once, not retried");
       assert.equal(await attempts(gateway, slow.url, "answer"), 1);
       assert.equal(await attempts(gateway, slow.url, "timeout"), 0);
-    } finally {
-      await gateway.stop();
-      slow.close();
-      await knot.stop();
-    }
+    }, { env: { UPSTREAM_TIMEOUT_MS: "1000", QUERY_TIMEOUT_MS: "2000" }, close: slow.close });
   },
 });
 
@@ -192,25 +205,17 @@ Deno.test({
   name: "an upstream answering garbage is passed over for the next, at once",
   ...integration(["knotd"]),
   async fn() {
-    const knot = await startKnot();
     // The right ID and question, then a record the counts promise and the bytes lack.
     const garbage = fakeUdp((query, send) => {
       const reply = replyTo(query);
       reply[7] = 1;
       send(reply);
     });
-    const gateway = await startGateway({
-      env: { UPSTREAMS: `${garbage.url},udp://127.0.0.1:${knot.port}` },
-    });
-    try {
+    await beforeKnot(garbage.url, async (gateway) => {
       const ms = await assertKnotAnswers(gateway.url);
       assert.ok(ms < 1000, `answered after ${ms.toFixed(0)} ms`);
       assert.ok(await attempts(gateway, garbage.url, "malformed") >= 1, "asked first, refused");
-    } finally {
-      await gateway.stop();
-      garbage.close();
-      await knot.stop();
-    }
+    }, { close: garbage.close });
   },
 });
 
@@ -218,22 +223,14 @@ Deno.test({
   name: "an upstream that truncates and has no TCP behind it is passed over for the next",
   ...integration(["knotd"]),
   async fn() {
-    const knot = await startKnot();
     // TC=1 sends the gateway to TCP on the same port, where nothing listens.
     const truncating = fakeUdp((query, send) => send(replyTo(query, { truncated: true })));
-    const gateway = await startGateway({
-      env: { UPSTREAMS: `${truncating.url},udp://127.0.0.1:${knot.port}` },
-    });
-    try {
+    await beforeKnot(truncating.url, async (gateway) => {
       const ms = await assertKnotAnswers(gateway.url);
       assert.ok(ms < 1000, `answered after ${ms.toFixed(0)} ms`);
       assert.ok(truncating.received >= 1, "the truncating upstream was asked first");
       assert.ok(await attempts(gateway, truncating.url, "network") >= 1, "then TCP, refused");
-    } finally {
-      await gateway.stop();
-      truncating.close();
-      await knot.stop();
-    }
+    }, { close: truncating.close });
   },
 });
 
@@ -241,16 +238,8 @@ Deno.test({
   name: "a TCP upstream that resets the connection mid-query is passed over for the next",
   ...integration(["knotd"]),
   async fn() {
-    const knot = await startKnot();
     const resetting = resettingTcp();
-    const gateway = await startGateway({
-      env: {
-        UPSTREAMS: `${resetting.url},udp://127.0.0.1:${knot.port}`,
-        UPSTREAM_TIMEOUT_MS: "2000",
-        QUERY_TIMEOUT_MS: "3000",
-      },
-    });
-    try {
+    await beforeKnot(resetting.url, async (gateway) => {
       const asking = assertKnotAnswers(gateway.url);
       await new Promise((resolve) => setTimeout(resolve, 200));
       resetting.reset();
@@ -259,10 +248,7 @@ Deno.test({
       assert.ok(ms >= 190 && ms < 1500, `answered after ${ms.toFixed(0)} ms`);
       assert.equal(await attempts(gateway, resetting.url, "network"), 1);
       assert.equal(await attempts(gateway, resetting.url, "timeout"), 0);
-    } finally {
-      await gateway.stop();
-      await knot.stop();
-    }
+    }, { env: { UPSTREAM_TIMEOUT_MS: "2000", QUERY_TIMEOUT_MS: "3000" } });
   },
 });
 
@@ -270,26 +256,17 @@ Deno.test({
   name: "DoH upstreams answering HTTP 500 and an HTML page are passed over for the next",
   ...integration(["knotd"]),
   async fn() {
-    const knot = await startKnot();
     const failing = fakeHttp(() => new Response("internal error", { status: 500 }));
     const html = fakeHttp(() =>
       new Response("<html><body>captive portal</body></html>", {
         headers: { "content-type": "text/html" },
       })
     );
-    const gateway = await startGateway({
-      env: { UPSTREAMS: `${failing.url},${html.url},udp://127.0.0.1:${knot.port}` },
-    });
-    try {
+    await beforeKnot(`${failing.url},${html.url}`, async (gateway) => {
       const ms = await assertKnotAnswers(gateway.url);
       assert.ok(ms < 1000, `answered after ${ms.toFixed(0)} ms`);
       assert.equal(await attempts(gateway, failing.url, "http"), 1);
       assert.equal(await attempts(gateway, html.url, "http"), 1);
-    } finally {
-      await gateway.stop();
-      await failing.close();
-      await html.close();
-      await knot.stop();
-    }
+    }, { close: () => Promise.all([failing.close(), html.close()]) });
   },
 });
