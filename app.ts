@@ -3,12 +3,14 @@
  * drive it through `app.request()`.
  */
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { adminAuth } from "./routes/admin_auth.ts";
 import { type AdminBlocklistDeps, adminBlocklistRoutes } from "./routes/admin_blocklist.ts";
 import { type AdminCacheDeps, adminCacheRoutes } from "./routes/admin_cache.ts";
 import { type AdminLogDeps, adminLogRoutes } from "./routes/admin_log.ts";
 import { adminWhyRoutes, type WhyDeps } from "./routes/admin_why.ts";
+import { boundedBody, DEFAULT_BODY_TIMEOUT_MS } from "./routes/bounded_body.ts";
+import { forwardedClient } from "./routes/client_address.ts";
+import { rateLimit } from "./routes/rate_limit.ts";
 import { type DashboardDeps, dashboardRoutes } from "./routes/dashboard.tsx";
 import { dohFastPath, dohRoutes } from "./routes/doh.ts";
 import { type AppEnv, reason } from "./routes/env.ts";
@@ -17,6 +19,8 @@ import { jsonRoutes } from "./routes/json.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
 import type { Metrics } from "./observe/metrics.ts";
 import type { Resolver } from "./pipeline/resolver.ts";
+import type { CidrSet } from "./servers/cidr.ts";
+import type { RateLimiter } from "./servers/rate_limit.ts";
 import { StoreError } from "./store/errors.ts";
 
 export interface AppDeps {
@@ -33,30 +37,45 @@ export interface AppDeps {
   dashboard?: DashboardDeps;
   /** `/metrics`; absent: no such path. */
   metrics?: Pick<Metrics, "expose">;
+  /** Proxies whose X-Forwarded-For / Forwarded name the client (TRUSTED_PROXIES); none if absent. */
+  trustedProxies?: CidrSet;
+  /** How long a request body may take to arrive (HTTP_BODY_TIMEOUT_MS). */
+  bodyTimeoutMs?: number;
+  /** Per-client limit of DoH and JSON queries (DOH_RATE); absent: no limit. */
+  rateLimiter?: Pick<RateLimiter, "wait">;
   /** Where unexpected errors are reported; console.error by default. */
   reportError?: (error: unknown) => void;
 }
 
-/** Largest admin request body: an edit of 10,000 names fits. */
-const MAX_ADMIN_BODY = 1024 * 1024;
+/** Largest request body but DoH's (which has its own): an admin edit of 10,000 names fits. */
+const MAX_BODY = 1024 * 1024;
 
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const report = deps.reportError ?? console.error;
   const app = new Hono<AppEnv>();
+  // First: the client address every route logs and limits by.
+  if (deps.trustedProxies) app.use("*", forwardedClient(deps.trustedProxies));
+  if (deps.rateLimiter) {
+    const limit = rateLimit(deps.rateLimiter);
+    for (const path of ["/dns-query", "/resolve"]) app.use(path, limit);
+  }
   // Before DoH: a GET /dns-query that asks for JSON is the JSON API's.
   app.route("/", jsonRoutes(deps));
   app.route("/", dohRoutes({ ...deps, reportError: report }));
+  // No body is read before the token is checked.
+  app.use("/admin/*", adminAuth(deps.admin?.token));
+  // Every body the routes below read: bounded in size and in time (DoH bounds its own).
+  app.use(
+    "*",
+    boundedBody({
+      maxBytes: MAX_BODY,
+      timeoutMs: deps.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS,
+      what: "request body",
+    }),
+  );
   app.route("/", healthRoutes());
   if (deps.metrics) app.route("/", metricsRoutes(deps.metrics));
   if (deps.dashboard) app.route("/", dashboardRoutes(deps.dashboard));
-  app.use("/admin/*", adminAuth(deps.admin?.token));
-  app.use(
-    "/admin/*",
-    bodyLimit({
-      maxSize: MAX_ADMIN_BODY,
-      onError: () => reason(413, `request body over ${MAX_ADMIN_BODY} bytes`),
-    }),
-  );
   const admin = deps.admin ?? {};
   if (admin.blocklist) app.route("/admin/blocklist", adminBlocklistRoutes(admin.blocklist));
   if (admin.log) app.route("/admin/log", adminLogRoutes(admin.log));
@@ -72,6 +91,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   // DoH queries are answered before the router: Hono's dispatch (routing, context, middleware
   // compose) was a visible share of a cached answer's CPU. Whatever the fast path does not
   // take (errors, other paths and methods) goes through the routes, which say what is wrong.
+  // It applies the client address, rate limit and body bounds itself (deps carry them).
   const fast = dohFastPath({ ...deps, reportError: report });
   const routed = app.fetch;
   app.fetch = (request, env, executionCtx) =>

@@ -16,6 +16,12 @@ export interface Config {
   httpPort: number;
   /** PEM files; when both are set the HTTP door speaks HTTPS (HTTP/2 and HTTP/1.1). */
   tls?: { certFile: string; keyFile: string };
+  /** How long a request body may take to arrive, ms: a trickling client holds nothing longer. */
+  httpBodyTimeoutMs: number;
+  /** Proxies whose X-Forwarded-For / Forwarded name the HTTP client; undefined: none. */
+  trustedProxies?: Cidr[];
+  /** Per-client rate limit of DoH and the JSON API; undefined when DOH_RATE=0 turns it off. */
+  dohRate?: { rate: number; burst: number };
   upstreams: UpstreamSpec[];
   /** PEM file of extra CAs trusted for tls:// and https:// upstreams (private resolvers). */
   upstreamCaFile?: string;
@@ -145,6 +151,9 @@ export function loadConfig(env: Env, context: ConfigContext): Config {
     host: read("HOST") ?? "127.0.0.1",
     httpPort: integer(env, "HTTP_PORT", 8080, 0, 65535),
     tls: certFile && keyFile ? { certFile, keyFile } : undefined,
+    httpBodyTimeoutMs: integer(env, "HTTP_BODY_TIMEOUT_MS", 10_000, 100, 600_000),
+    trustedProxies: cidrList("TRUSTED_PROXIES", read("TRUSTED_PROXIES")),
+    dohRate: rateSettings(env, "DOH", 200, 2000),
     upstreams: upstreams(read("UPSTREAMS"), context),
     upstreamCaFile: read("UPSTREAM_CA_FILE"),
     queryTimeoutMs,
@@ -225,29 +234,41 @@ function dnsDoorsConfig(
       `DOT_PORT="${dotPort}": needs TLS_CERT and TLS_KEY (the certificate DoT clients check)`,
     );
   }
-  const rate = integer(env, "UDP_RATE", 100, 0, 1_000_000);
   return {
     host: read("DNS_HOST") ?? read("HOST") ?? "127.0.0.1",
     udpPort: port("UDP_PORT"),
     tcpPort: port("TCP_PORT"),
     dotPort,
     udpMaxSize: integer(env, "UDP_MAX_SIZE", 1232, 512, 4096),
-    udpRate: rate === 0 ? undefined : { rate, burst: integer(env, "UDP_BURST", 200, 1, 1_000_000) },
+    udpRate: rateSettings(env, "UDP", 100, 200),
     tcpIdleTimeoutMs: integer(env, "TCP_IDLE_SECONDS", 10, 1, 3600) * 1000,
     tcpMaxConnections: integer(env, "TCP_MAX_CONNECTIONS", 1000, 1, 1_000_000),
     tcpMaxInFlight: integer(env, "TCP_MAX_IN_FLIGHT", 100, 1, 65535),
-    allow: allowList(read("DNS_ALLOW_CIDRS")),
+    allow: cidrList("DNS_ALLOW_CIDRS", read("DNS_ALLOW_CIDRS")),
   };
 }
 
-function allowList(value: string | undefined): Cidr[] | undefined {
+/** `<door>_RATE` per second and `<door>_BURST` at once, per client; undefined when the rate is 0. */
+function rateSettings(
+  env: Env,
+  door: "UDP" | "DOH",
+  rate: number,
+  burst: number,
+): { rate: number; burst: number } | undefined {
+  const perSecond = integer(env, `${door}_RATE`, rate, 0, 1_000_000);
+  if (perSecond === 0) return undefined;
+  return { rate: perSecond, burst: integer(env, `${door}_BURST`, burst, 1, 1_000_000) };
+}
+
+/** A comma-separated list of addresses and ranges (DNS_ALLOW_CIDRS, TRUSTED_PROXIES). */
+function cidrList(name: string, value: string | undefined): Cidr[] | undefined {
   if (value === undefined) return undefined;
   return value.split(",").map((item) => item.trim()).filter((item) => item !== "").map(
     (item) => {
       const cidr = parseCidr(item);
       if (cidr === undefined) {
         throw new ConfigError(
-          `DNS_ALLOW_CIDRS="${value}": "${item}" is not an address or range (e.g. 192.0.2.0/24, 2001:db8::/32)`,
+          `${name}="${value}": "${item}" is not an address or range (e.g. 192.0.2.0/24, 2001:db8::/32)`,
         );
       }
       return cidr;

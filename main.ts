@@ -19,7 +19,9 @@ import type { QueryLogEntry } from "./pipeline/types.ts";
 import { buildChain } from "./pipeline/chain.ts";
 import { Resolver } from "./pipeline/resolver.ts";
 import { LiveRecords, type LiveRecordsOptions, RecordsFileError } from "./records/live.ts";
-import { type OpenDoors, openDoors } from "./servers/doors.ts";
+import { CidrSet } from "./servers/cidr.ts";
+import { type OpenDoors, openDoors, waitAtMost } from "./servers/doors.ts";
+import { RateLimiter } from "./servers/rate_limit.ts";
 import {
   startWorkers,
   stopWithFirstWorker,
@@ -141,6 +143,9 @@ async function main(): Promise<void> {
   const resolver = new Resolver({ stages, queryTimeoutMs: config.queryTimeoutMs, log });
   const app = createApp({
     resolver,
+    bodyTimeoutMs: config.httpBodyTimeoutMs,
+    trustedProxies: config.trustedProxies && new CidrSet(config.trustedProxies),
+    rateLimiter: config.dohRate && new RateLimiter(config.dohRate),
     metrics,
     admin: {
       token: config.adminToken,
@@ -167,10 +172,12 @@ async function main(): Promise<void> {
   // Once, however many ask: a signal, a second signal, a worker that went away.
   const stop = (code = 0) => stopping ??= shutdown(code);
   const shutdown = async (code: number) => {
-    // Every query under way is answered within its budget: that bounds the wait.
+    // Every query under way is answered within its budget: that bounds the wait. The HTTP
+    // server would also wait for a request whose body stopped arriving, for ever: not longer.
+    const graceMs = config.queryTimeoutMs + SHUTDOWN_MARGIN_MS;
     await Promise.all([
-      running.server?.shutdown(),
-      running.doors?.shutdown(config.queryTimeoutMs + SHUTDOWN_MARGIN_MS),
+      waitAtMost(graceMs, running.server?.shutdown()),
+      running.doors?.shutdown(graceMs),
       running.workers?.stop(),
     ]);
     schedule.stop();

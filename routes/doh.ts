@@ -8,10 +8,14 @@
  * path leaves alone — which includes every HTTP error, so each is worded in one place.
  */
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { DnsWireError, transientBytes } from "../dns/mod.ts";
 import type { Resolution, Resolver } from "../pipeline/resolver.ts";
 import type { ClientInfo } from "../pipeline/types.ts";
+import type { CidrSet } from "../servers/cidr.ts";
+import type { RateLimiter } from "../servers/rate_limit.ts";
+import { boundedBody, DEFAULT_BODY_TIMEOUT_MS, readBoundedBody } from "./bounded_body.ts";
+import { clientBehind } from "./client_address.ts";
+import { tooManyQueries } from "./rate_limit.ts";
 import { addressOf, type AppEnv, clientAddress, reason } from "./env.ts";
 
 export const DNS_MESSAGE_TYPE = "application/dns-message";
@@ -26,6 +30,14 @@ export interface DohDeps {
   resolver: Pick<Resolver, "resolve">;
   /** Where unexpected errors are reported (they become a 500); console.error by default. */
   reportError?: (error: unknown) => void;
+  /** How long a POST body may take to arrive (HTTP_BODY_TIMEOUT_MS). */
+  bodyTimeoutMs?: number;
+  /**
+   * For the fast path, which runs before the app's middleware: proxies whose forwarding
+   * headers name the client (TRUSTED_PROXIES), and the per-client limit (DOH_RATE).
+   */
+  trustedProxies?: CidrSet;
+  rateLimiter?: Pick<RateLimiter, "wait">;
 }
 
 export function dohRoutes(deps: DohDeps): Hono<AppEnv> {
@@ -50,10 +62,7 @@ export function dohRoutes(deps: DohDeps): Hono<AppEnv> {
       }
       await next();
     },
-    bodyLimit({
-      maxSize: MAX_QUERY_BYTES,
-      onError: () => reason(413, `DNS message too large: at most ${MAX_QUERY_BYTES} bytes`),
-    }),
+    boundedBody(dnsMessageBounds(deps)),
     async (c) => answer(deps, new Uint8Array(await c.req.arrayBuffer()), clientAddress(c), "POST"),
   );
 
@@ -87,17 +96,38 @@ export function dohFastPath(
       const param = plainDnsParam(url, after + 1);
       const query = param === undefined ? undefined : decodeBase64Url(param);
       if (query === undefined) return undefined;
-      return answer(deps, query, addressOf(remoteAddr), "GET");
+      const client = admit(deps, request, remoteAddr);
+      if (client instanceof Response) return Promise.resolve(client);
+      return answer(deps, query, client, "GET");
     }
     if (method === "POST") {
       const headers = request.headers;
       if (!isDnsMessageType(headers.get("content-type"))) return undefined;
       const length = Number(headers.get("content-length") ?? NaN);
       if (!(length <= MAX_QUERY_BYTES)) return undefined;
-      return answerBody(deps, request, addressOf(remoteAddr));
+      const client = admit(deps, request, remoteAddr);
+      if (client instanceof Response) return Promise.resolve(client);
+      return answerBody(deps, request, client);
     }
     return undefined;
   };
+}
+
+/**
+ * What the app's middleware does for routed requests, for the fast path: the client's address
+ * (behind a trusted proxy, the forwarded one), or a 429 when that client is over its rate.
+ */
+function admit(
+  deps: DohDeps,
+  request: Request,
+  remoteAddr: Deno.Addr | undefined,
+): string | Response {
+  const peer = addressOf(remoteAddr);
+  const address = deps.trustedProxies
+    ? clientBehind(peer, request.headers, deps.trustedProxies)
+    : peer;
+  const waitMs = deps.rateLimiter?.wait(address) ?? 0;
+  return waitMs > 0 ? tooManyQueries(waitMs) : address;
 }
 
 const QUESTION_MARK = 0x3f;
@@ -129,13 +159,23 @@ function isDnsMessageType(header: string | null | undefined): boolean {
 }
 
 async function answerBody(deps: DohDeps, request: Request, address: string): Promise<Response> {
-  let body: ArrayBuffer;
+  let body: Uint8Array | Response | undefined;
   try {
-    body = await request.arrayBuffer();
+    body = await readBoundedBody(request, dnsMessageBounds(deps));
   } catch (error) {
     return internalError(deps, error);
   }
-  return answer(deps, new Uint8Array(body), address, "POST");
+  if (body instanceof Response) return body;
+  return answer(deps, body ?? new Uint8Array(), address, "POST");
+}
+
+/** A DoH body: a DNS message, within its size and the body timeout. */
+function dnsMessageBounds(deps: DohDeps) {
+  return {
+    maxBytes: MAX_QUERY_BYTES,
+    timeoutMs: deps.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS,
+    what: "DNS message",
+  };
 }
 
 async function answer(

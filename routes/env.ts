@@ -3,10 +3,17 @@ import type { Context } from "hono";
 
 export interface AppEnv {
   Bindings: { remoteAddr?: Deno.Addr };
+  /** Set when TRUSTED_PROXIES is: the client behind the proxy (routes/client_address.ts). */
+  Variables: { clientAddress?: string };
 }
 
-/** The peer's IP address, "" when unknown (in-process requests in tests). */
+/** The client's IP address, "" when unknown (in-process requests in tests). */
 export function clientAddress(c: Context<AppEnv>): string {
+  return c.get("clientAddress") ?? peerAddress(c);
+}
+
+/** The address at the other end of the connection (a proxy, when there is one). */
+export function peerAddress(c: Context<AppEnv>): string {
   return addressOf(c.env?.remoteAddr);
 }
 
@@ -14,7 +21,19 @@ export function addressOf(addr: Deno.Addr | undefined): string {
   return addr !== undefined && "hostname" in addr ? addr.hostname : "";
 }
 
-export type ReasonStatus = 400 | 401 | 403 | 404 | 405 | 413 | 414 | 415 | 429 | 500 | 503;
+export type ReasonStatus =
+  | 400
+  | 401
+  | 403
+  | 404
+  | 405
+  | 408
+  | 413
+  | 414
+  | 415
+  | 429
+  | 500
+  | 503;
 
 /**
  * A one-line plain-text reason, the shape of every HTTP error we send (DESIGN §7). A plain

@@ -32,7 +32,8 @@ export function jsonRoutes(deps: JsonDeps): Hono<AppEnv> {
   return routes;
 }
 
-function wantsJson(c: Context<AppEnv>): boolean {
+/** Whether a request to /dns-query is for the JSON API rather than DoH. */
+export function wantsJson(c: Context<AppEnv>): boolean {
   if (c.req.header("accept")?.toLowerCase().includes(DNS_JSON_TYPE)) return true;
   return c.req.query("dns") === undefined && c.req.query("name") !== undefined;
 }

@@ -109,13 +109,18 @@ export function openDoors(config: Config, deps: DoorDeps): OpenDoors {
   return {
     lines,
     async shutdown(graceMs) {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
-      await Promise.race([Promise.all(doors.map((door) => door.drain())), late]);
-      clearTimeout(timer);
+      await waitAtMost(graceMs, Promise.all(doors.map((door) => door.drain())));
       await Promise.all(doors.map((door) => door.close()));
     },
   };
+}
+
+/** Waits for `promise` (shutdown steps), but no longer than `ms`. */
+export async function waitAtMost(ms: number, promise: Promise<unknown> | undefined): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  await Promise.race([promise, late]);
+  clearTimeout(timer);
 }
 
 function hostPort(addr: Deno.NetAddr): string {

@@ -1,9 +1,12 @@
 /**
- * Per-client rate limit of the UDP door, so the gateway cannot be used as an amplifier against
- * a spoofed victim. A token bucket per client: `burst` queries at once, refilled at `rate` per
- * second. A client over its budget first gets `burst` more empty TC=1 answers (no larger than
- * its query; a real client moves to TCP, where the source address is proven), then silence
- * until its bucket refills. IPv6 clients are counted per /64, as one host usually owns one.
+ * Per-client rate limits: a token bucket per client, `burst` queries at once, refilled at
+ * `rate` per second. IPv6 clients are counted per /64, as one host usually owns one.
+ *
+ * Two ways to say no. The UDP door (`check`), where source addresses can be forged and the
+ * gateway must not be an amplifier against a spoofed victim: a client over its budget first
+ * gets `burst` more empty TC=1 answers (no larger than its query; a real client moves to TCP,
+ * where the address is proven), then silence until its bucket refills. HTTP (`wait`), where
+ * the address is proven and the client can be told when to come back: 429 with Retry-After.
  *
  * The table of clients is bounded: when it is full, clients whose bucket has refilled (they
  * would start afresh anyway) go first, then the least recently added, so memory stays fixed
@@ -55,16 +58,7 @@ export class RateLimiter {
 
   /** Counts one query from `address` and says what it gets. */
   check(address: string): RateDecision {
-    const key = clientKey(address);
-    const now = this.#now();
-    let bucket = this.#buckets.get(key);
-    if (bucket === undefined) {
-      if (this.#buckets.size >= this.#maxClients) this.#evict(now);
-      bucket = { tokens: this.#burst, at: now };
-      this.#buckets.set(key, bucket);
-    } else {
-      this.#refill(bucket, now);
-    }
+    const bucket = this.#bucket(address);
     if (bucket.tokens >= 1) {
       bucket.tokens -= 1;
       return "answer";
@@ -76,6 +70,34 @@ export class RateLimiter {
       return "truncate";
     }
     return "drop";
+  }
+
+  /**
+   * Counts one request from `address` and returns 0 when it may be served now; otherwise the
+   * milliseconds until it may, and nothing is counted (a refused client is not pushed back).
+   */
+  wait(address: string): number {
+    const bucket = this.#bucket(address);
+    if (bucket.tokens >= 1) {
+      bucket.tokens -= 1;
+      return 0;
+    }
+    return Math.ceil((1 - bucket.tokens) / this.#rate);
+  }
+
+  /** The bucket of `address`, brought up to date; a new, full one for a client not held. */
+  #bucket(address: string): Bucket {
+    const key = clientKey(address);
+    const now = this.#now();
+    let bucket = this.#buckets.get(key);
+    if (bucket === undefined) {
+      if (this.#buckets.size >= this.#maxClients) this.#evict(now);
+      bucket = { tokens: this.#burst, at: now };
+      this.#buckets.set(key, bucket);
+    } else {
+      this.#refill(bucket, now);
+    }
+    return bucket;
   }
 
   #refill(bucket: Bucket, now: number): void {

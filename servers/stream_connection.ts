@@ -5,14 +5,17 @@
  * queries are under way; reading pauses until one is answered, so a client cannot queue
  * unbounded work. A connection with nothing read, written or being resolved for
  * `idleTimeoutMs` is closed (RFC 7766 §6.2.3), which also ends clients that trickle bytes,
- * never finish a TLS handshake or stop reading their answers.
+ * never finish a TLS handshake or stop reading their answers. A query that gets no answer at
+ * all (no readable header, so no ID to answer with) ends the connection once the queries read
+ * before it are answered: the client learns at once that it will get nothing, rather than
+ * waiting for an ID that never comes.
  */
 import { frame, FrameReader, writeAll } from "../upstream/framing.ts";
 
 export interface ConnectionOptions {
   idleTimeoutMs: number;
   maxInFlight: number;
-  /** The answer to one query; undefined sends nothing. Must not reject. */
+  /** The answer to one query; undefined: none can be given, and the connection ends. */
   answer: (raw: Uint8Array) => Promise<Uint8Array | undefined>;
 }
 
@@ -85,6 +88,7 @@ export class StreamConnection {
       .then((reply) => {
         this.#resolving--;
         if (reply !== undefined) return this.#write(reply);
+        void this.drain();
       })
       .catch(() => this.close())
       .finally(() => {

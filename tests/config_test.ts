@@ -14,6 +14,7 @@ Deno.test("loadConfig() defaults: 127.0.0.1:8080, UDP to 9.9.9.9, 3 s budget, lo
   assert.equal(config.queryTimeoutMs, 3000);
   assert.equal(config.forwardClientSubnet, false);
   assert.equal(config.logQueries, true);
+  assert.equal(config.httpBodyTimeoutMs, 10_000);
 });
 
 Deno.test("loadConfig() defaults to Quad9 DoH where UDP is unavailable", () => {
@@ -34,6 +35,7 @@ Deno.test("loadConfig() reads every setting", () => {
     UPSTREAM_TIMEOUT_MS: "500",
     FORWARD_CLIENT_SUBNET: "on",
     LOG_QUERIES: "off",
+    HTTP_BODY_TIMEOUT_MS: "2500",
   }, vm);
   assert.equal(config.host, "0.0.0.0");
   assert.equal(config.httpPort, 8443);
@@ -48,6 +50,7 @@ Deno.test("loadConfig() reads every setting", () => {
   assert.equal(config.upstreamTimeoutMs, 500);
   assert.equal(config.forwardClientSubnet, true);
   assert.equal(config.logQueries, false);
+  assert.equal(config.httpBodyTimeoutMs, 2500);
 });
 
 Deno.test("loadConfig() caps the upstream timeout at the query budget", () => {
@@ -59,6 +62,10 @@ Deno.test("loadConfig() rejects bad values with one line naming variable, value 
   const cases: [Record<string, string>, RegExp][] = [
     [{ HTTP_PORT: "80a" }, /^HTTP_PORT="80a": expected a whole number from 0 to 65535$/],
     [{ HTTP_PORT: "70000" }, /^HTTP_PORT="70000": expected a whole number/],
+    [
+      { HTTP_BODY_TIMEOUT_MS: "50" },
+      /^HTTP_BODY_TIMEOUT_MS="50": expected a whole number from 100/,
+    ],
     [{ QUERY_TIMEOUT_MS: "-1" }, /^QUERY_TIMEOUT_MS="-1": expected a whole number/],
     [{ LOG_QUERIES: "maybe" }, /^LOG_QUERIES="maybe": expected on or off$/],
     [{ TLS_CERT: "cert.pem" }, /^TLS_KEY is unset: TLS_CERT and TLS_KEY go together/],
@@ -337,4 +344,27 @@ Deno.test("loadConfig() reads every setting of the classic doors", () => {
     ["10.0.0.1", 128],
   ]);
   assert.equal(loadConfig({ UDP_RATE: "0" }, vm).dns.udpRate, undefined);
+});
+
+Deno.test("loadConfig() TRUSTED_PROXIES: none by default, addresses and ranges, checked", () => {
+  assert.equal(loadConfig({}, vm).trustedProxies, undefined);
+  const config = loadConfig({ TRUSTED_PROXIES: "10.0.0.0/8, ::1" }, vm);
+  assert.deepEqual(config.trustedProxies?.map((cidr) => cidr.text), ["10.0.0.0/8", "::1"]);
+  assert.throws(
+    () => loadConfig({ TRUSTED_PROXIES: "10.0.0.0/8,proxy.example" }, vm),
+    /^ConfigError: TRUSTED_PROXIES="10.0.0.0\/8,proxy.example": "proxy.example" is not an address or range/,
+  );
+});
+
+Deno.test("loadConfig() DOH_RATE and DOH_BURST: 200 a second and 2000 at once by default, 0 off", () => {
+  assert.deepEqual(loadConfig({}, vm).dohRate, { rate: 200, burst: 2000 });
+  assert.deepEqual(loadConfig({ DOH_RATE: "50", DOH_BURST: "100" }, vm).dohRate, {
+    rate: 50,
+    burst: 100,
+  });
+  assert.equal(loadConfig({ DOH_RATE: "0" }, vm).dohRate, undefined);
+  assert.throws(
+    () => loadConfig({ DOH_BURST: "0" }, vm),
+    /^ConfigError: DOH_BURST="0": expected a whole number from 1 to 1000000$/,
+  );
 });

@@ -157,7 +157,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "malformed queries get FORMERR when their header is readable, and silence otherwise",
+  name:
+    "malformed queries get FORMERR when their header is readable, and silence or a close otherwise",
   ...integration(["knotd"]),
   async fn(t) {
     const knot = await startKnot();
@@ -188,6 +189,16 @@ Deno.test({
           const byId = new Map(replies.map((r) => [r.header.id, r]));
           assert.equal(byId.get(0xabcd)?.header.rcode, Rcode.FORMERR);
           assert.equal(byId.get(7)?.answers.length, 2);
+        } finally {
+          client.close();
+        }
+      });
+      await t.step("over TCP a frame without a header ends the connection", async () => {
+        const client = await tcpClient(doorPort(gateway, "TCP"));
+        try {
+          await client.send([makeQuery(`www.${TEST_ZONE}`, RType.A, { id: 8 }), new Uint8Array(5)]);
+          assert.equal(decodeMessage((await client.receive(1))[0]).header.id, 8);
+          assert.ok(await client.closedByServer());
         } finally {
           client.close();
         }

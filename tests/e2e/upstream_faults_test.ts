@@ -1,15 +1,25 @@
 /**
- * The real gateway when upstreams misbehave: a silent one, one that refuses, one that is down.
- * The client always gets an answer within the query budget, and the next upstream is used.
+ * The real gateway when upstreams misbehave: silent, slow, refusing, down, answering garbage,
+ * truncating with no TCP behind, resetting TCP mid-query, a DoH upstream answering 500 or
+ * HTML. The client always gets an answer within the query budget, and the next upstream is
+ * used.
  */
 import assert from "node:assert/strict";
 import { decodeMessage, type Message, Rcode, RType } from "../../dns/mod.ts";
 import { EdeCode, EdnsOptionCode, findOption } from "../../dns/mod.ts";
 import { integration } from "../support/binaries.ts";
 import { makeQuery } from "../support/dns_query.ts";
-import { startGateway } from "../support/gateway.ts";
+import {
+  addressReply,
+  fakeHttp,
+  fakeUdp,
+  replyTo,
+  resettingTcp,
+} from "../support/fake_upstreams.ts";
+import { type Gateway, startGateway } from "../support/gateway.ts";
 import { startKnot } from "../support/knot.ts";
 import { freePort } from "../support/ports.ts";
+import { sample } from "../support/prometheus.ts";
 import { TEST_ZONE } from "../support/test_zone.ts";
 
 async function ask(url: string, name: string): Promise<{ reply: Message; ms: number }> {
@@ -126,5 +136,137 @@ Deno.test({
       await refusing.stop();
       await working.stop();
     }
+  },
+});
+
+/** How many attempts on `upstream` ended in `outcome`, from the gateway's /metrics. */
+async function attempts(gateway: Gateway, upstream: string, outcome: string): Promise<number> {
+  const text = await (await fetch(`${gateway.url}/metrics`)).text();
+  return sample(text, "dns_upstream_attempts_total", { upstream, outcome }) ?? 0;
+}
+
+/** knot's answer for www, asserted; returns how long the query took. */
+async function assertKnotAnswers(url: string): Promise<number> {
+  const { reply, ms } = await ask(url, `www.${TEST_ZONE}`);
+  assert.equal(reply.header.id, 77);
+  assert.equal(reply.header.rcode, Rcode.NOERROR);
+  assert.deepEqual(reply.answers.map((r) => r.data), [
+    { address: "127.0.0.1" },
+    { address: "127.0.0.2" },
+  ]);
+  return ms;
+}
+
+/**
+ * A gateway asking `first` (one or more upstream URLs), then knot; `check` runs against it,
+ * then the gateway, knot and `close` (the fake upstreams) are stopped.
+ */
+async function beforeKnot(
+  first: string,
+  check: (gateway: Gateway) => Promise<void>,
+  options: { env?: Record<string, string>; close?: () => unknown } = {},
+): Promise<void> {
+  const knot = await startKnot();
+  try {
+    const gateway = await startGateway({
+      env: { UPSTREAMS: `${first},udp://127.0.0.1:${knot.port}`, ...options.env },
+    });
+    try {
+      await check(gateway);
+    } finally {
+      await gateway.stop();
+    }
+  } finally {
+    await options.close?.();
+    await knot.stop();
+  }
+}
+
+Deno.test({
+  name: "a slow upstream that answers within its attempt timeout is waited for, not passed over",
+  ...integration(["knotd"]),
+  async fn() {
+    const slow = fakeUdp((query, send) => {
+      setTimeout(() => send(addressReply(query, "192.0.2.80")), 400);
+    });
+    await beforeKnot(slow.url, async (gateway) => {
+      const { reply, ms } = await ask(gateway.url, `www.${TEST_ZONE}`);
+      assert.equal(reply.header.rcode, Rcode.NOERROR);
+      assert.deepEqual(reply.answers.map((r) => r.data), [{ address: "192.0.2.80" }]);
+      assert.ok(ms >= 380 && ms < 1000, `answered after ${ms.toFixed(0)} ms`);
+      assert.equal(slow.received, 1, "asked once, not retried");
+      assert.equal(await attempts(gateway, slow.url, "answer"), 1);
+      assert.equal(await attempts(gateway, slow.url, "timeout"), 0);
+    }, { env: { UPSTREAM_TIMEOUT_MS: "1000", QUERY_TIMEOUT_MS: "2000" }, close: slow.close });
+  },
+});
+
+Deno.test({
+  name: "an upstream answering garbage is passed over for the next, at once",
+  ...integration(["knotd"]),
+  async fn() {
+    // The right ID and question, then a record the counts promise and the bytes lack.
+    const garbage = fakeUdp((query, send) => {
+      const reply = replyTo(query);
+      reply[7] = 1;
+      send(reply);
+    });
+    await beforeKnot(garbage.url, async (gateway) => {
+      const ms = await assertKnotAnswers(gateway.url);
+      assert.ok(ms < 1000, `answered after ${ms.toFixed(0)} ms`);
+      assert.ok(await attempts(gateway, garbage.url, "malformed") >= 1, "asked first, refused");
+    }, { close: garbage.close });
+  },
+});
+
+Deno.test({
+  name: "an upstream that truncates and has no TCP behind it is passed over for the next",
+  ...integration(["knotd"]),
+  async fn() {
+    // TC=1 sends the gateway to TCP on the same port, where nothing listens.
+    const truncating = fakeUdp((query, send) => send(replyTo(query, { truncated: true })));
+    await beforeKnot(truncating.url, async (gateway) => {
+      const ms = await assertKnotAnswers(gateway.url);
+      assert.ok(ms < 1000, `answered after ${ms.toFixed(0)} ms`);
+      assert.ok(truncating.received >= 1, "the truncating upstream was asked first");
+      assert.ok(await attempts(gateway, truncating.url, "network") >= 1, "then TCP, refused");
+    }, { close: truncating.close });
+  },
+});
+
+Deno.test({
+  name: "a TCP upstream that resets the connection mid-query is passed over for the next",
+  ...integration(["knotd"]),
+  async fn() {
+    const resetting = resettingTcp();
+    await beforeKnot(resetting.url, async (gateway) => {
+      const asking = assertKnotAnswers(gateway.url);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      resetting.reset();
+      const ms = await asking;
+      // Failed over on the reset, long before the 2 s the attempt could have taken.
+      assert.ok(ms >= 190 && ms < 1500, `answered after ${ms.toFixed(0)} ms`);
+      assert.equal(await attempts(gateway, resetting.url, "network"), 1);
+      assert.equal(await attempts(gateway, resetting.url, "timeout"), 0);
+    }, { env: { UPSTREAM_TIMEOUT_MS: "2000", QUERY_TIMEOUT_MS: "3000" } });
+  },
+});
+
+Deno.test({
+  name: "DoH upstreams answering HTTP 500 and an HTML page are passed over for the next",
+  ...integration(["knotd"]),
+  async fn() {
+    const failing = fakeHttp(() => new Response("internal error", { status: 500 }));
+    const html = fakeHttp(() =>
+      new Response("<html><body>captive portal</body></html>", {
+        headers: { "content-type": "text/html" },
+      })
+    );
+    await beforeKnot(`${failing.url},${html.url}`, async (gateway) => {
+      const ms = await assertKnotAnswers(gateway.url);
+      assert.ok(ms < 1000, `answered after ${ms.toFixed(0)} ms`);
+      assert.equal(await attempts(gateway, failing.url, "http"), 1);
+      assert.equal(await attempts(gateway, html.url, "http"), 1);
+    }, { close: () => Promise.all([failing.close(), html.close()]) });
   },
 });

@@ -44,6 +44,20 @@ Deno.test("RateLimiter releases a flooding client once its bucket has refilled",
   assert.deepEqual(many(limiter, "192.0.2.1", 6), [...Array(5).fill("answer"), "truncate"]);
 });
 
+Deno.test("RateLimiter.wait() serves a burst, then says how long until the next token", () => {
+  const time = clock();
+  const limiter = new RateLimiter({ rate: 4, burst: 3, now: time.now });
+  assert.deepEqual([1, 2, 3].map(() => limiter.wait("192.0.2.1")), [0, 0, 0]);
+  assert.equal(limiter.wait("192.0.2.1"), 250);
+  time.advance(100);
+  // Refusals are not counted: the wait only shrinks as the bucket refills.
+  assert.equal(limiter.wait("192.0.2.1"), 150);
+  assert.equal(limiter.wait("192.0.2.1"), 150);
+  time.advance(150);
+  assert.equal(limiter.wait("192.0.2.1"), 0);
+  assert.equal(limiter.wait("192.0.2.2"), 0, "other clients have their own bucket");
+});
+
 Deno.test("RateLimiter keeps clients apart, and an IPv6 /64 counts as one client", () => {
   const time = clock();
   const limiter = new RateLimiter({ rate: 1, burst: 1, now: time.now });

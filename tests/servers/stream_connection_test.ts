@@ -3,7 +3,7 @@
  * answers written as queries finish, the in-flight bound, the idle timeout and draining.
  */
 import assert from "node:assert/strict";
-import { StreamConnection } from "../../servers/stream_connection.ts";
+import { type ConnectionOptions, StreamConnection } from "../../servers/stream_connection.ts";
 import { frame, FrameReader } from "../../upstream/framing.ts";
 
 /** A connection whose reads are fed by the test and whose writes are collected. */
@@ -84,8 +84,10 @@ const echo = (delay: (query: string) => number = () => 0) => (raw: Uint8Array) =
 };
 
 /** A connection with room for 10 queries and no idle timeout to speak of. */
-const open = (script: ReturnType<typeof scriptedConn>, answer = echo()) =>
-  new StreamConnection(script.conn, { idleTimeoutMs: 5000, maxInFlight: 10, answer });
+const open = (
+  script: ReturnType<typeof scriptedConn>,
+  answer: ConnectionOptions["answer"] = echo(),
+) => new StreamConnection(script.conn, { idleTimeoutMs: 5000, maxInFlight: 10, answer });
 
 Deno.test("StreamConnection answers a query whose frame arrives one byte at a time", async () => {
   const script = scriptedConn();
@@ -182,5 +184,20 @@ Deno.test("StreamConnection.drain() answers the queries already read, then close
   await tick(10);
   await connection.drain();
   assert.deepEqual((await script.messages()).sort(), ["A", "B"]);
+  assert.ok(script.isClosed());
+});
+
+Deno.test("StreamConnection ends after a query it cannot answer, once earlier ones are answered", async () => {
+  const script = scriptedConn();
+  const answer = echo((query) => (query === "slow" ? 50 : 0));
+  const connection = open(
+    script,
+    (raw) => raw.length === 0 ? Promise.resolve(undefined) : answer(raw),
+  );
+  script.feed(new Uint8Array([...frame(text("slow")), ...frame(new Uint8Array())]));
+  await tick(10);
+  script.feed(frame(text("after")));
+  await connection.done;
+  assert.deepEqual(await script.messages(), ["SLOW"]);
   assert.ok(script.isClosed());
 });

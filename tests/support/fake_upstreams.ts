@@ -1,7 +1,7 @@
 /**
  * Misbehaving upstreams for the cases no real server can be made to produce on demand:
- * spoofed replies, replies from the wrong port, silence, out-of-order and dropped TCP
- * connections, HTTP errors. Each runs on loopback and is closed by the test.
+ * spoofed replies, replies from the wrong port, silence, out-of-order, dropped and reset TCP
+ * connections, HTTP errors and HTML. Each runs on loopback and is closed by the test.
  */
 import { decodeMessage, encodeReply, type Message, type ReplyInit } from "../../dns/mod.ts";
 import { frame, FrameReader, writeAll } from "../../upstream/framing.ts";
@@ -113,4 +113,32 @@ export function fakeTcp(
     await Promise.all(tasks);
   }
   return server;
+}
+
+/** A local HTTP server (a DoH upstream) answering every POST with `respond(query)`. */
+export function fakeHttp(respond: (query: Uint8Array) => Response | Promise<Response>) {
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    async (request) => respond(new Uint8Array(await request.arrayBuffer())),
+  );
+  return { url: `http://127.0.0.1:${server.addr.port}/dns-query`, close: () => server.shutdown() };
+}
+
+/** A DoH answer: `bytes` as application/dns-message. */
+export const dnsMessage = (bytes: Uint8Array) =>
+  new Response(bytes as Uint8Array<ArrayBuffer>, {
+    headers: { "content-type": "application/dns-message" },
+  });
+
+/**
+ * A TCP upstream that resets its connections in the middle of a query: it never accepts them,
+ * so they wait in the kernel's queue with their queries unread, and `reset()` closes the
+ * listener, which answers each of them with RST (a process dying mid-query looks the same).
+ */
+export function resettingTcp(): { url: string; reset(): void } {
+  const listener = Deno.listen({ transport: "tcp", hostname: "127.0.0.1", port: 0 });
+  return {
+    url: `tcp://127.0.0.1:${listener.addr.port}`,
+    reset: () => listener.close(),
+  };
 }

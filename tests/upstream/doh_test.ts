@@ -10,7 +10,7 @@ import { parseUpstreamUrl } from "../../upstream/url.ts";
 import { integration } from "../support/binaries.ts";
 import { startEncryptedUpstream } from "../support/dnsdist.ts";
 import { makeQuery } from "../support/dns_query.ts";
-import { addressReply } from "../support/fake_upstreams.ts";
+import { addressReply, dnsMessage, fakeHttp } from "../support/fake_upstreams.ts";
 import { TEST_ZONE } from "../support/test_zone.ts";
 
 Deno.test({
@@ -44,20 +44,6 @@ Deno.test({
   },
 });
 
-/** A local HTTP server answering every POST with `respond(query)`. */
-function httpUpstream(respond: (query: Uint8Array) => Response | Promise<Response>) {
-  const server = Deno.serve(
-    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
-    async (request) => respond(new Uint8Array(await request.arrayBuffer())),
-  );
-  return { url: `http://127.0.0.1:${server.addr.port}/dns-query`, close: () => server.shutdown() };
-}
-
-const dnsMessage = (bytes: Uint8Array) =>
-  new Response(bytes as Uint8Array<ArrayBuffer>, {
-    headers: { "content-type": "application/dns-message" },
-  });
-
 Deno.test("DoH transport turns HTTP errors, HTML, wrong answers and huge bodies into UpstreamErrors", async () => {
   const cases: [string, (query: Uint8Array) => Response, string][] = [
     ["500", () => new Response("oops", { status: 500 }), "http"],
@@ -75,7 +61,7 @@ Deno.test("DoH transport turns HTTP errors, HTML, wrong answers and huge bodies 
     ["huge", () => dnsMessage(new Uint8Array(70_000)), "malformed"],
   ];
   for (const [label, respond, kind] of cases) {
-    const upstream = httpUpstream(respond);
+    const upstream = fakeHttp(respond);
     const transport = createTransport(parseUpstreamUrl(upstream.url));
     try {
       await assert.rejects(
@@ -95,7 +81,7 @@ Deno.test("DoH transport turns HTTP errors, HTML, wrong answers and huge bodies 
 
 Deno.test("DoH transport times out a slow upstream at the signal", async () => {
   let release = () => {};
-  const upstream = httpUpstream((query) =>
+  const upstream = fakeHttp((query) =>
     new Promise((resolve) => {
       const timer = setTimeout(() => resolve(dnsMessage(addressReply(query, "192.0.2.1"))), 5000);
       release = () => {

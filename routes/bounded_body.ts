@@ -1,0 +1,96 @@
+/**
+ * Request bodies bounded in size and in time. Deno.serve waits for a body as long as the
+ * client keeps the connection, so a client trickling a byte a second (slowloris) would hold
+ * a handler for ever: a body not whole within `timeoutMs` is 408, one over `maxBytes` is 413
+ * (at once when its Content-Length says so), one the client abandons is 400. The request is
+ * then rebuilt around the bytes read (as Hono's bodyLimit does), so handlers read them with
+ * `c.req.arrayBuffer()`, `json()` or `parseBody()` as usual, without touching the connection.
+ */
+import type { MiddlewareHandler } from "hono";
+import { type AppEnv, reason } from "./env.ts";
+
+/** How long a whole request body may take to arrive unless told otherwise (HTTP_BODY_TIMEOUT_MS). */
+export const DEFAULT_BODY_TIMEOUT_MS = 10_000;
+
+export interface BodyBounds {
+  maxBytes: number;
+  timeoutMs: number;
+  /** What the body is, for the 413 line: "DNS message", "request body". */
+  what: string;
+}
+
+export function boundedBody(bounds: BodyBounds): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const read = await readBoundedBody(c.req.raw, bounds);
+    if (read instanceof Response) return read;
+    if (read === undefined) return next();
+    // Not `new Request(raw, …)`: that would read raw.signal, which Deno.serve warns about.
+    const { url, method, headers } = c.req.raw;
+    c.req.raw = new Request(url, { method, headers, body: read });
+    await next();
+  };
+}
+
+/**
+ * The whole body of `request` within the bounds; the error response when it is too large,
+ * late or broken; undefined when there is no body. For the DoH fast path, which reads bodies
+ * before (and without) the router.
+ */
+export async function readBoundedBody(
+  request: Request,
+  bounds: BodyBounds,
+): Promise<Uint8Array<ArrayBuffer> | Response | undefined> {
+  const body = request.body;
+  if (body === null) return undefined;
+  const tooLarge = `${bounds.what} too large: at most ${bounds.maxBytes} bytes`;
+  if (Number(request.headers.get("content-length") ?? 0) > bounds.maxBytes) {
+    await body.cancel().catch(() => {});
+    return reason(413, tooLarge);
+  }
+  const read = await readBody(body, bounds);
+  if (read === "too large") return reason(413, tooLarge);
+  // The rest of a late body is not wanted: the connection ends after the 408 (HTTP/1.1;
+  // HTTP/2 drops the header and resets just the stream).
+  if (read === "late") {
+    return reason(408, `request body not received within ${bounds.timeoutMs} ms`, {
+      connection: "close",
+    });
+  }
+  if (read === "broken") return reason(400, "request body ended early");
+  return read;
+}
+
+type BodyRead = Uint8Array<ArrayBuffer> | "too large" | "late" | "broken";
+
+async function readBody(
+  body: ReadableStream<Uint8Array<ArrayBuffer>>,
+  bounds: BodyBounds,
+): Promise<BodyRead> {
+  const reader = body.getReader();
+  let late = false;
+  // Cancelling settles the pending read, so a stalled client cannot outlast the deadline.
+  const timer = setTimeout(() => {
+    late = true;
+    reader.cancel().catch(() => {});
+  }, bounds.timeoutMs);
+  const chunks: Uint8Array<ArrayBuffer>[] = [];
+  let size = 0;
+  try {
+    while (true) {
+      const { done, value } = await reader.read();
+      if (late) return "late";
+      if (done) break;
+      size += value.length;
+      if (size > bounds.maxBytes) {
+        await reader.cancel().catch(() => {});
+        return "too large";
+      }
+      chunks.push(value);
+    }
+  } catch {
+    return late ? "late" : "broken";
+  } finally {
+    clearTimeout(timer);
+  }
+  return new Uint8Array(await new Blob(chunks).arrayBuffer());
+}

@@ -1,0 +1,168 @@
+/**
+ * The real gateway's HTTP door under abuse: bodies that trickle in, heads that never end,
+ * hundreds of idle connections, and requests too large or of the wrong kind. Each gets its
+ * clear status (or, for a connection that never asks, nothing), other clients' answers come
+ * as usual meanwhile, nothing reaches stderr, and SIGTERM still ends the process with 0.
+ */
+import assert from "node:assert/strict";
+import { decodeMessage, RType } from "../../dns/mod.ts";
+import { integration } from "../support/binaries.ts";
+import { makeQuery } from "../support/dns_query.ts";
+import { type Gateway, startGateway } from "../support/gateway.ts";
+import { startKnot } from "../support/knot.ts";
+import { rawHttp } from "../support/raw_http.ts";
+import { TEST_ZONE } from "../support/test_zone.ts";
+
+const BODY_TIMEOUT_MS = 1000;
+const QUERY = makeQuery(`www.${TEST_ZONE}`, RType.A, { id: 42 });
+
+/** One DoH query from a well-behaved client: it must come back right, and soon. */
+async function goodAnswer(gateway: Gateway): Promise<number> {
+  const started = performance.now();
+  const response = await fetch(`${gateway.url}/dns-query`, {
+    method: "POST",
+    headers: { "content-type": "application/dns-message" },
+    body: QUERY,
+  });
+  assert.equal(response.status, 200);
+  const reply = decodeMessage(new Uint8Array(await response.arrayBuffer()));
+  assert.equal(reply.header.id, 42);
+  assert.deepEqual(reply.answers.map((r) => r.data), [
+    { address: "127.0.0.1" },
+    { address: "127.0.0.2" },
+  ]);
+  return performance.now() - started;
+}
+
+/** Runs `fn` against a gateway before knot; checks stderr and a prompt, clean exit after. */
+async function withGateway(fn: (gateway: Gateway) => Promise<void>): Promise<void> {
+  const knot = await startKnot();
+  const gateway = await startGateway({
+    env: {
+      UPSTREAMS: `udp://127.0.0.1:${knot.port}`,
+      HTTP_BODY_TIMEOUT_MS: String(BODY_TIMEOUT_MS),
+      QUERY_TIMEOUT_MS: "1000",
+    },
+  });
+  const startup = gateway.stderr();
+  try {
+    await fn(gateway);
+  } finally {
+    const stopping = performance.now();
+    const code = await gateway.stop();
+    await knot.stop();
+    assert.equal(code, 0);
+    // The query budget and a second, whatever connections are still held open.
+    assert.ok(performance.now() - stopping < 4000, "SIGTERM is not held up by abusers");
+    assert.equal(gateway.stderr(), startup, "nothing on stderr but the startup lines");
+  }
+}
+
+/** The end of a request line with a Host header and no more. */
+const HOST = "HTTP/1.1\r\nHost: x\r\n\r\n";
+
+const dnsPostHead = (length: number) =>
+  `POST /dns-query HTTP/1.1\r\nHost: x\r\ncontent-type: application/dns-message\r\n` +
+  `content-length: ${length}\r\n\r\n`;
+
+Deno.test({
+  name: "a POST body trickling in a byte at a time is 408 at the body timeout; others are answered",
+  ...integration(["knotd"]),
+  fn: () =>
+    withGateway(async (gateway) => {
+      const trickling = await Promise.all(Array.from({ length: 20 }, () => rawHttp(gateway.port)));
+      try {
+        for (const client of trickling) await client.write(dnsPostHead(QUERY.length));
+        let sending = true;
+        const dripping = (async () => {
+          for (let i = 0; sending && i < QUERY.length; i++) {
+            await Promise.all(trickling.map((client) => client.write(QUERY.subarray(i, i + 1))));
+            await new Promise((resolve) => setTimeout(resolve, 200));
+          }
+        })();
+        const responses = Promise.all(trickling.map((client) => client.response(5000)));
+        for (let i = 0; i < 10; i++) {
+          const ms = await goodAnswer(gateway);
+          assert.ok(ms < 500, `a good query took ${ms.toFixed(0)} ms`);
+        }
+        for (const response of await responses) {
+          assert.equal(response.status, 408, response.text);
+          assert.match(response.text, /request body not received within 1000 ms\n$/);
+          assert.ok(response.ms > 900 && response.ms < 2500, `408 after ${response.ms} ms`);
+        }
+        sending = false;
+        await dripping;
+      } finally {
+        trickling.forEach((client) => client.close());
+      }
+    }),
+});
+
+Deno.test({
+  name: "hundreds of idle and slow-header connections do not delay other clients' answers",
+  ...integration(["knotd"]),
+  fn: () =>
+    withGateway(async (gateway) => {
+      const idle = await Promise.all(Array.from({ length: 300 }, () => rawHttp(gateway.port)));
+      const slow = await Promise.all(Array.from({ length: 50 }, () => rawHttp(gateway.port)));
+      try {
+        const head = "GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: ";
+        for (let i = 0; i < head.length; i++) {
+          await Promise.all(slow.map((client) => client.write(head[i])));
+          if (i % 8 === 0) {
+            const ms = await goodAnswer(gateway);
+            assert.ok(ms < 500, `a good query took ${ms.toFixed(0)} ms`);
+          }
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        // A head that ends at last is a request like any other.
+        await Promise.all(slow.map((client) => client.write("1\r\n\r\n")));
+        for (const response of await Promise.all(slow.map((client) => client.response(5000)))) {
+          assert.equal(response.status, 200, response.text);
+        }
+        assert.ok((await goodAnswer(gateway)) < 500);
+      } finally {
+        [...idle, ...slow].forEach((client) => client.close());
+      }
+    }),
+});
+
+Deno.test({
+  name: "oversize, odd and malformed requests get their status from the real process",
+  ...integration(["knotd"]),
+  fn: () =>
+    withGateway(async (gateway) => {
+      const cases: [string, string, number][] = [
+        ["a declared body over 4096 bytes", dnsPostHead(5000), 413],
+        [
+          "a chunked body over 4096 bytes",
+          "POST /dns-query HTTP/1.1\r\nHost: x\r\ncontent-type: application/dns-message\r\n" +
+          `transfer-encoding: chunked\r\n\r\n1400\r\n${"A".repeat(0x1400)}\r\n0\r\n\r\n`,
+          413,
+        ],
+        ["a URL of 7000 characters", `GET /dns-query?dns=${"A".repeat(7000)} ${HOST}`, 414],
+        ["a JSON URL of 7000 characters", `GET /resolve?name=${"a".repeat(7000)} ${HOST}`, 414],
+        ["PUT", "PUT /dns-query HTTP/1.1\r\nHost: x\r\ncontent-length: 0\r\n\r\n", 405],
+        ["POST on /resolve", "POST /resolve HTTP/1.1\r\nHost: x\r\ncontent-length: 0\r\n\r\n", 405],
+        [
+          "a text/plain body",
+          "POST /dns-query HTTP/1.1\r\nHost: x\r\ncontent-type: text/plain\r\ncontent-length: 2\r\n\r\nhi",
+          415,
+        ],
+        ["a 100 kB header", `GET /health HTTP/1.1\r\nX-Big: ${"a".repeat(100_000)}\r\n\r\n`, 400],
+        ["a URL of 100 kB", `GET /dns-query?dns=${"A".repeat(100_000)} ${HOST}`, 400],
+        ["bytes that are not HTTP", "\u0000\u0001 GET\r\n\r\n", 400],
+      ];
+      for (const [what, request, status] of cases) {
+        const client = await rawHttp(gateway.port);
+        try {
+          await client.write(request);
+          const response = await client.response(3000);
+          assert.equal(response.status, status, `${what}: ${response.text.slice(0, 200)}`);
+        } finally {
+          client.close();
+        }
+      }
+      assert.ok((await goodAnswer(gateway)) < 500);
+    }),
+});
