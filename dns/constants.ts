@@ -20,6 +20,8 @@ export const RType = {
   DNSKEY: 48,
   SVCB: 64,
   HTTPS: 65,
+  IXFR: 251,
+  AXFR: 252,
   ANY: 255,
   CAA: 257,
 } as const;

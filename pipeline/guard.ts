@@ -1,9 +1,11 @@
 /**
  * The guard: what the gateway answers itself before anything else is asked. Shape checks run
  * before the chain (stages rely on exactly one question); the guard stage answers ANY
- * minimally (RFC 8482) so the gateway never amplifies.
+ * minimally (RFC 8482) so the gateway never amplifies, and refuses zone transfers (AXFR,
+ * IXFR): a resolver has no zone to give, and passing them upstream only lets clients probe
+ * the upstream's zones through us.
  */
-import { Opcode, type QueryHead, Rcode, type ReplyInit, RType } from "../dns/mod.ts";
+import { EdeCode, Opcode, type QueryHead, Rcode, type ReplyInit, RType } from "../dns/mod.ts";
 import { replyAnswer } from "./answer.ts";
 import type { Stage } from "./types.ts";
 
@@ -24,7 +26,12 @@ const ANY_TTL = 3600;
 const RFC8482_HINFO = new Uint8Array([7, ...new TextEncoder().encode("RFC8482"), 0]);
 
 export const guardStage: Stage = (ctx, next) => {
-  if (ctx.question.type !== RType.ANY) return next();
+  const type = ctx.question.type;
+  if (type === RType.AXFR || type === RType.IXFR) {
+    const ede = { infoCode: EdeCode.PROHIBITED, text: "zone transfers are not served" };
+    return Promise.resolve(replyAnswer(ctx.query, { rcode: Rcode.REFUSED, ede }, "guard"));
+  }
+  if (type !== RType.ANY) return next();
   const hinfo = {
     name: ctx.question.name,
     type: RType.HINFO,

@@ -67,6 +67,18 @@ Deno.test("resolve() answers ANY with one HINFO record (RFC 8482)", async () => 
   assert.equal(reply.answers[0].type, RType.HINFO);
 });
 
+Deno.test("resolve() refuses zone transfers (AXFR, IXFR) with EDE 18, asking nothing", async () => {
+  for (const type of [RType.AXFR, RType.IXFR]) {
+    const query = makeQuery("example", type, { edns: {} });
+    const { bytes, answer } = await localResolver(table).resolve(query, client);
+    const reply = decodeMessage(bytes);
+    assert.equal(reply.header.rcode, Rcode.REFUSED);
+    assert.equal(answer.source, "guard", "the table stage (the upstream) was never asked");
+    const ede = findOption(reply.edns!, EdnsOptionCode.EXTENDED_ERROR);
+    assert.equal(decodeExtendedError(ede!.data).infoCode, EdeCode.PROHIBITED);
+  }
+});
+
 Deno.test("resolve() turns a throwing stage into SERVFAIL and logs the reason", async () => {
   const log = createQueryLog({ toStdout: false, capacity: 10 });
   const boom: Stage = () => Promise.reject(new TypeError("boom\nsecond line"));
