@@ -108,6 +108,7 @@ async function main() {
       UPSTREAMS: `udp://127.0.0.1:${knot.port}`,
       UDP_PORT: "0",
       UDP_RATE: "0",
+      DOH_RATE: "0",
       BLOCKLIST_URLS: `${lists.url}/ads`,
       CACHE_MAX_BYTES: String(2 * 1024 * 1024),
     },

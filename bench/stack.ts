@@ -73,6 +73,8 @@ export async function startStack(): Promise<Stack> {
       UPSTREAMS: `udp://127.0.0.1:${knot.port}`,
       BLOCKLIST_URLS: `bench=${blocklistFile}`,
       BLOCKLIST_DIR: "off",
+      // One load generator is one client address: the per-client limit would cap the bench.
+      DOH_RATE: "0",
     };
     const gateway = await startGateway({
       env: {
