@@ -40,14 +40,23 @@ export async function readBoundedBody(
   request: Request,
   bounds: BodyBounds,
 ): Promise<Uint8Array<ArrayBuffer> | Response | undefined> {
-  const body = request.body;
-  if (body === null) return undefined;
   const tooLarge = `${bounds.what} too large: at most ${bounds.maxBytes} bytes`;
-  if (Number(request.headers.get("content-length") ?? 0) > bounds.maxBytes) {
-    await body.cancel().catch(() => {});
-    return reason(413, tooLarge);
+  const declared = request.headers.get("content-length");
+  let read: BodyRead;
+  if (declared !== null) {
+    // Every DoH client declares its length: the runtime then reads the body natively (and
+    // `request.body`, which would make a JS stream of it, is never touched); only the
+    // deadline is ours.
+    if (Number(declared) > bounds.maxBytes) {
+      await request.body?.cancel().catch(() => {});
+      return reason(413, tooLarge);
+    }
+    read = await readDeclaredBody(request, bounds);
+  } else {
+    const body = request.body;
+    if (body === null) return undefined;
+    read = await readBody(body, bounds);
   }
-  const read = await readBody(body, bounds);
   if (read === "too large") return reason(413, tooLarge);
   // The rest of a late body is not wanted: the connection ends after the 408 (HTTP/1.1;
   // HTTP/2 drops the header and resets just the stream).
@@ -93,4 +102,25 @@ async function readBody(
     clearTimeout(timer);
   }
   return new Uint8Array(await new Blob(chunks).arrayBuffer());
+}
+
+/** A body whose length was declared (and checked): the whole of it, or "late" at the deadline. */
+async function readDeclaredBody(request: Request, bounds: BodyBounds): Promise<BodyRead> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<"late">((resolve) => {
+    timer = setTimeout(() => resolve("late"), bounds.timeoutMs);
+  });
+  try {
+    const read = await Promise.race([request.arrayBuffer(), late]);
+    if (read === "late") {
+      request.body?.cancel().catch(() => {});
+      return read;
+    }
+    // The runtime stops at the declared length; more would be a broken request.
+    return read.byteLength > bounds.maxBytes ? "too large" : new Uint8Array(read);
+  } catch {
+    return "broken";
+  } finally {
+    clearTimeout(timer);
+  }
 }
