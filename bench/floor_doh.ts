@@ -1,7 +1,7 @@
 /**
  * The runtime floor for DoH: a bare Deno.serve that answers every request with one fixed DNS
  * message, doing no DNS work at all. Whatever the gateway does costs on top of this, so cached
- * answers are reported as a ratio to it. Run by bench/cached_doh.ts, not by hand:
+ * answers are reported as a ratio to it. Run by bench/all.ts (deno task bench:all), not by hand:
  *   deno run --allow-net --allow-read --allow-env bench/floor_doh.ts
  * env: PORT, TLS_CERT/TLS_KEY (optional), ANSWER_BASE64 (the fixed answer).
  */

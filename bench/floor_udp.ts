@@ -2,7 +2,7 @@
  * The runtime floor for DNS over UDP: one Deno socket that answers every datagram with one
  * fixed DNS message, only its ID patched to the query's (or dnsperf would not count it). No
  * DNS work at all: the gateway's cached UDP answers are reported as a ratio to this. Run by
- * bench/cached_udp.ts, not by hand:
+ * bench/all.ts (deno task bench:all), not by hand:
  *   deno run --unstable-net --allow-net --allow-env bench/floor_udp.ts
  * env: PORT, ANSWER_BASE64 (the fixed answer).
  */
