@@ -6,6 +6,7 @@
  * domain and ≤ 1 µs per lookup. Also the whole load of a 1M-line hosts file (parse and build)
  * and a decision through the memory store. `deno task bench:blocklist`.
  */
+import { Random } from "../tests/support/random_messages.ts";
 import { DomainSet } from "../blocklist/domain_set.ts";
 import { MemoryBlocklist } from "../blocklist/memory_blocklist.ts";
 import { NameProbe } from "../blocklist/name_probe.ts";
@@ -20,24 +21,15 @@ const MAX_NS_PER_LOOKUP = 1000;
 const TLDS = ["com", "com", "com", "net", "org", "io", "de", "ru", "info", "xyz", "co", "app"];
 const LETTERS = "abcdefghijklmnopqrstuvwxyz0123456789";
 
-/** mulberry32: the same domains on every run. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
-
-const rnd = random(20261201);
-const pick = (max: number) => Math.floor(rnd() * max);
+/** The same domains on every run. */
+const rnd = new Random(20261201);
+const pick = (max: number) => rnd.int(max);
 
 function label(min: number, max: number): string {
   const length = min + pick(max - min + 1);
   let text = "";
   for (let i = 0; i < length; i++) {
-    const dash = i > 0 && i < length - 1 && rnd() < 0.05;
+    const dash = i > 0 && i < length - 1 && rnd.next() < 0.05;
     text += dash ? "-" : LETTERS[pick(LETTERS.length)];
   }
   return text;
@@ -45,7 +37,7 @@ function label(min: number, max: number): string {
 
 /** 2–4 labels (60/30/10 %), 3–14 characters each before a common TLD. */
 function domain(): string {
-  const roll = rnd();
+  const roll = rnd.next();
   const labels = roll < 0.6 ? 2 : roll < 0.9 ? 3 : 4;
   let name = TLDS[pick(TLDS.length)];
   for (let i = 1; i < labels; i++) name = `${label(3, 14)}.${name}`;

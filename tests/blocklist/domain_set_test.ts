@@ -4,6 +4,7 @@
  * it holds, edge names (root, 127 labels, escaped dots), no false matches among 200,000
  * strangers, and agreement with a reference on random names.
  */
+import { Random } from "../support/random_messages.ts";
 import assert from "node:assert/strict";
 import { DomainSet } from "../../blocklist/domain_set.ts";
 import { NameProbe } from "../../blocklist/name_probe.ts";
@@ -20,19 +21,9 @@ function referenceMatch(entries: Set<string>, name: string): string | undefined 
   return undefined;
 }
 
-/** mulberry32, so a failing random case can be replayed. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
-
-function randomLabel(rnd: () => number, length: number): string {
+function randomLabel(rnd: Random, length: number): string {
   let text = "";
-  for (let i = 0; i < length; i++) text += "abcdefghijklmnopqrstuvwxyz0123456789"[(rnd() * 36) | 0];
+  for (let i = 0; i < length; i++) text += "abcdefghijklmnopqrstuvwxyz0123456789"[rnd.int(36)];
   return text;
 }
 
@@ -181,7 +172,7 @@ Deno.test("entries from any iterable build the same set as from an array", () =>
 });
 
 Deno.test("size counts distinct entries and byteLength stays under 8 bytes an entry", () => {
-  const rnd = random(7);
+  const rnd = new Random(7);
   const entries = Array.from({ length: 100_000 }, (_, i) => `${randomLabel(rnd, 8)}${i}.com`);
   const set = DomainSet.from(entries);
   assert.equal(set.size, 100_000);
@@ -191,7 +182,7 @@ Deno.test("size counts distinct entries and byteLength stays under 8 bytes an en
 });
 
 Deno.test("200,000 names that are not in a 200,000-entry set never match", () => {
-  const rnd = random(42);
+  const rnd = new Random(42);
   const entries: string[] = [];
   for (let i = 0; i < 200_000; i++) {
     const name = `${randomLabel(rnd, 3 + (i % 10))}.${randomLabel(rnd, 5)}.test`;
@@ -212,18 +203,18 @@ Deno.test("200,000 names that are not in a 200,000-entry set never match", () =>
 Deno.test("random names match exactly as a Set<string> walked parent by parent", () => {
   const pool = ["a", "b", "ab", "x-y", "0", "*", "a\\.b", "com"];
   for (let seed = 1; seed <= 100; seed++) {
-    const rnd = random(seed);
+    const rnd = new Random(seed);
     const name = (labels: number) =>
-      Array.from({ length: labels }, () => pool[(rnd() * pool.length) | 0]).join(".");
+      Array.from({ length: labels }, () => pool[(rnd.next() * pool.length) | 0]).join(".");
     const entries = Array.from({ length: 40 }, () => {
-      const entry = name(1 + ((rnd() * 3) | 0));
-      return rnd() < 0.3 ? `*.${entry}` : entry;
+      const entry = name(1 + ((rnd.next() * 3) | 0));
+      return rnd.next() < 0.3 ? `*.${entry}` : entry;
     });
     const set = DomainSet.from(entries);
     const reference = new Set(entries);
     assert.equal(set.size, reference.size);
     for (let i = 0; i < 2000; i++) {
-      const query = name((rnd() * 6) | 0);
+      const query = name((rnd.next() * 6) | 0);
       assert.equal(
         set.matchName(query),
         referenceMatch(reference, query),
