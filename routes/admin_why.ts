@@ -68,17 +68,27 @@ export async function explain(deps: WhyDeps, name: string, type: number): Promis
   };
 }
 
+/** `explain` for a name and type as a person typed them, or one line saying what is wrong. */
+export async function explainGiven(
+  deps: WhyDeps,
+  given: string,
+  typeText = "A",
+): Promise<Explanation | { error: string }> {
+  const normal = normalizeDomain(given);
+  if ("reason" in normal) return { error: `name "${given}": ${normal.reason}` };
+  const type = parseTypeName(typeText);
+  if (type === undefined) return { error: `type "${typeText}": not a record type` };
+  return await explain(deps, normal.name, type);
+}
+
 export function adminWhyRoutes(deps: WhyDeps): Hono<AppEnv> {
   const routes = new Hono<AppEnv>();
   routes.get("/", async (c) => {
     const given = c.req.query("name");
     if (given === undefined) return reason(400, "missing name parameter");
-    const normal = normalizeDomain(given);
-    if ("reason" in normal) return reason(400, `name "${given}": ${normal.reason}`);
-    const typeText = c.req.query("type") ?? "A";
-    const type = parseTypeName(typeText);
-    if (type === undefined) return reason(400, `type "${typeText}": not a record type`);
-    return c.json(await explain(deps, normal.name, type));
+    const explained = await explainGiven(deps, given, c.req.query("type"));
+    if ("error" in explained) return reason(400, explained.error);
+    return c.json(explained);
   });
   return routes;
 }

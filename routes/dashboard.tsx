@@ -13,10 +13,9 @@ import { timingSafeEqual } from "hono/utils/buffer";
 import type { Blocklist, EntryKind } from "../blocklist/blocklist.ts";
 import { normalizeDomain } from "../blocklist/parse.ts";
 import type { AnswerCache } from "../cache/answer_cache.ts";
-import { parseTypeName } from "../dns/mod.ts";
 import type { QueryLog } from "../observe/query_log.ts";
 import type { QueryStats } from "../observe/stats.ts";
-import { explain, type WhyDeps } from "./admin_why.ts";
+import { explainGiven, type WhyDeps } from "./admin_why.ts";
 import { type AppEnv, reason } from "./env.ts";
 import { DashboardPage } from "./ui/dashboard_page.tsx";
 import { LoginPage } from "./ui/login_page.tsx";
@@ -91,7 +90,9 @@ export function dashboardRoutes(deps: DashboardDeps): Hono<AppEnv> {
       lists: await deps.blocklist.summary(),
       custom: await deps.blocklist.customEntries(),
       recent: deps.log.recent().slice(-RECENT).reverse(),
-      why: whyName === undefined ? undefined : await why(deps, whyName, c.req.query("type")),
+      why: whyName === undefined
+        ? undefined
+        : await explainGiven(deps, whyName, c.req.query("type")),
       notice: notice(c.req.query("done"), c.req.query("name")),
     };
     return c.html(<DashboardPage data={data} />);
@@ -112,14 +113,6 @@ export function dashboardRoutes(deps: DashboardDeps): Hono<AppEnv> {
     });
   }
   return routes;
-}
-
-async function why(deps: WhyDeps, given: string, typeText = "A") {
-  const normal = normalizeDomain(given);
-  if ("reason" in normal) return { error: `${given}: ${normal.reason}` };
-  const type = parseTypeName(typeText);
-  if (type === undefined) return { error: `${typeText}: not a record type` };
-  return await explain(deps, normal.name, type);
 }
 
 function notice(done: string | undefined, name: string | undefined) {

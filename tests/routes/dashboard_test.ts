@@ -120,7 +120,7 @@ Deno.test("the why box explains a name on the page", async () => {
       .text();
   assert.match(html, /<b>tracker\.ads\.example<\/b> AAAA: blocked by ads: ads\.example/);
   const bad = await (await app.request("/?why=a..b", { headers: { cookie } })).text();
-  assert.match(bad, /class="note error">a\.\.b: /);
+  assert.match(bad, /class="note error">name &quot;a\.\.b&quot;: /);
 });
 
 Deno.test("blocking, allowing and removing a name through the page changes the next query", async () => {
