@@ -109,10 +109,7 @@ export class UdpDoor {
       { address: peer.hostname, door: "udp" },
       ({ bytes, head }) => truncateAnswer(bytes, udpPayloadLimit(head.edns?.udpSize, maxSize)),
     );
-    // A copy of its own: the reply is a view into a shared slab (dns/transient.ts), and
-    // sending such a view cost Deno's UDP send ~20 µs more per answer (bench:all, cached UDP:
-    // 0.26 of the floor with the view, 0.73 with a copy of the ~100 bytes).
-    if (reply !== undefined) await this.#send(reply.slice(), peer);
+    if (reply !== undefined) await this.#send(reply, peer);
   }
 
   async #send(reply: Uint8Array, peer: Deno.NetAddr): Promise<void> {
