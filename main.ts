@@ -110,7 +110,7 @@ async function main(): Promise<void> {
       ? createLineWriter(Deno.stdout, { maxWriteBytes: PIPE_BUF })
       : undefined,
     capacity: QUERY_LOG_CAPACITY,
-    client: clientAnonymizer(config.logClient.mode, config.logClient.key),
+    client: await clientAnonymizer(config.logClient.mode, config.logClient.key),
     observers: [
       (entry) => metrics.record(entry),
       (entry) => stats.record(entry),

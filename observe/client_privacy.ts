@@ -4,17 +4,23 @@
  * per process), so one client's queries can be followed without the log holding its address,
  * and nobody without the key can test a guessed address against it. Hashing costs a few µs,
  * so recent results are remembered (bounded).
+ *
+ * node:crypto (the only synchronous HMAC) is loaded only for "hash": loading it brings in
+ * much of Node's compatibility layer, a visible share of the gateway's cold start.
  */
-import { createHmac, randomBytes } from "node:crypto";
 
 export type ClientLogMode = "address" | "hash" | "off";
 
 const REMEMBERED = 4096;
 
-export function clientAnonymizer(mode: ClientLogMode, key?: string): (address: string) => string {
+export async function clientAnonymizer(
+  mode: ClientLogMode,
+  key?: string,
+): Promise<(address: string) => string> {
   if (mode === "address") return (address) => address;
   if (mode === "off") return () => "";
-  const secret = key ?? randomBytes(32).toString("hex");
+  const { createHmac } = await import("node:crypto");
+  const secret = key ?? randomHex(32);
   const remembered = new Map<string, string>();
   return (address) => {
     if (address === "") return "";
@@ -26,4 +32,8 @@ export function clientAnonymizer(mode: ClientLogMode, key?: string): (address: s
     }
     return pseudonym;
   };
+}
+
+function randomHex(bytes: number): string {
+  return crypto.getRandomValues(new Uint8Array(bytes)).toHex();
 }

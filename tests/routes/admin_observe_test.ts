@@ -33,7 +33,7 @@ async function setup(options: { clientMode?: "address" | "hash" | "off" } = {}) 
   const log = createQueryLog({
     toStdout: false,
     capacity: 50,
-    client: clientAnonymizer(options.clientMode ?? "address", "fixed-key"),
+    client: await clientAnonymizer(options.clientMode ?? "address", "fixed-key"),
     observers: [(entry) => metrics.record(entry)],
   });
   const stages = [
