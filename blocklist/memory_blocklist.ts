@@ -9,6 +9,7 @@
  */
 import type { Blocklist, EntryKind, ListSummary, LoadedList } from "./blocklist.ts";
 import { CUSTOM_LIST, type Decision, NO_DECISION } from "./decision.ts";
+import { runInSlices } from "./slices.ts";
 import { DomainSet } from "./domain_set.ts";
 import { NameProbe } from "./name_probe.ts";
 
@@ -62,18 +63,21 @@ export class MemoryBlocklist implements Blocklist {
     return NO_DECISION;
   }
 
-  load(lists: LoadedList[], drop: string[] = []): Promise<void> {
-    const compiled = lists.map((list) => ({
-      name: list.name,
-      block: DomainSet.from(list.block),
-      allow: DomainSet.from(list.allow),
-      contentId: list.contentId,
-      loadedAt: this.#now(),
-    }));
+  /** Builds the lists' sets a slice at a time (blocklist/slices.ts), then swaps them in. */
+  async load(lists: LoadedList[], drop: string[] = []): Promise<void> {
+    const compiled: CompiledList[] = [];
+    for (const list of lists) {
+      compiled.push({
+        name: list.name,
+        block: await runInSlices(DomainSet.buildSteps(list.block)),
+        allow: await runInSlices(DomainSet.buildSteps(list.allow)),
+        contentId: list.contentId,
+        loadedAt: this.#now(),
+      });
+    }
     const replaced = new Set([...drop, ...lists.map((list) => list.name)]);
     replaced.delete(CUSTOM_LIST);
     this.#lists = [...this.#lists.filter((list) => !replaced.has(list.name)), ...compiled];
-    return Promise.resolve();
   }
 
   async edit(action: "add" | "remove", kind: EntryKind, names: string[]): Promise<number> {

@@ -24,6 +24,8 @@
  *   unless it opens a cosmetic marker (`##`, `#@#`, `#?#`, `#$#`…), which makes the line invalid.
  */
 
+import { runAtOnce } from "./slices.ts";
+
 /** One parsed list. Names are canonical: lowercase ASCII, no trailing dot, IDNs as punycode. */
 export interface ParsedList {
   /** Entries that block the name and every subdomain; "*.x.example" means subdomains of x.example only. */
@@ -82,8 +84,19 @@ interface Sink {
   allow: string[];
 }
 
-/** Parses a whole list; see the file comment for the formats and choices. Never throws. */
+/** Parses a whole list at once; see the file comment for the formats and choices. Never throws. */
 export function parseList(text: string): ParsedList {
+  return runAtOnce(parseSteps(text));
+}
+
+/** Lines parsed between two yields of `parseSteps`. */
+const LINES_PER_STEP = 2048;
+
+/**
+ * The parse as steps (blocklist/slices.ts), so a big list can be parsed a slice at a time
+ * without stalling queries: yields every few thousand lines, returns the parsed list.
+ */
+export function* parseSteps(text: string): Generator<void, ParsedList> {
   const out: ParsedList = {
     block: [],
     allow: [],
@@ -104,6 +117,7 @@ export function parseList(text: string): ParsedList {
       record(out, line, parseLine(line, out));
     }
     start = end + 1;
+    if (out.lines % LINES_PER_STEP === 0) yield;
   }
   return out;
 }

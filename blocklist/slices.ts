@@ -1,0 +1,36 @@
+/**
+ * Long work on the event loop's thread, cut into slices: a million-line list takes a few
+ * hundred ms to parse and index, and done in one go it stalled every query arriving meanwhile
+ * (a gateway started with a big list answered its first query ~40 ms late; a refresh stalled
+ * answers for most of a second). The work is written as a generator that yields often; here
+ * it runs for `sliceMs` at a time, then lets the loop answer what waits.
+ */
+
+/** Runs `steps` to its end at once (CLI, tests, small lists). */
+export function runAtOnce<T>(steps: Generator<unknown, T>): T {
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/** Default slice: short against a query's budget, long against a task switch. */
+export const SLICE_MS = 8;
+
+/** Runs `steps` in slices of about `sliceMs`, giving the event loop a turn between slices. */
+export async function runInSlices<T>(steps: Generator<unknown, T>, sliceMs = SLICE_MS): Promise<T> {
+  let sliceEnd = performance.now() + sliceMs;
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    if (performance.now() >= sliceEnd) {
+      await nextTask();
+      sliceEnd = performance.now() + sliceMs;
+    }
+  }
+}
+
+/** A macrotask turn: timers and I/O callbacks that wait run before the promise settles. */
+function nextTask(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
