@@ -36,13 +36,21 @@ import { UpstreamRouter } from "./upstream/router.ts";
 import type { UpstreamSpec } from "./upstream/url.ts";
 
 const QUERY_LOG_CAPACITY = 1000;
+/**
+ * Lists start loading this long after startup: a fresh process answers its first queries
+ * (clients that waited for the restart) at full speed, then loads lists between answers.
+ */
+const LIST_START_DELAY_MS = 500;
 /** How much longer than a query's budget shutdown waits for answers under way. */
 const SHUTDOWN_MARGIN_MS = 1000;
 
 async function main(): Promise<void> {
   const config = loadConfig(Deno.env.toObject(), { udpAvailable: udpAvailable(), cwd: cwd() });
   // Before any await: Deno Deploy takes cron jobs only while the module first evaluates.
-  const schedule = scheduleSync({ refreshMs: config.blocklist.refreshMs });
+  const schedule = scheduleSync({
+    refreshMs: config.blocklist.refreshMs,
+    startDelayMs: LIST_START_DELAY_MS,
+  });
   const caCerts = config.upstreamCaFile
     ? [await readSettingFile("UPSTREAM_CA_FILE", config.upstreamCaFile)]
     : undefined;
@@ -247,7 +255,8 @@ async function main(): Promise<void> {
     }, app.fetch));
   // The first TLS handshake of a process is slow: pay it now, not on a client's connection.
   if (tls) void warmTls(config.host, (running.server.addr as Deno.NetAddr).port, tls.cert);
-  // Lists load in the background: the door answers at once, unfiltered until they are in.
+  // Lists load in the background, a little later: the door answers at once, unfiltered until
+  // they are in.
   schedule.start(sync);
   records?.watch();
 }

@@ -1,6 +1,8 @@
 /**
  * When lists are synced by the server: once at startup (in the background, so the door opens
- * at once), then every refresh interval; a list that failed with nothing to fall back on is
+ * at once, and after `startDelayMs`, so the first queries of a fresh process, often the ones
+ * that waited for it, are not answered between slices of a big list), then every refresh
+ * interval; a list that failed with nothing to fall back on is
  * retried sooner (after a minute, doubling up to the refresh interval), so a server started
  * while the network was down does not wait a day for its lists.
  *
@@ -21,6 +23,8 @@ export interface ScheduleOptions {
   refreshMs: number;
   /** First retry delay after a list failed with nothing loaded, milliseconds. */
   retryMs?: number;
+  /** How long after `start` the first sync runs, milliseconds (0 by default). */
+  startDelayMs?: number;
   print?: (line: string) => void;
 }
 
@@ -65,8 +69,8 @@ export function scheduleSync(options: ScheduleOptions): SyncSchedule {
   return {
     start(sync) {
       target = sync;
-      if (onDeploy) void run();
-      else void cycle();
+      const first = onDeploy ? () => void run() : () => void cycle();
+      timer = setTimeout(first, options.startDelayMs ?? 0);
     },
     stop() {
       stopped = true;
