@@ -5,6 +5,7 @@
  */
 import { decodeMessage, type Message, type QueryHead, type Question } from "../dns/mod.ts";
 import type { ClientInfo, QueryContext, QueryLogEntry } from "./types.ts";
+import { Deadline } from "../upstream/deadline.ts";
 
 export class ResolverContext implements QueryContext {
   readonly raw: Uint8Array;
@@ -13,7 +14,7 @@ export class ResolverContext implements QueryContext {
   readonly client: ClientInfo;
   readonly log: QueryLogEntry;
   #query: Message | undefined;
-  #signal: AbortSignal | undefined;
+  #budget: Deadline | undefined;
   readonly #clientSignal: AbortSignal | undefined;
   readonly #deadline: number;
 
@@ -43,14 +44,16 @@ export class ResolverContext implements QueryContext {
   }
 
   get signal(): AbortSignal {
-    if (this.#signal === undefined) {
+    if (this.#budget === undefined) {
       const left = Math.max(1, Math.round(this.#deadline - performance.now()));
-      const timer = AbortSignal.timeout(left);
-      this.#signal = this.#clientSignal === undefined
-        ? timer
-        : AbortSignal.any([timer, this.#clientSignal]);
+      this.#budget = new Deadline(left, this.#clientSignal);
     }
-    return this.#signal;
+    return this.#budget.signal;
+  }
+
+  /** The query is answered: its budget's timer, if one was made, goes. */
+  dispose(): void {
+    this.#budget?.dispose();
   }
 }
 

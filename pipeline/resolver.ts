@@ -97,6 +97,8 @@ export class Resolver {
         log.error = oneLine(error);
         const ede = { infoCode: EdeCode.OTHER, text: "internal error" };
         answer = replyAnswer(ctx.query, { rcode: Rcode.SERVFAIL, ede }, "error");
+      } finally {
+        ctx.dispose();
       }
     }
     log.source ??= answer.source;

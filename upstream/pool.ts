@@ -5,6 +5,7 @@
  * behind the healthy ones for a backoff that doubles with each consecutive failure, so a dead
  * first upstream does not cost every query a timeout; it is still tried as a last resort.
  */
+import { Deadline } from "./deadline.ts";
 import { Rcode } from "../dns/mod.ts";
 import {
   AllUpstreamsFailedError,
@@ -84,13 +85,13 @@ export class UpstreamPool {
       if (signal.aborted) break;
       attempts++;
       const name = member.transport.name;
-      const attempt = AbortSignal.any([signal, AbortSignal.timeout(this.#attemptTimeoutMs)]);
+      const attempt = new Deadline(this.#attemptTimeoutMs, signal);
       const started = performance.now();
       const report = (outcome: AttemptOutcome["outcome"]) =>
         this.#onAttempt?.({ upstream: name, ms: performance.now() - started, outcome });
       let bytes: Uint8Array;
       try {
-        bytes = await member.transport.query(query, attempt);
+        bytes = await member.transport.query(query, attempt.signal);
       } catch (error) {
         const failure = error instanceof UpstreamError
           ? error
@@ -99,6 +100,8 @@ export class UpstreamPool {
         report(failure.kind);
         this.#failed(member);
         continue;
+      } finally {
+        attempt.dispose();
       }
       const rcode = bytes[3] & 0x0f;
       report(rcode === Rcode.SERVFAIL || rcode === Rcode.REFUSED ? "rcode" : "answer");

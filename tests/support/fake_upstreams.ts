@@ -31,6 +31,7 @@ export interface FakeUdp {
 /**
  * A UDP server calling `handle` with each datagram and a `send` that answers from this
  * server's socket (or, with `from`, from another socket, to play a spoofer on another port).
+ * On `port` when given (a fake TCP server's, for the same upstream over both).
  */
 export function fakeUdp(
   handle: (
@@ -38,10 +39,11 @@ export function fakeUdp(
     send: (bytes: Uint8Array, from?: Deno.DatagramConn) => void,
     peer: Deno.NetAddr,
   ) => void,
+  port = 0,
 ): FakeUdp {
-  const socket = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
-  const port = (socket.addr as Deno.NetAddr).port;
-  const server: FakeUdp = { port, url: `udp://127.0.0.1:${port}`, received: 0, close };
+  const socket = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port });
+  const bound = (socket.addr as Deno.NetAddr).port;
+  const server: FakeUdp = { port: bound, url: `udp://127.0.0.1:${bound}`, received: 0, close };
   const loop = (async () => {
     for await (const [query, peer] of socket) {
       server.received++;

@@ -9,7 +9,7 @@ import { createTransport } from "../../upstream/create.ts";
 import { parseUpstreamUrl } from "../../upstream/url.ts";
 import { integration } from "../support/binaries.ts";
 import { makeQuery } from "../support/dns_query.ts";
-import { addressReply, fakeUdp, replyTo } from "../support/fake_upstreams.ts";
+import { addressReply, fakeTcp, fakeUdp, replyTo } from "../support/fake_upstreams.ts";
 import { startKnot } from "../support/knot.ts";
 import { TEST_ZONE } from "../support/test_zone.ts";
 
@@ -148,5 +148,36 @@ Deno.test("UDP transport rejects a well-addressed but malformed reply as malform
   } finally {
     transport.close();
     server.close();
+  }
+});
+
+Deno.test("UDP transport asks over TCP when a reply is too big to have come whole (no TC bit)", async () => {
+  // An upstream ignoring the 1232 bytes we offer: 5,000 bytes of TXT in one datagram.
+  const big = (query: Uint8Array) => {
+    const name = decodeMessage(query).questions[0].name;
+    const strings = Array.from({ length: 20 }, () => new Uint8Array(250).fill(0x61));
+    return replyTo(query, {
+      answers: [{ name, type: RType.TXT, class: 1, ttl: 60, data: { strings } }],
+    });
+  };
+  const tcp = fakeTcp((query, send) => void send(big(query)));
+  const udp_ = fakeUdp((query, send) => send(big(query)), tcp.port);
+  const transport = udp(udp_.url);
+  try {
+    const reply = await transport.query(
+      makeQuery("big.example", RType.TXT),
+      AbortSignal.timeout(2000),
+    );
+    assert.equal(udp_.received, 1);
+    assert.equal(tcp.connections, 1, "asked again over TCP");
+    assert.ok(reply.length > 5000);
+    assert.equal(
+      (decodeMessage(reply).answers[0].data as { strings: Uint8Array[] }).strings.length,
+      20,
+    );
+  } finally {
+    transport.close();
+    udp_.close();
+    await tcp.close();
   }
 });
