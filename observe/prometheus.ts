@@ -42,12 +42,23 @@ interface FamilyOptions<L extends string> {
 /** Label values by name; every name of the family must be given. */
 export type Labels<L extends string> = Readonly<Record<L, string>>;
 
-/** A family's series, keyed by their label values (in the family's label order). */
+/** One series: its rendered label set and its value. */
+interface Entry<V> {
+  labels: string;
+  value: V;
+}
+
+/**
+ * A family's series, found by their label values through one Map per label (in the family's
+ * label order): the values are usually constant strings whose hash V8 keeps, where a key
+ * joined from them would be a new string to hash on every increment.
+ */
 abstract class Series<L extends string, V> {
   readonly name: string;
   readonly #header: string;
   readonly #labelNames: readonly L[];
-  readonly #series = new Map<string, { labels: string; value: V }>();
+  readonly #root = new Map<string, unknown>();
+  readonly #entries: Entry<V>[] = [];
 
   constructor(type: MetricType, options: FamilyOptions<L>) {
     this.name = options.name;
@@ -57,19 +68,28 @@ abstract class Series<L extends string, V> {
 
   /** The series for `labels`, made with `create` on first use. */
   protected series(labels: Labels<L> | undefined, create: () => V): V {
-    let key = "";
-    for (const name of this.#labelNames) key += `${labels![name]}\u0000`;
-    let found = this.#series.get(key);
+    const names = this.#labelNames;
+    let level = this.#root;
+    const last = names.length - 1;
+    for (let i = 0; i < last; i++) {
+      const value = labels![names[i]];
+      let next = level.get(value) as Map<string, unknown> | undefined;
+      if (next === undefined) level.set(value, next = new Map());
+      level = next;
+    }
+    const key = last < 0 ? "" : labels![names[last]];
+    let found = level.get(key) as Entry<V> | undefined;
     if (found === undefined) {
-      found = { labels: renderLabels(this.#labelNames, labels), value: create() };
-      this.#series.set(key, found);
+      found = { labels: renderLabels(names, labels), value: create() };
+      level.set(key, found);
+      this.#entries.push(found);
     }
     return found.value;
   }
 
   render(): string {
     let text = this.#header;
-    for (const { labels, value } of this.#series.values()) text += this.renderSeries(labels, value);
+    for (const { labels, value } of this.#entries) text += this.renderSeries(labels, value);
     return text;
   }
 
