@@ -1,13 +1,21 @@
 /**
  * Forwarding over UDP (RFC 1035 §4.2.1) with the RFC 5452 defences: every query gets a fresh
- * random ID and a fresh socket (so a fresh random source port), and only a datagram from the
- * upstream's own address and port carrying our ID and question is taken as the reply; anything
- * else is ignored while we keep waiting. A truncated reply (TC=1) is retried over TCP.
+ * random ID, goes out from a socket no other query is using at the time, on a port the system
+ * picked at random, and only a datagram from the upstream's own address and port carrying our
+ * ID and question is taken as the reply; anything else is ignored while we keep waiting. A
+ * truncated reply (TC=1) is retried over TCP.
  *
- * Replies are read into pooled buffers and copied out: a fresh 64 KiB buffer per query (what
- * `receive()` without one makes) was most of the miss path's garbage and GC time. We offer
- * upstreams 1232 bytes (EDNS), so a buffer of 4 KiB holds any reply they should send; one that
- * fills it may have been cut, and is asked again over TCP like a truncated one.
+ * Sockets are reused, within bounds: opening and closing one per query was a fifth of the miss
+ * path's CPU. A socket whose query got its reply goes back to a small idle pool and serves at
+ * most `PORT_USES` queries, one at a time, for at most `PORT_LIFETIME_MS`; a query that failed
+ * (a timeout may mean a late or forged reply is on its way) closes its socket. So queries under
+ * way at once always leave from different ports (RFC 5452 §9.2), and a port an off-path
+ * attacker might learn is gone within seconds, as dnsmasq's small set of random ports is.
+ *
+ * Replies are read into each socket's own 4 KiB buffer and copied out (a fresh 64 KiB buffer
+ * per read, what `receive()` without one makes, was most of the miss path's GC). We offer
+ * upstreams 1232 bytes (EDNS), so 4 KiB holds any reply they should send; one that fills it
+ * may have been cut, and is asked again over TCP like a truncated one.
  */
 import { abortable } from "./abortable.ts";
 import { describeError, UpstreamError } from "./errors.ts";
@@ -23,33 +31,54 @@ export interface UdpTarget {
   port: number;
 }
 
+export interface UdpTransportOptions {
+  /** Clock for a port's lifetime, injectable for tests. */
+  now?: () => number;
+}
+
 /** Read buffer size: over three times the 1232 bytes we offer upstreams. */
 const READ_BUFFER = 4096;
-/** Read buffers kept for reuse (1 MiB); more queries at once than this allocate their own. */
-const POOLED_BUFFERS = 256;
+/** Queries one source port serves, one after another, before it is closed. */
+export const PORT_USES = 64;
+/** Longest a source port is reused, milliseconds. */
+export const PORT_LIFETIME_MS = 5_000;
+/** Idle sockets kept; more queries at once than this open their own and close them after. */
+const IDLE_PORTS = 128;
+
+/** A socket and its read buffer, with what bounds its reuse. */
+interface Port {
+  socket: Deno.DatagramConn;
+  buffer: Uint8Array;
+  uses: number;
+  openedAt: number;
+}
 
 export class UdpTransport implements Transport {
   readonly name: string;
   #target: UdpTarget;
   #tcp: Transport;
+  #now: () => number;
+  /** Every open socket, idle or in use, so `close` can close them all. */
   #sockets = new Set<Deno.DatagramConn>();
-  #buffers: Uint8Array[] = [];
+  #idle: Port[] = [];
 
   /** `tcp` answers the queries whose UDP reply came back truncated. */
-  constructor(target: UdpTarget, tcp: Transport) {
+  constructor(target: UdpTarget, tcp: Transport, options: UdpTransportOptions = {}) {
     this.name = target.name;
     this.#target = target;
     this.#tcp = tcp;
+    this.#now = options.now ?? Date.now;
   }
 
   async query(query: Uint8Array, signal: AbortSignal): Promise<Uint8Array> {
     const id = randomId();
     const expected = { id, question: questionOf(query) };
     const outgoing = withId(query, id);
-    const socket = this.#open();
-    const buffer = this.#buffers.pop() ?? new Uint8Array(READ_BUFFER);
-    const closeOnAbort = () => socket.close();
+    const port = this.#take();
+    const { socket, buffer } = port;
+    const closeOnAbort = () => this.#close(socket);
     signal.addEventListener("abort", closeOnAbort, { once: true });
+    let answered = false;
     try {
       if (signal.aborted) throw this.#timeout();
       await abortable(
@@ -64,6 +93,7 @@ export class UdpTransport implements Transport {
       while (true) {
         const [reply, from] = await this.#receive(socket, buffer, signal);
         if (!this.#fromUpstream(from) || !isReplyTo(reply, expected)) continue;
+        answered = true;
         // A reply that fills the buffer may have been cut short: TCP has all of it.
         if (reply.length === buffer.length) break;
         checkWellFormed(this.name, reply);
@@ -71,21 +101,43 @@ export class UdpTransport implements Transport {
         break;
       }
     } catch (error) {
+      answered = false;
       if (error instanceof UpstreamError) throw error;
       if (signal.aborted) throw this.#timeout();
       throw new UpstreamError(this.name, "network", describeError(error), { cause: error });
     } finally {
       signal.removeEventListener("abort", closeOnAbort);
-      this.#close(socket);
-      // After an abort a read may have been under way: that buffer is not reused.
-      if (!signal.aborted && this.#buffers.length < POOLED_BUFFERS) this.#buffers.push(buffer);
+      this.#release(port, answered && !signal.aborted);
     }
     return await this.#tcp.query(query, signal);
   }
 
   close(): void {
     for (const socket of this.#sockets) this.#close(socket);
+    this.#idle = [];
     this.#tcp.close();
+  }
+
+  /** An idle port still within its bounds, or a new one. */
+  #take(): Port {
+    const now = this.#now();
+    for (let port = this.#idle.pop(); port !== undefined; port = this.#idle.pop()) {
+      if (now - port.openedAt < PORT_LIFETIME_MS) {
+        port.uses++;
+        return port;
+      }
+      this.#close(port.socket);
+    }
+    return { socket: this.#open(), buffer: new Uint8Array(READ_BUFFER), uses: 1, openedAt: now };
+  }
+
+  /** Back to the idle pool when its query was answered and it has uses left; closed if not. */
+  #release(port: Port, reusable: boolean): void {
+    if (reusable && port.uses < PORT_USES && this.#idle.length < IDLE_PORTS) {
+      this.#idle.push(port);
+    } else {
+      this.#close(port.socket);
+    }
   }
 
   #open(): Deno.DatagramConn {
@@ -109,7 +161,7 @@ export class UdpTransport implements Transport {
     try {
       socket.close();
     } catch {
-      // closed by the abort handler already
+      // closed already
     }
   }
 

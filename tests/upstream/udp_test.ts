@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { decodeMessage, peekQuestion, RType } from "../../dns/mod.ts";
 import { UpstreamError } from "../../upstream/errors.ts";
 import { createTransport } from "../../upstream/create.ts";
+import { PORT_LIFETIME_MS, PORT_USES, UdpTransport } from "../../upstream/udp.ts";
 import { parseUpstreamUrl } from "../../upstream/url.ts";
 import { integration } from "../support/binaries.ts";
 import { makeQuery } from "../support/dns_query.ts";
@@ -96,18 +97,73 @@ Deno.test("UDP transport ignores wrong IDs, questions, ports and addresses, take
   }
 });
 
-Deno.test("UDP transport sends each query from a fresh source port", async () => {
+Deno.test("UDP transport sends queries under way at once from different source ports", async () => {
   const ports = new Set<number>();
+  const held: (() => void)[] = [];
   const server = fakeUdp((query, send, peer) => {
     ports.add(peer.port);
-    send(addressReply(query, "192.0.2.1"));
+    held.push(() => send(addressReply(query, "192.0.2.1")));
+    // Answer only once all 20 are waiting, so none could have freed its socket for another.
+    if (held.length === 20) held.forEach((answer) => answer());
   });
   const transport = udp(server.url);
   try {
-    for (let i = 0; i < 20; i++) {
-      await transport.query(makeQuery("a.example", RType.A), AbortSignal.timeout(1000));
-    }
-    assert.ok(ports.size >= 18, `${ports.size} distinct source ports for 20 queries`);
+    await Promise.all(
+      Array.from(
+        { length: 20 },
+        () => transport.query(makeQuery("a.example", RType.A), AbortSignal.timeout(2000)),
+      ),
+    );
+    assert.equal(ports.size, 20);
+  } finally {
+    transport.close();
+    server.close();
+  }
+});
+
+Deno.test("UDP transport reuses a source port for at most PORT_USES queries and PORT_LIFETIME_MS", async () => {
+  const seen: number[] = [];
+  const server = fakeUdp((query, send, peer) => {
+    seen.push(peer.port);
+    send(addressReply(query, "192.0.2.1"));
+  });
+  let now = 0;
+  const transport = new UdpTransport(
+    { name: server.url, host: "127.0.0.1", port: server.port },
+    createTransport(parseUpstreamUrl(`tcp://127.0.0.1:${server.port}`)),
+    { now: () => now },
+  );
+  const ask = () => transport.query(makeQuery("a.example", RType.A), AbortSignal.timeout(1000));
+  try {
+    for (let i = 0; i < PORT_USES + 1; i++) await ask();
+    assert.equal(new Set(seen.slice(0, PORT_USES)).size, 1, "one port, one query after another");
+    assert.notEqual(seen[PORT_USES], seen[0], "a new port after PORT_USES queries");
+    now += PORT_LIFETIME_MS;
+    await ask();
+    assert.notEqual(seen.at(-1), seen.at(-2), "a new port once the last one is too old");
+  } finally {
+    transport.close();
+    server.close();
+  }
+});
+
+Deno.test("UDP transport never reuses the source port of a query that got no reply", async () => {
+  const seen: number[] = [];
+  let silent = true;
+  const server = fakeUdp((query, send, peer) => {
+    seen.push(peer.port);
+    if (!silent) send(addressReply(query, "192.0.2.1"));
+  });
+  const transport = udp(server.url);
+  try {
+    await assert.rejects(
+      transport.query(makeQuery("a.example", RType.A), AbortSignal.timeout(100)),
+      UpstreamError,
+    );
+    silent = false;
+    await transport.query(makeQuery("a.example", RType.A), AbortSignal.timeout(1000));
+    assert.equal(seen.length, 2);
+    assert.notEqual(seen[1], seen[0]);
   } finally {
     transport.close();
     server.close();
