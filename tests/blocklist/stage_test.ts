@@ -163,3 +163,22 @@ Deno.test("a failing store with REDIS_FAIL=closed answers SERVFAIL with EDE 14",
   assert.equal(ede(reply)?.infoCode, EdeCode.NOT_READY);
   assert.equal(stats.errors, 1);
 });
+
+Deno.test("a repeated blocked question gets the answer built for it before, finished per client", async () => {
+  const { ask, stats } = await setup();
+  const first = await ask("ads.example");
+  const again = await ask("ads.example");
+  assert.deepEqual(again.reply, first.reply);
+  // A client without EDNS gets no OPT (so no EDE); an EDNS client after it still gets EDE 15.
+  const plain = await ask("x.ads.example", RType.A, false);
+  assert.equal(plain.reply.edns, undefined);
+  assert.equal(plain.reply.header.rcode, Rcode.NXDOMAIN);
+  const withEdns = await ask("x.ads.example");
+  assert.equal(ede(withEdns.reply)?.infoCode, EdeCode.BLOCKED);
+  // Another type and another rule are other answers.
+  const aaaa = await ask("ads.example", RType.AAAA);
+  assert.equal(aaaa.reply.questions[0].type, RType.AAAA);
+  const other = await ask("tracker.test");
+  assert.equal(other.reply.authorities[0].name, "tracker.test");
+  assert.equal(stats.blocked, 6);
+});
