@@ -32,7 +32,9 @@ export class UdpDoor {
   readonly addr: Deno.NetAddr;
   readonly #socket: Deno.DatagramConn;
   readonly #options: UdpDoorOptions;
-  readonly #inFlight = new Set<Promise<void>>();
+  /** Queries being answered; `drain` waits for none. */
+  #inFlight = 0;
+  #onIdle: (() => void) | undefined;
   readonly #receiving: Promise<void>;
   #draining = false;
 
@@ -51,7 +53,7 @@ export class UdpDoor {
   /** Stops taking queries; resolves once every answer under way has been sent. */
   async drain(): Promise<void> {
     this.#draining = true;
-    while (this.#inFlight.size > 0) await Promise.allSettled(this.#inFlight);
+    if (this.#inFlight > 0) await new Promise<void>((resolve) => this.#onIdle = resolve);
   }
 
   /** Closes the socket, whatever is still under way. */
@@ -96,20 +98,28 @@ export class UdpDoor {
       if (reply !== undefined) void this.#send(reply, peer);
       return;
     }
-    if (this.#inFlight.size >= MAX_IN_FLIGHT) return;
-    const task = this.#answer(raw, peer).finally(() => this.#inFlight.delete(task));
-    this.#inFlight.add(task);
+    if (this.#inFlight >= MAX_IN_FLIGHT) return;
+    void this.#answer(raw, peer);
   }
 
+  /** One query, counted in flight until its answer is sent (one async step: it runs per query). */
   async #answer(raw: Uint8Array, peer: Deno.NetAddr): Promise<void> {
-    const maxSize = this.#options.maxSize;
-    const reply = await answerQuery(
-      this.#options,
-      raw,
-      { address: peer.hostname, door: "udp" },
-      ({ bytes, head }) => truncateAnswer(bytes, udpPayloadLimit(head.edns?.udpSize, maxSize)),
-    );
-    if (reply !== undefined) await this.#send(reply, peer);
+    this.#inFlight++;
+    try {
+      const maxSize = this.#options.maxSize;
+      const reply = await answerQuery(
+        this.#options,
+        raw,
+        { address: peer.hostname, door: "udp" },
+        ({ bytes, head }) => truncateAnswer(bytes, udpPayloadLimit(head.edns?.udpSize, maxSize)),
+      );
+      if (reply !== undefined) await this.#send(reply, peer);
+    } catch (error) {
+      // answerQuery turns failures into answers; whatever still escapes is ours to report.
+      this.#options.onError?.(error);
+    } finally {
+      if (--this.#inFlight === 0 && this.#onIdle !== undefined) this.#onIdle();
+    }
   }
 
   async #send(reply: Uint8Array, peer: Deno.NetAddr): Promise<void> {
