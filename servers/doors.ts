@@ -54,8 +54,14 @@ export function openDoors(config: Config, deps: DoorDeps): OpenDoors {
   const doors: Door[] = [];
   const lines: string[] = [];
   /** Binds one door, or throws a one-line ConfigError naming its settings. */
-  const open = (variable: string, what: string, port: number, start: () => Door, extra = "") => {
-    let door: Door;
+  const open = <D extends Door>(
+    variable: string,
+    what: string,
+    port: number,
+    start: () => D,
+    extra = "",
+  ): D => {
+    let door: D;
     try {
       door = start();
     } catch (error) {
@@ -66,6 +72,7 @@ export function openDoors(config: Config, deps: DoorDeps): OpenDoors {
     }
     doors.push(door);
     lines.push(`${what} listening on ${hostPort(door.addr)}`);
+    return door;
   };
   try {
     const { tcpPort, dotPort } = settings;
@@ -75,12 +82,13 @@ export function openDoors(config: Config, deps: DoorDeps): OpenDoors {
     } else if (udpPort !== undefined) {
       const limiter = settings.udpRate && new RateLimiter(settings.udpRate);
       const maxSize = settings.udpMaxSize;
-      open(
+      const door = open(
         "UDP_PORT",
         "DNS over UDP",
         udpPort,
         () => new UdpDoor({ ...answer, hostname, port: udpPort, maxSize, limiter }),
       );
+      lines.push(`UDP replies: ${door.replyPath}`);
     }
     if (tcpPort !== undefined) {
       open(

@@ -10,6 +10,7 @@ import { encodeReplyTo, truncateAnswer, udpPayloadLimit } from "../dns/mod.ts";
 import { type AnswerDeps, answerQuery } from "./answer.ts";
 import type { CidrSet } from "./cidr.ts";
 import type { RateLimiter } from "./rate_limit.ts";
+import { type DirectSender, directSender } from "./udp_sendto.ts";
 
 export interface UdpDoorOptions extends AnswerDeps {
   hostname: string;
@@ -20,6 +21,8 @@ export interface UdpDoorOptions extends AnswerDeps {
   limiter?: RateLimiter;
   /** Without it, every client may ask. */
   allow?: CidrSet;
+  /** Send replies through sendto(2) where it can be had (udp_sendto.ts); true by default. */
+  directSend?: boolean;
 }
 
 /** Queries resolved at once; datagrams beyond it are dropped (UDP clients retry). */
@@ -36,6 +39,9 @@ export class UdpDoor {
   #inFlight = 0;
   #onIdle: (() => void) | undefined;
   readonly #receiving: Promise<void>;
+  readonly #direct: DirectSender | undefined;
+  /** How replies go out: "sendto(2)", or Deno's send and why (for the startup lines). */
+  readonly replyPath: string;
   #draining = false;
 
   /** Binds the socket; throws (as Deno.listenDatagram does) when the port cannot be had. */
@@ -47,6 +53,11 @@ export class UdpDoor {
       port: options.port,
     });
     this.addr = this.#socket.addr as Deno.NetAddr;
+    const direct = options.directSend === false ? "turned off" : directSender(this.addr.port);
+    this.#direct = typeof direct === "string" ? undefined : direct;
+    this.replyPath = typeof direct === "string"
+      ? `Deno's send (sendto(2): ${direct})`
+      : "sendto(2)";
     this.#receiving = this.#receive();
   }
 
@@ -59,6 +70,7 @@ export class UdpDoor {
   /** Closes the socket, whatever is still under way. */
   async close(): Promise<void> {
     this.#draining = true;
+    this.#direct?.close();
     try {
       this.#socket.close();
     } catch {
@@ -113,7 +125,8 @@ export class UdpDoor {
         { address: peer.hostname, door: "udp" },
         ({ bytes, head }) => truncateAnswer(bytes, udpPayloadLimit(head.edns?.udpSize, maxSize)),
       );
-      if (reply !== undefined) await this.#send(reply, peer);
+      const sending = reply === undefined ? undefined : this.#send(reply, peer);
+      if (sending !== undefined) await sending;
     } catch (error) {
       // answerQuery turns failures into answers; whatever still escapes is ours to report.
       this.#options.onError?.(error);
@@ -122,11 +135,12 @@ export class UdpDoor {
     }
   }
 
-  async #send(reply: Uint8Array, peer: Deno.NetAddr): Promise<void> {
-    try {
-      await this.#socket.send(reply, peer);
-    } catch {
-      // The client is unreachable or gone: UDP promises nothing more.
-    }
+  /** Sends directly when it can (undefined: done); else through Deno, settling either way. */
+  #send(reply: Uint8Array, peer: Deno.NetAddr): Promise<void> | undefined {
+    if (this.#direct?.send(reply, peer)) return undefined;
+    // The client is unreachable or gone: UDP promises nothing more.
+    return this.#socket.send(reply, peer).then(ignore, ignore);
   }
 }
+
+function ignore(): void {}

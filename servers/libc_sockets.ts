@@ -1,0 +1,82 @@
+/**
+ * The C library's socket calls over FFI, for what Deno's socket APIs do not offer: TCP_NODELAY
+ * on a listener (tcp_nodelay.ts) and sendto(2) on the UDP door's socket (udp_sendto.ts). Linux
+ * only and with --allow-ffi; anywhere else (Deno Deploy, no permission) `openLibc` returns why
+ * not, and the callers do without. Deno does not expose descriptors, so a socket is found by the
+ * port it is bound to (/proc/self/fd would need --allow-all).
+ */
+
+const SOL_SOCKET = 1;
+const SO_TYPE = 3;
+const SO_ACCEPTCONN = 30;
+export const AF_INET = 2;
+export const AF_INET6 = 10;
+const SOCK_STREAM = 1;
+const SOCK_DGRAM = 2;
+/** Descriptors looked at: a starting gateway has a few dozen open. */
+const MAX_FD = 4096;
+
+const SYMBOLS = {
+  setsockopt: { parameters: ["i32", "i32", "i32", "buffer", "u32"], result: "i32" },
+  getsockopt: { parameters: ["i32", "i32", "i32", "buffer", "buffer"], result: "i32" },
+  getsockname: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
+  sendto: {
+    parameters: ["i32", "buffer", "usize", "i32", "buffer", "u32"],
+    result: "isize",
+  },
+} as const;
+
+export type Libc = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];
+
+let opened: Libc | string | undefined;
+
+/** libc's socket calls, opened once; or why they cannot be had here. */
+export function openLibc(): Libc | string {
+  if (opened !== undefined) return opened;
+  if (Deno.build.os !== "linux") return opened = "Linux only";
+  if (Deno.permissions.querySync?.({ name: "ffi" }).state !== "granted") {
+    return opened = "needs --allow-ffi";
+  }
+  try {
+    return opened = Deno.dlopen("libc.so.6", SYMBOLS).symbols;
+  } catch (error) {
+    return opened = error instanceof Error ? error.message.split("\n", 1)[0] : String(error);
+  }
+}
+
+export interface FoundSocket {
+  fd: number;
+  family: typeof AF_INET | typeof AF_INET6;
+}
+
+/**
+ * This process's socket bound to `port`: the listening TCP socket, or the UDP socket. A port
+ * has one of each at most, so the scan stops at the first (each probe is an FFI call;
+ * descriptors are handed out lowest first).
+ */
+export function findSocket(
+  libc: Libc,
+  port: number,
+  kind: "tcp-listener" | "udp",
+): FoundSocket | undefined {
+  const address = new Uint8Array(128);
+  const length = new Uint32Array(1);
+  const value = new Int32Array(1);
+  const option = (fd: number, name: number) => {
+    length[0] = 4;
+    return libc.getsockopt(fd, SOL_SOCKET, name, value, length) === 0 ? value[0] : undefined;
+  };
+  for (let fd = 3; fd < MAX_FD; fd++) {
+    length[0] = address.length;
+    if (libc.getsockname(fd, address, length) !== 0) continue;
+    const family = address[0] | (address[1] << 8);
+    if (family !== AF_INET && family !== AF_INET6) continue;
+    if (((address[2] << 8) | address[3]) !== port) continue;
+    const type = option(fd, SO_TYPE);
+    if (kind === "udp" ? type !== SOCK_DGRAM : type !== SOCK_STREAM || !option(fd, SO_ACCEPTCONN)) {
+      continue;
+    }
+    return { fd, family };
+  }
+  return undefined;
+}

@@ -1,0 +1,104 @@
+/**
+ * The UDP door's two ways of sending replies: sendto(2) through FFI (where the test has
+ * --allow-ffi, as `deno task test` does) and Deno's own send, on IPv4, IPv6 and a dual-stack
+ * socket answering an IPv4 client. Both must give the client the same answer.
+ */
+import assert from "node:assert/strict";
+import { decodeMessage, RType } from "../../dns/mod.ts";
+import { UdpDoor } from "../../servers/udp.ts";
+import { directSender } from "../../servers/udp_sendto.ts";
+import { makeQuery } from "../support/dns_query.ts";
+import { localResolver } from "../support/local_resolver.ts";
+
+const resolver = localResolver({ "www.example": ["192.0.2.1"] });
+
+/** One query from `from` to the door at `to`, and the decoded reply. */
+async function ask(door: UdpDoor, from: string, to: string) {
+  const client = Deno.listenDatagram({ transport: "udp", hostname: from, port: 0 });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    const query = makeQuery("www.example", RType.A, { id: 0xbeef });
+    await client.send(query, { transport: "udp", hostname: to, port: door.addr.port });
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error("no reply within 2 s")), 2000);
+    });
+    const [reply] = await Promise.race([client.receive(), timeout]);
+    return decodeMessage(reply);
+  } finally {
+    clearTimeout(timer);
+    client.close();
+  }
+}
+
+function hasIpv6Loopback(): boolean {
+  try {
+    Deno.listenDatagram({ transport: "udp", hostname: "::1", port: 0 }).close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const cases = [
+  { name: "IPv4", door: "127.0.0.1", client: "127.0.0.1", to: "127.0.0.1" },
+  { name: "IPv6", door: "::1", client: "::1", to: "::1", ipv6: true },
+  { name: "dual-stack socket, IPv4 client", door: "::", client: "127.0.0.1", to: "127.0.0.1" },
+];
+
+for (const direct of [true, false]) {
+  for (const c of cases) {
+    Deno.test({
+      name: `UDP door answers over ${c.name} through ${direct ? "sendto(2)" : "Deno's send"}`,
+      ignore: c.ipv6 === true && !hasIpv6Loopback(),
+      async fn() {
+        const door = new UdpDoor({
+          resolver,
+          hostname: c.door,
+          port: 0,
+          maxSize: 1232,
+          directSend: direct,
+        });
+        try {
+          if (direct) assert.equal(door.replyPath, "sendto(2)");
+          else assert.match(door.replyPath, /^Deno's send \(sendto\(2\): turned off\)$/);
+          const reply = await ask(door, c.client, c.to);
+          assert.equal(reply.header.id, 0xbeef);
+          assert.deepEqual(reply.answers.map((r) => r.data), [{ address: "192.0.2.1" }]);
+        } finally {
+          await door.close();
+        }
+      },
+    });
+  }
+}
+
+for (const c of cases) {
+  Deno.test({
+    name: `directSender() sends a datagram itself over ${c.name}, and nothing once closed`,
+    ignore: c.ipv6 === true && !hasIpv6Loopback(),
+    async fn() {
+      const socket = Deno.listenDatagram({ transport: "udp", hostname: c.door, port: 0 });
+      const peer = Deno.listenDatagram({ transport: "udp", hostname: c.client, port: 0 });
+      try {
+        const sender = directSender((socket.addr as Deno.NetAddr).port);
+        assert.ok(typeof sender !== "string", `no direct sender: ${sender}`);
+        const to = peer.addr as Deno.NetAddr;
+        // A dual-stack socket sees an IPv4 client as ::ffff:a.b.c.d.
+        const spelled = c.door === "::" ? { ...to, hostname: `::ffff:${to.hostname}` } : to;
+        assert.equal(sender.send(new Uint8Array([1, 2, 3]), spelled), true);
+        const [got, from] = await peer.receive();
+        assert.deepEqual([...got], [1, 2, 3]);
+        assert.equal((from as Deno.NetAddr).port, (socket.addr as Deno.NetAddr).port);
+        sender.close();
+        assert.equal(sender.send(new Uint8Array([4]), spelled), false);
+        assert.equal(
+          sender.send(new Uint8Array([4]), { ...spelled, hostname: "fe80::1%lo" }),
+          false,
+        );
+      } finally {
+        socket.close();
+        peer.close();
+      }
+    },
+  });
+}
