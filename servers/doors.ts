@@ -88,7 +88,7 @@ export function openDoors(config: Config, deps: DoorDeps): OpenDoors {
         udpPort,
         () => new UdpDoor({ ...answer, hostname, port: udpPort, maxSize, limiter }),
       );
-      lines.push(`UDP replies: ${door.replyPath}`);
+      lines.push(`UDP datagrams: ${door.datagramPath}`);
     }
     if (tcpPort !== undefined) {
       open(

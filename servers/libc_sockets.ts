@@ -1,6 +1,7 @@
 /**
  * The C library's socket calls over FFI, for what Deno's socket APIs do not offer: TCP_NODELAY
- * on a listener (tcp_nodelay.ts) and sendto(2) on the UDP door's socket (udp_sendto.ts). Linux
+ * on a listener (tcp_nodelay.ts), and sendto(2) and recvfrom(2) on the UDP door's socket
+ * (udp_direct.ts). Linux
  * only and with --allow-ffi; anywhere else (Deno Deploy, no permission) `openLibc` returns why
  * not, and the callers do without. Deno does not expose descriptors, so a socket is found by the
  * port it is bound to (/proc/self/fd would need --allow-all).
@@ -22,6 +23,10 @@ const SYMBOLS = {
   getsockname: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
   sendto: {
     parameters: ["i32", "buffer", "usize", "i32", "buffer", "u32"],
+    result: "isize",
+  },
+  recvfrom: {
+    parameters: ["i32", "buffer", "usize", "i32", "buffer", "buffer"],
     result: "isize",
   },
 } as const;

@@ -10,7 +10,7 @@ import { encodeReplyTo, truncateAnswer, udpPayloadLimit } from "../dns/mod.ts";
 import { type AnswerDeps, answerQuery } from "./answer.ts";
 import type { CidrSet } from "./cidr.ts";
 import type { RateLimiter } from "./rate_limit.ts";
-import { type DirectSender, directSender } from "./udp_sendto.ts";
+import { type DirectSocket, directSocket } from "./udp_direct.ts";
 
 export interface UdpDoorOptions extends AnswerDeps {
   hostname: string;
@@ -21,7 +21,7 @@ export interface UdpDoorOptions extends AnswerDeps {
   limiter?: RateLimiter;
   /** Without it, every client may ask. */
   allow?: CidrSet;
-  /** Send replies through sendto(2) where it can be had (udp_sendto.ts); true by default. */
+  /** Use sendto(2)/recvfrom(2) where they can be had (udp_direct.ts); true by default. */
   directSend?: boolean;
 }
 
@@ -30,6 +30,8 @@ const MAX_IN_FLIGHT = 10_000;
 /** The largest UDP payload; a read buffer this big never cuts a datagram short. */
 const MAX_DATAGRAM = 65_535;
 const HEADER_SIZE = 12;
+/** Datagrams read directly after one of Deno's receives, at most. */
+const DIRECT_BURST = 64;
 
 export class UdpDoor {
   readonly addr: Deno.NetAddr;
@@ -39,9 +41,9 @@ export class UdpDoor {
   #inFlight = 0;
   #onIdle: (() => void) | undefined;
   readonly #receiving: Promise<void>;
-  readonly #direct: DirectSender | undefined;
-  /** How replies go out: "sendto(2)", or Deno's send and why (for the startup lines). */
-  readonly replyPath: string;
+  readonly #direct: DirectSocket | undefined;
+  /** How datagrams go: "sendto(2)/recvfrom(2)", or Deno's ops and why (startup lines). */
+  readonly datagramPath: string;
   #draining = false;
 
   /** Binds the socket; throws (as Deno.listenDatagram does) when the port cannot be had. */
@@ -53,11 +55,11 @@ export class UdpDoor {
       port: options.port,
     });
     this.addr = this.#socket.addr as Deno.NetAddr;
-    const direct = options.directSend === false ? "turned off" : directSender(this.addr.port);
+    const direct = options.directSend === false ? "turned off" : directSocket(this.addr.port);
     this.#direct = typeof direct === "string" ? undefined : direct;
-    this.replyPath = typeof direct === "string"
-      ? `Deno's send (sendto(2): ${direct})`
-      : "sendto(2)";
+    this.datagramPath = typeof direct === "string"
+      ? `Deno's send and receive (sendto(2)/recvfrom(2): ${direct})`
+      : "sendto(2)/recvfrom(2)";
     this.#receiving = this.#receive();
   }
 
@@ -94,6 +96,14 @@ export class UdpDoor {
       }
       if (this.#draining) return;
       this.#take(datagram, peer as Deno.NetAddr);
+      // What else is queued already, without a trip through Deno's receive op each; a bounded
+      // burst, so the answers under way get their turn.
+      const direct = this.#direct;
+      for (let burst = 0; direct !== undefined && burst < DIRECT_BURST; burst++) {
+        const next = direct.receiveNow(buffer);
+        if (next === undefined) break;
+        this.#take(next[0], next[1]);
+      }
     }
   }
 

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { decodeMessage, RType } from "../../dns/mod.ts";
 import { UdpDoor } from "../../servers/udp.ts";
-import { directSender } from "../../servers/udp_sendto.ts";
+import { directSocket } from "../../servers/udp_direct.ts";
 import { makeQuery } from "../support/dns_query.ts";
 import { localResolver } from "../support/local_resolver.ts";
 
@@ -48,7 +48,9 @@ const cases = [
 for (const direct of [true, false]) {
   for (const c of cases) {
     Deno.test({
-      name: `UDP door answers over ${c.name} through ${direct ? "sendto(2)" : "Deno's send"}`,
+      name: `UDP door answers over ${c.name} through ${
+        direct ? "sendto(2)/recvfrom(2)" : "Deno's send"
+      }`,
       ignore: c.ipv6 === true && !hasIpv6Loopback(),
       async fn() {
         const door = new UdpDoor({
@@ -59,8 +61,11 @@ for (const direct of [true, false]) {
           directSend: direct,
         });
         try {
-          if (direct) assert.equal(door.replyPath, "sendto(2)");
-          else assert.match(door.replyPath, /^Deno's send \(sendto\(2\): turned off\)$/);
+          if (direct) assert.equal(door.datagramPath, "sendto(2)/recvfrom(2)");
+          else {assert.match(
+              door.datagramPath,
+              /^Deno.s send and receive \(sendto\(2\)\/recvfrom\(2\): turned off\)$/,
+            );}
           const reply = await ask(door, c.client, c.to);
           assert.equal(reply.header.id, 0xbeef);
           assert.deepEqual(reply.answers.map((r) => r.data), [{ address: "192.0.2.1" }]);
@@ -74,13 +79,13 @@ for (const direct of [true, false]) {
 
 for (const c of cases) {
   Deno.test({
-    name: `directSender() sends a datagram itself over ${c.name}, and nothing once closed`,
+    name: `directSocket() sends a datagram itself over ${c.name}, and nothing once closed`,
     ignore: c.ipv6 === true && !hasIpv6Loopback(),
     async fn() {
       const socket = Deno.listenDatagram({ transport: "udp", hostname: c.door, port: 0 });
       const peer = Deno.listenDatagram({ transport: "udp", hostname: c.client, port: 0 });
       try {
-        const sender = directSender((socket.addr as Deno.NetAddr).port);
+        const sender = directSocket((socket.addr as Deno.NetAddr).port);
         assert.ok(typeof sender !== "string", `no direct sender: ${sender}`);
         const to = peer.addr as Deno.NetAddr;
         // A dual-stack socket sees an IPv4 client as ::ffff:a.b.c.d.
@@ -102,3 +107,58 @@ for (const c of cases) {
     },
   });
 }
+
+Deno.test("directSocket() reads what is queued, IPv4 peers only, then says the queue is empty", async () => {
+  const socket = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+  const client = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+  try {
+    const direct = directSocket((socket.addr as Deno.NetAddr).port);
+    assert.ok(typeof direct !== "string", `no direct socket: ${direct}`);
+    const buffer = new Uint8Array(512);
+    assert.equal(direct.receiveNow(buffer), undefined, "nothing queued yet");
+    for (const byte of [1, 2, 3]) {
+      await client.send(new Uint8Array([byte, byte]), socket.addr as Deno.NetAddr);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const from = client.addr as Deno.NetAddr;
+    for (const byte of [1, 2, 3]) {
+      const got = direct.receiveNow(buffer);
+      assert.ok(got !== undefined);
+      assert.deepEqual([...got[0]], [byte, byte]);
+      assert.deepEqual(got[1], { transport: "udp", hostname: from.hostname, port: from.port });
+    }
+    assert.equal(direct.receiveNow(buffer), undefined, "the queue is empty again");
+    // Deno's own receive still works after direct reads.
+    await client.send(new Uint8Array([9]), socket.addr as Deno.NetAddr);
+    const [last] = await socket.receive();
+    assert.deepEqual([...last], [9]);
+    direct.close();
+    await client.send(new Uint8Array([7]), socket.addr as Deno.NetAddr);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(direct.receiveNow(buffer), undefined, "nothing once closed");
+  } finally {
+    socket.close();
+    client.close();
+  }
+});
+
+Deno.test({
+  name: "directSocket() leaves an IPv6 socket's datagrams to Deno's receive",
+  ignore: !hasIpv6Loopback(),
+  async fn() {
+    const socket = Deno.listenDatagram({ transport: "udp", hostname: "::1", port: 0 });
+    const client = Deno.listenDatagram({ transport: "udp", hostname: "::1", port: 0 });
+    try {
+      const direct = directSocket((socket.addr as Deno.NetAddr).port);
+      assert.ok(typeof direct !== "string", `no direct socket: ${direct}`);
+      await client.send(new Uint8Array([5]), socket.addr as Deno.NetAddr);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.equal(direct.receiveNow(new Uint8Array(512)), undefined);
+      const [got] = await socket.receive();
+      assert.deepEqual([...got], [5]);
+    } finally {
+      socket.close();
+      client.close();
+    }
+  },
+});

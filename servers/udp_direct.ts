@@ -1,18 +1,29 @@
 /**
- * Replies of the UDP door through sendto(2) called directly (libc_sockets.ts: Linux with
- * --allow-ffi). Deno's `send` is an asynchronous op around the same system call: a fixed-answer
- * Deno UDP server spent ~8.0 µs of CPU per answer with it and ~7.0 µs with this, and a cached
- * answer of the gateway ~11 µs in all. The door's socket is Deno's and non-blocking, so a call
- * never waits; one that fails (a full send buffer, an address this cannot spell) returns false
- * and the door sends through Deno as before. Elsewhere (Deno Deploy, no permission) there is no
- * direct sender and Deno sends everything.
+ * The UDP door's socket used through sendto(2) and recvfrom(2) called directly (libc_sockets.ts:
+ * Linux with --allow-ffi). Deno's `send` and `receive` are asynchronous ops around the same
+ * system calls: a fixed-answer Deno UDP server spent ~8.0 µs of CPU per answer with them and
+ * ~7.0 µs sending directly, and a cached answer of the gateway ~11 µs in all.
+ *
+ * The socket stays Deno's, and non-blocking, so a call never waits:
+ * - a send that fails (a full send buffer, an address this cannot spell) returns false, and the
+ *   door sends through Deno;
+ * - after Deno's `receive` has woken the door, `receiveNow` takes what else is already queued,
+ *   until the queue is empty, and the door goes back to Deno's `receive` (which finds the queue
+ *   empty and waits for the next datagram, as after any read of its own). Only IPv4 peers
+ *   are read this way: their spelling is simple to match with Deno's.
+ * Elsewhere (Deno Deploy, no permission) there is no direct socket and Deno does everything.
  */
 import { parseAddress } from "./cidr.ts";
 import { AF_INET, AF_INET6, findSocket, type Libc, openLibc } from "./libc_sockets.ts";
 
-export interface DirectSender {
+export interface DirectSocket {
   /** True when the datagram went out; false to send it another way. */
   send(bytes: Uint8Array, peer: Deno.NetAddr): boolean;
+  /**
+   * A datagram already queued, read into `buffer` (a view of it is returned), or undefined when
+   * none is (or it cannot be read this way: go back to Deno's receive).
+   */
+  receiveNow(buffer: Uint8Array): [Uint8Array, Deno.NetAddr] | undefined;
   /** Before the socket closes: its descriptor number may soon be another socket's. */
   close(): void;
 }
@@ -25,16 +36,18 @@ const SOCKADDR_IN6 = 28;
 /** size_t arguments as FFI takes them: a few lengths recur, made once each. */
 const lengths: bigint[] = [];
 
-/** A direct sender for this process's UDP socket on `port`, or why there is none. */
-export function directSender(port: number): DirectSender | string {
+const MSG_DONTWAIT = 0x40;
+
+/** Direct calls on this process's UDP socket on `port`, or why there are none. */
+export function directSocket(port: number): DirectSocket | string {
   const libc = openLibc();
   if (typeof libc === "string") return libc;
   const socket = findSocket(libc, port, "udp");
   if (socket === undefined) return "socket not found";
-  return new SocketSender(libc, socket.fd, socket.family);
+  return new FfiSocket(libc, socket.fd, socket.family);
 }
 
-class SocketSender implements DirectSender {
+class FfiSocket implements DirectSocket {
   readonly #libc: Libc;
   readonly #fd: number;
   readonly #family: number;
@@ -64,6 +77,38 @@ class SocketSender implements DirectSender {
       address.length,
     );
     return Number(sent) === length;
+  }
+
+  readonly #from = new Uint8Array(SOCKADDR_IN6);
+  readonly #fromLength = new Uint32Array(1);
+  /** Dotted IPv4 peers by their 32 bits. */
+  readonly #hostnames = new Map<number, string>();
+
+  receiveNow(buffer: Uint8Array): [Uint8Array, Deno.NetAddr] | undefined {
+    if (!this.#open || this.#family !== AF_INET) return undefined;
+    const from = this.#from;
+    this.#fromLength[0] = from.length;
+    const length = buffer.length;
+    const read = Number(
+      this.#libc.recvfrom(
+        this.#fd,
+        buffer,
+        lengths[length] ??= BigInt(length),
+        MSG_DONTWAIT,
+        from,
+        this.#fromLength,
+      ),
+    );
+    if (read < 0 || (from[0] | (from[1] << 8)) !== AF_INET) return undefined;
+    const bits = ((from[4] << 24) | (from[5] << 16) | (from[6] << 8) | from[7]) >>> 0;
+    let hostname = this.#hostnames.get(bits);
+    if (hostname === undefined) {
+      hostname = `${from[4]}.${from[5]}.${from[6]}.${from[7]}`;
+      if (this.#hostnames.size >= REMEMBERED) this.#hostnames.clear();
+      this.#hostnames.set(bits, hostname);
+    }
+    const peer = { transport: "udp" as const, hostname, port: (from[2] << 8) | from[3] };
+    return [buffer.subarray(0, read), peer];
   }
 
   close(): void {
