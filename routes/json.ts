@@ -34,8 +34,10 @@ export function jsonRoutes(deps: JsonDeps): Hono<AppEnv> {
 
 /** Whether a request to /dns-query is for the JSON API rather than DoH. */
 export function wantsJson(c: Context<AppEnv>): boolean {
+  // A dns parameter is an RFC 8484 query: the fast path (routes/doh.ts) answers it unread.
+  if (c.req.query("dns") !== undefined) return false;
   if (c.req.header("accept")?.toLowerCase().includes(DNS_JSON_TYPE)) return true;
-  return c.req.query("dns") === undefined && c.req.query("name") !== undefined;
+  return c.req.query("name") !== undefined;
 }
 
 async function answer(c: Context<AppEnv>, deps: JsonDeps, type: string): Promise<Response> {

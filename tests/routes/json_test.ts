@@ -76,6 +76,18 @@ Deno.test("GET /dns-query by name without a dns parameter is JSON; with one it i
   const wire = await app.request("/dns-query?dns=AAABAAABAAAAAAAAA3d3dwdleGFtcGxlAAABAAE");
   assert.equal(wire.headers.get("content-type"), "application/dns-message");
   assert.equal(decodeMessage(new Uint8Array(await wire.arrayBuffer())).answers.length, 2);
+  // A dns parameter is RFC 8484 wire format whatever Accept says.
+  for (
+    const path of ["/dns-query?dns=AAABAAABAAAAAAAAA3d3dwdleGFtcGxlAAABAAE", "/dns-query?dns=%41"]
+  ) {
+    const asked = await app.request(path, { headers: { accept: "application/dns-json" } });
+    assert.match(
+      asked.headers.get("content-type") ?? "",
+      /^(application\/dns-message|text\/plain)/,
+      path,
+    );
+    await asked.arrayBuffer();
+  }
 });
 
 Deno.test("names are asked with or without the trailing dot, in any case", async () => {
