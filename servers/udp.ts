@@ -22,7 +22,7 @@ export interface UdpDoorOptions extends AnswerDeps {
   /** Without it, every client may ask. */
   allow?: CidrSet;
   /** Use sendto(2)/recvfrom(2) where they can be had (udp_direct.ts); true by default. */
-  directSend?: boolean;
+  direct?: boolean;
 }
 
 /** Queries resolved at once; datagrams beyond it are dropped (UDP clients retry). */
@@ -39,6 +39,8 @@ export class UdpDoor {
   readonly #options: UdpDoorOptions;
   /** Queries being answered; `drain` waits for none. */
   #inFlight = 0;
+  /** Settles when none is in flight any more, once `drain` has asked. */
+  #idle: Promise<void> | undefined;
   #onIdle: (() => void) | undefined;
   readonly #receiving: Promise<void>;
   readonly #direct: DirectSocket | undefined;
@@ -55,7 +57,7 @@ export class UdpDoor {
       port: options.port,
     });
     this.addr = this.#socket.addr as Deno.NetAddr;
-    const direct = options.directSend === false ? "turned off" : directSocket(this.addr.port);
+    const direct = options.direct === false ? "turned off" : directSocket(this.addr.port);
     this.#direct = typeof direct === "string" ? undefined : direct;
     this.datagramPath = typeof direct === "string"
       ? `Deno's send and receive (sendto(2)/recvfrom(2): ${direct})`
@@ -66,7 +68,8 @@ export class UdpDoor {
   /** Stops taking queries; resolves once every answer under way has been sent. */
   async drain(): Promise<void> {
     this.#draining = true;
-    if (this.#inFlight > 0) await new Promise<void>((resolve) => this.#onIdle = resolve);
+    if (this.#inFlight === 0) return;
+    await (this.#idle ??= new Promise<void>((resolve) => this.#onIdle = resolve));
   }
 
   /** Closes the socket, whatever is still under way. */

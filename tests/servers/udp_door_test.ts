@@ -58,7 +58,7 @@ for (const direct of [true, false]) {
           hostname: c.door,
           port: 0,
           maxSize: 1232,
-          directSend: direct,
+          direct,
         });
         try {
           if (direct) assert.equal(door.datagramPath, "sendto(2)/recvfrom(2)");
