@@ -10,10 +10,11 @@
  *   door sends through Deno;
  * - after Deno's `receive` has woken the door, `receiveNow` takes what else is already queued,
  *   until the queue is empty, and the door goes back to Deno's `receive` (which finds the queue
- *   empty and waits for the next datagram, as after any read of its own). Only IPv4 peers
- *   are read this way: their spelling is simple to match with Deno's.
+ *   empty and waits for the next datagram, as after any read of its own). Peers are spelled as
+ *   Deno spells them (address_text.ts).
  * Elsewhere (Deno Deploy, no permission) there is no direct socket and Deno does everything.
  */
+import { ipv4Text, ipv6Text } from "./address_text.ts";
 import { parseAddress } from "./cidr.ts";
 import { AF_INET, AF_INET6, findSocket, type Libc, openLibc } from "./libc_sockets.ts";
 
@@ -57,8 +58,8 @@ class FfiSocket implements DirectSocket {
   /** Where `receiveNow` learns the sender, and the length of that. */
   readonly #from = new Uint8Array(SOCKADDR_IN6);
   readonly #fromLength = new Uint32Array(1);
-  /** Dotted IPv4 peers by their 32 bits. */
-  readonly #hostnames = new Map<number, string>();
+  /** Peers' addresses as text, by their bytes (two to a character). */
+  readonly #hostnames = new Map<string, string>();
   #open = true;
 
   constructor(libc: Libc, fd: number, family: number) {
@@ -86,7 +87,7 @@ class FfiSocket implements DirectSocket {
   }
 
   receiveNow(buffer: Uint8Array): [Uint8Array, Deno.NetAddr] | undefined {
-    if (!this.#open || this.#family !== AF_INET) return undefined;
+    if (!this.#open) return undefined;
     const from = this.#from;
     this.#fromLength[0] = from.length;
     const length = buffer.length;
@@ -100,13 +101,20 @@ class FfiSocket implements DirectSocket {
         this.#fromLength,
       ),
     );
-    if (read < 0 || (from[0] | (from[1] << 8)) !== AF_INET) return undefined;
-    const bits = ((from[4] << 24) | (from[5] << 16) | (from[6] << 8) | from[7]) >>> 0;
-    let hostname = this.#hostnames.get(bits);
+    if (read < 0) return undefined;
+    const family = from[0] | (from[1] << 8);
+    // The address's bytes as a short string: the key to its text, spelled once.
+    const [at, size] = family === AF_INET ? [4, 4] : family === AF_INET6 ? [8, 16] : [0, 0];
+    if (size === 0) return undefined;
+    let key = "";
+    for (let i = at; i < at + size; i += 2) {
+      key += String.fromCharCode((from[i] << 8) | from[i + 1]);
+    }
+    let hostname = this.#hostnames.get(key);
     if (hostname === undefined) {
-      hostname = `${from[4]}.${from[5]}.${from[6]}.${from[7]}`;
+      hostname = size === 4 ? ipv4Text(from, at) : ipv6Text(from, at);
       if (this.#hostnames.size >= REMEMBERED) this.#hostnames.clear();
-      this.#hostnames.set(bits, hostname);
+      this.#hostnames.set(key, hostname);
     }
     const peer = { transport: "udp" as const, hostname, port: (from[2] << 8) | from[3] };
     return [buffer.subarray(0, read), peer];
