@@ -1,9 +1,10 @@
 /**
- * Timeouts that are set on every query and almost never fire: a query's budget, an upstream
- * attempt, a DoH POST body's deadline. A `setTimeout` each, even cleared at once, was ~3 µs to
- * make and clear, a visible share of an answer's CPU. These share one ticking interval instead:
- * each waits in the set of its 10 ms slot, and cancelling one only takes it out of its set. One
- * fires up to 10 ms late, nothing next to budgets of seconds. The ticker runs only while a
+ * Timeouts that are set on every uncached query and almost never fire: its budget and its
+ * upstream attempt. A `setTimeout` each (a Timeout object made and cleared per query) showed in
+ * the miss path's profile; sharing one ticking interval took an uncached UDP query from ~100 to
+ * ~72 µs of CPU (the DoH POST body deadline measured no better, and keeps its setTimeout). Here
+ * each timeout waits in the set of its 10 ms slot, and cancelling one only takes it out of its set.
+ * One fires up to 10 ms late, nothing next to budgets of seconds. The ticker runs only while a
  * timeout is pending, so like a timer it keeps the process alive only as long as it must.
  */
 
