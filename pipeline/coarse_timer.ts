@@ -4,12 +4,14 @@
  * the miss path's profile; sharing one ticking interval took an uncached UDP query from ~100 to
  * ~72 µs of CPU (the DoH POST body deadline measured no better, and keeps its setTimeout). Here
  * each timeout waits in the set of its 10 ms slot, and cancelling one only takes it out of its set.
- * One fires up to 10 ms late, nothing next to budgets of seconds. The ticker runs only while a
- * timeout is pending, so like a timer it keeps the process alive only as long as it must.
+ * One fires up to 10 ms late, nothing next to budgets of seconds. Like a timer, the ticker keeps
+ * the process alive only while a timeout is pending.
  */
 
 /** Slot width, milliseconds: how late a timeout may fire. */
 const TICK_MS = 10;
+/** Ticks with nothing pending before the interval goes: about a second. */
+const IDLE_TICKS = 100;
 
 export interface CoarseTimeout {
   /** It will not fire (a no-op once it has). */
@@ -27,25 +29,35 @@ class Pending implements CoarseTimeout {
 
   cancel(): void {
     const due = slots.get(this.slot);
-    if (due?.delete(this) && due.size === 0) {
-      slots.delete(this.slot);
-      if (slots.size === 0) stopTicking();
-    }
+    if (!due?.delete(this)) return;
+    if (due.size === 0) slots.delete(this.slot);
+    settled();
   }
 }
 
 /** Pending timeouts by the slot they end in; a tick fires every slot that has begun. */
 const slots = new Map<number, Set<Pending>>();
-let ticker: ReturnType<typeof setInterval> | undefined;
+let pending = 0;
+let ticker: number | undefined;
+let idleTicks = 0;
 
 /** Calls `fire` once, `ms` (up to 10 more) milliseconds from now, unless cancelled first. */
 export function coarseTimeout(ms: number, fire: () => void): CoarseTimeout {
-  const pending = new Pending(Math.ceil((performance.now() + ms) / TICK_MS), fire);
-  let due = slots.get(pending.slot);
-  if (due === undefined) slots.set(pending.slot, due = new Set());
-  due.add(pending);
-  ticker ??= setInterval(tick, TICK_MS);
-  return pending;
+  const timeout = new Pending(Math.ceil((performance.now() + ms) / TICK_MS), fire);
+  let due = slots.get(timeout.slot);
+  if (due === undefined) slots.set(timeout.slot, due = new Set());
+  due.add(timeout);
+  if (pending++ === 0) {
+    // The interval outlives the timeouts by a second, so a query at a time does not make and
+    // clear one each (~2.3 µs); while none is pending it does not keep the process alive.
+    ticker ??= setInterval(tick, TICK_MS) as unknown as number;
+    Deno.refTimer(ticker);
+  }
+  return timeout;
+}
+
+function settled(): void {
+  if (--pending === 0 && ticker !== undefined) Deno.unrefTimer(ticker);
 }
 
 function tick(): void {
@@ -53,12 +65,15 @@ function tick(): void {
   for (const [slot, due] of slots) {
     if (slot > now) continue;
     slots.delete(slot);
-    for (const pending of due) pending.fire();
+    for (const timeout of due) {
+      settled();
+      timeout.fire();
+    }
   }
-  if (slots.size === 0) stopTicking();
-}
-
-function stopTicking(): void {
-  clearInterval(ticker);
-  ticker = undefined;
+  if (pending > 0) idleTicks = 0;
+  else if (++idleTicks >= IDLE_TICKS) {
+    clearInterval(ticker);
+    ticker = undefined;
+    idleTicks = 0;
+  }
 }
