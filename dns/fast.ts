@@ -82,6 +82,19 @@ export interface QueryEdns {
   dnssecOk: boolean;
   /** The query carries a padding option (RFC 8467: pad the answer too). */
   padded: boolean;
+  /** It carries a client-subnet option (RFC 7871). */
+  clientSubnet: boolean;
+  /** It carries options other than padding, cookies, Extended DNS Errors and client subnet. */
+  otherOptions: boolean;
+}
+
+/** Marks in `edns` what an option with this code says of the query. */
+function noteOption(edns: QueryEdns, code: number): void {
+  if (code === EdnsOptionCode.PADDING) edns.padded = true;
+  else if (code === EdnsOptionCode.CLIENT_SUBNET) edns.clientSubnet = true;
+  else if (code !== EdnsOptionCode.COOKIE && code !== EdnsOptionCode.EXTENDED_ERROR) {
+    edns.otherOptions = true;
+  }
 }
 
 /**
@@ -141,7 +154,14 @@ function readOptBrief(reader: WireReader): QueryEdns {
   const length = reader.u16("OPT");
   reader.need(length, "OPT rdata");
   const end = reader.offset + length;
-  let padded = false;
+  const edns: QueryEdns = {
+    version: (ttl >>> 16) & 0xff,
+    udpSize,
+    dnssecOk: (ttl & 0x8000) !== 0,
+    padded: false,
+    clientSubnet: false,
+    otherOptions: false,
+  };
   while (reader.offset < end) {
     if (end - reader.offset < 4) throw new DnsWireError("truncated EDNS option", reader.offset);
     const code = reader.u16();
@@ -149,10 +169,10 @@ function readOptBrief(reader: WireReader): QueryEdns {
     if (reader.offset + size > end) {
       throw new DnsWireError("EDNS option runs past OPT", reader.offset);
     }
-    if (code === EdnsOptionCode.PADDING) padded = true;
+    noteOption(edns, code);
     reader.offset += size;
   }
-  return { version: (ttl >>> 16) & 0xff, udpSize, dnssecOk: (ttl & 0x8000) !== 0, padded };
+  return edns;
 }
 
 /** The head of a query that was decoded in full. */
@@ -171,8 +191,11 @@ export function headOf(message: Message): QueryHead {
       version: edns.version,
       udpSize: edns.udpSize,
       dnssecOk: edns.dnssecOk,
-      padded: edns.options.some((option) => option.code === EdnsOptionCode.PADDING),
+      padded: false,
+      clientSubnet: false,
+      otherOptions: false,
     };
+    for (const option of edns.options) noteOption(head.edns, option.code);
   }
   return head;
 }

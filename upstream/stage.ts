@@ -5,13 +5,11 @@
  * or — unless configured — client-subnet options) and turns the pool giving up into SERVFAIL
  * with an Extended DNS Error, within the query's budget.
  */
-import { EdeCode, EdnsOptionCode, encodeMessage, type Message, Rcode } from "../dns/mod.ts";
+import { EdeCode, Rcode } from "../dns/mod.ts";
 import { answerFromBytes, replyAnswer } from "../pipeline/answer.ts";
 import type { Stage } from "../pipeline/types.ts";
 import type { UpstreamPool } from "./pool.ts";
-
-/** RFC 9715 / DNS Flag Day 2020: a UDP payload size that avoids IP fragmentation. */
-export const UPSTREAM_UDP_SIZE = 1232;
+import { upstreamQueryBytes } from "./upstream_query.ts";
 
 export interface ForwardOptions {
   /** The default upstreams (UPSTREAMS). */
@@ -24,7 +22,7 @@ export interface ForwardOptions {
 
 export function forwardStage(options: ForwardOptions): Stage {
   return async (ctx) => {
-    const query = encodeMessage(upstreamQuery(ctx.query, options.forwardClientSubnet));
+    const query = upstreamQueryBytes(ctx, options.forwardClientSubnet);
     try {
       const pool = options.route?.(ctx.question.name) ?? options.pool;
       const reply = await pool.resolve(query, ctx.signal);
@@ -35,46 +33,5 @@ export function forwardStage(options: ForwardOptions): Stage {
       const ede = { infoCode: EdeCode.NO_REACHABLE_AUTHORITY, text: "no upstream answered" };
       return replyAnswer(ctx.query, { rcode: Rcode.SERVFAIL, ede }, "error");
     }
-  };
-}
-
-/** Options a client addresses to us, never to be passed upstream. */
-const HOP_BY_HOP_OPTIONS: ReadonlySet<number> = new Set([
-  EdnsOptionCode.COOKIE,
-  EdnsOptionCode.PADDING,
-  EdnsOptionCode.EXTENDED_ERROR,
-]);
-
-/** The query the gateway sends upstream on the client's behalf (ID set by the transport). */
-export function upstreamQuery(query: Message, forwardClientSubnet: boolean): Message {
-  const options = (query.edns?.options ?? []).filter((option) =>
-    !HOP_BY_HOP_OPTIONS.has(option.code) &&
-    (forwardClientSubnet || option.code !== EdnsOptionCode.CLIENT_SUBNET)
-  );
-  return {
-    header: {
-      id: 0,
-      response: false,
-      opcode: query.header.opcode,
-      authoritative: false,
-      truncated: false,
-      recursionDesired: query.header.recursionDesired,
-      recursionAvailable: false,
-      zero: false,
-      authenticData: query.header.authenticData,
-      checkingDisabled: query.header.checkingDisabled,
-      rcode: 0,
-    },
-    questions: [query.questions[0]],
-    answers: [],
-    authorities: [],
-    additionals: [],
-    edns: {
-      udpSize: UPSTREAM_UDP_SIZE,
-      version: 0,
-      dnssecOk: query.edns?.dnssecOk ?? false,
-      flags: 0,
-      options,
-    },
   };
 }

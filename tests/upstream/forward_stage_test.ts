@@ -12,7 +12,8 @@ import { decodeExtendedError } from "../../dns/mod.ts";
 import { createQueryLog } from "../../observe/query_log.ts";
 import { guardStage } from "../../pipeline/guard.ts";
 import { Resolver } from "../../pipeline/resolver.ts";
-import { forwardStage, upstreamQuery } from "../../upstream/stage.ts";
+import { forwardStage } from "../../upstream/stage.ts";
+import { upstreamQuery } from "../../upstream/upstream_query.ts";
 import { makeQuery, queryMessage } from "../support/dns_query.ts";
 
 const client = { address: "", door: "doh" as const };

@@ -1,0 +1,111 @@
+/**
+ * The query the gateway sends upstream on the client's behalf: a fresh header (ID set by the
+ * transport), the client's question, opcode and RD/AD/CD bits, our EDNS size and the client's
+ * DO bit, and none of the client's cookie, padding or (unless configured) client-subnet
+ * options.
+ *
+ * Most queries (one question and at most an OPT with no option that would be passed on) are
+ * built straight from the client's bytes; decoding the query and encoding a new message was
+ * ~2 µs of a miss's ~12 in process. The two ways give the same bytes
+ * (tests/upstream/upstream_query_test.ts compares them on random queries).
+ */
+import { EdnsOptionCode, encodeMessage, type Message, type QueryHead, RType } from "../dns/mod.ts";
+import type { QueryContext } from "../pipeline/types.ts";
+
+/** RFC 9715 / DNS Flag Day 2020: a UDP payload size that avoids IP fragmentation. */
+export const UPSTREAM_UDP_SIZE = 1232;
+
+const HEADER_SIZE = 12;
+const OPT_SIZE = 11;
+
+/** The upstream query's wire bytes. */
+export function upstreamQueryBytes(
+  ctx: Pick<QueryContext, "raw" | "head" | "query">,
+  forwardClientSubnet: boolean,
+): Uint8Array {
+  return fromClientBytes(ctx.raw, ctx.head, forwardClientSubnet) ??
+    encodeMessage(upstreamQuery(ctx.query, forwardClientSubnet));
+}
+
+/** Options a client addresses to us, never to be passed upstream. */
+const HOP_BY_HOP_OPTIONS: ReadonlySet<number> = new Set([
+  EdnsOptionCode.COOKIE,
+  EdnsOptionCode.PADDING,
+  EdnsOptionCode.EXTENDED_ERROR,
+]);
+
+/** The query the gateway sends upstream on the client's behalf (ID set by the transport). */
+export function upstreamQuery(query: Message, forwardClientSubnet: boolean): Message {
+  const options = (query.edns?.options ?? []).filter((option) =>
+    !HOP_BY_HOP_OPTIONS.has(option.code) &&
+    (forwardClientSubnet || option.code !== EdnsOptionCode.CLIENT_SUBNET)
+  );
+  return {
+    header: {
+      id: 0,
+      response: false,
+      opcode: query.header.opcode,
+      authoritative: false,
+      truncated: false,
+      recursionDesired: query.header.recursionDesired,
+      recursionAvailable: false,
+      zero: false,
+      authenticData: query.header.authenticData,
+      checkingDisabled: query.header.checkingDisabled,
+      rcode: 0,
+    },
+    questions: [query.questions[0]],
+    answers: [],
+    authorities: [],
+    additionals: [],
+    edns: {
+      udpSize: UPSTREAM_UDP_SIZE,
+      version: 0,
+      dnssecOk: query.edns?.dnssecOk ?? false,
+      flags: 0,
+      options,
+    },
+  };
+}
+
+/**
+ * The upstream query made from the client's bytes, or undefined when it is not in the common
+ * shape: one uncompressed question right after the header, then at most an OPT whose options
+ * would all be dropped. Names are lowercased as the decoder would (ASCII letters only).
+ */
+function fromClientBytes(
+  raw: Uint8Array,
+  head: QueryHead,
+  forwardClientSubnet: boolean,
+): Uint8Array | undefined {
+  const edns = head.edns;
+  if (head.questionCount !== 1 || (raw[4] << 8 | raw[5]) !== 1) return undefined;
+  if (edns !== undefined && (edns.otherOptions || (forwardClientSubnet && edns.clientSubnet))) {
+    return undefined;
+  }
+  let at = HEADER_SIZE;
+  for (let length = raw[at]; length !== 0; length = raw[at]) {
+    if (length > 63) return undefined; // a compression pointer: rare, the decoder knows it
+    at += length + 1;
+    if (at >= raw.length) return undefined;
+  }
+  const questionEnd = at + 1 + 4;
+  if (questionEnd > raw.length) return undefined;
+  const bytes = new Uint8Array(questionEnd + OPT_SIZE);
+  bytes[2] = raw[2] & 0x79; // opcode and RD; QR, AA and TC clear
+  bytes[3] = raw[3] & 0x30; // AD and CD; RA, Z and RCODE clear
+  bytes[5] = 1; // QDCOUNT
+  bytes[11] = 1; // ARCOUNT: our OPT
+  for (let i = HEADER_SIZE; i < questionEnd - 4; i++) {
+    const byte = raw[i];
+    // Length octets are at most 63, below "A": only letters change.
+    bytes[i] = byte >= 0x41 && byte <= 0x5a ? byte | 0x20 : byte;
+  }
+  bytes.set(raw.subarray(questionEnd - 4, questionEnd), questionEnd - 4);
+  const opt = questionEnd; // root owner (0), then TYPE, CLASS = our size, TTL, RDLENGTH 0
+  bytes[opt + 2] = RType.OPT;
+  bytes[opt + 3] = UPSTREAM_UDP_SIZE >> 8;
+  bytes[opt + 4] = UPSTREAM_UDP_SIZE & 0xff;
+  if (edns?.dnssecOk) bytes[opt + 7] = 0x80;
+  return bytes;
+}
