@@ -21,7 +21,7 @@ import { abortable } from "./abortable.ts";
 import { describeError, UpstreamError } from "./errors.ts";
 import { checkWellFormed, isReplyTo, isTruncated, questionOf, randomId } from "./match.ts";
 import type { Transport } from "./transport.ts";
-import { withId } from "../dns/mod.ts";
+import { transientCopy } from "../dns/mod.ts";
 
 export interface UdpTarget {
   /** Normalised URL, e.g. "udp://9.9.9.9:53". */
@@ -73,7 +73,10 @@ export class UdpTransport implements Transport {
   async query(query: Uint8Array, signal: AbortSignal): Promise<Uint8Array> {
     const id = randomId();
     const expected = { id, question: questionOf(query) };
-    const outgoing = withId(query, id);
+    // A transient copy (dns/transient.ts) with our ID: it lives as long as this query.
+    const outgoing = transientCopy(query);
+    outgoing[0] = id >> 8;
+    outgoing[1] = id & 0xff;
     const port = this.#take();
     const { socket, buffer } = port;
     const closeOnAbort = () => this.#close(socket);
