@@ -66,3 +66,14 @@ Deno.test("QueryStats averages upstream answer times over the hour and counts fa
   stats.recordAttempt({ upstream, ms: 4, outcome: "answer" });
   assert.deepEqual(stats.snapshot().upstreams, [{ upstream, answers: 1, failures: 0, meanMs: 4 }]);
 });
+
+Deno.test("QueryStats under a stream of new names keeps the names asked more than once", () => {
+  const stats = new QueryStats({ now: () => START, topCapacity: 100 });
+  for (let i = 0; i < 10_000; i++) {
+    stats.record(entry(START, `new${i}.example`, "upstream"));
+    if (i % 10 === 0) stats.record(entry(START, "popular.example", "upstream"));
+    if (i % 50 === 0) stats.record(entry(START, "steady.example", "upstream"));
+  }
+  const top = stats.snapshot(3).topNames;
+  assert.deepEqual(top.slice(0, 2), [["popular.example", 1000], ["steady.example", 200]]);
+});
