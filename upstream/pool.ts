@@ -132,8 +132,10 @@ export class UpstreamPool {
   }
 
   /** Healthy upstreams in configured order, then backed-off ones, soonest back first. */
-  #ordered(): Member[] {
+  #ordered(): readonly Member[] {
     const now = this.#now();
+    // The usual case, every upstream healthy: the configured order as it is, nothing copied.
+    if (this.#members.every((member) => member.downUntil <= now)) return this.#members;
     const healthy = this.#members.filter((member) => member.downUntil <= now);
     const down = this.#members.filter((member) => member.downUntil > now)
       .sort((a, b) => a.downUntil - b.downUntil);
