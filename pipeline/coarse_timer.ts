@@ -49,15 +49,16 @@ export function coarseTimeout(ms: number, fire: () => void): CoarseTimeout {
   due.add(timeout);
   if (pending++ === 0) {
     // The interval outlives the timeouts by a second, so a query at a time does not make and
-    // clear one each (~2.3 µs); while none is pending it does not keep the process alive.
+    // clear one each (~2.3 µs); while none is pending it does not keep the process alive (where
+    // the runtime has refTimer/unrefTimer; without them an idle process lives a second longer).
     ticker ??= setInterval(tick, TICK_MS) as unknown as number;
-    Deno.refTimer(ticker);
+    Deno.refTimer?.(ticker);
   }
   return timeout;
 }
 
 function settled(): void {
-  if (--pending === 0 && ticker !== undefined) Deno.unrefTimer(ticker);
+  if (--pending === 0 && ticker !== undefined) Deno.unrefTimer?.(ticker);
 }
 
 function tick(): void {
