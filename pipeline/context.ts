@@ -5,7 +5,7 @@
  */
 import { decodeMessage, type Message, type QueryHead, type Question } from "../dns/mod.ts";
 import type { ClientInfo, QueryContext, QueryLogEntry } from "./types.ts";
-import { Deadline } from "../upstream/deadline.ts";
+import { Deadline } from "./deadline.ts";
 
 export class ResolverContext implements QueryContext {
   readonly raw: Uint8Array;

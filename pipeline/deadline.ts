@@ -6,7 +6,7 @@
  * read) and kept weak references for `any`; here the time is a coarse timeout
  * (pipeline/coarse_timer.ts), cancelled when the work ends, and may fire up to 10 ms late.
  */
-import { type CoarseTimeout, coarseTimeout } from "../pipeline/coarse_timer.ts";
+import { type CoarseTimeout, coarseTimeout } from "./coarse_timer.ts";
 
 export class Deadline {
   readonly #controller = new AbortController();
