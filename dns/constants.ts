@@ -49,6 +49,16 @@ export const EdnsOptionCode = {
   EXTENDED_ERROR: 15,
 } as const;
 
+/**
+ * Options a client addresses to the server it talks to, never passed on to an upstream:
+ * cookies (RFC 7873), padding (RFC 7830) and Extended DNS Errors (RFC 8914).
+ */
+export const HOP_BY_HOP_OPTIONS: ReadonlySet<number> = new Set([
+  EdnsOptionCode.COOKIE,
+  EdnsOptionCode.PADDING,
+  EdnsOptionCode.EXTENDED_ERROR,
+]);
+
 /** Extended DNS Error info codes (RFC 8914) the gateway emits. */
 export const EdeCode = {
   OTHER: 0,

@@ -3,7 +3,7 @@
  * routing and cache keys; one walk over the records for TTL offsets, the minimum TTL and the
  * OPT record, for caching and Cache-Control; and byte-level patches of a copy.
  */
-import { EdnsOptionCode, Rcode, RType } from "./constants.ts";
+import { EdnsOptionCode, HOP_BY_HOP_OPTIONS, Rcode, RType } from "./constants.ts";
 import { DnsWireError } from "./errors.ts";
 import { decodeMessage, encodeMessage, HEADER_SIZE } from "./message.ts";
 import { WireReader } from "./reader.ts";
@@ -92,9 +92,7 @@ export interface QueryEdns {
 function noteOption(edns: QueryEdns, code: number): void {
   if (code === EdnsOptionCode.PADDING) edns.padded = true;
   else if (code === EdnsOptionCode.CLIENT_SUBNET) edns.clientSubnet = true;
-  else if (code !== EdnsOptionCode.COOKIE && code !== EdnsOptionCode.EXTENDED_ERROR) {
-    edns.otherOptions = true;
-  }
+  else if (!HOP_BY_HOP_OPTIONS.has(code)) edns.otherOptions = true;
 }
 
 /**

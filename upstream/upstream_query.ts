@@ -12,6 +12,7 @@
 import {
   EdnsOptionCode,
   encodeMessage,
+  HOP_BY_HOP_OPTIONS,
   type Message,
   type QueryHead,
   RType,
@@ -33,13 +34,6 @@ export function upstreamQueryBytes(
   return fromClientBytes(ctx.raw, ctx.head, forwardClientSubnet) ??
     encodeMessage(upstreamQuery(ctx.query, forwardClientSubnet));
 }
-
-/** Options a client addresses to us, never to be passed upstream. */
-const HOP_BY_HOP_OPTIONS: ReadonlySet<number> = new Set([
-  EdnsOptionCode.COOKIE,
-  EdnsOptionCode.PADDING,
-  EdnsOptionCode.EXTENDED_ERROR,
-]);
 
 /** The query the gateway sends upstream on the client's behalf (ID set by the transport). */
 export function upstreamQuery(query: Message, forwardClientSubnet: boolean): Message {
