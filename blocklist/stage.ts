@@ -9,6 +9,7 @@
  * Extended DNS Error 14 "Not Ready", for deployments where an unfiltered answer is worse than
  * none.
  */
+import { cacheKey } from "../cache/key.ts";
 import { EdeCode, Rcode } from "../dns/mod.ts";
 import { replyAnswer } from "../pipeline/answer.ts";
 import type { Answer, QueryContext, Stage } from "../pipeline/types.ts";
@@ -47,11 +48,9 @@ export function blocklistStage(options: BlocklistStageOptions): Stage {
   // client as for cached answers; what it cannot change is in the key.
   const built = new Map<string, Answer>();
   const answerFor = (ctx: QueryContext, rule: Rule): Answer => {
-    const { name, type, class: klass } = ctx.question;
-    const edns = ctx.head.edns;
-    const flags = `${ctx.raw[2] & 1}${ctx.head.checkingDisabled ? 1 : 0}` +
-      (edns === undefined ? "-" : edns.dnssecOk ? "d" : "e");
-    const key = `${name}|${type}|${klass}|${flags}|${rule.list}|${rule.entry}`;
+    // The cache's key (name, type, class, DO, CD), and what else the reply echoes: RD, EDNS.
+    const echoed = `${ctx.raw[2] & 1}${ctx.head.edns === undefined ? "-" : "e"}`;
+    const key = `${cacheKey(ctx)}|${echoed}|${rule.list}|${rule.entry}`;
     let answer = built.get(key);
     if (answer === undefined) {
       answer = blockAnswer(ctx.query, rule, options.answer);
