@@ -12,7 +12,7 @@
 import { cacheKey } from "../cache/key.ts";
 import { EdeCode, Rcode } from "../dns/mod.ts";
 import { replyAnswer } from "../pipeline/answer.ts";
-import type { Answer, QueryContext, Stage } from "../pipeline/types.ts";
+import type { Answer, MaybePromise, QueryContext, Stage } from "../pipeline/types.ts";
 import { blockAnswer, type BlockAnswerOptions } from "./block_answer.ts";
 import type { Blocklist } from "./blocklist.ts";
 import { type Decision, describeRule, type Rule } from "./decision.ts";
@@ -59,19 +59,16 @@ export function blocklistStage(options: BlocklistStageOptions): Stage {
     }
     return answer;
   };
-  return async (ctx, next) => {
-    let decision: Decision;
-    try {
-      decision = await blocklist.decide(ctx.question.name);
-    } catch (error) {
-      stats.errors++;
-      options.onError?.(error);
-      const why = `blocklist unavailable: ${error instanceof Error ? error.message : error}`;
-      ctx.log.error = why;
-      if (failMode === "open") return next();
-      const ede = { infoCode: EdeCode.NOT_READY, text: "Blocklist unavailable" };
-      return replyAnswer(ctx.query, { rcode: Rcode.SERVFAIL, ede }, "error");
-    }
+  const unavailable = (ctx: QueryContext, error: unknown, next: () => MaybePromise<Answer>) => {
+    stats.errors++;
+    options.onError?.(error);
+    const why = `blocklist unavailable: ${error instanceof Error ? error.message : error}`;
+    ctx.log.error = why;
+    if (failMode === "open") return next();
+    const ede = { infoCode: EdeCode.NOT_READY, text: "Blocklist unavailable" };
+    return replyAnswer(ctx.query, { rcode: Rcode.SERVFAIL, ede }, "error");
+  };
+  const follow = (ctx: QueryContext, decision: Decision, next: () => MaybePromise<Answer>) => {
     if (decision.verdict === "blocked") {
       stats.blocked++;
       ctx.log.rule = describeRule(decision.rule);
@@ -79,5 +76,19 @@ export function blocklistStage(options: BlocklistStageOptions): Stage {
     }
     if (decision.verdict === "allowed") stats.allowed++;
     return next();
+  };
+  // The memory store decides at once, and then so does this stage; Redis makes it wait.
+  return (ctx, next) => {
+    let decision: Decision | Promise<Decision>;
+    try {
+      decision = blocklist.decide(ctx.question.name);
+    } catch (error) {
+      return unavailable(ctx, error, next);
+    }
+    if (!(decision instanceof Promise)) return follow(ctx, decision, next);
+    return decision.then(
+      (decided) => follow(ctx, decided, next),
+      (error) => unavailable(ctx, error, next),
+    );
   };
 }

@@ -8,7 +8,7 @@
 import { decodeMessage, EdeCode, encodeExtendedError, encodeMessage, Rcode } from "../dns/mod.ts";
 import { answerFromBytes } from "../pipeline/answer.ts";
 import { detachedContext } from "../pipeline/context.ts";
-import type { Answer, QueryContext, Stage } from "../pipeline/types.ts";
+import type { Answer, MaybePromise, QueryContext, Stage } from "../pipeline/types.ts";
 import type { AnswerCache, CacheHit } from "./answer_cache.ts";
 import { cacheKey } from "./key.ts";
 import type { SharedTier } from "./shared_tier.ts";
@@ -48,7 +48,7 @@ export function cacheStage(options: CacheStageOptions): Stage {
   };
 
   /** The shared tier's answer (kept in L1 too), or the rest of the chain's. */
-  const miss = async (ctx: QueryContext, key: string, next: () => Promise<Answer>) => {
+  const miss = async (ctx: QueryContext, key: string, next: () => MaybePromise<Answer>) => {
     const fromShared = shared && await shared.read(key);
     if (fromShared) {
       const answer = answerFromBytes(fromShared, "cache");
@@ -74,13 +74,13 @@ export function cacheStage(options: CacheStageOptions): Stage {
       .finally(() => hit.releaseRefresh());
   };
 
-  return async (ctx, next) => {
-    const key = cacheKey(ctx);
-    const hit = cache.lookup(key);
-    if (hit !== undefined && hit.remaining > 0) {
-      prefetch(ctx, key, hit);
-      return hit.answer;
-    }
+  /** Everything but a fresh hit: one upstream question for every client asking, or stale. */
+  const wait = async (
+    ctx: QueryContext,
+    key: string,
+    hit: CacheHit | undefined,
+    next: () => MaybePromise<Answer>,
+  ) => {
     let pending = inFlight.get(key);
     if (pending === undefined) {
       pending = miss(ctx, key, next);
@@ -99,6 +99,17 @@ export function cacheStage(options: CacheStageOptions): Stage {
       return staleAnswer(hit);
     }
     return answer;
+  };
+
+  // A fresh hit is answered at once: no promise, no turn of the event loop.
+  return (ctx, next) => {
+    const key = cacheKey(ctx);
+    const hit = cache.lookup(key);
+    if (hit !== undefined && hit.remaining > 0) {
+      prefetch(ctx, key, hit);
+      return hit.answer;
+    }
+    return wait(ctx, key, hit, next);
   };
 }
 

@@ -25,7 +25,10 @@ export interface ChainOptions {
 export function buildChain(options: ChainOptions): Stage[] {
   const forward = forwardStage(options.forward);
   const cache = options.cache &&
-    cacheStage({ ...options.cache, refresh: (ctx) => forward(ctx, nothingAfterForward) });
+    cacheStage({
+      ...options.cache,
+      refresh: async (ctx) => await forward(ctx, nothingAfterForward),
+    });
   return [
     // guard: answers ANY minimally (RFC 8482) before any lookup could amplify it.
     guardStage,

@@ -29,7 +29,7 @@ export const guardStage: Stage = (ctx, next) => {
   const type = ctx.question.type;
   if (type === RType.AXFR || type === RType.IXFR) {
     const ede = { infoCode: EdeCode.PROHIBITED, text: "zone transfers are not served" };
-    return Promise.resolve(replyAnswer(ctx.query, { rcode: Rcode.REFUSED, ede }, "guard"));
+    return replyAnswer(ctx.query, { rcode: Rcode.REFUSED, ede }, "guard");
   }
   if (type !== RType.ANY) return next();
   const hinfo = {
@@ -39,5 +39,5 @@ export const guardStage: Stage = (ctx, next) => {
     ttl: ANY_TTL,
     data: { bytes: RFC8482_HINFO },
   };
-  return Promise.resolve(replyAnswer(ctx.query, { answers: [hinfo] }, "guard"));
+  return replyAnswer(ctx.query, { answers: [hinfo] }, "guard");
 };

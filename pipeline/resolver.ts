@@ -19,7 +19,7 @@ import { compose, type Handler } from "./compose.ts";
 import { ResolverContext } from "./context.ts";
 import { finishAnswer } from "./finish.ts";
 import { checkShape } from "./guard.ts";
-import type { Answer, ClientInfo, QueryLogEntry, Stage } from "./types.ts";
+import type { Answer, ClientInfo, MaybePromise, QueryLogEntry, Stage } from "./types.ts";
 
 export interface ResolverOptions {
   /** The chain, in order (see chain.ts). */
@@ -61,9 +61,10 @@ export class Resolver {
   /**
    * Resolves one wire-format query. Throws `DnsWireError` only when the query cannot be
    * decoded at all (the door decides: HTTP 400, FORMERR or silence); every other outcome is
-   * an answer.
+   * an answer. The resolution comes at once when every stage answered at once (cache hits,
+   * blocks, local records), so a door can send it without an await; a promise otherwise.
    */
-  async resolve(raw: Uint8Array, client: ClientInfo, signal?: AbortSignal): Promise<Resolution> {
+  resolve(raw: Uint8Array, client: ClientInfo, signal?: AbortSignal): MaybePromise<Resolution> {
     const started = this.#now();
     // The common shape is read without a full decode (which showed in the profile of cached
     // answers); any other is decoded in full here, so malformed queries still throw here.
@@ -82,31 +83,52 @@ export class Resolver {
       name: question?.name ?? "",
       type: question?.type ?? 0,
     };
-    let answer: Answer;
     const refusal = checkShape(head);
     if (refusal !== undefined) {
-      answer = replyAnswer(query ?? decodeMessage(raw), refusal, "guard");
-    } else {
-      // The budget's timer is made on first use (ResolverContext.signal): answers from the
-      // cache or local records never need it.
-      const deadline = performance.now() + this.#timeoutMs;
-      const ctx = new ResolverContext(raw, head, query, client, log, deadline, signal);
-      try {
-        answer = await this.#handler(ctx);
-      } catch (error) {
-        log.error = oneLine(error);
-        const ede = { infoCode: EdeCode.OTHER, text: "internal error" };
-        answer = replyAnswer(ctx.query, { rcode: Rcode.SERVFAIL, ede }, "error");
-      } finally {
-        ctx.dispose();
-      }
+      const answer = replyAnswer(query ?? decodeMessage(raw), refusal, "guard");
+      return this.#finish(answer, raw, head, log);
     }
+    // The budget's timer is made on first use (ResolverContext.signal): answers from the
+    // cache or local records never need it.
+    const deadline = performance.now() + this.#timeoutMs;
+    const ctx = new ResolverContext(raw, head, query, client, log, deadline, signal);
+    let answer: MaybePromise<Answer>;
+    try {
+      answer = this.#handler(ctx);
+    } catch (error) {
+      answer = failure(ctx, error);
+    }
+    if (answer instanceof Promise) {
+      return answer.then(
+        (answered) => this.#finish(answered, raw, head, log, ctx),
+        (error) => this.#finish(failure(ctx, error), raw, head, log, ctx),
+      );
+    }
+    return this.#finish(answer, raw, head, log, ctx);
+  }
+
+  /** Logs the answer and shapes it for the client; the query's timer, if any, goes. */
+  #finish(
+    answer: Answer,
+    raw: Uint8Array,
+    head: QueryHead,
+    log: QueryLogEntry,
+    ctx?: ResolverContext,
+  ): Resolution {
+    ctx?.dispose();
     log.source ??= answer.source;
     log.rcode = answer.rcode;
-    log.durationMs = this.#now() - started;
+    log.durationMs = this.#now() - log.time;
     this.#log.write(log);
     return { answer, bytes: finishAnswer(answer, head, raw), head };
   }
+}
+
+/** The one catch of the pipeline: whatever a stage threw is SERVFAIL and a log line. */
+function failure(ctx: ResolverContext, error: unknown): Answer {
+  ctx.log.error = oneLine(error);
+  const ede = { infoCode: EdeCode.OTHER, text: "internal error" };
+  return replyAnswer(ctx.query, { rcode: Rcode.SERVFAIL, ede }, "error");
 }
 
 function oneLine(error: unknown): string {

@@ -77,5 +77,15 @@ export interface Answer {
   source: AnswerSource;
 }
 
-/** A step of the pipeline. Call `next()` to pass the query on, or return an answer. */
-export type Stage = (ctx: QueryContext, next: () => Promise<Answer>) => Promise<Answer>;
+/**
+ * An answer now, or one to wait for. Stages answer at once when they can (a cache hit, a
+ * block, a local record) and the resolver then finishes without a single await: on a cached
+ * DoH answer, the promises and turns of the chain were about a fifth of the gateway's CPU.
+ */
+export type MaybePromise<T> = T | Promise<T>;
+
+/**
+ * A step of the pipeline. Call `next()` to pass the query on, or return an answer (as it is
+ * when it is ready; a promise when it has to wait). Throwing and rejecting mean the same.
+ */
+export type Stage = (ctx: QueryContext, next: () => MaybePromise<Answer>) => MaybePromise<Answer>;

@@ -22,6 +22,6 @@ export function localStage(options: LocalStageOptions): Stage {
     const found = lookup(options.records.current, name, type);
     if (found === undefined) return next();
     const init = { ...found, authoritative: true };
-    return Promise.resolve(replyAnswer(ctx.query, init, "local"));
+    return replyAnswer(ctx.query, init, "local");
   };
 }

@@ -10,7 +10,7 @@
 import { Hono } from "hono";
 import { DnsWireError, transientBytes } from "../dns/mod.ts";
 import type { Resolution, Resolver } from "../pipeline/resolver.ts";
-import type { ClientInfo } from "../pipeline/types.ts";
+import type { ClientInfo, MaybePromise } from "../pipeline/types.ts";
 import type { CidrSet } from "../servers/cidr.ts";
 import type { RateLimiter } from "../servers/rate_limit.ts";
 import { boundedBody, DEFAULT_BODY_TIMEOUT_MS, readBoundedBody } from "./bounded_body.ts";
@@ -81,7 +81,10 @@ export function dohRoutes(deps: DohDeps): Hono<AppEnv> {
  */
 export function dohFastPath(
   deps: DohDeps,
-): (request: Request, remoteAddr: Deno.Addr | undefined) => Promise<Response> | undefined {
+): (
+  request: Request,
+  remoteAddr: Deno.Addr | undefined,
+) => Response | Promise<Response> | undefined {
   return (request, remoteAddr) => {
     const url = request.url;
     if (url.length > MAX_URL_LENGTH) return undefined;
@@ -97,7 +100,7 @@ export function dohFastPath(
       const query = param === undefined ? undefined : decodeBase64Url(param);
       if (query === undefined) return undefined;
       const client = admit(deps, request, remoteAddr);
-      if (client instanceof Response) return Promise.resolve(client);
+      if (client instanceof Response) return client;
       return answer(deps, query, client, "GET");
     }
     if (method === "POST") {
@@ -106,7 +109,7 @@ export function dohFastPath(
       const length = Number(headers.get("content-length") ?? NaN);
       if (!(length <= MAX_QUERY_BYTES)) return undefined;
       const client = admit(deps, request, remoteAddr);
-      if (client instanceof Response) return Promise.resolve(client);
+      if (client instanceof Response) return client;
       return answerBody(deps, request, client);
     }
     return undefined;
@@ -178,29 +181,38 @@ function dnsMessageBounds(deps: DohDeps) {
   };
 }
 
-async function answer(
+/** The response to a query; at once when the resolver answered at once (a cache hit). */
+function answer(
   deps: DohDeps,
   query: Uint8Array,
   address: string,
   method: "GET" | "POST",
-): Promise<Response> {
+): Response | Promise<Response> {
   if (query.length === 0) return reason(400, "empty DNS message");
   if (query.length > MAX_QUERY_BYTES) {
     return reason(414, `DNS message too large: at most ${MAX_QUERY_BYTES} bytes`);
   }
-  let resolution: Resolution;
+  let resolution: MaybePromise<Resolution>;
   try {
     const client: ClientInfo = { address, door: "doh", method };
     // Not the request's signal: a client hanging up need not cancel a lookup others (and, with
     // the cache, later queries) benefit from, and the query budget bounds it anyway.
-    resolution = await deps.resolver.resolve(query, client);
+    resolution = deps.resolver.resolve(query, client);
   } catch (error) {
-    if (error instanceof DnsWireError) {
-      return reason(400, `malformed DNS message: ${error.message}`);
-    }
-    return internalError(deps, error);
+    return failed(deps, error);
+  }
+  if (resolution instanceof Promise) {
+    return resolution.then(dnsMessageResponse, (error) => failed(deps, error));
   }
   return dnsMessageResponse(resolution);
+}
+
+/** A query that could not be decoded is the client's mistake (400); anything else is ours. */
+function failed(deps: DohDeps, error: unknown): Response {
+  if (error instanceof DnsWireError) {
+    return reason(400, `malformed DNS message: ${error.message}`);
+  }
+  return internalError(deps, error);
 }
 
 /** What the app's error handler does with anything unexpected: report it, answer 500. */

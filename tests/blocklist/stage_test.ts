@@ -41,7 +41,7 @@ async function setup(
     const { bytes, answer } = await resolver.resolve(raw, { address: "", door: "doh" });
     return { reply: decodeMessage(bytes), source: answer.source, ttl: answer.ttl };
   };
-  return { ask, stats, log };
+  return { ask, stats, log, resolver };
 }
 
 const ede = extendedError;
@@ -153,6 +153,38 @@ Deno.test("a failing store with REDIS_FAIL=open answers unfiltered and says so i
   assert.deepEqual(reply.answers.map((r) => r.data), [{ address: "192.0.2.9" }]);
   assert.equal(stats.errors, 1);
   assert.match(log.recent()[0].error ?? "", /^blocklist unavailable: redis SMISMEMBER/);
+});
+
+Deno.test("a store that fails at once (a throw, not a rejection) is answered per REDIS_FAIL too", async () => {
+  const throwing: Blocklist = {
+    ...failingBlocklist(),
+    decide: () => {
+      throw new StoreError("redis connection closed");
+    },
+  };
+  for (const failMode of ["open", "closed"] as const) {
+    const { ask, stats } = await setup("nxdomain", { blocklist: throwing, failMode });
+    const { reply } = await ask("ads.example");
+    assert.equal(reply.header.rcode, failMode === "open" ? Rcode.NOERROR : Rcode.SERVFAIL);
+    assert.equal(stats.errors, 1);
+  }
+});
+
+Deno.test("with the memory store a blocked name is answered at once; a waiting store still works", async () => {
+  const { resolver } = await setup();
+  const raw = makeQuery("ads.example", RType.A, { id: 9 });
+  const now = resolver.resolve(raw, { address: "", door: "doh" });
+  assert.ok(!(now instanceof Promise), "the memory store decides without a promise");
+  assert.equal(now.answer.source, "blocked");
+  const memory = new MemoryBlocklist();
+  const waiting: Blocklist = {
+    ...failingBlocklist(),
+    decide: (name) => Promise.resolve(memory.decide(name)),
+  };
+  const { ask } = await setup("nxdomain", { blocklist: waiting });
+  await memory.load([{ name: "ads", block: ["ads.example"], allow: [] }]);
+  assert.equal((await ask("ads.example")).source, "blocked");
+  assert.equal((await ask("good.example")).reply.header.rcode, Rcode.NXDOMAIN);
 });
 
 Deno.test("a failing store with REDIS_FAIL=closed answers SERVFAIL with EDE 14", async () => {

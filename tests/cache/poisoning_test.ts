@@ -44,7 +44,7 @@ Deno.test("records for other names in an upstream reply never answer those names
     cache,
     prefetchHits: 0,
     refreshTimeoutMs: 1000,
-    refresh: (ctx) => poisoner(ctx, () => Promise.reject()),
+    refresh: async (ctx) => await poisoner(ctx, () => Promise.reject()),
   });
   const resolver = new Resolver({
     stages: [guardStage, stage, poisoner],

@@ -77,6 +77,7 @@ function setup(options: { prefetchHits?: number; delayMs?: number; shared?: Shar
   };
   return {
     ask,
+    resolver,
     calls,
     cache,
     advance: (seconds: number) => void (now += seconds * 1000),
@@ -96,6 +97,20 @@ Deno.test("a repeated question is answered from the cache with the client's own 
   assert.equal(message.questions[0].name, "www.test.example");
   assert.equal(message.answers[0].ttl, 60);
   assert.equal(answer.ttl, 60);
+});
+
+Deno.test("a fresh hit is answered at once; a miss waits for the upstream", async () => {
+  const { resolver, calls } = setup();
+  const query = makeQuery("www.test.example", RType.A, { id: 5 });
+  const client = { address: "", door: "doh" } as const;
+  const miss = resolver.resolve(query, client);
+  assert.ok(miss instanceof Promise);
+  await miss;
+  const hit = resolver.resolve(query, client);
+  assert.ok(!(hit instanceof Promise), "no promise, no turn of the event loop");
+  assert.equal(hit.answer.source, "cache");
+  assert.equal(decodeMessage(hit.bytes).header.id, 5);
+  assert.equal(calls.length, 1);
 });
 
 Deno.test("concurrent identical misses make one upstream query", async () => {

@@ -11,6 +11,7 @@ import {
 } from "../../dns/mod.ts";
 import { decodeExtendedError } from "../../dns/mod.ts";
 import { createQueryLog } from "../../observe/query_log.ts";
+import { replyAnswer } from "../../pipeline/answer.ts";
 import { compose } from "../../pipeline/compose.ts";
 import type { ClientInfo, Stage } from "../../pipeline/types.ts";
 import { makeQuery } from "../support/dns_query.ts";
@@ -32,9 +33,9 @@ Deno.test("resolve() gives the client's ID back and the answer from the chain", 
   assert.equal(answer.source, "upstream");
 });
 
-Deno.test("resolve() throws DnsWireError for bytes that are not a DNS message", async () => {
-  await assert.rejects(
-    localResolver(table).resolve(new Uint8Array([1, 2, 3]), client),
+Deno.test("resolve() throws DnsWireError for bytes that are not a DNS message", () => {
+  assert.throws(
+    () => localResolver(table).resolve(new Uint8Array([1, 2, 3]), client),
     DnsWireError,
   );
 });
@@ -92,6 +93,35 @@ Deno.test("resolve() turns a throwing stage into SERVFAIL and logs the reason", 
   assert.equal(entry.error, "TypeError: boom");
   assert.equal(entry.source, "error");
   assert.equal(entry.rcode, Rcode.SERVFAIL);
+});
+
+Deno.test("resolve() turns a stage that throws at once (not a rejection) into SERVFAIL too", async () => {
+  const log = createQueryLog({ toStdout: false, capacity: 10 });
+  const boom: Stage = () => {
+    throw new RangeError("sync boom");
+  };
+  const resolver = localResolver(table, { extraStages: [boom], log });
+  const resolution = resolver.resolve(makeQuery("www.example", RType.A), client);
+  assert.ok(!(resolution instanceof Promise), "nothing was waited for");
+  assert.equal(decodeMessage((await resolution).bytes).header.rcode, Rcode.SERVFAIL);
+  assert.equal(log.recent()[0].error, "RangeError: sync boom");
+});
+
+Deno.test("resolve() answers at once when the chain did, and through a promise when it waited", async () => {
+  const log = createQueryLog({ toStdout: false, capacity: 10 });
+  const local: Stage = (ctx, next) =>
+    ctx.question.name === "now.example"
+      ? replyAnswer(ctx.query, { rcode: Rcode.NXDOMAIN }, "local")
+      : next();
+  const resolver = localResolver(table, { extraStages: [local], log });
+  const now = resolver.resolve(makeQuery("now.example", RType.A, { id: 7 }), client);
+  assert.ok(!(now instanceof Promise));
+  assert.equal(decodeMessage(now.bytes).header.id, 7);
+  assert.equal(now.answer.source, "local");
+  assert.equal(log.recent().length, 1, "logged before resolve() returned");
+  const later = resolver.resolve(makeQuery("www.example", RType.A, { id: 8 }), client);
+  assert.ok(later instanceof Promise, "the table stage answers through a promise");
+  assert.equal(decodeMessage((await later).bytes).header.id, 8);
 });
 
 Deno.test("resolve() gives each stage a signal that aborts when the budget runs out", async () => {
@@ -156,5 +186,5 @@ Deno.test("compose() rejects a stage that calls next() twice", async () => {
     return next();
   };
   const handler = compose([twice], () => Promise.resolve({} as never));
-  await assert.rejects(handler({} as never), /called next\(\) twice/);
+  await assert.rejects(async () => await handler({} as never), /called next\(\) twice/);
 });

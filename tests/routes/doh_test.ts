@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { createApp } from "../../app.ts";
 import { decodeMessage, EdnsOptionCode, Rcode, RType } from "../../dns/mod.ts";
 import { createQueryLog } from "../../observe/query_log.ts";
+import { replyAnswer } from "../../pipeline/answer.ts";
+import type { Stage } from "../../pipeline/types.ts";
 import { MAX_QUERY_BYTES } from "../../routes/doh.ts";
 import { makeQuery } from "../support/dns_query.ts";
 import { localResolver } from "../support/local_resolver.ts";
@@ -26,6 +28,18 @@ Deno.test("GET /dns-query answers a base64url query with the client's own ID", a
     "192.0.2.1",
     "192.0.2.2",
   ]);
+});
+
+Deno.test("a DoH query the resolver answers at once gets its Response without a promise", async () => {
+  const now: Stage = (ctx) => replyAnswer(ctx.query, { rcode: Rcode.NXDOMAIN }, "local");
+  const direct = createApp({ resolver: localResolver({}, { extraStages: [now] }) });
+  const query = makeQuery("www.example", RType.A, { id: 3 });
+  const response = direct.fetch(new Request(`http://gw/dns-query?dns=${base64url(query)}`));
+  assert.ok(response instanceof Response, "a cache hit needs no turn of the event loop");
+  assert.equal((await dnsReply(response)).header.id, 3);
+  const waited = app.fetch(new Request(`http://gw/dns-query?dns=${base64url(query)}`));
+  assert.ok(waited instanceof Promise, "the table stage answers through a promise");
+  assert.equal((await dnsReply(await waited)).header.id, 3);
 });
 
 Deno.test("GET /dns-query tolerates base64url padding", async () => {
