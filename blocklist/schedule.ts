@@ -12,6 +12,7 @@
  * by another instance) does nothing, so running often is cheap.
  */
 import { describeReport, type ListSync, type SyncReport } from "./sync.ts";
+import { type LightTimeout, lightTimeout } from "../pipeline/light_timer.ts";
 
 export interface SyncSchedule {
   /** Runs the first sync now and the next ones on schedule. */
@@ -36,6 +37,7 @@ export function scheduleSync(options: ScheduleOptions): SyncSchedule {
   const print = options.print ?? console.error;
   const firstRetryMs = Math.min(options.retryMs ?? FIRST_RETRY_MS, options.refreshMs);
   let target: ListSync | undefined;
+  let startTimer: LightTimeout | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let retryMs = firstRetryMs;
   let stopped = false;
@@ -70,10 +72,12 @@ export function scheduleSync(options: ScheduleOptions): SyncSchedule {
     start(sync) {
       target = sync;
       const first = onDeploy ? () => void run() : () => void cycle();
-      timer = setTimeout(first, options.startDelayMs ?? 0);
+      // Set before the first answers: not Node's setTimeout (see light_timer.ts).
+      startTimer = lightTimeout(options.startDelayMs ?? 0, first);
     },
     stop() {
       stopped = true;
+      startTimer?.cancel();
       clearTimeout(timer);
     },
   };

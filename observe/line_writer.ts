@@ -14,6 +14,7 @@
  * `maxWriteBytes` (PIPE_BUF, 4096, is what a pipe writes whole), so the workers' lines never
  * cut into each other.
  */
+import { type LightTimeout, lightTimeout } from "../pipeline/light_timer.ts";
 
 export interface LineWriter {
   write(line: string): void;
@@ -52,7 +53,8 @@ export function createLineWriter(
   let lines: string[] = [];
   let buffered = 0;
   let dropped = 0;
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  // Set on a process's first query: not Node's setTimeout (see light_timer.ts).
+  let timer: LightTimeout | undefined;
   let writing = false;
 
   const take = (): Uint8Array | undefined => {
@@ -68,10 +70,8 @@ export function createLineWriter(
   };
 
   const drain = async () => {
-    if (timer !== undefined) {
-      clearTimeout(timer);
-      timer = undefined;
-    }
+    timer?.cancel();
+    timer = undefined;
     if (writing) return;
     writing = true;
     try {
@@ -89,7 +89,7 @@ export function createLineWriter(
     } finally {
       writing = false;
       if ((lines.length > 0 || dropped > 0) && timer === undefined) {
-        timer = setTimeout(drain, flushAfterMs);
+        timer = lightTimeout(flushAfterMs, () => void drain());
       }
     }
   };
@@ -105,14 +105,12 @@ export function createLineWriter(
       if (buffered >= flushAtChars) {
         if (!writing) void drain();
       } else if (timer === undefined && !writing) {
-        timer = setTimeout(drain, flushAfterMs);
+        timer = lightTimeout(flushAfterMs, () => void drain());
       }
     },
     flush() {
-      if (timer !== undefined) {
-        clearTimeout(timer);
-        timer = undefined;
-      }
+      timer?.cancel();
+      timer = undefined;
       const bytes = take();
       if (bytes === undefined) return;
       for (const chunk of lineChunks(bytes, maxWriteBytes)) {

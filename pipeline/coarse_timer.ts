@@ -4,9 +4,12 @@
  * the miss path's profile; sharing one ticking interval took an uncached UDP query from ~100 to
  * ~72 µs of CPU (the DoH POST body deadline measured no better, and keeps its setTimeout). Here
  * each timeout waits in the set of its 10 ms slot, and cancelling one only takes it out of its set.
- * One fires up to 10 ms late, nothing next to budgets of seconds. Like a timer, the ticker keeps
- * the process alive only while a timeout is pending.
+ * One fires up to 10 ms late, nothing next to budgets of seconds. The ticker is a chain of
+ * light timeouts (light_timer.ts: a fresh process's first miss does not load Node's timers);
+ * it keeps the process alive while a timeout is pending and for a second after the last.
  */
+
+import { lightTimeout } from "./light_timer.ts";
 
 /** Slot width, milliseconds: how late a timeout may fire. */
 const TICK_MS = 10;
@@ -38,7 +41,7 @@ class Pending implements CoarseTimeout {
 /** Pending timeouts by the slot they end in; a tick fires every slot that has begun. */
 const slots = new Map<number, Set<Pending>>();
 let pending = 0;
-let ticker: number | undefined;
+let ticking = false;
 let idleTicks = 0;
 
 /** Calls `fire` once, `ms` (up to 10 more) milliseconds from now, unless cancelled first. */
@@ -47,18 +50,19 @@ export function coarseTimeout(ms: number, fire: () => void): CoarseTimeout {
   let due = slots.get(timeout.slot);
   if (due === undefined) slots.set(timeout.slot, due = new Set());
   due.add(timeout);
-  if (pending++ === 0) {
-    // The interval outlives the timeouts by a second, so a query at a time does not make and
-    // clear one each (~2.3 µs); while none is pending it does not keep the process alive (where
-    // the runtime has refTimer/unrefTimer; without them an idle process lives a second longer).
-    ticker ??= setInterval(tick, TICK_MS) as unknown as number;
-    Deno.refTimer?.(ticker);
+  pending++;
+  // The ticker outlives the timeouts by a second, so a query at a time does not start one
+  // each (~1-2 µs).
+  idleTicks = 0;
+  if (!ticking) {
+    ticking = true;
+    lightTimeout(TICK_MS, tick);
   }
   return timeout;
 }
 
 function settled(): void {
-  if (--pending === 0 && ticker !== undefined) Deno.unrefTimer?.(ticker);
+  pending--;
 }
 
 function tick(): void {
@@ -71,10 +75,10 @@ function tick(): void {
       timeout.fire();
     }
   }
-  if (pending > 0) idleTicks = 0;
-  else if (++idleTicks >= IDLE_TICKS) {
-    clearInterval(ticker);
-    ticker = undefined;
+  if (pending === 0 && ++idleTicks >= IDLE_TICKS) {
+    ticking = false;
     idleTicks = 0;
+    return;
   }
+  lightTimeout(TICK_MS, tick);
 }
