@@ -1,7 +1,6 @@
 /**
  * Wiring only (DESIGN §2): config → dependencies → app + listeners. `deno task start`.
  */
-import { createApp } from "./app.ts";
 import { createBlocklist } from "./blocklist/create.ts";
 import { scheduleSync } from "./blocklist/schedule.ts";
 import { describeReport } from "./blocklist/sync.ts";
@@ -17,8 +16,10 @@ import { createQueryLog } from "./observe/query_log.ts";
 import { QueryStats } from "./observe/stats.ts";
 import type { QueryLogEntry } from "./pipeline/types.ts";
 import { buildChain } from "./pipeline/chain.ts";
+import { lightTimeout } from "./pipeline/light_timer.ts";
 import { Resolver } from "./pipeline/resolver.ts";
 import { LiveRecords, type LiveRecordsOptions, RecordsFileError } from "./records/live.ts";
+import { lazyApp } from "./routes/lazy_app.ts";
 import { CidrSet } from "./servers/cidr.ts";
 import { type OpenDoors, openDoors, waitAtMost } from "./servers/doors.ts";
 import { RateLimiter } from "./servers/rate_limit.ts";
@@ -41,6 +42,11 @@ const QUERY_LOG_CAPACITY = 1000;
  * (clients that waited for the restart) at full speed, then loads lists between answers.
  */
 const LIST_START_DELAY_MS = 500;
+/**
+ * The routes but DoH's (Hono, the dashboard, the admin API) load this long after startup, in
+ * the background: the first DoH answers do not wait for them (routes/lazy_app.ts).
+ */
+const APP_PRELOAD_DELAY_MS = 200;
 /** How much longer than a query's budget shutdown waits for answers under way. */
 const SHUTDOWN_MARGIN_MS = 1000;
 
@@ -149,7 +155,7 @@ async function main(): Promise<void> {
     cache,
   });
   const resolver = new Resolver({ stages, queryTimeoutMs: config.queryTimeoutMs, log });
-  const app = createApp({
+  const app = lazyApp({
     resolver,
     bodyTimeoutMs: config.httpBodyTimeoutMs,
     trustedProxies: config.trustedProxies && new CidrSet(config.trustedProxies),
@@ -254,6 +260,7 @@ async function main(): Promise<void> {
       },
     }, app.fetch));
   // The first TLS handshake of a process is slow: pay it now, not on a client's connection.
+  lightTimeout(APP_PRELOAD_DELAY_MS, () => void app.preload());
   if (tls) void warmTls(config.host, (running.server.addr as Deno.NetAddr).port, tls.cert);
   // Lists load in the background, a little later: the door answers at once, unfiltered until
   // they are in.

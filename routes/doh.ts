@@ -1,44 +1,20 @@
 /**
- * RFC 8484 DNS-over-HTTPS: GET `?dns=<base64url>` and POST `application/dns-message` on
- * /dns-query. HTTP statuses speak only of HTTP problems (DESIGN §7); any DNS answer, even
- * SERVFAIL or NXDOMAIN, is a 200 with the client's own transaction ID.
- *
- * Two ways in: `dohFastPath` answers well-formed queries before Hono's router (its dispatch
- * was a visible share of a cached answer's CPU), and `dohRoutes` handles everything the fast
- * path leaves alone — which includes every HTTP error, so each is worded in one place.
+ * The /dns-query routes of the Hono app: what the fast path (doh_answer.ts) leaves alone —
+ * which includes every HTTP error, so each is worded in one place — answered the same way.
  */
 import { Hono } from "hono";
-import { DnsWireError, transientBytes } from "../dns/mod.ts";
-import type { Resolution, Resolver } from "../pipeline/resolver.ts";
-import type { ClientInfo, MaybePromise } from "../pipeline/types.ts";
-import type { CidrSet } from "../servers/cidr.ts";
-import type { RateLimiter } from "../servers/rate_limit.ts";
-import { boundedBody, DEFAULT_BODY_TIMEOUT_MS, readBoundedBody } from "./bounded_body.ts";
-import { clientBehind } from "./client_address.ts";
-import { tooManyQueries } from "./rate_limit.ts";
-import { addressOf, type AppEnv, clientAddress, reason } from "./env.ts";
-
-export const DNS_MESSAGE_TYPE = "application/dns-message";
-/** Largest query accepted. Real queries are a few hundred bytes; 4 KiB leaves room for padding. */
-export const MAX_QUERY_BYTES = 4096;
-/** Longest GET URL accepted: a MAX_QUERY_BYTES query in base64url plus path and other params. */
-export const MAX_URL_LENGTH = 6144;
-
-const DOH_PATH = "/dns-query";
-
-export interface DohDeps {
-  resolver: Pick<Resolver, "resolve">;
-  /** Where unexpected errors are reported (they become a 500); console.error by default. */
-  reportError?: (error: unknown) => void;
-  /** How long a POST body may take to arrive (HTTP_BODY_TIMEOUT_MS). */
-  bodyTimeoutMs?: number;
-  /**
-   * For the fast path, which runs before the app's middleware: proxies whose forwarding
-   * headers name the client (TRUSTED_PROXIES), and the per-client limit (DOH_RATE).
-   */
-  trustedProxies?: CidrSet;
-  rateLimiter?: Pick<RateLimiter, "wait">;
-}
+import { boundedBody } from "./bounded_body.ts";
+import {
+  answer,
+  decodeBase64Url,
+  DNS_MESSAGE_TYPE,
+  dnsMessageBounds,
+  DOH_PATH,
+  type DohDeps,
+  isDnsMessageType,
+  MAX_URL_LENGTH,
+} from "./doh_answer.ts";
+import { type AppEnv, clientAddress, reason } from "./env.ts";
 
 export function dohRoutes(deps: DohDeps): Hono<AppEnv> {
   const routes = new Hono<AppEnv>();
@@ -71,181 +47,4 @@ export function dohRoutes(deps: DohDeps): Hono<AppEnv> {
     () => reason(405, "method not allowed: use GET or POST", { allow: "GET, POST" }),
   );
   return routes;
-}
-
-/**
- * Answers a well-formed DoH request without the router: a GET on exactly /dns-query with a
- * plain (no %-escapes) base64url `dns` parameter, or a POST of application/dns-message with a
- * Content-Length within the limit. Returns undefined, touching nothing (the body is unread),
- * for any other request, which then goes through `dohRoutes`.
- */
-export function dohFastPath(
-  deps: DohDeps,
-): (
-  request: Request,
-  remoteAddr: Deno.Addr | undefined,
-) => Response | Promise<Response> | undefined {
-  return (request, remoteAddr) => {
-    const url = request.url;
-    if (url.length > MAX_URL_LENGTH) return undefined;
-    const path = url.indexOf("/", url.indexOf("//") + 2);
-    if (path < 0 || !url.startsWith(DOH_PATH, path)) return undefined;
-    const after = path + DOH_PATH.length;
-    if (after < url.length && url.charCodeAt(after) !== QUESTION_MARK) return undefined;
-    const method = request.method;
-    if (method === "GET") {
-      // A dns parameter makes it DoH, whatever Accept says (routes/json.ts agrees): no header
-      // is read on this path, which saved ~0.6-1.4 µs of a cached answer's ~13.
-      const param = plainDnsParam(url, after + 1);
-      const query = param === undefined ? undefined : decodeBase64Url(param);
-      if (query === undefined) return undefined;
-      const client = admit(deps, request, remoteAddr);
-      if (client instanceof Response) return client;
-      return answer(deps, query, client, "GET");
-    }
-    if (method === "POST") {
-      const headers = request.headers;
-      if (!isDnsMessageType(headers.get("content-type"))) return undefined;
-      const length = Number(headers.get("content-length") ?? NaN);
-      if (!(length <= MAX_QUERY_BYTES)) return undefined;
-      const client = admit(deps, request, remoteAddr);
-      if (client instanceof Response) return client;
-      return answerBody(deps, request, client);
-    }
-    return undefined;
-  };
-}
-
-/**
- * What the app's middleware does for routed requests, for the fast path: the client's address
- * (behind a trusted proxy, the forwarded one), or a 429 when that client is over its rate.
- */
-function admit(
-  deps: DohDeps,
-  request: Request,
-  remoteAddr: Deno.Addr | undefined,
-): string | Response {
-  const peer = addressOf(remoteAddr);
-  const address = deps.trustedProxies
-    ? clientBehind(peer, request.headers, deps.trustedProxies)
-    : peer;
-  const waitMs = deps.rateLimiter?.wait(address) ?? 0;
-  return waitMs > 0 ? tooManyQueries(waitMs) : address;
-}
-
-const QUESTION_MARK = 0x3f;
-
-/**
- * The value of the first `dns` parameter of the query string starting at `from`, when the
- * query string has nothing the router would decode (%-escapes, "+") and the parameter has a
- * value; undefined otherwise.
- */
-function plainDnsParam(url: string, from: number): string | undefined {
-  if (from >= url.length || ESCAPED.test(url.slice(from))) return undefined;
-  for (let at = from; at < url.length;) {
-    const amp = url.indexOf("&", at);
-    const end = amp < 0 ? url.length : amp;
-    if (url.startsWith("dns", at)) {
-      if (url.charCodeAt(at + 3) === EQUALS) return url.slice(at + 4, end);
-      if (at + 3 === end) return undefined;
-    }
-    at = end + 1;
-  }
-  return undefined;
-}
-
-const ESCAPED = /[%+#]/;
-const EQUALS = 0x3d;
-
-function isDnsMessageType(header: string | null | undefined): boolean {
-  return header?.split(";", 1)[0].trim().toLowerCase() === DNS_MESSAGE_TYPE;
-}
-
-async function answerBody(deps: DohDeps, request: Request, address: string): Promise<Response> {
-  let body: Uint8Array | Response | undefined;
-  try {
-    body = await readBoundedBody(request, dnsMessageBounds(deps));
-  } catch (error) {
-    return internalError(deps, error);
-  }
-  if (body instanceof Response) return body;
-  return answer(deps, body ?? new Uint8Array(), address, "POST");
-}
-
-/** A DoH body: a DNS message, within its size and the body timeout. */
-function dnsMessageBounds(deps: DohDeps) {
-  return {
-    maxBytes: MAX_QUERY_BYTES,
-    timeoutMs: deps.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS,
-    what: "DNS message",
-  };
-}
-
-/** The response to a query; at once when the resolver answered at once (a cache hit). */
-function answer(
-  deps: DohDeps,
-  query: Uint8Array,
-  address: string,
-  method: "GET" | "POST",
-): Response | Promise<Response> {
-  if (query.length === 0) return reason(400, "empty DNS message");
-  if (query.length > MAX_QUERY_BYTES) {
-    return reason(414, `DNS message too large: at most ${MAX_QUERY_BYTES} bytes`);
-  }
-  let resolution: MaybePromise<Resolution>;
-  try {
-    const client: ClientInfo = { address, door: "doh", method };
-    // Not the request's signal: a client hanging up need not cancel a lookup others (and, with
-    // the cache, later queries) benefit from, and the query budget bounds it anyway.
-    resolution = deps.resolver.resolve(query, client);
-  } catch (error) {
-    return failed(deps, error);
-  }
-  if (resolution instanceof Promise) {
-    return resolution.then(dnsMessageResponse, (error) => failed(deps, error));
-  }
-  return dnsMessageResponse(resolution);
-}
-
-/** A query that could not be decoded is the client's mistake (400); anything else is ours. */
-function failed(deps: DohDeps, error: unknown): Response {
-  if (error instanceof DnsWireError) {
-    return reason(400, `malformed DNS message: ${error.message}`);
-  }
-  return internalError(deps, error);
-}
-
-/** What the app's error handler does with anything unexpected: report it, answer 500. */
-function internalError(deps: DohDeps, error: unknown): Response {
-  (deps.reportError ?? console.error)(error);
-  return reason(500, "internal error");
-}
-
-/** 200 with the wire answer; cacheable for its minimum TTL when the answer may be cached. */
-export function dnsMessageResponse(resolution: Resolution): Response {
-  const ttl = resolution.answer.ttl;
-  return new Response(resolution.bytes, {
-    status: 200,
-    headers: ttl === undefined
-      ? { "content-type": DNS_MESSAGE_TYPE }
-      : { "content-type": DNS_MESSAGE_TYPE, "cache-control": `max-age=${ttl}` },
-  });
-}
-
-const BASE64URL = /^[A-Za-z0-9_-]*={0,2}$/;
-
-/**
- * RFC 8484 §4.1: base64url without padding; padding is tolerated, anything else is not.
- * Decoded into transient bytes (dns/transient.ts): the query lives as long as its request.
- */
-export function decodeBase64Url(text: string): Uint8Array | undefined {
-  if (!BASE64URL.test(text)) return undefined;
-  const unpadded = text.endsWith("=") ? text.replace(/=+$/, "") : text;
-  const bytes = transientBytes(Math.ceil(unpadded.length * 3 / 4));
-  try {
-    const { read, written } = bytes.setFromBase64(unpadded, { alphabet: "base64url" });
-    return read === unpadded.length ? bytes.subarray(0, written) : undefined;
-  } catch {
-    return undefined;
-  }
 }

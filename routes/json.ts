@@ -13,10 +13,10 @@ import type { Context } from "hono";
 import { decodeMessage } from "../dns/mod.ts";
 import type { Resolver } from "../pipeline/resolver.ts";
 import { jsonQuery, toDnsJson } from "./dns_json.ts";
-import { DNS_MESSAGE_TYPE, dnsMessageResponse, MAX_URL_LENGTH } from "./doh.ts";
+import { DNS_MESSAGE_TYPE, dnsMessageResponse, MAX_URL_LENGTH } from "./doh_answer.ts";
 import { type AppEnv, clientAddress } from "./env.ts";
+import { DNS_JSON_TYPE, wantsJson } from "./json_request.ts";
 
-export const DNS_JSON_TYPE = "application/dns-json";
 const JSON_TYPE = "application/json";
 
 export interface JsonDeps {
@@ -30,14 +30,6 @@ export function jsonRoutes(deps: JsonDeps): Hono<AppEnv> {
   // /dns-query is DoH's path too: JSON only when asked for, or when the query is by name.
   routes.get("/dns-query", (c, next) => wantsJson(c) ? answer(c, deps, DNS_JSON_TYPE) : next());
   return routes;
-}
-
-/** Whether a request to /dns-query is for the JSON API rather than DoH. */
-export function wantsJson(c: Context<AppEnv>): boolean {
-  // A dns parameter is an RFC 8484 query: the fast path (routes/doh.ts) answers it unread.
-  if (c.req.query("dns") !== undefined) return false;
-  if (c.req.header("accept")?.toLowerCase().includes(DNS_JSON_TYPE)) return true;
-  return c.req.query("name") !== undefined;
 }
 
 async function answer(c: Context<AppEnv>, deps: JsonDeps, type: string): Promise<Response> {

@@ -8,7 +8,7 @@
 import type { MiddlewareHandler } from "hono";
 import type { RateLimiter } from "../servers/rate_limit.ts";
 import { type AppEnv, clientAddress, reason } from "./env.ts";
-import { wantsJson } from "./json.ts";
+import { wantsJson } from "./json_request.ts";
 
 export function rateLimit(limiter: Pick<RateLimiter, "wait">): MiddlewareHandler<AppEnv> {
   return async (c, next) => {

@@ -4,7 +4,7 @@ import { decodeMessage, EdnsOptionCode, Rcode, RType } from "../../dns/mod.ts";
 import { createQueryLog } from "../../observe/query_log.ts";
 import { replyAnswer } from "../../pipeline/answer.ts";
 import type { Stage } from "../../pipeline/types.ts";
-import { MAX_QUERY_BYTES } from "../../routes/doh.ts";
+import { MAX_QUERY_BYTES } from "../../routes/doh_answer.ts";
 import { makeQuery } from "../support/dns_query.ts";
 import { localResolver } from "../support/local_resolver.ts";
 

@@ -1,0 +1,33 @@
+/**
+ * The HTTP door as main.ts serves it: DoH queries are answered by the fast path at once, and
+ * everything else (JSON API, dashboard, admin API, metrics, health, every HTTP error) by the
+ * Hono app, which is loaded on first need or by `preload()`. Hono and the routes are ~70
+ * modules; loading them before the first answer cost a cold start ~6 ms, for pages a fresh
+ * process seldom serves first. Tests build the app itself (app.ts), which has the same fast
+ * path in front.
+ */
+import type { AppDeps } from "../app.ts";
+import { dohFastPath } from "./doh_answer.ts";
+
+type Fetch = (request: Request, info?: Deno.ServeHandlerInfo) => Response | Promise<Response>;
+
+export interface LazyApp {
+  fetch: Fetch;
+  /** Loads the app now (in the background, after the first answers), so no request waits. */
+  preload(): Promise<unknown>;
+}
+
+export function lazyApp(deps: AppDeps): LazyApp {
+  const fast = dohFastPath({ ...deps, reportError: deps.reportError ?? console.error });
+  let app: Promise<Fetch> | undefined;
+  const load = () =>
+    app ??= import("../app.ts").then(({ createApp }) => {
+      const hono = createApp(deps);
+      return (request, info) => hono.fetch(request, info);
+    });
+  return {
+    fetch: (request, info) =>
+      fast(request, info?.remoteAddr) ?? load().then((routed) => routed(request, info)),
+    preload: load,
+  };
+}

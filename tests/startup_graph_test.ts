@@ -1,0 +1,41 @@
+/**
+ * What `deno task start` loads before it can answer: main.ts's static module graph. Every
+ * module there is paid on each cold start (~0.1 ms each; Hono and the routes were ~6 ms), so
+ * npm packages and Node's modules stay out of it: the Hono app, Redis clients and node:crypto
+ * are imported when first needed.
+ */
+import assert from "node:assert/strict";
+
+const ROOT = new URL("../", import.meta.url);
+
+interface GraphModule {
+  specifier: string;
+  dependencies?: { code?: { specifier?: string }; isDynamic?: boolean }[];
+}
+
+Deno.test("main.ts loads no npm package and no Node module before its first answer", async () => {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json", "main.ts"],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  assert.ok(output.success, "deno info failed");
+  const graph: { modules: GraphModule[] } = JSON.parse(new TextDecoder().decode(output.stdout));
+  const imports = new Map(graph.modules.map((m) => [
+    m.specifier,
+    (m.dependencies ?? []).filter((d) => !d.isDynamic && d.code?.specifier)
+      .map((d) => d.code!.specifier!),
+  ]));
+  const loaded = new Set<string>();
+  const pending = [new URL("main.ts", ROOT).href];
+  while (pending.length > 0) {
+    const specifier = pending.pop()!;
+    if (loaded.has(specifier)) continue;
+    loaded.add(specifier);
+    pending.push(...imports.get(specifier) ?? []);
+  }
+  const foreign = [...loaded].filter((s) => !s.startsWith("file:"));
+  assert.deepEqual(foreign, [], "loaded at startup: import these where they are first needed");
+  assert.ok(loaded.size > 50 && loaded.size < 130, `${loaded.size} modules at startup`);
+});
