@@ -5,12 +5,12 @@ import { createBlocklist } from "./blocklist/create.ts";
 import { scheduleSync } from "./blocklist/schedule.ts";
 import { describeReport } from "./blocklist/sync.ts";
 import { AnswerCache } from "./cache/answer_cache.ts";
-import { SharedTier } from "./cache/shared_tier.ts";
+import type { SharedTier } from "./cache/shared_tier.ts";
 import { createStore } from "./store/create.ts";
 import { type Config, ConfigError, loadConfig, readSettingFile } from "./config.ts";
 import { Metrics } from "./observe/metrics.ts";
 import { clientAnonymizer } from "./observe/client_privacy.ts";
-import { QueryLogStream } from "./observe/log_stream.ts";
+import type { QueryLogStream } from "./observe/log_stream.ts";
 import { createLineWriter, PIPE_BUF } from "./observe/line_writer.ts";
 import { createQueryLog } from "./observe/query_log.ts";
 import { QueryStats } from "./observe/stats.ts";
@@ -18,10 +18,11 @@ import type { QueryLogEntry } from "./pipeline/types.ts";
 import { buildChain } from "./pipeline/chain.ts";
 import { lightTimeout } from "./pipeline/light_timer.ts";
 import { Resolver } from "./pipeline/resolver.ts";
-import { LiveRecords, type LiveRecordsOptions, RecordsFileError } from "./records/live.ts";
+import type { LiveRecords, LiveRecordsOptions } from "./records/live.ts";
 import { lazyApp } from "./routes/lazy_app.ts";
 import { CidrSet } from "./servers/cidr.ts";
-import { type OpenDoors, openDoors, waitAtMost } from "./servers/doors.ts";
+import type { OpenDoors } from "./servers/doors.ts";
+import { waitAtMost } from "./servers/wait_at_most.ts";
 import { RateLimiter } from "./servers/rate_limit.ts";
 import {
   startWorkers,
@@ -30,7 +31,6 @@ import {
   workerNumber,
 } from "./servers/workers.ts";
 import { noDelayOnListener } from "./servers/tcp_nodelay.ts";
-import { warmTls } from "./servers/tls_warmup.ts";
 import { createTransport, udpAvailable } from "./upstream/create.ts";
 import { UpstreamPool } from "./upstream/pool.ts";
 import { UpstreamRouter } from "./upstream/router.ts";
@@ -89,10 +89,14 @@ async function main(): Promise<void> {
   );
   const redis = config.redis;
   const store = redis && await createStore(redis);
-  const shared = redis && store && new SharedTier(store, {
-    prefix: `${redis.prefix}cache:`,
-    onError: reportOnce("shared cache"),
-  });
+  // What only Redis, records, TLS or the classic doors need is imported only when configured:
+  // every module a fresh process loads delays its first answer (tests/startup_graph_test.ts).
+  const shared: SharedTier | undefined = redis && store
+    ? new (await import("./cache/shared_tier.ts")).SharedTier(store, {
+      prefix: `${redis.prefix}cache:`,
+      onError: reportOnce("shared cache"),
+    })
+    : undefined;
   const { blocklist, sync } = await createBlocklist({
     config: config.blocklist,
     redis: redis && store ? { config: redis, store } : undefined,
@@ -102,8 +106,8 @@ async function main(): Promise<void> {
   });
   const blocklistStats = { blocked: 0, allowed: 0, errors: 0 };
   const answerCache = config.cache && new AnswerCache(config.cache);
-  const stream = redis && store && config.logStreamMax > 0
-    ? new QueryLogStream(store, {
+  const stream: QueryLogStream | undefined = redis && store && config.logStreamMax > 0
+    ? new (await import("./observe/log_stream.ts")).QueryLogStream(store, {
       key: `${redis.prefix}log`,
       maxLen: config.logStreamMax,
       instance: config.instanceName,
@@ -221,13 +225,17 @@ async function main(): Promise<void> {
     });
   }
   if (worker > 1) stopWithFirstWorker(() => void stop());
-  running.doors = openDoors(config, {
-    resolver,
-    tls,
-    onError: reportOnce("DNS door"),
-    worker: config.workers > 1 ? { first: worker === 1 } : undefined,
-  });
-  const doorLines = running.doors.lines.map((line) => `${line}\n`).join("");
+  const { udpPort, tcpPort, dotPort } = config.dns;
+  if (udpPort !== undefined || tcpPort !== undefined || dotPort !== undefined) {
+    const { openDoors } = await import("./servers/doors.ts");
+    running.doors = openDoors(config, {
+      resolver,
+      tls,
+      onError: reportOnce("DNS door"),
+      worker: config.workers > 1 ? { first: worker === 1 } : undefined,
+    });
+  }
+  const doorLines = (running.doors?.lines ?? []).map((line) => `${line}\n`).join("");
   const scheme = tls ? "https" : "http";
   running.server = listen(config, () =>
     Deno.serve({
@@ -261,7 +269,12 @@ async function main(): Promise<void> {
     }, app.fetch));
   // The first TLS handshake of a process is slow: pay it now, not on a client's connection.
   lightTimeout(APP_PRELOAD_DELAY_MS, () => void app.preload());
-  if (tls) void warmTls(config.host, (running.server.addr as Deno.NetAddr).port, tls.cert);
+  if (tls) {
+    const port = (running.server.addr as Deno.NetAddr).port;
+    void import("./servers/tls_warmup.ts").then(({ warmTls }) =>
+      warmTls(config.host, port, tls.cert)
+    );
+  }
   // Lists load in the background, a little later: the door answers at once, unfiltered until
   // they are in.
   schedule.start(sync);
@@ -273,6 +286,7 @@ async function openRecords(
   path: string,
   options: LiveRecordsOptions,
 ): Promise<LiveRecords> {
+  const { LiveRecords, RecordsFileError } = await import("./records/live.ts");
   try {
     return await LiveRecords.open(path, options);
   } catch (error) {

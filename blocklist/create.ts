@@ -8,7 +8,6 @@ import type { RedisStore } from "../store/redis.ts";
 import { atomicWrite } from "./atomic_write.ts";
 import type { Blocklist, EntryKind } from "./blocklist.ts";
 import { MemoryBlocklist } from "./memory_blocklist.ts";
-import { RedisBlocklist } from "./redis_blocklist.ts";
 import { ListSync, type SyncReport } from "./sync.ts";
 
 export interface BlocklistSetup {
@@ -38,6 +37,8 @@ export async function createBlocklist(options: BlocklistSetupOptions): Promise<B
     timeoutMs: config.downloadTimeoutMs,
   };
   if (redis) {
+    // Only with Redis: a fresh memory-only process does not load it (tests/startup_graph_test.ts).
+    const { RedisBlocklist } = await import("./redis_blocklist.ts");
     const holder: { sync?: ListSync } = {};
     const blocklist = new RedisBlocklist(redis.store, {
       prefix: redis.config.prefix,

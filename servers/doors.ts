@@ -12,6 +12,7 @@ import { listenDot } from "./dot.ts";
 import { RateLimiter } from "./rate_limit.ts";
 import { listenTcp } from "./tcp.ts";
 import { UdpDoor } from "./udp.ts";
+import { waitAtMost } from "./wait_at_most.ts";
 
 export interface DoorDeps {
   resolver: Pick<Resolver, "resolve">;
@@ -121,14 +122,6 @@ export function openDoors(config: Config, deps: DoorDeps): OpenDoors {
       await Promise.all(doors.map((door) => door.close()));
     },
   };
-}
-
-/** Waits for `promise` (shutdown steps), but no longer than `ms`. */
-export async function waitAtMost(ms: number, promise: Promise<unknown> | undefined): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
-  await Promise.race([promise, late]);
-  clearTimeout(timer);
 }
 
 function hostPort(addr: Deno.NetAddr): string {

@@ -37,5 +37,5 @@ Deno.test("main.ts loads no npm package and no Node module before its first answ
   }
   const foreign = [...loaded].filter((s) => !s.startsWith("file:"));
   assert.deepEqual(foreign, [], "loaded at startup: import these where they are first needed");
-  assert.ok(loaded.size > 50 && loaded.size < 130, `${loaded.size} modules at startup`);
+  assert.ok(loaded.size > 50 && loaded.size < 110, `${loaded.size} modules at startup`);
 });
