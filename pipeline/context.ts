@@ -7,6 +7,15 @@ import { decodeMessage, type Message, type QueryHead, type Question } from "../d
 import type { ClientInfo, QueryContext, QueryLogEntry } from "./types.ts";
 import { Deadline } from "./deadline.ts";
 
+/**
+ * Queries' time budget: `ms` from their start on the resolver's clock (`now`), the clock their
+ * log entries are stamped with, so answering at once costs no reading of a second clock.
+ */
+export interface Budget {
+  ms: number;
+  now: () => number;
+}
+
 export class ResolverContext implements QueryContext {
   readonly raw: Uint8Array;
   readonly head: QueryHead;
@@ -14,9 +23,10 @@ export class ResolverContext implements QueryContext {
   readonly client: ClientInfo;
   readonly log: QueryLogEntry;
   #query: Message | undefined;
-  #budget: Deadline | undefined;
+  #deadline: Deadline | undefined;
   readonly #clientSignal: AbortSignal | undefined;
-  readonly #deadline: number;
+  readonly #budget: Budget;
+  readonly #started: number;
 
   constructor(
     raw: Uint8Array,
@@ -24,8 +34,9 @@ export class ResolverContext implements QueryContext {
     query: Message | undefined,
     client: ClientInfo,
     log: QueryLogEntry,
-    /** performance.now() by which the budget runs out. */
-    deadline: number,
+    budget: Budget,
+    /** When the query arrived, on the budget's clock. */
+    started: number,
     clientSignal: AbortSignal | undefined,
   ) {
     this.raw = raw;
@@ -35,7 +46,8 @@ export class ResolverContext implements QueryContext {
     this.client = client;
     this.log = log;
     this.#query = query;
-    this.#deadline = deadline;
+    this.#budget = budget;
+    this.#started = started;
     this.#clientSignal = clientSignal;
   }
 
@@ -44,16 +56,18 @@ export class ResolverContext implements QueryContext {
   }
 
   get signal(): AbortSignal {
-    if (this.#budget === undefined) {
-      const left = Math.max(1, Math.round(this.#deadline - performance.now()));
-      this.#budget = new Deadline(left, this.#clientSignal);
+    if (this.#deadline === undefined) {
+      const { ms, now } = this.#budget;
+      // At most the whole budget, whatever the wall clock did meanwhile.
+      const left = Math.min(ms, Math.max(1, Math.round(this.#started + ms - now())));
+      this.#deadline = new Deadline(left, this.#clientSignal);
     }
-    return this.#budget.signal;
+    return this.#deadline.signal;
   }
 
   /** The query is answered: its budget's timer, if one was made, goes. */
   dispose(): void {
-    this.#budget?.dispose();
+    this.#deadline?.dispose();
   }
 }
 

@@ -16,7 +16,7 @@ import {
 import type { QueryLog } from "../observe/query_log.ts";
 import { replyAnswer } from "./answer.ts";
 import { compose, type Handler } from "./compose.ts";
-import { ResolverContext } from "./context.ts";
+import { type Budget, ResolverContext } from "./context.ts";
 import { finishAnswer } from "./finish.ts";
 import { checkShape } from "./guard.ts";
 import type { Answer, ClientInfo, MaybePromise, QueryLogEntry, Stage } from "./types.ts";
@@ -45,7 +45,7 @@ export interface Resolution {
 
 export class Resolver {
   readonly #handler: Handler;
-  readonly #timeoutMs: number;
+  readonly #budget: Budget;
   readonly #log: QueryLog;
   readonly #now: () => number;
 
@@ -53,9 +53,9 @@ export class Resolver {
     this.#handler = compose(options.stages, () => {
       throw new Error("no stage answered the query");
     });
-    this.#timeoutMs = options.queryTimeoutMs;
     this.#log = options.log;
     this.#now = options.now ?? Date.now;
+    this.#budget = { ms: options.queryTimeoutMs, now: this.#now };
   }
 
   /**
@@ -90,8 +90,7 @@ export class Resolver {
     }
     // The budget's timer is made on first use (ResolverContext.signal): answers from the
     // cache or local records never need it.
-    const deadline = performance.now() + this.#timeoutMs;
-    const ctx = new ResolverContext(raw, head, query, client, log, deadline, signal);
+    const ctx = new ResolverContext(raw, head, query, client, log, this.#budget, started, signal);
     let answer: MaybePromise<Answer>;
     try {
       answer = this.#handler(ctx);

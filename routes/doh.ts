@@ -3,10 +3,10 @@
  * which includes every HTTP error, so each is worded in one place — answered the same way.
  */
 import { Hono } from "hono";
+import { decodeBase64Url } from "./base64url.ts";
 import { boundedBody } from "./bounded_body.ts";
 import {
   answer,
-  decodeBase64Url,
   DNS_MESSAGE_TYPE,
   dnsMessageBounds,
   DOH_PATH,

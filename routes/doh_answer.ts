@@ -9,11 +9,12 @@
  * loading Hono at all (routes/lazy_app.ts). The routes in doh.ts take what it leaves alone,
  * every HTTP error included, with the same `answer`.
  */
-import { DnsWireError, transientBytes } from "../dns/mod.ts";
+import { DnsWireError } from "../dns/mod.ts";
 import type { Resolution, Resolver } from "../pipeline/resolver.ts";
 import type { ClientInfo, MaybePromise } from "../pipeline/types.ts";
 import type { CidrSet } from "../servers/cidr.ts";
 import type { RateLimiter } from "../servers/rate_limit.ts";
+import { decodeBase64Url } from "./base64url.ts";
 import { DEFAULT_BODY_TIMEOUT_MS, readBoundedBody } from "./bounded_body.ts";
 import { clientBehind } from "./client_address.ts";
 import { tooManyQueries } from "./rate_limit.ts";
@@ -198,22 +199,4 @@ export function dnsMessageResponse(resolution: Resolution): Response {
       ? { "content-type": DNS_MESSAGE_TYPE }
       : { "content-type": DNS_MESSAGE_TYPE, "cache-control": `max-age=${ttl}` },
   });
-}
-
-const BASE64URL = /^[A-Za-z0-9_-]*={0,2}$/;
-
-/**
- * RFC 8484 §4.1: base64url without padding; padding is tolerated, anything else is not.
- * Decoded into transient bytes (dns/transient.ts): the query lives as long as its request.
- */
-export function decodeBase64Url(text: string): Uint8Array | undefined {
-  if (!BASE64URL.test(text)) return undefined;
-  const unpadded = text.endsWith("=") ? text.replace(/=+$/, "") : text;
-  const bytes = transientBytes(Math.ceil(unpadded.length * 3 / 4));
-  try {
-    const { read, written } = bytes.setFromBase64(unpadded, { alphabet: "base64url" });
-    return read === unpadded.length ? bytes.subarray(0, written) : undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -13,6 +13,7 @@ import { decodeExtendedError } from "../../dns/mod.ts";
 import { createQueryLog } from "../../observe/query_log.ts";
 import { replyAnswer } from "../../pipeline/answer.ts";
 import { compose } from "../../pipeline/compose.ts";
+import { Resolver } from "../../pipeline/resolver.ts";
 import type { ClientInfo, Stage } from "../../pipeline/types.ts";
 import { makeQuery } from "../support/dns_query.ts";
 import { localResolver } from "../support/local_resolver.ts";
@@ -139,6 +140,31 @@ Deno.test("resolve() gives each stage a signal that aborts when the budget runs 
   assert.ok(aborted);
   assert.ok(Date.now() - started < 1000);
   assert.equal(decodeMessage(bytes).header.rcode, Rcode.SERVFAIL);
+});
+
+Deno.test("a wall clock stepped back while a query waits does not stretch its budget", async () => {
+  let reads = 0;
+  // The first reading stamps the query; every later one is an hour earlier (an NTP step).
+  const now = () => reads++ === 0 ? 5_000_000_000 : 5_000_000_000 - 3_600_000;
+  const waits: Stage = (ctx) =>
+    new Promise((_, reject) =>
+      ctx.signal.addEventListener("abort", () => reject(ctx.signal.reason))
+    );
+  const resolver = new Resolver({
+    stages: [waits],
+    queryTimeoutMs: 100,
+    log: createQueryLog({ toStdout: false, capacity: 10 }),
+    now,
+  });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<"late">((resolve) => timer = setTimeout(() => resolve("late"), 2000));
+  const answered = await Promise.race([
+    Promise.resolve(resolver.resolve(makeQuery("www.example", RType.A), client)),
+    late,
+  ]);
+  clearTimeout(timer);
+  assert.notEqual(answered, "late", "the budget should have run out after about 100 ms");
+  if (answered !== "late") assert.equal(decodeMessage(answered.bytes).header.rcode, Rcode.SERVFAIL);
 });
 
 Deno.test("resolve() leaves out the OPT record for a client that sent none", async () => {
