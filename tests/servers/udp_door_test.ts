@@ -4,7 +4,9 @@
  * socket answering an IPv4 client. Both must give the client the same answer.
  */
 import assert from "node:assert/strict";
-import { decodeMessage, RType } from "../../dns/mod.ts";
+import { decodeMessage, Rcode, RType } from "../../dns/mod.ts";
+import { replyAnswer } from "../../pipeline/answer.ts";
+import type { Stage } from "../../pipeline/types.ts";
 import { UdpDoor } from "../../servers/udp.ts";
 import { directSocket } from "../../servers/udp_direct.ts";
 import { makeQuery } from "../support/dns_query.ts";
@@ -13,11 +15,11 @@ import { localResolver } from "../support/local_resolver.ts";
 const resolver = localResolver({ "www.example": ["192.0.2.1"] });
 
 /** One query from `from` to the door at `to`, and the decoded reply. */
-async function ask(door: UdpDoor, from: string, to: string) {
+async function ask(door: UdpDoor, from: string, to: string, name = "www.example") {
   const client = Deno.listenDatagram({ transport: "udp", hostname: from, port: 0 });
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
-    const query = makeQuery("www.example", RType.A, { id: 0xbeef });
+    const query = makeQuery(name, RType.A, { id: 0xbeef });
     await client.send(query, { transport: "udp", hostname: to, port: door.addr.port });
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error("no reply within 2 s")), 2000);
@@ -75,6 +77,42 @@ for (const direct of [true, false]) {
       },
     });
   }
+}
+
+// Stages that answer (a cache hit) or fail without an await reach the client the same way.
+const atOnce: Stage = (ctx) =>
+  ctx.question.name === "fail.example"
+    ? (() => {
+      throw new Error("stage failed at once");
+    })()
+    : replyAnswer(ctx.query, { answers: [aRecord(ctx.question.name)] }, "cache");
+const aRecord = (name: string) => ({
+  name,
+  type: RType.A,
+  class: 1,
+  ttl: 60,
+  data: { address: "192.0.2.77" },
+});
+
+for (const direct of [true, false]) {
+  Deno.test(`UDP door sends an answer a stage made at once through ${direct ? "sendto(2)" : "Deno"}`, async () => {
+    const door = new UdpDoor({
+      resolver: localResolver({}, { extraStages: [atOnce] }),
+      hostname: "127.0.0.1",
+      port: 0,
+      maxSize: 1232,
+      direct,
+    });
+    try {
+      const reply = await ask(door, "127.0.0.1", "127.0.0.1");
+      assert.equal(reply.header.id, 0xbeef);
+      assert.deepEqual(reply.answers.map((r) => r.data), [{ address: "192.0.2.77" }]);
+      const failed = await ask(door, "127.0.0.1", "127.0.0.1", "fail.example");
+      assert.equal(failed.header.rcode, Rcode.SERVFAIL);
+    } finally {
+      await door.close();
+    }
+  });
 }
 
 for (const c of cases) {
