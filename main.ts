@@ -267,8 +267,8 @@ async function main(): Promise<void> {
         );
       },
     }, app.fetch));
-  // The first TLS handshake of a process is slow: pay it now, not on a client's connection.
   lightTimeout(APP_PRELOAD_DELAY_MS, () => void app.preload());
+  // The first TLS handshake of a process is slow: pay it now, not on a client's connection.
   if (tls) {
     const port = (running.server.addr as Deno.NetAddr).port;
     void import("./servers/tls_warmup.ts").then(({ warmTls }) =>
