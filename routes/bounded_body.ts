@@ -34,14 +34,12 @@ export function boundedBody(bounds: BodyBounds): MiddlewareHandler<AppEnv> {
 
 /**
  * The whole body of `request` within the bounds; the error response when it is too large,
- * late or broken; undefined when there is no body. For the DoH fast path, which reads bodies
- * before (and without) the router.
+ * late or broken; undefined when there is no body.
  */
-export async function readBoundedBody(
+async function readBoundedBody(
   request: Request,
   bounds: BodyBounds,
 ): Promise<Uint8Array<ArrayBuffer> | Response | undefined> {
-  const tooLarge = `${bounds.what} too large: at most ${bounds.maxBytes} bytes`;
   const declared = request.headers.get("content-length");
   let read: BodyRead;
   if (declared !== null) {
@@ -50,7 +48,7 @@ export async function readBoundedBody(
     // deadline is ours.
     if (Number(declared) > bounds.maxBytes) {
       await request.body?.cancel().catch(() => {});
-      return reason(413, tooLarge);
+      return unread("too large", bounds);
     }
     read = await readDeclaredBody(request, bounds);
   } else {
@@ -58,19 +56,25 @@ export async function readBoundedBody(
     if (body === null) return undefined;
     read = await readBody(body, bounds);
   }
-  if (read === "too large") return reason(413, tooLarge);
+  return read instanceof Uint8Array ? read : unread(read, bounds);
+}
+
+/** The response to a body that could not be read whole within the bounds. */
+export function unread(why: Exclude<BodyRead, Uint8Array>, bounds: BodyBounds): Response {
+  if (why === "too large") {
+    return reason(413, `${bounds.what} too large: at most ${bounds.maxBytes} bytes`);
+  }
   // The rest of a late body is not wanted: the connection ends after the 408 (HTTP/1.1;
   // HTTP/2 drops the header and resets just the stream).
-  if (read === "late") {
+  if (why === "late") {
     return reason(408, `request body not received within ${bounds.timeoutMs} ms`, {
       connection: "close",
     });
   }
-  if (read === "broken") return reason(400, "request body ended early");
-  return read;
+  return reason(400, "request body ended early");
 }
 
-type BodyRead = Uint8Array<ArrayBuffer> | "too large" | "late" | "broken";
+export type BodyRead = Uint8Array<ArrayBuffer> | "too large" | "late" | "broken";
 
 async function readBody(
   body: ReadableStream<Uint8Array<ArrayBuffer>>,
@@ -106,12 +110,13 @@ async function readBody(
 }
 
 /**
- * A body whose length was declared (and checked): the whole of it, or "late" at the deadline.
+ * A body whose length was declared and checked against the bounds (the DoH fast path checks it
+ * itself): the whole of it, or why not.
  * The deadline is a coarse timeout (pipeline/coarse_timer.ts), not a setTimeout: a Timeout
  * object made and cleared per POST, with the race around it, was about a third of the
  * gateway's own CPU for a cached DoH POST.
  */
-function readDeclaredBody(request: Request, bounds: BodyBounds): Promise<BodyRead> {
+export function readDeclaredBody(request: Request, bounds: BodyBounds): Promise<BodyRead> {
   return new Promise((resolve) => {
     const deadline = coarseTimeout(bounds.timeoutMs, () => {
       request.body?.cancel().catch(() => {});

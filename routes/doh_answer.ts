@@ -15,7 +15,7 @@ import type { ClientInfo, MaybePromise } from "../pipeline/types.ts";
 import type { CidrSet } from "../servers/cidr.ts";
 import type { RateLimiter } from "../servers/rate_limit.ts";
 import { decodeBase64Url } from "./base64url.ts";
-import { DEFAULT_BODY_TIMEOUT_MS, readBoundedBody } from "./bounded_body.ts";
+import { DEFAULT_BODY_TIMEOUT_MS, readDeclaredBody, unread } from "./bounded_body.ts";
 import { clientBehind } from "./client_address.ts";
 import { tooManyQueries } from "./rate_limit.ts";
 import { addressOf, reason } from "./env.ts";
@@ -79,7 +79,10 @@ export function dohFastPath(
       if (!(length <= MAX_QUERY_BYTES)) return undefined;
       const client = admit(deps, request, remoteAddr);
       if (client instanceof Response) return client;
-      return answerBody(deps, request, client);
+      const bounds = dnsMessageBounds(deps);
+      return readDeclaredBody(request, bounds).then((read) =>
+        read instanceof Uint8Array ? answer(deps, read, client, "POST") : unread(read, bounds)
+      );
     }
     return undefined;
   };
@@ -128,17 +131,6 @@ const EQUALS = 0x3d;
 
 export function isDnsMessageType(header: string | null | undefined): boolean {
   return header?.split(";", 1)[0].trim().toLowerCase() === DNS_MESSAGE_TYPE;
-}
-
-async function answerBody(deps: DohDeps, request: Request, address: string): Promise<Response> {
-  let body: Uint8Array | Response | undefined;
-  try {
-    body = await readBoundedBody(request, dnsMessageBounds(deps));
-  } catch (error) {
-    return internalError(deps, error);
-  }
-  if (body instanceof Response) return body;
-  return answer(deps, body ?? new Uint8Array(), address, "POST");
 }
 
 /** A DoH body: a DNS message, within its size and the body timeout. */
