@@ -24,22 +24,36 @@ export interface CoarseTimeout {
 class Pending implements CoarseTimeout {
   readonly slot: number;
   readonly fire: () => void;
+  /** The slot's list while pending, and where in it; undefined once fired or cancelled. */
+  due: Pending[] | undefined;
+  at = 0;
 
   constructor(slot: number, fire: () => void) {
     this.slot = slot;
     this.fire = fire;
   }
 
+  /** Out of its slot's list in one step: the list's last timeout takes its place. */
   cancel(): void {
-    const due = slots.get(this.slot);
-    if (!due?.delete(this)) return;
-    if (due.size === 0) slots.delete(this.slot);
+    const due = this.due;
+    if (due === undefined) return;
+    this.due = undefined;
+    const last = due.pop()!;
+    if (last !== this) {
+      due[this.at] = last;
+      last.at = this.at;
+    }
+    if (due.length === 0) slots.delete(this.slot);
     settled();
   }
 }
 
-/** Pending timeouts by the slot they end in; a tick fires every slot that has begun. */
-const slots = new Map<number, Set<Pending>>();
+/**
+ * Pending timeouts by the slot they end in; a tick fires every slot that has begun. Each
+ * timeout knows its list and place, so cancelling one, even from a callback of the tick that is
+ * firing its slot, takes it out (the list's last takes its place) and it never fires.
+ */
+const slots = new Map<number, Pending[]>();
 let pending = 0;
 let ticking = false;
 let idleTicks = 0;
@@ -48,8 +62,10 @@ let idleTicks = 0;
 export function coarseTimeout(ms: number, fire: () => void): CoarseTimeout {
   const timeout = new Pending(Math.ceil((performance.now() + ms) / TICK_MS), fire);
   let due = slots.get(timeout.slot);
-  if (due === undefined) slots.set(timeout.slot, due = new Set());
-  due.add(timeout);
+  if (due === undefined) slots.set(timeout.slot, due = []);
+  timeout.due = due;
+  timeout.at = due.length;
+  due.push(timeout);
   pending++;
   // The ticker outlives the timeouts by a second, so a query at a time does not start one
   // each (~1-2 µs).
@@ -71,6 +87,7 @@ function tick(): void {
     if (slot > now) continue;
     slots.delete(slot);
     for (const timeout of due) {
+      timeout.due = undefined;
       settled();
       timeout.fire();
     }
