@@ -129,7 +129,10 @@ function plainDnsParam(url: string, from: number): string | undefined {
 const ESCAPED = /[%+#]/;
 const EQUALS = 0x3d;
 
+/** Whether a Content-Type is application/dns-message, in any case and with any parameters. */
 export function isDnsMessageType(header: string | null | undefined): boolean {
+  // What every DoH client sends, checked without splitting and folding it first.
+  if (header === DNS_MESSAGE_TYPE) return true;
   return header?.split(";", 1)[0].trim().toLowerCase() === DNS_MESSAGE_TYPE;
 }
 
