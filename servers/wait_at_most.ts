@@ -1,6 +1,7 @@
-/** A bound on waiting for shutdown steps: the doors draining, the HTTP server stopping. */
-
-/** Waits for `promise` (shutdown steps), but no longer than `ms`. */
+/**
+ * Waits for `promise`, but no longer than `ms`: the bound on shutdown steps (the doors draining,
+ * the HTTP server stopping), which main.ts needs with or without the classic doors.
+ */
 export async function waitAtMost(ms: number, promise: Promise<unknown> | undefined): Promise<void> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
