@@ -8,6 +8,7 @@
  */
 import type { AppDeps } from "../app.ts";
 import { dohFastPath } from "./doh_answer.ts";
+import { reason } from "./env.ts";
 
 type Fetch = (request: Request, info?: Deno.ServeHandlerInfo) => Response | Promise<Response>;
 
@@ -17,13 +18,25 @@ export interface LazyApp {
   preload(): Promise<unknown>;
 }
 
-export function lazyApp(deps: AppDeps): LazyApp {
-  const fast = dohFastPath({ ...deps, reportError: deps.reportError ?? console.error });
+/** Where the app comes from: app.ts, or in tests a loader that fails first. */
+export type AppLoader = () => Promise<Pick<typeof import("../app.ts"), "createApp">>;
+
+export function lazyApp(
+  deps: AppDeps,
+  loadModule: AppLoader = () => import("../app.ts"),
+): LazyApp {
+  const report = deps.reportError ?? console.error;
+  const fast = dohFastPath({ ...deps, reportError: report });
   let app: Promise<Fetch> | undefined;
   const load = () =>
-    app ??= import("../app.ts").then(({ createApp }) => {
+    app ??= loadModule().then(({ createApp }) => {
       const hono = createApp(deps);
       return (request, info) => hono.fetch(request, info);
+    }, (error) => {
+      // Reported, answered 500, and tried again on the next request rather than never.
+      app = undefined;
+      report(error);
+      return () => reason(500, "internal error");
     });
   return {
     fetch: (request, info) =>

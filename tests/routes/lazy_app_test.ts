@@ -36,3 +36,20 @@ Deno.test("every other request waits for the app once, then is answered by its r
   await bad.body?.cancel();
   await door.preload();
 });
+
+Deno.test("an app that fails to load is reported, answered 500, and loaded again next time", async () => {
+  const reported: unknown[] = [];
+  let attempts = 0;
+  const door = lazyApp(
+    { resolver: localResolver({}), reportError: (error) => reported.push(error) },
+    () => ++attempts === 1 ? Promise.reject(new Error("module failed")) : import("../../app.ts"),
+  );
+  const first = await door.fetch(new Request("http://gw/health"), info);
+  assert.equal(first.status, 500);
+  assert.equal(await first.text(), "internal error\n");
+  assert.equal(String(reported[0]), "Error: module failed");
+  const second = await door.fetch(new Request("http://gw/health"), info);
+  assert.equal(second.status, 200);
+  await second.body?.cancel();
+  assert.equal(attempts, 2);
+});
