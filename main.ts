@@ -16,7 +16,7 @@ import { createQueryLog } from "./observe/query_log.ts";
 import { QueryStats } from "./observe/stats.ts";
 import type { QueryLogEntry } from "./pipeline/types.ts";
 import { buildChain } from "./pipeline/chain.ts";
-import { lightTimeout } from "./pipeline/light_timer.ts";
+import { lightTimeout, useRuntimeTimers } from "./pipeline/light_timer.ts";
 import { Resolver } from "./pipeline/resolver.ts";
 import type { LiveRecords, LiveRecordsOptions } from "./records/live.ts";
 import { lazyApp } from "./routes/lazy_app.ts";
@@ -44,7 +44,8 @@ const QUERY_LOG_CAPACITY = 1000;
 const LIST_START_DELAY_MS = 500;
 /**
  * The routes but DoH's (Hono, the dashboard, the admin API) load this long after startup, in
- * the background: the first DoH answers do not wait for them (routes/lazy_app.ts).
+ * the background: the first DoH answers do not wait for them (routes/lazy_app.ts). Timers turn
+ * into setTimeout ones then too (pipeline/light_timer.ts).
  */
 const APP_PRELOAD_DELAY_MS = 200;
 /** How much longer than a query's budget shutdown waits for answers under way. */
@@ -267,7 +268,10 @@ async function main(): Promise<void> {
         );
       },
     }, app.fetch));
-  lightTimeout(APP_PRELOAD_DELAY_MS, () => void app.preload());
+  lightTimeout(APP_PRELOAD_DELAY_MS, () => {
+    useRuntimeTimers();
+    void app.preload();
+  });
   // The first TLS handshake of a process is slow: pay it now, not on a client's connection.
   if (tls) {
     const port = (running.server.addr as Deno.NetAddr).port;
