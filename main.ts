@@ -144,7 +144,7 @@ async function main(): Promise<void> {
     onRefreshError: (error: unknown) => console.error(`prefetch failed: ${error}`),
   };
   const stages = buildChain({
-    local: records && { records },
+    local: records && (await import("./records/stage.ts")).localStage({ records }),
     forward: {
       pool,
       route: (name) => router.route(name),

@@ -7,15 +7,18 @@
  */
 import { blocklistStage, type BlocklistStageOptions } from "../blocklist/stage.ts";
 import { cacheStage, type CacheStageOptions } from "../cache/stage.ts";
-import { localStage, type LocalStageOptions } from "../records/stage.ts";
 import { type ForwardOptions, forwardStage } from "../upstream/stage.ts";
 import { guardStage } from "./guard.ts";
 import type { Answer, Stage } from "./types.ts";
 
 export interface ChainOptions {
   forward: ForwardOptions;
-  /** Without it (no RECORDS_FILE), nothing is answered locally. */
-  local?: LocalStageOptions;
+  /**
+   * The local records' stage (records/stage.ts), made by the caller when there is a
+   * RECORDS_FILE: a process without one never loads the records modules. Without it, nothing
+   * is answered locally.
+   */
+  local?: Stage;
   /** Without it, nothing is blocked. */
   blocklist?: BlocklistStageOptions;
   /** Without it, every query goes upstream. */
@@ -34,7 +37,7 @@ export function buildChain(options: ChainOptions): Stage[] {
     guardStage,
     // local: records, PTRs and patterns from RECORDS_FILE, before the blocklist so an explicit
     // local answer wins over any list, and before the cache so an edit shows on the next query.
-    ...(options.local ? [localStage(options.local)] : []),
+    ...(options.local ? [options.local] : []),
     // blocklist: before the cache, so a newly blocked name takes effect at once and blocked
     // answers never enter it.
     ...(options.blocklist ? [blocklistStage(options.blocklist)] : []),
