@@ -3,7 +3,7 @@
  */
 import { createBlocklist } from "./blocklist/create.ts";
 import { scheduleSync } from "./blocklist/schedule.ts";
-import { describeReport } from "./blocklist/sync.ts";
+import { describeReport } from "./blocklist/describe_report.ts";
 import { AnswerCache } from "./cache/answer_cache.ts";
 import type { SharedTier } from "./cache/shared_tier.ts";
 import { createStore } from "./store/create.ts";

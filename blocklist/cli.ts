@@ -10,7 +10,7 @@ import { createStore } from "../store/create.ts";
 import { udpAvailable } from "../upstream/create.ts";
 import { createBlocklist } from "./create.ts";
 import { describeRule } from "./decision.ts";
-import { describeReport } from "./sync.ts";
+import { describeReport } from "./describe_report.ts";
 
 const USAGE = "usage: deno task blocklist sync | check <name>";
 

@@ -5,14 +5,14 @@
  */
 import type { BlocklistConfig, RedisConfig } from "../config.ts";
 import type { RedisStore } from "../store/redis.ts";
-import { atomicWrite } from "./atomic_write.ts";
 import type { Blocklist, EntryKind } from "./blocklist.ts";
 import { MemoryBlocklist } from "./memory_blocklist.ts";
-import { ListSync, type SyncReport } from "./sync.ts";
+import { LazyListSync, type ListSyncer } from "./lazy_sync.ts";
+import type { SyncReport } from "./sync.ts";
 
 export interface BlocklistSetup {
   blocklist: Blocklist;
-  sync: ListSync;
+  sync: ListSyncer;
 }
 
 export interface BlocklistSetupOptions {
@@ -39,7 +39,7 @@ export async function createBlocklist(options: BlocklistSetupOptions): Promise<B
   if (redis) {
     // Only with Redis: a fresh memory-only process does not load it (tests/startup_graph_test.ts).
     const { RedisBlocklist } = await import("./redis_blocklist.ts");
-    const holder: { sync?: ListSync } = {};
+    const holder: { sync?: ListSyncer } = {};
     const blocklist = new RedisBlocklist(redis.store, {
       prefix: redis.config.prefix,
       decisionLifetimeMs: config.decisionCacheMs,
@@ -49,7 +49,7 @@ export async function createBlocklist(options: BlocklistSetupOptions): Promise<B
       onLost: () => void holder.sync?.run().then(options.onResync, options.onError),
     });
     await blocklist.refresh().catch(options.onError);
-    holder.sync = new ListSync(blocklist, config.sources, { ...fetchOptions, lock: blocklist });
+    holder.sync = new LazyListSync(blocklist, config.sources, { ...fetchOptions, lock: blocklist });
     return { blocklist, sync: holder.sync };
   }
   const customFile = config.dir && `${config.dir}/custom.json`;
@@ -57,7 +57,7 @@ export async function createBlocklist(options: BlocklistSetupOptions): Promise<B
     custom: customFile ? await readCustom(customFile) : undefined,
     onCustomChange: customFile ? (custom) => writeCustom(customFile, custom) : undefined,
   });
-  return { blocklist, sync: new ListSync(blocklist, config.sources, fetchOptions) };
+  return { blocklist, sync: new LazyListSync(blocklist, config.sources, fetchOptions) };
 }
 
 async function readCustom(path: string): Promise<Record<EntryKind, string[]> | undefined> {
@@ -73,6 +73,8 @@ async function readCustom(path: string): Promise<Record<EntryKind, string[]> | u
 
 async function writeCustom(path: string, custom: Record<EntryKind, string[]>): Promise<void> {
   try {
+    // Imported on the first edit: a fresh process does not load it.
+    const { atomicWrite } = await import("./atomic_write.ts");
     await atomicWrite(path, JSON.stringify(custom, null, 2));
   } catch {
     // Nowhere to write (Deno Deploy): edits live as long as the process.

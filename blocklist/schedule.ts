@@ -11,12 +11,14 @@
  * first and the sync is attached later. A sync that finds its lists fresh (in Redis, loaded
  * by another instance) does nothing, so running often is cheap.
  */
-import { describeReport, type ListSync, type SyncReport } from "./sync.ts";
+import { describeReport } from "./describe_report.ts";
+import type { ListSyncer } from "./lazy_sync.ts";
+import type { SyncReport } from "./sync.ts";
 import { type LightTimeout, lightTimeout } from "../pipeline/light_timer.ts";
 
 export interface SyncSchedule {
   /** Runs the first sync now and the next ones on schedule. */
-  start(sync: ListSync): void;
+  start(sync: ListSyncer): void;
   stop(): void;
 }
 
@@ -36,7 +38,7 @@ const FIRST_RETRY_MS = 60_000;
 export function scheduleSync(options: ScheduleOptions): SyncSchedule {
   const print = options.print ?? console.error;
   const firstRetryMs = Math.min(options.retryMs ?? FIRST_RETRY_MS, options.refreshMs);
-  let target: ListSync | undefined;
+  let target: ListSyncer | undefined;
   let startTimer: LightTimeout | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let retryMs = firstRetryMs;

@@ -152,21 +152,3 @@ export class ListSync {
 function counts(held: ListSummary | undefined) {
   return held ? { blockEntries: held.blockEntries, allowEntries: held.allowEntries } : {};
 }
-
-/** One line per list for logs and the CLI: name, outcome, sizes, invalid lines, error. */
-export function describeReport(report: SyncReport): string[] {
-  if (report.skipped) return [`blocklist sync skipped: ${report.skipped}`];
-  return report.lists.map((list) => {
-    const sizes = list.blockEntries === undefined
-      ? "nothing loaded"
-      : `${list.blockEntries} block, ${list.allowEntries} allow entries`;
-    let line = `${list.kind}list ${list.name}: ${list.outcome}, ${sizes}, ${list.ms} ms`;
-    if (list.invalid && list.invalid.count > 0) {
-      const example = list.invalid.examples[0];
-      line += `; ${list.invalid.count} lines not understood` +
-        (example ? ` (line ${example.line}: ${example.reason}: ${example.text})` : "");
-    }
-    if (list.error) line += `; ${list.error}`;
-    return line;
-  });
-}

@@ -13,12 +13,12 @@ import { Hono } from "hono";
 import type { Blocklist, EntryKind } from "../blocklist/blocklist.ts";
 import { normalizeDomain } from "../blocklist/parse.ts";
 import type { BlocklistStats } from "../blocklist/stage.ts";
-import type { ListSync } from "../blocklist/sync.ts";
+import type { ListSyncer } from "../blocklist/lazy_sync.ts";
 import { type AppEnv, reason } from "./env.ts";
 
 export interface AdminBlocklistDeps {
   blocklist: Blocklist;
-  sync: ListSync;
+  sync: ListSyncer;
   stats?: BlocklistStats;
 }
 

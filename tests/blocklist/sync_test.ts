@@ -6,7 +6,8 @@
 import assert from "node:assert/strict";
 import { MemoryBlocklist } from "../../blocklist/memory_blocklist.ts";
 import type { ListSource } from "../../blocklist/source.ts";
-import { describeReport, ListSync, type SyncLock, type SyncOptions } from "../../blocklist/sync.ts";
+import { describeReport } from "../../blocklist/describe_report.ts";
+import { ListSync, type SyncLock, type SyncOptions } from "../../blocklist/sync.ts";
 import { startListServer } from "../support/list_server.ts";
 
 const HOSTS = "# a hosts file\n127.0.0.1 localhost\n0.0.0.0 ads.example tracker.example\n" +

@@ -1,0 +1,37 @@
+/**
+ * A list sync that loads the sync machinery (blocklist/sync.ts and what it imports: fetching,
+ * parsing, content ids) when it first runs. The server's first sync runs 500 ms after startup
+ * (main.ts), so a fresh process answers its first queries without those modules
+ * (tests/startup_graph_test.ts): each one a process loads delays its first answer.
+ */
+import type { Blocklist } from "./blocklist.ts";
+import type { ListSource } from "./source.ts";
+import type { ListSync, SyncOptions, SyncReport } from "./sync.ts";
+
+/** What the scheduler, the admin API and the CLI use of a sync. */
+export type ListSyncer = Pick<ListSync, "sources" | "lastReport" | "run">;
+
+export class LazyListSync implements ListSyncer {
+  readonly sources: readonly ListSource[];
+  #make: () => Promise<ListSync>;
+  #sync?: Promise<ListSync>;
+  #loaded?: ListSync;
+
+  constructor(blocklist: Blocklist, sources: ListSource[], options: SyncOptions) {
+    this.sources = sources;
+    this.#make = async () => {
+      const { ListSync } = await import("./sync.ts");
+      return this.#loaded = new ListSync(blocklist, sources, options);
+    };
+  }
+
+  get lastReport(): SyncReport | undefined {
+    return this.#loaded?.lastReport;
+  }
+
+  /** Syncs every list (runs asked for at once share one, as ListSync's do). */
+  async run(force = false): Promise<SyncReport> {
+    this.#sync ??= this.#make();
+    return await (await this.#sync).run(force);
+  }
+}
