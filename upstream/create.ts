@@ -2,9 +2,7 @@
  * From a parsed upstream URL to the transport that speaks its protocol, and whether this
  * runtime can do UDP at all (Deno Deploy cannot, and takes no unstable flags).
  */
-import { tcpConnector, tlsConnector } from "./connect.ts";
-import { DohTransport } from "./doh.ts";
-import { StreamTransport } from "./stream.ts";
+import { LazyTransport } from "./lazy_transport.ts";
 import type { Transport } from "./transport.ts";
 import { UdpTransport } from "./udp.ts";
 import type { UpstreamSpec } from "./url.ts";
@@ -15,22 +13,21 @@ export interface TransportOptions {
 }
 
 export function createTransport(spec: UpstreamSpec, options: TransportOptions = {}): Transport {
-  const target = { host: spec.host, port: spec.port };
-  switch (spec.protocol) {
-    case "udp": {
-      // Truncated UDP replies are retried over TCP to the same address and port.
-      const tcpName = spec.url.replace(/^udp:/, "tcp:");
-      const tcp = new StreamTransport(tcpName, tcpConnector(target));
-      return new UdpTransport({ name: spec.url, ...target }, tcp);
-    }
-    case "tcp":
-      return new StreamTransport(spec.url, tcpConnector(target));
-    case "tls":
-      return new StreamTransport(spec.url, tlsConnector(target, options));
-    case "https":
-    case "http":
-      return new DohTransport(spec.url, options);
-  }
+  if (spec.protocol !== "udp") return connectionTransport(spec, options);
+  // Truncated UDP replies are retried over TCP to the same address and port.
+  const tcp: UpstreamSpec = { ...spec, protocol: "tcp", url: spec.url.replace(/^udp:/, "tcp:") };
+  return new UdpTransport(
+    { name: spec.url, host: spec.host, port: spec.port },
+    connectionTransport(tcp, options),
+  );
+}
+
+/** TCP, DoT and DoH, loaded on first use (lazy_transport.ts). */
+function connectionTransport(spec: UpstreamSpec, options: TransportOptions): Transport {
+  return new LazyTransport(
+    spec.url,
+    async () => (await import("./connection_transports.ts")).connectionTransport(spec, options),
+  );
 }
 
 let udp: boolean | undefined;
