@@ -24,12 +24,7 @@ import { CidrSet } from "./servers/cidr.ts";
 import type { OpenDoors } from "./servers/doors.ts";
 import { waitAtMost } from "./servers/wait_at_most.ts";
 import { RateLimiter } from "./servers/rate_limit.ts";
-import {
-  startWorkers,
-  stopWithFirstWorker,
-  type WorkerGroup,
-  workerNumber,
-} from "./servers/workers.ts";
+import type { WorkerGroup } from "./servers/workers.ts";
 import { noDelayOnListener } from "./servers/tcp_nodelay.ts";
 import { createTransport, udpAvailable } from "./upstream/create.ts";
 import { UpstreamPool } from "./upstream/pool.ts";
@@ -218,14 +213,20 @@ async function main(): Promise<void> {
     }
   }
 
-  const worker = workerNumber();
-  if (config.workers > 1 && worker === 1) {
-    running.workers = startWorkers(config.workers, (line) => {
-      console.error(`${line}: stopping every worker`);
-      void stop(1);
-    });
+  // With WORKERS > 1 the first process starts the others, which stop when it goes.
+  let worker = 1;
+  if (config.workers > 1) {
+    const workers = await import("./servers/workers.ts");
+    worker = workers.workerNumber();
+    if (worker === 1) {
+      running.workers = workers.startWorkers(config.workers, (line) => {
+        console.error(`${line}: stopping every worker`);
+        void stop(1);
+      });
+    } else {
+      workers.stopWithFirstWorker(() => void stop());
+    }
   }
-  if (worker > 1) stopWithFirstWorker(() => void stop());
   const { udpPort, tcpPort, dotPort } = config.dns;
   if (udpPort !== undefined || tcpPort !== undefined || dotPort !== undefined) {
     const { openDoors } = await import("./servers/doors.ts");
