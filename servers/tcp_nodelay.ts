@@ -9,14 +9,14 @@
  * else (Deno Deploy, no permission) it is skipped and the reason returned, for the startup
  * lines.
  */
-import { findSocket, openLibc } from "./libc_sockets.ts";
+import { findSocket, openSocketCalls } from "./libc_sockets.ts";
 
 const IPPROTO_TCP = 6;
 const TCP_NODELAY = 1;
 
 /** Sets TCP_NODELAY on this process's listening TCP socket on `port`; "on" or why not. */
 export function noDelayOnListener(port: number): string {
-  const libc = openLibc();
+  const libc = openSocketCalls();
   if (typeof libc === "string") return `off (${libc})`;
   try {
     const socket = findSocket(libc, port, "tcp-listener");
