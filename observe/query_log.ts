@@ -5,7 +5,9 @@
  */
 import { typeName } from "../dns/mod.ts";
 import type { QueryLogEntry } from "../pipeline/types.ts";
+import { isoTime } from "./iso_time.ts";
 import { createLineWriter, type LineWriter } from "./line_writer.ts";
+import { encodeEntry, entryLineBound } from "./log_line_bytes.ts";
 
 export interface QueryLog {
   write(entry: QueryLogEntry): void;
@@ -42,7 +44,9 @@ export function createQueryLog(options: QueryLogOptions): QueryLog {
         else ring[next] = entry;
         next = (next + 1) % options.capacity;
       }
-      if (options.toStdout) print?.write(formatEntry(entry));
+      if (options.toStdout) {
+        print?.writeBytes(entryLineBound(entry), (batch, at) => encodeEntry(entry, batch, at));
+      }
     },
     flush() {
       print?.flush();
@@ -55,8 +59,9 @@ export function createQueryLog(options: QueryLogOptions): QueryLog {
 }
 
 /**
- * One JSON line with the type by name and the time in ISO form, for people and log shippers.
- * Built by hand in a fixed key order: it runs once per query, and spreading the entry into
+ * One JSON line with the type by name and the time in ISO form, for people and log shippers:
+ * the shared stream's and the admin API's form. Lines to stdout are the same text, written
+ * as bytes by log_line_bytes.ts. Built by hand in a fixed key order: spreading the entry into
  * a new object for JSON.stringify showed in the profile.
  */
 export function formatEntry(entry: QueryLogEntry): string {
@@ -72,16 +77,4 @@ export function formatEntry(entry: QueryLogEntry): string {
   if (entry.durationMs !== undefined) line += `,"durationMs":${entry.durationMs}`;
   if (entry.error !== undefined) line += `,"error":${JSON.stringify(entry.error)}`;
   return line + "}";
-}
-
-/** Queries under load arrive many per millisecond: the last time's text is kept. */
-let lastTime = NaN;
-let lastIso = "";
-
-function isoTime(time: number): string {
-  if (time !== lastTime) {
-    lastIso = new Date(time).toISOString();
-    lastTime = time;
-  }
-  return lastIso;
 }

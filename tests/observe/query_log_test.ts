@@ -17,13 +17,15 @@ Deno.test("the query log ring keeps the newest entries, oldest first", () => {
 });
 
 Deno.test("the query log prints JSON lines with the type by name and an ISO time", () => {
-  const lines: string[] = [];
-  const log = createQueryLog({
-    toStdout: true,
-    capacity: 0,
-    print: { write: (l) => lines.push(l), flush() {} },
+  const written: string[] = [];
+  const print = createLineWriter({
+    write: (bytes) => Promise.resolve(bytes.length),
+    writeSync: (bytes) => (written.push(new TextDecoder().decode(bytes)), bytes.length),
   });
+  const log = createQueryLog({ toStdout: true, capacity: 0, print });
   log.write(entry(0));
+  log.flush();
+  const lines = written.join("").split("\n");
   assert.deepEqual(JSON.parse(lines[0]), {
     time: "1970-01-01T00:00:00.000Z",
     client: "",
@@ -47,7 +49,7 @@ Deno.test("the line writer batches lines into few writes, bounds its buffer and 
       return bytes.length;
     },
   };
-  const writer = createLineWriter(sink, { maxBufferedChars: 100, flushAfterMs: 5 });
+  const writer = createLineWriter(sink, { maxBufferedBytes: 100, flushAfterMs: 5 });
   for (let i = 0; i < 5; i++) writer.write(`line ${i}`);
   assert.equal(writes.length, 0, "nothing is written before the batch is due");
   await new Promise((resolve) => setTimeout(resolve, 30));
@@ -69,7 +71,7 @@ Deno.test("the line writer writes a full batch at once, not waiting for its time
     },
     writeSync: (bytes: Uint8Array) => bytes.length,
   };
-  const writer = createLineWriter(sink, { flushAfterMs: 60_000, flushAtChars: 50 });
+  const writer = createLineWriter(sink, { flushAfterMs: 60_000, flushAtBytes: 50 });
   for (let i = 0; i < 10; i++) writer.write("0123456789");
   await Promise.resolve();
   assert.ok(writes.length >= 1, "a full batch is written without waiting");
@@ -87,7 +89,7 @@ Deno.test("with a write limit the line writer cuts its writes at line ends, a lo
       return bytes.length;
     },
   };
-  const writer = createLineWriter(sink, { maxBufferedChars: 1000, maxWriteBytes: 25 });
+  const writer = createLineWriter(sink, { maxBufferedBytes: 1000, maxWriteBytes: 25 });
   for (const line of ["a".repeat(9), "b".repeat(9), "c".repeat(40), "d".repeat(9)]) {
     writer.write(line);
   }
@@ -97,4 +99,38 @@ Deno.test("with a write limit the line writer cuts its writes at line ends, a lo
     `${"c".repeat(40)}\n`,
     `${"d".repeat(9)}\n`,
   ]);
+});
+
+Deno.test("lines written into the batch come out whole, batch after batch, within the bound", async () => {
+  const writes: string[] = [];
+  const decoder = new TextDecoder();
+  const sink = {
+    write: (bytes: Uint8Array) => {
+      writes.push(decoder.decode(bytes));
+      return Promise.resolve(bytes.length);
+    },
+    writeSync: (bytes: Uint8Array) => {
+      writes.push(decoder.decode(bytes));
+      return bytes.length;
+    },
+  };
+  const writer = createLineWriter(sink, { maxBufferedBytes: 200, flushAtBytes: 40 });
+  const line = (text: string) => (batch: Uint8Array, at: number) => {
+    for (let i = 0; i < text.length; i++) batch[at++] = text.charCodeAt(i);
+    return at;
+  };
+  for (let i = 0; i < 30; i++) {
+    writer.writeBytes(20, line(`line ${String(i).padStart(2, "0")}`));
+    await Promise.resolve();
+  }
+  writer.writeBytes(500, line("too long for the bound"));
+  writer.flush();
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  const lines = writes.join("").trim().split("\n");
+  assert.deepEqual(
+    lines.filter((l) => l.startsWith("line")),
+    Array.from({ length: 30 }, (_, i) => `line ${String(i).padStart(2, "0")}`),
+  );
+  assert.ok(writes.length > 2, "written in several batches");
+  assert.match(lines.at(-1)!, /"warning":"1 log lines dropped/);
 });

@@ -17,6 +17,7 @@ import { Resolver } from "../../pipeline/resolver.ts";
 import type { ClientInfo, Stage } from "../../pipeline/types.ts";
 import { makeQuery } from "../support/dns_query.ts";
 import { localResolver } from "../support/local_resolver.ts";
+import { capturedLines } from "../support/captured_lines.ts";
 
 const client: ClientInfo = { address: "127.0.0.1", door: "doh" };
 const table = { "www.example": ["192.0.2.1"] };
@@ -193,7 +194,7 @@ Deno.test("resolve() logs one entry per query with source, rcode and duration", 
   const log = createQueryLog({
     toStdout: true,
     capacity: 10,
-    print: { write: (line) => lines.push(line), flush() {} },
+    print: capturedLines(lines),
   });
   await localResolver(table, { log }).resolve(makeQuery("www.example", RType.AAAA), client);
   assert.equal(lines.length, 1);

@@ -7,6 +7,7 @@ import type { Stage } from "../../pipeline/types.ts";
 import { MAX_QUERY_BYTES } from "../../routes/doh_answer.ts";
 import { makeQuery } from "../support/dns_query.ts";
 import { localResolver } from "../support/local_resolver.ts";
+import { capturedLines } from "../support/captured_lines.ts";
 
 const app = createApp({ resolver: localResolver({ "www.example": ["192.0.2.1", "192.0.2.2"] }) });
 const base64url = (bytes: Uint8Array) =>
@@ -177,7 +178,7 @@ Deno.test("the query log says which HTTP method each DoH query came with", async
   const log = createQueryLog({
     toStdout: true,
     capacity: 0,
-    print: { write: (line) => lines.push(line), flush() {} },
+    print: capturedLines(lines),
   });
   const logged = createApp({ resolver: localResolver({ "www.example": ["192.0.2.1"] }, { log }) });
   const query = makeQuery("www.example", RType.A);

@@ -1,0 +1,105 @@
+/**
+ * A query log entry's JSON line written straight into a byte buffer: the same text as
+ * `formatEntry` (a test holds the two to it), without building the line as a string and
+ * encoding it. Once per query, the string, the join of a batch and its encoding were about half
+ * of what the query log cost a cached answer, and the query log about a tenth of the whole
+ * (HTTP/1.1 TLS, LOG_QUERIES on against off).
+ */
+import { typeName } from "../dns/mod.ts";
+import type { QueryLogEntry } from "../pipeline/types.ts";
+import { isoTime } from "./iso_time.ts";
+
+const encoder = new TextEncoder();
+
+/** Room a line for `entry` can take at most: every string escaped at 6 bytes a character. */
+export function entryLineBound(entry: QueryLogEntry): number {
+  const strings = entry.client.length + entry.name.length + (entry.rule?.length ?? 0) +
+    (entry.upstream?.length ?? 0) + (entry.error?.length ?? 0);
+  return FIXED_BOUND + 6 * strings;
+}
+
+/** Keys, the time, the enumerations and the numbers, with room to spare. */
+const FIXED_BOUND = 320;
+
+/** Writes the line for `entry` (no newline) into `out` from `at`; returns where it ends. */
+export function encodeEntry(entry: QueryLogEntry, out: Uint8Array, at: number): number {
+  at = ascii(out, at, '{"time":"');
+  at = ascii(out, at, isoTime(entry.time));
+  at = ascii(out, at, '","client":');
+  at = jsonString(out, at, entry.client);
+  at = ascii(out, at, ',"door":"');
+  at = ascii(out, at, entry.door);
+  if (entry.method !== undefined) {
+    at = ascii(out, at, '","method":"');
+    at = ascii(out, at, entry.method);
+  }
+  at = ascii(out, at, '","name":');
+  at = jsonString(out, at, entry.name);
+  at = ascii(out, at, ',"type":"');
+  at = ascii(out, at, typeName(entry.type));
+  out[at++] = QUOTE;
+  if (entry.source !== undefined) {
+    at = ascii(out, at, ',"source":"');
+    at = ascii(out, at, entry.source);
+    out[at++] = QUOTE;
+  }
+  if (entry.rule !== undefined) {
+    at = ascii(out, at, ',"rule":');
+    at = jsonString(out, at, entry.rule);
+  }
+  if (entry.upstream !== undefined) {
+    at = ascii(out, at, ',"upstream":');
+    at = jsonString(out, at, entry.upstream);
+  }
+  if (entry.rcode !== undefined) {
+    at = ascii(out, at, ',"rcode":');
+    at = number(out, at, entry.rcode);
+  }
+  if (entry.durationMs !== undefined) {
+    at = ascii(out, at, ',"durationMs":');
+    at = number(out, at, entry.durationMs);
+  }
+  if (entry.error !== undefined) {
+    at = ascii(out, at, ',"error":');
+    at = jsonString(out, at, entry.error);
+  }
+  out[at++] = CLOSE_BRACE;
+  return at;
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const CLOSE_BRACE = 0x7d;
+
+/** Text known to be printable ASCII with nothing to escape: keys, enumerations, the time. */
+function ascii(out: Uint8Array, at: number, text: string): number {
+  for (let i = 0; i < text.length; i++) out[at++] = text.charCodeAt(i);
+  return at;
+}
+
+/**
+ * `value` as JSON.stringify writes it. Printable ASCII without quotes or backslashes (names,
+ * addresses) is copied as it is; anything else is left to JSON.stringify and encoded.
+ */
+function jsonString(out: Uint8Array, at: number, value: string): number {
+  const start = at;
+  out[at++] = QUOTE;
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code < 0x20 || code > 0x7e || code === QUOTE || code === BACKSLASH) {
+      return start + encoder.encodeInto(JSON.stringify(value), out.subarray(start)).written;
+    }
+    out[at++] = code;
+  }
+  out[at++] = QUOTE;
+  return at;
+}
+
+/** A number as the template literal of `formatEntry` writes it; one digit without String(). */
+function number(out: Uint8Array, at: number, value: number): number {
+  if (value >= 0 && value <= 9 && Number.isInteger(value)) {
+    out[at++] = 0x30 + value;
+    return at;
+  }
+  return ascii(out, at, String(value));
+}
