@@ -65,8 +65,10 @@ export function dohFastPath(
     if (method === "GET") {
       // A dns parameter makes it DoH, whatever Accept says (routes/json.ts agrees): no header
       // is read on this path, which saved ~0.6-1.4 µs of a cached answer's ~13.
-      const param = plainDnsParam(url, after + 1);
-      const query = param === undefined ? undefined : decodeBase64Url(param);
+      const start = plainDnsParam(url, after + 1);
+      if (start < 0) return undefined;
+      const end = url.indexOf("&", start);
+      const query = decodeBase64Url(url, start, end < 0 ? url.length : end);
       if (query === undefined) return undefined;
       const client = admit(deps, request, remoteAddr);
       if (client instanceof Response) return client;
@@ -108,25 +110,32 @@ function admit(
 const QUESTION_MARK = 0x3f;
 
 /**
- * The value of the first `dns` parameter of the query string starting at `from`, when the
- * query string has nothing the router would decode (%-escapes, "+") and the parameter has a
- * value; undefined otherwise.
+ * Where the value of the first `dns` parameter of the query string starting at `from` begins
+ * (it runs to the next "&"), when the query string has nothing the router would decode
+ * (%-escapes, "+") and the parameter has a value; -1 otherwise. Read in place: slicing the
+ * query string and the value out showed in the profile of cached answers.
  */
-function plainDnsParam(url: string, from: number): string | undefined {
-  if (from >= url.length || ESCAPED.test(url.slice(from))) return undefined;
+function plainDnsParam(url: string, from: number): number {
+  if (from >= url.length) return -1;
+  for (let at = from; at < url.length; at++) {
+    const code = url.charCodeAt(at);
+    if (code === PERCENT || code === PLUS || code === HASH) return -1;
+  }
   for (let at = from; at < url.length;) {
     const amp = url.indexOf("&", at);
     const end = amp < 0 ? url.length : amp;
     if (url.startsWith("dns", at)) {
-      if (url.charCodeAt(at + 3) === EQUALS) return url.slice(at + 4, end);
-      if (at + 3 === end) return undefined;
+      if (url.charCodeAt(at + 3) === EQUALS) return at + 4;
+      if (at + 3 === end) return -1;
     }
     at = end + 1;
   }
-  return undefined;
+  return -1;
 }
 
-const ESCAPED = /[%+#]/;
+const PERCENT = 0x25;
+const PLUS = 0x2b;
+const HASH = 0x23;
 const EQUALS = 0x3d;
 
 /** Whether a Content-Type is application/dns-message, in any case and with any parameters. */

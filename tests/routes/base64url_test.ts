@@ -19,6 +19,11 @@ const same = (text: string) => {
   const ours = decodeBase64Url(text);
   const theirs = reference(text);
   assert.deepEqual(ours && [...ours], theirs && [...theirs], JSON.stringify(text));
+  // In place, as the DoH fast path reads it out of the URL.
+  const url = `/dns-query?x=1&dns=${text}&y=2`;
+  const start = url.indexOf("dns=") + 4;
+  const inPlace = decodeBase64Url(url, start, start + text.length);
+  assert.deepEqual(inPlace && [...inPlace], theirs && [...theirs], `in place: ${text}`);
 };
 
 Deno.test("decodes what the runtime decodes, padded or not, and nothing else", () => {
