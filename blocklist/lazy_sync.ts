@@ -31,7 +31,11 @@ export class LazyListSync implements ListSyncer {
 
   /** Syncs every list (runs asked for at once share one, as ListSync's do). */
   async run(force = false): Promise<SyncReport> {
-    this.#sync ??= this.#make();
+    // A failed import is tried again by the next run.
+    this.#sync ??= this.#make().catch((error) => {
+      this.#sync = undefined;
+      throw error;
+    });
     return await (await this.#sync).run(force);
   }
 }
