@@ -81,7 +81,7 @@ export function createLineWriter(
     const needed = used + maxBytes + 1;
     if (needed > limit) return false;
     if (needed > batch.length) {
-      const grown = new Uint8Array(Math.max(2 * batch.length, needed));
+      const grown = new Uint8Array(Math.max(needed, Math.min(2 * batch.length, maxBufferedBytes)));
       grown.set(batch.subarray(0, used));
       batch = grown;
     }

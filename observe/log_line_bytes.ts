@@ -43,26 +43,15 @@ export function encodeEntry(entry: QueryLogEntry, out: Uint8Array, at: number): 
     at = ascii(out, at, entry.source);
     out[at++] = QUOTE;
   }
-  if (entry.rule !== undefined) {
-    at = ascii(out, at, ',"rule":');
-    at = jsonString(out, at, entry.rule);
-  }
+  if (entry.rule !== undefined) at = jsonString(out, ascii(out, at, ',"rule":'), entry.rule);
   if (entry.upstream !== undefined) {
-    at = ascii(out, at, ',"upstream":');
-    at = jsonString(out, at, entry.upstream);
+    at = jsonString(out, ascii(out, at, ',"upstream":'), entry.upstream);
   }
-  if (entry.rcode !== undefined) {
-    at = ascii(out, at, ',"rcode":');
-    at = number(out, at, entry.rcode);
-  }
+  if (entry.rcode !== undefined) at = number(out, ascii(out, at, ',"rcode":'), entry.rcode);
   if (entry.durationMs !== undefined) {
-    at = ascii(out, at, ',"durationMs":');
-    at = number(out, at, entry.durationMs);
+    at = number(out, ascii(out, at, ',"durationMs":'), entry.durationMs);
   }
-  if (entry.error !== undefined) {
-    at = ascii(out, at, ',"error":');
-    at = jsonString(out, at, entry.error);
-  }
+  if (entry.error !== undefined) at = jsonString(out, ascii(out, at, ',"error":'), entry.error);
   out[at++] = CLOSE_BRACE;
   return at;
 }

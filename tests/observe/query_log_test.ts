@@ -10,6 +10,21 @@ const entry = (n: number) => ({
   type: 1,
 });
 
+/** A sink that keeps every write, async or not, as text. */
+function recordingSink(writes: string[]) {
+  const decoder = new TextDecoder();
+  return {
+    write: (bytes: Uint8Array) => {
+      writes.push(decoder.decode(bytes));
+      return Promise.resolve(bytes.length);
+    },
+    writeSync: (bytes: Uint8Array) => {
+      writes.push(decoder.decode(bytes));
+      return bytes.length;
+    },
+  };
+}
+
 Deno.test("the query log ring keeps the newest entries, oldest first", () => {
   const log = createQueryLog({ toStdout: false, capacity: 3 });
   for (let n = 1; n <= 5; n++) log.write(entry(n));
@@ -38,17 +53,7 @@ Deno.test("the query log prints JSON lines with the type by name and an ISO time
 
 Deno.test("the line writer batches lines into few writes, bounds its buffer and flushes at the end", async () => {
   const writes: string[] = [];
-  const decoder = new TextDecoder();
-  const sink = {
-    write: (bytes: Uint8Array) => {
-      writes.push(decoder.decode(bytes));
-      return Promise.resolve(bytes.length);
-    },
-    writeSync: (bytes: Uint8Array) => {
-      writes.push(decoder.decode(bytes));
-      return bytes.length;
-    },
-  };
+  const sink = recordingSink(writes);
   const writer = createLineWriter(sink, { maxBufferedBytes: 100, flushAfterMs: 5 });
   for (let i = 0; i < 5; i++) writer.write(`line ${i}`);
   assert.equal(writes.length, 0, "nothing is written before the batch is due");
@@ -103,17 +108,7 @@ Deno.test("with a write limit the line writer cuts its writes at line ends, a lo
 
 Deno.test("lines written into the batch come out whole, batch after batch, within the bound", async () => {
   const writes: string[] = [];
-  const decoder = new TextDecoder();
-  const sink = {
-    write: (bytes: Uint8Array) => {
-      writes.push(decoder.decode(bytes));
-      return Promise.resolve(bytes.length);
-    },
-    writeSync: (bytes: Uint8Array) => {
-      writes.push(decoder.decode(bytes));
-      return bytes.length;
-    },
-  };
+  const sink = recordingSink(writes);
   const writer = createLineWriter(sink, { maxBufferedBytes: 200, flushAtBytes: 40 });
   const line = (text: string) => (batch: Uint8Array, at: number) => {
     for (let i = 0; i < text.length; i++) batch[at++] = text.charCodeAt(i);
