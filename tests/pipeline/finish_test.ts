@@ -4,7 +4,7 @@
  * in the middle, extended rcodes, no question).
  */
 import assert from "node:assert/strict";
-import { encodeMessage, type QueryHead, withId, withoutOpt } from "../../dns/mod.ts";
+import { decodeMessage, encodeMessage, type QueryHead, withId, withoutOpt } from "../../dns/mod.ts";
 import { answerFromBytes } from "../../pipeline/answer.ts";
 import { finishAnswer } from "../../pipeline/finish.ts";
 import { makeQuery } from "../support/dns_query.ts";
@@ -37,4 +37,69 @@ Deno.test("finishAnswer() for a client without EDNS equals withoutOpt(withId(ans
     if (expected.length < bytes.length) cut++;
   }
   assert.ok(cut > 100, `OPT removed in ${cut} answers`);
+});
+
+Deno.test("finishAnswer() for a client that padded its query equals decoding and re-encoding with padding", () => {
+  const random = new Random(0x468);
+  const withoutPadding = (message: ReturnType<typeof decodeMessage>) => ({
+    ...message,
+    edns: message.edns && {
+      ...message.edns,
+      options: message.edns.options.filter((option) => option.code !== 12),
+    },
+  });
+  let padded = 0;
+  for (let i = 0; i < 3000; i++) {
+    const message = randomMessage(random);
+    if (message.edns && i % 4 === 0) {
+      // An answer that was padded already (an upstream over DoH or DoT), amid other options.
+      message.edns.options.splice(random.int(message.edns.options.length + 1), 0, {
+        code: 12,
+        data: new Uint8Array(random.int(40)),
+      });
+    }
+    let bytes: Uint8Array<ArrayBuffer>;
+    try {
+      bytes = encodeMessage(message);
+    } catch {
+      continue;
+    }
+    const answer = answerFromBytes(bytes, "upstream");
+    const head: QueryHead = {
+      id: 0x4321,
+      opcode: 0,
+      response: false,
+      checkingDisabled: false,
+      questionCount: 1,
+      edns: {
+        version: 0,
+        udpSize: 1232,
+        dnssecOk: false,
+        padded: true,
+        clientSubnet: false,
+        otherOptions: false,
+      },
+    };
+    const raw = makeQuery("unrelated.example", 1);
+    const ours = finishAnswer(answer, head, raw);
+    const decoded = decodeMessage(withId(bytes, 0x4321));
+    const reference = decoded.edns
+      ? encodeMessage(decoded, { padBlock: 468 })
+      : withId(bytes, 0x4321);
+    assert.deepEqual(
+      withoutPadding(decodeMessage(ours)),
+      withoutPadding(decodeMessage(reference)),
+      `message ${i}`,
+    );
+    assert.deepEqual(answer.bytes, bytes, "the answer's own bytes are untouched");
+    if (decoded.edns) {
+      assert.equal(ours.length % 468, 0, `message ${i}: ${ours.length} bytes`);
+      const options = decodeMessage(ours).edns!.options;
+      assert.deepEqual(options.filter((o) => o.code === 12).length, 1);
+      assert.equal(options.at(-1)!.code, 12, "the padding option comes last");
+      assert.ok(options.at(-1)!.data.every((byte) => byte === 0), "padding is zeros");
+      padded++;
+    }
+  }
+  assert.ok(padded > 500, `padded ${padded} answers`);
 });
