@@ -98,7 +98,9 @@ async function main() {
       : "."),
     "",
     "floor: Deno programs answering fixed bytes (bench/floor_doh.ts, bench/floor_udp.ts), so " +
-    'its "miss" and "blocked" rows are the same fixed answer; the UDP floor uses Deno\'s send ' +
+    'its "miss", "blocked" and "padded" rows are the same fixed answer (a padded query, as ' +
+    "browsers send, gets a 468-byte answer from the gateway, RFC 8467); the UDP floor uses " +
+    "Deno's send " +
     "and receive, where the gateway's UDP door calls sendto(2)/recvfrom(2) itself " +
     "(servers/udp_direct.ts). dnsdist 1.7 (packet cache, " +
     "blocked names by a suffix rule answering a bare NXDOMAIN) has every path; its plain DoH " +

@@ -31,10 +31,24 @@ export function missNames(tag: string, count: number): string[] {
   return Array.from({ length: count }, (_, i) => `m${i}-${tag}.${BENCH_ZONE}`);
 }
 
-/** A DoH GET path for `name` (type A, ID 0, as DoH clients send). */
-export function dohGetPath(name: string): string {
-  const dns = makeQuery(name, RType.A).toBase64({ alphabet: "base64url", omitPadding: true });
-  return `/dns-query?dns=${dns}`;
+/**
+ * A DoH GET path for `name` (type A, ID 0, as DoH clients send); `padded`, as Firefox and
+ * Chrome send it: with EDNS and a padding option that makes the query 128 bytes (RFC 8467).
+ */
+export function dohGetPath(name: string, padded = false): string {
+  const query = padded ? paddedQuery(name) : makeQuery(name, RType.A);
+  return `/dns-query?dns=${query.toBase64({ alphabet: "base64url", omitPadding: true })}`;
+}
+
+const QUERY_PAD_BLOCK = 128;
+const PADDING_OPTION = 12;
+
+function paddedQuery(name: string): Uint8Array {
+  const bare = makeQuery(name, RType.A, { edns: { options: [] } }).length + 4;
+  const fill = (QUERY_PAD_BLOCK - bare % QUERY_PAD_BLOCK) % QUERY_PAD_BLOCK;
+  return makeQuery(name, RType.A, {
+    edns: { options: [{ code: PADDING_OPTION, data: new Uint8Array(fill) }] },
+  });
 }
 
 /**
