@@ -97,7 +97,8 @@ async function main() {
       ? " — HIGH: other work shared the machine, read ratios rather than absolute figures."
       : "."),
     "",
-    "floor: Deno programs answering fixed bytes (bench/floor_doh.ts, bench/floor_udp.ts), so " +
+    "floor: Deno programs answering fixed bytes (bench/floor_doh.ts, bench/floor_udp.ts; the DoH " +
+    "floor reads the URL, and a POST's body, as any DoH server must before it answers), so " +
     'its "miss", "blocked" and "padded" rows are the same fixed answer (a padded query, as ' +
     "browsers send, gets a 468-byte answer from the gateway, RFC 8467); the UDP floor uses " +
     "Deno's send " +
