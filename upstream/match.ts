@@ -21,10 +21,21 @@ export function questionOf(query: Uint8Array): Question | undefined {
   }
 }
 
-/** A fresh random 16-bit transaction ID (RFC 5452 §4.2: unpredictable). */
+/**
+ * A fresh random 16-bit transaction ID (RFC 5452 §4.2: unpredictable), from the runtime's
+ * cryptographic generator 256 at a time: one call into it per query (and an array made for
+ * it) was ~1.5 % of an uncached query's CPU.
+ */
 export function randomId(): number {
-  return crypto.getRandomValues(new Uint16Array(1))[0];
+  if (nextId === ids.length) {
+    crypto.getRandomValues(ids);
+    nextId = 0;
+  }
+  return ids[nextId++];
 }
+
+const ids = new Uint16Array(256);
+let nextId = ids.length;
 
 /** True when `reply` is a response with our ID and question; never throws. */
 export function isReplyTo(reply: Uint8Array, expected: Expected): boolean {
