@@ -17,7 +17,8 @@ export function presentName(name: string): string {
 }
 
 export function isSameName(a: string, b: string): boolean {
-  return canonicalName(a) === canonicalName(b);
+  // Names read off the wire are canonical already: equal ones need no lowercased copies.
+  return a === b || canonicalName(a) === canonicalName(b);
 }
 
 /** True when `name` is `zone` or below it; the root zone "" contains every name. */
