@@ -4,11 +4,40 @@
  * in the middle, extended rcodes, no question).
  */
 import assert from "node:assert/strict";
-import { decodeMessage, encodeMessage, type QueryHead, withId, withoutOpt } from "../../dns/mod.ts";
+import {
+  decodeMessage,
+  encodeMessage,
+  type Message,
+  type QueryHead,
+  withId,
+  withoutOpt,
+} from "../../dns/mod.ts";
 import { answerFromBytes } from "../../pipeline/answer.ts";
 import { finishAnswer } from "../../pipeline/finish.ts";
 import { makeQuery } from "../support/dns_query.ts";
 import { Random, randomMessage } from "../support/random_messages.ts";
+
+/** The random message's bytes, or undefined for one the encoder refuses. */
+function encoded(message: Message): Uint8Array<ArrayBuffer> | undefined {
+  try {
+    return encodeMessage(message);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A query's head with this ID and, when given, this EDNS. */
+function queryHead(id: number, edns?: QueryHead["edns"]): QueryHead {
+  const head: QueryHead = {
+    id,
+    opcode: 0,
+    response: false,
+    checkingDisabled: false,
+    questionCount: 1,
+  };
+  if (edns !== undefined) head.edns = edns;
+  return head;
+}
 
 Deno.test("finishAnswer() for a client without EDNS equals withoutOpt(withId(answer))", () => {
   const random = new Random(0x5eed);
@@ -16,20 +45,10 @@ Deno.test("finishAnswer() for a client without EDNS equals withoutOpt(withId(ans
   for (let i = 0; i < 3000; i++) {
     const message = randomMessage(random);
     if (i % 3 === 0) message.header.rcode = random.int(message.edns ? 0x1000 : 0x10);
-    let bytes: Uint8Array<ArrayBuffer>;
-    try {
-      bytes = encodeMessage(message);
-    } catch {
-      continue;
-    }
+    const bytes = encoded(message);
+    if (bytes === undefined) continue;
     const answer = answerFromBytes(bytes, "upstream");
-    const head: QueryHead = {
-      id: 0x1234,
-      opcode: 0,
-      response: false,
-      checkingDisabled: false,
-      questionCount: 1,
-    };
+    const head = queryHead(0x1234);
     const raw = makeQuery("unrelated.example", 1);
     const expected = withoutOpt(withId(bytes, 0x1234));
     assert.deepEqual(finishAnswer(answer, head, raw), expected, `message ${i}`);
@@ -41,7 +60,7 @@ Deno.test("finishAnswer() for a client without EDNS equals withoutOpt(withId(ans
 
 Deno.test("finishAnswer() for a client that padded its query equals decoding and re-encoding with padding", () => {
   const random = new Random(0x468);
-  const withoutPadding = (message: ReturnType<typeof decodeMessage>) => ({
+  const withoutPadding = (message: Message) => ({
     ...message,
     edns: message.edns && {
       ...message.edns,
@@ -58,28 +77,17 @@ Deno.test("finishAnswer() for a client that padded its query equals decoding and
         data: new Uint8Array(random.int(40)),
       });
     }
-    let bytes: Uint8Array<ArrayBuffer>;
-    try {
-      bytes = encodeMessage(message);
-    } catch {
-      continue;
-    }
+    const bytes = encoded(message);
+    if (bytes === undefined) continue;
     const answer = answerFromBytes(bytes, "upstream");
-    const head: QueryHead = {
-      id: 0x4321,
-      opcode: 0,
-      response: false,
-      checkingDisabled: false,
-      questionCount: 1,
-      edns: {
-        version: 0,
-        udpSize: 1232,
-        dnssecOk: false,
-        padded: true,
-        clientSubnet: false,
-        otherOptions: false,
-      },
-    };
+    const head = queryHead(0x4321, {
+      version: 0,
+      udpSize: 1232,
+      dnssecOk: false,
+      padded: true,
+      clientSubnet: false,
+      otherOptions: false,
+    });
     const raw = makeQuery("unrelated.example", 1);
     const ours = finishAnswer(answer, head, raw);
     const decoded = decodeMessage(withId(bytes, 0x4321));
