@@ -1,16 +1,18 @@
 /**
  * The speed harness (`deno task bench:all`): the gateway against the runtime floor (Deno
  * programs that answer with fixed bytes) and against dnsdist (C++, packet cache), in one run
- * on loopback, servers on CPU 0 and load generators on CPU 1. Each case runs 3 rounds,
- * servers taking turns within a round; the table has medians and the ratios gateway/floor and
- * gateway/dnsdist, which are what to compare between runs on a shared machine. Then cold
+ * on loopback, servers on CPU 0 and load generators on CPU 1. Each DoH case runs 5 rounds
+ * (BENCH_ROUNDS) and each UDP case 3, servers taking turns in alternating order; the table has
+ * medians, and the ratios gateway/floor and gateway/dnsdist as the median of each round's
+ * ratio, which are what to compare between runs on a shared machine. Then cold
  * start, memory, the miss path's added latency, and fresh TLS connections.
  *
  * env: BENCH_REQUESTS (DoH requests per round, default 20000), BENCH_MISSES (unique names per
  * DoH miss round, default 5000; UDP uses 4×), BENCH_SECONDS (per UDP round, default 5),
- * BENCH_ONLY (a substring of the case labels to run only those).
+ * BENCH_ONLY (a substring of the case labels to run only those), BENCH_ROUNDS (DoH rounds,
+ * default 5).
  */
-import { benchCases } from "./cases.ts";
+import { benchCases, DOH_ROUNDS, UDP_ROUNDS } from "./cases.ts";
 import { coldStart, FLOOR_ARGS, GATEWAY_ARGS } from "./cold_start.ts";
 import { ROUNDS, saveResults, startFloor } from "./floor.ts";
 import { firstHandshake, freshConnections } from "./fresh_connections.ts";
@@ -49,8 +51,10 @@ async function main() {
     const rows: string[] = [];
     for (const test of cases) {
       const rounds = new Map<ServerName, Round[]>();
-      for (let round = 0; round < ROUNDS; round++) {
-        for (const server of stack.servers) {
+      for (let round = 0; round < test.rounds; round++) {
+        // Taking turns in both orders, so no server always runs right after another.
+        const order = round % 2 === 0 ? stack.servers : [...stack.servers].reverse();
+        for (const server of order) {
           await sampleLoad();
           const result = await measured(test.pid(server), () => test.run(server, round));
           rounds.set(server.name, [...rounds.get(server.name) ?? [], result]);
@@ -58,11 +62,14 @@ async function main() {
       }
       const med = (name: ServerName, key: keyof Round) =>
         median(rounds.get(name)!.map((r) => r[key]));
+      // Each round's ratio, then their median: rounds close in time share the machine's mood.
+      const pairedRatio = (other: ServerName) =>
+        median(rounds.get("gateway")!.map((r, i) => r.qps / rounds.get(other)![i].qps));
       for (const server of stack.servers) {
         const name = server.name;
         const qps = med(name, "qps");
         const failed = rounds.get(name)!.reduce((sum, r) => sum + r.failed, 0);
-        const ratio = (other: ServerName) => name === "gateway" ? fmt(qps / med(other, "qps")) : "";
+        const ratio = (other: ServerName) => name === "gateway" ? fmt(pairedRatio(other)) : "";
         rows.push(
           `| ${test.label} | ${name} | ${fmt(qps, 0)} | ${fmt(med(name, "p50Ms"), 3)} | ${
             fmt(med(name, "p99Ms"), 3)
@@ -88,7 +95,8 @@ async function main() {
   const header = [
     `Speed, ${new Date().toISOString().slice(0, 16)}Z, Deno ${Deno.version.deno}, ` +
     `${navigator.hardwareConcurrency} CPUs; servers on CPU 0, h2load/dnsperf (and knot) on CPU 1; ` +
-    `${ROUNDS} rounds, medians; DoH ${REQUESTS} requests per round (16 clients, h2: 8 streams ` +
+    `DoH ${DOH_ROUNDS} rounds and UDP ${UDP_ROUNDS}, servers alternating; medians, and ratios as the ` +
+    `median of each round's ratio; DoH ${REQUESTS} requests per round (16 clients, h2: 8 streams ` +
     `each), misses ${MISSES} unique names per DoH round (1 connection, 16 streams) and ` +
     `${MISSES * 4} per UDP round; UDP ${SECONDS} s per round (4 sockets, 100 outstanding).`,
     "",

@@ -14,6 +14,8 @@ import { makeQuery } from "../tests/support/dns_query.ts";
 
 export interface Case {
   label: string;
+  /** Rounds of it (servers alternating): DoH rounds are short, UDP ones take seconds. */
+  rounds: number;
   /** The process that answers this case on `server` (for its CPU time). */
   pid(server: Server): number;
   run(server: Server, round: number): Promise<LoadResult>;
@@ -32,6 +34,10 @@ export interface CaseOptions {
 const CLIENTS = 16;
 const H2_STREAMS = 8;
 const UDP_OUTSTANDING = 100;
+/** DoH rounds: ~1 s each; more of them steady the ratios on a shared machine. */
+export const DOH_ROUNDS = Number(Deno.env.get("BENCH_ROUNDS") ?? 5);
+/** UDP rounds: BENCH_SECONDS each. */
+export const UDP_ROUNDS = 3;
 
 export async function benchCases(options: CaseOptions): Promise<Case[]> {
   const { dir, requests } = options;
@@ -71,32 +77,38 @@ export async function benchCases(options: CaseOptions): Promise<Case[]> {
   return [
     {
       label: "cached, h2 TLS GET",
+      rounds: DOH_ROUNDS,
       pid: tls,
       run: (s) => h2load([...h2, s.https + dohGetPath(CACHED_NAME)]),
     },
     {
       // What browsers send; the gateway pads its answer to 468 bytes (the floor's stays small).
       label: "cached, h2 TLS GET, padded",
+      rounds: DOH_ROUNDS,
       pid: tls,
       run: (s) => h2load([...h2, s.https + dohGetPath(CACHED_NAME, true)]),
     },
     {
       label: "cached, h2 TLS POST",
+      rounds: DOH_ROUNDS,
       pid: tls,
       run: (s) => h2load([...h2, ...post, `${s.https}/dns-query`]),
     },
     {
       label: "cached, HTTP/1.1 TLS GET",
+      rounds: DOH_ROUNDS,
       pid: tls,
       run: (s) => h2load([...h1, s.https + dohGetPath(CACHED_NAME)]),
     },
     {
       label: "cached, h2c GET",
+      rounds: DOH_ROUNDS,
       pid: plain,
       run: (s) => h2load([...h2, s.http + dohGetPath(CACHED_NAME)]),
     },
     {
       label: "cached, HTTP/1.1 GET",
+      rounds: DOH_ROUNDS,
       pid: plain,
       run: (s) => h2load([...h1, s.http + dohGetPath(CACHED_NAME)]),
     },
@@ -104,6 +116,7 @@ export async function benchCases(options: CaseOptions): Promise<Case[]> {
       // One connection: h2load walks its URI list from the top for every client, so more
       // clients would ask the same names again.
       label: "miss, h2 TLS GET",
+      rounds: DOH_ROUNDS,
       pid: tls,
       run: async (s, round) =>
         h2load([
@@ -113,12 +126,14 @@ export async function benchCases(options: CaseOptions): Promise<Case[]> {
     },
     {
       label: "blocked, h2 TLS GET",
+      rounds: DOH_ROUNDS,
       pid: tls,
       run: (s) => h2load([...h2, s.https + dohGetPath(BLOCKED_NAME)]),
     },
-    { label: "cached, UDP", pid: udp, run: (s) => udpLoad(s, cachedFile) },
+    { label: "cached, UDP", rounds: UDP_ROUNDS, pid: udp, run: (s) => udpLoad(s, cachedFile) },
     {
       label: "miss, UDP",
+      rounds: UDP_ROUNDS,
       pid: udp,
       run: async (s, round) =>
         udpLoad(
@@ -130,6 +145,6 @@ export async function benchCases(options: CaseOptions): Promise<Case[]> {
           1,
         ),
     },
-    { label: "blocked, UDP", pid: udp, run: (s) => udpLoad(s, blockedFile) },
+    { label: "blocked, UDP", rounds: UDP_ROUNDS, pid: udp, run: (s) => udpLoad(s, blockedFile) },
   ];
 }
