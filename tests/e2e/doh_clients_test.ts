@@ -65,6 +65,25 @@ Deno.test({
       }
 
       await t.step(
+        "kdig +https padding its queries as browsers do gets every type intact, padded to 468",
+        async () => {
+          // Twice: the second answer comes from the cache, padded from its bytes.
+          const padded = [...gw, "+https", "+alignment=128"];
+          for (let pass = 0; pass < 2; pass++) {
+            for (const [label, type] of TEST_ZONE_TYPES) {
+              const got = lines(await run("kdig", [...padded, "+short", fqdn(label), type]));
+              assert.deepEqual(got, expected.get(`kdig ${label}/${type}`), `${label}/${type}`);
+            }
+          }
+          const full = await run("kdig", [...padded, `www.${TEST_ZONE}`, "A"]);
+          assert.match(full, /PADDING: \d+ B/, "the answer carries a padding option");
+          const received = /Received (\d+) B/.exec(full);
+          assert.ok(received, full);
+          assert.equal(Number(received[1]) % 468, 0, `answer of ${received[1]} bytes`);
+        },
+      );
+
+      await t.step(
         "kdig +https gets a TXT set over 1232 bytes whole (upstream TC → TCP)",
         async () => {
           const viaGateway = await run("kdig", [...gw, "+https", `big.${TEST_ZONE}`, "TXT"]);
