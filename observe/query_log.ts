@@ -3,9 +3,7 @@
  * enabled; always kept in a bounded ring so recent queries can be shown without unbounded
  * memory.
  */
-import { typeName } from "../dns/mod.ts";
 import type { QueryLogEntry } from "../pipeline/types.ts";
-import { isoTime } from "./iso_time.ts";
 import { createLineWriter, type LineWriter } from "./line_writer.ts";
 import { encodeEntry, entryLineBound } from "./log_line_bytes.ts";
 
@@ -60,21 +58,14 @@ export function createQueryLog(options: QueryLogOptions): QueryLog {
 
 /**
  * One JSON line with the type by name and the time in ISO form, for people and log shippers:
- * the shared stream's and the admin API's form. Lines to stdout are the same text, written
- * as bytes by log_line_bytes.ts. Built by hand in a fixed key order: spreading the entry into
- * a new object for JSON.stringify showed in the profile.
+ * the shared stream's and the admin API's form, the same text as the lines to stdout
+ * (log_line_bytes.ts writes both), decoded.
  */
 export function formatEntry(entry: QueryLogEntry): string {
-  let line = `{"time":"${isoTime(entry.time)}","client":${
-    JSON.stringify(entry.client)
-  },"door":"${entry.door}",${
-    entry.method === undefined ? "" : `"method":"${entry.method}",`
-  }"name":${JSON.stringify(entry.name)},"type":"${typeName(entry.type)}"`;
-  if (entry.source !== undefined) line += `,"source":"${entry.source}"`;
-  if (entry.rule !== undefined) line += `,"rule":${JSON.stringify(entry.rule)}`;
-  if (entry.upstream !== undefined) line += `,"upstream":${JSON.stringify(entry.upstream)}`;
-  if (entry.rcode !== undefined) line += `,"rcode":${entry.rcode}`;
-  if (entry.durationMs !== undefined) line += `,"durationMs":${entry.durationMs}`;
-  if (entry.error !== undefined) line += `,"error":${JSON.stringify(entry.error)}`;
-  return line + "}";
+  const bound = entryLineBound(entry);
+  if (scratch.length < bound) scratch = new Uint8Array(bound);
+  return decoder.decode(scratch.subarray(0, encodeEntry(entry, scratch, 0)));
 }
+
+const decoder = new TextDecoder();
+let scratch = new Uint8Array(1024);

@@ -1,7 +1,7 @@
-/** The query log's byte lines are formatEntry's text exactly, within their bound. */
+/** The query log's byte lines are what JSON.stringify writes of the entry, within their bound. */
 import assert from "node:assert/strict";
 import { encodeEntry, entryLineBound } from "../../observe/log_line_bytes.ts";
-import { formatEntry } from "../../observe/query_log.ts";
+import { typeName } from "../../dns/mod.ts";
 import type { QueryLogEntry } from "../../pipeline/types.ts";
 
 const TRICKY = [
@@ -48,7 +48,25 @@ function randomEntry(random: () => number): QueryLogEntry {
   };
 }
 
-Deno.test("byte lines equal formatEntry's for 5,000 entries with awkward strings", () => {
+/** The line JSON.stringify makes of the entry, keys in the log's order, unset ones left out. */
+function reference(entry: QueryLogEntry): string {
+  return JSON.stringify({
+    time: new Date(entry.time).toISOString(),
+    client: entry.client,
+    door: entry.door,
+    method: entry.method,
+    name: entry.name,
+    type: typeName(entry.type),
+    source: entry.source,
+    rule: entry.rule,
+    upstream: entry.upstream,
+    rcode: entry.rcode,
+    durationMs: entry.durationMs,
+    error: entry.error,
+  });
+}
+
+Deno.test("byte lines are JSON.stringify's for 5,000 entries with awkward strings", () => {
   const random = generator(8484);
   const decoder = new TextDecoder();
   const out = new Uint8Array(1 << 16);
@@ -56,7 +74,7 @@ Deno.test("byte lines equal formatEntry's for 5,000 entries with awkward strings
     const entry = randomEntry(random);
     const at = Math.floor(random() * 100);
     const end = encodeEntry(entry, out, at);
-    assert.equal(decoder.decode(out.subarray(at, end)), formatEntry(entry), JSON.stringify(entry));
+    assert.equal(decoder.decode(out.subarray(at, end)), reference(entry), JSON.stringify(entry));
     assert.ok(end - at <= entryLineBound(entry), `line of ${end - at} bytes over its bound`);
   }
 });
