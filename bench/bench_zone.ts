@@ -3,7 +3,7 @@
  * upstream has), the names asked for each kind of answer, and a blocklist file that holds the
  * blocked bench names among a million others (the size of the big public lists).
  */
-import { RType } from "../dns/mod.ts";
+import { EdnsOptionCode, RType } from "../dns/mod.ts";
 import { makeQuery } from "../tests/support/dns_query.ts";
 
 export const BENCH_ZONE = "bench.test";
@@ -41,13 +41,12 @@ export function dohGetPath(name: string, padded = false): string {
 }
 
 const QUERY_PAD_BLOCK = 128;
-const PADDING_OPTION = 12;
 
 function paddedQuery(name: string): Uint8Array {
   const bare = makeQuery(name, RType.A, { edns: { options: [] } }).length + 4;
   const fill = (QUERY_PAD_BLOCK - bare % QUERY_PAD_BLOCK) % QUERY_PAD_BLOCK;
   return makeQuery(name, RType.A, {
-    edns: { options: [{ code: PADDING_OPTION, data: new Uint8Array(fill) }] },
+    edns: { options: [{ code: EdnsOptionCode.PADDING, data: new Uint8Array(fill) }] },
   });
 }
 

@@ -6,6 +6,7 @@
  */
 import {
   decodeMessage,
+  EdnsOptionCode,
   encodeMessage,
   type QueryHead,
   transientBytes,
@@ -46,7 +47,7 @@ export function finishAnswer(
   return reply.edns === undefined ? bytes : encodeMessage(reply, { padBlock: RESPONSE_PAD_BLOCK });
 }
 
-const PADDING_OPTION = 12;
+const PADDING_OPTION = EdnsOptionCode.PADDING;
 /** Root owner, type, class, TTL and RDLENGTH: where an OPT's options begin. */
 const OPT_FIXED = 11;
 
@@ -54,7 +55,7 @@ const OPT_FIXED = 11;
  * A copy of a reply whose OPT record starts at `cut` and ends the message, padded to
  * RESPONSE_PAD_BLOCK bytes: the OPT's other options kept in order, any padding it had
  * replaced by a padding option of zeros. The message itself when it has no OPT (nothing to
- * pad, as the decoding path does); undefined when the options do not walk to the OPT's end.
+ * pad, as the decoding path does), copied; undefined when the options do not walk to the OPT's end.
  */
 function paddedCopy(bytes: Uint8Array, cut: number): Uint8Array<ArrayBuffer> | undefined {
   if (cut === bytes.length) return transientCopy(bytes);
@@ -104,10 +105,7 @@ function withIdInPlace(bytes: Uint8Array<ArrayBuffer>, id: number): Uint8Array<A
  */
 function ownCopy(bytes: Uint8Array, length: number, id: number): Uint8Array<ArrayBuffer> {
   if (length < 2) return withId(bytes, id); // its error for what is not a message
-  const copy = transientCopy(bytes, length);
-  copy[0] = id >> 8;
-  copy[1] = id & 0xff;
-  return copy;
+  return withIdInPlace(transientCopy(bytes, length), id);
 }
 
 function patched(bytes: Uint8Array<ArrayBuffer>, raw: Uint8Array): Uint8Array<ArrayBuffer> {
