@@ -32,6 +32,11 @@ export interface Blocklist {
   /** "memory" or the Redis client's description, for the startup line. */
   readonly description: string;
   /**
+   * A count that moves whenever a decision may have changed (a load, an edit, another
+   * instance's change seen): answers remembered before it moved are not reused.
+   */
+  readonly version: number;
+  /**
    * The decision for a canonical name. Memory answers synchronously; Redis may reject with a
    * StoreError, and the stage decides what that means (REDIS_FAIL).
    */

@@ -32,6 +32,7 @@ export interface MemoryBlocklistOptions {
 export class MemoryBlocklist implements Blocklist {
   readonly description = "memory";
   #lists: CompiledList[] = [];
+  #version = 0;
   #custom: Record<EntryKind, Set<string>>;
   #onCustomChange?: MemoryBlocklistOptions["onCustomChange"];
   #now: () => number;
@@ -46,6 +47,10 @@ export class MemoryBlocklist implements Blocklist {
     this.#onCustomChange = options.onCustomChange;
     this.#now = options.now ?? Date.now;
     this.#compileCustom();
+  }
+
+  get version(): number {
+    return this.#version;
   }
 
   decide(name: string): Decision {
@@ -77,7 +82,7 @@ export class MemoryBlocklist implements Blocklist {
     }
     const replaced = new Set([...drop, ...lists.map((list) => list.name)]);
     replaced.delete(CUSTOM_LIST);
-    this.#lists = [...this.#lists.filter((list) => !replaced.has(list.name)), ...compiled];
+    this.#swap([...this.#lists.filter((list) => !replaced.has(list.name)), ...compiled]);
   }
 
   async edit(action: "add" | "remove", kind: EntryKind, names: string[]): Promise<number> {
@@ -131,6 +136,12 @@ export class MemoryBlocklist implements Blocklist {
       block: DomainSet.from(this.#custom.block),
       allow: DomainSet.from(this.#custom.allow),
     };
-    this.#lists = [custom, ...this.#lists.filter((list) => list.name !== CUSTOM_LIST)];
+    this.#swap([custom, ...this.#lists.filter((list) => list.name !== CUSTOM_LIST)]);
+  }
+
+  /** The only way the lists change, so the version moves with every change. */
+  #swap(lists: CompiledList[]): void {
+    this.#lists = lists;
+    this.#version++;
   }
 }

@@ -45,7 +45,10 @@ export class RedisBlocklist implements Blocklist {
   #prefix: string;
   #cache: DecisionCache;
   #lists: ListSummary[] = [];
-  #version: string | null | undefined;
+  /** `bl:version` as last read from Redis. */
+  #seenVersion: string | null | undefined;
+  /** Moves seen in it, for `version`. */
+  #changes = 0;
   #timer?: ReturnType<typeof setInterval>;
   #onError: (error: unknown) => void;
   #onLost: () => void;
@@ -71,21 +74,26 @@ export class RedisBlocklist implements Blocklist {
    */
   async refresh(): Promise<void> {
     const version = await this.#store.getString(this.#key("version"));
-    if (version === this.#version) return;
+    if (version === this.#seenVersion) return;
     // No lists in Redis: lost (restarted empty, flushed), or never loaded, say because Redis
     // was down when this instance started. Either way the lists need loading.
-    const lost = version === null && this.#version !== null;
+    const lost = version === null && this.#seenVersion !== null;
     const meta = await this.#store.getString(this.#key("lists"));
     this.#lists = meta === null ? [] : parseMeta(meta);
-    this.#version = version;
+    this.#seenVersion = version;
+    this.#changes++;
     this.#cache.clear();
     if (lost) this.#onLost();
+  }
+
+  get version(): number {
+    return this.#changes;
   }
 
   async decide(name: string): Promise<Decision> {
     const cached = this.#cache.get(name);
     if (cached !== undefined) return cached;
-    const version = this.#version;
+    const version = this.#seenVersion;
     const lists = this.#askedLists();
     const keys = lists.flatMap((
       list,
@@ -95,7 +103,7 @@ export class RedisBlocklist implements Blocklist {
     const decision = decisionFrom(lists, candidates, found);
     // A version change while the call was out may have made this answer old: keep it only
     // when no change was seen meanwhile.
-    if (version === this.#version) this.#cache.set(name, decision);
+    if (version === this.#seenVersion) this.#cache.set(name, decision);
     return decision;
   }
 

@@ -48,6 +48,7 @@ export class LiveRecords {
   /** The reload running now, and whether another change came in meanwhile. */
   #reloading?: Promise<void>;
   #again = false;
+  #version = 0;
 
   private constructor(path: string, text: string, file: RecordsFile, options: LiveRecordsOptions) {
     this.path = path;
@@ -67,6 +68,11 @@ export class LiveRecords {
   /** The records answering now. */
   get current(): RecordStore {
     return this.#current;
+  }
+
+  /** A count of reloads: answers remembered before it moved are not reused. */
+  get version(): number {
+    return this.#version;
   }
 
   /** "3 records, 1 pattern, 1 local zone, 0 forward zones": what `current` holds. */
@@ -143,6 +149,7 @@ export class LiveRecords {
     }
     this.#text = text;
     this.#current = new RecordStore(file, serial(this.#current.serial, this.#options.now));
+    this.#version++;
     this.#description = describeRecords(file);
     this.#options.onLoad(file);
     this.#options.report(`records: reloaded ${this.path}: ${this.#description}`);

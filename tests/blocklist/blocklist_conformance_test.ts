@@ -129,6 +129,26 @@ for (const [label, make, needsRedis] of STORES) {
     assert.deepEqual(names.filter((name) => name !== "custom"), ["ads"]);
   });
 
+  test("every load and edit moves the version; decisions and no-op edits do not", async (blocklist) => {
+    let version = blocklist.version;
+    const moved = () => {
+      const now = blocklist.version;
+      const did = now !== version;
+      version = now;
+      return did;
+    };
+    await blocklist.load([ADS]);
+    assert.ok(moved(), "a load");
+    await blocklist.decide("ads.example");
+    assert.ok(!moved(), "a decision");
+    await blocklist.edit("add", "block", ["extra.example"]);
+    assert.ok(moved(), "an edit");
+    await blocklist.edit("add", "block", ["extra.example"]);
+    assert.ok(!moved(), "an edit that changed nothing");
+    await blocklist.load([], ["ads"]);
+    assert.ok(moved(), "a drop");
+  });
+
   test("admin edits go to the custom list, which wins and survives reloads", async (blocklist) => {
     await blocklist.load([ADS]);
     assert.equal(await blocklist.edit("add", "block", ["extra.example", "ads.example"]), 2);
@@ -219,7 +239,9 @@ redisTest(
     assert.equal((await second.decide("new.example")).verdict, "none");
     await first.edit("add", "block", ["new.example"]);
     assert.equal((await second.decide("new.example")).verdict, "none", "still its cached decision");
+    const version = second.version;
     await second.refresh();
+    assert.equal(second.version, version + 1, "it saw the change");
     assert.deepEqual(await second.decide("www.new.example"), {
       verdict: "blocked",
       rule: { list: "custom", entry: "new.example" },

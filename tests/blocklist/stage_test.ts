@@ -137,6 +137,7 @@ Deno.test("a client without EDNS gets the block answer without OPT (no EDE)", as
 function failingBlocklist(): Blocklist {
   return {
     description: "failing",
+    version: 0,
     decide: () => Promise.reject(new StoreError("redis SMISMEMBER (pipeline) timed out")),
     load: () => Promise.resolve(),
     edit: () => Promise.resolve(0),

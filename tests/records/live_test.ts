@@ -65,6 +65,7 @@ Deno.test("an edited records file answers the next query once it is saved", asyn
     assert.equal(live.description, "1 record, 0 patterns, 0 local zones, 0 forward zones");
     assert.ok(live.watch());
     const before = live.current.serial;
+    const version = live.version;
     await Deno.writeTextFile(
       files.path,
       "a.example A 192.0.2.2\nb.example A 192.0.2.3\ncorp.example FORWARD udp://10.0.0.1\n",
@@ -72,6 +73,7 @@ Deno.test("an edited records file answers the next query once it is saved", asyn
     await loaded(live, "a.example", "192.0.2.2");
     assert.equal(addressOf(live, "b.example"), "192.0.2.3");
     assert.ok(live.current.serial > before, "the SOA serial moves on");
+    assert.equal(live.version, version + 1, "remembered answers go (pipeline/answer_memo.ts)");
     assert.deepEqual(files.loads.map((file) => file.forwards.length), [0, 1]);
     assert.deepEqual(files.lines, [
       `records: reloaded ${files.path}: 2 records, 0 patterns, 0 local zones, 1 forward zone`,
@@ -123,9 +125,11 @@ Deno.test("a file that disappears keeps the last good records", async () => {
 Deno.test("a file saved with the same text is not loaded again", async () => {
   await withRecords("a.example A 192.0.2.1\n", async (live, files) => {
     await Deno.writeTextFile(files.path, "a.example A 192.0.2.1\n");
+    const version = live.version;
     await live.reload();
     assert.deepEqual(files.lines, []);
     assert.equal(files.loads.length, 1);
+    assert.equal(live.version, version);
   });
 });
 
