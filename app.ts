@@ -25,7 +25,7 @@ import type { RateLimiter } from "./servers/rate_limit.ts";
 import { StoreError } from "./store/errors.ts";
 
 export interface AppDeps {
-  resolver: Pick<Resolver, "resolve">;
+  resolver: Pick<Resolver, "resolve" | "repeat">;
   /** The admin API: off (404) without a token. */
   admin?: {
     token?: string;

@@ -17,6 +17,7 @@ import { QueryStats } from "./observe/stats.ts";
 import type { QueryLogEntry } from "./pipeline/types.ts";
 import { buildChain } from "./pipeline/chain.ts";
 import { lightTimeout, useRuntimeTimers } from "./pipeline/light_timer.ts";
+import { AnswerMemo } from "./pipeline/answer_memo.ts";
 import { Resolver } from "./pipeline/resolver.ts";
 import type { LiveRecords, LiveRecordsOptions } from "./records/live.ts";
 import { lazyApp } from "./routes/lazy_app.ts";
@@ -154,7 +155,11 @@ async function main(): Promise<void> {
     },
     cache,
   });
-  const resolver = new Resolver({ stages, queryTimeoutMs: config.queryTimeoutMs, log });
+  // What every answer depends on, summed: each count only grows, so any change moves it.
+  const memo = new AnswerMemo({
+    version: () => blocklist.version + (records?.version ?? 0) + (answerCache?.version ?? 0),
+  });
+  const resolver = new Resolver({ stages, queryTimeoutMs: config.queryTimeoutMs, log, memo });
   const app = lazyApp({
     resolver,
     bodyTimeoutMs: config.httpBodyTimeoutMs,

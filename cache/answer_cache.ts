@@ -6,7 +6,7 @@
  * and keeps expired entries a while longer so they can be served stale (RFC 8767).
  */
 import { isSameName, peekQuestion, Rcode } from "../dns/mod.ts";
-import type { Answer, QueryContext } from "../pipeline/types.ts";
+import type { Answer, QueryContext, Reusable } from "../pipeline/types.ts";
 import { agedBy, withTtls } from "./ttl_patch.ts";
 
 export interface CacheOptions {
@@ -65,6 +65,18 @@ export interface CacheHit {
   /** Marks the entry as being refreshed; false when a refresh is already running. */
   claimRefresh(): boolean;
   releaseRefresh(): void;
+  /**
+   * How long the aged answer holds as it is (to the end of this second of the entry's life),
+   * and how a reuse of it counts: a hit, as this lookup counted.
+   */
+  reusable(): Reusable;
+}
+
+/** The counts a cache keeps, shared with its hits so that a reuse counts as a hit. */
+interface Counts {
+  hits: number;
+  misses: number;
+  evictions: number;
 }
 
 /** A CacheHit with methods rather than two closures per hit (the hot path of cached answers). */
@@ -74,13 +86,22 @@ class Hit implements CacheHit {
   readonly lifetime: number;
   readonly hits: number;
   readonly #entry: Entry;
+  readonly #elapsed: number;
+  readonly #counts: Counts;
 
-  constructor(answer: Answer, remaining: number, entry: Entry) {
+  constructor(answer: Answer, remaining: number, entry: Entry, elapsed: number, counts: Counts) {
     this.answer = answer;
     this.remaining = remaining;
     this.lifetime = entry.lifetime;
     this.hits = entry.hits;
     this.#entry = entry;
+    this.#elapsed = elapsed;
+    this.#counts = counts;
+  }
+
+  reusable(): Reusable {
+    const until = this.#entry.storedAt + (this.#elapsed + 1) * 1000;
+    return new Reuse(this.#entry, this.#counts, until);
   }
 
   claimRefresh(): boolean {
@@ -91,6 +112,28 @@ class Hit implements CacheHit {
 
   releaseRefresh(): void {
     this.#entry.refreshing = false;
+  }
+}
+
+/**
+ * A hit's answer held for reuse (pipeline/answer_memo.ts): apart from the hit, which holds the
+ * answer's bytes (a view into a shared slab), so that keeping it keeps no slab.
+ */
+class Reuse implements Reusable {
+  readonly until: number;
+  readonly #entry: Entry;
+  readonly #counts: Counts;
+
+  constructor(entry: Entry, counts: Counts, until: number) {
+    this.until = until;
+    this.#entry = entry;
+    this.#counts = counts;
+  }
+
+  touch(): void {
+    this.#counts.hits++;
+    this.#entry.hits++;
+    this.#entry.used = true;
   }
 }
 
@@ -106,9 +149,8 @@ export class AnswerCache {
   readonly options: Readonly<CacheOptions>;
   #entries = new Map<string, Entry>();
   #bytes = 0;
-  #hits = 0;
-  #misses = 0;
-  #evictions = 0;
+  readonly #counts: Counts = { hits: 0, misses: 0, evictions: 0 };
+  #version = 0;
   #now: () => number;
 
   constructor(options: Partial<CacheOptions> = {}) {
@@ -124,23 +166,24 @@ export class AnswerCache {
    */
   lookup(key: string): CacheHit | undefined {
     const entry = this.#entries.get(key);
+    const counts = this.#counts;
     if (entry === undefined) {
-      this.#misses++;
+      counts.misses++;
       return undefined;
     }
     const elapsed = Math.floor((this.#now() - entry.storedAt) / 1000);
     const remaining = entry.lifetime - elapsed;
     if (remaining <= -this.options.maxStaleSeconds) {
       this.#remove(entry);
-      this.#misses++;
+      counts.misses++;
       return undefined;
     }
     if (remaining > 0) {
-      this.#hits++;
+      counts.hits++;
       entry.hits++;
       entry.used = true;
     } else {
-      this.#misses++;
+      counts.misses++;
     }
     const answer: Answer = {
       bytes: agedBy(entry.bytes, entry.ttlOffsets, elapsed),
@@ -148,8 +191,10 @@ export class AnswerCache {
       ttl: Math.max(0, remaining),
       ttlOffsets: entry.ttlOffsets,
       source: "cache",
+      // The stage says whether it may be reused (not when it is due for a prefetch).
+      reusable: undefined,
     };
-    return new Hit(answer, remaining, entry);
+    return new Hit(answer, remaining, entry, elapsed, counts);
   }
 
   /**
@@ -202,7 +247,16 @@ export class AnswerCache {
     return { remaining: entry.lifetime - elapsed, lifetime: entry.lifetime, hits: entry.hits };
   }
 
+  /**
+   * A number that moves with every delete and clear (not with stores and evictions: an answer
+   * reused for the rest of its second after its entry went is still right).
+   */
+  get version(): number {
+    return this.#version;
+  }
+
   delete(key: string): boolean {
+    this.#version++;
     const entry = this.#entries.get(key);
     if (entry !== undefined) this.#remove(entry);
     return entry !== undefined;
@@ -210,6 +264,7 @@ export class AnswerCache {
 
   /** Drops every entry whose key is for `name` (any type, class and flags). */
   deleteName(name: string): number {
+    this.#version++;
     let count = 0;
     for (const entry of [...this.#entries.values()]) {
       if (entry.key.startsWith(`${name}|`)) {
@@ -221,6 +276,7 @@ export class AnswerCache {
   }
 
   clear(): void {
+    this.#version++;
     this.#entries.clear();
     this.#bytes = 0;
   }
@@ -229,9 +285,9 @@ export class AnswerCache {
     return {
       entries: this.#entries.size,
       bytes: this.#bytes,
-      hits: this.#hits,
-      misses: this.#misses,
-      evictions: this.#evictions,
+      hits: this.#counts.hits,
+      misses: this.#counts.misses,
+      evictions: this.#counts.evictions,
     };
   }
 
@@ -270,7 +326,7 @@ export class AnswerCache {
         continue;
       }
       this.#remove(oldest);
-      this.#evictions++;
+      this.#counts.evictions++;
     }
   }
 }

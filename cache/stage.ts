@@ -60,9 +60,12 @@ export function cacheStage(options: CacheStageOptions): Stage {
     return answer;
   };
 
+  /** Near enough expiry to be refreshed in the background, if popular. */
+  const nearExpiry = (hit: CacheHit) =>
+    options.prefetchHits > 0 && hit.remaining <= hit.lifetime * prefetchShare;
+
   const prefetch = (ctx: QueryContext, key: string, hit: CacheHit) => {
-    if (options.prefetchHits <= 0 || hit.hits < options.prefetchHits) return;
-    if (hit.remaining > hit.lifetime * prefetchShare || !hit.claimRefresh()) return;
+    if (hit.hits < options.prefetchHits || !hit.claimRefresh()) return;
     const detached = detachedContext(
       ctx,
       AbortSignal.timeout(options.refreshTimeoutMs),
@@ -106,7 +109,9 @@ export function cacheStage(options: CacheStageOptions): Stage {
     const key = cacheKey(ctx);
     const hit = cache.lookup(key);
     if (hit !== undefined && hit.remaining > 0) {
-      prefetch(ctx, key, hit);
+      // Reused (answer_memo.ts) only while no lookup could start a prefetch: each counts.
+      if (nearExpiry(hit)) prefetch(ctx, key, hit);
+      else hit.answer.reusable = hit.reusable();
       return hit.answer;
     }
     return wait(ctx, key, hit, next);

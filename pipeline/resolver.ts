@@ -14,6 +14,7 @@ import {
   Rcode,
 } from "../dns/mod.ts";
 import type { QueryLog } from "../observe/query_log.ts";
+import type { AnswerMemo } from "./answer_memo.ts";
 import { replyAnswer } from "./answer.ts";
 import { compose, type Handler } from "./compose.ts";
 import { type Budget, ResolverContext } from "./context.ts";
@@ -27,6 +28,8 @@ export interface ResolverOptions {
   /** Time budget of one query, milliseconds: the client gets an answer within it. */
   queryTimeoutMs: number;
   log: QueryLog;
+  /** Where answers to repeated identical requests are kept (doors pass their keys). */
+  memo?: AnswerMemo;
   /** Clock, injectable for tests. */
   now?: () => number;
 }
@@ -47,6 +50,7 @@ export class Resolver {
   readonly #handler: Handler;
   readonly #budget: Budget;
   readonly #log: QueryLog;
+  readonly #memo: AnswerMemo | undefined;
   readonly #now: () => number;
 
   constructor(options: ResolverOptions) {
@@ -54,6 +58,7 @@ export class Resolver {
       throw new Error("no stage answered the query");
     });
     this.#log = options.log;
+    this.#memo = options.memo;
     this.#now = options.now ?? Date.now;
     this.#budget = { ms: options.queryTimeoutMs, now: this.#now };
   }
@@ -63,8 +68,15 @@ export class Resolver {
    * decoded at all (the door decides: HTTP 400, FORMERR or silence); every other outcome is
    * an answer. The resolution comes at once when every stage answered at once (cache hits,
    * blocks, local records), so a door can send it without an await; a promise otherwise.
+   * With `memoKey` (what makes this request the same as another: answer_memo.ts), a reusable
+   * answer is remembered for `repeat`.
    */
-  resolve(raw: Uint8Array, client: ClientInfo, signal?: AbortSignal): MaybePromise<Resolution> {
+  resolve(
+    raw: Uint8Array,
+    client: ClientInfo,
+    signal?: AbortSignal,
+    memoKey?: string,
+  ): MaybePromise<Resolution> {
     const started = this.#now();
     // The common shape is read without a full decode (which showed in the profile of cached
     // answers); any other is decoded in full here, so malformed queries still throw here.
@@ -86,7 +98,7 @@ export class Resolver {
     const refusal = checkShape(head);
     if (refusal !== undefined) {
       const answer = replyAnswer(query ?? decodeMessage(raw), refusal, "guard");
-      return this.#finish(answer, raw, head, log);
+      return this.#finish(answer, raw, head, log, memoKey);
     }
     // The budget's timer is made on first use (ResolverContext.signal): answers from the
     // cache or local records never need it.
@@ -99,19 +111,46 @@ export class Resolver {
     }
     if (answer instanceof Promise) {
       return answer.then(
-        (answered) => this.#finish(answered, raw, head, log, ctx),
-        (error) => this.#finish(failure(ctx, error), raw, head, log, ctx),
+        (answered) => this.#finish(answered, raw, head, log, memoKey, ctx),
+        (error) => this.#finish(failure(ctx, error), raw, head, log, memoKey, ctx),
       );
     }
-    return this.#finish(answer, raw, head, log, ctx);
+    return this.#finish(answer, raw, head, log, memoKey, ctx);
   }
 
-  /** Logs the answer and shapes it for the client; the query's timer, if any, goes. */
+  /**
+   * The answer remembered for `memoKey` while it holds (answer_memo.ts), logged as the cache
+   * hit it stands for; undefined when there is none. Its bytes are shared: send, never patch.
+   */
+  repeat(memoKey: string, client: ClientInfo): Resolution | undefined {
+    const time = this.#now();
+    const remembered = this.#memo?.recall(memoKey, time);
+    if (remembered === undefined) return undefined;
+    const question = remembered.head.question!;
+    this.#log.write({
+      time,
+      client: client.address,
+      door: client.door,
+      method: client.method,
+      name: question.name,
+      type: question.type,
+      source: "cache",
+      rcode: remembered.answer.rcode,
+      durationMs: 0,
+    });
+    return remembered;
+  }
+
+  /**
+   * Logs the answer and shapes it for the client; the query's timer, if any, goes. With a
+   * memo key, the memo hears of it (and may keep it for the same request again).
+   */
   #finish(
     answer: Answer,
     raw: Uint8Array,
     head: QueryHead,
     log: QueryLogEntry,
+    memoKey: string | undefined,
     ctx?: ResolverContext,
   ): Resolution {
     ctx?.dispose();
@@ -119,7 +158,9 @@ export class Resolver {
     log.rcode = answer.rcode;
     log.durationMs = this.#now() - log.time;
     this.#log.write(log);
-    return { answer, bytes: finishAnswer(answer, head, raw), head };
+    const resolution = { answer, bytes: finishAnswer(answer, head, raw), head };
+    if (memoKey !== undefined) this.#memo?.remember(memoKey, resolution, log);
+    return resolution;
   }
 }
 

@@ -75,6 +75,19 @@ export interface Answer {
   /** Byte offsets of every record's TTL field, so a cache can age them in place in a copy. */
   ttlOffsets: number[];
   source: AnswerSource;
+  /**
+   * Set by the cache stage on a fresh hit whose bytes stay as they are for a while: the same
+   * query may be given the same finished answer until then (answer_memo.ts).
+   */
+  reusable?: Reusable;
+}
+
+/** How long an answer stays as it is, and how a reuse of it counts. */
+export interface Reusable {
+  /** Until when (ms since the epoch, the resolver's clock) the answer's bytes hold. */
+  until: number;
+  /** Counts a reuse as the cache counts a hit (statistics, LRU use, prefetch popularity). */
+  touch(): void;
 }
 
 /**

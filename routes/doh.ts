@@ -1,6 +1,7 @@
 /**
  * The /dns-query routes of the Hono app: what the fast path (doh_answer.ts) leaves alone —
- * which includes every HTTP error, so each is worded in one place — answered the same way.
+ * which includes every HTTP error but one it meets after admitting the client (a dns
+ * parameter that is not base64url: the wording is shared) — answered the same way.
  */
 import { Hono } from "hono";
 import { decodeBase64Url } from "./base64url.ts";
@@ -13,6 +14,7 @@ import {
   type DohDeps,
   isDnsMessageType,
   MAX_URL_LENGTH,
+  NOT_BASE64URL,
 } from "./doh_answer.ts";
 import { type AppEnv, clientAddress, reason } from "./env.ts";
 
@@ -26,8 +28,8 @@ export function dohRoutes(deps: DohDeps): Hono<AppEnv> {
     const param = c.req.query("dns");
     if (param === undefined) return reason(400, "missing dns parameter (a base64url DNS query)");
     const query = decodeBase64Url(param);
-    if (query === undefined) return reason(400, "dns parameter is not base64url");
-    return answer(deps, query, clientAddress(c), "GET");
+    if (query === undefined) return reason(400, NOT_BASE64URL);
+    return answer(deps, query, { address: clientAddress(c), door: "doh", method: "GET" });
   });
 
   routes.post(
@@ -39,7 +41,12 @@ export function dohRoutes(deps: DohDeps): Hono<AppEnv> {
       await next();
     },
     boundedBody(dnsMessageBounds(deps)),
-    async (c) => answer(deps, new Uint8Array(await c.req.arrayBuffer()), clientAddress(c), "POST"),
+    async (c) =>
+      answer(deps, new Uint8Array(await c.req.arrayBuffer()), {
+        address: clientAddress(c),
+        door: "doh",
+        method: "POST",
+      }),
   );
 
   routes.all(

@@ -7,9 +7,12 @@
  * `dohFastPath` answers well-formed queries before any router: Hono's dispatch was a visible
  * share of a cached answer's CPU, and a fresh process answers its first DoH queries without
  * loading Hono at all (routes/lazy_app.ts). The routes in doh.ts take what it leaves alone,
- * every HTTP error included, with the same `answer`.
+ * every HTTP error but a bad dns parameter included, with the same `answer`. It passes the
+ * request (the URL of a GET, the body of a POST) as the key of answers to remember, so the same
+ * request a moment later is answered as it was (pipeline/answer_memo.ts).
  */
 import { DnsWireError } from "../dns/mod.ts";
+import { postKey } from "../pipeline/answer_memo.ts";
 import type { Resolution, Resolver } from "../pipeline/resolver.ts";
 import type { ClientInfo, MaybePromise } from "../pipeline/types.ts";
 import type { CidrSet } from "../servers/cidr.ts";
@@ -27,9 +30,10 @@ export const MAX_QUERY_BYTES = 4096;
 export const MAX_URL_LENGTH = 6144;
 
 export const DOH_PATH = "/dns-query";
+export const NOT_BASE64URL = "dns parameter is not base64url";
 
 export interface DohDeps {
-  resolver: Pick<Resolver, "resolve">;
+  resolver: Pick<Resolver, "resolve" | "repeat">;
   /** Where unexpected errors are reported (they become a 500); console.error by default. */
   reportError?: (error: unknown) => void;
   /** How long a POST body may take to arrive (HTTP_BODY_TIMEOUT_MS). */
@@ -44,9 +48,10 @@ export interface DohDeps {
 
 /**
  * Answers a well-formed DoH request without the router: a GET on exactly /dns-query with a
- * plain (no %-escapes) base64url `dns` parameter, or a POST of application/dns-message with a
+ * plain (no %-escapes) `dns` parameter, or a POST of application/dns-message with a
  * Content-Length within the limit. Returns undefined, touching nothing (the body is unread),
- * for any other request, which then goes through `dohRoutes`.
+ * for any other request, which then goes through `dohRoutes`; a 400 when that parameter is not
+ * base64url.
  */
 export function dohFastPath(
   deps: DohDeps,
@@ -67,44 +72,54 @@ export function dohFastPath(
       // is read on this path, which saved ~0.6-1.4 µs of a cached answer's ~13.
       const start = plainDnsParam(url, after + 1);
       if (start < 0) return undefined;
+      const client = admit(deps, request, remoteAddr, "GET");
+      if (client instanceof Response) return client;
+      // The same URL as a moment ago: the same answer (pipeline/answer_memo.ts).
+      const repeated = deps.resolver.repeat(url, client);
+      if (repeated !== undefined) return dnsMessageResponse(repeated);
       const end = url.indexOf("&", start);
       const query = decodeBase64Url(url, start, end < 0 ? url.length : end);
-      if (query === undefined) return undefined;
-      const client = admit(deps, request, remoteAddr);
-      if (client instanceof Response) return client;
-      return answer(deps, query, client, "GET");
+      // What the routes answer (doh.ts), here: the client has been admitted once already.
+      if (query === undefined) return reason(400, NOT_BASE64URL);
+      return answer(deps, query, client, url);
     }
     if (method === "POST") {
       const headers = request.headers;
       if (!isDnsMessageType(headers.get("content-type"))) return undefined;
       const length = Number(headers.get("content-length") ?? NaN);
       if (!(length <= MAX_QUERY_BYTES)) return undefined;
-      const client = admit(deps, request, remoteAddr);
+      const client = admit(deps, request, remoteAddr, "POST");
       if (client instanceof Response) return client;
       const bounds = dnsMessageBounds(deps);
-      return readDeclaredBody(request, bounds).then((read) =>
-        read instanceof Uint8Array ? answer(deps, read, client, "POST") : unread(read, bounds)
-      );
+      return readDeclaredBody(request, bounds).then((read) => {
+        if (!(read instanceof Uint8Array)) return unread(read, bounds);
+        const key = postKey(read);
+        const repeated = deps.resolver.repeat(key, client);
+        return repeated === undefined
+          ? answer(deps, read, client, key)
+          : dnsMessageResponse(repeated);
+      });
     }
     return undefined;
   };
 }
 
 /**
- * What the app's middleware does for routed requests, for the fast path: the client's address
- * (behind a trusted proxy, the forwarded one), or a 429 when that client is over its rate.
+ * What the app's middleware does for routed requests, for the fast path: the client (behind a
+ * trusted proxy, the forwarded address), or a 429 when that client is over its rate.
  */
 function admit(
   deps: DohDeps,
   request: Request,
   remoteAddr: Deno.Addr | undefined,
-): string | Response {
+  method: "GET" | "POST",
+): ClientInfo | Response {
   const peer = addressOf(remoteAddr);
   const address = deps.trustedProxies
     ? clientBehind(peer, request.headers, deps.trustedProxies)
     : peer;
   const waitMs = deps.rateLimiter?.wait(address) ?? 0;
-  return waitMs > 0 ? tooManyQueries(waitMs) : address;
+  return waitMs > 0 ? tooManyQueries(waitMs) : { address, door: "doh", method };
 }
 
 const QUESTION_MARK = 0x3f;
@@ -154,12 +169,15 @@ export function dnsMessageBounds(deps: DohDeps) {
   };
 }
 
-/** The response to a query; at once when the resolver answered at once (a cache hit). */
+/**
+ * The response to a query; at once when the resolver answered at once (a cache hit). With
+ * `memoKey`, a reusable answer is remembered for the same request again (answer_memo.ts).
+ */
 export function answer(
   deps: DohDeps,
   query: Uint8Array,
-  address: string,
-  method: "GET" | "POST",
+  client: ClientInfo,
+  memoKey?: string,
 ): Response | Promise<Response> {
   if (query.length === 0) return reason(400, "empty DNS message");
   if (query.length > MAX_QUERY_BYTES) {
@@ -167,10 +185,9 @@ export function answer(
   }
   let resolution: MaybePromise<Resolution>;
   try {
-    const client: ClientInfo = { address, door: "doh", method };
     // Not the request's signal: a client hanging up need not cancel a lookup others (and, with
     // the cache, later queries) benefit from, and the query budget bounds it anyway.
-    resolution = deps.resolver.resolve(query, client);
+    resolution = deps.resolver.resolve(query, client, undefined, memoKey);
   } catch (error) {
     return failed(deps, error);
   }

@@ -146,3 +146,77 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "the same DoH GET again is answered as before, and an edit or a flush shows on the next one",
+  ...integration(["knotd", "knotc"]),
+  async fn() {
+    const token = "e2e-admin-token-memo-0123456789";
+    const knot = await startKnot();
+    const gateway = await startGateway({
+      env: { UPSTREAMS: `udp://127.0.0.1:${knot.port}`, ADMIN_TOKEN: token },
+    });
+    const name = `www.${TEST_ZONE}`;
+    // One URL, as every browser asking for this name sends it (ID 0).
+    const dns = makeQuery(name, RType.A, { id: 0, edns: {} })
+      .toBase64({ alphabet: "base64url", omitPadding: true });
+    const get = async () => {
+      const response = await fetch(`${gateway.url}/dns-query?dns=${dns}`);
+      assert.equal(response.status, 200);
+      const reply = decodeMessage(new Uint8Array(await response.arrayBuffer()));
+      return { reply, cacheControl: response.headers.get("cache-control") };
+    };
+    const admin = (path: string, body: unknown) =>
+      fetch(`${gateway.url}/admin/${path}`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: JSON.stringify(body),
+      }).then((response) => response.json());
+    try {
+      const before = await knot.queryCount();
+      const first = await get();
+      for (let i = 0; i < 30; i++) {
+        const again = await get();
+        assert.deepEqual(
+          again.reply.answers,
+          first.reply.answers.map((r) => ({
+            ...r,
+            ttl: again.reply.answers[0].ttl,
+          })),
+        );
+        assert.ok(again.reply.answers[0].ttl >= 299);
+        assert.equal(again.cacheControl, `max-age=${again.reply.answers[0].ttl}`);
+      }
+      assert.equal(await knot.queryCount() - before, 1);
+
+      await admin("blocklist/custom/block", { names: [name] });
+      assert.equal((await get()).reply.header.rcode, Rcode.NXDOMAIN, "blocked at once");
+      await fetch(`${gateway.url}/admin/blocklist/custom/block`, {
+        method: "DELETE",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: JSON.stringify({ names: [name] }),
+      }).then((response) => response.arrayBuffer());
+      assert.equal((await get()).reply.answers.length, 2, "unblocked at once");
+      await get();
+      assert.equal(await knot.queryCount() - before, 1, "still the cached answer");
+
+      await admin("cache/flush", { name });
+      await get();
+      assert.equal(await knot.queryCount() - before, 2, "flushed: asked again at once");
+
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      const later = await get();
+      assert.ok(later.reply.answers[0].ttl <= 299, `TTL ${later.reply.answers[0].ttl}`);
+      assert.equal(later.cacheControl, `max-age=${later.reply.answers[0].ttl}`);
+      const log = (await gateway.waitForStdout((out) => out.split('"source":"cache"').length > 33))
+        .trim().split("\n").map((line) => JSON.parse(line));
+      const cached = log.filter((entry) => entry.source === "cache" && entry.name === name);
+      assert.ok(cached.length >= 33, `${cached.length} cache hits logged`);
+      assert.ok(cached.every((entry) => entry.method === "GET" && entry.client === "127.0.0.1"));
+    } finally {
+      await gateway.stop();
+      await knot.stop();
+    }
+  },
+});

@@ -1,0 +1,248 @@
+/**
+ * Remembered answers (pipeline/answer_memo.ts) inside a real Resolver with the real cache and
+ * blocklist stages and an injected clock: a repeat is the answer a lookup would give, counted
+ * and logged as a cache hit, for as long as that answer holds and no longer.
+ */
+import assert from "node:assert/strict";
+import { AnswerCache } from "../../cache/answer_cache.ts";
+import { cacheStage } from "../../cache/stage.ts";
+import { blocklistStage } from "../../blocklist/stage.ts";
+import { MemoryBlocklist } from "../../blocklist/memory_blocklist.ts";
+import type { Blocklist } from "../../blocklist/blocklist.ts";
+import { decodeMessage, peekQuery, RClass, RType } from "../../dns/mod.ts";
+import { createQueryLog } from "../../observe/query_log.ts";
+import { replyAnswer } from "../../pipeline/answer.ts";
+import { AnswerMemo, postKey } from "../../pipeline/answer_memo.ts";
+import { guardStage } from "../../pipeline/guard.ts";
+import { type Resolution, Resolver } from "../../pipeline/resolver.ts";
+import type { Answer, ClientInfo, QueryContext, Reusable, Stage } from "../../pipeline/types.ts";
+import { makeQuery } from "../support/dns_query.ts";
+
+const CLIENT: ClientInfo = { address: "192.0.2.7", door: "doh", method: "GET" };
+const KEY = "https://gateway.test/dns-query?dns=AAAB";
+const NAME = "www.memo.example";
+/** Entries are stored at this clock reading: their seconds of life start on it. */
+const START = 7_000_000;
+
+function setup(
+  options: { prefetchHits?: number; blocklist?: Blocklist; otherVersion?: () => number } = {},
+) {
+  const clock = { now: START };
+  const now = () => clock.now;
+  let upstreamCalls = 0;
+  const cache = new AnswerCache({ now });
+  const blocklist = options.blocklist ?? new MemoryBlocklist();
+  const forward: Stage = (ctx: QueryContext): Promise<Answer> => {
+    upstreamCalls++;
+    const answers = [{
+      name: ctx.question.name,
+      type: RType.A,
+      class: RClass.IN,
+      ttl: 100,
+      data: { address: "192.0.2.1" },
+    }];
+    return Promise.resolve(replyAnswer(ctx.query, { answers }, "upstream"));
+  };
+  const memo = new AnswerMemo({
+    version: () => blocklist.version + cache.version + (options.otherVersion?.() ?? 0),
+  });
+  const log = createQueryLog({ toStdout: false, capacity: 100 });
+  const resolver = new Resolver({
+    stages: [
+      guardStage,
+      blocklistStage({ blocklist, answer: { response: "nxdomain", ttl: 60 }, failMode: "open" }),
+      cacheStage({
+        cache,
+        refresh: (ctx) => Promise.resolve(forward(ctx, () => Promise.reject())),
+        prefetchHits: options.prefetchHits ?? 0,
+        refreshTimeoutMs: 1000,
+      }),
+      forward,
+    ],
+    queryTimeoutMs: 1000,
+    log,
+    memo,
+    now,
+  });
+  const query = makeQuery(NAME, RType.A, { id: 0, edns: {} });
+  /** The request as a door makes it: the memo first, else the resolver with the key. */
+  const request = async (key = KEY, raw = query) =>
+    resolver.repeat(key, CLIENT) ?? await resolver.resolve(raw, CLIENT, undefined, key);
+  return {
+    clock,
+    cache,
+    blocklist,
+    memo,
+    log,
+    resolver,
+    request,
+    upstreamCalls: () => upstreamCalls,
+  };
+}
+
+const ttlOf = (resolution: Resolution) => decodeMessage(resolution.bytes).answers[0].ttl;
+
+Deno.test("a repeated request gets the answer a cache lookup would give, logged and counted as a hit", async () => {
+  const { request, resolver, cache, log, clock, upstreamCalls } = setup();
+  const first = await request();
+  assert.equal(first.answer.source, "upstream");
+  clock.now += 2500;
+  const looked = await request(); // a cache hit: remembered from here on
+  assert.equal(looked.answer.source, "cache");
+  const hitsBefore = cache.stats().hits;
+  clock.now += 200;
+  const repeated = resolver.repeat(KEY, CLIENT);
+  assert.ok(repeated, "remembered");
+  assert.deepEqual(repeated.bytes, looked.bytes);
+  assert.equal(ttlOf(repeated), 98);
+  assert.equal(repeated.answer.ttl, 98, "cache-control's max-age");
+  assert.equal(cache.stats().hits, hitsBefore + 1, "a reuse counts as a cache hit");
+  assert.equal(upstreamCalls(), 1);
+  const entry = log.recent().at(-1)!;
+  assert.deepEqual(
+    { ...entry, time: 0 },
+    {
+      time: 0,
+      client: "192.0.2.7",
+      door: "doh",
+      method: "GET",
+      name: NAME,
+      type: RType.A,
+      source: "cache",
+      rcode: 0,
+      durationMs: 0,
+    },
+  );
+});
+
+Deno.test("a remembered answer holds for the rest of its entry's second, then TTLs count down", async () => {
+  const { request, resolver, clock } = setup();
+  await request();
+  clock.now += 1999; // elapsed 1 s of the entry's life, to START + 2000
+  assert.equal(ttlOf(await request()), 99);
+  assert.equal(ttlOf(resolver.repeat(KEY, CLIENT)!), 99);
+  clock.now += 1;
+  assert.equal(resolver.repeat(KEY, CLIENT), undefined, "the second has ended");
+  assert.equal(ttlOf(await request()), 98);
+});
+
+Deno.test("only the same key is the same request: another GET or a POST is looked up", async () => {
+  const { request, resolver } = setup();
+  await request();
+  await request();
+  assert.ok(resolver.repeat(KEY, CLIENT));
+  assert.equal(resolver.repeat(`${KEY}x`, CLIENT), undefined);
+  const body = makeQuery(NAME, RType.A, { id: 0, edns: {} });
+  assert.equal(resolver.repeat(postKey(body), CLIENT), undefined);
+  assert.ok(postKey(body).startsWith("#"), "no URL starts so");
+  assert.notEqual(postKey(body), postKey(makeQuery(NAME, RType.A, { id: 1, edns: {} })));
+});
+
+Deno.test("a list edit, a cache flush or another change each end every remembered answer", async () => {
+  let records = 0;
+  const { request, resolver, blocklist, cache } = setup({ otherVersion: () => records });
+  const remembered = async () => {
+    await request();
+    await request();
+    assert.ok(resolver.repeat(KEY, CLIENT), "remembered");
+  };
+  await remembered();
+  await blocklist.edit("add", "block", [NAME]);
+  assert.equal(resolver.repeat(KEY, CLIENT), undefined);
+  assert.equal((await request()).answer.source, "blocked", "the edit shows on the next query");
+  await blocklist.edit("remove", "block", [NAME]);
+  await remembered();
+  cache.clear();
+  assert.equal(resolver.repeat(KEY, CLIENT), undefined);
+  await remembered();
+  cache.deleteName(NAME);
+  assert.equal(resolver.repeat(KEY, CLIENT), undefined);
+  await remembered();
+  await blocklist.load([{ name: "ads", block: ["elsewhere.example"], allow: [] }]);
+  assert.equal(resolver.repeat(KEY, CLIENT), undefined, "a list load");
+  await remembered();
+  records++;
+  assert.equal(resolver.repeat(KEY, CLIENT), undefined, "a records reload");
+});
+
+Deno.test("blocked and upstream answers are never remembered", async () => {
+  const blocklist = new MemoryBlocklist();
+  await blocklist.load([{ name: "ads", block: [NAME], allow: [] }]);
+  const { request, resolver } = setup({ blocklist });
+  assert.equal((await request()).answer.source, "blocked");
+  assert.equal((await request()).answer.source, "blocked");
+  assert.equal(resolver.repeat(KEY, CLIENT), undefined);
+  const other = setup();
+  await other.request();
+  assert.equal(other.resolver.repeat(KEY, CLIENT), undefined, "the first answer, upstream's");
+});
+
+Deno.test("an answer that waited on the way (a store such as Redis) goes with the store's version", async () => {
+  const memory = new MemoryBlocklist();
+  const waiting = {
+    description: "waiting",
+    version: 0,
+    decide: (name: string) => Promise.resolve(memory.decide(name)),
+    load: () => Promise.resolve(),
+    edit: () => Promise.resolve(0),
+    customEntries: () => Promise.resolve({ block: [], allow: [] }),
+    summary: () => Promise.resolve([]),
+    close: () => {},
+  };
+  const { request, resolver } = setup({ blocklist: waiting });
+  await request();
+  assert.equal((await request()).answer.source, "cache");
+  assert.ok(resolver.repeat(KEY, CLIENT));
+  waiting.version++; // the store's version moved (another instance's edit, seen by its poll)
+  assert.equal(resolver.repeat(KEY, CLIENT), undefined);
+});
+
+Deno.test("near expiry a hit is looked up every time, so a popular entry is still prefetched", async () => {
+  const { request, resolver, clock, upstreamCalls } = setup({ prefetchHits: 2 });
+  await request();
+  await request();
+  assert.ok(resolver.repeat(KEY, CLIENT), "remembered while far from expiry");
+  clock.now += 91_000; // 9 s of 100 left: under the 10 % share
+  await request();
+  assert.equal(resolver.repeat(KEY, CLIENT), undefined);
+  await request();
+  assert.equal(upstreamCalls(), 2, "the refresh went out");
+});
+
+Deno.test("a key is remembered on its second sight; other keys take its slot; large answers never", () => {
+  const memo = new AnswerMemo({ version: () => 0, slots: 1 });
+  let touched = 0;
+  const reusable = { until: 10, touch: () => void touched++ };
+  const log = { time: 0, client: "", door: "doh" as const, name: "a.example", type: 1, rcode: 0 };
+  const resolution = (length: number, reuse: Reusable | null = reusable): Resolution => ({
+    answer: {
+      bytes: new Uint8Array(length),
+      rcode: 0,
+      ttl: 5,
+      ttlOffsets: [],
+      source: "cache",
+      reusable: reuse ?? undefined,
+    },
+    bytes: new Uint8Array(length).fill(7),
+    head: peekQuery(makeQuery("a.example", RType.A))!,
+  });
+  memo.remember("a", resolution(100), log);
+  assert.equal(memo.recall("a", 5), undefined, "seen once");
+  const kept = resolution(100);
+  memo.remember("a", kept, log);
+  const recalled = memo.recall("a", 5);
+  assert.deepEqual(recalled?.bytes, kept.bytes);
+  assert.notEqual(recalled?.bytes.buffer, kept.bytes.buffer, "a copy of its own");
+  assert.equal(touched, 1);
+  assert.equal(memo.recall("a", 10), undefined, "held until 10 only");
+  memo.remember("b", resolution(100), log);
+  memo.remember("a", resolution(100), log);
+  assert.equal(memo.recall("a", 5), undefined, "b took the one slot: a is new again");
+  memo.remember("a", resolution(5000), log);
+  assert.equal(memo.recall("a", 5), undefined, "too large to keep");
+  memo.remember("a", resolution(100), { ...log, rule: "ads: x" });
+  assert.equal(memo.recall("a", 5), undefined, "a log line with more to say is not repeated");
+  memo.remember("a", resolution(100, null), log);
+  assert.equal(memo.recall("a", 5), undefined, "not marked reusable");
+  assert.throws(() => new AnswerMemo({ version: () => 0, slots: 3 }), RangeError);
+});
