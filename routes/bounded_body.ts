@@ -122,10 +122,17 @@ export function readDeclaredBody(request: Request, bounds: BodyBounds): Promise<
       request.body?.cancel().catch(() => {});
       resolve("late");
     });
+    // Settled either way, the deadline goes in the same step (not a `finally`: a promise more).
     request.arrayBuffer().then(
-      // The runtime stops at the declared length; more would be a broken request.
-      (read) => resolve(read.byteLength > bounds.maxBytes ? "too large" : new Uint8Array(read)),
-      () => resolve("broken"),
-    ).finally(() => deadline.cancel());
+      (read) => {
+        deadline.cancel();
+        // The runtime stops at the declared length; more would be a broken request.
+        resolve(read.byteLength > bounds.maxBytes ? "too large" : new Uint8Array(read));
+      },
+      () => {
+        deadline.cancel();
+        resolve("broken");
+      },
+    );
   });
 }
