@@ -1,7 +1,7 @@
 /**
  * The speed harness (`deno task bench:all`): the gateway against the runtime floor (Deno
  * programs that answer with fixed bytes) and against dnsdist (C++, packet cache), in one run
- * on loopback, servers on CPU 0 and load generators on CPU 1. Each DoH case runs 5 rounds
+ * on loopback, servers on CPU 0 and load generators on CPU 1. Each DoH case runs 9 rounds
  * (BENCH_ROUNDS) and each UDP case 3, servers taking turns in alternating order; the table has
  * medians, and the ratios gateway/floor and gateway/dnsdist as the median of each round's
  * ratio, which are what to compare between runs on a shared machine. Then cold
@@ -10,7 +10,7 @@
  * env: BENCH_REQUESTS (DoH requests per round, default 20000), BENCH_MISSES (unique names per
  * DoH miss round, default 5000; UDP uses 4×), BENCH_SECONDS (per UDP round, default 5),
  * BENCH_ONLY (a substring of the case labels to run only those), BENCH_ROUNDS (DoH rounds,
- * default 5).
+ * default 9).
  */
 import { benchCases, DOH_ROUNDS, UDP_ROUNDS } from "./cases.ts";
 import { coldStart, FLOOR_ARGS, GATEWAY_ARGS } from "./cold_start.ts";

@@ -35,7 +35,7 @@ const CLIENTS = 16;
 const H2_STREAMS = 8;
 const UDP_OUTSTANDING = 100;
 /** DoH rounds: ~1 s each; more of them steady the ratios on a shared machine. */
-export const DOH_ROUNDS = Number(Deno.env.get("BENCH_ROUNDS") ?? 5);
+export const DOH_ROUNDS = Number(Deno.env.get("BENCH_ROUNDS") ?? 9);
 /** UDP rounds: BENCH_SECONDS each. */
 export const UDP_ROUNDS = 3;
 
