@@ -12,7 +12,7 @@
 import { cacheKey } from "../cache/key.ts";
 import { EdeCode, Rcode } from "../dns/mod.ts";
 import { replyAnswer } from "../pipeline/answer.ts";
-import type { Answer, MaybePromise, QueryContext, Stage } from "../pipeline/types.ts";
+import type { Answer, MaybePromise, QueryContext, Reusable, Stage } from "../pipeline/types.ts";
 import { blockAnswer, type BlockAnswerOptions } from "./block_answer.ts";
 import type { Blocklist } from "./blocklist.ts";
 import { type Decision, describeRule, type Rule } from "./decision.ts";
@@ -47,13 +47,16 @@ export function blocklistStage(options: BlocklistStageOptions): Stage {
   // same answer, so it is built once. The doors' finishing (ID, case, OPT, padding) is per
   // client as for cached answers; what it cannot change is in the key.
   const built = new Map<string, Answer>();
+  // A block answer stays right while the lists do (their version bounds its reuse: answer_memo.ts);
+  // each reuse counts as the block it is.
+  const reusable: Reusable = { until: Infinity, touch: () => void stats.blocked++ };
   const answerFor = (ctx: QueryContext, rule: Rule): Answer => {
     // The cache's key (name, type, class, DO, CD), and what else the reply echoes: RD, EDNS.
     const echoed = `${ctx.raw[2] & 1}${ctx.head.edns === undefined ? "-" : "e"}`;
     const key = `${cacheKey(ctx)}|${echoed}|${rule.list}|${rule.entry}`;
     let answer = built.get(key);
     if (answer === undefined) {
-      answer = blockAnswer(ctx.query, rule, options.answer);
+      answer = { ...blockAnswer(ctx.query, rule, options.answer), reusable };
       if (built.size >= BUILT_ANSWERS) built.clear();
       built.set(key, answer);
     }

@@ -4,11 +4,12 @@
  * Firefox asking for a popular name sends the same URL) gets the bytes the pipeline made then,
  * without decoding, blocklist, cache lookup and finishing again.
  *
- * A remembered answer is only one the cache stage marked reusable (types.ts `Reusable`): a
- * fresh hit, its TTLs as they are for the rest of this second of its life, not near enough
- * expiry to be prefetched. It goes when that second ends, or at once when anything an answer
- * depends on moves (`version`: list loads and edits, records reloads, cache flushes), so an
- * edit takes effect on the next query as it does without the memo.
+ * A remembered answer is only one a stage marked reusable (types.ts `Reusable`): a fresh
+ * cache hit, its TTLs as they are for the rest of this second of its life, not near enough
+ * expiry to be prefetched; a block answer, as long as the lists stay as they are. It goes when
+ * its time ends, or at once when anything an answer depends on moves (`version`: list loads
+ * and edits, records reloads, cache flushes), so an edit takes effect on the next query as it
+ * does without the memo.
  *
  * It costs little when requests do not repeat: a fixed table of slots, each request's key
  * hashed to one, a slot holding the last key seen there and, from its second sight on, the
@@ -36,13 +37,21 @@ const DEFAULT_SLOTS = 256;
 /** Larger answers are made afresh each time: their copy would cost more than it saves. */
 const LARGEST_ANSWER = 4096;
 
+/** An answer kept for its key: what a repeat gives back, and how long it holds. */
+export interface Kept {
+  readonly resolution: Resolution;
+  /** The blocklist rule its log line names (a block answer's), if any. */
+  readonly rule: string | undefined;
+  readonly reusable: Reusable;
+  /** `version` when it was kept. */
+  readonly version: number;
+}
+
 class Slot {
   /** The last key that came to this slot. */
   key = "";
   /** Its answer, once it came a second time; undefined until then. */
-  resolution: Resolution | undefined = undefined;
-  reusable: Reusable | undefined = undefined;
-  version = 0;
+  kept: Kept | undefined = undefined;
 }
 
 export class AnswerMemo {
@@ -60,45 +69,39 @@ export class AnswerMemo {
     this.#version = options.version;
   }
 
-  /** The answer remembered for `key` if it still holds at `now`; it counts as a cache hit. */
-  recall(key: string, now: number): Resolution | undefined {
+  /** The answer remembered for `key` if it still holds at `now`; it counts as its stage's. */
+  recall(key: string, now: number): Kept | undefined {
     const slot = this.#slots[slotOf(key) & this.#mask];
-    const { resolution, reusable } = slot;
-    if (resolution === undefined || reusable === undefined || slot.key !== key) return undefined;
-    if (now >= reusable.until || slot.version !== this.#version()) {
-      slot.resolution = slot.reusable = undefined;
+    const kept = slot.kept;
+    if (kept === undefined || slot.key !== key) return undefined;
+    if (now >= kept.reusable.until || kept.version !== this.#version()) {
+      slot.kept = undefined;
       return undefined;
     }
-    reusable.touch();
-    return resolution;
+    kept.reusable.touch();
+    return kept;
   }
 
   /**
    * Notes that `key` was answered with `resolution`, and remembers it on the key's second
-   * sight when its answer was marked reusable and the query log says nothing beyond a plain
-   * cache hit.
+   * sight when its answer was marked reusable and the query log tells of no error (a store
+   * that failed, answered around).
    */
   remember(key: string, resolution: Resolution, log: QueryLogEntry): void {
     const slot = this.#slots[slotOf(key) & this.#mask];
-    const reusable = resolution.answer.reusable;
     if (slot.key !== key) {
       slot.key = key;
-      slot.resolution = slot.reusable = undefined;
+      slot.kept = undefined;
       return;
     }
-    const bytes = resolution.bytes;
-    if (
-      reusable === undefined || bytes.length > LARGEST_ANSWER || log.error !== undefined ||
-      log.rule !== undefined
-    ) {
-      return;
-    }
+    const { answer, bytes } = resolution;
+    const reusable = answer.reusable;
+    if (reusable === undefined || bytes.length > LARGEST_ANSWER || log.error !== undefined) return;
     // Copies of both the answer and the bytes for this client: either may be a view into a
     // shared slab (dns/transient.ts), which a kept view would keep whole.
-    const answer = { ...resolution.answer, bytes: resolution.answer.bytes.slice() };
-    slot.resolution = { ...resolution, answer, bytes: bytes.slice() };
-    slot.reusable = reusable;
-    slot.version = this.#version();
+    const own = { ...resolution, answer: { ...answer, bytes: answer.bytes.slice() } };
+    own.bytes = bytes.slice();
+    slot.kept = { resolution: own, rule: log.rule, reusable, version: this.#version() };
   }
 }
 

@@ -119,26 +119,29 @@ export class Resolver {
   }
 
   /**
-   * The answer remembered for `memoKey` while it holds (answer_memo.ts), logged as the cache
-   * hit it stands for; undefined when there is none. Its bytes are shared: send, never patch.
+   * The answer remembered for `memoKey` while it holds (answer_memo.ts), logged as the answer
+   * it stands for (a cache hit, a block); undefined when there is none. Its bytes are shared:
+   * send, never patch.
    */
   repeat(memoKey: string, client: ClientInfo): Resolution | undefined {
     const time = this.#now();
-    const remembered = this.#memo?.recall(memoKey, time);
-    if (remembered === undefined) return undefined;
-    const question = remembered.head.question!;
-    this.#log.write({
+    const kept = this.#memo?.recall(memoKey, time);
+    if (kept === undefined) return undefined;
+    const { answer, head } = kept.resolution;
+    const log: QueryLogEntry = {
       time,
       client: client.address,
       door: client.door,
       method: client.method,
-      name: question.name,
-      type: question.type,
-      source: "cache",
-      rcode: remembered.answer.rcode,
-      durationMs: 0,
-    });
-    return remembered;
+      name: head.question!.name,
+      type: head.question!.type,
+    };
+    if (kept.rule !== undefined) log.rule = kept.rule;
+    log.source = answer.source;
+    log.rcode = answer.rcode;
+    log.durationMs = 0;
+    this.#log.write(log);
+    return kept.resolution;
   }
 
   /**

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { AnswerCache } from "../../cache/answer_cache.ts";
 import { cacheStage } from "../../cache/stage.ts";
-import { blocklistStage } from "../../blocklist/stage.ts";
+import { blocklistStage, type BlocklistStats } from "../../blocklist/stage.ts";
 import { MemoryBlocklist } from "../../blocklist/memory_blocklist.ts";
 import type { Blocklist } from "../../blocklist/blocklist.ts";
 import { decodeMessage, peekQuery, RClass, RType } from "../../dns/mod.ts";
@@ -25,7 +25,12 @@ const NAME = "www.memo.example";
 const START = 7_000_000;
 
 function setup(
-  options: { prefetchHits?: number; blocklist?: Blocklist; otherVersion?: () => number } = {},
+  options: {
+    prefetchHits?: number;
+    blocklist?: Blocklist;
+    stats?: BlocklistStats;
+    otherVersion?: () => number;
+  } = {},
 ) {
   const clock = { now: START };
   const now = () => clock.now;
@@ -50,7 +55,12 @@ function setup(
   const resolver = new Resolver({
     stages: [
       guardStage,
-      blocklistStage({ blocklist, answer: { response: "nxdomain", ttl: 60 }, failMode: "open" }),
+      blocklistStage({
+        blocklist,
+        answer: { response: "nxdomain", ttl: 60 },
+        failMode: "open",
+        stats: options.stats,
+      }),
       cacheStage({
         cache,
         refresh: (ctx) => Promise.resolve(forward(ctx, () => Promise.reject())),
@@ -165,16 +175,34 @@ Deno.test("a list edit, a cache flush or another change each end every remembere
   assert.equal(resolver.repeat(KEY, CLIENT), undefined, "a records reload");
 });
 
-Deno.test("blocked and upstream answers are never remembered", async () => {
+Deno.test("a block is remembered while the lists stay, logged with its rule and counted", async () => {
   const blocklist = new MemoryBlocklist();
   await blocklist.load([{ name: "ads", block: [NAME], allow: [] }]);
-  const { request, resolver } = setup({ blocklist });
-  assert.equal((await request()).answer.source, "blocked");
-  assert.equal((await request()).answer.source, "blocked");
-  assert.equal(resolver.repeat(KEY, CLIENT), undefined);
-  const other = setup();
-  await other.request();
-  assert.equal(other.resolver.repeat(KEY, CLIENT), undefined, "the first answer, upstream's");
+  const stats = { blocked: 0, allowed: 0, errors: 0 };
+  const { request, resolver, log, clock, upstreamCalls } = setup({ blocklist, stats });
+  const first = await request();
+  assert.equal(first.answer.source, "blocked");
+  await request();
+  clock.now += 3_600_000; // a block does not age: an hour later it still holds
+  const repeated = resolver.repeat(KEY, CLIENT);
+  assert.ok(repeated, "remembered");
+  assert.deepEqual(repeated.bytes, first.bytes);
+  assert.equal(stats.blocked, 3, "each repeat counts as a block");
+  const entry = log.recent().at(-1)!;
+  assert.deepEqual([entry.source, entry.rule, entry.rcode], ["blocked", `ads: ${NAME}`, 3]);
+  await blocklist.edit("add", "allow", [NAME]);
+  assert.equal(resolver.repeat(KEY, CLIENT), undefined, "the lists moved");
+  assert.equal((await request()).answer.source, "upstream");
+  assert.equal(upstreamCalls(), 1);
+});
+
+Deno.test("upstream answers are never remembered", async () => {
+  const { request, resolver } = setup();
+  await request();
+  assert.equal(resolver.repeat(KEY, CLIENT), undefined, "seen once");
+  await request(`${KEY}&x`);
+  await request(`${KEY}&x`);
+  assert.ok(resolver.repeat(`${KEY}&x`, CLIENT), "the cache hit after it is");
 });
 
 Deno.test("an answer that waited on the way (a store such as Redis) goes with the store's version", async () => {
@@ -231,8 +259,8 @@ Deno.test("a key is remembered on its second sight; other keys take its slot; la
   const kept = resolution(100);
   memo.remember("a", kept, log);
   const recalled = memo.recall("a", 5);
-  assert.deepEqual(recalled?.bytes, kept.bytes);
-  assert.notEqual(recalled?.bytes.buffer, kept.bytes.buffer, "a copy of its own");
+  assert.deepEqual(recalled?.resolution.bytes, kept.bytes);
+  assert.notEqual(recalled?.resolution.bytes.buffer, kept.bytes.buffer, "a copy of its own");
   assert.equal(touched, 1);
   assert.equal(memo.recall("a", 10), undefined, "held until 10 only");
   memo.remember("b", resolution(100), log);
@@ -240,8 +268,8 @@ Deno.test("a key is remembered on its second sight; other keys take its slot; la
   assert.equal(memo.recall("a", 5), undefined, "b took the one slot: a is new again");
   memo.remember("a", resolution(5000), log);
   assert.equal(memo.recall("a", 5), undefined, "too large to keep");
-  memo.remember("a", resolution(100), { ...log, rule: "ads: x" });
-  assert.equal(memo.recall("a", 5), undefined, "a log line with more to say is not repeated");
+  memo.remember("a", resolution(100), { ...log, error: "blocklist unavailable: timeout" });
+  assert.equal(memo.recall("a", 5), undefined, "an answer given around a failure is not kept");
   memo.remember("a", resolution(100, null), log);
   assert.equal(memo.recall("a", 5), undefined, "not marked reusable");
   assert.throws(() => new AnswerMemo({ version: () => 0, slots: 3 }), RangeError);
