@@ -6,10 +6,10 @@
  *
  * A remembered answer is only one a stage marked reusable (types.ts `Reusable`): a fresh
  * cache hit, its TTLs as they are for the rest of this second of its life, not near enough
- * expiry to be prefetched; a block answer, as long as the lists stay as they are. It goes when
- * its time ends, or at once when anything an answer depends on moves (`version`: list loads
- * and edits, records reloads, cache flushes), so an edit takes effect on the next query as it
- * does without the memo.
+ * expiry to be prefetched; a block or local answer, as long as the lists or records stay as
+ * they are. It goes when its time ends, or at once when anything an answer depends on moves
+ * (`version`: list loads and edits, records reloads, cache flushes), so an edit takes effect
+ * on the next query as it does without the memo.
  *
  * It costs little when requests do not repeat: a fixed table of slots, each request's key
  * hashed to one, a slot holding the last key seen there and, from its second sight on, the

@@ -1,7 +1,8 @@
 /**
- * Remembered answers (pipeline/answer_memo.ts) inside a real Resolver with the real cache and
- * blocklist stages and an injected clock: a repeat is the answer a lookup would give, counted
- * and logged as a cache hit, for as long as that answer holds and no longer.
+ * Remembered answers (pipeline/answer_memo.ts) inside a real Resolver with the real cache,
+ * blocklist and local-records stages and an injected clock: a repeat is the answer a lookup
+ * would give, counted and logged as the hit or block it stands for, for as long as that answer
+ * holds and no longer.
  */
 import assert from "node:assert/strict";
 import { AnswerCache } from "../../cache/answer_cache.ts";
@@ -17,6 +18,9 @@ import { guardStage } from "../../pipeline/guard.ts";
 import { type Resolution, Resolver } from "../../pipeline/resolver.ts";
 import type { Answer, ClientInfo, QueryContext, Reusable, Stage } from "../../pipeline/types.ts";
 import { makeQuery } from "../support/dns_query.ts";
+import { parseRecords } from "../../records/parse.ts";
+import { localStage } from "../../records/stage.ts";
+import { RecordStore } from "../../records/store.ts";
 
 const CLIENT: ClientInfo = { address: "192.0.2.7", door: "doh", method: "GET" };
 const KEY = "https://gateway.test/dns-query?dns=AAAB";
@@ -273,4 +277,29 @@ Deno.test("a key is remembered on its second sight; other keys take its slot; la
   memo.remember("a", resolution(100, null), log);
   assert.equal(memo.recall("a", 5), undefined, "not marked reusable");
   assert.throws(() => new AnswerMemo({ version: () => 0, slots: 3 }), RangeError);
+});
+
+Deno.test("a local answer is remembered until the records change", () => {
+  const records = {
+    current: new RecordStore(parseRecords(`${NAME} A 10.0.0.1\n`), 1),
+    version: 0,
+  };
+  const log = createQueryLog({ toStdout: false, capacity: 10 });
+  const resolver = new Resolver({
+    stages: [guardStage, localStage({ records }), () => Promise.reject(new Error("not local"))],
+    queryTimeoutMs: 1000,
+    log,
+    memo: new AnswerMemo({ version: () => records.version }),
+  });
+  const query = makeQuery(NAME, RType.A, { id: 0, edns: {} });
+  const ask = () => resolver.resolve(query, CLIENT, undefined, KEY) as Resolution;
+  assert.equal(ask().answer.source, "local");
+  ask();
+  const repeated = resolver.repeat(KEY, CLIENT);
+  assert.deepEqual(decodeMessage(repeated!.bytes).answers[0].data, { address: "10.0.0.1" });
+  assert.equal(log.recent().at(-1)!.source, "local");
+  records.current = new RecordStore(parseRecords(`${NAME} A 10.0.0.2\n`), 2);
+  records.version++;
+  assert.equal(resolver.repeat(KEY, CLIENT), undefined, "reloaded");
+  assert.deepEqual(decodeMessage(ask().bytes).answers[0].data, { address: "10.0.0.2" });
 });
