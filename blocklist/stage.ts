@@ -77,8 +77,20 @@ export function blocklistStage(options: BlocklistStageOptions): Stage {
       ctx.log.rule = describeRule(decision.rule);
       return answerFor(ctx, decision.rule);
     }
-    if (decision.verdict === "allowed") stats.allowed++;
-    return next();
+    if (decision.verdict !== "allowed") return next();
+    stats.allowed++;
+    const answer = next();
+    return answer instanceof Promise ? answer.then(countingAllowed) : countingAllowed(answer);
+  };
+  /** An allowed name's answer, reused (answer_memo.ts), counts as the decision it skips. */
+  const countingAllowed = (answer: Answer): Answer => {
+    const reusable = answer.reusable;
+    if (reusable === undefined) return answer;
+    const touch = () => {
+      reusable.touch();
+      stats.allowed++;
+    };
+    return { ...answer, reusable: { until: reusable.until, touch } };
   };
   // The memory store decides at once, and then so does this stage; Redis makes it wait.
   return (ctx, next) => {

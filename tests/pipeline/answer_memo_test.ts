@@ -200,6 +200,18 @@ Deno.test("a block is remembered while the lists stay, logged with its rule and 
   assert.equal(upstreamCalls(), 1);
 });
 
+Deno.test("a repeat of an allowed name counts as the decision it skips", async () => {
+  const blocklist = new MemoryBlocklist();
+  await blocklist.load([{ name: "ads", block: ["memo.example"], allow: [NAME] }]);
+  const stats = { blocked: 0, allowed: 0, errors: 0 };
+  const { request, resolver, cache } = setup({ blocklist, stats });
+  await request();
+  assert.equal((await request()).answer.source, "cache");
+  const hits = cache.stats().hits;
+  assert.ok(resolver.repeat(KEY, CLIENT));
+  assert.deepEqual([stats.allowed, cache.stats().hits], [3, hits + 1]);
+});
+
 Deno.test("upstream answers are never remembered", async () => {
   const { request, resolver } = setup();
   await request();
