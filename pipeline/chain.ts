@@ -3,7 +3,9 @@
  * stage stands where it does. Adding a stage is one line here.
  *
  * Before the chain, the resolver has decoded the query and refused shapes no stage should see
- * (not a standard query, not exactly one question, unknown EDNS version).
+ * (not a standard query, not exactly one question, unknown EDNS version). A DoH request the
+ * same as one a moment ago skips all of it: it gets what the chain gave that one, for as long
+ * as the stage that made it says the answer holds (answer_memo.ts).
  */
 import { blocklistStage, type BlocklistStageOptions } from "../blocklist/stage.ts";
 import { cacheStage, type CacheStageOptions } from "../cache/stage.ts";
