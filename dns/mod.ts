@@ -47,3 +47,4 @@ export {
   findOption,
   withoutOption,
 } from "./edns.ts";
+export { type QueryCookie, queryCookie, withCookie } from "./cookie.ts";

@@ -1,0 +1,81 @@
+/**
+ * DNS cookies on the wire (RFC 7873 §4): the COOKIE option holds an 8-byte client cookie,
+ * then, once the server has given one, a server cookie of 8 to 32 bytes. A query whose
+ * COOKIE option has any other length is malformed (§5.2.2: FORMERR). Making and checking
+ * server cookies is the server's business; here are only the bytes.
+ */
+import { EdnsOptionCode } from "./constants.ts";
+import { DnsWireError } from "./errors.ts";
+import { scanRecords } from "./fast.ts";
+
+export const CLIENT_COOKIE_SIZE = 8;
+export const MIN_SERVER_COOKIE_SIZE = 8;
+export const MAX_SERVER_COOKIE_SIZE = 32;
+
+export interface QueryCookie {
+  client: Uint8Array;
+  /** Absent when the client has no server cookie of ours yet. */
+  server?: Uint8Array;
+}
+
+/** Root owner, type, class, TTL and RDLENGTH: where an OPT's options begin. */
+const OPT_FIXED = 11;
+const HEADER_SIZE = 12;
+
+/**
+ * The COOKIE option of a query, undefined when it has none (or no OPT record). Throws
+ * DnsWireError when the message is malformed or its COOKIE option has a length RFC 7873 does
+ * not allow. The returned bytes are views into `query`.
+ */
+export function queryCookie(query: Uint8Array): QueryCookie | undefined {
+  // No additional record, no OPT: the common stub query costs two byte reads.
+  if (query.length < HEADER_SIZE || (query[10] | query[11]) === 0) return undefined;
+  const opt = scanRecords(query).opt;
+  if (opt === undefined) return undefined;
+  const u16 = (at: number) => (query[at] << 8) | query[at + 1];
+  for (let at = opt.offset + OPT_FIXED; at + 4 <= opt.end;) {
+    const code = u16(at);
+    const size = u16(at + 2);
+    const data = at + 4;
+    if (data + size > opt.end) throw new DnsWireError("EDNS option runs past OPT", at);
+    if (code === EdnsOptionCode.COOKIE) {
+      const serverSize = size - CLIENT_COOKIE_SIZE;
+      if (
+        serverSize !== 0 &&
+        (serverSize < MIN_SERVER_COOKIE_SIZE || serverSize > MAX_SERVER_COOKIE_SIZE)
+      ) {
+        throw new DnsWireError(`COOKIE option of ${size} bytes`, at);
+      }
+      const client = query.subarray(data, data + CLIENT_COOKIE_SIZE);
+      if (serverSize === 0) return { client };
+      return { client, server: query.subarray(data + CLIENT_COOKIE_SIZE, data + size) };
+    }
+    at = data + size;
+  }
+  return undefined;
+}
+
+/**
+ * A copy of `reply` with a COOKIE option (client then server cookie) added to its OPT record,
+ * which must end the message, as encoders write it; the reply itself, unchanged, when it has
+ * no OPT there (a client without EDNS cannot be given a cookie). Throws DnsWireError on a
+ * malformed message.
+ */
+export function withCookie(reply: Uint8Array, client: Uint8Array, server: Uint8Array): Uint8Array {
+  const opt = scanRecords(reply).opt;
+  if (opt === undefined || opt.end !== reply.length) return reply;
+  const size = client.length + server.length;
+  const out = new Uint8Array(reply.length + 4 + size);
+  out.set(reply);
+  let at = reply.length;
+  out[at++] = EdnsOptionCode.COOKIE >> 8;
+  out[at++] = EdnsOptionCode.COOKIE & 0xff;
+  out[at++] = size >> 8;
+  out[at++] = size & 0xff;
+  out.set(client, at);
+  out.set(server, at + client.length);
+  const rdlength = out.length - (opt.offset + OPT_FIXED);
+  out[opt.offset + 9] = rdlength >> 8;
+  out[opt.offset + 10] = rdlength & 0xff;
+  return out;
+}
