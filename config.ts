@@ -65,6 +65,10 @@ export interface DnsDoorsConfig {
   udpMaxSize: number;
   /** Per-client UDP rate limit; undefined when UDP_RATE=0 turns it off. */
   udpRate?: { rate: number; burst: number };
+  /** Largest UDP answer to a client that has not proven its address (cookie or TCP), bytes. */
+  udpUnprovenMaxSize: number;
+  /** Key of the DNS server cookies (DNS_COOKIE_SECRET); undefined: random per process. */
+  cookieSecret?: Uint8Array;
   tcpIdleTimeoutMs: number;
   /** Open connections per stream door (TCP, DoT). */
   tcpMaxConnections: number;
@@ -241,11 +245,24 @@ function dnsDoorsConfig(
     dotPort,
     udpMaxSize: integer(env, "UDP_MAX_SIZE", 1232, 512, 4096),
     udpRate: rateSettings(env, "UDP", 100, 200),
+    udpUnprovenMaxSize: integer(env, "UDP_UNPROVEN_MAX_SIZE", 512, 64, 4096),
+    cookieSecret: cookieSecret(read("DNS_COOKIE_SECRET")),
     tcpIdleTimeoutMs: integer(env, "TCP_IDLE_SECONDS", 10, 1, 3600) * 1000,
     tcpMaxConnections: integer(env, "TCP_MAX_CONNECTIONS", 1000, 1, 1_000_000),
     tcpMaxInFlight: integer(env, "TCP_MAX_IN_FLIGHT", 100, 1, 65535),
     allow: cidrList("DNS_ALLOW_CIDRS", read("DNS_ALLOW_CIDRS")),
   };
+}
+
+/** DNS_COOKIE_SECRET: 16 to 64 bytes in hex, as `openssl rand -hex 16` writes them. */
+function cookieSecret(value: string | undefined): Uint8Array | undefined {
+  if (value === undefined) return undefined;
+  if (!/^(?:[0-9a-f]{2}){16,64}$/i.test(value)) {
+    throw new ConfigError(
+      `DNS_COOKIE_SECRET is ${value.length} characters: expected 32 to 128 hex digits (e.g. openssl rand -hex 16)`,
+    );
+  }
+  return Uint8Array.fromHex(value);
 }
 
 /** `<door>_RATE` per second and `<door>_BURST` at once, per client; undefined when the rate is 0. */

@@ -117,6 +117,7 @@ async function main(): Promise<void> {
     sharedCache: shared && (() => shared.stats()),
     blocklist: { stats: blocklistStats, summary: () => blocklist.summary() },
     logStreamErrors: () => stream?.errors ?? 0,
+    udpDoor: () => running.doors?.udpStats,
   });
   const log = createQueryLog({
     toStdout: config.logQueries,

@@ -32,6 +32,8 @@ export interface MetricsSources {
   };
   /** Errors of the Redis query-log stream, when there is one. */
   logStreamErrors?: () => number;
+  /** What the UDP door did to bound answers to unproven addresses; undefined while it is shut. */
+  udpDoor?: () => { unprovenTruncated: number; cookiesGiven: number } | undefined;
 }
 
 /** Types worth a label of their own; the rest are "other", so labels stay few. */
@@ -153,7 +155,7 @@ function typeLabel(type: number): string {
 
 /** Metrics whose values live elsewhere, read at scrape time. */
 function registerSourced(registry: Registry, sources: MetricsSources): void {
-  const { cache, sharedCache, blocklist, logStreamErrors } = sources;
+  const { cache, sharedCache, blocklist, logStreamErrors, udpDoor } = sources;
   type Read<L extends string> = () => SourcedSample<L>[] | Promise<SourcedSample<L>[]>;
   const sourced =
     (type: "counter" | "gauge") =>
@@ -236,6 +238,20 @@ function registerSourced(registry: Registry, sources: MetricsSources): void {
             ? []
             : [{ labels: { list: list.name }, value: list.loadedAt / 1000 }]
         ),
+    );
+  }
+  if (udpDoor) {
+    counter(
+      "dns_udp_unproven_truncated_total",
+      "UDP answers cut with TC=1 to UDP_UNPROVEN_MAX_SIZE: the client had not proven its address.",
+      [],
+      () => [{ value: udpDoor()?.unprovenTruncated ?? 0 }],
+    );
+    counter(
+      "dns_udp_cookies_given_total",
+      "UDP answers that carried a server cookie (RFC 7873).",
+      [],
+      () => [{ value: udpDoor()?.cookiesGiven ?? 0 }],
     );
   }
   counter(

@@ -7,11 +7,12 @@
 import { type Config, ConfigError } from "../config.ts";
 import type { Resolver } from "../pipeline/resolver.ts";
 import { udpAvailable } from "../upstream/create.ts";
+import { AddressProof } from "./address_proof.ts";
 import { CidrSet } from "./cidr.ts";
 import { listenDot } from "./dot.ts";
 import { RateLimiter } from "./rate_limit.ts";
 import { listenTcp } from "./tcp.ts";
-import { UdpDoor } from "./udp.ts";
+import { UdpDoor, type UdpDoorStats } from "./udp.ts";
 import { waitAtMost } from "./wait_at_most.ts";
 
 export interface DoorDeps {
@@ -32,6 +33,8 @@ export interface OpenDoors {
   lines: string[];
   /** Stops taking queries, answers those under way (at most `graceMs`), then closes. */
   shutdown(graceMs: number): Promise<void>;
+  /** The UDP door's counts, when it is open. */
+  udpStats?: UdpDoorStats;
 }
 
 interface Door {
@@ -44,8 +47,16 @@ export function openDoors(config: Config, deps: DoorDeps): OpenDoors {
   const settings = config.dns;
   const allow = settings.allow && new CidrSet(settings.allow);
   const answer = { resolver: deps.resolver, onError: deps.onError, allow };
+  // A query over TCP or DoT proves its address for the UDP door (address_proof.ts).
+  const proof = new AddressProof({ secret: settings.cookieSecret });
   const stream = {
     ...answer,
+    resolver: {
+      resolve: (raw, client) => {
+        proof.sawOverConnection(client.address);
+        return deps.resolver.resolve(raw, client);
+      },
+    } satisfies DoorDeps["resolver"],
     idleTimeoutMs: settings.tcpIdleTimeoutMs,
     maxInFlight: settings.tcpMaxInFlight,
     maxConnections: settings.tcpMaxConnections,
@@ -54,6 +65,7 @@ export function openDoors(config: Config, deps: DoorDeps): OpenDoors {
   const hostname = settings.host;
   const doors: Door[] = [];
   const lines: string[] = [];
+  let udpStats: UdpDoorStats | undefined;
   /** Binds one door, or throws a one-line ConfigError naming its settings. */
   const open = <D extends Door>(
     variable: string,
@@ -82,14 +94,23 @@ export function openDoors(config: Config, deps: DoorDeps): OpenDoors {
       lines.push("UDP door: off, this runtime has no UDP sockets (Deno Deploy); UDP_PORT ignored");
     } else if (udpPort !== undefined) {
       const limiter = settings.udpRate && new RateLimiter(settings.udpRate);
-      const maxSize = settings.udpMaxSize;
       const door = open(
         "UDP_PORT",
         "DNS over UDP",
         udpPort,
-        () => new UdpDoor({ ...answer, hostname, port: udpPort, maxSize, limiter }),
+        () =>
+          new UdpDoor({
+            ...answer,
+            hostname,
+            port: udpPort,
+            maxSize: settings.udpMaxSize,
+            limiter,
+            proof,
+            unprovenMaxSize: settings.udpUnprovenMaxSize,
+          }),
       );
       lines.push(`UDP datagrams: ${door.datagramPath}`);
+      udpStats = door.stats;
     }
     if (tcpPort !== undefined) {
       open(
@@ -117,6 +138,7 @@ export function openDoors(config: Config, deps: DoorDeps): OpenDoors {
   if (warning !== undefined) lines.push(warning);
   return {
     lines,
+    udpStats,
     async shutdown(graceMs) {
       await waitAtMost(graceMs, Promise.all(doors.map((door) => door.drain())));
       await Promise.all(doors.map((door) => door.close()));

@@ -5,8 +5,24 @@
  * responses are ignored (answering those can loop between servers), clients outside the
  * allow-list get silence, and the rate limiter decides between an answer, an empty TC=1
  * answer and silence. Queries are resolved concurrently; answers go out as they finish.
+ *
+ * What a forged address can draw is bounded in bytes too: a client that has not proven its
+ * address (address_proof.ts: a server cookie of ours, or a recent query over TCP) gets at most
+ * `unprovenMaxSize` bytes an answer, cut with TC=1 beyond, so it asks again over TCP. Every
+ * answer to a query with a cookie carries a fresh server cookie (RFC 7873 §5.2), and a
+ * malformed COOKIE option is FORMERR (§5.2.2).
  */
-import { encodeReplyTo, truncateAnswer, udpPayloadLimit } from "../dns/mod.ts";
+import {
+  DnsWireError,
+  encodeReplyTo,
+  type QueryCookie,
+  queryCookie,
+  Rcode,
+  truncateAnswer,
+  udpPayloadLimit,
+  withCookie,
+} from "../dns/mod.ts";
+import type { AddressProof } from "./address_proof.ts";
 import { type AnswerDeps, answerQuery } from "./answer.ts";
 import type { CidrSet } from "./cidr.ts";
 import type { RateLimiter } from "./rate_limit.ts";
@@ -23,6 +39,18 @@ export interface UdpDoorOptions extends AnswerDeps {
   allow?: CidrSet;
   /** Use sendto(2)/recvfrom(2) where they can be had (udp_direct.ts); true by default. */
   direct?: boolean;
+  /** Who has proven their address; without it, no client has, and no cookies are given. */
+  proof?: AddressProof;
+  /** Largest answer a client that has not proven its address gets (UDP_UNPROVEN_MAX_SIZE). */
+  unprovenMaxSize?: number;
+}
+
+/** What the door has done, for metrics. */
+export interface UdpDoorStats {
+  /** Answers cut with TC=1 because the client had not proven its address. */
+  unprovenTruncated: number;
+  /** Answers that carried a server cookie. */
+  cookiesGiven: number;
 }
 
 /** Queries resolved at once; datagrams beyond it are dropped (UDP clients retry). */
@@ -47,6 +75,7 @@ export class UdpDoor {
   /** How datagrams go: "sendto(2)/recvfrom(2)", or Deno's ops and why (startup lines). */
   readonly datagramPath: string;
   #draining = false;
+  readonly stats: UdpDoorStats = { unprovenTruncated: 0, cookiesGiven: 0 };
 
   /** Binds the socket; throws (as Deno.listenDatagram does) when the port cannot be had. */
   constructor(options: UdpDoorOptions) {
@@ -131,12 +160,21 @@ export class UdpDoor {
   async #answer(raw: Uint8Array, peer: Deno.NetAddr): Promise<void> {
     this.#inFlight++;
     try {
-      const maxSize = this.#options.maxSize;
+      const address = peer.hostname;
+      let cookie: QueryCookie | undefined;
+      try {
+        cookie = queryCookie(raw);
+      } catch (error) {
+        if (!(error instanceof DnsWireError)) throw error;
+        const formerr = encodeReplyTo(raw, { rcode: Rcode.FORMERR });
+        if (formerr !== undefined) await this.#send(formerr, peer);
+        return;
+      }
       const reply = await answerQuery(
         this.#options,
         raw,
-        { address: peer.hostname, door: "udp" },
-        ({ bytes, head }) => truncateAnswer(bytes, udpPayloadLimit(head.edns?.udpSize, maxSize)),
+        { address, door: "udp" },
+        ({ bytes, head }) => this.#fit(bytes, head.edns?.udpSize, address, cookie),
       );
       const sending = reply === undefined ? undefined : this.#send(reply, peer);
       if (sending !== undefined) await sending;
@@ -146,6 +184,36 @@ export class UdpDoor {
     } finally {
       if (--this.#inFlight === 0 && this.#onIdle !== undefined) this.#onIdle();
     }
+  }
+
+  /**
+   * The answer as sent: with a fresh server cookie when the query had a cookie, cut to what
+   * the client's EDNS size, UDP_MAX_SIZE and (for a client that has not proven its address)
+   * UDP_UNPROVEN_MAX_SIZE allow.
+   */
+  #fit(
+    bytes: Uint8Array,
+    ednsSize: number | undefined,
+    address: string,
+    cookie: QueryCookie | undefined,
+  ): Uint8Array {
+    const { proof, maxSize, unprovenMaxSize } = this.#options;
+    const limit = udpPayloadLimit(ednsSize, maxSize);
+    if (proof === undefined) return truncateAnswer(bytes, limit);
+    if (cookie !== undefined) {
+      const given = withCookie(bytes, cookie.client, proof.serverCookie(address, cookie.client));
+      if (given !== bytes) this.stats.cookiesGiven++;
+      bytes = given;
+    }
+    if (
+      unprovenMaxSize === undefined || bytes.length <= unprovenMaxSize ||
+      limit <= unprovenMaxSize ||
+      proof.proves(address, cookie)
+    ) {
+      return truncateAnswer(bytes, limit);
+    }
+    this.stats.unprovenTruncated++;
+    return truncateAnswer(bytes, unprovenMaxSize);
   }
 
   /** Sends directly when it can (undefined: done); else through Deno, settling either way. */

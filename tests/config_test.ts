@@ -368,3 +368,27 @@ Deno.test("loadConfig() DOH_RATE and DOH_BURST: 200 a second and 2000 at once by
     /^ConfigError: DOH_BURST="0": expected a whole number from 1 to 1000000$/,
   );
 });
+
+Deno.test("loadConfig() UDP_UNPROVEN_MAX_SIZE and DNS_COOKIE_SECRET: 512 and random by default, checked", () => {
+  const defaults = loadConfig({}, vm).dns;
+  assert.equal(defaults.udpUnprovenMaxSize, 512);
+  assert.equal(defaults.cookieSecret, undefined);
+  const set = loadConfig({
+    UDP_UNPROVEN_MAX_SIZE: "1232",
+    DNS_COOKIE_SECRET: "00112233445566778899aabbccddeeff",
+  }, vm).dns;
+  assert.equal(set.udpUnprovenMaxSize, 1232);
+  assert.deepEqual(set.cookieSecret, Uint8Array.fromHex("00112233445566778899aabbccddeeff"));
+  assert.throws(
+    () => loadConfig({ UDP_UNPROVEN_MAX_SIZE: "10" }, vm),
+    /^Error: UDP_UNPROVEN_MAX_SIZE="10": expected a whole number from 64 to 4096$|UDP_UNPROVEN_MAX_SIZE="10": expected a whole number from 64 to 4096/,
+  );
+  for (const secret of ["short", "00112233445566778899aabbccddeefg", "0".repeat(130)]) {
+    assert.throws(
+      () => loadConfig({ DNS_COOKIE_SECRET: secret }, vm),
+      (error) =>
+        error instanceof ConfigError && !error.message.includes(secret) &&
+        /^DNS_COOKIE_SECRET is \d+ characters: expected 32 to 128 hex digits/.test(error.message),
+    );
+  }
+});

@@ -14,15 +14,16 @@ export function doorPort(gateway: Gateway, door: "UDP" | "TCP" | "TLS"): number 
 }
 
 /**
- * Sends every query from one socket to 127.0.0.1:`port`, then collects replies until none
- * has come for `quietMs`.
+ * Sends every query from one socket (bound to `from`, a loopback address) to
+ * 127.0.0.1:`port`, then collects replies until none has come for `quietMs`.
  */
 export async function udpExchange(
   port: number,
   queries: Uint8Array[],
   quietMs = 300,
+  from = "127.0.0.1",
 ): Promise<Uint8Array[]> {
-  const socket = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+  const socket = Deno.listenDatagram({ transport: "udp", hostname: from, port: 0 });
   const replies: Uint8Array[] = [];
   let last = Date.now();
   const receiving = (async () => {
