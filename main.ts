@@ -21,6 +21,7 @@ import { AnswerMemo } from "./pipeline/answer_memo.ts";
 import { Resolver } from "./pipeline/resolver.ts";
 import type { LiveRecords, LiveRecordsOptions } from "./records/live.ts";
 import { lazyApp } from "./routes/lazy_app.ts";
+import { cannotListen } from "./servers/cannot_listen.ts";
 import { CidrSet } from "./servers/cidr.ts";
 import type { OpenDoors } from "./servers/doors.ts";
 import { waitAtMost } from "./servers/wait_at_most.ts";
@@ -334,10 +335,12 @@ function listen<T>(config: Config, start: () => T): T {
   try {
     return start();
   } catch (error) {
-    const why = error instanceof Error ? error.message.split("\n", 1)[0] : String(error);
-    const where = `HOST="${config.host}" HTTP_PORT="${config.httpPort}"`;
-    const what = config.tls ? `${where} with TLS_CERT/TLS_KEY` : where;
-    throw new ConfigError(`${what}: cannot listen (${why})`);
+    throw cannotListen(
+      `HOST="${config.host}" HTTP_PORT="${config.httpPort}"`,
+      config.httpPort,
+      error,
+      config.tls && { certVariable: "TLS_CERT", keyVariable: "TLS_KEY" },
+    );
   }
 }
 

@@ -4,10 +4,11 @@
  * a one-line ConfigError, like the HTTP door's; a runtime without UDP (Deno Deploy) gets one
  * line saying the UDP door is off, and everything else runs.
  */
-import { type Config, ConfigError } from "../config.ts";
+import type { Config } from "../config.ts";
 import type { Resolver } from "../pipeline/resolver.ts";
 import { udpAvailable } from "../upstream/create.ts";
 import { AddressProof } from "./address_proof.ts";
+import { cannotListen } from "./cannot_listen.ts";
 import { CidrSet } from "./cidr.ts";
 import { listenDot } from "./dot.ts";
 import { RateLimiter } from "./rate_limit.ts";
@@ -72,16 +73,13 @@ export function openDoors(config: Config, deps: DoorDeps): OpenDoors {
     what: string,
     port: number,
     start: () => D,
-    extra = "",
+    tls?: { certVariable: string; keyVariable: string },
   ): D => {
     let door: D;
     try {
       door = start();
     } catch (error) {
-      const why = error instanceof Error ? error.message.split("\n", 1)[0] : String(error);
-      throw new ConfigError(
-        `DNS_HOST="${hostname}" ${variable}="${port}"${extra}: cannot listen (${why})`,
-      );
+      throw cannotListen(`DNS_HOST="${hostname}" ${variable}="${port}"`, port, error, tls);
     }
     doors.push(door);
     lines.push(`${what} listening on ${hostPort(door.addr)}`);
@@ -127,7 +125,7 @@ export function openDoors(config: Config, deps: DoorDeps): OpenDoors {
         "DNS over TLS",
         dotPort,
         () => listenDot({ ...stream, ...tls, hostname, port: dotPort }),
-        " with TLS_CERT/TLS_KEY",
+        { certVariable: "TLS_CERT", keyVariable: "TLS_KEY" },
       );
     }
   } catch (error) {
