@@ -457,3 +457,26 @@ export async function readSettingFile(variable: string, path: string): Promise<s
     throw new ConfigError(`${variable}="${path}": cannot read the file (${why})`);
   }
 }
+
+/**
+ * Every list file BLOCKLIST_URLS and ALLOWLIST_URLS name must be there at startup: a missing
+ * one is a ConfigError naming it (a typo would otherwise leave the gateway unfiltered). A list
+ * URL that cannot be reached is no error here: the network may come later.
+ */
+export async function checkListFiles(sources: ListSource[]): Promise<void> {
+  for (const source of sources) {
+    if (/^https?:\/\//i.test(source.location)) continue;
+    const variable = source.kind === "block" ? "BLOCKLIST_URLS" : "ALLOWLIST_URLS";
+    let why: string | undefined;
+    try {
+      if (!(await Deno.stat(source.location)).isFile) why = "not a file";
+    } catch (error) {
+      why = error instanceof Error ? error.message.split("\n", 1)[0] : String(error);
+    }
+    if (why !== undefined) {
+      throw new ConfigError(
+        `${variable}: the list "${source.name}" is the file "${source.location}", which cannot be read (${why})`,
+      );
+    }
+  }
+}

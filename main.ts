@@ -7,7 +7,7 @@ import { describeReport } from "./blocklist/describe_report.ts";
 import { AnswerCache } from "./cache/answer_cache.ts";
 import type { SharedTier } from "./cache/shared_tier.ts";
 import { createStore } from "./store/create.ts";
-import { type Config, ConfigError, loadConfig, readSettingFile } from "./config.ts";
+import { checkListFiles, type Config, ConfigError, loadConfig, readSettingFile } from "./config.ts";
 import { Metrics } from "./observe/metrics.ts";
 import { clientAnonymizer } from "./observe/client_privacy.ts";
 import type { QueryLogStream } from "./observe/log_stream.ts";
@@ -62,6 +62,7 @@ async function main(): Promise<void> {
     cert: await readSettingFile("TLS_CERT", config.tls.certFile),
     key: await readSettingFile("TLS_KEY", config.tls.keyFile),
   };
+  await checkListFiles(config.blocklist.sources);
 
   const createPool = (specs: UpstreamSpec[]) =>
     new UpstreamPool(

@@ -31,9 +31,13 @@ export function parseSources(
 ): ListSource[] {
   const sources: ListSource[] = [];
   for (const raw of value.split(",").map((item) => item.trim()).filter((item) => item !== "")) {
-    const named = /^([A-Za-z0-9][A-Za-z0-9._-]*)=(.+)$/.exec(raw);
+    // `name=location`: an "=" before any "/" or ":" (a path or URL may hold one further on).
+    const named = /^([^=/:]*)=(.*)$/.exec(raw);
+    if (named && named[2].trim() === "") {
+      throw new Error(`"${raw}" names no URL or file after "="`);
+    }
     const location = resolveLocation(named ? named[2].trim() : raw, cwd);
-    let name = named ? named[1].toLowerCase() : derivedName(location);
+    let name = named ? named[1].trim().toLowerCase() : derivedName(location);
     if (named && (!NAME.test(name) || name === "custom")) {
       throw new Error(
         `"${named[1]}" is not a usable list name (letters, digits, . _ -; not "custom")`,

@@ -254,6 +254,13 @@ Deno.test("loadConfig() rejects bad blocklist settings with one line each", () =
       /the list name "a" is used twice/,
     ],
     [{ BLOCKLIST_URLS: "https://exa mple/x" }, /is not a valid URL/],
+    [{ BLOCKLIST_URLS: "ads=" }, /^BLOCKLIST_URLS="ads=": "ads=" names no URL or file after "="$/],
+    [
+      { ALLOWLIST_URLS: "ok=https://x.example/a, mine = " },
+      /^ALLOWLIST_URLS=.*: "mine =" names no URL or file after "="$/,
+    ],
+    [{ BLOCKLIST_URLS: "=https://x.example/a" }, /"" is not a usable list name/],
+    [{ BLOCKLIST_URLS: "my list=/etc/hosts" }, /"my list" is not a usable list name/],
     [{ BLOCK_TTL: "-1" }, /^BLOCK_TTL="-1": expected a whole number from 0 to 86400$/],
     [{ BLOCKLIST_REFRESH_HOURS: "0" }, /^BLOCKLIST_REFRESH_HOURS="0"/],
     [{ ADMIN_TOKEN: "short" }, /^ADMIN_TOKEN is 5 characters: use at least 16/],

@@ -34,6 +34,42 @@ Deno.test("an unreadable certificate stops startup with one line naming the vari
   assert.equal(stderr.trim().split("\n").length, 1);
 });
 
+Deno.test("a list entry without a location, or a list file that is not there, stops startup", async () => {
+  const empty = await runGateway({ HTTP_PORT: "0", BLOCKLIST_URLS: "ads=" });
+  assert.equal(empty.code, 2);
+  assert.equal(
+    empty.stderr,
+    'config error: BLOCKLIST_URLS="ads=": "ads=" names no URL or file after "="\n',
+  );
+  const missing = await runGateway({
+    HTTP_PORT: "0",
+    ALLOWLIST_URLS: "mine=/nonexistent/allow.txt",
+  });
+  assert.equal(missing.code, 2);
+  assert.match(
+    missing.stderr,
+    /^config error: ALLOWLIST_URLS: the list "mine" is the file "\/nonexistent\/allow\.txt", which cannot be read \(No such file/,
+  );
+  assert.equal(missing.stderr.trim().split("\n").length, 1);
+});
+
+Deno.test("a list URL that cannot be reached is a warning: the gateway starts and answers", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  listener.close();
+  const gateway = await startGateway({
+    env: {
+      BLOCKLIST_URLS: `far=http://127.0.0.1:${port}/list.txt`,
+      BLOCKLIST_DOWNLOAD_TIMEOUT_MS: "500",
+    },
+  });
+  try {
+    assert.equal((await fetch(`${gateway.url}/health`)).status, 200);
+  } finally {
+    assert.equal(await gateway.stop(), 0);
+  }
+});
+
 Deno.test("a port already in use stops startup with one line naming it", async () => {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   try {
