@@ -15,7 +15,7 @@ import { type DashboardDeps, dashboardRoutes } from "./routes/dashboard.tsx";
 import { dohRoutes } from "./routes/doh.ts";
 import { dohFastPath } from "./routes/doh_answer.ts";
 import { type AppEnv, reason } from "./routes/env.ts";
-import { healthRoutes } from "./routes/health.ts";
+import { type HealthDeps, healthRoutes } from "./routes/health.ts";
 import { jsonRoutes } from "./routes/json.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
 import type { Metrics } from "./observe/metrics.ts";
@@ -36,6 +36,8 @@ export interface AppDeps {
   };
   /** The dashboard at `/`; absent: no such page. */
   dashboard?: DashboardDeps;
+  /** What `/health` reports as problems; absent: always ok. */
+  health?: HealthDeps;
   /** `/metrics`; absent: no such path. */
   metrics?: Pick<Metrics, "expose">;
   /** Proxies whose X-Forwarded-For / Forwarded name the client (TRUSTED_PROXIES); none if absent. */
@@ -74,7 +76,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       what: "request body",
     }),
   );
-  app.route("/", healthRoutes());
+  app.route("/", healthRoutes(deps.health));
   if (deps.metrics) app.route("/", metricsRoutes(deps.metrics));
   if (deps.dashboard) app.route("/", dashboardRoutes(deps.dashboard));
   const admin = deps.admin ?? {};

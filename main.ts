@@ -4,6 +4,7 @@
 import { createBlocklist } from "./blocklist/create.ts";
 import { scheduleSync } from "./blocklist/schedule.ts";
 import { describeReport } from "./blocklist/describe_report.ts";
+import { blocklistProblem } from "./blocklist/load_state.ts";
 import { AnswerCache } from "./cache/answer_cache.ts";
 import type { SharedTier } from "./cache/shared_tier.ts";
 import { createStore } from "./store/create.ts";
@@ -169,6 +170,12 @@ async function main(): Promise<void> {
     trustedProxies: config.trustedProxies && new CidrSet(config.trustedProxies),
     rateLimiter: config.dohRate && new RateLimiter(config.dohRate),
     metrics,
+    health: {
+      problems: async () =>
+        [await blocklistProblem(blocklist, config.blocklist.sources)].filter((p) =>
+          p !== undefined
+        ),
+    },
     admin: {
       token: config.adminToken,
       blocklist: { blocklist, sync, stats: blocklistStats },

@@ -11,6 +11,7 @@ import { udpAvailable } from "../upstream/create.ts";
 import { createBlocklist } from "./create.ts";
 import { describeRule } from "./decision.ts";
 import { describeReport } from "./describe_report.ts";
+import { blocklistProblem } from "./load_state.ts";
 
 const USAGE = "usage: deno task blocklist sync | check <name>";
 
@@ -44,9 +45,21 @@ async function main(args: string[]): Promise<number> {
     // Memory holds nothing until lists are loaded; Redis already holds them.
     if (!redis) { for (const line of describeReport(await sync.run())) console.error(line); }
     const decision = await blocklist.decide(normal.name);
-    if (decision.verdict === "none") console.log(`${normal.name}: not blocked (no list has it)`);
-    else console.log(`${normal.name}: ${decision.verdict} by ${describeRule(decision.rule)}`);
-    return 0;
+    if (decision.verdict !== "none") {
+      console.log(`${normal.name}: ${decision.verdict} by ${describeRule(decision.rule)}`);
+      return 0;
+    }
+    if (!config.blocklist.sources.some((source) => source.kind === "block")) {
+      console.log(`${normal.name}: not blocked (no block list is configured: BLOCKLIST_URLS)`);
+      return 0;
+    }
+    const problem = await blocklistProblem(blocklist, config.blocklist.sources);
+    if (problem === undefined) {
+      console.log(`${normal.name}: not blocked (no list has it)`);
+      return 0;
+    }
+    console.log(`${normal.name}: not blocked, but ${problem}`);
+    return 1;
   } finally {
     blocklist.close();
     await store?.close();

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { eventually } from "../support/eventually.ts";
 import { runGateway, startGateway } from "../support/gateway.ts";
 
 Deno.test("the gateway starts with no settings but a port, and serves /health", async () => {
@@ -64,9 +65,33 @@ Deno.test("a list URL that cannot be reached is a warning: the gateway starts an
     },
   });
   try {
-    assert.equal((await fetch(`${gateway.url}/health`)).status, 200);
+    // It answers, unfiltered, and says so where a person or a monitor looks.
+    await eventually(async () => {
+      const response = await fetch(`${gateway.url}/health`);
+      assert.equal(response.status, 200);
+      assert.deepEqual(await response.json(), {
+        status: "degraded",
+        problems: [
+          "no blocklist loaded: 1 list is configured and none has loaded, so nothing is blocked (see the log)",
+        ],
+      });
+    });
   } finally {
     assert.equal(await gateway.stop(), 0);
+  }
+});
+
+Deno.test("/health is ok again once a block list is in", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "health-lists-" });
+  await Deno.writeTextFile(`${dir}/ads.txt`, "ads.example\n");
+  const gateway = await startGateway({ env: { BLOCKLIST_URLS: `ads=${dir}/ads.txt` } });
+  try {
+    await eventually(async () => {
+      assert.deepEqual(await (await fetch(`${gateway.url}/health`)).json(), { status: "ok" });
+    });
+  } finally {
+    assert.equal(await gateway.stop(), 0);
+    await Deno.remove(dir, { recursive: true });
   }
 });
 
