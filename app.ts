@@ -40,6 +40,8 @@ export interface AppDeps {
   health?: HealthDeps;
   /** `/metrics`; absent: no such path. */
   metrics?: Pick<Metrics, "expose">;
+  /** The bearer token `/metrics` asks for (METRICS_TOKEN); absent: open. */
+  metricsToken?: string;
   /** Proxies whose X-Forwarded-For / Forwarded name the client (TRUSTED_PROXIES); none if absent. */
   trustedProxies?: CidrSet;
   /** How long a request body may take to arrive (HTTP_BODY_TIMEOUT_MS). */
@@ -77,7 +79,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     }),
   );
   app.route("/", healthRoutes(deps.health));
-  if (deps.metrics) app.route("/", metricsRoutes(deps.metrics));
+  if (deps.metrics) app.route("/", metricsRoutes(deps.metrics, deps.metricsToken));
   if (deps.dashboard) app.route("/", dashboardRoutes(deps.dashboard));
   const admin = deps.admin ?? {};
   if (admin.blocklist) app.route("/admin/blocklist", adminBlocklistRoutes(admin.blocklist));

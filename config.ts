@@ -46,6 +46,8 @@ export interface Config {
   blocklist: BlocklistConfig;
   /** Bearer token of the admin API; undefined: the admin API is off. */
   adminToken?: string;
+  /** Bearer token `/metrics` asks for; undefined: `/metrics` is open. */
+  metricsToken?: string;
   /** Absolute path of the records file (local records, patterns, forward zones); undefined: none. */
   recordsFile?: string;
   /** The classic doors: DNS over UDP, TCP and TLS. */
@@ -173,6 +175,7 @@ export function loadConfig(env: Env, context: ConfigContext): Config {
     redis: redisConfig(env, read),
     blocklist: blocklistConfig(env, read, context.cwd ?? "/"),
     adminToken: adminToken(read("ADMIN_TOKEN")),
+    metricsToken: adminToken(read("METRICS_TOKEN"), "METRICS_TOKEN"),
     recordsFile: absolute(read("RECORDS_FILE"), context.cwd ?? "/"),
     dns: dnsDoorsConfig(env, read, certFile !== undefined),
     workers: integer(env, "WORKERS", 1, 1, 64),
@@ -295,10 +298,10 @@ function cidrList(name: string, value: string | undefined): Cidr[] | undefined {
 
 const MIN_ADMIN_TOKEN = 16;
 
-function adminToken(token: string | undefined): string | undefined {
+function adminToken(token: string | undefined, variable = "ADMIN_TOKEN"): string | undefined {
   if (token !== undefined && token.length < MIN_ADMIN_TOKEN) {
     throw new ConfigError(
-      `ADMIN_TOKEN is ${token.length} characters: use at least ${MIN_ADMIN_TOKEN} (e.g. openssl rand -hex 24)`,
+      `${variable} is ${token.length} characters: use at least ${MIN_ADMIN_TOKEN} (e.g. openssl rand -hex 24)`,
     );
   }
   return token;

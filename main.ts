@@ -170,6 +170,7 @@ async function main(): Promise<void> {
     trustedProxies: config.trustedProxies && new CidrSet(config.trustedProxies),
     rateLimiter: config.dohRate && new RateLimiter(config.dohRate),
     metrics,
+    metricsToken: config.metricsToken,
     health: {
       problems: async () =>
         [await blocklistProblem(blocklist, config.blocklist.sources)].filter((p) =>

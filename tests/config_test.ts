@@ -264,6 +264,7 @@ Deno.test("loadConfig() rejects bad blocklist settings with one line each", () =
     [{ BLOCK_TTL: "-1" }, /^BLOCK_TTL="-1": expected a whole number from 0 to 86400$/],
     [{ BLOCKLIST_REFRESH_HOURS: "0" }, /^BLOCKLIST_REFRESH_HOURS="0"/],
     [{ ADMIN_TOKEN: "short" }, /^ADMIN_TOKEN is 5 characters: use at least 16/],
+    [{ METRICS_TOKEN: "short" }, /^METRICS_TOKEN is 5 characters: use at least 16/],
   ];
   for (const [env, expected] of bad) {
     assert.throws(() => loadConfig(env, vm), (error: Error) => {

@@ -152,3 +152,21 @@ for (const client of ["redis://", "Upstash REST"] as const) {
     },
   });
 }
+
+Deno.test("with METRICS_TOKEN, the real gateway's /metrics asks curl for the bearer token", async () => {
+  const metricsToken = "metrics-token-0123456789";
+  const gateway = await startGateway({ env: { METRICS_TOKEN: metricsToken, ADMIN_TOKEN } });
+  try {
+    const curl = async (...args: string[]) => {
+      const output = await new Deno.Command("curl", {
+        args: ["-s", "-o", "/dev/null", "-w", "%{http_code}", ...args, `${gateway.url}/metrics`],
+      }).output();
+      return new TextDecoder().decode(output.stdout);
+    };
+    assert.equal(await curl(), "401");
+    assert.equal(await curl("-H", `Authorization: Bearer ${ADMIN_TOKEN}`), "403");
+    assert.equal(await curl("-H", `Authorization: Bearer ${metricsToken}`), "200");
+  } finally {
+    await gateway.stop();
+  }
+});

@@ -22,7 +22,9 @@ import { sample } from "../support/prometheus.ts";
 const TOKEN = "observe-admin-token-0123";
 const auth = { authorization: `Bearer ${TOKEN}` };
 
-async function setup(options: { clientMode?: "address" | "hash" | "off" } = {}) {
+async function setup(
+  options: { clientMode?: "address" | "hash" | "off"; metricsToken?: string } = {},
+) {
   const blocklist = new MemoryBlocklist();
   await blocklist.load([{ name: "ads", block: ["ads.example"], allow: [] }]);
   const cache = new AnswerCache();
@@ -44,6 +46,7 @@ async function setup(options: { clientMode?: "address" | "hash" | "off" } = {}) 
   const app = createApp({
     resolver,
     metrics,
+    metricsToken: options.metricsToken,
     admin: {
       token: TOKEN,
       log: { log, instance: "test-1" },
@@ -166,4 +169,31 @@ Deno.test("GET /metrics counts the queries answered, open without a token", asyn
   assert.equal(q("cache", "NOERROR"), 1);
   assert.equal(q("blocked", "NXDOMAIN"), 1);
   assert.equal(sample(text, "dns_cache_entries"), 1, "blocked answers are not cached");
+});
+
+Deno.test("GET /metrics with METRICS_TOKEN asks for that bearer token: 401 without, 403 wrong", async () => {
+  const metricsToken = "metrics-token-0123456789";
+  const { app, query } = await setup({ metricsToken });
+  await query("www.example");
+  const none = await app.request("/metrics");
+  assert.equal(none.status, 401);
+  assert.equal(none.headers.get("www-authenticate"), 'Bearer realm="metrics"');
+  assert.equal(await none.text(), "/metrics needs Authorization: Bearer <METRICS_TOKEN>\n");
+  const wrong = await app.request("/metrics", { headers: { authorization: `Bearer ${TOKEN}` } });
+  assert.equal(wrong.status, 403, "the admin token is not the metrics token");
+  await wrong.body?.cancel();
+  const right = await app.request("/metrics", {
+    headers: { authorization: `Bearer ${metricsToken}` },
+  });
+  assert.equal(right.status, 200);
+  const text = await right.text();
+  assert.equal(
+    sample(text, "dns_queries_total", {
+      door: "doh",
+      type: "A",
+      source: "upstream",
+      rcode: "NOERROR",
+    }),
+    1,
+  );
 });
