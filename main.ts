@@ -186,6 +186,7 @@ async function main(): Promise<void> {
     },
     dashboard: {
       token: config.adminToken,
+      listSources: config.blocklist.sources,
       instance: config.instanceName,
       stats,
       log,

@@ -76,6 +76,15 @@ export const TYPE_NAMES: ReadonlyMap<number, string> = new Map(
   Object.entries(RType).map(([name, value]) => [value, name]),
 );
 
+const RCODE_NAMES: ReadonlyMap<number, string> = new Map(
+  Object.entries(Rcode).map(([name, value]) => [value, name]),
+);
+
+/** `rcodeName(3)` is `"NXDOMAIN"`; a code without a mnemonic here is `"RCODE<n>"`. */
+export function rcodeName(rcode: number): string {
+  return RCODE_NAMES.get(rcode) ?? `RCODE${rcode}`;
+}
+
 /** `typeName(65280)` is `"TYPE65280"` (RFC 3597 presentation of unknown types). */
 export function typeName(type: number): string {
   return TYPE_NAMES.get(type) ?? `TYPE${type}`;

@@ -1,19 +1,28 @@
 /**
  * The query log: one structured record per query. Written as JSON lines to stdout when
  * enabled; always kept in a bounded ring so recent queries can be shown without unbounded
- * memory.
+ * memory. The answers of the newest few are kept too, copied into a fixed arena (no
+ * allocation per query), so the dashboard can show what a name resolved to.
  */
 import type { QueryLogEntry } from "../pipeline/types.ts";
 import { createLineWriter, type LineWriter } from "./line_writer.ts";
 import { encodeEntry, entryLineBound } from "./log_line_bytes.ts";
 
 export interface QueryLog {
-  write(entry: QueryLogEntry): void;
+  /** Logs one query; `answer`, the reply's bytes, is kept while the entry is among the newest. */
+  write(entry: QueryLogEntry, answer?: Uint8Array): void;
   /** Writes out lines still buffered (at shutdown). */
   flush(): void;
   /** The most recent entries, newest last. */
   recent(): QueryLogEntry[];
+  /** A copy of the answer logged with `entry`, while it is among the newest kept. */
+  answerOf(entry: QueryLogEntry): Uint8Array | undefined;
 }
+
+/** Answers kept, newest first out of the arena; enough for the dashboard's recent table. */
+export const ANSWERS_KEPT = 64;
+/** Larger answers are not kept (a UDP answer with the common EDNS size fits). */
+export const ANSWER_KEPT_BYTES = 1232;
 
 export interface QueryLogOptions {
   /** Print each entry as a JSON line. */
@@ -33,8 +42,18 @@ export function createQueryLog(options: QueryLogOptions): QueryLog {
   let next = 0;
   const print = options.print ?? (options.toStdout ? createLineWriter() : undefined);
   const observers = options.observers ?? [];
+  const arena = new Uint8Array(ANSWERS_KEPT * ANSWER_KEPT_BYTES);
+  const answerEntries: (QueryLogEntry | undefined)[] = new Array(ANSWERS_KEPT);
+  const answerLengths = new Uint16Array(ANSWERS_KEPT);
+  let nextAnswer = 0;
   return {
-    write(entry) {
+    write(entry, answer) {
+      if (answer !== undefined && answer.length <= ANSWER_KEPT_BYTES) {
+        arena.set(answer, nextAnswer * ANSWER_KEPT_BYTES);
+        answerEntries[nextAnswer] = entry;
+        answerLengths[nextAnswer] = answer.length;
+        nextAnswer = (nextAnswer + 1) % ANSWERS_KEPT;
+      }
       if (options.client) entry.client = options.client(entry.client);
       for (const observe of observers) observe(entry);
       if (options.capacity > 0) {
@@ -52,6 +71,12 @@ export function createQueryLog(options: QueryLogOptions): QueryLog {
     recent() {
       if (ring.length < options.capacity) return [...ring];
       return [...ring.slice(next), ...ring.slice(0, next)];
+    },
+    answerOf(entry) {
+      const slot = answerEntries.indexOf(entry);
+      if (slot < 0) return undefined;
+      const start = slot * ANSWER_KEPT_BYTES;
+      return arena.slice(start, start + answerLengths[slot]);
     },
   };
 }

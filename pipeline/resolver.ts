@@ -140,7 +140,7 @@ export class Resolver {
     log.source = answer.source;
     log.rcode = answer.rcode;
     log.durationMs = 0;
-    this.#log.write(log);
+    this.#log.write(log, answer.bytes);
     return kept.resolution;
   }
 
@@ -160,7 +160,7 @@ export class Resolver {
     log.source ??= answer.source;
     log.rcode = answer.rcode;
     log.durationMs = this.#now() - log.time;
-    this.#log.write(log);
+    this.#log.write(log, answer.bytes);
     const resolution = { answer, bytes: finishAnswer(answer, head, raw), head };
     if (memoKey !== undefined) this.#memo?.remember(memoKey, resolution, log);
     return resolution;

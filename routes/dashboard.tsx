@@ -11,9 +11,12 @@ import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { secureHeaders } from "hono/secure-headers";
 import { timingSafeEqual } from "hono/utils/buffer";
 import type { Blocklist, EntryKind } from "../blocklist/blocklist.ts";
+import { blocklistProblem } from "../blocklist/load_state.ts";
+import type { ListSource } from "../blocklist/source.ts";
 import { normalizeDomain } from "../blocklist/parse.ts";
 import type { AnswerCache } from "../cache/answer_cache.ts";
 import type { QueryLog } from "../observe/query_log.ts";
+import { recentQueries } from "../observe/recent_queries.ts";
 import type { QueryStats } from "../observe/stats.ts";
 import { explainGiven, type WhyDeps } from "./admin_why.ts";
 import { type AppEnv, reason } from "./env.ts";
@@ -24,7 +27,9 @@ export interface DashboardDeps {
   token?: string;
   instance: string;
   stats: Pick<QueryStats, "snapshot">;
-  log: Pick<QueryLog, "recent">;
+  log: Pick<QueryLog, "recent" | "answerOf">;
+  /** The configured lists, to tell "no blocklist loaded" (blocklist/load_state.ts). */
+  listSources?: readonly ListSource[];
   blocklist: Pick<Blocklist, "summary" | "customEntries" | "edit" | "decide">;
   cache?: Pick<AnswerCache, "stats" | "peek">;
   records?: WhyDeps["records"];
@@ -89,7 +94,8 @@ export function dashboardRoutes(deps: DashboardDeps): Hono<AppEnv> {
       cache: deps.cache?.stats(),
       lists: await deps.blocklist.summary(),
       custom: await deps.blocklist.customEntries(),
-      recent: deps.log.recent().slice(-RECENT).reverse(),
+      recent: recentQueries(deps.log, RECENT),
+      problem: await blocklistProblem(deps.blocklist, deps.listSources ?? []),
       why: whyName === undefined
         ? undefined
         : await explainGiven(deps, whyName, c.req.query("type")),

@@ -8,7 +8,7 @@ import type { EntryKind, ListSummary } from "../../blocklist/blocklist.ts";
 import type { CacheStats } from "../../cache/answer_cache.ts";
 import { typeName } from "../../dns/mod.ts";
 import type { StatsSnapshot } from "../../observe/stats.ts";
-import type { QueryLogEntry } from "../../pipeline/types.ts";
+import type { RecentQuery } from "../../observe/recent_queries.ts";
 import type { Explanation } from "../admin_why.ts";
 import { MinuteChart } from "./chart.tsx";
 import { Layout } from "./layout.tsx";
@@ -20,7 +20,9 @@ export interface DashboardData {
   lists: ListSummary[];
   custom: Record<EntryKind, string[]>;
   /** Newest first. */
-  recent: QueryLogEntry[];
+  recent: RecentQuery[];
+  /** Why the blocklist blocks nothing now (e.g. no list loaded); undefined when it filters. */
+  problem?: string;
   why?: Explanation | { error: string };
   /** One line about the last action (a name blocked, unblocked, or why not). */
   notice?: { text: string; error?: boolean };
@@ -47,6 +49,11 @@ export function DashboardPage(props: { data: DashboardData }) {
         </form>
       </header>
       <main>
+        {data.problem && (
+          <p class="note wide error" id="problem" role="alert">
+            {data.problem}
+          </p>
+        )}
         {data.notice && (
           <p class={`note wide${data.notice.error ? " error" : ""}`} role="status">
             {data.notice.text}
@@ -155,16 +162,20 @@ export function DashboardPage(props: { data: DashboardData }) {
               <th>client</th>
               <th>name</th>
               <th>type</th>
+              <th>from</th>
+              <th>rcode</th>
               <th>answer</th>
               <th>ms</th>
             </tr>
-            {data.recent.map((entry) => (
+            {data.recent.map(({ entry, rcode, answer }) => (
               <tr>
                 <td>{new Date(entry.time).toISOString().slice(11, 19)}</td>
                 <td>{entry.client}</td>
                 <td>{entry.name}</td>
                 <td>{typeName(entry.type)}</td>
                 <td>{entry.rule ? `blocked (${entry.rule})` : entry.source}</td>
+                <td class={rcode === "NOERROR" ? undefined : "bad"}>{rcode}</td>
+                <td class="answer">{answer}</td>
                 <td class="n">{milliseconds(entry.durationMs)}</td>
               </tr>
             ))}

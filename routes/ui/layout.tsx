@@ -18,7 +18,9 @@ td.n { text-align: right; white-space: nowrap; }
 #upstreams td:first-child { word-break: break-all; }
 .chart { width: 100%; height: auto; }
 .chart .rest { fill: #4c78d0; } .chart .cached { fill: #3aa56b; } .chart .blocked { fill: #d0463a; }
-.chart .axis { font-size: 11px; fill: #667; }
+.chart .axis { font-size: 11px; fill: #667; } .chart .tick { stroke: #99a; stroke-width: 1; }
+td.bad { color: #b3261e; font-weight: 600; }
+td.answer { word-break: break-all; font-size: .9em; }
 .legend span { margin-right: 1rem; } .legend i { display: inline-block; width: .8em; height: .8em; margin-right: .3em; }
 .note { padding: .5rem .75rem; border-radius: 4px; background: #e8f3ec; }
 .note.error { background: #fbe9e7; }

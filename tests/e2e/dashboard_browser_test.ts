@@ -38,6 +38,7 @@ Deno.test({
     try {
       for (let i = 0; i < 3; i++) await ask(gateway, `www.${TEST_ZONE}`);
       await ask(gateway, `mail.${TEST_ZONE}`);
+      await ask(gateway, `nothing.${TEST_ZONE}`);
 
       const page = await browser.newPage();
       await page.goto(`${gateway.url}/`);
@@ -48,12 +49,16 @@ Deno.test({
       await page.type("input[name=token]", ADMIN_TOKEN);
       await page.clickAndWait("button[type=submit]");
 
-      assert.equal(await page.text("#queries b"), "4");
+      assert.equal(await page.text("#queries b"), "5");
       assert.equal(await page.evaluate("document.querySelectorAll('svg.chart rect').length"), 180);
       assert.match(await page.text("#top-names"), new RegExp(`www\\.${TEST_ZONE}\\s*3`));
       assert.match(await page.text("#recent"), new RegExp(`mail\\.${TEST_ZONE}`));
+      // What each name resolved to, and how: an A answer, and a name knot does not have.
+      assert.match(await page.text("#recent"), /NOERROR\s*A 127\.0\.0\.1/);
+      assert.match(await page.text("#recent"), /NXDOMAIN\s*no records/);
+      assert.match(await page.text("svg.chart"), /\d\d:\d0 UTC/);
       assert.match(await page.text("#upstreams"), new RegExp(`udp://127\\.0\\.0\\.1:${knot.port}`));
-      assert.equal(await page.text("#cache-ratio b"), "50.0 %", "2 hits, 2 misses");
+      assert.equal(await page.text("#cache-ratio b"), "40.0 %", "2 hits, 3 misses");
 
       await page.type("input[name=name]", `mail.${TEST_ZONE}`);
       await page.clickAndWait("button[value=block]");

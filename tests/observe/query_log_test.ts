@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { createLineWriter } from "../../observe/line_writer.ts";
-import { createQueryLog } from "../../observe/query_log.ts";
+import { ANSWER_KEPT_BYTES, ANSWERS_KEPT, createQueryLog } from "../../observe/query_log.ts";
+import { RType } from "../../dns/mod.ts";
 
 const entry = (n: number) => ({
   time: n,
@@ -128,4 +129,28 @@ Deno.test("lines written into the batch come out whole, batch after batch, withi
   );
   assert.ok(writes.length > 2, "written in several batches");
   assert.match(lines.at(-1)!, /"warning":"1 log lines dropped/);
+});
+
+Deno.test("the log keeps the answers of its newest entries, in a bounded arena", () => {
+  const log = createQueryLog({ toStdout: false, capacity: 1000 });
+  const entries = Array.from({ length: ANSWERS_KEPT + 10 }, (_, i) => ({
+    time: i,
+    client: "192.0.2.1",
+    door: "doh" as const,
+    name: `n${i}.example`,
+    type: RType.A,
+  }));
+  entries.forEach((entry, i) => log.write(entry, new Uint8Array([i, i + 1, i + 2])));
+  assert.equal(log.answerOf(entries[0]), undefined, "older than the newest ANSWERS_KEPT");
+  assert.equal(log.answerOf(entries[9]), undefined);
+  assert.deepEqual(log.answerOf(entries[10]), new Uint8Array([10, 11, 12]));
+  const last = entries[entries.length - 1];
+  const kept = log.answerOf(last)!;
+  assert.deepEqual(kept, new Uint8Array([73, 74, 75]));
+  kept[0] = 0;
+  assert.equal(log.answerOf(last)![0], 73, "a copy: the arena is not the caller's");
+  const big = { ...last, name: "big.example" };
+  log.write(big, new Uint8Array(ANSWER_KEPT_BYTES + 1));
+  assert.equal(log.answerOf(big), undefined, "too large to keep");
+  assert.equal(log.recent().at(-1), big, "still logged");
 });

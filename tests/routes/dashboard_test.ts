@@ -15,9 +15,12 @@ import { localResolver } from "../support/local_resolver.ts";
 
 const TOKEN = "dashboard-token-0123456789";
 
-async function setup({ token }: { token?: string } = { token: TOKEN }) {
+async function setup(
+  { token, loaded = true }: { token?: string; loaded?: boolean } = { token: TOKEN },
+) {
   const blocklist = new MemoryBlocklist();
-  await blocklist.load([{ name: "ads", block: ["ads.example"], allow: [] }]);
+  if (loaded) await blocklist.load([{ name: "ads", block: ["ads.example"], allow: [] }]);
+  const listSources = [{ name: "ads", location: "/lists/ads.txt", kind: "block" as const }];
   const stats = new QueryStats();
   const log = createQueryLog({
     toStdout: false,
@@ -32,7 +35,7 @@ async function setup({ token }: { token?: string } = { token: TOKEN }) {
   const resolver = localResolver({ "www.example": ["192.0.2.1"] }, { extraStages: [stage], log });
   const app = createApp({
     resolver,
-    dashboard: { token, instance: "test-dash", stats, log, blocklist },
+    dashboard: { token, instance: "test-dash", stats, log, blocklist, listSources },
   });
   const rcodeOf = async (name: string) => {
     const dns = makeQuery(name, RType.A).toBase64({ alphabet: "base64url", omitPadding: true });
@@ -106,10 +109,32 @@ Deno.test("the dashboard shows the queries answered: counts, top names, blocked,
   assert.match(html, /id="blocked-share"><b>33\.3 %<\/b>/);
   assert.match(html, /<table id="top-names"><tr><td>www\.example<\/td><td class="n">2<\/td>/);
   assert.match(html, /<table id="top-blocked"><tr><td>x\.ads\.example<\/td><td class="n">1<\/td>/);
-  assert.match(html, /<td>x\.ads\.example<\/td><td>A<\/td><td>blocked \(ads: ads\.example\)<\/td>/);
+  assert.match(
+    html,
+    /<td>x\.ads\.example<\/td><td>A<\/td><td>blocked \(ads: ads\.example\)<\/td><td class="bad">NXDOMAIN<\/td><td class="answer">no records<\/td>/,
+  );
+  assert.match(
+    html,
+    /<td>www\.example<\/td><td>A<\/td><td>[a-z]+<\/td><td ?>NOERROR<\/td><td class="answer">A 192\.0\.2\.1<\/td>/,
+  );
   assert.match(html, /<svg class="chart"/);
+  // The time axis: a tick every ten minutes of the hour, the last one saying UTC.
+  assert.match(
+    html,
+    /<text x="[\d.]+" y="174" class="axis" text-anchor="middle">\d\d:\d0 UTC<\/text>/,
+  );
+  assert.doesNotMatch(html, /id="problem"/, "a block list is loaded");
   assert.match(html, /<td>ads<\/td><td class="n">1<\/td>/);
   assert.doesNotMatch(html, /<script/);
+});
+
+Deno.test("the dashboard says so when no blocklist is loaded", async () => {
+  const { app, login } = await setup({ token: TOKEN, loaded: false });
+  const html = await (await app.request("/", { headers: { cookie: await login() } })).text();
+  assert.match(
+    html,
+    /<p class="note wide error" id="problem" role="alert">no blocklist loaded: 1 list is configured and none has loaded, so nothing is blocked \(see the log\)<\/p>/,
+  );
 });
 
 Deno.test("the why box explains a name on the page", async () => {
