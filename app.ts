@@ -18,6 +18,7 @@ import { type AppEnv, reason } from "./routes/env.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { jsonRoutes } from "./routes/json.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
+import { refuseBodyOnGet } from "./routes/no_body.ts";
 import type { Metrics } from "./observe/metrics.ts";
 import type { Resolver } from "./pipeline/resolver.ts";
 import type { CidrSet } from "./servers/cidr.ts";
@@ -93,10 +94,11 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   // compose) was a visible share of a cached answer's CPU. Whatever the fast path does not
   // take (errors, other paths and methods) goes through the routes, which say what is wrong.
   // It applies the client address, rate limit and body bounds itself (deps carry them).
+  // A GET or HEAD with a body is refused here, for every route at once (routes/no_body.ts).
   const fast = dohFastPath({ ...deps, reportError: report });
   const routed = app.fetch;
   app.fetch = (request, env, executionCtx) =>
     fast(request, env && "remoteAddr" in env ? env.remoteAddr : undefined) ??
-      routed(request, env, executionCtx);
+      refuseBodyOnGet(request) ?? routed(request, env, executionCtx);
   return app;
 }
