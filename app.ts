@@ -4,6 +4,7 @@
  */
 import { Hono } from "hono";
 import { adminAuth } from "./routes/admin_auth.ts";
+import { AuthThrottle } from "./routes/auth_throttle.ts";
 import { type AdminBlocklistDeps, adminBlocklistRoutes } from "./routes/admin_blocklist.ts";
 import { type AdminCacheDeps, adminCacheRoutes } from "./routes/admin_cache.ts";
 import { type AdminLogDeps, adminLogRoutes } from "./routes/admin_log.ts";
@@ -45,6 +46,8 @@ export interface AppDeps {
   bodyTimeoutMs?: number;
   /** Per-client limit of DoH and JSON queries (DOH_RATE); absent: no limit. */
   rateLimiter?: Pick<RateLimiter, "wait">;
+  /** Wrong admin tokens per client, for the admin API and the dashboard; default limits if absent. */
+  authThrottle?: AuthThrottle;
   /** Where unexpected errors are reported; console.error by default. */
   reportError?: (error: unknown) => void;
 }
@@ -65,7 +68,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/", jsonRoutes(deps));
   app.route("/", dohRoutes({ ...deps, reportError: report }));
   // No body is read before the token is checked.
-  app.use("/admin/*", adminAuth(deps.admin?.token));
+  const throttle = deps.authThrottle ?? new AuthThrottle();
+  app.use("/admin/*", adminAuth(deps.admin?.token, throttle));
   // Every body the routes below read: bounded in size and in time (DoH bounds its own).
   app.use(
     "*",
@@ -77,7 +81,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   );
   app.route("/", healthRoutes());
   if (deps.metrics) app.route("/", metricsRoutes(deps.metrics));
-  if (deps.dashboard) app.route("/", dashboardRoutes(deps.dashboard));
+  if (deps.dashboard) app.route("/", dashboardRoutes(deps.dashboard, throttle));
   const admin = deps.admin ?? {};
   if (admin.blocklist) app.route("/admin/blocklist", adminBlocklistRoutes(admin.blocklist));
   if (admin.log) app.route("/admin/log", adminLogRoutes(admin.log));
