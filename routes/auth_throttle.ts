@@ -20,8 +20,8 @@ export interface AuthThrottleOptions {
   now?: () => number;
 }
 
-export const DEFAULT_AUTH_BURST = 10;
-export const DEFAULT_AUTH_PER_MINUTE = 10;
+const DEFAULT_AUTH_BURST = 10;
+const DEFAULT_AUTH_PER_MINUTE = 10;
 const DEFAULT_MAX_CLIENTS = 10_000;
 
 export class AuthThrottle {
