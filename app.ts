@@ -4,6 +4,7 @@
  */
 import { Hono } from "hono";
 import { adminAuth } from "./routes/admin_auth.ts";
+import { AuthThrottle } from "./routes/auth_throttle.ts";
 import { type AdminBlocklistDeps, adminBlocklistRoutes } from "./routes/admin_blocklist.ts";
 import { type AdminCacheDeps, adminCacheRoutes } from "./routes/admin_cache.ts";
 import { type AdminLogDeps, adminLogRoutes } from "./routes/admin_log.ts";
@@ -18,6 +19,7 @@ import { type AppEnv, reason } from "./routes/env.ts";
 import { type HealthDeps, healthRoutes } from "./routes/health.ts";
 import { jsonRoutes } from "./routes/json.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
+import { refuseBodyOnGet } from "./routes/no_body.ts";
 import type { Metrics } from "./observe/metrics.ts";
 import type { Resolver } from "./pipeline/resolver.ts";
 import type { CidrSet } from "./servers/cidr.ts";
@@ -48,6 +50,8 @@ export interface AppDeps {
   bodyTimeoutMs?: number;
   /** Per-client limit of DoH and JSON queries (DOH_RATE); absent: no limit. */
   rateLimiter?: Pick<RateLimiter, "wait">;
+  /** Wrong admin tokens per client, for the admin API and the dashboard; default limits if absent. */
+  authThrottle?: AuthThrottle;
   /** Where unexpected errors are reported; console.error by default. */
   reportError?: (error: unknown) => void;
 }
@@ -68,7 +72,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/", jsonRoutes(deps));
   app.route("/", dohRoutes({ ...deps, reportError: report }));
   // No body is read before the token is checked.
-  app.use("/admin/*", adminAuth(deps.admin?.token));
+  const throttle = deps.authThrottle ?? new AuthThrottle();
+  app.use("/admin/*", adminAuth(deps.admin?.token, throttle));
   // Every body the routes below read: bounded in size and in time (DoH bounds its own).
   app.use(
     "*",
@@ -80,7 +85,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   );
   app.route("/", healthRoutes(deps.health));
   if (deps.metrics) app.route("/", metricsRoutes(deps.metrics, deps.metricsToken));
-  if (deps.dashboard) app.route("/", dashboardRoutes(deps.dashboard));
+  if (deps.dashboard) app.route("/", dashboardRoutes(deps.dashboard, throttle));
   const admin = deps.admin ?? {};
   if (admin.blocklist) app.route("/admin/blocklist", adminBlocklistRoutes(admin.blocklist));
   if (admin.log) app.route("/admin/log", adminLogRoutes(admin.log));
@@ -97,10 +102,11 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   // compose) was a visible share of a cached answer's CPU. Whatever the fast path does not
   // take (errors, other paths and methods) goes through the routes, which say what is wrong.
   // It applies the client address, rate limit and body bounds itself (deps carry them).
+  // A GET or HEAD with a body is refused here, for every route at once (routes/no_body.ts).
   const fast = dohFastPath({ ...deps, reportError: report });
   const routed = app.fetch;
   app.fetch = (request, env, executionCtx) =>
     fast(request, env && "remoteAddr" in env ? env.remoteAddr : undefined) ??
-      routed(request, env, executionCtx);
+      refuseBodyOnGet(request) ?? routed(request, env, executionCtx);
   return app;
 }

@@ -187,6 +187,10 @@ async function main(): Promise<void> {
     dashboard: {
       token: config.adminToken,
       listSources: config.blocklist.sources,
+      // In Redis, so every instance sharing it knows the sessions; in memory without it.
+      sessions: redis && store
+        ? new (await import("./routes/sessions.ts")).RedisSessions(store, { prefix: redis.prefix })
+        : undefined,
       instance: config.instanceName,
       stats,
       log,

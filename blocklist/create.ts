@@ -1,11 +1,13 @@
 /**
  * Builds the blocklist the settings ask for: the Redis store when Redis is configured (lists
- * shared by every instance, one sync at a time through a lock), memory otherwise, with admin
- * edits kept in `<BLOCKLIST_DIR>/custom.json` so a restart does not lose them.
+ * shared by every instance, one sync at a time through a lock), memory otherwise. Either way
+ * admin edits are kept in `<BLOCKLIST_DIR>/custom.json` (custom_copy.ts), so neither a restart
+ * nor a Redis that comes back empty loses them.
  */
 import type { BlocklistConfig, RedisConfig } from "../config.ts";
 import type { RedisStore } from "../store/redis.ts";
-import type { Blocklist, EntryKind } from "./blocklist.ts";
+import type { Blocklist } from "./blocklist.ts";
+import { customCopyWriter, readCustomCopy, restoreCustomCopy } from "./custom_copy.ts";
 import { MemoryBlocklist } from "./memory_blocklist.ts";
 import { LazyListSync, type ListSyncer } from "./lazy_sync.ts";
 import type { SyncReport } from "./sync.ts";
@@ -23,6 +25,8 @@ export interface BlocklistSetupOptions {
   onError?: (error: unknown) => void;
   /** Told about syncs the blocklist starts by itself (Redis found empty). */
   onResync?: (report: SyncReport) => void;
+  /** Where lines for people go (admin entries restored or lost); console.error by default. */
+  print?: (line: string) => void;
 }
 
 /** How often instances look at the shared lists' version, milliseconds. */
@@ -36,47 +40,40 @@ export async function createBlocklist(options: BlocklistSetupOptions): Promise<B
     maxBytes: config.maxBytes,
     timeoutMs: config.downloadTimeoutMs,
   };
+  const customFile = config.dir && `${config.dir}/custom.json`;
+  const writeCopy = customFile ? customCopyWriter(customFile) : undefined;
   if (redis) {
     // Only with Redis: a fresh memory-only process does not load it (tests/startup_graph_test.ts).
     const { RedisBlocklist } = await import("./redis_blocklist.ts");
-    const holder: { sync?: ListSyncer } = {};
-    const blocklist = new RedisBlocklist(redis.store, {
+    const print = options.print ?? console.error;
+    const holder: { sync?: ListSyncer; restoring?: Promise<void> } = {};
+    const blocklist: InstanceType<typeof RedisBlocklist> = new RedisBlocklist(redis.store, {
       prefix: redis.config.prefix,
       decisionLifetimeMs: config.decisionCacheMs,
       pollMs: options.poll ? VERSION_POLL_MS : 0,
       onError: options.onError,
-      // Redis came back empty: load the lists again (from the disk copies where there are).
-      onLost: () => void holder.sync?.run().then(options.onResync, options.onError),
+      onCustomChange: writeCopy,
+      // Redis came back empty: the admin entries back from their copy, then the lists again
+      // (from the disk copies where there are).
+      onLost: (before) => {
+        const restoring = restoreCustomCopy(blocklist, customFile, before)
+          .then((line) => void (line && print(line)), options.onError);
+        holder.restoring = restoring;
+        void restoring.then(() => holder.sync?.run()).then(
+          (report) => report && options.onResync?.(report),
+          options.onError,
+        );
+      },
     });
     await blocklist.refresh().catch(options.onError);
+    // Found empty at startup: the first queries see the admin entries the copy kept.
+    await holder.restoring;
     holder.sync = new LazyListSync(blocklist, config.sources, { ...fetchOptions, lock: blocklist });
     return { blocklist, sync: holder.sync };
   }
-  const customFile = config.dir && `${config.dir}/custom.json`;
   const blocklist = new MemoryBlocklist({
-    custom: customFile ? await readCustom(customFile) : undefined,
-    onCustomChange: customFile ? (custom) => writeCustom(customFile, custom) : undefined,
+    custom: customFile ? await readCustomCopy(customFile) : undefined,
+    onCustomChange: writeCopy,
   });
   return { blocklist, sync: new LazyListSync(blocklist, config.sources, fetchOptions) };
-}
-
-async function readCustom(path: string): Promise<Record<EntryKind, string[]> | undefined> {
-  try {
-    const value = JSON.parse(await Deno.readTextFile(path));
-    const strings = (list: unknown) =>
-      Array.isArray(list) ? list.filter((item) => typeof item === "string") : [];
-    return { block: strings(value?.block), allow: strings(value?.allow) };
-  } catch {
-    return undefined;
-  }
-}
-
-async function writeCustom(path: string, custom: Record<EntryKind, string[]>): Promise<void> {
-  try {
-    // Imported on the first edit: a fresh process does not load it.
-    const { atomicWrite } = await import("./atomic_write.ts");
-    await atomicWrite(path, JSON.stringify(custom, null, 2));
-  } catch {
-    // Nowhere to write (Deno Deploy): edits live as long as the process.
-  }
 }

@@ -4,8 +4,10 @@
  *
  * Keys, under the configured prefix:
  * - `bl:block:<list>`, `bl:allow:<list>`: a list's entries, one set each;
- * - `bl:lists`: JSON of the lists held and their sizes (which sets to ask);
- * - `bl:version`: a counter bumped by every load and edit.
+ * - `bl:lists`: JSON of the lists held and their sizes (which sets to ask), the custom list's
+ *   with a content id that moves with every edit;
+ * - `bl:version`: a counter bumped by every load and edit, started from the clock so that its
+ *   values do not repeat after Redis lost it.
  *
  * A decision is one round trip: SMISMEMBER of the name's candidate entries against every set,
  * pipelined. It is then kept in a short-lived local cache, so a repeated name costs none.
@@ -18,6 +20,8 @@
 import type { RedisStore } from "../store/redis.ts";
 import type { Blocklist, EntryKind, ListSummary, LoadedList } from "./blocklist.ts";
 import { candidateEntries } from "./candidates.ts";
+import { contentId } from "./content_id.ts";
+import type { CustomEntries } from "./custom_copy.ts";
 import { CUSTOM_LIST, type Decision, NO_DECISION } from "./decision.ts";
 import { DecisionCache } from "./decision_cache.ts";
 
@@ -33,9 +37,15 @@ export interface RedisBlocklistOptions {
   /**
    * Called when Redis holds no lists: they vanished (it restarted without persistence, or was
    * flushed) or were never loaded (it was down when this instance started). The caller syncs
-   * them in.
+   * them in, and puts the admin entries back (`restoreCustom`). `before`: the lists this
+   * instance saw last.
    */
-  onLost?: () => void;
+  onLost?: (before: ListSummary[]) => void;
+  /**
+   * Called with every admin entry whenever they change, through this instance or another, so
+   * the caller keeps a copy for `restoreCustom` (custom_copy.ts).
+   */
+  onCustomChange?: (custom: CustomEntries) => void | Promise<void>;
   now?: () => number;
 }
 
@@ -51,7 +61,10 @@ export class RedisBlocklist implements Blocklist {
   #changes = 0;
   #timer?: ReturnType<typeof setInterval>;
   #onError: (error: unknown) => void;
-  #onLost: () => void;
+  #onLost: (before: ListSummary[]) => void;
+  #onCustomChange?: (custom: CustomEntries) => void | Promise<void>;
+  /** The custom list's content id as last seen (or made) here. */
+  #customSeen?: string;
   #now: () => number;
 
   constructor(store: RedisStore, options: RedisBlocklistOptions) {
@@ -61,6 +74,7 @@ export class RedisBlocklist implements Blocklist {
     this.#cache = new DecisionCache({ lifetimeMs: options.decisionLifetimeMs, now: options.now });
     this.#onError = options.onError ?? (() => {});
     this.#onLost = options.onLost ?? (() => {});
+    this.#onCustomChange = options.onCustomChange;
     this.#now = options.now ?? Date.now;
     if (options.pollMs > 0) {
       this.#timer = setInterval(() => void this.refresh().catch(this.#onError), options.pollMs);
@@ -79,11 +93,19 @@ export class RedisBlocklist implements Blocklist {
     // was down when this instance started. Either way the lists need loading.
     const lost = version === null && this.#seenVersion !== null;
     const meta = await this.#store.getString(this.#key("lists"));
+    const before = this.#lists;
     this.#lists = meta === null ? [] : parseMeta(meta);
     this.#seenVersion = version;
     this.#changes++;
     this.#cache.clear();
-    if (lost) this.#onLost();
+    if (lost) this.#onLost(before);
+    // Another instance edited the admin entries: the copy follows.
+    const held = this.#lists.find((list) => list.name === CUSTOM_LIST);
+    const custom = held && (held.contentId ?? "written before content ids");
+    if (custom !== undefined && custom !== this.#customSeen && this.#onCustomChange) {
+      this.#customSeen = custom;
+      void this.customEntries().then(this.#onCustomChange).catch(this.#onError);
+    }
   }
 
   get version(): number {
@@ -137,16 +159,23 @@ export class RedisBlocklist implements Blocklist {
       ? await this.#store.sadd(key, names)
       : await this.#store.srem(key, names);
     if (changed > 0) {
-      const [block, allow] = await Promise.all([
-        this.#store.scard(this.#setKey("block", CUSTOM_LIST)),
-        this.#store.scard(this.#setKey("allow", CUSTOM_LIST)),
-      ]);
-      await this.#updateMeta((current) => [
-        { name: CUSTOM_LIST, blockEntries: block, allowEntries: allow },
-        ...current.filter((list) => list.name !== CUSTOM_LIST),
-      ]);
+      const custom = await this.#recordCustom();
+      await this.#onCustomChange?.(custom);
     }
     return changed;
+  }
+
+  /**
+   * Puts admin entries back after Redis lost them (from the caller's copy); entries held
+   * meanwhile stay.
+   */
+  async restoreCustom(custom: CustomEntries): Promise<void> {
+    for (const kind of ["block", "allow"] as const) {
+      if (custom[kind].length > 0) {
+        await this.#store.sadd(this.#setKey(kind, CUSTOM_LIST), custom[kind]);
+      }
+    }
+    await this.#recordCustom();
   }
 
   async customEntries(): Promise<Record<EntryKind, string[]>> {
@@ -189,6 +218,24 @@ export class RedisBlocklist implements Blocklist {
     return [CUSTOM_LIST, ...names];
   }
 
+  /** Writes the custom list's sizes and content id into the list of lists; returns its entries. */
+  async #recordCustom(): Promise<CustomEntries> {
+    const custom = await this.customEntries();
+    const id = await contentId(JSON.stringify(custom));
+    // Seen before it is written: this instance's copy is made by the caller, not by refresh.
+    this.#customSeen = id;
+    await this.#updateMeta((current) => [
+      {
+        name: CUSTOM_LIST,
+        blockEntries: custom.block.length,
+        allowEntries: custom.allow.length,
+        contentId: id,
+      },
+      ...current.filter((list) => list.name !== CUSTOM_LIST),
+    ]);
+    return custom;
+  }
+
   /** Replaces the set at `key` with `entries`; returns how many distinct entries it holds. */
   async #replaceSet(key: string, entries: string[]): Promise<number> {
     if (entries.length === 0) {
@@ -211,7 +258,11 @@ export class RedisBlocklist implements Blocklist {
     const meta = await this.#store.getString(this.#key("lists"));
     const next = update(meta === null ? [] : parseMeta(meta));
     await this.#store.setString(this.#key("lists"), JSON.stringify(next));
-    await this.#store.incr(this.#key("version"));
+    const version = await this.#store.incr(this.#key("version"));
+    // A counter that starts again (Redis lost it, say restarting empty) goes on from the clock:
+    // an instance that did not see the loss must not take a new value for one it saw before
+    // it, and keep lists and decisions that are gone.
+    if (version === 1) await this.#store.setString(this.#key("version"), String(Date.now()));
     await this.refresh();
   }
 

@@ -40,6 +40,9 @@ async function readBoundedBody(
   request: Request,
   bounds: BodyBounds,
 ): Promise<Uint8Array<ArrayBuffer> | Response | undefined> {
+  // Deno gives a GET or HEAD no body; one that declared any was refused (no_body.ts), and one
+  // that declared 0 bytes must not be rebuilt with an empty one (Request refuses that).
+  if (request.method === "GET" || request.method === "HEAD") return undefined;
   const declared = request.headers.get("content-length");
   let read: BodyRead;
   if (declared !== null) {

@@ -1,9 +1,10 @@
 /**
- * The dashboard at `/`, behind the admin token: a login form that keeps the token in an
- * HttpOnly, SameSite=Strict cookie, the page itself, and its form actions (block, allow,
- * remove, log out). Forms post back and redirect (so a reload does not post again); a post
- * from another origin is refused. Strict security headers: no scripts at all, inline styles
- * only, no framing.
+ * The dashboard at `/`, behind the admin token: a login form that starts a session
+ * (sessions.ts) kept in an HttpOnly, SameSite=Strict cookie (Secure over TLS), the page
+ * itself, and its form actions (block, allow, remove, log out, which ends the session). Wrong
+ * tokens count against the client's budget, shared with the admin API (auth_throttle.ts).
+ * Forms post back and redirect (so a reload does not post again); a post from another origin
+ * is refused. Strict security headers: no scripts at all, inline styles only, no framing.
  */
 import { Hono } from "hono";
 import type { Context, MiddlewareHandler } from "hono";
@@ -19,7 +20,10 @@ import type { QueryLog } from "../observe/query_log.ts";
 import { recentQueries } from "../observe/recent_queries.ts";
 import type { QueryStats } from "../observe/stats.ts";
 import { explainGiven, type WhyDeps } from "./admin_why.ts";
-import { type AppEnv, reason } from "./env.ts";
+import { type AuthThrottle, TOO_MANY_WRONG_TOKENS } from "./auth_throttle.ts";
+import { type AppEnv, clientAddress, reason } from "./env.ts";
+import { retryAfter } from "./rate_limit.ts";
+import { MemorySessions, SESSION_SECONDS, type SessionStore } from "./sessions.ts";
 import { DashboardPage } from "./ui/dashboard_page.tsx";
 import { LoginPage } from "./ui/login_page.tsx";
 
@@ -33,15 +37,17 @@ export interface DashboardDeps {
   blocklist: Pick<Blocklist, "summary" | "customEntries" | "edit" | "decide">;
   cache?: Pick<AnswerCache, "stats" | "peek">;
   records?: WhyDeps["records"];
+  /** Where sessions live: Redis when configured (every instance knows them); memory if absent. */
+  sessions?: SessionStore;
 }
 
-const COOKIE = "gw_admin";
-const SESSION_SECONDS = 12 * 3600;
+const COOKIE = "gw_session";
 const RECENT = 25;
 
-export function dashboardRoutes(deps: DashboardDeps): Hono<AppEnv> {
+export function dashboardRoutes(deps: DashboardDeps, throttle: AuthThrottle): Hono<AppEnv> {
   const routes = new Hono<AppEnv>();
   const token = deps.token;
+  const sessions = deps.sessions ?? new MemorySessions();
   const headers = secureHeaders({
     contentSecurityPolicy: {
       defaultSrc: ["'none'"],
@@ -62,12 +68,22 @@ export function dashboardRoutes(deps: DashboardDeps): Hono<AppEnv> {
   for (const path of ["/", "/login", "/logout", "/ui/*"]) routes.use(path, headers, gate);
 
   routes.post("/login", async (c) => {
+    const address = clientAddress(c);
+    const waitMs = throttle.waitMs(address);
+    if (waitMs > 0) {
+      return c.html(
+        <LoginPage error={`Refused: ${TOO_MANY_WRONG_TOKENS}.`} />,
+        429,
+        retryAfter(waitMs),
+      );
+    }
     const form = await c.req.parseBody();
     const given = typeof form.token === "string" ? form.token : "";
     if (!(await timingSafeEqual(given, token!))) {
+      throttle.failed(address);
       return c.html(<LoginPage error="Wrong token." />, 403);
     }
-    setCookie(c, COOKIE, given, {
+    setCookie(c, COOKIE, await sessions.start(), {
       httpOnly: true,
       sameSite: "Strict",
       secure: new URL(c.req.url).protocol === "https:",
@@ -77,13 +93,17 @@ export function dashboardRoutes(deps: DashboardDeps): Hono<AppEnv> {
     return c.redirect("/", 303);
   });
 
-  routes.post("/logout", (c) => {
+  routes.post("/logout", async (c) => {
+    const id = getCookie(c, COOKIE);
+    if (id !== undefined) await sessions.end(id);
     deleteCookie(c, COOKIE, { path: "/" });
     return c.redirect("/", 303);
   });
 
-  const loggedIn = async (c: Context<AppEnv>) =>
-    await timingSafeEqual(getCookie(c, COOKIE) ?? "", token!);
+  const loggedIn = async (c: Context<AppEnv>) => {
+    const id = getCookie(c, COOKIE);
+    return id !== undefined && await sessions.isLive(id);
+  };
 
   routes.get("/", async (c) => {
     if (!(await loggedIn(c))) return c.html(<LoginPage />, 200);

@@ -28,6 +28,7 @@ export function tooManyQueries(waitMs: number): Response {
   return reason(429, TOO_MANY, retryAfter(waitMs));
 }
 
-function retryAfter(waitMs: number): Record<string, string> {
+/** The Retry-After header of a 429, in whole seconds (at least 1). */
+export function retryAfter(waitMs: number): Record<string, string> {
   return { "retry-after": String(Math.max(1, Math.ceil(waitMs / 1000))) };
 }

@@ -82,6 +82,17 @@ export class RateLimiter {
       bucket.tokens -= 1;
       return 0;
     }
+    return this.#untilWhole(bucket);
+  }
+
+  /** What `wait` would answer for `address` now, counting nothing. */
+  peek(address: string): number {
+    const bucket = this.#bucket(address);
+    return bucket.tokens >= 1 ? 0 : this.#untilWhole(bucket);
+  }
+
+  /** Milliseconds until a bucket short of a token has a whole one again. */
+  #untilWhole(bucket: Bucket): number {
     return Math.ceil((1 - bucket.tokens) / this.#rate);
   }
 

@@ -1,4 +1,4 @@
-/** The login form: the admin token, kept afterwards in an HttpOnly, SameSite=Strict cookie. */
+/** The login form: the admin token, which starts a session (routes/sessions.ts). */
 import { Layout } from "./layout.tsx";
 
 export function LoginPage(props: { error?: string }) {

@@ -35,13 +35,17 @@ async function goodAnswer(gateway: Gateway): Promise<number> {
 }
 
 /** Runs `fn` against a gateway before knot; checks stderr and a prompt, clean exit after. */
-async function withGateway(fn: (gateway: Gateway) => Promise<void>): Promise<void> {
+async function withGateway(
+  fn: (gateway: Gateway) => Promise<void>,
+  env: Record<string, string> = {},
+): Promise<void> {
   const knot = await startKnot();
   const gateway = await startGateway({
     env: {
       UPSTREAMS: `udp://127.0.0.1:${knot.port}`,
       HTTP_BODY_TIMEOUT_MS: String(BODY_TIMEOUT_MS),
       QUERY_TIMEOUT_MS: "1000",
+      ...env,
     },
   });
   const startup = gateway.stderr();
@@ -165,4 +169,59 @@ Deno.test({
       }
       assert.ok((await goodAnswer(gateway)) < 500);
     }),
+});
+
+Deno.test({
+  name: "a GET or HEAD with a body is 400 on every path, and nothing reaches stderr",
+  ...integration(["knotd"]),
+  fn: () =>
+    withGateway(async (gateway) => {
+      const dns = QUERY.toBase64({ alphabet: "base64url", omitPadding: true });
+      const bearer = "authorization: Bearer abuse-test-token-0123456789\r\n";
+      const paths = [
+        "/health",
+        "/metrics",
+        "/",
+        "/nothing-here",
+        "/admin/log",
+        "/resolve?name=www.test.example",
+        "/dns-query",
+        `/dns-query?dns=${dns.slice(0, 4)}%${dns.slice(4)}`,
+      ];
+      const cases: [string, string][] = [];
+      for (const path of paths) {
+        for (const method of ["GET", "HEAD"]) {
+          const head = `${method} ${path} HTTP/1.1\r\nHost: x\r\n${bearer}`;
+          cases.push([`${method} ${path}`, `${head}content-length: 1\r\n\r\nx`]);
+        }
+      }
+      cases.push([
+        "a chunked body",
+        `GET /health HTTP/1.1\r\nHost: x\r\ntransfer-encoding: chunked\r\n\r\n1\r\nx\r\n0\r\n\r\n`,
+      ]);
+      cases.push([
+        "HEAD on DoH",
+        `HEAD /dns-query?dns=${dns} HTTP/1.1\r\nHost: x\r\ncontent-length: 1\r\n\r\nx`,
+      ]);
+      for (let round = 0; round < 2; round++) {
+        for (const [what, request] of cases) {
+          const client = await rawHttp(gateway.port);
+          try {
+            await client.write(request);
+            // A HEAD response announces a length it does not send: its head is enough.
+            const response = await client.response(what.startsWith("HEAD") ? 100 : 3000);
+            assert.equal(response.status, 400, `${what}: ${response.text.slice(0, 200)}`);
+            if (!what.startsWith("HEAD")) assert.match(response.text, /takes no body\n$/);
+          } finally {
+            client.close();
+          }
+        }
+      }
+      // A declared length of 0 is no body.
+      const client = await rawHttp(gateway.port);
+      await client.write("GET /health HTTP/1.1\r\nHost: x\r\ncontent-length: 0\r\n\r\n");
+      assert.equal((await client.response(3000)).status, 200);
+      client.close();
+      assert.ok((await goodAnswer(gateway)) < 500);
+    }, { ADMIN_TOKEN: "abuse-test-token-0123456789" }),
 });

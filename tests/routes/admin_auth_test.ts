@@ -1,7 +1,9 @@
 /**
  * Every admin call refuses a request without the token (401 with a Bearer challenge) and one
  * with a wrong token (403), and changes nothing; with no ADMIN_TOKEN the whole admin API is
- * off (404). The calls themselves are tested with the token in the admin_*_test files.
+ * off (404). Wrong tokens, through the API or the dashboard's login form, are throttled per
+ * client address (429). The calls themselves are tested with the token in the admin_*_test
+ * files.
  */
 import assert from "node:assert/strict";
 import { createApp } from "../../app.ts";
@@ -9,6 +11,8 @@ import { MemoryBlocklist } from "../../blocklist/memory_blocklist.ts";
 import { ListSync } from "../../blocklist/sync.ts";
 import { AnswerCache } from "../../cache/answer_cache.ts";
 import { createQueryLog } from "../../observe/query_log.ts";
+import { QueryStats } from "../../observe/stats.ts";
+import { AuthThrottle } from "../../routes/auth_throttle.ts";
 import { localResolver } from "../support/local_resolver.ts";
 
 const TOKEN = "auth-test-token-0123456789";
@@ -28,7 +32,7 @@ const CALLS: [string, string, string?][] = [
   ["GET", "/admin/why?name=ads.example"],
 ];
 
-function app(token: string | undefined) {
+function app(token: string | undefined, throttle = new AuthThrottle({ burst: 1000 })) {
   const blocklist = new MemoryBlocklist();
   const sync = new ListSync(blocklist, [], { maxAgeMs: 0, maxBytes: 1024, timeoutMs: 100 });
   const log = createQueryLog({ toStdout: false, capacity: 10 });
@@ -44,6 +48,8 @@ function app(token: string | undefined) {
         cache: { cache },
         why: { blocklist, cache },
       },
+      dashboard: { token, instance: "t", stats: new QueryStats(), log, blocklist },
+      authThrottle: throttle,
     }),
   };
 }
@@ -91,4 +97,61 @@ Deno.test("without ADMIN_TOKEN every admin call is 404, token or not", async () 
     assert.equal(response.status, 404, `${method} ${path}`);
     assert.equal(await response.text(), "admin API is off: set ADMIN_TOKEN to use it\n");
   }
+});
+
+Deno.test("wrong tokens are throttled per client address, through the API and the login form alike", async () => {
+  let now = 1_000_000;
+  const throttle = new AuthThrottle({ burst: 3, perMinute: 6, now: () => now });
+  const { app: gateway } = app(TOKEN, throttle);
+  const from = (hostname: string) => ({ remoteAddr: { transport: "tcp", hostname, port: 1 } });
+  const bearer = (hostname: string, token: string) =>
+    gateway.request(
+      "/admin/log",
+      { headers: { authorization: `Bearer ${token}` } },
+      from(hostname),
+    );
+  const login = (hostname: string, token: string) =>
+    gateway.request("http://gw.test/login", {
+      method: "POST",
+      body: new URLSearchParams({ token }).toString(),
+      headers: {
+        "content-type": "application/x-www-form-urlencoded",
+        origin: "http://gw.test",
+        host: "gw.test",
+      },
+    }, from(hostname));
+  const status = async (response: Response | Promise<Response>) => {
+    const done = await response;
+    await done.body?.cancel();
+    return done.status;
+  };
+
+  // Three wrong tokens, the form's and the API's in one budget; then even the right one waits.
+  assert.equal(await status(bearer("2001:db8::1", "wrong-token-0123456789")), 403);
+  assert.equal(await status(login("2001:db8::2", "wrong-token-0123456789")), 403);
+  assert.equal(await status(bearer("2001:db8:0:0:ffff::3", "wrong-token-0123456789")), 403);
+  for (const address of ["2001:db8::1", "2001:db8::4"]) {
+    const refused = await bearer(address, TOKEN);
+    assert.equal(refused.status, 429, "the same /64");
+    assert.equal(refused.headers.get("retry-after"), "10");
+    assert.equal(
+      await refused.text(),
+      "too many wrong admin tokens from this address: try later\n",
+    );
+    const form = await login(address, TOKEN);
+    assert.equal(form.status, 429);
+    assert.equal(form.headers.get("set-cookie"), null, "no session");
+    assert.match(await form.text(), /too many wrong admin tokens/);
+  }
+  // Other addresses are not held back.
+  assert.equal(await status(bearer("2001:db8:1::1", TOKEN)), 200);
+  assert.equal(await status(bearer("192.0.2.1", TOKEN)), 200);
+  assert.equal(await status(login("192.0.2.1", TOKEN)), 303);
+  // A right token costs nothing: many in a row pass.
+  for (let i = 0; i < 10; i++) assert.equal(await status(bearer("192.0.2.1", TOKEN)), 200);
+  // The budget refills: one attempt per 10 s.
+  now += 10_000;
+  assert.equal(await status(bearer("2001:db8::1", TOKEN)), 200);
+  assert.equal(await status(bearer("2001:db8::1", "wrong-token-0123456789")), 403);
+  assert.equal(await status(bearer("2001:db8::1", TOKEN)), 429);
 });

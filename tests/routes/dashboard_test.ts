@@ -92,7 +92,7 @@ Deno.test("the dashboard shows a login form until the right token is posted", as
   assert.equal(right.status, 303);
   assert.equal(right.headers.get("location"), "/");
   const cookie = right.headers.get("set-cookie") ?? "";
-  assert.match(cookie, /^gw_admin=/);
+  assert.match(cookie, /^gw_session=/);
   assert.match(cookie, /HttpOnly/);
   assert.match(cookie, /SameSite=Strict/);
   assert.match(cookie, /Max-Age=43200/);
