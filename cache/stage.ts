@@ -40,24 +40,28 @@ export function cacheStage(options: CacheStageOptions): Stage {
   const inFlight = new Map<string, Promise<Answer>>();
   const prefetchShare = options.prefetchShare ?? 0.1;
 
-  /** Keeps an upstream answer in L1 and, for as long as L1 keeps it, in the shared tier. */
+  /**
+   * Keeps an upstream answer in L1 and, for as long as L1 keeps it, in the shared tier;
+   * returns it with its TTLs clamped as kept, so the first client sees what later ones do.
+   */
   const keep = (key: string, ctx: QueryContext, answer: Answer) => {
-    if (answer.source !== "upstream") return;
-    const lifetime = cache.store(key, ctx, answer);
-    if (lifetime > 0) shared?.write(key, answer.bytes, lifetime);
+    if (answer.source !== "upstream") return answer;
+    const clamped = cache.clamped(ctx, answer);
+    const lifetime = cache.store(key, ctx, clamped);
+    if (lifetime > 0) shared?.write(key, clamped.bytes, lifetime);
+    return clamped;
   };
 
   /** The shared tier's answer (kept in L1 too), or the rest of the chain's. */
   const miss = async (ctx: QueryContext, key: string, next: () => MaybePromise<Answer>) => {
     const fromShared = shared && await shared.read(key);
     if (fromShared) {
-      const answer = answerFromBytes(fromShared, "cache");
+      // Clamped here too: another instance may keep other bounds.
+      const answer = cache.clamped(ctx, answerFromBytes(fromShared, "cache"));
       cache.store(key, ctx, answer);
       return answer;
     }
-    const answer = await next();
-    keep(key, ctx, answer);
-    return answer;
+    return keep(key, ctx, await next());
   };
 
   /** Near enough expiry to be refreshed in the background, if popular. */

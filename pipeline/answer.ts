@@ -2,12 +2,35 @@
  * Turning reply bytes into an `Answer`, and the reply builders stages use for answers the
  * gateway makes itself. One walk over the records finds the TTLs and the cacheable lifetime.
  */
-import { encodeReply, type Message, Rcode, type ReplyInit, scanRecords } from "../dns/mod.ts";
+import {
+  encodeReply,
+  type Message,
+  Rcode,
+  type RecordScan,
+  type ReplyInit,
+  scanRecords,
+} from "../dns/mod.ts";
 import type { Answer, AnswerSource } from "./types.ts";
 
 /** Wraps reply bytes (from an upstream, the cache or a local builder) as an `Answer`. */
 export function answerFromBytes(bytes: Uint8Array, source: AnswerSource): Answer {
+  return answerOf(bytes, scanRecords(bytes), source);
+}
+
+/**
+ * An upstream's reply as an `Answer`. RFC 2181 §8: a TTL with its top bit set is read as 0,
+ * so such TTLs are zeroed (in a copy) before anything counts on them: a client is never told,
+ * nor a cache kept, 4294967295 seconds.
+ */
+export function answerFromUpstream(bytes: Uint8Array): Answer {
   const scan = scanRecords(bytes);
+  if (!scan.ttlOffsets.some((at) => bytes[at] >= 0x80)) return answerOf(bytes, scan, "upstream");
+  const copy = bytes.slice();
+  for (const at of scan.ttlOffsets) if (copy[at] >= 0x80) copy.fill(0, at, at + 4);
+  return answerFromBytes(copy, "upstream");
+}
+
+function answerOf(bytes: Uint8Array, scan: RecordScan, source: AnswerSource): Answer {
   return {
     bytes,
     rcode: scan.rcode,

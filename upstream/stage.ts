@@ -16,7 +16,7 @@ import {
   type Message,
   Rcode,
 } from "../dns/mod.ts";
-import { answerFromBytes, replyAnswer } from "../pipeline/answer.ts";
+import { answerFromBytes, answerFromUpstream, replyAnswer } from "../pipeline/answer.ts";
 import type { Answer, Stage } from "../pipeline/types.ts";
 import type { UpstreamPool } from "./pool.ts";
 import { upstreamQueryBytes } from "./upstream_query.ts";
@@ -44,7 +44,7 @@ export function forwardStage(options: ForwardOptions): Stage {
         ctx.log.error = `${reply.upstream} answered SERVFAIL`;
         return upstreamFailure(ctx.query, reply.bytes);
       }
-      return answerFromBytes(reply.bytes, "upstream");
+      return answerFromUpstream(reply.bytes);
     } catch (error) {
       ctx.log.error = error instanceof Error ? error.message.split("\n", 1)[0] : String(error);
       return replyAnswer(ctx.query, { rcode: Rcode.SERVFAIL, ede: NO_UPSTREAM }, "error");
