@@ -43,6 +43,8 @@ interface Entry {
   bytes: Uint8Array;
   ttlOffsets: number[];
   rcode: number;
+  /** The answer's client-subnet scope (types.ts `Answer`). */
+  subnetScope: number | undefined;
   /** Lifetime at insert, seconds. */
   lifetime: number;
   storedAt: number;
@@ -191,6 +193,7 @@ export class AnswerCache {
       ttl: Math.max(0, remaining),
       ttlOffsets: entry.ttlOffsets,
       source: "cache",
+      subnetScope: entry.subnetScope,
       // The stage says whether it may be reused (not when it is due for a prefetch).
       reusable: undefined,
     };
@@ -215,6 +218,7 @@ export class AnswerCache {
       bytes,
       ttlOffsets: answer.ttlOffsets,
       rcode: answer.rcode,
+      subnetScope: answer.subnetScope,
       lifetime,
       storedAt: this.#now(),
       size,
