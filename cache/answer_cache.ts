@@ -241,12 +241,9 @@ export class AnswerCache {
     const clamp = this.#clampOf(answer, this.#lifetimeOf(ctx, answer));
     const view = new DataView(answer.bytes.buffer, answer.bytes.byteOffset);
     const moves = (at: number) => clamp(view.getUint32(at)) !== view.getUint32(at);
-    if (!answer.ttlOffsets.some(moves)) return answer;
-    return {
-      ...answer,
-      bytes: withTtls(answer.bytes, answer.ttlOffsets, clamp),
-      ttl: answer.ttl === undefined ? undefined : clamp(answer.ttl),
-    };
+    const ttl = answer.ttl === undefined ? undefined : clamp(answer.ttl);
+    if (ttl === answer.ttl && !answer.ttlOffsets.some(moves)) return answer;
+    return { ...answer, bytes: withTtls(answer.bytes, answer.ttlOffsets, clamp), ttl };
   }
 
   /**
