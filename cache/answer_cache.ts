@@ -43,6 +43,8 @@ interface Entry {
   bytes: Uint8Array;
   ttlOffsets: number[];
   rcode: number;
+  /** The answer's client-subnet scope (types.ts `Answer`). */
+  subnetScope: number | undefined;
   /** Lifetime at insert, seconds. */
   lifetime: number;
   storedAt: number;
@@ -191,6 +193,7 @@ export class AnswerCache {
       ttl: Math.max(0, remaining),
       ttlOffsets: entry.ttlOffsets,
       source: "cache",
+      subnetScope: entry.subnetScope,
       // The stage says whether it may be reused (not when it is due for a prefetch).
       reusable: undefined,
     };
@@ -205,15 +208,7 @@ export class AnswerCache {
   store(key: string, ctx: Pick<QueryContext, "question">, answer: Answer): number {
     const lifetime = this.#lifetimeOf(ctx, answer);
     if (lifetime === undefined || lifetime <= 0) return 0;
-    const { minTtl, maxTtl } = this.options;
-    const negative = answer.rcode === Rcode.NXDOMAIN ||
-      (answer.rcode === Rcode.NOERROR && answer.ttl !== undefined && isNoData(answer.bytes));
-    const cap = negative || isError(answer.rcode) ? lifetime : maxTtl;
-    const bytes = withTtls(
-      answer.bytes,
-      answer.ttlOffsets,
-      (ttl) => Math.min(Math.max(ttl, minTtl), cap),
-    );
+    const bytes = withTtls(answer.bytes, answer.ttlOffsets, this.#clampOf(answer, lifetime));
     const size = bytes.length + key.length * 2 + answer.ttlOffsets.length * 8 + ENTRY_OVERHEAD;
     if (size > this.options.maxBytes) return 0;
     const old = this.#entries.get(key);
@@ -223,6 +218,7 @@ export class AnswerCache {
       bytes,
       ttlOffsets: answer.ttlOffsets,
       rcode: answer.rcode,
+      subnetScope: answer.subnetScope,
       lifetime,
       storedAt: this.#now(),
       size,
@@ -234,6 +230,20 @@ export class AnswerCache {
     this.#bytes += size;
     this.#evictOverflow();
     return lifetime;
+  }
+
+  /**
+   * The answer as clients see it, the first time as on every hit: each TTL within
+   * `minTtl`..`maxTtl` (a negative or error answer's within its own lifetime), and its `ttl`
+   * (the HTTP max-age) the lifetime the cache gives it. The answer itself when nothing moves.
+   */
+  clamped(ctx: Pick<QueryContext, "question">, answer: Answer): Answer {
+    const clamp = this.#clampOf(answer, this.#lifetimeOf(ctx, answer));
+    const view = new DataView(answer.bytes.buffer, answer.bytes.byteOffset);
+    const moves = (at: number) => clamp(view.getUint32(at)) !== view.getUint32(at);
+    const ttl = answer.ttl === undefined ? undefined : clamp(answer.ttl);
+    if (ttl === answer.ttl && !answer.ttlOffsets.some(moves)) return answer;
+    return { ...answer, bytes: withTtls(answer.bytes, answer.ttlOffsets, clamp), ttl };
   }
 
   /**
@@ -305,6 +315,18 @@ export class AnswerCache {
     // answer.ttl is undefined for negative answers without an SOA (RFC 2308 §5: not cached).
     if (answer.ttl === undefined) return undefined;
     return Math.min(Math.max(answer.ttl, minTtl), maxTtl);
+  }
+
+  /**
+   * A record TTL as kept: raised to `minTtl`, lowered to `maxTtl`, or for a negative or error
+   * answer (whose lifetime comes from its SOA or CACHE_ERROR_TTL) to that lifetime.
+   */
+  #clampOf(answer: Answer, lifetime: number | undefined): (ttl: number) => number {
+    const { minTtl, maxTtl } = this.options;
+    const negative = answer.rcode === Rcode.NXDOMAIN ||
+      (answer.rcode === Rcode.NOERROR && answer.ttl !== undefined && isNoData(answer.bytes));
+    const cap = lifetime !== undefined && (negative || isError(answer.rcode)) ? lifetime : maxTtl;
+    return (ttl) => Math.min(Math.max(ttl, minTtl), cap);
   }
 
   #remove(entry: Entry): void {

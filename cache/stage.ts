@@ -3,14 +3,17 @@
  * of the chain once per question however many clients ask at the same time (coalescing).
  * When the rest of the chain fails (every upstream down, the budget spent) an expired entry is
  * served stale with TTL 30 and Extended DNS Error 3 (RFC 8767); a popular entry near expiry is
- * refreshed in the background so it never misses.
+ * refreshed in the background so it never misses. With client subnets passed upstream, an
+ * answer made for one subnet is kept and found per scope (placement.ts), never for another.
  */
 import { decodeMessage, EdeCode, encodeExtendedError, encodeMessage, Rcode } from "../dns/mod.ts";
 import { answerFromBytes } from "../pipeline/answer.ts";
 import { detachedContext } from "../pipeline/context.ts";
 import type { Answer, MaybePromise, QueryContext, Stage } from "../pipeline/types.ts";
 import type { AnswerCache, CacheHit } from "./answer_cache.ts";
+import { querySubnet } from "./client_subnet.ts";
 import { cacheKey } from "./key.ts";
+import { type Placement, plainPlacement, SubnetPlacements } from "./placement.ts";
 import type { SharedTier } from "./shared_tier.ts";
 
 /** RFC 8767 §4: the TTL of a stale answer. */
@@ -33,6 +36,11 @@ export interface CacheStageOptions {
   refreshTimeoutMs: number;
   /** Called with any background refresh failure (for the log). */
   onRefreshError?: (error: unknown) => void;
+  /**
+   * Answers to queries with a client-subnet option are kept per scope (client_subnet.ts): on
+   * when that option is passed upstream (FORWARD_CLIENT_SUBNET), so answers depend on it.
+   */
+  keyBySubnet?: boolean;
 }
 
 export function cacheStage(options: CacheStageOptions): Stage {
@@ -40,31 +48,37 @@ export function cacheStage(options: CacheStageOptions): Stage {
   const inFlight = new Map<string, Promise<Answer>>();
   const prefetchShare = options.prefetchShare ?? 0.1;
 
-  /** Keeps an upstream answer in L1 and, for as long as L1 keeps it, in the shared tier. */
-  const keep = (key: string, ctx: QueryContext, answer: Answer) => {
-    if (answer.source !== "upstream") return;
-    const lifetime = cache.store(key, ctx, answer);
-    if (lifetime > 0) shared?.write(key, answer.bytes, lifetime);
+  /**
+   * Keeps an upstream answer in L1 and, for as long as L1 keeps it, in the shared tier;
+   * returns it with its TTLs clamped as kept, so the first client sees what later ones do.
+   */
+  const keep = (where: Placement, ctx: QueryContext, answer: Answer) => {
+    if (answer.source !== "upstream") return answer;
+    const clamped = cache.clamped(ctx, answer);
+    const key = where.keyOf(clamped);
+    if (key === undefined) return clamped;
+    const lifetime = cache.store(key, ctx, clamped);
+    if (lifetime > 0) shared?.write(key, clamped.bytes, lifetime);
+    return clamped;
   };
 
   /** The shared tier's answer (kept in L1 too), or the rest of the chain's. */
-  const miss = async (ctx: QueryContext, key: string, next: () => MaybePromise<Answer>) => {
-    const fromShared = shared && await shared.read(key);
+  const miss = async (ctx: QueryContext, where: Placement, next: () => MaybePromise<Answer>) => {
+    const fromShared = shared && await shared.read(where.shared);
     if (fromShared) {
-      const answer = answerFromBytes(fromShared, "cache");
-      cache.store(key, ctx, answer);
+      // Clamped here too: another instance may keep other bounds.
+      const answer = cache.clamped(ctx, answerFromBytes(fromShared, "cache"));
+      if (cache.store(where.shared, ctx, answer) > 0) where.keptShared?.();
       return answer;
     }
-    const answer = await next();
-    keep(key, ctx, answer);
-    return answer;
+    return keep(where, ctx, await next());
   };
 
   /** Near enough expiry to be refreshed in the background, if popular. */
   const nearExpiry = (hit: CacheHit) =>
     options.prefetchHits > 0 && hit.remaining <= hit.lifetime * prefetchShare;
 
-  const prefetch = (ctx: QueryContext, key: string, hit: CacheHit) => {
+  const prefetch = (ctx: QueryContext, where: Placement, hit: CacheHit) => {
     if (hit.hits < options.prefetchHits || !hit.claimRefresh()) return;
     const detached = detachedContext(
       ctx,
@@ -72,7 +86,7 @@ export function cacheStage(options: CacheStageOptions): Stage {
       { ...ctx.log },
     );
     options.refresh(detached)
-      .then((answer) => keep(key, ctx, answer))
+      .then((answer) => keep(where, ctx, answer))
       .catch((error) => options.onRefreshError?.(error))
       .finally(() => hit.releaseRefresh());
   };
@@ -80,15 +94,16 @@ export function cacheStage(options: CacheStageOptions): Stage {
   /** Everything but a fresh hit: one upstream question for every client asking, or stale. */
   const wait = async (
     ctx: QueryContext,
-    key: string,
+    where: Placement,
     hit: CacheHit | undefined,
     next: () => MaybePromise<Answer>,
   ) => {
-    let pending = inFlight.get(key);
+    const flight = where.flight;
+    let pending = inFlight.get(flight);
     if (pending === undefined) {
-      pending = miss(ctx, key, next);
-      inFlight.set(key, pending);
-      pending.finally(() => inFlight.delete(key)).catch(() => {});
+      pending = miss(ctx, where, next);
+      inFlight.set(flight, pending);
+      pending.finally(() => inFlight.delete(flight)).catch(() => {});
     }
     let answer: Answer;
     try {
@@ -104,17 +119,40 @@ export function cacheStage(options: CacheStageOptions): Stage {
     return answer;
   };
 
-  // A fresh hit is answered at once: no promise, no turn of the event loop.
-  return (ctx, next) => {
-    const key = cacheKey(ctx);
-    const hit = cache.lookup(key);
+  /**
+   * A fresh hit as it is, or the wait for one. Without a placement, the key's own (made only
+   * when needed: most answers are fresh hits).
+   */
+  const answer = (
+    ctx: QueryContext,
+    key: string,
+    hit: CacheHit | undefined,
+    where: Placement | undefined,
+    next: () => MaybePromise<Answer>,
+  ) => {
     if (hit !== undefined && hit.remaining > 0) {
       // Reused (answer_memo.ts) only while no lookup could start a prefetch: each counts.
-      if (nearExpiry(hit)) prefetch(ctx, key, hit);
+      if (nearExpiry(hit)) prefetch(ctx, where ?? plainPlacement(key), hit);
       else hit.answer.reusable = hit.reusable();
       return hit.answer;
     }
-    return wait(ctx, key, hit, next);
+    return wait(ctx, where ?? plainPlacement(key), hit, next);
+  };
+
+  const subnets = options.keyBySubnet ? new SubnetPlacements(cache) : undefined;
+
+  // A fresh hit is answered at once: no promise, no turn of the event loop.
+  return (ctx, next) => {
+    const key = cacheKey(ctx);
+    if (subnets !== undefined && ctx.head.edns?.clientSubnet) {
+      const subnet = querySubnet(ctx.query);
+      if (subnet === "unreadable") return next();
+      if (subnet !== undefined) {
+        const found = subnets.lookup(key, subnet);
+        return answer(ctx, key, found.hit, found.placement, next);
+      }
+    }
+    return answer(ctx, key, cache.lookup(key), undefined, next);
   };
 }
 

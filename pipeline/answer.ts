@@ -2,19 +2,61 @@
  * Turning reply bytes into an `Answer`, and the reply builders stages use for answers the
  * gateway makes itself. One walk over the records finds the TTLs and the cacheable lifetime.
  */
-import { encodeReply, type Message, Rcode, type ReplyInit, scanRecords } from "../dns/mod.ts";
+import {
+  EdnsOptionCode,
+  encodeReply,
+  type Message,
+  Rcode,
+  type RecordScan,
+  type ReplyInit,
+  scanRecords,
+} from "../dns/mod.ts";
 import type { Answer, AnswerSource } from "./types.ts";
 
 /** Wraps reply bytes (from an upstream, the cache or a local builder) as an `Answer`. */
 export function answerFromBytes(bytes: Uint8Array, source: AnswerSource): Answer {
+  return answerOf(bytes, scanRecords(bytes), source);
+}
+
+/**
+ * An upstream's reply as an `Answer`. RFC 2181 §8: a TTL with its top bit set is read as 0,
+ * so such TTLs are zeroed (in a copy) before anything counts on them: a client is never told,
+ * nor a cache kept, 4294967295 seconds.
+ */
+export function answerFromUpstream(bytes: Uint8Array): Answer {
   const scan = scanRecords(bytes);
+  if (!scan.ttlOffsets.some((at) => bytes[at] >= 0x80)) return answerOf(bytes, scan, "upstream");
+  const copy = bytes.slice();
+  for (const at of scan.ttlOffsets) if (copy[at] >= 0x80) copy.fill(0, at, at + 4);
+  return answerFromBytes(copy, "upstream");
+}
+
+function answerOf(bytes: Uint8Array, scan: RecordScan, source: AnswerSource): Answer {
   return {
     bytes,
     rcode: scan.rcode,
     ttl: cacheLifetime(scan.rcode, scan.answerCount, scan.minTtl, scan.negativeTtl),
     ttlOffsets: scan.ttlOffsets,
     source,
+    subnetScope: scan.opt && subnetScopeOf(bytes, scan.opt.offset, scan.opt.end),
   };
+}
+
+/** Root owner, type, class, TTL and RDLENGTH: where an OPT record's options begin. */
+const OPT_FIXED = 11;
+
+/**
+ * The scope prefix of the client-subnet option (RFC 7871 §6) in the OPT record at `start`,
+ * undefined when it has none; 0 when the option is too short to say.
+ */
+function subnetScopeOf(bytes: Uint8Array, start: number, end: number): number | undefined {
+  for (let at = start + OPT_FIXED; at + 4 <= end;) {
+    const code = (bytes[at] << 8) | bytes[at + 1];
+    const length = (bytes[at + 2] << 8) | bytes[at + 3];
+    if (code === EdnsOptionCode.CLIENT_SUBNET) return length >= 4 ? bytes[at + 7] : 0;
+    at += 4 + length;
+  }
+  return undefined;
 }
 
 /** Builds and encodes a reply to `query` that the gateway answers itself. */

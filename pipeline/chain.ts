@@ -32,6 +32,8 @@ export function buildChain(options: ChainOptions): Stage[] {
   const cache = options.cache &&
     cacheStage({
       ...options.cache,
+      // Answers depend on the client's subnet only when it goes upstream.
+      keyBySubnet: options.forward.forwardClientSubnet,
       refresh: async (ctx) => await forward(ctx, nothingAfterForward),
     });
   return [

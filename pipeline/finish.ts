@@ -1,13 +1,18 @@
 /**
  * The last step before any door sends an answer (DESIGN §5): the client's own transaction ID,
  * the client's own spelling of the question name (so 0x20 case randomisation checks pass), no
- * OPT record for a client that sent none (RFC 6891 §7), and padding to 468-byte blocks for a
- * client that padded its query (RFC 8467). Always on a copy.
+ * OPT record for a client that sent none (RFC 6891 §7), padding to 468-byte blocks for a
+ * client that padded its query (RFC 8467), and a client-subnet option only of its own
+ * (RFC 7871). Always on a copy.
  */
 import {
+  type ClientSubnet,
+  decodeClientSubnet,
   decodeMessage,
   EdnsOptionCode,
+  encodeClientSubnet,
   encodeMessage,
+  findOption,
   type QueryHead,
   transientBytes,
   transientCopy,
@@ -26,6 +31,9 @@ export function finishAnswer(
   query: QueryHead,
   raw: Uint8Array,
 ): Uint8Array<ArrayBuffer> {
+  if (answer.subnetScope !== undefined && query.edns !== undefined) {
+    return withOwnSubnet(answer, answer.subnetScope, query, raw);
+  }
   if (query.edns === undefined) {
     // One copy, cut before a trailing OPT, in the common case; withoutOpt() for the rest.
     const cut = trailingOptCut(answer);
@@ -45,6 +53,40 @@ export function finishAnswer(
   if (!query.edns.padded) return bytes;
   const reply = decodeMessage(bytes);
   return reply.edns === undefined ? bytes : encodeMessage(reply, { padBlock: RESPONSE_PAD_BLOCK });
+}
+
+/**
+ * RFC 7871 §7.2.2: a reply made for a client subnet goes to each client with its own
+ * client-subnet option back (family, source prefix and address as it sent them) and the
+ * answer's scope, and to a client that sent none without one: never with the option of the
+ * client the answer was first made for (whose address it holds).
+ */
+function withOwnSubnet(
+  answer: Answer,
+  scope: number,
+  query: QueryHead,
+  raw: Uint8Array,
+): Uint8Array<ArrayBuffer> {
+  const reply = decodeMessage(patched(ownCopy(answer.bytes, answer.bytes.length, query.id), raw));
+  const options = (reply.edns?.options ?? []).filter((option) =>
+    option.code !== EdnsOptionCode.CLIENT_SUBNET
+  );
+  const own = query.edns?.clientSubnet ? clientSubnetOf(raw) : undefined;
+  if (own !== undefined) options.push(encodeClientSubnet({ ...own, scopePrefix: scope }));
+  const edns = reply.edns && { ...reply.edns, options };
+  const padBlock = query.edns?.padded ? RESPONSE_PAD_BLOCK : undefined;
+  return encodeMessage({ ...reply, edns }, { padBlock });
+}
+
+/** The client-subnet option of a query, undefined when it has none that decodes. */
+function clientSubnetOf(raw: Uint8Array): ClientSubnet | undefined {
+  try {
+    const edns = decodeMessage(raw).edns;
+    const option = edns && findOption(edns, EdnsOptionCode.CLIENT_SUBNET);
+    return option && decodeClientSubnet(option.data);
+  } catch {
+    return undefined;
+  }
 }
 
 const PADDING_OPTION = EdnsOptionCode.PADDING;

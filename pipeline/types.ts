@@ -76,6 +76,12 @@ export interface Answer {
   ttlOffsets: number[];
   source: AnswerSource;
   /**
+   * The SCOPE PREFIX-LENGTH of the reply's client-subnet option (RFC 7871), undefined when it
+   * has none. Such a reply was made for one client's subnet: finish.ts gives every client its
+   * own option back with this scope, never the option in these bytes.
+   */
+  subnetScope?: number;
+  /**
    * Set by the cache stage on a fresh hit whose bytes stay as they are for a while: the same
    * query may be given the same finished answer until then (answer_memo.ts).
    */

@@ -14,7 +14,7 @@ if ! command -v deno >/dev/null 2>&1; then
 fi
 deno --version | head -n 1
 
-packages=(knot knot-dnsutils bind9-dnsutils dnsdist redis-server curl openssl nghttp2-client dnsperf
+packages=(knot knot-module-geoip knot-dnsutils bind9-dnsutils dnsdist redis-server curl openssl nghttp2-client dnsperf
   chromium firefox-esr libnss3-tools iproute2)
 missing=()
 for package in "${packages[@]}"; do

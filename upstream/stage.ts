@@ -3,11 +3,21 @@
  * when one holds the name, the default one otherwise) with a query of its own making (fresh
  * header, our EDNS size, the client's DO/CD/AD bits, and none of the client's cookie, padding
  * or — unless configured — client-subnet options) and turns the pool giving up into SERVFAIL
- * with an Extended DNS Error, within the query's budget.
+ * with an Extended DNS Error, within the query's budget. An upstream's SERVFAIL, which the
+ * pool gives when nothing better came, gets that EDE too, the upstream's own passed on after it.
  */
-import { EdeCode, Rcode } from "../dns/mod.ts";
-import { answerFromBytes, replyAnswer } from "../pipeline/answer.ts";
-import type { Stage } from "../pipeline/types.ts";
+import {
+  buildReply,
+  decodeMessage,
+  EdeCode,
+  type EdnsOption,
+  EdnsOptionCode,
+  encodeMessage,
+  type Message,
+  Rcode,
+} from "../dns/mod.ts";
+import { answerFromBytes, answerFromUpstream, replyAnswer } from "../pipeline/answer.ts";
+import type { Answer, Stage } from "../pipeline/types.ts";
 import type { UpstreamPool } from "./pool.ts";
 import { upstreamQueryBytes } from "./upstream_query.ts";
 
@@ -20,6 +30,9 @@ export interface ForwardOptions {
   forwardClientSubnet: boolean;
 }
 
+/** RFC 8914 §4.23: what the client is told when no upstream gave a usable answer. */
+const NO_UPSTREAM = { infoCode: EdeCode.NO_REACHABLE_AUTHORITY, text: "no upstream answered" };
+
 export function forwardStage(options: ForwardOptions): Stage {
   return async (ctx) => {
     const query = upstreamQueryBytes(ctx, options.forwardClientSubnet);
@@ -27,11 +40,33 @@ export function forwardStage(options: ForwardOptions): Stage {
       const pool = options.route?.(ctx.question.name) ?? options.pool;
       const reply = await pool.resolve(query, ctx.signal);
       ctx.log.upstream = reply.upstream;
-      return answerFromBytes(reply.bytes, "upstream");
+      if ((reply.bytes[3] & 0x0f) === Rcode.SERVFAIL) {
+        ctx.log.error = `${reply.upstream} answered SERVFAIL`;
+        return upstreamFailure(ctx.query, reply.bytes);
+      }
+      return answerFromUpstream(reply.bytes);
     } catch (error) {
       ctx.log.error = error instanceof Error ? error.message.split("\n", 1)[0] : String(error);
-      const ede = { infoCode: EdeCode.NO_REACHABLE_AUTHORITY, text: "no upstream answered" };
-      return replyAnswer(ctx.query, { rcode: Rcode.SERVFAIL, ede }, "error");
+      return replyAnswer(ctx.query, { rcode: Rcode.SERVFAIL, ede: NO_UPSTREAM }, "error");
     }
   };
+}
+
+/**
+ * SERVFAIL with EDE 22 for an upstream's SERVFAIL (every upstream failed, this one by
+ * answering so), followed by the Extended DNS Errors the upstream gave, which say why.
+ */
+function upstreamFailure(query: Message, upstreamReply: Uint8Array): Answer {
+  const reply = buildReply(query, { rcode: Rcode.SERVFAIL, ede: NO_UPSTREAM });
+  reply.edns?.options.push(...upstreamErrors(upstreamReply));
+  return answerFromBytes(encodeMessage(reply), "upstream");
+}
+
+function upstreamErrors(bytes: Uint8Array): EdnsOption[] {
+  try {
+    const options = decodeMessage(bytes).edns?.options ?? [];
+    return options.filter((option) => option.code === EdnsOptionCode.EXTENDED_ERROR);
+  } catch {
+    return []; // the pool checked ID and question; the rest is not worth failing over
+  }
 }

@@ -74,6 +74,22 @@ Deno.test("TTLs are clamped to CACHE_MIN_TTL and CACHE_MAX_TTL", () => {
   assert.equal(cache.lookup(key)!.remaining, 0);
 });
 
+Deno.test("clamped() gives the answer as the cache keeps it, its ttl the lifetime", () => {
+  const { cache, ctx, answer } = setup({ minTtl: 30, maxTtl: 600 });
+  const positive = cache.clamped(ctx, answer({ answers: [a(5), a(86400, "192.0.2.2")] }));
+  assert.deepEqual(ttls(positive.bytes), [30, 600]);
+  assert.equal(positive.ttl, 30);
+  // A negative answer whose MINIMUM is below CACHE_MIN_TTL lives CACHE_MIN_TTL.
+  const negative = cache.clamped(
+    ctx,
+    answer({ rcode: Rcode.NXDOMAIN, authorities: [soa(3600, 10)] }),
+  );
+  assert.deepEqual(ttls(negative.bytes), [30]);
+  assert.equal(negative.ttl, 30);
+  const within = answer({ answers: [a(300)] });
+  assert.equal(cache.clamped(ctx, within), within, "nothing to move: the answer itself");
+});
+
 Deno.test("NXDOMAIN and NODATA are cached for min(SOA TTL, MINIMUM), the SOA TTL capped to it", () => {
   for (const rcode of [Rcode.NXDOMAIN, Rcode.NOERROR]) {
     const { cache, ctx, key, answer, advance } = setup();

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { decodeMessage, type Message, Rcode, RType } from "../../dns/mod.ts";
 import { EdeCode, EdnsOptionCode, findOption } from "../../dns/mod.ts";
 import { integration } from "../support/binaries.ts";
+import { doorPort } from "../support/dns_clients.ts";
 import { makeQuery } from "../support/dns_query.ts";
 import {
   addressReply,
@@ -107,6 +108,39 @@ Deno.test("the gateway answers SERVFAIL at once when the only upstream is down",
   } finally {
     await gateway.stop();
   }
+});
+
+Deno.test({
+  name: "SERVFAIL from the only upstream reaches the client with EDE 22, over DoH and UDP",
+  ...integration(["knotd", "kdig"]),
+  async fn() {
+    // knot answers SERVFAIL for a zone it is told to serve but cannot load.
+    const failing = await startKnot({ unloadableZones: ["broken.example"] });
+    const gateway = await startGateway({
+      env: { UPSTREAMS: `udp://127.0.0.1:${failing.port}`, UDP_PORT: "0" },
+    });
+    try {
+      const { reply, ms } = await ask(gateway.url, "www.broken.example");
+      assert.equal(reply.header.rcode, Rcode.SERVFAIL);
+      // Ours first; knot's own (24, Invalid Data, for a zone it could not load) passed on.
+      const codes = reply.edns!.options.filter((o) => o.code === EdnsOptionCode.EXTENDED_ERROR)
+        .map((o) => (o.data[0] << 8) | o.data[1]);
+      assert.deepEqual(codes, [EdeCode.NO_REACHABLE_AUTHORITY, 24]);
+      assert.ok(ms < 1000, `SERVFAIL after ${ms} ms`);
+      const port = String(doorPort(gateway, "UDP"));
+      const kdig = await new Deno.Command("kdig", {
+        args: ["@127.0.0.1", "-p", port, "+edns", "+timeout=2", "www.broken.example", "A"],
+      }).output();
+      const text = new TextDecoder().decode(kdig.stdout);
+      assert.match(text, /status: SERVFAIL/);
+      assert.match(text, /EDE: 22 \(No Reachable Authority\)/);
+      const servfail = /"error":"[^"]*answered SERVFAIL/;
+      assert.match(await gateway.waitForStdout(servfail), servfail);
+    } finally {
+      await gateway.stop();
+      await failing.stop();
+    }
+  },
 });
 
 Deno.test({

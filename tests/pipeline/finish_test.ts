@@ -5,16 +5,22 @@
  */
 import assert from "node:assert/strict";
 import {
+  buildReply,
   decodeMessage,
+  type EdnsOption,
+  EdnsOptionCode,
+  encodeClientSubnet,
   encodeMessage,
   type Message,
+  peekQuery,
   type QueryHead,
+  RType,
   withId,
   withoutOpt,
 } from "../../dns/mod.ts";
 import { answerFromBytes } from "../../pipeline/answer.ts";
 import { finishAnswer } from "../../pipeline/finish.ts";
-import { makeQuery } from "../support/dns_query.ts";
+import { makeQuery, queryMessage } from "../support/dns_query.ts";
 import { Random, randomMessage } from "../support/random_messages.ts";
 
 /** The random message's bytes, or undefined for one the encoder refuses. */
@@ -91,9 +97,12 @@ Deno.test("finishAnswer() for a client that padded its query equals decoding and
     const raw = makeQuery("unrelated.example", 1);
     const ours = finishAnswer(answer, head, raw);
     const decoded = decodeMessage(withId(bytes, 0x4321));
-    const reference = decoded.edns
-      ? encodeMessage(decoded, { padBlock: 468 })
-      : withId(bytes, 0x4321);
+    // A client that sent no client-subnet option gets none back (RFC 7871).
+    const noSubnet = decoded.edns && {
+      ...decoded,
+      edns: { ...decoded.edns, options: decoded.edns.options.filter((o) => o.code !== 8) },
+    };
+    const reference = noSubnet ? encodeMessage(noSubnet, { padBlock: 468 }) : withId(bytes, 0x4321);
     assert.deepEqual(
       withoutPadding(decodeMessage(ours)),
       withoutPadding(decodeMessage(reference)),
@@ -110,4 +119,47 @@ Deno.test("finishAnswer() for a client that padded its query equals decoding and
     }
   }
   assert.ok(padded > 500, `padded ${padded} answers`);
+});
+
+Deno.test("finishAnswer() gives each client its own client-subnet option, never the answer's", () => {
+  const subnet = (address: number[], source: number, scope: number) =>
+    encodeClientSubnet({
+      family: 1,
+      sourcePrefix: source,
+      scopePrefix: scope,
+      address: new Uint8Array(address),
+    });
+  const name = "geo.example";
+  // The answer as an upstream made it for 1.2.3.0/24, valid for its /16.
+  const upstream = encodeMessage({
+    ...buildReply(queryMessage(name, RType.A, { edns: {} }), {
+      answers: [{ name, type: RType.A, class: 1, ttl: 60, data: { address: "192.0.2.5" } }],
+    }),
+    edns: {
+      udpSize: 1232,
+      version: 0,
+      dnssecOk: false,
+      flags: 0,
+      options: [subnet([1, 2, 3], 24, 16)],
+    },
+  });
+  const answer = answerFromBytes(upstream, "cache");
+  assert.equal(answer.subnetScope, 16);
+  const finish = (options: EdnsOption[] | undefined) => {
+    const raw = makeQuery(name, RType.A, { id: 7, edns: options && { options } });
+    const reply = decodeMessage(finishAnswer(answer, peekQuery(raw)!, raw));
+    assert.equal(reply.header.id, 7);
+    assert.equal(reply.answers.length, 1);
+    return reply.edns?.options.filter((option) => option.code === EdnsOptionCode.CLIENT_SUBNET);
+  };
+  assert.deepEqual(finish([subnet([1, 2, 9], 24, 0)]), [subnet([1, 2, 9], 24, 16)]);
+  assert.deepEqual(finish([subnet([1, 2], 16, 0)]), [subnet([1, 2], 16, 16)]);
+  assert.deepEqual(finish([]), [], "a client that sent none gets none");
+  assert.equal(finish(undefined), undefined, "a client without EDNS gets no OPT");
+  const padding = { code: EdnsOptionCode.PADDING, data: new Uint8Array(8) };
+  const raw = makeQuery(name, RType.A, { edns: { options: [subnet([5], 8, 0), padding] } });
+  const padded = finishAnswer(answer, peekQuery(raw)!, raw);
+  assert.equal(padded.length % 468, 0, "padded as the client asked");
+  const options = decodeMessage(padded).edns!.options;
+  assert.deepEqual(options.filter((o) => o.code === 8), [subnet([5], 8, 16)]);
 });

@@ -26,6 +26,17 @@ export interface KnotOptions {
   zoneText?: string;
   /** Zone origin, without trailing dot; TEST_ZONE by default. */
   origin?: string;
+  /**
+   * Zones knot is told to serve from a file that does not exist: it answers SERVFAIL for
+   * every name in them (the "failing upstream").
+   */
+  unloadableZones?: string[];
+  /**
+   * Answers tailored to the client's subnet (knot's geoip module in subnet mode, with EDNS
+   * client subnet on): its YAML configuration, names relative to nothing (full names). knot
+   * answers a query carrying a client-subnet option with the scope of the subnet it matched.
+   */
+  subnetAnswers?: string;
 }
 
 const START_TIMEOUT_MS = 10_000;
@@ -40,7 +51,7 @@ export async function startKnot(options: KnotOptions = {}): Promise<KnotServer> 
   // The port from freeDnsPort() may be taken by someone else before knotd binds it: retry.
   for (let attempt = 0; attempt < START_ATTEMPTS; attempt++) {
     try {
-      return await startOnce(origin, zoneText, freeDnsPort());
+      return await startOnce(origin, zoneText, freeDnsPort(), options);
     } catch (error) {
       lastError = error;
     }
@@ -48,11 +59,19 @@ export async function startKnot(options: KnotOptions = {}): Promise<KnotServer> 
   throw lastError;
 }
 
-async function startOnce(origin: string, zoneText: string, port: number): Promise<KnotServer> {
+async function startOnce(
+  origin: string,
+  zoneText: string,
+  port: number,
+  options: KnotOptions,
+): Promise<KnotServer> {
   const dir = await Deno.makeTempDir({ prefix: "knot-test-" });
   const socket = `${dir}/knot.sock`;
   await Deno.writeTextFile(`${dir}/zone`, zoneText);
-  await Deno.writeTextFile(`${dir}/knot.conf`, knotConfig(dir, origin, port));
+  if (options.subnetAnswers !== undefined) {
+    await Deno.writeTextFile(`${dir}/subnets.yaml`, options.subnetAnswers);
+  }
+  await Deno.writeTextFile(`${dir}/knot.conf`, knotConfig(dir, origin, port, options));
   const peer = spawnPeer("knotd", ["-c", `${dir}/knot.conf`], dir);
   const server: KnotServer = {
     host: "127.0.0.1",
@@ -71,10 +90,15 @@ async function startOnce(origin: string, zoneText: string, port: number): Promis
   }
 }
 
-function knotConfig(dir: string, origin: string, port: number): string {
+function knotConfig(dir: string, origin: string, port: number, options: KnotOptions): string {
+  const subnets = options.subnetAnswers !== undefined;
+  const unloadable = (options.unloadableZones ?? []).map((zone) =>
+    `  - domain: "${zone}."\n    file: "${dir}/missing-${zone}.zone"\n`
+  );
   return `server:
     rundir: "${dir}"
     listen: 127.0.0.1@${port}
+    edns-client-subnet: ${subnets ? "on" : "off"}
     udp-workers: 1
     tcp-workers: 1
     background-workers: 1
@@ -87,14 +111,47 @@ log:
     any: warning
 mod-stats:
   - id: counts
-template:
+${
+    subnets
+      ? `mod-geoip:\n  - id: subnets\n    config-file: "${dir}/subnets.yaml"\n    mode: subnet\n    ttl: 300\n`
+      : ""
+  }template:
   - id: default
     storage: "${dir}"
     global-module: mod-stats/counts
 zone:
   - domain: "${origin}."
     file: "${dir}/zone"
-`;
+${subnets ? "    module: mod-geoip/subnets\n" : ""}${unloadable.join("")}`;
+}
+
+/**
+ * Whether knot's geoip module (Debian: knot-module-geoip) is installed, for tests that need
+ * `subnetAnswers`; like `integration()`, a missing module fails under REQUIRE_INTEGRATION=1.
+ */
+export function knotGeoip(): { ignore: boolean } {
+  const present = ["/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib"]
+    .some((lib) => {
+      try {
+        return [...Deno.readDirSync(`${lib}/knot`)].some((dir) =>
+          dir.name.startsWith("modules-") && existsSync(`${lib}/knot/${dir.name}/geoip.so`)
+        );
+      } catch {
+        return false;
+      }
+    });
+  if (present || Deno.env.get("REQUIRE_INTEGRATION") === "1") return { ignore: false };
+  console.log("skipping: needs knot-module-geoip, not installed (bash scripts/setup.sh)");
+  return { ignore: true };
+}
+
+function existsSync(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Asks for the zone's SOA over UDP every 50 ms until a NOERROR answer comes back. */

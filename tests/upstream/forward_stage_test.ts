@@ -95,3 +95,26 @@ Deno.test("the forward stage answers SERVFAIL with EDE 22 when the pool gives up
   assert.equal(decodeExtendedError(ede.data).infoCode, EdeCode.NO_REACHABLE_AUTHORITY);
   assert.equal(log.recent()[0].error, "all upstreams failed: x");
 });
+
+Deno.test("the forward stage reads a TTL with its top bit set as 0 (RFC 2181 §8)", async () => {
+  const record = (ttl: number, address: string) => ({
+    name: "a.example",
+    type: RType.A,
+    class: 1,
+    ttl,
+    data: { address },
+  });
+  const { resolver } = resolverWith((query) =>
+    Promise.resolve(
+      encodeReply(decodeMessage(query), {
+        answers: [record(0xffffffff, "192.0.2.1"), record(2 ** 31, "192.0.2.2")],
+        additionals: [record(2 ** 31 - 1, "192.0.2.3")],
+      }),
+    )
+  );
+  const { bytes, answer } = await resolver.resolve(makeQuery("a.example", RType.A), client);
+  const reply = decodeMessage(bytes);
+  assert.deepEqual(reply.answers.map((r) => r.ttl), [0, 0]);
+  assert.deepEqual(reply.additionals.map((r) => r.ttl), [2 ** 31 - 1]);
+  assert.equal(answer.ttl, 0);
+});
