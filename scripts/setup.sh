@@ -28,9 +28,10 @@ apt_install() {
 }
 
 # Deno comes from the npm registry; a fresh Debian has no npm, so that comes from Debian first.
+# Into /usr/local whatever npm's own default, as deploy/doh-gateway.service expects.
 if ! command -v deno >/dev/null 2>&1; then
   command -v npm >/dev/null 2>&1 || apt_install npm
-  change npm install -g deno@2
+  change npm install -g --prefix /usr/local deno@2
 fi
 $dry_run || deno --version | head -n 1
 

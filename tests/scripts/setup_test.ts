@@ -48,7 +48,9 @@ Deno.test({
       assert.equal(output.code, 0, stderr);
       const lines = stdout.split("\n");
       const npm = lines.findIndex((line) => /^would run: .*apt-get install .*\bnpm\b/.test(line));
-      const deno = lines.findIndex((line) => line.startsWith("would run: npm install -g deno@2"));
+      const deno = lines.findIndex((line) =>
+        line.startsWith("would run: npm install -g --prefix /usr/local deno@2")
+      );
       assert.ok(npm >= 0, `no apt-get install of npm in:\n${stdout}`);
       assert.ok(deno > npm, `Deno is not installed from npm after npm itself:\n${stdout}`);
     } finally {
