@@ -27,7 +27,7 @@ export function workerNumber(): number {
 /**
  * Starts workers 2…`count`; `onExit` hears of one that exits while not asked to. Without the
  * permission to run Deno itself, a one-line ConfigError says which flag to add: the path of
- * the binary, since a grant for a link to it (Deno from npm: /usr/bin/deno) does not match.
+ * the binary, since a grant for a link to it (the bin/deno that npm makes) does not match.
  */
 export function startWorkers(count: number, onExit: (line: string) => void): WorkerGroup {
   const [command, ...args] = workerCommand();
