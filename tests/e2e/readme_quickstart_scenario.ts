@@ -179,9 +179,10 @@ const isStart = (command: string) => /\bdeno task start\b/.test(command);
 async function scenario(): Promise<QuickstartRun> {
   const readme = await readReadme();
   // A block the README lacks is no command: its checks fail, the others still run.
-  const section = (
-    heading: string,
-  ) => [...codeBlocks(readmeSection(readme, heading), "sh"), "", ""];
+  const section = (heading: string) => {
+    const blocks = codeBlocks(readmeSection(readme, heading), "sh");
+    return [...blocks, "", ""];
+  };
   const [quickStart] = section("Quick start");
   const [curlBlock, selfSignedBlock, clientsBlock] = section("Using it");
   const [caBlock, certutilBlock] = section("Browsers");
@@ -201,7 +202,7 @@ async function scenario(): Promise<QuickstartRun> {
     for (const command of commands) runs.push(await run(command, extra));
     return runs;
   };
-  /** Runs a block's commands up to its start command, then starts that. */
+  /** Runs a block's commands but its `deno task start…` line, then starts that one. */
   const recipeThenStart = async (block: string) => {
     const commands = shellCommands(block);
     const startLine = commands.find(isStart) ?? "";
