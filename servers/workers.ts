@@ -26,13 +26,16 @@ export function workerNumber(): number {
 
 /**
  * Starts workers 2…`count`; `onExit` hears of one that exits while not asked to. Without the
- * permission to run Deno itself, a one-line ConfigError says which flag to add.
+ * permission to run Deno itself, a one-line ConfigError says which flag to add: the path of
+ * the binary, since a grant for a link to it (the bin/deno that npm makes) does not match.
  */
 export function startWorkers(count: number, onExit: (line: string) => void): WorkerGroup {
   const [command, ...args] = workerCommand();
   if (Deno.permissions.querySync({ name: "run", command }).state !== "granted") {
     throw new ConfigError(
-      `WORKERS="${count}": the first worker starts the others, which needs --allow-run=${command}`,
+      `WORKERS="${count}": the first worker starts the others, which needs ` +
+        `--allow-run=${command} (Deno itself; a link to it does not count), ` +
+        "as `deno task start:workers` grants",
     );
   }
   let stopping = false;

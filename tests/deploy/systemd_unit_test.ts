@@ -40,3 +40,40 @@ Deno.test({
     assert.equal(text.trim(), "");
   },
 });
+
+/** Where `npm install -g --prefix <prefix>` puts Deno's binary, behind `<prefix>/bin/deno`. */
+const npmBinary = (prefix: string) => `${prefix}/lib/node_modules/deno/deno`;
+
+Deno.test("the unit's comments grant --allow-run to the binary npm installs in /usr/local", async () => {
+  const unit = await Deno.readTextFile(UNIT);
+  const settings = await Deno.readTextFile(`${ROOT}deploy/doh-gateway.env.example`);
+  const [command] = directives(unit, "ExecStart")[0].split(" ");
+  assert.equal(command, "deno", "systemd finds /usr/local/bin/deno, where the README puts it");
+  const granted = [...(unit + settings).matchAll(/--allow-run=(\S+?)[`,.:;)]?(\s|$)/g)]
+    .map((match) => match[1]);
+  assert.equal(granted.length, 2, "one in the unit, one in the settings example");
+  for (const path of granted) assert.equal(path, npmBinary("/usr/local"));
+});
+
+Deno.test({
+  name: "npm lays Deno out as the unit's comments say: <prefix>/bin/deno links to the binary",
+  ...integration(["npm"]),
+  async fn() {
+    const output = await new Deno.Command("npm", {
+      args: ["prefix", "--global"],
+      stdin: "null",
+      signal: AbortSignal.timeout(20_000),
+    }).output();
+    const prefix = new TextDecoder().decode(output.stdout).trim();
+    const link = `${prefix}/bin/deno`;
+    const installed = (() => {
+      try {
+        return Deno.lstatSync(link).isSymlink;
+      } catch {
+        return false;
+      }
+    })();
+    if (!installed) return console.log(`skipping: no Deno installed by npm under ${prefix}`);
+    assert.equal(Deno.realPathSync(link), npmBinary(prefix));
+  },
+});

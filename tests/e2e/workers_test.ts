@@ -110,3 +110,35 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "WORKERS=2 with --allow-run for a link to Deno stops with one line naming the path to grant",
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "deno-link-" });
+    try {
+      await Deno.symlink(Deno.execPath(), `${dir}/deno`);
+      const output = await new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          ...["--allow-net", "--allow-env", "--allow-read", "--allow-write", "--allow-ffi"],
+          `--allow-run=${dir}/deno`,
+          "main.ts",
+        ],
+        cwd: new URL("../../", import.meta.url).pathname,
+        env: { WORKERS: "2", HTTP_PORT: String(freePort()), BLOCKLIST_URLS: "" },
+        stdin: "null",
+        signal: AbortSignal.timeout(20_000),
+      }).output();
+      assert.equal(output.code, 2);
+      assert.equal(
+        new TextDecoder().decode(output.stderr),
+        `config error: WORKERS="2": the first worker starts the others, which needs ` +
+          `--allow-run=${Deno.execPath()} (Deno itself; a link to it does not count), as ` +
+          "`deno task start:workers` grants\n",
+      );
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
