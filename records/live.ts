@@ -4,9 +4,10 @@
  * the last good records keep answering, and one line on stderr names the file, line and column.
  *
  * Changes are noticed with Deno.watchFs on the file's directory (editors and config managers
- * replace files by renaming, which a watch on the file itself would miss), debounced, and a
- * file whose text did not change is not loaded again. Where watching is impossible (Deno
- * Deploy) the file is read once.
+ * replace files by renaming, which a watch on the file itself would miss), keeping only the
+ * events that name the file: other files written there (a log beside it) must neither delay
+ * nor trigger a reload. They are debounced, and a file whose text did not change is not loaded
+ * again. Where watching is impossible (Deno Deploy) the file is read once.
  */
 import { parseRecords, type RecordsFile } from "./parse.ts";
 import { RecordStore } from "./store.ts";
@@ -92,8 +93,11 @@ export class LiveRecords {
       return false;
     }
     const watcher = this.#watcher;
+    const name = this.path.slice(this.path.lastIndexOf("/") + 1);
     (async () => {
-      for await (const _event of watcher) this.#changed();
+      for await (const event of watcher) {
+        if (concerns(event, name)) this.#changed();
+      }
     })().catch(() => {/* closed */});
     return true;
   }
@@ -154,6 +158,15 @@ export class LiveRecords {
     this.#options.onLoad(file);
     this.#options.report(`records: reloaded ${this.path}: ${this.#description}`);
   }
+}
+
+/**
+ * Whether a directory event may have changed the file called `name`: it names the file (a
+ * write, or a rename onto it), or the watcher lost track of events (a rescan).
+ */
+function concerns(event: Deno.FsEvent, name: string): boolean {
+  if (event.flag === "rescan") return true;
+  return event.paths.some((path) => path.slice(path.lastIndexOf("/") + 1) === name);
 }
 
 /** "3 records, 1 pattern, 1 local zone, 0 forward zones", for the startup and reload lines. */

@@ -107,6 +107,39 @@ Deno.test("a broken file keeps the last good records and says why in one line", 
   });
 });
 
+Deno.test("a fixed file is loaded while another file in its directory keeps being written", async () => {
+  await withRecords("a.example A 192.0.2.1\n", async (live, files) => {
+    live.watch();
+    // A log beside the records file, written more often than the quiet time the reload waits.
+    let writing = true;
+    const log = await Deno.open(`${files.dir}/gateway.log`, { create: true, append: true });
+    const writer = (async () => {
+      const line = new TextEncoder().encode("a log line\n");
+      for (let i = 0; writing && i < 2000; i++) {
+        await log.write(line);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    })();
+    try {
+      await Deno.writeTextFile(files.path, "a.example A 192.0.2.300\n");
+      await eventually(() => {
+        assert.equal(files.lines.length, 1, "the broken file is reported");
+        return Promise.resolve();
+      }, 3000);
+      // Saved as editors do: a temporary file renamed over it.
+      await Deno.writeTextFile(`${files.dir}/records.txt.swp`, "a.example A 192.0.2.2\n");
+      await Deno.rename(`${files.dir}/records.txt.swp`, files.path);
+      await loaded(live, "a.example", "192.0.2.2");
+      assert.equal(files.lines.length, 2, `reported once each: ${files.lines.join("\n")}`);
+      assert.match(files.lines[1], /^records: reloaded /);
+    } finally {
+      writing = false;
+      await writer;
+      log.close();
+    }
+  });
+});
+
 Deno.test("a file that disappears keeps the last good records", async () => {
   await withRecords("a.example A 192.0.2.1\n", async (live, files) => {
     await Deno.remove(files.path);
