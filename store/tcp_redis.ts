@@ -7,8 +7,9 @@
  * - no offline queue: a call made while the connection is being made waits for it (within
  *   the timeout, and is never sent once its caller gave up), and one made while Redis is
  *   unreachable fails at the next connection error instead of piling up;
- * - the calls waiting for the connection share one listener on the client, and at most
- *   `maxWaiting` calls wait at once, sent or not (store/call_limit.ts);
+ * - the calls waiting for the connection share the client's ready and error listeners (none
+ *   added per call), and at most `maxWaiting` calls wait at once, sent or not
+ *   (store/call_limit.ts);
  * - the client's error events are consumed (they are reported through failing calls), so a
  *   Redis going away is never an unhandled error;
  * - it reconnects by itself, with a backoff capped at one second;
@@ -42,7 +43,7 @@ export function createTcpRedisStore(url: string, options: StoreOptions = {}): Re
   });
   const limit = new CallLimit(options.maxWaiting);
   // Calls waiting for the connection: each told when it is ready or fails, or dropped when
-  // its caller gives up. Two listeners on the client, however many calls wait.
+  // its caller gives up. The same two listeners on the client, however many calls wait.
   const waitingForReady = new Set<(error?: unknown) => void>();
   const tellWaiting = (error?: unknown) => {
     const waiting = [...waitingForReady];
