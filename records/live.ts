@@ -5,9 +5,10 @@
  *
  * Changes are noticed with Deno.watchFs on the file's directory (editors and config managers
  * replace files by renaming, which a watch on the file itself would miss), keeping only the
- * events that name the file: other files written there (a log beside it) must neither delay
- * nor trigger a reload. They are debounced, and a file whose text did not change is not loaded
- * again. Where watching is impossible (Deno Deploy) the file is read once.
+ * events that name the file, or that made a symlinked file resolve elsewhere: other files
+ * written there (a log beside it) must neither delay nor trigger a reload. They are debounced,
+ * and a file whose text did not change is not loaded again. Where watching is impossible (Deno
+ * Deploy) the file is read once.
  */
 import { parseRecords, type RecordsFile } from "./parse.ts";
 import { RecordStore } from "./store.ts";
@@ -94,9 +95,18 @@ export class LiveRecords {
     }
     const watcher = this.#watcher;
     const name = this.path.slice(this.path.lastIndexOf("/") + 1);
+    // A file that is a symlink changes too when a link it goes through is swapped beside it
+    // (Kubernetes updates a mounted ConfigMap so): then it resolves to another file.
+    let target = linkTarget(this.path);
     (async () => {
       for await (const event of watcher) {
-        if (concerns(event, name)) this.#changed();
+        if (concerns(event, name)) {
+          this.#changed();
+        } else if (target !== undefined) {
+          const now = linkTarget(this.path);
+          if (now !== target) this.#changed();
+          target = now;
+        }
       }
     })().catch(() => {/* closed */});
     return true;
@@ -167,6 +177,16 @@ export class LiveRecords {
 function concerns(event: Deno.FsEvent, name: string): boolean {
   if (event.flag === "rescan") return true;
   return event.paths.some((path) => path.slice(path.lastIndexOf("/") + 1) === name);
+}
+
+/** Where a symlink at `path` leads in the end ("" when nowhere), or undefined for no symlink. */
+function linkTarget(path: string): string | undefined {
+  try {
+    if (!Deno.lstatSync(path).isSymlink) return undefined;
+    return Deno.realPathSync(path);
+  } catch {
+    return "";
+  }
 }
 
 /** "3 records, 1 pattern, 1 local zone, 0 forward zones", for the startup and reload lines. */

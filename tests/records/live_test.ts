@@ -140,6 +140,29 @@ Deno.test("a fixed file is loaded while another file in its directory keeps bein
   });
 });
 
+Deno.test("a records file that is a symlink is reloaded when a link beside it is swapped", async () => {
+  // As Kubernetes mounts a ConfigMap: records.txt -> ..data/records.txt, and an update points
+  // ..data at a new directory by renaming a fresh link over it.
+  await withRecords("a.example A 192.0.2.1\n", async (_, files) => {
+    for (const [version, address] of [["v1", "192.0.2.1"], ["v2", "192.0.2.2"]]) {
+      await Deno.mkdir(`${files.dir}/..${version}`);
+      await Deno.writeTextFile(`${files.dir}/..${version}/records.txt`, `a.example A ${address}\n`);
+    }
+    await Deno.symlink("..v1", `${files.dir}/..data`);
+    const path = `${files.dir}/mounted.txt`;
+    await Deno.symlink("..data/records.txt", path);
+    const live = await open({ ...files, path });
+    try {
+      live.watch();
+      await Deno.symlink("..v2", `${files.dir}/..data_tmp`);
+      await Deno.rename(`${files.dir}/..data_tmp`, `${files.dir}/..data`);
+      await loaded(live, "a.example", "192.0.2.2");
+    } finally {
+      live.close();
+    }
+  });
+});
+
 Deno.test("a file that disappears keeps the last good records", async () => {
   await withRecords("a.example A 192.0.2.1\n", async (live, files) => {
     await Deno.remove(files.path);
