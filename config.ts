@@ -104,6 +104,8 @@ export interface RedisConfig {
   upstashUrl?: string;
   upstashToken?: string;
   timeoutMs: number;
+  /** Calls waiting on Redis at once; one more is refused at once (a Redis that hangs). */
+  maxWaiting: number;
   /** Prefix of every key, so one Redis can serve several deployments. */
   prefix: string;
   /** What the blocklist does when Redis fails: answer unfiltered (open) or SERVFAIL (closed). */
@@ -372,6 +374,7 @@ function redisConfig(
     upstashUrl,
     upstashToken,
     timeoutMs: integer(env, "REDIS_TIMEOUT_MS", 250, 10, 10_000),
+    maxWaiting: integer(env, "REDIS_MAX_WAITING", 1000, 1, 1_000_000),
     prefix: read("REDIS_PREFIX") ?? "dns:",
     failMode: failMode(read("REDIS_FAIL")),
   };

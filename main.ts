@@ -121,6 +121,7 @@ async function main(): Promise<void> {
     blocklist: { stats: blocklistStats, summary: () => blocklist.summary() },
     logStreamErrors: () => stream?.errors ?? 0,
     udpDoor: () => running.doors?.udpStats,
+    redisCalls: store && (() => store.callCounts()),
   });
   const log = createQueryLog({
     toStdout: config.logQueries,

@@ -18,6 +18,7 @@ import type { ListSummary } from "../blocklist/blocklist.ts";
 import type { BlocklistStats } from "../blocklist/stage.ts";
 import type { CacheStats } from "../cache/answer_cache.ts";
 import type { SharedTierStats } from "../cache/shared_tier.ts";
+import type { CallCounts } from "../store/call_limit.ts";
 import { typeName } from "../dns/mod.ts";
 import type { QueryLogEntry } from "../pipeline/types.ts";
 import type { AttemptOutcome } from "../upstream/pool.ts";
@@ -34,6 +35,8 @@ export interface MetricsSources {
   logStreamErrors?: () => number;
   /** What the UDP door did to bound answers to unproven addresses; undefined while it is shut. */
   udpDoor?: () => { unprovenTruncated: number; cookiesGiven: number } | undefined;
+  /** Calls waiting on Redis, and refused over REDIS_MAX_WAITING, when there is Redis. */
+  redisCalls?: () => CallCounts;
 }
 
 /** Types worth a label of their own; the rest are "other", so labels stay few. */
@@ -155,7 +158,7 @@ function typeLabel(type: number): string {
 
 /** Metrics whose values live elsewhere, read at scrape time. */
 function registerSourced(registry: Registry, sources: MetricsSources): void {
-  const { cache, sharedCache, blocklist, logStreamErrors, udpDoor } = sources;
+  const { cache, sharedCache, blocklist, logStreamErrors, udpDoor, redisCalls } = sources;
   type Read<L extends string> = () => SourcedSample<L>[] | Promise<SourcedSample<L>[]>;
   const sourced =
     (type: "counter" | "gauge") =>
@@ -266,4 +269,18 @@ function registerSourced(registry: Registry, sources: MetricsSources): void {
         : []),
     ],
   );
+  if (redisCalls) {
+    gauge(
+      "dns_redis_calls_waiting",
+      "Redis calls sent or about to be and not yet done with; at most REDIS_MAX_WAITING.",
+      [],
+      () => [{ value: redisCalls().waiting }],
+    );
+    counter(
+      "dns_redis_calls_dropped_total",
+      "Redis calls refused at once because REDIS_MAX_WAITING calls were already waiting.",
+      [],
+      () => [{ value: redisCalls().dropped }],
+    );
+  }
 }

@@ -4,8 +4,10 @@
  * the last good records keep answering, and one line on stderr names the file, line and column.
  *
  * Changes are noticed with Deno.watchFs on the file's directory (editors and config managers
- * replace files by renaming, which a watch on the file itself would miss), debounced, and a
- * file whose text did not change is not loaded again. Where watching is impossible (Deno
+ * replace files by renaming, which a watch on the file itself would miss), keeping only the
+ * events that name the file, or that made a symlinked file resolve elsewhere: other files
+ * written there (a log beside it) must neither delay nor trigger a reload. They are debounced,
+ * and a file whose text did not change is not loaded again. Where watching is impossible (Deno
  * Deploy) the file is read once.
  */
 import { parseRecords, type RecordsFile } from "./parse.ts";
@@ -92,8 +94,20 @@ export class LiveRecords {
       return false;
     }
     const watcher = this.#watcher;
+    const name = this.path.slice(this.path.lastIndexOf("/") + 1);
+    // A file that is a symlink changes too when a link it goes through is swapped beside it
+    // (Kubernetes updates a mounted ConfigMap so): then it resolves to another file.
+    let target = linkTarget(this.path);
     (async () => {
-      for await (const _event of watcher) this.#changed();
+      for await (const event of watcher) {
+        if (concerns(event, name)) {
+          this.#changed();
+        } else if (target !== undefined) {
+          const now = linkTarget(this.path);
+          if (now !== target) this.#changed();
+          target = now;
+        }
+      }
     })().catch(() => {/* closed */});
     return true;
   }
@@ -153,6 +167,25 @@ export class LiveRecords {
     this.#description = describeRecords(file);
     this.#options.onLoad(file);
     this.#options.report(`records: reloaded ${this.path}: ${this.#description}`);
+  }
+}
+
+/**
+ * Whether a directory event may have changed the file called `name`: it names the file (a
+ * write, or a rename onto it), or the watcher lost track of events (a rescan).
+ */
+function concerns(event: Deno.FsEvent, name: string): boolean {
+  if (event.flag === "rescan") return true;
+  return event.paths.some((path) => path.slice(path.lastIndexOf("/") + 1) === name);
+}
+
+/** Where a symlink at `path` leads in the end ("" when nowhere), or undefined for no symlink. */
+function linkTarget(path: string): string | undefined {
+  try {
+    if (!Deno.lstatSync(path).isSymlink) return undefined;
+    return Deno.realPathSync(path);
+  } catch {
+    return "";
   }
 }
 

@@ -17,7 +17,11 @@ export interface StoreConfig extends StoreOptions {
 }
 
 export async function createStore(config: StoreConfig): Promise<RedisStore | undefined> {
-  const options: StoreOptions = { timeoutMs: config.timeoutMs, chunkSize: config.chunkSize };
+  const options: StoreOptions = {
+    timeoutMs: config.timeoutMs,
+    chunkSize: config.chunkSize,
+    maxWaiting: config.maxWaiting,
+  };
   if (config.upstashUrl && config.upstashToken) {
     const { createUpstashStore } = await import("./upstash.ts");
     return createUpstashStore(config.upstashUrl, config.upstashToken, options);

@@ -13,19 +13,23 @@ export class StoreError extends Error {
  * Runs `work`, and settles with its result or a StoreError: "redis GET timed out after 250 ms"
  * once `ms` have passed, "redis GET failed: <first line>" when it throws (synchronously too).
  * Every store call goes through here: a Redis that hangs must never hang a DNS answer, and
- * nothing but StoreError may reach the caller. `onTimeout` lets a client drop a connection
- * that stopped answering.
+ * nothing but StoreError may reach the caller. `signal` is aborted at the timeout, so that work
+ * still waiting to be sent is not sent; `onTimeout` lets a client drop a connection that
+ * stopped answering.
  */
 export function bounded<T>(
   operation: string,
   ms: number,
-  work: () => Promise<T>,
+  work: (signal: AbortSignal) => Promise<T>,
   onTimeout?: () => void,
 ): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
+  const abandoned = new AbortController();
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
-      reject(timedOut(operation, ms));
+      const error = timedOut(operation, ms);
+      reject(error);
+      abandoned.abort(error);
       try {
         onTimeout?.();
       } catch {
@@ -35,7 +39,7 @@ export function bounded<T>(
   });
   let running: Promise<T>;
   try {
-    running = work();
+    running = work(abandoned.signal);
   } catch (error) {
     running = Promise.reject(error);
   }

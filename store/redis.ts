@@ -6,8 +6,10 @@
  *
  * Every call rejects only with StoreError, within the store's timeout: a Redis that hangs or
  * is gone must never hang or crash a DNS answer. Bulk calls (`sadd`, `srem`) are split into
- * chunks, each a round trip with its own timeout, so a long list is bounded per chunk.
+ * chunks, each a round trip with its own timeout, so a long list is bounded per chunk. At most
+ * `maxWaiting` calls wait on Redis at once; one more is refused at once (store/call_limit.ts).
  */
+import type { CallCounts } from "./call_limit.ts";
 
 export interface StoreEntry {
   key: string;
@@ -79,6 +81,8 @@ export interface RedisStore {
   xrevrange(stream: string, count: number): Promise<StreamEntry[]>;
 
   ping(): Promise<void>;
+  /** How many calls wait on Redis now, and how many were refused for want of room. */
+  callCounts(): CallCounts;
   /** Releases the connection; the store is not used afterwards. */
   close(): Promise<void>;
 }
@@ -88,6 +92,8 @@ export interface StoreOptions {
   timeoutMs?: number;
   /** Members per round trip in `sadd` and `srem` (1000 by default). */
   chunkSize?: number;
+  /** Calls waiting on Redis at once, beyond which a call is refused (1000 by default). */
+  maxWaiting?: number;
 }
 
 export const DEFAULT_TIMEOUT_MS = 250;

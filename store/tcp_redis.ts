@@ -5,8 +5,11 @@
  *
  * Failure handling, so that Redis trouble only ever shows as a StoreError:
  * - no offline queue: a call made while the connection is being made waits for it (within
- *   the timeout), and one made while Redis is unreachable fails at the next connection error
- *   instead of piling up;
+ *   the timeout, and is never sent once its caller gave up), and one made while Redis is
+ *   unreachable fails at the next connection error instead of piling up;
+ * - the calls waiting for the connection share the client's ready and error listeners (none
+ *   added per call), and at most `maxWaiting` calls wait at once, sent or not
+ *   (store/call_limit.ts);
  * - the client's error events are consumed (they are reported through failing calls), so a
  *   Redis going away is never an unhandled error;
  * - it reconnects by itself, with a backoff capped at one second;
@@ -15,6 +18,7 @@
  */
 import { Buffer } from "node:buffer";
 import { Redis } from "ioredis";
+import { CallLimit } from "./call_limit.ts";
 import { bounded } from "./errors.ts";
 import {
   chunks,
@@ -37,46 +41,60 @@ export function createTcpRedisStore(url: string, options: StoreOptions = {}): Re
     connectTimeout: Math.max(timeoutMs, 1000),
     retryStrategy: (attempt: number) => Math.min(attempt * 100, 1000),
   });
-  client.on("error", () => {
-    // Reported through failing calls (StoreError); reconnecting is the client's job.
-  });
+  const limit = new CallLimit(options.maxWaiting);
+  // Calls waiting for the connection: each told when it is ready or fails, or dropped when
+  // its caller gives up. The same two listeners on the client, however many calls wait.
+  const waitingForReady = new Set<(error?: unknown) => void>();
+  const tellWaiting = (error?: unknown) => {
+    const waiting = [...waitingForReady];
+    waitingForReady.clear();
+    for (const settle of waiting) settle(error);
+  };
+  // Errors are reported through failing calls (StoreError); reconnecting is the client's job.
+  client.on("error", (error) => tellWaiting(error));
   // Set between dropping a connection and the next one being ready: drop it once.
   let dropping = false;
-  client.on("ready", () => (dropping = false));
+  client.on("ready", () => {
+    dropping = false;
+    tellWaiting();
+  });
   const target = new URL(url);
   const where = `${target.hostname}:${target.port || 6379}`;
 
   /**
    * Resolves once the client is connected: at once when it is, when the connection being
-   * made is ready, or rejects at the next connection error (Redis down fails fast).
+   * made is ready, or rejects at the next connection error (Redis down fails fast) or when
+   * `signal` says the caller gave up.
    */
-  const connected = (): Promise<void> => {
+  const connected = (signal: AbortSignal): Promise<void> => {
     if (client.status === "ready") return Promise.resolve();
     return new Promise((resolve, reject) => {
       const settle = (error?: unknown) => {
-        client.off("ready", settle);
-        client.off("error", settle);
+        waitingForReady.delete(settle);
+        signal.removeEventListener("abort", abandon);
         if (error === undefined) resolve();
         else reject(error);
       };
-      client.once("ready", settle);
-      client.once("error", settle);
+      const abandon = () => settle(signal.reason);
+      waitingForReady.add(settle);
+      signal.addEventListener("abort", abandon, { once: true });
     });
   };
 
   /** One round trip, bounded; a timeout drops a connection that stopped answering. */
   const call = <T>(operation: string, work: () => Promise<T>): Promise<T> =>
-    bounded(operation, timeoutMs, async () => {
-      try {
-        await connected();
-        return await work();
-      } catch (error) {
-        if (error instanceof Error && NOT_CONNECTED.test(error.message)) {
-          throw new Error(`not connected to ${where}`, { cause: error });
+    bounded(operation, timeoutMs, (signal) =>
+      limit.run(operation, async () => {
+        try {
+          await connected(signal);
+          return await work();
+        } catch (error) {
+          if (error instanceof Error && NOT_CONNECTED.test(error.message)) {
+            throw new Error(`not connected to ${where}`, { cause: error });
+          }
+          throw error;
         }
-        throw error;
-      }
-    }, () => {
+      }), () => {
       if (client.status !== "ready" || dropping) return;
       dropping = true;
       client.disconnect(true);
@@ -192,6 +210,7 @@ export function createTcpRedisStore(url: string, options: StoreOptions = {}): Re
       call("PING", async () => {
         await client.ping();
       }),
+    callCounts: () => limit.counts(),
     close: () => {
       client.disconnect();
       return Promise.resolve();

@@ -10,9 +10,11 @@
  *
  * Client settings, each for a reason: no telemetry headers; no automatic JSON parsing of
  * values (it would turn "123" into a number); no retries and no auto-pipelining, so that one
- * call is one HTTP request, aborted at our timeout.
+ * call is one HTTP request, aborted at our timeout. At most `maxWaiting` requests are out at
+ * once (store/call_limit.ts).
  */
 import { Redis } from "@upstash/redis";
+import { CallLimit } from "./call_limit.ts";
 import { bounded } from "./errors.ts";
 import {
   chunks,
@@ -41,18 +43,21 @@ export function createUpstashStore(
     signal: () => AbortSignal.timeout(timeoutMs),
   });
 
+  const limit = new CallLimit(options.maxWaiting);
+
   /** One HTTP request, bounded; the client's "…, command was: […]" tail is dropped. */
   const call = <T>(operation: string, work: () => Promise<T>): Promise<T> =>
-    bounded(operation, timeoutMs, async () => {
-      try {
-        return await work();
-      } catch (error) {
-        if (error instanceof Error && error.message.includes(", command was: ")) {
-          throw new Error(error.message.split(", command was: ", 1)[0], { cause: error });
+    bounded(operation, timeoutMs, () =>
+      limit.run(operation, async () => {
+        try {
+          return await work();
+        } catch (error) {
+          if (error instanceof Error && error.message.includes(", command was: ")) {
+            throw new Error(error.message.split(", command was: ", 1)[0], { cause: error });
+          }
+          throw error;
         }
-        throw error;
-      }
-    });
+      }));
 
   return {
     description: `${new URL(url).origin} (Upstash REST)`,
@@ -166,6 +171,7 @@ export function createUpstashStore(
       call("PING", async () => {
         await client.ping();
       }),
+    callCounts: () => limit.counts(),
     close: () => Promise.resolve(),
   };
 }

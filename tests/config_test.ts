@@ -148,6 +148,7 @@ Deno.test("loadConfig() Redis settings: none by default, redis:// or Upstash, ch
     upstashUrl: undefined,
     upstashToken: undefined,
     timeoutMs: 250,
+    maxWaiting: 1000,
     prefix: "dns:",
     failMode: "open",
   });
@@ -159,15 +160,18 @@ Deno.test("loadConfig() Redis settings: none by default, redis:// or Upstash, ch
     UPSTASH_REDIS_REST_URL: "https://eu1-x.upstash.io",
     UPSTASH_REDIS_REST_TOKEN: "secret",
     REDIS_TIMEOUT_MS: "500",
+    REDIS_MAX_WAITING: "200",
     REDIS_PREFIX: "home:",
   }, deploy).redis;
   assert.equal(upstash?.upstashUrl, "https://eu1-x.upstash.io");
   assert.equal(upstash?.timeoutMs, 500);
+  assert.equal(upstash?.maxWaiting, 200);
   assert.equal(upstash?.prefix, "home:");
   const bad: [Record<string, string>, RegExp][] = [
     [{ REDIS_URL: "localhost:6379" }, /^REDIS_URL="localhost:6379": expected redis:\/\//],
     [{ UPSTASH_REDIS_REST_URL: "https://x.upstash.io" }, /^UPSTASH_REDIS_REST_TOKEN is unset/],
     [{ REDIS_URL: "redis://x", REDIS_TIMEOUT_MS: "0" }, /^REDIS_TIMEOUT_MS="0"/],
+    [{ REDIS_URL: "redis://x", REDIS_MAX_WAITING: "0" }, /^REDIS_MAX_WAITING="0"/],
     [
       { REDIS_URL: "redis://x", REDIS_FAIL: "maybe" },
       /^REDIS_FAIL="maybe": expected open or closed$/,

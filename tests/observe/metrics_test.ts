@@ -69,6 +69,7 @@ Deno.test("Metrics reads cache, shared tier and blocklist figures when scraped",
           { name: "ads", blockEntries: 1000, allowEntries: 3, loadedAt: 1_700_000_000_000 },
         ]),
     },
+    redisCalls: () => ({ waiting: 12, dropped: 345 }),
   });
   let { text } = await metrics.expose();
   assert.equal(sample(text, "dns_cache_entries"), 10);
@@ -85,6 +86,8 @@ Deno.test("Metrics reads cache, shared tier and blocklist figures when scraped",
   );
   assert.equal(sample(text, "dns_redis_errors_total", { component: "cache" }), 1);
   assert.equal(sample(text, "dns_redis_errors_total", { component: "blocklist" }), 2);
+  assert.equal(sample(text, "dns_redis_calls_waiting"), 12);
+  assert.equal(sample(text, "dns_redis_calls_dropped_total"), 345);
   hits = 30;
   blocklistStats.blocked = 5;
   ({ text } = await metrics.expose());

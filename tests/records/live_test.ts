@@ -107,6 +107,62 @@ Deno.test("a broken file keeps the last good records and says why in one line", 
   });
 });
 
+Deno.test("a fixed file is loaded while another file in its directory keeps being written", async () => {
+  await withRecords("a.example A 192.0.2.1\n", async (live, files) => {
+    live.watch();
+    // A log beside the records file, written more often than the quiet time the reload waits.
+    let writing = true;
+    const log = await Deno.open(`${files.dir}/gateway.log`, { create: true, append: true });
+    const writer = (async () => {
+      const line = new TextEncoder().encode("a log line\n");
+      for (let i = 0; writing && i < 2000; i++) {
+        await log.write(line);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    })();
+    try {
+      await Deno.writeTextFile(files.path, "a.example A 192.0.2.300\n");
+      await eventually(() => {
+        assert.equal(files.lines.length, 1, "the broken file is reported");
+        return Promise.resolve();
+      }, 3000);
+      // Saved as editors do: a temporary file renamed over it.
+      await Deno.writeTextFile(`${files.dir}/records.txt.swp`, "a.example A 192.0.2.2\n");
+      await Deno.rename(`${files.dir}/records.txt.swp`, files.path);
+      await loaded(live, "a.example", "192.0.2.2");
+      assert.equal(files.lines.length, 2, `reported once each: ${files.lines.join("\n")}`);
+      assert.match(files.lines[1], /^records: reloaded /);
+    } finally {
+      writing = false;
+      await writer;
+      log.close();
+    }
+  });
+});
+
+Deno.test("a records file that is a symlink is reloaded when a link beside it is swapped", async () => {
+  // As Kubernetes mounts a ConfigMap: records.txt -> ..data/records.txt, and an update points
+  // ..data at a new directory by renaming a fresh link over it.
+  await withRecords("a.example A 192.0.2.1\n", async (_, files) => {
+    for (const [version, address] of [["v1", "192.0.2.1"], ["v2", "192.0.2.2"]]) {
+      await Deno.mkdir(`${files.dir}/..${version}`);
+      await Deno.writeTextFile(`${files.dir}/..${version}/records.txt`, `a.example A ${address}\n`);
+    }
+    await Deno.symlink("..v1", `${files.dir}/..data`);
+    const path = `${files.dir}/mounted.txt`;
+    await Deno.symlink("..data/records.txt", path);
+    const live = await open({ ...files, path });
+    try {
+      live.watch();
+      await Deno.symlink("..v2", `${files.dir}/..data_tmp`);
+      await Deno.rename(`${files.dir}/..data_tmp`, `${files.dir}/..data`);
+      await loaded(live, "a.example", "192.0.2.2");
+    } finally {
+      live.close();
+    }
+  });
+});
+
 Deno.test("a file that disappears keeps the last good records", async () => {
   await withRecords("a.example A 192.0.2.1\n", async (live, files) => {
     await Deno.remove(files.path);

@@ -9,7 +9,7 @@
  */
 import assert from "node:assert/strict";
 import { StoreError } from "../../store/errors.ts";
-import type { RedisStore } from "../../store/redis.ts";
+import type { RedisStore, StoreOptions } from "../../store/redis.ts";
 import { integration } from "../support/binaries.ts";
 import { type RedisServer, startRedis } from "../support/redis.ts";
 import { type Connect, REDIS_CLIENTS } from "../support/redis_clients.ts";
@@ -19,19 +19,25 @@ import { eventually } from "../support/eventually.ts";
 const TIMEOUT_MS = 250;
 /** How late a failing call may be, beyond the timeout, on a busy test machine. */
 const SLACK_MS = 150;
+/** The bound on calls waiting on Redis, small so that a test reaches it with few calls. */
+const MAX_WAITING = 20;
+/** Calls made at once, ROUNDS times, while Redis hangs (beyond ioredis's drop of a connection). */
+const PER_ROUND = 200;
+const ROUNDS = 12;
 
 /** A test with its own redis-server and store, both gone when it ends. */
 function storeTest(
   name: string,
   connect: Connect,
   fn: (store: RedisStore, redis: RedisServer) => Promise<void>,
+  options: StoreOptions = {},
 ) {
   Deno.test({
     name,
     ...integration(["redis-server"]),
     async fn() {
       const redis = await startRedis();
-      const { store, close } = connect(redis, { timeoutMs: TIMEOUT_MS });
+      const { store, close } = connect(redis, { timeoutMs: TIMEOUT_MS, ...options });
       try {
         await eventually(() => store.ping());
         await fn(store, redis);
@@ -327,6 +333,50 @@ for (const [label, connect] of REDIS_CLIENTS) {
       redis.resume();
       await eventually(() => assertWorks(store));
     },
+  );
+
+  storeTest(
+    `${label}: a hanging Redis holds at most maxWaiting calls, the rest fail at once, counted`,
+    connect,
+    async (store, redis) => {
+      await inspect(redis, "CONFIG", "RESETSTAT");
+      redis.pause();
+      // Rounds of calls a busy gateway makes while Redis hangs, for long enough that the
+      // client gives up on its connection and makes a new one (that hangs too).
+      let dropped = 0;
+      for (let round = 0; round < ROUNDS; round++) {
+        const started = performance.now();
+        const calls = Array.from({ length: PER_ROUND }, (_, i) => store.get(`k${round}-${i}`));
+        const waiting = store.callCounts().waiting;
+        assert.ok(waiting <= MAX_WAITING, `round ${round}: ${waiting} calls waiting`);
+        for (const outcome of await Promise.allSettled(calls)) {
+          assert.equal(outcome.status, "rejected");
+          const error = (outcome as PromiseRejectedResult).reason;
+          assert.ok(error instanceof StoreError, String(error));
+          if (error.message === `redis GET dropped: ${MAX_WAITING} calls already waiting`) {
+            dropped++;
+          }
+        }
+        const elapsed = performance.now() - started;
+        assert.ok(elapsed < TIMEOUT_MS + SLACK_MS, `round ${round}: ${elapsed.toFixed(0)} ms`);
+        await new Promise((resolve) => setTimeout(resolve, TIMEOUT_MS));
+      }
+      assert.ok(dropped >= ROUNDS * (PER_ROUND - MAX_WAITING), `${dropped} calls dropped`);
+      assert.equal(store.callCounts().dropped, dropped, "every dropped call is counted");
+      redis.resume();
+      await eventually(() => store.ping());
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      // What reached Redis once it moved again: no more than could wait each round, not every
+      // call made while it hung.
+      const sent = await callsOf(redis, "get");
+      assert.ok(sent <= ROUNDS * MAX_WAITING, `${sent} of ${ROUNDS * PER_ROUND} GETs were sent`);
+      await eventually(() => assertWorks(store));
+      await eventually(() => {
+        assert.equal(store.callCounts().waiting, 0, "nothing left waiting");
+        return Promise.resolve();
+      });
+    },
+    { maxWaiting: MAX_WAITING },
   );
 
   storeTest(

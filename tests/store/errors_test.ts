@@ -26,6 +26,25 @@ Deno.test("bounded() gives up on a call that never settles, and says which and h
   assert.equal(timedOut, 1);
 });
 
+Deno.test("bounded() tells the work it was given up on, so what is not sent yet never is", async () => {
+  let signal: AbortSignal | undefined;
+  await rejectsWith(
+    bounded("GET", 30, (given) => {
+      signal = given;
+      return new Promise<never>(() => {});
+    }),
+    "redis GET timed out after 30 ms",
+  );
+  assert.equal(signal?.aborted, true);
+  let kept: AbortSignal | undefined;
+  await bounded("GET", 30, (given) => {
+    kept = given;
+    return Promise.resolve(1);
+  });
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.equal(kept?.aborted, false, "a call that settled in time is not aborted");
+});
+
 Deno.test("bounded() turns a failure, even a synchronous throw, into a one-line StoreError", async () => {
   await rejectsWith(
     bounded("GET", 1000, () => Promise.reject(new Error("READONLY replica\nmore detail"))),

@@ -2,7 +2,7 @@
  * Both Redis clients against one real redis-server, for suites that must pass with each:
  * ioredis over redis://, and @upstash/redis through the Upstash-REST bridge.
  */
-import type { RedisStore } from "../../store/redis.ts";
+import type { RedisStore, StoreOptions } from "../../store/redis.ts";
 import { createTcpRedisStore } from "../../store/tcp_redis.ts";
 import { createUpstashStore } from "../../store/upstash.ts";
 import type { RedisServer } from "./redis.ts";
@@ -13,7 +13,7 @@ export interface ConnectedStore {
   close(): Promise<void>;
 }
 
-export type Connect = (redis: RedisServer, options?: { timeoutMs?: number }) => ConnectedStore;
+export type Connect = (redis: RedisServer, options?: StoreOptions) => ConnectedStore;
 
 export const REDIS_CLIENTS: [string, Connect][] = [
   ["redis:// (ioredis)", (redis, options = {}) => {
