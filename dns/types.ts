@@ -1,7 +1,8 @@
 /**
- * The decoded shape of a DNS message. Names are canonical (DESIGN §4): lowercase ASCII,
- * no trailing dot, the root is "". Labels holding bytes outside printable ASCII, dots or
- * backslashes are kept in RFC 1035 escaped form (`\046`, `\\`) so every name round-trips.
+ * The decoded shape of a DNS message. Names are text without the trailing dot, the root is "",
+ * in the case they were written in on the wire (so a re-encoded message keeps it; compare them
+ * with isSameName). Labels holding bytes outside printable ASCII, dots or backslashes are kept
+ * in RFC 1035 escaped form (`\046`, `\\`) so every name round-trips.
  */
 
 export interface Header {

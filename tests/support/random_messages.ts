@@ -101,6 +101,34 @@ export function randomCase(random: Random, name: string): string {
   return out;
 }
 
+/** The rdata fields that hold names, in every type that has one. */
+const NAME_FIELDS = ["target", "exchange", "mname", "rname", "signerName", "nextName"];
+
+/**
+ * The message with every name — questions, owners and names in rdata — in random letter case,
+ * as upstreams may write them (0x20 randomisation, zones written in mixed case).
+ */
+export function withRandomCase(random: Random, message: Message): Message {
+  const record = (r: ResourceRecord): ResourceRecord => {
+    const data = { ...r.data } as Record<string, unknown>;
+    for (const field of NAME_FIELDS) {
+      if (typeof data[field] === "string") data[field] = randomCase(random, data[field]);
+    }
+    return {
+      ...r,
+      name: randomCase(random, r.name),
+      data: data as unknown as ResourceRecord["data"],
+    };
+  };
+  return {
+    ...message,
+    questions: message.questions.map((q) => ({ ...q, name: randomCase(random, q.name) })),
+    answers: message.answers.map(record),
+    authorities: message.authorities.map(record),
+    additionals: message.additionals.map(record),
+  };
+}
+
 /** Types both our codec and dns-packet know, so the differential test can compare them. */
 export const COMMON_TYPES = [
   RType.A,
