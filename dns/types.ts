@@ -39,6 +39,11 @@ export interface Question {
 export interface AddressData {
   address: string;
 }
+/** A in the Chaos class: the host's domain and its 16-bit Chaosnet address. */
+export interface ChaosAddressData {
+  domain: string;
+  address: number;
+}
 /** CNAME, NS, PTR, DNAME. */
 export interface TargetData {
   target: string;
@@ -110,13 +115,17 @@ export interface NsecData {
   /** Types present, ascending. */
   types: number[];
 }
-/** Any type we do not model, and RFC 3597 unknown types: the rdata bytes as they were. */
+/**
+ * Any type we do not model, RFC 3597 unknown types, and types whose rdata differs by class in
+ * a class we do not model: the rdata bytes as they were.
+ */
 export interface OpaqueData {
   bytes: Uint8Array;
 }
 
 export type RData =
   | AddressData
+  | ChaosAddressData
   | TargetData
   | MxData
   | TxtData

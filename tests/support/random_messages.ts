@@ -102,7 +102,7 @@ export function randomCase(random: Random, name: string): string {
 }
 
 /** The rdata fields that hold names, in every type that has one. */
-const NAME_FIELDS = ["target", "exchange", "mname", "rname", "signerName", "nextName"];
+const NAME_FIELDS = ["target", "exchange", "mname", "rname", "signerName", "nextName", "domain"];
 
 /**
  * The message with every name — questions, owners and names in rdata — in random letter case,
@@ -202,8 +202,17 @@ function letters(random: Random, length: number): string {
   return out;
 }
 
-/** The rdata of one record of `type`, in our codec's shape. */
-export function randomData(random: Random, type: number): ResourceRecord["data"] {
+/** Types whose rdata format is defined for class IN only: opaque in other classes. */
+const IN_ONLY_TYPES: readonly number[] = [RType.A, RType.AAAA, RType.SRV, RType.SVCB, RType.HTTPS];
+
+/** The rdata of one record of `type` in class `klass`, in our codec's shape. */
+export function randomData(random: Random, type: number, klass: number): ResourceRecord["data"] {
+  if (klass !== RClass.IN && IN_ONLY_TYPES.includes(type)) {
+    if (klass === RClass.CH && type === RType.A) {
+      return { domain: randomName(random), address: random.int(0x10000) };
+    }
+    return { bytes: random.bytes(random.int(20)) };
+  }
   switch (type) {
     case RType.A:
       return { address: Array.from({ length: 4 }, () => random.int(256)).join(".") };
@@ -295,14 +304,25 @@ export function randomData(random: Random, type: number): ResourceRecord["data"]
   }
 }
 
-export function randomRecord(random: Random, types: readonly number[]): ResourceRecord {
+/**
+ * A record of one of `types`, now and then in class CH; with `classSpecific` false, types
+ * whose format depends on the class stay in IN (for implementations that read every class as
+ * IN, as dns-packet does).
+ */
+export function randomRecord(
+  random: Random,
+  types: readonly number[],
+  classSpecific = true,
+): ResourceRecord {
   const type = random.pick(types);
+  const chaos = random.bool(0.1) && (classSpecific || !IN_ONLY_TYPES.includes(type));
+  const klass = chaos ? RClass.CH : RClass.IN;
   return {
     name: randomName(random),
     type,
-    class: random.bool(0.9) ? RClass.IN : RClass.CH,
+    class: klass,
     ttl: random.bool(0.2) ? random.u32() : random.int(86400),
-    data: randomData(random, type),
+    data: randomData(random, type, klass),
   };
 }
 
@@ -341,9 +361,14 @@ export function randomOption(random: Random): EdnsOption {
  * A message with random flags, 0-2 questions, 0-4 records per section, and maybe EDNS (then
  * maybe an extended rcode). Without EDNS the `edns` key is absent, as decodeMessage leaves it.
  */
-export function randomMessage(random: Random, types: readonly number[] = COMMON_TYPES): Message {
+export function randomMessage(
+  random: Random,
+  types: readonly number[] = COMMON_TYPES,
+  { classSpecific = true } = {},
+): Message {
   const withEdns = random.bool(0.6);
-  const records = () => Array.from({ length: random.int(5) }, () => randomRecord(random, types));
+  const records = () =>
+    Array.from({ length: random.int(5) }, () => randomRecord(random, types, classSpecific));
   const message: Message = {
     header: {
       id: random.int(0x10000),
