@@ -1,7 +1,9 @@
 /**
- * Domain names as text: no trailing dot, the root as "". Label bytes that are not printable
- * ASCII, and "." or "\" inside a label, are written as RFC 1035 escapes (`\046`, `\\`) so
- * every name survives a round trip.
+ * Domain names as text: no trailing dot, the root as "", label bytes in RFC 1035 §5.1
+ * presentation form — bytes outside printable ASCII (space included) as `\DDD`, and the
+ * characters a zone file reads specially (`.` `\` `;` `(` `)` `"` `@` `$`) after a backslash —
+ * so every name survives a round trip, and its text (JSON API, query log, dashboard) reads back
+ * as the same name.
  * A name read off the wire keeps the case it was written in (re-encoding must not change it:
  * RFC 4034 §6.2 lowercases only some rdata names for DNSSEC, RFC 6840 §5.1); the canonical
  * form (DESIGN §4) is the same text in lowercase, which keys and comparisons use.
@@ -54,8 +56,11 @@ export function splitLabels(name: string): string[] {
   return labels;
 }
 
-/** Characters that would end or split a label: printed after a backslash. */
-const SPECIAL = new Set([...".\\"].map((char) => char.charCodeAt(0)));
+/**
+ * Characters a zone file reads specially (RFC 1035 §5.1: label separator, escape, comment,
+ * grouping, quoting, origin, directive): printed after a backslash, as BIND's tools do.
+ */
+const SPECIAL = new Set([...'.\\;()"@$'].map((char) => char.charCodeAt(0)));
 
 /** The presentation text of each byte value in a label. */
 const BYTE_TEXT: readonly string[] = Array.from({ length: 256 }, (_, byte) => {

@@ -113,7 +113,7 @@ const CASES: [string, ResourceRecord, string, ResourceRecord[]][] = [
   ]],
   ["AAAA", record(RType.AAAA, { address: "2001:db8::1" }), hex(V6), [
     record(RType.AAAA, { address: "::" }),
-    record(RType.AAAA, { address: "::ffff:c000:201" }),
+    record(RType.AAAA, { address: "::ffff:192.0.2.1" }),
     record(RType.AAAA, { address: "2001:db8:1:2:3:4:5:6" }),
     record(RType.AAAA, { address: "2001:db8::1:0:0:1" }),
   ]],

@@ -155,6 +155,9 @@ export const ALL_TYPES = [...COMMON_TYPES, RType.DNAME, RType.SVCB, RType.HTTPS]
 const NAMED_TYPES = [1, 2, 5, 6, 12, 15, 16, 28, 33, 43, 46, 47, 48, 257];
 
 function ipv6(random: Random): string {
+  if (random.bool(0.05)) {
+    return ipv6Text([0, 0, 0, 0, 0, 0xffff, random.int(0x10000), random.int(0x10000)]);
+  }
   return ipv6Text(Array.from({ length: 8 }, () => random.bool(0.4) ? 0 : random.int(0x10000)));
 }
 
@@ -171,8 +174,15 @@ export function canonicalIpv6(text: string): string {
   return ipv6Text([...left, ...zeros, ...right]);
 }
 
-/** RFC 5952 text of eight groups: lowercase, the longest run (≥ 2) of zeros as "::", first if tied. */
+/**
+ * RFC 5952 text of eight groups: lowercase, the longest run (≥ 2) of zeros as "::", first if
+ * tied; an IPv4-mapped address (::ffff:0:0/96) as ::ffff: and a dotted quad (§5).
+ */
 export function ipv6Text(groups: number[]): string {
+  if (groups.slice(0, 5).every((group) => group === 0) && groups[5] === 0xffff) {
+    const [high, low] = [groups[6], groups[7]];
+    return `::ffff:${high >> 8}.${high & 0xff}.${low >> 8}.${low & 0xff}`;
+  }
   let bestStart = -1;
   let bestLength = 1;
   for (let i = 0; i < 8;) {
