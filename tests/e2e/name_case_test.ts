@@ -9,20 +9,14 @@ import { integration } from "../support/binaries.ts";
 import { doorPort } from "../support/dns_clients.ts";
 import { startGateway } from "../support/gateway.ts";
 import { startKnot } from "../support/knot.ts";
-import { TEST_ZONE } from "../support/test_zone.ts";
+import { smallZoneText, TEST_ZONE } from "../support/test_zone.ts";
 import { run } from "../support/tools.ts";
 
 /** Records with a one-second TTL, so their cache entries expire while the test waits. */
-const ZONE = [
-  `$ORIGIN ${TEST_ZONE}.`,
-  "$TTL 300",
-  "@ SOA ns1 hostmaster 2024010101 3600 600 86400 60",
-  "@ NS ns1",
-  "ns1 A 127.0.0.1",
+const ZONE = smallZoneText([
   "mixed 1 HTTPS 0 b-1._tcp.Example.ORG.",
   "mixed 1 NSEC Next.Example.ORG. A HTTPS RRSIG NSEC",
-  "",
-].join("\n");
+]);
 
 Deno.test({
   name: "kdig reads a stale (re-encoded) answer with its names in the case knot wrote them",

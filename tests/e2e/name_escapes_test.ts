@@ -7,24 +7,18 @@ import assert from "node:assert/strict";
 import { integration } from "../support/binaries.ts";
 import { startGateway } from "../support/gateway.ts";
 import { startKnot } from "../support/knot.ts";
-import { TEST_ZONE } from "../support/test_zone.ts";
+import { smallZoneText, TEST_ZONE } from "../support/test_zone.ts";
 import { run } from "../support/tools.ts";
 
 /** A label with every special character, a space and a backslash, in zone-file text. */
 const ODD_LABEL = 'all\\;\\(\\)\\"\\@\\$\\032\\\\x';
 
-const ZONE = [
-  `$ORIGIN ${TEST_ZONE}.`,
-  "$TTL 300",
-  "@ SOA ns1 hostmaster 2024010101 3600 600 86400 60",
-  "@ NS ns1",
-  "ns1 A 127.0.0.1",
+const ZONE = smallZoneText([
   "_sip.semi\\;colon._tcp A 127.0.0.5",
   `odd CNAME ${ODD_LABEL}`,
   `${ODD_LABEL} A 127.0.0.6`,
   "mapped AAAA ::ffff:192.0.2.1",
-  "",
-].join("\n");
+]);
 
 interface JsonAnswer {
   Question: { name: string }[];
