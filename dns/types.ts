@@ -1,8 +1,8 @@
 /**
  * The decoded shape of a DNS message. Names are text without the trailing dot, the root is "",
  * in the case they were written in on the wire (so a re-encoded message keeps it; compare them
- * with isSameName). Labels holding bytes outside printable ASCII, dots or backslashes are kept
- * in RFC 1035 escaped form (`\046`, `\\`) so every name round-trips.
+ * with isSameName). Label bytes are in RFC 1035 presentation form (`\.`, `\;`, `\032`: see
+ * name.ts), so every name round-trips and prints as a zone file would read it back.
  */
 
 export interface Header {

@@ -14,16 +14,9 @@ import { run } from "../support/tools.ts";
 const CH = 3;
 const A = 1;
 
+const label = (text: string) => [text.length, ...new TextEncoder().encode(text)];
 /** "Host.MIT" 0o177001: the Chaos A rdata, name written out. */
-const RDATA = [
-  4,
-  ...new TextEncoder().encode("Host"),
-  3,
-  ...new TextEncoder().encode("MIT"),
-  0,
-  0xfe,
-  0x01,
-];
+const RDATA = [...label("Host"), ...label("MIT"), 0, 0xfe, 0x01];
 
 /** A reply to `query` with one CH A record (TTL 1) for its question, the rdata above. */
 function chaosReply(query: Uint8Array): Uint8Array {
