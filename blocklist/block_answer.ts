@@ -9,7 +9,14 @@
  * BLOCK_TTL, and every answer carries Extended DNS Error 15 "Blocked" naming the list and the
  * entry (RFC 8914), for clients that sent EDNS.
  */
-import { EdeCode, type Message, Rcode, type ResourceRecord, RType } from "../dns/mod.ts";
+import {
+  canonicalName,
+  EdeCode,
+  type Message,
+  Rcode,
+  type ResourceRecord,
+  RType,
+} from "../dns/mod.ts";
 import { replyAnswer } from "../pipeline/answer.ts";
 import type { Answer } from "../pipeline/types.ts";
 import { describeRule, type Rule } from "./decision.ts";
@@ -30,7 +37,8 @@ const SOA_RNAME = "hostmaster.blocked.invalid";
 export function blockAnswer(query: Message, rule: Rule, options: BlockAnswerOptions): Answer {
   const question = query.questions[0];
   const ede = { infoCode: EdeCode.BLOCKED, text: `Blocked (${describeRule(rule)})` };
-  const soa = () => [soaRecord(zoneOf(rule.entry, question.name), question.class, options.ttl)];
+  const zone = () => zoneOf(rule.entry, canonicalName(question.name));
+  const soa = () => [soaRecord(zone(), question.class, options.ttl)];
   switch (options.response) {
     case "refused":
       return replyAnswer(query, { rcode: Rcode.REFUSED, ede }, "blocked");
@@ -62,6 +70,7 @@ function nullAddress(type: number): string | undefined {
 /**
  * The owner of the SOA: the blocking entry's domain, which encloses the queried name (for a
  * wildcard "*.x" that is x); the queried name itself should the entry somehow not enclose it.
+ * Both names are canonical (lowercase).
  */
 function zoneOf(entry: string, name: string): string {
   const zone = entry.startsWith("*.") ? entry.slice(2) : entry;

@@ -6,6 +6,7 @@
 import { EdnsOptionCode, HOP_BY_HOP_OPTIONS, Rcode, RType } from "./constants.ts";
 import { DnsWireError } from "./errors.ts";
 import { decodeMessage, encodeMessage, HEADER_SIZE } from "./message.ts";
+import { canonicalName } from "./name.ts";
 import { WireReader } from "./reader.ts";
 import type { Message, Question } from "./types.ts";
 
@@ -22,7 +23,7 @@ export interface QuestionView {
   ancount: number;
   nscount: number;
   arcount: number;
-  /** The first question, undefined when QDCOUNT is 0. */
+  /** The first question (its name canonical: lowercase), undefined when QDCOUNT is 0. */
   question?: Question;
   /** Offset just after the first question (12 when there is none). */
   questionEnd: number;
@@ -48,7 +49,7 @@ export function peekQuestion(bytes: Uint8Array): QuestionView {
   };
   if (view.qdcount > 0) {
     view.question = {
-      name: reader.name(),
+      name: reader.canonicalName(),
       type: reader.u16("question"),
       class: reader.u16("question"),
     };
@@ -68,7 +69,11 @@ export interface QueryHead {
   /** CD: part of the cache key. */
   checkingDisabled: boolean;
   questionCount: number;
-  /** The first question, undefined when there is none. */
+  /**
+   * The first question, undefined when there is none. Its name is canonical (lowercase), as
+   * cache keys, the blocklist and local records look names up; the client's spelling is in
+   * the query's bytes.
+   */
   question?: Question;
   /** The OPT record in brief; undefined when the query has none. */
   edns?: QueryEdns;
@@ -127,7 +132,11 @@ function peekCommonQuery(bytes: Uint8Array): QueryHead | undefined {
     response: (flags & 0x8000) !== 0,
     checkingDisabled: (flags & 0x0010) !== 0,
     questionCount: 1,
-    question: { name: reader.name(), type: reader.u16("question"), class: reader.u16("question") },
+    question: {
+      name: reader.canonicalName(),
+      type: reader.u16("question"),
+      class: reader.u16("question"),
+    },
   };
   if (arcount === 1) {
     // Only a root-owned OPT here; anything else (a compressed root, another record) is rare
@@ -173,16 +182,17 @@ function readOptBrief(reader: WireReader): QueryEdns {
   return edns;
 }
 
-/** The head of a query that was decoded in full. */
+/** The head of a query that was decoded in full, its question name in canonical form. */
 export function headOf(message: Message): QueryHead {
   const { header, edns } = message;
+  const question = message.questions[0];
   const head: QueryHead = {
     id: header.id,
     opcode: header.opcode,
     response: header.response,
     checkingDisabled: header.checkingDisabled,
     questionCount: message.questions.length,
-    question: message.questions[0],
+    question: question && { ...question, name: canonicalName(question.name) },
   };
   if (edns !== undefined) {
     head.edns = {

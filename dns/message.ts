@@ -93,7 +93,7 @@ function readRecordBody(reader: WireReader, name: string, type: number): Resourc
   const end = reader.offset + length;
   const outerLimit = reader.limit;
   reader.limit = end;
-  const data = codecFor(type).decode(reader);
+  const data = codecFor(type, klass).decode(reader);
   if (reader.offset !== end) {
     throw new DnsWireError(`rdata shorter than its RDLENGTH ${length}`, reader.offset);
   }
@@ -201,7 +201,7 @@ function writeRecord(writer: WireWriter, record: ResourceRecord): void {
   writer.u16(record.class);
   writer.u32(record.ttl >>> 0);
   const mark = writer.beginLength();
-  codecFor(record.type).encode(writer, record.data);
+  codecFor(record.type, record.class).encode(writer, record.data);
   writer.endLength(mark);
 }
 

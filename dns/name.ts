@@ -1,7 +1,12 @@
 /**
- * Domain names in their one canonical form (DESIGN §4): lowercase ASCII, no trailing dot, the
- * root as "". Label bytes that are not printable ASCII, and "." or "\" inside a label, are
- * written as RFC 1035 escapes (`\046`, `\\`) so every name survives a round trip.
+ * Domain names as text: no trailing dot, the root as "", label bytes in RFC 1035 §5.1
+ * presentation form — bytes outside printable ASCII (space included) as `\DDD`, and the
+ * characters a zone file reads specially (`.` `\` `;` `(` `)` `"` `@` `$`) after a backslash —
+ * so every name survives a round trip, and its text (JSON API, query log, dashboard) reads back
+ * as the same name.
+ * A name read off the wire keeps the case it was written in (re-encoding must not change it:
+ * RFC 4034 §6.2 lowercases only some rdata names for DNSSEC, RFC 6840 §5.1); the canonical
+ * form (DESIGN §4) is the same text in lowercase, which keys and comparisons use.
  */
 
 /** "WWW.Example.COM." → "www.example.com"; "." → "". Escapes are kept as written. */
@@ -16,8 +21,9 @@ export function presentName(name: string): string {
   return `${name}.`;
 }
 
+/** Whether two names are the same name, whatever the case of their letters. */
 export function isSameName(a: string, b: string): boolean {
-  // Names read off the wire are canonical already: equal ones need no lowercased copies.
+  // Names spelled alike (the common case) need no lowercased copies.
   return a === b || canonicalName(a) === canonicalName(b);
 }
 
@@ -50,16 +56,29 @@ export function splitLabels(name: string): string[] {
   return labels;
 }
 
-/** Presentation text of one label's bytes: lowercase, escaped where needed. */
-export function labelToText(bytes: Uint8Array, start: number, end: number): string {
+/**
+ * Characters a zone file reads specially (RFC 1035 §5.1: label separator, escape, comment,
+ * grouping, quoting, origin, directive): printed after a backslash, as BIND's tools do.
+ */
+const SPECIAL = new Set([...'.\\;()"@$'].map((char) => char.charCodeAt(0)));
+
+/** The presentation text of each byte value in a label. */
+const BYTE_TEXT: readonly string[] = Array.from({ length: 256 }, (_, byte) => {
+  if (SPECIAL.has(byte)) return `\\${String.fromCharCode(byte)}`;
+  if (byte > 0x20 && byte < 0x7f) return String.fromCharCode(byte);
+  return `\\${byte.toString().padStart(3, "0")}`;
+});
+
+/** The same, with ASCII capitals as lowercase letters: the canonical form. */
+const LOWER_BYTE_TEXT: readonly string[] = BYTE_TEXT.map((text, byte) =>
+  byte >= 0x41 && byte <= 0x5a ? text.toLowerCase() : text
+);
+
+/** Presentation text of one label's bytes, escaped where needed; lowercase when `lower`. */
+export function labelToText(bytes: Uint8Array, start: number, end: number, lower: boolean): string {
+  const table = lower ? LOWER_BYTE_TEXT : BYTE_TEXT;
   let text = "";
-  for (let i = start; i < end; i++) {
-    let byte = bytes[i];
-    if (byte >= 0x41 && byte <= 0x5a) byte |= 0x20;
-    if (byte === 0x2e || byte === 0x5c) text += `\\${String.fromCharCode(byte)}`;
-    else if (byte > 0x20 && byte < 0x7f) text += String.fromCharCode(byte);
-    else text += `\\${byte.toString().padStart(3, "0")}`;
-  }
+  for (let i = start; i < end; i++) text += table[bytes[i]];
   return text;
 }
 

@@ -73,11 +73,20 @@ export class WireReader {
     return this.take(this.remaining);
   }
 
-  /** A name, decompressed, in canonical text form. */
+  /** A name, decompressed, as text in the case it was written (so re-encoding keeps it). */
   name(): string {
+    return this.#nameText(false);
+  }
+
+  /** A name, decompressed, in canonical (lowercase) text: for keys and lookups. */
+  canonicalName(): string {
+    return this.#nameText(true);
+  }
+
+  #nameText(lower: boolean): string {
     let text = "";
     this.#walkName((start, end) => {
-      const label = labelToText(this.bytes, start, end);
+      const label = labelToText(this.bytes, start, end, lower);
       text = text === "" ? label : `${text}.${label}`;
     });
     return text;

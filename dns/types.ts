@@ -1,7 +1,8 @@
 /**
- * The decoded shape of a DNS message. Names are canonical (DESIGN §4): lowercase ASCII,
- * no trailing dot, the root is "". Labels holding bytes outside printable ASCII, dots or
- * backslashes are kept in RFC 1035 escaped form (`\046`, `\\`) so every name round-trips.
+ * The decoded shape of a DNS message. Names are text without the trailing dot, the root is "",
+ * in the case they were written in on the wire (so a re-encoded message keeps it; compare them
+ * with isSameName). Label bytes are in RFC 1035 presentation form (`\.`, `\;`, `\032`: see
+ * name.ts), so every name round-trips and prints as a zone file would read it back.
  */
 
 export interface Header {
@@ -37,6 +38,11 @@ export interface Question {
 /** A: dotted quad. AAAA: RFC 5952 text. */
 export interface AddressData {
   address: string;
+}
+/** A in the Chaos class: the host's domain and its 16-bit Chaosnet address. */
+export interface ChaosAddressData {
+  domain: string;
+  address: number;
 }
 /** CNAME, NS, PTR, DNAME. */
 export interface TargetData {
@@ -109,13 +115,17 @@ export interface NsecData {
   /** Types present, ascending. */
   types: number[];
 }
-/** Any type we do not model, and RFC 3597 unknown types: the rdata bytes as they were. */
+/**
+ * Any type we do not model, RFC 3597 unknown types, and types whose rdata differs by class in
+ * a class we do not model: the rdata bytes as they were.
+ */
 export interface OpaqueData {
   bytes: Uint8Array;
 }
 
 export type RData =
   | AddressData
+  | ChaosAddressData
   | TargetData
   | MxData
   | TxtData

@@ -1,6 +1,6 @@
 /**
- * A growable writer for DNS messages: name compression over a case-insensitive suffix map
- * (pointers only to offsets below 0x4000), and record lengths filled in after the rdata.
+ * A growable writer for DNS messages: name compression over a map of the suffixes written so
+ * far (pointers only to offsets below 0x4000), and record lengths filled in after the rdata.
  * Bad input (over-long names and labels, escapes that are not bytes) throws `DnsWireError`.
  */
 import { DnsWireError } from "./errors.ts";
@@ -23,7 +23,10 @@ export class WireWriter {
   #bytes: Uint8Array<ArrayBuffer> = new Uint8Array(512);
   #view = new DataView(this.#bytes.buffer);
   #length = 0;
-  /** Canonical (lowercase) suffix text → offset where it was written. */
+  /**
+   * Suffix text, in its own case → offset where it was written. Case-sensitive: a pointer to
+   * a suffix spelled otherwise would change the case of the name that uses it.
+   */
   readonly #suffixes = new Map<string, number>();
 
   get length(): number {
@@ -80,8 +83,8 @@ export class WireWriter {
   }
 
   /**
-   * Writes a name, compressed against earlier names when `compress` is true. Suffix keys are
-   * slices of the name lowercased once; labels without escapes are written char by char.
+   * Writes a name, compressed against earlier names spelled alike when `compress` is true.
+   * Suffix keys are slices of the name; labels without escapes are written char by char.
    */
   name(name: string, compress: boolean): void {
     const labels = splitLabels(name);
@@ -101,10 +104,9 @@ export class WireWriter {
     if (octets > MAX_NAME_OCTETS) {
       throw new DnsWireError(`name longer than 255 octets: "${name}"`, this.#length);
     }
-    const lower = name.toLowerCase();
     let textOffset = 0;
     for (let i = 0; i < wire.length; i++) {
-      const suffix = textOffset === 0 ? lower : lower.slice(textOffset);
+      const suffix = textOffset === 0 ? name : name.slice(textOffset);
       textOffset += labels[i].length + 1;
       const earlier = this.#suffixes.get(suffix);
       if (compress && earlier !== undefined) {

@@ -138,6 +138,6 @@ function jsonRecord(record: ResourceRecord): JsonRecord {
     name: presentName(record.name),
     type: record.type,
     TTL: record.ttl,
-    data: presentRdata(record.type, record.data),
+    data: presentRdata(record.type, record.data, record.class),
   };
 }

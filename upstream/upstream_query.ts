@@ -1,8 +1,8 @@
 /**
  * The query the gateway sends upstream on the client's behalf: a fresh header (ID set by the
- * transport), the client's question, opcode and RD/AD/CD bits, our EDNS size and the client's
- * DO bit, and none of the client's cookie, padding or (unless configured) client-subnet
- * options.
+ * transport), the client's question with its name in lowercase, opcode and RD/AD/CD bits,
+ * our EDNS size and the client's DO bit, and none of the client's cookie, padding or (unless
+ * configured) client-subnet options.
  *
  * Most queries (one question and at most an OPT with no option that would be passed on) are
  * built straight from the client's bytes; decoding the query and encoding a new message was
@@ -10,6 +10,7 @@
  * (tests/upstream/upstream_query_test.ts compares them on random queries).
  */
 import {
+  canonicalName,
   EdnsOptionCode,
   encodeMessage,
   HOP_BY_HOP_OPTIONS,
@@ -37,6 +38,7 @@ export function upstreamQueryBytes(
 
 /** The query the gateway sends upstream on the client's behalf (ID set by the transport). */
 export function upstreamQuery(query: Message, forwardClientSubnet: boolean): Message {
+  const question = query.questions[0];
   const options = (query.edns?.options ?? []).filter((option) =>
     !HOP_BY_HOP_OPTIONS.has(option.code) &&
     (forwardClientSubnet || option.code !== EdnsOptionCode.CLIENT_SUBNET)
@@ -55,7 +57,7 @@ export function upstreamQuery(query: Message, forwardClientSubnet: boolean): Mes
       checkingDisabled: query.header.checkingDisabled,
       rcode: 0,
     },
-    questions: [query.questions[0]],
+    questions: [{ ...question, name: canonicalName(question.name) }],
     answers: [],
     authorities: [],
     additionals: [],
@@ -72,7 +74,7 @@ export function upstreamQuery(query: Message, forwardClientSubnet: boolean): Mes
 /**
  * The upstream query made from the client's bytes, or undefined when it is not in the common
  * shape: one uncompressed question right after the header, then at most an OPT whose options
- * would all be dropped. Names are lowercased as the decoder would (ASCII letters only).
+ * would all be dropped. The name is lowercased as upstreamQuery does (ASCII letters only).
  */
 function fromClientBytes(
   raw: Uint8Array,

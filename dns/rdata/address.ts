@@ -4,7 +4,8 @@
  *     A:    | ADDRESS (32 bits) |
  *     AAAA: | ADDRESS (128 bits) |
  *
- * Text forms: dotted quad; RFC 5952 for IPv6 (lowercase, longest run of zero groups as "::").
+ * Text forms: dotted quad; RFC 5952 for IPv6 (lowercase, longest run of zero groups as "::",
+ * an IPv4-mapped address as `::ffff:192.0.2.1`).
  */
 import { DnsWireError } from "../errors.ts";
 import type { AddressData } from "../types.ts";
@@ -97,8 +98,12 @@ export function parseIpv6(text: string): Uint8Array | undefined {
   return bytes;
 }
 
-/** RFC 5952 §4: lowercase, no leading zeros, the longest run (≥ 2) of zero groups as "::". */
+/**
+ * RFC 5952 §4: lowercase, no leading zeros, the longest run (≥ 2) of zero groups as "::";
+ * §5: an IPv4-mapped address (::ffff:0:0/96, RFC 4291 §2.5.5.2) ends in its IPv4 address.
+ */
 export function formatIpv6(bytes: Uint8Array): string {
+  if (isIpv4Mapped(bytes)) return `::ffff:${bytes[12]}.${bytes[13]}.${bytes[14]}.${bytes[15]}`;
   const groups: number[] = [];
   for (let i = 0; i < 16; i += 2) groups.push((bytes[i] << 8) | bytes[i + 1]);
   let bestStart = -1;
@@ -119,4 +124,9 @@ export function formatIpv6(bytes: Uint8Array): string {
   const hex = (list: number[]) => list.map((g) => g.toString(16)).join(":");
   if (bestStart < 0) return hex(groups);
   return `${hex(groups.slice(0, bestStart))}::${hex(groups.slice(bestStart + bestLength))}`;
+}
+
+function isIpv4Mapped(bytes: Uint8Array): boolean {
+  for (let i = 0; i < 10; i++) if (bytes[i] !== 0) return false;
+  return bytes[10] === 0xff && bytes[11] === 0xff;
 }

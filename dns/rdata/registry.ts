@@ -1,8 +1,12 @@
-/** Record type → codec. Types missing here travel as opaque bytes (RFC 3597). */
-import { RType } from "../constants.ts";
+/**
+ * Record type and class → codec. Types missing here travel as opaque bytes (RFC 3597), and so
+ * does the rdata of a type whose format depends on the class, in a class not modelled here.
+ */
+import { RClass, RType } from "../constants.ts";
 import type { RData } from "../types.ts";
 import { aaaaCodec, aCodec } from "./address.ts";
 import { caaCodec } from "./caa.ts";
+import { chaosAddressCodec } from "./chaos_address.ts";
 import type { RdataCodec } from "./codec.ts";
 import { dnskeyCodec, dsCodec, nsecCodec, rrsigCodec } from "./dnssec.ts";
 import { mxCodec } from "./mx.ts";
@@ -33,16 +37,35 @@ const CODECS = new Map<number, RdataCodec>([
   [RType.NSEC, nsecCodec],
 ] as [number, RdataCodec][]);
 
-export function codecFor(type: number): RdataCodec<RData> {
+/**
+ * Types whose rdata format is defined for class IN only (BIND keeps them in rdata/in_1/); the
+ * other types above read alike in every class (RFC 1035 §3.3 "standard RRs", DNSSEC, CAA).
+ */
+const IN_ONLY = new Set<number>([RType.A, RType.AAAA, RType.SRV, RType.SVCB, RType.HTTPS]);
+
+/** The class-specific formats modelled outside class IN. */
+const CHAOS_CODECS = new Map<number, RdataCodec>([
+  [RType.A, chaosAddressCodec],
+] as [number, RdataCodec][]);
+
+/** The codec of the rdata of a record of `type` in class `klass`. */
+export function codecFor(type: number, klass: number): RdataCodec<RData> {
+  if (klass !== RClass.IN && IN_ONLY.has(type)) {
+    const chaos = klass === RClass.CH ? CHAOS_CODECS.get(type) : undefined;
+    return (chaos ?? opaqueCodec) as RdataCodec<RData>;
+  }
   return (CODECS.get(type) ?? opaqueCodec) as RdataCodec<RData>;
 }
 
-/** Whether `type` has a structured codec (others are opaque). */
+/** Whether `type` has a structured codec in class IN (others are opaque). */
 export function isModelledType(type: number): boolean {
   return CODECS.has(type);
 }
 
-/** The rdata of a record of `type` in presentation format (RFC 3597 `\#` for opaque types). */
-export function presentRdata(type: number, data: RData): string {
-  return codecFor(type).present(data);
+/**
+ * The rdata of a record of `type` (in class `klass`, IN unless given) in presentation format
+ * (RFC 3597 `\#` for opaque rdata).
+ */
+export function presentRdata(type: number, data: RData, klass: number = RClass.IN): string {
+  return codecFor(type, klass).present(data);
 }

@@ -127,7 +127,10 @@ Deno.test("SERVFAIL is cached for CACHE_ERROR_TTL seconds when configured", () =
 
 Deno.test("the key tells DO and CD apart and ignores the name's case", () => {
   const base = queryMessage(NAME, RType.A, { edns: {} });
-  const key = (query: Message) => cacheKey({ head: headOf(query), question: query.questions[0] });
+  const key = (query: Message) => {
+    const head = headOf(query);
+    return cacheKey({ head, question: head.question! });
+  };
   const dnssec = queryMessage(NAME, RType.A, { edns: { dnssecOk: true } });
   const cd = { ...base, header: { ...base.header, checkingDisabled: true } };
   const keys = new Set([key(base), key(dnssec), key(cd), key(queryMessage(NAME, RType.AAAA))]);

@@ -94,7 +94,7 @@ Deno.test("a repeated question is answered from the cache with the client's own 
   assert.equal(calls.length, 1);
   assert.equal(answer.source, "cache");
   assert.equal(message.header.id, 777);
-  assert.equal(message.questions[0].name, "www.test.example");
+  assert.equal(message.questions[0].name, "WWW.test.example", "the client's own spelling");
   assert.equal(message.answers[0].ttl, 60);
   assert.equal(answer.ttl, 60);
 });

@@ -4,7 +4,17 @@
  * and fallbacks no test-zone record exercises.
  */
 import assert from "node:assert/strict";
-import { presentName, presentRdata, type RData, RType } from "../../dns/mod.ts";
+import {
+  decodeMessage,
+  encodeMessage,
+  formatIpv6,
+  parseIpv6,
+  peekQuestion,
+  presentName,
+  presentRdata,
+  type RData,
+  RType,
+} from "../../dns/mod.ts";
 
 const text = (value: string) => new TextEncoder().encode(value);
 const bytes = (...values: number[]) => Uint8Array.from(values);
@@ -146,4 +156,40 @@ Deno.test("presentName() qualifies names with a dot and keeps their escapes", ()
   assert.equal(presentName("www.example"), "www.example.");
   assert.equal(presentName(""), ".");
   assert.equal(presentName("a\\.b.example"), "a\\.b.example.");
+});
+
+Deno.test("names read off the wire print every zone-file special character escaped", () => {
+  // One label with ; ( ) " @ $, a space, a backslash, a dot and a control byte, as wire bytes.
+  const label = Uint8Array.from([...text('a;()"@$ \\.'), 7]);
+  const wire = Uint8Array.from([
+    ...[0, 0, 0x80, 0, 0, 1, 0, 0, 0, 0, 0, 0],
+    label.length,
+    ...label,
+    4,
+    ...text("test"),
+    0,
+    ...[0, 1, 0, 1],
+  ]);
+  const name = decodeMessage(wire).questions[0].name;
+  const printed = 'a\\;\\(\\)\\"\\@\\$\\032\\\\\\.\\007.test.';
+  assert.equal(presentName(name), printed);
+  // Read back as a zone file would (here: the encoder), it is the same name.
+  const again = encodeMessage(decodeMessage(wire));
+  assert.deepEqual(again, wire);
+  assert.equal(peekQuestion(wire).question!.name, name, "the canonical form escapes alike");
+});
+
+Deno.test("an IPv4-mapped IPv6 address prints as ::ffff:192.0.2.1 (RFC 5952 §5), others in hex", () => {
+  const v6 = (...tail: number[]) =>
+    Uint8Array.from([...new Array(16 - tail.length).fill(0), ...tail]);
+  assert.equal(formatIpv6(v6(0xff, 0xff, 192, 0, 2, 1)), "::ffff:192.0.2.1");
+  assert.equal(formatIpv6(v6(0xff, 0xff, 0, 0, 0, 0)), "::ffff:0.0.0.0");
+  // Not mapped: IPv4-compatible (deprecated), RFC 2765 translated, NAT64: hex groups.
+  assert.equal(formatIpv6(v6(192, 0, 2, 1)), "::c000:201");
+  assert.equal(formatIpv6(v6(0xff, 0xff, 0, 0, 192, 0, 2, 1)), "::ffff:0:c000:201");
+  assert.equal(
+    formatIpv6(Uint8Array.from([0, 0x64, 0xff, 0x9b, ...new Array(8).fill(0), 192, 0, 2, 1])),
+    "64:ff9b::c000:201",
+  );
+  assert.deepEqual(parseIpv6("::ffff:192.0.2.1"), v6(0xff, 0xff, 192, 0, 2, 1));
 });

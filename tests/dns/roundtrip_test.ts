@@ -113,7 +113,7 @@ const CASES: [string, ResourceRecord, string, ResourceRecord[]][] = [
   ]],
   ["AAAA", record(RType.AAAA, { address: "2001:db8::1" }), hex(V6), [
     record(RType.AAAA, { address: "::" }),
-    record(RType.AAAA, { address: "::ffff:c000:201" }),
+    record(RType.AAAA, { address: "::ffff:192.0.2.1" }),
     record(RType.AAAA, { address: "2001:db8:1:2:3:4:5:6" }),
     record(RType.AAAA, { address: "2001:db8::1:0:0:1" }),
   ]],
@@ -404,22 +404,39 @@ Deno.test("name compression shrinks a message with repeated names", () => {
   assert.equal(roundTrip(sibling).length, 12 + 53 + 4 + 2 + 10 + 2 + 2);
 });
 
-Deno.test("names decode lowercase (DESIGN §4) but are written in the case given", () => {
-  // The canonical form is lowercase: a decoded name never keeps the sender's case.
-  const mixed = answerWith([
-    record(RType.CNAME, { target: "Target.TEST.example" }, "WWW.Test.Example"),
-  ]);
-  mixed.questions[0].name = "WWW.Test.Example";
-  const wire = encodeMessage(mixed);
-  assert.ok(hex(wire).includes("03" + hexText("WWW") + "04" + hexText("Test")), "case on wire");
+Deno.test("names keep the case they were written in, through decode and re-encode", () => {
+  // RFC 4034 §6.2 lowercases only some rdata names for DNSSEC (NSEC is out since RFC 6840
+  // §5.1, SVCB/HTTPS were never in): a re-encoded answer must carry every name as it came.
+  const mixed: Message = {
+    ...answerWith([
+      record(
+        RType.HTTPS,
+        { priority: 0, target: "b-1._tcp.Example.ORG", params: [] },
+        "WWW.Test.Example",
+      ),
+      record(RType.NSEC, { nextName: "Next.Example.ORG", types: [RType.A] }, "www.test.example"),
+      record(RType.CNAME, { target: "Target.TEST.example" }, "WWW.Test.Example"),
+    ]),
+    questions: [{ name: "WWW.Test.Example", type: RType.HTTPS, class: RClass.IN }],
+  };
+  const wire = roundTrip(mixed);
   const decoded = decodeMessage(wire);
-  assert.equal(decoded.questions[0].name, "www.test.example");
-  assert.equal(decoded.answers[0].name, "www.test.example");
-  assert.equal((decoded.answers[0].data as { target: string }).target, "target.test.example");
-  // Compression is case-insensitive: the owner and the target's suffix point at the question.
+  assert.equal(decoded.questions[0].name, "WWW.Test.Example");
+  assert.deepEqual(decoded.answers.map((r) => r.name), [
+    "WWW.Test.Example",
+    "www.test.example",
+    "WWW.Test.Example",
+  ]);
+  assert.equal((decoded.answers[0].data as { target: string }).target, "b-1._tcp.Example.ORG");
+  assert.equal((decoded.answers[1].data as { nextName: string }).nextName, "Next.Example.ORG");
+  assert.equal((decoded.answers[2].data as { target: string }).target, "Target.TEST.example");
+  // Compression points only at a suffix spelled alike: the first owner at the question, the
+  // second owner (another case) written whole, the CNAME target at that owner's "example".
   assert.equal(hex(wire.subarray(34, 36)), PTR_OWNER);
-  assert.ok(hex(wire).endsWith("06" + hexText("Target") + "c010"));
-  roundTrip(decoded);
+  const secondOwner = hex(wire).indexOf(wireName("www.test.example")) / 2;
+  assert.ok(secondOwner > 0, hex(wire));
+  const pointer = (0xc000 | (secondOwner + 9)).toString(16);
+  assert.ok(hex(wire).endsWith("06" + hexText("Target") + "04" + hexText("TEST") + pointer));
 });
 
 Deno.test("escaped labels (\\., \\032, \\\\, \\000, \\255) round-trip byte for byte", () => {

@@ -14,6 +14,7 @@ import {
   type Message,
   peekQuery,
   type QueryHead,
+  RClass,
   RType,
   withId,
   withoutOpt,
@@ -21,7 +22,7 @@ import {
 import { answerFromBytes } from "../../pipeline/answer.ts";
 import { finishAnswer } from "../../pipeline/finish.ts";
 import { makeQuery, queryMessage } from "../support/dns_query.ts";
-import { Random, randomMessage } from "../support/random_messages.ts";
+import { Random, randomMessage, withRandomCase } from "../support/random_messages.ts";
 
 /** The random message's bytes, or undefined for one the encoder refuses. */
 function encoded(message: Message): Uint8Array<ArrayBuffer> | undefined {
@@ -49,7 +50,7 @@ Deno.test("finishAnswer() for a client without EDNS equals withoutOpt(withId(ans
   const random = new Random(0x5eed);
   let cut = 0;
   for (let i = 0; i < 3000; i++) {
-    const message = randomMessage(random);
+    const message = withRandomCase(random, randomMessage(random));
     if (i % 3 === 0) message.header.rcode = random.int(message.edns ? 0x1000 : 0x10);
     const bytes = encoded(message);
     if (bytes === undefined) continue;
@@ -75,7 +76,7 @@ Deno.test("finishAnswer() for a client that padded its query equals decoding and
   });
   let padded = 0;
   for (let i = 0; i < 3000; i++) {
-    const message = randomMessage(random);
+    const message = withRandomCase(random, randomMessage(random));
     if (message.edns && i % 4 === 0) {
       // An answer that was padded already (an upstream over DoH or DoT), amid other options.
       message.edns.options.splice(random.int(message.edns.options.length + 1), 0, {
@@ -162,4 +163,48 @@ Deno.test("finishAnswer() gives each client its own client-subnet option, never 
   assert.equal(padded.length % 468, 0, "padded as the client asked");
   const options = decodeMessage(padded).edns!.options;
   assert.deepEqual(options.filter((o) => o.code === 8), [subnet([5], 8, 16)]);
+});
+
+Deno.test("a padded answer that must be re-encoded keeps the client's spelling and the upstream's case", () => {
+  // An extended rcode (BADCOOKIE) keeps the answer from being padded in place.
+  const bytes = encodeMessage({
+    header: {
+      id: 0,
+      response: true,
+      opcode: 0,
+      authoritative: false,
+      truncated: false,
+      recursionDesired: true,
+      recursionAvailable: true,
+      zero: false,
+      authenticData: false,
+      checkingDisabled: false,
+      rcode: 23,
+    },
+    questions: [{ name: "www.example.org", type: RType.HTTPS, class: RClass.IN }],
+    answers: [{
+      name: "www.example.org",
+      type: RType.HTTPS,
+      class: RClass.IN,
+      ttl: 60,
+      data: { priority: 0, target: "Svc.Example.ORG", params: [] },
+    }],
+    authorities: [],
+    additionals: [],
+    edns: { udpSize: 1232, version: 0, dnssecOk: false, flags: 0, options: [] },
+  });
+  const head = queryHead(7, {
+    version: 0,
+    udpSize: 1232,
+    dnssecOk: false,
+    padded: true,
+    clientSubnet: false,
+    otherOptions: false,
+  });
+  const raw = makeQuery("WwW.Example.ORG", RType.HTTPS, { edns: {} });
+  const ours = finishAnswer(answerFromBytes(bytes, "upstream"), head, raw);
+  assert.equal(ours.length % 468, 0, "padded");
+  const reply = decodeMessage(ours);
+  assert.equal(reply.questions[0].name, "WwW.Example.ORG");
+  assert.equal((reply.answers[0].data as { target: string }).target, "Svc.Example.ORG");
 });

@@ -101,6 +101,34 @@ export function randomCase(random: Random, name: string): string {
   return out;
 }
 
+/** The rdata fields that hold names, in every type that has one. */
+const NAME_FIELDS = ["target", "exchange", "mname", "rname", "signerName", "nextName", "domain"];
+
+/**
+ * The message with every name — questions, owners and names in rdata — in random letter case,
+ * as upstreams may write them (0x20 randomisation, zones written in mixed case).
+ */
+export function withRandomCase(random: Random, message: Message): Message {
+  const record = (r: ResourceRecord): ResourceRecord => {
+    const data = { ...r.data } as Record<string, unknown>;
+    for (const field of NAME_FIELDS) {
+      if (typeof data[field] === "string") data[field] = randomCase(random, data[field]);
+    }
+    return {
+      ...r,
+      name: randomCase(random, r.name),
+      data: data as unknown as ResourceRecord["data"],
+    };
+  };
+  return {
+    ...message,
+    questions: message.questions.map((q) => ({ ...q, name: randomCase(random, q.name) })),
+    answers: message.answers.map(record),
+    authorities: message.authorities.map(record),
+    additionals: message.additionals.map(record),
+  };
+}
+
 /** Types both our codec and dns-packet know, so the differential test can compare them. */
 export const COMMON_TYPES = [
   RType.A,
@@ -127,6 +155,9 @@ export const ALL_TYPES = [...COMMON_TYPES, RType.DNAME, RType.SVCB, RType.HTTPS]
 const NAMED_TYPES = [1, 2, 5, 6, 12, 15, 16, 28, 33, 43, 46, 47, 48, 257];
 
 function ipv6(random: Random): string {
+  if (random.bool(0.05)) {
+    return ipv6Text([0, 0, 0, 0, 0, 0xffff, random.int(0x10000), random.int(0x10000)]);
+  }
   return ipv6Text(Array.from({ length: 8 }, () => random.bool(0.4) ? 0 : random.int(0x10000)));
 }
 
@@ -143,8 +174,15 @@ export function canonicalIpv6(text: string): string {
   return ipv6Text([...left, ...zeros, ...right]);
 }
 
-/** RFC 5952 text of eight groups: lowercase, the longest run (≥ 2) of zeros as "::", first if tied. */
+/**
+ * RFC 5952 text of eight groups: lowercase, the longest run (≥ 2) of zeros as "::", first if
+ * tied; an IPv4-mapped address (::ffff:0:0/96) as ::ffff: and a dotted quad (§5).
+ */
 export function ipv6Text(groups: number[]): string {
+  if (groups.slice(0, 5).every((group) => group === 0) && groups[5] === 0xffff) {
+    const [high, low] = [groups[6], groups[7]];
+    return `::ffff:${high >> 8}.${high & 0xff}.${low >> 8}.${low & 0xff}`;
+  }
   let bestStart = -1;
   let bestLength = 1;
   for (let i = 0; i < 8;) {
@@ -174,8 +212,17 @@ function letters(random: Random, length: number): string {
   return out;
 }
 
-/** The rdata of one record of `type`, in our codec's shape. */
-export function randomData(random: Random, type: number): ResourceRecord["data"] {
+/** Types whose rdata format is defined for class IN only: opaque in other classes. */
+const IN_ONLY_TYPES: readonly number[] = [RType.A, RType.AAAA, RType.SRV, RType.SVCB, RType.HTTPS];
+
+/** The rdata of one record of `type` in class `klass`, in our codec's shape. */
+export function randomData(random: Random, type: number, klass: number): ResourceRecord["data"] {
+  if (klass !== RClass.IN && IN_ONLY_TYPES.includes(type)) {
+    if (klass === RClass.CH && type === RType.A) {
+      return { domain: randomName(random), address: random.int(0x10000) };
+    }
+    return { bytes: random.bytes(random.int(20)) };
+  }
   switch (type) {
     case RType.A:
       return { address: Array.from({ length: 4 }, () => random.int(256)).join(".") };
@@ -267,14 +314,25 @@ export function randomData(random: Random, type: number): ResourceRecord["data"]
   }
 }
 
-export function randomRecord(random: Random, types: readonly number[]): ResourceRecord {
+/**
+ * A record of one of `types`, now and then in class CH; with `classSpecific` false, types
+ * whose format depends on the class stay in IN (for implementations that read every class as
+ * IN, as dns-packet does).
+ */
+export function randomRecord(
+  random: Random,
+  types: readonly number[],
+  classSpecific = true,
+): ResourceRecord {
   const type = random.pick(types);
+  const chaos = random.bool(0.1) && (classSpecific || !IN_ONLY_TYPES.includes(type));
+  const klass = chaos ? RClass.CH : RClass.IN;
   return {
     name: randomName(random),
     type,
-    class: random.bool(0.9) ? RClass.IN : RClass.CH,
+    class: klass,
     ttl: random.bool(0.2) ? random.u32() : random.int(86400),
-    data: randomData(random, type),
+    data: randomData(random, type, klass),
   };
 }
 
@@ -313,9 +371,14 @@ export function randomOption(random: Random): EdnsOption {
  * A message with random flags, 0-2 questions, 0-4 records per section, and maybe EDNS (then
  * maybe an extended rcode). Without EDNS the `edns` key is absent, as decodeMessage leaves it.
  */
-export function randomMessage(random: Random, types: readonly number[] = COMMON_TYPES): Message {
+export function randomMessage(
+  random: Random,
+  types: readonly number[] = COMMON_TYPES,
+  { classSpecific = true } = {},
+): Message {
   const withEdns = random.bool(0.6);
-  const records = () => Array.from({ length: random.int(5) }, () => randomRecord(random, types));
+  const records = () =>
+    Array.from({ length: random.int(5) }, () => randomRecord(random, types, classSpecific));
   const message: Message = {
     header: {
       id: random.int(0x10000),

@@ -89,3 +89,16 @@ export function testZoneText(options: TestZoneOptions = {}): string {
 function ipv4Hint(address: string): string {
   return /^\d+\.\d+\.\d+\.\d+$/.test(address) ? address : "127.0.0.1";
 }
+
+/** Zone file text for TEST_ZONE with only its SOA, NS and `ns1`, and then `records`. */
+export function smallZoneText(records: string[]): string {
+  return [
+    `$ORIGIN ${TEST_ZONE}.`,
+    "$TTL 300",
+    "@ SOA ns1 hostmaster 2024010101 3600 600 86400 60",
+    "@ NS ns1",
+    "ns1 A 127.0.0.1",
+    ...records,
+    "",
+  ].join("\n");
+}
