@@ -4,32 +4,10 @@
  * list is configured, or no list could be loaded (exit 1: the check says nothing then).
  */
 import assert from "node:assert/strict";
+import { runProgram } from "../support/gateway.ts";
 
-const ROOT = new URL("../../", import.meta.url).pathname;
-
-async function check(name: string, env: Record<string, string>) {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-net",
-      "--allow-env",
-      "--allow-read",
-      "--allow-write",
-      "blocklist/cli.ts",
-      "check",
-      name,
-    ],
-    cwd: ROOT,
-    env: { BLOCKLIST_DIR: "off", ...env },
-    stdin: "null",
-    signal: AbortSignal.timeout(20_000),
-  }).output();
-  const text = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: text.decode(output.stdout),
-    stderr: text.decode(output.stderr),
-  };
+function check(name: string, env: Record<string, string>) {
+  return runProgram("blocklist/cli.ts", ["check", name], env);
 }
 
 Deno.test("blocklist check names the list that blocks, or says no list has the name", async () => {

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { decodeMessage, Rcode, RType } from "../../dns/mod.ts";
 import { integration } from "../support/binaries.ts";
+import { run } from "../support/tools.ts";
 import { doorPort, tcpClient, udpExchange } from "../support/dns_clients.ts";
 import { makeQuery } from "../support/dns_query.ts";
 import { startGateway } from "../support/gateway.ts";
@@ -27,15 +28,6 @@ const CASES: [string, string][] = [
 const BIG_BEFORE_RECORDS = 34;
 const BIG_RECORD = 213;
 const OPT = 11;
-
-async function run(command: string, args: string[]): Promise<string> {
-  const output = await new Deno.Command(command, { args, stdin: "null" }).output();
-  const text = new TextDecoder();
-  if (!output.success) {
-    throw new Error(`${command} ${args.join(" ")} failed:\n${text.decode(output.stderr)}`);
-  }
-  return text.decode(output.stdout);
-}
 
 const lines = (text: string) => text.split("\n").map((l) => l.trim()).filter((l) => l).sort();
 

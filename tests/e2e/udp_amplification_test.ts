@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { decodeMessage, EdnsOptionCode, Rcode, RType } from "../../dns/mod.ts";
 import { integration } from "../support/binaries.ts";
+import { run } from "../support/tools.ts";
 import { udpExchange } from "../support/dns_clients.ts";
 import { makeQuery } from "../support/dns_query.ts";
 import { startGateway } from "../support/gateway.ts";
@@ -18,15 +19,6 @@ import { parseTypeName } from "../../dns/mod.ts";
 
 const UNPROVEN_MAX = 512;
 const BIG = `big.${TEST_ZONE}`;
-
-async function run(command: string, args: string[]): Promise<string> {
-  const output = await new Deno.Command(command, { args, stdin: "null" }).output();
-  const text = new TextDecoder();
-  if (!output.success) {
-    throw new Error(`${command} ${args.join(" ")} failed:\n${text.decode(output.stderr)}`);
-  }
-  return text.decode(output.stdout);
-}
 
 const received = (output: string) => Number(/Received (\d+) B/.exec(output)?.[1]);
 const answerCount = (output: string) => Number(/ANSWER: (\d+)/.exec(output)?.[1]);

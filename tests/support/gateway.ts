@@ -122,11 +122,23 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 }
 
 /** Runs the gateway to completion (for startup errors); returns exit code and output. */
-export async function runGateway(
+export function runGateway(
+  env: Record<string, string>,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return runProgram("main.ts", [], env);
+}
+
+/**
+ * Runs one of the project's programs (`main.ts`, `blocklist/cli.ts`) to its end, as `deno task`
+ * would, with no lists or disk copies unless `env` says otherwise.
+ */
+export async function runProgram(
+  program: string,
+  args: string[],
   env: Record<string, string>,
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", ...PERMISSIONS, "main.ts"],
+    args: ["run", ...PERMISSIONS, program, ...args],
     cwd: ROOT,
     env: { BLOCKLIST_URLS: "", BLOCKLIST_DIR: "off", ...env },
     stdin: "null",
