@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { runGateway, startGateway } from "../support/gateway.ts";
+import { healthStatus, runGateway, startGateway } from "../support/gateway.ts";
 
 Deno.test("the gateway starts with no settings but a port, and serves /health", async () => {
   const gateway = await startGateway({ env: {} });
@@ -51,7 +51,7 @@ Deno.test("without UDP (as on Deno Deploy) the default upstream is Quad9 DoH and
   const gateway = await startGateway({ env: {}, deployLike: true });
   try {
     assert.match(gateway.stderr(), /upstreams: https:\/\/dns\.quad9\.net:443\/dns-query\n/);
-    assert.equal((await fetch(`${gateway.url}/health`)).status, 200);
+    assert.equal(await healthStatus(gateway), 200);
   } finally {
     assert.equal(await gateway.stop(), 0);
   }

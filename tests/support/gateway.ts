@@ -121,6 +121,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   }
 }
 
+/** The status of the gateway's GET /health, its body cancelled: an unread body is a leak. */
+export async function healthStatus(gateway: Gateway): Promise<number> {
+  const response = await fetch(`${gateway.url}/health`);
+  await response.body?.cancel();
+  return response.status;
+}
+
 /** Runs the gateway to completion (for startup errors); returns exit code and output. */
 export async function runGateway(
   env: Record<string, string>,
