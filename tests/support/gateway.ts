@@ -128,12 +128,17 @@ export async function healthStatus(gateway: Gateway): Promise<number> {
   return response.status;
 }
 
-/** Runs the gateway to completion (for startup errors); returns exit code and output. */
+/**
+ * Runs the gateway to completion (for startup errors); returns exit code and output. `config`:
+ * a deno.json of the test's own, used with the project's lockfile.
+ */
 export async function runGateway(
   env: Record<string, string>,
+  config?: string,
 ): Promise<{ code: number; stdout: string; stderr: string }> {
+  const configArgs = config ? ["--config", config, "--lock", `${ROOT}deno.lock`] : [];
   const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", ...PERMISSIONS, "main.ts"],
+    args: ["run", ...configArgs, ...PERMISSIONS, "main.ts"],
     cwd: ROOT,
     env: { BLOCKLIST_URLS: "", BLOCKLIST_DIR: "off", ...env },
     stdin: "null",
