@@ -1,6 +1,6 @@
 /**
  * The oldest Deno the gateway supports: read from deno.json, compared by major, minor and
- * patch.
+ * patch, and stated alike in the README.
  */
 import assert from "node:assert/strict";
 import { isAtLeast, OLDEST_DENO, runtimeTooOld } from "../runtime_version.ts";
@@ -26,4 +26,9 @@ Deno.test("runtimeTooOld refuses, in one line, only what is older than deno.json
     runtimeTooOld("0.1.0"),
     `Deno 0.1.0 is too old: the gateway needs Deno ${OLDEST_DENO} or newer (deno.json "oldestDeno")`,
   );
+});
+
+Deno.test("the README states the same oldest Deno", async () => {
+  const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url));
+  assert.match(readme, new RegExp(`Deno ${OLDEST_DENO.replaceAll(".", "\\.")} or newer`));
 });
