@@ -33,6 +33,7 @@ import { createTransport, udpAvailable } from "./upstream/create.ts";
 import { UpstreamPool } from "./upstream/pool.ts";
 import { UpstreamRouter } from "./upstream/router.ts";
 import type { UpstreamSpec } from "./upstream/url.ts";
+import { runtimeTooOld } from "./runtime_version.ts";
 
 const QUERY_LOG_CAPACITY = 1000;
 /**
@@ -359,6 +360,11 @@ function listen<T>(config: Config, start: () => T): T {
   }
 }
 
+const tooOld = runtimeTooOld(Deno.version.deno);
+if (tooOld !== undefined) {
+  console.error(tooOld);
+  Deno.exit(2);
+}
 try {
   await main();
 } catch (error) {

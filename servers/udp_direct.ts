@@ -25,7 +25,7 @@ export interface DirectSocket {
    * A datagram already queued, read into `buffer` (a view of it is returned), or undefined when
    * none is (or it cannot be read this way: go back to Deno's receive).
    */
-  receiveNow(buffer: Uint8Array): [Uint8Array, Deno.NetAddr] | undefined;
+  receiveNow(buffer: Uint8Array<ArrayBuffer>): [Uint8Array, Deno.NetAddr] | undefined;
   /** Before the socket closes: its descriptor number may soon be another socket's. */
   close(): void;
 }
@@ -54,7 +54,7 @@ class FfiSocket implements DirectSocket {
   readonly #fd: number;
   readonly #family: number;
   /** sockaddr bytes by address text (port bytes written per send); null: cannot spell it. */
-  readonly #addresses = new Map<string, Uint8Array | null>();
+  readonly #addresses = new Map<string, Uint8Array<ArrayBuffer> | null>();
   /** Where `receiveNow` learns the sender, and the length of that. */
   readonly #from = new Uint8Array(SOCKADDR_IN6);
   readonly #fromLength = new Uint32Array(1);
@@ -77,7 +77,8 @@ class FfiSocket implements DirectSocket {
     const length = bytes.length;
     const sent = this.#libc.sendto(
       this.#fd,
-      bytes,
+      // FFI reads the view's bytes whatever holds them; older Deno types ask for an ArrayBuffer.
+      bytes as Uint8Array<ArrayBuffer>,
       lengths[length] ??= BigInt(length),
       0,
       address,
@@ -86,7 +87,7 @@ class FfiSocket implements DirectSocket {
     return Number(sent) === length;
   }
 
-  receiveNow(buffer: Uint8Array): [Uint8Array, Deno.NetAddr] | undefined {
+  receiveNow(buffer: Uint8Array<ArrayBuffer>): [Uint8Array, Deno.NetAddr] | undefined {
     if (!this.#open) return undefined;
     const from = this.#from;
     this.#fromLength[0] = from.length;
@@ -124,7 +125,7 @@ class FfiSocket implements DirectSocket {
     this.#open = false;
   }
 
-  #sockaddr(hostname: string): Uint8Array | null {
+  #sockaddr(hostname: string): Uint8Array<ArrayBuffer> | null {
     let address = this.#addresses.get(hostname);
     if (address === undefined) {
       address = spell(hostname, this.#family);
@@ -136,7 +137,7 @@ class FfiSocket implements DirectSocket {
 }
 
 /** The sockaddr for `hostname` on a socket of `family`, port left 0; null when it has none. */
-function spell(hostname: string, family: number): Uint8Array | null {
+function spell(hostname: string, family: number): Uint8Array<ArrayBuffer> | null {
   // A zone (fe80::1%eth0) would need its interface index: Deno sends those.
   if (hostname.includes("%")) return null;
   const bytes = parseAddress(hostname);

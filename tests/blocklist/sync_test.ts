@@ -80,7 +80,7 @@ Deno.test("a restart within the refresh interval loads the disk copies without t
   assert.equal(t.server.requests.length, before, "no request made");
   assert.equal(blocklist.decide("ads.example").verdict, "blocked");
   const meta = JSON.parse(await Deno.readTextFile(`${t.dir}/hosts.json`));
-  assert.equal(meta.etag, '"v1"');
+  assert.match(meta.etag, /^(W\/)?"v1"$/, "as sent: weak where the server compressed the list");
   assert.equal(meta.url, `${t.server.url}/hosts`);
   assert.equal(await Deno.readTextFile(`${t.dir}/hosts.txt`), HOSTS);
 });

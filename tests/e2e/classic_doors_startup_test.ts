@@ -8,7 +8,7 @@ import { decodeMessage, Rcode, RType } from "../../dns/mod.ts";
 import { integration } from "../support/binaries.ts";
 import { doorPort, tcpClient, udpExchange } from "../support/dns_clients.ts";
 import { makeQuery } from "../support/dns_query.ts";
-import { runGateway, startGateway } from "../support/gateway.ts";
+import { healthStatus, runGateway, startGateway } from "../support/gateway.ts";
 import { startKnot } from "../support/knot.ts";
 import { TEST_ZONE } from "../support/test_zone.ts";
 import { makeCertificate } from "../support/tls.ts";
@@ -59,7 +59,7 @@ Deno.test({
       await client.send([makeQuery(`www.${TEST_ZONE}`, RType.A, { id: 5 })]);
       const [reply] = await client.receive(1);
       assert.equal(decodeMessage(reply).answers.length, 2);
-      assert.equal((await fetch(`${gateway.url}/health`)).status, 200);
+      assert.equal(await healthStatus(gateway), 200);
     } finally {
       client.close();
       assert.equal(await gateway.stop(), 0);

@@ -13,7 +13,7 @@ import { startEncryptedUpstream } from "../support/dnsdist.ts";
 import { makeQuery } from "../support/dns_query.ts";
 import { extendedError } from "../support/ede.ts";
 import { eventually } from "../support/eventually.ts";
-import { type Gateway, startGateway } from "../support/gateway.ts";
+import { type Gateway, healthStatus, startGateway } from "../support/gateway.ts";
 import { startListServer } from "../support/list_server.ts";
 import { sample } from "../support/prometheus.ts";
 import { startRedis } from "../support/redis.ts";
@@ -99,7 +99,7 @@ Deno.test({
 
       const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
       assert.equal(sample(metrics, "dns_blocklist_decisions_total", { verdict: "blocked" }), 2);
-      assert.equal((await fetch(`${gateway.url}/health`)).status, 200);
+      assert.equal(await healthStatus(gateway), 200);
     } finally {
       assert.equal(await gateway.stop(), 0);
       await lists.close();

@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { decodeMessage, RType } from "../../dns/mod.ts";
+import { isAtLeast } from "../../runtime_version.ts";
 import { integration } from "../support/binaries.ts";
 import { makeQuery } from "../support/dns_query.ts";
 import { type Gateway, startGateway } from "../support/gateway.ts";
@@ -68,6 +69,19 @@ const HOST = "HTTP/1.1\r\nHost: x\r\n\r\n";
 const dnsPostHead = (length: number) =>
   `POST /dns-query HTTP/1.1\r\nHost: x\r\ncontent-type: application/dns-message\r\n` +
   `content-length: ${length}\r\n\r\n`;
+
+/**
+ * Request heads longer than Deno's HTTP server reads: from Deno 2.8.3 on, 100 kB of headers or
+ * of URL are 400. An older Deno reads heads up to its buffer's size (some 500 kB, 431 beyond),
+ * and a URL that long meets our own limit (414).
+ */
+function oversizeHeads(): [string, string, number][] {
+  const header = (bytes: number) => `GET /health HTTP/1.1\r\nX-Big: ${"a".repeat(bytes)}\r\n\r\n`;
+  const url = `GET /dns-query?dns=${"A".repeat(100_000)} ${HOST}`;
+  return isAtLeast(Deno.version.deno, "2.8.3")
+    ? [["a 100 kB header", header(100_000), 400], ["a URL of 100 kB", url, 400]]
+    : [["a 1 MB header", header(1_000_000), 431], ["a URL of 100 kB", url, 414]];
+}
 
 Deno.test({
   name: "a POST body trickling in a byte at a time is 408 at the body timeout; others are answered",
@@ -153,8 +167,7 @@ Deno.test({
           "POST /dns-query HTTP/1.1\r\nHost: x\r\ncontent-type: text/plain\r\ncontent-length: 2\r\n\r\nhi",
           415,
         ],
-        ["a 100 kB header", `GET /health HTTP/1.1\r\nX-Big: ${"a".repeat(100_000)}\r\n\r\n`, 400],
-        ["a URL of 100 kB", `GET /dns-query?dns=${"A".repeat(100_000)} ${HOST}`, 400],
+        ...oversizeHeads(),
         ["bytes that are not HTTP", "\u0000\u0001 GET\r\n\r\n", 400],
       ];
       for (const [what, request, status] of cases) {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { eventually } from "../support/eventually.ts";
-import { runGateway, startGateway } from "../support/gateway.ts";
+import { healthStatus, runGateway, startGateway } from "../support/gateway.ts";
 
 Deno.test("the gateway starts with no settings but a port, and serves /health", async () => {
   const gateway = await startGateway({ env: {} });
@@ -22,6 +22,30 @@ Deno.test("a bad setting stops startup with exit code 2 and one line naming it",
     stderr,
     'config error: HTTP_PORT="eighty": expected a whole number from 0 to 65535\n',
   );
+});
+
+Deno.test("a Deno older than deno.json's oldestDeno stops startup with exit code 2 and one line", async () => {
+  const root = new URL("../../", import.meta.url);
+  const project = JSON.parse(await Deno.readTextFile(new URL("deno.json", root)));
+  const dir = await Deno.makeTempDir({ prefix: "oldest-deno-" });
+  try {
+    // The gateway as it is, but reading (through an import map) a deno.json that wants Deno 99.
+    const wanting = `${dir}/deno.json`;
+    await Deno.writeTextFile(wanting, JSON.stringify({ ...project, oldestDeno: "99.0.0" }));
+    const config = `${dir}/config.json`;
+    const imports = { ...project.imports, [new URL("deno.json", root).href]: `file://${wanting}` };
+    await Deno.writeTextFile(config, JSON.stringify({ imports }));
+    const { code, stderr, stdout } = await runGateway({ HTTP_PORT: "0" }, config);
+    assert.equal(code, 2);
+    assert.equal(stdout, "");
+    assert.equal(
+      stderr,
+      `Deno ${Deno.version.deno} is too old: the gateway needs Deno 99.0.0 or newer ` +
+        `(deno.json "oldestDeno")\n`,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("an unreadable certificate stops startup with one line naming the variable", async () => {
@@ -112,7 +136,7 @@ Deno.test("without UDP (as on Deno Deploy) the default upstream is Quad9 DoH and
   const gateway = await startGateway({ env: {}, deployLike: true });
   try {
     assert.match(gateway.stderr(), /upstreams: https:\/\/dns\.quad9\.net:443\/dns-query\n/);
-    assert.equal((await fetch(`${gateway.url}/health`)).status, 200);
+    assert.equal(await healthStatus(gateway), 200);
   } finally {
     assert.equal(await gateway.stop(), 0);
   }

@@ -6,16 +6,17 @@ import assert from "node:assert/strict";
 import { lightTimeout, useRuntimeTimers } from "../../pipeline/light_timer.ts";
 
 Deno.test("after useRuntimeTimers a light timeout is a setTimeout, cleared when cancelled", async () => {
-  const saved = { setTimeout: globalThis.setTimeout, clearTimeout: globalThis.clearTimeout };
+  // Called as plain functions: the runtime's timers refuse any other `this` than the global.
+  const { setTimeout: runtimeSetTimeout, clearTimeout: runtimeClearTimeout } = globalThis;
   const set: number[] = [];
   const cleared: unknown[] = [];
   globalThis.setTimeout = ((fire: () => void, ms: number) => {
     set.push(ms);
-    return saved.setTimeout(fire, ms);
+    return runtimeSetTimeout(fire, ms);
   }) as typeof setTimeout;
   globalThis.clearTimeout = ((timer: number) => {
     cleared.push(timer);
-    saved.clearTimeout(timer);
+    runtimeClearTimeout(timer);
   }) as typeof clearTimeout;
   try {
     useRuntimeTimers();
@@ -25,12 +26,15 @@ Deno.test("after useRuntimeTimers a light timeout is a setTimeout, cleared when 
     lightTimeout(20, () => (fired++, firedAfter = performance.now() - started));
     const cancelled = lightTimeout(10, () => fired += 100);
     cancelled.cancel();
-    await new Promise((resolve) => saved.setTimeout(resolve, 60));
+    await new Promise((resolve) => runtimeSetTimeout(resolve, 60));
     assert.deepEqual(set, [20, 10]);
     assert.equal(cleared.length, 1);
     assert.equal(fired, 1);
     assert.ok(firedAfter >= 19, `fired after ${firedAfter} ms`);
   } finally {
-    Object.assign(globalThis, saved);
+    Object.assign(globalThis, {
+      setTimeout: runtimeSetTimeout,
+      clearTimeout: runtimeClearTimeout,
+    });
   }
 });

@@ -14,6 +14,14 @@ import { localResolver } from "../support/local_resolver.ts";
 
 const TOKEN = "0123456789abcdef-admin";
 
+/** A request to the admin API: `auth` null sends none, undefined the right token. */
+interface AdminCall {
+  method?: string;
+  headers?: HeadersInit;
+  body?: string;
+  auth?: string | null;
+}
+
 async function setup({ token }: { token?: string } = { token: TOKEN }) {
   const dir = await Deno.makeTempDir({ prefix: "admin-test-" });
   const listFile = `${dir}/list.txt`;
@@ -33,7 +41,7 @@ async function setup({ token }: { token?: string } = { token: TOKEN }) {
   });
   const resolver = localResolver({ "www.example": ["192.0.2.1"] }, { extraStages: [stage] });
   const app = createApp({ resolver, admin: { token, blocklist: { blocklist, sync, stats } } });
-  const call = (path: string, init: RequestInit & { auth?: string | null } = {}) => {
+  const call = (path: string, init: AdminCall = {}) => {
     const headers = new Headers(init.headers);
     const auth = init.auth === undefined ? `Bearer ${TOKEN}` : init.auth;
     if (auth !== null) headers.set("authorization", auth);

@@ -38,7 +38,7 @@ function trickle(bytes: Uint8Array, everyMs: number) {
   return { body, state };
 }
 
-const dnsPost = (body: BodyInit, headers: Record<string, string> = {}) =>
+const dnsPost = (body: ReadableStream<Uint8Array>, headers: Record<string, string> = {}) =>
   app.request("/dns-query", {
     method: "POST",
     body,

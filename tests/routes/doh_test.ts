@@ -12,8 +12,10 @@ import { capturedLines } from "../support/captured_lines.ts";
 const app = createApp({ resolver: localResolver({ "www.example": ["192.0.2.1", "192.0.2.2"] }) });
 const base64url = (bytes: Uint8Array) =>
   bytes.toBase64({ alphabet: "base64url", omitPadding: true });
-const post = (body: BodyInit, type = "application/dns-message") =>
-  app.request("/dns-query", { method: "POST", body, headers: { "content-type": type } });
+const post = (
+  body: Uint8Array<ArrayBuffer> | ReadableStream<Uint8Array>,
+  type = "application/dns-message",
+) => app.request("/dns-query", { method: "POST", body, headers: { "content-type": type } });
 
 async function dnsReply(response: Response) {
   assert.equal(response.status, 200);

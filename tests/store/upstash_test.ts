@@ -93,7 +93,8 @@ Deno.test({
     const bridge = startUpstashBridge(redis.url);
     const store = createUpstashStore(bridge.url, bridge.token, { timeoutMs: 250 });
     try {
-      await post(bridge, "/", ["SET", "raw", "not base64 at all!"]);
+      const set = await post(bridge, "/", ["SET", "raw", "not base64 at all!"]);
+      assert.deepEqual(await set.json(), { result: "OK" });
       await assert.rejects(store.get("raw"), (error: unknown) => {
         assert.ok(error instanceof StoreError);
         assert.match(error.message, /^redis GET failed: /);

@@ -38,6 +38,7 @@ export async function launchBrowser(launch: BrowserLaunch): Promise<BrowserProce
     stdout: "null",
     stderr: "piped",
   }).spawn();
+  const stderr = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
   const stop = async () => {
     try {
       child.kill("SIGKILL");
@@ -45,18 +46,19 @@ export async function launchBrowser(launch: BrowserLaunch): Promise<BrowserProce
       // already gone
     }
     await child.status;
+    // The browser's own children may hold the pipe open a while longer: no read outlives stop.
+    await stderr.cancel().catch(() => {});
     await Deno.remove(profile, { recursive: true }).catch(() => {});
   };
   try {
-    return { endpoint: await endpoint(launch, child.stderr), stop };
+    return { endpoint: await endpoint(launch, stderr), stop };
   } catch (error) {
     await stop();
     throw error;
   }
 }
 
-async function endpoint(launch: BrowserLaunch, stderr: ReadableStream<Uint8Array>) {
-  const reader = stderr.pipeThrough(new TextDecoderStream()).getReader();
+async function endpoint(launch: BrowserLaunch, reader: ReadableStreamDefaultReader<string>) {
   // A browser that hangs silently ends the wait too: cancelling ends the read.
   const timer = setTimeout(() => void reader.cancel().catch(() => {}), START_TIMEOUT_MS);
   let seen = "";

@@ -121,11 +121,22 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   }
 }
 
-/** Runs the gateway to completion (for startup errors); returns exit code and output. */
+/** The status of the gateway's GET /health, its body cancelled: an unread body is a leak. */
+export async function healthStatus(gateway: Gateway): Promise<number> {
+  const response = await fetch(`${gateway.url}/health`);
+  await response.body?.cancel();
+  return response.status;
+}
+
+/**
+ * Runs the gateway to completion (for startup errors); returns exit code and output. `config`:
+ * a deno.json of the test's own, used with the project's lockfile.
+ */
 export function runGateway(
   env: Record<string, string>,
+  config?: string,
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  return runProgram("main.ts", [], env);
+  return runProgram("main.ts", [], env, config);
 }
 
 /**
@@ -136,9 +147,11 @@ export async function runProgram(
   program: string,
   args: string[],
   env: Record<string, string>,
+  config?: string,
 ): Promise<{ code: number; stdout: string; stderr: string }> {
+  const configArgs = config ? ["--config", config, "--lock", `${ROOT}deno.lock`] : [];
   const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", ...PERMISSIONS, program, ...args],
+    args: ["run", ...configArgs, ...PERMISSIONS, program, ...args],
     cwd: ROOT,
     env: { BLOCKLIST_URLS: "", BLOCKLIST_DIR: "off", ...env },
     stdin: "null",

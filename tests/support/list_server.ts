@@ -54,9 +54,19 @@ export function startListServer(): ListServer {
     }
     const list = lists.get(path);
     if (!list) return answer(404, "no such list\n");
-    if (request.headers.get("if-none-match") === list.etag) return answer(304, null);
+    if (matchesWeakly(request.headers.get("if-none-match"), list.etag)) return answer(304, null);
     return answer(200, list.text, { etag: list.etag, "last-modified": list.modified });
   });
   server.url = `http://127.0.0.1:${http.addr.port}`;
   return server;
+}
+
+/**
+ * If-None-Match compares entity tags weakly (RFC 9110 §13.1.2): W/"v1" matches "v1". A server
+ * that compresses a list on the fly (Deno.serve before Deno 2.8.3 does) sends its ETag weakened.
+ */
+function matchesWeakly(ifNoneMatch: string | null, etag: string): boolean {
+  if (ifNoneMatch === null) return false;
+  const opaque = (tag: string) => tag.trim().replace(/^W\//, "");
+  return ifNoneMatch.split(",").some((tag) => tag.trim() === "*" || opaque(tag) === opaque(etag));
 }

@@ -18,12 +18,19 @@ export interface UpstashBridge {
   close(): Promise<void>;
 }
 
+/** How long ioredis waits for its socket to close after `disconnect` before destroying it. */
+const DISCONNECT_TIMEOUT_MS = 20;
+
 type Command = (string | number | boolean)[];
 type Reply = { result: unknown } | { error: string };
 
 export function startUpstashBridge(redisUrl: string): UpstashBridge {
   const token = crypto.randomUUID();
-  const redis = new Redis(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 0 });
+  const redis = new Redis(redisUrl, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    disconnectTimeout: DISCONNECT_TIMEOUT_MS,
+  });
   redis.on("error", () => {
     // Reported to the HTTP client as {error}.
   });
@@ -95,6 +102,9 @@ export function startUpstashBridge(redisUrl: string): UpstashBridge {
     close: async () => {
       await server.shutdown();
       redis.disconnect();
+      // ioredis gives the socket this long to close, by a timer that nothing clears when the
+      // socket was closed already (Redis went away first): the bridge is closed once it is out.
+      await new Promise((resolve) => setTimeout(resolve, DISCONNECT_TIMEOUT_MS));
     },
   };
 }
