@@ -117,6 +117,7 @@ async function main(): Promise<void> {
     sharedCache: shared && (() => shared.stats()),
     blocklist: { stats: blocklistStats, summary: () => blocklist.summary() },
     logStreamErrors: () => stream?.errors ?? 0,
+    doors: () => ({ ...running.doors?.stats }),
   });
   const log = createQueryLog({
     toStdout: config.logQueries,

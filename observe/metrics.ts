@@ -21,6 +21,7 @@ import type { SharedTierStats } from "../cache/shared_tier.ts";
 import { typeName } from "../dns/mod.ts";
 import type { QueryLogEntry } from "../pipeline/types.ts";
 import type { AttemptOutcome } from "../upstream/pool.ts";
+import type { DoorStats } from "../servers/connection_table.ts";
 
 /** What the scrape reads from the rest of the gateway; each part is optional. */
 export interface MetricsSources {
@@ -32,6 +33,8 @@ export interface MetricsSources {
   };
   /** Errors of the Redis query-log stream, when there is one. */
   logStreamErrors?: () => number;
+  /** What the connection doors (HTTP, TCP, DoT) count, by door. */
+  doors?: () => Record<string, DoorStats>;
 }
 
 /** Types worth a label of their own; the rest are "other", so labels stay few. */
@@ -153,7 +156,7 @@ function typeLabel(type: number): string {
 
 /** Metrics whose values live elsewhere, read at scrape time. */
 function registerSourced(registry: Registry, sources: MetricsSources): void {
-  const { cache, sharedCache, blocklist, logStreamErrors } = sources;
+  const { cache, sharedCache, blocklist, logStreamErrors, doors } = sources;
   type Read<L extends string> = () => SourcedSample<L>[] | Promise<SourcedSample<L>[]>;
   const sourced =
     (type: "counter" | "gauge") =>
@@ -236,6 +239,34 @@ function registerSourced(registry: Registry, sources: MetricsSources): void {
             ? []
             : [{ labels: { list: list.name }, value: list.loadedAt / 1000 }]
         ),
+    );
+  }
+  if (doors) {
+    const byDoor = (read: (stats: DoorStats) => number) => () =>
+      Object.entries(doors()).map(([door, stats]) => ({ labels: { door }, value: read(stats) }));
+    gauge(
+      "dns_door_connections",
+      "Connections a door holds open.",
+      ["door"],
+      byDoor((s) => s.open),
+    );
+    counter(
+      "dns_door_connections_refused_total",
+      "Connections closed at once: over their client's share, or the door full of busy ones.",
+      ["door"],
+      byDoor((s) => s.refused),
+    );
+    counter(
+      "dns_door_connections_shed_total",
+      "Idle connections closed to make room for a newcomer at a full door.",
+      ["door"],
+      byDoor((s) => s.shed),
+    );
+    counter(
+      "dns_door_accept_errors_total",
+      "Accepts that failed, mostly for want of file descriptors; the door paused and went on.",
+      ["door"],
+      byDoor((s) => s.acceptErrors),
     );
   }
   counter(

@@ -8,6 +8,7 @@ import { type Config, ConfigError } from "../config.ts";
 import type { Resolver } from "../pipeline/resolver.ts";
 import { udpAvailable } from "../upstream/create.ts";
 import { CidrSet } from "./cidr.ts";
+import { type DoorStats, newDoorStats } from "./connection_table.ts";
 import { listenDot } from "./dot.ts";
 import { RateLimiter } from "./rate_limit.ts";
 import { listenTcp } from "./tcp.ts";
@@ -30,6 +31,8 @@ export interface DoorDeps {
 export interface OpenDoors {
   /** Startup lines: where each door listens, and warnings. */
   lines: string[];
+  /** What the TCP and DoT doors count about their connections, by door. */
+  stats: Record<string, DoorStats>;
   /** Stops taking queries, answers those under way (at most `graceMs`), then closes. */
   shutdown(graceMs: number): Promise<void>;
 }
@@ -49,9 +52,11 @@ export function openDoors(config: Config, deps: DoorDeps): OpenDoors {
     idleTimeoutMs: settings.tcpIdleTimeoutMs,
     maxInFlight: settings.tcpMaxInFlight,
     maxConnections: settings.tcpMaxConnections,
+    maxPerClient: settings.tcpMaxPerClient,
     reusePort: deps.worker !== undefined,
   };
   const hostname = settings.host;
+  const stats: Record<string, DoorStats> = {};
   const doors: Door[] = [];
   const lines: string[] = [];
   /** Binds one door, or throws a one-line ConfigError naming its settings. */
@@ -96,18 +101,26 @@ export function openDoors(config: Config, deps: DoorDeps): OpenDoors {
         "TCP_PORT",
         "DNS over TCP",
         tcpPort,
-        () => listenTcp({ ...stream, hostname, port: tcpPort }),
+        () => listenTcp({ ...stream, hostname, port: tcpPort, stats: stats.tcp = newDoorStats() }),
       );
     }
     const tls = deps.tls;
     if (dotPort !== undefined && tls !== undefined) {
-      open(
+      const door = open(
         "DOT_PORT",
         "DNS over TLS",
         dotPort,
-        () => listenDot({ ...stream, ...tls, hostname, port: dotPort }),
+        () =>
+          listenDot({
+            ...stream,
+            ...tls,
+            hostname,
+            port: dotPort,
+            stats: stats.dot = newDoorStats(),
+          }),
         " with TLS_CERT/TLS_KEY",
       );
+      lines.push(`DoT handshakes cut short: sockets freed ${door.reaperStatus}`);
     }
   } catch (error) {
     for (const door of doors) void door.close();
@@ -117,6 +130,7 @@ export function openDoors(config: Config, deps: DoorDeps): OpenDoors {
   if (warning !== undefined) lines.push(warning);
   return {
     lines,
+    stats,
     async shutdown(graceMs) {
       await waitAtMost(graceMs, Promise.all(doors.map((door) => door.drain())));
       await Promise.all(doors.map((door) => door.close()));
