@@ -1,8 +1,9 @@
 /**
  * The process's file-descriptor limit (RLIMIT_NOFILE): every connection a door holds is a
  * descriptor, and an accept past the limit fails. At startup the soft limit is raised to the
- * hard one (any process may), so the connection caps fit below it; through libc over FFI,
- * Linux only: elsewhere nothing is raised and the startup line says why.
+ * hard one (any process may; Deno itself does so on Linux, this makes sure and reads the
+ * figure the connection caps must fit below); through libc over FFI, Linux only: elsewhere
+ * nothing is raised or read and the startup line says why.
  */
 import { openLimitCalls } from "./libc_sockets.ts";
 
@@ -45,4 +46,32 @@ function toNumber(value: bigint): number {
 
 function describe(value: bigint): string {
   return value >= UNLIMITED ? "unlimited" : String(value);
+}
+
+/**
+ * Descriptors kept for what is not a client connection: listeners, upstream sockets, Redis,
+ * files being read.
+ */
+export const RESERVED_DESCRIPTORS = 256;
+/** The HTTP door keeps at least this many connections, however low the limit. */
+const MIN_HTTP_CONNECTIONS = 16;
+
+/**
+ * How many connections the HTTP door may hold: `wanted` (HTTP_MAX_CONNECTIONS), lowered when
+ * the descriptor limit cannot hold it besides `streamConnections` (the TCP and DoT doors'
+ * caps) and RESERVED_DESCRIPTORS; with the startup line that says so.
+ */
+export function httpConnectionCap(
+  wanted: number,
+  streamConnections: number,
+): { max: number; line: string } {
+  const limit = known;
+  const room = limit === undefined ? Infinity : limit - RESERVED_DESCRIPTORS - streamConnections;
+  if (wanted <= room) return { max: wanted, line: `HTTP connections: at most ${wanted}` };
+  const max = Math.max(MIN_HTTP_CONNECTIONS, room);
+  return {
+    max,
+    line: `HTTP connections: at most ${max} (HTTP_MAX_CONNECTIONS=${wanted} lowered to fit ` +
+      `${limit} file descriptors)`,
+  };
 }
