@@ -13,6 +13,7 @@
  * runtime's own (what `node:http2` serves with); where the runtime has none (Deno Deploy,
  * which also owns the listening socket), `Deno.serve` runs the door as before.
  */
+import { acceptLoop } from "./accept_loop.ts";
 import { ConnectionTable, type DoorStats, type HeldConnection } from "./connection_table.ts";
 import { HandshakeReaper } from "./handshake_reaper.ts";
 
@@ -39,9 +40,6 @@ export interface HttpDoor {
   /** Takes no more connections, lets requests under way finish, then closes. */
   shutdown(): Promise<void>;
 }
-
-/** The pause after a failed accept, so the loop does not spin while descriptors are short. */
-const ACCEPT_RETRY_MS = 100;
 
 /** The runtime's server for one accepted connection (ext/http/00_serve.ts). */
 type ServeOnConnection = (
@@ -102,7 +100,14 @@ class OwnHttpDoor implements HttpDoor {
     this.#connections = new ConnectionTable(limits, options.stats);
     if (tls) this.#reaper = new HandshakeReaper(this.addr.port);
     options.onListen(this.addr);
-    this.#accepting = this.#accept();
+    this.#accepting = acceptLoop({
+      listener: this.#listener,
+      table: this.#connections,
+      reaper: this.#reaper,
+      closing: () => this.#closing,
+      onError: options.onAcceptError,
+      serve: (conn, client) => this.#serve(conn, client),
+    });
   }
 
   async shutdown(): Promise<void> {
@@ -117,33 +122,15 @@ class OwnHttpDoor implements HttpDoor {
     this.#reaper?.close();
   }
 
-  async #accept(): Promise<void> {
-    while (!this.#closing) {
-      let conn: Deno.Conn;
-      try {
-        conn = await this.#listener.accept();
-      } catch (error) {
-        if (this.#closing || error instanceof Deno.errors.BadResource) return;
-        this.#connections.stats.acceptErrors++;
-        this.options.onAcceptError(error);
-        await new Promise((resolve) => setTimeout(resolve, ACCEPT_RETRY_MS));
-        continue;
-      }
-      const peer = conn.remoteAddr as Deno.NetAddr;
-      const client = this.#closing ? undefined : this.#connections.admit(peer.hostname);
-      if (client === undefined) {
-        conn.close();
-        this.#reaper?.reap(peer);
-        continue;
-      }
-      const connection = new HttpConnection(conn, this.handler, this.serveOn);
-      this.#connections.add(connection, client);
-      const reaper = this.#reaper;
-      void connection.finished.finally(() => {
-        this.#connections.delete(connection);
-        if (connection.cutShort) reaper?.reap(peer);
-      });
-    }
+  #serve(conn: Deno.Conn, client: string): void {
+    const peer = conn.remoteAddr as Deno.NetAddr;
+    const connection = new HttpConnection(conn, this.handler, this.serveOn);
+    this.#connections.add(connection, client);
+    const reaper = this.#reaper;
+    void connection.finished.finally(() => {
+      this.#connections.delete(connection);
+      if (connection.cutShort) reaper?.reap(peer);
+    });
   }
 }
 

@@ -11,6 +11,7 @@
 import { encodeReplyTo, Rcode } from "../dns/mod.ts";
 import type { Door } from "../pipeline/types.ts";
 import { type AnswerDeps, answerQuery } from "./answer.ts";
+import { acceptLoop } from "./accept_loop.ts";
 import type { CidrSet } from "./cidr.ts";
 import { ConnectionTable, type DoorStats } from "./connection_table.ts";
 import { HandshakeReaper } from "./handshake_reaper.ts";
@@ -32,9 +33,6 @@ export interface TcpDoorOptions extends StreamDoorOptions {
   /** SO_REUSEPORT: several worker processes listen on the port, the kernel spreads clients. */
   reusePort?: boolean;
 }
-
-/** A pause after a failed accept (e.g. out of file descriptors), so the loop does not spin. */
-const ACCEPT_RETRY_MS = 100;
 
 export class StreamDoor {
   readonly addr: Deno.NetAddr;
@@ -58,7 +56,14 @@ export class StreamDoor {
     this.#options = options;
     this.#connections = new ConnectionTable(options, options.stats);
     if (door === "dot") this.#reaper = new HandshakeReaper(listener.addr.port);
-    this.#accepting = this.#accept();
+    this.#accepting = acceptLoop({
+      listener,
+      table: this.#connections,
+      reaper: this.#reaper,
+      closing: () => this.#draining,
+      onError: options.onError,
+      serve: (conn, client) => this.#serve(conn, client),
+    });
   }
 
   /** Whether sockets of cut-short TLS handshakes are freed: "on", or why not (TLS doors). */
@@ -90,29 +95,6 @@ export class StreamDoor {
       this.#listener.close();
     } catch {
       // already closed
-    }
-  }
-
-  async #accept(): Promise<void> {
-    while (!this.#draining) {
-      let conn: Deno.Conn;
-      try {
-        conn = await this.#listener.accept();
-      } catch (error) {
-        if (this.#draining || error instanceof Deno.errors.BadResource) return;
-        this.#connections.stats.acceptErrors++;
-        this.#options.onError?.(error);
-        await new Promise((resolve) => setTimeout(resolve, ACCEPT_RETRY_MS));
-        continue;
-      }
-      const peer = conn.remoteAddr as Deno.NetAddr;
-      const client = this.#draining ? undefined : this.#connections.admit(peer.hostname);
-      if (client === undefined) {
-        conn.close();
-        this.#reaper?.reap(peer);
-        continue;
-      }
-      this.#serve(conn, client);
     }
   }
 

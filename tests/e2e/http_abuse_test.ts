@@ -14,6 +14,7 @@ import { startKnot } from "../support/knot.ts";
 import { rawHttp } from "../support/raw_http.ts";
 import { eventually } from "../support/eventually.ts";
 import { socketCount } from "../support/process_sockets.ts";
+import { closeAll, openConnections } from "../support/raw_connections.ts";
 import { TEST_ZONE } from "../support/test_zone.ts";
 
 const BODY_TIMEOUT_MS = 1000;
@@ -170,23 +171,6 @@ Deno.test({
     }),
 });
 
-/** Raw TCP connections to `port` that never send a byte. */
-async function idleConnections(port: number, count: number): Promise<Deno.Conn[]> {
-  const conns: Deno.Conn[] = [];
-  for (let i = 0; i < count; i++) conns.push(await Deno.connect({ hostname: "127.0.0.1", port }));
-  return conns;
-}
-
-function closeAll(conns: Deno.Conn[]): void {
-  for (const conn of conns) {
-    try {
-      conn.close();
-    } catch {
-      // closed already
-    }
-  }
-}
-
 const HEALTH = "GET /health HTTP/1.1\r\nHost: x\r\n\r\n";
 
 Deno.test({
@@ -206,7 +190,7 @@ Deno.test({
         args: ["--pid", String(gateway.pid), "--nofile=300:300"],
       }).output();
       assert.ok(limit.success, "prlimit lowers the gateway's descriptor limit");
-      flood.push(...await idleConnections(gateway.port, 400));
+      flood.push(...await openConnections(gateway.port, 400));
       await eventually(() => Promise.resolve(assert.match(gateway.stderr(), /cannot accept/)));
       await held.write(HEALTH);
       assert.equal((await held.response(3000)).status, 200, "an open connection is served");
@@ -243,7 +227,7 @@ Deno.test({
     const flood: Deno.Conn[] = [];
     try {
       const before = socketCount(gateway.pid);
-      flood.push(...await idleConnections(gateway.port, 200));
+      flood.push(...await openConnections(gateway.port, 200));
       await new Promise((resolve) => setTimeout(resolve, 500));
       const held = socketCount(gateway.pid) - before;
       assert.ok(held <= 50, `the HTTP door holds ${held} connections`);

@@ -10,31 +10,12 @@ import { doorPort } from "../support/dns_clients.ts";
 import { startGateway } from "../support/gateway.ts";
 import { startKnot } from "../support/knot.ts";
 import { socketCount, socketsSettle } from "../support/process_sockets.ts";
+import { closeAll, openConnections } from "../support/raw_connections.ts";
 import { TEST_ZONE } from "../support/test_zone.ts";
 import { makeCertificate } from "../support/tls.ts";
 
 /** The start of a TLS record holding a ClientHello, and no more of it. */
 const PARTIAL_CLIENT_HELLO = new Uint8Array([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01]);
-
-async function openRaw(port: number, count: number, first?: Uint8Array): Promise<Deno.Conn[]> {
-  const conns: Deno.Conn[] = [];
-  for (let i = 0; i < count; i++) {
-    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
-    if (first) await conn.write(first);
-    conns.push(conn);
-  }
-  return conns;
-}
-
-function closeAll(conns: Deno.Conn[]): void {
-  for (const conn of conns) {
-    try {
-      conn.close();
-    } catch {
-      // closed already
-    }
-  }
-}
 
 /** `dig` from `source` (a loopback address of its own) to one door; its answer lines. */
 async function dig(source: string, args: string[]): Promise<string> {
@@ -69,7 +50,10 @@ Deno.test({
       const port = doorPort(gateway, "TLS");
       const before = socketCount(gateway.pid);
       for (let wave = 0; wave < 2; wave++) {
-        flood.push(...await openRaw(port, 150), ...await openRaw(port, 50, PARTIAL_CLIENT_HELLO));
+        flood.push(
+          ...await openConnections(port, 150),
+          ...await openConnections(port, 50, PARTIAL_CLIENT_HELLO),
+        );
         // Accepted by now, and those shed to make room reaped.
         await new Promise((resolve) => setTimeout(resolve, 500));
         const during = socketCount(gateway.pid) - before;
@@ -113,7 +97,7 @@ Deno.test({
     try {
       const port = doorPort(gateway, "TCP");
       const before = socketCount(gateway.pid);
-      flood.push(...await openRaw(port, 300));
+      flood.push(...await openConnections(port, 300));
       const held = await socketsSettle(gateway.pid, (count) => count <= before + 20, 2000);
       assert.ok(held <= before + 20, `the flooding client holds ${held - before} connections`);
       const tcp = ["@127.0.0.1", "-p", String(port), "+tcp"];
