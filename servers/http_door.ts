@@ -5,9 +5,8 @@
  * holds any number of connections. Here a failed accept is reported, the door pauses and goes
  * on serving the connections it has, and connections are held in a `ConnectionTable`: at most
  * `maxConnections`, the one whose last request came longest ago giving way to a newcomer at a
- * full door. A TLS
- * connection closed before its first request may still be in its handshake: the
- * `HandshakeReaper` frees its socket.
+ * full door. A TLS connection closed before its first request may still be in its handshake:
+ * the `HandshakeReaper` frees its socket.
  *
  * Each connection is handed to Deno's HTTP server through `serveHttpOnConnection`, the
  * runtime's own (what `node:http2` serves with); where the runtime has none (Deno Deploy,

@@ -2,10 +2,10 @@
  * The C library's socket calls over FFI, for what Deno's socket APIs do not offer: TCP_NODELAY
  * on a listener (tcp_nodelay.ts), sendto(2) and recvfrom(2) on the UDP door's socket
  * (udp_direct.ts), shutdown(2) of a connection Deno holds on to (handshake_reaper.ts), and the
- * descriptor limit (descriptor_limit.ts). Linux
- * only and with --allow-ffi; anywhere else (Deno Deploy, no permission) `openLibc` returns why
- * not, and the callers do without. Deno does not expose descriptors, so a socket is found by the
- * port it is bound to (/proc/self/fd would need --allow-all).
+ * descriptor limit (descriptor_limit.ts). Linux only and with --allow-ffi; anywhere else (Deno
+ * Deploy, no permission) `openLibc` and its siblings return why not, and the callers do
+ * without. Deno does not expose descriptors, so a socket is found by the port it is bound to
+ * (/proc/self/fd would need --allow-all).
  */
 
 const SOL_SOCKET = 1;

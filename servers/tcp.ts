@@ -1,12 +1,13 @@
 /**
- * The TCP door (RFC 7766), and the accept loop the DoT door shares: each connection is a
+ * The TCP door (RFC 7766), and the door the DoT door runs behind TLS: each connection is a
  * `StreamConnection` around the resolver, held in a `ConnectionTable`: at most
  * `maxConnections`, at most `maxPerClient` from one client, and at a full door the connection
  * idle the longest gives way to a newcomer (connection_table.ts). A DoT connection counts from
  * its accept, before its TLS handshake, and its idle time runs from there too; one closed
- * before its handshake finished has its socket shut down by the `HandshakeReaper`. Clients outside the
- * allow-list get REFUSED for every query: over TCP the address is proven, so a clear answer
- * costs nothing and beats a timeout. No truncation: a TCP answer takes up to 65535 bytes.
+ * before its handshake finished has its socket shut down by the `HandshakeReaper`. Clients
+ * outside the allow-list get REFUSED for every query: over TCP the address is proven, so a
+ * clear answer costs nothing and beats a timeout. No truncation: a TCP answer takes up to
+ * 65535 bytes.
  */
 import { encodeReplyTo, Rcode } from "../dns/mod.ts";
 import type { Door } from "../pipeline/types.ts";
