@@ -16,6 +16,7 @@ import { eventually } from "../support/eventually.ts";
 import { socketCount } from "../support/process_sockets.ts";
 import { closeAll, openConnections } from "../support/raw_connections.ts";
 import { TEST_ZONE } from "../support/test_zone.ts";
+import { makeCertificate } from "../support/tls.ts";
 
 const BODY_TIMEOUT_MS = 1000;
 const QUERY = makeQuery(`www.${TEST_ZONE}`, RType.A, { id: 42 });
@@ -239,6 +240,50 @@ Deno.test({
       await knot.stop();
       assert.equal(code, 0);
       assert.equal(gateway.stderr(), startup, "nothing on stderr but the startup lines");
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "HTTPS connects that never send a ClientHello are shed at HTTP_MAX_CONNECTIONS and their sockets freed",
+  ...integration(["knotd", "openssl"]),
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "https-flood-" });
+    const knot = await startKnot();
+    const cert = await makeCertificate(dir);
+    const gateway = await startGateway({
+      env: {
+        UPSTREAMS: `udp://127.0.0.1:${knot.port}`,
+        TLS_CERT: cert.certFile,
+        TLS_KEY: cert.keyFile,
+        HTTP_MAX_CONNECTIONS: "50",
+      },
+    });
+    const flood: Deno.Conn[] = [];
+    try {
+      const before = socketCount(gateway.pid);
+      flood.push(...await openConnections(gateway.port, 200));
+      // Accepted by now, and those shed to make room reaped.
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      const held = socketCount(gateway.pid) - before;
+      assert.ok(held <= 50 + 2, `the HTTPS door holds ${held} sockets`);
+      const client = Deno.createHttpClient({ caCerts: [cert.cert] });
+      try {
+        const response = await fetch(`${gateway.url.replace("http:", "https:")}/health`, {
+          client,
+        });
+        assert.equal(response.status, 200);
+        await response.body?.cancel();
+      } finally {
+        client.close();
+      }
+    } finally {
+      closeAll(flood);
+      const code = await gateway.stop();
+      await knot.stop();
+      await Deno.remove(dir, { recursive: true });
+      assert.equal(code, 0);
     }
   },
 });
