@@ -18,6 +18,8 @@ export interface Config {
   tls?: { certFile: string; keyFile: string };
   /** How long a request body may take to arrive, ms: a trickling client holds nothing longer. */
   httpBodyTimeoutMs: number;
+  /** Open connections the HTTP door holds at most (lowered at startup to fit the fd limit). */
+  httpMaxConnections: number;
   /** Proxies whose X-Forwarded-For / Forwarded name the HTTP client; undefined: none. */
   trustedProxies?: Cidr[];
   /** Per-client rate limit of DoH and the JSON API; undefined when DOH_RATE=0 turns it off. */
@@ -74,6 +76,8 @@ export interface DnsDoorsConfig {
   tcpIdleTimeoutMs: number;
   /** Open connections per stream door (TCP, DoT). */
   tcpMaxConnections: number;
+  /** Open connections one client address (IPv6: /64) may hold per stream door. */
+  tcpMaxPerClient: number;
   /** Queries one connection may have under way. */
   tcpMaxInFlight: number;
   /** Client ranges the classic doors answer; undefined: everyone. */
@@ -160,6 +164,7 @@ export function loadConfig(env: Env, context: ConfigContext): Config {
     httpPort: integer(env, "HTTP_PORT", 8080, 0, 65535),
     tls: certFile && keyFile ? { certFile, keyFile } : undefined,
     httpBodyTimeoutMs: integer(env, "HTTP_BODY_TIMEOUT_MS", 10_000, 100, 600_000),
+    httpMaxConnections: integer(env, "HTTP_MAX_CONNECTIONS", 10_000, 1, 1_000_000),
     trustedProxies: cidrList("TRUSTED_PROXIES", read("TRUSTED_PROXIES")),
     dohRate: rateSettings(env, "DOH", 200, 2000),
     upstreams: upstreams(read("UPSTREAMS"), context),
@@ -254,6 +259,7 @@ function dnsDoorsConfig(
     cookieSecret: cookieSecret(read("DNS_COOKIE_SECRET")),
     tcpIdleTimeoutMs: integer(env, "TCP_IDLE_SECONDS", 10, 1, 3600) * 1000,
     tcpMaxConnections: integer(env, "TCP_MAX_CONNECTIONS", 1000, 1, 1_000_000),
+    tcpMaxPerClient: integer(env, "TCP_MAX_PER_CLIENT", 64, 1, 1_000_000),
     tcpMaxInFlight: integer(env, "TCP_MAX_IN_FLIGHT", 100, 1, 65535),
     allow: cidrList("DNS_ALLOW_CIDRS", read("DNS_ALLOW_CIDRS")),
   };

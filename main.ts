@@ -29,6 +29,9 @@ import { waitAtMost } from "./servers/wait_at_most.ts";
 import { RateLimiter } from "./servers/rate_limit.ts";
 import type { WorkerGroup } from "./servers/workers.ts";
 import { noDelayOnListener } from "./servers/tcp_nodelay.ts";
+import { newDoorStats } from "./servers/connection_table.ts";
+import { httpConnectionCap, raiseDescriptorLimit } from "./servers/descriptor_limit.ts";
+import { type HttpDoor, serveHttp } from "./servers/http_door.ts";
 import { createTransport, udpAvailable } from "./upstream/create.ts";
 import { UpstreamPool } from "./upstream/pool.ts";
 import { UpstreamRouter } from "./upstream/router.ts";
@@ -116,6 +119,7 @@ async function main(): Promise<void> {
     })
     : undefined;
   const stats = new QueryStats();
+  const httpStats = newDoorStats();
   const metrics = new Metrics({
     cache: answerCache && (() => answerCache.stats()),
     sharedCache: shared && (() => shared.stats()),
@@ -123,6 +127,7 @@ async function main(): Promise<void> {
     logStreamErrors: () => stream?.errors ?? 0,
     udpDoor: () => running.doors?.udpStats,
     redisCalls: store && (() => store.callCounts()),
+    doors: () => ({ http: httpStats, ...running.doors?.stats }),
   });
   const log = createQueryLog({
     toStdout: config.logQueries,
@@ -204,7 +209,7 @@ async function main(): Promise<void> {
 
   // Signals are handled before the door opens, so a stop request never meets the default
   // handler (exit 143) however early it comes.
-  const running: { server?: Deno.HttpServer; doors?: OpenDoors; workers?: WorkerGroup } = {};
+  const running: { server?: HttpDoor; doors?: OpenDoors; workers?: WorkerGroup } = {};
   let stopping: Promise<void> | undefined;
   // Once, however many ask: a signal, a second signal, a worker that went away.
   const stop = (code = 0) => stopping ??= shutdown(code);
@@ -261,13 +266,23 @@ async function main(): Promise<void> {
     });
   }
   const doorLines = (running.doors?.lines ?? []).map((line) => `${line}\n`).join("");
+  // Connections are descriptors: the HTTP door's cap must fit below the limit with the others'.
+  const descriptors = raiseDescriptorLimit();
+  const streamDoors = [tcpPort, dotPort].filter((port) => port !== undefined).length;
+  const httpCap = httpConnectionCap(
+    config.httpMaxConnections,
+    streamDoors * config.dns.tcpMaxConnections,
+  );
   const scheme = tls ? "https" : "http";
   running.server = listen(config, () =>
-    Deno.serve({
+    serveHttp({
       hostname: config.host,
       port: config.httpPort,
       reusePort: config.workers > 1,
-      ...tls,
+      tls,
+      maxConnections: httpCap.max,
+      stats: httpStats,
+      onAcceptError: reportOnce("HTTP door: cannot accept a connection, pausing"),
       onListen: ({ hostname, port }) => {
         const host = hostname.includes(":") ? `[${hostname}]` : hostname;
         // Before the first connection: accepted sockets inherit it (see tcp_nodelay.ts).
@@ -287,6 +302,7 @@ async function main(): Promise<void> {
             `blocklist: ${blocklist.description}, ${config.blocklist.sources.length} lists configured\n` +
             (config.adminToken ? "admin API: on\n" : "") +
             doorLines +
+            `${descriptors}\n${httpCap.line}\n` +
             `TCP_NODELAY: ${noDelay}\n` +
             `DoH listening on ${scheme}://${host}:${port}/dns-query`,
         );

@@ -22,6 +22,7 @@ import type { CallCounts } from "../store/call_limit.ts";
 import { typeName } from "../dns/mod.ts";
 import type { QueryLogEntry } from "../pipeline/types.ts";
 import type { AttemptOutcome } from "../upstream/pool.ts";
+import type { DoorStats } from "../servers/connection_table.ts";
 
 /** What the scrape reads from the rest of the gateway; each part is optional. */
 export interface MetricsSources {
@@ -37,6 +38,8 @@ export interface MetricsSources {
   udpDoor?: () => { unprovenTruncated: number; cookiesGiven: number } | undefined;
   /** Calls waiting on Redis, and refused over REDIS_MAX_WAITING, when there is Redis. */
   redisCalls?: () => CallCounts;
+  /** What the connection doors (HTTP, TCP, DoT) count, by door. */
+  doors?: () => Record<string, DoorStats>;
 }
 
 /** Types worth a label of their own; the rest are "other", so labels stay few. */
@@ -158,7 +161,7 @@ function typeLabel(type: number): string {
 
 /** Metrics whose values live elsewhere, read at scrape time. */
 function registerSourced(registry: Registry, sources: MetricsSources): void {
-  const { cache, sharedCache, blocklist, logStreamErrors, udpDoor, redisCalls } = sources;
+  const { cache, sharedCache, blocklist, logStreamErrors, udpDoor, redisCalls, doors } = sources;
   type Read<L extends string> = () => SourcedSample<L>[] | Promise<SourcedSample<L>[]>;
   const sourced =
     (type: "counter" | "gauge") =>
@@ -255,6 +258,34 @@ function registerSourced(registry: Registry, sources: MetricsSources): void {
       "UDP answers that carried a server cookie (RFC 7873).",
       [],
       () => [{ value: udpDoor()?.cookiesGiven ?? 0 }],
+    );
+  }
+  if (doors) {
+    const byDoor = (read: (stats: DoorStats) => number) => () =>
+      Object.entries(doors()).map(([door, stats]) => ({ labels: { door }, value: read(stats) }));
+    gauge(
+      "dns_door_connections",
+      "Connections a door holds open.",
+      ["door"],
+      byDoor((s) => s.open),
+    );
+    counter(
+      "dns_door_connections_refused_total",
+      "Connections closed at once: over their client's share, or the door full of busy ones.",
+      ["door"],
+      byDoor((s) => s.refused),
+    );
+    counter(
+      "dns_door_connections_shed_total",
+      "Idle connections closed to make room for a newcomer at a full door.",
+      ["door"],
+      byDoor((s) => s.shed),
+    );
+    counter(
+      "dns_door_accept_errors_total",
+      "Accepts that failed, mostly for want of file descriptors; the door paused and went on.",
+      ["door"],
+      byDoor((s) => s.acceptErrors),
     );
   }
   counter(

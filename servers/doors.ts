@@ -10,6 +10,7 @@ import { udpAvailable } from "../upstream/create.ts";
 import { AddressProof } from "./address_proof.ts";
 import { cannotListen } from "./cannot_listen.ts";
 import { CidrSet } from "./cidr.ts";
+import { type DoorStats, newDoorStats } from "./connection_table.ts";
 import { listenDot } from "./dot.ts";
 import { RateLimiter } from "./rate_limit.ts";
 import { listenTcp } from "./tcp.ts";
@@ -32,6 +33,8 @@ export interface DoorDeps {
 export interface OpenDoors {
   /** Startup lines: where each door listens, and warnings. */
   lines: string[];
+  /** What the TCP and DoT doors count about their connections, by door. */
+  stats: Record<string, DoorStats>;
   /** Stops taking queries, answers those under way (at most `graceMs`), then closes. */
   shutdown(graceMs: number): Promise<void>;
   /** The UDP door's counts, when it is open. */
@@ -61,9 +64,11 @@ export function openDoors(config: Config, deps: DoorDeps): OpenDoors {
     idleTimeoutMs: settings.tcpIdleTimeoutMs,
     maxInFlight: settings.tcpMaxInFlight,
     maxConnections: settings.tcpMaxConnections,
+    maxPerClient: settings.tcpMaxPerClient,
     reusePort: deps.worker !== undefined,
   };
   const hostname = settings.host;
+  const stats: Record<string, DoorStats> = {};
   const doors: Door[] = [];
   const lines: string[] = [];
   let udpStats: UdpDoorStats | undefined;
@@ -115,18 +120,26 @@ export function openDoors(config: Config, deps: DoorDeps): OpenDoors {
         "TCP_PORT",
         "DNS over TCP",
         tcpPort,
-        () => listenTcp({ ...stream, hostname, port: tcpPort }),
+        () => listenTcp({ ...stream, hostname, port: tcpPort, stats: stats.tcp = newDoorStats() }),
       );
     }
     const tls = deps.tls;
     if (dotPort !== undefined && tls !== undefined) {
-      open(
+      const door = open(
         "DOT_PORT",
         "DNS over TLS",
         dotPort,
-        () => listenDot({ ...stream, ...tls, hostname, port: dotPort }),
+        () =>
+          listenDot({
+            ...stream,
+            ...tls,
+            hostname,
+            port: dotPort,
+            stats: stats.dot = newDoorStats(),
+          }),
         { certVariable: "TLS_CERT", keyVariable: "TLS_KEY" },
       );
+      lines.push(`DoT handshakes cut short: sockets freed ${door.reaperStatus}`);
     }
   } catch (error) {
     for (const door of doors) void door.close();
@@ -137,6 +150,7 @@ export function openDoors(config: Config, deps: DoorDeps): OpenDoors {
   return {
     lines,
     udpStats,
+    stats,
     async shutdown(graceMs) {
       await waitAtMost(graceMs, Promise.all(doors.map((door) => door.drain())));
       await Promise.all(doors.map((door) => door.close()));

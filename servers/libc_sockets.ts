@@ -1,10 +1,11 @@
 /**
  * The C library's socket calls over FFI, for what Deno's socket APIs do not offer: TCP_NODELAY
- * on a listener (tcp_nodelay.ts), and sendto(2) and recvfrom(2) on the UDP door's socket
- * (udp_direct.ts). Linux
- * only and with --allow-ffi; anywhere else (Deno Deploy, no permission) `openLibc` returns why
- * not, and the callers do without. Deno does not expose descriptors, so a socket is found by the
- * port it is bound to (/proc/self/fd would need --allow-all).
+ * on a listener (tcp_nodelay.ts), sendto(2) and recvfrom(2) on the UDP door's socket
+ * (udp_direct.ts), shutdown(2) of a connection Deno holds on to (handshake_reaper.ts), and the
+ * descriptor limit (descriptor_limit.ts). Linux only and with --allow-ffi; anywhere else (Deno
+ * Deploy, no permission) `openLibc` and its siblings return why not, and the callers do
+ * without. Deno does not expose descriptors, so a socket is found by the port it is bound to
+ * (/proc/self/fd would need --allow-all).
  */
 
 const SOL_SOCKET = 1;
@@ -40,11 +41,28 @@ const DATAGRAM_SYMBOLS = {
   },
 } as const;
 
+/** What finding an accepted connection by its addresses and shutting it down take. */
+const CONNECTION_SYMBOLS = {
+  getsockname: SOCKET_SYMBOLS.getsockname,
+  getpeername: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
+  shutdown: { parameters: ["i32", "i32"], result: "i32" },
+} as const;
+
+/** getrlimit(2) and setrlimit(2), for RLIMIT_NOFILE. */
+const LIMIT_SYMBOLS = {
+  getrlimit: { parameters: ["i32", "buffer"], result: "i32" },
+  setrlimit: { parameters: ["i32", "buffer"], result: "i32" },
+} as const;
+
 export type SocketCalls = Deno.DynamicLibrary<typeof SOCKET_SYMBOLS>["symbols"];
 export type Libc = Deno.DynamicLibrary<typeof DATAGRAM_SYMBOLS>["symbols"];
+export type ConnectionCalls = Deno.DynamicLibrary<typeof CONNECTION_SYMBOLS>["symbols"];
+export type LimitCalls = Deno.DynamicLibrary<typeof LIMIT_SYMBOLS>["symbols"];
 
 let socketCalls: SocketCalls | string | undefined;
 let datagramCalls: Libc | string | undefined;
+let connectionCalls: ConnectionCalls | string | undefined;
+let limitCalls: LimitCalls | string | undefined;
 
 /** libc's calls to find a socket and set its options, opened once; or why not here. */
 export function openSocketCalls(): SocketCalls | string {
@@ -54,6 +72,16 @@ export function openSocketCalls(): SocketCalls | string {
 /** libc's socket calls with sendto(2) and recvfrom(2), opened once; or why not here. */
 export function openLibc(): Libc | string {
   return datagramCalls ??= open(DATAGRAM_SYMBOLS);
+}
+
+/** libc's calls to find a connection by its addresses and shut it down; or why not here. */
+export function openConnectionCalls(): ConnectionCalls | string {
+  return connectionCalls ??= open(CONNECTION_SYMBOLS);
+}
+
+/** libc's getrlimit(2) and setrlimit(2), opened once; or why not here. */
+export function openLimitCalls(): LimitCalls | string {
+  return limitCalls ??= open(LIMIT_SYMBOLS);
 }
 
 function open<S extends Deno.ForeignLibraryInterface>(

@@ -43,6 +43,11 @@ export class StreamConnection {
     this.done = this.#run();
   }
 
+  /** Since when nothing has been read, written or under way; undefined while a query is. */
+  idleSince(): number | undefined {
+    return this.#pending > 0 ? undefined : this.#lastActivity;
+  }
+
   /** Reads no more queries, answers those already read, then closes. */
   async drain(): Promise<void> {
     this.#draining = true;

@@ -15,6 +15,7 @@ Deno.test("loadConfig() defaults: 127.0.0.1:8080, UDP to 9.9.9.9, 3 s budget, lo
   assert.equal(config.forwardClientSubnet, false);
   assert.equal(config.logQueries, true);
   assert.equal(config.httpBodyTimeoutMs, 10_000);
+  assert.equal(config.httpMaxConnections, 10_000);
 });
 
 Deno.test("loadConfig() defaults to Quad9 DoH where UDP is unavailable", () => {
@@ -74,6 +75,8 @@ Deno.test("loadConfig() rejects bad values with one line naming variable, value 
     [{ DOT_PORT: "853" }, /^DOT_PORT="853": needs TLS_CERT and TLS_KEY/],
     [{ UDP_PORT: "domain" }, /^UDP_PORT="domain": expected a whole number from 0 to 65535$/],
     [{ UDP_MAX_SIZE: "100" }, /^UDP_MAX_SIZE="100": expected a whole number from 512 to 4096$/],
+    [{ TCP_MAX_PER_CLIENT: "0" }, /^TCP_MAX_PER_CLIENT="0": expected a whole number from 1 /],
+    [{ HTTP_MAX_CONNECTIONS: "many" }, /^HTTP_MAX_CONNECTIONS="many": expected a whole number/],
     [
       { DNS_ALLOW_CIDRS: "10.0.0.0/8,10.0.0.0/40" },
       /^DNS_ALLOW_CIDRS="10.0.0.0\/8,10.0.0.0\/40": "10.0.0.0\/40" is not an address or range/,
@@ -322,6 +325,7 @@ Deno.test("loadConfig() leaves the classic doors off by default, on HOST, with t
   assert.deepEqual(dns.udpRate, { rate: 100, burst: 200 });
   assert.equal(dns.tcpIdleTimeoutMs, 10_000);
   assert.equal(dns.tcpMaxConnections, 1000);
+  assert.equal(dns.tcpMaxPerClient, 64);
   assert.equal(dns.tcpMaxInFlight, 100);
   assert.equal(dns.allow, undefined);
 });
@@ -340,6 +344,7 @@ Deno.test("loadConfig() reads every setting of the classic doors", () => {
     UDP_BURST: "40",
     TCP_IDLE_SECONDS: "3",
     TCP_MAX_CONNECTIONS: "50",
+    TCP_MAX_PER_CLIENT: "5",
     TCP_MAX_IN_FLIGHT: "8",
     DNS_ALLOW_CIDRS: "192.168.0.0/16, 2001:db8::/32,10.0.0.1",
   }, vm);
@@ -349,6 +354,7 @@ Deno.test("loadConfig() reads every setting of the classic doors", () => {
   assert.deepEqual(dns.udpRate, { rate: 20, burst: 40 });
   assert.equal(dns.tcpIdleTimeoutMs, 3000);
   assert.equal(dns.tcpMaxConnections, 50);
+  assert.equal(dns.tcpMaxPerClient, 5);
   assert.equal(dns.tcpMaxInFlight, 8);
   assert.deepEqual(dns.allow?.map((cidr) => [cidr.text, cidr.bits]), [
     ["192.168.0.0/16", 112],

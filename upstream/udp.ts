@@ -7,7 +7,8 @@
  *
  * Sockets are reused, within bounds: opening and closing one per query was a fifth of the miss
  * path's CPU. A socket whose query got its reply goes back to a small idle pool and serves at
- * most `PORT_USES` queries, one at a time, for at most `PORT_LIFETIME_MS`; a query that failed
+ * most `PORT_USES` queries, one at a time, for at most `PORT_LIFETIME_MS` (an idle port is closed
+when its time is up, not kept for the next burst); a query that failed
  * (a timeout may mean a late or forged reply is on its way) closes its socket. So queries under
  * way at once always leave from different ports (RFC 5452 §9.2), and a port an off-path
  * attacker might learn is gone within seconds, as dnsmasq's small set of random ports is.
@@ -60,6 +61,8 @@ export class UdpTransport implements Transport {
   /** Every open socket, idle or in use, so `close` can close them all. */
   #sockets = new Set<Deno.DatagramConn>();
   #idle: Port[] = [];
+  /** Closes idle ports whose lifetime is over; set while any port is idle. */
+  #sweep?: ReturnType<typeof setTimeout>;
 
   /** `tcp` answers the queries whose UDP reply came back truncated. */
   constructor(target: UdpTarget, tcp: Transport, options: UdpTransportOptions = {}) {
@@ -116,6 +119,8 @@ export class UdpTransport implements Transport {
   close(): void {
     for (const socket of this.#sockets) this.#close(socket);
     this.#idle = [];
+    clearTimeout(this.#sweep);
+    this.#sweep = undefined;
     this.#tcp.close();
   }
 
@@ -136,9 +141,27 @@ export class UdpTransport implements Transport {
   #release(port: Port, reusable: boolean): void {
     if (reusable && port.uses < PORT_USES && this.#idle.length < IDLE_PORTS) {
       this.#idle.push(port);
+      this.#sweepLater();
     } else {
       this.#close(port.socket);
     }
+  }
+
+  /** Arms the sweep for the oldest idle port's end of life, unless it is armed already. */
+  #sweepLater(): void {
+    if (this.#sweep !== undefined || this.#idle.length === 0) return;
+    const oldest = this.#idle.reduce((min, port) => Math.min(min, port.openedAt), Infinity);
+    const left = Math.max(0, oldest + PORT_LIFETIME_MS - this.#now());
+    this.#sweep = setTimeout(() => {
+      this.#sweep = undefined;
+      const now = this.#now();
+      this.#idle = this.#idle.filter((port) => {
+        if (now - port.openedAt < PORT_LIFETIME_MS) return true;
+        this.#close(port.socket);
+        return false;
+      });
+      this.#sweepLater();
+    }, left);
   }
 
   #open(): Deno.DatagramConn {

@@ -3,6 +3,8 @@
  * from the dependency cache only, with the one capability that binds port 53.
  */
 import assert from "node:assert/strict";
+import { loadConfig } from "../../config.ts";
+import { RESERVED_DESCRIPTORS } from "../../servers/descriptor_limit.ts";
 import { integration } from "../support/binaries.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -76,4 +78,16 @@ Deno.test({
     if (!installed) return console.log(`skipping: no Deno installed by npm under ${prefix}`);
     assert.equal(Deno.realPathSync(link), npmBinary(prefix));
   },
+});
+
+Deno.test("the systemd unit's LimitNOFILE holds the default connection caps of every door", async () => {
+  const unit = await Deno.readTextFile(UNIT);
+  const [limit] = directives(unit, "LimitNOFILE");
+  const tls = { TLS_CERT: "cert.pem", TLS_KEY: "key.pem" };
+  const config = loadConfig({ TCP_PORT: "53", DOT_PORT: "853", ...tls }, { udpAvailable: true });
+  const connections = config.httpMaxConnections + 2 * config.dns.tcpMaxConnections;
+  assert.ok(
+    connections + RESERVED_DESCRIPTORS <= Number(limit),
+    `${connections} connections and ${RESERVED_DESCRIPTORS} more in LimitNOFILE=${limit}`,
+  );
 });

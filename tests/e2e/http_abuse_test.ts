@@ -1,6 +1,7 @@
 /**
  * The real gateway's HTTP door under abuse: bodies that trickle in, heads that never end,
- * hundreds of idle connections, and requests too large or of the wrong kind. Each gets its
+ * hundreds of idle connections (beyond HTTP_MAX_CONNECTIONS, or beyond the file-descriptor
+ * limit, lowered with prlimit), and requests too large or of the wrong kind. Each gets its
  * clear status (or, for a connection that never asks, nothing), other clients' answers come
  * as usual meanwhile, nothing reaches stderr, and SIGTERM still ends the process with 0.
  */
@@ -12,7 +13,11 @@ import { makeQuery } from "../support/dns_query.ts";
 import { type Gateway, startGateway } from "../support/gateway.ts";
 import { startKnot } from "../support/knot.ts";
 import { rawHttp } from "../support/raw_http.ts";
+import { eventually } from "../support/eventually.ts";
+import { socketCount } from "../support/process_sockets.ts";
+import { closeAll, openConnections } from "../support/raw_connections.ts";
 import { TEST_ZONE } from "../support/test_zone.ts";
+import { makeCertificate } from "../support/tls.ts";
 
 const BODY_TIMEOUT_MS = 1000;
 const QUERY = makeQuery(`www.${TEST_ZONE}`, RType.A, { id: 42 });
@@ -237,4 +242,120 @@ Deno.test({
       client.close();
       assert.ok((await goodAnswer(gateway)) < 500);
     }, { ADMIN_TOKEN: "abuse-test-token-0123456789" }),
+});
+
+const HEALTH = "GET /health HTTP/1.1\r\nHost: x\r\n\r\n";
+
+Deno.test({
+  name:
+    "out of file descriptors, the HTTP door serves what it holds, says so once, and takes clients again",
+  ...integration(["knotd", "prlimit"]),
+  async fn() {
+    const knot = await startKnot();
+    const gateway = await startGateway({ env: { UPSTREAMS: `udp://127.0.0.1:${knot.port}` } });
+    const startup = gateway.stderr();
+    const flood: Deno.Conn[] = [];
+    const held = await rawHttp(gateway.port);
+    try {
+      await held.write(HEALTH);
+      assert.equal((await held.response(3000)).status, 200);
+      const limit = await new Deno.Command("prlimit", {
+        args: ["--pid", String(gateway.pid), "--nofile=300:300"],
+      }).output();
+      assert.ok(limit.success, "prlimit lowers the gateway's descriptor limit");
+      flood.push(...await openConnections(gateway.port, 400));
+      await eventually(() => Promise.resolve(assert.match(gateway.stderr(), /cannot accept/)));
+      await held.write(HEALTH);
+      assert.equal((await held.response(3000)).status, 200, "an open connection is served");
+      closeAll(flood.splice(0));
+      await eventually(async () => void await goodAnswer(gateway));
+      const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
+      const errors = /^dns_door_accept_errors_total\{door="http"\} (\d+)$/m.exec(metrics);
+      assert.ok(Number(errors?.[1]) >= 1, "the failed accepts are counted");
+      const extra = gateway.stderr().slice(startup.length).trim().split("\n");
+      assert.equal(extra.length, 1, `one line about it: ${extra.join("\n")}`);
+      assert.match(
+        extra[0],
+        /^HTTP door: cannot accept a connection, pausing: Too many open files/,
+      );
+    } finally {
+      held.close();
+      closeAll(flood);
+      const code = await gateway.stop();
+      await knot.stop();
+      assert.equal(code, 0);
+    }
+  },
+});
+
+Deno.test({
+  name: "HTTP_MAX_CONNECTIONS bounds the HTTP door; idle connections give way to new clients",
+  ...integration(["knotd"]),
+  async fn() {
+    const knot = await startKnot();
+    const gateway = await startGateway({
+      env: { UPSTREAMS: `udp://127.0.0.1:${knot.port}`, HTTP_MAX_CONNECTIONS: "50" },
+    });
+    const startup = gateway.stderr();
+    const flood: Deno.Conn[] = [];
+    try {
+      const before = socketCount(gateway.pid);
+      flood.push(...await openConnections(gateway.port, 200));
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const held = socketCount(gateway.pid) - before;
+      assert.ok(held <= 50, `the HTTP door holds ${held} connections`);
+      for (let i = 0; i < 5; i++) await goodAnswer(gateway);
+      assert.match(startup, /^HTTP connections: at most 50$/m);
+    } finally {
+      closeAll(flood);
+      const code = await gateway.stop();
+      await knot.stop();
+      assert.equal(code, 0);
+      assert.equal(gateway.stderr(), startup, "nothing on stderr but the startup lines");
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "HTTPS connects that never send a ClientHello are shed at HTTP_MAX_CONNECTIONS and their sockets freed",
+  ...integration(["knotd", "openssl"]),
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "https-flood-" });
+    const knot = await startKnot();
+    const cert = await makeCertificate(dir);
+    const gateway = await startGateway({
+      env: {
+        UPSTREAMS: `udp://127.0.0.1:${knot.port}`,
+        TLS_CERT: cert.certFile,
+        TLS_KEY: cert.keyFile,
+        HTTP_MAX_CONNECTIONS: "50",
+      },
+    });
+    const flood: Deno.Conn[] = [];
+    try {
+      const before = socketCount(gateway.pid);
+      flood.push(...await openConnections(gateway.port, 200));
+      // Accepted by now, and those shed to make room reaped.
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      const held = socketCount(gateway.pid) - before;
+      assert.ok(held <= 50 + 2, `the HTTPS door holds ${held} sockets`);
+      const client = Deno.createHttpClient({ caCerts: [cert.cert] });
+      try {
+        const response = await fetch(`${gateway.url.replace("http:", "https:")}/health`, {
+          client,
+        });
+        assert.equal(response.status, 200);
+        await response.body?.cancel();
+      } finally {
+        client.close();
+      }
+    } finally {
+      closeAll(flood);
+      const code = await gateway.stop();
+      await knot.stop();
+      await Deno.remove(dir, { recursive: true });
+      assert.equal(code, 0);
+    }
+  },
 });

@@ -1,0 +1,47 @@
+/**
+ * The accept loop of every connection door (HTTP, TCP, DoT). An accept that fails — out of file
+ * descriptors, mostly — is counted and reported, and the loop pauses and goes on: it neither
+ * spins nor ends, and the connections already open go on being served. Each connection is
+ * admitted by the door's table or closed at once; a TLS connection closed so, still in its
+ * handshake, has its socket reaped.
+ */
+import type { ConnectionTable, HeldConnection } from "./connection_table.ts";
+import type { HandshakeReaper } from "./handshake_reaper.ts";
+
+/** A pause after a failed accept, so the loop does not spin while descriptors are short. */
+const ACCEPT_RETRY_MS = 100;
+
+export interface AcceptLoop<C extends HeldConnection> {
+  listener: Deno.Listener<Deno.Conn, Deno.NetAddr>;
+  table: ConnectionTable<C>;
+  reaper?: HandshakeReaper;
+  /** True once the door stops taking connections. */
+  closing: () => boolean;
+  onError?: (error: unknown) => void;
+  /** Serves an admitted connection; `client` is the key to add it to the table under. */
+  serve: (conn: Deno.Conn, client: string) => void;
+}
+
+/** Accepts until the listener closes or the door is closing. */
+export async function acceptLoop<C extends HeldConnection>(loop: AcceptLoop<C>): Promise<void> {
+  while (!loop.closing()) {
+    let conn: Deno.Conn;
+    try {
+      conn = await loop.listener.accept();
+    } catch (error) {
+      if (loop.closing() || error instanceof Deno.errors.BadResource) return;
+      loop.table.stats.acceptErrors++;
+      loop.onError?.(error);
+      await new Promise((resolve) => setTimeout(resolve, ACCEPT_RETRY_MS));
+      continue;
+    }
+    const peer = conn.remoteAddr as Deno.NetAddr;
+    const client = loop.closing() ? undefined : loop.table.admit(peer.hostname);
+    if (client === undefined) {
+      conn.close();
+      loop.reaper?.reap(peer);
+      continue;
+    }
+    loop.serve(conn, client);
+  }
+}
