@@ -4,7 +4,6 @@
 import { createBlocklist } from "./blocklist/create.ts";
 import { scheduleSync } from "./blocklist/schedule.ts";
 import { describeReport } from "./blocklist/describe_report.ts";
-import { blocklistProblem } from "./blocklist/load_state.ts";
 import { AnswerCache } from "./cache/answer_cache.ts";
 import type { SharedTier } from "./cache/shared_tier.ts";
 import { createStore } from "./store/create.ts";
@@ -22,7 +21,6 @@ import { AnswerMemo } from "./pipeline/answer_memo.ts";
 import { Resolver } from "./pipeline/resolver.ts";
 import type { LiveRecords, LiveRecordsOptions } from "./records/live.ts";
 import { lazyApp } from "./routes/lazy_app.ts";
-import { cannotListen } from "./servers/cannot_listen.ts";
 import { CidrSet } from "./servers/cidr.ts";
 import type { OpenDoors } from "./servers/doors.ts";
 import { waitAtMost } from "./servers/wait_at_most.ts";
@@ -179,10 +177,11 @@ async function main(): Promise<void> {
     metrics,
     metricsToken: config.metricsToken,
     health: {
-      problems: async () =>
-        [await blocklistProblem(blocklist, config.blocklist.sources)].filter((p) =>
-          p !== undefined
-        ),
+      problems: async () => {
+        const { blocklistProblem } = await import("./blocklist/load_state.ts");
+        const problem = await blocklistProblem(blocklist, config.blocklist.sources);
+        return problem === undefined ? [] : [problem];
+      },
     },
     admin: {
       token: config.adminToken,
@@ -274,7 +273,7 @@ async function main(): Promise<void> {
     streamDoors * config.dns.tcpMaxConnections,
   );
   const scheme = tls ? "https" : "http";
-  running.server = listen(config, () =>
+  running.server = await listen(config, () =>
     serveHttp({
       hostname: config.host,
       port: config.httpPort,
@@ -362,11 +361,15 @@ function reportOnce(what: string): (error: unknown) => void {
   };
 }
 
-/** Turns a listener that cannot start (port taken, bad certificate) into a one-line error. */
-function listen<T>(config: Config, start: () => T): T {
+/**
+ * Turns a listener that cannot start (port taken, bad certificate) into a one-line error, its
+ * wording loaded only then.
+ */
+async function listen<T>(config: Config, start: () => T): Promise<T> {
   try {
     return start();
   } catch (error) {
+    const { cannotListen } = await import("./servers/cannot_listen.ts");
     throw cannotListen(
       `HOST="${config.host}" HTTP_PORT="${config.httpPort}"`,
       config.httpPort,

@@ -47,4 +47,3 @@ export {
   findOption,
   withoutOption,
 } from "./edns.ts";
-export { type QueryCookie, queryCookie, withCookie } from "./cookie.ts";

@@ -6,7 +6,6 @@
  * handshake, has its socket reaped.
  */
 import type { ConnectionTable, HeldConnection } from "./connection_table.ts";
-import type { HandshakeReaper } from "./handshake_reaper.ts";
 
 /** A pause after a failed accept, so the loop does not spin while descriptors are short. */
 const ACCEPT_RETRY_MS = 100;
@@ -14,7 +13,8 @@ const ACCEPT_RETRY_MS = 100;
 export interface AcceptLoop<C extends HeldConnection> {
   listener: Deno.Listener<Deno.Conn, Deno.NetAddr>;
   table: ConnectionTable<C>;
-  reaper?: HandshakeReaper;
+  /** Frees the socket of a TLS connection closed in its handshake (handshake_reaper.ts). */
+  reap?: (peer: Deno.NetAddr) => void;
   /** True once the door stops taking connections. */
   closing: () => boolean;
   onError?: (error: unknown) => void;
@@ -39,7 +39,7 @@ export async function acceptLoop<C extends HeldConnection>(loop: AcceptLoop<C>):
     const client = loop.closing() ? undefined : loop.table.admit(peer.hostname);
     if (client === undefined) {
       conn.close();
-      loop.reaper?.reap(peer);
+      loop.reap?.(peer);
       continue;
     }
     loop.serve(conn, client);

@@ -14,7 +14,7 @@
  * addresses seen over TCP is bounded; when full, the oldest entries go first.
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
-import type { QueryCookie } from "../dns/mod.ts";
+import type { QueryCookie } from "../dns/cookie.ts";
 
 export interface AddressProofOptions {
   /** The HMAC key; random when absent. */

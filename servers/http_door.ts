@@ -14,7 +14,7 @@
  */
 import { acceptLoop } from "./accept_loop.ts";
 import { ConnectionTable, type DoorStats, type HeldConnection } from "./connection_table.ts";
-import { HandshakeReaper } from "./handshake_reaper.ts";
+import type { HandshakeReaper } from "./handshake_reaper.ts";
 
 type Handler = (request: Request, info: Deno.ServeHandlerInfo<Deno.NetAddr>) =>
   | Response
@@ -76,7 +76,8 @@ class OwnHttpDoor implements HttpDoor {
   readonly addr: Deno.NetAddr;
   readonly #listener: Deno.Listener<Deno.Conn, Deno.NetAddr>;
   readonly #connections: ConnectionTable<HttpConnection>;
-  readonly #reaper?: HandshakeReaper;
+  /** Loaded after the door opens (TLS only): nothing to reap before the first connection. */
+  #reaper?: HandshakeReaper;
   readonly #accepting: Promise<void>;
   #closing = false;
 
@@ -97,12 +98,16 @@ class OwnHttpDoor implements HttpDoor {
     this.addr = this.#listener.addr;
     const limits = { maxConnections: options.maxConnections, maxPerClient: Infinity };
     this.#connections = new ConnectionTable(limits, options.stats);
-    if (tls) this.#reaper = new HandshakeReaper(this.addr.port);
+    if (tls) {
+      void import("./handshake_reaper.ts").then(({ HandshakeReaper }) => {
+        if (!this.#closing) this.#reaper = new HandshakeReaper(this.addr.port);
+      });
+    }
     options.onListen(this.addr);
     this.#accepting = acceptLoop({
       listener: this.#listener,
       table: this.#connections,
-      reaper: this.#reaper,
+      reap: tls ? (peer) => this.#reaper?.reap(peer) : undefined,
       closing: () => this.#closing,
       onError: options.onAcceptError,
       serve: (conn, client) => this.#serve(conn, client),
@@ -125,10 +130,9 @@ class OwnHttpDoor implements HttpDoor {
     const peer = conn.remoteAddr as Deno.NetAddr;
     const connection = new HttpConnection(conn, this.handler, this.serveOn);
     this.#connections.add(connection, client);
-    const reaper = this.#reaper;
     void connection.finished.finally(() => {
       this.#connections.delete(connection);
-      if (connection.cutShort) reaper?.reap(peer);
+      if (connection.cutShort) this.#reaper?.reap(peer);
     });
   }
 }

@@ -60,7 +60,7 @@ export class StreamDoor {
     this.#accepting = acceptLoop({
       listener,
       table: this.#connections,
-      reaper: this.#reaper,
+      reap: this.#reaper && ((peer) => this.#reaper?.reap(peer)),
       closing: () => this.#draining,
       onError: options.onError,
       serve: (conn, client) => this.#serve(conn, client),

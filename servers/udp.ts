@@ -12,16 +12,8 @@
  * answer to a query with a cookie carries a fresh server cookie (RFC 7873 §5.2), and a
  * malformed COOKIE option is FORMERR (§5.2.2).
  */
-import {
-  DnsWireError,
-  encodeReplyTo,
-  type QueryCookie,
-  queryCookie,
-  Rcode,
-  truncateAnswer,
-  udpPayloadLimit,
-  withCookie,
-} from "../dns/mod.ts";
+import { type QueryCookie, queryCookie, withCookie } from "../dns/cookie.ts";
+import { DnsWireError, encodeReplyTo, Rcode, truncateAnswer, udpPayloadLimit } from "../dns/mod.ts";
 import type { AddressProof } from "./address_proof.ts";
 import { type AnswerDeps, answerQuery } from "./answer.ts";
 import type { CidrSet } from "./cidr.ts";

@@ -1,12 +1,11 @@
 import assert from "node:assert/strict";
+import { queryCookie, withCookie } from "../../dns/cookie.ts";
 import {
   decodeMessage,
   DnsWireError,
   EdnsOptionCode,
   encodeMessage,
-  queryCookie,
   RType,
-  withCookie,
 } from "../../dns/mod.ts";
 import { makeQuery, queryMessage } from "../support/dns_query.ts";
 
