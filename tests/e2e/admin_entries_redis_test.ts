@@ -59,10 +59,14 @@ Deno.test({
 
       await redis.restart();
       await eventually(async () => assert.deepEqual(await custom(second), expected), 10_000);
-      assert.match(
-        second.stderr(),
-        /blocklist: Redis came back empty: 2 block and 1 allow admin entries restored from .*second\/custom\.json/,
-      );
+      // Said once the entries are back, so a moment after they show.
+      await eventually(() => {
+        assert.match(
+          second.stderr(),
+          /blocklist: Redis came back empty: 2 block and 1 allow admin entries restored from .*second\/custom\.json/,
+        );
+        return Promise.resolve();
+      });
       const check = await fetch(`${second.url}/admin/blocklist/check?name=x.ads.example`, {
         headers: { authorization },
       });
