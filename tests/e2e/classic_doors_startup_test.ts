@@ -11,7 +11,7 @@ import { makeQuery } from "../support/dns_query.ts";
 import { healthStatus, runGateway, startGateway } from "../support/gateway.ts";
 import { startKnot } from "../support/knot.ts";
 import { TEST_ZONE } from "../support/test_zone.ts";
-import { makeCertificate } from "../support/tls.ts";
+import { makeCertificate, tlsEnv } from "../support/tls.ts";
 
 Deno.test("a DNS door on a port already taken stops startup with one line naming it", async () => {
   const tcp = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -80,8 +80,7 @@ Deno.test({
       UDP_PORT: "0",
       TCP_PORT: "0",
       DOT_PORT: "0",
-      TLS_CERT: cert.certFile,
-      TLS_KEY: cert.keyFile,
+      ...tlsEnv(cert),
     };
     const refusing = await startGateway({
       env: { ...env, DNS_ALLOW_CIDRS: "192.0.2.0/24, 2001:db8::/32" },

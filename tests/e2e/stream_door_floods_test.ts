@@ -12,7 +12,7 @@ import { startKnot } from "../support/knot.ts";
 import { socketCount, socketsSettle } from "../support/process_sockets.ts";
 import { closeAll, openConnections } from "../support/raw_connections.ts";
 import { TEST_ZONE } from "../support/test_zone.ts";
-import { makeCertificate } from "../support/tls.ts";
+import { makeCertificate, tlsEnv } from "../support/tls.ts";
 
 /** The start of a TLS record holding a ClientHello, and no more of it. */
 const PARTIAL_CLIENT_HELLO = new Uint8Array([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01]);
@@ -38,8 +38,7 @@ Deno.test({
       env: {
         UPSTREAMS: `udp://127.0.0.1:${knot.port}`,
         DOT_PORT: "0",
-        TLS_CERT: cert.certFile,
-        TLS_KEY: cert.keyFile,
+        ...tlsEnv(cert),
         TCP_IDLE_SECONDS: "1",
         TCP_MAX_CONNECTIONS: "100",
         TCP_MAX_PER_CLIENT: "1000",
