@@ -20,6 +20,7 @@ import { startListServer } from "../support/list_server.ts";
 import { startRedis } from "../support/redis.ts";
 import { TEST_ZONE } from "../support/test_zone.ts";
 import { makeCertificate, tlsEnv } from "../support/tls.ts";
+import { runToEnd } from "../support/tools.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const ADMIN_TOKEN = "e2e-admin-token-0123456789";
@@ -28,15 +29,8 @@ const ADMIN_TOKEN = "e2e-admin-token-0123456789";
 const ADBLOCK = `! Title: e2e\n||${TEST_ZONE}^\n@@||multi.${TEST_ZONE}^\n`;
 const HOSTS = "# hosts\n0.0.0.0 ads.example.net tracker.example.net\n";
 
-async function run(command: string, args: string[], env: Record<string, string> = {}) {
-  const output = await new Deno.Command(command, { args, env, cwd: ROOT, stdin: "null" }).output();
-  const text = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: text.decode(output.stdout),
-    stderr: text.decode(output.stderr),
-  };
-}
+const run = (command: string, args: string[], env: Record<string, string> = {}) =>
+  runToEnd(command, args, { env, cwd: ROOT });
 
 /** POSTs a query with EDNS over plain HTTP (fetch), for checks that need the decoded reply. */
 const ask = async (gateway: Gateway, name: string, type: number = RType.A): Promise<Message> =>

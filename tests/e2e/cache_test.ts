@@ -17,6 +17,7 @@ import { doorPort } from "../support/dns_clients.ts";
 import { askDoh } from "../support/doh.ts";
 import { withKnotGateway } from "../support/knot_gateway.ts";
 import { TEST_ZONE } from "../support/test_zone.ts";
+import { runToEnd } from "../support/tools.ts";
 
 const ask = (url: string, name: string, type: number = RType.A) =>
   askDoh(url, name, type, { id: 99, edns: {} });
@@ -87,9 +88,7 @@ Deno.test({
     await withKnotGateway({ env: { UDP_PORT: "0" } }, async (gateway, knot) => {
       const dig = async (...args: string[]) => {
         const port = String(doorPort(gateway, "UDP"));
-        const output = await new Deno.Command("dig", { args: ["@127.0.0.1", "-p", port, ...args] })
-          .output();
-        return new TextDecoder().decode(output.stdout);
+        return (await runToEnd("dig", ["@127.0.0.1", "-p", port, ...args])).stdout;
       };
       const before = await knot.queryCount();
       const viaDoh = await ask(gateway.url, `mail.${TEST_ZONE}`);

@@ -26,6 +26,7 @@ import { knotGeoip, startKnot } from "../support/knot.ts";
 import { withKnotGateway } from "../support/knot_gateway.ts";
 import { startRedis } from "../support/redis.ts";
 import { TEST_ZONE } from "../support/test_zone.ts";
+import { runToEnd } from "../support/tools.ts";
 
 const NAME = `geo.${TEST_ZONE}`;
 const SUBNET_ANSWERS = `${NAME}:
@@ -75,10 +76,8 @@ const viaPost = async (gateway: Gateway, subnet?: string): Promise<Seen> =>
 
 async function viaUdp(gateway: Gateway, subnet: string): Promise<Seen> {
   const port = String(doorPort(gateway, "UDP"));
-  const output = await new Deno.Command("kdig", {
-    args: ["@127.0.0.1", "-p", port, `+subnet=${subnet}`, "+timeout=2", NAME, "A"],
-  }).output();
-  const text = new TextDecoder().decode(output.stdout);
+  const args = ["@127.0.0.1", "-p", port, `+subnet=${subnet}`, "+timeout=2", NAME, "A"];
+  const { stdout: text } = await runToEnd("kdig", args);
   const address = new RegExp(`^${NAME}\\.\\s+\\d+\\s+IN\\s+A\\s+(\\S+)$`, "m").exec(text)?.[1];
   assert.ok(address !== undefined, `no A record in:\n${text}`);
   return { address, subnet: /CLIENT-SUBNET: (\S+)/.exec(text)?.[1] };

@@ -16,6 +16,7 @@ import { withKnotGateway } from "../support/knot_gateway.ts";
 import { sample } from "../support/prometheus.ts";
 import { startRedis } from "../support/redis.ts";
 import { TEST_ZONE } from "../support/test_zone.ts";
+import { runToEnd } from "../support/tools.ts";
 
 const ADMIN_TOKEN = "observability-e2e-token";
 
@@ -139,12 +140,16 @@ Deno.test("with METRICS_TOKEN, the real gateway's /metrics asks curl for the bea
   const metricsToken = "metrics-token-0123456789";
   const gateway = await startGateway({ env: { METRICS_TOKEN: metricsToken, ADMIN_TOKEN } });
   try {
-    const curl = async (...args: string[]) => {
-      const output = await new Deno.Command("curl", {
-        args: ["-s", "-o", "/dev/null", "-w", "%{http_code}", ...args, `${gateway.url}/metrics`],
-      }).output();
-      return new TextDecoder().decode(output.stdout);
-    };
+    const curl = async (...args: string[]) =>
+      (await runToEnd("curl", [
+        "-s",
+        "-o",
+        "/dev/null",
+        "-w",
+        "%{http_code}",
+        ...args,
+        `${gateway.url}/metrics`,
+      ])).stdout;
     assert.equal(await curl(), "401");
     assert.equal(await curl("-H", `Authorization: Bearer ${ADMIN_TOKEN}`), "403");
     assert.equal(await curl("-H", `Authorization: Bearer ${metricsToken}`), "200");

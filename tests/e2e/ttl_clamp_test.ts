@@ -12,6 +12,7 @@ import { askDoh, type DohReply } from "../support/doh.ts";
 import { type Gateway } from "../support/gateway.ts";
 import { withKnotGateway } from "../support/knot_gateway.ts";
 import { TEST_ZONE, testZoneText } from "../support/test_zone.ts";
+import { runToEnd } from "../support/tools.ts";
 
 const ZONE_TEXT = testZoneText() + [
   "plain 300 A 192.0.2.1",
@@ -31,10 +32,17 @@ const viaPost = (gateway: Gateway, name: string) =>
 
 async function viaUdp(gateway: Gateway, name: string): Promise<number> {
   const port = String(doorPort(gateway, "UDP"));
-  const output = await new Deno.Command("dig", {
-    args: ["@127.0.0.1", "-p", port, "+noall", "+answer", "+tries=1", `${name}.${TEST_ZONE}`, "A"],
-  }).output();
-  const text = new TextDecoder().decode(output.stdout);
+  const args = [
+    "@127.0.0.1",
+    "-p",
+    port,
+    "+noall",
+    "+answer",
+    "+tries=1",
+    `${name}.${TEST_ZONE}`,
+    "A",
+  ];
+  const { stdout: text } = await runToEnd("dig", args);
   const ttl = /\s(\d+)\s+IN\s+A\s/.exec(text)?.[1];
   assert.ok(ttl !== undefined, `no A record in:\n${text}`);
   return Number(ttl);
@@ -54,10 +62,15 @@ Deno.test({
       env: { CACHE_MAX_TTL: "60", UDP_PORT: "0" },
     }, async (gateway, knot) => {
       // knot serves the TTLs as written: the bounds are the gateway's doing.
-      const direct = await new Deno.Command("dig", {
-        args: ["@127.0.0.1", "-p", String(knot.port), "+noall", "+answer", `top-bit.${TEST_ZONE}`],
-      }).output();
-      assert.match(new TextDecoder().decode(direct.stdout), /\s4294967295\s+IN\s+A\s/);
+      const direct = await runToEnd("dig", [
+        "@127.0.0.1",
+        "-p",
+        String(knot.port),
+        "+noall",
+        "+answer",
+        `top-bit.${TEST_ZONE}`,
+      ]);
+      assert.match(direct.stdout, /\s4294967295\s+IN\s+A\s/);
 
       assertTtl(await viaGet(gateway, "plain"), 60, "first GET");
       assertTtl(await viaGet(gateway, "plain"), 60, "second GET, from the cache");
