@@ -106,6 +106,21 @@ export function chunks<T>(items: T[], size: number): T[][] {
   return out;
 }
 
+/**
+ * A bulk command (`SADD`, `SREM`) as round trips of at most `size` members each, one after the
+ * other, so no command is longer than a chunk and each has its own timeout; resolves to the sum
+ * of what the round trips counted, and a chunk that fails stops the rest from being sent.
+ */
+export async function countInChunks<T>(
+  members: T[],
+  size: number,
+  send: (chunk: T[]) => Promise<number>,
+): Promise<number> {
+  let counted = 0;
+  for (const chunk of chunks(members, size)) counted += await send(chunk);
+  return counted;
+}
+
 /** A stream entry from Redis's reply shape: an id and a flat list of field, value, … */
 export function streamEntry(id: string, pairs: string[]): StreamEntry {
   const fields: Record<string, string> = {};

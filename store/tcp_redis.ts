@@ -21,7 +21,7 @@ import { Redis } from "ioredis";
 import { CallLimit } from "./call_limit.ts";
 import { bounded } from "./errors.ts";
 import {
-  chunks,
+  countInChunks,
   DEFAULT_CHUNK_SIZE,
   DEFAULT_TIMEOUT_MS,
   type RedisStore,
@@ -162,20 +162,10 @@ export function createTcpRedisStore(url: string, options: StoreOptions = {}): Re
           return (found as number[]).map((one) => one === 1);
         });
       }),
-    sadd: async (key, members) => {
-      let added = 0;
-      for (const chunk of chunks(members, chunkSize)) {
-        added += await call("SADD", () => client.sadd(key, ...chunk));
-      }
-      return added;
-    },
-    srem: async (key, members) => {
-      let removed = 0;
-      for (const chunk of chunks(members, chunkSize)) {
-        removed += await call("SREM", () => client.srem(key, ...chunk));
-      }
-      return removed;
-    },
+    sadd: (key, members) =>
+      countInChunks(members, chunkSize, (chunk) => call("SADD", () => client.sadd(key, ...chunk))),
+    srem: (key, members) =>
+      countInChunks(members, chunkSize, (chunk) => call("SREM", () => client.srem(key, ...chunk))),
     scard: (key) => call("SCARD", () => client.scard(key)),
     smembers: (key) => call("SMEMBERS", () => client.smembers(key)),
     rename: (from, to) =>

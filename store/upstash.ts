@@ -17,7 +17,7 @@ import { Redis } from "@upstash/redis";
 import { CallLimit } from "./call_limit.ts";
 import { bounded } from "./errors.ts";
 import {
-  chunks,
+  countInChunks,
   DEFAULT_CHUNK_SIZE,
   DEFAULT_TIMEOUT_MS,
   type RedisStore,
@@ -123,20 +123,14 @@ export function createUpstashStore(
         const results = await pipeline.exec<number[][]>();
         return results.map((found) => found.map((one) => Number(one) === 1));
       }),
-    sadd: async (key, members) => {
-      let added = 0;
-      for (const [first, ...rest] of chunks(members, chunkSize)) {
-        added += await call("SADD", () => client.sadd(key, first, ...rest));
-      }
-      return added;
-    },
-    srem: async (key, members) => {
-      let removed = 0;
-      for (const chunk of chunks(members, chunkSize)) {
-        removed += await call("SREM", () => client.srem(key, ...chunk));
-      }
-      return removed;
-    },
+    sadd: (key, members) =>
+      countInChunks(
+        members,
+        chunkSize,
+        ([first, ...rest]) => call("SADD", () => client.sadd(key, first, ...rest)),
+      ),
+    srem: (key, members) =>
+      countInChunks(members, chunkSize, (chunk) => call("SREM", () => client.srem(key, ...chunk))),
     scard: (key) => call("SCARD", () => client.scard(key)),
     smembers: (key) => call("SMEMBERS", () => client.smembers(key)),
     rename: (from, to) =>

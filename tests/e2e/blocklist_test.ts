@@ -8,18 +8,19 @@
  * going away and coming back empty neither stops answers nor loses the lists for good.
  */
 import assert from "node:assert/strict";
-import { decodeMessage, type Message, Rcode, RType } from "../../dns/mod.ts";
+import { type Message, Rcode, RType } from "../../dns/mod.ts";
 import { integration } from "../support/binaries.ts";
-import { makeQuery } from "../support/dns_query.ts";
+import { askDoh } from "../support/doh.ts";
 import { extendedError } from "../support/ede.ts";
 import { eventually } from "../support/eventually.ts";
 import { type Gateway, startGateway } from "../support/gateway.ts";
+import { GATEWAY_REDIS_CLIENTS, gatewayRedis } from "../support/gateway_redis.ts";
 import { startKnot } from "../support/knot.ts";
 import { startListServer } from "../support/list_server.ts";
 import { startRedis } from "../support/redis.ts";
 import { TEST_ZONE } from "../support/test_zone.ts";
-import { makeCertificate } from "../support/tls.ts";
-import { startUpstashBridge } from "../support/upstash_bridge.ts";
+import { makeCertificate, tlsEnv } from "../support/tls.ts";
+import { runToEnd } from "../support/tools.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const ADMIN_TOKEN = "e2e-admin-token-0123456789";
@@ -28,26 +29,12 @@ const ADMIN_TOKEN = "e2e-admin-token-0123456789";
 const ADBLOCK = `! Title: e2e\n||${TEST_ZONE}^\n@@||multi.${TEST_ZONE}^\n`;
 const HOSTS = "# hosts\n0.0.0.0 ads.example.net tracker.example.net\n";
 
-async function run(command: string, args: string[], env: Record<string, string> = {}) {
-  const output = await new Deno.Command(command, { args, env, cwd: ROOT, stdin: "null" }).output();
-  const text = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: text.decode(output.stdout),
-    stderr: text.decode(output.stderr),
-  };
-}
+const run = (command: string, args: string[], env: Record<string, string> = {}) =>
+  runToEnd(command, args, { env, cwd: ROOT });
 
 /** POSTs a query with EDNS over plain HTTP (fetch), for checks that need the decoded reply. */
-async function ask(gateway: Gateway, name: string, type: number = RType.A): Promise<Message> {
-  const response = await fetch(`${gateway.url}/dns-query`, {
-    method: "POST",
-    headers: { "content-type": "application/dns-message" },
-    body: makeQuery(name, type, { edns: {} }),
-  });
-  assert.equal(response.status, 200);
-  return decodeMessage(new Uint8Array(await response.arrayBuffer()));
-}
+const ask = async (gateway: Gateway, name: string, type: number = RType.A): Promise<Message> =>
+  (await askDoh(gateway.url, name, type, { edns: {} })).reply;
 
 const edeText = (reply: Message) => extendedError(reply)?.text;
 
@@ -76,8 +63,7 @@ Deno.test({
       BLOCKLIST_URLS: `${lists.url}/adblock.txt,hosts=${lists.url}/hosts`,
       ALLOWLIST_URLS: allowFile,
       BLOCKLIST_DIR: `${dir}/copies`,
-      TLS_CERT: cert.certFile,
-      TLS_KEY: cert.keyFile,
+      ...tlsEnv(cert),
     };
     let gateway = await startGateway({ env });
     try {
@@ -165,7 +151,7 @@ Deno.test({
   },
 });
 
-for (const client of ["redis://", "Upstash REST"] as const) {
+for (const client of GATEWAY_REDIS_CLIENTS) {
   Deno.test({
     name: `two gateways share lists in Redis (${client}): an edit on one blocks on the other`,
     ...integration(["knotd", "redis-server"]),
@@ -173,7 +159,7 @@ for (const client of ["redis://", "Upstash REST"] as const) {
       const dir = await Deno.makeTempDir({ prefix: "blocklist-redis-e2e-" });
       const knot = await startKnot();
       const redis = await startRedis();
-      const bridge = client === "Upstash REST" ? startUpstashBridge(redis.url) : undefined;
+      const { env: redisEnv, bridge } = gatewayRedis(client, redis);
       const lists = startListServer();
       lists.set("hosts", `0.0.0.0 mail.${TEST_ZONE}\n`);
       const env = {
@@ -181,9 +167,7 @@ for (const client of ["redis://", "Upstash REST"] as const) {
         BLOCKLIST_URLS: `${lists.url}/hosts`,
         BLOCKLIST_DIR: `${dir}/copies`,
         ADMIN_TOKEN,
-        ...(bridge
-          ? { UPSTASH_REDIS_REST_URL: bridge.url, UPSTASH_REDIS_REST_TOKEN: bridge.token }
-          : { REDIS_URL: redis.url }),
+        ...redisEnv,
       };
       const first = await startGateway({ env });
       let second: Gateway | undefined;

@@ -12,7 +12,7 @@ import { launchFirefox } from "../support/firefox.ts";
 import { startGateway } from "../support/gateway.ts";
 import { startKnot } from "../support/knot.ts";
 import { TEST_ZONE, testZoneText } from "../support/test_zone.ts";
-import { makeCaSignedCertificate } from "../support/tls.ts";
+import { makeCaSignedCertificate, tlsEnv } from "../support/tls.ts";
 
 export type BrowserName = "chromium" | "firefox";
 
@@ -48,8 +48,7 @@ async function scenario(browserName: BrowserName): Promise<BrowserRun> {
   const gateway = await startGateway({
     env: {
       UPSTREAMS: `udp://127.0.0.1:${knot.port}`,
-      TLS_CERT: cert.certFile,
-      TLS_KEY: cert.keyFile,
+      ...tlsEnv(cert),
     },
   });
   const doh = `https://127.0.0.1:${gateway.port}/dns-query`;

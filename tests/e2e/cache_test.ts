@@ -6,43 +6,27 @@
 import assert from "node:assert/strict";
 import {
   decodeExtendedError,
-  decodeMessage,
   EdeCode,
   EdnsOptionCode,
   findOption,
-  type Message,
   Rcode,
   RType,
 } from "../../dns/mod.ts";
 import { integration } from "../support/binaries.ts";
 import { doorPort } from "../support/dns_clients.ts";
-import { makeQuery } from "../support/dns_query.ts";
-import { startGateway } from "../support/gateway.ts";
-import { startKnot } from "../support/knot.ts";
+import { askDoh } from "../support/doh.ts";
+import { withKnotGateway } from "../support/knot_gateway.ts";
 import { TEST_ZONE } from "../support/test_zone.ts";
+import { runToEnd } from "../support/tools.ts";
 
-async function ask(
-  url: string,
-  name: string,
-  type: number = RType.A,
-): Promise<{ reply: Message; cacheControl: string | null }> {
-  const response = await fetch(`${url}/dns-query`, {
-    method: "POST",
-    headers: { "content-type": "application/dns-message" },
-    body: makeQuery(name, type, { id: 99, edns: {} }),
-  });
-  assert.equal(response.status, 200);
-  const reply = decodeMessage(new Uint8Array(await response.arrayBuffer()));
-  return { reply, cacheControl: response.headers.get("cache-control") };
-}
+const ask = (url: string, name: string, type: number = RType.A) =>
+  askDoh(url, name, type, { id: 99, edns: {} });
 
 Deno.test({
   name: "repeated queries are answered from the cache, TTLs counting down, without asking knot",
   ...integration(["knotd", "knotc"]),
   async fn() {
-    const knot = await startKnot();
-    const gateway = await startGateway({ env: { UPSTREAMS: `udp://127.0.0.1:${knot.port}` } });
-    try {
+    await withKnotGateway({}, async (gateway, knot) => {
       const before = await knot.queryCount();
       const first = await ask(gateway.url, `www.${TEST_ZONE}`);
       assert.equal(first.reply.answers[0].ttl, 300);
@@ -62,10 +46,7 @@ Deno.test({
         .trim()
         .split("\n").map((line) => JSON.parse(line));
       assert.equal(log.filter((entry) => entry.source === "cache").length, 22);
-    } finally {
-      await gateway.stop();
-      await knot.stop();
-    }
+    });
   },
 });
 
@@ -73,15 +54,12 @@ Deno.test({
   name: "with the upstream gone, an expired answer is served stale with TTL 30 and EDE 3",
   ...integration(["knotd"]),
   async fn() {
-    const knot = await startKnot();
-    const gateway = await startGateway({
+    await withKnotGateway({
       env: {
-        UPSTREAMS: `udp://127.0.0.1:${knot.port}`,
         UPSTREAM_TIMEOUT_MS: "200",
         QUERY_TIMEOUT_MS: "400",
       },
-    });
-    try {
+    }, async (gateway, knot) => {
       const fresh = await ask(gateway.url, `short.${TEST_ZONE}`);
       assert.equal(fresh.reply.answers[0].ttl, 1);
       await knot.stop();
@@ -99,10 +77,7 @@ Deno.test({
       assert.equal(stale.cacheControl, "max-age=30");
       const never = await ask(gateway.url, `www.${TEST_ZONE}`);
       assert.equal(never.reply.header.rcode, Rcode.SERVFAIL, "nothing cached: nothing stale");
-    } finally {
-      await gateway.stop();
-      await knot.stop();
-    }
+    });
   },
 });
 
@@ -110,17 +85,11 @@ Deno.test({
   name: "repeated queries over the UDP door share the cache with DoH and never reach knot",
   ...integration(["knotd", "knotc", "dig"]),
   async fn() {
-    const knot = await startKnot();
-    const gateway = await startGateway({
-      env: { UPSTREAMS: `udp://127.0.0.1:${knot.port}`, UDP_PORT: "0" },
-    });
-    const dig = async (...args: string[]) => {
-      const port = String(doorPort(gateway, "UDP"));
-      const output = await new Deno.Command("dig", { args: ["@127.0.0.1", "-p", port, ...args] })
-        .output();
-      return new TextDecoder().decode(output.stdout);
-    };
-    try {
+    await withKnotGateway({ env: { UDP_PORT: "0" } }, async (gateway, knot) => {
+      const dig = async (...args: string[]) => {
+        const port = String(doorPort(gateway, "UDP"));
+        return (await runToEnd("dig", ["@127.0.0.1", "-p", port, ...args])).stdout;
+      };
       const before = await knot.queryCount();
       const viaDoh = await ask(gateway.url, `mail.${TEST_ZONE}`);
       assert.equal(viaDoh.reply.answers.length, 1);
@@ -140,10 +109,7 @@ Deno.test({
       );
       assert.equal(udp.length, 11);
       assert.ok(udp.every((e) => e.source === "cache"));
-    } finally {
-      await gateway.stop();
-      await knot.stop();
-    }
+    });
   },
 });
 
@@ -153,27 +119,16 @@ Deno.test({
   ...integration(["knotd", "knotc"]),
   async fn() {
     const token = "e2e-admin-token-memo-0123456789";
-    const knot = await startKnot();
-    const gateway = await startGateway({
-      env: { UPSTREAMS: `udp://127.0.0.1:${knot.port}`, ADMIN_TOKEN: token },
-    });
-    const name = `www.${TEST_ZONE}`;
-    // One URL, as every browser asking for this name sends it (ID 0).
-    const dns = makeQuery(name, RType.A, { id: 0, edns: {} })
-      .toBase64({ alphabet: "base64url", omitPadding: true });
-    const get = async () => {
-      const response = await fetch(`${gateway.url}/dns-query?dns=${dns}`);
-      assert.equal(response.status, 200);
-      const reply = decodeMessage(new Uint8Array(await response.arrayBuffer()));
-      return { reply, cacheControl: response.headers.get("cache-control") };
-    };
-    const admin = (path: string, body: unknown) =>
-      fetch(`${gateway.url}/admin/${path}`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-        body: JSON.stringify(body),
-      }).then((response) => response.json());
-    try {
+    await withKnotGateway({ env: { ADMIN_TOKEN: token } }, async (gateway, knot) => {
+      const name = `www.${TEST_ZONE}`;
+      // One URL, as every browser asking for this name sends it (ID 0).
+      const get = () => askDoh(gateway.url, name, RType.A, { id: 0, edns: {}, method: "GET" });
+      const admin = (path: string, body: unknown) =>
+        fetch(`${gateway.url}/admin/${path}`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+          body: JSON.stringify(body),
+        }).then((response) => response.json());
       const before = await knot.queryCount();
       const first = await get();
       for (let i = 0; i < 30; i++) {
@@ -214,9 +169,6 @@ Deno.test({
       const cached = log.filter((entry) => entry.source === "cache" && entry.name === name);
       assert.ok(cached.length >= 33, `${cached.length} cache hits logged`);
       assert.ok(cached.every((entry) => entry.method === "GET" && entry.client === "127.0.0.1"));
-    } finally {
-      await gateway.stop();
-      await knot.stop();
-    }
+    });
   },
 });

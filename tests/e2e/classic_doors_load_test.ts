@@ -11,6 +11,7 @@ import { makeQuery } from "../support/dns_query.ts";
 import { addressReply, fakeUdp } from "../support/fake_upstreams.ts";
 import { startGateway } from "../support/gateway.ts";
 import { startKnot } from "../support/knot.ts";
+import { withKnotGateway } from "../support/knot_gateway.ts";
 import { TEST_ZONE } from "../support/test_zone.ts";
 
 const name = (message: Message) => message.questions[0].name;
@@ -89,18 +90,15 @@ Deno.test({
     "a UDP burst from one address gets answers, then TC=1, then silence, and is let back after refill",
   ...integration(["knotd"]),
   async fn() {
-    const knot = await startKnot();
-    const gateway = await startGateway({
+    await withKnotGateway({
       env: {
-        UPSTREAMS: `udp://127.0.0.1:${knot.port}`,
         UDP_PORT: "0",
         UDP_RATE: "5",
         UDP_BURST: "5",
       },
-    });
-    const udp = doorPort(gateway, "UDP");
-    const query = (id: number) => makeQuery(`www.${TEST_ZONE}`, RType.A, { id });
-    try {
+    }, async (gateway) => {
+      const udp = doorPort(gateway, "UDP");
+      const query = (id: number) => makeQuery(`www.${TEST_ZONE}`, RType.A, { id });
       const replies = (await udpExchange(udp, Array.from({ length: 20 }, (_, i) => query(i + 1))))
         .map((r) => decodeMessage(r));
       const full = replies.filter((r) => !r.header.truncated);
@@ -115,10 +113,7 @@ Deno.test({
       const [after] = (await udpExchange(udp, [query(99)])).map((r) => decodeMessage(r));
       assert.equal(after?.header.truncated, false);
       assert.equal(after?.answers.length, 2);
-    } finally {
-      await gateway.stop();
-      await knot.stop();
-    }
+    });
   },
 });
 

@@ -11,7 +11,8 @@ import { makeQuery } from "../support/dns_query.ts";
 import { healthStatus, runGateway, startGateway } from "../support/gateway.ts";
 import { startKnot } from "../support/knot.ts";
 import { TEST_ZONE } from "../support/test_zone.ts";
-import { makeCertificate } from "../support/tls.ts";
+import { makeCertificate, tlsEnv } from "../support/tls.ts";
+import { runToEnd } from "../support/tools.ts";
 
 Deno.test("a DNS door on a port already taken stops startup with one line naming it", async () => {
   const tcp = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -80,8 +81,7 @@ Deno.test({
       UDP_PORT: "0",
       TCP_PORT: "0",
       DOT_PORT: "0",
-      TLS_CERT: cert.certFile,
-      TLS_KEY: cert.keyFile,
+      ...tlsEnv(cert),
     };
     const refusing = await startGateway({
       env: { ...env, DNS_ALLOW_CIDRS: "192.0.2.0/24, 2001:db8::/32" },
@@ -90,10 +90,7 @@ Deno.test({
       env: { ...env, DNS_ALLOW_CIDRS: "10.0.0.0/8,127.0.0.0/8" },
     });
     const www = `www.${TEST_ZONE}`;
-    const run = async (command: string, args: string[]) => {
-      const output = await new Deno.Command(command, { args, stdin: "null" }).output();
-      return new TextDecoder().decode(output.stdout);
-    };
+    const run = async (command: string, args: string[]) => (await runToEnd(command, args)).stdout;
     try {
       const query = makeQuery(www, RType.A, { id: 3 });
       assert.deepEqual(await udpExchange(doorPort(refusing, "UDP"), [query]), []);

@@ -11,8 +11,9 @@ import { doorPort, tcpClient, udpExchange } from "../support/dns_clients.ts";
 import { makeQuery } from "../support/dns_query.ts";
 import { startGateway } from "../support/gateway.ts";
 import { startKnot } from "../support/knot.ts";
+import { withKnotGateway } from "../support/knot_gateway.ts";
 import { TEST_ZONE } from "../support/test_zone.ts";
-import { makeCertificate } from "../support/tls.ts";
+import { makeCertificate, tlsEnv } from "../support/tls.ts";
 import { freeDnsPort } from "../support/ports.ts";
 
 const CASES: [string, string][] = [
@@ -49,8 +50,7 @@ Deno.test({
         UDP_PORT: port,
         TCP_PORT: port,
         DOT_PORT: "0",
-        TLS_CERT: cert.certFile,
-        TLS_KEY: cert.keyFile,
+        ...tlsEnv(cert),
       },
     });
     const at = (
@@ -158,14 +158,10 @@ Deno.test({
     "malformed queries get FORMERR when their header is readable, and silence or a close otherwise",
   ...integration(["knotd"]),
   async fn(t) {
-    const knot = await startKnot();
-    const gateway = await startGateway({
-      env: { UPSTREAMS: `udp://127.0.0.1:${knot.port}`, UDP_PORT: "0", TCP_PORT: "0" },
-    });
-    const udp = doorPort(gateway, "UDP");
-    // A header claiming one question, with half a name after it; RD set.
-    const broken = new Uint8Array([0xab, 0xcd, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, 5, 0x61]);
-    try {
+    await withKnotGateway({ env: { UDP_PORT: "0", TCP_PORT: "0" } }, async (gateway) => {
+      const udp = doorPort(gateway, "UDP");
+      // A header claiming one question, with half a name after it; RD set.
+      const broken = new Uint8Array([0xab, 0xcd, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, 5, 0x61]);
       await t.step("a datagram shorter than a header gets nothing", async () => {
         assert.deepEqual(await udpExchange(udp, [new Uint8Array([1, 2, 3, 4, 5])]), []);
       });
@@ -200,9 +196,6 @@ Deno.test({
           client.close();
         }
       });
-    } finally {
-      await gateway.stop();
-      await knot.stop();
-    }
+    });
   },
 });

@@ -9,7 +9,6 @@
 import assert from "node:assert/strict";
 import {
   decodeClientSubnet,
-  decodeMessage,
   type EdnsOption,
   EdnsOptionCode,
   encodeClientSubnet,
@@ -21,10 +20,13 @@ import {
 import { integration } from "../support/binaries.ts";
 import { doorPort } from "../support/dns_clients.ts";
 import { makeQuery } from "../support/dns_query.ts";
+import { dohExchange } from "../support/doh.ts";
 import { type Gateway, startGateway } from "../support/gateway.ts";
 import { knotGeoip, startKnot } from "../support/knot.ts";
+import { withKnotGateway } from "../support/knot_gateway.ts";
 import { startRedis } from "../support/redis.ts";
 import { TEST_ZONE } from "../support/test_zone.ts";
+import { runToEnd } from "../support/tools.ts";
 
 const NAME = `geo.${TEST_ZONE}`;
 const SUBNET_ANSWERS = `${NAME}:
@@ -66,29 +68,16 @@ function seen(reply: Message): Seen {
   };
 }
 
-async function viaGet(gateway: Gateway, subnet?: string): Promise<Seen> {
-  const dns = query(subnet).toBase64({ alphabet: "base64url", omitPadding: true });
-  const response = await fetch(`${gateway.url}/dns-query?dns=${dns}`);
-  assert.equal(response.status, 200);
-  return seen(decodeMessage(new Uint8Array(await response.arrayBuffer())));
-}
+const viaGet = async (gateway: Gateway, subnet?: string): Promise<Seen> =>
+  seen((await dohExchange(gateway.url, query(subnet), { method: "GET" })).reply);
 
-async function viaPost(gateway: Gateway, subnet?: string): Promise<Seen> {
-  const response = await fetch(`${gateway.url}/dns-query`, {
-    method: "POST",
-    headers: { "content-type": "application/dns-message" },
-    body: query(subnet),
-  });
-  assert.equal(response.status, 200);
-  return seen(decodeMessage(new Uint8Array(await response.arrayBuffer())));
-}
+const viaPost = async (gateway: Gateway, subnet?: string): Promise<Seen> =>
+  seen((await dohExchange(gateway.url, query(subnet))).reply);
 
 async function viaUdp(gateway: Gateway, subnet: string): Promise<Seen> {
   const port = String(doorPort(gateway, "UDP"));
-  const output = await new Deno.Command("kdig", {
-    args: ["@127.0.0.1", "-p", port, `+subnet=${subnet}`, "+timeout=2", NAME, "A"],
-  }).output();
-  const text = new TextDecoder().decode(output.stdout);
+  const args = ["@127.0.0.1", "-p", port, `+subnet=${subnet}`, "+timeout=2", NAME, "A"];
+  const { stdout: text } = await runToEnd("kdig", args);
   const address = new RegExp(`^${NAME}\\.\\s+\\d+\\s+IN\\s+A\\s+(\\S+)$`, "m").exec(text)?.[1];
   assert.ok(address !== undefined, `no A record in:\n${text}`);
   return { address, subnet: /CLIENT-SUBNET: (\S+)/.exec(text)?.[1] };
@@ -101,15 +90,13 @@ Deno.test({
   ...integration(["knotd", "knotc", "kdig"]),
   ...knotGeoip(),
   async fn() {
-    const knot = await startKnot({ subnetAnswers: SUBNET_ANSWERS });
-    const gateway = await startGateway({
+    await withKnotGateway({
+      knot: { subnetAnswers: SUBNET_ANSWERS },
       env: {
-        UPSTREAMS: `udp://127.0.0.1:${knot.port}`,
         FORWARD_CLIENT_SUBNET: "on",
         UDP_PORT: "0",
       },
-    });
-    try {
+    }, async (gateway, knot) => {
       const before = await knot.queryCount();
       // Three times each: the memo keeps a GET or POST from its second sight on.
       for (let i = 0; i < 3; i++) {
@@ -133,10 +120,7 @@ Deno.test({
       // 1.2.3.0/24's answer is not for 1.2.0.0/16 (knot gave it for /24 only): the scope 0 one is.
       assert.deepEqual(await viaUdp(gateway, "1.2.0.0/16"), own("192.0.2.99", "1.2.0.0/16/0"));
       assert.equal(await knot.queryCount() - before, 4);
-    } finally {
-      await gateway.stop();
-      await knot.stop();
-    }
+    });
   },
 });
 

@@ -5,10 +5,10 @@
  * test-artifacts/dashboard.png.
  */
 import assert from "node:assert/strict";
-import { decodeMessage, Rcode, RType } from "../../dns/mod.ts";
+import { Rcode, RType } from "../../dns/mod.ts";
 import { integration } from "../support/binaries.ts";
 import { launchChromium } from "../support/browser.ts";
-import { makeQuery } from "../support/dns_query.ts";
+import { askDoh } from "../support/doh.ts";
 import { extendedError } from "../support/ede.ts";
 import { type Gateway, startGateway } from "../support/gateway.ts";
 import { startKnot } from "../support/knot.ts";
@@ -17,14 +17,8 @@ import { TEST_ZONE } from "../support/test_zone.ts";
 const ADMIN_TOKEN = "browser-e2e-token-0123456789";
 const ARTIFACTS = new URL("../../test-artifacts/", import.meta.url).pathname;
 
-async function ask(gateway: Gateway, name: string) {
-  const response = await fetch(`${gateway.url}/dns-query`, {
-    method: "POST",
-    headers: { "content-type": "application/dns-message" },
-    body: makeQuery(name, RType.A, { edns: {} }),
-  });
-  return decodeMessage(new Uint8Array(await response.arrayBuffer()));
-}
+const ask = async (gateway: Gateway, name: string) =>
+  (await askDoh(gateway.url, name, RType.A, { edns: {} })).reply;
 
 Deno.test({
   name: "a person logs in to the dashboard, sees the queries, and blocks a name through the page",

@@ -7,10 +7,10 @@
  * metrics and health.
  */
 import assert from "node:assert/strict";
-import { decodeMessage, type Message, Rcode, RType } from "../../dns/mod.ts";
+import { type Message, Rcode, RType } from "../../dns/mod.ts";
 import { integration } from "../support/binaries.ts";
 import { startEncryptedUpstream } from "../support/dnsdist.ts";
-import { makeQuery } from "../support/dns_query.ts";
+import { askDoh } from "../support/doh.ts";
 import { extendedError } from "../support/ede.ts";
 import { eventually } from "../support/eventually.ts";
 import { type Gateway, healthStatus, startGateway } from "../support/gateway.ts";
@@ -22,22 +22,11 @@ import { startUpstashBridge } from "../support/upstash_bridge.ts";
 
 const ADMIN_TOKEN = "deploy-e2e-admin-token";
 
-async function post(gateway: Gateway, name: string, type: number, id: number): Promise<Message> {
-  const response = await fetch(`${gateway.url}/dns-query`, {
-    method: "POST",
-    headers: { "content-type": "application/dns-message" },
-    body: makeQuery(name, type, { id, edns: {} }),
-  });
-  assert.equal(response.status, 200);
-  return decodeMessage(new Uint8Array(await response.arrayBuffer()));
-}
+const post = async (gateway: Gateway, name: string, type: number, id: number): Promise<Message> =>
+  (await askDoh(gateway.url, name, type, { id, edns: {} })).reply;
 
-async function get(gateway: Gateway, name: string, type: number, id: number): Promise<Message> {
-  const dns = makeQuery(name, type, { id }).toBase64({ alphabet: "base64url", omitPadding: true });
-  const response = await fetch(`${gateway.url}/dns-query?dns=${dns}`);
-  assert.equal(response.status, 200);
-  return decodeMessage(new Uint8Array(await response.arrayBuffer()));
-}
+const get = async (gateway: Gateway, name: string, type: number, id: number): Promise<Message> =>
+  (await askDoh(gateway.url, name, type, { id, method: "GET" })).reply;
 
 Deno.test({
   name:

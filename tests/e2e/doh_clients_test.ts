@@ -6,10 +6,11 @@ import assert from "node:assert/strict";
 import { decodeMessage, RType, typeName } from "../../dns/mod.ts";
 import { integration } from "../support/binaries.ts";
 import { makeQuery } from "../support/dns_query.ts";
+import { askDoh, dnsParam } from "../support/doh.ts";
 import { startGateway } from "../support/gateway.ts";
 import { startKnot } from "../support/knot.ts";
 import { TEST_ZONE, TEST_ZONE_TYPES, testZoneText } from "../support/test_zone.ts";
-import { makeCertificate } from "../support/tls.ts";
+import { makeCertificate, tlsEnv } from "../support/tls.ts";
 import { lines, run } from "../support/tools.ts";
 
 const fqdn = (label: string) => (label === "" ? TEST_ZONE : `${label}.${TEST_ZONE}`);
@@ -28,8 +29,7 @@ Deno.test({
     const gateway = await startGateway({
       env: {
         UPSTREAMS: `udp://127.0.0.1:${knot.port}`,
-        TLS_CERT: cert.certFile,
-        TLS_KEY: cert.keyFile,
+        ...tlsEnv(cert),
       },
     });
     const gw = ["@127.0.0.1", "-p", String(gateway.port)];
@@ -128,8 +128,7 @@ Deno.test({
       );
 
       await t.step("the door speaks HTTP/2 over TLS", async () => {
-        const query = makeQuery(`www.${TEST_ZONE}`, RType.A);
-        const b64 = query.toBase64({ alphabet: "base64url", omitPadding: true });
+        const b64 = dnsParam(makeQuery(`www.${TEST_ZONE}`, RType.A));
         const version = await run("curl", [
           "--silent",
           "--insecure",
@@ -147,15 +146,13 @@ Deno.test({
         const client = Deno.createHttpClient({ caCerts: [cert.cert] });
         try {
           for (const id of [0, 1, 0x1234, 0xffff]) {
-            const response = await fetch(`https://localhost:${gateway.port}/dns-query`, {
-              method: "POST",
-              headers: { "content-type": "application/dns-message" },
-              body: makeQuery(`www.${TEST_ZONE}`, RType.A, { id }),
-              client,
-            });
-            assert.equal(response.status, 200);
-            assert.match(response.headers.get("cache-control") ?? "", /^max-age=\d+$/);
-            const reply = decodeMessage(new Uint8Array(await response.arrayBuffer()));
+            const { reply, cacheControl } = await askDoh(
+              `https://localhost:${gateway.port}`,
+              `www.${TEST_ZONE}`,
+              RType.A,
+              { id, client },
+            );
+            assert.match(cacheControl ?? "", /^max-age=\d+$/);
             assert.equal(reply.header.id, id);
             assert.ok(reply.answers.length > 0);
           }
@@ -185,8 +182,7 @@ Deno.test({
             `@${file}`,
             `${gateway.url}/dns-query`,
           ]);
-          const b64 = query.toBase64({ alphabet: "base64url", omitPadding: true });
-          const got = await curl([`${gateway.url}/dns-query?dns=${b64}`]);
+          const got = await curl([`${gateway.url}/dns-query?dns=${dnsParam(query)}`]);
           for (const reply of [posted, got]) {
             assert.equal(reply.header.id, 0x4d2);
             assert.deepEqual(reply.answers.map((r) => r.data), [

@@ -7,34 +7,28 @@ import assert from "node:assert/strict";
 import { RType } from "../../dns/mod.ts";
 import { integration } from "../support/binaries.ts";
 import { makeQuery } from "../support/dns_query.ts";
-import { startGateway } from "../support/gateway.ts";
-import { startKnot } from "../support/knot.ts";
+import { dnsParam } from "../support/doh.ts";
+import { withKnotGateway } from "../support/knot_gateway.ts";
 import { TEST_ZONE } from "../support/test_zone.ts";
 
-const dns = makeQuery(`www.${TEST_ZONE}`, RType.A).toBase64({
-  alphabet: "base64url",
-  omitPadding: true,
-});
+const dns = dnsParam(makeQuery(`www.${TEST_ZONE}`, RType.A));
 
 Deno.test({
   name: "a DoH client over DOH_BURST gets 429 with Retry-After, then answers once it slows down",
   ...integration(["knotd"]),
   async fn() {
-    const knot = await startKnot();
-    const gateway = await startGateway({
+    await withKnotGateway({
       env: {
-        UPSTREAMS: `udp://127.0.0.1:${knot.port}`,
         DOH_RATE: "1",
         DOH_BURST: "10",
         TRUSTED_PROXIES: "127.0.0.1",
       },
-    });
-    const ask = async (path: string, headers: Record<string, string> = {}) => {
-      const response = await fetch(`${gateway.url}${path}`, { headers });
-      await response.body?.cancel();
-      return response;
-    };
-    try {
+    }, async (gateway) => {
+      const ask = async (path: string, headers: Record<string, string> = {}) => {
+        const response = await fetch(`${gateway.url}${path}`, { headers });
+        await response.body?.cancel();
+        return response;
+      };
       const statuses = [];
       for (let i = 0; i < 12; i++) statuses.push((await ask(`/dns-query?dns=${dns}`)).status);
       assert.deepEqual(statuses, [...Array(10).fill(200), 429, 429]);
@@ -55,9 +49,6 @@ Deno.test({
       const log = await gateway.waitForStdout(/"client":"192\.0\.2\.11"/);
       assert.match(log, /"client":"192\.0\.2\.10","door":"doh"/);
       assert.doesNotMatch(log, /203\.0\.113\.99/, "what the client wrote itself is not believed");
-    } finally {
-      await gateway.stop();
-      await knot.stop();
-    }
+    });
   },
 });

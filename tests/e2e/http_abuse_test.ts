@@ -6,10 +6,11 @@
  * as usual meanwhile, nothing reaches stderr, and SIGTERM still ends the process with 0.
  */
 import assert from "node:assert/strict";
-import { decodeMessage, RType } from "../../dns/mod.ts";
+import { RType } from "../../dns/mod.ts";
 import { isAtLeast } from "../../runtime_version.ts";
 import { integration } from "../support/binaries.ts";
 import { makeQuery } from "../support/dns_query.ts";
+import { dohExchange } from "../support/doh.ts";
 import { type Gateway, startGateway } from "../support/gateway.ts";
 import { startKnot } from "../support/knot.ts";
 import { rawHttp } from "../support/raw_http.ts";
@@ -17,7 +18,7 @@ import { eventually } from "../support/eventually.ts";
 import { socketCount } from "../support/process_sockets.ts";
 import { closeAll, openConnections } from "../support/raw_connections.ts";
 import { TEST_ZONE } from "../support/test_zone.ts";
-import { makeCertificate } from "../support/tls.ts";
+import { makeCertificate, tlsEnv } from "../support/tls.ts";
 
 const BODY_TIMEOUT_MS = 1000;
 const QUERY = makeQuery(`www.${TEST_ZONE}`, RType.A, { id: 42 });
@@ -25,13 +26,7 @@ const QUERY = makeQuery(`www.${TEST_ZONE}`, RType.A, { id: 42 });
 /** One DoH query from a well-behaved client: it must come back right, and soon. */
 async function goodAnswer(gateway: Gateway): Promise<number> {
   const started = performance.now();
-  const response = await fetch(`${gateway.url}/dns-query`, {
-    method: "POST",
-    headers: { "content-type": "application/dns-message" },
-    body: QUERY,
-  });
-  assert.equal(response.status, 200);
-  const reply = decodeMessage(new Uint8Array(await response.arrayBuffer()));
+  const { reply } = await dohExchange(gateway.url, QUERY);
   assert.equal(reply.header.id, 42);
   assert.deepEqual(reply.answers.map((r) => r.data), [
     { address: "127.0.0.1" },
@@ -327,8 +322,7 @@ Deno.test({
     const gateway = await startGateway({
       env: {
         UPSTREAMS: `udp://127.0.0.1:${knot.port}`,
-        TLS_CERT: cert.certFile,
-        TLS_KEY: cert.keyFile,
+        ...tlsEnv(cert),
         HTTP_MAX_CONNECTIONS: "50",
       },
     });

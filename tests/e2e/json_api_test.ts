@@ -5,9 +5,9 @@
  * records, blocking and caching apply as on the DoH door; bad requests are 400 with a reason.
  */
 import assert from "node:assert/strict";
-import { decodeMessage, parseTypeName, presentName, presentRdata, RType } from "../../dns/mod.ts";
+import { parseTypeName, presentName, presentRdata, RType } from "../../dns/mod.ts";
 import { integration } from "../support/binaries.ts";
-import { makeQuery } from "../support/dns_query.ts";
+import { askDoh } from "../support/doh.ts";
 import { eventually } from "../support/eventually.ts";
 import { type Gateway, startGateway } from "../support/gateway.ts";
 import { startKnot } from "../support/knot.ts";
@@ -22,16 +22,6 @@ interface JsonRecord {
 }
 
 const fqdn = (label: string) => (label === "" ? TEST_ZONE : `${label}.${TEST_ZONE}`);
-
-/** The DoH door's answer records for the same question, decoded from the wire. */
-async function dohAnswer(gateway: Gateway, name: string, type: number) {
-  const response = await fetch(`${gateway.url}/dns-query`, {
-    method: "POST",
-    headers: { "content-type": "application/dns-message" },
-    body: makeQuery(name, type, { edns: {} }),
-  });
-  return decodeMessage(new Uint8Array(await response.arrayBuffer())).answers;
-}
 
 Deno.test({
   name: "the JSON API answers every record type as the DoH door does, in kdig's presentation",
@@ -61,7 +51,8 @@ Deno.test({
           const json = await response.json();
           assert.equal(json.Status, 0, `${name} ${typeText}`);
           assert.deepEqual(json.Question, [{ name: `${name}.`, type }]);
-          const wire = await dohAnswer(gateway, name, type);
+          // The DoH door's answer records for the same question, decoded from the wire.
+          const wire = (await askDoh(gateway.url, name, type, { edns: {} })).reply.answers;
           assert.equal(json.Answer.length, wire.length, `${name} ${typeText}`);
           json.Answer.forEach((record: JsonRecord, i: number) => {
             assert.equal(record.name, presentName(wire[i].name));

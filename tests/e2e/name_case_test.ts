@@ -7,8 +7,7 @@
 import assert from "node:assert/strict";
 import { integration } from "../support/binaries.ts";
 import { doorPort } from "../support/dns_clients.ts";
-import { startGateway } from "../support/gateway.ts";
-import { startKnot } from "../support/knot.ts";
+import { withKnotGateway } from "../support/knot_gateway.ts";
 import { smallZoneText, TEST_ZONE } from "../support/test_zone.ts";
 import { run } from "../support/tools.ts";
 
@@ -22,28 +21,26 @@ Deno.test({
   name: "kdig reads a stale (re-encoded) answer with its names in the case knot wrote them",
   ...integration(["knotd", "kdig"]),
   async fn() {
-    const knot = await startKnot({ zoneText: ZONE });
-    const gateway = await startGateway({
+    await withKnotGateway({
+      knot: { zoneText: ZONE },
       env: {
-        UPSTREAMS: `udp://127.0.0.1:${knot.port}`,
         UPSTREAM_TIMEOUT_MS: "200",
         QUERY_TIMEOUT_MS: "400",
         UDP_PORT: "0",
       },
-    });
-    const kdig = (type: string) =>
-      run("kdig", [
-        "@127.0.0.1",
-        "-p",
-        String(doorPort(gateway, "UDP")),
-        "+noall",
-        "+answer",
-        `MiXed.${TEST_ZONE}`,
-        type,
-      ]);
-    const record = (ttl: number, rest: string) =>
-      new RegExp(`^mixed\\.test\\.example\\.\\s+${ttl}\\s+IN\\s+${rest}$`, "m");
-    try {
+    }, async (gateway, knot) => {
+      const kdig = (type: string) =>
+        run("kdig", [
+          "@127.0.0.1",
+          "-p",
+          String(doorPort(gateway, "UDP")),
+          "+noall",
+          "+answer",
+          `MiXed.${TEST_ZONE}`,
+          type,
+        ]);
+      const record = (ttl: number, rest: string) =>
+        new RegExp(`^mixed\\.test\\.example\\.\\s+${ttl}\\s+IN\\s+${rest}$`, "m");
       assert.match(await kdig("HTTPS"), record(1, "HTTPS\\s+0 b-1\\._tcp\\.Example\\.ORG\\."));
       assert.match(
         await kdig("NSEC"),
@@ -57,9 +54,6 @@ Deno.test({
         await kdig("NSEC"),
         record(30, "NSEC\\s+Next\\.Example\\.ORG\\. A RRSIG NSEC HTTPS"),
       );
-    } finally {
-      await gateway.stop();
-      await knot.stop();
-    }
+    });
   },
 });

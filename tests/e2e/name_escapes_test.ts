@@ -5,8 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { integration } from "../support/binaries.ts";
-import { startGateway } from "../support/gateway.ts";
-import { startKnot } from "../support/knot.ts";
+import { withKnotGateway } from "../support/knot_gateway.ts";
 import { smallZoneText, TEST_ZONE } from "../support/test_zone.ts";
 import { run } from "../support/tools.ts";
 
@@ -29,17 +28,15 @@ Deno.test({
   name: "the JSON API and the query log print escaped names and mapped addresses as kdig does",
   ...integration(["knotd", "kdig"]),
   async fn() {
-    const knot = await startKnot({ zoneText: ZONE });
-    const gateway = await startGateway({ env: { UPSTREAMS: `udp://127.0.0.1:${knot.port}` } });
-    const kdig = async (name: string, type: string) =>
-      (await run("kdig", ["@127.0.0.1", "-p", String(knot.port), "+short", name, type])).trim();
-    const resolve = async (name: string, type: string): Promise<JsonAnswer> => {
-      const query = new URLSearchParams({ name, type });
-      const response = await fetch(`${gateway.url}/resolve?${query}`);
-      assert.equal(response.status, 200);
-      return await response.json();
-    };
-    try {
+    await withKnotGateway({ knot: { zoneText: ZONE } }, async (gateway, knot) => {
+      const kdig = async (name: string, type: string) =>
+        (await run("kdig", ["@127.0.0.1", "-p", String(knot.port), "+short", name, type])).trim();
+      const resolve = async (name: string, type: string): Promise<JsonAnswer> => {
+        const query = new URLSearchParams({ name, type });
+        const response = await fetch(`${gateway.url}/resolve?${query}`);
+        assert.equal(response.status, 200);
+        return await response.json();
+      };
       const sip = `_sip.semi\\;colon._tcp.${TEST_ZONE}.`;
       // Asked as a user types it, the ";" unescaped: the answer names it escaped.
       const semi = await resolve(`_sip.semi;colon._tcp.${TEST_ZONE}`, "A");
@@ -62,9 +59,6 @@ Deno.test({
       const names = log.trim().split("\n").map((line) => JSON.parse(line).name);
       assert.ok(names.includes(sip.slice(0, -1)), names.join(" "));
       assert.ok(names.includes(`${ODD_LABEL}.${TEST_ZONE}`), names.join(" "));
-    } finally {
-      await gateway.stop();
-      await knot.stop();
-    }
+    });
   },
 });

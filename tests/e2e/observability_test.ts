@@ -7,26 +7,18 @@
 import assert from "node:assert/strict";
 import { Rcode, RType } from "../../dns/mod.ts";
 import { integration } from "../support/binaries.ts";
-import { makeQuery } from "../support/dns_query.ts";
+import { askDoh } from "../support/doh.ts";
 import { eventually } from "../support/eventually.ts";
 import { type Gateway, startGateway } from "../support/gateway.ts";
+import { GATEWAY_REDIS_CLIENTS, gatewayRedis } from "../support/gateway_redis.ts";
 import { startKnot } from "../support/knot.ts";
+import { withKnotGateway } from "../support/knot_gateway.ts";
 import { sample } from "../support/prometheus.ts";
 import { startRedis } from "../support/redis.ts";
 import { TEST_ZONE } from "../support/test_zone.ts";
-import { startUpstashBridge } from "../support/upstash_bridge.ts";
+import { runToEnd } from "../support/tools.ts";
 
 const ADMIN_TOKEN = "observability-e2e-token";
-
-async function ask(gateway: Gateway, name: string, type: number = RType.A): Promise<number> {
-  const response = await fetch(`${gateway.url}/dns-query`, {
-    method: "POST",
-    headers: { "content-type": "application/dns-message" },
-    body: makeQuery(name, type),
-  });
-  const bytes = new Uint8Array(await response.arrayBuffer());
-  return bytes[3] & 0x0f;
-}
 
 async function block(gateway: Gateway, name: string): Promise<void> {
   const response = await fetch(`${gateway.url}/admin/blocklist/custom/block`, {
@@ -42,11 +34,7 @@ Deno.test({
   name: "/metrics and the query log account for every query of a scripted mix",
   ...integration(["knotd"]),
   async fn() {
-    const knot = await startKnot();
-    const gateway = await startGateway({
-      env: { UPSTREAMS: `udp://127.0.0.1:${knot.port}`, ADMIN_TOKEN },
-    });
-    try {
+    await withKnotGateway({ env: { ADMIN_TOKEN } }, async (gateway, knot) => {
       await block(gateway, `ads.${TEST_ZONE}`);
       // 3× www A: one upstream answer, two cache hits; 2× mail AAAA... (knot: NODATA + SOA).
       const mix: [string, number, number][] = [
@@ -60,7 +48,7 @@ Deno.test({
         [`multi.${TEST_ZONE}`, RType.TXT, Rcode.NOERROR],
       ];
       for (const [name, type, rcode] of mix) {
-        assert.equal(await ask(gateway, name, type), rcode, name);
+        assert.equal((await askDoh(gateway.url, name, type)).reply.header.rcode, rcode, name);
       }
 
       const text = await (await fetch(`${gateway.url}/metrics`)).text();
@@ -98,35 +86,30 @@ Deno.test({
       assert.equal(lines[0].upstream, upstream);
       assert.equal(lines[5].rule, `custom: ads.${TEST_ZONE}`);
       assert.ok(!log.includes(ADMIN_TOKEN), "no secret in the log");
-    } finally {
-      await gateway.stop();
-      await knot.stop();
-    }
+    });
   },
 });
 
-for (const client of ["redis://", "Upstash REST"] as const) {
+for (const client of GATEWAY_REDIS_CLIENTS) {
   Deno.test({
     name: `instance B's admin API shows the queries instance A answered (${client})`,
     ...integration(["knotd", "redis-server"]),
     async fn() {
       const knot = await startKnot();
       const redis = await startRedis();
-      const bridge = client === "Upstash REST" ? startUpstashBridge(redis.url) : undefined;
+      const { env: redisEnv, bridge } = gatewayRedis(client, redis);
       const env = {
         UPSTREAMS: `udp://127.0.0.1:${knot.port}`,
         ADMIN_TOKEN,
         LOG_QUERIES: "off",
-        ...(bridge
-          ? { UPSTASH_REDIS_REST_URL: bridge.url, UPSTASH_REDIS_REST_TOKEN: bridge.token }
-          : { REDIS_URL: redis.url }),
+        ...redisEnv,
       };
       const a = await startGateway({ env: { ...env, INSTANCE_NAME: "a" } });
       const b = await startGateway({ env: { ...env, INSTANCE_NAME: "b" } });
       try {
-        await ask(a, `www.${TEST_ZONE}`);
-        await ask(a, `mail.${TEST_ZONE}`);
-        await ask(b, `ns1.${TEST_ZONE}`);
+        await askDoh(a.url, `www.${TEST_ZONE}`);
+        await askDoh(a.url, `mail.${TEST_ZONE}`);
+        await askDoh(b.url, `ns1.${TEST_ZONE}`);
         await eventually(async () => {
           const response = await fetch(`${b.url}/admin/log?limit=10`, {
             headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
@@ -157,12 +140,16 @@ Deno.test("with METRICS_TOKEN, the real gateway's /metrics asks curl for the bea
   const metricsToken = "metrics-token-0123456789";
   const gateway = await startGateway({ env: { METRICS_TOKEN: metricsToken, ADMIN_TOKEN } });
   try {
-    const curl = async (...args: string[]) => {
-      const output = await new Deno.Command("curl", {
-        args: ["-s", "-o", "/dev/null", "-w", "%{http_code}", ...args, `${gateway.url}/metrics`],
-      }).output();
-      return new TextDecoder().decode(output.stdout);
-    };
+    const curl = async (...args: string[]) =>
+      (await runToEnd("curl", [
+        "-s",
+        "-o",
+        "/dev/null",
+        "-w",
+        "%{http_code}",
+        ...args,
+        `${gateway.url}/metrics`,
+      ])).stdout;
     assert.equal(await curl(), "401");
     assert.equal(await curl("-H", `Authorization: Bearer ${ADMIN_TOKEN}`), "403");
     assert.equal(await curl("-H", `Authorization: Bearer ${metricsToken}`), "200");

@@ -12,7 +12,7 @@ import { doorPort } from "../support/dns_clients.ts";
 import { runGateway, startGateway } from "../support/gateway.ts";
 import { startKnot } from "../support/knot.ts";
 import { TEST_ZONE, testZoneText } from "../support/test_zone.ts";
-import { makeCertificate } from "../support/tls.ts";
+import { makeCertificate, tlsEnv } from "../support/tls.ts";
 import { lines, run } from "../support/tools.ts";
 
 const CORP_ZONE = "corp.example";
@@ -49,8 +49,7 @@ Deno.test({
         UPSTREAMS: `udp://127.0.0.1:${knot.port}`,
         RECORDS_FILE: recordsFile,
         BLOCKLIST_URLS: `block=${blockFile}`,
-        TLS_CERT: cert.certFile,
-        TLS_KEY: cert.keyFile,
+        ...tlsEnv(cert),
         UDP_PORT: "0",
       },
     });

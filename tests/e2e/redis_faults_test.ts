@@ -7,9 +7,9 @@
  * are in blocklist_test.ts and shared_cache_test.ts.
  */
 import assert from "node:assert/strict";
-import { decodeMessage, type Message, Rcode, RType } from "../../dns/mod.ts";
+import { Rcode, RType } from "../../dns/mod.ts";
 import { integration } from "../support/binaries.ts";
-import { makeQuery } from "../support/dns_query.ts";
+import { askDoh } from "../support/doh.ts";
 import { eventually } from "../support/eventually.ts";
 import { startGateway } from "../support/gateway.ts";
 import { startKnot } from "../support/knot.ts";
@@ -20,17 +20,8 @@ import { TEST_ZONE } from "../support/test_zone.ts";
 
 const QUERY_TIMEOUT_MS = 2000;
 
-async function ask(url: string, name: string, type: number = RType.A) {
-  const started = performance.now();
-  const response = await fetch(`${url}/dns-query`, {
-    method: "POST",
-    headers: { "content-type": "application/dns-message" },
-    body: makeQuery(name, type, { id: 9, edns: {} }),
-  });
-  assert.equal(response.status, 200);
-  const reply: Message = decodeMessage(new Uint8Array(await response.arrayBuffer()));
-  return { reply, ms: performance.now() - started };
-}
+const ask = (url: string, name: string, type: number = RType.A) =>
+  askDoh(url, name, type, { id: 9, edns: {} });
 
 Deno.test({
   name: "with Redis hanging (SIGSTOP) DoH is answered within the budget, and sharing resumes after",

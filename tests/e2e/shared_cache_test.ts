@@ -4,37 +4,29 @@
  * away never stops the answers.
  */
 import assert from "node:assert/strict";
-import { decodeMessage, Rcode, RType } from "../../dns/mod.ts";
+import { Rcode, RType } from "../../dns/mod.ts";
 import { integration } from "../support/binaries.ts";
-import { makeQuery } from "../support/dns_query.ts";
+import { askDoh } from "../support/doh.ts";
 import { startGateway } from "../support/gateway.ts";
+import { GATEWAY_REDIS_CLIENTS, gatewayRedis } from "../support/gateway_redis.ts";
 import { startKnot } from "../support/knot.ts";
 import { startRedis } from "../support/redis.ts";
 import { TEST_ZONE } from "../support/test_zone.ts";
-import { startUpstashBridge } from "../support/upstash_bridge.ts";
 
-async function ask(url: string, name: string) {
-  const response = await fetch(`${url}/dns-query`, {
-    method: "POST",
-    headers: { "content-type": "application/dns-message" },
-    body: makeQuery(name, RType.A, { id: 5, edns: {} }),
-  });
-  return decodeMessage(new Uint8Array(await response.arrayBuffer()));
-}
+const ask = async (url: string, name: string) =>
+  (await askDoh(url, name, RType.A, { id: 5, edns: {} })).reply;
 
-for (const client of ["redis://", "Upstash REST"] as const) {
+for (const client of GATEWAY_REDIS_CLIENTS) {
   Deno.test({
     name: `a second gateway answers from the shared cache what the first resolved (${client})`,
     ...integration(["knotd", "knotc", "redis-server"]),
     async fn() {
       const knot = await startKnot();
       const redis = await startRedis();
-      const bridge = client === "Upstash REST" ? startUpstashBridge(redis.url) : undefined;
+      const { env: redisEnv, bridge } = gatewayRedis(client, redis);
       const env = {
         UPSTREAMS: `udp://127.0.0.1:${knot.port}`,
-        ...(bridge
-          ? { UPSTASH_REDIS_REST_URL: bridge.url, UPSTASH_REDIS_REST_TOKEN: bridge.token }
-          : { REDIS_URL: redis.url }),
+        ...redisEnv,
       };
       const first = await startGateway({ env });
       const second = await startGateway({ env });

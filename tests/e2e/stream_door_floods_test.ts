@@ -12,18 +12,17 @@ import { startKnot } from "../support/knot.ts";
 import { socketCount, socketsSettle } from "../support/process_sockets.ts";
 import { closeAll, openConnections } from "../support/raw_connections.ts";
 import { TEST_ZONE } from "../support/test_zone.ts";
-import { makeCertificate } from "../support/tls.ts";
+import { makeCertificate, tlsEnv } from "../support/tls.ts";
+import { runToEnd } from "../support/tools.ts";
 
 /** The start of a TLS record holding a ClientHello, and no more of it. */
 const PARTIAL_CLIENT_HELLO = new Uint8Array([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01]);
 
 /** `dig` from `source` (a loopback address of its own) to one door; its answer lines. */
 async function dig(source: string, args: string[]): Promise<string> {
-  const output = await new Deno.Command("dig", {
-    args: ["-b", source, "+short", "+tries=1", "+time=3", ...args, `www.${TEST_ZONE}`, "A"],
-    stdin: "null",
-  }).output();
-  return new TextDecoder().decode(output.stdout).trim();
+  const digArgs = ["-b", source, "+short", "+tries=1", "+time=3", ...args, `www.${TEST_ZONE}`, "A"];
+  const { stdout } = await runToEnd("dig", digArgs);
+  return stdout.trim();
 }
 
 Deno.test({
@@ -38,8 +37,7 @@ Deno.test({
       env: {
         UPSTREAMS: `udp://127.0.0.1:${knot.port}`,
         DOT_PORT: "0",
-        TLS_CERT: cert.certFile,
-        TLS_KEY: cert.keyFile,
+        ...tlsEnv(cert),
         TCP_IDLE_SECONDS: "1",
         TCP_MAX_CONNECTIONS: "100",
         TCP_MAX_PER_CLIENT: "1000",

@@ -5,11 +5,11 @@
  * used.
  */
 import assert from "node:assert/strict";
-import { decodeMessage, type Message, Rcode, RType } from "../../dns/mod.ts";
+import { type Message, Rcode, RType } from "../../dns/mod.ts";
 import { EdeCode, EdnsOptionCode, findOption } from "../../dns/mod.ts";
 import { integration } from "../support/binaries.ts";
 import { doorPort } from "../support/dns_clients.ts";
-import { makeQuery } from "../support/dns_query.ts";
+import { askDoh } from "../support/doh.ts";
 import {
   addressReply,
   fakeHttp,
@@ -23,17 +23,7 @@ import { freePort } from "../support/ports.ts";
 import { sample } from "../support/prometheus.ts";
 import { TEST_ZONE } from "../support/test_zone.ts";
 
-async function ask(url: string, name: string): Promise<{ reply: Message; ms: number }> {
-  const started = performance.now();
-  const response = await fetch(`${url}/dns-query`, {
-    method: "POST",
-    headers: { "content-type": "application/dns-message" },
-    body: makeQuery(name, RType.A, { id: 77, edns: {} }),
-  });
-  assert.equal(response.status, 200);
-  const reply = decodeMessage(new Uint8Array(await response.arrayBuffer()));
-  return { reply, ms: performance.now() - started };
-}
+const ask = (url: string, name: string) => askDoh(url, name, RType.A, { id: 77, edns: {} });
 
 function edeCode(reply: Message): number | undefined {
   const option = reply.edns && findOption(reply.edns, EdnsOptionCode.EXTENDED_ERROR);

@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { integration } from "../support/binaries.ts";
 import { makeQuery } from "../support/dns_query.ts";
+import { dohFetch } from "../support/doh.ts";
 import { eventually } from "../support/eventually.ts";
 import { type Gateway, startGateway } from "../support/gateway.ts";
 import { startKnot } from "../support/knot.ts";
@@ -63,11 +64,10 @@ Deno.test({
     const knot = await startKnot();
     const { gateway, httpPort, dnsPort } = await startWorkers(knot.port);
     try {
-      const dns = makeQuery(`www.${TEST_ZONE}`, RType.A)
-        .toBase64({ alphabet: "base64url", omitPadding: true });
+      const query = makeQuery(`www.${TEST_ZONE}`, RType.A);
       for (let i = 0; i < CONNECTIONS; i++) {
         const client = Deno.createHttpClient({});
-        const response = await fetch(`${gateway.url}/dns-query?dns=${dns}`, { client });
+        const response = await dohFetch(gateway.url, query, { method: "GET", client });
         assert.equal(response.status, 200);
         await response.body?.cancel();
         client.close();

@@ -10,6 +10,7 @@
  */
 import { decodeMessage, DnsWireError, Rcode } from "../../dns/mod.ts";
 import { frame, FrameReader, writeAll } from "../../upstream/framing.ts";
+import { dohFetch } from "./doh.ts";
 import { hostileStream } from "./hostile_messages.ts";
 import { hostileJsonRequest } from "./hostile_params.ts";
 import { Random } from "./random_messages.ts";
@@ -167,17 +168,10 @@ async function doh(
   input: Uint8Array<ArrayBuffer>,
   tally: Tally,
 ) {
-  const response = door === "doh-get"
-    ? await fetch(
-      `${target.url}/dns-query?dns=${input.toBase64({ alphabet: "base64url", omitPadding: true })}`,
-      { client: target.http },
-    )
-    : await fetch(`${target.url}/dns-query`, {
-      method: "POST",
-      headers: { "content-type": "application/dns-message" },
-      body: input,
-      client: target.http,
-    });
+  const response = await dohFetch(target.url, input, {
+    method: door === "doh-get" ? "GET" : "POST",
+    client: target.http,
+  });
   const body = new Uint8Array(await response.arrayBuffer());
   const answerable = input.length > 0 && decodes(input);
   if (response.status === 400 && !answerable) return tally.ok("400 undecodable");

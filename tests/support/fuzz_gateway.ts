@@ -8,11 +8,12 @@
 import { decodeMessage, RType } from "../../dns/mod.ts";
 import { doorPort, tcpClient, udpExchange } from "./dns_clients.ts";
 import { makeQuery } from "./dns_query.ts";
+import { dohFetch } from "./doh.ts";
 import type { FuzzTarget } from "./door_fuzz.ts";
 import { startGateway } from "./gateway.ts";
 import { startKnot } from "./knot.ts";
 import { TEST_ZONE } from "./test_zone.ts";
-import { makeCertificate } from "./tls.ts";
+import { makeCertificate, tlsEnv } from "./tls.ts";
 import { frame, FrameReader, writeAll } from "../../upstream/framing.ts";
 
 export interface FuzzGateway {
@@ -37,8 +38,7 @@ export async function startFuzzGateway(): Promise<FuzzGateway> {
   const gateway = await startGateway({
     env: {
       UPSTREAMS: `udp://127.0.0.1:${knot.port}`,
-      TLS_CERT: cert.certFile,
-      TLS_KEY: cert.keyFile,
+      ...tlsEnv(cert),
       UDP_PORT: "0",
       TCP_PORT: "0",
       DOT_PORT: "0",
@@ -84,14 +84,8 @@ async function goodQueries(target: FuzzTarget): Promise<string[]> {
       ? []
       : [`${door}: ID ${message.header.id}, answers ${addresses}`];
   };
-  const dns = query(1).toBase64({ alphabet: "base64url", omitPadding: true });
-  const get = await fetch(`${target.url}/dns-query?dns=${dns}`, { client: target.http });
-  const post = await fetch(`${target.url}/dns-query`, {
-    method: "POST",
-    headers: { "content-type": "application/dns-message" },
-    body: query(2),
-    client: target.http,
-  });
+  const get = await dohFetch(target.url, query(1), { method: "GET", client: target.http });
+  const post = await dohFetch(target.url, query(2), { client: target.http });
   const json = await fetch(`${target.url}/resolve?name=www.${TEST_ZONE}`, { client: target.http });
   const jsonAnswer = (await json.json()).Answer?.map((r: { data: string }) => r.data);
   const [udp] = await udpExchange(target.udpPort, [query(3)]);

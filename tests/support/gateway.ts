@@ -2,6 +2,8 @@
  * Starts the real gateway (`deno run main.ts`) as a child process on a free port, the way a
  * user would, and stops it after. e2e tests talk to it with real clients.
  */
+import { runToEnd } from "./tools.ts";
+
 const ROOT = new URL("../../", import.meta.url).pathname;
 const PERMISSIONS = ["--allow-net", "--allow-env", "--allow-read", "--allow-write", "--allow-ffi"];
 
@@ -150,19 +152,16 @@ export async function runProgram(
   config?: string,
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   const configArgs = config ? ["--config", config, "--lock", `${ROOT}deno.lock`] : [];
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", ...configArgs, ...PERMISSIONS, program, ...args],
-    cwd: ROOT,
-    env: { BLOCKLIST_URLS: "", BLOCKLIST_DIR: "off", ...env },
-    stdin: "null",
-    signal: AbortSignal.timeout(20_000),
-  }).output();
-  const text = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: text.decode(output.stdout),
-    stderr: text.decode(output.stderr),
-  };
+  const { code, stdout, stderr } = await runToEnd(
+    Deno.execPath(),
+    ["run", ...configArgs, ...PERMISSIONS, program, ...args],
+    {
+      cwd: ROOT,
+      env: { BLOCKLIST_URLS: "", BLOCKLIST_DIR: "off", ...env },
+      signal: AbortSignal.timeout(20_000),
+    },
+  );
+  return { code, stdout, stderr };
 }
 
 /**

@@ -19,6 +19,12 @@ export interface CaSignedCertificate extends TestCertificate {
   caFile: string;
 }
 
+/** The gateway's settings that put TLS with `cert` on its HTTP door (and on DoT, if it has one). */
+export const tlsEnv = (cert: TestCertificate): { TLS_CERT: string; TLS_KEY: string } => ({
+  TLS_CERT: cert.certFile,
+  TLS_KEY: cert.keyFile,
+});
+
 const KEY = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
 const CA = ["basicConstraints=critical,CA:TRUE", "keyUsage=critical,keyCertSign,cRLSign"];
 const SERVER = [
