@@ -2,7 +2,7 @@
  * What `deno task start` loads before it can answer: main.ts's static module graph. Every
  * module there is paid on each cold start (~0.1 ms each; Hono and the routes were ~6 ms), so
  * npm packages and Node's modules stay out of it: the Hono app, Redis clients and node:crypto
- * are imported when first needed.
+ * are imported when first needed. The README's Performance section states the count.
  */
 import assert from "node:assert/strict";
 
@@ -50,4 +50,7 @@ Deno.test("main.ts loads no npm package and no Node module before its first answ
   assert.deepEqual(deferred, [], "loaded at startup, though needed only later");
   assert.deepEqual(foreign, [], "loaded at startup: import these where they are first needed");
   assert.ok(loaded.size > 50 && loaded.size < 95, `${loaded.size} modules at startup`);
+  const readme = await Deno.readTextFile(new URL("README.md", ROOT));
+  const stated = /only what answering needs, (\d+) modules/.exec(readme)?.[1];
+  assert.equal(Number(stated), loaded.size, "the count README's Performance section states");
 });
