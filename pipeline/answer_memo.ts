@@ -13,9 +13,10 @@
  *
  * It costs little when requests do not repeat: a fixed table of slots, each request's key
  * hashed to one, a slot holding the last key seen there and, from its second sight on, the
- * answer (a copy of its bytes). Remembering every answer in a Map instead made a cached answer
- * ~2 µs dearer in process when no URL came twice: the entries outlived young-generation
- * collections and were copied by each.
+ * answer (a copy of its bytes). Remembering every answer in a Map instead made answers dearer
+ * when no URL came twice: the entries outlived young-generation collections and were copied by
+ * each. Requests that never repeat must not pay for the memo (`deno task bench:all`, miss rows:
+ * every URL is new).
  *
  * Keys are the door's: the whole request URL of a GET, the body of a POST, spelled so that
  * the two cannot meet (`postKey`).
