@@ -59,7 +59,26 @@ let pending = 0;
 let ticking = false;
 let idleTicks = 0;
 
-/** Calls `fire` once, `ms` (up to a slot more) milliseconds from now, unless cancelled first. */
+/**
+ * Calls `fire` once, `ms` (up to a slot more) milliseconds from now, unless cancelled first.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { coarseTimeout } from "./coarse_timer.ts";
+ *
+ * const started = performance.now();
+ * const waited = await new Promise<number>((resolve) => {
+ *   coarseTimeout(30, () => resolve(performance.now() - started));
+ * });
+ * assert.ok(waited >= 30, `fired after ${waited}, never early`);
+ *
+ * let fired = false;
+ * coarseTimeout(10, () => fired = true).cancel();
+ * await new Promise((resolve) => coarseTimeout(40, () => resolve(undefined)));
+ * assert.equal(fired, false, "a cancelled timeout never fires");
+ * ```
+ */
 export function coarseTimeout(ms: number, fire: () => void): CoarseTimeout {
   const timeout = new Pending(Math.ceil((performance.now() + ms) / TICK_MS), fire);
   let due = slots.get(timeout.slot);

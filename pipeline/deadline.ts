@@ -8,6 +8,29 @@
  */
 import { type CoarseTimeout, coarseTimeout } from "./coarse_timer.ts";
 
+/**
+ * A query's or an attempt's time budget as an AbortSignal (`signal`); `dispose` when the work
+ * ends, whether or not the time was up.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Deadline } from "./deadline.ts";
+ *
+ * const deadline = new Deadline(20);
+ * await new Promise((resolve) => deadline.signal.addEventListener("abort", resolve));
+ * assert.equal(deadline.signal.reason.name, "TimeoutError");
+ * deadline.dispose();
+ *
+ * // A parent's abort (the client went away) passes down at once, with its reason.
+ * const client = new AbortController();
+ * const attempt = new Deadline(60_000, client.signal);
+ * client.abort(new Error("client gone"));
+ * assert.equal(attempt.signal.aborted, true);
+ * assert.equal(attempt.signal.reason.message, "client gone");
+ * attempt.dispose(); // its timer goes: nothing waits a minute for it
+ * ```
+ */
 export class Deadline {
   readonly #controller = new AbortController();
   readonly #timeout: CoarseTimeout;

@@ -28,7 +28,20 @@ export function useRuntimeTimers(): void {
   runtimeTimers = true;
 }
 
-/** Calls `fire` once, `ms` milliseconds from now, unless cancelled first. */
+/**
+ * Calls `fire` once, `ms` milliseconds from now, unless cancelled first.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { lightTimeout } from "./light_timer.ts";
+ *
+ * let fired = 0;
+ * lightTimeout(5, () => fired += 100).cancel();
+ * await new Promise((resolve) => lightTimeout(20, () => resolve(fired++)));
+ * assert.equal(fired, 1, "once, and never the cancelled one");
+ * ```
+ */
 export function lightTimeout(ms: number, fire: () => void): LightTimeout {
   if (runtimeTimers) {
     const timer = setTimeout(fire, Math.max(0, ms));
