@@ -1,6 +1,6 @@
 /**
  * A list sync that loads the sync machinery (blocklist/sync.ts and what it imports: fetching,
- * parsing, content ids) when it first runs. The server's first sync runs 500 ms after startup
+ * parsing, content ids) when it first runs. The server's first sync runs a moment after startup
  * (main.ts), so a fresh process answers its first queries without those modules
  * (tests/startup_graph_test.ts): each one a process loads delays its first answer.
  */

@@ -42,10 +42,11 @@ const BUILT_ANSWERS = 4096;
 export function blocklistStage(options: BlocklistStageOptions): Stage {
   const { blocklist, failMode } = options;
   const stats = options.stats ?? { blocked: 0, allowed: 0, errors: 0 };
-  // Building a block answer (a full decode of the query, then an encode) cost a blocked query
-  // half again the CPU of a cached one; the same question blocked by the same rule gets the
-  // same answer, so it is built once. The doors' finishing (ID, case, OPT, padding) is per
-  // client as for cached answers; what it cannot change is in the key.
+  // Building a block answer (a full decode of the query, then an encode) made a blocked query
+  // dearer than a cached one, which it need not be (`deno task bench:all`, blocked rows against
+  // cached): the same question blocked by the same rule gets the same answer, so it is built
+  // once. The doors' finishing (ID, case, OPT, padding) is per client as for cached answers;
+  // what it cannot change is in the key.
   const built = new Map<string, Answer>();
   // A block answer stays right while the lists do (their version bounds its reuse: answer_memo.ts);
   // each reuse counts as the block it is.

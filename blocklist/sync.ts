@@ -134,7 +134,8 @@ export class ListSync {
     let loaded: ListSummary | undefined;
     try {
       await this.#blocklist.load([list]);
-      // Distinct entries as the store counted them (a Set of a million names here took ~0.6 s).
+      // Distinct entries as the store counted them: a Set of a million names here would stall
+      // the loop (`deno task bench:blocklist` builds one).
       loaded = (await this.#blocklist.summary()).find((held) => held.name === source.name);
     } catch (error) {
       return report({ outcome: "failed", error: (error as Error).message, ...counts(held) });

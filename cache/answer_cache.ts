@@ -163,8 +163,8 @@ export class AnswerCache {
   /**
    * The entry for `key`, fresh or (within the stale window) expired; undefined otherwise.
    * A fresh hit counts and marks the entry used. Moving it to the recent end on every hit
-   * (delete, then set) made each hit rehash a share of the whole Map: with 15,000 entries a
-   * cached answer cost three times its CPU. Eviction does the moving instead.
+   * (delete, then set) made each hit rehash a share of the whole Map, so a hit cost more the
+   * fuller the cache; a hit must cost the same at any size. Eviction does the moving instead.
    */
   lookup(key: string): CacheHit | undefined {
     const entry = this.#entries.get(key);

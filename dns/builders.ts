@@ -23,6 +23,29 @@ export interface ReplyInit {
   truncated?: boolean;
 }
 
+/**
+ * The reply to `query` as a message: its ID, opcode, RD and CD, its first question echoed, RA
+ * set, and EDNS (our UDP size, the query's DO bit, `init.ede`) only when the query had it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { buildReply, decodeMessage, EdeCode, Rcode } from "./mod.ts";
+ *
+ * // RFC 8484 §4.1's example query: www.example.com A, ID 0, RD set.
+ * const base64 = "AAABAAABAAAAAAAAA3d3dwdleGFtcGxlA2NvbQAAAQAB";
+ * const query = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+ * const reply = buildReply(decodeMessage(query), {
+ *   rcode: Rcode.REFUSED,
+ *   ede: { infoCode: EdeCode.PROHIBITED, text: "not here" },
+ * });
+ * assert.equal(reply.header.response, true);
+ * assert.equal(reply.header.recursionDesired, true, "copied from the query");
+ * assert.equal(reply.header.rcode, Rcode.REFUSED);
+ * assert.equal(reply.questions[0].name, "www.example.com");
+ * assert.equal(reply.edns, undefined, "no OPT for a query without one, so no EDE either");
+ * ```
+ */
 export function buildReply(query: Message, init: ReplyInit = {}): Message {
   const question = query.questions[0];
   return {
@@ -55,6 +78,25 @@ export function buildReply(query: Message, init: ReplyInit = {}): Message {
   };
 }
 
+/**
+ * `buildReply` in wire format.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { decodeMessage, encodeReply, RClass, RType } from "./mod.ts";
+ *
+ * // RFC 8484 §4.1's example query: www.example.com A, ID 0, RD set.
+ * const base64 = "AAABAAABAAAAAAAAA3d3dwdleGFtcGxlA2NvbQAAAQAB";
+ * const query = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+ * const address = { address: "192.0.2.1" };
+ * const name = "www.example.com";
+ * const answer = { name, type: RType.A, class: RClass.IN, ttl: 60, data: address };
+ * const reply = decodeMessage(encodeReply(decodeMessage(query), { answers: [answer] }));
+ * assert.equal(reply.header.response, true);
+ * assert.deepEqual(reply.answers, [answer]);
+ * ```
+ */
 export function encodeReply(query: Message, init?: ReplyInit): Uint8Array<ArrayBuffer> {
   return encodeMessage(buildReply(query, init));
 }
@@ -65,6 +107,25 @@ export function encodeReply(query: Message, init?: ReplyInit): Uint8Array<ArrayB
  * when it does not (RFC 1035 §4.1.1), and undefined when there is nothing safe to answer: no
  * whole header, or a message that is itself a response (answering those can loop between two
  * servers or reflect at a spoofed victim).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { decodeMessage, encodeReplyTo, Rcode } from "./mod.ts";
+ *
+ * // RFC 8484 §4.1's example query: www.example.com A, ID 0, RD set.
+ * const base64 = "AAABAAABAAAAAAAAA3d3dwdleGFtcGxlA2NvbQAAAQAB";
+ * const query = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+ * const refused = encodeReplyTo(query, { rcode: Rcode.REFUSED })!;
+ * assert.equal(decodeMessage(refused).header.rcode, Rcode.REFUSED);
+ * assert.deepEqual(decodeMessage(refused).questions, decodeMessage(query).questions);
+ * // What does not decode gets a header-only FORMERR with its ID...
+ * const formerr = encodeReplyTo(query.subarray(0, 20), { rcode: Rcode.REFUSED })!;
+ * assert.equal(decodeMessage(formerr).header.rcode, Rcode.FORMERR);
+ * assert.equal(formerr.length, 12);
+ * // ...and a response gets nothing: answering it could loop or reflect.
+ * assert.equal(encodeReplyTo(refused, { rcode: Rcode.REFUSED }), undefined);
+ * ```
  */
 export function encodeReplyTo(
   raw: Uint8Array,

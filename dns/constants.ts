@@ -80,17 +80,53 @@ const RCODE_NAMES: ReadonlyMap<number, string> = new Map(
   Object.entries(Rcode).map(([name, value]) => [value, name]),
 );
 
-/** `rcodeName(3)` is `"NXDOMAIN"`; a code without a mnemonic here is `"RCODE<n>"`. */
+/**
+ * `rcodeName(3)` is `"NXDOMAIN"`; a code without a mnemonic here is `"RCODE<n>"`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Rcode, rcodeName } from "./mod.ts";
+ *
+ * assert.equal(rcodeName(Rcode.NXDOMAIN), "NXDOMAIN");
+ * assert.equal(rcodeName(3841), "RCODE3841");
+ * ```
+ */
 export function rcodeName(rcode: number): string {
   return RCODE_NAMES.get(rcode) ?? `RCODE${rcode}`;
 }
 
-/** `typeName(65280)` is `"TYPE65280"` (RFC 3597 presentation of unknown types). */
+/**
+ * `typeName(65280)` is `"TYPE65280"` (RFC 3597 presentation of unknown types).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { RType, typeName } from "./mod.ts";
+ *
+ * assert.equal(typeName(RType.AAAA), "AAAA");
+ * assert.equal(typeName(65280), "TYPE65280");
+ * ```
+ */
 export function typeName(type: number): string {
   return TYPE_NAMES.get(type) ?? `TYPE${type}`;
 }
 
-/** Parses a type name (`"aaaa"`, `"TYPE65280"`) or number string; undefined when unknown. */
+/**
+ * Parses a type name (`"aaaa"`, `"TYPE65280"`) or number string; undefined when unknown.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseTypeName, RType } from "./mod.ts";
+ *
+ * assert.equal(parseTypeName("aaaa"), RType.AAAA);
+ * assert.equal(parseTypeName("TYPE65280"), 65280);
+ * assert.equal(parseTypeName("28"), RType.AAAA);
+ * assert.equal(parseTypeName("NOSUCHTYPE"), undefined);
+ * assert.equal(parseTypeName("70000"), undefined, "types are 16 bits");
+ * ```
+ */
 export function parseTypeName(text: string): number | undefined {
   const upper = text.toUpperCase();
   const known = (RType as Record<string, number>)[upper];

@@ -26,6 +26,34 @@ const HEADER_SIZE = 12;
  * The COOKIE option of a query, undefined when it has none (or no OPT record). Throws
  * DnsWireError when the message is malformed or its COOKIE option has a length RFC 7873 does
  * not allow. The returned bytes are views into `query`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { decodeMessage, DnsWireError, EdnsOptionCode, encodeMessage } from "./mod.ts";
+ * import { queryCookie } from "./cookie.ts";
+ *
+ * // RFC 8484 §4.1's example query: www.example.com A, ID 0, RD set.
+ * const base64 = "AAABAAABAAAAAAAAA3d3dwdleGFtcGxlA2NvbQAAAQAB";
+ * const query = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+ * const withCookieOption = (data: Uint8Array) =>
+ *   encodeMessage({
+ *     ...decodeMessage(query),
+ *     edns: {
+ *       udpSize: 1232,
+ *       version: 0,
+ *       dnssecOk: false,
+ *       flags: 0,
+ *       options: [{ code: EdnsOptionCode.COOKIE, data }],
+ *     },
+ *   });
+ * const client = new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]);
+ * assert.deepEqual(queryCookie(withCookieOption(client)), { client });
+ * const both = queryCookie(withCookieOption(new Uint8Array([...client, ...new Uint8Array(16)])));
+ * assert.equal(both?.server?.length, 16);
+ * assert.equal(queryCookie(query), undefined, "no OPT record, no cookie");
+ * assert.throws(() => queryCookie(withCookieOption(new Uint8Array(5))), DnsWireError);
+ * ```
  */
 export function queryCookie(query: Uint8Array): QueryCookie | undefined {
   // No additional record, no OPT: the common stub query costs two byte reads.
@@ -60,6 +88,25 @@ export function queryCookie(query: Uint8Array): QueryCookie | undefined {
  * which must end the message, as encoders write it; the reply itself, unchanged, when it has
  * no OPT there (a client without EDNS cannot be given a cookie). Throws DnsWireError on a
  * malformed message.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { decodeMessage, encodeReply } from "./mod.ts";
+ * import { queryCookie, withCookie } from "./cookie.ts";
+ *
+ * // RFC 8484 §4.1's example query: www.example.com A, ID 0, RD set.
+ * const base64 = "AAABAAABAAAAAAAAA3d3dwdleGFtcGxlA2NvbQAAAQAB";
+ * const query = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+ * const edns = { udpSize: 1232, version: 0, dnssecOk: false, flags: 0, options: [] };
+ * const reply = encodeReply({ ...decodeMessage(query), edns });
+ * const client = new Uint8Array(8).fill(1);
+ * const server = new Uint8Array(16).fill(2);
+ * const cookie = queryCookie(withCookie(reply, client, server));
+ * assert.deepEqual(cookie, { client, server });
+ * const plain = encodeReply(decodeMessage(query));
+ * assert.equal(withCookie(plain, client, server), plain, "no OPT: no cookie can be given");
+ * ```
  */
 export function withCookie(reply: Uint8Array, client: Uint8Array, server: Uint8Array): Uint8Array {
   const opt = scanRecords(reply).opt;

@@ -29,6 +29,25 @@ export interface QuestionView {
   questionEnd: number;
 }
 
+/**
+ * The header and the first question (its name canonical: lowercase), without decoding
+ * further; throws DnsWireError when those are malformed.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { peekQuestion, RClass, RType } from "./mod.ts";
+ *
+ * // RFC 8484 §4.1's example query: www.example.com A, ID 0, RD set.
+ * const base64 = "AAABAAABAAAAAAAAA3d3dwdleGFtcGxlA2NvbQAAAQAB";
+ * const query = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+ * const view = peekQuestion(query);
+ * assert.equal(view.id, 0);
+ * assert.equal(view.qdcount, 1);
+ * assert.deepEqual(view.question, { name: "www.example.com", type: RType.A, class: RClass.IN });
+ * assert.equal(view.questionEnd, query.length, "nothing follows the question here");
+ * ```
+ */
 export function peekQuestion(bytes: Uint8Array): QuestionView {
   const reader = new WireReader(bytes);
   reader.need(HEADER_SIZE, "header");
@@ -105,6 +124,36 @@ function noteOption(edns: QueryEdns, code: number): void {
  * owner is the root — read without a full decode. It checks everything `decodeMessage` checks
  * in such a message (so a later full decode of it cannot fail) and throws the same
  * `DnsWireError`; it returns undefined for any other shape, which callers decode in full.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { decodeMessage, EdnsOptionCode, encodeMessage, peekQuery } from "./mod.ts";
+ *
+ * // RFC 8484 §4.1's example query: www.example.com A, ID 0, RD set.
+ * const base64 = "AAABAAABAAAAAAAAA3d3dwdleGFtcGxlA2NvbQAAAQAB";
+ * const query = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+ * const message = decodeMessage(query);
+ * const padded = encodeMessage({
+ *   ...message,
+ *   questions: [{ ...message.questions[0], name: "WWW.Example.COM" }],
+ *   edns: {
+ *     udpSize: 1232,
+ *     version: 0,
+ *     dnssecOk: true,
+ *     flags: 0,
+ *     options: [{ code: EdnsOptionCode.PADDING, data: new Uint8Array(8) }],
+ *   },
+ * });
+ * const head = peekQuery(padded)!;
+ * assert.equal(head.question?.name, "www.example.com", "canonical: lowercase");
+ * assert.equal(head.edns?.udpSize, 1232);
+ * assert.equal(head.edns?.dnssecOk, true);
+ * assert.equal(head.edns?.padded, true);
+ * // Two questions are not the common shape: the caller decodes those in full.
+ * const twice = { ...message, questions: [...message.questions, ...message.questions] };
+ * assert.equal(peekQuery(encodeMessage(twice)), undefined);
+ * ```
  */
 export function peekQuery(bytes: Uint8Array): QueryHead | undefined {
   let head: QueryHead | undefined;
@@ -182,7 +231,20 @@ function readOptBrief(reader: WireReader): QueryEdns {
   return edns;
 }
 
-/** The head of a query that was decoded in full, its question name in canonical form. */
+/**
+ * The head of a query that was decoded in full, its question name in canonical form.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { decodeMessage, headOf, peekQuery } from "./mod.ts";
+ *
+ * // RFC 8484 §4.1's example query: www.example.com A, ID 0, RD set.
+ * const base64 = "AAABAAABAAAAAAAAA3d3dwdleGFtcGxlA2NvbQAAAQAB";
+ * const query = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+ * assert.deepEqual(headOf(decodeMessage(query)), peekQuery(query), "the same head either way");
+ * ```
+ */
 export function headOf(message: Message): QueryHead {
   const { header, edns } = message;
   const question = message.questions[0];
@@ -222,7 +284,49 @@ export interface RecordScan {
   answerCount: number;
 }
 
-/** Walks every record once, skipping names; throws DnsWireError on malformed input. */
+/**
+ * Walks every record once, skipping names; throws DnsWireError on malformed input.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { decodeMessage, encodeReply, RClass, Rcode, RType, scanRecords } from "./mod.ts";
+ *
+ * // RFC 8484 §4.1's example query: www.example.com A, ID 0, RD set.
+ * const base64 = "AAABAAABAAAAAAAAA3d3dwdleGFtcGxlA2NvbQAAAQAB";
+ * const query = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+ * const question = { name: "www.example.com", class: RClass.IN };
+ * const reply = encodeReply(decodeMessage(query), {
+ *   answers: [
+ *     { ...question, type: RType.A, ttl: 300, data: { address: "192.0.2.1" } },
+ *     { ...question, type: RType.A, ttl: 60, data: { address: "192.0.2.2" } },
+ *   ],
+ * });
+ * const scan = scanRecords(reply);
+ * assert.equal(scan.answerCount, 2);
+ * assert.equal(scan.minTtl, 60);
+ * // Where the TTLs are, so a cache can age a copy in place.
+ * const view = new DataView(reply.buffer);
+ * assert.deepEqual(scan.ttlOffsets.map((at) => view.getUint32(at)), [300, 60]);
+ *
+ * const soa = {
+ *   mname: "ns.example.com",
+ *   rname: "hostmaster.example.com",
+ *   serial: 1,
+ *   refresh: 7200,
+ *   retry: 900,
+ *   expire: 1209600,
+ *   minimum: 300,
+ * };
+ * const apex = { name: "example.com", type: RType.SOA, class: RClass.IN, ttl: 3600, data: soa };
+ * const nxdomain = encodeReply(decodeMessage(query), {
+ *   rcode: Rcode.NXDOMAIN,
+ *   authorities: [apex],
+ * });
+ * assert.equal(scanRecords(nxdomain).rcode, Rcode.NXDOMAIN);
+ * assert.equal(scanRecords(nxdomain).negativeTtl, 300, "the SOA's TTL or MINIMUM, if smaller");
+ * ```
+ */
 export function scanRecords(bytes: Uint8Array): RecordScan {
   const { reader, counts } = afterQuestions(bytes);
   let rcode = bytes[3] & 0xf;
@@ -301,7 +405,22 @@ function soaMinimum(bytes: Uint8Array, start: number, length: number): number {
   return reader.u32();
 }
 
-/** A copy of the message with its transaction ID replaced. */
+/**
+ * A copy of the message with its transaction ID replaced.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { peekQuestion, withId } from "./mod.ts";
+ *
+ * // RFC 8484 §4.1's example query: www.example.com A, ID 0, RD set.
+ * const base64 = "AAABAAABAAAAAAAAA3d3dwdleGFtcGxlA2NvbQAAAQAB";
+ * const query = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+ * const copy = withId(query, 0xbeef);
+ * assert.equal(peekQuestion(copy).id, 0xbeef);
+ * assert.equal(peekQuestion(query).id, 0, "the input is left as it was");
+ * ```
+ */
 export function withId(bytes: Uint8Array, id: number): Uint8Array<ArrayBuffer> {
   if (bytes.length < 2) throw new DnsWireError("message shorter than its ID", 0);
   const copy = bytes.slice();
@@ -315,6 +434,23 @@ export function withId(bytes: Uint8Array, id: number): Uint8Array<ArrayBuffer> {
  * When OPT is the last record (as encoders write it) the cut moves no other byte; otherwise,
  * or when the rcode needs OPT's extended bits, the message is re-encoded, an extended rcode
  * becoming SERVFAIL since a client without EDNS cannot be told it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { decodeMessage, encodeReply, withoutOpt } from "./mod.ts";
+ *
+ * // RFC 8484 §4.1's example query: www.example.com A, ID 0, RD set.
+ * const base64 = "AAABAAABAAAAAAAAA3d3dwdleGFtcGxlA2NvbQAAAQAB";
+ * const query = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+ * const edns = { udpSize: 1232, version: 0, dnssecOk: false, flags: 0, options: [] };
+ * const reply = encodeReply({ ...decodeMessage(query), edns });
+ * assert.notEqual(decodeMessage(reply).edns, undefined);
+ * const bare = withoutOpt(reply);
+ * assert.equal(decodeMessage(bare).edns, undefined);
+ * assert.equal(bare.length, reply.length - 11, "only the OPT record was cut");
+ * assert.equal(withoutOpt(bare), bare, "nothing to cut: the input itself");
+ * ```
  */
 export function withoutOpt(bytes: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> {
   const { opt, rcode } = scanRecords(bytes);

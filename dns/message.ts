@@ -15,6 +15,25 @@ import { WireWriter } from "./writer.ts";
 export const HEADER_SIZE = 12;
 const OPT_OPTION_HEADER = 4;
 
+/**
+ * The whole message, every section and the OPT record (as `edns`) decoded; throws
+ * `DnsWireError`, with the offset, on anything malformed.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { decodeMessage, DnsWireError, RType } from "./mod.ts";
+ *
+ * // RFC 8484 §4.1's example query: www.example.com A, ID 0, RD set.
+ * const base64 = "AAABAAABAAAAAAAAA3d3dwdleGFtcGxlA2NvbQAAAQAB";
+ * const query = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+ * const message = decodeMessage(query);
+ * assert.equal(message.header.recursionDesired, true);
+ * assert.deepEqual(message.questions, [{ name: "www.example.com", type: RType.A, class: 1 }]);
+ * assert.equal(message.edns, undefined);
+ * assert.throws(() => decodeMessage(query.subarray(0, 20)), DnsWireError);
+ * ```
+ */
 export function decodeMessage(bytes: Uint8Array): Message {
   const reader = new WireReader(bytes);
   reader.need(HEADER_SIZE, "header");
@@ -140,6 +159,41 @@ export interface EncodeOptions {
   padBlock?: number;
 }
 
+/**
+ * The message in wire format, names compressed; with `padBlock`, padded (RFC 7830) to a
+ * multiple of that many bytes.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { decodeMessage, encodeMessage, RClass, RType } from "./mod.ts";
+ *
+ * const header = {
+ *   id: 0x1234,
+ *   response: false,
+ *   opcode: 0,
+ *   authoritative: false,
+ *   truncated: false,
+ *   recursionDesired: true,
+ *   recursionAvailable: false,
+ *   zero: false,
+ *   authenticData: false,
+ *   checkingDisabled: false,
+ *   rcode: 0,
+ * };
+ * const query = {
+ *   header,
+ *   questions: [{ name: "Example.COM", type: RType.MX, class: RClass.IN }],
+ *   answers: [],
+ *   authorities: [],
+ *   additionals: [],
+ *   edns: { udpSize: 1232, version: 0, dnssecOk: false, flags: 0, options: [] },
+ * };
+ * const bytes = encodeMessage(query);
+ * assert.deepEqual(decodeMessage(bytes), query, "a round trip keeps everything, case included");
+ * assert.equal(encodeMessage(query, { padBlock: 128 }).length, 128);
+ * ```
+ */
 export function encodeMessage(
   message: Message,
   options: EncodeOptions = {},

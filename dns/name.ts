@@ -9,38 +9,108 @@
  * form (DESIGN §4) is the same text in lowercase, which keys and comparisons use.
  */
 
-/** "WWW.Example.COM." → "www.example.com"; "." → "". Escapes are kept as written. */
+/**
+ * "WWW.Example.COM." → "www.example.com"; "." → "". Escapes are kept as written.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { canonicalName } from "./mod.ts";
+ *
+ * assert.equal(canonicalName("WWW.Example.COM."), "www.example.com");
+ * assert.equal(canonicalName("."), "");
+ * assert.equal(canonicalName("a\\.B"), "a\\.b", "an escaped dot stays one label's");
+ * ```
+ */
 export function canonicalName(text: string): string {
   const lower = text.toLowerCase();
   if (lower === "." || lower === "") return "";
   return lower.endsWith(".") && !lower.endsWith("\\.") ? lower.slice(0, -1) : lower;
 }
 
-/** The fully qualified presentation form: "www.example" → "www.example.", the root → ".". */
+/**
+ * The fully qualified presentation form: "www.example" → "www.example.", the root → ".".
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { presentName } from "./mod.ts";
+ *
+ * assert.equal(presentName("www.example"), "www.example.");
+ * assert.equal(presentName(""), ".");
+ * ```
+ */
 export function presentName(name: string): string {
   return `${name}.`;
 }
 
-/** Whether two names are the same name, whatever the case of their letters. */
+/**
+ * Whether two names are the same name, whatever the case of their letters.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isSameName } from "./mod.ts";
+ *
+ * assert.equal(isSameName("WWW.example.com", "www.EXAMPLE.com"), true);
+ * assert.equal(isSameName("www.example.com", "example.com"), false);
+ * ```
+ */
 export function isSameName(a: string, b: string): boolean {
   // Names spelled alike (the common case) need no lowercased copies.
   return a === b || canonicalName(a) === canonicalName(b);
 }
 
-/** True when `name` is `zone` or below it; the root zone "" contains every name. */
+/**
+ * True when `name` is `zone` or below it; the root zone "" contains every name.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isSubdomainOf } from "./mod.ts";
+ *
+ * assert.equal(isSubdomainOf("www.Example.com", "example.com"), true);
+ * assert.equal(isSubdomainOf("example.com", "example.com"), true);
+ * assert.equal(isSubdomainOf("notexample.com", "example.com"), false, "labels, not text");
+ * assert.equal(isSubdomainOf("anything.test", ""), true);
+ * ```
+ */
 export function isSubdomainOf(name: string, zone: string): boolean {
   const n = canonicalName(name);
   const z = canonicalName(zone);
   return z === "" || n === z || n.endsWith(`.${z}`);
 }
 
-/** "a.b.c" → ["a.b.c", "b.c", "c"]: the name and each of its parents, root excluded. */
+/**
+ * "a.b.c" → ["a.b.c", "b.c", "c"]: the name and each of its parents, root excluded.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parentNames } from "./mod.ts";
+ *
+ * assert.deepEqual(parentNames("Ads.Example.com"), ["ads.example.com", "example.com", "com"]);
+ * assert.deepEqual(parentNames(""), []);
+ * ```
+ */
 export function parentNames(name: string): string[] {
   const labels = splitLabels(canonicalName(name));
   return labels.map((_, index) => labels.slice(index).join("."));
 }
 
-/** Splits a presentation name into labels, honouring `\.` escapes. */
+/**
+ * Splits a presentation name into labels, honouring `\.` escapes.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { splitLabels } from "./mod.ts";
+ *
+ * assert.deepEqual(splitLabels("www.example.com"), ["www", "example", "com"]);
+ * assert.deepEqual(splitLabels("a\\.b.c"), ["a\\.b", "c"]);
+ * assert.deepEqual(splitLabels(""), [], "the root has no labels");
+ * ```
+ */
 export function splitLabels(name: string): string[] {
   if (name === "") return [];
   const labels: string[] = [];

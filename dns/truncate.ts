@@ -12,7 +12,20 @@ import { afterQuestions } from "./fast.ts";
 /** RFC 1035 §4.2.1: the UDP payload every client takes. */
 export const MIN_UDP_SIZE = 512;
 
-/** The largest answer `clientSize` (undefined: the query had no EDNS) allows, capped by `max`. */
+/**
+ * The largest answer `clientSize` (undefined: the query had no EDNS) allows, capped by `max`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { udpPayloadLimit } from "./mod.ts";
+ *
+ * assert.equal(udpPayloadLimit(undefined, 1232), 512, "no EDNS: RFC 1035's 512 bytes");
+ * assert.equal(udpPayloadLimit(4096, 1232), 1232, "never more than we are willing to send");
+ * assert.equal(udpPayloadLimit(1000, 1232), 1000);
+ * assert.equal(udpPayloadLimit(100, 1232), 512, "never less than 512");
+ * ```
+ */
 export function udpPayloadLimit(clientSize: number | undefined, max: number): number {
   if (clientSize === undefined) return MIN_UDP_SIZE;
   return Math.max(MIN_UDP_SIZE, Math.min(clientSize, max));
@@ -25,6 +38,31 @@ const TC = 0x02; // in the high byte of the flags word
  * bytes long (unless header, question and OPT alone are longer). Only a prefix of the records
  * is kept, so compression pointers — which point backwards — stay valid.
  * Throws DnsWireError on a malformed message.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { decodeMessage, encodeReply, RClass, RType, truncateAnswer } from "./mod.ts";
+ *
+ * // RFC 8484 §4.1's example query: www.example.com A, ID 0, RD set.
+ * const base64 = "AAABAAABAAAAAAAAA3d3dwdleGFtcGxlA2NvbQAAAQAB";
+ * const query = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+ * const answers = Array.from({ length: 40 }, (_, i) => ({
+ *   name: "www.example.com",
+ *   type: RType.A,
+ *   class: RClass.IN,
+ *   ttl: 60,
+ *   data: { address: `192.0.2.${i}` },
+ * }));
+ * const reply = encodeReply(decodeMessage(query), { answers });
+ * assert.ok(reply.length > 512);
+ * const cut = truncateAnswer(reply, 512);
+ * assert.ok(cut.length <= 512);
+ * const message = decodeMessage(cut);
+ * assert.equal(message.header.truncated, true, "TC: ask again over TCP");
+ * assert.ok(message.answers.length > 0 && message.answers.length < 40);
+ * assert.equal(truncateAnswer(cut, 512), cut, "what fits is returned as it is");
+ * ```
  */
 export function truncateAnswer(bytes: Uint8Array, limit: number): Uint8Array {
   if (bytes.length <= limit) return bytes;

@@ -2,8 +2,8 @@
  * What the query log says about who asked (LOG_CLIENT): the address as it is, a pseudonym,
  * or nothing. A pseudonym is a keyed hash (HMAC-SHA-256 with LOG_CLIENT_KEY, or a random key
  * per process), so one client's queries can be followed without the log holding its address,
- * and nobody without the key can test a guessed address against it. Hashing costs a few µs,
- * so recent results are remembered (bounded).
+ * and nobody without the key can test a guessed address against it. An HMAC per query would
+ * outweigh the rest of its log line, so recent results are remembered (bounded).
  *
  * node:crypto (the only synchronous HMAC) is loaded only for "hash": loading it brings in
  * much of Node's compatibility layer, a visible share of the gateway's cold start.

@@ -9,9 +9,10 @@
  * lines there itself), and the buffer of a written batch takes the next one's lines.
  *
  * A batch goes out when `flushAtBytes` (128 KiB) are buffered or `flushAfterMs` after its first
- * line. Each async write to stdout is a hop to a blocking thread and back: writing once per
- * event-loop turn (a 0 ms timer) cost ~3 µs per cached answer under load, and batches of
- * 128 KiB took ~2.5 % less CPU than batches of 32 KiB (HTTP/1.1 TLS, alternating rounds).
+ * line. Each async write to stdout is a hop to a blocking thread and back, so writes are few
+ * and large: one per event-loop turn was too many for cached answers under load, and 128 KiB
+ * batches cost less CPU than 32 KiB ones (`deno task bench:all`, cached HTTP/1.1 TLS rows:
+ * server CPU per query, the query log on as by default).
  *
  * With several worker processes on one stdout, writes are cut at line ends to at most
  * `maxWriteBytes` (PIPE_BUF, 4096, is what a pipe writes whole), so the workers' lines never

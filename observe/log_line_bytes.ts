@@ -2,8 +2,8 @@
  * A query log entry's JSON line (fixed key order, the type by name, the time in ISO form)
  * written straight into a byte buffer, for the lines to stdout and, decoded, for everything
  * else (`formatEntry`). Once per query, building the line as a string, joining a batch of them
- * and encoding it were about half of what the query log cost a cached answer, and the query log
- * about a tenth of the whole (HTTP/1.1 TLS, LOG_QUERIES on against off).
+ * and encoding it were most of what the query log cost a cached answer, and the log is on by
+ * default: it must stay a small share of an answer (`deno task bench:all`, cached rows).
  */
 import { typeName } from "../dns/mod.ts";
 import type { QueryLogEntry } from "../pipeline/types.ts";
@@ -92,7 +92,7 @@ function number(out: Uint8Array, at: number, value: number): number {
   return ascii(out, at, String(value));
 }
 
-/** Queries under load arrive many per millisecond, and toISOString takes ~0.8 µs: kept. */
+/** Queries under load arrive many per millisecond, and toISOString is dear: the last is kept. */
 let lastTime = NaN;
 let lastIso = "";
 

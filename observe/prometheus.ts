@@ -1,9 +1,10 @@
 /**
  * The Prometheus text exposition format (version 0.0.4) and the three kinds of metric the
  * gateway keeps: counters, gauges and histograms, with labels. Our own rather than an npm
- * client: the one we used loaded Node's compatibility layer and took ~40 ms of a ~120 ms cold
- * start, and its label handling was a visible share of a cached answer's CPU. Here a series is
- * found by one Map lookup on its label values, and an increment is an addition.
+ * client: the one we used loaded Node's compatibility layer, which a cold start must not wait
+ * for, and its label handling showed in a cached answer's CPU (`deno task bench:all`: cold
+ * start, cached rows). Here a series is found by one Map lookup on its label values, and an
+ * increment is an addition.
  *
  * Figures other parts already keep (cache size, list sizes) are not copied into series: a
  * `Sourced` family reads them when Prometheus scrapes.

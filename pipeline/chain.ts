@@ -27,6 +27,36 @@ export interface ChainOptions {
   cache?: Omit<CacheStageOptions, "refresh">;
 }
 
+/**
+ * The stages in their order, each optional one only when its options are given.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { MemoryBlocklist } from "../blocklist/memory_blocklist.ts";
+ * import { AnswerCache } from "../cache/answer_cache.ts";
+ * import { buildChain } from "./chain.ts";
+ * import { guardStage } from "./guard.ts";
+ *
+ * // An upstream pool is anything with `resolve(query, signal)`; this one has no upstream.
+ * const pool = { resolve: () => Promise.reject(new Error("no upstream here")) };
+ * const forward = { pool, forwardClientSubnet: false };
+ * const bare = buildChain({ forward });
+ * assert.equal(bare.length, 2, "the guard and the forward stage");
+ * assert.equal(bare[0], guardStage);
+ *
+ * const full = buildChain({
+ *   forward,
+ *   blocklist: {
+ *     blocklist: new MemoryBlocklist(),
+ *     answer: { response: "nxdomain", ttl: 60 },
+ *     failMode: "open",
+ *   },
+ *   cache: { cache: new AnswerCache(), prefetchHits: 0, refreshTimeoutMs: 1000 },
+ * });
+ * assert.equal(full.length, 4, "guard, blocklist, cache, forward");
+ * ```
+ */
 export function buildChain(options: ChainOptions): Stage[] {
   const forward = forwardStage(options.forward);
   const cache = options.cache &&

@@ -4,10 +4,33 @@
  * attempt), so they are cheap: `AbortSignal.any([parent, AbortSignal.timeout(ms)])` left its
  * timer running for the whole budget after the answer (firing later into a DOMException no one
  * read) and kept weak references for `any`; here the time is a coarse timeout
- * (pipeline/coarse_timer.ts), cancelled when the work ends, and may fire up to 10 ms late.
+ * (pipeline/coarse_timer.ts), cancelled when the work ends, and may fire up to a slot late.
  */
 import { type CoarseTimeout, coarseTimeout } from "./coarse_timer.ts";
 
+/**
+ * A query's or an attempt's time budget as an AbortSignal (`signal`); `dispose` when the work
+ * ends, whether or not the time was up.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Deadline } from "./deadline.ts";
+ *
+ * const deadline = new Deadline(20);
+ * await new Promise((resolve) => deadline.signal.addEventListener("abort", resolve));
+ * assert.equal(deadline.signal.reason.name, "TimeoutError");
+ * deadline.dispose();
+ *
+ * // A parent's abort (the client went away) passes down at once, with its reason.
+ * const client = new AbortController();
+ * const attempt = new Deadline(60_000, client.signal);
+ * client.abort(new Error("client gone"));
+ * assert.equal(attempt.signal.aborted, true);
+ * assert.equal(attempt.signal.reason.message, "client gone");
+ * attempt.dispose(); // its timer goes: nothing waits a minute for it
+ * ```
+ */
 export class Deadline {
   readonly #controller = new AbortController();
   readonly #timeout: CoarseTimeout;

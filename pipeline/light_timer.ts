@@ -1,19 +1,19 @@
 /**
  * A timeout that does not load Node's timers while a process starts. Deno's global setTimeout
  * and setInterval are Node's (they return Timeout objects), and the first call of either loads
- * Node's timer module and what it needs, 21 modules: ~4 ms of a cold start (a bare Deno.serve
- * that sets one setTimeout started in 26.3 ms instead of 22.4, medians of 11). AbortSignal.timeout
- * runs on the runtime's own timers and costs nothing of the kind.
+ * Node's timer module and what it needs, modules a cold start must not wait for (`deno task
+ * bench:all`, cold start). AbortSignal.timeout runs on the runtime's own timers and costs
+ * nothing of the kind.
  *
  * For the timers a fresh process sets before its first answers: the ticker of query deadlines,
  * the query log's flush, the first list load. An AbortSignal timeout cannot be cleared, though,
  * and each one that fires makes a DOMException (with its stack) and dispatches an event: under
- * load the ticker and the log's flush fire hundreds of times a second, ~1 % of the CPU of a
- * cached answer. So once the process is past its start (`useRuntimeTimers`, which main.ts calls
- * when it loads the rest of the app), light timeouts are plain setTimeout ones, and cancelling
- * clears them. Until then, cancelling only forgets the callback: like a timer nobody cleared,
- * the timeout keeps the process alive until its time, so those are for short delays or for
- * processes that exit on purpose.
+ * load the ticker and the log's flush fire hundreds of times a second, which showed in a cached
+ * answer's CPU (`deno task bench:all`, cached rows). So once the process is past its start
+ * (`useRuntimeTimers`, which main.ts calls when it loads the rest of the app), light timeouts
+ * are plain setTimeout ones, and cancelling clears them. Until then, cancelling only forgets
+ * the callback: like a timer nobody cleared, the timeout keeps the process alive until its
+ * time, so those are for short delays or for processes that exit on purpose.
  */
 
 export interface LightTimeout {
@@ -28,7 +28,20 @@ export function useRuntimeTimers(): void {
   runtimeTimers = true;
 }
 
-/** Calls `fire` once, `ms` milliseconds from now, unless cancelled first. */
+/**
+ * Calls `fire` once, `ms` milliseconds from now, unless cancelled first.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { lightTimeout } from "./light_timer.ts";
+ *
+ * let fired = 0;
+ * lightTimeout(5, () => fired += 100).cancel();
+ * await new Promise((resolve) => lightTimeout(20, () => resolve(fired++)));
+ * assert.equal(fired, 1, "once, and never the cancelled one");
+ * ```
+ */
 export function lightTimeout(ms: number, fire: () => void): LightTimeout {
   if (runtimeTimers) {
     const timer = setTimeout(fire, Math.max(0, ms));

@@ -46,6 +46,61 @@ export interface Resolution {
   head: QueryHead;
 }
 
+/**
+ * What every door calls with a query's bytes (`resolve`) and, for DoH, with a repeated
+ * request's key (`repeat`); see the top of this file.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { decodeMessage, encodeMessage, RClass, Rcode, RType } from "../dns/mod.ts";
+ * import { MemoryBlocklist } from "../blocklist/memory_blocklist.ts";
+ * import { createQueryLog } from "../observe/query_log.ts";
+ * import { buildChain } from "./chain.ts";
+ * import { Resolver } from "./resolver.ts";
+ *
+ * // RFC 8484 §4.1's example query: www.example.com A, ID 0, RD set.
+ * const base64 = "AAABAAABAAAAAAAAA3d3dwdleGFtcGxlA2NvbQAAAQAB";
+ * const query = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+ * const message = decodeMessage(query);
+ * const ask = (name: string, type: number) =>
+ *   encodeMessage({
+ *     ...message,
+ *     header: { ...message.header, id: 7 },
+ *     questions: [{ name, type, class: RClass.IN }],
+ *   });
+ * const client = { address: "192.0.2.7", door: "udp" } as const;
+ * // No upstream in this example: what would go upstream fails.
+ * const pool = { resolve: () => Promise.reject(new Error("no upstream here")) };
+ * const stages = buildChain({
+ *   forward: { pool, forwardClientSubnet: false },
+ *   blocklist: {
+ *     blocklist: new MemoryBlocklist({ custom: { block: ["ads.example"] } }),
+ *     answer: { response: "nxdomain", ttl: 60 },
+ *     failMode: "open",
+ *   },
+ * });
+ * const log = createQueryLog({ toStdout: false, capacity: 16 });
+ * const resolver = new Resolver({ stages, queryTimeoutMs: 1000, log });
+ *
+ * // A blocked name is answered at once: no promise to wait for.
+ * const blocked = resolver.resolve(ask("tracker.ads.example", RType.A), client);
+ * assert.ok(!(blocked instanceof Promise));
+ * assert.equal(blocked.answer.source, "blocked");
+ * assert.equal(decodeMessage(blocked.bytes).header.rcode, Rcode.NXDOMAIN);
+ * assert.equal(decodeMessage(blocked.bytes).header.id, 7, "the client's own ID");
+ *
+ * // ANY gets one HINFO record from the guard (RFC 8482), nothing is looked up.
+ * const any = await resolver.resolve(ask("example.com", RType.ANY), client);
+ * assert.equal(decodeMessage(any.bytes).answers[0].type, RType.HINFO);
+ *
+ * // What cannot be answered is an answer too: SERVFAIL, and the reason in the log.
+ * const failed = await resolver.resolve(query, client);
+ * assert.equal(failed.answer.rcode, Rcode.SERVFAIL);
+ * assert.deepEqual(log.recent().map((entry) => entry.source), ["blocked", "guard", "error"]);
+ * assert.equal(log.recent()[2].error, "no upstream here");
+ * ```
+ */
 export class Resolver {
   readonly #handler: Handler;
   readonly #budget: Budget;

@@ -99,7 +99,8 @@ export interface Reusable {
 /**
  * An answer now, or one to wait for. Stages answer at once when they can (a cache hit, a
  * block, a local record) and the resolver then finishes without a single await: on a cached
- * DoH answer, the promises and turns of the chain were about a fifth of the gateway's CPU.
+ * DoH answer, the promises and turns of the chain showed in the gateway's CPU (`deno task
+ * bench:all`, cached rows).
  */
 export type MaybePromise<T> = T | Promise<T>;
 

@@ -1,10 +1,10 @@
 /**
  * The HTTP door as main.ts serves it: DoH queries are answered by the fast path at once, and
  * everything else (JSON API, dashboard, admin API, metrics, health, every HTTP error) by the
- * Hono app, which is loaded on first need or by `preload()`. Hono and the routes are ~70
- * modules; loading them before the first answer cost a cold start ~6 ms, for pages a fresh
- * process seldom serves first. Tests build the app itself (app.ts), which has the same fast
- * path in front.
+ * Hono app, which is loaded on first need or by `preload()`. Hono and the routes are many
+ * modules, and a cold start does not wait for them, for pages a fresh process seldom serves
+ * first (`deno task bench:all`, cold start; tests/startup_graph_test.ts keeps them out).
+ * Tests build the app itself (app.ts), which has the same fast path in front.
  */
 import type { AppDeps } from "../app.ts";
 import { dohFastPath } from "./doh_answer.ts";

@@ -20,7 +20,8 @@ const MAX_FD = 4096;
 
 /**
  * What finding a socket and setting an option take. Opened apart from the datagram calls:
- * binding each symbol costs ~0.3 ms, and TCP_NODELAY is set before the first answer.
+ * each symbol bound delays a start, and TCP_NODELAY is set before the first answer (`deno task
+ * bench:all`, cold start).
  */
 const SOCKET_SYMBOLS = {
   setsockopt: { parameters: ["i32", "i32", "i32", "buffer", "u32"], result: "i32" },

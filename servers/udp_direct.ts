@@ -1,9 +1,10 @@
 /**
  * The UDP door's socket used through sendto(2) and recvfrom(2) called directly (libc_sockets.ts:
  * Linux with --allow-ffi). Deno's `send` and `receive` are asynchronous ops around the same
- * system calls, with a promise and an address object for each datagram: a fixed-answer Deno
- * UDP server spent ~8.0 µs of CPU per answer with them and ~7.0 µs sending directly, and a
- * cached answer of the gateway went from ~10.5 to ~7.5 µs with both.
+ * system calls, with a promise and an address object for each datagram, which a cached answer
+ * need not pay for: with the direct calls, the gateway's cached UDP answers keep up with a Deno
+ * server that answers fixed bytes through Deno's (`deno task bench:all`, cached UDP row:
+ * gateway/floor).
  *
  * The socket stays Deno's, and non-blocking, so a call never waits:
  * - a send that fails (a full send buffer, an address this cannot spell) returns false, and the

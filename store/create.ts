@@ -3,8 +3,9 @@
  * settings are there (it works everywhere, Deno Deploy included), else redis:// when a URL is
  * set, else none: undefined means memory-only mode.
  *
- * The clients are imported only when asked for: loading ioredis alone took ~50–190 ms of a
- * cold start that, without Redis, never uses it (`deno task bench:all`, cold start).
+ * The clients are imported only when asked for: loading ioredis alone was a large share of a
+ * cold start that, without Redis, never uses it (`deno task bench:all`, cold start;
+ * tests/startup_graph_test.ts keeps npm packages out of the startup graph).
  */
 import type { RedisStore, StoreOptions } from "./redis.ts";
 

@@ -10,7 +10,7 @@ export class StoreError extends Error {
 }
 
 /**
- * Runs `work`, and settles with its result or a StoreError: "redis GET timed out after 250 ms"
+ * Runs `work`, and settles with its result or a StoreError: "redis GET timed out after <ms> ms"
  * once `ms` have passed, "redis GET failed: <first line>" when it throws (synchronously too).
  * Every store call goes through here: a Redis that hangs must never hang a DNS answer, and
  * nothing but StoreError may reach the caller. `signal` is aborted at the timeout, so that work

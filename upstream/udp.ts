@@ -5,13 +5,14 @@
  * ID and question is taken as the reply; anything else is ignored while we keep waiting. A
  * truncated reply (TC=1) is retried over TCP.
  *
- * Sockets are reused, within bounds: opening and closing one per query was a fifth of the miss
- * path's CPU. A socket whose query got its reply goes back to a small idle pool and serves at
- * most `PORT_USES` queries, one at a time, for at most `PORT_LIFETIME_MS` (an idle port is closed
-when its time is up, not kept for the next burst); a query that failed
- * (a timeout may mean a late or forged reply is on its way) closes its socket. So queries under
- * way at once always leave from different ports (RFC 5452 §9.2), and a port an off-path
- * attacker might learn is gone within seconds, as dnsmasq's small set of random ports is.
+ * Sockets are reused, within bounds: opening and closing one per query showed in the miss
+ * path's CPU (`deno task bench:all`, miss rows). A socket whose query got its reply goes back to
+ * a small idle pool and serves at most `PORT_USES` queries, one at a time, for at most
+ * `PORT_LIFETIME_MS` (an idle port is closed when its time is up, not kept for the next burst);
+ * a query that failed (a timeout may mean a late or forged reply is on its way) closes its
+ * socket. So queries under way at once always leave from different ports (RFC 5452 §9.2), and a
+ * port an off-path attacker might learn is gone within seconds, as dnsmasq's small set of
+ * random ports is.
  *
  * Replies are read into each socket's own 4 KiB buffer and copied out (a fresh 64 KiB buffer
  * per read, what `receive()` without one makes, was most of the miss path's GC). We offer
@@ -82,8 +83,8 @@ export class UdpTransport implements Transport {
     const port = this.#take();
     const { socket, buffer } = port;
     // Closing the socket settles its pending send or receive at once (Deno rejects it), so this
-    // one listener bounds the whole wait: the send needs no race of its own (its listener and
-    // promises were ~1.4 of the ~24 KB an uncached query allocated).
+    // one listener bounds the whole wait: the send needs no race of its own (a listener and
+    // promises more for every uncached query to allocate: `deno task bench:all`, miss rows).
     const closeOnAbort = () => this.#close(socket);
     signal.addEventListener("abort", closeOnAbort, { once: true });
     let answered = false;

@@ -45,6 +45,19 @@ export const aaaaCodec: RdataCodec<AddressData> = {
   present: (data) => data.address,
 };
 
+/**
+ * The 4 bytes of a dotted quad; undefined for anything else (no leading zeros, no shorthand).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseIpv4 } from "../mod.ts";
+ *
+ * assert.deepEqual(parseIpv4("192.0.2.1"), new Uint8Array([192, 0, 2, 1]));
+ * assert.equal(parseIpv4("192.0.2"), undefined);
+ * assert.equal(parseIpv4("192.0.2.256"), undefined);
+ * ```
+ */
 export function parseIpv4(text: string): Uint8Array | undefined {
   const parts = text.split(".");
   if (parts.length !== 4) return undefined;
@@ -58,6 +71,20 @@ export function parseIpv4(text: string): Uint8Array | undefined {
   return bytes;
 }
 
+/**
+ * The 16 bytes of an IPv6 address in any RFC 4291 §2.2 form; undefined for anything else.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { formatIpv6, parseIpv6 } from "../mod.ts";
+ *
+ * const bytes = parseIpv6("2001:DB8:0:0:0:0:0:1")!;
+ * assert.equal(bytes.length, 16);
+ * assert.equal(formatIpv6(bytes), "2001:db8::1");
+ * assert.equal(parseIpv6("2001:db8::1::2"), undefined, "one :: at most");
+ * ```
+ */
 export function parseIpv6(text: string): Uint8Array | undefined {
   let head = text;
   let tail = "";
@@ -101,6 +128,16 @@ export function parseIpv6(text: string): Uint8Array | undefined {
 /**
  * RFC 5952 §4: lowercase, no leading zeros, the longest run (≥ 2) of zero groups as "::";
  * §5: an IPv4-mapped address (::ffff:0:0/96, RFC 4291 §2.5.5.2) ends in its IPv4 address.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { formatIpv6, parseIpv6 } from "../mod.ts";
+ *
+ * const full = parseIpv6("2001:0db8:0000:0000:0001:0000:0000:0001")!;
+ * assert.equal(formatIpv6(full), "2001:db8::1:0:0:1", "RFC 5952: the first longest zero run");
+ * assert.equal(formatIpv6(parseIpv6("::ffff:c000:201")!), "::ffff:192.0.2.1");
+ * ```
  */
 export function formatIpv6(bytes: Uint8Array): string {
   if (isIpv4Mapped(bytes)) return `::ffff:${bytes[12]}.${bytes[13]}.${bytes[14]}.${bytes[15]}`;

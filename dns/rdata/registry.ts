@@ -65,6 +65,16 @@ export function isModelledType(type: number): boolean {
 /**
  * The rdata of a record of `type` (in class `klass`, IN unless given) in presentation format
  * (RFC 3597 `\#` for opaque rdata).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { presentRdata, RType } from "../mod.ts";
+ *
+ * const mx = { preference: 10, exchange: "mail.example" };
+ * assert.equal(presentRdata(RType.MX, mx), "10 mail.example.");
+ * assert.equal(presentRdata(65280, { bytes: new Uint8Array([1, 2]) }), "\\# 2 0102");
+ * ```
  */
 export function presentRdata(type: number, data: RData, klass: number = RClass.IN): string {
   return codecFor(type, klass).present(data);
