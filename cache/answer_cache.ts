@@ -5,7 +5,7 @@
  * negative answers only with an SOA; never truncated answers; errors only when configured)
  * and keeps expired entries a while longer so they can be served stale (RFC 8767).
  */
-import { isSameName, peekQuestion, Rcode } from "../dns/mod.ts";
+import { answerCount, isSameName, peekQuestion, Rcode, ttlAt } from "../dns/mod.ts";
 import type { Answer, QueryContext, Reusable } from "../pipeline/types.ts";
 import { agedBy, withTtls } from "./ttl_patch.ts";
 
@@ -239,8 +239,8 @@ export class AnswerCache {
    */
   clamped(ctx: Pick<QueryContext, "question">, answer: Answer): Answer {
     const clamp = this.#clampOf(answer, this.#lifetimeOf(ctx, answer));
-    const view = new DataView(answer.bytes.buffer, answer.bytes.byteOffset);
-    const moves = (at: number) => clamp(view.getUint32(at)) !== view.getUint32(at);
+    const bytes = answer.bytes;
+    const moves = (at: number) => clamp(ttlAt(bytes, at)) !== ttlAt(bytes, at);
     const ttl = answer.ttl === undefined ? undefined : clamp(answer.ttl);
     if (ttl === answer.ttl && !answer.ttlOffsets.some(moves)) return answer;
     return { ...answer, bytes: withTtls(answer.bytes, answer.ttlOffsets, clamp), ttl };
@@ -357,9 +357,9 @@ function isError(rcode: number): boolean {
   return rcode === Rcode.SERVFAIL || rcode === Rcode.REFUSED;
 }
 
-/** NOERROR with an empty answer section (ANCOUNT is bytes 6-7). */
+/** NOERROR with an empty answer section. */
 function isNoData(bytes: Uint8Array): boolean {
-  return bytes[6] === 0 && bytes[7] === 0;
+  return answerCount(bytes) === 0;
 }
 
 function answersQuestion(

@@ -3,7 +3,7 @@
  * clamped TTL once at insert and subtracts the time spent in the cache on every hit, so an
  * answer never claims to be fresher than it is (RFC 1035 §3.2.1; RFC 8767 for stale ones).
  */
-import { transientCopy } from "../dns/mod.ts";
+import { setTtlAt, transientCopy, ttlAt } from "../dns/mod.ts";
 
 /** A copy of `bytes` with the TTL at each offset passed through `next(ttl)`. */
 export function withTtls(
@@ -12,8 +12,7 @@ export function withTtls(
   next: (ttl: number) => number,
 ): Uint8Array<ArrayBuffer> {
   const copy = bytes.slice();
-  const view = new DataView(copy.buffer);
-  for (const offset of offsets) view.setUint32(offset, next(view.getUint32(offset)) >>> 0);
+  for (const offset of offsets) setTtlAt(copy, offset, next(ttlAt(copy, offset)) >>> 0);
   return copy;
 }
 
@@ -29,13 +28,7 @@ export function agedBy(
   const copy = transientCopy(bytes);
   if (elapsedSeconds <= 0) return copy;
   for (const offset of offsets) {
-    const ttl = ((copy[offset] << 24) | (copy[offset + 1] << 16) | (copy[offset + 2] << 8) |
-      copy[offset + 3]) >>> 0;
-    const aged = Math.max(0, ttl - elapsedSeconds);
-    copy[offset] = aged >>> 24;
-    copy[offset + 1] = (aged >>> 16) & 0xff;
-    copy[offset + 2] = (aged >>> 8) & 0xff;
-    copy[offset + 3] = aged & 0xff;
+    setTtlAt(copy, offset, Math.max(0, ttlAt(copy, offset) - elapsedSeconds));
   }
   return copy;
 }

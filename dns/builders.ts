@@ -7,6 +7,7 @@ import { encodeExtendedError, type ExtendedError } from "./edns.ts";
 import { Rcode } from "./constants.ts";
 import { DnsWireError } from "./errors.ts";
 import { decodeMessage, encodeMessage, HEADER_SIZE } from "./message.ts";
+import { hasHeader, isResponse } from "./fast.ts";
 import type { Message, ResourceRecord } from "./types.ts";
 
 /** The UDP payload size the gateway advertises (DNS Flag Day 2020). */
@@ -131,7 +132,7 @@ export function encodeReplyTo(
   raw: Uint8Array,
   init: ReplyInit,
 ): Uint8Array<ArrayBuffer> | undefined {
-  if (raw.length < HEADER_SIZE || (raw[2] & 0x80) !== 0) return undefined;
+  if (!hasHeader(raw) || isResponse(raw)) return undefined;
   try {
     return encodeReply(decodeMessage(raw), init);
   } catch (error) {

@@ -6,7 +6,7 @@
  */
 import { EdnsOptionCode } from "./constants.ts";
 import { DnsWireError } from "./errors.ts";
-import { scanRecords } from "./fast.ts";
+import { additionalCount, hasHeader, OPT_FIXED, scanRecords } from "./fast.ts";
 
 export const CLIENT_COOKIE_SIZE = 8;
 export const MIN_SERVER_COOKIE_SIZE = 8;
@@ -17,10 +17,6 @@ export interface QueryCookie {
   /** Absent when the client has no server cookie of ours yet. */
   server?: Uint8Array;
 }
-
-/** Root owner, type, class, TTL and RDLENGTH: where an OPT's options begin. */
-const OPT_FIXED = 11;
-const HEADER_SIZE = 12;
 
 /**
  * The COOKIE option of a query, undefined when it has none (or no OPT record). Throws
@@ -57,7 +53,7 @@ const HEADER_SIZE = 12;
  */
 export function queryCookie(query: Uint8Array): QueryCookie | undefined {
   // No additional record, no OPT: the common stub query costs two byte reads.
-  if (query.length < HEADER_SIZE || (query[10] | query[11]) === 0) return undefined;
+  if (!hasHeader(query) || additionalCount(query) === 0) return undefined;
   const opt = scanRecords(query).opt;
   if (opt === undefined) return undefined;
   const u16 = (at: number) => (query[at] << 8) | query[at + 1];

@@ -1,13 +1,18 @@
 /**
- * Fast paths that do not decode everything (DESIGN §4): the header and first question, for
- * routing and cache keys; one walk over the records for TTL offsets, the minimum TTL and the
- * OPT record, for caching and Cache-Control; and byte-level patches of a copy.
+ * The codec's lazy view of a message's bytes (DESIGN §4), as NLnet Labs' `domain` has its
+ * `Message`: the header and first question, for routing and cache keys; one walk over the records
+ * for TTL offsets, the minimum TTL and the OPT record, for caching and Cache-Control; named
+ * accessors for the header's fields; and byte-level patches, in place or on a copy. Only `dns/`
+ * knows where a field of a message sits: every other folder reads and patches bytes through
+ * these (tests/dns/fixed_offsets_test.ts keeps it so). The accessors allocate nothing, so a
+ * door's cached answer costs what it did with raw offsets.
  */
 import { EdnsOptionCode, HOP_BY_HOP_OPTIONS, Rcode, RType } from "./constants.ts";
 import { DnsWireError } from "./errors.ts";
 import { decodeMessage, encodeMessage, HEADER_SIZE } from "./message.ts";
 import { canonicalName } from "./name.ts";
 import { WireReader } from "./reader.ts";
+import { transientBytes, transientCopy } from "./transient.ts";
 import type { Message, Question } from "./types.ts";
 
 export interface QuestionView {
@@ -329,7 +334,7 @@ export interface RecordScan {
  */
 export function scanRecords(bytes: Uint8Array): RecordScan {
   const { reader, counts } = afterQuestions(bytes);
-  let rcode = bytes[3] & 0xf;
+  let rcode = headerRcode(bytes);
   const scan: RecordScan = {
     rcode,
     ttlOffsets: [],
@@ -423,10 +428,7 @@ function soaMinimum(bytes: Uint8Array, start: number, length: number): number {
  */
 export function withId(bytes: Uint8Array, id: number): Uint8Array<ArrayBuffer> {
   if (bytes.length < 2) throw new DnsWireError("message shorter than its ID", 0);
-  const copy = bytes.slice();
-  copy[0] = id >> 8;
-  copy[1] = id & 0xff;
-  return copy;
+  return setId(bytes.slice(), id);
 }
 
 /**
@@ -461,7 +463,497 @@ export function withoutOpt(bytes: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuff
     return encodeMessage({ ...message, header, edns: undefined });
   }
   const copy = bytes.slice(0, opt.offset);
-  const view = new DataView(copy.buffer);
-  view.setUint16(10, view.getUint16(10) - 1);
+  decrementAdditionalCount(copy);
   return copy;
+}
+
+/** Root owner, type, class, TTL and RDLENGTH: where an OPT record's options begin. */
+export const OPT_FIXED = 11;
+const u16 = (bytes: Uint8Array, at: number) => (bytes[at] << 8) | bytes[at + 1];
+
+/**
+ * Whether the bytes are long enough for a header.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { hasHeader } from "./mod.ts";
+ *
+ * assert.equal(hasHeader(new Uint8Array(12)), true);
+ * assert.equal(hasHeader(new Uint8Array(11)), false);
+ * ```
+ */
+export function hasHeader(bytes: Uint8Array): boolean {
+  return bytes.length >= HEADER_SIZE;
+}
+
+/**
+ * The transaction ID.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { messageId } from "./mod.ts";
+ *
+ * assert.equal(messageId(Uint8Array.of(0xbe, 0xef, 1, 0)), 0xbeef);
+ * ```
+ */
+export function messageId(bytes: Uint8Array): number {
+  return u16(bytes, 0);
+}
+
+/**
+ * Writes the transaction ID in place and returns the same bytes.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { messageId, setId } from "./mod.ts";
+ *
+ * const bytes = new Uint8Array(12);
+ * assert.equal(setId(bytes, 0x4242), bytes, "patched in place");
+ * assert.equal(messageId(bytes), 0x4242);
+ * ```
+ */
+export function setId<T extends Uint8Array>(bytes: T, id: number): T {
+  bytes[0] = id >> 8;
+  bytes[1] = id & 0xff;
+  return bytes;
+}
+
+/**
+ * The QR bit: the message is a response.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isResponse } from "./mod.ts";
+ *
+ * assert.equal(isResponse(Uint8Array.of(0, 0, 0x81, 0x80)), true);
+ * assert.equal(isResponse(Uint8Array.of(0, 0, 0x01, 0x00)), false);
+ * ```
+ */
+export function isResponse(bytes: Uint8Array): boolean {
+  return (bytes[2] & 0x80) !== 0;
+}
+
+/**
+ * The TC bit: the message was truncated (false for bytes too short to hold it).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isTruncated } from "./mod.ts";
+ *
+ * assert.equal(isTruncated(Uint8Array.of(0, 0, 0x83, 0x80)), true);
+ * assert.equal(isTruncated(Uint8Array.of(0, 0, 0x81, 0x80)), false);
+ * assert.equal(isTruncated(Uint8Array.of(0, 0, 0x83)), false, "no header");
+ * ```
+ */
+export function isTruncated(bytes: Uint8Array): boolean {
+  return bytes.length >= 4 && (bytes[2] & 0x02) !== 0;
+}
+
+/**
+ * The RD bit, as 1 or 0: the client asked for recursion.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { recursionDesired } from "./mod.ts";
+ *
+ * assert.equal(recursionDesired(Uint8Array.of(0, 0, 0x01, 0)), 1);
+ * assert.equal(recursionDesired(Uint8Array.of(0, 0, 0x00, 0)), 0);
+ * ```
+ */
+export function recursionDesired(bytes: Uint8Array): number {
+  return bytes[2] & 1;
+}
+
+/**
+ * The header's four rcode bits (without an OPT's extended bits: `scanRecords` has the full one).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { headerRcode, Rcode } from "./mod.ts";
+ *
+ * assert.equal(headerRcode(Uint8Array.of(0, 0, 0x81, 0x82)), Rcode.SERVFAIL);
+ * ```
+ */
+export function headerRcode(bytes: Uint8Array): number {
+  return bytes[3] & 0x0f;
+}
+
+/**
+ * QDCOUNT.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { questionCount } from "./mod.ts";
+ *
+ * assert.equal(questionCount(Uint8Array.of(0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0)), 1);
+ * ```
+ */
+export function questionCount(bytes: Uint8Array): number {
+  return u16(bytes, 4);
+}
+
+/**
+ * ANCOUNT.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { answerCount } from "./mod.ts";
+ *
+ * assert.equal(answerCount(Uint8Array.of(0, 0, 0x81, 0x80, 0, 1, 0, 2, 0, 0, 0, 0)), 2);
+ * ```
+ */
+export function answerCount(bytes: Uint8Array): number {
+  return u16(bytes, 6);
+}
+
+/**
+ * ARCOUNT.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { additionalCount } from "./mod.ts";
+ *
+ * assert.equal(additionalCount(Uint8Array.of(0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 1)), 1);
+ * ```
+ */
+export function additionalCount(bytes: Uint8Array): number {
+  return u16(bytes, 10);
+}
+
+/**
+ * Lowers ARCOUNT by one in place, as after cutting off the last additional record.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { decrementAdditionalCount } from "./mod.ts";
+ *
+ * const header = Uint8Array.of(0, 0, 0x81, 0x80, 0, 1, 0, 0, 0, 0, 0, 1);
+ * decrementAdditionalCount(header);
+ * assert.equal(header[11], 0);
+ * ```
+ */
+export function decrementAdditionalCount(bytes: Uint8Array): void {
+  const count = additionalCount(bytes) - 1;
+  bytes[10] = count >> 8;
+  bytes[11] = count & 0xff;
+}
+
+/**
+ * The 32-bit TTL at `at` (an offset `scanRecords` gave).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ttlAt } from "./mod.ts";
+ *
+ * assert.equal(ttlAt(Uint8Array.of(9, 0, 0, 0x0e, 0x10), 1), 3600);
+ * ```
+ */
+export function ttlAt(bytes: Uint8Array, at: number): number {
+  return ((bytes[at] << 24) | (bytes[at + 1] << 16) | (bytes[at + 2] << 8) | bytes[at + 3]) >>> 0;
+}
+
+/**
+ * Writes the 32-bit TTL at `at` in place.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { setTtlAt, ttlAt } from "./mod.ts";
+ *
+ * const bytes = new Uint8Array(5);
+ * setTtlAt(bytes, 1, 2 ** 31);
+ * assert.equal(ttlAt(bytes, 1), 2 ** 31);
+ * ```
+ */
+export function setTtlAt(bytes: Uint8Array, at: number, ttl: number): void {
+  bytes[at] = ttl >>> 24;
+  bytes[at + 1] = (ttl >>> 16) & 0xff;
+  bytes[at + 2] = (ttl >>> 8) & 0xff;
+  bytes[at + 3] = ttl & 0xff;
+}
+
+/**
+ * End of the first question's name when it is a plain label run right after the header (no
+ * compression pointer); undefined otherwise.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { questionNameEnd } from "./mod.ts";
+ *
+ * // RFC 8484 §4.1's example query: www.example.com A, ID 0, RD set.
+ * const base64 = "AAABAAABAAAAAAAAA3d3dwdleGFtcGxlA2NvbQAAAQAB";
+ * const query = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+ * assert.equal(questionNameEnd(query), query.length - 4, "TYPE and CLASS follow");
+ * assert.equal(questionNameEnd(query.subarray(0, 20)), undefined);
+ * ```
+ */
+export function questionNameEnd(bytes: Uint8Array): number | undefined {
+  let at = HEADER_SIZE;
+  while (at < bytes.length) {
+    const length = bytes[at];
+    if (length === 0) return at + 1;
+    if (length > 63) return undefined;
+    at += 1 + length;
+  }
+  return undefined;
+}
+
+/**
+ * Copies the client's question name over the reply's, in place, when they are the same name in
+ * another case. Both sit uncompressed right after the header (nothing precedes them to point
+ * to), and equal names have equal length, so the copy moves no other byte.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { copyQuestionSpelling, decodeMessage, encodeMessage } from "./mod.ts";
+ *
+ * // RFC 8484 §4.1's example query: www.example.com A, ID 0, RD set.
+ * const base64 = "AAABAAABAAAAAAAAA3d3dwdleGFtcGxlA2NvbQAAAQAB";
+ * const reply = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+ * const message = decodeMessage(reply);
+ * const question = { ...message.questions[0], name: "WWW.example.COM" };
+ * const raw = encodeMessage({ ...message, questions: [question] });
+ * copyQuestionSpelling(reply, raw);
+ * assert.equal(decodeMessage(reply).questions[0].name, "WWW.example.COM");
+ * ```
+ */
+export function copyQuestionSpelling(reply: Uint8Array, raw: Uint8Array): void {
+  const end = questionNameEnd(raw);
+  if (end === undefined || reply.length < end) return;
+  let same = true;
+  for (let i = HEADER_SIZE; i < end; i++) {
+    if (reply[i] === raw[i]) continue;
+    if (foldCase(reply[i]) !== foldCase(raw[i])) return;
+    same = false;
+  }
+  if (same) return;
+  for (let i = HEADER_SIZE; i < end; i++) reply[i] = raw[i];
+}
+
+function foldCase(byte: number): number {
+  return byte >= 0x41 && byte <= 0x5a ? byte | 0x20 : byte;
+}
+
+/**
+ * Where to cut a message to drop its OPT record without decoding it, from its TTL offsets as
+ * `scanRecords` found them (every record but OPT has one, in order: the OPT is whatever follows
+ * the last): its length when it has no OPT, the OPT's offset when the OPT is the last record
+ * (as encoders write it) with no extended rcode bits and no ARCOUNT borrow; undefined for
+ * anything else.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { decodeMessage, encodeReply, scanRecords, trailingOptOffset } from "./mod.ts";
+ *
+ * // RFC 8484 §4.1's example query: www.example.com A, ID 0, RD set.
+ * const base64 = "AAABAAABAAAAAAAAA3d3dwdleGFtcGxlA2NvbQAAAQAB";
+ * const query = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+ * const edns = { udpSize: 1232, version: 0, dnssecOk: false, flags: 0, options: [] };
+ * const reply = encodeReply({ ...decodeMessage(query), edns });
+ * const cut = trailingOptOffset(reply, scanRecords(reply).ttlOffsets);
+ * assert.equal(cut, reply.length - 11, "an OPT without options is 11 bytes");
+ * assert.equal(trailingOptOffset(query, []), query.length, "no OPT: nothing to cut");
+ * ```
+ */
+export function trailingOptOffset(
+  bytes: Uint8Array,
+  ttlOffsets: readonly number[],
+): number | undefined {
+  if (bytes.length < HEADER_SIZE) return undefined;
+  const records = u16(bytes, 6) + u16(bytes, 8) + u16(bytes, 10);
+  let end: number | undefined;
+  if (ttlOffsets.length > 0) {
+    const last = ttlOffsets[ttlOffsets.length - 1];
+    end = last + 6 + u16(bytes, last + 4);
+  } else if (u16(bytes, 4) === 1) {
+    const nameEndsAt = questionNameEnd(bytes);
+    end = nameEndsAt === undefined ? undefined : nameEndsAt + 4;
+  }
+  if (end === undefined) return undefined;
+  if (records === ttlOffsets.length) return end === bytes.length ? end : undefined;
+  if (records !== ttlOffsets.length + 1 || bytes[11] === 0) return undefined;
+  // A root-owned OPT with no extended rcode, ending the message.
+  if (bytes[end] !== 0 || u16(bytes, end + 1) !== RType.OPT || bytes[end + 5] !== 0) {
+    return undefined;
+  }
+  return end + OPT_FIXED + u16(bytes, end + 9) === bytes.length ? end : undefined;
+}
+
+/**
+ * A transient copy (dns/transient.ts) of a message whose OPT record starts at `optOffset` and
+ * ends it, padded to a multiple of `block` bytes (RFC 8467): the OPT's other options kept in
+ * order, any padding it had replaced by a padding option of zeros. A plain copy when it has no
+ * OPT (`optOffset` is its length: nothing to pad); undefined when the options do not walk to
+ * the OPT's end.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import {
+ *   decodeMessage,
+ *   EdnsOptionCode,
+ *   encodeReply,
+ *   scanRecords,
+ *   trailingOptOffset,
+ *   withPaddedOpt,
+ * } from "./mod.ts";
+ *
+ * // RFC 8484 §4.1's example query: www.example.com A, ID 0, RD set.
+ * const base64 = "AAABAAABAAAAAAAAA3d3dwdleGFtcGxlA2NvbQAAAQAB";
+ * const query = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+ * const edns = { udpSize: 1232, version: 0, dnssecOk: false, flags: 0, options: [] };
+ * const reply = encodeReply({ ...decodeMessage(query), edns });
+ * const padded = withPaddedOpt(reply, trailingOptOffset(reply, scanRecords(reply).ttlOffsets)!, 468)!;
+ * assert.equal(padded.length, 468);
+ * const [option] = decodeMessage(padded).edns!.options;
+ * assert.equal(option.code, EdnsOptionCode.PADDING);
+ * ```
+ */
+export function withPaddedOpt(
+  bytes: Uint8Array,
+  optOffset: number,
+  block: number,
+): Uint8Array<ArrayBuffer> | undefined {
+  if (optOffset === bytes.length) return transientCopy(bytes);
+  const padding = EdnsOptionCode.PADDING;
+  const options = optOffset + OPT_FIXED;
+  let kept = 0;
+  for (let at = options; at < bytes.length;) {
+    if (at + 4 > bytes.length) return undefined;
+    const size = 4 + u16(bytes, at + 2);
+    if (at + size > bytes.length) return undefined;
+    if (u16(bytes, at) !== padding) kept += size;
+    at += size;
+  }
+  const bare = options + kept + 4;
+  const fill = (block - bare % block) % block;
+  // Zeroed: the padding option's content is already in place.
+  const out = transientBytes(bare + fill);
+  out.set(bytes.subarray(0, options));
+  let to = options;
+  for (let at = options; at < bytes.length;) {
+    const size = 4 + u16(bytes, at + 2);
+    if (u16(bytes, at) !== padding) {
+      out.set(bytes.subarray(at, at + size), to);
+      to += size;
+    }
+    at += size;
+  }
+  const rdata = bare + fill - options;
+  out[optOffset + 9] = rdata >> 8;
+  out[optOffset + 10] = rdata & 0xff;
+  out[to] = padding >> 8;
+  out[to + 1] = padding & 0xff;
+  out[to + 2] = fill >> 8;
+  out[to + 3] = fill & 0xff;
+  return out;
+}
+
+/**
+ * The scope prefix of the client-subnet option (RFC 7871 §6) in the OPT record that `scanRecords`
+ * found at `opt`, undefined when it has none; 0 when the option is too short to say.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import {
+ *   clientSubnetScope,
+ *   decodeMessage,
+ *   encodeClientSubnet,
+ *   encodeMessage,
+ *   scanRecords,
+ * } from "./mod.ts";
+ *
+ * // RFC 8484 §4.1's example query: www.example.com A, ID 0, RD set.
+ * const base64 = "AAABAAABAAAAAAAAA3d3dwdleGFtcGxlA2NvbQAAAQAB";
+ * const query = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+ * const address = Uint8Array.of(192, 0, 2);
+ * const subnet = { family: 1, sourcePrefix: 24, scopePrefix: 16, address };
+ * const options = [encodeClientSubnet(subnet)];
+ * const edns = { udpSize: 1232, version: 0, dnssecOk: false, flags: 0, options };
+ * const reply = encodeMessage({ ...decodeMessage(query), edns });
+ * assert.equal(clientSubnetScope(reply, scanRecords(reply).opt!), 16);
+ * ```
+ */
+export function clientSubnetScope(
+  bytes: Uint8Array,
+  opt: { offset: number; end: number },
+): number | undefined {
+  for (let at = opt.offset + OPT_FIXED; at + 4 <= opt.end;) {
+    const code = u16(bytes, at);
+    const length = u16(bytes, at + 2);
+    if (code === EdnsOptionCode.CLIENT_SUBNET) return length >= 4 ? bytes[at + 7] : 0;
+    at += 4 + length;
+  }
+  return undefined;
+}
+
+/**
+ * A fresh query (a transient copy: dns/transient.ts; ID 0) made from `raw`'s first question,
+ * its name in lowercase (ASCII letters only), with `raw`'s opcode and RD, AD and CD bits, and
+ * an OPT record of its own: `udpSize`, the DO bit as given, no option. Undefined when the
+ * question's name is not a plain label run right after the header (a compression pointer: rare,
+ * the decoder knows it). The caller knows `raw` holds one question.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { decodeMessage, encodeMessage, queryWithOwnOpt } from "./mod.ts";
+ *
+ * // RFC 8484 §4.1's example query: www.example.com A, ID 0, RD set.
+ * const base64 = "AAABAAABAAAAAAAAA3d3dwdleGFtcGxlA2NvbQAAAQAB";
+ * const query = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+ * const message = decodeMessage(query);
+ * const shouted = { ...message.questions[0], name: "WWW.EXAMPLE.COM" };
+ * const raw = encodeMessage({ ...message, questions: [shouted] });
+ * const sent = decodeMessage(queryWithOwnOpt(raw, 1232, true)!);
+ * assert.equal(sent.questions[0].name, "www.example.com");
+ * assert.equal(sent.header.recursionDesired, true);
+ * assert.equal(sent.edns?.udpSize, 1232);
+ * assert.equal(sent.edns?.dnssecOk, true);
+ * ```
+ */
+export function queryWithOwnOpt(
+  raw: Uint8Array,
+  udpSize: number,
+  dnssecOk: boolean,
+): Uint8Array | undefined {
+  const nameEnd = questionNameEnd(raw);
+  if (nameEnd === undefined) return undefined;
+  const questionEnd = nameEnd + 4;
+  if (questionEnd > raw.length) return undefined;
+  // From the transient slab (dns/transient.ts): a region no one reuses, so it may live as long
+  // as the query does; a fresh buffer per miss was most of this function's time.
+  const bytes = transientBytes(questionEnd + OPT_FIXED);
+  bytes[2] = raw[2] & 0x79; // opcode and RD; QR, AA and TC clear
+  bytes[3] = raw[3] & 0x30; // AD and CD; RA, Z and RCODE clear
+  bytes[5] = 1; // QDCOUNT
+  bytes[11] = 1; // ARCOUNT: our OPT
+  for (let i = HEADER_SIZE; i < nameEnd; i++) {
+    const byte = raw[i];
+    // Length octets are at most 63, below "A": only letters change.
+    bytes[i] = byte >= 0x41 && byte <= 0x5a ? byte | 0x20 : byte;
+  }
+  bytes.set(raw.subarray(nameEnd, questionEnd), nameEnd);
+  const opt = questionEnd; // root owner (0), then TYPE, CLASS = our size, TTL, RDLENGTH 0
+  bytes[opt + 2] = RType.OPT;
+  bytes[opt + 3] = udpSize >> 8;
+  bytes[opt + 4] = udpSize & 0xff;
+  if (dnssecOk) bytes[opt + 7] = 0x80;
+  return bytes;
 }

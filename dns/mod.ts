@@ -7,16 +7,35 @@ export * from "./errors.ts";
 export type * from "./types.ts";
 export { decodeMessage, encodeMessage, type EncodeOptions } from "./message.ts";
 export {
+  additionalCount,
+  answerCount,
+  clientSubnetScope,
+  copyQuestionSpelling,
+  decrementAdditionalCount,
+  hasHeader,
+  headerRcode,
   headOf,
+  isResponse,
+  isTruncated,
+  messageId,
   peekQuery,
   peekQuestion,
   type QueryEdns,
   type QueryHead,
+  queryWithOwnOpt,
+  questionCount,
+  questionNameEnd,
   type QuestionView,
   type RecordScan,
+  recursionDesired,
   scanRecords,
+  setId,
+  setTtlAt,
+  trailingOptOffset,
+  ttlAt,
   withId,
   withoutOpt,
+  withPaddedOpt,
 } from "./fast.ts";
 export { transientBytes, transientCopy } from "./transient.ts";
 export {

@@ -3,7 +3,7 @@
  * gateway makes itself. One walk over the records finds the TTLs and the cacheable lifetime.
  */
 import {
-  EdnsOptionCode,
+  clientSubnetScope,
   encodeReply,
   type Message,
   Rcode,
@@ -81,25 +81,8 @@ function answerOf(bytes: Uint8Array, scan: RecordScan, source: AnswerSource): An
     ttl: cacheLifetime(scan.rcode, scan.answerCount, scan.minTtl, scan.negativeTtl),
     ttlOffsets: scan.ttlOffsets,
     source,
-    subnetScope: scan.opt && subnetScopeOf(bytes, scan.opt.offset, scan.opt.end),
+    subnetScope: scan.opt && clientSubnetScope(bytes, scan.opt),
   };
-}
-
-/** Root owner, type, class, TTL and RDLENGTH: where an OPT record's options begin. */
-const OPT_FIXED = 11;
-
-/**
- * The scope prefix of the client-subnet option (RFC 7871 §6) in the OPT record at `start`,
- * undefined when it has none; 0 when the option is too short to say.
- */
-function subnetScopeOf(bytes: Uint8Array, start: number, end: number): number | undefined {
-  for (let at = start + OPT_FIXED; at + 4 <= end;) {
-    const code = (bytes[at] << 8) | bytes[at + 1];
-    const length = (bytes[at + 2] << 8) | bytes[at + 3];
-    if (code === EdnsOptionCode.CLIENT_SUBNET) return length >= 4 ? bytes[at + 7] : 0;
-    at += 4 + length;
-  }
-  return undefined;
 }
 
 /**

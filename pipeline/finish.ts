@@ -7,24 +7,26 @@
  */
 import {
   type ClientSubnet,
+  copyQuestionSpelling,
   decodeClientSubnet,
   decodeMessage,
+  decrementAdditionalCount,
   EdnsOptionCode,
   encodeClientSubnet,
   encodeMessage,
   findOption,
   type QueryHead,
-  transientBytes,
+  setId,
+  trailingOptOffset,
   transientCopy,
   withId,
   withoutOpt,
+  withPaddedOpt,
 } from "../dns/mod.ts";
 import type { Answer } from "./types.ts";
 
 /** RFC 8467 §4.1: responses are padded to a multiple of 468 octets. */
 export const RESPONSE_PAD_BLOCK = 468;
-
-const HEADER_SIZE = 12;
 
 /**
  * The bytes to send `query`'s client (its head, and `raw`, its bytes as sent) for `answer`,
@@ -85,19 +87,22 @@ export function finishAnswer(
   }
   if (query.edns === undefined) {
     // One copy, cut before a trailing OPT, in the common case; withoutOpt() for the rest.
-    const cut = trailingOptCut(answer);
+    const cut = trailingOptOffset(answer.bytes, answer.ttlOffsets);
     if (cut === undefined) return withoutOpt(patched(withId(answer.bytes, query.id), raw));
     const bytes = patched(ownCopy(answer.bytes, cut, query.id), raw);
-    if (cut < answer.bytes.length) bytes[11]--; // ARCOUNT: trailingOptCut saw it counts the OPT
+    // ARCOUNT: trailingOptOffset saw it counts the OPT.
+    if (cut < answer.bytes.length) decrementAdditionalCount(bytes);
     return bytes;
   }
   if (query.edns.padded) {
     // Browsers pad every DoH query: the padded answer is made from the bytes when the OPT is
     // last, as encoders write it: a cached answer pays for no decode and encode (`deno task
     // bench:all`, cached padded row).
-    const cut = trailingOptCut(answer);
-    const padded = cut === undefined ? undefined : paddedCopy(answer.bytes, cut);
-    if (padded !== undefined) return patched(withIdInPlace(padded, query.id), raw);
+    const cut = trailingOptOffset(answer.bytes, answer.ttlOffsets);
+    const padded = cut === undefined
+      ? undefined
+      : withPaddedOpt(answer.bytes, cut, RESPONSE_PAD_BLOCK);
+    if (padded !== undefined) return patched(setId(padded, query.id), raw);
   }
   const bytes = patched(ownCopy(answer.bytes, answer.bytes.length, query.id), raw);
   if (!query.edns.padded) return bytes;
@@ -139,130 +144,16 @@ function clientSubnetOf(raw: Uint8Array): ClientSubnet | undefined {
   }
 }
 
-const PADDING_OPTION = EdnsOptionCode.PADDING;
-/** Root owner, type, class, TTL and RDLENGTH: where an OPT's options begin. */
-const OPT_FIXED = 11;
-
-/**
- * A copy of a reply whose OPT record starts at `cut` and ends the message, padded to
- * RESPONSE_PAD_BLOCK bytes: the OPT's other options kept in order, any padding it had
- * replaced by a padding option of zeros. The message itself when it has no OPT (nothing to
- * pad, as the decoding path does), copied; undefined when the options do not walk to the OPT's end.
- */
-function paddedCopy(bytes: Uint8Array, cut: number): Uint8Array<ArrayBuffer> | undefined {
-  if (cut === bytes.length) return transientCopy(bytes);
-  const u16 = (at: number) => (bytes[at] << 8) | bytes[at + 1];
-  const options = cut + OPT_FIXED;
-  let kept = 0;
-  for (let at = options; at < bytes.length;) {
-    if (at + 4 > bytes.length) return undefined;
-    const size = 4 + u16(at + 2);
-    if (at + size > bytes.length) return undefined;
-    if (u16(at) !== PADDING_OPTION) kept += size;
-    at += size;
-  }
-  const bare = options + kept + 4;
-  const fill = (RESPONSE_PAD_BLOCK - bare % RESPONSE_PAD_BLOCK) % RESPONSE_PAD_BLOCK;
-  // Zeroed: the padding option's content is already in place.
-  const out = transientBytes(bare + fill);
-  out.set(bytes.subarray(0, options));
-  let to = options;
-  for (let at = options; at < bytes.length;) {
-    const size = 4 + u16(at + 2);
-    if (u16(at) !== PADDING_OPTION) {
-      out.set(bytes.subarray(at, at + size), to);
-      to += size;
-    }
-    at += size;
-  }
-  const rdata = bare + fill - options;
-  out[cut + 9] = rdata >> 8;
-  out[cut + 10] = rdata & 0xff;
-  out[to] = PADDING_OPTION >> 8;
-  out[to + 1] = PADDING_OPTION & 0xff;
-  out[to + 2] = fill >> 8;
-  out[to + 3] = fill & 0xff;
-  return out;
-}
-
-function withIdInPlace(bytes: Uint8Array<ArrayBuffer>, id: number): Uint8Array<ArrayBuffer> {
-  bytes[0] = id >> 8;
-  bytes[1] = id & 0xff;
-  return bytes;
-}
-
 /**
  * The first `length` bytes with the client's ID. A transient copy: the doors hand the bytes
  * straight to their socket or Response (which copies them again).
  */
 function ownCopy(bytes: Uint8Array, length: number, id: number): Uint8Array<ArrayBuffer> {
   if (length < 2) return withId(bytes, id); // its error for what is not a message
-  return withIdInPlace(transientCopy(bytes, length), id);
+  return setId(transientCopy(bytes, length), id);
 }
 
 function patched(bytes: Uint8Array<ArrayBuffer>, raw: Uint8Array): Uint8Array<ArrayBuffer> {
   copyQuestionSpelling(bytes, raw);
   return bytes;
-}
-
-/**
- * Where to cut the answer to drop its OPT record without decoding it: its length when it has
- * no OPT, the OPT's offset when the OPT is the last record (as encoders write it) with no
- * extended rcode bits, and no ARCOUNT borrow; undefined for anything else. Found from the
- * answer's TTL offsets (every record but OPT has one, in order): the OPT is whatever follows
- * the last of them.
- */
-function trailingOptCut(answer: Answer): number | undefined {
-  const { bytes, ttlOffsets } = answer;
-  if (bytes.length < HEADER_SIZE) return undefined;
-  const u16 = (at: number) => (bytes[at] << 8) | bytes[at + 1];
-  const records = u16(6) + u16(8) + u16(10);
-  let end: number | undefined;
-  if (ttlOffsets.length > 0) {
-    const last = ttlOffsets[ttlOffsets.length - 1];
-    end = last + 6 + u16(last + 4);
-  } else if (u16(4) === 1) {
-    const nameEndsAt = nameEnd(bytes, HEADER_SIZE);
-    end = nameEndsAt === undefined ? undefined : nameEndsAt + 4;
-  }
-  if (end === undefined) return undefined;
-  if (records === ttlOffsets.length) return end === bytes.length ? end : undefined;
-  if (records !== ttlOffsets.length + 1 || bytes[11] === 0) return undefined;
-  // A root-owned OPT (type 41) with no extended rcode, ending the message.
-  if (bytes[end] !== 0 || u16(end + 1) !== 41 || bytes[end + 5] !== 0) return undefined;
-  return end + 11 + u16(end + 9) === bytes.length ? end : undefined;
-}
-
-/**
- * Copies the client's question name over the reply's when they are the same name in another
- * case. Both sit uncompressed right after the header (nothing precedes them to point to), and
- * equal names have equal length, so the copy moves no other byte.
- */
-function copyQuestionSpelling(reply: Uint8Array, raw: Uint8Array): void {
-  const end = nameEnd(raw, HEADER_SIZE);
-  if (end === undefined || reply.length < end) return;
-  let same = true;
-  for (let i = HEADER_SIZE; i < end; i++) {
-    if (reply[i] === raw[i]) continue;
-    if (foldCase(reply[i]) !== foldCase(raw[i])) return;
-    same = false;
-  }
-  if (same) return;
-  for (let i = HEADER_SIZE; i < end; i++) reply[i] = raw[i];
-}
-
-/** End of the uncompressed name at `offset`, or undefined when it is not a plain label run. */
-function nameEnd(bytes: Uint8Array, offset: number): number | undefined {
-  let at = offset;
-  while (at < bytes.length) {
-    const length = bytes[at];
-    if (length === 0) return at + 1;
-    if (length > 63) return undefined;
-    at += 1 + length;
-  }
-  return undefined;
-}
-
-function foldCase(byte: number): number {
-  return byte >= 0x41 && byte <= 0x5a ? byte | 0x20 : byte;
 }

@@ -13,7 +13,15 @@
  * malformed COOKIE option is FORMERR (§5.2.2).
  */
 import { type QueryCookie, queryCookie, withCookie } from "../dns/cookie.ts";
-import { DnsWireError, encodeReplyTo, Rcode, truncateAnswer, udpPayloadLimit } from "../dns/mod.ts";
+import {
+  DnsWireError,
+  encodeReplyTo,
+  hasHeader,
+  isResponse,
+  Rcode,
+  truncateAnswer,
+  udpPayloadLimit,
+} from "../dns/mod.ts";
 import type { AddressProof } from "./address_proof.ts";
 import { type AnswerDeps, answerQuery } from "./answer.ts";
 import type { CidrSet } from "./cidr.ts";
@@ -49,7 +57,6 @@ export interface UdpDoorStats {
 const MAX_IN_FLIGHT = 10_000;
 /** The largest UDP payload; a read buffer this big never cuts a datagram short. */
 const MAX_DATAGRAM = 65_535;
-const HEADER_SIZE = 12;
 /** Datagrams read directly after one of Deno's receives, at most. */
 const DIRECT_BURST = 64;
 
@@ -133,7 +140,7 @@ export class UdpDoor {
 
   #take(datagram: Uint8Array, peer: Deno.NetAddr): void {
     const options = this.#options;
-    if (datagram.length < HEADER_SIZE || (datagram[2] & 0x80) !== 0) return;
+    if (!hasHeader(datagram) || isResponse(datagram)) return;
     const address = peer.hostname;
     if (options.allow !== undefined && !options.allow.has(address)) return;
     const decision = options.limiter?.check(address) ?? "answer";

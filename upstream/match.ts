@@ -53,11 +53,6 @@ export function isReplyTo(reply: Uint8Array, expected: Expected): boolean {
     isSameName(view.question.name, question.name);
 }
 
-/** Whether the header's TC bit is set (the caller already knows the message has a header). */
-export function isTruncated(reply: Uint8Array): boolean {
-  return reply.length >= 4 && (reply[2] & 0x02) !== 0;
-}
-
 /** Throws a "malformed" UpstreamError unless every record of `reply` can be walked. */
 export function checkWellFormed(upstream: string, reply: Uint8Array): void {
   try {

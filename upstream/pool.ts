@@ -6,7 +6,7 @@
  * first upstream does not cost every query a timeout; it is still tried as a last resort.
  */
 import { Deadline } from "../pipeline/deadline.ts";
-import { Rcode } from "../dns/mod.ts";
+import { headerRcode, Rcode } from "../dns/mod.ts";
 import {
   AllUpstreamsFailedError,
   describeError,
@@ -103,7 +103,7 @@ export class UpstreamPool {
       } finally {
         attempt.dispose();
       }
-      const rcode = bytes[3] & 0x0f;
+      const rcode = headerRcode(bytes);
       report(rcode === Rcode.SERVFAIL || rcode === Rcode.REFUSED ? "rcode" : "answer");
       if (rcode === Rcode.SERVFAIL) {
         // One name failing (e.g. DNSSEC-bogus) says nothing about the upstream's health.

@@ -13,6 +13,7 @@ import {
   type EdnsOption,
   EdnsOptionCode,
   encodeMessage,
+  headerRcode,
   type Message,
   Rcode,
 } from "../dns/mod.ts";
@@ -40,7 +41,7 @@ export function forwardStage(options: ForwardOptions): Stage {
       const pool = options.route?.(ctx.question.name) ?? options.pool;
       const reply = await pool.resolve(query, ctx.signal);
       ctx.log.upstream = reply.upstream;
-      if ((reply.bytes[3] & 0x0f) === Rcode.SERVFAIL) {
+      if (headerRcode(reply.bytes) === Rcode.SERVFAIL) {
         ctx.log.error = `${reply.upstream} answered SERVFAIL`;
         return upstreamFailure(ctx.query, reply.bytes);
       }

@@ -10,7 +10,7 @@ import { frame, FrameReader, writeAll } from "./framing.ts";
 import { abortable } from "./abortable.ts";
 import { checkWellFormed, type Expected, isReplyTo, questionOf, randomId } from "./match.ts";
 import type { Transport } from "./transport.ts";
-import { withId } from "../dns/mod.ts";
+import { messageId, withId } from "../dns/mod.ts";
 
 /** Opens a connection; must honour `signal` (abort = give up and release everything). */
 export type Connector = (signal: AbortSignal) => Promise<Deno.Conn>;
@@ -191,7 +191,7 @@ class Connection {
 
   #deliver(reply: Uint8Array): void {
     if (reply.length < 2) return;
-    const id = (reply[0] << 8) | reply[1];
+    const id = messageId(reply);
     const pending = this.#pending.get(id);
     if (pending === undefined || !isReplyTo(reply, pending.expected)) return;
     this.#forget(id);

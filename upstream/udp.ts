@@ -20,9 +20,9 @@
  * may have been cut, and is asked again over TCP like a truncated one.
  */
 import { describeError, UpstreamError } from "./errors.ts";
-import { checkWellFormed, isReplyTo, isTruncated, questionOf, randomId } from "./match.ts";
+import { checkWellFormed, isReplyTo, questionOf, randomId } from "./match.ts";
 import type { Transport } from "./transport.ts";
-import { transientCopy } from "../dns/mod.ts";
+import { isTruncated, setId, transientCopy } from "../dns/mod.ts";
 
 export interface UdpTarget {
   /** Normalised URL, e.g. "udp://9.9.9.9:53". */
@@ -78,8 +78,7 @@ export class UdpTransport implements Transport {
     const expected = { id, question: questionOf(query) };
     // A transient copy (dns/transient.ts) with our ID: it lives as long as this query.
     const outgoing = transientCopy(query);
-    outgoing[0] = id >> 8;
-    outgoing[1] = id & 0xff;
+    setId(outgoing, id);
     const port = this.#take();
     const { socket, buffer } = port;
     // Closing the socket settles its pending send or receive at once (Deno rejects it), so this

@@ -16,16 +16,13 @@ import {
   HOP_BY_HOP_OPTIONS,
   type Message,
   type QueryHead,
-  RType,
-  transientBytes,
+  queryWithOwnOpt,
+  questionCount,
 } from "../dns/mod.ts";
 import type { QueryContext } from "../pipeline/types.ts";
 
 /** RFC 9715 / DNS Flag Day 2020: a UDP payload size that avoids IP fragmentation. */
 export const UPSTREAM_UDP_SIZE = 1232;
-
-const HEADER_SIZE = 12;
-const OPT_SIZE = 11;
 
 /** The upstream query's wire bytes. */
 export function upstreamQueryBytes(
@@ -82,35 +79,9 @@ function fromClientBytes(
   forwardClientSubnet: boolean,
 ): Uint8Array | undefined {
   const edns = head.edns;
-  if (head.questionCount !== 1 || (raw[4] << 8 | raw[5]) !== 1) return undefined;
+  if (head.questionCount !== 1 || questionCount(raw) !== 1) return undefined;
   if (edns !== undefined && (edns.otherOptions || (forwardClientSubnet && edns.clientSubnet))) {
     return undefined;
   }
-  let at = HEADER_SIZE;
-  for (let length = raw[at]; length !== 0; length = raw[at]) {
-    if (length > 63) return undefined; // a compression pointer: rare, the decoder knows it
-    at += length + 1;
-    if (at >= raw.length) return undefined;
-  }
-  const questionEnd = at + 1 + 4;
-  if (questionEnd > raw.length) return undefined;
-  // From the transient slab (dns/transient.ts): a region no one reuses, so it may live as long
-  // as the query does; a fresh buffer per miss was most of this function's time.
-  const bytes = transientBytes(questionEnd + OPT_SIZE);
-  bytes[2] = raw[2] & 0x79; // opcode and RD; QR, AA and TC clear
-  bytes[3] = raw[3] & 0x30; // AD and CD; RA, Z and RCODE clear
-  bytes[5] = 1; // QDCOUNT
-  bytes[11] = 1; // ARCOUNT: our OPT
-  for (let i = HEADER_SIZE; i < questionEnd - 4; i++) {
-    const byte = raw[i];
-    // Length octets are at most 63, below "A": only letters change.
-    bytes[i] = byte >= 0x41 && byte <= 0x5a ? byte | 0x20 : byte;
-  }
-  bytes.set(raw.subarray(questionEnd - 4, questionEnd), questionEnd - 4);
-  const opt = questionEnd; // root owner (0), then TYPE, CLASS = our size, TTL, RDLENGTH 0
-  bytes[opt + 2] = RType.OPT;
-  bytes[opt + 3] = UPSTREAM_UDP_SIZE >> 8;
-  bytes[opt + 4] = UPSTREAM_UDP_SIZE & 0xff;
-  if (edns?.dnssecOk) bytes[opt + 7] = 0x80;
-  return bytes;
+  return queryWithOwnOpt(raw, UPSTREAM_UDP_SIZE, edns?.dnssecOk ?? false);
 }
