@@ -9,12 +9,12 @@
  * loading Hono at all (routes/lazy_app.ts). What it leaves alone, every HTTP error but a bad
  * dns parameter included, reaches `DohDoor.routed` through the app's middleware, and is
  * answered with the same `answer`. The fast path passes the request (the URL of a GET, the
- * body of a POST) as the key of answers to remember, so the same request a moment later is
- * answered as it was (pipeline/answer_memo.ts).
+ * body of a POST) to the answer memo, so the same request a moment later is answered as it
+ * was (pipeline/answer_memo.ts).
  */
 import type { Context } from "hono";
 import { DnsWireError } from "../dns/mod.ts";
-import { postKey } from "../pipeline/answer_memo.ts";
+import type { MemoRequest } from "../pipeline/answer_memo.ts";
 import type { Resolution, Resolver } from "../pipeline/resolver.ts";
 import type { ClientInfo, MaybePromise } from "../pipeline/types.ts";
 import type { CidrSet } from "../servers/cidr.ts";
@@ -130,10 +130,9 @@ export class DohDoor {
       const bounds = this.#bounds;
       return readDeclaredBody(request, bounds).then((read) => {
         if (!(read instanceof Uint8Array)) return unread(read, bounds);
-        const key = postKey(read);
-        const repeated = deps.resolver.repeat(key, client);
+        const repeated = deps.resolver.repeat(read, client);
         return repeated === undefined
-          ? answer(deps, read, client, key)
+          ? answer(deps, read, client, read)
           : dnsMessageResponse(repeated);
       });
     }
@@ -249,13 +248,14 @@ function dnsMessageBounds(deps: DohDeps): BodyBounds {
 
 /**
  * The response to a query; at once when the resolver answered at once (a cache hit). With
- * `memoKey`, a reusable answer is remembered for the same request again (answer_memo.ts).
+ * `request` (a GET's URL, a POST's body), a reusable answer is remembered for the same request
+ * again (pipeline/answer_memo.ts).
  */
 function answer(
   deps: DohDeps,
   query: Uint8Array,
   client: ClientInfo,
-  memoKey?: string,
+  request?: MemoRequest,
 ): Response | Promise<Response> {
   if (query.length === 0) return reason(400, "empty DNS message");
   if (query.length > MAX_QUERY_BYTES) {
@@ -265,7 +265,7 @@ function answer(
   try {
     // Not the request's signal: a client hanging up need not cancel a lookup others (and, with
     // the cache, later queries) benefit from, and the query budget bounds it anyway.
-    resolution = deps.resolver.resolve(query, client, undefined, memoKey);
+    resolution = deps.resolver.resolve(query, client, undefined, request);
   } catch (error) {
     return failed(deps, error);
   }
