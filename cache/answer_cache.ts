@@ -6,8 +6,7 @@
  * and keeps expired entries a while longer so they can be served stale (RFC 8767).
  */
 import { isSameName, peekQuestion, Rcode } from "../dns/mod.ts";
-import type { Reusable } from "../pipeline/answer_memo.ts";
-import type { Answer, QueryContext } from "../pipeline/types.ts";
+import type { Answer, QueryContext, Reusable } from "../pipeline/types.ts";
 import { agedBy, withTtls } from "./ttl_patch.ts";
 
 export interface CacheOptions {

@@ -6,6 +6,9 @@
 import type { Message, QueryHead, Question } from "../dns/mod.ts";
 import type { Reusable } from "./answer_memo.ts";
 
+/** The reuse mark of an `Answer`, defined with the rest of answer reuse (answer_memo.ts). */
+export type { Reusable };
+
 /** The door a query came in through. */
 export type Door = "doh" | "json" | "udp" | "tcp" | "dot";
 
