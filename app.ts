@@ -13,8 +13,7 @@ import { boundedBody, DEFAULT_BODY_TIMEOUT_MS } from "./routes/bounded_body.ts";
 import { forwardedClient } from "./routes/client_address.ts";
 import { rateLimit } from "./routes/rate_limit.ts";
 import { type DashboardDeps, dashboardRoutes } from "./routes/dashboard.tsx";
-import { dohRoutes } from "./routes/doh.ts";
-import { dohFastPath } from "./routes/doh_answer.ts";
+import { DOH_PATH, DohDoor } from "./routes/doh_answer.ts";
 import { type AppEnv, reason } from "./routes/env.ts";
 import { type HealthDeps, healthRoutes } from "./routes/health.ts";
 import { jsonRoutes } from "./routes/json.ts";
@@ -59,10 +58,27 @@ export interface AppDeps {
 /** Largest request body but DoH's (which has its own): an admin edit of 10,000 names fits. */
 const MAX_BODY = 1024 * 1024;
 
+/**
+ * The app as tests and in-process callers use it: the routes with the DoH door's fast path in
+ * front (routes/doh_answer.ts `DohDoor.front`).
+ */
 export function createApp(deps: AppDeps): Hono<AppEnv> {
+  const door = new DohDoor(deps);
+  const app = createRoutes(deps, door);
+  app.fetch = door.front(app.fetch);
+  return app;
+}
+
+/**
+ * The routes alone, for a door that has the DoH fast path in front already (routes/lazy_app.ts);
+ * `door` answers what reaches /dns-query.
+ */
+export function createRoutes(deps: AppDeps, door: DohDoor): Hono<AppEnv> {
   const report = deps.reportError ?? console.error;
   const app = new Hono<AppEnv>();
-  // First: the client address every route logs and limits by.
+  // Before any route: a GET or HEAD with a body is refused, for every route at once.
+  app.use("*", async (c, next) => refuseBodyOnGet(c.req.raw) ?? await next());
+  // Then the client address every route logs and limits by.
   if (deps.trustedProxies) app.use("*", forwardedClient(deps.trustedProxies));
   if (deps.rateLimiter) {
     const limit = rateLimit(deps.rateLimiter);
@@ -70,7 +86,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   }
   // Before DoH: a GET /dns-query that asks for JSON is the JSON API's.
   app.route("/", jsonRoutes(deps));
-  app.route("/", dohRoutes({ ...deps, reportError: report }));
+  app.all(DOH_PATH, (c) => door.routed(c));
   // No body is read before the token is checked.
   const throttle = deps.authThrottle ?? new AuthThrottle();
   app.use("/admin/*", adminAuth(deps.admin?.token, throttle));
@@ -98,15 +114,5 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     report(error);
     return reason(500, "internal error");
   });
-  // DoH queries are answered before the router: Hono's dispatch (routing, context, middleware
-  // compose) was a visible share of a cached answer's CPU. Whatever the fast path does not
-  // take (errors, other paths and methods) goes through the routes, which say what is wrong.
-  // It applies the client address, rate limit and body bounds itself (deps carry them).
-  // A GET or HEAD with a body is refused here, for every route at once (routes/no_body.ts).
-  const fast = dohFastPath({ ...deps, reportError: report });
-  const routed = app.fetch;
-  app.fetch = (request, env, executionCtx) =>
-    fast(request, env && "remoteAddr" in env ? env.remoteAddr : undefined) ??
-      refuseBodyOnGet(request) ?? routed(request, env, executionCtx);
   return app;
 }

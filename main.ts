@@ -164,10 +164,11 @@ async function main(): Promise<void> {
     },
     cache,
   });
-  // What every answer depends on, summed: each count only grows, so any change moves it.
-  const memo = new AnswerMemo({
-    version: () => blocklist.version + (records?.version ?? 0) + (answerCache?.version ?? 0),
-  });
+  // Every owner of state answers depend on: a change in any ends the remembered answers.
+  const memo = new AnswerMemo();
+  memo.dependOn(blocklist);
+  if (records) memo.dependOn(records);
+  if (answerCache) memo.dependOn(answerCache);
   const resolver = new Resolver({ stages, queryTimeoutMs: config.queryTimeoutMs, log, memo });
   const app = lazyApp({
     resolver,

@@ -12,7 +12,8 @@
 import { cacheKey } from "../cache/key.ts";
 import { EdeCode, Rcode } from "../dns/mod.ts";
 import { replyAnswer } from "../pipeline/answer.ts";
-import type { Answer, MaybePromise, QueryContext, Reusable, Stage } from "../pipeline/types.ts";
+import { countingReuse, untilStateMoves } from "../pipeline/answer_memo.ts";
+import type { Answer, MaybePromise, QueryContext, Stage } from "../pipeline/types.ts";
 import { blockAnswer, type BlockAnswerOptions } from "./block_answer.ts";
 import type { Blocklist } from "./blocklist.ts";
 import { type Decision, describeRule, type Rule } from "./decision.ts";
@@ -50,7 +51,7 @@ export function blocklistStage(options: BlocklistStageOptions): Stage {
   const built = new Map<string, Answer>();
   // A block answer stays right while the lists do (their version bounds its reuse: answer_memo.ts);
   // each reuse counts as the block it is.
-  const reusable: Reusable = { until: Infinity, touch: () => void stats.blocked++ };
+  const reusable = untilStateMoves(() => void stats.blocked++);
   const answerFor = (ctx: QueryContext, rule: Rule): Answer => {
     // The cache's key (name, type, class, DO, CD), and what else the reply echoes: RD, EDNS.
     const echoed = `${ctx.raw[2] & 1}${ctx.head.edns === undefined ? "-" : "e"}`;
@@ -84,15 +85,8 @@ export function blocklistStage(options: BlocklistStageOptions): Stage {
     return answer instanceof Promise ? answer.then(countingAllowed) : countingAllowed(answer);
   };
   /** An allowed name's answer, reused (answer_memo.ts), counts as the decision it skips. */
-  const countingAllowed = (answer: Answer): Answer => {
-    const reusable = answer.reusable;
-    if (reusable === undefined) return answer;
-    const touch = () => {
-      reusable.touch();
-      stats.allowed++;
-    };
-    return { ...answer, reusable: { until: reusable.until, touch } };
-  };
+  const countAllowed = () => void stats.allowed++;
+  const countingAllowed = (answer: Answer): Answer => countingReuse(answer, countAllowed);
   // The memory store decides at once, and then so does this stage; Redis makes it wait.
   return (ctx, next) => {
     let decision: Decision | Promise<Decision>;

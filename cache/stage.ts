@@ -8,6 +8,7 @@
  */
 import { decodeMessage, EdeCode, encodeExtendedError, encodeMessage, Rcode } from "../dns/mod.ts";
 import { answerFromBytes } from "../pipeline/answer.ts";
+import { reusableAnswer } from "../pipeline/answer_memo.ts";
 import { detachedContext } from "../pipeline/context.ts";
 import type { Answer, MaybePromise, QueryContext, Stage } from "../pipeline/types.ts";
 import type { AnswerCache, CacheHit } from "./answer_cache.ts";
@@ -132,8 +133,8 @@ export function cacheStage(options: CacheStageOptions): Stage {
   ) => {
     if (hit !== undefined && hit.remaining > 0) {
       // Reused (answer_memo.ts) only while no lookup could start a prefetch: each counts.
-      if (nearExpiry(hit)) prefetch(ctx, where ?? plainPlacement(key), hit);
-      else hit.answer.reusable = hit.reusable();
+      if (!nearExpiry(hit)) return reusableAnswer(hit.answer, hit.reusable());
+      prefetch(ctx, where ?? plainPlacement(key), hit);
       return hit.answer;
     }
     return wait(ctx, where ?? plainPlacement(key), hit, next);

@@ -1,15 +1,20 @@
 /**
- * Finished answers to repeated identical requests, for as long as they stay right: a DoH
- * client asking the same question as the second before (RFC 8484 asks for ID 0, so every
- * Firefox asking for a popular name sends the same URL) gets the bytes the pipeline made then,
- * without decoding, blocklist, cache lookup and finishing again.
+ * Answer reuse, in one place: finished answers to repeated identical requests, for as long as
+ * they stay right. A DoH client asking the same question as the second before (RFC 8484 asks
+ * for ID 0, so every Firefox asking for a popular name sends the same URL) gets the bytes the
+ * pipeline made then, without decoding, blocklist, cache lookup and finishing again.
  *
- * A remembered answer is only one a stage marked reusable (types.ts `Reusable`): a fresh
- * cache hit, its TTLs as they are for the rest of this second of its life, not near enough
- * expiry to be prefetched; a block or local answer, as long as the lists or records stay as
- * they are. It goes when its time ends, or at once when anything an answer depends on moves
- * (`version`: list loads and edits, records reloads, cache flushes), so an edit takes effect
- * on the next query as it does without the memo.
+ * The protocol, all of it here:
+ * - Requests: a door passes the request as it came (`MemoRequest`: a GET's URL, a POST's body);
+ *   the memo makes the keys, spelled so that the two kinds cannot meet (`memoKey`).
+ * - What may be reused: only an answer a stage marked `Reusable` (`reusableAnswer`,
+ *   `WHILE_STATE_HOLDS`, `untilStateMoves`, `countingReuse`): a fresh cache hit, its TTLs as
+ *   they are for the rest of this second of its life, not near enough expiry to be prefetched;
+ *   a block or local answer, as long as the lists or records stay as they are.
+ * - How long: until its time ends, or at once when any state an answer depends on moves. Each
+ *   owner of such state (the lists, the records, the cache) joins by one call, `dependOn`, and
+ *   its `version` (a count that only grows) moving ends every remembered answer, so an edit
+ *   takes effect on the next query as it does without the memo.
  *
  * It costs little when requests do not repeat: a fixed table of slots, each request's key
  * hashed to one, a slot holding the last key seen there and, from its second sight on, the
@@ -17,21 +22,113 @@
  * when no URL came twice: the entries outlived young-generation collections and were copied by
  * each. Requests that never repeat must not pay for the memo (`deno task bench:all`, miss rows:
  * every URL is new).
- *
- * Keys are the door's: the whole request URL of a GET, the body of a POST, spelled so that
- * the two cannot meet (`postKey`).
  */
 import type { Resolution } from "./resolver.ts";
-import type { QueryLogEntry, Reusable } from "./types.ts";
+import type { Answer, QueryLogEntry } from "./types.ts";
+
+/** How long an answer stays as it is, and how a reuse of it counts. */
+export interface Reusable {
+  /** Until when (ms since the epoch, the resolver's clock) the answer's bytes hold. */
+  until: number;
+  /** Counts a reuse as its stage counts the answer (statistics, LRU use, prefetch popularity). */
+  touch(): void;
+}
+
+/**
+ * A request as a door received it: a GET's whole URL, or a POST's body. The same request
+ * again is the same question asked the same way, so it may get the same finished answer.
+ */
+export type MemoRequest = string | Uint8Array;
+
+/** Whatever owns state answers depend on: `version` moves whenever that state does. */
+export interface VersionSource {
+  readonly version: number;
+}
 
 export interface AnswerMemoOptions {
-  /**
-   * A number that moves whenever any answer may have changed (a sum of counters that only
-   * grow: each component's edits move the sum).
-   */
-  version: () => number;
   /** Slots, a power of two: the most distinct requests remembered at once. */
   slots?: number;
+}
+
+/**
+ * An answer that holds for as long as the state it came from (lists, records: an owner that
+ * joined with `dependOn`), with nothing to count on reuse.
+ */
+export const WHILE_STATE_HOLDS: Reusable = { until: Infinity, touch() {} };
+
+/**
+ * An answer that holds for as long as the state it came from; each reuse is `counted`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { untilStateMoves } from "./answer_memo.ts";
+ *
+ * const stats = { blocked: 0 };
+ * const reusable = untilStateMoves(() => void stats.blocked++);
+ * reusable.touch();
+ * assert.equal(stats.blocked, 1, "a reuse counts as the block it is");
+ * assert.equal(reusable.until, Infinity, "only a version move ends it");
+ * ```
+ */
+export function untilStateMoves(counted: () => void): Reusable {
+  return { until: Infinity, touch: counted };
+}
+
+/**
+ * Marks `answer` (one a stage made for this query) reusable as `reusable` says.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { decodeMessage } from "../dns/mod.ts";
+ * import { replyAnswer } from "./answer.ts";
+ * import { reusableAnswer, WHILE_STATE_HOLDS } from "./answer_memo.ts";
+ *
+ * // RFC 8484 §4.1's example query: www.example.com A, ID 0, RD set.
+ * const base64 = "AAABAAABAAAAAAAAA3d3dwdleGFtcGxlA2NvbQAAAQAB";
+ * const query = decodeMessage(Uint8Array.from(atob(base64), (c) => c.charCodeAt(0)));
+ * const answer = reusableAnswer(replyAnswer(query, {}, "local"), WHILE_STATE_HOLDS);
+ * assert.equal(answer.reusable, WHILE_STATE_HOLDS);
+ * ```
+ */
+export function reusableAnswer(answer: Answer, reusable: Reusable): Answer {
+  answer.reusable = reusable;
+  return answer;
+}
+
+/**
+ * A later stage's reusable answer, counted by an earlier stage as well on each reuse (the
+ * decision it skips); the answer itself when it is not reusable.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { decodeMessage } from "../dns/mod.ts";
+ * import { replyAnswer } from "./answer.ts";
+ * import { countingReuse, untilStateMoves } from "./answer_memo.ts";
+ *
+ * // RFC 8484 §4.1's example query: www.example.com A, ID 0, RD set.
+ * const base64 = "AAABAAABAAAAAAAAA3d3dwdleGFtcGxlA2NvbQAAAQAB";
+ * const query = decodeMessage(Uint8Array.from(atob(base64), (c) => c.charCodeAt(0)));
+ * let hits = 0;
+ * let allowed = 0;
+ * const hit = { ...replyAnswer(query, {}, "cache"), reusable: untilStateMoves(() => hits++) };
+ * const counted = countingReuse(hit, () => allowed++);
+ * counted.reusable?.touch();
+ * assert.deepEqual([hits, allowed], [1, 1], "the hit and the decision it skips");
+ * const fresh = replyAnswer(query, {}, "upstream");
+ * assert.equal(countingReuse(fresh, () => allowed++), fresh, "nothing to reuse");
+ * ```
+ */
+export function countingReuse(answer: Answer, counted: () => void): Answer {
+  const reusable = answer.reusable;
+  if (reusable === undefined) return answer;
+  const touch = () => {
+    reusable.touch();
+    counted();
+  };
+  return { ...answer, reusable: { until: reusable.until, touch } };
 }
 
 const DEFAULT_SLOTS = 256;
@@ -44,7 +141,7 @@ export interface Kept {
   /** The blocklist rule its log line names (a block answer's), if any. */
   readonly rule: string | undefined;
   readonly reusable: Reusable;
-  /** `version` when it was kept. */
+  /** The sum of the sources' versions when it was kept. */
   readonly version: number;
 }
 
@@ -57,7 +154,7 @@ class Slot {
 
 /**
  * The memo a `Resolver` keeps repeated requests' answers in (`memo`); doors ask for them with
- * `Resolver.repeat`, by the request's key.
+ * `Resolver.repeat`, passing the request.
  *
  * @example
  * ```ts
@@ -90,41 +187,53 @@ class Slot {
  *     failMode: "open",
  *   },
  * });
- * let version = 0;
- * const memo = new AnswerMemo({ version: () => version });
+ * const lists = { version: 0 };
+ * const memo = new AnswerMemo();
+ * memo.dependOn(lists); // the lists' edits end remembered answers
  * const log = createQueryLog({ toStdout: false, capacity: 16 });
  * const resolver = new Resolver({ stages, queryTimeoutMs: 1000, log, memo });
  *
  * const blocked = ask("tracker.ads.example", RType.A);
- * const key = "/dns-query?dns=" + btoa(String.fromCharCode(...blocked));
- * assert.equal(resolver.repeat(key, client), undefined, "nothing remembered yet");
- * resolver.resolve(blocked, client, undefined, key); // first sight: only noted
- * resolver.resolve(blocked, client, undefined, key); // second: remembered
- * const repeated = resolver.repeat(key, client);
+ * const url = "https://gw.example/dns-query?dns=" + blocked.toBase64({ alphabet: "base64url" });
+ * assert.equal(resolver.repeat(url, client), undefined, "nothing remembered yet");
+ * resolver.resolve(blocked, client, undefined, url); // first sight: only noted
+ * resolver.resolve(blocked, client, undefined, url); // second: remembered
+ * const repeated = resolver.repeat(url, client);
  * assert.equal(repeated?.answer.source, "blocked");
  * assert.equal(decodeMessage(repeated.bytes).header.rcode, Rcode.NXDOMAIN);
  *
- * version++; // a list was edited, say: every remembered answer goes at once
- * assert.equal(resolver.repeat(key, client), undefined);
+ * lists.version++; // a list was edited, say: every remembered answer goes at once
+ * assert.equal(resolver.repeat(url, client), undefined);
  * ```
  */
 export class AnswerMemo {
   readonly #slots: Slot[];
   readonly #mask: number;
-  readonly #version: () => number;
+  readonly #sources: VersionSource[] = [];
+  /** The last POST body made a key of, and its key: a miss makes it for recall, then remember. */
+  #lastBody: Uint8Array | undefined;
+  #lastBodyKey = "";
 
-  constructor(options: AnswerMemoOptions) {
+  constructor(options: AnswerMemoOptions = {}) {
     const count = options.slots ?? DEFAULT_SLOTS;
     if (count <= 0 || (count & (count - 1)) !== 0) {
       throw new RangeError(`slots must be a power of two, not ${count}`);
     }
     this.#slots = Array.from({ length: count }, () => new Slot());
     this.#mask = count - 1;
-    this.#version = options.version;
   }
 
-  /** The answer remembered for `key` if it still holds at `now`; it counts as its stage's. */
-  recall(key: string, now: number): Kept | undefined {
+  /**
+   * `source` owns state answers depend on: from now on its version moving ends every
+   * remembered answer. The one call a new stage's state owner makes to join.
+   */
+  dependOn(source: VersionSource): void {
+    this.#sources.push(source);
+  }
+
+  /** The answer remembered for `request` if it still holds at `now`; it counts as its stage's. */
+  recall(request: MemoRequest, now: number): Kept | undefined {
+    const key = this.#keyOf(request);
     const slot = this.#slots[slotOf(key) & this.#mask];
     const kept = slot.kept;
     if (kept === undefined || slot.key !== key) return undefined;
@@ -137,11 +246,12 @@ export class AnswerMemo {
   }
 
   /**
-   * Notes that `key` was answered with `resolution`, and remembers it on the key's second
-   * sight when its answer was marked reusable and the query log tells of no error (a store
-   * that failed, answered around).
+   * Notes that `request` was answered with `resolution`, and remembers it on the request's
+   * second sight when its answer was marked reusable and the query log tells of no error (a
+   * store that failed, answered around).
    */
-  remember(key: string, resolution: Resolution, log: QueryLogEntry): void {
+  remember(request: MemoRequest, resolution: Resolution, log: QueryLogEntry): void {
+    const key = this.#keyOf(request);
     const slot = this.#slots[slotOf(key) & this.#mask];
     if (slot.key !== key) {
       slot.key = key;
@@ -156,6 +266,23 @@ export class AnswerMemo {
     const own = { ...resolution, answer: { ...answer, bytes: answer.bytes.slice() } };
     own.bytes = bytes.slice();
     slot.kept = { resolution: own, rule: log.rule, reusable, version: this.#version() };
+  }
+
+  /** The sources' versions summed: each only grows, so any move moves the sum. */
+  #version(): number {
+    const sources = this.#sources;
+    let sum = 0;
+    for (let i = 0; i < sources.length; i++) sum += sources[i].version;
+    return sum;
+  }
+
+  #keyOf(request: MemoRequest): string {
+    if (typeof request === "string") return request;
+    if (request !== this.#lastBody) {
+      this.#lastBodyKey = memoKey(request);
+      this.#lastBody = request;
+    }
+    return this.#lastBodyKey;
   }
 }
 
@@ -175,18 +302,21 @@ function slotOf(key: string): number {
 }
 
 /**
- * A POST body as a memo key: its bytes as characters behind a "#", which no request URL (a
- * GET's key) starts with.
+ * A request's memo key: a GET's URL as it is; a POST body's bytes as characters behind a "#",
+ * which no URL starts with.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { postKey } from "./answer_memo.ts";
+ * import { memoKey } from "./answer_memo.ts";
  *
- * assert.equal(postKey(new Uint8Array([0x12, 0x34])), "#\x12\x34");
- * assert.notEqual(postKey(new Uint8Array([0x2f])), "/", "never a GET's key");
+ * const url = "https://gw.example/dns-query?dns=AAAB";
+ * assert.equal(memoKey(url), url, "a GET's key is its URL");
+ * assert.equal(memoKey(new Uint8Array([0x12, 0x34])), "#\x12\x34");
+ * assert.notEqual(memoKey(new Uint8Array([0x2f])), "/", "never a GET's key");
  * ```
  */
-export function postKey(body: Uint8Array): string {
-  return "#" + String.fromCharCode.apply(null, body as unknown as number[]);
+export function memoKey(request: MemoRequest): string {
+  if (typeof request === "string") return request;
+  return "#" + String.fromCharCode.apply(null, request as unknown as number[]);
 }

@@ -14,7 +14,7 @@ import {
   Rcode,
 } from "../dns/mod.ts";
 import type { QueryLog } from "../observe/query_log.ts";
-import type { AnswerMemo } from "./answer_memo.ts";
+import type { AnswerMemo, MemoRequest } from "./answer_memo.ts";
 import { replyAnswer } from "./answer.ts";
 import { compose, type Handler } from "./compose.ts";
 import { type Budget, ResolverContext } from "./context.ts";
@@ -28,7 +28,7 @@ export interface ResolverOptions {
   /** Time budget of one query, milliseconds: the client gets an answer within it. */
   queryTimeoutMs: number;
   log: QueryLog;
-  /** Where answers to repeated identical requests are kept (doors pass their keys). */
+  /** Where answers to repeated identical requests are kept (doors pass their requests). */
   memo?: AnswerMemo;
   /** Clock, injectable for tests. */
   now?: () => number;
@@ -47,8 +47,8 @@ export interface Resolution {
 }
 
 /**
- * What every door calls with a query's bytes (`resolve`) and, for DoH, with a repeated
- * request's key (`repeat`); see the top of this file.
+ * What every door calls with a query's bytes (`resolve`) and, for DoH, with the request as it
+ * came (`repeat`); see the top of this file.
  *
  * @example
  * ```ts
@@ -123,14 +123,14 @@ export class Resolver {
    * decoded at all (the door decides: HTTP 400, FORMERR or silence); every other outcome is
    * an answer. The resolution comes at once when every stage answered at once (cache hits,
    * blocks, local records), so a door can send it without an await; a promise otherwise.
-   * With `memoKey` (what makes this request the same as another: answer_memo.ts), a reusable
-   * answer is remembered for `repeat`.
+   * With `request` (the DoH request the query came in: answer_memo.ts), a reusable answer is
+   * remembered for `repeat`.
    */
   resolve(
     raw: Uint8Array,
     client: ClientInfo,
     signal?: AbortSignal,
-    memoKey?: string,
+    request?: MemoRequest,
   ): MaybePromise<Resolution> {
     const started = this.#now();
     // The common shape is read without a full decode (which showed in the profile of cached
@@ -153,7 +153,7 @@ export class Resolver {
     const refusal = checkShape(head);
     if (refusal !== undefined) {
       const answer = replyAnswer(query ?? decodeMessage(raw), refusal, "guard");
-      return this.#finish(answer, raw, head, log, memoKey);
+      return this.#finish(answer, raw, head, log, request);
     }
     // The budget's timer is made on first use (ResolverContext.signal): answers from the
     // cache or local records never need it.
@@ -166,21 +166,21 @@ export class Resolver {
     }
     if (answer instanceof Promise) {
       return answer.then(
-        (answered) => this.#finish(answered, raw, head, log, memoKey, ctx),
-        (error) => this.#finish(failure(ctx, error), raw, head, log, memoKey, ctx),
+        (answered) => this.#finish(answered, raw, head, log, request, ctx),
+        (error) => this.#finish(failure(ctx, error), raw, head, log, request, ctx),
       );
     }
-    return this.#finish(answer, raw, head, log, memoKey, ctx);
+    return this.#finish(answer, raw, head, log, request, ctx);
   }
 
   /**
-   * The answer remembered for `memoKey` while it holds (answer_memo.ts), logged as the answer
-   * it stands for (a cache hit, a block); undefined when there is none. Its bytes are shared:
-   * send, never patch.
+   * The answer remembered for `request` (a GET's URL, a POST's body) while it holds
+   * (answer_memo.ts), logged as the answer it stands for (a cache hit, a block); undefined when
+   * there is none. Its bytes are shared: send, never patch.
    */
-  repeat(memoKey: string, client: ClientInfo): Resolution | undefined {
+  repeat(request: MemoRequest, client: ClientInfo): Resolution | undefined {
     const time = this.#now();
-    const kept = this.#memo?.recall(memoKey, time);
+    const kept = this.#memo?.recall(request, time);
     if (kept === undefined) return undefined;
     const { answer, head } = kept.resolution;
     const log: QueryLogEntry = {
@@ -201,14 +201,14 @@ export class Resolver {
 
   /**
    * Logs the answer and shapes it for the client; the query's timer, if any, goes. With a
-   * memo key, the memo hears of it (and may keep it for the same request again).
+   * request, the memo hears of it (and may keep it for the same request again).
    */
   #finish(
     answer: Answer,
     raw: Uint8Array,
     head: QueryHead,
     log: QueryLogEntry,
-    memoKey: string | undefined,
+    request: MemoRequest | undefined,
     ctx?: ResolverContext,
   ): Resolution {
     ctx?.dispose();
@@ -217,7 +217,7 @@ export class Resolver {
     log.durationMs = this.#now() - log.time;
     this.#log.write(log, answer.bytes);
     const resolution = { answer, bytes: finishAnswer(answer, head, raw), head };
-    if (memoKey !== undefined) this.#memo?.remember(memoKey, resolution, log);
+    if (request !== undefined) this.#memo?.remember(request, resolution, log);
     return resolution;
   }
 }

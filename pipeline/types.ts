@@ -4,6 +4,10 @@
  * decoding the reply again.
  */
 import type { Message, QueryHead, Question } from "../dns/mod.ts";
+import type { Reusable } from "./answer_memo.ts";
+
+/** The reuse mark of an `Answer`, defined with the rest of answer reuse (answer_memo.ts). */
+export type { Reusable };
 
 /** The door a query came in through. */
 export type Door = "doh" | "json" | "udp" | "tcp" | "dot";
@@ -82,18 +86,10 @@ export interface Answer {
    */
   subnetScope?: number;
   /**
-   * Set by the cache stage on a fresh hit whose bytes stay as they are for a while: the same
-   * query may be given the same finished answer until then (answer_memo.ts).
+   * Set by a stage on an answer whose bytes stay as they are for a while: the same request
+   * may be given the same finished answer until then (answer_memo.ts).
    */
   reusable?: Reusable;
-}
-
-/** How long an answer stays as it is, and how a reuse of it counts. */
-export interface Reusable {
-  /** Until when (ms since the epoch, the resolver's clock) the answer's bytes hold. */
-  until: number;
-  /** Counts a reuse as the cache counts a hit (statistics, LRU use, prefetch popularity). */
-  touch(): void;
 }
 
 /**

@@ -6,7 +6,8 @@
  */
 import { RClass } from "../dns/mod.ts";
 import { replyAnswer } from "../pipeline/answer.ts";
-import type { Reusable, Stage } from "../pipeline/types.ts";
+import { reusableAnswer, WHILE_STATE_HOLDS } from "../pipeline/answer_memo.ts";
+import type { Stage } from "../pipeline/types.ts";
 import { lookup } from "./lookup.ts";
 import type { RecordStore } from "./store.ts";
 
@@ -22,14 +23,7 @@ export function localStage(options: LocalStageOptions): Stage {
     const found = lookup(options.records.current, name, type);
     if (found === undefined) return next();
     const init = { ...found, authoritative: true };
-    const answer = replyAnswer(ctx.query, init, "local");
-    answer.reusable = UNTIL_RELOAD;
-    return answer;
+    // Right until the records change: their version bounds its reuse (answer_memo.ts).
+    return reusableAnswer(replyAnswer(ctx.query, init, "local"), WHILE_STATE_HOLDS);
   };
 }
-
-/**
- * A local answer stays right until the records change: their version bounds its reuse
- * (pipeline/answer_memo.ts), and there is nothing to count.
- */
-const UNTIL_RELOAD: Reusable = { until: Infinity, touch() {} };

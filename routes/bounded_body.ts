@@ -36,7 +36,7 @@ export function boundedBody(bounds: BodyBounds): MiddlewareHandler<AppEnv> {
  * The whole body of `request` within the bounds; the error response when it is too large,
  * late or broken; undefined when there is no body.
  */
-async function readBoundedBody(
+export async function readBoundedBody(
   request: Request,
   bounds: BodyBounds,
 ): Promise<Uint8Array<ArrayBuffer> | Response | undefined> {

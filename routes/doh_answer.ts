@@ -1,27 +1,35 @@
 /**
- * Answering RFC 8484 DNS-over-HTTPS requests (GET `?dns=<base64url>`, POST
- * `application/dns-message` on /dns-query). HTTP statuses speak only of HTTP problems
- * (DESIGN §7); any DNS answer, even SERVFAIL or NXDOMAIN, is a 200 with the client's own
- * transaction ID.
+ * DNS-over-HTTPS (RFC 8484: GET `?dns=<base64url>`, POST `application/dns-message` on
+ * /dns-query), owned here whole: the fast path, the route of the app, their HTTP errors and
+ * wording. HTTP statuses speak only of HTTP problems (DESIGN §7); any DNS answer, even
+ * SERVFAIL or NXDOMAIN, is a 200 with the client's own transaction ID.
  *
- * `dohFastPath` answers well-formed queries before any router: Hono's dispatch was a visible
+ * The fast path answers well-formed queries before any router: Hono's dispatch was a visible
  * share of a cached answer's CPU, and a fresh process answers its first DoH queries without
- * loading Hono at all (routes/lazy_app.ts). The routes in doh.ts take what it leaves alone,
- * every HTTP error but a bad dns parameter included, with the same `answer`. It passes the
- * request (the URL of a GET, the body of a POST) as the key of answers to remember, so the same
- * request a moment later is answered as it was (pipeline/answer_memo.ts).
+ * loading Hono at all (routes/lazy_app.ts). What it leaves alone, every HTTP error but a bad
+ * dns parameter included, reaches `DohDoor.routed` through the app's middleware, and is
+ * answered with the same `answer`. The fast path passes the request (the URL of a GET, the
+ * body of a POST) to the answer memo, so the same request a moment later is answered as it
+ * was (pipeline/answer_memo.ts).
  */
+import type { Context } from "hono";
 import { DnsWireError } from "../dns/mod.ts";
-import { postKey } from "../pipeline/answer_memo.ts";
+import type { MemoRequest } from "../pipeline/answer_memo.ts";
 import type { Resolution, Resolver } from "../pipeline/resolver.ts";
 import type { ClientInfo, MaybePromise } from "../pipeline/types.ts";
 import type { CidrSet } from "../servers/cidr.ts";
 import type { RateLimiter } from "../servers/rate_limit.ts";
 import { decodeBase64Url } from "./base64url.ts";
-import { DEFAULT_BODY_TIMEOUT_MS, readDeclaredBody, unread } from "./bounded_body.ts";
+import {
+  type BodyBounds,
+  DEFAULT_BODY_TIMEOUT_MS,
+  readBoundedBody,
+  readDeclaredBody,
+  unread,
+} from "./bounded_body.ts";
 import { clientBehind } from "./client_address.ts";
 import { tooManyQueries } from "./rate_limit.ts";
-import { addressOf, reason } from "./env.ts";
+import { addressOf, type AppEnv, clientAddress, reason } from "./env.ts";
 
 export const DNS_MESSAGE_TYPE = "application/dns-message";
 /** Largest query accepted. Real queries are a few hundred bytes; 4 KiB leaves room for padding. */
@@ -46,20 +54,49 @@ export interface DohDeps {
   rateLimiter?: Pick<RateLimiter, "wait">;
 }
 
-/**
- * Answers a well-formed DoH request without the router: a GET on exactly /dns-query with a
- * plain (no %-escapes) `dns` parameter, or a POST of application/dns-message with a
- * Content-Length within the limit. Returns undefined, touching nothing (the body is unread),
- * for any other request, which then goes through `dohRoutes`; a 400 when that parameter is not
- * base64url.
- */
-export function dohFastPath(
-  deps: DohDeps,
-): (
+/** How the Hono app (or the lazy door before it) hands on what the door does not take. */
+type Routed<Env, Ctx> = (
   request: Request,
-  remoteAddr: Deno.Addr | undefined,
-) => Response | Promise<Response> | undefined {
-  return (request, remoteAddr) => {
+  env?: Env,
+  executionCtx?: Ctx,
+) => Response | Promise<Response>;
+
+/**
+ * DNS-over-HTTPS, the one owner of /dns-query: its fast path, its routed handler, its errors
+ * and their wording. Made once per HTTP door; `front` is the one place the fast path is put in
+ * front of a dispatcher (as Hono keeps its one-handler shortcut inside its own dispatch), so
+ * no request is offered to it twice.
+ */
+export class DohDoor {
+  readonly #deps: DohDeps;
+  readonly #bounds: BodyBounds;
+
+  constructor(deps: DohDeps) {
+    this.#deps = { ...deps, reportError: deps.reportError ?? console.error };
+    this.#bounds = dnsMessageBounds(deps);
+  }
+
+  /**
+   * `routed` with the fast path in front: a request the fast path takes is answered there,
+   * everything else goes to `routed`, which answers /dns-query with `routed` below.
+   */
+  front<Env, Ctx>(routed: Routed<Env, Ctx>): Routed<Env, Ctx> {
+    return (request, env, executionCtx) =>
+      this.take(request, remoteAddrOf(env)) ?? routed(request, env, executionCtx);
+  }
+
+  /**
+   * The fast path: answers a well-formed DoH request without the router — a GET on exactly
+   * /dns-query with a plain (no %-escapes) `dns` parameter, or a POST of
+   * application/dns-message with a Content-Length within the limit. Returns undefined,
+   * touching nothing (the body is unread), for any other request; a 400 when that parameter
+   * is not base64url.
+   */
+  take(
+    request: Request,
+    remoteAddr: Deno.Addr | undefined,
+  ): Response | Promise<Response> | undefined {
+    const deps = this.#deps;
     const url = request.url;
     if (url.length > MAX_URL_LENGTH) return undefined;
     const path = url.indexOf("/", url.indexOf("//") + 2);
@@ -80,7 +117,6 @@ export function dohFastPath(
       if (repeated !== undefined) return dnsMessageResponse(repeated);
       const end = url.indexOf("&", start);
       const query = decodeBase64Url(url, start, end < 0 ? url.length : end);
-      // What the routes answer (doh.ts), here: the client has been admitted once already.
       if (query === undefined) return reason(400, NOT_BASE64URL);
       return answer(deps, query, client, url);
     }
@@ -91,18 +127,58 @@ export function dohFastPath(
       if (!(length <= MAX_QUERY_BYTES)) return undefined;
       const client = admit(deps, request, remoteAddr, "POST");
       if (client instanceof Response) return client;
-      const bounds = dnsMessageBounds(deps);
+      const bounds = this.#bounds;
       return readDeclaredBody(request, bounds).then((read) => {
         if (!(read instanceof Uint8Array)) return unread(read, bounds);
-        const key = postKey(read);
-        const repeated = deps.resolver.repeat(key, client);
+        const repeated = deps.resolver.repeat(read, client);
         return repeated === undefined
-          ? answer(deps, read, client, key)
+          ? answer(deps, read, client, read)
           : dnsMessageResponse(repeated);
       });
     }
     return undefined;
-  };
+  }
+
+  /**
+   * /dns-query as a route of the app, for what the fast path left alone (every HTTP error but
+   * a dns parameter that is not base64url, met after admitting the client), once the app's
+   * middleware has admitted the client: the same checks, answer and wording.
+   */
+  async routed(c: Context<AppEnv>): Promise<Response> {
+    const deps = this.#deps;
+    const method = c.req.method;
+    // HEAD is a GET whose body Hono leaves out.
+    if (method === "GET" || method === "HEAD") {
+      if (c.req.url.length > MAX_URL_LENGTH) {
+        return reason(414, `URI too long: at most ${MAX_URL_LENGTH} characters`);
+      }
+      const param = c.req.query("dns");
+      if (param === undefined) return reason(400, "missing dns parameter (a base64url DNS query)");
+      const query = decodeBase64Url(param);
+      if (query === undefined) return reason(400, NOT_BASE64URL);
+      return answer(deps, query, { address: clientAddress(c), door: "doh", method: "GET" });
+    }
+    if (method === "POST") {
+      if (!isDnsMessageType(c.req.header("content-type"))) {
+        return reason(415, `content-type must be ${DNS_MESSAGE_TYPE}`);
+      }
+      const read = await readBoundedBody(c.req.raw, this.#bounds);
+      if (read instanceof Response) return read;
+      return answer(deps, read ?? new Uint8Array(0), {
+        address: clientAddress(c),
+        door: "doh",
+        method: "POST",
+      });
+    }
+    return reason(405, "method not allowed: use GET or POST", { allow: "GET, POST" });
+  }
+}
+
+/** The peer's address Deno.serve passes as the app's env (undefined in in-process tests). */
+function remoteAddrOf(env: unknown): Deno.Addr | undefined {
+  return env && typeof env === "object" && "remoteAddr" in env
+    ? env.remoteAddr as Deno.Addr | undefined
+    : undefined;
 }
 
 /**
@@ -155,14 +231,14 @@ const HASH = 0x23;
 const EQUALS = 0x3d;
 
 /** Whether a Content-Type is application/dns-message, in any case and with any parameters. */
-export function isDnsMessageType(header: string | null | undefined): boolean {
+function isDnsMessageType(header: string | null | undefined): boolean {
   // What every DoH client sends, checked without splitting and folding it first.
   if (header === DNS_MESSAGE_TYPE) return true;
   return header?.split(";", 1)[0].trim().toLowerCase() === DNS_MESSAGE_TYPE;
 }
 
 /** A DoH body: a DNS message, within its size and the body timeout. */
-export function dnsMessageBounds(deps: DohDeps) {
+function dnsMessageBounds(deps: DohDeps): BodyBounds {
   return {
     maxBytes: MAX_QUERY_BYTES,
     timeoutMs: deps.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS,
@@ -172,13 +248,14 @@ export function dnsMessageBounds(deps: DohDeps) {
 
 /**
  * The response to a query; at once when the resolver answered at once (a cache hit). With
- * `memoKey`, a reusable answer is remembered for the same request again (answer_memo.ts).
+ * `request` (a GET's URL, a POST's body), a reusable answer is remembered for the same request
+ * again (pipeline/answer_memo.ts).
  */
-export function answer(
+function answer(
   deps: DohDeps,
   query: Uint8Array,
   client: ClientInfo,
-  memoKey?: string,
+  request?: MemoRequest,
 ): Response | Promise<Response> {
   if (query.length === 0) return reason(400, "empty DNS message");
   if (query.length > MAX_QUERY_BYTES) {
@@ -188,7 +265,7 @@ export function answer(
   try {
     // Not the request's signal: a client hanging up need not cancel a lookup others (and, with
     // the cache, later queries) benefit from, and the query budget bounds it anyway.
-    resolution = deps.resolver.resolve(query, client, undefined, memoKey);
+    resolution = deps.resolver.resolve(query, client, undefined, request);
   } catch (error) {
     return failed(deps, error);
   }

@@ -4,10 +4,12 @@
  * Hono app, which is loaded on first need or by `preload()`. Hono and the routes are many
  * modules, and a cold start does not wait for them, for pages a fresh process seldom serves
  * first (`deno task bench:all`, cold start; tests/startup_graph_test.ts keeps them out).
- * Tests build the app itself (app.ts), which has the same fast path in front.
+ * The DoH door (doh_answer.ts) puts its fast path in front of the loaded routes here, once:
+ * the routes it loads (`createRoutes`) have none of their own. Tests build the app itself
+ * (app.ts `createApp`), the same routes with the same door in front.
  */
 import type { AppDeps } from "../app.ts";
-import { dohFastPath } from "./doh_answer.ts";
+import { DohDoor } from "./doh_answer.ts";
 import { reason } from "./env.ts";
 
 type Fetch = (request: Request, info?: Deno.ServeHandlerInfo) => Response | Promise<Response>;
@@ -19,18 +21,18 @@ export interface LazyApp {
 }
 
 /** Where the app comes from: app.ts, or in tests a loader that fails first. */
-export type AppLoader = () => Promise<Pick<typeof import("../app.ts"), "createApp">>;
+export type AppLoader = () => Promise<Pick<typeof import("../app.ts"), "createRoutes">>;
 
 export function lazyApp(
   deps: AppDeps,
   loadModule: AppLoader = () => import("../app.ts"),
 ): LazyApp {
   const report = deps.reportError ?? console.error;
-  const fast = dohFastPath({ ...deps, reportError: report });
+  const door = new DohDoor(deps);
   let app: Promise<Fetch> | undefined;
   const load = () =>
-    app ??= loadModule().then(({ createApp }) => {
-      const hono = createApp(deps);
+    app ??= loadModule().then(({ createRoutes }) => {
+      const hono = createRoutes(deps, door);
       return (request, info) => hono.fetch(request, info);
     }, (error) => {
       // Reported, answered 500, and tried again on the next request rather than never.
@@ -39,8 +41,9 @@ export function lazyApp(
       return () => reason(500, "internal error");
     });
   return {
-    fetch: (request, info) =>
-      fast(request, info?.remoteAddr) ?? load().then((routed) => routed(request, info)),
+    fetch: door.front((request, info?: Deno.ServeHandlerInfo) =>
+      load().then((routed) => routed(request, info))
+    ),
     preload: load,
   };
 }

@@ -13,10 +13,15 @@ import type { Blocklist } from "../../blocklist/blocklist.ts";
 import { decodeMessage, peekQuery, RClass, RType } from "../../dns/mod.ts";
 import { createQueryLog } from "../../observe/query_log.ts";
 import { replyAnswer } from "../../pipeline/answer.ts";
-import { AnswerMemo, postKey } from "../../pipeline/answer_memo.ts";
+import {
+  AnswerMemo,
+  memoKey,
+  type MemoRequest,
+  type Reusable,
+} from "../../pipeline/answer_memo.ts";
 import { guardStage } from "../../pipeline/guard.ts";
 import { type Resolution, Resolver } from "../../pipeline/resolver.ts";
-import type { Answer, ClientInfo, QueryContext, Reusable, Stage } from "../../pipeline/types.ts";
+import type { Answer, ClientInfo, QueryContext, Stage } from "../../pipeline/types.ts";
 import { makeQuery } from "../support/dns_query.ts";
 import { parseRecords } from "../../records/parse.ts";
 import { localStage } from "../../records/stage.ts";
@@ -52,9 +57,17 @@ function setup(
     }];
     return Promise.resolve(replyAnswer(ctx.query, { answers }, "upstream"));
   };
-  const memo = new AnswerMemo({
-    version: () => blocklist.version + cache.version + (options.otherVersion?.() ?? 0),
-  });
+  const memo = new AnswerMemo();
+  memo.dependOn(blocklist);
+  memo.dependOn(cache);
+  const otherVersion = options.otherVersion;
+  if (otherVersion) {
+    memo.dependOn({
+      get version() {
+        return otherVersion();
+      },
+    });
+  }
   const log = createQueryLog({ toStdout: false, capacity: 100 });
   const resolver = new Resolver({
     stages: [
@@ -79,8 +92,8 @@ function setup(
     now,
   });
   const query = makeQuery(NAME, RType.A, { id: 0, edns: {} });
-  /** The request as a door makes it: the memo first, else the resolver with the key. */
-  const request = async (key = KEY, raw = query) =>
+  /** The request as a door makes it: the memo first, else the resolver with the request. */
+  const request = async (key: MemoRequest = KEY, raw = query) =>
     resolver.repeat(key, CLIENT) ?? await resolver.resolve(raw, CLIENT, undefined, key);
   return {
     clock,
@@ -147,9 +160,31 @@ Deno.test("only the same key is the same request: another GET or a POST is looke
   assert.ok(resolver.repeat(KEY, CLIENT));
   assert.equal(resolver.repeat(`${KEY}x`, CLIENT), undefined);
   const body = makeQuery(NAME, RType.A, { id: 0, edns: {} });
-  assert.equal(resolver.repeat(postKey(body), CLIENT), undefined);
-  assert.ok(postKey(body).startsWith("#"), "no URL starts so");
-  assert.notEqual(postKey(body), postKey(makeQuery(NAME, RType.A, { id: 1, edns: {} })));
+  assert.equal(resolver.repeat(body, CLIENT), undefined);
+  assert.ok(memoKey(body).startsWith("#"), "no URL starts so");
+  assert.notEqual(memoKey(body), memoKey(makeQuery(NAME, RType.A, { id: 1, edns: {} })));
+});
+
+Deno.test("a POST's body is its request: an equal body is the same request, a GET never meets it", async () => {
+  const { request, resolver } = setup();
+  const body = makeQuery(NAME, RType.A, { id: 0, edns: {} });
+  await request(body, body);
+  await request(body, body);
+  assert.ok(resolver.repeat(body.slice(), CLIENT), "an equal body in another array");
+  assert.equal(resolver.repeat(KEY, CLIENT), undefined, "the GET was never asked");
+  const other = makeQuery(NAME, RType.AAAA, { id: 0, edns: {} });
+  assert.equal(resolver.repeat(other, CLIENT), undefined);
+});
+
+Deno.test("an owner of state joins by one call, and its move ends every remembered answer", async () => {
+  const { request, resolver, memo } = setup();
+  const zones = { version: 0 };
+  memo.dependOn(zones);
+  await request();
+  await request();
+  assert.ok(resolver.repeat(KEY, CLIENT), "remembered");
+  zones.version++;
+  assert.equal(resolver.repeat(KEY, CLIENT), undefined, "the new owner's state moved");
 });
 
 Deno.test("a list edit, a cache flush or another change each end every remembered answer", async () => {
@@ -254,7 +289,7 @@ Deno.test("near expiry a hit is looked up every time, so a popular entry is stil
 });
 
 Deno.test("a key is remembered on its second sight; other keys take its slot; large answers never", () => {
-  const memo = new AnswerMemo({ version: () => 0, slots: 1 });
+  const memo = new AnswerMemo({ slots: 1 });
   let touched = 0;
   const reusable = { until: 10, touch: () => void touched++ };
   const log = { time: 0, client: "", door: "doh" as const, name: "a.example", type: 1, rcode: 0 };
@@ -288,7 +323,7 @@ Deno.test("a key is remembered on its second sight; other keys take its slot; la
   assert.equal(memo.recall("a", 5), undefined, "an answer given around a failure is not kept");
   memo.remember("a", resolution(100, null), log);
   assert.equal(memo.recall("a", 5), undefined, "not marked reusable");
-  assert.throws(() => new AnswerMemo({ version: () => 0, slots: 3 }), RangeError);
+  assert.throws(() => new AnswerMemo({ slots: 3 }), RangeError);
 });
 
 Deno.test("a local answer is remembered until the records change", () => {
@@ -297,11 +332,13 @@ Deno.test("a local answer is remembered until the records change", () => {
     version: 0,
   };
   const log = createQueryLog({ toStdout: false, capacity: 10 });
+  const memo = new AnswerMemo();
+  memo.dependOn(records);
   const resolver = new Resolver({
     stages: [guardStage, localStage({ records }), () => Promise.reject(new Error("not local"))],
     queryTimeoutMs: 1000,
     log,
-    memo: new AnswerMemo({ version: () => records.version }),
+    memo,
   });
   const query = makeQuery(NAME, RType.A, { id: 0, edns: {} });
   const ask = () => resolver.resolve(query, CLIENT, undefined, KEY) as Resolution;
