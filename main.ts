@@ -16,25 +16,25 @@ import { createQueryLog } from "./observe/query_log.ts";
 import { QueryStats } from "./observe/stats.ts";
 import type { QueryLogEntry } from "./pipeline/types.ts";
 import { buildChain } from "./pipeline/chain.ts";
-import { lightTimeout, useRuntimeTimers } from "./pipeline/light_timer.ts";
+import { lightTimeout, useRuntimeTimers } from "./runtime/light_timer.ts";
 import { AnswerMemo } from "./pipeline/answer_memo.ts";
 import { Resolver } from "./pipeline/resolver.ts";
 import type { LiveRecords, LiveRecordsOptions } from "./records/live.ts";
 import { lazyApp } from "./routes/lazy_app.ts";
 import { CidrSet } from "./servers/cidr.ts";
 import type { OpenDoors } from "./servers/doors.ts";
-import { waitAtMost } from "./servers/wait_at_most.ts";
+import { waitAtMost } from "./runtime/wait_at_most.ts";
 import { RateLimiter } from "./servers/rate_limit.ts";
 import type { WorkerGroup } from "./servers/workers.ts";
-import { noDelayOnListener } from "./servers/tcp_nodelay.ts";
+import { noDelayOnListener } from "./runtime/tcp_nodelay.ts";
 import { newDoorStats } from "./servers/connection_table.ts";
-import { httpConnectionCap, raiseDescriptorLimit } from "./servers/descriptor_limit.ts";
+import { httpConnectionCap, raiseDescriptorLimit } from "./runtime/descriptor_limit.ts";
 import { type HttpDoor, serveHttp } from "./servers/http_door.ts";
-import { createTransport, udpAvailable } from "./upstream/create.ts";
+import { createTransport } from "./upstream/create.ts";
 import { UpstreamPool } from "./upstream/pool.ts";
 import { UpstreamRouter } from "./upstream/router.ts";
 import type { UpstreamSpec } from "./upstream/url.ts";
-import { runtimeTooOld } from "./runtime_version.ts";
+import { runtimeTooOld, udpAvailable } from "./runtime/platform.ts";
 
 const QUERY_LOG_CAPACITY = 1000;
 /**
@@ -45,7 +45,7 @@ const LIST_START_DELAY_MS = 500;
 /**
  * The routes but DoH's (Hono, the dashboard, the admin API) load this long after startup, in
  * the background: the first DoH answers do not wait for them (routes/lazy_app.ts). Timers turn
- * into setTimeout ones then too (pipeline/light_timer.ts).
+ * into setTimeout ones then too (runtime/light_timer.ts).
  */
 const APP_PRELOAD_DELAY_MS = 200;
 /** How much longer than a query's budget shutdown waits for answers under way. */

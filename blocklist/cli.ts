@@ -7,7 +7,7 @@
 import { ConfigError, loadConfig } from "../config.ts";
 import { normalizeDomain } from "./parse.ts";
 import { createStore } from "../store/create.ts";
-import { udpAvailable } from "../upstream/create.ts";
+import { udpAvailable } from "../runtime/platform.ts";
 import { createBlocklist } from "./create.ts";
 import { describeRule } from "./decision.ts";
 import { describeReport } from "./describe_report.ts";

@@ -5,7 +5,7 @@
  */
 import { decodeMessage, type Message, type QueryHead, type Question } from "../dns/mod.ts";
 import type { ClientInfo, QueryContext, QueryLogEntry } from "./types.ts";
-import { Deadline } from "./deadline.ts";
+import { Deadline } from "../runtime/deadline.ts";
 
 /**
  * Queries' time budget: `ms` from their start on the resolver's clock (`now`), the clock their

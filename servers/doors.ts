@@ -6,7 +6,7 @@
  */
 import type { Config } from "../config.ts";
 import type { Resolver } from "../pipeline/resolver.ts";
-import { udpAvailable } from "../upstream/create.ts";
+import { udpAvailable } from "../runtime/platform.ts";
 import { AddressProof } from "./address_proof.ts";
 import { cannotListen } from "./cannot_listen.ts";
 import { CidrSet } from "./cidr.ts";
@@ -15,7 +15,7 @@ import { listenDot } from "./dot.ts";
 import { RateLimiter } from "./rate_limit.ts";
 import { listenTcp } from "./tcp.ts";
 import { UdpDoor, type UdpDoorStats } from "./udp.ts";
-import { waitAtMost } from "./wait_at_most.ts";
+import { waitAtMost } from "../runtime/wait_at_most.ts";
 
 export interface DoorDeps {
   resolver: Pick<Resolver, "resolve">;

@@ -4,7 +4,7 @@
  * the handshake). Needs the same certificate as HTTPS (TLS_CERT, TLS_KEY).
  */
 import { StreamDoor, type TcpDoorOptions } from "./tcp.ts";
-import { noDelayOnListener } from "./tcp_nodelay.ts";
+import { noDelayOnListener } from "../runtime/tcp_nodelay.ts";
 
 export interface DotDoorOptions extends TcpDoorOptions {
   /** PEM text. */

@@ -11,8 +11,13 @@
  * is reaped and `status` says why.
  */
 import { ipv4Text, ipv6Text } from "./address_text.ts";
-import { descriptorLimit } from "./descriptor_limit.ts";
-import { AF_INET, AF_INET6, type ConnectionCalls, openConnectionCalls } from "./libc_sockets.ts";
+import { descriptorLimit } from "../runtime/descriptor_limit.ts";
+import {
+  AF_INET,
+  AF_INET6,
+  type ConnectionCalls,
+  openConnectionCalls,
+} from "../runtime/libc_sockets.ts";
 
 /** How long queued sockets wait for others to be looked for with them. */
 const BATCH_MS = 200;

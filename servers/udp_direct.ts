@@ -17,7 +17,7 @@
  */
 import { ipv4Text, ipv6Text } from "./address_text.ts";
 import { parseAddress } from "./cidr.ts";
-import { AF_INET, AF_INET6, findSocket, type Libc, openLibc } from "./libc_sockets.ts";
+import { AF_INET, AF_INET6, findSocket, type Libc, openLibc } from "../runtime/libc_sockets.ts";
 
 export interface DirectSocket {
   /** True when the datagram went out; false to send it another way. */

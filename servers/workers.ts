@@ -7,7 +7,7 @@
  * first worker went away sees its stdin close and stops too, so none is left behind.
  */
 import { ConfigError } from "../config.ts";
-import { udpAvailable } from "../upstream/create.ts";
+import { udpAvailable } from "../runtime/platform.ts";
 
 /** Set in the environment of the workers the first one starts: their number, 2…N. */
 export const WORKER_VARIABLE = "GATEWAY_WORKER";

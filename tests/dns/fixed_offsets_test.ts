@@ -17,10 +17,10 @@ const SKIPPED = new Set(["dns", "tests", "bench", "node_modules", ".git"]);
  * `only` allows just that text; every entry must still match something (a stale entry fails).
  */
 const ALLOWED: { path: string; holds: string; only?: string }[] = [
-  { path: "servers/libc_sockets.ts", holds: "sockaddr structs and socket option words (FFI)" },
+  { path: "runtime/libc_sockets.ts", holds: "sockaddr structs and socket option words (FFI)" },
   { path: "servers/udp_direct.ts", holds: "sockaddr structs (FFI)" },
   { path: "servers/handshake_reaper.ts", holds: "sockaddr structs (FFI)" },
-  { path: "servers/descriptor_limit.ts", holds: "an rlimit struct (FFI)" },
+  { path: "runtime/descriptor_limit.ts", holds: "an rlimit struct (FFI)" },
   { path: "servers/address_text.ts", holds: "IPv4 and IPv6 address bytes" },
   { path: "servers/cidr.ts", holds: "IPv4-mapped IPv6 address bytes" },
   { path: "upstream/framing.ts", holds: "the two-byte TCP length prefix before a message" },

@@ -9,7 +9,7 @@ import { replyAnswer } from "../../pipeline/answer.ts";
 import type { Stage } from "../../pipeline/types.ts";
 import { UdpDoor } from "../../servers/udp.ts";
 import { directSocket } from "../../servers/udp_direct.ts";
-import { openLibc } from "../../servers/libc_sockets.ts";
+import { openLibc } from "../../runtime/libc_sockets.ts";
 import { makeQuery } from "../support/dns_query.ts";
 import { localResolver } from "../support/local_resolver.ts";
 

@@ -1,6 +1,6 @@
 /** Coarse timeouts: fire once, about on time; cancelled ones never; the ticker stops when idle. */
 import assert from "node:assert/strict";
-import { coarseTimeout } from "../../pipeline/coarse_timer.ts";
+import { coarseTimeout } from "../../runtime/coarse_timer.ts";
 
 Deno.test("a coarse timeout fires once, no earlier than asked and at most a tick or two late", async () => {
   const started = performance.now();

@@ -3,7 +3,7 @@
  * cancelling clears. Its own file: the switch is for the whole module instance.
  */
 import assert from "node:assert/strict";
-import { lightTimeout, useRuntimeTimers } from "../../pipeline/light_timer.ts";
+import { lightTimeout, useRuntimeTimers } from "../../runtime/light_timer.ts";
 
 Deno.test("after useRuntimeTimers a light timeout is a setTimeout, cleared when cancelled", async () => {
   // Called as plain functions: the runtime's timers refuse any other `this` than the global.

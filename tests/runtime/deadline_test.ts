@@ -1,6 +1,6 @@
 /** The per-query and per-attempt deadline: times out, follows its parent, and can be let go. */
 import assert from "node:assert/strict";
-import { Deadline } from "../../pipeline/deadline.ts";
+import { Deadline } from "../../runtime/deadline.ts";
 
 Deno.test("a deadline aborts with a TimeoutError when its time is up", async () => {
   const deadline = new Deadline(20);

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { integration } from "../support/binaries.ts";
 
-const MODULE = new URL("../../servers/descriptor_limit.ts", import.meta.url).href;
+const MODULE = new URL("../../runtime/descriptor_limit.ts", import.meta.url).href;
 const SCRIPT = `
 import { httpConnectionCap, raiseDescriptorLimit } from "${MODULE}";
 console.log(raiseDescriptorLimit());

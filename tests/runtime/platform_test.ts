@@ -3,7 +3,7 @@
  * patch, and stated alike in the README.
  */
 import assert from "node:assert/strict";
-import { isAtLeast, OLDEST_DENO, runtimeTooOld } from "../runtime_version.ts";
+import { isAtLeast, OLDEST_DENO, runtimeTooOld } from "../../runtime/platform.ts";
 
 Deno.test("isAtLeast compares major, minor and patch as numbers", () => {
   assert.equal(isAtLeast("2.5.7", "2.5.7"), true);
@@ -18,7 +18,7 @@ Deno.test("isAtLeast compares major, minor and patch as numbers", () => {
 });
 
 Deno.test("runtimeTooOld refuses, in one line, only what is older than deno.json's oldestDeno", async () => {
-  const project = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url)));
+  const project = JSON.parse(await Deno.readTextFile(new URL("../../deno.json", import.meta.url)));
   assert.equal(OLDEST_DENO, project.oldestDeno);
   assert.equal(runtimeTooOld(OLDEST_DENO), undefined);
   assert.equal(runtimeTooOld(Deno.version.deno), undefined, "the Deno running this test");
@@ -29,6 +29,6 @@ Deno.test("runtimeTooOld refuses, in one line, only what is older than deno.json
 });
 
 Deno.test("the README states the same oldest Deno", async () => {
-  const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url));
+  const readme = await Deno.readTextFile(new URL("../../README.md", import.meta.url));
   assert.match(readme, new RegExp(`Deno ${OLDEST_DENO.replaceAll(".", "\\.")} or newer`));
 });

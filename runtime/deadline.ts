@@ -4,7 +4,7 @@
  * attempt), so they are cheap: `AbortSignal.any([parent, AbortSignal.timeout(ms)])` left its
  * timer running for the whole budget after the answer (firing later into a DOMException no one
  * read) and kept weak references for `any`; here the time is a coarse timeout
- * (pipeline/coarse_timer.ts), cancelled when the work ends, and may fire up to a slot late.
+ * (runtime/coarse_timer.ts), cancelled when the work ends, and may fire up to a slot late.
  */
 import { type CoarseTimeout, coarseTimeout } from "./coarse_timer.ts";
 

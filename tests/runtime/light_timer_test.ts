@@ -1,7 +1,7 @@
 /** Light timeouts: fire once, never when cancelled, and never touch Node's timers. */
 import assert from "node:assert/strict";
-import { lightTimeout } from "../../pipeline/light_timer.ts";
-import { coarseTimeout } from "../../pipeline/coarse_timer.ts";
+import { lightTimeout } from "../../runtime/light_timer.ts";
+import { coarseTimeout } from "../../runtime/coarse_timer.ts";
 import { createLineWriter } from "../../observe/line_writer.ts";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
