@@ -21,8 +21,8 @@ import { metricsRoutes } from "./routes/metrics.ts";
 import { refuseBodyOnGet } from "./routes/no_body.ts";
 import type { Metrics } from "./observe/metrics.ts";
 import type { Resolver } from "./pipeline/resolver.ts";
-import type { CidrSet } from "./servers/cidr.ts";
-import type { RateLimiter } from "./servers/rate_limit.ts";
+import type { CidrSet } from "./net/cidr.ts";
+import type { RateLimiter } from "./net/rate_limit.ts";
 import { StoreError } from "./store/errors.ts";
 
 export interface AppDeps {

@@ -11,7 +11,7 @@
  * `_name`) ends the walk at the proxy that passed it on: that proxy stands for the client.
  */
 import type { MiddlewareHandler } from "hono";
-import { type CidrSet, parseAddress } from "../servers/cidr.ts";
+import { type CidrSet, parseAddress } from "../net/cidr.ts";
 import { type AppEnv, peerAddress } from "./env.ts";
 
 /** Sets the client address the routes see (`clientAddress(c)`) from trusted proxies' headers. */

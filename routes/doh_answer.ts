@@ -17,8 +17,8 @@ import { DnsWireError } from "../dns/mod.ts";
 import type { MemoRequest } from "../pipeline/answer_memo.ts";
 import type { Resolution, Resolver } from "../pipeline/resolver.ts";
 import type { ClientInfo, MaybePromise } from "../pipeline/types.ts";
-import type { CidrSet } from "../servers/cidr.ts";
-import type { RateLimiter } from "../servers/rate_limit.ts";
+import type { CidrSet } from "../net/cidr.ts";
+import type { RateLimiter } from "../net/rate_limit.ts";
 import { decodeBase64Url } from "./base64url.ts";
 import {
   type BodyBounds,

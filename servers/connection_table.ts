@@ -6,7 +6,7 @@
  * cannot lock the others out by holding connections open, and idle connections (a TLS
  * handshake that never comes among them) give way to clients that ask.
  */
-import { clientKey } from "./rate_limit.ts";
+import { clientKey } from "../net/rate_limit.ts";
 
 /** A connection as the table sees it. */
 export interface HeldConnection {

@@ -10,7 +10,7 @@
  * the descriptors below the process's limit. Without FFI (no --allow-ffi, not Linux) nothing
  * is reaped and `status` says why.
  */
-import { ipv4Text, ipv6Text } from "./address_text.ts";
+import { ipv4Text, ipv6Text } from "../net/address_text.ts";
 import { descriptorLimit } from "../runtime/descriptor_limit.ts";
 import {
   AF_INET,

@@ -10,7 +10,7 @@
  * before it are answered: the client learns at once that it will get nothing, rather than
  * waiting for an ID that never comes.
  */
-import { frame, FrameReader, writeAll } from "../upstream/framing.ts";
+import { frame, FrameReader, writeAll } from "../net/framing.ts";
 
 export interface ConnectionOptions {
   idleTimeoutMs: number;

@@ -13,7 +13,7 @@ import { encodeReplyTo, Rcode } from "../dns/mod.ts";
 import type { Door } from "../pipeline/types.ts";
 import { type AnswerDeps, answerQuery } from "./answer.ts";
 import { acceptLoop } from "./accept_loop.ts";
-import type { CidrSet } from "./cidr.ts";
+import type { CidrSet } from "../net/cidr.ts";
 import { ConnectionTable, type DoorStats } from "./connection_table.ts";
 import { HandshakeReaper } from "./handshake_reaper.ts";
 import { type ConnectionOptions, StreamConnection } from "./stream_connection.ts";

@@ -24,8 +24,8 @@ import {
 } from "../dns/mod.ts";
 import type { AddressProof } from "./address_proof.ts";
 import { type AnswerDeps, answerQuery } from "./answer.ts";
-import type { CidrSet } from "./cidr.ts";
-import type { RateLimiter } from "./rate_limit.ts";
+import type { CidrSet } from "../net/cidr.ts";
+import type { RateLimiter } from "../net/rate_limit.ts";
 import { type DirectSocket, directSocket } from "./udp_direct.ts";
 
 export interface UdpDoorOptions extends AnswerDeps {

@@ -15,8 +15,8 @@
  *   Deno spells them (address_text.ts).
  * Elsewhere (Deno Deploy, no permission) there is no direct socket and Deno does everything.
  */
-import { ipv4Text, ipv6Text } from "./address_text.ts";
-import { parseAddress } from "./cidr.ts";
+import { ipv4Text, ipv6Text } from "../net/address_text.ts";
+import { parseAddress } from "../net/cidr.ts";
 import { AF_INET, AF_INET6, findSocket, type Libc, openLibc } from "../runtime/libc_sockets.ts";
 
 export interface DirectSocket {

@@ -21,9 +21,9 @@ const ALLOWED: { path: string; holds: string; only?: string }[] = [
   { path: "servers/udp_direct.ts", holds: "sockaddr structs (FFI)" },
   { path: "servers/handshake_reaper.ts", holds: "sockaddr structs (FFI)" },
   { path: "runtime/descriptor_limit.ts", holds: "an rlimit struct (FFI)" },
-  { path: "servers/address_text.ts", holds: "IPv4 and IPv6 address bytes" },
-  { path: "servers/cidr.ts", holds: "IPv4-mapped IPv6 address bytes" },
-  { path: "upstream/framing.ts", holds: "the two-byte TCP length prefix before a message" },
+  { path: "net/address_text.ts", holds: "IPv4 and IPv6 address bytes" },
+  { path: "net/cidr.ts", holds: "IPv4-mapped IPv6 address bytes" },
+  { path: "net/framing.ts", holds: "the two-byte TCP length prefix before a message" },
   { path: "cache/shared_tier.ts", holds: "the shared tier's own entry header (format byte)" },
   {
     path: "blocklist/stage.ts",

@@ -8,7 +8,7 @@ import { createApp } from "../../app.ts";
 import { RType } from "../../dns/mod.ts";
 import { DohDoor, MAX_QUERY_BYTES } from "../../routes/doh_answer.ts";
 import { lazyApp } from "../../routes/lazy_app.ts";
-import { RateLimiter } from "../../servers/rate_limit.ts";
+import { RateLimiter } from "../../net/rate_limit.ts";
 import { makeQuery } from "../support/dns_query.ts";
 import { localResolver } from "../support/local_resolver.ts";
 

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { type ConnectionOptions, StreamConnection } from "../../servers/stream_connection.ts";
-import { frame, FrameReader } from "../../upstream/framing.ts";
+import { frame, FrameReader } from "../../net/framing.ts";
 
 /** A connection whose reads are fed by the test and whose writes are collected. */
 function scriptedConn() {

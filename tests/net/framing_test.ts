@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { frame, FrameReader } from "../../upstream/framing.ts";
+import { frame, FrameReader } from "../../net/framing.ts";
 
 /** A source that hands out `chunks` one read at a time, then EOF. */
 const source = (...chunks: number[][]) => ({

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { CidrSet, parseAddress, parseCidr } from "../../servers/cidr.ts";
+import { CidrSet, parseAddress, parseCidr } from "../../net/cidr.ts";
 
 const set = (...texts: string[]) =>
   new CidrSet(texts.map((text) => {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { clientKey, type RateDecision, RateLimiter } from "../../servers/rate_limit.ts";
+import { clientKey, type RateDecision, RateLimiter } from "../../net/rate_limit.ts";
 
 function clock() {
   let now = 1_000_000;

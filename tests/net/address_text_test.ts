@@ -4,8 +4,8 @@
  * socket can show it.
  */
 import assert from "node:assert/strict";
-import { ipv4Text, ipv6Text } from "../../servers/address_text.ts";
-import { parseAddress } from "../../servers/cidr.ts";
+import { ipv4Text, ipv6Text } from "../../net/address_text.ts";
+import { parseAddress } from "../../net/cidr.ts";
 import { Random } from "../support/random_messages.ts";
 
 const spell = (text: string) => ipv6Text(parseAddress(text)!, 0);
