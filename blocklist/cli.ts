@@ -5,7 +5,7 @@
  * entry of which list. Both read the same settings as the server (the environment).
  */
 import { ConfigError, loadConfig } from "../config.ts";
-import { normalizeDomain } from "./parse.ts";
+import { normalizeDomain } from "../dns/domain_entry.ts";
 import { createStore } from "../store/create.ts";
 import { udpAvailable } from "../runtime/platform.ts";
 import { createBlocklist } from "./create.ts";

@@ -11,7 +11,7 @@
  */
 import { Hono } from "hono";
 import type { Blocklist, EntryKind } from "../blocklist/blocklist.ts";
-import { normalizeDomain } from "../blocklist/parse.ts";
+import { normalizeDomain } from "../dns/domain_entry.ts";
 import type { BlocklistStats } from "../blocklist/stage.ts";
 import type { ListSyncer } from "../blocklist/lazy_sync.ts";
 import { type AppEnv, reason } from "./env.ts";

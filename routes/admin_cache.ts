@@ -6,7 +6,7 @@
 import { Hono } from "hono";
 import type { AnswerCache } from "../cache/answer_cache.ts";
 import type { SharedTier } from "../cache/shared_tier.ts";
-import { normalizeDomain } from "../blocklist/parse.ts";
+import { normalizeDomain } from "../dns/domain_entry.ts";
 import { type AppEnv, reason } from "./env.ts";
 
 export interface AdminCacheDeps {

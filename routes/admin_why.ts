@@ -6,7 +6,7 @@
  */
 import { Hono } from "hono";
 import type { Blocklist } from "../blocklist/blocklist.ts";
-import { normalizeDomain } from "../blocklist/parse.ts";
+import { normalizeDomain } from "../dns/domain_entry.ts";
 import type { Decision } from "../blocklist/decision.ts";
 import type { AnswerCache } from "../cache/answer_cache.ts";
 import { parseTypeName, presentName, presentRdata, RClass, Rcode, typeName } from "../dns/mod.ts";

@@ -14,7 +14,7 @@ import { timingSafeEqual } from "hono/utils/buffer";
 import type { Blocklist, EntryKind } from "../blocklist/blocklist.ts";
 import { blocklistProblem } from "../blocklist/load_state.ts";
 import type { ListSource } from "../blocklist/source.ts";
-import { normalizeDomain } from "../blocklist/parse.ts";
+import { normalizeDomain } from "../dns/domain_entry.ts";
 import type { AnswerCache } from "../cache/answer_cache.ts";
 import type { QueryLog } from "../observe/query_log.ts";
 import { recentQueries } from "../observe/recent_queries.ts";
