@@ -36,7 +36,7 @@ export {
   withId,
   withoutOpt,
   withPaddedOpt,
-} from "./fast.ts";
+} from "./view.ts";
 export { transientBytes, transientCopy } from "./transient.ts";
 export {
   canonicalName,

@@ -1,6 +1,6 @@
 /**
  * Only `dns/` knows where a field of a DNS message sits: every other product module reads and
- * patches message bytes through the codec's named accessors (dns/fast.ts), so a layout rule is
+ * patches message bytes through the codec's named accessors (dns/view.ts), so a layout rule is
  * written once. The test reads every product .ts file outside dns/ (tests/ and bench/ are not
  * product) and fails on a byte read or written at a fixed offset (`bytes[3] & 0x0f`,
  * `bytes[at + 2] = …`), a comparison with OPT's type number, or a header size defined again.
@@ -121,7 +121,7 @@ Deno.test("no product module outside dns/ reads or patches message bytes by offs
       else offenders.push(`${path}:${index + 1}: ${found.join(", ")}`);
     });
   }
-  assert.deepEqual(offenders, [], "use dns/fast.ts's accessors:\n" + offenders.join("\n"));
+  assert.deepEqual(offenders, [], "use dns/view.ts's accessors:\n" + offenders.join("\n"));
   const stale = ALLOWED.filter((entry) => !used.has(entry.path)).map((entry) => entry.path);
   assert.deepEqual(stale, [], "allowed but no longer indexing bytes");
 });
