@@ -13,7 +13,7 @@ import { boundedBody, DEFAULT_BODY_TIMEOUT_MS } from "./routes/bounded_body.ts";
 import { forwardedClient } from "./routes/client_address.ts";
 import { rateLimit } from "./routes/rate_limit.ts";
 import { type DashboardDeps, dashboardRoutes } from "./routes/dashboard.tsx";
-import { DOH_PATH, DohDoor } from "./routes/doh_answer.ts";
+import { DOH_PATH, DohDoor } from "./routes/doh_door.ts";
 import { type AppEnv, reason } from "./routes/env.ts";
 import { type HealthDeps, healthRoutes } from "./routes/health.ts";
 import { jsonRoutes } from "./routes/json.ts";
@@ -60,7 +60,7 @@ const MAX_BODY = 1024 * 1024;
 
 /**
  * The app as tests and in-process callers use it: the routes with the DoH door's fast path in
- * front (routes/doh_answer.ts `DohDoor.front`).
+ * front (routes/doh_door.ts `DohDoor.front`).
  */
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const door = new DohDoor(deps);

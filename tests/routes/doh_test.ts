@@ -4,7 +4,7 @@ import { decodeMessage, EdnsOptionCode, Rcode, RType } from "../../dns/mod.ts";
 import { createQueryLog } from "../../observe/query_log.ts";
 import { replyAnswer } from "../../pipeline/answer.ts";
 import type { Stage } from "../../pipeline/types.ts";
-import { MAX_QUERY_BYTES } from "../../routes/doh_answer.ts";
+import { MAX_QUERY_BYTES } from "../../routes/doh_door.ts";
 import { makeQuery } from "../support/dns_query.ts";
 import { localResolver } from "../support/local_resolver.ts";
 import { capturedLines } from "../support/captured_lines.ts";
