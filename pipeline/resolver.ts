@@ -15,7 +15,7 @@ import {
 } from "../dns/mod.ts";
 import type { QueryLog } from "../observe/query_log.ts";
 import type { AnswerMemo, MemoRequest } from "./answer_memo.ts";
-import { replyAnswer } from "./answer.ts";
+import { replyAnswer } from "./answer_builders.ts";
 import { compose, type Handler } from "./compose.ts";
 import { type Budget, ResolverContext } from "./context.ts";
 import { finishAnswer } from "./finish.ts";

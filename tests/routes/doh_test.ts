@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { createApp } from "../../app.ts";
 import { decodeMessage, EdnsOptionCode, Rcode, RType } from "../../dns/mod.ts";
 import { createQueryLog } from "../../observe/query_log.ts";
-import { replyAnswer } from "../../pipeline/answer.ts";
+import { replyAnswer } from "../../pipeline/answer_builders.ts";
 import type { Stage } from "../../pipeline/types.ts";
 import { MAX_QUERY_BYTES } from "../../routes/doh_door.ts";
 import { makeQuery } from "../support/dns_query.ts";

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { decodeMessage, RType } from "../../dns/mod.ts";
 import { createQueryLog } from "../../observe/query_log.ts";
-import { replyAnswer } from "../../pipeline/answer.ts";
+import { replyAnswer } from "../../pipeline/answer_builders.ts";
 import { Resolver } from "../../pipeline/resolver.ts";
 import { listenTcp } from "../../servers/tcp.ts";
 import { tcpClient } from "../support/dns_clients.ts";

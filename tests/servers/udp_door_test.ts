@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { decodeMessage, Rcode, RType } from "../../dns/mod.ts";
-import { replyAnswer } from "../../pipeline/answer.ts";
+import { replyAnswer } from "../../pipeline/answer_builders.ts";
 import type { Stage } from "../../pipeline/types.ts";
 import { UdpDoor } from "../../servers/udp.ts";
 import { directSocket } from "../../servers/udp_direct.ts";

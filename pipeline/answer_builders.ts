@@ -20,7 +20,7 @@ import type { Answer, AnswerSource } from "./types.ts";
  * ```ts
  * import assert from "node:assert/strict";
  * import { decodeMessage, encodeReply, RClass, Rcode, RType } from "../dns/mod.ts";
- * import { answerFromBytes } from "./answer.ts";
+ * import { answerFromBytes } from "./answer_builders.ts";
  *
  * // RFC 8484 §4.1's example query: www.example.com A, ID 0, RD set.
  * const base64 = "AAABAAABAAAAAAAAA3d3dwdleGFtcGxlA2NvbQAAAQAB";
@@ -51,7 +51,7 @@ export function answerFromBytes(bytes: Uint8Array, source: AnswerSource): Answer
  * ```ts
  * import assert from "node:assert/strict";
  * import { decodeMessage, encodeReply, RClass, RType } from "../dns/mod.ts";
- * import { answerFromUpstream } from "./answer.ts";
+ * import { answerFromUpstream } from "./answer_builders.ts";
  *
  * // RFC 8484 §4.1's example query: www.example.com A, ID 0, RD set.
  * const base64 = "AAABAAABAAAAAAAAA3d3dwdleGFtcGxlA2NvbQAAAQAB";
@@ -92,7 +92,7 @@ function answerOf(bytes: Uint8Array, scan: RecordScan, source: AnswerSource): An
  * ```ts
  * import assert from "node:assert/strict";
  * import { decodeMessage, Rcode } from "../dns/mod.ts";
- * import { replyAnswer } from "./answer.ts";
+ * import { replyAnswer } from "./answer_builders.ts";
  *
  * // RFC 8484 §4.1's example query: www.example.com A, ID 0, RD set.
  * const base64 = "AAABAAABAAAAAAAAA3d3dwdleGFtcGxlA2NvbQAAAQAB";
