@@ -22,14 +22,14 @@ import { Resolver } from "./pipeline/resolver.ts";
 import type { LiveRecords, LiveRecordsOptions } from "./records/live.ts";
 import { lazyApp } from "./routes/lazy_app.ts";
 import { CidrSet } from "./net/cidr.ts";
-import type { OpenDoors } from "./servers/doors.ts";
+import type { OpenDoors } from "./doors/classic_doors.ts";
 import { waitAtMost } from "./runtime/wait_at_most.ts";
 import { RateLimiter } from "./net/rate_limit.ts";
-import type { WorkerGroup } from "./servers/workers.ts";
+import type { WorkerGroup } from "./doors/workers.ts";
 import { noDelayOnListener } from "./runtime/tcp_nodelay.ts";
-import { newDoorStats } from "./servers/connection_table.ts";
+import { newDoorStats } from "./doors/connection_table.ts";
 import { httpConnectionCap, raiseDescriptorLimit } from "./runtime/descriptor_limit.ts";
-import { type HttpDoor, serveHttp } from "./servers/http_door.ts";
+import { type HttpDoor, serveHttp } from "./doors/http_door.ts";
 import { createTransport } from "./upstream/create.ts";
 import { UpstreamPool } from "./upstream/pool.ts";
 import { UpstreamRouter } from "./upstream/router.ts";
@@ -244,7 +244,7 @@ async function main(): Promise<void> {
   // With WORKERS > 1 the first process starts the others, which stop when it goes.
   let worker = 1;
   if (config.workers > 1) {
-    const workers = await import("./servers/workers.ts");
+    const workers = await import("./doors/workers.ts");
     worker = workers.workerNumber();
     if (worker === 1) {
       running.workers = workers.startWorkers(config.workers, (line) => {
@@ -257,7 +257,7 @@ async function main(): Promise<void> {
   }
   const { udpPort, tcpPort, dotPort } = config.dns;
   if (udpPort !== undefined || tcpPort !== undefined || dotPort !== undefined) {
-    const { openDoors } = await import("./servers/doors.ts");
+    const { openDoors } = await import("./doors/classic_doors.ts");
     running.doors = openDoors(config, {
       resolver,
       tls,
@@ -315,7 +315,7 @@ async function main(): Promise<void> {
   // The first TLS handshake of a process is slow: pay it now, not on a client's connection.
   if (tls) {
     const port = (running.server.addr as Deno.NetAddr).port;
-    void import("./servers/tls_warmup.ts").then(({ warmTls }) =>
+    void import("./doors/tls_warmup.ts").then(({ warmTls }) =>
       warmTls(config.host, port, tls.cert)
     );
   }
@@ -370,7 +370,7 @@ async function listen<T>(config: Config, start: () => T): Promise<T> {
   try {
     return start();
   } catch (error) {
-    const { cannotListen } = await import("./servers/cannot_listen.ts");
+    const { cannotListen } = await import("./doors/cannot_listen.ts");
     throw cannotListen(
       `HOST="${config.host}" HTTP_PORT="${config.httpPort}"`,
       config.httpPort,

@@ -31,11 +31,11 @@ const ALLOWED: Record<string, string> = {
   "routes -> net": "the HTTP doors admit clients by address and rate",
   "routes -> runtime": "request bodies are read under a coarse timer",
   "routes -> dns": "the doors read and write DNS messages",
-  "servers -> config.ts": "the doors read their settings; one that cannot listen is a ConfigError",
-  "servers -> pipeline": "the doors run the resolver",
-  "servers -> net": "the doors admit clients by address and rate, and frame TCP",
-  "servers -> runtime": "the doors use timers, FFI sockets and the platform check",
-  "servers -> dns": "the doors read and write DNS messages",
+  "doors -> config.ts": "the doors read their settings; one that cannot listen is a ConfigError",
+  "doors -> pipeline": "the doors run the resolver",
+  "doors -> net": "the doors admit clients by address and rate, and frame TCP",
+  "doors -> runtime": "the doors use timers, FFI sockets and the platform check",
+  "doors -> dns": "the doors read and write DNS messages",
   "pipeline -> blocklist": "the chain builds the stages",
   "pipeline -> cache": "the chain builds the stages",
   "pipeline -> upstream": "the chain builds the stages",
@@ -65,7 +65,7 @@ const ALLOWED: Record<string, string> = {
   "observe -> blocklist": "metrics read the blocklist's counts (import type)",
   "observe -> cache": "metrics read the cache's counts (import type)",
   "observe -> upstream": "metrics and statistics read the pool's counts (import type)",
-  "observe -> servers": "metrics read the doors' connection counts (import type)",
+  "observe -> doors": "metrics read the doors' connection counts (import type)",
   "runtime -> deno.json": "the oldest Deno is kept in deno.json",
 };
 
@@ -74,9 +74,9 @@ const ALLOWED: Record<string, string> = {
  * config.ts, which the HTTP surface never needed (main.ts hands the routes their settings).
  */
 const REMOVED = [
-  "servers -> upstream",
+  "doors -> upstream",
   "records -> blocklist",
-  "routes -> servers",
+  "routes -> doors",
   "routes -> config.ts",
 ];
 
@@ -163,7 +163,7 @@ export function findCycle(imports: Map<string, string[]>): string[] | undefined 
 
 Deno.test("findCycle() and folderEdges() see a cycle and a folder edge", () => {
   const imports = new Map([
-    ["servers/udp.ts", ["net/cidr.ts", "upstream/create.ts"]],
+    ["doors/udp.ts", ["net/cidr.ts", "upstream/create.ts"]],
     ["upstream/create.ts", ["upstream/udp.ts"]],
     ["upstream/udp.ts", ["upstream/create.ts"]],
     ["net/cidr.ts", []],
@@ -173,7 +173,7 @@ Deno.test("findCycle() and folderEdges() see a cycle and a folder edge", () => {
     "upstream/udp.ts",
     "upstream/create.ts",
   ]);
-  assert.deepEqual([...folderEdges(imports).keys()], ["servers -> net", "servers -> upstream"]);
+  assert.deepEqual([...folderEdges(imports).keys()], ["doors -> net", "doors -> upstream"]);
   imports.set("upstream/udp.ts", []);
   assert.equal(findCycle(imports), undefined);
 });

@@ -11,7 +11,7 @@
  */
 import { encodeReplyTo, Rcode } from "../dns/mod.ts";
 import type { Door } from "../pipeline/types.ts";
-import { type AnswerDeps, answerQuery } from "./answer.ts";
+import { type AnswerDeps, answerQuery } from "./answer_query.ts";
 import { acceptLoop } from "./accept_loop.ts";
 import type { CidrSet } from "../net/cidr.ts";
 import { ConnectionTable, type DoorStats } from "./connection_table.ts";

@@ -23,7 +23,7 @@ import {
   udpPayloadLimit,
 } from "../dns/mod.ts";
 import type { AddressProof } from "./address_proof.ts";
-import { type AnswerDeps, answerQuery } from "./answer.ts";
+import { type AnswerDeps, answerQuery } from "./answer_query.ts";
 import type { CidrSet } from "../net/cidr.ts";
 import type { RateLimiter } from "../net/rate_limit.ts";
 import { type DirectSocket, directSocket } from "./udp_direct.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { AddressProof, PROOF_LIFETIME_MS } from "../../servers/address_proof.ts";
+import { AddressProof, PROOF_LIFETIME_MS } from "../../doors/address_proof.ts";
 
 const CLIENT = Uint8Array.from({ length: 8 }, (_, i) => i + 1);
 const OTHER_CLIENT = Uint8Array.from({ length: 8 }, (_, i) => i + 2);

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { exposureWarning } from "../../servers/doors.ts";
+import { exposureWarning } from "../../doors/classic_doors.ts";
 
 Deno.test("exposureWarning() warns about doors on a network address without an allow-list", () => {
   assert.match(

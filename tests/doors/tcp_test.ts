@@ -7,7 +7,7 @@ import { decodeMessage, RType } from "../../dns/mod.ts";
 import { createQueryLog } from "../../observe/query_log.ts";
 import { replyAnswer } from "../../pipeline/answer_builders.ts";
 import { Resolver } from "../../pipeline/resolver.ts";
-import { listenTcp } from "../../servers/tcp.ts";
+import { listenTcp } from "../../doors/tcp.ts";
 import { tcpClient } from "../support/dns_clients.ts";
 import { makeQuery } from "../support/dns_query.ts";
 

@@ -3,7 +3,7 @@
  * answers written as queries finish, the in-flight bound, the idle timeout and draining.
  */
 import assert from "node:assert/strict";
-import { type ConnectionOptions, StreamConnection } from "../../servers/stream_connection.ts";
+import { type ConnectionOptions, StreamConnection } from "../../doors/stream_connection.ts";
 import { frame, FrameReader } from "../../net/framing.ts";
 
 /** A connection whose reads are fed by the test and whose writes are collected. */
