@@ -12,7 +12,8 @@ import type { AnswerCache } from "../cache/answer_cache.ts";
 import { parseTypeName, presentName, presentRdata, RClass, Rcode, typeName } from "../dns/mod.ts";
 import { lookup } from "../records/lookup.ts";
 import type { RecordStore } from "../records/store.ts";
-import { type AppEnv, reason } from "./env.ts";
+import type { AppEnv } from "./client_address.ts";
+import { reason } from "./reason.ts";
 
 export interface WhyDeps {
   records?: { readonly current: RecordStore };

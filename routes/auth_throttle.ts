@@ -7,7 +7,7 @@
  * until the budget refills. The table of addresses is bounded (net/rate_limit.ts).
  */
 import { RateLimiter } from "../net/rate_limit.ts";
-import { reason } from "./env.ts";
+import { reason } from "./reason.ts";
 import { retryAfter } from "./rate_limit.ts";
 
 export interface AuthThrottleOptions {

@@ -8,7 +8,8 @@
  */
 import type { MiddlewareHandler } from "hono";
 import { coarseTimeout } from "../runtime/coarse_timer.ts";
-import { type AppEnv, reason } from "./env.ts";
+import type { AppEnv } from "./client_address.ts";
+import { reason } from "./reason.ts";
 
 /** How long a whole request body may take to arrive unless told otherwise (HTTP_BODY_TIMEOUT_MS). */
 export const DEFAULT_BODY_TIMEOUT_MS = 10_000;

@@ -27,9 +27,9 @@ import {
   readDeclaredBody,
   unread,
 } from "./bounded_body.ts";
-import { clientBehind } from "./client_address.ts";
 import { tooManyQueries } from "./rate_limit.ts";
-import { addressOf, type AppEnv, clientAddress, reason } from "./env.ts";
+import { addressOf, type AppEnv, clientAddress, clientBehind } from "./client_address.ts";
+import { reason } from "./reason.ts";
 
 export const DNS_MESSAGE_TYPE = "application/dns-message";
 /** Largest query accepted. Real queries are a few hundred bytes; 4 KiB leaves room for padding. */

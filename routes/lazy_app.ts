@@ -10,7 +10,7 @@
  */
 import type { AppDeps } from "../app.ts";
 import { DohDoor } from "./doh_door.ts";
-import { reason } from "./env.ts";
+import { reason } from "./reason.ts";
 
 type Fetch = (request: Request, info?: Deno.ServeHandlerInfo) => Response | Promise<Response>;
 

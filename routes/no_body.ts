@@ -8,7 +8,7 @@
  * The DoH fast path (doh_door.ts) reads no header of a GET, which keeps a cached answer
  * cheap: a GET with a plain `dns` parameter is answered there, its body left unread.
  */
-import { reason } from "./env.ts";
+import { reason } from "./reason.ts";
 
 export function refuseBodyOnGet(request: Request): Response | undefined {
   const method = request.method;

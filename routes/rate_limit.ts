@@ -7,7 +7,8 @@
  */
 import type { MiddlewareHandler } from "hono";
 import type { RateLimiter } from "../net/rate_limit.ts";
-import { type AppEnv, clientAddress, reason } from "./env.ts";
+import { type AppEnv, clientAddress } from "./client_address.ts";
+import { reason } from "./reason.ts";
 import { wantsJson } from "./json_request.ts";
 
 export function rateLimit(limiter: Pick<RateLimiter, "wait">): MiddlewareHandler<AppEnv> {
