@@ -96,14 +96,14 @@ async function main(): Promise<void> {
   const shared: SharedTier | undefined = redis && store
     ? new (await import("./cache/shared_tier.ts")).SharedTier(store, {
       prefix: `${redis.prefix}cache:`,
-      onError: reportOnce("shared cache"),
+      onError: reportOncePerMinute("shared cache"),
     })
     : undefined;
   const { blocklist, sync } = await createBlocklist({
     config: config.blocklist,
     redis: redis && store ? { config: redis, store } : undefined,
     poll: true,
-    onError: reportOnce("blocklist"),
+    onError: reportOncePerMinute("blocklist"),
     onResync: (report) => describeReport(report).forEach((line) => console.error(line)),
   });
   const blocklistStats = { blocked: 0, allowed: 0, errors: 0 };
@@ -113,7 +113,7 @@ async function main(): Promise<void> {
       key: `${redis.prefix}log`,
       maxLen: config.logStreamMax,
       instance: config.instanceName,
-      onError: reportOnce("query log stream"),
+      onError: reportOncePerMinute("query log stream"),
     })
     : undefined;
   const stats = new QueryStats();
@@ -159,7 +159,7 @@ async function main(): Promise<void> {
       blocklist,
       answer: { response: config.blocklist.response, ttl: config.blocklist.ttl },
       failMode: redis?.failMode ?? "open",
-      onError: reportOnce("blocklist"),
+      onError: reportOncePerMinute("blocklist"),
       stats: blocklistStats,
     },
     cache,
@@ -261,7 +261,7 @@ async function main(): Promise<void> {
     running.doors = openDoors(config, {
       resolver,
       tls,
-      onError: reportOnce("DNS door"),
+      onError: reportOncePerMinute("DNS door"),
       worker: config.workers > 1 ? { first: worker === 1 } : undefined,
     });
   }
@@ -282,7 +282,7 @@ async function main(): Promise<void> {
       tls,
       maxConnections: httpCap.max,
       stats: httpStats,
-      onAcceptError: reportOnce("HTTP door: cannot accept a connection, pausing"),
+      onAcceptError: reportOncePerMinute("HTTP door: cannot accept a connection, pausing"),
       onListen: ({ hostname, port }) => {
         const host = hostname.includes(":") ? `[${hostname}]` : hostname;
         // Before the first connection: accepted sockets inherit it (see tcp_nodelay.ts).
@@ -353,7 +353,7 @@ function cwd(): string {
  * An error reporter that prints the first failure and then one line per minute at most, so a
  * Redis that is down does not flood the log (the answers go on; metrics count every error).
  */
-function reportOnce(what: string): (error: unknown) => void {
+function reportOncePerMinute(what: string): (error: unknown) => void {
   let last = -Infinity;
   return (error) => {
     if (Date.now() - last < 60_000) return;
