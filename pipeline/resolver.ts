@@ -157,7 +157,16 @@ export class Resolver {
     }
     // The budget's timer is made on first use (ResolverContext.signal): answers from the
     // cache or local records never need it.
-    const ctx = new ResolverContext(raw, head, query, client, log, this.#budget, started, signal);
+    const ctx = new ResolverContext({
+      raw,
+      head,
+      query,
+      client,
+      log,
+      budget: this.#budget,
+      started,
+      clientSignal: signal,
+    });
     let answer: MaybePromise<Answer>;
     try {
       answer = this.#handler(ctx);
