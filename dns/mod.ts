@@ -37,7 +37,7 @@ export {
   withoutOpt,
   withPaddedOpt,
 } from "./view.ts";
-export { transientBytes, transientCopy } from "./transient.ts";
+export { transientBytes, transientCopy, TransientSlab } from "./transient.ts";
 export {
   canonicalName,
   isSameName,

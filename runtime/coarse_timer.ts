@@ -10,7 +10,7 @@
  * a timeout is pending and for a second after the last.
  */
 
-import { lightTimeout } from "./light_timer.ts";
+import { type LightTimers, lightTimers } from "./light_timer.ts";
 
 /** Slot width, milliseconds: how late a timeout may fire. */
 const TICK_MS = 10;
@@ -23,13 +23,16 @@ export interface CoarseTimeout {
 }
 
 class Pending implements CoarseTimeout {
+  /** Tells the timer a cancelled timeout has left `due`, the list of its slot. */
+  readonly forget: (slot: number, due: Pending[]) => void;
   readonly slot: number;
   readonly fire: () => void;
   /** The slot's list while pending, and where in it; undefined once fired or cancelled. */
   due: Pending[] | undefined;
   at = 0;
 
-  constructor(slot: number, fire: () => void) {
+  constructor(forget: (slot: number, due: Pending[]) => void, slot: number, fire: () => void) {
+    this.forget = forget;
     this.slot = slot;
     this.fire = fire;
   }
@@ -44,23 +47,100 @@ class Pending implements CoarseTimeout {
       due[this.at] = last;
       last.at = this.at;
     }
-    if (due.length === 0) slots.delete(this.slot);
-    settled();
+    this.forget(this.slot, due);
   }
 }
 
 /**
- * Pending timeouts by the slot they end in; a tick fires every slot that has begun. Each
- * timeout knows its list and place, so cancelling one, even from a callback of the tick that is
- * firing its slot, takes it out (the list's last takes its place) and it never fires.
+ * One ticker and the timeouts waiting on it, its state its own: the process shares one
+ * (`coarseTimeout`); a part that must not wait on the others' ticker makes another.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { CoarseTimer } from "./coarse_timer.ts";
+ * import { LightTimers } from "./light_timer.ts";
+ *
+ * const timer = new CoarseTimer(new LightTimers());
+ * let fired = false;
+ * timer.timeout(10, () => fired = true).cancel();
+ * assert.equal(timer.pending, 0, "nothing waits on this ticker now");
+ * await new Promise((resolve) => timer.timeout(20, () => resolve(undefined)));
+ * assert.equal(fired, false);
+ * ```
  */
-const slots = new Map<number, Pending[]>();
-let pending = 0;
-let ticking = false;
-let idleTicks = 0;
+export class CoarseTimer {
+  /** What the ticker runs on: the shared light timers unless given others. */
+  readonly #light: LightTimers;
+  /**
+   * Pending timeouts by the slot they end in; a tick fires every slot that has begun. Each
+   * timeout knows its list and place, so cancelling one, even from a callback of the tick that
+   * is firing its slot, takes it out (the list's last takes its place) and it never fires.
+   */
+  readonly #slots = new Map<number, Pending[]>();
+  #pending = 0;
+  #ticking = false;
+  #idleTicks = 0;
+
+  constructor(light: LightTimers = lightTimers) {
+    this.#light = light;
+  }
+
+  /** Timeouts set and neither fired nor cancelled. */
+  get pending(): number {
+    return this.#pending;
+  }
+
+  /** Calls `fire` once, `ms` (up to a slot more) milliseconds from now, unless cancelled first. */
+  timeout(ms: number, fire: () => void): CoarseTimeout {
+    const timeout = new Pending(this.#forget, Math.ceil((performance.now() + ms) / TICK_MS), fire);
+    let due = this.#slots.get(timeout.slot);
+    if (due === undefined) this.#slots.set(timeout.slot, due = []);
+    timeout.due = due;
+    timeout.at = due.length;
+    due.push(timeout);
+    this.#pending++;
+    // The ticker outlives the timeouts by a second, so queries one at a time do not each start
+    // one (`deno task bench:all`, miss path one query at a time).
+    this.#idleTicks = 0;
+    if (!this.#ticking) {
+      this.#ticking = true;
+      this.#light.timeout(TICK_MS, this.#tick);
+    }
+    return timeout;
+  }
+
+  readonly #forget = (slot: number, due: Pending[]): void => {
+    if (due.length === 0) this.#slots.delete(slot);
+    this.#pending--;
+  };
+
+  readonly #tick = (): void => {
+    const now = Math.floor(performance.now() / TICK_MS);
+    for (const [slot, due] of this.#slots) {
+      if (slot > now) continue;
+      this.#slots.delete(slot);
+      for (const timeout of due) {
+        timeout.due = undefined;
+        this.#pending--;
+        timeout.fire();
+      }
+    }
+    if (this.#pending === 0 && ++this.#idleTicks >= IDLE_TICKS) {
+      this.#ticking = false;
+      this.#idleTicks = 0;
+      return;
+    }
+    this.#light.timeout(TICK_MS, this.#tick);
+  };
+}
+
+/** The ticker query budgets, upstream attempts and POST bodies share. */
+const shared = new CoarseTimer();
 
 /**
- * Calls `fire` once, `ms` (up to a slot more) milliseconds from now, unless cancelled first.
+ * Calls `fire` once, `ms` (up to a slot more) milliseconds from now, unless cancelled first,
+ * on the shared ticker.
  *
  * @example
  * ```ts
@@ -80,42 +160,5 @@ let idleTicks = 0;
  * ```
  */
 export function coarseTimeout(ms: number, fire: () => void): CoarseTimeout {
-  const timeout = new Pending(Math.ceil((performance.now() + ms) / TICK_MS), fire);
-  let due = slots.get(timeout.slot);
-  if (due === undefined) slots.set(timeout.slot, due = []);
-  timeout.due = due;
-  timeout.at = due.length;
-  due.push(timeout);
-  pending++;
-  // The ticker outlives the timeouts by a second, so queries one at a time do not each start
-  // one (`deno task bench:all`, miss path one query at a time).
-  idleTicks = 0;
-  if (!ticking) {
-    ticking = true;
-    lightTimeout(TICK_MS, tick);
-  }
-  return timeout;
-}
-
-function settled(): void {
-  pending--;
-}
-
-function tick(): void {
-  const now = Math.floor(performance.now() / TICK_MS);
-  for (const [slot, due] of slots) {
-    if (slot > now) continue;
-    slots.delete(slot);
-    for (const timeout of due) {
-      timeout.due = undefined;
-      settled();
-      timeout.fire();
-    }
-  }
-  if (pending === 0 && ++idleTicks >= IDLE_TICKS) {
-    ticking = false;
-    idleTicks = 0;
-    return;
-  }
-  lightTimeout(TICK_MS, tick);
+  return shared.timeout(ms, fire);
 }

@@ -21,15 +21,69 @@ export interface LightTimeout {
   cancel(): void;
 }
 
-let runtimeTimers = false;
+/**
+ * Light timeouts and the mode they are in, that mode their own: the process shares one
+ * (`lightTimeout`, `useRuntimeTimers`), which main.ts switches once the app is loaded; a part
+ * that must not follow that switch makes another.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { LightTimers } from "./light_timer.ts";
+ *
+ * const timers = new LightTimers();
+ * assert.equal(timers.runtime, false, "AbortSignal timeouts until switched");
+ * timers.useRuntimeTimers();
+ * let fired = 0;
+ * timers.timeout(5, () => fired += 100).cancel();
+ * await new Promise((resolve) => timers.timeout(20, () => resolve(fired++)));
+ * assert.equal(fired, 1, "once, and never the cancelled one");
+ * ```
+ */
+export class LightTimers {
+  #runtime = false;
 
-/** From now on, light timeouts are setTimeout ones (loading Node's timers now if nothing has). */
+  /** Whether timeouts are setTimeout ones now. */
+  get runtime(): boolean {
+    return this.#runtime;
+  }
+
+  /** From now on, timeouts are setTimeout ones (loading Node's timers now if nothing has). */
+  useRuntimeTimers(): void {
+    this.#runtime = true;
+  }
+
+  /** Calls `fire` once, `ms` milliseconds from now, unless cancelled first. */
+  timeout(ms: number, fire: () => void): LightTimeout {
+    if (this.#runtime) {
+      const timer = setTimeout(fire, Math.max(0, ms));
+      return { cancel: () => clearTimeout(timer) };
+    }
+    let live = true;
+    AbortSignal.timeout(Math.max(0, ms)).addEventListener("abort", () => {
+      if (!live) return;
+      live = false;
+      fire();
+    }, { once: true });
+    return {
+      cancel() {
+        live = false;
+      },
+    };
+  }
+}
+
+/** The light timers the process shares: the coarse ticker, the query log, the list schedule. */
+export const lightTimers: LightTimers = new LightTimers();
+
+/** From now on, the shared light timeouts are setTimeout ones (loading Node's timers now if nothing has). */
 export function useRuntimeTimers(): void {
-  runtimeTimers = true;
+  lightTimers.useRuntimeTimers();
 }
 
 /**
- * Calls `fire` once, `ms` milliseconds from now, unless cancelled first.
+ * Calls `fire` once, `ms` milliseconds from now, unless cancelled first (on the shared light
+ * timers).
  *
  * @example
  * ```ts
@@ -43,19 +97,5 @@ export function useRuntimeTimers(): void {
  * ```
  */
 export function lightTimeout(ms: number, fire: () => void): LightTimeout {
-  if (runtimeTimers) {
-    const timer = setTimeout(fire, Math.max(0, ms));
-    return { cancel: () => clearTimeout(timer) };
-  }
-  let live = true;
-  AbortSignal.timeout(Math.max(0, ms)).addEventListener("abort", () => {
-    if (!live) return;
-    live = false;
-    fire();
-  }, { once: true });
-  return {
-    cancel() {
-      live = false;
-    },
-  };
+  return lightTimers.timeout(ms, fire);
 }
