@@ -10,19 +10,19 @@ import { type AdminCacheDeps, adminCacheRoutes } from "./routes/admin_cache.ts";
 import { type AdminLogDeps, adminLogRoutes } from "./routes/admin_log.ts";
 import { adminWhyRoutes, type WhyDeps } from "./routes/admin_why.ts";
 import { boundedBody, DEFAULT_BODY_TIMEOUT_MS } from "./routes/bounded_body.ts";
-import { forwardedClient } from "./routes/client_address.ts";
+import { type AppEnv, forwardedClient } from "./routes/client_address.ts";
 import { rateLimit } from "./routes/rate_limit.ts";
 import { type DashboardDeps, dashboardRoutes } from "./routes/dashboard.tsx";
-import { DOH_PATH, DohDoor } from "./routes/doh_answer.ts";
-import { type AppEnv, reason } from "./routes/env.ts";
+import { DOH_PATH, DohDoor } from "./routes/doh_door.ts";
+import { reason } from "./routes/reason.ts";
 import { type HealthDeps, healthRoutes } from "./routes/health.ts";
 import { jsonRoutes } from "./routes/json.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
 import { refuseBodyOnGet } from "./routes/no_body.ts";
 import type { Metrics } from "./observe/metrics.ts";
 import type { Resolver } from "./pipeline/resolver.ts";
-import type { CidrSet } from "./servers/cidr.ts";
-import type { RateLimiter } from "./servers/rate_limit.ts";
+import type { CidrSet } from "./net/cidr.ts";
+import type { RateLimiter } from "./net/rate_limit.ts";
 import { StoreError } from "./store/errors.ts";
 
 export interface AppDeps {
@@ -60,7 +60,7 @@ const MAX_BODY = 1024 * 1024;
 
 /**
  * The app as tests and in-process callers use it: the routes with the DoH door's fast path in
- * front (routes/doh_answer.ts `DohDoor.front`).
+ * front (routes/doh_door.ts `DohDoor.front`).
  */
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const door = new DohDoor(deps);

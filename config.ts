@@ -7,7 +7,7 @@ import { BLOCK_RESPONSES, type BlockResponse } from "./blocklist/block_answer.ts
 import { DEFAULT_BLOCKLISTS, type ListSource, parseSources } from "./blocklist/source.ts";
 import type { FailMode } from "./blocklist/stage.ts";
 import type { ClientLogMode } from "./observe/client_privacy.ts";
-import { type Cidr, parseCidr } from "./servers/cidr.ts";
+import { type Cidr, parseCidr } from "./net/cidr.ts";
 import { parseUpstreamUrl, type UpstreamSpec } from "./upstream/url.ts";
 
 export interface Config {

@@ -16,25 +16,25 @@ import { createQueryLog } from "./observe/query_log.ts";
 import { QueryStats } from "./observe/stats.ts";
 import type { QueryLogEntry } from "./pipeline/types.ts";
 import { buildChain } from "./pipeline/chain.ts";
-import { lightTimeout, useRuntimeTimers } from "./pipeline/light_timer.ts";
+import { lightTimeout, useRuntimeTimers } from "./runtime/light_timer.ts";
 import { AnswerMemo } from "./pipeline/answer_memo.ts";
 import { Resolver } from "./pipeline/resolver.ts";
 import type { LiveRecords, LiveRecordsOptions } from "./records/live.ts";
 import { lazyApp } from "./routes/lazy_app.ts";
-import { CidrSet } from "./servers/cidr.ts";
-import type { OpenDoors } from "./servers/doors.ts";
-import { waitAtMost } from "./servers/wait_at_most.ts";
-import { RateLimiter } from "./servers/rate_limit.ts";
-import type { WorkerGroup } from "./servers/workers.ts";
-import { noDelayOnListener } from "./servers/tcp_nodelay.ts";
-import { newDoorStats } from "./servers/connection_table.ts";
-import { httpConnectionCap, raiseDescriptorLimit } from "./servers/descriptor_limit.ts";
-import { type HttpDoor, serveHttp } from "./servers/http_door.ts";
-import { createTransport, udpAvailable } from "./upstream/create.ts";
+import { CidrSet } from "./net/cidr.ts";
+import type { OpenDoors } from "./doors/classic_doors.ts";
+import { waitAtMost } from "./runtime/wait_at_most.ts";
+import { RateLimiter } from "./net/rate_limit.ts";
+import type { WorkerGroup } from "./doors/workers.ts";
+import { noDelayOnListener } from "./runtime/tcp_nodelay.ts";
+import { newDoorStats } from "./doors/connection_table.ts";
+import { httpConnectionCap, raiseDescriptorLimit } from "./runtime/descriptor_limit.ts";
+import { type HttpDoor, serveHttp } from "./doors/http_door.ts";
+import { createTransport } from "./upstream/create.ts";
 import { UpstreamPool } from "./upstream/pool.ts";
 import { UpstreamRouter } from "./upstream/router.ts";
 import type { UpstreamSpec } from "./upstream/url.ts";
-import { runtimeTooOld } from "./runtime_version.ts";
+import { runtimeTooOld, udpAvailable } from "./runtime/platform.ts";
 
 const QUERY_LOG_CAPACITY = 1000;
 /**
@@ -45,7 +45,7 @@ const LIST_START_DELAY_MS = 500;
 /**
  * The routes but DoH's (Hono, the dashboard, the admin API) load this long after startup, in
  * the background: the first DoH answers do not wait for them (routes/lazy_app.ts). Timers turn
- * into setTimeout ones then too (pipeline/light_timer.ts).
+ * into setTimeout ones then too (runtime/light_timer.ts).
  */
 const APP_PRELOAD_DELAY_MS = 200;
 /** How much longer than a query's budget shutdown waits for answers under way. */
@@ -96,14 +96,14 @@ async function main(): Promise<void> {
   const shared: SharedTier | undefined = redis && store
     ? new (await import("./cache/shared_tier.ts")).SharedTier(store, {
       prefix: `${redis.prefix}cache:`,
-      onError: reportOnce("shared cache"),
+      onError: reportOncePerMinute("shared cache"),
     })
     : undefined;
   const { blocklist, sync } = await createBlocklist({
     config: config.blocklist,
     redis: redis && store ? { config: redis, store } : undefined,
     poll: true,
-    onError: reportOnce("blocklist"),
+    onError: reportOncePerMinute("blocklist"),
     onResync: (report) => describeReport(report).forEach((line) => console.error(line)),
   });
   const blocklistStats = { blocked: 0, allowed: 0, errors: 0 };
@@ -113,7 +113,7 @@ async function main(): Promise<void> {
       key: `${redis.prefix}log`,
       maxLen: config.logStreamMax,
       instance: config.instanceName,
-      onError: reportOnce("query log stream"),
+      onError: reportOncePerMinute("query log stream"),
     })
     : undefined;
   const stats = new QueryStats();
@@ -159,7 +159,7 @@ async function main(): Promise<void> {
       blocklist,
       answer: { response: config.blocklist.response, ttl: config.blocklist.ttl },
       failMode: redis?.failMode ?? "open",
-      onError: reportOnce("blocklist"),
+      onError: reportOncePerMinute("blocklist"),
       stats: blocklistStats,
     },
     cache,
@@ -244,7 +244,7 @@ async function main(): Promise<void> {
   // With WORKERS > 1 the first process starts the others, which stop when it goes.
   let worker = 1;
   if (config.workers > 1) {
-    const workers = await import("./servers/workers.ts");
+    const workers = await import("./doors/workers.ts");
     worker = workers.workerNumber();
     if (worker === 1) {
       running.workers = workers.startWorkers(config.workers, (line) => {
@@ -257,11 +257,11 @@ async function main(): Promise<void> {
   }
   const { udpPort, tcpPort, dotPort } = config.dns;
   if (udpPort !== undefined || tcpPort !== undefined || dotPort !== undefined) {
-    const { openDoors } = await import("./servers/doors.ts");
+    const { openDoors } = await import("./doors/classic_doors.ts");
     running.doors = openDoors(config, {
       resolver,
       tls,
-      onError: reportOnce("DNS door"),
+      onError: reportOncePerMinute("DNS door"),
       worker: config.workers > 1 ? { first: worker === 1 } : undefined,
     });
   }
@@ -282,7 +282,7 @@ async function main(): Promise<void> {
       tls,
       maxConnections: httpCap.max,
       stats: httpStats,
-      onAcceptError: reportOnce("HTTP door: cannot accept a connection, pausing"),
+      onAcceptError: reportOncePerMinute("HTTP door: cannot accept a connection, pausing"),
       onListen: ({ hostname, port }) => {
         const host = hostname.includes(":") ? `[${hostname}]` : hostname;
         // Before the first connection: accepted sockets inherit it (see tcp_nodelay.ts).
@@ -315,7 +315,7 @@ async function main(): Promise<void> {
   // The first TLS handshake of a process is slow: pay it now, not on a client's connection.
   if (tls) {
     const port = (running.server.addr as Deno.NetAddr).port;
-    void import("./servers/tls_warmup.ts").then(({ warmTls }) =>
+    void import("./doors/tls_warmup.ts").then(({ warmTls }) =>
       warmTls(config.host, port, tls.cert)
     );
   }
@@ -353,7 +353,7 @@ function cwd(): string {
  * An error reporter that prints the first failure and then one line per minute at most, so a
  * Redis that is down does not flood the log (the answers go on; metrics count every error).
  */
-function reportOnce(what: string): (error: unknown) => void {
+function reportOncePerMinute(what: string): (error: unknown) => void {
   let last = -Infinity;
   return (error) => {
     if (Date.now() - last < 60_000) return;
@@ -370,7 +370,7 @@ async function listen<T>(config: Config, start: () => T): Promise<T> {
   try {
     return start();
   } catch (error) {
-    const { cannotListen } = await import("./servers/cannot_listen.ts");
+    const { cannotListen } = await import("./doors/cannot_listen.ts");
     throw cannotListen(
       `HOST="${config.host}" HTTP_PORT="${config.httpPort}"`,
       config.httpPort,

@@ -111,7 +111,7 @@ async function main() {
     "browsers send, gets a 468-byte answer from the gateway, RFC 8467); the UDP floor uses " +
     "Deno's send " +
     "and receive, where the gateway's UDP door calls sendto(2)/recvfrom(2) itself " +
-    "(servers/udp_direct.ts). dnsdist 1.7 (packet cache, " +
+    "(doors/udp_direct.ts). dnsdist 1.7 (packet cache, " +
     "blocked names by a suffix rule answering a bare NXDOMAIN) has every path; its plain DoH " +
     "listener speaks h2c and HTTP/1.1.",
     "",

@@ -7,7 +7,7 @@
 import { AnswerCache } from "../cache/answer_cache.ts";
 import { cacheKey } from "../cache/key.ts";
 import { encodeReply, headOf, RClass, RType } from "../dns/mod.ts";
-import { answerFromBytes } from "../pipeline/answer.ts";
+import { answerFromBytes } from "../pipeline/answer_builders.ts";
 import { queryMessage } from "../tests/support/dns_query.ts";
 
 const COUNT = 100_000;

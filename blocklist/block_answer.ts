@@ -17,7 +17,7 @@ import {
   type ResourceRecord,
   RType,
 } from "../dns/mod.ts";
-import { replyAnswer } from "../pipeline/answer.ts";
+import { replyAnswer } from "../pipeline/answer_builders.ts";
 import type { Answer } from "../pipeline/types.ts";
 import { describeRule, type Rule } from "./decision.ts";
 

@@ -5,9 +5,9 @@
  * entry of which list. Both read the same settings as the server (the environment).
  */
 import { ConfigError, loadConfig } from "../config.ts";
-import { normalizeDomain } from "./parse.ts";
+import { normalizeDomain } from "../dns/domain_entry.ts";
 import { createStore } from "../store/create.ts";
-import { udpAvailable } from "../upstream/create.ts";
+import { udpAvailable } from "../runtime/platform.ts";
 import { createBlocklist } from "./create.ts";
 import { describeRule } from "./decision.ts";
 import { describeReport } from "./describe_report.ts";

@@ -14,7 +14,7 @@
 import { describeReport } from "./describe_report.ts";
 import type { ListSyncer } from "./lazy_sync.ts";
 import type { SyncReport } from "./sync.ts";
-import { type LightTimeout, lightTimeout } from "../pipeline/light_timer.ts";
+import { type LightTimeout, lightTimeout } from "../runtime/light_timer.ts";
 
 export interface SyncSchedule {
   /** Runs the first sync now and the next ones on schedule. */

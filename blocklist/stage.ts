@@ -11,7 +11,7 @@
  */
 import { cacheKey } from "../cache/key.ts";
 import { EdeCode, Rcode } from "../dns/mod.ts";
-import { replyAnswer } from "../pipeline/answer.ts";
+import { replyAnswer } from "../pipeline/answer_builders.ts";
 import { countingReuse, untilStateMoves } from "../pipeline/answer_memo.ts";
 import type { Answer, MaybePromise, QueryContext, Stage } from "../pipeline/types.ts";
 import { blockAnswer, type BlockAnswerOptions } from "./block_answer.ts";

@@ -7,7 +7,7 @@
  * answer made for one subnet is kept and found per scope (placement.ts), never for another.
  */
 import { decodeMessage, EdeCode, encodeExtendedError, encodeMessage, Rcode } from "../dns/mod.ts";
-import { answerFromBytes } from "../pipeline/answer.ts";
+import { answerFromBytes } from "../pipeline/answer_builders.ts";
 import { reusableAnswer } from "../pipeline/answer_memo.ts";
 import { detachedContext } from "../pipeline/context.ts";
 import type { Answer, MaybePromise, QueryContext, Stage } from "../pipeline/types.ts";

@@ -7,7 +7,7 @@ import { encodeExtendedError, type ExtendedError } from "./edns.ts";
 import { Rcode } from "./constants.ts";
 import { DnsWireError } from "./errors.ts";
 import { decodeMessage, encodeMessage, HEADER_SIZE } from "./message.ts";
-import { hasHeader, isResponse } from "./fast.ts";
+import { hasHeader, isResponse } from "./view.ts";
 import type { Message, ResourceRecord } from "./types.ts";
 
 /** The UDP payload size the gateway advertises (DNS Flag Day 2020). */

@@ -6,7 +6,7 @@
  */
 import { EdnsOptionCode } from "./constants.ts";
 import { DnsWireError } from "./errors.ts";
-import { additionalCount, hasHeader, OPT_FIXED, scanRecords } from "./fast.ts";
+import { additionalCount, hasHeader, OPT_FIXED, scanRecords } from "./view.ts";
 
 export const CLIENT_COOKIE_SIZE = 8;
 export const MIN_SERVER_COOKIE_SIZE = 8;

@@ -36,8 +36,8 @@ export {
   withId,
   withoutOpt,
   withPaddedOpt,
-} from "./fast.ts";
-export { transientBytes, transientCopy } from "./transient.ts";
+} from "./view.ts";
+export { transientBytes, transientCopy, TransientSlab } from "./transient.ts";
 export {
   canonicalName,
   isSameName,

@@ -13,8 +13,50 @@ const SLAB_BYTES = 32 * 1024;
 /** Larger copies get a buffer of their own. */
 const LARGEST_SLAB_COPY = 4 * 1024;
 
-let slab = new Uint8Array(0);
-let used = 0;
+/**
+ * A slab that copies are cut from, its state its own: the process shares one (`transientBytes`,
+ * `transientCopy`); a part that wants its copies apart from everyone else's makes another.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { TransientSlab } from "./mod.ts";
+ *
+ * const slab = new TransientSlab();
+ * const first = slab.copy(new Uint8Array([1, 2]));
+ * const second = slab.bytes(2);
+ * assert.equal(first.buffer, second.buffer, "cut from the same slab");
+ * assert.deepEqual([...second], [0, 0], "no two share a byte");
+ * ```
+ */
+export class TransientSlab {
+  #slab = new Uint8Array(0);
+  #used = 0;
+
+  /** `length` zeroed bytes of their own. */
+  bytes(length: number): Uint8Array<ArrayBuffer> {
+    if (length > LARGEST_SLAB_COPY) return new Uint8Array(length);
+    if (this.#used + length > this.#slab.length) {
+      this.#slab = new Uint8Array(SLAB_BYTES);
+      this.#used = 0;
+    }
+    const bytes = this.#slab.subarray(this.#used, this.#used + length);
+    this.#used += length;
+    return bytes;
+  }
+
+  /** A copy of the first `length` bytes of `source` (all of it by default). */
+  copy(source: Uint8Array, length = source.length): Uint8Array<ArrayBuffer> {
+    length = Math.min(length, source.length);
+    if (length > LARGEST_SLAB_COPY) return source.slice(0, length);
+    const copy = this.bytes(length);
+    for (let i = 0; i < length; i++) copy[i] = source[i];
+    return copy;
+  }
+}
+
+/** The slab the codec's view, the cache and the doors share. */
+const shared = new TransientSlab();
 
 /**
  * `length` zeroed bytes of their own, for per-query bytes made in place (e.g. decoded).
@@ -32,14 +74,7 @@ let used = 0;
  * ```
  */
 export function transientBytes(length: number): Uint8Array<ArrayBuffer> {
-  if (length > LARGEST_SLAB_COPY) return new Uint8Array(length);
-  if (used + length > slab.length) {
-    slab = new Uint8Array(SLAB_BYTES);
-    used = 0;
-  }
-  const bytes = slab.subarray(used, used + length);
-  used += length;
-  return bytes;
+  return shared.bytes(length);
 }
 
 /**
@@ -59,9 +94,5 @@ export function transientBytes(length: number): Uint8Array<ArrayBuffer> {
  * ```
  */
 export function transientCopy(source: Uint8Array, length = source.length): Uint8Array<ArrayBuffer> {
-  length = Math.min(length, source.length);
-  if (length > LARGEST_SLAB_COPY) return source.slice(0, length);
-  const copy = transientBytes(length);
-  for (let i = 0; i < length; i++) copy[i] = source[i];
-  return copy;
+  return shared.copy(source, length);
 }

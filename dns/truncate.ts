@@ -7,7 +7,7 @@
  * records had to go, which RFC 2181 §9 says is no reason for TC.
  */
 import { RType } from "./constants.ts";
-import { afterQuestions } from "./fast.ts";
+import { afterQuestions } from "./view.ts";
 
 /** RFC 1035 §4.2.1: the UDP payload every client takes. */
 export const MIN_UDP_SIZE = 512;

@@ -18,7 +18,7 @@
  * `maxWriteBytes` (PIPE_BUF, 4096, is what a pipe writes whole), so the workers' lines never
  * cut into each other.
  */
-import { type LightTimeout, lightTimeout } from "../pipeline/light_timer.ts";
+import { type LightTimeout, lightTimeout } from "../runtime/light_timer.ts";
 
 export interface LineWriter {
   /** Queues one line (the newline is added). */

@@ -22,7 +22,7 @@ import type { CallCounts } from "../store/call_limit.ts";
 import { typeName } from "../dns/mod.ts";
 import type { QueryLogEntry } from "../pipeline/types.ts";
 import type { AttemptOutcome } from "../upstream/pool.ts";
-import type { DoorStats } from "../servers/connection_table.ts";
+import type { DoorStats } from "../doors/connection_table.ts";
 
 /** What the scrape reads from the rest of the gateway; each part is optional. */
 export interface MetricsSources {

@@ -82,7 +82,7 @@ export function untilStateMoves(counted: () => void): Reusable {
  * ```ts
  * import assert from "node:assert/strict";
  * import { decodeMessage } from "../dns/mod.ts";
- * import { replyAnswer } from "./answer.ts";
+ * import { replyAnswer } from "./answer_builders.ts";
  * import { reusableAnswer, WHILE_STATE_HOLDS } from "./answer_memo.ts";
  *
  * // RFC 8484 §4.1's example query: www.example.com A, ID 0, RD set.
@@ -105,7 +105,7 @@ export function reusableAnswer(answer: Answer, reusable: Reusable): Answer {
  * ```ts
  * import assert from "node:assert/strict";
  * import { decodeMessage } from "../dns/mod.ts";
- * import { replyAnswer } from "./answer.ts";
+ * import { replyAnswer } from "./answer_builders.ts";
  * import { countingReuse, untilStateMoves } from "./answer_memo.ts";
  *
  * // RFC 8484 §4.1's example query: www.example.com A, ID 0, RD set.

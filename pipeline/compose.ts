@@ -13,7 +13,7 @@ export type Handler = (ctx: QueryContext) => MaybePromise<Answer>;
  * ```ts
  * import assert from "node:assert/strict";
  * import { decodeMessage, headOf, Rcode, RType } from "../dns/mod.ts";
- * import { replyAnswer } from "./answer.ts";
+ * import { replyAnswer } from "./answer_builders.ts";
  * import { compose } from "./compose.ts";
  * import type { QueryContext, Stage } from "./types.ts";
  *

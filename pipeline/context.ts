@@ -5,7 +5,7 @@
  */
 import { decodeMessage, type Message, type QueryHead, type Question } from "../dns/mod.ts";
 import type { ClientInfo, QueryContext, QueryLogEntry } from "./types.ts";
-import { Deadline } from "./deadline.ts";
+import { Deadline } from "../runtime/deadline.ts";
 
 /**
  * Queries' time budget: `ms` from their start on the resolver's clock (`now`), the clock their
@@ -16,6 +16,48 @@ export interface Budget {
   now: () => number;
 }
 
+/** What a query's context is made of: the resolver makes one for each query it runs. */
+export interface ResolverContextInit {
+  raw: Uint8Array;
+  head: QueryHead;
+  /** The decoded query, when the resolver has decoded it already; else decoded on first read. */
+  query: Message | undefined;
+  client: ClientInfo;
+  log: QueryLogEntry;
+  budget: Budget;
+  /** When the query arrived, on the budget's clock. */
+  started: number;
+  /** The client's own signal, when its door passes one: it ends the budget early. */
+  clientSignal: AbortSignal | undefined;
+}
+
+/**
+ * One query as the stages see it, made by the resolver from a `ResolverContextInit`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { peekQuery } from "../dns/mod.ts";
+ * import { ResolverContext } from "./context.ts";
+ *
+ * // RFC 8484 §4.1's example query: www.example.com A, ID 0, RD set.
+ * const raw = Uint8Array.from(atob("AAABAAABAAAAAAAAA3d3dwdleGFtcGxlA2NvbQAAAQAB"), (c) => c.charCodeAt(0));
+ * const ctx = new ResolverContext({
+ *   raw,
+ *   head: peekQuery(raw)!,
+ *   query: undefined,
+ *   client: { address: "192.0.2.1", door: "udp" },
+ *   log: { time: 0, client: "192.0.2.1", door: "udp", name: "www.example.com", type: 1 },
+ *   budget: { ms: 1000, now: () => 0 },
+ *   started: 0,
+ *   clientSignal: undefined,
+ * });
+ * assert.equal(ctx.question.name, "www.example.com");
+ * assert.equal(ctx.query.header.id, 0, "decoded on first read");
+ * assert.equal(ctx.signal.aborted, false);
+ * ctx.dispose();
+ * ```
+ */
 export class ResolverContext implements QueryContext {
   readonly raw: Uint8Array;
   readonly head: QueryHead;
@@ -28,27 +70,17 @@ export class ResolverContext implements QueryContext {
   readonly #budget: Budget;
   readonly #started: number;
 
-  constructor(
-    raw: Uint8Array,
-    head: QueryHead,
-    query: Message | undefined,
-    client: ClientInfo,
-    log: QueryLogEntry,
-    budget: Budget,
-    /** When the query arrived, on the budget's clock. */
-    started: number,
-    clientSignal: AbortSignal | undefined,
-  ) {
-    this.raw = raw;
-    this.head = head;
+  constructor(init: ResolverContextInit) {
+    this.raw = init.raw;
+    this.head = init.head;
     // checkShape has made sure there is exactly one question before any stage reads it.
-    this.question = head.question!;
-    this.client = client;
-    this.log = log;
-    this.#query = query;
-    this.#budget = budget;
-    this.#started = started;
-    this.#clientSignal = clientSignal;
+    this.question = init.head.question!;
+    this.client = init.client;
+    this.log = init.log;
+    this.#query = init.query;
+    this.#budget = init.budget;
+    this.#started = init.started;
+    this.#clientSignal = init.clientSignal;
   }
 
   get query(): Message {

@@ -44,7 +44,7 @@ export const RESPONSE_PAD_BLOCK = 468;
  *   RClass,
  *   RType,
  * } from "../dns/mod.ts";
- * import { answerFromBytes } from "./answer.ts";
+ * import { answerFromBytes } from "./answer_builders.ts";
  * import { finishAnswer, RESPONSE_PAD_BLOCK } from "./finish.ts";
  *
  * // RFC 8484 §4.1's example query: www.example.com A, ID 0, RD set.

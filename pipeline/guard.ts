@@ -6,7 +6,7 @@
  * the upstream's zones through us.
  */
 import { EdeCode, Opcode, type QueryHead, Rcode, type ReplyInit, RType } from "../dns/mod.ts";
-import { replyAnswer } from "./answer.ts";
+import { replyAnswer } from "./answer_builders.ts";
 import type { Stage } from "./types.ts";
 
 /**
@@ -48,7 +48,7 @@ const RFC8482_HINFO = new Uint8Array([7, ...new TextEncoder().encode("RFC8482"),
  * ```ts
  * import assert from "node:assert/strict";
  * import { decodeMessage, encodeMessage, headOf, type Message, Rcode, RType } from "../dns/mod.ts";
- * import { replyAnswer } from "./answer.ts";
+ * import { replyAnswer } from "./answer_builders.ts";
  * import { guardStage } from "./guard.ts";
  * import type { QueryContext } from "./types.ts";
  *

@@ -15,7 +15,7 @@ import {
 } from "../dns/mod.ts";
 import type { QueryLog } from "../observe/query_log.ts";
 import type { AnswerMemo, MemoRequest } from "./answer_memo.ts";
-import { replyAnswer } from "./answer.ts";
+import { replyAnswer } from "./answer_builders.ts";
 import { compose, type Handler } from "./compose.ts";
 import { type Budget, ResolverContext } from "./context.ts";
 import { finishAnswer } from "./finish.ts";
@@ -157,7 +157,16 @@ export class Resolver {
     }
     // The budget's timer is made on first use (ResolverContext.signal): answers from the
     // cache or local records never need it.
-    const ctx = new ResolverContext(raw, head, query, client, log, this.#budget, started, signal);
+    const ctx = new ResolverContext({
+      raw,
+      head,
+      query,
+      client,
+      log,
+      budget: this.#budget,
+      started,
+      clientSignal: signal,
+    });
     let answer: MaybePromise<Answer>;
     try {
       answer = this.#handler(ctx);

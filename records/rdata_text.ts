@@ -5,7 +5,7 @@
  * records compare equal whatever spelling the file used.
  */
 import { formatIpv6, parseIpv4, parseIpv6, type RData, RType } from "../dns/mod.ts";
-import { normalizeDomain } from "../blocklist/parse.ts";
+import { normalizeDomain } from "../dns/domain_entry.ts";
 import { characterString, LineError, type Token } from "./tokens.ts";
 
 /** The types a records file holds, by name. */

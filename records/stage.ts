@@ -5,7 +5,7 @@
  * this stage), so an edited records file takes effect on the next query.
  */
 import { RClass } from "../dns/mod.ts";
-import { replyAnswer } from "../pipeline/answer.ts";
+import { replyAnswer } from "../pipeline/answer_builders.ts";
 import { reusableAnswer, WHILE_STATE_HOLDS } from "../pipeline/answer_memo.ts";
 import type { Stage } from "../pipeline/types.ts";
 import { lookup } from "./lookup.ts";

@@ -7,7 +7,8 @@
 import type { MiddlewareHandler } from "hono";
 import { timingSafeEqual } from "hono/utils/buffer";
 import { type AuthThrottle, tooManyWrongTokens } from "./auth_throttle.ts";
-import { type AppEnv, clientAddress, reason } from "./env.ts";
+import { type AppEnv, clientAddress } from "./client_address.ts";
+import { reason } from "./reason.ts";
 
 export function adminAuth(
   token: string | undefined,

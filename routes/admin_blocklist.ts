@@ -11,10 +11,11 @@
  */
 import { Hono } from "hono";
 import type { Blocklist, EntryKind } from "../blocklist/blocklist.ts";
-import { normalizeDomain } from "../blocklist/parse.ts";
+import { normalizeDomain } from "../dns/domain_entry.ts";
 import type { BlocklistStats } from "../blocklist/stage.ts";
 import type { ListSyncer } from "../blocklist/lazy_sync.ts";
-import { type AppEnv, reason } from "./env.ts";
+import type { AppEnv } from "./client_address.ts";
+import { reason } from "./reason.ts";
 
 export interface AdminBlocklistDeps {
   blocklist: Blocklist;

@@ -6,8 +6,9 @@
 import { Hono } from "hono";
 import type { AnswerCache } from "../cache/answer_cache.ts";
 import type { SharedTier } from "../cache/shared_tier.ts";
-import { normalizeDomain } from "../blocklist/parse.ts";
-import { type AppEnv, reason } from "./env.ts";
+import { normalizeDomain } from "../dns/domain_entry.ts";
+import type { AppEnv } from "./client_address.ts";
+import { reason } from "./reason.ts";
 
 export interface AdminCacheDeps {
   cache?: Pick<AnswerCache, "clear" | "deleteName" | "stats">;

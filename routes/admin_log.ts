@@ -6,7 +6,8 @@
 import { Hono } from "hono";
 import type { QueryLogStream } from "../observe/log_stream.ts";
 import { formatEntry, type QueryLog } from "../observe/query_log.ts";
-import { type AppEnv, reason } from "./env.ts";
+import type { AppEnv } from "./client_address.ts";
+import { reason } from "./reason.ts";
 
 export interface AdminLogDeps {
   log: Pick<QueryLog, "recent">;

@@ -6,13 +6,14 @@
  */
 import { Hono } from "hono";
 import type { Blocklist } from "../blocklist/blocklist.ts";
-import { normalizeDomain } from "../blocklist/parse.ts";
+import { normalizeDomain } from "../dns/domain_entry.ts";
 import type { Decision } from "../blocklist/decision.ts";
 import type { AnswerCache } from "../cache/answer_cache.ts";
 import { parseTypeName, presentName, presentRdata, RClass, Rcode, typeName } from "../dns/mod.ts";
 import { lookup } from "../records/lookup.ts";
 import type { RecordStore } from "../records/store.ts";
-import { type AppEnv, reason } from "./env.ts";
+import type { AppEnv } from "./client_address.ts";
+import { reason } from "./reason.ts";
 
 export interface WhyDeps {
   records?: { readonly current: RecordStore };

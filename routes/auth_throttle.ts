@@ -4,10 +4,10 @@
  * their failures in one budget per address (IPv6 per /64, behind a trusted proxy the forwarded
  * client: routes/client_address.ts). Over it, every attempt from that address is 429 with
  * Retry-After, the right token included (else the answer would still tell right from wrong),
- * until the budget refills. The table of addresses is bounded (servers/rate_limit.ts).
+ * until the budget refills. The table of addresses is bounded (net/rate_limit.ts).
  */
-import { RateLimiter } from "../servers/rate_limit.ts";
-import { reason } from "./env.ts";
+import { RateLimiter } from "../net/rate_limit.ts";
+import { reason } from "./reason.ts";
 import { retryAfter } from "./rate_limit.ts";
 
 export interface AuthThrottleOptions {

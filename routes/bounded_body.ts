@@ -7,8 +7,9 @@
  * `c.req.arrayBuffer()`, `json()` or `parseBody()` as usual, without touching the connection.
  */
 import type { MiddlewareHandler } from "hono";
-import { coarseTimeout } from "../pipeline/coarse_timer.ts";
-import { type AppEnv, reason } from "./env.ts";
+import { coarseTimeout } from "../runtime/coarse_timer.ts";
+import type { AppEnv } from "./client_address.ts";
+import { reason } from "./reason.ts";
 
 /** How long a whole request body may take to arrive unless told otherwise (HTTP_BODY_TIMEOUT_MS). */
 export const DEFAULT_BODY_TIMEOUT_MS = 10_000;
@@ -115,7 +116,7 @@ async function readBody(
 /**
  * A body whose length was declared and checked against the bounds (the DoH fast path checks it
  * itself): the whole of it, or why not.
- * The deadline is a coarse timeout (pipeline/coarse_timer.ts), not a setTimeout: a Timeout
+ * The deadline is a coarse timeout (runtime/coarse_timer.ts), not a setTimeout: a Timeout
  * object made and cleared per POST, with the race around it, was a large share of the
  * gateway's own CPU for a cached DoH POST (`deno task bench:all`, cached h2 TLS POST).
  */

@@ -1,5 +1,6 @@
 /**
- * Who the client is behind a reverse proxy (TRUSTED_PROXIES, DESIGN §10). The connection's
+ * The client's address as every route sees it (`AppEnv`, `clientAddress`), and who the client
+ * is behind a reverse proxy (TRUSTED_PROXIES, DESIGN §10). The connection's
  * peer is the client, unless the peer is a trusted proxy: then the proxy's forwarding header is
  * read from the right — each proxy appends the address it saw — and the client is the first
  * address that is not itself a trusted proxy. Whatever stands left of it was written by the
@@ -10,9 +11,30 @@
  * else RFC 7239 Forwarded (`for=`). An entry that is no address (`unknown`, an obfuscated
  * `_name`) ends the walk at the proxy that passed it on: that proxy stands for the client.
  */
-import type { MiddlewareHandler } from "hono";
-import { type CidrSet, parseAddress } from "../servers/cidr.ts";
-import { type AppEnv, peerAddress } from "./env.ts";
+import type { Context, MiddlewareHandler } from "hono";
+import { type CidrSet, parseAddress } from "../net/cidr.ts";
+
+/** What every route can know about the connection: Deno.serve passes its handler info as env. */
+export interface AppEnv {
+  Bindings: { remoteAddr?: Deno.Addr };
+  /** Set when TRUSTED_PROXIES is: the client behind the proxy (`forwardedClient`). */
+  Variables: { clientAddress?: string };
+}
+
+/** The client's IP address, "" when unknown (in-process requests in tests). */
+export function clientAddress(c: Context<AppEnv>): string {
+  return c.get("clientAddress") ?? peerAddress(c);
+}
+
+/** The address at the other end of the connection (a proxy, when there is one). */
+export function peerAddress(c: Context<AppEnv>): string {
+  return addressOf(c.env?.remoteAddr);
+}
+
+/** The IP address of a connection's remote end, "" when it has none (a Unix socket). */
+export function addressOf(addr: Deno.Addr | undefined): string {
+  return addr !== undefined && "hostname" in addr ? addr.hostname : "";
+}
 
 /** Sets the client address the routes see (`clientAddress(c)`) from trusted proxies' headers. */
 export function forwardedClient(trusted: CidrSet): MiddlewareHandler<AppEnv> {

@@ -4,7 +4,7 @@
  * configured (e.g. no blocklist loaded: every name resolves unfiltered), one line per problem.
  */
 import { Hono } from "hono";
-import type { AppEnv } from "./env.ts";
+import type { AppEnv } from "./client_address.ts";
 
 export interface HealthDeps {
   /** What is wrong now; none when all is well. */

@@ -13,8 +13,8 @@ import type { Context } from "hono";
 import { decodeMessage } from "../dns/mod.ts";
 import type { Resolver } from "../pipeline/resolver.ts";
 import { jsonQuery, toDnsJson } from "./dns_json.ts";
-import { DNS_MESSAGE_TYPE, dnsMessageResponse, MAX_URL_LENGTH } from "./doh_answer.ts";
-import { type AppEnv, clientAddress } from "./env.ts";
+import { DNS_MESSAGE_TYPE, dnsMessageResponse, MAX_URL_LENGTH } from "./doh_door.ts";
+import { type AppEnv, clientAddress } from "./client_address.ts";
 import { DNS_JSON_TYPE, wantsJson } from "./json_request.ts";
 
 const JSON_TYPE = "application/json";

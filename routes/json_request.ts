@@ -5,7 +5,7 @@
  * without loading the JSON routes.
  */
 import type { Context } from "hono";
-import type { AppEnv } from "./env.ts";
+import type { AppEnv } from "./client_address.ts";
 
 export const DNS_JSON_TYPE = "application/dns-json";
 

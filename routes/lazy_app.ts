@@ -4,13 +4,13 @@
  * Hono app, which is loaded on first need or by `preload()`. Hono and the routes are many
  * modules, and a cold start does not wait for them, for pages a fresh process seldom serves
  * first (`deno task bench:all`, cold start; tests/startup_graph_test.ts keeps them out).
- * The DoH door (doh_answer.ts) puts its fast path in front of the loaded routes here, once:
+ * The DoH door (doh_door.ts) puts its fast path in front of the loaded routes here, once:
  * the routes it loads (`createRoutes`) have none of their own. Tests build the app itself
  * (app.ts `createApp`), the same routes with the same door in front.
  */
 import type { AppDeps } from "../app.ts";
-import { DohDoor } from "./doh_answer.ts";
-import { reason } from "./env.ts";
+import { DohDoor } from "./doh_door.ts";
+import { reason } from "./reason.ts";
 
 type Fetch = (request: Request, info?: Deno.ServeHandlerInfo) => Response | Promise<Response>;
 

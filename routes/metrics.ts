@@ -7,7 +7,8 @@
 import { Hono } from "hono";
 import { timingSafeEqual } from "hono/utils/buffer";
 import type { Metrics } from "../observe/metrics.ts";
-import { type AppEnv, reason } from "./env.ts";
+import type { AppEnv } from "./client_address.ts";
+import { reason } from "./reason.ts";
 
 export function metricsRoutes(metrics: Pick<Metrics, "expose">, token?: string): Hono<AppEnv> {
   const routes = new Hono<AppEnv>();

@@ -5,10 +5,10 @@
  * with its body hidden, and a route that rebuilt it (bounded_body.ts) would throw: a GET or
  * HEAD Request cannot be made with a body.
  *
- * The DoH fast path (doh_answer.ts) reads no header of a GET, which keeps a cached answer
+ * The DoH fast path (doh_door.ts) reads no header of a GET, which keeps a cached answer
  * cheap: a GET with a plain `dns` parameter is answered there, its body left unread.
  */
-import { reason } from "./env.ts";
+import { reason } from "./reason.ts";
 
 export function refuseBodyOnGet(request: Request): Response | undefined {
   const method = request.method;

@@ -56,14 +56,14 @@ Deno.test("namedPaths() finds paths in backticks and in diagrams, and nothing el
     "Not paths: `/dns-query`, `node:assert/strict`, `<BLOCKLIST_DIR>/custom.json`,",
     "`https://dns.quad9.net/dns-query`, `answer.ttl`, `deno task test`, main.ts outside backticks.",
     "```",
-    "doors ─▶ (servers/udp.ts) ─▶ pipeline/gone.ts, deno.json.",
+    "doors ─▶ (doors/udp.ts) ─▶ pipeline/gone.ts, deno.json.",
     "```",
   ].join("\n");
   assert.deepEqual(namedPaths(text), [
     "pipeline/chain.ts",
     "tests/e2e/",
     ".ci/",
-    "servers/udp.ts",
+    "doors/udp.ts",
     "pipeline/gone.ts",
     "deno.json",
   ]);

@@ -1,5 +1,5 @@
 /**
- * The codec's and the pipeline's functions and classes show how they are called: each has an
+ * The codec's, the pipeline's and the timers' functions and classes show how they are called: each has an
  * `@example` that asserts what it does (node:assert/strict), and `deno task test` runs those
  * examples (`--doc`), so one that stops being true fails the suite.
  */
@@ -42,8 +42,11 @@ async function modulesOf(dir: string): Promise<string[]> {
   return modules.sort();
 }
 
-Deno.test("every function and class of dns/ and pipeline/ has an example that asserts", async () => {
-  const modules = ["dns/mod.ts", "dns/cookie.ts", ...await modulesOf("pipeline")];
+/** The timers the pipeline and stages use, moved out of pipeline/ to runtime/ with their examples. */
+const TIMERS = ["runtime/light_timer.ts", "runtime/coarse_timer.ts", "runtime/deadline.ts"];
+
+Deno.test("every function and class of dns/, pipeline/ and the timers has an example that asserts", async () => {
+  const modules = ["dns/mod.ts", "dns/cookie.ts", ...await modulesOf("pipeline"), ...TIMERS];
   const missing: string[] = [];
   let examples = 0;
   for (const symbol of await docSymbols(modules)) {
@@ -60,11 +63,13 @@ Deno.test("every function and class of dns/ and pipeline/ has an example that as
   assert.ok(examples >= 40, `${examples} examples`);
 });
 
-Deno.test("deno task test and test:deploy run the examples of dns/ and pipeline/", async () => {
+Deno.test("deno task test and test:deploy run the examples of dns/, pipeline/ and runtime/", async () => {
   const { tasks } = JSON.parse(await Deno.readTextFile(new URL("deno.json", ROOT)));
   for (const name of ["test", "test:deploy"]) {
     const args = (tasks[name] as string).split(/\s+/);
     assert.ok(args.includes("--doc"), `${name}: ${tasks[name]}`);
-    assert.ok(args.includes("dns/") && args.includes("pipeline/"), `${name}: ${tasks[name]}`);
+    for (const folder of ["dns/", "pipeline/", "runtime/"]) {
+      assert.ok(args.includes(folder), `${name} runs no examples of ${folder}: ${tasks[name]}`);
+    }
   }
 });

@@ -1,7 +1,4 @@
-/**
- * From a parsed upstream URL to the transport that speaks its protocol, and whether this
- * runtime can do UDP at all (Deno Deploy cannot, and takes no unstable flags).
- */
+/** From a parsed upstream URL to the transport that speaks its protocol. */
 import { LazyTransport } from "./lazy_transport.ts";
 import type { Transport } from "./transport.ts";
 import { UdpTransport } from "./udp.ts";
@@ -28,20 +25,4 @@ function connectionTransport(spec: UpstreamSpec, options: TransportOptions): Tra
     spec.url,
     async () => (await import("./connection_transports.ts")).connectionTransport(spec, options),
   );
-}
-
-let udp: boolean | undefined;
-
-/** True when UDP sockets can be opened here (checked once, by opening one). */
-export function udpAvailable(): boolean {
-  if (udp === undefined) {
-    try {
-      const socket = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
-      socket.close();
-      udp = true;
-    } catch {
-      udp = false;
-    }
-  }
-  return udp;
 }

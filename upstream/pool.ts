@@ -5,7 +5,7 @@
  * behind the healthy ones for a backoff that doubles with each consecutive failure, so a dead
  * first upstream does not cost every query a timeout; it is still tried as a last resort.
  */
-import { Deadline } from "../pipeline/deadline.ts";
+import { Deadline } from "../runtime/deadline.ts";
 import { headerRcode, Rcode } from "../dns/mod.ts";
 import {
   AllUpstreamsFailedError,

@@ -17,7 +17,7 @@ import {
   type Message,
   Rcode,
 } from "../dns/mod.ts";
-import { answerFromBytes, answerFromUpstream, replyAnswer } from "../pipeline/answer.ts";
+import { answerFromBytes, answerFromUpstream, replyAnswer } from "../pipeline/answer_builders.ts";
 import type { Answer, Stage } from "../pipeline/types.ts";
 import type { UpstreamPool } from "./pool.ts";
 import { upstreamQueryBytes } from "./upstream_query.ts";

@@ -6,7 +6,7 @@
  * connection we were reusing (servers may drop idle connections at any moment).
  */
 import { describeError, UpstreamError } from "./errors.ts";
-import { frame, FrameReader, writeAll } from "./framing.ts";
+import { frame, FrameReader, writeAll } from "../net/framing.ts";
 import { abortable } from "./abortable.ts";
 import { checkWellFormed, type Expected, isReplyTo, questionOf, randomId } from "./match.ts";
 import type { Transport } from "./transport.ts";

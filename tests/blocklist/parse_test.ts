@@ -7,7 +7,8 @@
  */
 import { Random } from "../support/random_messages.ts";
 import assert from "node:assert/strict";
-import { normalizeDomain, type ParsedList, parseList } from "../../blocklist/parse.ts";
+import { type ParsedList, parseList } from "../../blocklist/parse.ts";
+import { normalizeDomain } from "../../dns/domain_entry.ts";
 
 const fixture = (name: string) =>
   Deno.readTextFile(new URL(`../fixtures/lists/${name}`, import.meta.url));

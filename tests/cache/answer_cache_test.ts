@@ -15,7 +15,7 @@ import {
 } from "../../dns/mod.ts";
 import { AnswerCache, type CacheOptions } from "../../cache/answer_cache.ts";
 import { cacheKey } from "../../cache/key.ts";
-import { answerFromBytes } from "../../pipeline/answer.ts";
+import { answerFromBytes } from "../../pipeline/answer_builders.ts";
 import type { Answer } from "../../pipeline/types.ts";
 import { queryMessage } from "../support/dns_query.ts";
 import { soaRecord } from "../support/records.ts";

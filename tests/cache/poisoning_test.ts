@@ -9,7 +9,7 @@ import { AnswerCache } from "../../cache/answer_cache.ts";
 import { cacheStage } from "../../cache/stage.ts";
 import { decodeMessage, RClass, type ResourceRecord, RType } from "../../dns/mod.ts";
 import { createQueryLog } from "../../observe/query_log.ts";
-import { replyAnswer } from "../../pipeline/answer.ts";
+import { replyAnswer } from "../../pipeline/answer_builders.ts";
 import { guardStage } from "../../pipeline/guard.ts";
 import { Resolver } from "../../pipeline/resolver.ts";
 import type { Stage } from "../../pipeline/types.ts";

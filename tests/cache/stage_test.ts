@@ -20,7 +20,7 @@ import { SharedTier } from "../../cache/shared_tier.ts";
 import { cacheStage, STALE_TTL } from "../../cache/stage.ts";
 import { memoryStore } from "../support/memory_store.ts";
 import { createQueryLog } from "../../observe/query_log.ts";
-import { replyAnswer } from "../../pipeline/answer.ts";
+import { replyAnswer } from "../../pipeline/answer_builders.ts";
 import { guardStage } from "../../pipeline/guard.ts";
 import { Resolver } from "../../pipeline/resolver.ts";
 import type { Answer, AnswerSource, QueryContext, Stage } from "../../pipeline/types.ts";

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { loadConfig } from "../../config.ts";
-import { RESERVED_DESCRIPTORS } from "../../servers/descriptor_limit.ts";
+import { RESERVED_DESCRIPTORS } from "../../runtime/descriptor_limit.ts";
 import { integration } from "../support/binaries.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;

@@ -1,6 +1,6 @@
 /**
  * Only `dns/` knows where a field of a DNS message sits: every other product module reads and
- * patches message bytes through the codec's named accessors (dns/fast.ts), so a layout rule is
+ * patches message bytes through the codec's named accessors (dns/view.ts), so a layout rule is
  * written once. The test reads every product .ts file outside dns/ (tests/ and bench/ are not
  * product) and fails on a byte read or written at a fixed offset (`bytes[3] & 0x0f`,
  * `bytes[at + 2] = …`), a comparison with OPT's type number, or a header size defined again.
@@ -17,13 +17,13 @@ const SKIPPED = new Set(["dns", "tests", "bench", "node_modules", ".git"]);
  * `only` allows just that text; every entry must still match something (a stale entry fails).
  */
 const ALLOWED: { path: string; holds: string; only?: string }[] = [
-  { path: "servers/libc_sockets.ts", holds: "sockaddr structs and socket option words (FFI)" },
-  { path: "servers/udp_direct.ts", holds: "sockaddr structs (FFI)" },
-  { path: "servers/handshake_reaper.ts", holds: "sockaddr structs (FFI)" },
-  { path: "servers/descriptor_limit.ts", holds: "an rlimit struct (FFI)" },
-  { path: "servers/address_text.ts", holds: "IPv4 and IPv6 address bytes" },
-  { path: "servers/cidr.ts", holds: "IPv4-mapped IPv6 address bytes" },
-  { path: "upstream/framing.ts", holds: "the two-byte TCP length prefix before a message" },
+  { path: "runtime/libc_sockets.ts", holds: "sockaddr structs and socket option words (FFI)" },
+  { path: "doors/udp_direct.ts", holds: "sockaddr structs (FFI)" },
+  { path: "doors/handshake_reaper.ts", holds: "sockaddr structs (FFI)" },
+  { path: "runtime/descriptor_limit.ts", holds: "an rlimit struct (FFI)" },
+  { path: "net/address_text.ts", holds: "IPv4 and IPv6 address bytes" },
+  { path: "net/cidr.ts", holds: "IPv4-mapped IPv6 address bytes" },
+  { path: "net/framing.ts", holds: "the two-byte TCP length prefix before a message" },
   { path: "cache/shared_tier.ts", holds: "the shared tier's own entry header (format byte)" },
   {
     path: "blocklist/stage.ts",
@@ -121,7 +121,7 @@ Deno.test("no product module outside dns/ reads or patches message bytes by offs
       else offenders.push(`${path}:${index + 1}: ${found.join(", ")}`);
     });
   }
-  assert.deepEqual(offenders, [], "use dns/fast.ts's accessors:\n" + offenders.join("\n"));
+  assert.deepEqual(offenders, [], "use dns/view.ts's accessors:\n" + offenders.join("\n"));
   const stale = ALLOWED.filter((entry) => !used.has(entry.path)).map((entry) => entry.path);
   assert.deepEqual(stale, [], "allowed but no longer indexing bytes");
 });

@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { RType } from "../../dns/mod.ts";
-import { isAtLeast } from "../../runtime_version.ts";
+import { isAtLeast } from "../../runtime/platform.ts";
 import { integration } from "../support/binaries.ts";
 import { makeQuery } from "../support/dns_query.ts";
 import { dohExchange } from "../support/doh.ts";

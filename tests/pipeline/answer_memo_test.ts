@@ -12,7 +12,7 @@ import { MemoryBlocklist } from "../../blocklist/memory_blocklist.ts";
 import type { Blocklist } from "../../blocklist/blocklist.ts";
 import { decodeMessage, peekQuery, RClass, RType } from "../../dns/mod.ts";
 import { createQueryLog } from "../../observe/query_log.ts";
-import { replyAnswer } from "../../pipeline/answer.ts";
+import { replyAnswer } from "../../pipeline/answer_builders.ts";
 import {
   AnswerMemo,
   memoKey,

@@ -19,7 +19,7 @@ import {
   withId,
   withoutOpt,
 } from "../../dns/mod.ts";
-import { answerFromBytes } from "../../pipeline/answer.ts";
+import { answerFromBytes } from "../../pipeline/answer_builders.ts";
 import { finishAnswer } from "../../pipeline/finish.ts";
 import { makeQuery, queryMessage } from "../support/dns_query.ts";
 import { Random, randomMessage, withRandomCase } from "../support/random_messages.ts";

@@ -11,7 +11,7 @@ import {
 } from "../../dns/mod.ts";
 import { decodeExtendedError } from "../../dns/mod.ts";
 import { createQueryLog } from "../../observe/query_log.ts";
-import { replyAnswer } from "../../pipeline/answer.ts";
+import { replyAnswer } from "../../pipeline/answer_builders.ts";
 import { compose } from "../../pipeline/compose.ts";
 import { Resolver } from "../../pipeline/resolver.ts";
 import type { ClientInfo, Stage } from "../../pipeline/types.ts";

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { createApp } from "../../app.ts";
 import { decodeMessage, RType } from "../../dns/mod.ts";
-import { MAX_QUERY_BYTES } from "../../routes/doh_answer.ts";
+import { MAX_QUERY_BYTES } from "../../routes/doh_door.ts";
 import { makeQuery } from "../support/dns_query.ts";
 import { localResolver } from "../support/local_resolver.ts";
 

@@ -8,7 +8,7 @@ import { createApp } from "../../app.ts";
 import { RType } from "../../dns/mod.ts";
 import { createQueryLog } from "../../observe/query_log.ts";
 import { clientBehind } from "../../routes/client_address.ts";
-import { CidrSet, parseCidr } from "../../servers/cidr.ts";
+import { CidrSet, parseCidr } from "../../net/cidr.ts";
 import { makeQuery } from "../support/dns_query.ts";
 import { localResolver } from "../support/local_resolver.ts";
 

@@ -1,14 +1,14 @@
 /**
- * DoH over HTTP has one owner (routes/doh_answer.ts `DohDoor`): each request is offered to its
+ * DoH over HTTP has one owner (routes/doh_door.ts `DohDoor`): each request is offered to its
  * fast path once, whichever door serves it (main.ts's lazy door, or the app tests build), and
  * every HTTP error it words is worded alike whether the fast path or the routes meet it.
  */
 import assert from "node:assert/strict";
 import { createApp } from "../../app.ts";
 import { RType } from "../../dns/mod.ts";
-import { DohDoor, MAX_QUERY_BYTES } from "../../routes/doh_answer.ts";
+import { DohDoor, MAX_QUERY_BYTES } from "../../routes/doh_door.ts";
 import { lazyApp } from "../../routes/lazy_app.ts";
-import { RateLimiter } from "../../servers/rate_limit.ts";
+import { RateLimiter } from "../../net/rate_limit.ts";
 import { makeQuery } from "../support/dns_query.ts";
 import { localResolver } from "../support/local_resolver.ts";
 

@@ -4,7 +4,7 @@ import { decodeMessage, RType } from "../../dns/mod.ts";
 import { lazyApp } from "../../routes/lazy_app.ts";
 import { makeQuery } from "../support/dns_query.ts";
 import { localResolver } from "../support/local_resolver.ts";
-import { replyAnswer } from "../../pipeline/answer.ts";
+import { replyAnswer } from "../../pipeline/answer_builders.ts";
 import type { Stage } from "../../pipeline/types.ts";
 
 const local: Stage = (ctx) => replyAnswer(ctx.query, { rcode: 3 }, "local");

@@ -6,8 +6,8 @@
 import assert from "node:assert/strict";
 import { createApp } from "../../app.ts";
 import { RType } from "../../dns/mod.ts";
-import { CidrSet, parseCidr } from "../../servers/cidr.ts";
-import { RateLimiter } from "../../servers/rate_limit.ts";
+import { CidrSet, parseCidr } from "../../net/cidr.ts";
+import { RateLimiter } from "../../net/rate_limit.ts";
 import { makeQuery } from "../support/dns_query.ts";
 import { localResolver } from "../support/local_resolver.ts";
 

@@ -3,7 +3,7 @@
  * every reply (or its absence) seen, and many queries written at once on one TCP connection.
  * Also where the gateway prints its classic doors' ports.
  */
-import { frame, FrameReader, writeAll } from "../../upstream/framing.ts";
+import { frame, FrameReader, writeAll } from "../../net/framing.ts";
 import type { Gateway } from "./gateway.ts";
 
 /** The port a door of the gateway listens on, from its startup lines. */

@@ -9,7 +9,7 @@
  * Used by the e2e test (a bounded share in `deno task test`) and by `deno task fuzz:doors`.
  */
 import { decodeMessage, DnsWireError, Rcode } from "../../dns/mod.ts";
-import { frame, FrameReader, writeAll } from "../../upstream/framing.ts";
+import { frame, FrameReader, writeAll } from "../../net/framing.ts";
 import { dohFetch } from "./doh.ts";
 import { hostileStream } from "./hostile_messages.ts";
 import { hostileJsonRequest } from "./hostile_params.ts";

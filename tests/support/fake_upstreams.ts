@@ -4,7 +4,7 @@
  * connections, HTTP errors and HTML. Each runs on loopback and is closed by the test.
  */
 import { decodeMessage, encodeReply, type Message, type ReplyInit } from "../../dns/mod.ts";
-import { frame, FrameReader, writeAll } from "../../upstream/framing.ts";
+import { frame, FrameReader, writeAll } from "../../net/framing.ts";
 
 /** A reply to `query` (same ID, question) with the given records/rcode. */
 export function replyTo(query: Uint8Array, init: ReplyInit = {}): Uint8Array<ArrayBuffer> {

@@ -14,7 +14,7 @@ import { startGateway } from "./gateway.ts";
 import { startKnot } from "./knot.ts";
 import { TEST_ZONE } from "./test_zone.ts";
 import { makeCertificate, tlsEnv } from "./tls.ts";
-import { frame, FrameReader, writeAll } from "../../upstream/framing.ts";
+import { frame, FrameReader, writeAll } from "../../net/framing.ts";
 
 export interface FuzzGateway {
   target: FuzzTarget;

@@ -4,7 +4,7 @@
  */
 import { RClass, Rcode, type ResourceRecord, RType } from "../../dns/mod.ts";
 import { createQueryLog, type QueryLog } from "../../observe/query_log.ts";
-import { replyAnswer } from "../../pipeline/answer.ts";
+import { replyAnswer } from "../../pipeline/answer_builders.ts";
 import { guardStage } from "../../pipeline/guard.ts";
 import { Resolver } from "../../pipeline/resolver.ts";
 import type { Stage } from "../../pipeline/types.ts";

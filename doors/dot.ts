@@ -1,0 +1,28 @@
+/**
+ * The DNS-over-TLS door (RFC 7858): the TCP door's loop behind TLS with ALPN "dot"
+ * (RFC 7858 §3.1 registers it; clients that offer only other protocols are turned away by
+ * the handshake). Needs the same certificate as HTTPS (TLS_CERT, TLS_KEY).
+ */
+import { StreamDoor, type TcpDoorOptions } from "./tcp.ts";
+import { noDelayOnListener } from "../runtime/tcp_nodelay.ts";
+
+export interface DotDoorOptions extends TcpDoorOptions {
+  /** PEM text. */
+  cert: string;
+  key: string;
+}
+
+/** Listens with TLS; throws when the port cannot be had or the certificate is unusable. */
+export function listenDot(options: DotDoorOptions): StreamDoor {
+  const listener = Deno.listenTls({
+    hostname: options.hostname,
+    port: options.port,
+    reusePort: options.reusePort,
+    cert: options.cert,
+    key: options.key,
+    alpnProtocols: ["dot"],
+  });
+  // TlsConn has no setNoDelay: set on the listener, accepted sockets inherit it.
+  noDelayOnListener(listener.addr.port);
+  return new StreamDoor(listener, "dot", options);
+}

@@ -1,0 +1,226 @@
+/**
+ * The UDP door (RFC 1035 §4.2.1): one datagram, one answer, no bigger than the client can take
+ * (512 bytes without EDNS, its EDNS size up to `maxSize` with it), cut with TC=1 otherwise.
+ * UDP source addresses can be forged, so before any work: datagrams without a whole header and
+ * responses are ignored (answering those can loop between servers), clients outside the
+ * allow-list get silence, and the rate limiter decides between an answer, an empty TC=1
+ * answer and silence. Queries are resolved concurrently; answers go out as they finish.
+ *
+ * What a forged address can draw is bounded in bytes too: a client that has not proven its
+ * address (address_proof.ts: a server cookie of ours, or a recent query over TCP) gets at most
+ * `unprovenMaxSize` bytes an answer, cut with TC=1 beyond, so it asks again over TCP. Every
+ * answer to a query with a cookie carries a fresh server cookie (RFC 7873 §5.2), and a
+ * malformed COOKIE option is FORMERR (§5.2.2).
+ */
+import { type QueryCookie, queryCookie, withCookie } from "../dns/cookie.ts";
+import {
+  DnsWireError,
+  encodeReplyTo,
+  hasHeader,
+  isResponse,
+  Rcode,
+  truncateAnswer,
+  udpPayloadLimit,
+} from "../dns/mod.ts";
+import type { AddressProof } from "./address_proof.ts";
+import { type AnswerDeps, answerQuery } from "./answer_query.ts";
+import type { CidrSet } from "../net/cidr.ts";
+import type { RateLimiter } from "../net/rate_limit.ts";
+import { type DirectSocket, directSocket } from "./udp_direct.ts";
+
+export interface UdpDoorOptions extends AnswerDeps {
+  hostname: string;
+  port: number;
+  /** Largest answer sent, whatever size the client's EDNS offers (UDP_MAX_SIZE). */
+  maxSize: number;
+  /** Without it, no rate limit. */
+  limiter?: RateLimiter;
+  /** Without it, every client may ask. */
+  allow?: CidrSet;
+  /** Use sendto(2)/recvfrom(2) where they can be had (udp_direct.ts); true by default. */
+  direct?: boolean;
+  /** Who has proven their address; without it, no client has, and no cookies are given. */
+  proof?: AddressProof;
+  /** Largest answer a client that has not proven its address gets (UDP_UNPROVEN_MAX_SIZE). */
+  unprovenMaxSize?: number;
+}
+
+/** What the door has done, for metrics. */
+export interface UdpDoorStats {
+  /** Answers cut with TC=1 because the client had not proven its address. */
+  unprovenTruncated: number;
+  /** Answers that carried a server cookie. */
+  cookiesGiven: number;
+}
+
+/** Queries resolved at once; datagrams beyond it are dropped (UDP clients retry). */
+const MAX_IN_FLIGHT = 10_000;
+/** The largest UDP payload; a read buffer this big never cuts a datagram short. */
+const MAX_DATAGRAM = 65_535;
+/** Datagrams read directly after one of Deno's receives, at most. */
+const DIRECT_BURST = 64;
+
+export class UdpDoor {
+  readonly addr: Deno.NetAddr;
+  readonly #socket: Deno.DatagramConn;
+  readonly #options: UdpDoorOptions;
+  /** Queries being answered; `drain` waits for none. */
+  #inFlight = 0;
+  /** Settles when none is in flight any more, once `drain` has asked. */
+  #idle: Promise<void> | undefined;
+  #onIdle: (() => void) | undefined;
+  readonly #receiving: Promise<void>;
+  readonly #direct: DirectSocket | undefined;
+  /** How datagrams go: "sendto(2)/recvfrom(2)", or Deno's ops and why (startup lines). */
+  readonly datagramPath: string;
+  #draining = false;
+  readonly stats: UdpDoorStats = { unprovenTruncated: 0, cookiesGiven: 0 };
+
+  /** Binds the socket; throws (as Deno.listenDatagram does) when the port cannot be had. */
+  constructor(options: UdpDoorOptions) {
+    this.#options = options;
+    this.#socket = Deno.listenDatagram({
+      transport: "udp",
+      hostname: options.hostname,
+      port: options.port,
+    });
+    this.addr = this.#socket.addr as Deno.NetAddr;
+    const direct = options.direct === false ? "turned off" : directSocket(this.addr.port);
+    this.#direct = typeof direct === "string" ? undefined : direct;
+    this.datagramPath = typeof direct === "string"
+      ? `Deno's send and receive (sendto(2)/recvfrom(2): ${direct})`
+      : "sendto(2)/recvfrom(2)";
+    this.#receiving = this.#receive();
+  }
+
+  /** Stops taking queries; resolves once every answer under way has been sent. */
+  async drain(): Promise<void> {
+    this.#draining = true;
+    if (this.#inFlight === 0) return;
+    await (this.#idle ??= new Promise<void>((resolve) => this.#onIdle = resolve));
+  }
+
+  /** Closes the socket, whatever is still under way. */
+  async close(): Promise<void> {
+    this.#draining = true;
+    this.#direct?.close();
+    try {
+      this.#socket.close();
+    } catch {
+      // already closed
+    }
+    await this.#receiving;
+  }
+
+  async #receive(): Promise<void> {
+    // One receive at a time per socket, so one buffer serves them all; each query is copied.
+    const buffer = new Uint8Array(MAX_DATAGRAM);
+    while (!this.#draining) {
+      let datagram: Uint8Array;
+      let peer: Deno.Addr;
+      try {
+        [datagram, peer] = await this.#socket.receive(buffer);
+      } catch (error) {
+        if (this.#draining || error instanceof Deno.errors.BadResource) return;
+        this.#options.onError?.(error);
+        continue;
+      }
+      if (this.#draining) return;
+      this.#take(datagram, peer as Deno.NetAddr);
+      // What else is queued already, without a trip through Deno's receive op each; a bounded
+      // burst, so the answers under way get their turn.
+      const direct = this.#direct;
+      for (let burst = 0; direct !== undefined && burst < DIRECT_BURST; burst++) {
+        const next = direct.receiveNow(buffer);
+        if (next === undefined) break;
+        this.#take(next[0], next[1]);
+      }
+    }
+  }
+
+  #take(datagram: Uint8Array, peer: Deno.NetAddr): void {
+    const options = this.#options;
+    if (!hasHeader(datagram) || isResponse(datagram)) return;
+    const address = peer.hostname;
+    if (options.allow !== undefined && !options.allow.has(address)) return;
+    const decision = options.limiter?.check(address) ?? "answer";
+    if (decision === "drop") return;
+    const raw = datagram.slice();
+    if (decision === "truncate") {
+      const reply = encodeReplyTo(raw, { truncated: true });
+      if (reply !== undefined) void this.#send(reply, peer);
+      return;
+    }
+    if (this.#inFlight >= MAX_IN_FLIGHT) return;
+    void this.#answer(raw, peer);
+  }
+
+  /** One query, counted in flight until its answer is sent (one async step: it runs per query). */
+  async #answer(raw: Uint8Array, peer: Deno.NetAddr): Promise<void> {
+    this.#inFlight++;
+    try {
+      const address = peer.hostname;
+      let cookie: QueryCookie | undefined;
+      try {
+        cookie = queryCookie(raw);
+      } catch (error) {
+        if (!(error instanceof DnsWireError)) throw error;
+        const formerr = encodeReplyTo(raw, { rcode: Rcode.FORMERR });
+        if (formerr !== undefined) await this.#send(formerr, peer);
+        return;
+      }
+      const reply = await answerQuery(
+        this.#options,
+        raw,
+        { address, door: "udp" },
+        ({ bytes, head }) => this.#fit(bytes, head.edns?.udpSize, address, cookie),
+      );
+      const sending = reply === undefined ? undefined : this.#send(reply, peer);
+      if (sending !== undefined) await sending;
+    } catch (error) {
+      // answerQuery turns failures into answers; whatever still escapes is ours to report.
+      this.#options.onError?.(error);
+    } finally {
+      if (--this.#inFlight === 0 && this.#onIdle !== undefined) this.#onIdle();
+    }
+  }
+
+  /**
+   * The answer as sent: with a fresh server cookie when the query had a cookie, cut to what
+   * the client's EDNS size, UDP_MAX_SIZE and (for a client that has not proven its address)
+   * UDP_UNPROVEN_MAX_SIZE allow.
+   */
+  #fit(
+    bytes: Uint8Array,
+    ednsSize: number | undefined,
+    address: string,
+    cookie: QueryCookie | undefined,
+  ): Uint8Array {
+    const { proof, maxSize, unprovenMaxSize } = this.#options;
+    const limit = udpPayloadLimit(ednsSize, maxSize);
+    if (proof === undefined) return truncateAnswer(bytes, limit);
+    if (cookie !== undefined) {
+      const given = withCookie(bytes, cookie.client, proof.serverCookie(address, cookie.client));
+      if (given !== bytes) this.stats.cookiesGiven++;
+      bytes = given;
+    }
+    if (
+      unprovenMaxSize === undefined || bytes.length <= unprovenMaxSize ||
+      limit <= unprovenMaxSize ||
+      proof.proves(address, cookie)
+    ) {
+      return truncateAnswer(bytes, limit);
+    }
+    this.stats.unprovenTruncated++;
+    return truncateAnswer(bytes, unprovenMaxSize);
+  }
+
+  /** Sends directly when it can (undefined: done); else through Deno, settling either way. */
+  #send(reply: Uint8Array, peer: Deno.NetAddr): Promise<void> | undefined {
+    if (this.#direct?.send(reply, peer)) return undefined;
+    // The client is unreachable or gone: UDP promises nothing more.
+    return this.#socket.send(reply, peer).then(ignore, ignore);
+  }
+}
+
+function ignore(): void {}

@@ -1,0 +1,164 @@
+/**
+ * Timeouts that are set on every uncached query or DoH POST and almost never fire: the query's
+ * budget, its upstream attempt, the POST body's deadline. A `setTimeout` each (a Timeout object
+ * made and cleared per query) showed in the profiles of a miss and of a cached POST, so they
+ * share one ticking interval (`deno task bench:all`, miss rows and cached h2 TLS POST: server
+ * CPU per query). Here each timeout waits in the list of its slot (`TICK_MS` wide), and
+ * cancelling one only takes it out of its list. One fires up to a slot late, nothing next to
+ * budgets of seconds. The ticker is a chain of light timeouts (light_timer.ts:
+ * a fresh process's first miss does not load Node's timers); it keeps the process alive while
+ * a timeout is pending and for a second after the last.
+ */
+
+import { type LightTimers, lightTimers } from "./light_timer.ts";
+
+/** Slot width, milliseconds: how late a timeout may fire. */
+const TICK_MS = 10;
+/** Ticks with nothing pending before the interval goes: about a second. */
+const IDLE_TICKS = 100;
+
+export interface CoarseTimeout {
+  /** It will not fire (a no-op once it has). */
+  cancel(): void;
+}
+
+class Pending implements CoarseTimeout {
+  /** Tells the timer a cancelled timeout has left `due`, the list of its slot. */
+  readonly forget: (slot: number, due: Pending[]) => void;
+  readonly slot: number;
+  readonly fire: () => void;
+  /** The slot's list while pending, and where in it; undefined once fired or cancelled. */
+  due: Pending[] | undefined;
+  at = 0;
+
+  constructor(forget: (slot: number, due: Pending[]) => void, slot: number, fire: () => void) {
+    this.forget = forget;
+    this.slot = slot;
+    this.fire = fire;
+  }
+
+  /** Out of its slot's list in one step: the list's last timeout takes its place. */
+  cancel(): void {
+    const due = this.due;
+    if (due === undefined) return;
+    this.due = undefined;
+    const last = due.pop()!;
+    if (last !== this) {
+      due[this.at] = last;
+      last.at = this.at;
+    }
+    this.forget(this.slot, due);
+  }
+}
+
+/**
+ * One ticker and the timeouts waiting on it, its state its own: the process shares one
+ * (`coarseTimeout`); a part that must not wait on the others' ticker makes another.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { CoarseTimer } from "./coarse_timer.ts";
+ * import { LightTimers } from "./light_timer.ts";
+ *
+ * const timer = new CoarseTimer(new LightTimers());
+ * let fired = false;
+ * timer.timeout(10, () => fired = true).cancel();
+ * assert.equal(timer.pending, 0, "nothing waits on this ticker now");
+ * await new Promise((resolve) => timer.timeout(20, () => resolve(undefined)));
+ * assert.equal(fired, false);
+ * ```
+ */
+export class CoarseTimer {
+  /** What the ticker runs on: the shared light timers unless given others. */
+  readonly #light: LightTimers;
+  /**
+   * Pending timeouts by the slot they end in; a tick fires every slot that has begun. Each
+   * timeout knows its list and place, so cancelling one, even from a callback of the tick that
+   * is firing its slot, takes it out (the list's last takes its place) and it never fires.
+   */
+  readonly #slots = new Map<number, Pending[]>();
+  #pending = 0;
+  #ticking = false;
+  #idleTicks = 0;
+
+  constructor(light: LightTimers = lightTimers) {
+    this.#light = light;
+  }
+
+  /** Timeouts set and neither fired nor cancelled. */
+  get pending(): number {
+    return this.#pending;
+  }
+
+  /** Calls `fire` once, `ms` (up to a slot more) milliseconds from now, unless cancelled first. */
+  timeout(ms: number, fire: () => void): CoarseTimeout {
+    const timeout = new Pending(this.#forget, Math.ceil((performance.now() + ms) / TICK_MS), fire);
+    let due = this.#slots.get(timeout.slot);
+    if (due === undefined) this.#slots.set(timeout.slot, due = []);
+    timeout.due = due;
+    timeout.at = due.length;
+    due.push(timeout);
+    this.#pending++;
+    // The ticker outlives the timeouts by a second, so queries one at a time do not each start
+    // one (`deno task bench:all`, miss path one query at a time).
+    this.#idleTicks = 0;
+    if (!this.#ticking) {
+      this.#ticking = true;
+      this.#light.timeout(TICK_MS, this.#tick);
+    }
+    return timeout;
+  }
+
+  readonly #forget = (slot: number, due: Pending[]): void => {
+    if (due.length === 0) this.#slots.delete(slot);
+    this.#pending--;
+  };
+
+  readonly #tick = (): void => {
+    const now = Math.floor(performance.now() / TICK_MS);
+    for (const [slot, due] of this.#slots) {
+      if (slot > now) continue;
+      this.#slots.delete(slot);
+      for (const timeout of due) {
+        timeout.due = undefined;
+        this.#pending--;
+        timeout.fire();
+      }
+    }
+    if (this.#pending === 0 && ++this.#idleTicks >= IDLE_TICKS) {
+      this.#ticking = false;
+      this.#idleTicks = 0;
+      return;
+    }
+    this.#light.timeout(TICK_MS, this.#tick);
+  };
+}
+
+/** The ticker query budgets, upstream attempts and POST bodies share. */
+const shared = new CoarseTimer();
+
+/**
+ * Calls `fire` once, `ms` (up to a slot more) milliseconds from now, unless cancelled first,
+ * on the shared ticker.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { coarseTimeout } from "./coarse_timer.ts";
+ *
+ * const started = performance.now();
+ * const waited = await new Promise<number>((resolve) => {
+ *   coarseTimeout(30, () => resolve(performance.now() - started));
+ * });
+ * assert.ok(waited >= 30, `fired after ${waited}, never early`);
+ *
+ * let fired = false;
+ * coarseTimeout(10, () => fired = true).cancel();
+ * await new Promise((resolve) => coarseTimeout(40, () => resolve(undefined)));
+ * assert.equal(fired, false, "a cancelled timeout never fires");
+ * ```
+ */
+export function coarseTimeout(ms: number, fire: () => void): CoarseTimeout {
+  return shared.timeout(ms, fire);
+}

@@ -1,0 +1,51 @@
+/** Coarse timeouts: fire once, about on time; cancelled ones never; the ticker stops when idle. */
+import assert from "node:assert/strict";
+import { coarseTimeout } from "../../runtime/coarse_timer.ts";
+
+Deno.test("a coarse timeout fires once, no earlier than asked and at most a tick or two late", async () => {
+  const started = performance.now();
+  const fired: number[] = [];
+  coarseTimeout(30, () => fired.push(performance.now() - started));
+  await new Promise((resolve) => setTimeout(resolve, 80));
+  assert.equal(fired.length, 1);
+  assert.ok(fired[0] >= 30 && fired[0] < 70, `fired after ${fired[0]} ms`);
+});
+
+Deno.test("cancelled timeouts never fire, and others in the same slot still do", async () => {
+  let fired = 0;
+  const kept = coarseTimeout(20, () => fired++);
+  const cancelled = coarseTimeout(20, () => fired += 100);
+  cancelled.cancel();
+  await new Promise((resolve) => setTimeout(resolve, 60));
+  assert.equal(fired, 1);
+  kept.cancel(); // after firing: nothing happens
+  // The test's op sanitizer would fail it if the ticker were left running.
+});
+
+Deno.test("timeouts cancelled in any order, some from a firing one, never fire; the rest once each", async () => {
+  const fired = new Map<number, number>();
+  const timeouts = Array.from({ length: 200 }, (_, i) =>
+    coarseTimeout(15, () => {
+      fired.set(i, (fired.get(i) ?? 0) + 1);
+      // The first to fire cancels some of those still waiting in the same slot.
+      if (fired.size === 1) { for (let j = 150; j < 200; j += 2) timeouts[j].cancel(); }
+    }));
+  const cancelled = new Set<number>();
+  for (let i = 0; i < 100; i += 3) {
+    timeouts[(i * 37) % 100].cancel();
+    cancelled.add((i * 37) % 100);
+  }
+  await new Promise((resolve) => setTimeout(resolve, 60));
+  for (let i = 0; i < 200; i++) {
+    const times = fired.get(i) ?? 0;
+    if (cancelled.has(i)) assert.equal(times, 0, `cancelled ${i} fired`);
+    else assert.ok(times <= 1, `${i} fired ${times} times`);
+  }
+  const cancelledLater = [...Array(25).keys()].map((k) => 150 + 2 * k)
+    .filter((j) => (fired.get(j) ?? 0) === 0).length;
+  assert.ok(cancelledLater >= 24, "those cancelled from the firing callback stayed quiet");
+  assert.equal(
+    [...fired.values()].reduce((a, b) => a + b, 0),
+    200 - cancelled.size - cancelledLater,
+  );
+});
