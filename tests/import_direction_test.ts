@@ -6,6 +6,7 @@
  * the reason it stays. A root file (main.ts, app.ts, config.ts, deno.json) counts as its own folder.
  */
 import assert from "node:assert/strict";
+import { mainGraph } from "./support/module_graph.ts";
 
 const ROOT = new URL("../", import.meta.url);
 
@@ -80,23 +81,9 @@ const REMOVED = [
   "routes -> config.ts",
 ];
 
-interface GraphModule {
-  specifier: string;
-  dependencies?: { code?: { specifier?: string }; type?: { specifier?: string } }[];
-}
-
 /** main.ts's graph of our own modules: what each one loads (`code`), and that plus its type imports (`all`). */
 async function graph(): Promise<{ code: Map<string, string[]>; all: Map<string, string[]> }> {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["info", "--json", "main.ts"],
-    cwd: ROOT,
-    stdout: "piped",
-    stderr: "null",
-  }).output();
-  assert.ok(output.success, "deno info failed");
-  const { modules }: { modules: GraphModule[] } = JSON.parse(
-    new TextDecoder().decode(output.stdout),
-  );
+  const modules = await mainGraph();
   const ours = (specifier: string | undefined): specifier is string =>
     specifier !== undefined && specifier.startsWith(ROOT.href);
   const code = new Map<string, string[]>();

@@ -5,24 +5,12 @@
  * are imported when first needed. The README's Performance section states the count.
  */
 import assert from "node:assert/strict";
+import { mainGraph } from "./support/module_graph.ts";
 
 const ROOT = new URL("../", import.meta.url);
 
-interface GraphModule {
-  specifier: string;
-  dependencies?: { code?: { specifier?: string }; isDynamic?: boolean }[];
-}
-
 Deno.test("main.ts loads no npm package and no Node module before its first answer", async () => {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["info", "--json", "main.ts"],
-    cwd: ROOT,
-    stdout: "piped",
-    stderr: "null",
-  }).output();
-  assert.ok(output.success, "deno info failed");
-  const graph: { modules: GraphModule[] } = JSON.parse(new TextDecoder().decode(output.stdout));
-  const imports = new Map(graph.modules.map((m) => [
+  const imports = new Map((await mainGraph()).map((m) => [
     m.specifier,
     (m.dependencies ?? []).filter((d) => !d.isDynamic && d.code?.specifier)
       .map((d) => d.code!.specifier!),
