@@ -34,6 +34,16 @@ function encoded(message: Message): Uint8Array<ArrayBuffer> | undefined {
 }
 
 /** A query's head with this ID and, when given, this EDNS. */
+/** The OPT of a browser's query: EDNS 0, 1232 bytes, padded. */
+const PADDED_EDNS: QueryHead["edns"] = {
+  version: 0,
+  udpSize: 1232,
+  dnssecOk: false,
+  padded: true,
+  clientSubnet: false,
+  otherOptions: false,
+};
+
 function queryHead(id: number, edns?: QueryHead["edns"]): QueryHead {
   const head: QueryHead = {
     id,
@@ -87,14 +97,7 @@ Deno.test("finishAnswer() for a client that padded its query equals decoding and
     const bytes = encoded(message);
     if (bytes === undefined) continue;
     const answer = answerFromBytes(bytes, "upstream");
-    const head = queryHead(0x4321, {
-      version: 0,
-      udpSize: 1232,
-      dnssecOk: false,
-      padded: true,
-      clientSubnet: false,
-      otherOptions: false,
-    });
+    const head = queryHead(0x4321, PADDED_EDNS);
     const raw = makeQuery("unrelated.example", 1);
     const ours = finishAnswer(answer, head, raw);
     const decoded = decodeMessage(withId(bytes, 0x4321));
@@ -193,14 +196,7 @@ Deno.test("a padded answer that must be re-encoded keeps the client's spelling a
     additionals: [],
     edns: { udpSize: 1232, version: 0, dnssecOk: false, flags: 0, options: [] },
   });
-  const head = queryHead(7, {
-    version: 0,
-    udpSize: 1232,
-    dnssecOk: false,
-    padded: true,
-    clientSubnet: false,
-    otherOptions: false,
-  });
+  const head = queryHead(7, PADDED_EDNS);
   const raw = makeQuery("WwW.Example.ORG", RType.HTTPS, { edns: {} });
   const ours = finishAnswer(answerFromBytes(bytes, "upstream"), head, raw);
   assert.equal(ours.length % 468, 0, "padded");
