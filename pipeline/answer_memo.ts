@@ -23,6 +23,7 @@
  * each. Requests that never repeat must not pay for the memo (`deno task bench:all`, miss rows:
  * every URL is new).
  */
+import type { Profile } from "./profile.ts";
 import type { Resolution } from "./resolver.ts";
 import type { Answer, QueryLogEntry } from "./types.ts";
 
@@ -141,6 +142,8 @@ export interface Kept {
   /** The blocklist rule its log line names (a block answer's), if any. */
   readonly rule: string | undefined;
   readonly reusable: Reusable;
+  /** The profile it was answered under: a client of another gets its own answer. */
+  readonly profile: Profile;
   /** The sum of the sources' versions when it was kept. */
   readonly version: number;
 }
@@ -250,7 +253,12 @@ export class AnswerMemo {
    * second sight when its answer was marked reusable and the query log tells of no error (a
    * store that failed, answered around).
    */
-  remember(request: MemoRequest, resolution: Resolution, log: QueryLogEntry): void {
+  remember(
+    request: MemoRequest,
+    resolution: Resolution,
+    log: QueryLogEntry,
+    profile: Profile,
+  ): void {
     const key = this.#keyOf(request);
     const slot = this.#slots[slotOf(key) & this.#mask];
     if (slot.key !== key) {
@@ -265,7 +273,7 @@ export class AnswerMemo {
     // shared slab (dns/transient.ts), which a kept view would keep whole.
     const own = { ...resolution, answer: { ...answer, bytes: answer.bytes.slice() } };
     own.bytes = bytes.slice();
-    slot.kept = { resolution: own, rule: log.rule, reusable, version: this.#version() };
+    slot.kept = { resolution: own, rule: log.rule, reusable, profile, version: this.#version() };
   }
 
   /** The sources' versions summed: each only grows, so any move moves the sum. */

@@ -15,6 +15,7 @@ export type Handler = (ctx: QueryContext) => MaybePromise<Answer>;
  * import { decodeMessage, headOf, Rcode, RType } from "../dns/mod.ts";
  * import { replyAnswer } from "./answer_builders.ts";
  * import { compose } from "./compose.ts";
+ * import { plainProfile } from "./profile.ts";
  * import type { QueryContext, Stage } from "./types.ts";
  *
  * // RFC 8484 §4.1's example query: www.example.com A, ID 0, RD set.
@@ -27,6 +28,7 @@ export type Handler = (ctx: QueryContext) => MaybePromise<Answer>;
  *   head: headOf(message),
  *   question: message.questions[0],
  *   client: { address: "192.0.2.7", door: "udp" },
+ *   identity: { profile: plainProfile() },
  *   signal: new AbortController().signal,
  *   log: { time: Date.now(), client: "192.0.2.7", door: "udp", name: "www.example.com", type: 1 },
  * };

@@ -4,6 +4,7 @@
  * decode, the budget's timer — is made on first read.
  */
 import { decodeMessage, type Message, type QueryHead, type Question } from "../dns/mod.ts";
+import type { Identity } from "./profile.ts";
 import type { ClientInfo, QueryContext, QueryLogEntry } from "./types.ts";
 import { Deadline } from "../runtime/deadline.ts";
 
@@ -23,6 +24,7 @@ export interface ResolverContextInit {
   /** The decoded query, when the resolver has decoded it already; else decoded on first read. */
   query: Message | undefined;
   client: ClientInfo;
+  identity: Identity;
   log: QueryLogEntry;
   budget: Budget;
   /** When the query arrived, on the budget's clock. */
@@ -39,6 +41,7 @@ export interface ResolverContextInit {
  * import assert from "node:assert/strict";
  * import { peekQuery } from "../dns/mod.ts";
  * import { ResolverContext } from "./context.ts";
+ * import { plainProfile } from "./profile.ts";
  *
  * // RFC 8484 §4.1's example query: www.example.com A, ID 0, RD set.
  * const raw = Uint8Array.from(atob("AAABAAABAAAAAAAAA3d3dwdleGFtcGxlA2NvbQAAAQAB"), (c) => c.charCodeAt(0));
@@ -47,6 +50,7 @@ export interface ResolverContextInit {
  *   head: peekQuery(raw)!,
  *   query: undefined,
  *   client: { address: "192.0.2.1", door: "udp" },
+ *   identity: { profile: plainProfile() },
  *   log: { time: 0, client: "192.0.2.1", door: "udp", name: "www.example.com", type: 1 },
  *   budget: { ms: 1000, now: () => 0 },
  *   started: 0,
@@ -63,6 +67,7 @@ export class ResolverContext implements QueryContext {
   readonly head: QueryHead;
   readonly question: Question;
   readonly client: ClientInfo;
+  readonly identity: Identity;
   readonly log: QueryLogEntry;
   #query: Message | undefined;
   #deadline: Deadline | undefined;
@@ -76,6 +81,7 @@ export class ResolverContext implements QueryContext {
     // checkShape has made sure there is exactly one question before any stage reads it.
     this.question = init.head.question!;
     this.client = init.client;
+    this.identity = init.identity;
     this.log = init.log;
     this.#query = init.query;
     this.#budget = init.budget;
@@ -120,6 +126,7 @@ export function detachedContext(
     head: ctx.head,
     question: ctx.question,
     client: ctx.client,
+    identity: ctx.identity,
     signal,
     log,
   };

@@ -50,6 +50,7 @@ const RFC8482_HINFO = new Uint8Array([7, ...new TextEncoder().encode("RFC8482"),
  * import { decodeMessage, encodeMessage, headOf, type Message, Rcode, RType } from "../dns/mod.ts";
  * import { replyAnswer } from "./answer_builders.ts";
  * import { guardStage } from "./guard.ts";
+ * import { plainProfile } from "./profile.ts";
  * import type { QueryContext } from "./types.ts";
  *
  * // RFC 8484 §4.1's example query: www.example.com A, ID 0, RD set.
@@ -61,6 +62,7 @@ const RFC8482_HINFO = new Uint8Array([7, ...new TextEncoder().encode("RFC8482"),
  *   head: headOf(message),
  *   question: message.questions[0],
  *   client: { address: "192.0.2.7", door: "udp" },
+ *   identity: { profile: plainProfile() },
  *   signal: new AbortController().signal,
  *   log: { time: Date.now(), client: "192.0.2.7", door: "udp", name: "", type: 0 },
  * });

@@ -16,10 +16,12 @@ import {
 import type { QueryLog } from "../observe/query_log.ts";
 import type { AnswerMemo, MemoRequest } from "./answer_memo.ts";
 import { replyAnswer } from "./answer_builders.ts";
+import type { ReplyInit } from "../dns/mod.ts";
 import { compose, type Handler } from "./compose.ts";
 import { type Budget, ResolverContext } from "./context.ts";
 import { finishAnswer } from "./finish.ts";
 import { checkShape } from "./guard.ts";
+import { type ClientDirectory, onlyProfile, plainProfile } from "./profile.ts";
 import type { Answer, ClientInfo, MaybePromise, QueryLogEntry, Stage } from "./types.ts";
 
 export interface ResolverOptions {
@@ -30,6 +32,8 @@ export interface ResolverOptions {
   log: QueryLog;
   /** Where answers to repeated identical requests are kept (doors pass their requests). */
   memo?: AnswerMemo;
+  /** Who is who (pipeline/profile.ts); without it, every client gets one plain profile. */
+  directory?: ClientDirectory;
   /** Clock, injectable for tests. */
   now?: () => number;
 }
@@ -106,6 +110,7 @@ export class Resolver {
   readonly #budget: Budget;
   readonly #log: QueryLog;
   readonly #memo: AnswerMemo | undefined;
+  readonly #directory: ClientDirectory;
   readonly #now: () => number;
 
   constructor(options: ResolverOptions) {
@@ -114,6 +119,7 @@ export class Resolver {
     });
     this.#log = options.log;
     this.#memo = options.memo;
+    this.#directory = options.directory ?? onlyProfile(plainProfile());
     this.#now = options.now ?? Date.now;
     this.#budget = { ms: options.queryTimeoutMs, now: this.#now };
   }
@@ -142,15 +148,18 @@ export class Resolver {
       head = headOf(query);
     }
     const question = head.question;
+    const identity = client.identity ?? this.#directory.identify(client.clientId, client.address);
     const log: QueryLogEntry = {
       time: started,
       client: client.address,
       door: client.door,
       method: client.method,
+      profile: identity?.profile.name,
+      clientName: identity?.name,
       name: question?.name ?? "",
       type: question?.type ?? 0,
     };
-    const refusal = checkShape(head);
+    const refusal = identity === undefined ? UNKNOWN_CLIENT : checkShape(head);
     if (refusal !== undefined) {
       const answer = replyAnswer(query ?? decodeMessage(raw), refusal, "guard");
       return this.#finish(answer, raw, head, log, request);
@@ -162,6 +171,7 @@ export class Resolver {
       head,
       query,
       client,
+      identity: identity!,
       log,
       budget: this.#budget,
       started,
@@ -191,12 +201,17 @@ export class Resolver {
     const time = this.#now();
     const kept = this.#memo?.recall(request, time);
     if (kept === undefined) return undefined;
+    const identity = client.identity ?? this.#directory.identify(client.clientId, client.address);
+    // Another profile's answer to the same request is not this client's.
+    if (identity === undefined || identity.profile !== kept.profile) return undefined;
     const { answer, head } = kept.resolution;
     const log: QueryLogEntry = {
       time,
       client: client.address,
       door: client.door,
       method: client.method,
+      profile: identity.profile.name,
+      clientName: identity.name,
       name: head.question!.name,
       type: head.question!.type,
     };
@@ -226,10 +241,18 @@ export class Resolver {
     log.durationMs = this.#now() - log.time;
     this.#log.write(log, answer.bytes);
     const resolution = { answer, bytes: finishAnswer(answer, head, raw), head };
-    if (request !== undefined) this.#memo?.remember(request, resolution, log);
+    if (request !== undefined && ctx !== undefined) {
+      this.#memo?.remember(request, resolution, log, ctx.identity.profile);
+    }
     return resolution;
   }
 }
+
+/** A client the directory does not know, when only known clients are answered (CLIENTS_ONLY). */
+const UNKNOWN_CLIENT: ReplyInit = {
+  rcode: Rcode.REFUSED,
+  ede: { infoCode: EdeCode.PROHIBITED, text: "unknown client" },
+};
 
 /** The one catch of the pipeline: whatever a stage threw is SERVFAIL and a log line. */
 function failure(ctx: ResolverContext, error: unknown): Answer {

@@ -5,6 +5,7 @@
  */
 import type { Message, QueryHead, Question } from "../dns/mod.ts";
 import type { Reusable } from "./answer_memo.ts";
+import type { Identity } from "./profile.ts";
 
 /** The reuse mark of an `Answer`, defined with the rest of answer reuse (answer_memo.ts). */
 export type { Reusable };
@@ -24,6 +25,13 @@ export interface ClientInfo {
    * fails this is the first thing to know.
    */
   method?: "GET" | "POST";
+  /** The ClientID it sent (the DoH path, the DoT server name), lower-cased and checked. */
+  clientId?: string;
+  /**
+   * Who it is, when the door has asked the directory already (to admit it); else the resolver
+   * asks (pipeline/profile.ts).
+   */
+  identity?: Identity;
 }
 
 /** One line of the query log; stages fill in what they learn. */
@@ -34,6 +42,10 @@ export interface QueryLogEntry {
   door: Door;
   /** DoH: the HTTP method the query came with. */
   method?: "GET" | "POST";
+  /** The profile the query was answered under. */
+  profile?: string;
+  /** The client's display name, when it is a mapped client. */
+  clientName?: string;
   name: string;
   type: number;
   source?: AnswerSource;
@@ -62,6 +74,8 @@ export interface QueryContext {
   /** The one question (the resolver guarantees exactly one before the chain runs). */
   readonly question: Question;
   readonly client: ClientInfo;
+  /** Who the client is, and so the profile its query is answered under. */
+  readonly identity: Identity;
   /** Aborts when the query's time budget runs out or the client goes away. */
   readonly signal: AbortSignal;
   readonly log: QueryLogEntry;

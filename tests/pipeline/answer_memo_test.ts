@@ -13,6 +13,7 @@ import type { Blocklist } from "../../blocklist/blocklist.ts";
 import { decodeMessage, peekQuery, RClass, RType } from "../../dns/mod.ts";
 import { createQueryLog } from "../../observe/query_log.ts";
 import { replyAnswer } from "../../pipeline/answer_builders.ts";
+import { plainProfile } from "../../pipeline/profile.ts";
 import {
   AnswerMemo,
   memoKey,
@@ -133,6 +134,8 @@ Deno.test("a repeated request gets the answer a cache lookup would give, logged 
       client: "192.0.2.7",
       door: "doh",
       method: "GET",
+      profile: "default",
+      clientName: undefined,
       name: NAME,
       type: RType.A,
       source: "cache",
@@ -293,6 +296,7 @@ Deno.test("a key is remembered on its second sight; other keys take its slot; la
   let touched = 0;
   const reusable = { until: 10, touch: () => void touched++ };
   const log = { time: 0, client: "", door: "doh" as const, name: "a.example", type: 1, rcode: 0 };
+  const profile = plainProfile();
   const resolution = (length: number, reuse: Reusable | null = reusable): Resolution => ({
     answer: {
       bytes: new Uint8Array(length),
@@ -305,23 +309,23 @@ Deno.test("a key is remembered on its second sight; other keys take its slot; la
     bytes: new Uint8Array(length).fill(7),
     head: peekQuery(makeQuery("a.example", RType.A))!,
   });
-  memo.remember("a", resolution(100), log);
+  memo.remember("a", resolution(100), log, profile);
   assert.equal(memo.recall("a", 5), undefined, "seen once");
   const kept = resolution(100);
-  memo.remember("a", kept, log);
+  memo.remember("a", kept, log, profile);
   const recalled = memo.recall("a", 5);
   assert.deepEqual(recalled?.resolution.bytes, kept.bytes);
   assert.notEqual(recalled?.resolution.bytes.buffer, kept.bytes.buffer, "a copy of its own");
   assert.equal(touched, 1);
   assert.equal(memo.recall("a", 10), undefined, "held until 10 only");
-  memo.remember("b", resolution(100), log);
-  memo.remember("a", resolution(100), log);
+  memo.remember("b", resolution(100), log, profile);
+  memo.remember("a", resolution(100), log, profile);
   assert.equal(memo.recall("a", 5), undefined, "b took the one slot: a is new again");
-  memo.remember("a", resolution(5000), log);
+  memo.remember("a", resolution(5000), log, profile);
   assert.equal(memo.recall("a", 5), undefined, "too large to keep");
-  memo.remember("a", resolution(100), { ...log, error: "blocklist unavailable: timeout" });
+  memo.remember("a", resolution(100), { ...log, error: "blocklist unavailable: timeout" }, profile);
   assert.equal(memo.recall("a", 5), undefined, "an answer given around a failure is not kept");
-  memo.remember("a", resolution(100, null), log);
+  memo.remember("a", resolution(100, null), log, profile);
   assert.equal(memo.recall("a", 5), undefined, "not marked reusable");
   assert.throws(() => new AnswerMemo({ slots: 3 }), RangeError);
 });
