@@ -3,16 +3,13 @@
  * replaces whole, so none is dropped or sees half a file. A file with a mistake is not loaded:
  * the last good records keep answering, and one line on stderr names the file, line and column.
  *
- * Changes are noticed with Deno.watchFs on the file's directory (editors and config managers
- * replace files by renaming, which a watch on the file itself would miss), keeping only the
- * events that name the file, or that made a symlinked file resolve elsewhere: other files
- * written there (a log beside it) must neither delay nor trigger a reload. They are debounced,
- * and a file whose text did not change is not loaded again. Where watching is impossible (Deno
- * Deploy) the file is read once.
+ * Changes are noticed as runtime/watched_file.ts says; a file whose text did not change is not
+ * loaded again. Where watching is impossible (Deno Deploy) the file is read once.
  */
 import { parseRecords, type RecordsFile } from "./parse.ts";
 import { RecordStore } from "./store.ts";
 import { RecordsSyntaxError } from "./tokens.ts";
+import { WatchedFile } from "../runtime/watched_file.ts";
 
 /** The records file cannot be read, or has a mistake; `message` is one line. */
 export class RecordsFileError extends Error {
@@ -45,11 +42,7 @@ export class LiveRecords {
   /** What the records in force hold, for the startup line. */
   #description: string;
   #options: LiveRecordsOptions;
-  #watcher?: Deno.FsWatcher;
-  #timer?: ReturnType<typeof setTimeout>;
-  /** The reload running now, and whether another change came in meanwhile. */
-  #reloading?: Promise<void>;
-  #again = false;
+  readonly #file: WatchedFile;
   #version = 0;
 
   private constructor(path: string, text: string, file: RecordsFile, options: LiveRecordsOptions) {
@@ -58,6 +51,15 @@ export class LiveRecords {
     this.#text = text;
     this.#current = new RecordStore(file, serial(0, options.now));
     this.#description = describeRecords(file);
+    // Whatever goes wrong in a reload, the last good records stay and the process goes on.
+    this.#file = new WatchedFile(
+      path,
+      () =>
+        this.#load().catch((error) =>
+          options.report(`records: ${this.path}: ${oneLine(error)}${KEEPING}`)
+        ),
+      options.debounceMs ?? DEFAULT_DEBOUNCE_MS,
+    );
     options.onLoad(file);
   }
 
@@ -84,66 +86,21 @@ export class LiveRecords {
 
   /** Starts reloading on changes; false (and a line saying so) where watching is impossible. */
   watch(): boolean {
-    const directory = this.path.slice(0, this.path.lastIndexOf("/")) || "/";
-    try {
-      this.#watcher = Deno.watchFs(directory, { recursive: false });
-    } catch (error) {
-      this.#options.report(
-        `records: not watching ${this.path} (${oneLine(error)}); restart to load changes`,
-      );
-      return false;
-    }
-    const watcher = this.#watcher;
-    const name = this.path.slice(this.path.lastIndexOf("/") + 1);
-    // A file that is a symlink changes too when a link it goes through is swapped beside it
-    // (Kubernetes updates a mounted ConfigMap so): then it resolves to another file.
-    let target = linkTarget(this.path);
-    (async () => {
-      for await (const event of watcher) {
-        if (concerns(event, name)) {
-          this.#changed();
-        } else if (target !== undefined) {
-          const now = linkTarget(this.path);
-          if (now !== target) this.#changed();
-          target = now;
-        }
-      }
-    })().catch(() => {/* closed */});
-    return true;
+    const error = this.#file.watch();
+    if (error === undefined) return true;
+    this.#options.report(
+      `records: not watching ${this.path} (${oneLine(error)}); restart to load changes`,
+    );
+    return false;
   }
 
   /** Reads the file again now; keeps the current records when it cannot be used. */
   reload(): Promise<void> {
-    if (this.#reloading) {
-      this.#again = true;
-      return this.#reloading;
-    }
-    // Whatever goes wrong, the last good records stay and the process goes on.
-    const loading = this.#load().catch((error) =>
-      this.#options.report(`records: ${this.path}: ${oneLine(error)}${KEEPING}`)
-    );
-    this.#reloading = loading.finally(() => {
-      this.#reloading = undefined;
-      if (this.#again) {
-        this.#again = false;
-        void this.reload();
-      }
-    });
-    return this.#reloading;
+    return this.#file.changed();
   }
 
   close(): void {
-    clearTimeout(this.#timer);
-    this.#watcher?.close();
-    this.#watcher = undefined;
-  }
-
-  #changed(): void {
-    clearTimeout(this.#timer);
-    this.#timer = setTimeout(
-      () => void this.reload(),
-      this.#options.debounceMs ?? DEFAULT_DEBOUNCE_MS,
-    );
+    this.#file.close();
   }
 
   async #load(): Promise<void> {
@@ -167,25 +124,6 @@ export class LiveRecords {
     this.#description = describeRecords(file);
     this.#options.onLoad(file);
     this.#options.report(`records: reloaded ${this.path}: ${this.#description}`);
-  }
-}
-
-/**
- * Whether a directory event may have changed the file called `name`: it names the file (a
- * write, or a rename onto it), or the watcher lost track of events (a rescan).
- */
-function concerns(event: Deno.FsEvent, name: string): boolean {
-  if (event.flag === "rescan") return true;
-  return event.paths.some((path) => path.slice(path.lastIndexOf("/") + 1) === name);
-}
-
-/** Where a symlink at `path` leads in the end ("" when nowhere), or undefined for no symlink. */
-function linkTarget(path: string): string | undefined {
-  try {
-    if (!Deno.lstatSync(path).isSymlink) return undefined;
-    return Deno.realPathSync(path);
-  } catch {
-    return "";
   }
 }
 
