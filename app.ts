@@ -9,6 +9,7 @@ import { type AdminBlocklistDeps, adminBlocklistRoutes } from "./routes/admin_bl
 import { type AdminCacheDeps, adminCacheRoutes } from "./routes/admin_cache.ts";
 import { type AdminLogDeps, adminLogRoutes } from "./routes/admin_log.ts";
 import { adminWhyRoutes, type WhyDeps } from "./routes/admin_why.ts";
+import { type AdminProfilesDeps, adminProfilesRoutes } from "./routes/admin_profiles.ts";
 import { boundedBody, DEFAULT_BODY_TIMEOUT_MS } from "./routes/bounded_body.ts";
 import { type AppEnv, forwardedClient } from "./routes/client_address.ts";
 import { rateLimit } from "./routes/rate_limit.ts";
@@ -34,6 +35,7 @@ export interface AppDeps {
     log?: AdminLogDeps;
     cache?: AdminCacheDeps;
     why?: WhyDeps;
+    profiles?: AdminProfilesDeps;
   };
   /** The dashboard at `/`; absent: no such page. */
   dashboard?: DashboardDeps;
@@ -107,6 +109,7 @@ export function createRoutes(deps: AppDeps, door: DohDoor): Hono<AppEnv> {
   if (admin.log) app.route("/admin/log", adminLogRoutes(admin.log));
   if (admin.cache) app.route("/admin/cache", adminCacheRoutes(admin.cache));
   if (admin.why) app.route("/admin/why", adminWhyRoutes(admin.why));
+  if (admin.profiles) app.route("/admin", adminProfilesRoutes(admin.profiles));
   app.notFound(() => reason(404, "not found"));
   app.onError((error) => {
     // Redis down or slow: the admin call could not be made, and says why.

@@ -52,6 +52,10 @@ export interface Config {
   metricsToken?: string;
   /** Absolute path of the records file (local records, patterns, forward zones); undefined: none. */
   recordsFile?: string;
+  /** The profiles file (clients/profiles_file.ts); absent: one profile for every client. */
+  profilesFile?: string;
+  /** Only clients the profiles know are answered (CLIENTS_ONLY). */
+  clientsOnly: boolean;
   /** The classic doors: DNS over UDP, TCP and TLS. */
   dns: DnsDoorsConfig;
   /** Processes sharing the HTTP, TCP and DoT ports (SO_REUSEPORT); 1: just this one. */
@@ -184,10 +188,17 @@ export function loadConfig(env: Env, context: ConfigContext): Config {
     adminToken: adminToken(read("ADMIN_TOKEN")),
     metricsToken: adminToken(read("METRICS_TOKEN"), "METRICS_TOKEN"),
     recordsFile: absolute(read("RECORDS_FILE"), context.cwd ?? "/"),
+    profilesFile: absolute(read("PROFILES_FILE"), context.cwd ?? "/"),
+    clientsOnly: boolean(env, "CLIENTS_ONLY", false),
     dns: dnsDoorsConfig(env, read, certFile !== undefined),
     workers: integer(env, "WORKERS", 1, 1, 64),
   };
   checkWorkers(config);
+  if (config.clientsOnly && config.profilesFile === undefined && config.redis === undefined) {
+    throw new ConfigError(
+      'CLIENTS_ONLY="true" needs PROFILES_FILE or Redis: without profiles no client is known',
+    );
+  }
   return config;
 }
 

@@ -35,6 +35,8 @@ import { UpstreamPool } from "./upstream/pool.ts";
 import { UpstreamRouter } from "./upstream/router.ts";
 import type { UpstreamSpec } from "./upstream/url.ts";
 import { runtimeTooOld, udpAvailable } from "./runtime/platform.ts";
+import type { OpenPolicy } from "./clients/open.ts";
+import type { RedisStore } from "./store/redis.ts";
 
 const QUERY_LOG_CAPACITY = 1000;
 /**
@@ -98,6 +100,9 @@ async function main(): Promise<void> {
       prefix: `${redis.prefix}cache:`,
       onError: reportOncePerMinute("shared cache"),
     })
+    : undefined;
+  const policy = config.profilesFile !== undefined || (redis && store)
+    ? await openProfiles(config, redis && store ? { store, prefix: redis.prefix } : undefined)
     : undefined;
   const { blocklist, sync } = await createBlocklist({
     config: config.blocklist,
@@ -169,7 +174,14 @@ async function main(): Promise<void> {
   memo.dependOn(blocklist);
   if (records) memo.dependOn(records);
   if (answerCache) memo.dependOn(answerCache);
-  const resolver = new Resolver({ stages, queryTimeoutMs: config.queryTimeoutMs, log, memo });
+  if (policy) memo.dependOn(policy.directory);
+  const resolver = new Resolver({
+    stages,
+    queryTimeoutMs: config.queryTimeoutMs,
+    log,
+    memo,
+    directory: policy?.directory,
+  });
   const app = lazyApp({
     resolver,
     bodyTimeoutMs: config.httpBodyTimeoutMs,
@@ -190,6 +202,7 @@ async function main(): Promise<void> {
       log: { log, stream, instance: config.instanceName },
       cache: { cache: answerCache, shared },
       why: { records, blocklist, cache: answerCache },
+      profiles: policy && { directory: policy.directory, store: policy.store },
     },
     dashboard: {
       token: config.adminToken,
@@ -225,6 +238,7 @@ async function main(): Promise<void> {
     schedule.stop();
     blocklist.close();
     records?.close();
+    policy?.close();
     router.close();
     pool.close();
     await shared?.flush();
@@ -299,6 +313,7 @@ async function main(): Promise<void> {
           `upstreams: ${config.upstreams.map((u) => u.url).join(", ")}\n` +
             (store ? `redis: ${store.description}\n` : "") +
             (records ? `records: ${records.path}: ${records.description}\n` : "") +
+            (policy ? `${policy.line}\n` : "") +
             `blocklist: ${blocklist.description}, ${config.blocklist.sources.length} lists configured\n` +
             (config.adminToken ? "admin API: on\n" : "") +
             doorLines +
@@ -323,6 +338,38 @@ async function main(): Promise<void> {
   // they are in.
   schedule.start(sync);
   records?.watch();
+  policy?.watch();
+}
+
+/**
+ * The profiles at startup (clients/open.ts), loaded only when there is a profiles file or
+ * Redis: a mistake in the file is a config error (exit 2), like a bad setting.
+ */
+async function openProfiles(
+  config: Config,
+  redis: { store: RedisStore; prefix: string } | undefined,
+): Promise<OpenPolicy> {
+  const { openPolicy, ProfilesFileError } = await import("./clients/open.ts");
+  const names = (kind: string) =>
+    config.blocklist.sources.filter((source) => source.kind === kind).map((source) => source.name);
+  try {
+    return await openPolicy({
+      file: config.profilesFile,
+      redis,
+      restricted: config.clientsOnly,
+      context: {
+        blocklists: names("block"),
+        allowlists: names("allow"),
+        udpAvailable: udpAvailable(),
+      },
+      report: (line) => console.error(line),
+    });
+  } catch (error) {
+    if (error instanceof ProfilesFileError) {
+      throw new ConfigError(`PROFILES_FILE: ${error.message}`);
+    }
+    throw error;
+  }
 }
 
 /** The records file at startup: a mistake in it is a config error (exit 2), like a bad setting. */

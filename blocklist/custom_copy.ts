@@ -28,7 +28,7 @@ export function customCopyWriter(path: string): (custom: CustomEntries) => Promi
     writing = writing.then(async () => {
       try {
         // Imported on the first edit: a fresh process does not load it.
-        const { atomicWrite } = await import("./atomic_write.ts");
+        const { atomicWrite } = await import("../runtime/atomic_write.ts");
         await atomicWrite(path, JSON.stringify(custom, null, 2));
       } catch {
         // Nowhere to write (Deno Deploy): edits live as long as the process.

@@ -9,7 +9,7 @@
  * a crash never leaves half a list. Where nothing can be written (Deno Deploy, a read-only
  * directory) the copy is skipped and lists are fetched each time.
  */
-import { atomicWrite } from "./atomic_write.ts";
+import { atomicWrite } from "../runtime/atomic_write.ts";
 import type { ListSource } from "./source.ts";
 
 export interface FetchOptions {

@@ -7,6 +7,7 @@ export type ReasonStatus =
   | 404
   | 405
   | 408
+  | 409
   | 413
   | 414
   | 415

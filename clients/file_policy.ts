@@ -1,0 +1,123 @@
+/**
+ * Profiles kept in the profiles file (PROFILES_FILE) alone, the store without Redis. The file
+ * is reloaded when it changes (runtime/watched_file.ts); a file with a mistake is not loaded:
+ * the last good profiles keep answering, and one line names the file, line and column. Admin
+ * edits are written into the file itself (comments kept: clients/profiles_file.ts), through a
+ * temporary file and a rename, so the file stays the one place the profiles are.
+ */
+import { atomicWrite } from "../runtime/atomic_write.ts";
+import { WatchedFile } from "../runtime/watched_file.ts";
+import { describePolicy } from "./live_directory.ts";
+import { applyEdit, type PolicyEdit, type PolicyStore } from "./policy_edit.ts";
+import { editProfilesFile, parseProfilesFile, ProfilesFileError } from "./profiles_file.ts";
+import type { PolicyDoc, SpecContext } from "./spec.ts";
+
+export interface FilePolicyOptions {
+  context: SpecContext;
+  /** Told about every document loaded after the first (reloads, edits). */
+  onLoad: (doc: PolicyDoc) => void;
+  /** Where reload lines go (stderr). */
+  report: (line: string) => void;
+  debounceMs?: number;
+}
+
+const KEEPING = "; keeping the last good profiles";
+
+export class FilePolicy implements PolicyStore {
+  readonly path: string;
+  readonly description: string;
+  /** The document in force (the file's last good text). */
+  doc: PolicyDoc;
+  #text: string;
+  readonly #options: FilePolicyOptions;
+  readonly #file: WatchedFile;
+
+  private constructor(path: string, text: string, doc: PolicyDoc, options: FilePolicyOptions) {
+    this.path = path;
+    this.description = `the profiles file ${path}`;
+    this.#text = text;
+    this.doc = doc;
+    this.#options = options;
+    this.#file = new WatchedFile(
+      path,
+      () =>
+        this.#reload().catch((error) =>
+          options.report(`profiles: ${path}: ${oneLine(error)}${KEEPING}`)
+        ),
+      options.debounceMs,
+    );
+  }
+
+  /**
+   * Reads the file; a file that does not exist yet is an empty document (the first admin edit
+   * makes it). Throws `ProfilesFileError` at a mistake, an Error when it cannot be read.
+   */
+  static async open(path: string, options: FilePolicyOptions): Promise<FilePolicy> {
+    const text = await readIfThere(path);
+    const doc = parseProfilesFile(text ?? "", path, options.context);
+    return new FilePolicy(path, text ?? "", doc, options);
+  }
+
+  /** Starts reloading on changes; a line saying so where watching is impossible. */
+  watch(): void {
+    const error = this.#file.watch();
+    if (error !== undefined) {
+      this.#options.report(
+        `profiles: not watching ${this.path} (${oneLine(error)}); restart to load changes`,
+      );
+    }
+  }
+
+  /** Reads the file again now (the watch calls it too). */
+  reload(): Promise<void> {
+    return this.#file.changed();
+  }
+
+  async edit(edit: PolicyEdit): Promise<PolicyDoc> {
+    // Checked before writing: a wrong edit leaves the file as it was.
+    const doc = applyEdit(this.doc, edit, this.#options.context);
+    const text = editProfilesFile(this.#text, edit.section, edit.name, edit.value);
+    await atomicWrite(this.path, text);
+    this.#text = text;
+    this.#loaded(doc, `profiles: ${edit.value === undefined ? "removed" : "set"} ${edit.name}`);
+    return doc;
+  }
+
+  close(): void {
+    this.#file.close();
+  }
+
+  async #reload(): Promise<void> {
+    const text = (await readIfThere(this.path)) ?? "";
+    if (text === this.#text) return;
+    let doc: PolicyDoc;
+    try {
+      doc = parseProfilesFile(text, this.path, this.#options.context);
+    } catch (error) {
+      if (!(error instanceof ProfilesFileError)) throw error;
+      this.#options.report(`profiles: ${error.message}${KEEPING}`);
+      return;
+    }
+    this.#text = text;
+    this.#loaded(doc, `profiles: reloaded ${this.path}`);
+  }
+
+  #loaded(doc: PolicyDoc, line: string): void {
+    this.doc = doc;
+    this.#options.onLoad(doc);
+    this.#options.report(`${line}: ${describePolicy(doc)}`);
+  }
+}
+
+async function readIfThere(path: string): Promise<string | undefined> {
+  try {
+    return await Deno.readTextFile(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw new Error(`cannot read ${path} (${oneLine(error)})`);
+  }
+}
+
+function oneLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split("\n", 1)[0];
+}

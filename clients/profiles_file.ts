@@ -1,0 +1,92 @@
+/**
+ * The profiles file (PROFILES_FILE), YAML read with the `yaml` package: its syntax errors and
+ * the document's mistakes (clients/spec.ts) are both said as `file:line:column: what is wrong`,
+ * the column of the value at fault. Edits made through the admin API are written back through
+ * the same package's document model, so the file's comments and order stay as people wrote them.
+ */
+import { isCollection, LineCounter, type Node, parseDocument } from "yaml";
+import { checkPolicy, type PolicyDoc, PolicyError, type SpecContext } from "./spec.ts";
+
+/** Larger files are refused: ten thousand clients take well under a megabyte. */
+export const MAX_FILE_BYTES = 16 * 1024 * 1024;
+
+/** A mistake in the profiles file; `message` is `file:line:column: reason`, one line. */
+export class ProfilesFileError extends Error {
+  readonly line: number;
+  readonly column: number;
+  readonly reason: string;
+  constructor(file: string, line: number, column: number, reason: string) {
+    super(`${file}:${line}:${column}: ${reason}`);
+    this.name = "ProfilesFileError";
+    this.line = line;
+    this.column = column;
+    this.reason = reason;
+  }
+}
+
+/** Reads the text of a profiles file; throws `ProfilesFileError` at its first mistake. */
+export function parseProfilesFile(text: string, file: string, context: SpecContext): PolicyDoc {
+  if (text.length > MAX_FILE_BYTES) {
+    throw new ProfilesFileError(file, 1, 1, `larger than ${MAX_FILE_BYTES} bytes`);
+  }
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true });
+  const [problem] = doc.errors;
+  if (problem !== undefined) {
+    const at = problem.linePos?.[0] ?? { line: 1, col: 1 };
+    throw new ProfilesFileError(file, at.line, at.col, firstLine(problem.message));
+  }
+  let value: unknown;
+  try {
+    // Aliases are expanded within the package's bound (a "billion laughs" file is an error).
+    value = doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    throw new ProfilesFileError(file, 1, 1, firstLine((error as Error).message));
+  }
+  try {
+    return checkPolicy(value, context);
+  } catch (error) {
+    if (!(error instanceof PolicyError)) throw error;
+    const offset = offsetOf(doc.contents, error.path);
+    const at = lines.linePos(offset);
+    throw new ProfilesFileError(file, at.line, at.col, error.message);
+  }
+}
+
+/**
+ * The file's text with one profile or client set to `value` (undefined: removed), comments
+ * and everything else kept as written.
+ */
+export function editProfilesFile(
+  text: string,
+  section: "profiles" | "clients",
+  name: string,
+  value: Record<string, unknown> | undefined,
+): string {
+  const doc = parseDocument(text, { uniqueKeys: true });
+  if (doc.errors.length > 0) throw new Error(firstLine(doc.errors[0].message));
+  if (value === undefined) doc.deleteIn([section, name]);
+  else doc.setIn([section, name], doc.createNode(value, { flow: false }));
+  return doc.toString();
+}
+
+/**
+ * Where the value at `path` starts; where its nearest ancestor starts when the path goes
+ * further than the document does (a missing key).
+ */
+function offsetOf(root: unknown, path: readonly (string | number)[]): number {
+  let node = root as Node | null;
+  let offset = node?.range?.[0] ?? 0;
+  for (const key of path) {
+    if (!isCollection(node)) break;
+    const child = node.get(key, true) as Node | undefined;
+    if (child === undefined || child === null) break;
+    node = child;
+    offset = child.range?.[0] ?? offset;
+  }
+  return offset;
+}
+
+function firstLine(message: string): string {
+  return message.split("\n", 1)[0];
+}
