@@ -31,6 +31,7 @@ export class FilePolicy implements PolicyStore {
   #text: string;
   readonly #options: FilePolicyOptions;
   readonly #file: WatchedFile;
+  #edits: Promise<unknown> = Promise.resolve();
 
   private constructor(path: string, text: string, doc: PolicyDoc, options: FilePolicyOptions) {
     this.path = path;
@@ -73,7 +74,14 @@ export class FilePolicy implements PolicyStore {
     return this.#file.changed();
   }
 
-  async edit(edit: PolicyEdit): Promise<PolicyDoc> {
+  /** Edits one at a time: each starts from the file the one before it wrote. */
+  edit(edit: PolicyEdit): Promise<PolicyDoc> {
+    const done = this.#edits.then(() => this.#edit(edit));
+    this.#edits = done.catch(() => {});
+    return done;
+  }
+
+  async #edit(edit: PolicyEdit): Promise<PolicyDoc> {
     // Checked before writing: a wrong edit leaves the file as it was.
     const doc = applyEdit(this.doc, edit, this.#options.context);
     const text = editProfilesFile(this.#text, edit.section, edit.name, edit.value);

@@ -4,7 +4,7 @@
  * the column of the value at fault. Edits made through the admin API are written back through
  * the same package's document model, so the file's comments and order stay as people wrote them.
  */
-import { isCollection, LineCounter, type Node, parseDocument } from "yaml";
+import { isCollection, isMap, isScalar, LineCounter, type Node, parseDocument } from "yaml";
 import { checkPolicy, type PolicyDoc, PolicyError, type SpecContext } from "./spec.ts";
 
 /** Larger files are refused: ten thousand clients take well under a megabyte. */
@@ -47,7 +47,7 @@ export function parseProfilesFile(text: string, file: string, context: SpecConte
     return checkPolicy(value, context);
   } catch (error) {
     if (!(error instanceof PolicyError)) throw error;
-    const offset = offsetOf(doc.contents, error.path);
+    const offset = offsetOf(doc.contents, error.path, error.atKey);
     const at = lines.linePos(offset);
     throw new ProfilesFileError(file, at.line, at.col, error.message);
   }
@@ -71,14 +71,18 @@ export function editProfilesFile(
 }
 
 /**
- * Where the value at `path` starts; where its nearest ancestor starts when the path goes
- * further than the document does (a missing key).
+ * Where the value at `path` starts (its key, with `atKey`); where its nearest ancestor starts
+ * when the path goes further than the document does (a missing key).
  */
-function offsetOf(root: unknown, path: readonly (string | number)[]): number {
+function offsetOf(root: unknown, path: readonly (string | number)[], atKey: boolean): number {
   let node = root as Node | null;
   let offset = node?.range?.[0] ?? 0;
-  for (const key of path) {
+  for (const [i, key] of path.entries()) {
     if (!isCollection(node)) break;
+    if (atKey && i === path.length - 1 && isMap(node)) {
+      const pair = node.items.find((item) => isScalar(item.key) && item.key.value === key);
+      return (pair?.key as Node | undefined)?.range?.[0] ?? offset;
+    }
     const child = node.get(key, true) as Node | undefined;
     if (child === undefined || child === null) break;
     node = child;

@@ -53,10 +53,13 @@ export interface SpecContext {
 /** A mistake in a profiles document, and the path of keys to the value it is in. */
 export class PolicyError extends Error {
   readonly path: readonly (string | number)[];
-  constructor(path: readonly (string | number)[], message: string) {
+  /** The mistake is the last key of the path itself (an unknown key, a bad name). */
+  readonly atKey: boolean;
+  constructor(path: readonly (string | number)[], message: string, atKey = false) {
     super(message);
     this.name = "PolicyError";
     this.path = path;
+    this.atKey = atKey;
   }
 }
 
@@ -125,7 +128,11 @@ export function checkProfile(
   path: Path = ["profiles", name],
 ): Profile {
   if (!PROFILE_NAME.test(name)) {
-    throw new PolicyError(path, `"${name}" is not a profile name: a-z, 0-9 and '-', 1-63 long`);
+    throw new PolicyError(
+      path,
+      `"${name}" is not a profile name: a-z, 0-9 and '-', 1-63 long`,
+      true,
+    );
   }
   const fields = record(value ?? {}, path, `profile "${name}"`);
   unknownKeys(fields, PROFILE_KEYS, path);
@@ -157,7 +164,9 @@ export function checkProfile(
     );
   }
   if (fields.block_response !== undefined) {
-    profile.blockResponse = oneOf(fields.block_response, BLOCK_RESPONSES, at("block_response"));
+    // YAML reads a bare `null` as no value; here it can only mean the "null" answer.
+    const response = fields.block_response ?? "null";
+    profile.blockResponse = oneOf(response, BLOCK_RESPONSES, at("block_response"));
   }
   if (fields.upstreams !== undefined) {
     profile.upstreams = upstreams(fields.upstreams, context, at("upstreams"));
@@ -181,6 +190,7 @@ export function checkClient(
     throw new PolicyError(
       path,
       `a client's name is 1-${LIMITS.displayName} characters, without control characters`,
+      true,
     );
   }
   const fields = record(value ?? {}, path, `client "${shown}"`);
@@ -247,7 +257,11 @@ function record(value: unknown, path: Path, what: string): Record<string, unknow
 function unknownKeys(fields: Record<string, unknown>, allowed: readonly string[], path: Path) {
   for (const key of Object.keys(fields)) {
     if (!allowed.includes(key)) {
-      throw new PolicyError([...path, key], `unknown key "${key}"; expected ${allowed.join(", ")}`);
+      throw new PolicyError(
+        [...path, key],
+        `unknown key "${key}"; expected ${allowed.join(", ")}`,
+        true,
+      );
     }
   }
 }

@@ -68,6 +68,14 @@ const ALLOWED: Record<string, string> = {
   "observe -> upstream": "metrics and statistics read the pool's counts (import type)",
   "observe -> doors": "metrics read the doors' connection counts (import type)",
   "runtime -> deno.json": "the oldest Deno is kept in deno.json",
+  "routes -> clients": "the admin API shows and edits the profiles",
+  "clients -> pipeline": "a directory makes the pipeline's identities and profiles",
+  "clients -> dns": "a profile's own entries are names as lists spell them",
+  "clients -> net": "clients are known by address ranges",
+  "clients -> upstream": "a profile's upstreams are upstream URLs",
+  "clients -> runtime": "the profiles file is watched and written as a whole",
+  "clients -> store": "with Redis, the profiles live there",
+  "records -> runtime": "the records file is watched",
 };
 
 /**

@@ -1,0 +1,173 @@
+/**
+ * Profiles kept in a real Redis, through both clients: two instances share them, an edit on one
+ * shows on the other within a poll, and the profiles file seeds Redis so that the last edit
+ * wins (file or admin API) and an unchanged file changes nothing at a restart.
+ */
+import assert from "node:assert/strict";
+import { RedisPolicy } from "../../clients/redis_policy.ts";
+import { checkPolicy, type PolicyDoc, PolicyError } from "../../clients/spec.ts";
+import { eventually } from "../support/eventually.ts";
+import { startRedis } from "../support/redis.ts";
+import { REDIS_CLIENTS } from "../support/redis_clients.ts";
+
+const CONTEXT = { blocklists: ["hagezi-pro"], allowlists: [], udpAvailable: true };
+const doc = (value: unknown) => checkPolicy(value, CONTEXT);
+const names = (d: PolicyDoc) => d.profiles.map((p) => p.name).sort();
+
+for (const [clientName, connect] of REDIS_CLIENTS) {
+  Deno.test(`${clientName}: an edit on one instance shows on another within a poll`, async () => {
+    const redis = await startRedis();
+    const a = connect(redis);
+    const b = connect(redis);
+    const loadedByB: PolicyDoc[] = [];
+    const lines: string[] = [];
+    const one = new RedisPolicy(a.store, {
+      prefix: "t:",
+      context: CONTEXT,
+      pollMs: 0,
+      onLoad: () => {},
+      report: (line) => lines.push(line),
+    });
+    const two = new RedisPolicy(b.store, {
+      prefix: "t:",
+      context: CONTEXT,
+      pollMs: 100,
+      onLoad: (d) => loadedByB.push(d),
+      report: (line) => lines.push(line),
+    });
+    try {
+      await one.edit({ section: "profiles", name: "kids", value: { safe_search: true } });
+      await one.edit({
+        section: "clients",
+        name: "Tablet",
+        value: { profile: "kids", ids: ["tablet"] },
+      });
+      const started = Date.now();
+      await eventually(async () => {
+        assert.deepEqual(loadedByB.at(-1)?.clients.map((c) => c.ids), [["tablet"]]);
+      }, 2000);
+      assert.ok(Date.now() - started < 1000, "seen within about a poll");
+      assert.equal(two.doc.profiles[0].safeSearch, true);
+      // A wrong edit changes nothing anywhere.
+      await assert.rejects(
+        one.edit({ section: "profiles", name: "kids", value: undefined }),
+        (error) => error instanceof PolicyError && /no profile named "kids"/.test(error.message),
+      );
+      await assert.rejects(
+        one.edit({ section: "profiles", name: "kids", value: { blocklists: ["nope"] } }),
+        PolicyError,
+      );
+      await two.refresh();
+      assert.deepEqual(names(two.doc), ["kids"]);
+      assert.deepEqual(lines, []);
+    } finally {
+      one.close();
+      two.close();
+      await a.close();
+      await b.close();
+      await redis.stop();
+    }
+  });
+}
+
+Deno.test("the file seeds Redis: the last edit wins, an unchanged file changes nothing", async () => {
+  const redis = await startRedis();
+  const [, connect] = REDIS_CLIENTS[0];
+  const connected = connect(redis);
+  const make = () =>
+    new RedisPolicy(connected.store, {
+      prefix: "s:",
+      context: CONTEXT,
+      pollMs: 0,
+      onLoad: () => {},
+      report: () => {},
+    });
+  const file1 = doc({ profiles: { kids: { safe_search: true }, guest: {} } });
+  try {
+    const first = make();
+    await first.seed(file1);
+    assert.deepEqual(names(first.doc), ["guest", "kids"]);
+    // An admin edit of a profile the file names, then a profile of its own.
+    await first.edit({ section: "profiles", name: "kids", value: { safe_search: false } });
+    await first.edit({ section: "profiles", name: "work", value: {} });
+    // A restart with the same file: the admin's edits stay.
+    const restarted = make();
+    await restarted.seed(file1);
+    assert.equal(restarted.doc.profiles.find((p) => p.name === "kids")?.safeSearch, false);
+    assert.deepEqual(names(restarted.doc), ["guest", "kids", "work"]);
+    // The file changes kids and drops guest: the file's edit is the last one now.
+    const file2 = doc({ profiles: { kids: { safe_search: true, block: ["tiktok.com"] } } });
+    await restarted.seed(file2);
+    const kids = restarted.doc.profiles.find((p) => p.name === "kids");
+    assert.deepEqual([kids?.safeSearch, kids?.block], [true, ["tiktok.com"]]);
+    assert.deepEqual(names(restarted.doc), ["kids", "work"], "guest went with the file's line");
+    restarted.close();
+    first.close();
+  } finally {
+    await connected.close();
+    await redis.stop();
+  }
+});
+
+Deno.test("a document in Redis that does not check is not loaded; the last good one stays", async () => {
+  const redis = await startRedis();
+  const [, connect] = REDIS_CLIENTS[0];
+  const connected = connect(redis);
+  const lines: string[] = [];
+  const policy = new RedisPolicy(connected.store, {
+    prefix: "b:",
+    context: CONTEXT,
+    pollMs: 0,
+    onLoad: () => {},
+    report: (line) => lines.push(line),
+  });
+  try {
+    await policy.edit({ section: "profiles", name: "kids", value: {} });
+    await connected.store.setString("b:policy:doc", '{"profiles":{"kids":{"colour":1}}}');
+    await connected.store.incr("b:policy:version");
+    await policy.refresh();
+    assert.deepEqual(names(policy.doc), ["kids"]);
+    assert.match(lines.join("\n"), /the document in Redis is not usable \(unknown key "colour"/);
+    await connected.store.setString("b:policy:doc", "not json");
+    await connected.store.incr("b:policy:version");
+    await policy.refresh();
+    assert.deepEqual(names(policy.doc), ["kids"]);
+  } finally {
+    policy.close();
+    await connected.close();
+    await redis.stop();
+  }
+});
+
+Deno.test("two instances editing at once: both edits are kept (the lock)", async () => {
+  const redis = await startRedis();
+  const [, connect] = REDIS_CLIENTS[0];
+  const a = connect(redis);
+  const b = connect(redis);
+  const make = (store: typeof a.store) =>
+    new RedisPolicy(store, {
+      prefix: "l:",
+      context: CONTEXT,
+      pollMs: 0,
+      onLoad: () => {},
+      report: () => {},
+    });
+  const one = make(a.store);
+  const two = make(b.store);
+  try {
+    await Promise.all(
+      Array.from(
+        { length: 10 },
+        (_, i) => (i % 2 ? one : two).edit({ section: "profiles", name: `p${i}`, value: {} }),
+      ),
+    );
+    await one.refresh();
+    assert.equal(one.doc.profiles.length, 10);
+  } finally {
+    one.close();
+    two.close();
+    await a.close();
+    await b.close();
+    await redis.stop();
+  }
+});
