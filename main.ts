@@ -217,6 +217,7 @@ async function main(): Promise<void> {
       blocklist,
       cache: answerCache,
       records,
+      profiles: policy && { directory: policy.directory, store: policy.store },
     },
   });
 

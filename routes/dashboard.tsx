@@ -25,6 +25,8 @@ import { type AppEnv, clientAddress } from "./client_address.ts";
 import { reason } from "./reason.ts";
 import { retryAfter } from "./rate_limit.ts";
 import { MemorySessions, SESSION_SECONDS, type SessionStore } from "./sessions.ts";
+import type { AdminProfilesDeps } from "./admin_profiles.ts";
+import { mountProfilesPage } from "./dashboard_profiles.tsx";
 import { DashboardPage } from "./ui/dashboard_page.tsx";
 import { LoginPage } from "./ui/login_page.tsx";
 
@@ -40,6 +42,8 @@ export interface DashboardDeps {
   records?: WhyDeps["records"];
   /** Where sessions live: Redis when configured (every instance knows them); memory if absent. */
   sessions?: SessionStore;
+  /** Profiles and clients, for the profiles page; absent: no such page. */
+  profiles?: AdminProfilesDeps;
 }
 
 const COOKIE = "gw_session";
@@ -66,7 +70,9 @@ export function dashboardRoutes(deps: DashboardDeps, throttle: AuthThrottle): Ho
     await next();
   };
   // Only the dashboard's own paths: other paths (and their 404s) are none of its business.
-  for (const path of ["/", "/login", "/logout", "/ui/*"]) routes.use(path, headers, gate);
+  for (const path of ["/", "/login", "/logout", "/profiles", "/ui/*"]) {
+    routes.use(path, headers, gate);
+  }
 
   routes.post("/login", async (c) => {
     const address = clientAddress(c);
@@ -123,6 +129,13 @@ export function dashboardRoutes(deps: DashboardDeps, throttle: AuthThrottle): Ho
       notice: notice(c.req.query("done"), c.req.query("name")),
     };
     return c.html(<DashboardPage data={data} />);
+  });
+
+  mountProfilesPage(routes, {
+    instance: deps.instance,
+    profiles: deps.profiles,
+    listSources: deps.listSources,
+    loggedIn,
   });
 
   for (const [path, action] of [["/ui/block", "add"], ["/ui/remove", "remove"]] as const) {

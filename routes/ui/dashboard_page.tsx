@@ -43,6 +43,7 @@ export function DashboardPage(props: { data: DashboardData }) {
     <Layout title="DoH gateway dashboard">
       <header>
         <h1>DoH gateway · {data.instance}</h1>
+        <a href="/profiles" style="color:#fff">profiles</a>
         <a href="/" style="color:#fff">refresh</a>
         <form method="post" action="/logout">
           <button type="submit">Log out</button>

@@ -43,8 +43,9 @@ for (const [clientName, connect] of REDIS_CLIENTS) {
         value: { profile: "kids", ids: ["tablet"] },
       });
       const started = Date.now();
-      await eventually(async () => {
+      await eventually(() => {
         assert.deepEqual(loadedByB.at(-1)?.clients.map((c) => c.ids), [["tablet"]]);
+        return Promise.resolve();
       }, 2000);
       assert.ok(Date.now() - started < 1000, "seen within about a poll");
       assert.equal(two.doc.profiles[0].safeSearch, true);
