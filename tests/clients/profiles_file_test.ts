@@ -5,6 +5,7 @@ import {
   ProfilesFileError,
 } from "../../clients/profiles_file.ts";
 import { LIMITS } from "../../clients/spec.ts";
+import { codeBlocks, readmeSection, readReadme } from "../support/readme_blocks.ts";
 
 const CONTEXT = {
   blocklists: ["hagezi-pro", "stevenblack"],
@@ -177,4 +178,24 @@ Deno.test("an edit keeps the file's comments and order, and reads back as the do
   ]);
   const fresh = editProfilesFile("", "clients", "Laptop", { profile: "default", ids: ["laptop"] });
   assert.deepEqual(parseProfilesFile(fresh, "p.yaml", CONTEXT).clients[0].ids, ["laptop"]);
+});
+
+Deno.test("the README's household reads as it says: three profiles, three clients", async () => {
+  const section = readmeSection(await readReadme(), "Clients and profiles");
+  const [household] = codeBlocks(section, "yaml");
+  const doc = parseProfilesFile(household, "README.md", CONTEXT);
+  assert.deepEqual(doc.profiles.map((p) => p.name), ["default", "family", "kids"]);
+  assert.deepEqual(doc.clients.map((c) => [c.name, c.profile]), [
+    ["Parents' laptop", "family"],
+    ["Kids' tablet", "kids"],
+    ["Home network", "family"],
+  ]);
+  assert.equal(doc.profiles[2].safeSearch, true);
+  // The mistakes it shows are said as it shows them.
+  const [said] = codeBlocks(section, "text");
+  assert.match(said, /expected true or false/);
+  assert.match(
+    mistake("clients:\n  Tablet:\n    profile: default\n    ids: [Kids_Tablet]\n"),
+    /"Kids_Tablet": a ClientID is one DNS label: letters, digits and '-', 1-63 long$/,
+  );
 });
