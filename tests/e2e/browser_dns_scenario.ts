@@ -6,15 +6,13 @@
  *
  * `deno run --allow-all tests/e2e/browser_dns_scenario.ts chromium|firefox` (in the namespace).
  */
-import { launchChromium } from "../support/browser.ts";
-import { chromiumSecureDns, firefoxTrr } from "../support/browser_doh.ts";
-import { launchFirefox } from "../support/firefox.ts";
+import { type BrowserName, headingThroughDoh } from "../support/browser_doh.ts";
 import { startGateway } from "../support/gateway.ts";
 import { startKnot } from "../support/knot.ts";
 import { TEST_ZONE, testZoneText } from "../support/test_zone.ts";
 import { makeCaSignedCertificate, tlsEnv } from "../support/tls.ts";
 
-export type BrowserName = "chromium" | "firefox";
+export type { BrowserName };
 
 export interface BrowserRun {
   /** The page's first heading, as the browser shows it. */
@@ -55,26 +53,7 @@ async function scenario(browserName: BrowserName): Promise<BrowserRun> {
   const url = `http://${PAGE_NAME}:${web.addr.port}/`;
   try {
     const systemResolver = await getent(PAGE_NAME);
-    let heading: string;
-    if (browserName === "chromium") {
-      const browser = await launchChromium(chromiumSecureDns(doh, cert.caFile));
-      try {
-        const page = await browser.newPage();
-        await page.goto(url);
-        heading = await page.text("h1");
-        await page.close();
-      } finally {
-        await browser.close();
-      }
-    } else {
-      const page = await launchFirefox(firefoxTrr(doh, cert.caFile));
-      try {
-        await page.goto(url);
-        heading = await page.text("h1");
-      } finally {
-        await page.close();
-      }
-    }
+    const heading = await headingThroughDoh(browserName, doh, cert.caFile, url);
     const log = await gateway.waitForStdout((out) => out.includes(`"name":"${PAGE_NAME}"`));
     return {
       heading,

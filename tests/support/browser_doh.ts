@@ -3,8 +3,49 @@
  * settings the README's "Browsers" section gives users — on a fresh profile that trusts the
  * gateway's CA in its own NSS certificate store (no certificate check is turned off).
  */
+import { launchChromium } from "./browser.ts";
 import type { BrowserOptions } from "./browser_process.ts";
+import { launchFirefox } from "./firefox.ts";
 import { trustCaInNssDb } from "./nss.ts";
+
+export type BrowserName = "chromium" | "firefox";
+
+/**
+ * Loads `url` in a fresh `browser` whose only resolver is the DoH `template`, and returns the
+ * page's first heading ("" when the page did not load, e.g. its name did not resolve).
+ */
+export async function headingThroughDoh(
+  browser: BrowserName,
+  template: string,
+  caFile: string,
+  url: string,
+): Promise<string> {
+  if (browser === "chromium") {
+    const chromium = await launchChromium(chromiumSecureDns(template, caFile));
+    try {
+      const page = await chromium.newPage();
+      // A name that does not resolve loads Chromium's error page, whose heading is not ours.
+      await page.goto(url);
+      const heading = await page.text("h1");
+      await page.close();
+      return heading;
+    } finally {
+      await chromium.close();
+    }
+  }
+  const page = await launchFirefox(firefoxTrr(template, caFile));
+  try {
+    try {
+      await page.goto(url);
+    } catch {
+      // Firefox's navigation fails outright when the name does not resolve.
+      return "";
+    }
+    return await page.text("h1");
+  } finally {
+    await page.close();
+  }
+}
 
 /**
  * Chromium: secure DNS in "secure" mode (no fallback to the system resolver) with the gateway
