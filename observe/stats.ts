@@ -59,16 +59,18 @@ export class QueryStats {
     this.#now = options.now ?? Date.now;
   }
 
+  /** One query; one of a profile that logs nothing ("off") is counted, its name is not kept. */
   record(entry: QueryLogEntry): void {
     const bucket = this.#bucket(entry.time);
     bucket.total++;
+    const unlogged = entry.logMode === "off";
     if (entry.source === "blocked") {
       bucket.blocked++;
-      this.#count(this.#blocked, entry.name);
+      if (!unlogged) this.#count(this.#blocked, entry.name);
     } else if (entry.source === "cache" || entry.source === "stale") {
       bucket.cached++;
     }
-    this.#count(this.#names, entry.name);
+    if (!unlogged) this.#count(this.#names, entry.name);
   }
 
   recordAttempt(attempt: AttemptOutcome): void {

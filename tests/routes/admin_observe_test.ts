@@ -10,7 +10,7 @@ import { blocklistStage } from "../../blocklist/stage.ts";
 import { AnswerCache } from "../../cache/answer_cache.ts";
 import { cacheStage } from "../../cache/stage.ts";
 import { RType } from "../../dns/mod.ts";
-import { clientAnonymizer } from "../../observe/client_privacy.ts";
+import { clientPrivacy } from "../../observe/client_privacy.ts";
 import { Metrics } from "../../observe/metrics.ts";
 import { createQueryLog } from "../../observe/query_log.ts";
 import { parseRecords } from "../../records/parse.ts";
@@ -35,7 +35,7 @@ async function setup(
   const log = createQueryLog({
     toStdout: false,
     capacity: 50,
-    client: await clientAnonymizer(options.clientMode ?? "address", "fixed-key"),
+    client: await clientPrivacy(options.clientMode ?? "address", "fixed-key"),
     observers: [(entry) => metrics.record(entry)],
   });
   const stages = [
