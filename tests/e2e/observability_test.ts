@@ -130,6 +130,21 @@ for (const client of GATEWAY_REDIS_CLIENTS) {
             `b ns1.${TEST_ZONE}`,
           ]);
         }, 5000);
+        // Filters over the shared stream: by the client as logged, and by profile.
+        const names = async (parameters: string) => {
+          const response = await fetch(`${b.url}/admin/log?${parameters}`, {
+            headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+          });
+          const body = await response.json();
+          return body.entries.map((e: { entry: { name: string } }) => e.entry.name).sort();
+        };
+        assert.deepEqual(await names("client=127.0.0.1&profile=default"), [
+          `mail.${TEST_ZONE}`,
+          `ns1.${TEST_ZONE}`,
+          `www.${TEST_ZONE}`,
+        ]);
+        assert.deepEqual(await names("profile=kids"), []);
+        assert.deepEqual(await names("client=192.0.2.1"), []);
       } finally {
         await a.stop();
         await b.stop();
