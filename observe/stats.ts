@@ -5,10 +5,10 @@
  * attempts. A client is counted by its display name, else as the log keeps it (address or
  * pseudonym; not at all when the log keeps nothing of it).
  *
- * Bounded: 60 minute buckets, and name and client counters that are pruned whenever they reach twice
- * `topCapacity` names: names asked once go, and if that is not enough, all but the most
- * counted `topCapacity` (so counts of rare names are approximate; the top of the list is what
- * a person looks at).
+ * Bounded: 60 minute buckets, and name and client counters that are pruned whenever they
+ * reach twice `topCapacity` names: names asked once go, and if that is not enough, all but the
+ * most counted `topCapacity` (so counts of rare names are approximate; the top of the list is
+ * what a person looks at).
  */
 import type { QueryLogEntry } from "../pipeline/types.ts";
 import type { AttemptOutcome } from "../upstream/pool.ts";
