@@ -7,6 +7,11 @@ import { Metrics } from "../../observe/metrics.ts";
 import { QueryStats } from "../../observe/stats.ts";
 import type { ClientLogMode } from "../../observe/client_privacy.ts";
 import type { QueryLogEntry } from "../../pipeline/types.ts";
+import { MemoryBlocklist } from "../../blocklist/memory_blocklist.ts";
+import { blocklistStage } from "../../blocklist/stage.ts";
+import { AnswerMemo } from "../../pipeline/answer_memo.ts";
+import { guardStage } from "../../pipeline/guard.ts";
+import { Resolver } from "../../pipeline/resolver.ts";
 import { makeQuery } from "../support/dns_query.ts";
 import { localResolver } from "../support/local_resolver.ts";
 import { sample } from "../support/prometheus.ts";
@@ -280,4 +285,36 @@ Deno.test("a profile that hashes is never logged with its address, even before n
   const clients = log.recent().map((entry) => entry.client);
   assert.ok(clients.every((client) => client !== "192.0.2.1"), clients.join());
   assert.match(clients.at(-1)!, /^[0-9a-f]{16}$/, "a pseudonym once it has loaded");
+});
+
+Deno.test("a repeated DoH request is logged as its profile says, as the first one was", async () => {
+  const blocklist = new MemoryBlocklist({ custom: { block: ["ads.example"] } });
+  const memo = new AnswerMemo();
+  memo.dependOn(blocklist);
+  const log = createQueryLog({ toStdout: false, capacity: 10 });
+  const kids = { profile: profileOf("kids", { log: "hash" }), name: "Kids tablet" };
+  const guest = { profile: profileOf("guest", { log: "off" }), name: "Guest phone" };
+  const directory = directoryByAddress({ "192.0.2.1": kids, "192.0.2.2": guest });
+  const stage = blocklistStage({
+    blocklist,
+    answer: { response: "nxdomain", ttl: 60 },
+    failMode: "open",
+  });
+  const resolver = new Resolver({
+    stages: [guardStage, stage],
+    queryTimeoutMs: 1000,
+    log,
+    memo,
+    directory,
+  });
+  const raw = makeQuery("ads.example", RType.A, { id: 0 });
+  for (const address of ["192.0.2.1", "192.0.2.2"]) {
+    const client = { address, door: "doh", method: "GET" } as const;
+    const key = `https://gateway.test/dns-query?from=${address}`;
+    for (let i = 0; i < 2; i++) await resolver.resolve(raw, client, undefined, key);
+    assert.ok(resolver.repeat(key, client), "remembered, and repeated");
+  }
+  const entries = log.recent();
+  assert.deepEqual(entries.map((entry) => entry.clientName), Array(3).fill("Kids tablet"));
+  assert.ok(entries.every((entry) => entry.client !== "192.0.2.1"), "hashed, the repeat too");
 });
