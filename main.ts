@@ -9,12 +9,11 @@ import type { SharedTier } from "./cache/shared_tier.ts";
 import { createStore } from "./store/create.ts";
 import { checkListFiles, type Config, ConfigError, loadConfig, readSettingFile } from "./config.ts";
 import { Metrics } from "./observe/metrics.ts";
-import { clientAnonymizer } from "./observe/client_privacy.ts";
+import { clientPrivacy } from "./observe/client_privacy.ts";
 import type { QueryLogStream } from "./observe/log_stream.ts";
 import { createLineWriter, PIPE_BUF } from "./observe/line_writer.ts";
 import { createQueryLog } from "./observe/query_log.ts";
 import { QueryStats } from "./observe/stats.ts";
-import type { QueryLogEntry } from "./pipeline/types.ts";
 import { buildChain } from "./pipeline/chain.ts";
 import { lightTimeout, useRuntimeTimers } from "./runtime/light_timer.ts";
 import { AnswerMemo } from "./pipeline/answer_memo.ts";
@@ -139,12 +138,12 @@ async function main(): Promise<void> {
       ? createLineWriter(Deno.stdout, { maxWriteBytes: PIPE_BUF })
       : undefined,
     capacity: QUERY_LOG_CAPACITY,
-    client: await clientAnonymizer(config.logClient.mode, config.logClient.key),
+    client: await clientPrivacy(config.logClient.mode, config.logClient.key),
     observers: [
       (entry) => metrics.record(entry),
       (entry) => stats.record(entry),
-      ...(stream ? [(entry: QueryLogEntry) => stream.write(entry)] : []),
     ],
+    stream,
   });
   const cache = config.cache && answerCache && {
     cache: answerCache,

@@ -6,19 +6,21 @@
  * default: it must stay a small share of an answer (`deno task bench:all`, cached rows).
  */
 import { typeName } from "../dns/mod.ts";
+import { DEFAULT_PROFILE } from "../pipeline/profile.ts";
 import type { QueryLogEntry } from "../pipeline/types.ts";
 
 const encoder = new TextEncoder();
 
 /** Room a line for `entry` can take at most: every string escaped at 6 bytes a character. */
 export function entryLineBound(entry: QueryLogEntry): number {
-  const strings = entry.client.length + entry.name.length + (entry.rule?.length ?? 0) +
+  const strings = entry.client.length + (entry.clientName?.length ?? 0) +
+    (entry.profile?.length ?? 0) + entry.name.length + (entry.rule?.length ?? 0) +
     (entry.upstream?.length ?? 0) + (entry.error?.length ?? 0);
   return FIXED_BOUND + 6 * strings;
 }
 
 /** Keys, the time, the enumerations and the numbers, with room to spare. */
-const FIXED_BOUND = 320;
+const FIXED_BOUND = 352;
 
 /** Writes the line for `entry` (no newline) into `out` from `at`; returns where it ends. */
 export function encodeEntry(entry: QueryLogEntry, out: Uint8Array, at: number): number {
@@ -26,6 +28,14 @@ export function encodeEntry(entry: QueryLogEntry, out: Uint8Array, at: number): 
   at = ascii(out, at, isoTime(entry.time));
   at = ascii(out, at, '","client":');
   at = jsonString(out, at, entry.client);
+  if (entry.clientName !== undefined) {
+    at = jsonString(out, ascii(out, at, ',"clientName":'), entry.clientName);
+  }
+  // The default profile goes unsaid: without a profiles file every line is the default's, and
+  // stays as short as it was; a line without "profile" is the default's.
+  if (entry.profile !== undefined && entry.profile !== DEFAULT_PROFILE) {
+    at = jsonString(out, ascii(out, at, ',"profile":'), entry.profile);
+  }
   at = ascii(out, at, ',"door":"');
   at = ascii(out, at, entry.door);
   if (entry.method !== undefined) {

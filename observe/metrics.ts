@@ -1,6 +1,8 @@
 /**
  * Prometheus metrics (`GET /metrics`, observe/prometheus.ts): what was asked and answered (per door, type, source and rcode), how fast (histograms in total
- * and per upstream), upstream failures, the cache, the blocklist and Redis errors.
+ * and per upstream), upstream failures, the cache, the blocklist and Redis errors, and queries
+ * per profile (by profile name only, never a ClientID or an address: at most
+ * `PROFILE_SERIES` profiles have series of their own).
  *
  * The query path only bumps counters and histograms (one Map lookup each); figures
  * that other parts already keep (cache size, list sizes, Redis errors) are read when
@@ -20,7 +22,7 @@ import type { CacheStats } from "../cache/answer_cache.ts";
 import type { SharedTierStats } from "../cache/shared_tier.ts";
 import type { CallCounts } from "../store/call_limit.ts";
 import { typeName } from "../dns/mod.ts";
-import type { QueryLogEntry } from "../pipeline/types.ts";
+import type { AnswerSource, QueryLogEntry } from "../pipeline/types.ts";
 import type { AttemptOutcome } from "../upstream/pool.ts";
 import type { DoorStats } from "../doors/connection_table.ts";
 
@@ -77,12 +79,33 @@ const LATENCY_BUCKETS = [
   5,
 ];
 
+/** Profiles with series of their own; queries of any profile beyond are counted as "other". */
+export const PROFILE_SERIES = 1000;
+
+/** A profile's queries by where the answer came from ("none": no answer source). */
+type SourceCounts = Record<AnswerSource | "none", number>;
+
+const noCounts = (): SourceCounts => ({
+  guard: 0,
+  local: 0,
+  blocked: 0,
+  cache: 0,
+  stale: 0,
+  upstream: 0,
+  error: 0,
+  none: 0,
+});
+
 export class Metrics {
   readonly registry = new Registry();
   #queries: Counter<"door" | "type" | "source" | "rcode">;
   #duration: Histogram<"source">;
   #upstreamDuration: Histogram<"upstream">;
   #upstreamAttempts: Counter<"upstream" | "outcome">;
+  readonly #profiles = new Map<string, SourceCounts>();
+  // The last profile counted and its counts: one profile (no profiles file) never looks it up.
+  #lastProfile: string | undefined;
+  #lastCounts = noCounts();
 
   constructor(sources: MetricsSources = {}) {
     const registry = this.registry;
@@ -116,6 +139,23 @@ export class Metrics {
         labelNames: ["upstream", "outcome"],
       }),
     );
+    registry.add(
+      new Sourced(
+        "counter",
+        {
+          name: "dns_profile_queries_total",
+          help:
+            `Queries answered, by the profile they were answered under (at most ${PROFILE_SERIES} profiles; the rest as "other") and where the answer came from.`,
+          labelNames: ["profile", "source"],
+        },
+        () =>
+          [...this.#profiles].flatMap(([profile, counts]) =>
+            Object.entries(counts).flatMap(([source, value]) =>
+              value === 0 ? [] : [{ labels: { profile, source }, value }]
+            )
+          ),
+      ),
+    );
     registerSourced(registry, sources);
   }
 
@@ -131,6 +171,24 @@ export class Metrics {
     if (entry.durationMs !== undefined) {
       this.#duration.observe({ source }, entry.durationMs / 1000);
     }
+    const profile = entry.profile;
+    // A client refused as unknown has no profile: dns_queries_total counts it (guard, REFUSED).
+    if (profile === undefined) return;
+    if (profile !== this.#lastProfile) {
+      this.#lastCounts = this.#profileCounts(profile);
+      this.#lastProfile = profile;
+    }
+    this.#lastCounts[source]++;
+  }
+
+  /** A profile's counts, made on its first query; "other"'s beyond PROFILE_SERIES profiles. */
+  #profileCounts(profile: string): SourceCounts {
+    let counts = this.#profiles.get(profile);
+    if (counts !== undefined) return counts;
+    if (this.#profiles.size >= PROFILE_SERIES) profile = OTHER_PROFILES;
+    counts = this.#profiles.get(profile);
+    if (counts === undefined) this.#profiles.set(profile, counts = noCounts());
+    return counts;
   }
 
   /** One upstream attempt (the pool's onAttempt). */
@@ -146,6 +204,9 @@ export class Metrics {
     return { text: await this.registry.metrics(), contentType: EXPOSITION_CONTENT_TYPE };
   }
 }
+
+/** The label of the queries of profiles beyond PROFILE_SERIES. */
+const OTHER_PROFILES = "other";
 
 /** The type's label: its name when it has a label of its own, else "other" (cached by number). */
 const typeLabels = new Map<number, string>();

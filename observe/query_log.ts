@@ -3,9 +3,16 @@
  * enabled; always kept in a bounded ring so recent queries can be shown without unbounded
  * memory. The answers of the newest few are kept too, copied into a fixed arena (no
  * allocation per query), so the dashboard can show what a name resolved to.
+ *
+ * What it keeps of the client is the profile's `log` (the entry's `logMode`), else LOG_CLIENT:
+ * the address, a pseudonym (the display name stays: it names a device, not an address), or no
+ * client at all. A profile whose `log` is "off" leaves no line, nothing in the ring or the
+ * stream; its queries are still counted by the observers, which then see no client.
  */
 import type { QueryLogEntry } from "../pipeline/types.ts";
+import { type ClientPrivacy, Pseudonyms } from "./client_privacy.ts";
 import { createLineWriter, type LineWriter } from "./line_writer.ts";
+import type { QueryLogStream } from "./log_stream.ts";
 import { encodeEntry, entryLineBound } from "./log_line_bytes.ts";
 
 export interface QueryLog {
@@ -31,10 +38,12 @@ export interface QueryLogOptions {
   capacity: number;
   /** Where lines go; batched writes to stdout by default, injectable for tests. */
   print?: LineWriter;
-  /** Also told about every entry (metrics, statistics, the shared stream). */
+  /** Also told about every query, logged or not (metrics, statistics). */
   observers?: ((entry: QueryLogEntry) => void)[];
-  /** What the log keeps of the client's address (LOG_CLIENT); as it is by default. */
-  client?: (address: string) => string;
+  /** The shared stream (Redis), given every entry the log keeps. */
+  stream?: Pick<QueryLogStream, "write">;
+  /** What the log keeps of the client (LOG_CLIENT); the address as it is by default. */
+  client?: ClientPrivacy;
 }
 
 export function createQueryLog(options: QueryLogOptions): QueryLog {
@@ -46,16 +55,33 @@ export function createQueryLog(options: QueryLogOptions): QueryLog {
   const answerEntries: (QueryLogEntry | undefined)[] = new Array(ANSWERS_KEPT);
   const answerLengths = new Uint16Array(ANSWERS_KEPT);
   let nextAnswer = 0;
+  const stream = options.stream;
+  const privacy = options.client ?? { mode: "address", pseudonyms: new Pseudonyms() };
   return {
     write(entry, answer) {
+      const mode = entry.logMode;
+      if (mode === "off") {
+        entry.client = "";
+        entry.clientName = undefined;
+        for (const observe of observers) observe(entry);
+        return;
+      }
+      switch (mode ?? privacy.mode) {
+        case "hash":
+          entry.client = privacy.pseudonyms.of(entry.client);
+          break;
+        case "off":
+          entry.client = "";
+          entry.clientName = undefined;
+      }
       if (answer !== undefined && answer.length <= ANSWER_KEPT_BYTES) {
         arena.set(answer, nextAnswer * ANSWER_KEPT_BYTES);
         answerEntries[nextAnswer] = entry;
         answerLengths[nextAnswer] = answer.length;
         nextAnswer = (nextAnswer + 1) % ANSWERS_KEPT;
       }
-      if (options.client) entry.client = options.client(entry.client);
       for (const observe of observers) observe(entry);
+      stream?.write(entry);
       if (options.capacity > 0) {
         if (ring.length < options.capacity) ring.push(entry);
         else ring[next] = entry;

@@ -5,6 +5,7 @@
  */
 import { decodeMessage, presentRdata, rcodeName, typeName } from "../dns/mod.ts";
 import type { QueryLogEntry } from "../pipeline/types.ts";
+import { filters, type LogFilter, shows } from "./log_filter.ts";
 import type { QueryLog } from "./query_log.ts";
 
 export interface RecentQuery {
@@ -18,12 +19,16 @@ export interface RecentQuery {
 /** Longest answer text; longer ones end in "…". */
 const MAX_ANSWER_TEXT = 200;
 
-/** The newest `count` queries, newest first. */
+/** The newest `count` queries the filter shows (all without one), newest first. */
 export function recentQueries(
   log: Pick<QueryLog, "recent" | "answerOf">,
   count: number,
+  filter: LogFilter = {},
 ): RecentQuery[] {
-  return log.recent().slice(-count).reverse().map((entry) => ({
+  const entries = filters(filter)
+    ? log.recent().filter((entry) => shows(filter, entry))
+    : log.recent();
+  return entries.slice(-count).reverse().map((entry) => ({
     entry,
     rcode: entry.rcode === undefined ? "" : rcodeName(entry.rcode),
     answer: answerText(log.answerOf(entry)),

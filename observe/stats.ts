@@ -1,12 +1,14 @@
 /**
  * What the dashboard shows, kept small and current: queries per minute over the last hour
- * (total, blocked, from cache), top names and top blocked names since start, and upstream
- * latency per upstream over the last hour. Fed by the query log and the pool's attempts.
+ * (total, blocked, from cache), top names, top blocked names and top clients since start, and
+ * upstream latency per upstream over the last hour. Fed by the query log and the pool's
+ * attempts. A client is counted by its display name, else as the log keeps it (address or
+ * pseudonym; not at all when the log keeps nothing of it).
  *
- * Bounded: 60 minute buckets, and name counters that are pruned whenever they reach twice
- * `topCapacity` names: names asked once go, and if that is not enough, all but the most
- * counted `topCapacity` (so counts of rare names are approximate; the top of the list is what
- * a person looks at).
+ * Bounded: 60 minute buckets, and name and client counters that are pruned whenever they
+ * reach twice `topCapacity` names: names asked once go, and if that is not enough, all but the
+ * most counted `topCapacity` (so counts of rare names are approximate; the top of the list is
+ * what a person looks at).
  */
 import type { QueryLogEntry } from "../pipeline/types.ts";
 import type { AttemptOutcome } from "../upstream/pool.ts";
@@ -26,6 +28,8 @@ export interface StatsSnapshot {
   lastHour: { total: number; blocked: number; cached: number };
   topNames: [string, number][];
   topBlocked: [string, number][];
+  /** By display name, else the client the log keeps. */
+  topClients: [string, number][];
   upstreams: { upstream: string; answers: number; failures: number; meanMs: number }[];
 }
 
@@ -51,6 +55,7 @@ export class QueryStats {
   #buckets: MinuteBucket[] = [];
   #names = new Map<string, number>();
   #blocked = new Map<string, number>();
+  #clients = new Map<string, number>();
   #upstreams = new Map<string, UpstreamMinute[]>();
 
   constructor(options: QueryStatsOptions = {}) {
@@ -59,16 +64,24 @@ export class QueryStats {
     this.#now = options.now ?? Date.now;
   }
 
+  /**
+   * One query; one of a profile that logs nothing ("off") is counted, its name and client are
+   * not kept.
+   */
   record(entry: QueryLogEntry): void {
     const bucket = this.#bucket(entry.time);
     bucket.total++;
+    const unlogged = entry.logMode === "off";
     if (entry.source === "blocked") {
       bucket.blocked++;
-      this.#count(this.#blocked, entry.name);
+      if (!unlogged) this.#count(this.#blocked, entry.name);
     } else if (entry.source === "cache" || entry.source === "stale") {
       bucket.cached++;
     }
+    if (unlogged) return;
     this.#count(this.#names, entry.name);
+    const client = entry.clientName ?? entry.client;
+    if (client !== "") this.#count(this.#clients, client);
   }
 
   recordAttempt(attempt: AttemptOutcome): void {
@@ -119,6 +132,7 @@ export class QueryStats {
       lastHour,
       topNames: topOf(this.#names, top),
       topBlocked: topOf(this.#blocked, top),
+      topClients: topOf(this.#clients, top),
       upstreams,
     };
   }

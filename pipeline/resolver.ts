@@ -156,6 +156,7 @@ export class Resolver {
       method: client.method,
       profile: identity?.profile.name,
       clientName: identity?.name,
+      logMode: identity?.profile.log,
       name: question?.name ?? "",
       type: question?.type ?? 0,
     };
@@ -212,6 +213,7 @@ export class Resolver {
       method: client.method,
       profile: identity.profile.name,
       clientName: identity.name,
+      logMode: identity.profile.log,
       name: head.question!.name,
       type: head.question!.type,
     };

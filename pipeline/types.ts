@@ -5,7 +5,7 @@
  */
 import type { Message, QueryHead, Question } from "../dns/mod.ts";
 import type { Reusable } from "./answer_memo.ts";
-import type { Identity } from "./profile.ts";
+import type { Identity, ProfileLogMode } from "./profile.ts";
 
 /** The reuse mark of an `Answer`, defined with the rest of answer reuse (answer_memo.ts). */
 export type { Reusable };
@@ -46,6 +46,8 @@ export interface QueryLogEntry {
   profile?: string;
   /** The client's display name, when it is a mapped client. */
   clientName?: string;
+  /** What the query log keeps of this query: its profile's `log` (undefined: LOG_CLIENT). */
+  logMode?: ProfileLogMode;
   name: string;
   type: number;
   source?: AnswerSource;

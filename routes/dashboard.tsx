@@ -16,6 +16,7 @@ import { blocklistProblem } from "../blocklist/load_state.ts";
 import type { ListSource } from "../blocklist/source.ts";
 import { normalizeDomain } from "../dns/domain_entry.ts";
 import type { AnswerCache } from "../cache/answer_cache.ts";
+import { logFilter } from "../observe/log_filter.ts";
 import type { QueryLog } from "../observe/query_log.ts";
 import { recentQueries } from "../observe/recent_queries.ts";
 import type { QueryStats } from "../observe/stats.ts";
@@ -115,18 +116,22 @@ export function dashboardRoutes(deps: DashboardDeps, throttle: AuthThrottle): Ho
   routes.get("/", async (c) => {
     if (!(await loggedIn(c))) return c.html(<LoginPage />, 200);
     const whyName = c.req.query("why");
+    const clientFilter = logFilter({ client: c.req.query("client") });
     const data = {
       instance: deps.instance,
       stats: deps.stats.snapshot(),
       cache: deps.cache?.stats(),
       lists: await deps.blocklist.summary(),
       custom: await deps.blocklist.customEntries(),
-      recent: recentQueries(deps.log, RECENT),
+      recent: recentQueries(deps.log, RECENT, "error" in clientFilter ? {} : clientFilter),
+      client: "error" in clientFilter ? undefined : c.req.query("client") || undefined,
       problem: await blocklistProblem(deps.blocklist, deps.listSources ?? []),
       why: whyName === undefined
         ? undefined
         : await explainGiven(deps, whyName, c.req.query("type")),
-      notice: notice(c.req.query("done"), c.req.query("name")),
+      notice: "error" in clientFilter
+        ? { text: clientFilter.error, error: true }
+        : notice(c.req.query("done"), c.req.query("name")),
     };
     return c.html(<DashboardPage data={data} />);
   });

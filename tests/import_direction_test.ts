@@ -62,7 +62,8 @@ const ALLOWED: Record<string, string> = {
   "upstream -> dns": "the codec",
   "observe -> dns": "the codec",
   "net -> dns": "addresses are spelled as the codec spells AAAA data",
-  "observe -> pipeline": "the query log reads the pipeline's answers (import type)",
+  "observe -> pipeline":
+    "the query log reads the pipeline's answers (import type) and the default profile's name",
   "observe -> blocklist": "metrics read the blocklist's counts (import type)",
   "observe -> cache": "metrics read the cache's counts (import type)",
   "observe -> upstream": "metrics and statistics read the pool's counts (import type)",

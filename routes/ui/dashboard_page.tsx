@@ -1,8 +1,8 @@
 /**
  * The dashboard: queries per minute over the last hour, blocked share and cache hit ratio,
- * top names and top blocked names, upstream latency, the lists, recent queries, a "why" box
- * to test a name, and a form to block (or unblock) a name. Server-rendered; every action is a
- * plain form, so it works without scripts.
+ * top names, top blocked names and top clients, upstream latency, the lists, recent queries
+ * (of one client, when asked), a "why" box to test a name, and a form to block (or unblock) a
+ * name. Server-rendered; every action is a plain form or link, so it works without scripts.
  */
 import type { EntryKind, ListSummary } from "../../blocklist/blocklist.ts";
 import type { CacheStats } from "../../cache/answer_cache.ts";
@@ -21,6 +21,8 @@ export interface DashboardData {
   custom: Record<EntryKind, string[]>;
   /** Newest first. */
   recent: RecentQuery[];
+  /** The client the recent queries are of (as asked: a display name or a logged client). */
+  client?: string;
   /** Why the blocklist blocks nothing now (e.g. no list loaded); undefined when it filters. */
   problem?: string;
   why?: Explanation | { error: string };
@@ -119,6 +121,7 @@ export function DashboardPage(props: { data: DashboardData }) {
         </section>
         <NameTable id="top-names" title="Top names" rows={data.stats.topNames} />
         <NameTable id="top-blocked" title="Top blocked names" rows={data.stats.topBlocked} />
+        <ClientTable rows={data.stats.topClients} />
         <section>
           <h2>Upstreams, last hour</h2>
           <table id="upstreams">
@@ -156,11 +159,24 @@ export function DashboardPage(props: { data: DashboardData }) {
           </table>
         </section>
         <section class="wide">
-          <h2>Recent queries</h2>
+          <h2>Recent queries{data.client && ` of ${data.client}`}</h2>
+          <form method="get" action="/" id="client-filter">
+            <input
+              name="client"
+              placeholder="client name or address"
+              value={data.client ?? ""}
+              list="known-clients"
+            />{" "}
+            <datalist id="known-clients">
+              {data.stats.topClients.map(([client]) => <option key={client} value={client} />)}
+            </datalist>
+            <button type="submit">Show</button> {data.client && <a href="/">every client</a>}
+          </form>
           <table id="recent">
             <tr>
               <th>time (UTC)</th>
               <th>client</th>
+              <th>profile</th>
               <th>name</th>
               <th>type</th>
               <th>from</th>
@@ -171,7 +187,10 @@ export function DashboardPage(props: { data: DashboardData }) {
             {data.recent.map(({ entry, rcode, answer }) => (
               <tr>
                 <td>{new Date(entry.time).toISOString().slice(11, 19)}</td>
-                <td>{entry.client}</td>
+                <td title={entry.clientName === undefined ? undefined : entry.client}>
+                  {entry.clientName ?? entry.client}
+                </td>
+                <td>{entry.profile}</td>
                 <td>{entry.name}</td>
                 <td>{typeName(entry.type)}</td>
                 <td>{entry.rule ? `blocked (${entry.rule})` : entry.source}</td>
@@ -195,6 +214,25 @@ function NameTable(props: { id: string; title: string; rows: [string, number][] 
         {props.rows.map(([name, count]) => (
           <tr>
             <td>{name}</td>
+            <td class="n">{count}</td>
+          </tr>
+        ))}
+      </table>
+    </section>
+  );
+}
+
+/** Each client links to the recent queries of that client alone. */
+function ClientTable(props: { rows: [string, number][] }) {
+  return (
+    <section>
+      <h2>Top clients</h2>
+      <table id="top-clients">
+        {props.rows.map(([client, count]) => (
+          <tr>
+            <td>
+              <a href={`/?client=${encodeURIComponent(client)}`}>{client}</a>
+            </td>
             <td class="n">{count}</td>
           </tr>
         ))}

@@ -53,6 +53,18 @@ Deno.test({
       assert.match(await page.text("svg.chart"), /\d\d:\d0 UTC/);
       assert.match(await page.text("#upstreams"), new RegExp(`udp://127\\.0\\.0\\.1:${knot.port}`));
       assert.equal(await page.text("#cache-ratio b"), "40.0 %", "2 hits, 3 misses");
+      // Clients: the top table, each recent query's client and profile, and the filter form.
+      assert.match(await page.text("#top-clients"), /^127\.0\.0\.1\s*5$/);
+      assert.match(await page.text("#recent"), /127\.0\.0\.1\s*default\s*mail/);
+      const rows = () => page.evaluate<number>("document.querySelectorAll('#recent tr').length");
+      await page.type("#client-filter input[name=client]", "192.0.2.1");
+      await page.clickAndWait("#client-filter button");
+      assert.equal(await page.evaluate("location.search"), "?client=192.0.2.1");
+      assert.equal(await rows(), 1, "no query of that client: the header alone");
+      await page.clickAndWait("#top-clients a");
+      assert.equal(await page.evaluate("location.search"), "?client=127.0.0.1");
+      assert.equal(await rows(), 6, "the header and the client's five queries");
+      await page.goto(`${gateway.url}/`);
 
       await page.type("input[name=name]", `mail.${TEST_ZONE}`);
       await page.clickAndWait("button[value=block]");

@@ -68,6 +68,10 @@ Deno.test({
       assert.equal(sample(text, "dns_blocklist_decisions_total", { verdict: "blocked" }), 1);
       assert.equal(sample(text, "dns_blocklist_entries", { list: "custom", kind: "block" }), 1);
       assert.equal(sample(text, "dns_cache_lookups_total", { result: "hit" }), 3);
+      // Without a profiles file every query is the default profile's.
+      const p = (source: string) =>
+        sample(text, "dns_profile_queries_total", { profile: "default", source }) ?? 0;
+      assert.deepEqual([p("upstream"), p("cache"), p("blocked")], [4, 3, 1]);
 
       const log = await gateway.waitForStdout((out) => out.trim().split("\n").length >= mix.length);
       const lines = log.trim().split("\n").map((line) => JSON.parse(line));
@@ -83,6 +87,7 @@ Deno.test({
         [`multi.${TEST_ZONE}`, "upstream"],
       ]);
       assert.ok(lines.every((l) => l.client === "127.0.0.1" && l.door === "doh"));
+      assert.ok(lines.every((l) => !("profile" in l)), "the default profile goes unsaid");
       assert.equal(lines[0].upstream, upstream);
       assert.equal(lines[5].rule, `custom: ads.${TEST_ZONE}`);
       assert.ok(!log.includes(ADMIN_TOKEN), "no secret in the log");
@@ -125,6 +130,21 @@ for (const client of GATEWAY_REDIS_CLIENTS) {
             `b ns1.${TEST_ZONE}`,
           ]);
         }, 5000);
+        // Filters over the shared stream: by the client as logged, and by profile.
+        const names = async (parameters: string) => {
+          const response = await fetch(`${b.url}/admin/log?${parameters}`, {
+            headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+          });
+          const body = await response.json();
+          return body.entries.map((e: { entry: { name: string } }) => e.entry.name).sort();
+        };
+        assert.deepEqual(await names("client=127.0.0.1&profile=default"), [
+          `mail.${TEST_ZONE}`,
+          `ns1.${TEST_ZONE}`,
+          `www.${TEST_ZONE}`,
+        ]);
+        assert.deepEqual(await names("profile=kids"), []);
+        assert.deepEqual(await names("client=192.0.2.1"), []);
       } finally {
         await a.stop();
         await b.stop();

@@ -35,6 +35,8 @@ function randomEntry(random: () => number): QueryLogEntry {
   return {
     time: pick(random, [0, 1_796_000_000_000, 1_796_000_000_123 + Math.floor(random() * 1e6)]),
     client: pick(random, TRICKY),
+    clientName: maybe(pick(random, TRICKY)),
+    profile: maybe(pick(random, ["default", "kids", "x".repeat(63)])),
     door: pick(random, ["doh", "json", "udp", "tcp", "dot"] as const),
     method: maybe(pick(random, ["GET", "POST"] as const)),
     name: pick(random, TRICKY),
@@ -53,6 +55,8 @@ function reference(entry: QueryLogEntry): string {
   return JSON.stringify({
     time: new Date(entry.time).toISOString(),
     client: entry.client,
+    clientName: entry.clientName,
+    profile: entry.profile === "default" ? undefined : entry.profile,
     door: entry.door,
     method: entry.method,
     name: entry.name,
@@ -94,4 +98,27 @@ Deno.test("a byte line is JSON a log shipper reads back", () => {
   const out = new Uint8Array(512);
   const line = new TextDecoder().decode(out.subarray(0, encodeEntry(entry, out, 0)));
   assert.deepEqual(JSON.parse(line), { ...entry, time: "1970-01-01T00:00:00.000Z", type: "A" });
+});
+
+Deno.test("a line names the client's name and its profile, and leaves the default profile unsaid", () => {
+  const out = new Uint8Array(512);
+  const line = (entry: QueryLogEntry) =>
+    new TextDecoder().decode(out.subarray(0, encodeEntry(entry, out, 0)));
+  const entry: QueryLogEntry = {
+    time: 0,
+    client: "192.0.2.7",
+    door: "doh",
+    name: "www.example",
+    type: 1,
+    profile: "default",
+  };
+  assert.equal(
+    line(entry),
+    '{"time":"1970-01-01T00:00:00.000Z","client":"192.0.2.7","door":"doh","name":"www.example","type":"A"}',
+    "as short as a line without profiles",
+  );
+  assert.equal(
+    line({ ...entry, profile: "kids", clientName: "Kids' tablet" }),
+    '{"time":"1970-01-01T00:00:00.000Z","client":"192.0.2.7","clientName":"Kids\' tablet","profile":"kids","door":"doh","name":"www.example","type":"A"}',
+  );
 });

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { RType } from "../../dns/mod.ts";
-import { Metrics } from "../../observe/metrics.ts";
+import { Metrics, PROFILE_SERIES } from "../../observe/metrics.ts";
 import type { QueryLogEntry } from "../../pipeline/types.ts";
 import { sample } from "../support/prometheus.ts";
 
@@ -97,4 +97,51 @@ Deno.test("Metrics reads cache, shared tier and blocklist figures when scraped",
     "read anew each scrape",
   );
   assert.equal(sample(text, "dns_blocklist_decisions_total", { verdict: "blocked" }), 5);
+});
+
+Deno.test("Metrics counts queries per profile and source, never per client", async () => {
+  const metrics = new Metrics();
+  metrics.record(entry({ profile: "kids", source: "blocked", client: "192.0.2.1" }));
+  metrics.record(entry({ profile: "kids", source: "blocked", clientName: "Kids tablet" }));
+  metrics.record(entry({ profile: "default", source: "cache" }));
+  metrics.record(entry({ profile: "kids", source: "upstream" }));
+  metrics.record(entry({ profile: undefined, source: "guard", rcode: 5 }));
+  const { text } = await metrics.expose();
+  const p = (profile: string, source: string) =>
+    sample(text, "dns_profile_queries_total", { profile, source });
+  assert.equal(p("kids", "blocked"), 2);
+  assert.equal(p("kids", "upstream"), 1);
+  assert.equal(p("default", "cache"), 1);
+  assert.equal(p("kids", "cache"), undefined, "no series for what never happened");
+  assert.doesNotMatch(text, /192\.0\.2\.1|Kids tablet/);
+  assert.doesNotMatch(
+    text,
+    /dns_profile_queries_total\{profile="",/,
+    "unknown clients have no profile",
+  );
+});
+
+Deno.test("Metrics keeps series for at most PROFILE_SERIES profiles, the rest as other", async () => {
+  const metrics = new Metrics();
+  for (let i = 0; i < PROFILE_SERIES + 5; i++) {
+    metrics.record(entry({ profile: `p${i}` }));
+    metrics.record(entry({ profile: `p${i}` }));
+  }
+  metrics.record(entry({ profile: "p0" }));
+  const { text } = await metrics.expose();
+  const series = text.split("\n").filter((line) => line.startsWith("dns_profile_queries_total{"));
+  assert.equal(series.length, PROFILE_SERIES + 1);
+  assert.equal(sample(text, "dns_profile_queries_total", { profile: "p0", source: "upstream" }), 3);
+  assert.equal(
+    sample(text, "dns_profile_queries_total", { profile: "other", source: "upstream" }),
+    10,
+    "five profiles beyond the bound, twice each",
+  );
+  assert.equal(
+    sample(text, "dns_profile_queries_total", {
+      profile: `p${PROFILE_SERIES}`,
+      source: "upstream",
+    }),
+    undefined,
+  );
 });

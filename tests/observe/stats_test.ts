@@ -77,3 +77,21 @@ Deno.test("QueryStats under a stream of new names keeps the names asked more tha
   const top = stats.snapshot(3).topNames;
   assert.deepEqual(top.slice(0, 2), [["popular.example", 1000], ["steady.example", 200]]);
 });
+
+Deno.test("QueryStats ranks clients by display name, else as logged, and stays bounded", () => {
+  const stats = new QueryStats({ now: () => START, topCapacity: 5 });
+  const from = (client: string, clientName?: string) => ({
+    ...entry(START, "a.example", "upstream"),
+    client,
+    clientName,
+  });
+  for (let i = 0; i < 4; i++) stats.record(from(`192.0.2.${i + 1}`, "Kids tablet"));
+  for (let i = 0; i < 3; i++) stats.record(from("192.0.2.9"));
+  stats.record(from("", undefined));
+  stats.record({ ...from("192.0.2.10", "Guest phone"), logMode: "off" });
+  assert.deepEqual(stats.snapshot().topClients, [["Kids tablet", 4], ["192.0.2.9", 3]]);
+  for (let i = 0; i < 100; i++) stats.record(from(`198.51.100.${i}`));
+  const clients = stats.snapshot(1000).topClients;
+  assert.ok(clients.length < 10, `${clients.length} clients kept`);
+  assert.deepEqual(clients.slice(0, 2), [["Kids tablet", 4], ["192.0.2.9", 3]]);
+});

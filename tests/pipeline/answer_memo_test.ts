@@ -136,6 +136,7 @@ Deno.test("a repeated request gets the answer a cache lookup would give, logged 
       method: "GET",
       profile: "default",
       clientName: undefined,
+      logMode: undefined,
       name: NAME,
       type: RType.A,
       source: "cache",

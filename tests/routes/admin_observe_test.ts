@@ -10,20 +10,26 @@ import { blocklistStage } from "../../blocklist/stage.ts";
 import { AnswerCache } from "../../cache/answer_cache.ts";
 import { cacheStage } from "../../cache/stage.ts";
 import { RType } from "../../dns/mod.ts";
-import { clientAnonymizer } from "../../observe/client_privacy.ts";
+import { clientPrivacy } from "../../observe/client_privacy.ts";
 import { Metrics } from "../../observe/metrics.ts";
 import { createQueryLog } from "../../observe/query_log.ts";
+import type { ClientDirectory } from "../../pipeline/profile.ts";
 import { parseRecords } from "../../records/parse.ts";
 import { RecordStore } from "../../records/store.ts";
 import { makeQuery } from "../support/dns_query.ts";
 import { localResolver } from "../support/local_resolver.ts";
 import { sample } from "../support/prometheus.ts";
+import { directoryByAddress, profileOf } from "../support/small_directory.ts";
 
 const TOKEN = "observe-admin-token-0123";
 const auth = { authorization: `Bearer ${TOKEN}` };
 
 async function setup(
-  options: { clientMode?: "address" | "hash" | "off"; metricsToken?: string } = {},
+  options: {
+    clientMode?: "address" | "hash" | "off";
+    metricsToken?: string;
+    directory?: ClientDirectory;
+  } = {},
 ) {
   const blocklist = new MemoryBlocklist();
   await blocklist.load([{ name: "ads", block: ["ads.example"], allow: [] }]);
@@ -35,14 +41,18 @@ async function setup(
   const log = createQueryLog({
     toStdout: false,
     capacity: 50,
-    client: await clientAnonymizer(options.clientMode ?? "address", "fixed-key"),
+    client: await clientPrivacy(options.clientMode ?? "address", "fixed-key"),
     observers: [(entry) => metrics.record(entry)],
   });
   const stages = [
     blocklistStage({ blocklist, answer: { response: "nxdomain", ttl: 60 }, failMode: "open" }),
     cacheStage({ cache, prefetchHits: 0, refreshTimeoutMs: 1000, refresh: () => Promise.reject() }),
   ];
-  const resolver = localResolver({ "www.example": ["192.0.2.1"] }, { extraStages: stages, log });
+  const resolver = localResolver({ "www.example": ["192.0.2.1"] }, {
+    extraStages: stages,
+    log,
+    directory: options.directory,
+  });
   const app = createApp({
     resolver,
     metrics,
@@ -54,10 +64,10 @@ async function setup(
       why: { blocklist, cache, records },
     },
   });
-  const query = async (name: string, type: number = RType.A) => {
+  const query = async (name: string, type: number = RType.A, from = "192.0.2.77") => {
     const dns = makeQuery(name, type).toBase64({ alphabet: "base64url", omitPadding: true });
     // As Deno.serve passes the peer: the app reads the client address from its env.
-    const env = { remoteAddr: { transport: "tcp", hostname: "192.0.2.77", port: 5353 } };
+    const env = { remoteAddr: { transport: "tcp", hostname: from, port: 5353 } };
     const response = await app.request(`/dns-query?dns=${dns}`, {}, env);
     assert.equal(response.status, 200);
   };
@@ -94,6 +104,67 @@ Deno.test("GET /admin/log tails this instance's queries, newest first, bounded b
     assert.equal(refused.status, 400);
   }
   assert.equal((await app.request("/admin/log")).status, 401);
+});
+
+Deno.test("GET /admin/log names each client and profile, and keeps one client's or profile's", async () => {
+  const directory = directoryByAddress({
+    "192.0.2.10": { profile: profileOf("kids", { log: "hash" }), name: "Kids tablet" },
+    "192.0.2.20": { profile: profileOf("parents"), name: "Laptop" },
+  });
+  const { app, query } = await setup({ directory });
+  await query("www.example", RType.A, "192.0.2.10");
+  await query("ads.example", RType.A, "192.0.2.10");
+  await query("www.example", RType.A, "192.0.2.20");
+  await query("www.example", RType.AAAA, "192.0.2.77");
+  const log = async (parameters: string) => {
+    const response = await app.request(`/admin/log?${parameters}`, { headers: auth });
+    assert.equal(response.status, 200, parameters);
+    const body = await response.json();
+    return body.entries.map((
+      { entry }: { entry: Record<string, unknown> },
+    ) => [entry.clientName ?? entry.client, entry.profile ?? "", entry.name]);
+  };
+  assert.deepEqual(await log("limit=10"), [
+    ["192.0.2.77", "", "www.example"],
+    ["Laptop", "parents", "www.example"],
+    ["Kids tablet", "kids", "ads.example"],
+    ["Kids tablet", "kids", "www.example"],
+  ]);
+  assert.deepEqual(await log("client=kids%20TABLET&limit=1"), [[
+    "Kids tablet",
+    "kids",
+    "ads.example",
+  ]]);
+  assert.deepEqual(await log("client=192.0.2.77"), [["192.0.2.77", "", "www.example"]]);
+  assert.deepEqual(await log("client=192.0.2.10"), [], "the kids' addresses are not logged");
+  assert.deepEqual(await log("profile=parents"), [["Laptop", "parents", "www.example"]]);
+  assert.deepEqual(await log("profile=default"), [["192.0.2.77", "", "www.example"]]);
+  assert.deepEqual(await log("profile=kids&client=Laptop"), []);
+  assert.deepEqual((await log("client=&profile=")).length, 4, "empty filters ask for nothing");
+  const bad = await app.request("/admin/log?profile=kids%20tablet", { headers: auth });
+  assert.equal(bad.status, 400);
+  assert.equal(
+    await bad.text(),
+    `profile="kids tablet": expected a profile name: letters, digits and '-', 1-63 long\n`,
+  );
+  const long = await app.request(`/admin/log?client=${"x".repeat(257)}`, { headers: auth });
+  assert.equal(long.status, 400);
+  await long.body?.cancel();
+});
+
+Deno.test("GET /metrics counts each profile's queries by source", async () => {
+  const directory = directoryByAddress({
+    "192.0.2.10": { profile: profileOf("kids", { log: "off" }), name: "Kids tablet" },
+  });
+  const { app, query } = await setup({ directory });
+  await query("www.example", RType.A, "192.0.2.10");
+  await query("ads.example", RType.A, "192.0.2.10");
+  await query("www.example", RType.A, "192.0.2.77");
+  const text = await (await app.request("/metrics")).text();
+  const p = (profile: string, source: string) =>
+    sample(text, "dns_profile_queries_total", { profile, source });
+  assert.deepEqual([p("kids", "upstream"), p("kids", "blocked"), p("default", "cache")], [1, 1, 1]);
+  assert.doesNotMatch(text, /Kids tablet|192\.0\.2\.10/);
 });
 
 Deno.test("LOG_CLIENT=hash logs a stable keyed pseudonym; off logs no client", async () => {

@@ -10,13 +10,19 @@ import { blocklistStage } from "../../blocklist/stage.ts";
 import { decodeMessage, Rcode, RType } from "../../dns/mod.ts";
 import { createQueryLog } from "../../observe/query_log.ts";
 import { QueryStats } from "../../observe/stats.ts";
+import type { ClientDirectory } from "../../pipeline/profile.ts";
 import { makeQuery } from "../support/dns_query.ts";
 import { localResolver } from "../support/local_resolver.ts";
+import { directoryByAddress, profileOf } from "../support/small_directory.ts";
 
 const TOKEN = "dashboard-token-0123456789";
 
 async function setup(
-  { token, loaded = true }: { token?: string; loaded?: boolean } = { token: TOKEN },
+  { token, loaded = true, directory }: {
+    token?: string;
+    loaded?: boolean;
+    directory?: ClientDirectory;
+  } = { token: TOKEN },
 ) {
   const blocklist = new MemoryBlocklist();
   if (loaded) await blocklist.load([{ name: "ads", block: ["ads.example"], allow: [] }]);
@@ -32,14 +38,20 @@ async function setup(
     answer: { response: "nxdomain", ttl: 60 },
     failMode: "open",
   });
-  const resolver = localResolver({ "www.example": ["192.0.2.1"] }, { extraStages: [stage], log });
+  const resolver = localResolver({ "www.example": ["192.0.2.1"] }, {
+    extraStages: [stage],
+    log,
+    directory,
+  });
   const app = createApp({
     resolver,
     dashboard: { token, instance: "test-dash", stats, log, blocklist, listSources },
   });
-  const rcodeOf = async (name: string) => {
+  const rcodeOf = async (name: string, from?: string) => {
     const dns = makeQuery(name, RType.A).toBase64({ alphabet: "base64url", omitPadding: true });
-    const response = await app.request(`/dns-query?dns=${dns}`);
+    // As Deno.serve passes the peer: the app reads the client address from its env.
+    const env = from && { remoteAddr: { transport: "tcp", hostname: from, port: 5353 } };
+    const response = await app.request(`/dns-query?dns=${dns}`, {}, env || undefined);
     return decodeMessage(new Uint8Array(await response.arrayBuffer())).header.rcode;
   };
   const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
@@ -181,4 +193,47 @@ Deno.test("form posts without the session, or from another origin, change nothin
   assert.equal(forged.status, 403);
   assert.equal(await forged.text(), "cross-origin form post\n");
   assert.equal(await rcodeOf("www.example"), Rcode.NOERROR);
+});
+
+Deno.test("the dashboard names clients and profiles, ranks clients, and shows one client's queries", async () => {
+  const directory = directoryByAddress({
+    "192.0.2.10": { profile: profileOf("kids"), name: "Kids tablet" },
+    "192.0.2.11": { profile: profileOf("kids"), name: "Kids tablet" },
+  });
+  const { app, rcodeOf, login } = await setup({ token: TOKEN, directory });
+  await rcodeOf("www.example", "192.0.2.10");
+  await rcodeOf("x.ads.example", "192.0.2.11");
+  await rcodeOf("www.example", "192.0.2.99");
+  const cookie = await login();
+  const html = await (await app.request("/", { headers: { cookie } })).text();
+  assert.match(
+    html,
+    /<table id="top-clients"><tr><td><a href="\/\?client=Kids%20tablet">Kids tablet<\/a><\/td><td class="n">2<\/td><\/tr><tr><td><a href="\/\?client=192\.0\.2\.99">192\.0\.2\.99<\/a><\/td><td class="n">1<\/td>/,
+  );
+  assert.match(
+    html,
+    /<td title="192\.0\.2\.11">Kids tablet<\/td><td>kids<\/td><td>x\.ads\.example<\/td>/,
+  );
+  assert.match(html, /<td ?>192\.0\.2\.99<\/td><td>default<\/td><td>www\.example<\/td>/);
+  assert.match(html, /<form method="get" action="\/" id="client-filter"><input name="client"/);
+  const rows = (page: string) =>
+    [...page.matchAll(/<td( title="[^"]*")? ?>([^<]*)<\/td><td>([a-z]+)<\/td><td>([^<]*)<\/td>/g)]
+      .map((match) => [match[2], match[3], match[4]]);
+  const kids = await (await app.request("/?client=kids+TABLET", { headers: { cookie } })).text();
+  assert.match(kids, /<h2>Recent queries of kids TABLET<\/h2>/);
+  assert.deepEqual(rows(kids), [
+    ["Kids tablet", "kids", "x.ads.example"],
+    ["Kids tablet", "kids", "www.example"],
+  ]);
+  assert.match(kids, /<a href="\/">every client<\/a>/);
+  const byAddress = await (await app.request("/?client=192.0.2.99", { headers: { cookie } }))
+    .text();
+  assert.deepEqual(rows(byAddress), [["192.0.2.99", "default", "www.example"]]);
+  const tooLong = await (await app.request(`/?client=${"x".repeat(300)}`, { headers: { cookie } }))
+    .text();
+  assert.match(
+    tooLong,
+    /class="note wide error" role="status">client: expected a client&#39;s name or address of at most 256 characters, got 300/,
+  );
+  assert.equal(rows(tooLong).length, 3, "every client's queries, then");
 });

@@ -6,6 +6,7 @@ import { RClass, Rcode, type ResourceRecord, RType } from "../../dns/mod.ts";
 import { createQueryLog, type QueryLog } from "../../observe/query_log.ts";
 import { replyAnswer } from "../../pipeline/answer_builders.ts";
 import { guardStage } from "../../pipeline/guard.ts";
+import type { ClientDirectory } from "../../pipeline/profile.ts";
 import { Resolver } from "../../pipeline/resolver.ts";
 import type { Stage } from "../../pipeline/types.ts";
 
@@ -52,11 +53,17 @@ export function tableStage(table: Record<string, string[]>, ttl = 300): Stage {
 
 export function localResolver(
   table: Record<string, string[]>,
-  options: { extraStages?: Stage[]; queryTimeoutMs?: number; log?: QueryLog } = {},
+  options: {
+    extraStages?: Stage[];
+    queryTimeoutMs?: number;
+    log?: QueryLog;
+    directory?: ClientDirectory;
+  } = {},
 ): Resolver {
   return new Resolver({
     stages: [guardStage, ...(options.extraStages ?? []), tableStage(table)],
     queryTimeoutMs: options.queryTimeoutMs ?? 1000,
     log: options.log ?? createQueryLog({ toStdout: false, capacity: 100 }),
+    directory: options.directory,
   });
 }
