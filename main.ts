@@ -131,6 +131,12 @@ async function main(): Promise<void> {
     redisCalls: store && (() => store.callCounts()),
     doors: () => ({ http: httpStats, ...running.doors?.stats }),
   });
+  const privacy = await clientPrivacy(config.logClient.mode, config.logClient.key);
+  // A profile that hashes gets pseudonyms from its first line (one added later, from its
+  // second: its first is logged without a client, never with the address).
+  if (policy?.directory.current.doc.profiles.some((profile) => profile.log === "hash")) {
+    await privacy.pseudonyms.load();
+  }
   const log = createQueryLog({
     toStdout: config.logQueries,
     // Workers share stdout: each write whole lines a pipe will not mix with another's.
@@ -138,7 +144,7 @@ async function main(): Promise<void> {
       ? createLineWriter(Deno.stdout, { maxWriteBytes: PIPE_BUF })
       : undefined,
     capacity: QUERY_LOG_CAPACITY,
-    client: await clientPrivacy(config.logClient.mode, config.logClient.key),
+    client: privacy,
     observers: [
       (entry) => metrics.record(entry),
       (entry) => stats.record(entry),

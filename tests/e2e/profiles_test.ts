@@ -73,7 +73,7 @@ Deno.test({
           Promise.resolve(
             assert.match(
               gateway.stderr(),
-              /profiles: .*profiles\.yaml:8:12: "Not_A_Label": a ClientID is one DNS label.*; keeping the last good profiles/,
+              /profiles: .*profiles\.yaml:8:11: "Not_A_Label": a ClientID is one DNS label.*; keeping the last good profiles/,
             ),
           ), 3000);
         await askDoh(gateway.url, `www.${TEST_ZONE}`, RType.A);
@@ -109,7 +109,7 @@ Deno.test({
         });
       assert.equal((await put("profiles/kids", { safe_search: true })).status, 200);
       await askDoh(two.url, `www.${TEST_ZONE}`, RType.A);
-      assert.deepEqual(await lastLogged(two), ["default", undefined]);
+      assert.deepEqual(await lastLogged(two), [undefined, undefined], "default: no profile named");
       const response = await put("clients/This%20laptop", {
         profile: "kids",
         addresses: ["127.0.0.1"],
