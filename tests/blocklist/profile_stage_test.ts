@@ -9,31 +9,14 @@ import { blocklistStage } from "../../blocklist/stage.ts";
 import { decodeMessage, Rcode, RType } from "../../dns/mod.ts";
 import { createQueryLog } from "../../observe/query_log.ts";
 import { guardStage } from "../../pipeline/guard.ts";
-import {
-  type ClientDirectory,
-  type Identity,
-  plainProfile,
-  type Profile,
-} from "../../pipeline/profile.ts";
+import { plainProfile, type Profile } from "../../pipeline/profile.ts";
 import { Resolver } from "../../pipeline/resolver.ts";
 import { makeQuery } from "../support/dns_query.ts";
 import { extendedError } from "../support/ede.ts";
 import { tableStage } from "../support/local_resolver.ts";
+import { directoryOf } from "../support/profiles.ts";
 
 const TABLE = { "ads.example": ["192.0.2.9"], "games.example": ["192.0.2.10"] };
-
-/** Clients by address, as the map says at each query: each address its profile; else "default". */
-export function directoryOf(profiles: Record<string, Profile>): ClientDirectory {
-  const fallback: Identity = { profile: plainProfile() };
-  return {
-    version: 0,
-    restricted: false,
-    identify: (_clientId, address) => {
-      const profile = profiles[address];
-      return profile === undefined ? fallback : { profile };
-    },
-  };
-}
 
 async function setup(profiles: Record<string, Profile>) {
   const blocklist = new MemoryBlocklist();
