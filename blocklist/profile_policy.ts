@@ -138,13 +138,14 @@ export function ownDecision(policy: ProfilePolicy, name: string): Decision | und
 function makePolicy(profile: Profile, global: BlockAnswerOptions): ProfilePolicy {
   const response = isBlockResponse(profile.blockResponse) ? profile.blockResponse : global.response;
   const hasOwn = profile.allow.length > 0 || profile.block.length > 0;
-  const canonical = (entries: readonly string[]) => entries.map((entry) => entry.toLowerCase());
+  const compiled = (entries: readonly string[]) =>
+    entries.length === 0 ? DomainSet.EMPTY : DomainSet.from(entries.map((e) => e.toLowerCase()));
   return {
     filter: listFilter(profile),
     own: hasOwn
       ? {
-        allow: DomainSet.from(canonical(profile.allow)),
-        block: DomainSet.from(canonical(profile.block)),
+        allow: compiled(profile.allow),
+        block: compiled(profile.block),
       }
       : undefined,
     answer: { ...global, response, profile: profile.name },
