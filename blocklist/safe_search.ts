@@ -1,6 +1,6 @@
 /**
- * Safe search: for a profile with `safeSearch`, a search host (Google, YouTube,
- * Bing, DuckDuckGo: endpoints.ts) is answered with a CNAME to its vendor's safe endpoint,
+ * Safe search: for a profile with `safeSearch`, a search host (Google, YouTube, Bing,
+ * DuckDuckGo: safe_endpoints.ts) is answered with a CNAME to its vendor's safe endpoint,
  * followed by the endpoint's own records of the asked type, which the rest of the chain (cache,
  * then forward) resolves as a query of its own, so the endpoint's answer is cached and shared
  * like any other. Types other than A, AAAA and HTTPS get the CNAME alone, as a client asking
