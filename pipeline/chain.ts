@@ -7,10 +7,10 @@
  * same as one a moment ago skips all of it: it gets what the chain gave that one, for as long
  * as the stage that made it says the answer holds (answer_memo.ts).
  */
+import { safeSearchStage } from "../blocklist/safe_search.ts";
 import { blocklistStage, type BlocklistStageOptions } from "../blocklist/stage.ts";
 import { cacheStage, type CacheStageOptions } from "../cache/stage.ts";
 import { type ForwardOptions, forwardStage } from "../upstream/stage.ts";
-import { safeSearchStage } from "../blocklist/safe_search.ts";
 import { compose } from "./compose.ts";
 import { guardStage } from "./guard.ts";
 import type { Answer, Stage } from "./types.ts";
@@ -44,9 +44,7 @@ export interface ChainOptions {
  * import { MemoryBlocklist } from "../blocklist/memory_blocklist.ts";
  * import { AnswerCache } from "../cache/answer_cache.ts";
  * import { buildChain } from "./chain.ts";
- * import { safeSearchStage } from "../blocklist/safe_search.ts";
-import { compose } from "./compose.ts";
-import { guardStage } from "./guard.ts";
+ * import { guardStage } from "./guard.ts";
  *
  * // An upstream pool is anything with `resolve(query, signal)`; this one has no upstream.
  * const pool = { resolve: () => Promise.reject(new Error("no upstream here")) };
