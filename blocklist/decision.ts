@@ -5,8 +5,8 @@
  * which entry of which list it was.
  *
  * Under a profile (pipeline/profile.ts) the order is, first match deciding: the profile's own
- * allow entries, its own block entries, the allow entries of the lists it takes, their block
- * entries. A profile's own word beats any list's (as AdGuard Home ranks a client's own rules),
+ * allow entries, its own block entries, the allow entries of the lists it takes (its allowlists,
+ * and the exceptions of its block lists), the block entries of its block lists. A profile's own word beats any list's (as AdGuard Home ranks a client's own rules),
  * and its own allow entry beats its own block entry, so "block example.com, allow
  * www.example.com" reads as it is meant.
  */

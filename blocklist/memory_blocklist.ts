@@ -9,7 +9,7 @@
  */
 import type { Blocklist, EntryKind, ListSummary, LoadedList } from "./blocklist.ts";
 import { CUSTOM_LIST, type Decision, NO_DECISION } from "./decision.ts";
-import { counts, type ListFilter } from "./profile_policy.ts";
+import { type ListFilter, takesAllows, takesBlocks } from "./profile_policy.ts";
 import { runInSlices } from "./slices.ts";
 import { DomainSet } from "./domain_set.ts";
 import { NameProbe } from "./name_probe.ts";
@@ -74,12 +74,12 @@ export class MemoryBlocklist implements Blocklist {
   /** The decision by the lists `filter` lets count: the same order, lists skipped. */
   #decideAmong(lists: CompiledList[], probe: NameProbe, filter: ListFilter): Decision {
     for (const list of lists) {
-      if (!counts(filter, "allow", list.name)) continue;
+      if (!takesAllows(filter, list.name, list.block.size > 0)) continue;
       const entry = list.allow.match(probe);
       if (entry !== undefined) return { verdict: "allowed", rule: { list: list.name, entry } };
     }
     for (const list of lists) {
-      if (!counts(filter, "block", list.name)) continue;
+      if (!takesBlocks(filter, list.name)) continue;
       const entry = list.block.match(probe);
       if (entry !== undefined) return { verdict: "blocked", rule: { list: list.name, entry } };
     }

@@ -56,28 +56,50 @@ export function listFilter(profile: Profile): ListFilter | undefined {
 }
 
 /**
- * Whether a list's entries of one kind count under `filter`: always for the custom list and
- * without a filter.
+ * Whether a list's block entries count under `filter`: always for the custom list and without
+ * a filter.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { counts } from "./profile_policy.ts";
+ * import { takesBlocks } from "./profile_policy.ts";
  *
  * const filter = { block: new Set(["ads"]), key: "block=ads;allow=*" };
- * assert.equal(counts(filter, "block", "ads"), true);
- * assert.equal(counts(filter, "block", "social"), false);
- * assert.equal(counts(filter, "block", "custom"), true, "admin edits apply to every profile");
- * assert.equal(counts(filter, "allow", "social"), true, "no allowlists named: every one");
+ * assert.equal(takesBlocks(filter, "ads"), true);
+ * assert.equal(takesBlocks(filter, "social"), false);
+ * assert.equal(takesBlocks(filter, "custom"), true, "admin edits apply to every profile");
  * ```
  */
-export function counts(
-  filter: ListFilter | undefined,
-  kind: "block" | "allow",
-  list: string,
-): boolean {
-  const names = filter?.[kind];
+export function takesBlocks(filter: ListFilter | undefined, list: string): boolean {
+  const names = filter?.block;
   return names === undefined || list === CUSTOM_LIST || names.has(list);
+}
+
+/**
+ * Whether a list's allow entries count under `filter`: those of an allowlist it takes, and a
+ * block list's own exceptions (`@@` entries) whenever its block entries count, since they are
+ * part of what the list blocks. `hasBlocks`: the list has block entries.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { takesAllows } from "./profile_policy.ts";
+ *
+ * const filter = { allow: new Set(["fixes"]), key: "block=*;allow=fixes" };
+ * assert.equal(takesAllows(filter, "fixes", false), true);
+ * assert.equal(takesAllows(filter, "other-fixes", false), false, "an allowlist not taken");
+ * assert.equal(takesAllows(filter, "oisd", true), true, "a block list's own exceptions");
+ * assert.equal(takesAllows(undefined, "other-fixes", false), true, "no filter: every list");
+ * ```
+ */
+export function takesAllows(
+  filter: ListFilter | undefined,
+  list: string,
+  hasBlocks: boolean,
+): boolean {
+  const names = filter?.allow;
+  return names === undefined || list === CUSTOM_LIST || names.has(list) ||
+    (hasBlocks && takesBlocks(filter, list));
 }
 
 export interface ProfilePolicy {

@@ -24,7 +24,7 @@ import { contentId } from "./content_id.ts";
 import type { CustomEntries } from "./custom_copy.ts";
 import { CUSTOM_LIST, type Decision, NO_DECISION } from "./decision.ts";
 import { DecisionCache } from "./decision_cache.ts";
-import { counts, type ListFilter } from "./profile_policy.ts";
+import { type ListFilter, takesAllows, takesBlocks } from "./profile_policy.ts";
 
 export interface RedisBlocklistOptions {
   /** Prefix of every key ("dns:" by default). */
@@ -121,8 +121,9 @@ export class RedisBlocklist implements Blocklist {
     const version = this.#seenVersion;
     const lists = this.#askedLists();
     const asked = [
-      ...lists.filter((list) => counts(filter, "allow", list)).map((list) => ["allow", list]),
-      ...lists.filter((list) => counts(filter, "block", list)).map((list) => ["block", list]),
+      ...lists.filter((list) => takesAllows(filter, list.name, list.blockEntries > 0))
+        .map((list) => ["allow", list.name]),
+      ...lists.filter((list) => takesBlocks(filter, list.name)).map((list) => ["block", list.name]),
     ] as [EntryKind, string][];
     const keys = asked.map(([kind, list]) => this.#setKey(kind, list));
     const candidates = candidateEntries(name);
@@ -217,11 +218,10 @@ export class RedisBlocklist implements Blocklist {
   }
 
   /** The custom list first (an admin's entry is the one reported), then the loaded lists. */
-  #askedLists(): string[] {
-    const names = this.#lists
-      .filter((list) => list.name !== CUSTOM_LIST && list.blockEntries + list.allowEntries > 0)
-      .map((list) => list.name);
-    return [CUSTOM_LIST, ...names];
+  #askedLists(): Pick<ListSummary, "name" | "blockEntries">[] {
+    const loaded = this.#lists
+      .filter((list) => list.name !== CUSTOM_LIST && list.blockEntries + list.allowEntries > 0);
+    return [{ name: CUSTOM_LIST, blockEntries: 0 }, ...loaded];
   }
 
   /** Writes the custom list's sizes and content id into the list of lists; returns its entries. */

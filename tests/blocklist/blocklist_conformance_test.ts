@@ -185,10 +185,17 @@ for (const [label, make, needsRedis] of STORES) {
       verdict: "blocked",
       rule: { list: "custom", entry: "edited.example" },
     });
-    // No allowlist taken: the list's allow entry no longer saves the name.
+    // An allowlist not taken no longer saves a name; a block list's own exceptions go with it.
+    await blocklist.load([{ name: "fixes", block: [], allow: ["fixed.ads.example"] }]);
     const noAllow = listFilter({ ...plainProfile("strict"), allowlists: [] })!;
-    assert.equal((await blocklist.decide("fine.shared.example", noAllow)).verdict, "blocked");
-    assert.equal((await blocklist.decide("fine.shared.example")).verdict, "allowed");
+    assert.equal((await blocklist.decide("fixed.ads.example", noAllow)).verdict, "blocked");
+    assert.equal((await blocklist.decide("fixed.ads.example")).verdict, "allowed");
+    assert.equal((await blocklist.decide("fine.shared.example", noAllow)).verdict, "allowed");
+    const withoutMore = listFilter({ ...plainProfile("x"), blocklists: ["ads"], allowlists: [] })!;
+    assert.deepEqual(await blocklist.decide("fine.shared.example", withoutMore), {
+      verdict: "blocked",
+      rule: { list: "ads", entry: "shared.example" },
+    });
     // Every list, as without a filter.
     assert.equal((await blocklist.decide("ads.example")).verdict, "blocked");
     const none = listFilter({ ...plainProfile("open"), blocklists: [] })!;

@@ -24,6 +24,7 @@ async function setup(profiles: Record<string, Profile>) {
     { name: "ads", block: ["ads.example"], allow: [] },
     { name: "social", block: ["social.example", "games.example"], allow: ["ok.social.example"] },
     { name: "fixes", block: [], allow: ["fixed.ads.example"] },
+    { name: "extras", block: [], allow: ["extra.ads.example"] },
   ]);
   await blocklist.edit("add", "block", ["custom.example"]);
   const log = createQueryLog({ toStdout: false, capacity: 100 });
@@ -64,12 +65,14 @@ Deno.test("a profile is blocked by the lists it takes and the custom list, and b
   assert.equal((await ask("192.0.2.9", "social.example")).source, "blocked", "default: all");
 });
 
-Deno.test("a profile's allowlists are the only lists that allow for it", async () => {
+Deno.test("a profile's allowlists are the only allowlists for it; a block list keeps its own", async () => {
   const strict: Profile = { ...plainProfile("strict"), allowlists: ["fixes"] };
   const { ask } = await setup({ "192.0.2.1": strict });
-  assert.equal((await ask("192.0.2.1", "ok.social.example")).source, "blocked");
-  assert.equal((await ask("192.0.2.9", "ok.social.example")).source, "upstream");
+  assert.equal((await ask("192.0.2.1", "extra.ads.example")).source, "blocked");
+  assert.equal((await ask("192.0.2.9", "extra.ads.example")).source, "upstream");
   assert.equal((await ask("192.0.2.1", "fixed.ads.example")).source, "upstream");
+  // social's own exception goes with social's block entries.
+  assert.equal((await ask("192.0.2.1", "ok.social.example")).source, "upstream");
 });
 
 Deno.test("own allow beats own block, which beats every list's allow, which beats list block", async () => {
