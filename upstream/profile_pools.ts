@@ -17,14 +17,25 @@ export interface ProfilePoolsOptions {
   maxPools?: number;
 }
 
+/** A pool held, and when it was last asked for (a count, not a time). */
+interface Held {
+  readonly key: string;
+  readonly pool: Pool;
+  used: number;
+  /** False once let go: a profile that still points at it makes or finds another. */
+  live: boolean;
+}
+
 export class ProfilePools {
   readonly #createPool: ProfilePoolsOptions["createPool"];
   readonly #closeDelayMs: number;
   readonly #maxPools: number;
-  /** Upstreams' key → pool, the one used last at the end. */
-  readonly #pools = new Map<string, Pool>();
-  readonly #keys = new WeakMap<Profile, string>();
+  /** Upstreams' key → the pool held for them. */
+  readonly #pools = new Map<string, Held>();
+  /** Each profile's pool, so that a query costs one lookup. */
+  readonly #byProfile = new WeakMap<Profile, Held>();
   readonly #retired = new Map<ReturnType<typeof setTimeout>, Pool>();
+  #uses = 0;
 
   constructor(options: ProfilePoolsOptions) {
     this.#createPool = options.createPool;
@@ -39,21 +50,14 @@ export class ProfilePools {
   poolFor(profile: Profile): Pool | undefined {
     const upstreams = profile.upstreams;
     if (upstreams === undefined) return undefined;
-    let key = this.#keys.get(profile);
-    if (key === undefined) {
-      key = upstreamsKey(upstreams);
-      this.#keys.set(profile, key);
+    let held = this.#byProfile.get(profile);
+    if (held === undefined || !held.live) {
+      const key = upstreamsKey(upstreams);
+      held = this.#pools.get(key) ?? this.#hold(key, upstreams);
+      this.#byProfile.set(profile, held);
     }
-    let pool = this.#pools.get(key);
-    if (pool !== undefined) {
-      this.#pools.delete(key);
-      this.#pools.set(key, pool);
-      return pool;
-    }
-    pool = this.#createPool(upstreams.map(parseUpstreamUrl));
-    if (this.#pools.size >= this.#maxPools) this.#retireOldest();
-    this.#pools.set(key, pool);
-    return pool;
+    held.used = ++this.#uses;
+    return held.pool;
   }
 
   /** Pools held now (for tests and the startup line). */
@@ -68,13 +72,28 @@ export class ProfilePools {
       pool.close();
     }
     this.#retired.clear();
-    for (const pool of this.#pools.values()) pool.close();
+    for (const held of this.#pools.values()) held.pool.close();
     this.#pools.clear();
   }
 
-  #retireOldest(): void {
-    const [key, pool] = this.#pools.entries().next().value!;
-    this.#pools.delete(key);
+  #hold(key: string, upstreams: readonly string[]): Held {
+    const pool = this.#createPool(upstreams.map((url) => parseUpstreamUrl(url)));
+    if (this.#pools.size >= this.#maxPools) this.#retireLeastUsed();
+    const held: Held = { key, pool, used: 0, live: true };
+    this.#pools.set(key, held);
+    return held;
+  }
+
+  /** Lets the pool asked for longest ago go: closed once its queries have had their time. */
+  #retireLeastUsed(): void {
+    let oldest: Held | undefined;
+    for (const held of this.#pools.values()) {
+      if (oldest === undefined || held.used < oldest.used) oldest = held;
+    }
+    if (oldest === undefined) return;
+    oldest.live = false;
+    this.#pools.delete(oldest.key);
+    const pool = oldest.pool;
     const timer = setTimeout(() => {
       this.#retired.delete(timer);
       pool.close();
