@@ -7,7 +7,7 @@
  * - `refused`: the resolver declines.
  * Negative answers carry an SOA in the authority section so clients cache them (RFC 2308) for
  * BLOCK_TTL, and every answer carries Extended DNS Error 15 "Blocked" naming the list and the
- * entry (RFC 8914), for clients that sent EDNS.
+ * entry (RFC 8914), and the profile but for "default", for clients that sent EDNS.
  */
 import {
   canonicalName,
@@ -28,6 +28,8 @@ export interface BlockAnswerOptions {
   response: BlockResponse;
   /** TTL of the null addresses and of the SOA (so the negative-caching time too), seconds. */
   ttl: number;
+  /** The profile the answer is for, named in EDE 15's text unless it is "default". */
+  profile?: string;
 }
 
 /** SOA fields of the synthetic zone blocked answers speak for. */
@@ -36,7 +38,10 @@ const SOA_RNAME = "hostmaster.blocked.invalid";
 
 export function blockAnswer(query: Message, rule: Rule, options: BlockAnswerOptions): Answer {
   const question = query.questions[0];
-  const ede = { infoCode: EdeCode.BLOCKED, text: `Blocked (${describeRule(rule)})` };
+  const ede = {
+    infoCode: EdeCode.BLOCKED,
+    text: `Blocked (${describeRule(rule, options.profile)})`,
+  };
   const zone = () => zoneOf(rule.entry, canonicalName(question.name));
   const soa = () => [soaRecord(zone(), question.class, options.ttl)];
   switch (options.response) {

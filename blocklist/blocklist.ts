@@ -4,6 +4,7 @@
  * it, the stage asks it for decisions, the admin API edits its "custom" list.
  */
 import type { Decision } from "./decision.ts";
+import type { ListFilter } from "./profile_policy.ts";
 
 /** A list as loaded from its source: block entries and allow entries, canonical names. */
 export interface LoadedList {
@@ -37,10 +38,11 @@ export interface Blocklist {
    */
   readonly version: number;
   /**
-   * The decision for a canonical name. Memory answers synchronously; Redis may reject with a
-   * StoreError, and the stage decides what that means (REDIS_FAIL).
+   * The decision for a canonical name, by the lists `filter` names (a profile's choice;
+   * undefined: every list). Memory answers synchronously; Redis may reject with a StoreError,
+   * and the stage decides what that means (REDIS_FAIL).
    */
-  decide(name: string): Decision | Promise<Decision>;
+  decide(name: string, filter?: ListFilter): Decision | Promise<Decision>;
   /**
    * Swaps in new contents for the named lists, each atomically (queries see the old list or
    * the new one, never half of one), and drops the lists named in `drop`. Other lists, the

@@ -3,7 +3,14 @@
  * of a list, allowed by an entry (an allow entry wins over any deny entry), or neither. The
  * rule travels with the decision so the answer (EDE 15), the query log and `check` can say
  * which entry of which list it was.
+ *
+ * Under a profile (pipeline/profile.ts) the order is, first match deciding: the profile's own
+ * allow entries, its own block entries, the allow entries of the lists it takes (its allowlists,
+ * and the exceptions of its block lists), the block entries of its block lists. A profile's own word beats any list's (as AdGuard Home ranks a client's own rules),
+ * and its own allow entry beats its own block entry, so "block example.com, allow
+ * www.example.com" reads as it is meant.
  */
+import { DEFAULT_PROFILE } from "../pipeline/profile.ts";
 
 /** The entry that decided, and the list it came from. */
 export interface Rule {
@@ -20,10 +27,29 @@ export type Decision =
 
 export const NO_DECISION: Decision = Object.freeze({ verdict: "none" });
 
-/** "hagezi-pro: ads.example.com", for logs and the extended error's text. */
-export function describeRule(rule: Rule): string {
-  return `${rule.list}: ${rule.entry}`;
+/**
+ * "hagezi-pro: ads.example.com", for logs and the extended error's text; under a profile other
+ * than "default", its name first: "kids: hagezi-pro: ads.example.com" (so users without
+ * profiles read what they always read).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { describeRule } from "./decision.ts";
+ *
+ * const rule = { list: "hagezi-pro", entry: "ads.example.com" };
+ * assert.equal(describeRule(rule), "hagezi-pro: ads.example.com");
+ * assert.equal(describeRule(rule, "default"), "hagezi-pro: ads.example.com");
+ * assert.equal(describeRule(rule, "kids"), "kids: hagezi-pro: ads.example.com");
+ * ```
+ */
+export function describeRule(rule: Rule, profile?: string): string {
+  const said = `${rule.list}: ${rule.entry}`;
+  return profile === undefined || profile === DEFAULT_PROFILE ? said : `${profile}: ${said}`;
 }
+
+/** The name a profile's own entries go by in rules: "kids: profile: games.example". */
+export const PROFILE_ENTRIES = "profile";
 
 /** The name of the list admin edits go to; no configured list may take it. */
 export const CUSTOM_LIST = "custom";

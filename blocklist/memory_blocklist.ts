@@ -9,6 +9,7 @@
  */
 import type { Blocklist, EntryKind, ListSummary, LoadedList } from "./blocklist.ts";
 import { CUSTOM_LIST, type Decision, NO_DECISION } from "./decision.ts";
+import { type ListFilter, takesAllows, takesBlocks } from "./profile_policy.ts";
 import { runInSlices } from "./slices.ts";
 import { DomainSet } from "./domain_set.ts";
 import { NameProbe } from "./name_probe.ts";
@@ -53,15 +54,32 @@ export class MemoryBlocklist implements Blocklist {
     return this.#version;
   }
 
-  decide(name: string): Decision {
+  decide(name: string, filter?: ListFilter): Decision {
     const lists = this.#lists;
     const probe = this.#probe;
     probe.load(name);
+    // Every list (the default profile): the loops allocate nothing until a list matches.
+    if (filter !== undefined) return this.#decideAmong(lists, probe, filter);
     for (const list of lists) {
       const entry = list.allow.match(probe);
       if (entry !== undefined) return { verdict: "allowed", rule: { list: list.name, entry } };
     }
     for (const list of lists) {
+      const entry = list.block.match(probe);
+      if (entry !== undefined) return { verdict: "blocked", rule: { list: list.name, entry } };
+    }
+    return NO_DECISION;
+  }
+
+  /** The decision by the lists `filter` lets count: the same order, lists skipped. */
+  #decideAmong(lists: CompiledList[], probe: NameProbe, filter: ListFilter): Decision {
+    for (const list of lists) {
+      if (!takesAllows(filter, list.name, list.block.size > 0)) continue;
+      const entry = list.allow.match(probe);
+      if (entry !== undefined) return { verdict: "allowed", rule: { list: list.name, entry } };
+    }
+    for (const list of lists) {
+      if (!takesBlocks(filter, list.name)) continue;
       const entry = list.block.match(probe);
       if (entry !== undefined) return { verdict: "blocked", rule: { list: list.name, entry } };
     }

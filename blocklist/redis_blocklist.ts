@@ -24,6 +24,7 @@ import { contentId } from "./content_id.ts";
 import type { CustomEntries } from "./custom_copy.ts";
 import { CUSTOM_LIST, type Decision, NO_DECISION } from "./decision.ts";
 import { DecisionCache } from "./decision_cache.ts";
+import { type ListFilter, takesAllows, takesBlocks } from "./profile_policy.ts";
 
 export interface RedisBlocklistOptions {
   /** Prefix of every key ("dns:" by default). */
@@ -112,20 +113,25 @@ export class RedisBlocklist implements Blocklist {
     return this.#changes;
   }
 
-  async decide(name: string): Promise<Decision> {
-    const cached = this.#cache.get(name);
+  async decide(name: string, filter?: ListFilter): Promise<Decision> {
+    // A decision holds for the lists that made it: one profile's is not another's.
+    const key = filter === undefined ? name : `${filter.key}\n${name}`;
+    const cached = this.#cache.get(key);
     if (cached !== undefined) return cached;
     const version = this.#seenVersion;
     const lists = this.#askedLists();
-    const keys = lists.flatMap((
-      list,
-    ) => [this.#setKey("allow", list), this.#setKey("block", list)]);
+    const asked = [
+      ...lists.filter((list) => takesAllows(filter, list.name, list.blockEntries > 0))
+        .map((list) => ["allow", list.name]),
+      ...lists.filter((list) => takesBlocks(filter, list.name)).map((list) => ["block", list.name]),
+    ] as [EntryKind, string][];
+    const keys = asked.map(([kind, list]) => this.#setKey(kind, list));
     const candidates = candidateEntries(name);
     const found = await this.#store.smismemberMany(keys, candidates);
-    const decision = decisionFrom(lists, candidates, found);
+    const decision = decisionFrom(asked, candidates, found);
     // A version change while the call was out may have made this answer old: keep it only
     // when no change was seen meanwhile.
-    if (version === this.#seenVersion) this.#cache.set(name, decision);
+    if (version === this.#seenVersion) this.#cache.set(key, decision);
     return decision;
   }
 
@@ -212,11 +218,10 @@ export class RedisBlocklist implements Blocklist {
   }
 
   /** The custom list first (an admin's entry is the one reported), then the loaded lists. */
-  #askedLists(): string[] {
-    const names = this.#lists
-      .filter((list) => list.name !== CUSTOM_LIST && list.blockEntries + list.allowEntries > 0)
-      .map((list) => list.name);
-    return [CUSTOM_LIST, ...names];
+  #askedLists(): Pick<ListSummary, "name" | "blockEntries">[] {
+    const loaded = this.#lists
+      .filter((list) => list.name !== CUSTOM_LIST && list.blockEntries + list.allowEntries > 0);
+    return [{ name: CUSTOM_LIST, blockEntries: 0 }, ...loaded];
   }
 
   /** Writes the custom list's sizes and content id into the list of lists; returns its entries. */
@@ -276,14 +281,21 @@ export class RedisBlocklist implements Blocklist {
   }
 }
 
-/** Allow entries of any list win over block entries; within a kind, lists in order. */
-function decisionFrom(lists: string[], candidates: string[], found: boolean[][]): Decision {
-  for (const [kind, offset] of [["allowed", 0], ["blocked", 1]] as const) {
-    for (let i = 0; i < lists.length; i++) {
-      const hits = found[2 * i + offset];
-      const at = hits.indexOf(true);
-      if (at !== -1) return { verdict: kind, rule: { list: lists[i], entry: candidates[at] } };
-    }
+/**
+ * The first set holding a candidate decides: the sets come allow sets first (an allow entry of
+ * any list wins over block entries), within a kind lists in order.
+ */
+function decisionFrom(
+  asked: [EntryKind, string][],
+  candidates: string[],
+  found: boolean[][],
+): Decision {
+  for (let i = 0; i < asked.length; i++) {
+    const at = found[i].indexOf(true);
+    if (at === -1) continue;
+    const [kind, list] = asked[i];
+    const rule = { list, entry: candidates[at] };
+    return kind === "allow" ? { verdict: "allowed", rule } : { verdict: "blocked", rule };
   }
   return NO_DECISION;
 }

@@ -2,7 +2,9 @@
  * The blocklist stage (DESIGN §3): after local records (an explicit local answer wins) and
  * before the cache (a newly blocked name takes effect at once, and blocked answers never
  * enter the cache). A blocked name gets the configured block answer; an allowed one, or one
- * no list mentions, goes on down the chain.
+ * no list mentions, goes on down the chain. Each query is decided under its profile
+ * (profile_policy.ts): its own entries first, then the lists it takes (decision.ts says the
+ * order), and a block is answered as the profile asks.
  *
  * When the store fails (Redis down or slow), REDIS_FAIL decides: `open` (default) answers as
  * if nothing were listed and notes it in the query log; `closed` answers SERVFAIL with
@@ -17,6 +19,7 @@ import type { Answer, MaybePromise, QueryContext, Stage } from "../pipeline/type
 import { blockAnswer, type BlockAnswerOptions } from "./block_answer.ts";
 import type { Blocklist } from "./blocklist.ts";
 import { type Decision, describeRule, type Rule } from "./decision.ts";
+import { ownDecision, ProfilePolicies, type ProfilePolicy } from "./profile_policy.ts";
 
 export type FailMode = "open" | "closed";
 
@@ -49,16 +52,18 @@ export function blocklistStage(options: BlocklistStageOptions): Stage {
   // once. The doors' finishing (ID, case, OPT, padding) is per client as for cached answers;
   // what it cannot change is in the key.
   const built = new Map<string, Answer>();
+  const policies = new ProfilePolicies(options.answer);
   // A block answer stays right while the lists do (their version bounds its reuse: answer_memo.ts);
   // each reuse counts as the block it is.
   const reusable = untilStateMoves(() => void stats.blocked++);
-  const answerFor = (ctx: QueryContext, rule: Rule): Answer => {
-    // The cache's key (name, type, class, DO, CD), and what else the reply echoes: RD, EDNS.
+  const answerFor = (ctx: QueryContext, policy: ProfilePolicy, rule: Rule): Answer => {
+    // The cache's key (name, type, class, DO, CD), what else the reply echoes (RD, EDNS), and
+    // the profile and response (its EDE names the profile): no profile gets another's answer.
     const echoed = `${ctx.raw[2] & 1}${ctx.head.edns === undefined ? "-" : "e"}`;
-    const key = `${cacheKey(ctx)}|${echoed}|${rule.list}|${rule.entry}`;
+    const key = `${cacheKey(ctx)}|${echoed}|${rule.list}|${rule.entry}|${policy.answerKey}`;
     let answer = built.get(key);
     if (answer === undefined) {
-      answer = { ...blockAnswer(ctx.query, rule, options.answer), reusable };
+      answer = { ...blockAnswer(ctx.query, rule, policy.answer), reusable };
       if (built.size >= BUILT_ANSWERS) built.clear();
       built.set(key, answer);
     }
@@ -73,11 +78,16 @@ export function blocklistStage(options: BlocklistStageOptions): Stage {
     const ede = { infoCode: EdeCode.NOT_READY, text: "Blocklist unavailable" };
     return replyAnswer(ctx.query, { rcode: Rcode.SERVFAIL, ede }, "error");
   };
-  const follow = (ctx: QueryContext, decision: Decision, next: () => MaybePromise<Answer>) => {
+  const follow = (
+    ctx: QueryContext,
+    policy: ProfilePolicy,
+    decision: Decision,
+    next: () => MaybePromise<Answer>,
+  ) => {
     if (decision.verdict === "blocked") {
       stats.blocked++;
-      ctx.log.rule = describeRule(decision.rule);
-      return answerFor(ctx, decision.rule);
+      ctx.log.rule = describeRule(decision.rule, policy.answer.profile);
+      return answerFor(ctx, policy, decision.rule);
     }
     if (decision.verdict !== "allowed") return next();
     stats.allowed++;
@@ -89,15 +99,18 @@ export function blocklistStage(options: BlocklistStageOptions): Stage {
   const countingAllowed = (answer: Answer): Answer => countingReuse(answer, countAllowed);
   // The memory store decides at once, and then so does this stage; Redis makes it wait.
   return (ctx, next) => {
+    const policy = policies.of(ctx.identity.profile);
+    const own = ownDecision(policy, ctx.question.name);
+    if (own !== undefined) return follow(ctx, policy, own, next);
     let decision: Decision | Promise<Decision>;
     try {
-      decision = blocklist.decide(ctx.question.name);
+      decision = blocklist.decide(ctx.question.name, policy.filter);
     } catch (error) {
       return unavailable(ctx, error, next);
     }
-    if (!(decision instanceof Promise)) return follow(ctx, decision, next);
+    if (!(decision instanceof Promise)) return follow(ctx, policy, decision, next);
     return decision.then(
-      (decided) => follow(ctx, decided, next),
+      (decided) => follow(ctx, policy, decided, next),
       (error) => unavailable(ctx, error, next),
     );
   };

@@ -7,9 +7,11 @@
  * same as one a moment ago skips all of it: it gets what the chain gave that one, for as long
  * as the stage that made it says the answer holds (answer_memo.ts).
  */
+import { safeSearchStage } from "../blocklist/safe_search.ts";
 import { blocklistStage, type BlocklistStageOptions } from "../blocklist/stage.ts";
 import { cacheStage, type CacheStageOptions } from "../cache/stage.ts";
 import { type ForwardOptions, forwardStage } from "../upstream/stage.ts";
+import { compose } from "./compose.ts";
 import { guardStage } from "./guard.ts";
 import type { Answer, Stage } from "./types.ts";
 
@@ -25,6 +27,12 @@ export interface ChainOptions {
   blocklist?: BlocklistStageOptions;
   /** Without it, every query goes upstream. */
   cache?: Omit<CacheStageOptions, "refresh">;
+  /**
+   * Whether profiles may ask for safe search (blocklist/safe_search.ts): true where profiles are
+   * configured. Without it the stage is left out, and a chain without profiles runs no stage
+   * more than before.
+   */
+  safeSearch?: boolean;
 }
 
 /**
@@ -53,8 +61,9 @@ export interface ChainOptions {
  *     failMode: "open",
  *   },
  *   cache: { cache: new AnswerCache(), prefetchHits: 0, refreshTimeoutMs: 1000 },
+ *   safeSearch: true,
  * });
- * assert.equal(full.length, 4, "guard, blocklist, cache, forward");
+ * assert.equal(full.length, 5, "guard, blocklist, safe search, cache, forward");
  * ```
  */
 export function buildChain(options: ChainOptions): Stage[] {
@@ -66,6 +75,12 @@ export function buildChain(options: ChainOptions): Stage[] {
       keyBySubnet: options.forward.forwardClientSubnet,
       refresh: async (ctx) => await forward(ctx, nothingAfterForward),
     });
+  // Safe search asks the cache and the forward stage for the endpoint's records, as a query
+  // of its own.
+  const safeSearch = options.safeSearch &&
+    safeSearchStage({
+      resolveRest: compose(cache ? [cache, forward] : [forward], nothingAfterForward),
+    });
   return [
     // guard: answers ANY minimally (RFC 8482) before any lookup could amplify it.
     guardStage,
@@ -75,6 +90,9 @@ export function buildChain(options: ChainOptions): Stage[] {
     // blocklist: before the cache, so a newly blocked name takes effect at once and blocked
     // answers never enter it.
     ...(options.blocklist ? [blocklistStage(options.blocklist)] : []),
+    // safe search: after the blocklist, so a blocked search engine stays blocked, and before
+    // the cache, so the rewrite (per profile) never enters it while the endpoint's answer does.
+    ...(safeSearch ? [safeSearch] : []),
     // cache: after everything that answers locally or blocks (so those take effect at once
     // and never enter it), right before the one stage that costs a round trip.
     ...(cache ? [cache] : []),

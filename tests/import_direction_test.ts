@@ -49,6 +49,7 @@ const ALLOWED: Record<string, string> = {
   "upstream -> pipeline": "a stage speaks the pipeline's vocabulary (types, answers, the memo)",
   "blocklist -> cache": "built block answers are keyed with the cache's keys",
   "records -> upstream": "FORWARD lines are upstream URLs",
+  "cache -> upstream": "a profile's own upstreams key its answers, spelled as upstream URLs are",
   "blocklist -> config.ts": "the blocklist is built from its settings; the CLI loads them",
   "blocklist -> store": "the Redis blocklist lives in a store",
   "observe -> store": "the log stream may go to Redis; metrics count store calls",

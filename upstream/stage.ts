@@ -1,6 +1,7 @@
 /**
  * The forward stage: the last stage of the chain. It asks the upstream pool (a forward zone's
- * when one holds the name, the default one otherwise) with a query of its own making (fresh
+ * when one holds the name, else the profile's own when it has upstreams, the default one
+ * otherwise) with a query of its own making (fresh
  * header, our EDNS size, the client's DO/CD/AD bits, and none of the client's cookie, padding
  * or — unless configured — client-subnet options) and turns the pool giving up into SERVFAIL
  * with an Extended DNS Error, within the query's budget. An upstream's SERVFAIL, which the
@@ -18,6 +19,7 @@ import {
   Rcode,
 } from "../dns/mod.ts";
 import { answerFromBytes, answerFromUpstream, replyAnswer } from "../pipeline/answer_builders.ts";
+import type { Profile } from "../pipeline/profile.ts";
 import type { Answer, Stage } from "../pipeline/types.ts";
 import type { UpstreamPool } from "./pool.ts";
 import { upstreamQueryBytes } from "./upstream_query.ts";
@@ -27,6 +29,12 @@ export interface ForwardOptions {
   pool: Pick<UpstreamPool, "resolve">;
   /** Conditional forwarding: the pool of the forward zone holding a name, if one does. */
   route?: (name: string) => Pick<UpstreamPool, "resolve"> | undefined;
+  /**
+   * The pool of a profile's own upstreams, if it has any (profile_pools.ts). A forward zone
+   * still wins: its names are known to its upstreams only. Without it, every profile is
+   * answered by the default pool.
+   */
+  profilePool?: (profile: Profile) => Pick<UpstreamPool, "resolve"> | undefined;
   /** Pass the client's EDNS client-subnet option on (off by default, for privacy). */
   forwardClientSubnet: boolean;
 }
@@ -38,7 +46,8 @@ export function forwardStage(options: ForwardOptions): Stage {
   return async (ctx) => {
     const query = upstreamQueryBytes(ctx, options.forwardClientSubnet);
     try {
-      const pool = options.route?.(ctx.question.name) ?? options.pool;
+      const pool = options.route?.(ctx.question.name) ??
+        options.profilePool?.(ctx.identity.profile) ?? options.pool;
       const reply = await pool.resolve(query, ctx.signal);
       ctx.log.upstream = reply.upstream;
       if (headerRcode(reply.bytes) === Rcode.SERVFAIL) {

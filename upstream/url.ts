@@ -74,6 +74,22 @@ export function parseUpstreamUrl(text: string): UpstreamSpec {
   return { protocol, host, port, path, url: `${protocol}://${hostPart}:${port}${path}` };
 }
 
+/**
+ * One spelling for a list of upstream URLs, the same for the same upstreams however they were
+ * written ("udp://9.9.9.9" and "udp://9.9.9.9:53"): what a profile's own pool and its cached
+ * answers are known by. A URL that does not parse is kept as written (its pool fails to be made,
+ * and nothing it answers is cached).
+ */
+export function upstreamsKey(urls: readonly string[]): string {
+  return urls.map((url) => {
+    try {
+      return parseUpstreamUrl(url).url;
+    } catch {
+      return url.trim();
+    }
+  }).join(" ");
+}
+
 function isProtocol(value: string): value is UpstreamProtocol {
   return Object.hasOwn(DEFAULT_PORTS, value);
 }

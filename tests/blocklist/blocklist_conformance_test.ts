@@ -7,8 +7,10 @@
  */
 import assert from "node:assert/strict";
 import type { Blocklist } from "../../blocklist/blocklist.ts";
+import { listFilter } from "../../blocklist/profile_policy.ts";
 import { MemoryBlocklist } from "../../blocklist/memory_blocklist.ts";
 import { RedisBlocklist } from "../../blocklist/redis_blocklist.ts";
+import { plainProfile } from "../../pipeline/profile.ts";
 import { StoreError } from "../../store/errors.ts";
 import { integration } from "../support/binaries.ts";
 import { eventually } from "../support/eventually.ts";
@@ -170,6 +172,36 @@ for (const [label, make, needsRedis] of STORES) {
     const custom = (await blocklist.summary()).find((list) => list.name === "custom");
     assert.deepEqual([custom?.blockEntries, custom?.allowEntries], [1, 1]);
   });
+  test("a profile's filter decides by the lists it names; custom counts for every profile", async (blocklist) => {
+    await blocklist.load([ADS, MORE]);
+    await blocklist.edit("add", "block", ["edited.example"]);
+    const onlyMore = listFilter({ ...plainProfile("kids"), blocklists: ["more"] })!;
+    assert.equal((await blocklist.decide("ads.example", onlyMore)).verdict, "none");
+    assert.deepEqual(await blocklist.decide("x.tracker.test", onlyMore), {
+      verdict: "blocked",
+      rule: { list: "more", entry: "tracker.test" },
+    });
+    assert.deepEqual(await blocklist.decide("edited.example", onlyMore), {
+      verdict: "blocked",
+      rule: { list: "custom", entry: "edited.example" },
+    });
+    // An allowlist not taken no longer saves a name; a block list's own exceptions go with it.
+    await blocklist.load([{ name: "fixes", block: [], allow: ["fixed.ads.example"] }]);
+    const noAllow = listFilter({ ...plainProfile("strict"), allowlists: [] })!;
+    assert.equal((await blocklist.decide("fixed.ads.example", noAllow)).verdict, "blocked");
+    assert.equal((await blocklist.decide("fixed.ads.example")).verdict, "allowed");
+    assert.equal((await blocklist.decide("fine.shared.example", noAllow)).verdict, "allowed");
+    const withoutMore = listFilter({ ...plainProfile("x"), blocklists: ["ads"], allowlists: [] })!;
+    assert.deepEqual(await blocklist.decide("fine.shared.example", withoutMore), {
+      verdict: "blocked",
+      rule: { list: "ads", entry: "shared.example" },
+    });
+    // Every list, as without a filter.
+    assert.equal((await blocklist.decide("ads.example")).verdict, "blocked");
+    const none = listFilter({ ...plainProfile("open"), blocklists: [] })!;
+    assert.equal((await blocklist.decide("ads.example", none)).verdict, "none");
+    assert.equal((await blocklist.decide("edited.example", none)).verdict, "blocked");
+  });
 }
 
 /** A Redis blocklist test with its own server; `second` makes another instance on it. */
@@ -226,6 +258,23 @@ redisTest(
     assert.equal((await blocklist.decide("a.b.c.ads.example")).verdict, "blocked");
     assert.equal((await blocklist.decide("a.b.c.ads.example")).verdict, "blocked");
     assert.equal(await callsOf(redis, "smismember"), 6, "answered from the decision cache");
+  },
+);
+
+redisTest(
+  "the decision cache keys on the profile's lists: one profile's decision is not another's",
+  async ({ redis, make }) => {
+    const blocklist = make();
+    await blocklist.load([ADS, MORE]);
+    const onlyMore = listFilter({ ...plainProfile("kids"), blocklists: ["more"] })!;
+    assert.equal((await blocklist.decide("ads.example")).verdict, "blocked");
+    assert.equal((await blocklist.decide("ads.example", onlyMore)).verdict, "none");
+    assert.equal((await blocklist.decide("ads.example")).verdict, "blocked");
+    await inspect(redis, "CONFIG", "RESETSTAT");
+    assert.equal((await blocklist.decide("ads.example", onlyMore)).verdict, "none");
+    const same = listFilter({ ...plainProfile("teens"), blocklists: ["more"] })!;
+    assert.equal((await blocklist.decide("ads.example", same)).verdict, "none");
+    assert.equal(await callsOf(redis, "smismember"), 0, "the same lists share decisions");
   },
 );
 
