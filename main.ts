@@ -158,11 +158,19 @@ async function main(): Promise<void> {
     refreshTimeoutMs: config.queryTimeoutMs,
     onRefreshError: (error: unknown) => console.error(`prefetch failed: ${error}`),
   };
+  // Profiles' own upstreams and safe search only where there are profiles.
+  const profilePools = policy &&
+    new (await import("./upstream/profile_pools.ts")).ProfilePools({
+      createPool,
+      closeDelayMs: config.queryTimeoutMs,
+    });
   const stages = buildChain({
+    safeSearch: policy !== undefined,
     local: records && (await import("./records/stage.ts")).localStage({ records }),
     forward: {
       pool,
       route: (name) => router.route(name),
+      profilePool: profilePools && ((profile) => profilePools.poolFor(profile)),
       forwardClientSubnet: config.forwardClientSubnet,
     },
     blocklist: {
@@ -246,6 +254,7 @@ async function main(): Promise<void> {
     records?.close();
     policy?.close();
     router.close();
+    profilePools?.close();
     pool.close();
     await shared?.flush();
     await stream?.flush();
