@@ -2,7 +2,8 @@
  * The real gateway, with knot as its upstream and no profiles: a ClientID in the DoH path or
  * the DoT server name changes nothing of the answer (every client gets the one plain profile),
  * a bad ClientID is 400 naming the rule, a deeper path 404, and the DoT door says at startup
- * that it reads ClientIDs from server names under CLIENT_ID_DOMAIN.
+ * that it reads ClientIDs from server names under CLIENT_ID_DOMAIN; /metrics counts refused
+ * strangers by door.
  */
 import assert from "node:assert/strict";
 import { CLIENT_ID_RULE } from "../../pipeline/profile.ts";
@@ -79,6 +80,14 @@ Deno.test({
         assert.equal(await curl("/dns-query/kids_tablet?dns=AAAB"), `${CLIENT_ID_RULE}\n\n400`);
         assert.match(await curl("/dns-query/kids/tablet?dns=AAAB"), /\n404$/);
         assert.match(await curl(`/resolve/kids.tablet?name=${NAME}`), /\n400$/);
+        // No stranger refused (no directory), and the counts are there for every door.
+        const metrics = await curl("/metrics");
+        for (const door of ["doh", "json", "udp", "tcp", "dot"]) {
+          assert.match(
+            metrics,
+            new RegExp(`\\ndns_clients_refused_total\\{door="${door}"\\} 0\\n`),
+          );
+        }
       });
     } finally {
       await Deno.remove(dir, { recursive: true });
