@@ -9,6 +9,8 @@ import assert from "node:assert/strict";
 import { CLIENT_ID_RULE } from "../../pipeline/profile.ts";
 import { integration } from "../support/binaries.ts";
 import { doorPort } from "../support/dns_clients.ts";
+import { startGateway } from "../support/gateway.ts";
+import { startKnot } from "../support/knot.ts";
 import { withKnotGateway } from "../support/knot_gateway.ts";
 import { TEST_ZONE } from "../support/test_zone.ts";
 import { makeCertificate, tlsEnv } from "../support/tls.ts";
@@ -90,6 +92,52 @@ Deno.test({
         }
       });
     } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "without FFI the DoT door says at startup that it cannot read ClientIDs, and answers by address",
+  ...integration(["knotd", "kdig", "openssl"]),
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "client-id-e2e-" });
+    // Deno Deploy has no UDP (and no FFI): knot is asked over TCP.
+    const knot = await startKnot();
+    try {
+      const cert = await makeCertificate(dir, ["localhost", DOMAIN, `*.${DOMAIN}`]);
+      const gateway = await startGateway({
+        env: {
+          ...tlsEnv(cert),
+          DOT_PORT: "0",
+          CLIENT_ID_DOMAIN: DOMAIN,
+          UPSTREAMS: `tcp://127.0.0.1:${knot.port}`,
+        },
+        deployLike: true,
+      });
+      try {
+        assert.match(
+          gateway.stderr(),
+          /DoT ClientIDs: off \(needs --allow-ffi\); DoT clients are known by their address\n/,
+        );
+        const got = await run("kdig", [
+          "@127.0.0.1",
+          "-p",
+          `${doorPort(gateway, "TLS")}`,
+          "+tls",
+          `+tls-ca=${cert.certFile}`,
+          `+tls-hostname=kids-tablet.${DOMAIN}`,
+          "+short",
+          NAME,
+          "A",
+        ]);
+        assert.ok(lines(got).length > 0, got);
+      } finally {
+        await gateway.stop();
+      }
+    } finally {
+      await knot.stop();
       await Deno.remove(dir, { recursive: true });
     }
   },
