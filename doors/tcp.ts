@@ -132,15 +132,16 @@ export class StreamDoor {
       ? { address, door: this.#door }
       : { address, door: this.#door, clientId };
     const options = this.#options;
+    const { directory } = options;
     const allowed = options.allow?.has(address) ?? true;
     const connection = new StreamConnection(conn, {
       idleTimeoutMs: options.idleTimeoutMs,
       maxInFlight: options.maxInFlight,
       answer: !allowed
         ? (raw) => Promise.resolve(encodeReplyTo(raw, { rcode: Rcode.REFUSED }))
-        : options.directory === undefined
+        : directory === undefined
         ? (raw) => answerQuery(options, raw, client)
-        : (raw) => answerQuery(options, raw, this.#identified(client)),
+        : (raw) => answerQuery(options, raw, this.#identified(directory, client)),
     });
     this.#connections.add(connection, key);
     const reaper = this.#reaper;
@@ -156,8 +157,8 @@ export class StreamDoor {
   }
 
   /** The client with who it is now; a stranger is counted and left for the resolver to refuse. */
-  #identified(client: ClientInfo): ClientInfo {
-    const identity = this.#options.directory!.identify(client.clientId, client.address);
+  #identified(directory: ClientDirectory, client: ClientInfo): ClientInfo {
+    const identity = directory.identify(client.clientId, client.address);
     if (identity !== undefined) return { ...client, identity };
     this.#options.refusals?.count(this.#door);
     return client;

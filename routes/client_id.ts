@@ -7,16 +7,10 @@
  * without a ClientID (saying how to get one in), 403 with an unknown one, and 429 with
  * Retry-After once its address has been refused often (net/rate_limit.ts).
  */
-import {
-  CLIENT_ID,
-  CLIENT_ID_RULE,
-  type ClientDirectory,
-  type Identity,
-} from "../pipeline/profile.ts";
-import type { ClientRefusals, RefusingDoor } from "../net/rate_limit.ts";
+import { CLIENT_ID, CLIENT_ID_RULE, type ClientDirectory } from "../pipeline/profile.ts";
+import type { ClientRefusals } from "../net/rate_limit.ts";
+import type { ClientInfo } from "../pipeline/types.ts";
 import { retryAfter } from "./rate_limit.ts";
-
-export { CLIENT_ID_RULE };
 
 /** What the HTTP doors need to admit clients by ClientID; all optional, as before profiles. */
 export interface ClientAdmission {
@@ -26,9 +20,9 @@ export interface ClientAdmission {
   refusals?: ClientRefusals;
 }
 
-/** Why a client is not answered: an HTTP status, one line, and headers. */
+/** Why a request is not answered: an HTTP status, one line, and headers. */
 export interface Refusal {
-  status: 401 | 403 | 429;
+  status: 400 | 401 | 403 | 429;
   text: string;
   headers?: Record<string, string>;
 }
@@ -63,21 +57,46 @@ function isLabelCode(code: number): boolean {
 }
 
 /**
- * The identity of a client the directory knows, or the refusal of one it does not (counted).
- * `path` is the door's path without a ClientID ("/dns-query", "/resolve"), for the 401's hint.
+ * The client of a request to `path` (the door's path without a ClientID: "/dns-query",
+ * "/resolve") whose next segment, as the router decoded it, is `segment` (undefined: none):
+ * with its ClientID and, with a directory, its identity; or why it is refused (400 naming the
+ * rule for a segment that is no ClientID).
  */
-export function identifyClient(
-  directory: ClientDirectory,
-  refusals: ClientRefusals,
-  door: RefusingDoor,
-  clientId: string | undefined,
-  address: string,
+export function segmentClient(
+  admission: ClientAdmission,
+  client: ClientInfo,
+  segment: string | undefined,
   url: string,
   path: string,
-): Identity | Refusal {
+): ClientInfo | Refusal {
+  if (segment !== undefined) {
+    client.clientId = clientIdOf(segment);
+    if (client.clientId === undefined) return { status: 400, text: CLIENT_ID_RULE };
+  }
+  return admitClient(admission, client, url, path);
+}
+
+/**
+ * The client with its identity, when there is a directory to ask (once, here: the resolver
+ * then asks no more); the refusal of a stranger of a restricted one, counted: 401 without a
+ * ClientID (the hint names `path`), 403 with an unknown one, 429 once its address has been
+ * refused often.
+ */
+export function admitClient(
+  admission: ClientAdmission,
+  client: ClientInfo,
+  url: string,
+  path: string,
+): ClientInfo | Refusal {
+  const { directory, refusals } = admission;
+  if (directory === undefined) return client;
+  const { address, clientId } = client;
   const identity = directory.identify(clientId, address);
-  if (identity !== undefined) return identity;
-  const waitMs = refusals.refuse(door, address);
+  if (identity !== undefined) {
+    client.identity = identity;
+    return client;
+  }
+  const waitMs = refusals?.refuse(client.door, address) ?? 0;
   if (waitMs > 0) {
     return {
       status: 429,
@@ -93,7 +112,7 @@ export function identifyClient(
   };
 }
 
-/** Whether `identifyClient` refused. */
-export function isRefusal(found: Identity | Refusal): found is Refusal {
+/** Whether the client was refused. */
+export function isRefusal(found: ClientInfo | Refusal): found is Refusal {
   return "status" in found;
 }

@@ -30,12 +30,12 @@ import {
 import { tooManyQueries } from "./rate_limit.ts";
 import { addressOf, type AppEnv, clientAddress, clientBehind } from "./client_address.ts";
 import {
-  CLIENT_ID_RULE,
+  admitClient,
   type ClientAdmission,
   clientIdEnd,
-  clientIdOf,
-  identifyClient,
   isRefusal,
+  type Refusal,
+  segmentClient,
 } from "./client_id.ts";
 import { reason } from "./reason.ts";
 
@@ -229,37 +229,26 @@ function admit(
   if (deps.directory === undefined && clientId === undefined) {
     return { address, door: "doh", method };
   }
-  return identified(deps, { address, door: "doh", method, clientId }, request.url);
+  const client: ClientInfo = { address, door: "doh", method, clientId };
+  return refusedOr(admitClient(deps, client, request.url, DOH_PATH));
 }
 
 /**
  * The routed path's client (its address set by the app's middleware), with the ClientID of
- * /dns-query/<clientid>: 400 naming the rule when the segment is not one.
+ * /dns-query/<clientid> and who it is; or the response refusing it.
  */
 function routedClient(
   deps: DohDeps,
   c: Context<AppEnv>,
   method: "GET" | "POST",
 ): ClientInfo | Response {
-  const segment = c.req.param("clientId");
-  const clientId = segment === undefined ? undefined : clientIdOf(segment);
-  if (segment !== undefined && clientId === undefined) return reason(400, CLIENT_ID_RULE);
-  const client: ClientInfo = { address: clientAddress(c), door: "doh", method, clientId };
-  return deps.directory === undefined ? client : identified(deps, client, c.req.url);
+  const client: ClientInfo = { address: clientAddress(c), door: "doh", method };
+  return refusedOr(segmentClient(deps, client, c.req.param("clientId"), c.req.url, DOH_PATH));
 }
 
-/**
- * The client with its identity, when there is a directory to ask (once, here: the resolver
- * then asks no more); the refusal of a stranger of a restricted one.
- */
-function identified(deps: DohDeps, client: ClientInfo, url: string): ClientInfo | Response {
-  const { directory, refusals } = deps;
-  if (directory === undefined) return client;
-  const { address, clientId } = client;
-  const found = identifyClient(directory, refusals!, "doh", clientId, address, url, DOH_PATH);
-  if (isRefusal(found)) return reason(found.status, found.text, found.headers);
-  client.identity = found;
-  return client;
+/** The client, or the plain-text response of its refusal. */
+function refusedOr(found: ClientInfo | Refusal): ClientInfo | Response {
+  return isRefusal(found) ? reason(found.status, found.text, found.headers) : found;
 }
 
 const QUESTION_MARK = 0x3f;

@@ -18,13 +18,7 @@ import type { Resolver } from "../pipeline/resolver.ts";
 import { jsonQuery, toDnsJson } from "./dns_json.ts";
 import { DNS_MESSAGE_TYPE, dnsMessageResponse, MAX_URL_LENGTH } from "./doh_door.ts";
 import { type AppEnv, clientAddress } from "./client_address.ts";
-import {
-  CLIENT_ID_RULE,
-  type ClientAdmission,
-  clientIdOf,
-  identifyClient,
-  isRefusal,
-} from "./client_id.ts";
+import { type ClientAdmission, isRefusal, segmentClient } from "./client_id.ts";
 import { DNS_JSON_TYPE, wantsJson } from "./json_request.ts";
 import { ClientRefusals } from "../net/rate_limit.ts";
 import type { ClientInfo } from "../pipeline/types.ts";
@@ -79,22 +73,11 @@ async function answer(
   return new Response(body, { status: 200, headers });
 }
 
-/**
- * The client, with the ClientID of the path and, with a directory, its identity; a 400
- * naming the rule for a segment that is no ClientID, the refusal of a stranger.
- */
+/** The client, with the ClientID of the path and who it is; or the `{"error"}` refusing it. */
 function jsonClient(c: Context<AppEnv>, deps: JsonDeps, path: string): ClientInfo | Response {
-  const segment = c.req.param("clientId");
-  const clientId = segment === undefined ? undefined : clientIdOf(segment);
-  if (segment !== undefined && clientId === undefined) return jsonError(c, 400, CLIENT_ID_RULE);
-  const address = clientAddress(c);
-  const client: ClientInfo = { address, door: "json", clientId };
-  const { directory, refusals } = deps;
-  if (directory === undefined) return client;
-  const found = identifyClient(directory, refusals!, "json", clientId, address, c.req.url, path);
-  if (isRefusal(found)) return jsonError(c, found.status, found.text, found.headers);
-  client.identity = found;
-  return client;
+  const client: ClientInfo = { address: clientAddress(c), door: "json" };
+  const found = segmentClient(deps, client, c.req.param("clientId"), c.req.url, path);
+  return isRefusal(found) ? jsonError(c, found.status, found.text, found.headers) : found;
 }
 
 /** An HTTP error of the JSON API: `{"error": "…"}`, the shape Google and Cloudflare use. */
