@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { createApp } from "../../app.ts";
 import { decodeMessage, Rcode, RType } from "../../dns/mod.ts";
-import { ClientRefusals } from "../../net/rate_limit.ts";
+import { ClientRefusals, RateLimiter } from "../../net/rate_limit.ts";
 import { CLIENT_ID_RULE } from "../../pipeline/profile.ts";
 import { clientIdEnd, clientIdOf } from "../../routes/client_id.ts";
 import { DohDoor } from "../../routes/doh_door.ts";
@@ -281,4 +281,24 @@ Deno.test("the lazy door admits by ClientID as the app does", async () => {
     "NXDOMAIN",
   );
   assert.equal((await door.fetch(getRouted("/dns-query/nobody"), info)).status, 403);
+});
+
+Deno.test("DOH_RATE counts the ClientID paths as it counts theirs without one", async () => {
+  const { resolver } = profileResolver();
+  const app = createApp({
+    resolver,
+    rateLimiter: new RateLimiter({ rate: 1, burst: 1, now: () => 1_000_000 }),
+  });
+  assert.equal(
+    await answered(await app.fetch(getRouted("/dns-query/laptop"), info)),
+    FAMILY_ADDRESS,
+  );
+  const doh = await said(await app.fetch(getRouted("/dns-query/laptop"), info));
+  assert.equal(doh.status, 429);
+  const json = await app.fetch(
+    new Request(`http://gw.test/resolve/laptop?name=${SPLIT_NAME}`),
+    info,
+  );
+  assert.equal(json.status, 429);
+  assert.ok("error" in await json.json(), "the JSON API's shape");
 });
