@@ -12,6 +12,7 @@ import { adminWhyRoutes, type WhyDeps } from "./routes/admin_why.ts";
 import { type AdminProfilesDeps, adminProfilesRoutes } from "./routes/admin_profiles.ts";
 import { boundedBody, DEFAULT_BODY_TIMEOUT_MS } from "./routes/bounded_body.ts";
 import { type AppEnv, forwardedClient } from "./routes/client_address.ts";
+import type { ClientAdmission } from "./routes/client_id.ts";
 import { rateLimit } from "./routes/rate_limit.ts";
 import { type DashboardDeps, dashboardRoutes } from "./routes/dashboard.tsx";
 import { DOH_PATH, DohDoor } from "./routes/doh_door.ts";
@@ -26,7 +27,8 @@ import type { CidrSet } from "./net/cidr.ts";
 import type { RateLimiter } from "./net/rate_limit.ts";
 import { StoreError } from "./store/errors.ts";
 
-export interface AppDeps {
+/** `directory` and `refusals` (ClientAdmission): who is who at the DoH and JSON doors. */
+export interface AppDeps extends ClientAdmission {
   resolver: Pick<Resolver, "resolve" | "repeat">;
   /** The admin API: off (404) without a token. */
   admin?: {
@@ -84,11 +86,14 @@ export function createRoutes(deps: AppDeps, door: DohDoor): Hono<AppEnv> {
   if (deps.trustedProxies) app.use("*", forwardedClient(deps.trustedProxies));
   if (deps.rateLimiter) {
     const limit = rateLimit(deps.rateLimiter);
-    for (const path of ["/dns-query", "/resolve"]) app.use(path, limit);
+    // Each with and without a ClientID segment.
+    for (const path of ["/dns-query/*", "/resolve/*"]) app.use(path, limit);
   }
   // Before DoH: a GET /dns-query that asks for JSON is the JSON API's.
-  app.route("/", jsonRoutes(deps));
+  // One count and throttle of refused strangers for DoH and JSON alike.
+  app.route("/", jsonRoutes({ ...deps, refusals: door.refusals }));
   app.all(DOH_PATH, (c) => door.routed(c));
+  app.all(`${DOH_PATH}/:clientId`, (c) => door.routed(c));
   // No body is read before the token is checked.
   const throttle = deps.authThrottle ?? new AuthThrottle();
   app.use("/admin/*", adminAuth(deps.admin?.token, throttle));

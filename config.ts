@@ -86,6 +86,11 @@ export interface DnsDoorsConfig {
   tcpMaxInFlight: number;
   /** Client ranges the classic doors answer; undefined: everyone. */
   allow?: Cidr[];
+  /**
+   * The DoT door's own host name (CLIENT_ID_DOMAIN), lower-case, no trailing dot: a server
+   * name one label longer gives that label as the ClientID; undefined: none is read.
+   */
+  clientIdDomain?: string;
 }
 
 export interface BlocklistConfig {
@@ -273,7 +278,21 @@ function dnsDoorsConfig(
     tcpMaxPerClient: integer(env, "TCP_MAX_PER_CLIENT", 64, 1, 1_000_000),
     tcpMaxInFlight: integer(env, "TCP_MAX_IN_FLIGHT", 100, 1, 65535),
     allow: cidrList("DNS_ALLOW_CIDRS", read("DNS_ALLOW_CIDRS")),
+    clientIdDomain: clientIdDomain(read("CLIENT_ID_DOMAIN")),
   };
+}
+
+/** CLIENT_ID_DOMAIN: a host name of at least two labels, as DoT clients are given it. */
+function clientIdDomain(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const domain = value.trim().toLowerCase().replace(/\.$/, "");
+  const label = "[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?";
+  if (domain.length > 189 || !new RegExp(`^${label}(?:\\.${label})+$`).test(domain)) {
+    throw new ConfigError(
+      `CLIENT_ID_DOMAIN="${value}": expected the DoT door's host name, e.g. dns.example.net (its clients use <clientid>.dns.example.net)`,
+    );
+  }
+  return domain;
 }
 
 /** DNS_COOKIE_SECRET: 16 to 64 bytes in hex, as `openssl rand -hex 16` writes them. */

@@ -23,7 +23,7 @@ import { lazyApp } from "./routes/lazy_app.ts";
 import { CidrSet } from "./net/cidr.ts";
 import type { OpenDoors } from "./doors/classic_doors.ts";
 import { waitAtMost } from "./runtime/wait_at_most.ts";
-import { RateLimiter } from "./net/rate_limit.ts";
+import { ClientRefusals, RateLimiter } from "./net/rate_limit.ts";
 import type { WorkerGroup } from "./doors/workers.ts";
 import { noDelayOnListener } from "./runtime/tcp_nodelay.ts";
 import { newDoorStats } from "./doors/connection_table.ts";
@@ -122,6 +122,8 @@ async function main(): Promise<void> {
     : undefined;
   const stats = new QueryStats();
   const httpStats = newDoorStats();
+  // Strangers refused at every door, when a client directory answers only known clients.
+  const refusals = new ClientRefusals();
   const metrics = new Metrics({
     cache: answerCache && (() => answerCache.stats()),
     sharedCache: shared && (() => shared.stats()),
@@ -130,6 +132,7 @@ async function main(): Promise<void> {
     udpDoor: () => running.doors?.udpStats,
     redisCalls: store && (() => store.callCounts()),
     doors: () => ({ http: httpStats, ...running.doors?.stats }),
+    clientsRefused: () => refusals.counts,
   });
   const privacy = await clientPrivacy(config.logClient.mode, config.logClient.key);
   // A profile that hashes gets pseudonyms from its first line (one added later, from its
@@ -200,6 +203,8 @@ async function main(): Promise<void> {
     bodyTimeoutMs: config.httpBodyTimeoutMs,
     trustedProxies: config.trustedProxies && new CidrSet(config.trustedProxies),
     rateLimiter: config.dohRate && new RateLimiter(config.dohRate),
+    directory: policy?.directory,
+    refusals,
     metrics,
     metricsToken: config.metricsToken,
     health: {
@@ -292,6 +297,8 @@ async function main(): Promise<void> {
       tls,
       onError: reportOncePerMinute("DNS door"),
       worker: config.workers > 1 ? { first: worker === 1 } : undefined,
+      directory: policy?.directory,
+      refusals,
     });
   }
   const doorLines = (running.doors?.lines ?? []).map((line) => `${line}\n`).join("");

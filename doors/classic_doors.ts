@@ -6,13 +6,14 @@
  */
 import type { Config } from "../config.ts";
 import type { Resolver } from "../pipeline/resolver.ts";
+import type { ClientDirectory } from "../pipeline/profile.ts";
 import { udpAvailable } from "../runtime/platform.ts";
 import { AddressProof } from "./address_proof.ts";
 import { cannotListen } from "./cannot_listen.ts";
 import { CidrSet } from "../net/cidr.ts";
 import { type DoorStats, newDoorStats } from "./connection_table.ts";
 import { listenDot } from "./dot.ts";
-import { RateLimiter } from "../net/rate_limit.ts";
+import { type ClientRefusals, RateLimiter } from "../net/rate_limit.ts";
 import { listenTcp } from "./tcp.ts";
 import { UdpDoor, type UdpDoorStats } from "./udp.ts";
 import { waitAtMost } from "../runtime/wait_at_most.ts";
@@ -28,6 +29,10 @@ export interface DoorDeps {
    * would get every datagram).
    */
   worker?: { first: boolean };
+  /** Who is who (pipeline/profile.ts); without it, the resolver says. */
+  directory?: ClientDirectory;
+  /** Where strangers refused (CLIENTS_ONLY) are counted, by door. */
+  refusals?: ClientRefusals;
 }
 
 export interface OpenDoors {
@@ -50,7 +55,13 @@ interface Door {
 export function openDoors(config: Config, deps: DoorDeps): OpenDoors {
   const settings = config.dns;
   const allow = settings.allow && new CidrSet(settings.allow);
-  const answer = { resolver: deps.resolver, onError: deps.onError, allow };
+  const answer = {
+    resolver: deps.resolver,
+    onError: deps.onError,
+    allow,
+    directory: deps.directory,
+    refusals: deps.refusals,
+  };
   // A query over TCP or DoT proves its address for the UDP door (address_proof.ts).
   const proof = new AddressProof({ secret: settings.cookieSecret });
   const stream = {
@@ -136,10 +147,19 @@ export function openDoors(config: Config, deps: DoorDeps): OpenDoors {
             hostname,
             port: dotPort,
             stats: stats.dot = newDoorStats(),
+            clientIdDomain: settings.clientIdDomain,
           }),
         { certVariable: "TLS_CERT", keyVariable: "TLS_KEY" },
       );
       lines.push(`DoT handshakes cut short: sockets freed ${door.reaperStatus}`);
+      const named = door.serverNameStatus;
+      if (named !== undefined) {
+        lines.push(
+          named === "on"
+            ? `DoT ClientIDs: read from server names <clientid>.${settings.clientIdDomain}`
+            : `DoT ClientIDs: ${named}; DoT clients are known by their address`,
+        );
+      }
     }
   } catch (error) {
     for (const door of doors) void door.close();

@@ -83,14 +83,14 @@ export class HandshakeReaper {
 }
 
 /** The port of a sockaddr_in or sockaddr_in6. */
-function portOf(address: Uint8Array): number | undefined {
+export function portOf(address: Uint8Array): number | undefined {
   const family = address[0] | (address[1] << 8);
   if (family !== AF_INET && family !== AF_INET6) return undefined;
   return (address[2] << 8) | address[3];
 }
 
 /** "address port" of a sockaddr_in or sockaddr_in6, spelled as Deno spells a peer. */
-function peerKey(address: Uint8Array): string | undefined {
+export function peerKey(address: Uint8Array): string | undefined {
   const family = address[0] | (address[1] << 8);
   const port = (address[2] << 8) | address[3];
   if (family === AF_INET) return `${ipv4Text(address, 4)} ${port}`;

@@ -8,9 +8,18 @@
  * outside the allow-list get REFUSED for every query: over TCP the address is proven, so a
  * clear answer costs nothing and beats a timeout. No truncation: a TCP answer takes up to
  * 65535 bytes.
+ *
+ * With a client directory the door asks who the client is for each query (a reload may have
+ * changed it) and passes the identity on; a stranger of a restricted one (CLIENTS_ONLY) is
+ * counted and left to the resolver, which refuses it (REFUSED, EDE 18): over TCP the address
+ * is proven, so the answer reflects nothing. A DoT client may name its ClientID in the server
+ * name it asks for (server_name.ts).
  */
 import { encodeReplyTo, Rcode } from "../dns/mod.ts";
-import type { Door } from "../pipeline/types.ts";
+import type { ClientInfo, Door } from "../pipeline/types.ts";
+import type { ClientDirectory } from "../pipeline/profile.ts";
+import type { ClientRefusals } from "../net/rate_limit.ts";
+import type { ServerNameReader } from "./server_name.ts";
 import { type AnswerDeps, answerQuery } from "./answer_query.ts";
 import { acceptLoop } from "./accept_loop.ts";
 import type { CidrSet } from "../net/cidr.ts";
@@ -26,6 +35,10 @@ export interface StreamDoorOptions extends AnswerDeps, Omit<ConnectionOptions, "
   stats?: DoorStats;
   /** Without it, every client may ask. */
   allow?: CidrSet;
+  /** Who is who (pipeline/profile.ts); without it, the resolver says. */
+  directory?: ClientDirectory;
+  /** Where strangers refused are counted, by door. */
+  refusals?: ClientRefusals;
 }
 
 export interface TcpDoorOptions extends StreamDoorOptions {
@@ -43,6 +56,8 @@ export class StreamDoor {
   readonly #connections: ConnectionTable<StreamConnection>;
   /** For TLS doors: what frees the sockets of handshakes cut short. */
   readonly #reaper?: HandshakeReaper;
+  /** For DoT with CLIENT_ID_DOMAIN: the ClientID in each connection's server name. */
+  readonly #serverNames?: ServerNameReader;
   readonly #accepting: Promise<void>;
   #draining = false;
 
@@ -50,11 +65,13 @@ export class StreamDoor {
     listener: Deno.Listener<Deno.Conn, Deno.NetAddr>,
     door: Door,
     options: StreamDoorOptions,
+    serverNames?: ServerNameReader,
   ) {
     this.addr = listener.addr;
     this.#listener = listener;
     this.#door = door;
     this.#options = options;
+    this.#serverNames = serverNames;
     this.#connections = new ConnectionTable(options, options.stats);
     if (door === "dot") this.#reaper = new HandshakeReaper(listener.addr.port);
     this.#accepting = acceptLoop({
@@ -70,6 +87,11 @@ export class StreamDoor {
   /** Whether sockets of cut-short TLS handshakes are freed: "on", or why not (TLS doors). */
   get reaperStatus(): string | undefined {
     return this.#reaper?.status;
+  }
+
+  /** DoT with CLIENT_ID_DOMAIN: whether ClientIDs are read from server names, "on" or why not. */
+  get serverNameStatus(): string | undefined {
+    return this.#serverNames?.status;
   }
 
   /** Stops accepting; resolves once every query already read has been answered. */
@@ -99,19 +121,27 @@ export class StreamDoor {
     }
   }
 
+  /** Called as soon as the connection is accepted: the server name is read before any await. */
   #serve(conn: Deno.Conn, key: string): void {
+    const peer = conn.remoteAddr as Deno.NetAddr;
+    const clientId = this.#serverNames?.clientIdOf(peer);
     // Answers are small and go out one by one: no Nagle delay (TLS connections cannot say).
     if ("setNoDelay" in conn) (conn as Deno.TcpConn).setNoDelay(true);
-    const peer = conn.remoteAddr as Deno.NetAddr;
     const address = peer.hostname;
-    const client = { address, door: this.#door };
-    const allowed = this.#options.allow?.has(address) ?? true;
+    const client: ClientInfo = clientId === undefined
+      ? { address, door: this.#door }
+      : { address, door: this.#door, clientId };
+    const options = this.#options;
+    const { directory } = options;
+    const allowed = options.allow?.has(address) ?? true;
     const connection = new StreamConnection(conn, {
-      idleTimeoutMs: this.#options.idleTimeoutMs,
-      maxInFlight: this.#options.maxInFlight,
-      answer: allowed
-        ? (raw) => answerQuery(this.#options, raw, client)
-        : (raw) => Promise.resolve(encodeReplyTo(raw, { rcode: Rcode.REFUSED })),
+      idleTimeoutMs: options.idleTimeoutMs,
+      maxInFlight: options.maxInFlight,
+      answer: !allowed
+        ? (raw) => Promise.resolve(encodeReplyTo(raw, { rcode: Rcode.REFUSED }))
+        : directory === undefined
+        ? (raw) => answerQuery(options, raw, client)
+        : (raw) => answerQuery(options, raw, this.#identified(directory, client)),
     });
     this.#connections.add(connection, key);
     const reaper = this.#reaper;
@@ -124,6 +154,14 @@ export class StreamDoor {
       this.#connections.delete(connection);
       if (!handshaken) reaper?.reap(peer);
     });
+  }
+
+  /** The client with who it is now; a stranger is counted and left for the resolver to refuse. */
+  #identified(directory: ClientDirectory, client: ClientInfo): ClientInfo {
+    const identity = directory.identify(client.clientId, client.address);
+    if (identity !== undefined) return { ...client, identity };
+    this.#options.refusals?.count(this.#door);
+    return client;
   }
 }
 

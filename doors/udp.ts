@@ -11,6 +11,10 @@
  * `unprovenMaxSize` bytes an answer, cut with TC=1 beyond, so it asks again over TCP. Every
  * answer to a query with a cookie carries a fresh server cookie (RFC 7873 §5.2), and a
  * malformed COOKIE option is FORMERR (§5.2.2).
+ *
+ * With a restricted client directory (CLIENTS_ONLY), an address it does not know gets silence,
+ * as one outside the allow-list does, and is counted: a REFUSED to a forged address would make
+ * us a reflector, and a real client of ours learns its mistake over TCP, where it is told.
  */
 import { type QueryCookie, queryCookie, withCookie } from "../dns/cookie.ts";
 import {
@@ -25,7 +29,8 @@ import {
 import type { AddressProof } from "./address_proof.ts";
 import { type AnswerDeps, answerQuery } from "./answer_query.ts";
 import type { CidrSet } from "../net/cidr.ts";
-import type { RateLimiter } from "../net/rate_limit.ts";
+import type { ClientRefusals, RateLimiter } from "../net/rate_limit.ts";
+import type { ClientDirectory, Identity } from "../pipeline/profile.ts";
 import { type DirectSocket, directSocket } from "./udp_direct.ts";
 
 export interface UdpDoorOptions extends AnswerDeps {
@@ -43,6 +48,10 @@ export interface UdpDoorOptions extends AnswerDeps {
   proof?: AddressProof;
   /** Largest answer a client that has not proven its address gets (UDP_UNPROVEN_MAX_SIZE). */
   unprovenMaxSize?: number;
+  /** Who is who (pipeline/profile.ts); without it, the resolver says. */
+  directory?: ClientDirectory;
+  /** Where strangers silenced are counted. */
+  refusals?: ClientRefusals;
 }
 
 /** What the door has done, for metrics. */
@@ -143,6 +152,11 @@ export class UdpDoor {
     if (!hasHeader(datagram) || isResponse(datagram)) return;
     const address = peer.hostname;
     if (options.allow !== undefined && !options.allow.has(address)) return;
+    const identity = options.directory?.identify(undefined, address);
+    if (identity === undefined && options.directory !== undefined) {
+      options.refusals?.count("udp");
+      return;
+    }
     const decision = options.limiter?.check(address) ?? "answer";
     if (decision === "drop") return;
     const raw = datagram.slice();
@@ -152,11 +166,11 @@ export class UdpDoor {
       return;
     }
     if (this.#inFlight >= MAX_IN_FLIGHT) return;
-    void this.#answer(raw, peer);
+    void this.#answer(raw, peer, identity);
   }
 
   /** One query, counted in flight until its answer is sent (one async step: it runs per query). */
-  async #answer(raw: Uint8Array, peer: Deno.NetAddr): Promise<void> {
+  async #answer(raw: Uint8Array, peer: Deno.NetAddr, identity?: Identity): Promise<void> {
     this.#inFlight++;
     try {
       const address = peer.hostname;
@@ -172,7 +186,7 @@ export class UdpDoor {
       const reply = await answerQuery(
         this.#options,
         raw,
-        { address, door: "udp" },
+        identity === undefined ? { address, door: "udp" } : { address, door: "udp", identity },
         ({ bytes, head }) => this.#fit(bytes, head.edns?.udpSize, address, cookie),
       );
       const sending = reply === undefined ? undefined : this.#send(reply, peer);

@@ -8,6 +8,9 @@
  * where the address is proven), then silence until its bucket refills. HTTP (`wait`), where
  * the address is proven and the client can be told when to come back: 429 with Retry-After.
  *
+ * A third: clients refused for being unknown (CLIENTS_ONLY, `ClientRefusals`), counted per door
+ * and, at the HTTP doors, told 429 once their address has been refused often.
+ *
  * The table of clients is bounded: when it is full, clients whose bucket has refilled (they
  * would start afresh anyway) go first, then the least recently added, so memory stays fixed
  * however many addresses a flood spoofs.
@@ -128,6 +131,43 @@ export class RateLimiter {
       if (this.#buckets.size <= target) break;
       this.#buckets.delete(key);
     }
+  }
+}
+
+/** Where a refusal happened: the doors of pipeline/types.ts `Door`. */
+export type RefusingDoor = "doh" | "json" | "udp" | "tcp" | "dot";
+
+/** Ten refusals at once, then one every ten seconds; at most 10,000 addresses tracked. */
+export const REFUSAL_LIMIT: RateLimitOptions = { rate: 0.1, burst: 10, maxClients: 10_000 };
+
+/**
+ * Clients refused for being unknown when only known clients are answered (CLIENTS_ONLY):
+ * counted per door for `dns_clients_refused_total{door}` (never per ClientID: the labels stay
+ * five), and, at the HTTP doors, throttled per address by a small token bucket of their own,
+ * so a stranger guessing ClientIDs is told 429 with Retry-After after a few tries and each
+ * further guess costs one bucket lookup. Known clients never draw on that bucket.
+ */
+export class ClientRefusals {
+  /** Refusals so far, by door. */
+  readonly counts: Record<RefusingDoor, number> = { doh: 0, json: 0, udp: 0, tcp: 0, dot: 0 };
+  readonly #limiter: RateLimiter;
+
+  constructor(limit: RateLimitOptions = REFUSAL_LIMIT) {
+    this.#limiter = new RateLimiter(limit);
+  }
+
+  /** Counts one refusal at a door that answers strangers alike every time (the DNS doors). */
+  count(door: RefusingDoor): void {
+    this.counts[door]++;
+  }
+
+  /**
+   * Counts one refusal of `address` at an HTTP door: 0 when it may be told why, else the
+   * milliseconds until it may (it is told 429 meanwhile).
+   */
+  refuse(door: RefusingDoor, address: string): number {
+    this.counts[door]++;
+    return this.#limiter.wait(address);
   }
 }
 

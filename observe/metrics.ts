@@ -42,6 +42,8 @@ export interface MetricsSources {
   redisCalls?: () => CallCounts;
   /** What the connection doors (HTTP, TCP, DoT) count, by door. */
   doors?: () => Record<string, DoorStats>;
+  /** Strangers refused at each door (CLIENTS_ONLY), when there is a client directory. */
+  clientsRefused?: () => Record<string, number>;
 }
 
 /** Types worth a label of their own; the rest are "other", so labels stay few. */
@@ -223,6 +225,7 @@ function typeLabel(type: number): string {
 /** Metrics whose values live elsewhere, read at scrape time. */
 function registerSourced(registry: Registry, sources: MetricsSources): void {
   const { cache, sharedCache, blocklist, logStreamErrors, udpDoor, redisCalls, doors } = sources;
+  const { clientsRefused } = sources;
   type Read<L extends string> = () => SourcedSample<L>[] | Promise<SourcedSample<L>[]>;
   const sourced =
     (type: "counter" | "gauge") =>
@@ -347,6 +350,14 @@ function registerSourced(registry: Registry, sources: MetricsSources): void {
       "Accepts that failed, mostly for want of file descriptors; the door paused and went on.",
       ["door"],
       byDoor((s) => s.acceptErrors),
+    );
+  }
+  if (clientsRefused) {
+    counter(
+      "dns_clients_refused_total",
+      "Queries of clients the directory does not know, refused (CLIENTS_ONLY), by door.",
+      ["door"],
+      () => Object.entries(clientsRefused()).map(([door, value]) => ({ labels: { door }, value })),
     );
   }
   counter(

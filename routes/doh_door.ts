@@ -18,7 +18,7 @@ import type { MemoRequest } from "../pipeline/answer_memo.ts";
 import type { Resolution, Resolver } from "../pipeline/resolver.ts";
 import type { ClientInfo, MaybePromise } from "../pipeline/types.ts";
 import type { CidrSet } from "../net/cidr.ts";
-import type { RateLimiter } from "../net/rate_limit.ts";
+import { ClientRefusals, type RateLimiter } from "../net/rate_limit.ts";
 import { decodeBase64Url } from "./base64url.ts";
 import {
   type BodyBounds,
@@ -29,6 +29,14 @@ import {
 } from "./bounded_body.ts";
 import { tooManyQueries } from "./rate_limit.ts";
 import { addressOf, type AppEnv, clientAddress, clientBehind } from "./client_address.ts";
+import {
+  admitClient,
+  type ClientAdmission,
+  clientIdEnd,
+  isRefusal,
+  type Refusal,
+  segmentClient,
+} from "./client_id.ts";
 import { reason } from "./reason.ts";
 
 export const DNS_MESSAGE_TYPE = "application/dns-message";
@@ -40,7 +48,7 @@ export const MAX_URL_LENGTH = 6144;
 export const DOH_PATH = "/dns-query";
 export const NOT_BASE64URL = "dns parameter is not base64url";
 
-export interface DohDeps {
+export interface DohDeps extends ClientAdmission {
   resolver: Pick<Resolver, "resolve" | "repeat">;
   /** Where unexpected errors are reported (they become a 500); console.error by default. */
   reportError?: (error: unknown) => void;
@@ -72,8 +80,17 @@ export class DohDoor {
   readonly #bounds: BodyBounds;
 
   constructor(deps: DohDeps) {
-    this.#deps = { ...deps, reportError: deps.reportError ?? console.error };
+    this.#deps = {
+      ...deps,
+      reportError: deps.reportError ?? console.error,
+      refusals: deps.directory && (deps.refusals ?? new ClientRefusals()),
+    };
     this.#bounds = dnsMessageBounds(deps);
+  }
+
+  /** Where this door counts and throttles refused strangers (with a directory only). */
+  get refusals(): ClientRefusals | undefined {
+    return this.#deps.refusals;
   }
 
   /**
@@ -87,10 +104,11 @@ export class DohDoor {
 
   /**
    * The fast path: answers a well-formed DoH request without the router — a GET on exactly
-   * /dns-query with a plain (no %-escapes) `dns` parameter, or a POST of
-   * application/dns-message with a Content-Length within the limit. Returns undefined,
-   * touching nothing (the body is unread), for any other request; a 400 when that parameter
-   * is not base64url.
+   * /dns-query or /dns-query/<clientid> with a plain (no %-escapes) `dns` parameter, or a POST
+   * of application/dns-message to either with a Content-Length within the limit. Returns
+   * undefined, touching nothing (the body is unread), for any other request (a ClientID that
+   * is not a plain label included: the routes word it); a 400 when that parameter is not
+   * base64url.
    */
   take(
     request: Request,
@@ -101,8 +119,16 @@ export class DohDoor {
     if (url.length > MAX_URL_LENGTH) return undefined;
     const path = url.indexOf("/", url.indexOf("//") + 2);
     if (path < 0 || !url.startsWith(DOH_PATH, path)) return undefined;
-    const after = path + DOH_PATH.length;
-    if (after < url.length && url.charCodeAt(after) !== QUESTION_MARK) return undefined;
+    let after = path + DOH_PATH.length;
+    let clientId: string | undefined;
+    if (after < url.length && url.charCodeAt(after) !== QUESTION_MARK) {
+      // /dns-query/<clientid>: the one thing more this path reads.
+      if (url.charCodeAt(after) !== SLASH) return undefined;
+      const end = clientIdEnd(url, after + 1);
+      if (end < 0) return undefined;
+      clientId = url.slice(after + 1, end).toLowerCase();
+      after = end;
+    }
     const method = request.method;
     if (method === "GET") {
       // A dns parameter makes it DoH, whatever Accept says (routes/json.ts agrees): no header
@@ -110,7 +136,7 @@ export class DohDoor {
       // bench:all`, cached GET rows).
       const start = plainDnsParam(url, after + 1);
       if (start < 0) return undefined;
-      const client = admit(deps, request, remoteAddr, "GET");
+      const client = admit(deps, request, remoteAddr, "GET", clientId);
       if (client instanceof Response) return client;
       // The same URL as a moment ago: the same answer (pipeline/answer_memo.ts).
       const repeated = deps.resolver.repeat(url, client);
@@ -125,7 +151,7 @@ export class DohDoor {
       if (!isDnsMessageType(headers.get("content-type"))) return undefined;
       const length = Number(headers.get("content-length") ?? NaN);
       if (!(length <= MAX_QUERY_BYTES)) return undefined;
-      const client = admit(deps, request, remoteAddr, "POST");
+      const client = admit(deps, request, remoteAddr, "POST", clientId);
       if (client instanceof Response) return client;
       const bounds = this.#bounds;
       return readDeclaredBody(request, bounds).then((read) => {
@@ -152,23 +178,23 @@ export class DohDoor {
       if (c.req.url.length > MAX_URL_LENGTH) {
         return reason(414, `URI too long: at most ${MAX_URL_LENGTH} characters`);
       }
+      const client = routedClient(deps, c, "GET");
+      if (client instanceof Response) return client;
       const param = c.req.query("dns");
       if (param === undefined) return reason(400, "missing dns parameter (a base64url DNS query)");
       const query = decodeBase64Url(param);
       if (query === undefined) return reason(400, NOT_BASE64URL);
-      return answer(deps, query, { address: clientAddress(c), door: "doh", method: "GET" });
+      return answer(deps, query, client);
     }
     if (method === "POST") {
+      const client = routedClient(deps, c, "POST");
+      if (client instanceof Response) return client;
       if (!isDnsMessageType(c.req.header("content-type"))) {
         return reason(415, `content-type must be ${DNS_MESSAGE_TYPE}`);
       }
       const read = await readBoundedBody(c.req.raw, this.#bounds);
       if (read instanceof Response) return read;
-      return answer(deps, read ?? new Uint8Array(0), {
-        address: clientAddress(c),
-        door: "doh",
-        method: "POST",
-      });
+      return answer(deps, read ?? new Uint8Array(0), client);
     }
     return reason(405, "method not allowed: use GET or POST", { allow: "GET, POST" });
   }
@@ -183,23 +209,50 @@ function remoteAddrOf(env: unknown): Deno.Addr | undefined {
 
 /**
  * What the app's middleware does for routed requests, for the fast path: the client (behind a
- * trusted proxy, the forwarded address), or a 429 when that client is over its rate.
+ * trusted proxy, the forwarded address), or a 429 when that client is over its rate; then
+ * who it is (`identified`).
  */
 function admit(
   deps: DohDeps,
   request: Request,
   remoteAddr: Deno.Addr | undefined,
   method: "GET" | "POST",
+  clientId: string | undefined,
 ): ClientInfo | Response {
   const peer = addressOf(remoteAddr);
   const address = deps.trustedProxies
     ? clientBehind(peer, request.headers, deps.trustedProxies)
     : peer;
   const waitMs = deps.rateLimiter?.wait(address) ?? 0;
-  return waitMs > 0 ? tooManyQueries(waitMs) : { address, door: "doh", method };
+  if (waitMs > 0) return tooManyQueries(waitMs);
+  // Without a directory and a ClientID: the client as it always was, nothing more asked.
+  if (deps.directory === undefined && clientId === undefined) {
+    return { address, door: "doh", method };
+  }
+  const client: ClientInfo = { address, door: "doh", method, clientId };
+  return refusedOr(admitClient(deps, client, request.url, DOH_PATH));
+}
+
+/**
+ * The routed path's client (its address set by the app's middleware), with the ClientID of
+ * /dns-query/<clientid> and who it is; or the response refusing it.
+ */
+function routedClient(
+  deps: DohDeps,
+  c: Context<AppEnv>,
+  method: "GET" | "POST",
+): ClientInfo | Response {
+  const client: ClientInfo = { address: clientAddress(c), door: "doh", method };
+  return refusedOr(segmentClient(deps, client, c.req.param("clientId"), c.req.url, DOH_PATH));
+}
+
+/** The client, or the plain-text response of its refusal. */
+function refusedOr(found: ClientInfo | Refusal): ClientInfo | Response {
+  return isRefusal(found) ? reason(found.status, found.text, found.headers) : found;
 }
 
 const QUESTION_MARK = 0x3f;
+const SLASH = 0x2f;
 
 /**
  * Where the value of the first `dns` parameter of the query string starting at `from` begins

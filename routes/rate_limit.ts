@@ -15,7 +15,7 @@ export function rateLimit(limiter: Pick<RateLimiter, "wait">): MiddlewareHandler
   return async (c, next) => {
     const waitMs = limiter.wait(clientAddress(c));
     if (waitMs === 0) return await next();
-    if (c.req.path === "/resolve" || wantsJson(c)) {
+    if (c.req.path === "/resolve" || c.req.path.startsWith("/resolve/") || wantsJson(c)) {
       return c.json({ error: TOO_MANY }, 429, retryAfter(waitMs));
     }
     return tooManyQueries(waitMs);

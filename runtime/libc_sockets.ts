@@ -1,10 +1,11 @@
 /**
  * The C library's socket calls over FFI, for what Deno's socket APIs do not offer: TCP_NODELAY
- * on a listener (tcp_nodelay.ts), sendto(2) and recvfrom(2) on the UDP door's socket
- * (udp_direct.ts), shutdown(2) of a connection Deno holds on to (handshake_reaper.ts), and the
- * descriptor limit (descriptor_limit.ts). Linux only and with --allow-ffi; anywhere else (Deno
- * Deploy, no permission) `openLibc` and its siblings return why not, and the callers do
- * without. Deno does not expose descriptors, so a socket is found by the port it is bound to
+ * and TCP_DEFER_ACCEPT on a listener (tcp_nodelay.ts, doors/server_name.ts), sendto(2) and
+ * recvfrom(2) on the UDP door's socket (udp_direct.ts), shutdown(2) of a connection Deno holds
+ * on to (handshake_reaper.ts), a look at what a TLS client sent first (recv(2) with MSG_PEEK,
+ * doors/server_name.ts), and the descriptor limit (descriptor_limit.ts). Linux only and with
+ * --allow-ffi; anywhere else (Deno Deploy, no permission) `openLibc` and its siblings return
+ * why not, and the callers do without. Deno does not expose descriptors, so a socket is found by the port it is bound to
  * (/proc/self/fd would need --allow-all).
  */
 
@@ -49,6 +50,13 @@ const CONNECTION_SYMBOLS = {
   shutdown: { parameters: ["i32", "i32"], result: "i32" },
 } as const;
 
+/** What finding an accepted connection and looking at its first bytes, unread, take. */
+const PEEK_SYMBOLS = {
+  getsockname: SOCKET_SYMBOLS.getsockname,
+  getpeername: CONNECTION_SYMBOLS.getpeername,
+  recv: { parameters: ["i32", "buffer", "usize", "i32"], result: "isize" },
+} as const;
+
 /** getrlimit(2) and setrlimit(2), for RLIMIT_NOFILE. */
 const LIMIT_SYMBOLS = {
   getrlimit: { parameters: ["i32", "buffer"], result: "i32" },
@@ -59,11 +67,13 @@ export type SocketCalls = Deno.DynamicLibrary<typeof SOCKET_SYMBOLS>["symbols"];
 export type Libc = Deno.DynamicLibrary<typeof DATAGRAM_SYMBOLS>["symbols"];
 export type ConnectionCalls = Deno.DynamicLibrary<typeof CONNECTION_SYMBOLS>["symbols"];
 export type LimitCalls = Deno.DynamicLibrary<typeof LIMIT_SYMBOLS>["symbols"];
+export type PeekCalls = Deno.DynamicLibrary<typeof PEEK_SYMBOLS>["symbols"];
 
 let socketCalls: SocketCalls | string | undefined;
 let datagramCalls: Libc | string | undefined;
 let connectionCalls: ConnectionCalls | string | undefined;
 let limitCalls: LimitCalls | string | undefined;
+let peekCalls: PeekCalls | string | undefined;
 
 /** libc's calls to find a socket and set its options, opened once; or why not here. */
 export function openSocketCalls(): SocketCalls | string {
@@ -78,6 +88,11 @@ export function openLibc(): Libc | string {
 /** libc's calls to find a connection by its addresses and shut it down; or why not here. */
 export function openConnectionCalls(): ConnectionCalls | string {
   return connectionCalls ??= open(CONNECTION_SYMBOLS);
+}
+
+/** libc's calls to find a connection and peek at it (recv(2), MSG_PEEK); or why not here. */
+export function openPeekCalls(): PeekCalls | string {
+  return peekCalls ??= open(PEEK_SYMBOLS);
 }
 
 /** libc's getrlimit(2) and setrlimit(2), opened once; or why not here. */
@@ -96,6 +111,26 @@ function open<S extends Deno.ForeignLibraryInterface>(
     return Deno.dlopen("libc.so.6", symbols).symbols;
   } catch (error) {
     return error instanceof Error ? error.message.split("\n", 1)[0] : String(error);
+  }
+}
+
+const IPPROTO_TCP = 6;
+
+/**
+ * Sets a TCP-level option (`option`, an int) on this process's listening TCP socket on `port`,
+ * which the sockets it accepts inherit where the option is inherited; "on" or why not.
+ */
+export function tcpOptionOnListener(port: number, option: number, value: number): string {
+  const libc = openSocketCalls();
+  if (typeof libc === "string") return `off (${libc})`;
+  try {
+    const socket = findSocket(libc, port, "tcp-listener");
+    if (socket === undefined) return "off (listening socket not found)";
+    return libc.setsockopt(socket.fd, IPPROTO_TCP, option, new Int32Array([value]), 4) === 0
+      ? "on"
+      : "off (setsockopt failed)";
+  } catch (error) {
+    return `off (${error instanceof Error ? error.message.split("\n", 1)[0] : error})`;
   }
 }
 

@@ -9,23 +9,11 @@
  * else (Deno Deploy, no permission) it is skipped and the reason returned, for the startup
  * lines.
  */
-import { findSocket, openSocketCalls } from "./libc_sockets.ts";
+import { tcpOptionOnListener } from "./libc_sockets.ts";
 
-const IPPROTO_TCP = 6;
 const TCP_NODELAY = 1;
 
 /** Sets TCP_NODELAY on this process's listening TCP socket on `port`; "on" or why not. */
 export function noDelayOnListener(port: number): string {
-  const libc = openSocketCalls();
-  if (typeof libc === "string") return `off (${libc})`;
-  try {
-    const socket = findSocket(libc, port, "tcp-listener");
-    if (socket === undefined) return "off (listening socket not found)";
-    const on = new Int32Array([1]);
-    return libc.setsockopt(socket.fd, IPPROTO_TCP, TCP_NODELAY, on, 4) === 0
-      ? "on"
-      : "off (setsockopt failed)";
-  } catch (error) {
-    return `off (${error instanceof Error ? error.message.split("\n", 1)[0] : error})`;
-  }
+  return tcpOptionOnListener(port, TCP_NODELAY, 1);
 }

@@ -410,3 +410,23 @@ Deno.test("loadConfig() UDP_UNPROVEN_MAX_SIZE and DNS_COOKIE_SECRET: 512 and ran
     );
   }
 });
+
+Deno.test("loadConfig() reads CLIENT_ID_DOMAIN as a lower-case host name, and refuses anything else", () => {
+  assert.equal(loadConfig({}, vm).dns.clientIdDomain, undefined);
+  assert.equal(
+    loadConfig({ CLIENT_ID_DOMAIN: "DNS.Example.NET." }, vm).dns.clientIdDomain,
+    "dns.example.net",
+  );
+  for (
+    const bad of ["localhost", "*.dns.example.net", "dns..example.net", "dns_1.example", "-a.b"]
+  ) {
+    assert.throws(
+      () => loadConfig({ CLIENT_ID_DOMAIN: bad }, vm),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        error.message.startsWith(`CLIENT_ID_DOMAIN="${bad}": expected the DoT door's host name`) &&
+        !error.message.includes("\n"),
+      bad,
+    );
+  }
+});

@@ -103,6 +103,7 @@ Deno.test("README metrics: the list names every family /metrics exposes, and no 
     udpDoor: () => undefined,
     redisCalls: () => ({ waiting: 0, dropped: 0 }),
     doors: () => ({}),
+    clientsRefused: () => ({}),
   });
   const exposed = [...(await metrics.expose()).text.matchAll(/^# TYPE (\S+) /gm)]
     .map((match) => match[1]).sort();

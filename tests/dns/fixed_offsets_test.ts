@@ -20,6 +20,7 @@ const ALLOWED: { path: string; holds: string; only?: string }[] = [
   { path: "runtime/libc_sockets.ts", holds: "sockaddr structs and socket option words (FFI)" },
   { path: "doors/udp_direct.ts", holds: "sockaddr structs (FFI)" },
   { path: "doors/handshake_reaper.ts", holds: "sockaddr structs (FFI)" },
+  { path: "doors/server_name.ts", holds: "socklen_t words (FFI)" },
   { path: "runtime/descriptor_limit.ts", holds: "an rlimit struct (FFI)" },
   { path: "net/address_text.ts", holds: "IPv4 and IPv6 address bytes" },
   { path: "net/cidr.ts", holds: "IPv4-mapped IPv6 address bytes" },

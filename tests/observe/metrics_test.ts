@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { RType } from "../../dns/mod.ts";
 import { Metrics, PROFILE_SERIES } from "../../observe/metrics.ts";
+import { ClientRefusals } from "../../net/rate_limit.ts";
 import type { QueryLogEntry } from "../../pipeline/types.ts";
 import { sample } from "../support/prometheus.ts";
 
@@ -144,4 +145,18 @@ Deno.test("Metrics keeps series for at most PROFILE_SERIES profiles, the rest as
     }),
     undefined,
   );
+});
+
+Deno.test("Metrics counts refused strangers by door, and only by door", async () => {
+  const refusals = new ClientRefusals();
+  const metrics = new Metrics({ clientsRefused: () => refusals.counts });
+  refusals.refuse("doh", "192.0.2.1");
+  refusals.refuse("doh", "192.0.2.2");
+  refusals.count("udp");
+  const { text } = await metrics.expose();
+  assert.equal(sample(text, "dns_clients_refused_total", { door: "doh" }), 2);
+  assert.equal(sample(text, "dns_clients_refused_total", { door: "udp" }), 1);
+  assert.equal(sample(text, "dns_clients_refused_total", { door: "dot" }), 0);
+  const lines = text.split("\n").filter((line) => line.startsWith("dns_clients_refused_total"));
+  assert.equal(lines.length, 5, "one series per door, whatever the clients");
 });

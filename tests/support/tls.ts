@@ -33,11 +33,19 @@ const SERVER = [
   "extendedKeyUsage=serverAuth",
 ];
 
-/** Writes cert.pem and key.pem into `dir` (self-signed, P-256, CN=localhost, 2 days). */
-export async function makeCertificate(dir: string): Promise<TestCertificate> {
+/**
+ * Writes cert.pem and key.pem into `dir` (self-signed, P-256, CN=localhost, 2 days), for
+ * localhost and 127.0.0.1, or for the DNS names given (a wildcard such as "*.dns.test" too)
+ * and 127.0.0.1.
+ */
+export async function makeCertificate(dir: string, names?: string[]): Promise<TestCertificate> {
   const certFile = `${dir}/cert.pem`;
   const keyFile = `${dir}/key.pem`;
-  await selfSigned("/CN=localhost", SERVER, keyFile, certFile);
+  const extensions = names === undefined ? SERVER : [
+    `subjectAltName=${names.map((name) => `DNS:${name}`).join(",")},IP:127.0.0.1`,
+    ...SERVER.slice(1),
+  ];
+  await selfSigned("/CN=localhost", extensions, keyFile, certFile);
   return await read(certFile, keyFile);
 }
 
