@@ -35,9 +35,42 @@ export function missNames(tag: string, count: number): string[] {
  * A DoH GET path for `name` (type A, ID 0, as DoH clients send); `padded`, as Firefox and
  * Chrome send it: with EDNS and a padding option that makes the query 128 bytes (RFC 8467).
  */
-export function dohGetPath(name: string, padded = false): string {
+export function dohGetPath(name: string, padded = false, clientId?: string): string {
   const query = padded ? paddedQuery(name) : makeQuery(name, RType.A);
-  return `/dns-query?dns=${query.toBase64({ alphabet: "base64url", omitPadding: true })}`;
+  const path = clientId === undefined ? "/dns-query" : `/dns-query/${clientId}`;
+  return `${path}?dns=${query.toBase64({ alphabet: "base64url", omitPadding: true })}`;
+}
+
+/** Profiles and clients of the bench gateway: a household or a school, a hundredfold. */
+export const BENCH_PROFILES = 100;
+export const BENCH_CLIENTS = 10_000;
+/** The ClientID the ClientID rows ask with (its profile takes one list, and has entries). */
+export const BENCH_CLIENT_ID = "device-4242";
+
+/**
+ * Writes a profiles file of BENCH_PROFILES profiles (each its own list choice and entries) and
+ * BENCH_CLIENTS clients, each with a ClientID and one in ten with an address range (none
+ * holding the load generator's address); returns its path.
+ */
+export async function writeProfiles(dir: string, list: string): Promise<string> {
+  const lines = ["profiles:"];
+  for (let i = 0; i < BENCH_PROFILES; i++) {
+    lines.push(`  p${i}:`);
+    if (i % 2 === 0) lines.push(`    blocklists: [${list}]`);
+    lines.push(
+      `    block: [${Array.from({ length: 20 }, (_, j) => `own${j}.p${i}.example`).join(", ")}]`,
+    );
+    lines.push(`    allow: [ok.p${i}.example]`);
+    if (i % 4 === 0) lines.push("    safe_search: true");
+  }
+  lines.push("clients:");
+  for (let i = 0; i < BENCH_CLIENTS; i++) {
+    lines.push(`  device ${i}:`, `    profile: p${i % BENCH_PROFILES}`, `    ids: [device-${i}]`);
+    if (i % 10 === 0) lines.push(`    addresses: [10.${i >> 8}.${i & 255}.0/24]`);
+  }
+  const path = `${dir}/profiles.yaml`;
+  await Deno.writeTextFile(path, lines.join("\n") + "\n");
+  return path;
 }
 
 const QUERY_PAD_BLOCK = 128;

@@ -5,7 +5,15 @@
  * time, and says which process answers it on each server.
  */
 import { RType } from "../dns/mod.ts";
-import { BLOCKED_NAME, CACHED_NAME, dohGetPath, missNames } from "./bench_zone.ts";
+import {
+  BENCH_CLIENT_ID,
+  BENCH_CLIENTS,
+  BENCH_PROFILES,
+  BLOCKED_NAME,
+  CACHED_NAME,
+  dohGetPath,
+  missNames,
+} from "./bench_zone.ts";
 import { dnsperf } from "./dnsperf.ts";
 import { h2load } from "./h2load.ts";
 import type { LoadResult } from "./load_round.ts";
@@ -93,6 +101,19 @@ export async function benchCases(options: CaseOptions): Promise<Case[]> {
       rounds: DOH_ROUNDS,
       pid: tls,
       run: (s) => h2load([...h2, ...post, `${s.https}/dns-query`]),
+    },
+    {
+      // A device with its own URL, one of BENCH_CLIENTS clients in BENCH_PROFILES profiles.
+      label: `cached, h2 TLS GET, ClientID (${BENCH_PROFILES} profiles, ${BENCH_CLIENTS} clients)`,
+      rounds: DOH_ROUNDS,
+      pid: tls,
+      run: (s) => h2load([...h2, s.https + dohGetPath(CACHED_NAME, false, BENCH_CLIENT_ID)]),
+    },
+    {
+      label: `cached, h2 TLS POST, ClientID (${BENCH_PROFILES} profiles, ${BENCH_CLIENTS} clients)`,
+      rounds: DOH_ROUNDS,
+      pid: tls,
+      run: (s) => h2load([...h2, ...post, `${s.https}/dns-query/${BENCH_CLIENT_ID}`]),
     },
     {
       label: "cached, HTTP/1.1 TLS GET",

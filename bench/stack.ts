@@ -8,12 +8,14 @@
 import { startFloor } from "./floor.ts";
 import { pinProcess } from "./proc.ts";
 import {
+  BENCH_CLIENT_ID,
   BENCH_ZONE,
   benchZoneText,
   BLOCKED_PARENT,
   CACHED_NAME,
   dohGetPath,
   writeBlocklist,
+  writeProfiles,
 } from "./bench_zone.ts";
 import { doorPort } from "../tests/support/dns_clients.ts";
 import { startDnsdist } from "../tests/support/dnsdist.ts";
@@ -72,6 +74,8 @@ export async function startStack(): Promise<Stack> {
     const gatewayEnv = {
       UPSTREAMS: `udp://127.0.0.1:${knot.port}`,
       BLOCKLIST_URLS: `bench=${blocklistFile}`,
+      // Every row runs with profiles configured; the ClientID rows ask as one of the clients.
+      PROFILES_FILE: await writeProfiles(dir, "bench"),
       BLOCKLIST_DIR: "off",
       // One load generator is one client address: the per-client limit would cap the bench.
       DOH_RATE: "0",
@@ -129,8 +133,9 @@ export async function startStack(): Promise<Stack> {
       upstream: { host: "127.0.0.1", port: knot.port },
       cert,
       checkName: BENCH_ZONE,
+      dohPaths: ["/dns-query", `/dns-query/${BENCH_CLIENT_ID}`],
       extraConfig: [
-        `addDOHLocal("127.0.0.1:${dnsdistHttp}", nil, nil, "/dns-query")`,
+        `addDOHLocal("127.0.0.1:${dnsdistHttp}", nil, nil, {"/dns-query", "/dns-query/${BENCH_CLIENT_ID}"})`,
         "getPool(''):setCache(newPacketCache(100000))",
         `addAction(makeRule("${BLOCKED_PARENT}."), RCodeAction(DNSRCode.NXDOMAIN))`,
       ].join("\n"),

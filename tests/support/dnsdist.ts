@@ -30,6 +30,8 @@ export interface DnsdistOptions {
   checkName: string;
   /** Extra Lua lines (e.g. a packet cache). */
   extraConfig?: string;
+  /** Paths the DoH listener answers; `/dns-query` alone by default. */
+  dohPaths?: string[];
 }
 
 const START_TIMEOUT_MS = 10_000;
@@ -50,7 +52,7 @@ export async function startDnsdist(options: DnsdistOptions): Promise<Dnsdist> {
     `checkName="${options.checkName}.", checkType="SOA", checkInterval=3600})`,
     `addTLSLocal("127.0.0.1:${ports.dotPort}", "${cert.certFile}", "${cert.keyFile}")`,
     `addDOHLocal("127.0.0.1:${ports.dohPort}", "${cert.certFile}", "${cert.keyFile}", ` +
-    '"/dns-query")',
+    `{${(options.dohPaths ?? ["/dns-query"]).map((path) => `"${path}"`).join(", ")}})`,
     options.extraConfig ?? "",
   ].join("\n");
   await Deno.writeTextFile(`${dir}/dnsdist.conf`, config);
