@@ -136,7 +136,7 @@ export class DohDoor {
       // bench:all`, cached GET rows).
       const start = plainDnsParam(url, after + 1);
       if (start < 0) return undefined;
-      const client = admit(deps, request, remoteAddr, "GET", clientId);
+      const client = admit(deps, request, url, remoteAddr, "GET", clientId);
       if (client instanceof Response) return client;
       // The same URL as a moment ago: the same answer (pipeline/answer_memo.ts).
       const repeated = deps.resolver.repeat(url, client);
@@ -151,7 +151,7 @@ export class DohDoor {
       if (!isDnsMessageType(headers.get("content-type"))) return undefined;
       const length = Number(headers.get("content-length") ?? NaN);
       if (!(length <= MAX_QUERY_BYTES)) return undefined;
-      const client = admit(deps, request, remoteAddr, "POST", clientId);
+      const client = admit(deps, request, url, remoteAddr, "POST", clientId);
       if (client instanceof Response) return client;
       const bounds = this.#bounds;
       return readDeclaredBody(request, bounds).then((read) => {
@@ -215,6 +215,7 @@ function remoteAddrOf(env: unknown): Deno.Addr | undefined {
 function admit(
   deps: DohDeps,
   request: Request,
+  url: string,
   remoteAddr: Deno.Addr | undefined,
   method: "GET" | "POST",
   clientId: string | undefined,
@@ -230,7 +231,7 @@ function admit(
     return { address, door: "doh", method };
   }
   const client: ClientInfo = { address, door: "doh", method, clientId };
-  return refusedOr(admitClient(deps, client, request.url, DOH_PATH));
+  return refusedOr(admitClient(deps, client, url, DOH_PATH));
 }
 
 /**
