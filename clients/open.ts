@@ -22,8 +22,9 @@ export interface OpenPolicyOptions {
   restricted: boolean;
   context: SpecContext;
   report: (line: string) => void;
-  /** How often Redis is polled for changes, ms. */
+  /** How often Redis is polled for changes, ms, with profiles and without. */
   pollMs?: number;
+  idlePollMs?: number;
 }
 
 export interface OpenPolicy {
@@ -37,8 +38,10 @@ export interface OpenPolicy {
   close(): void;
 }
 
-/** How often an instance looks for another's edits in Redis. */
-const POLL_MS = 500;
+/** How often an instance looks for another's edits in Redis (one GET each time). */
+const POLL_MS = 1000;
+/** How often while no profile exists anywhere (the common case: no call more than needed). */
+const IDLE_POLL_MS = 15_000;
 
 /** Throws `ProfilesFileError` for a mistake in the file (the caller makes it a config error). */
 export async function openPolicy(options: OpenPolicyOptions): Promise<OpenPolicy> {
@@ -60,6 +63,7 @@ export async function openPolicy(options: OpenPolicyOptions): Promise<OpenPolicy
       prefix: options.redis.prefix,
       context,
       pollMs: options.pollMs ?? POLL_MS,
+      idlePollMs: options.idlePollMs ?? IDLE_POLL_MS,
       onLoad: (doc) => directory.replace(doc),
       report,
     });

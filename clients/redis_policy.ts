@@ -2,7 +2,7 @@
  * Profiles kept in Redis, so every instance (VMs, Deno Deploy isolates) answers under the same
  * ones. Keys, under the configured prefix:
  * - `policy:doc`: the document as JSON (the profiles file's shape);
- * - `policy:version`: a counter moved by every change; each instance polls it (POLL_MS) and
+ * - `policy:version`: a counter moved by every change; each instance polls it (`pollMs`) and
  *   reads the document again when it moved, so an edit shows everywhere within a second or so;
  * - `policy:seeded`: what the profiles file last said of each profile and client it names;
  * - `policy:lock`: held for the few calls of one change, so two instances' edits never cross.
@@ -23,8 +23,14 @@ import { checkPolicy, type PolicyDoc, policyValue, type SpecContext } from "./sp
 export interface RedisPolicyOptions {
   prefix: string;
   context: SpecContext;
-  /** How often the version is polled, ms; 0: never (tests call `refresh`). */
+  /** How often the version is polled while there are profiles, ms; 0: never (tests). */
   pollMs: number;
+  /**
+   * How often it is polled while Redis holds none (most deployments, which never make one):
+   * each poll is a call, and Upstash bills calls. An instance learns of the first profile made
+   * elsewhere within this; of every later edit within `pollMs`.
+   */
+  idlePollMs?: number;
   /** Told about every document loaded from Redis. */
   onLoad: (doc: PolicyDoc) => void;
   report: (line: string) => void;
@@ -47,17 +53,17 @@ export class RedisPolicy implements PolicyStore {
   #doc: PolicyDoc = { profiles: [], clients: [] };
   /** A file's document not yet written to Redis (it was down): tried again at each poll. */
   #seedPending: PolicyDoc | undefined;
-  #timer?: ReturnType<typeof setInterval>;
+  #timer?: ReturnType<typeof setTimeout>;
+  /** Whether the timer set is the idle one (no profiles when it was set). */
+  #idle = false;
+  #closed = false;
   #failing = false;
 
   constructor(store: RedisStore, options: RedisPolicyOptions) {
     this.#store = store;
     this.#options = options;
     this.#key = (name) => `${options.prefix}policy:${name}`;
-    if (options.pollMs > 0) {
-      this.#timer = setInterval(() => void this.#poll(), options.pollMs);
-      Deno.unrefTimer(this.#timer);
-    }
+    if (options.pollMs > 0) this.#schedule();
   }
 
   /** The document as last read from Redis. */
@@ -85,6 +91,11 @@ export class RedisPolicy implements PolicyStore {
     }
     this.#doc = doc;
     this.#options.onLoad(doc);
+    // Profiles now: the idle poll gives way to the frequent one.
+    if (this.#idle && this.#timer !== undefined) {
+      clearTimeout(this.#timer);
+      this.#schedule();
+    }
   }
 
   /**
@@ -144,7 +155,8 @@ export class RedisPolicy implements PolicyStore {
   }
 
   close(): void {
-    clearInterval(this.#timer);
+    this.#closed = true;
+    clearTimeout(this.#timer);
   }
 
   async #write(doc: PolicyDoc, seeded?: Seeded): Promise<void> {
@@ -173,6 +185,19 @@ export class RedisPolicy implements PolicyStore {
         await this.#store.del([lock]).catch(() => {});
       }
     }
+  }
+
+  /** The next poll: soon while there are profiles, seldom while there are none. */
+  #schedule(): void {
+    if (this.#closed || this.#options.pollMs <= 0) return;
+    const { pollMs, idlePollMs = pollMs } = this.#options;
+    this.#idle = this.#doc.profiles.length === 0 && this.#doc.clients.length === 0 &&
+      this.#seedPending === undefined;
+    this.#timer = setTimeout(
+      () => void this.#poll().finally(() => this.#schedule()),
+      this.#idle ? idlePollMs : pollMs,
+    );
+    Deno.unrefTimer(this.#timer);
   }
 
   async #poll(): Promise<void> {

@@ -172,3 +172,49 @@ Deno.test("two instances editing at once: both edits are kept (the lock)", async
     await redis.stop();
   }
 });
+
+Deno.test("while Redis holds no profiles an instance polls seldom; once it holds some, often", async () => {
+  const redis = await startRedis();
+  const [, connect] = REDIS_CLIENTS[0];
+  const a = connect(redis);
+  const b = connect(redis);
+  const editor = new RedisPolicy(a.store, {
+    prefix: "i:",
+    context: CONTEXT,
+    pollMs: 0,
+    onLoad: () => {},
+    report: () => {},
+  });
+  const watcher = new RedisPolicy(b.store, {
+    prefix: "i:",
+    context: CONTEXT,
+    pollMs: 50,
+    idlePollMs: 60_000,
+    onLoad: () => {},
+    report: () => {},
+  });
+  const calls = () => b.store.callCounts();
+  try {
+    await watcher.refresh();
+    const before = JSON.stringify(calls());
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    assert.equal(JSON.stringify(calls()), before, "no call while there is nothing to follow");
+    await editor.edit({ section: "profiles", name: "kids", value: {} });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.deepEqual(names(watcher.doc), [], "the first profile waits for the idle poll");
+    await watcher.refresh();
+    assert.deepEqual(names(watcher.doc), ["kids"]);
+    // From now on it polls at pollMs: the idle timer gave way.
+    await editor.edit({ section: "profiles", name: "guest", value: {} });
+    await eventually(
+      () => Promise.resolve(assert.deepEqual(names(watcher.doc), ["guest", "kids"])),
+      1000,
+    );
+  } finally {
+    editor.close();
+    watcher.close();
+    await a.close();
+    await b.close();
+    await redis.stop();
+  }
+});

@@ -91,9 +91,13 @@ Deno.test({
   async fn() {
     const knot = await startKnot();
     const redis = await startRedis();
+    // Both start from one file, which seeds Redis: with profiles held, each polls every second.
+    const dir = await Deno.makeTempDir({ prefix: "profiles-e2e-" });
+    await Deno.writeTextFile(`${dir}/profiles.yaml`, "profiles:\n  family: {}\n");
     const env = {
       UPSTREAMS: knotUpstream(knot),
       REDIS_URL: redis.url,
+      PROFILES_FILE: `${dir}/profiles.yaml`,
       ADMIN_TOKEN,
       // The query log read back from this instance's memory, not the shared stream.
       LOG_STREAM_MAX: "0",
@@ -133,6 +137,7 @@ Deno.test({
       await two.stop();
       await redis.stop();
       await knot.stop();
+      await Deno.remove(dir, { recursive: true });
     }
   },
 });
