@@ -89,10 +89,7 @@ export function ProfilesPage(props: { data: ProfilesData }) {
                   <td>{profile.log ?? "default"}</td>
                   <td class="n">{users(profile.name)}</td>
                   <td>
-                    <form method="post" action="/ui/profiles/delete">
-                      <input type="hidden" name="name" value={profile.name} />
-                      <button type="submit">Delete</button>
-                    </form>
+                    <DeleteButton section="profiles" name={profile.name} />
                   </td>
                 </tr>
               ))}
@@ -133,10 +130,7 @@ export function ProfilesPage(props: { data: ProfilesData }) {
                   </td>
                   <td>{client.addresses.join(", ")}</td>
                   <td>
-                    <form method="post" action="/ui/clients/delete">
-                      <input type="hidden" name="name" value={client.name} />
-                      <button type="submit">Delete</button>
-                    </form>
+                    <DeleteButton section="clients" name={client.name} />
                   </td>
                 </tr>
               ))}
@@ -187,6 +181,16 @@ export function ProfilesPage(props: { data: ProfilesData }) {
         </section>
       </main>
     </Layout>
+  );
+}
+
+/** A row's delete button: a form of its own, so it works without scripts. */
+function DeleteButton(props: { section: "profiles" | "clients"; name: string }) {
+  return (
+    <form method="post" action={`/ui/${props.section}/delete`}>
+      <input type="hidden" name="name" value={props.name} />
+      <button type="submit">Delete</button>
+    </form>
   );
 }
 

@@ -12,22 +12,13 @@ import { integration } from "../support/binaries.ts";
 import { makeQuery } from "../support/dns_query.ts";
 import { startKnot } from "../support/knot.ts";
 import { chainResolver, poolOf } from "../support/profiles.ts";
-
-const ZONE = `$ORIGIN google.com.
-$TTL 300
-@ SOA ns1 hostmaster 1 3600 600 86400 60
-@ NS ns1
-ns1 A 127.0.0.1
-www A 192.0.2.66
-forcesafesearch 120 A 216.239.38.120
-forcesafesearch 120 AAAA 2001:4860:4802:32::78
-`;
+import { GOOGLE_ZONE } from "../support/safe_search_zone.ts";
 
 Deno.test({
   name: "knot's safe endpoint answers a safe-search profile, and its answer is cached for all",
   ...integration(["knotd", "knotc"]),
   async fn() {
-    const knot = await startKnot({ origin: "google.com", zoneText: ZONE });
+    const knot = await startKnot({ origin: "google.com", zoneText: GOOGLE_ZONE });
     const pool = poolOf([`udp://127.0.0.1:${knot.port}`]);
     try {
       const { resolver, log } = chainResolver({

@@ -4,7 +4,8 @@
  * wins (file or admin API) and an unchanged file changes nothing at a restart.
  */
 import assert from "node:assert/strict";
-import { RedisPolicy } from "../../clients/redis_policy.ts";
+import { RedisPolicy, type RedisPolicyOptions } from "../../clients/redis_policy.ts";
+import type { RedisStore } from "../../store/redis.ts";
 import { checkPolicy, type PolicyDoc, PolicyError } from "../../clients/spec.ts";
 import { eventually } from "../support/eventually.ts";
 import { startRedis } from "../support/redis.ts";
@@ -14,6 +15,22 @@ const CONTEXT = { blocklists: ["hagezi-pro"], allowlists: [], udpAvailable: true
 const doc = (value: unknown) => checkPolicy(value, CONTEXT);
 const names = (d: PolicyDoc) => d.profiles.map((p) => p.name).sort();
 
+/** A policy over `store` under `prefix`, polling as `options` say (never, by default). */
+function policyOn(
+  store: RedisStore,
+  prefix: string,
+  options: Partial<RedisPolicyOptions> = {},
+): RedisPolicy {
+  return new RedisPolicy(store, {
+    prefix,
+    context: CONTEXT,
+    pollMs: 0,
+    onLoad: () => {},
+    report: () => {},
+    ...options,
+  });
+}
+
 for (const [clientName, connect] of REDIS_CLIENTS) {
   Deno.test(`${clientName}: an edit on one instance shows on another within a poll`, async () => {
     const redis = await startRedis();
@@ -21,16 +38,8 @@ for (const [clientName, connect] of REDIS_CLIENTS) {
     const b = connect(redis);
     const loadedByB: PolicyDoc[] = [];
     const lines: string[] = [];
-    const one = new RedisPolicy(a.store, {
-      prefix: "t:",
-      context: CONTEXT,
-      pollMs: 0,
-      onLoad: () => {},
-      report: (line) => lines.push(line),
-    });
-    const two = new RedisPolicy(b.store, {
-      prefix: "t:",
-      context: CONTEXT,
+    const one = policyOn(a.store, "t:", { report: (line) => lines.push(line) });
+    const two = policyOn(b.store, "t:", {
       pollMs: 100,
       onLoad: (d) => loadedByB.push(d),
       report: (line) => lines.push(line),
@@ -75,14 +84,7 @@ Deno.test("the file seeds Redis: the last edit wins, an unchanged file changes n
   const redis = await startRedis();
   const [, connect] = REDIS_CLIENTS[0];
   const connected = connect(redis);
-  const make = () =>
-    new RedisPolicy(connected.store, {
-      prefix: "s:",
-      context: CONTEXT,
-      pollMs: 0,
-      onLoad: () => {},
-      report: () => {},
-    });
+  const make = () => policyOn(connected.store, "s:");
   const file1 = doc({ profiles: { kids: { safe_search: true }, guest: {} } });
   try {
     const first = make();
@@ -115,13 +117,7 @@ Deno.test("a document in Redis that does not check is not loaded; the last good 
   const [, connect] = REDIS_CLIENTS[0];
   const connected = connect(redis);
   const lines: string[] = [];
-  const policy = new RedisPolicy(connected.store, {
-    prefix: "b:",
-    context: CONTEXT,
-    pollMs: 0,
-    onLoad: () => {},
-    report: (line) => lines.push(line),
-  });
+  const policy = policyOn(connected.store, "b:", { report: (line) => lines.push(line) });
   try {
     await policy.edit({ section: "profiles", name: "kids", value: {} });
     await connected.store.setString("b:policy:doc", '{"profiles":{"kids":{"colour":1}}}');
@@ -145,14 +141,7 @@ Deno.test("two instances editing at once: both edits are kept (the lock)", async
   const [, connect] = REDIS_CLIENTS[0];
   const a = connect(redis);
   const b = connect(redis);
-  const make = (store: typeof a.store) =>
-    new RedisPolicy(store, {
-      prefix: "l:",
-      context: CONTEXT,
-      pollMs: 0,
-      onLoad: () => {},
-      report: () => {},
-    });
+  const make = (store: typeof a.store) => policyOn(store, "l:");
   const one = make(a.store);
   const two = make(b.store);
   try {
@@ -178,21 +167,8 @@ Deno.test("while Redis holds no profiles an instance polls seldom; once it holds
   const [, connect] = REDIS_CLIENTS[0];
   const a = connect(redis);
   const b = connect(redis);
-  const editor = new RedisPolicy(a.store, {
-    prefix: "i:",
-    context: CONTEXT,
-    pollMs: 0,
-    onLoad: () => {},
-    report: () => {},
-  });
-  const watcher = new RedisPolicy(b.store, {
-    prefix: "i:",
-    context: CONTEXT,
-    pollMs: 50,
-    idlePollMs: 60_000,
-    onLoad: () => {},
-    report: () => {},
-  });
+  const editor = policyOn(a.store, "i:");
+  const watcher = policyOn(b.store, "i:", { pollMs: 50, idlePollMs: 60_000 });
   const calls = () => b.store.callCounts();
   try {
     await watcher.refresh();

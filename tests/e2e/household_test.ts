@@ -16,15 +16,7 @@ import { extendedError } from "../support/ede.ts";
 import { startGateway } from "../support/gateway.ts";
 import { startKnot } from "../support/knot.ts";
 import { TEST_ZONE } from "../support/test_zone.ts";
-
-const GOOGLE = `$ORIGIN google.com.
-$TTL 300
-@ SOA ns1 hostmaster 1 3600 600 86400 60
-@ NS ns1
-ns1 A 127.0.0.1
-www A 192.0.2.66
-forcesafesearch 120 A 216.239.38.120
-`;
+import { GOOGLE_ZONE } from "../support/safe_search_zone.ts";
 
 const PAGE = `www.${TEST_ZONE}`;
 
@@ -34,7 +26,7 @@ Deno.test({
   ...integration(["knotd", "knotc"]),
   async fn() {
     const home = await startKnot();
-    const google = await startKnot({ origin: "google.com", zoneText: GOOGLE });
+    const google = await startKnot({ origin: "google.com", zoneText: GOOGLE_ZONE });
     const dir = await Deno.makeTempDir({ prefix: "household-" });
     const profiles = `${dir}/profiles.yaml`;
     await Deno.writeTextFile(
