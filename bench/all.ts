@@ -20,6 +20,7 @@ import { measured, median, type Round } from "./load_round.ts";
 import { missLatency } from "./miss_latency.ts";
 import { loadAverage, rssBytes } from "./proc.ts";
 import { BLOCKLIST_DOMAINS, type ServerName, startStack } from "./stack.ts";
+import { BENCH_CLIENTS, BENCH_PROFILES } from "./bench_zone.ts";
 import { startGateway } from "../tests/support/gateway.ts";
 import { freePort } from "../tests/support/ports.ts";
 
@@ -125,11 +126,14 @@ async function extras(stack: Awaited<ReturnType<typeof startStack>>): Promise<st
   const floor = stack.servers.find((s) => s.name === "floor")!;
   const out: string[] = [];
 
-  const cold = { gateway: [] as number[], bare: [] as number[] };
+  const cold = { gateway: [] as number[], profiles: [] as number[], bare: [] as number[] };
   // A start is ~20-90 ms and varies by tens of ms on a shared machine: more rounds than the rest.
   for (let round = 0; round < COLD_START_ROUNDS; round++) {
     await sampleLoad();
     cold.gateway.push(await coldStart(GATEWAY_ARGS, stack.gatewayEnv));
+    cold.profiles.push(
+      await coldStart(GATEWAY_ARGS, { ...stack.gatewayEnv, ...stack.profilesEnv }),
+    );
     cold.bare.push(await coldStart(FLOOR_ARGS, { ANSWER_BASE64: "AAA=" }));
   }
   const cg = median(cold.gateway);
@@ -138,14 +142,18 @@ async function extras(stack: Awaited<ReturnType<typeof startStack>>): Promise<st
     `- Cold start to first answer (spawn → first 200 on /dns-query, plain HTTP): gateway with a ` +
       `${BLOCKLIST_DOMAINS.toLocaleString("en")}-domain blocklist ${fmt(cg, 0)} ms, bare ` +
       `Deno.serve ${fmt(cb, 0)} ms: ${fmt(cg / cb)}× (target ≤ 1.2×; medians of ` +
-      `${COLD_START_ROUNDS}, alternating).`,
+      `${COLD_START_ROUNDS}, alternating). With a profiles file of ${BENCH_PROFILES} profiles ` +
+      `and ${BENCH_CLIENTS.toLocaleString("en")} clients besides: ` +
+      `${fmt(median(cold.profiles), 0)} ms (the YAML is read before the door opens).`,
   );
 
-  // RSS: the plain gateway (1M-domain list loaded, a few cached answers) against one with no list.
+  // RSS: a gateway with the 1M-domain list loaded (idle since the stack started) against one
+  // with no list; and the running gateway, which has the profiles too (and its cache).
   const bare = await startGateway({ env: { UPSTREAMS: stack.gatewayEnv.UPSTREAMS }, cpu: 0 });
   await fetch(`${bare.url}/health`).then((r) => r.arrayBuffer()).catch(() => {});
-  const withList = await rssBytes(gateway.httpPid);
+  const withList = await rssBytes(stack.listedPid);
   const without = await rssBytes(bare.pid);
+  const withProfiles = await rssBytes(gateway.httpPid);
   await bare.stop();
   const floorRss = await rssBytes(floor.httpPid);
   const mib = (bytes: number) => fmt(bytes / 2 ** 20, 1);
@@ -153,7 +161,11 @@ async function extras(stack: Awaited<ReturnType<typeof startStack>>): Promise<st
     `- Memory at rest (RSS): gateway without lists ${mib(without)} MiB, with the ` +
       `${BLOCKLIST_DOMAINS.toLocaleString("en")}-domain list ${mib(withList)} MiB ` +
       `(${fmt((withList - without) / BLOCKLIST_DOMAINS, 1)} B per listed domain in RSS), bare ` +
-      `Deno.serve ${mib(floorRss)} MiB. Per cached entry: \`deno task bench:cache-memory\`; ` +
+      `Deno.serve ${
+        mib(floorRss)
+      } MiB; the running gateway (the list, ${BENCH_PROFILES} profiles ` +
+      `and ${BENCH_CLIENTS.toLocaleString("en")} clients, its cache) ${mib(withProfiles)} MiB. ` +
+      `Per cached entry: \`deno task bench:cache-memory\`; ` +
       "the list's own bytes per domain and 1M load time: `deno task bench:blocklist` " +
       "(bench/results/blocklist_memory.md).",
   );

@@ -47,8 +47,12 @@ export interface Stack {
   knot: KnotServer;
   /** The bench blocklist file (1,000,000 domains). */
   blocklistFile: string;
-  /** Gateway settings as the harness runs it, for more instances (cold start). */
+  /** Gateway settings as the harness runs it, for more instances (cold start), but profiles. */
   gatewayEnv: Record<string, string>;
+  /** The profiles file the running gateways have (BENCH_PROFILES, BENCH_CLIENTS). */
+  profilesEnv: Record<string, string>;
+  /** A gateway with the list and no profiles, idle from the start (memory at rest). */
+  listedPid: number;
   servers: Server[];
   /** What the TLS gateway printed (its blocklist load line). */
   gatewayStderr(): string;
@@ -74,15 +78,16 @@ export async function startStack(): Promise<Stack> {
     const gatewayEnv = {
       UPSTREAMS: `udp://127.0.0.1:${knot.port}`,
       BLOCKLIST_URLS: `bench=${blocklistFile}`,
-      // Every row runs with profiles configured; the ClientID rows ask as one of the clients.
-      PROFILES_FILE: await writeProfiles(dir, "bench"),
       BLOCKLIST_DIR: "off",
       // One load generator is one client address: the per-client limit would cap the bench.
       DOH_RATE: "0",
     };
+    // Every row runs with profiles configured; the ClientID rows ask as one of the clients.
+    const profilesEnv = { PROFILES_FILE: await writeProfiles(dir, "bench") };
     const gateway = await startGateway({
       env: {
         ...gatewayEnv,
+        ...profilesEnv,
         TLS_CERT: cert.certFile,
         TLS_KEY: cert.keyFile,
         UDP_PORT: "0",
@@ -92,9 +97,16 @@ export async function startStack(): Promise<Stack> {
       stdout: "null",
     });
     stops.push(gateway.stop);
-    const plain = await startGateway({ env: gatewayEnv, cpu: 0, stdout: "null" });
+    const plain = await startGateway({
+      env: { ...gatewayEnv, ...profilesEnv },
+      cpu: 0,
+      stdout: "null",
+    });
     stops.push(plain.stop);
-    await Promise.all([listsLoaded(gateway), listsLoaded(plain)]);
+    // The list alone, no profiles and no traffic: at rest by the time memory is measured.
+    const listed = await startGateway({ env: gatewayEnv, cpu: 0, stdout: "null" });
+    stops.push(listed.stop);
+    await Promise.all([listsLoaded(gateway), listsLoaded(plain), listsLoaded(listed)]);
 
     const client = Deno.createHttpClient({ caCerts: [cert.cert] });
     const first = await fetch(
@@ -178,6 +190,8 @@ export async function startStack(): Promise<Stack> {
       knot,
       blocklistFile,
       gatewayEnv,
+      profilesEnv,
+      listedPid: listed.pid,
       servers,
       gatewayStderr: gateway.stderr,
       stop,
