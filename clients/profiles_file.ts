@@ -29,10 +29,10 @@ export class ProfilesFileError extends Error {
 /**
  * Reads the text of a profiles file; throws `ProfilesFileError` at its first mistake.
  *
- * Two YAML packages, each for what it does well: `js-yaml` reads the file (ten thousand
- * clients in a tenth of the time and memory `yaml` takes, whose syntax tree kept well over a
- * hundred MiB of the process's memory after one read), and `yaml`'s syntax tree is built only
- * when the document has a mistake, to say where. Both read YAML 1.2's core schema.
+ * Two YAML packages, each for what it does well: `js-yaml` reads the file, at a fraction of the
+ * time and memory of `yaml`'s syntax tree, whose garbage the process kept long after a read of
+ * many clients (`deno task bench:all`, cold start and memory with profiles); `yaml`'s tree is
+ * built only when the document has a mistake, to say where. Both read YAML 1.2's core schema.
  */
 export function parseProfilesFile(text: string, file: string, context: SpecContext): PolicyDoc {
   if (text.length > MAX_FILE_BYTES) {
