@@ -198,6 +198,8 @@ async function main(): Promise<void> {
     memo,
     directory: policy?.directory,
   });
+  // The "why" of an answer under a client's profile (the admin API, the dashboard).
+  const profileFor = policy && ((who: string) => policy.directory.current.profileFor(who));
   const app = lazyApp({
     resolver,
     bodyTimeoutMs: config.httpBodyTimeoutMs,
@@ -219,7 +221,7 @@ async function main(): Promise<void> {
       blocklist: { blocklist, sync, stats: blocklistStats },
       log: { log, stream, instance: config.instanceName },
       cache: { cache: answerCache, shared },
-      why: { records, blocklist, cache: answerCache },
+      why: { records, blocklist, cache: answerCache, profileFor },
       profiles: policy && { directory: policy.directory, store: policy.store },
     },
     dashboard: {
@@ -235,6 +237,7 @@ async function main(): Promise<void> {
       blocklist,
       cache: answerCache,
       records,
+      profileFor,
       profiles: policy && { directory: policy.directory, store: policy.store },
     },
   });

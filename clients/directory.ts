@@ -57,6 +57,18 @@ export class Directory implements ClientDirectory {
     return this.#byAddress.get(address) ?? (this.restricted ? undefined : this.#stranger);
   }
 
+  /**
+   * The profile `who` names, for explaining an answer: a profile's name, a client's display
+   * name, or a ClientID; undefined for none of these.
+   */
+  profileFor(who: string): Profile | undefined {
+    const profile = this.profiles.get(who);
+    if (profile !== undefined) return profile;
+    const client = this.client(who);
+    if (client !== undefined) return this.profiles.get(client.profile) ?? this.#stranger.profile;
+    return this.#byId.get(who.toLowerCase())?.profile;
+  }
+
   /** The client a name belongs to, for the admin API. */
   client(name: string): ClientSpec | undefined {
     return this.doc.clients.find((client) => client.name === name);

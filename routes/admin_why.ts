@@ -1,13 +1,17 @@
 /**
- * `GET /admin/why?name=&type=A`: how the gateway would answer a name, stage by stage, without
- * asking it (nothing is counted or cached): whether the records file answers it, what the
- * blocklist decides and by which rule, and whether the cache holds an answer and for how long
- * yet. The dashboard's "why" box uses it.
+ * `GET /admin/why?name=&type=A[&client=]`: how the gateway would answer a name, stage by stage,
+ * without asking it (nothing is counted or cached): whether the records file answers it, what
+ * the blocklist decides and by which rule (under the profile `client` names: a profile, a
+ * client's name or a ClientID), safe search, and whether the cache holds an answer and for how
+ * long yet. The dashboard's "why" box uses it.
  */
 import { Hono } from "hono";
 import type { Blocklist } from "../blocklist/blocklist.ts";
 import { normalizeDomain } from "../dns/domain_entry.ts";
 import type { Decision } from "../blocklist/decision.ts";
+import { ownDecision, ProfilePolicies } from "../blocklist/profile_policy.ts";
+import { safeEndpoint } from "../blocklist/safe_endpoints.ts";
+import type { Profile } from "../pipeline/profile.ts";
 import type { AnswerCache } from "../cache/answer_cache.ts";
 import { parseTypeName, presentName, presentRdata, RClass, Rcode, typeName } from "../dns/mod.ts";
 import { lookup } from "../records/lookup.ts";
@@ -19,11 +23,15 @@ export interface WhyDeps {
   records?: { readonly current: RecordStore };
   blocklist?: Pick<Blocklist, "decide">;
   cache?: Pick<AnswerCache, "peek">;
+  /** The profile a profile name, a client's name or a ClientID names (`client=`); none: no profiles. */
+  profileFor?: (who: string) => Profile | undefined;
 }
 
 export interface Explanation {
   name: string;
   type: string;
+  /** The profile it was explained under, when one was asked for. */
+  profile?: string;
   /** One line a person reads: what would happen and why. */
   summary: string;
   /** The local answer (rcode and records as text), when the records file speaks for the name. */
@@ -32,7 +40,12 @@ export interface Explanation {
   cache?: { remaining: number; lifetime: number; hits: number } | null;
 }
 
-export async function explain(deps: WhyDeps, name: string, type: number): Promise<Explanation> {
+export async function explain(
+  deps: WhyDeps,
+  name: string,
+  type: number,
+  profile?: Profile,
+): Promise<Explanation> {
   const found = deps.records && lookup(deps.records.current, name, type);
   const local = found && {
     rcode: found.rcode === Rcode.NXDOMAIN ? "NXDOMAIN" : "NOERROR",
@@ -42,7 +55,8 @@ export async function explain(deps: WhyDeps, name: string, type: number): Promis
       }`
     ),
   };
-  const decision = deps.blocklist ? await deps.blocklist.decide(name) : undefined;
+  const decision = await decide(deps, name, profile);
+  const safe = profile?.safeSearch ? safeEndpoint(name) : undefined;
   // The key of a plain query (no DO, no CD bit), as most clients send.
   const cached = deps.cache?.peek(`${name}|${type}|${RClass.IN}|00`) ?? null;
   let summary: string;
@@ -51,6 +65,8 @@ export async function explain(deps: WhyDeps, name: string, type: number): Promis
       (local.answers.length > 0 ? `: ${local.answers.length} records)` : ")");
   } else if (decision?.verdict === "blocked") {
     summary = `blocked by ${decision.rule.list}: ${decision.rule.entry}`;
+  } else if (safe !== undefined) {
+    summary = `answered by safe search with ${safe} and its records`;
   } else if (cached && cached.remaining > 0) {
     summary = `answered from the cache (${cached.remaining} s of ${cached.lifetime} s left)`;
   } else {
@@ -59,9 +75,11 @@ export async function explain(deps: WhyDeps, name: string, type: number): Promis
   if (!local && decision?.verdict === "allowed") {
     summary += ` (allowed by ${decision.rule.list}: ${decision.rule.entry})`;
   }
+  if (profile !== undefined) summary = `for profile ${profile.name}: ${summary}`;
   return {
     name,
     type: typeName(type),
+    ...(profile === undefined ? {} : { profile: profile.name }),
     summary,
     ...(deps.records ? { local: local ?? null } : {}),
     blocklist: decision,
@@ -69,17 +87,41 @@ export async function explain(deps: WhyDeps, name: string, type: number): Promis
   };
 }
 
-/** `explain` for a name and type as a person typed them, or one line saying what is wrong. */
+/** The decision under `profile` (its own entries first, then the lists it takes), as the stage. */
+async function decide(
+  deps: WhyDeps,
+  name: string,
+  profile: Profile | undefined,
+): Promise<Decision | undefined> {
+  if (deps.blocklist === undefined) return undefined;
+  if (profile === undefined) return await deps.blocklist.decide(name);
+  const policy = explainPolicies.of(profile);
+  return ownDecision(policy, name) ?? await deps.blocklist.decide(name, policy.filter);
+}
+
+/** Only the lists and entries of a policy are read here, never its block answer. */
+const explainPolicies = new ProfilePolicies({ response: "nxdomain", ttl: 0 });
+
+/**
+ * `explain` for a name and type as a person typed them, under the profile `who` names (a
+ * profile, a client's name or a ClientID) when given; or one line saying what is wrong.
+ */
 export async function explainGiven(
   deps: WhyDeps,
   given: string,
   typeText = "A",
+  who?: string,
 ): Promise<Explanation | { error: string }> {
   const normal = normalizeDomain(given);
   if ("reason" in normal) return { error: `name "${given}": ${normal.reason}` };
   const type = parseTypeName(typeText);
   if (type === undefined) return { error: `type "${typeText}": not a record type` };
-  return await explain(deps, normal.name, type);
+  let profile: Profile | undefined;
+  if (who !== undefined && who.trim() !== "") {
+    profile = deps.profileFor?.(who.trim());
+    if (profile === undefined) return { error: `no profile, client or ClientID "${who}"` };
+  }
+  return await explain(deps, normal.name, type, profile);
 }
 
 export function adminWhyRoutes(deps: WhyDeps): Hono<AppEnv> {
@@ -87,7 +129,7 @@ export function adminWhyRoutes(deps: WhyDeps): Hono<AppEnv> {
   routes.get("/", async (c) => {
     const given = c.req.query("name");
     if (given === undefined) return reason(400, "missing name parameter");
-    const explained = await explainGiven(deps, given, c.req.query("type"));
+    const explained = await explainGiven(deps, given, c.req.query("type"), c.req.query("client"));
     if ("error" in explained) return reason(400, explained.error);
     return c.json(explained);
   });

@@ -41,6 +41,8 @@ export interface DashboardDeps {
   blocklist: Pick<Blocklist, "summary" | "customEntries" | "edit" | "decide">;
   cache?: Pick<AnswerCache, "stats" | "peek">;
   records?: WhyDeps["records"];
+  /** For the "why" box's "as" field: the profile a profile, client or ClientID names. */
+  profileFor?: WhyDeps["profileFor"];
   /** Where sessions live: Redis when configured (every instance knows them); memory if absent. */
   sessions?: SessionStore;
   /** Profiles and clients, for the profiles page; absent: no such page. */
@@ -128,7 +130,7 @@ export function dashboardRoutes(deps: DashboardDeps, throttle: AuthThrottle): Ho
       problem: await blocklistProblem(deps.blocklist, deps.listSources ?? []),
       why: whyName === undefined
         ? undefined
-        : await explainGiven(deps, whyName, c.req.query("type")),
+        : await explainGiven(deps, whyName, c.req.query("type"), c.req.query("as")),
       notice: "error" in clientFilter
         ? { text: clientFilter.error, error: true }
         : notice(c.req.query("done"), c.req.query("name")),

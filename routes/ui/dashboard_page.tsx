@@ -101,6 +101,7 @@ export function DashboardPage(props: { data: DashboardData }) {
               {["A", "AAAA", "HTTPS", "MX", "TXT"].map((type) => <option key={type}>{type}
               </option>)}
             </select>{" "}
+            <input name="as" placeholder="as client or profile (optional)" />{" "}
             <button type="submit">Explain</button>
           </form>
           {data.why && "error" in data.why && <p class="note error">{data.why.error}</p>}
