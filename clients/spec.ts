@@ -193,6 +193,11 @@ export function checkClient(
       true,
     );
   }
+  // The name is the client's key wherever it is kept: trimmed, " Tablet" would read back as a
+  // second "Tablet", and an edit or delete of one would miss the other in the file.
+  if (shown !== name) {
+    throw new PolicyError(path, "a client's name does not start or end with spaces", true);
+  }
   const fields = record(value ?? {}, path, `client "${shown}"`);
   unknownKeys(fields, CLIENT_KEYS, path);
   const at = (key: string) => [...path, key];

@@ -140,6 +140,19 @@ Deno.test("every mistake is said as file:line:column at the value at fault", () 
   assert.match(mistake("colours: {}\n"), /^p\.yaml:1:1: unknown key "colours"/);
 });
 
+Deno.test("a client's name is its key as written: spaces at its ends are a mistake, never a second client of that name", () => {
+  assert.equal(
+    mistake("clients:\n  ' Tablet':\n    profile: default\n    ids: [a]\n"),
+    "p.yaml:2:3: a client's name does not start or end with spaces",
+  );
+  assert.equal(
+    mistake(
+      "clients:\n  Tablet:\n    profile: default\n    ids: [a]\n  'Tablet ':\n    profile: default\n    ids: [b]\n",
+    ),
+    "p.yaml:5:3: a client's name does not start or end with spaces",
+  );
+});
+
 Deno.test("YAML's own errors keep their place: a duplicate key, bad indentation; aliases are only data", () => {
   assert.equal(
     mistake("profiles:\n  kids: {}\n  kids: {}\n"),
