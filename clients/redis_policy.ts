@@ -107,6 +107,11 @@ export class RedisPolicy implements PolicyStore {
     this.#doc = doc;
     this.#options.onLoad(doc);
     // Profiles now: the idle poll gives way to the frequent one.
+    this.#pollSoon();
+  }
+
+  /** When the idle poll is set, the frequent one instead (there are profiles, or a seed to try). */
+  #pollSoon(): void {
     if (this.#idle && this.#timer !== undefined) {
       clearTimeout(this.#timer);
       this.#schedule();
@@ -122,7 +127,10 @@ export class RedisPolicy implements PolicyStore {
     try {
       await this.#seedLocked(file);
     } catch (error) {
-      if (error instanceof StoreError) throw error;
+      if (error instanceof StoreError) {
+        this.#pollSoon();
+        throw error;
+      }
       // Not Redis failing but the change itself: tried again it would fail again, and keep
       // this instance from following Redis meanwhile.
       this.#options.report(

@@ -333,3 +333,22 @@ Deno.test("the document in Redis is bounded: an edit that would make it too larg
     await redis.stop();
   }
 });
+
+Deno.test("Redis down when the file seeds it: tried again at the frequent poll, not the idle one", async () => {
+  const redis = await startRedis();
+  const [, connect] = REDIS_CLIENTS[0];
+  const connected = connect(redis);
+  const policy = policyOn(connected.store, "d:", { pollMs: 50, idlePollMs: 60_000 });
+  try {
+    await redis.stop();
+    await assert.rejects(policy.seed(doc({ profiles: { kids: {} } })), StoreError);
+    await redis.start();
+    await eventually(async () => {
+      assert.match((await connected.store.getString("d:policy:doc")) ?? "", /kids/);
+    }, 3000);
+  } finally {
+    policy.close();
+    await connected.close();
+    await redis.stop();
+  }
+});
