@@ -126,3 +126,23 @@ Deno.test("an edit that would make the file too large to read back is refused, t
   assert.equal(await Deno.readTextFile(file.path), under);
   assert.deepEqual(file.policy.doc.profiles.map((p) => p.name), ["kids"]);
 });
+
+Deno.test("a file whose sections are there but empty ('profiles:' alone) takes edits", async () => {
+  await using file = await opened("# ours\nprofiles:\nclients: ~\n");
+  await file.policy.edit({ section: "profiles", name: "kids", value: { safe_search: true } });
+  await file.policy.edit({
+    section: "clients",
+    name: "Tablet",
+    value: { profile: "kids", ids: ["t"] },
+  });
+  await file.policy.edit({ section: "clients", name: "Tablet", value: undefined });
+  const reread = await FilePolicy.open(file.path, {
+    context: CONTEXT,
+    onLoad: () => {},
+    report: () => {},
+  });
+  assert.deepEqual(reread.doc.profiles.map((p) => [p.name, p.safeSearch]), [["kids", true]]);
+  assert.deepEqual(reread.doc.clients, []);
+  assert.match(await Deno.readTextFile(file.path), /^# ours\n/);
+  reread.close();
+});
