@@ -9,9 +9,10 @@ import type { ListSource } from "../blocklist/source.ts";
 import { PolicyError } from "../clients/spec.ts";
 import type { AdminProfilesDeps } from "./admin_profiles.ts";
 import type { AppEnv } from "./client_address.ts";
+import { type FormFields, formFields } from "./form_fields.ts";
 import { ProfilesPage } from "./ui/profiles_page.tsx";
 
-type Form = Record<string, string | File | (string | File)[]>;
+type Form = FormFields;
 
 export interface ProfilesPageDeps {
   instance: string;
@@ -58,7 +59,8 @@ export function mountProfilesPage(routes: Hono<AppEnv>, deps: ProfilesPageDeps):
     value: (form: Form) => Record<string, unknown> | undefined,
   ) => {
     if (!(await deps.loggedIn(c))) return c.redirect("/", 303);
-    const form = await c.req.parseBody({ all: true });
+    const form = await formFields(c, true);
+    if (form instanceof Response) return form;
     const name = field(form, "name").trim();
     const which = section === "profiles" ? "profile" : "client";
     const back = (query: string) => c.redirect(`/profiles?${query}`, 303);
