@@ -57,7 +57,8 @@ export class FilePolicy implements PolicyStore {
 
   /**
    * Reads the file; a file that does not exist yet is an empty document (the first admin edit
-   * makes it). Throws `ProfilesFileError` at a mistake, an Error when it cannot be read.
+   * makes it). Throws `ProfilesFileError` at a mistake, `ProfilesFileUnreadable` when it cannot
+   * be read.
    */
   static async open(path: string, options: FilePolicyOptions): Promise<FilePolicy> {
     const text = await readIfThere(path);
@@ -139,12 +140,20 @@ export class FilePolicy implements PolicyStore {
   }
 }
 
+/** The profiles file is there but cannot be read (a directory, no permission). */
+export class ProfilesFileUnreadable extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ProfilesFileUnreadable";
+  }
+}
+
 async function readIfThere(path: string): Promise<string | undefined> {
   try {
     return await Deno.readTextFile(path);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return undefined;
-    throw new Error(`cannot read ${path} (${oneLine(error)})`);
+    throw new ProfilesFileUnreadable(`cannot read the file (${oneLine(error)})`);
   }
 }
 
