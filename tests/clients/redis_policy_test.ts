@@ -9,7 +9,7 @@ import type { RedisStore } from "../../store/redis.ts";
 import { checkPolicy, type PolicyDoc, PolicyError } from "../../clients/spec.ts";
 import { StoreError } from "../../store/errors.ts";
 import { eventually } from "../support/eventually.ts";
-import { startRedis } from "../support/redis.ts";
+import { type RedisServer, startRedis } from "../support/redis.ts";
 import { REDIS_CLIENTS } from "../support/redis_clients.ts";
 
 const CONTEXT = { blocklists: ["hagezi-pro"], allowlists: [], udpAvailable: true };
@@ -196,17 +196,42 @@ Deno.test("while Redis holds no profiles an instance polls seldom; once it holds
   }
 });
 
-Deno.test("a file change that does not fit Redis's profiles is said once; the instance follows Redis still", async () => {
+/** What a test of one instance or a few gets: a real Redis, one connection, policies on it. */
+interface OnRedis {
+  redis: RedisServer;
+  store: RedisStore;
+  /** A policy on the connection (see `policyOn`), closed when the test ends. */
+  policy(prefix: string, options?: Partial<RedisPolicyOptions>): RedisPolicy;
+}
+
+/** Runs `body` against a fresh redis-server, through ioredis; stops everything after. */
+async function onRedis(body: (t: OnRedis) => Promise<void>): Promise<void> {
   const redis = await startRedis();
   const [, connect] = REDIS_CLIENTS[0];
   const connected = connect(redis);
-  const lines: string[] = [];
-  const seeding = policyOn(connected.store, "f:", {
-    pollMs: 50,
-    report: (line) => lines.push(line),
-  });
-  const other = policyOn(connected.store, "f:");
+  const made: RedisPolicy[] = [];
   try {
+    await body({
+      redis,
+      store: connected.store,
+      policy: (prefix, options) => {
+        const policy = policyOn(connected.store, prefix, options);
+        made.push(policy);
+        return policy;
+      },
+    });
+  } finally {
+    for (const policy of made) policy.close();
+    await connected.close();
+    await redis.stop();
+  }
+}
+
+Deno.test("a file change that does not fit Redis's profiles is said once; the instance follows Redis still", () =>
+  onRedis(async (t) => {
+    const lines: string[] = [];
+    const seeding = t.policy("f:", { pollMs: 50, report: (line) => lines.push(line) });
+    const other = t.policy("f:");
     await seeding.seed(doc({ profiles: { kids: {} } }));
     // An admin's client of kids; then the file drops kids.
     await other.edit({
@@ -226,20 +251,11 @@ Deno.test("a file change that does not fit Redis's profiles is said once; the in
       1000,
     );
     assert.equal(lines.filter((line) => /not written/.test(line)).length, 1, "said once");
-  } finally {
-    seeding.close();
-    other.close();
-    await connected.close();
-    await redis.stop();
-  }
-});
+  }));
 
-Deno.test("a client the file no longer names goes from Redis whatever its name (constructor, toString)", async () => {
-  const redis = await startRedis();
-  const [, connect] = REDIS_CLIENTS[0];
-  const connected = connect(redis);
-  const policy = policyOn(connected.store, "o:");
-  try {
+Deno.test("a client the file no longer names goes from Redis whatever its name (constructor, toString)", () =>
+  onRedis(async (t) => {
+    const policy = t.policy("o:");
     const clients = {
       constructor: { profile: "default", ids: ["a"] },
       toString: { profile: "default", ids: ["b"] },
@@ -248,76 +264,51 @@ Deno.test("a client the file no longer names goes from Redis whatever its name (
     assert.equal(policy.doc.clients.length, 2);
     await policy.seed(doc({}));
     assert.deepEqual(policy.doc.clients, []);
-  } finally {
-    policy.close();
-    await connected.close();
-    await redis.stop();
-  }
-});
+  }));
 
-Deno.test("Redis come back empty: an edit keeps every other profile, and the profiles in force are written back", async () => {
-  const redis = await startRedis();
-  const [, connect] = REDIS_CLIENTS[0];
-  const connected = connect(redis);
-  const lines: string[] = [];
-  const one = policyOn(connected.store, "r:", { report: (line) => lines.push(line) });
-  const two = policyOn(connected.store, "r:");
-  try {
+Deno.test("Redis come back empty: an edit keeps every other profile, and the profiles in force are written back", () =>
+  onRedis(async (t) => {
+    const lines: string[] = [];
+    const one = t.policy("r:", { report: (line) => lines.push(line) });
+    const two = t.policy("r:");
     await one.edit({ section: "profiles", name: "kids", value: { safe_search: true } });
     await one.edit({ section: "clients", name: "Tablet", value: { profile: "kids", ids: ["t"] } });
     await two.refresh();
-    await redis.restart();
+    await t.redis.restart();
     // An edit on an instance that has not polled since: the others stay.
     await eventually(() => two.edit({ section: "profiles", name: "guest", value: {} }).then());
     assert.deepEqual(names(two.doc), ["guest", "kids"]);
     assert.deepEqual(two.doc.clients.map((c) => c.name), ["Tablet"]);
     // Lost again; an instance that polls writes back what it has.
     await one.refresh();
-    await redis.restart();
+    await t.redis.restart();
     await eventually(() => one.refresh());
     assert.match(lines.join("\n"), /Redis had none: wrote back .*2 profiles, 1 client/);
     await two.refresh();
     assert.deepEqual(names(two.doc), ["guest", "kids"]);
-  } finally {
-    one.close();
-    two.close();
-    await connected.close();
-    await redis.stop();
-  }
-});
+  }));
 
-Deno.test("an edit over a document in Redis that is not usable here is a store error naming it, not a crash", async () => {
-  const redis = await startRedis();
-  const [, connect] = REDIS_CLIENTS[0];
-  const connected = connect(redis);
-  const policy = policyOn(connected.store, "u:");
-  try {
+Deno.test("an edit over a document in Redis that is not usable here is a store error naming it, not a crash", () =>
+  onRedis(async (t) => {
+    const policy = t.policy("u:");
     for (const text of ["not json", '{"profiles":{"kids":{"colour":1}}}']) {
-      await connected.store.setString("u:policy:doc", text);
+      await t.store.setString("u:policy:doc", text);
       await assert.rejects(
         policy.edit({ section: "profiles", name: "kids", value: {} }),
         (error) =>
           error instanceof StoreError &&
           /^the profiles in Redis \(u:policy:doc\) are not usable here \(/.test(error.message),
       );
-      assert.equal(await connected.store.getString("u:policy:doc"), text, "left as it was");
+      assert.equal(await t.store.getString("u:policy:doc"), text, "left as it was");
     }
-  } finally {
-    policy.close();
-    await connected.close();
-    await redis.stop();
-  }
-});
+  }));
 
-Deno.test("the document in Redis is bounded: an edit that would make it too large is refused", async () => {
-  const redis = await startRedis();
-  const [, connect] = REDIS_CLIENTS[0];
-  const connected = connect(redis);
-  const policy = policyOn(connected.store, "z:");
-  // About 4 MB a profile: the fifth crosses the bound.
-  const long = `${"a".repeat(60)}.${"b".repeat(60)}.${"c".repeat(60)}`;
-  const block = Array.from({ length: 10_000 }, (_, i) => `n${i}.${long}.example`);
-  try {
+Deno.test("the document in Redis is bounded: an edit that would make it too large is refused", () =>
+  onRedis(async (t) => {
+    const policy = t.policy("z:");
+    // About 4 MB a profile: the fifth crosses the bound.
+    const long = `${"a".repeat(60)}.${"b".repeat(60)}.${"c".repeat(60)}`;
+    const block = Array.from({ length: 10_000 }, (_, i) => `n${i}.${long}.example`);
     let refused: unknown;
     for (let i = 0; i < 8 && refused === undefined; i++) {
       await policy.edit({ section: "profiles", name: `p${i}`, value: { block, allow: block } })
@@ -325,30 +316,17 @@ Deno.test("the document in Redis is bounded: an edit that would make it too larg
     }
     assert.ok(refused instanceof PolicyError, String(refused));
     assert.match(refused.message, /would take more than 16777216 bytes in Redis/);
-    const kept = await connected.store.getString("z:policy:doc");
+    const kept = await t.store.getString("z:policy:doc");
     assert.ok(kept !== null && kept.length <= 16 * 1024 * 1024);
-  } finally {
-    policy.close();
-    await connected.close();
-    await redis.stop();
-  }
-});
+  }));
 
-Deno.test("Redis down when the file seeds it: tried again at the frequent poll, not the idle one", async () => {
-  const redis = await startRedis();
-  const [, connect] = REDIS_CLIENTS[0];
-  const connected = connect(redis);
-  const policy = policyOn(connected.store, "d:", { pollMs: 50, idlePollMs: 60_000 });
-  try {
-    await redis.stop();
+Deno.test("Redis down when the file seeds it: tried again at the frequent poll, not the idle one", () =>
+  onRedis(async (t) => {
+    const policy = t.policy("d:", { pollMs: 50, idlePollMs: 60_000 });
+    await t.redis.stop();
     await assert.rejects(policy.seed(doc({ profiles: { kids: {} } })), StoreError);
-    await redis.start();
+    await t.redis.start();
     await eventually(async () => {
-      assert.match((await connected.store.getString("d:policy:doc")) ?? "", /kids/);
+      assert.match((await t.store.getString("d:policy:doc")) ?? "", /kids/);
     }, 3000);
-  } finally {
-    policy.close();
-    await connected.close();
-    await redis.stop();
-  }
-});
+  }));
