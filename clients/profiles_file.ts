@@ -73,9 +73,13 @@ export function editProfilesFile(
   // `profiles:` with nothing under it reads as no profiles; the yaml package cannot set a key
   // under its empty value, so it becomes an empty mapping first.
   const held = doc.get(section, true);
+  if (value === undefined) {
+    // Nothing to remove from a section that is not there (or a document that is empty).
+    if (isCollection(held)) doc.deleteIn([section, name]);
+    return doc.toString();
+  }
   if (held !== undefined && !isCollection(held)) doc.set(section, doc.createNode({}));
-  if (value === undefined) doc.deleteIn([section, name]);
-  else doc.setIn([section, name], doc.createNode(value, { flow: false }));
+  doc.setIn([section, name], doc.createNode(value, { flow: false }));
   return doc.toString();
 }
 

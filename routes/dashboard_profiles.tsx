@@ -6,6 +6,7 @@
  */
 import type { Context, Hono } from "hono";
 import type { ListSource } from "../blocklist/source.ts";
+import { holds } from "../clients/policy_edit.ts";
 import { PolicyError } from "../clients/spec.ts";
 import type { AdminProfilesDeps } from "./admin_profiles.ts";
 import type { AppEnv } from "./client_address.ts";
@@ -69,6 +70,9 @@ export function mountProfilesPage(routes: Hono<AppEnv>, deps: ProfilesPageDeps):
       return back(`error=${encodeURIComponent("set PROFILES_FILE or Redis to keep profiles")}`);
     }
     const given = value(form);
+    if (given === undefined && !holds(deps.profiles!.directory.current.doc, section, name)) {
+      return back(`error=${encodeURIComponent(`no ${which} named "${name}"`)}`);
+    }
     try {
       await store.edit({ section, name, value: given });
     } catch (error) {

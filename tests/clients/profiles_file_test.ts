@@ -220,6 +220,16 @@ Deno.test("an edit keeps the file's comments and order, and reads back as the do
   assert.deepEqual(parseProfilesFile(fresh, "p.yaml", CONTEXT).clients[0].ids, ["laptop"]);
 });
 
+Deno.test("removing from a file that has nothing there leaves it as it was, never an error", () => {
+  for (const text of ["", "# only a comment\n", "profiles:\n", "profiles:\n  kids: {}\n"]) {
+    const removed = editProfilesFile(text, "clients", "Laptop", undefined);
+    assert.deepEqual(
+      parseProfilesFile(removed, "p.yaml", CONTEXT),
+      parseProfilesFile(text, "p.yaml", CONTEXT),
+    );
+  }
+});
+
 Deno.test("the README's household reads as it says: three profiles, three clients", async () => {
   const section = readmeSection(await readReadme(), "Clients and profiles");
   const [household] = codeBlocks(section, "yaml");

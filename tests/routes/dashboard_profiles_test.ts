@@ -183,3 +183,17 @@ Deno.test("a body that is no form (multipart without its boundary) is 400, never
   }
   assert.equal(t.directory.current.doc.profiles.length, 0);
 });
+
+Deno.test("deleting a profile or client that is not there says so, and writes nothing", async () => {
+  await using t = await setup();
+  for (
+    const [path, which] of [["/ui/profiles/delete", "profile"], ["/ui/clients/delete", "client"]]
+  ) {
+    const response = await t.post(path, [["name", "ghost"]], t.cookie);
+    assert.match(
+      decodeURIComponent(response.headers.get("location")!),
+      new RegExp(`error=no ${which} named "ghost"`),
+    );
+  }
+  await assert.rejects(Deno.stat(t.path), Deno.errors.NotFound, "no file written");
+});
