@@ -185,8 +185,10 @@ export function checkClient(
   path: Path = ["clients", name],
 ): ClientSpec {
   const shown = name.trim();
+  // Characters as a person counts them (code points): "👪" is one, though two UTF-16 units.
+  const length = [...shown].length;
   // deno-lint-ignore no-control-regex
-  if (shown === "" || shown.length > LIMITS.displayName || /[\x00-\x1f\x7f]/.test(shown)) {
+  if (length === 0 || length > LIMITS.displayName || /[\x00-\x1f\x7f]/.test(shown)) {
     throw new PolicyError(
       path,
       `a client's name is 1-${LIMITS.displayName} characters, without control characters`,

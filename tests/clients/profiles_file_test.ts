@@ -153,6 +153,19 @@ Deno.test("a client's name is its key as written: spaces at its ends are a mista
   );
 });
 
+Deno.test("a client's name of 100 characters is one, whatever their script; 101 is too long", () => {
+  for (const char of ["a", "é", "👪", "家"]) {
+    const name = char.repeat(100);
+    const doc = checkPolicy({ clients: { [name]: { profile: "default", ids: ["a"] } } }, CONTEXT);
+    assert.equal(doc.clients[0].name, name);
+    assert.throws(
+      () =>
+        checkPolicy({ clients: { [name + char]: { profile: "default", ids: ["a"] } } }, CONTEXT),
+      /a client's name is 1-100 characters/,
+    );
+  }
+});
+
 Deno.test("YAML's own errors keep their place: a duplicate key, bad indentation; aliases are only data", () => {
   assert.equal(
     mistake("profiles:\n  kids: {}\n  kids: {}\n"),
