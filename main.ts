@@ -374,7 +374,9 @@ async function openProfiles(
   config: Config,
   redis: { store: RedisStore; prefix: string } | undefined,
 ): Promise<OpenPolicy> {
-  const { openPolicy, ProfilesFileError } = await import("./clients/open.ts");
+  const { openPolicy, ProfilesFileError, ProfilesFileUnreadable } = await import(
+    "./clients/open.ts"
+  );
   const names = (kind: string) =>
     config.blocklist.sources.filter((source) => source.kind === kind).map((source) => source.name);
   try {
@@ -392,6 +394,9 @@ async function openProfiles(
   } catch (error) {
     if (error instanceof ProfilesFileError) {
       throw new ConfigError(`PROFILES_FILE: ${error.message}`);
+    }
+    if (error instanceof ProfilesFileUnreadable) {
+      throw new ConfigError(`PROFILES_FILE="${config.profilesFile}": ${error.message}`);
     }
     throw error;
   }

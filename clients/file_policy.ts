@@ -9,8 +9,13 @@ import { atomicWrite } from "../runtime/atomic_write.ts";
 import { WatchedFile } from "../runtime/watched_file.ts";
 import { describePolicy } from "./live_directory.ts";
 import { applyEdit, type PolicyEdit, type PolicyStore } from "./policy_edit.ts";
-import { editProfilesFile, parseProfilesFile, ProfilesFileError } from "./profiles_file.ts";
-import type { PolicyDoc, SpecContext } from "./spec.ts";
+import {
+  editProfilesFile,
+  MAX_FILE_BYTES,
+  parseProfilesFile,
+  ProfilesFileError,
+} from "./profiles_file.ts";
+import { type PolicyDoc, PolicyError, type SpecContext } from "./spec.ts";
 
 export interface FilePolicyOptions {
   context: SpecContext;
@@ -31,7 +36,8 @@ export class FilePolicy implements PolicyStore {
   #text: string;
   readonly #options: FilePolicyOptions;
   readonly #file: WatchedFile;
-  #edits: Promise<unknown> = Promise.resolve();
+  /** Reloads and edits, one at a time, each after the one before it. */
+  #turns: Promise<unknown> = Promise.resolve();
 
   private constructor(path: string, text: string, doc: PolicyDoc, options: FilePolicyOptions) {
     this.path = path;
@@ -42,7 +48,7 @@ export class FilePolicy implements PolicyStore {
     this.#file = new WatchedFile(
       path,
       () =>
-        this.#reload().catch((error) =>
+        this.#inTurn(() => this.#reload()).catch((error) =>
           options.report(`profiles: ${path}: ${oneLine(error)}${KEEPING}`)
         ),
       options.debounceMs,
@@ -51,7 +57,8 @@ export class FilePolicy implements PolicyStore {
 
   /**
    * Reads the file; a file that does not exist yet is an empty document (the first admin edit
-   * makes it). Throws `ProfilesFileError` at a mistake, an Error when it cannot be read.
+   * makes it). Throws `ProfilesFileError` at a mistake, `ProfilesFileUnreadable` when it cannot
+   * be read.
    */
   static async open(path: string, options: FilePolicyOptions): Promise<FilePolicy> {
     const text = await readIfThere(path);
@@ -76,15 +83,29 @@ export class FilePolicy implements PolicyStore {
 
   /** Edits one at a time: each starts from the file the one before it wrote. */
   edit(edit: PolicyEdit): Promise<PolicyDoc> {
-    const done = this.#edits.then(() => this.#edit(edit));
-    this.#edits = done.catch(() => {});
+    return this.#inTurn(() => this.#edit(edit));
+  }
+
+  #inTurn<T>(turn: () => Promise<T>): Promise<T> {
+    const done = this.#turns.then(turn);
+    this.#turns = done.catch(() => {});
     return done;
   }
 
   async #edit(edit: PolicyEdit): Promise<PolicyDoc> {
+    // From the file as it is now: a hand edit the watch has not reloaded yet is the base, never
+    // overwritten; one with a mistake refuses the edit rather than be lost.
+    await this.#reload(true);
     // Checked before writing: a wrong edit leaves the file as it was.
     const doc = applyEdit(this.doc, edit, this.#options.context);
     const text = editProfilesFile(this.#text, edit.section, edit.name, edit.value);
+    // A file too large to read back would stop the next start (exit 2): refused, kept as it is.
+    if (text.length > MAX_FILE_BYTES) {
+      throw new PolicyError(
+        [edit.section, edit.name],
+        `the profiles file would be larger than ${MAX_FILE_BYTES} bytes`,
+      );
+    }
     await atomicWrite(this.path, text);
     this.#text = text;
     this.#loaded(doc, `profiles: ${edit.value === undefined ? "removed" : "set"} ${edit.name}`);
@@ -95,7 +116,8 @@ export class FilePolicy implements PolicyStore {
     this.#file.close();
   }
 
-  async #reload(): Promise<void> {
+  /** Loads the file when it changed; `forEdit`: a mistake in it throws a `PolicyError`. */
+  async #reload(forEdit = false): Promise<void> {
     const text = (await readIfThere(this.path)) ?? "";
     if (text === this.#text) return;
     let doc: PolicyDoc;
@@ -103,6 +125,7 @@ export class FilePolicy implements PolicyStore {
       doc = parseProfilesFile(text, this.path, this.#options.context);
     } catch (error) {
       if (!(error instanceof ProfilesFileError)) throw error;
+      if (forEdit) throw new PolicyError([], `${error.message}; fix the file first`);
       this.#options.report(`profiles: ${error.message}${KEEPING}`);
       return;
     }
@@ -117,12 +140,20 @@ export class FilePolicy implements PolicyStore {
   }
 }
 
+/** The profiles file is there but cannot be read (a directory, no permission). */
+export class ProfilesFileUnreadable extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ProfilesFileUnreadable";
+  }
+}
+
 async function readIfThere(path: string): Promise<string | undefined> {
   try {
     return await Deno.readTextFile(path);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return undefined;
-    throw new Error(`cannot read ${path} (${oneLine(error)})`);
+    throw new ProfilesFileUnreadable(`cannot read the file (${oneLine(error)})`);
   }
 }
 

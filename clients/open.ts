@@ -15,6 +15,7 @@ import { RedisPolicy } from "./redis_policy.ts";
 import type { SpecContext } from "./spec.ts";
 
 export { ProfilesFileError } from "./profiles_file.ts";
+export { ProfilesFileUnreadable } from "./file_policy.ts";
 
 export interface OpenPolicyOptions {
   file?: string;
@@ -43,7 +44,10 @@ const POLL_MS = 1000;
 /** How often while no profile exists anywhere (the common case: no call more than needed). */
 const IDLE_POLL_MS = 15_000;
 
-/** Throws `ProfilesFileError` for a mistake in the file (the caller makes it a config error). */
+/**
+ * Throws `ProfilesFileError` for a mistake in the file, `ProfilesFileUnreadable` when it cannot
+ * be read (the caller makes either a config error).
+ */
 export async function openPolicy(options: OpenPolicyOptions): Promise<OpenPolicy> {
   const { report, context } = options;
   let redis: RedisPolicy | undefined;

@@ -32,3 +32,10 @@ export function applyEdit(doc: PolicyDoc, edit: PolicyEdit, context: SpecContext
   else section[edit.name] = edit.value;
   return checkPolicy({ ...value, [edit.section]: section }, context);
 }
+
+/** Whether the document has a profile or client of that name (what a delete needs). */
+export function holds(doc: PolicyDoc, section: PolicySection, name: string): boolean {
+  return section === "profiles"
+    ? doc.profiles.some((profile) => profile.name === name)
+    : doc.clients.some((client) => client.name === name);
+}

@@ -70,8 +70,16 @@ export function editProfilesFile(
 ): string {
   const doc = parseDocument(text, { uniqueKeys: false });
   if (doc.errors.length > 0) throw new Error(firstLine(doc.errors[0].message));
-  if (value === undefined) doc.deleteIn([section, name]);
-  else doc.setIn([section, name], doc.createNode(value, { flow: false }));
+  const held = doc.get(section, true);
+  if (value === undefined) {
+    // Nothing to remove from a section that is not there (or a document that is empty).
+    if (isCollection(held)) doc.deleteIn([section, name]);
+    return doc.toString();
+  }
+  // `profiles:` with nothing under it reads as no profiles; the yaml package cannot set a key
+  // under its empty value, so it becomes an empty mapping first.
+  if (held !== undefined && !isCollection(held)) doc.set(section, doc.createNode({}));
+  doc.setIn([section, name], doc.createNode(value, { flow: false }));
   return doc.toString();
 }
 

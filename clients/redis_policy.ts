@@ -11,14 +11,17 @@
  * profile or client whose text in the file differs from what the file last said of it is
  * written, and those the file no longer names are removed. So the last edit wins, whether made
  * in the file or through the admin API, and an instance starting with an unchanged file
- * changes nothing. A document in Redis that does not check (written by hand, or by an
- * instance with other lists) is not loaded: the last good one stays, and a line says why.
+ * changes nothing. A file change that does not fit what Redis holds (it drops a profile an
+ * admin's client uses) is not written, and a line says why. A document in Redis that does not
+ * check (written by hand, or by an instance with other lists) is not loaded: the last good one
+ * stays, and a line says why. Redis found without a document (restarted empty) gets back the
+ * one an instance has in force, and an edit starts from it: an edit never wipes the others.
  */
 import { StoreError } from "../store/errors.ts";
 import type { RedisStore } from "../store/redis.ts";
 import { describePolicy } from "./live_directory.ts";
 import { applyEdit, type PolicyEdit, type PolicyStore } from "./policy_edit.ts";
-import { checkPolicy, type PolicyDoc, policyValue, type SpecContext } from "./spec.ts";
+import { checkPolicy, type PolicyDoc, PolicyError, policyValue, type SpecContext } from "./spec.ts";
 
 export interface RedisPolicyOptions {
   prefix: string;
@@ -40,6 +43,8 @@ export interface RedisPolicyOptions {
 const LOCK_SECONDS = 5;
 /** How long an edit waits for another instance's change to finish. */
 const LOCK_WAIT_MS = 2000;
+/** The largest document kept: as large as a profiles file may be (clients/profiles_file.ts). */
+const MAX_DOC_BYTES = 16 * 1024 * 1024;
 
 type Section = Record<string, Record<string, unknown>>;
 type Seeded = Record<string, string>;
@@ -51,6 +56,8 @@ export class RedisPolicy implements PolicyStore {
   readonly #key: (name: string) => string;
   #seen: string | null | undefined;
   #doc: PolicyDoc = { profiles: [], clients: [] };
+  /** What this instance's last seeding recorded, written back with the document it restores. */
+  #seeded: Seeded | undefined;
   /** A file's document not yet written to Redis (it was down): tried again at each poll. */
   #seedPending: PolicyDoc | undefined;
   #timer?: ReturnType<typeof setTimeout>;
@@ -77,9 +84,17 @@ export class RedisPolicy implements PolicyStore {
     if (version === this.#seen) return;
     const text = await this.#store.getString(this.#key("doc"));
     this.#seen = version;
-    if (text === null) return;
+    if (text === null) {
+      // Tried again at the next poll until it is written back (or another instance's is).
+      await this.#restore().catch((error) => {
+        this.#seen = undefined;
+        throw error;
+      });
+      return;
+    }
     let doc: PolicyDoc;
     try {
+      if (text.length > MAX_DOC_BYTES) throw new Error(`larger than ${MAX_DOC_BYTES} bytes`);
       doc = checkPolicy(JSON.parse(text), this.#options.context);
     } catch (error) {
       this.#options.report(
@@ -92,6 +107,11 @@ export class RedisPolicy implements PolicyStore {
     this.#doc = doc;
     this.#options.onLoad(doc);
     // Profiles now: the idle poll gives way to the frequent one.
+    this.#pollSoon();
+  }
+
+  /** When the idle poll is set, the frequent one instead (there are profiles, or a seed to try). */
+  #pollSoon(): void {
     if (this.#idle && this.#timer !== undefined) {
       clearTimeout(this.#timer);
       this.#schedule();
@@ -104,7 +124,27 @@ export class RedisPolicy implements PolicyStore {
    */
   async seed(file: PolicyDoc): Promise<void> {
     this.#seedPending = file;
-    await this.#locked(async () => {
+    try {
+      await this.#seedLocked(file);
+    } catch (error) {
+      if (error instanceof StoreError) {
+        this.#pollSoon();
+        throw error;
+      }
+      // Not Redis failing but the change itself: tried again it would fail again, and keep
+      // this instance from following Redis meanwhile.
+      this.#options.report(
+        `profiles: the profiles file's change was not written to Redis (${
+          oneLine(error)
+        }); Redis keeps its profiles`,
+      );
+    }
+    this.#seedPending = undefined;
+    await this.refresh();
+  }
+
+  #seedLocked(file: PolicyDoc): Promise<void> {
+    return this.#locked(async () => {
       const [text, seededText] = await Promise.all([
         this.#store.getString(this.#key("doc")),
         this.#store.getString(this.#key("seeded")),
@@ -124,7 +164,7 @@ export class RedisPolicy implements PolicyStore {
         }
         for (const key of Object.keys(seeded)) {
           const [kind, name] = splitKey(key);
-          if (kind !== section || name in (wanted[section] as Section)) continue;
+          if (kind !== section || Object.hasOwn(wanted[section], name)) continue;
           delete into[name];
           delete seeded[key];
           changed = true;
@@ -135,19 +175,15 @@ export class RedisPolicy implements PolicyStore {
         await this.#write(doc, seeded);
         this.#options.report(`profiles: the profiles file seeded Redis: ${describePolicy(doc)}`);
       }
+      this.#seeded = seeded;
     });
-    this.#seedPending = undefined;
-    await this.refresh();
   }
 
   async edit(edit: PolicyEdit): Promise<PolicyDoc> {
     let result: PolicyDoc | undefined;
     await this.#locked(async () => {
       const text = await this.#store.getString(this.#key("doc"));
-      const held = text === null
-        ? { profiles: [], clients: [] }
-        : checkPolicy(JSON.parse(text), this.#options.context);
-      result = applyEdit(held, edit, this.#options.context);
+      result = applyEdit(this.#held(text), edit, this.#options.context);
       await this.#write(result);
     });
     await this.refresh();
@@ -159,8 +195,41 @@ export class RedisPolicy implements PolicyStore {
     clearTimeout(this.#timer);
   }
 
+  /**
+   * The document an edit starts from: none in Redis (it lost it) is the one in force here; one
+   * not usable here (another version's, or not JSON) is refused, left for a person to see.
+   */
+  #held(text: string | null): PolicyDoc {
+    if (text === null) return this.#doc;
+    try {
+      return checkPolicy(JSON.parse(text), this.#options.context);
+    } catch (error) {
+      throw new StoreError(
+        `the profiles in Redis (${this.#key("doc")}) are not usable here (${oneLine(error)})`,
+      );
+    }
+  }
+
+  /** Redis without a document: the one in force here goes back, unless another's did first. */
+  async #restore(): Promise<void> {
+    const doc = this.#doc;
+    if (doc.profiles.length === 0 && doc.clients.length === 0) return;
+    await this.#locked(async () => {
+      if (await this.#store.getString(this.#key("doc")) !== null) return;
+      await this.#write(doc, this.#seeded);
+      this.#options.report(`profiles: Redis had none: wrote back ${describePolicy(doc)}`);
+    });
+  }
+
   async #write(doc: PolicyDoc, seeded?: Seeded): Promise<void> {
-    await this.#store.setString(this.#key("doc"), JSON.stringify(policyValue(doc)));
+    const text = JSON.stringify(policyValue(doc));
+    if (text.length > MAX_DOC_BYTES) {
+      throw new PolicyError(
+        [],
+        `the profiles would take more than ${MAX_DOC_BYTES} bytes in Redis`,
+      );
+    }
+    await this.#store.setString(this.#key("doc"), text);
     if (seeded !== undefined) {
       await this.#store.setString(this.#key("seeded"), JSON.stringify(seeded));
     }

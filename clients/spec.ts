@@ -185,13 +185,20 @@ export function checkClient(
   path: Path = ["clients", name],
 ): ClientSpec {
   const shown = name.trim();
+  // Characters as a person counts them (code points): "👪" is one, though two UTF-16 units.
+  const length = [...shown].length;
   // deno-lint-ignore no-control-regex
-  if (shown === "" || shown.length > LIMITS.displayName || /[\x00-\x1f\x7f]/.test(shown)) {
+  if (length === 0 || length > LIMITS.displayName || /[\x00-\x1f\x7f]/.test(shown)) {
     throw new PolicyError(
       path,
       `a client's name is 1-${LIMITS.displayName} characters, without control characters`,
       true,
     );
+  }
+  // The name is the client's key wherever it is kept: trimmed, " Tablet" would read back as a
+  // second "Tablet", and an edit or delete of one would miss the other in the file.
+  if (shown !== name) {
+    throw new PolicyError(path, "a client's name does not start or end with spaces", true);
   }
   const fields = record(value ?? {}, path, `client "${shown}"`);
   unknownKeys(fields, CLIENT_KEYS, path);

@@ -1,9 +1,10 @@
 /**
  * The accept loop of every connection door (HTTP, TCP, DoT). An accept that fails — out of file
  * descriptors, mostly — is counted and reported, and the loop pauses and goes on: it neither
- * spins nor ends, and the connections already open go on being served. Each connection is
- * admitted by the door's table or closed at once; a TLS connection closed so, still in its
- * handshake, has its socket reaped.
+ * spins nor ends, and the connections already open go on being served. One that fails because
+ * its client reset the connection first is counted, and the loop goes on at once. Each
+ * connection is admitted by the door's table or closed at once; a TLS connection closed so,
+ * still in its handshake, has its socket reaped.
  */
 import type { ConnectionTable, HeldConnection } from "./connection_table.ts";
 
@@ -31,6 +32,9 @@ export async function acceptLoop<C extends HeldConnection>(loop: AcceptLoop<C>):
     } catch (error) {
       if (loop.closing() || error instanceof Deno.errors.BadResource) return;
       loop.table.stats.acceptErrors++;
+      // The client hung up before its accept (a reset): its failure alone. A pause here would
+      // let anyone hold the door shut with resets.
+      if (goneBeforeAccept(error)) continue;
       loop.onError?.(error);
       await new Promise((resolve) => setTimeout(resolve, ACCEPT_RETRY_MS));
       continue;
@@ -44,4 +48,11 @@ export async function acceptLoop<C extends HeldConnection>(loop: AcceptLoop<C>):
     }
     loop.serve(conn, client);
   }
+}
+
+/** Whether an accept failed because that one connection was gone already. */
+function goneBeforeAccept(error: unknown): boolean {
+  return error instanceof Deno.errors.NotConnected ||
+    error instanceof Deno.errors.ConnectionReset ||
+    error instanceof Deno.errors.ConnectionAborted;
 }

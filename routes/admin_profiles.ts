@@ -12,7 +12,7 @@
  */
 import { Hono } from "hono";
 import type { LiveDirectory } from "../clients/live_directory.ts";
-import type { PolicySection, PolicyStore } from "../clients/policy_edit.ts";
+import { holds, type PolicySection, type PolicyStore } from "../clients/policy_edit.ts";
 import { PolicyError, policyValue } from "../clients/spec.ts";
 import type { AppEnv } from "./client_address.ts";
 import { reason } from "./reason.ts";
@@ -52,10 +52,7 @@ export function adminProfilesRoutes(deps: AdminProfilesDeps): Hono<AppEnv> {
     });
     routes.delete(`/${section}/:name`, async (c) => {
       const name = c.req.param("name");
-      const held = section === "profiles"
-        ? deps.directory.current.doc.profiles.some((profile) => profile.name === name)
-        : deps.directory.current.doc.clients.some((client) => client.name === name);
-      if (!held) {
+      if (!holds(deps.directory.current.doc, section, name)) {
         return reason(404, `no ${section === "profiles" ? "profile" : "client"} named "${name}"`);
       }
       return await edit(name, section, undefined);

@@ -28,6 +28,7 @@ import { retryAfter } from "./rate_limit.ts";
 import { MemorySessions, SESSION_SECONDS, type SessionStore } from "./sessions.ts";
 import type { AdminProfilesDeps } from "./admin_profiles.ts";
 import { mountProfilesPage } from "./dashboard_profiles.tsx";
+import { formFields } from "./form_fields.ts";
 import { DashboardPage } from "./ui/dashboard_page.tsx";
 import { LoginPage } from "./ui/login_page.tsx";
 
@@ -87,7 +88,8 @@ export function dashboardRoutes(deps: DashboardDeps, throttle: AuthThrottle): Ho
         retryAfter(waitMs),
       );
     }
-    const form = await c.req.parseBody();
+    const form = await formFields(c);
+    if (form instanceof Response) return form;
     const given = typeof form.token === "string" ? form.token : "";
     if (!(await timingSafeEqual(given, token!))) {
       throttle.failed(address);
@@ -148,7 +150,8 @@ export function dashboardRoutes(deps: DashboardDeps, throttle: AuthThrottle): Ho
   for (const [path, action] of [["/ui/block", "add"], ["/ui/remove", "remove"]] as const) {
     routes.post(path, async (c) => {
       if (!(await loggedIn(c))) return c.redirect("/", 303);
-      const form = await c.req.parseBody();
+      const form = await formFields(c);
+      if (form instanceof Response) return form;
       const kind: EntryKind = form.kind === "allow" ? "allow" : "block";
       const normal = normalizeDomain(typeof form.name === "string" ? form.name : "");
       if ("reason" in normal) {

@@ -6,12 +6,14 @@
  */
 import type { Context, Hono } from "hono";
 import type { ListSource } from "../blocklist/source.ts";
+import { holds } from "../clients/policy_edit.ts";
 import { PolicyError } from "../clients/spec.ts";
 import type { AdminProfilesDeps } from "./admin_profiles.ts";
 import type { AppEnv } from "./client_address.ts";
+import { type FormFields, formFields } from "./form_fields.ts";
 import { ProfilesPage } from "./ui/profiles_page.tsx";
 
-type Form = Record<string, string | File | (string | File)[]>;
+type Form = FormFields;
 
 export interface ProfilesPageDeps {
   instance: string;
@@ -58,7 +60,8 @@ export function mountProfilesPage(routes: Hono<AppEnv>, deps: ProfilesPageDeps):
     value: (form: Form) => Record<string, unknown> | undefined,
   ) => {
     if (!(await deps.loggedIn(c))) return c.redirect("/", 303);
-    const form = await c.req.parseBody({ all: true });
+    const form = await formFields(c, true);
+    if (form instanceof Response) return form;
     const name = field(form, "name").trim();
     const which = section === "profiles" ? "profile" : "client";
     const back = (query: string) => c.redirect(`/profiles?${query}`, 303);
@@ -67,6 +70,9 @@ export function mountProfilesPage(routes: Hono<AppEnv>, deps: ProfilesPageDeps):
       return back(`error=${encodeURIComponent("set PROFILES_FILE or Redis to keep profiles")}`);
     }
     const given = value(form);
+    if (given === undefined && !holds(deps.profiles!.directory.current.doc, section, name)) {
+      return back(`error=${encodeURIComponent(`no ${which} named "${name}"`)}`);
+    }
     try {
       await store.edit({ section, name, value: given });
     } catch (error) {

@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { FilePolicy } from "../../clients/file_policy.ts";
+import { MAX_FILE_BYTES } from "../../clients/profiles_file.ts";
 import { type PolicyDoc, PolicyError } from "../../clients/spec.ts";
 import { eventually } from "../support/eventually.ts";
 
@@ -75,4 +76,73 @@ Deno.test("a file not there yet is an empty document, made by the first edit", a
   assert.deepEqual(file.policy.doc, { profiles: [], clients: [] });
   await file.policy.edit({ section: "profiles", name: "guest", value: { log: "off" } });
   assert.match(await Deno.readTextFile(file.path), /guest:\n\s+log: off/);
+});
+
+Deno.test("an admin edit starts from the file as it is now: a hand edit not yet reloaded is kept", async () => {
+  await using file = await opened("profiles:\n  kids: {}\n");
+  file.policy.watch();
+  // Written by hand; the edit comes before the watch has reloaded it.
+  await Deno.writeTextFile(file.path, "profiles:\n  kids: {}\n  guest: {} # by hand\n");
+  const doc = await file.policy.edit({ section: "profiles", name: "work", value: {} });
+  assert.deepEqual(doc.profiles.map((p) => p.name), ["kids", "guest", "work"]);
+  const text = await Deno.readTextFile(file.path);
+  assert.match(text, /guest: \{\} # by hand/);
+  assert.match(text, /work: \{\}/);
+  // A hand edit with a mistake is not overwritten by an admin edit: the edit is refused.
+  await Deno.writeTextFile(file.path, "profiles:\n  kids:\n    safe_search: maybe\n");
+  await assert.rejects(
+    file.policy.edit({ section: "profiles", name: "other", value: {} }),
+    (error) =>
+      error instanceof PolicyError &&
+      /profiles\.yaml:3:18: expected true or false; fix the file first/.test(error.message),
+  );
+  assert.match(await Deno.readTextFile(file.path), /maybe/);
+  assert.deepEqual(file.policy.doc.profiles.map((p) => p.name), ["kids", "guest", "work"]);
+});
+
+Deno.test("two admin edits at once are both kept", async () => {
+  await using file = await opened("profiles:\n  kids: {}\n");
+  await Promise.all(
+    ["a", "b", "c", "d"].map((name) => file.policy.edit({ section: "profiles", name, value: {} })),
+  );
+  const reread = await FilePolicy.open(file.path, {
+    context: CONTEXT,
+    onLoad: () => {},
+    report: () => {},
+  });
+  assert.deepEqual(reread.doc.profiles.map((p) => p.name), ["kids", "a", "b", "c", "d"]);
+  reread.close();
+});
+
+Deno.test("an edit that would make the file too large to read back is refused, the file unchanged", async () => {
+  // A file just under the bound (a long comment): one more profile of many entries would cross it.
+  const under = `# ${"x".repeat(MAX_FILE_BYTES - 200_000)}\nprofiles:\n  kids: {}\n`;
+  await using file = await opened(under);
+  const block = Array.from({ length: 10_000 }, (_, i) => `blocked-name-${i}.example.com`);
+  await assert.rejects(
+    file.policy.edit({ section: "profiles", name: "big", value: { block } }),
+    (error) => error instanceof PolicyError && /larger than 16777216 bytes/.test(error.message),
+  );
+  assert.equal(await Deno.readTextFile(file.path), under);
+  assert.deepEqual(file.policy.doc.profiles.map((p) => p.name), ["kids"]);
+});
+
+Deno.test("a file whose sections are there but empty ('profiles:' alone) takes edits", async () => {
+  await using file = await opened("# ours\nprofiles:\nclients: ~\n");
+  await file.policy.edit({ section: "profiles", name: "kids", value: { safe_search: true } });
+  await file.policy.edit({
+    section: "clients",
+    name: "Tablet",
+    value: { profile: "kids", ids: ["t"] },
+  });
+  await file.policy.edit({ section: "clients", name: "Tablet", value: undefined });
+  const reread = await FilePolicy.open(file.path, {
+    context: CONTEXT,
+    onLoad: () => {},
+    report: () => {},
+  });
+  assert.deepEqual(reread.doc.profiles.map((p) => [p.name, p.safeSearch]), [["kids", true]]);
+  assert.deepEqual(reread.doc.clients, []);
+  assert.match(await Deno.readTextFile(file.path), /^# ours\n/);
+  reread.close();
 });

@@ -140,6 +140,32 @@ Deno.test("every mistake is said as file:line:column at the value at fault", () 
   assert.match(mistake("colours: {}\n"), /^p\.yaml:1:1: unknown key "colours"/);
 });
 
+Deno.test("a client's name is its key as written: spaces at its ends are a mistake, never a second client of that name", () => {
+  assert.equal(
+    mistake("clients:\n  ' Tablet':\n    profile: default\n    ids: [a]\n"),
+    "p.yaml:2:3: a client's name does not start or end with spaces",
+  );
+  assert.equal(
+    mistake(
+      "clients:\n  Tablet:\n    profile: default\n    ids: [a]\n  'Tablet ':\n    profile: default\n    ids: [b]\n",
+    ),
+    "p.yaml:5:3: a client's name does not start or end with spaces",
+  );
+});
+
+Deno.test("a client's name of 100 characters is one, whatever their script; 101 is too long", () => {
+  for (const char of ["a", "é", "👪", "家"]) {
+    const name = char.repeat(100);
+    const doc = checkPolicy({ clients: { [name]: { profile: "default", ids: ["a"] } } }, CONTEXT);
+    assert.equal(doc.clients[0].name, name);
+    assert.throws(
+      () =>
+        checkPolicy({ clients: { [name + char]: { profile: "default", ids: ["a"] } } }, CONTEXT),
+      /a client's name is 1-100 characters/,
+    );
+  }
+});
+
 Deno.test("YAML's own errors keep their place: a duplicate key, bad indentation; aliases are only data", () => {
   assert.equal(
     mistake("profiles:\n  kids: {}\n  kids: {}\n"),
@@ -205,6 +231,16 @@ Deno.test("an edit keeps the file's comments and order, and reads back as the do
   ]);
   const fresh = editProfilesFile("", "clients", "Laptop", { profile: "default", ids: ["laptop"] });
   assert.deepEqual(parseProfilesFile(fresh, "p.yaml", CONTEXT).clients[0].ids, ["laptop"]);
+});
+
+Deno.test("removing from a file that has nothing there leaves it as it was, never an error", () => {
+  for (const text of ["", "# only a comment\n", "profiles:\n", "profiles:\n  kids: {}\n"]) {
+    const removed = editProfilesFile(text, "clients", "Laptop", undefined);
+    assert.deepEqual(
+      parseProfilesFile(removed, "p.yaml", CONTEXT),
+      parseProfilesFile(text, "p.yaml", CONTEXT),
+    );
+  }
 });
 
 Deno.test("the README's household reads as it says: three profiles, three clients", async () => {

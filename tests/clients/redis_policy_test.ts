@@ -7,8 +7,9 @@ import assert from "node:assert/strict";
 import { RedisPolicy, type RedisPolicyOptions } from "../../clients/redis_policy.ts";
 import type { RedisStore } from "../../store/redis.ts";
 import { checkPolicy, type PolicyDoc, PolicyError } from "../../clients/spec.ts";
+import { StoreError } from "../../store/errors.ts";
 import { eventually } from "../support/eventually.ts";
-import { startRedis } from "../support/redis.ts";
+import { type RedisServer, startRedis } from "../support/redis.ts";
 import { REDIS_CLIENTS } from "../support/redis_clients.ts";
 
 const CONTEXT = { blocklists: ["hagezi-pro"], allowlists: [], udpAvailable: true };
@@ -194,3 +195,138 @@ Deno.test("while Redis holds no profiles an instance polls seldom; once it holds
     await redis.stop();
   }
 });
+
+/** What a test of one instance or a few gets: a real Redis, one connection, policies on it. */
+interface OnRedis {
+  redis: RedisServer;
+  store: RedisStore;
+  /** A policy on the connection (see `policyOn`), closed when the test ends. */
+  policy(prefix: string, options?: Partial<RedisPolicyOptions>): RedisPolicy;
+}
+
+/** Runs `body` against a fresh redis-server, through ioredis; stops everything after. */
+async function onRedis(body: (t: OnRedis) => Promise<void>): Promise<void> {
+  const redis = await startRedis();
+  const [, connect] = REDIS_CLIENTS[0];
+  const connected = connect(redis);
+  const made: RedisPolicy[] = [];
+  try {
+    await body({
+      redis,
+      store: connected.store,
+      policy: (prefix, options) => {
+        const policy = policyOn(connected.store, prefix, options);
+        made.push(policy);
+        return policy;
+      },
+    });
+  } finally {
+    for (const policy of made) policy.close();
+    await connected.close();
+    await redis.stop();
+  }
+}
+
+Deno.test("a file change that does not fit Redis's profiles is said once; the instance follows Redis still", () =>
+  onRedis(async (t) => {
+    const lines: string[] = [];
+    const seeding = t.policy("f:", { pollMs: 50, report: (line) => lines.push(line) });
+    const other = t.policy("f:");
+    await seeding.seed(doc({ profiles: { kids: {} } }));
+    // An admin's client of kids; then the file drops kids.
+    await other.edit({
+      section: "clients",
+      name: "Tablet",
+      value: { profile: "kids", ids: ["t"] },
+    });
+    await seeding.seed(doc({ profiles: {} }));
+    assert.match(
+      lines.at(-1)!,
+      /^profiles: the profiles file's change was not written to Redis \(no profile named "kids"\); Redis keeps its profiles$/,
+    );
+    // Another instance's edit still reaches it at the next poll.
+    await other.edit({ section: "profiles", name: "guest", value: {} });
+    await eventually(
+      () => Promise.resolve(assert.deepEqual(names(seeding.doc), ["guest", "kids"])),
+      1000,
+    );
+    assert.equal(lines.filter((line) => /not written/.test(line)).length, 1, "said once");
+  }));
+
+Deno.test("a client the file no longer names goes from Redis whatever its name (constructor, toString)", () =>
+  onRedis(async (t) => {
+    const policy = t.policy("o:");
+    const clients = {
+      constructor: { profile: "default", ids: ["a"] },
+      toString: { profile: "default", ids: ["b"] },
+    };
+    await policy.seed(doc({ clients }));
+    assert.equal(policy.doc.clients.length, 2);
+    await policy.seed(doc({}));
+    assert.deepEqual(policy.doc.clients, []);
+  }));
+
+Deno.test("Redis come back empty: an edit keeps every other profile, and the profiles in force are written back", () =>
+  onRedis(async (t) => {
+    const lines: string[] = [];
+    const one = t.policy("r:", { report: (line) => lines.push(line) });
+    const two = t.policy("r:");
+    await one.edit({ section: "profiles", name: "kids", value: { safe_search: true } });
+    await one.edit({ section: "clients", name: "Tablet", value: { profile: "kids", ids: ["t"] } });
+    await two.refresh();
+    await t.redis.restart();
+    // An edit on an instance that has not polled since: the others stay.
+    await eventually(() => two.edit({ section: "profiles", name: "guest", value: {} }).then());
+    assert.deepEqual(names(two.doc), ["guest", "kids"]);
+    assert.deepEqual(two.doc.clients.map((c) => c.name), ["Tablet"]);
+    // Lost again; an instance that polls writes back what it has.
+    await one.refresh();
+    await t.redis.restart();
+    await eventually(() => one.refresh());
+    assert.match(lines.join("\n"), /Redis had none: wrote back .*2 profiles, 1 client/);
+    await two.refresh();
+    assert.deepEqual(names(two.doc), ["guest", "kids"]);
+  }));
+
+Deno.test("an edit over a document in Redis that is not usable here is a store error naming it, not a crash", () =>
+  onRedis(async (t) => {
+    const policy = t.policy("u:");
+    for (const text of ["not json", '{"profiles":{"kids":{"colour":1}}}']) {
+      await t.store.setString("u:policy:doc", text);
+      await assert.rejects(
+        policy.edit({ section: "profiles", name: "kids", value: {} }),
+        (error) =>
+          error instanceof StoreError &&
+          /^the profiles in Redis \(u:policy:doc\) are not usable here \(/.test(error.message),
+      );
+      assert.equal(await t.store.getString("u:policy:doc"), text, "left as it was");
+    }
+  }));
+
+Deno.test("the document in Redis is bounded: an edit that would make it too large is refused", () =>
+  onRedis(async (t) => {
+    const policy = t.policy("z:");
+    // About 4 MB a profile: the fifth crosses the bound.
+    const long = `${"a".repeat(60)}.${"b".repeat(60)}.${"c".repeat(60)}`;
+    const block = Array.from({ length: 10_000 }, (_, i) => `n${i}.${long}.example`);
+    let refused: unknown;
+    for (let i = 0; i < 8 && refused === undefined; i++) {
+      await policy.edit({ section: "profiles", name: `p${i}`, value: { block, allow: block } })
+        .catch((error) => refused = error);
+    }
+    assert.ok(refused instanceof PolicyError, String(refused));
+    assert.match(refused.message, /would take more than 16777216 bytes in Redis/);
+    const kept = await t.store.getString("z:policy:doc");
+    assert.ok(kept !== null && kept.length <= 16 * 1024 * 1024);
+  }));
+
+Deno.test("Redis down when the file seeds it: tried again at the frequent poll, not the idle one", () =>
+  onRedis(async (t) => {
+    const policy = t.policy("d:", { pollMs: 50, idlePollMs: 60_000 });
+    await t.redis.stop();
+    await assert.rejects(policy.seed(doc({ profiles: { kids: {} } })), StoreError);
+    await t.redis.start();
+    await eventually(async () => {
+      assert.match((await t.store.getString("d:policy:doc")) ?? "", /kids/);
+    }, 3000);
+  }));

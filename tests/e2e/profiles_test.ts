@@ -40,6 +40,13 @@ Deno.test({
         stderr.trim(),
         `config error: PROFILES_FILE: ${path}:3:18: expected true or false`,
       );
+      // A file that cannot be read is a config error too, one line, not a stack trace.
+      const unreadable = await runGateway({ PROFILES_FILE: dir, HTTP_PORT: "0" });
+      assert.equal(unreadable.code, 2);
+      assert.match(
+        unreadable.stderr.trim(),
+        /^config error: PROFILES_FILE="[^"]+": cannot read the file \(Is a directory[^\n]*\)$/,
+      );
       const only = await runGateway({ CLIENTS_ONLY: "true", HTTP_PORT: "0" });
       assert.equal(only.code, 2);
       assert.match(only.stderr, /CLIENTS_ONLY="true" needs PROFILES_FILE or Redis/);

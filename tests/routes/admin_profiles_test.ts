@@ -99,6 +99,12 @@ Deno.test("mistakes are 400 naming the field; no store is 409 naming the setting
   assert.equal(response.status, 400);
   assert.match((await response.json()).error, /a ClientID is one DNS label/);
 
+  // A name with spaces at its ends would be a second client of the same name once read back.
+  response = await t.call("PUT", "/admin/clients/%20Tablet", { profile: "family", ids: ["a"] });
+  assert.equal(response.status, 400);
+  assert.match((await response.json()).error, /does not start or end with spaces/);
+  assert.doesNotMatch(await Deno.readTextFile(t.path), /Tablet/);
+
   await using bare = await setup(false);
   response = await bare.call("PUT", "/admin/profiles/kids", {});
   assert.equal(response.status, 409);

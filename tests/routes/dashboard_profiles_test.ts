@@ -160,3 +160,40 @@ Deno.test("without a session the page and its forms go to the login; other origi
   assert.equal(foreign.status, 403);
   assert.equal(t.directory.current.doc.profiles.length, 0);
 });
+
+Deno.test("a body that is no form (multipart without its boundary) is 400, never a 500", async () => {
+  await using t = await setup();
+  const type = "multipart/form-data; boundary=cut";
+  const body = "no boundary anywhere in here";
+  for (
+    const [path, cookie] of [["/ui/profiles", t.cookie], ["/ui/clients", t.cookie], ["/login"]]
+  ) {
+    const response = await t.app.request(`http://gw.test${path}`, {
+      method: "POST",
+      body,
+      headers: {
+        "content-type": type,
+        origin: "http://gw.test",
+        host: "gw.test",
+        ...(cookie ? { cookie } : {}),
+      },
+    });
+    assert.equal(response.status, 400, path);
+    assert.match(await response.text(), /^expected a form/, path);
+  }
+  assert.equal(t.directory.current.doc.profiles.length, 0);
+});
+
+Deno.test("deleting a profile or client that is not there says so, and writes nothing", async () => {
+  await using t = await setup();
+  for (
+    const [path, which] of [["/ui/profiles/delete", "profile"], ["/ui/clients/delete", "client"]]
+  ) {
+    const response = await t.post(path, [["name", "ghost"]], t.cookie);
+    assert.match(
+      decodeURIComponent(response.headers.get("location")!),
+      new RegExp(`error=no ${which} named "ghost"`),
+    );
+  }
+  await assert.rejects(Deno.stat(t.path), Deno.errors.NotFound, "no file written");
+});
