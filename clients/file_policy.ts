@@ -148,12 +148,35 @@ export class ProfilesFileUnreadable extends Error {
   }
 }
 
+/**
+ * The file's text, read to at most MAX_FILE_BYTES: a larger file, or a path to something
+ * endless (a device, a pipe), is refused rather than read for ever.
+ */
 async function readIfThere(path: string): Promise<string | undefined> {
+  let file: Deno.FsFile;
   try {
-    return await Deno.readTextFile(path);
+    file = await Deno.open(path);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return undefined;
     throw new ProfilesFileUnreadable(`cannot read the file (${oneLine(error)})`);
+  }
+  try {
+    const bytes = new Uint8Array(MAX_FILE_BYTES + 1);
+    let length = 0;
+    while (length < bytes.length) {
+      const read = await file.read(bytes.subarray(length));
+      if (read === null) break;
+      length += read;
+    }
+    if (length > MAX_FILE_BYTES) {
+      throw new ProfilesFileUnreadable(`it is larger than ${MAX_FILE_BYTES} bytes`);
+    }
+    return new TextDecoder().decode(bytes.subarray(0, length));
+  } catch (error) {
+    if (error instanceof ProfilesFileUnreadable) throw error;
+    throw new ProfilesFileUnreadable(`cannot read the file (${oneLine(error)})`);
+  } finally {
+    file.close();
   }
 }
 

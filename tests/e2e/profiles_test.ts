@@ -47,6 +47,13 @@ Deno.test({
         unreadable.stderr.trim(),
         /^config error: PROFILES_FILE="[^"]+": cannot read the file \(Is a directory[^\n]*\)$/,
       );
+      // Something endless is not read for ever.
+      const endless = await runGateway({ PROFILES_FILE: "/dev/zero", HTTP_PORT: "0" });
+      assert.equal(endless.code, 2);
+      assert.equal(
+        endless.stderr.trim(),
+        `config error: PROFILES_FILE="/dev/zero": it is larger than ${16 * 1024 * 1024} bytes`,
+      );
       const only = await runGateway({ CLIENTS_ONLY: "true", HTTP_PORT: "0" });
       assert.equal(only.code, 2);
       assert.match(only.stderr, /CLIENTS_ONLY="true" needs PROFILES_FILE or Redis/);
