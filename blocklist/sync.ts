@@ -54,6 +54,12 @@ export class ListSync {
   #options: SyncOptions;
   #running?: Promise<SyncReport>;
   #last?: SyncReport;
+  /**
+   * A lock this instance may still hold: its taking failed in a way that may have taken it (a
+   * reply lost), or its release failed. Released before the next try, so that a Redis blip
+   * does not leave this instance waiting for its own lock to lapse.
+   */
+  #maybeHeld?: string;
 
   constructor(blocklist: Blocklist, sources: ListSource[], options: SyncOptions) {
     this.#blocklist = blocklist;
@@ -81,7 +87,18 @@ export class ListSync {
     const startedAt = now();
     const holder = crypto.randomUUID();
     const lock = this.#options.lock;
-    if (lock && !(await lock.tryLock(holder, LOCK_SECONDS))) {
+    if (lock && this.#maybeHeld !== undefined) {
+      await lock.unlock(this.#maybeHeld);
+      this.#maybeHeld = undefined;
+    }
+    let locked: boolean | undefined;
+    try {
+      locked = lock && await lock.tryLock(holder, LOCK_SECONDS);
+    } catch (error) {
+      this.#maybeHeld = holder;
+      throw error;
+    }
+    if (lock && !locked) {
       return { startedAt, finishedAt: now(), lists: [], skipped: "another instance is syncing" };
     }
     try {
@@ -97,7 +114,7 @@ export class ListSync {
       this.#last = report;
       return report;
     } finally {
-      await lock?.unlock(holder).catch(() => {});
+      await lock?.unlock(holder).catch(() => void (this.#maybeHeld = holder));
     }
   }
 

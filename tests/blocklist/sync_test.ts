@@ -216,6 +216,43 @@ Deno.test("with a shared lock held elsewhere, sync does nothing and says why", a
   assert.equal(t.server.requests.length, 0);
 });
 
+Deno.test("a lock this instance may still hold after a Redis blip does not keep it waiting", async () => {
+  await using t = await setup();
+  // A lock as Redis keeps it (SET NX with a holder), whose replies a blip can lose.
+  let holder: string | undefined;
+  let blip: "take" | "release" | undefined;
+  const lock: SyncLock = {
+    tryLock: (who) => {
+      if (holder !== undefined) return Promise.resolve(false);
+      holder = who;
+      if (blip === "take") return Promise.reject(new Error("redis SET timed out"));
+      return Promise.resolve(true);
+    },
+    unlock: (who) => {
+      if (blip === "release") return Promise.reject(new Error("redis DEL failed"));
+      if (holder === who) holder = undefined;
+      return Promise.resolve();
+    },
+  };
+  const sync = new ListSync(new MemoryBlocklist(), t.sources, {
+    maxAgeMs: 0,
+    maxBytes: 1 << 20,
+    timeoutMs: 1000,
+    lock,
+  });
+  // The release's reply lost: the lock stays taken, by this instance.
+  blip = "release";
+  assert.equal((await sync.run()).skipped, undefined);
+  blip = undefined;
+  assert.equal((await sync.run()).skipped, undefined, "its own lock released first");
+  // The take's reply lost: taken, though the run saw an error.
+  blip = "take";
+  await assert.rejects(sync.run(), /timed out/);
+  blip = undefined;
+  assert.equal((await sync.run()).skipped, undefined);
+  assert.equal(holder, undefined);
+});
+
 Deno.test("concurrent runs share one sync", async () => {
   await using t = await setup({ dir: undefined });
   const { sync } = t.fresh();
