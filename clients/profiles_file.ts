@@ -12,13 +12,27 @@ import { checkPolicy, type PolicyDoc, PolicyError, type SpecContext } from "./sp
 /** Larger files are refused: ten thousand clients take well under a megabyte. */
 export const MAX_FILE_BYTES = 16 * 1024 * 1024;
 
-/** A mistake in the profiles file; `message` is `file:line:column: reason`, one line. */
+/**
+ * Files larger than this have a mistake located by its path of keys rather than its line:
+ * building `yaml`'s syntax tree of a file of a hundred thousand clients, to say where, would
+ * stall answering and take a large share of a small machine's memory.
+ */
+export const LOCATE_MAX_BYTES = 1024 * 1024;
+
+/**
+ * A mistake in the profiles file; `message` is `file:line:column: reason`, one line (in a file
+ * larger than LOCATE_MAX_BYTES, `file: at <path of keys>: reason`; line and column are then 0).
+ */
 export class ProfilesFileError extends Error {
   readonly line: number;
   readonly column: number;
   readonly reason: string;
-  constructor(file: string, line: number, column: number, reason: string) {
-    super(`${file}:${line}:${column}: ${reason}`);
+  constructor(file: string, line: number, column: number, reason: string, where?: string) {
+    super(
+      where === undefined
+        ? `${file}:${line}:${column}: ${reason}`
+        : `${file}: at ${where}: ${reason}`,
+    );
     this.name = "ProfilesFileError";
     this.line = line;
     this.column = column;
@@ -51,6 +65,9 @@ export function parseProfilesFile(text: string, file: string, context: SpecConte
     return checkPolicy(value, context);
   } catch (error) {
     if (!(error instanceof PolicyError)) throw error;
+    if (text.length > LOCATE_MAX_BYTES) {
+      throw new ProfilesFileError(file, 0, 0, error.message, error.path.join(" › ") || "the top");
+    }
     const lines = new LineCounter();
     const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: false });
     const at = lines.linePos(offsetOf(doc.contents, error.path, error.atKey));

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import {
   editProfilesFile,
+  LOCATE_MAX_BYTES,
   parseProfilesFile,
   ProfilesFileError,
 } from "../../clients/profiles_file.ts";
@@ -261,4 +262,16 @@ Deno.test("the README's household reads as it says: three profiles, three client
     mistake("clients:\n  Tablet:\n    profile: default\n    ids: [Kids_Tablet]\n"),
     /"Kids_Tablet": a ClientID is one DNS label: letters, digits and '-', 1-63 long$/,
   );
+});
+
+Deno.test("a mistake in a very large file is said by its path of keys, at once", () => {
+  const clients = Array.from(
+    { length: 20_000 },
+    (_, i) => `  "device ${i}":\n    profile: default\n    ids: [d-${i}]\n`,
+  ).join("");
+  const text = `clients:\n${clients}  "last one":\n    profile: nope\n    ids: [last]\n`;
+  assert.ok(text.length > LOCATE_MAX_BYTES);
+  const started = performance.now();
+  assert.equal(mistake(text), 'p.yaml: at clients › last one › profile: no profile named "nope"');
+  assert.ok(performance.now() - started < 2000, "no syntax tree built");
 });
