@@ -39,8 +39,12 @@ export interface RedisPolicyOptions {
   report: (line: string) => void;
 }
 
-/** How long one change may hold the lock before it lapses (an instance that died holding it). */
-const LOCK_SECONDS = 5;
+/**
+ * How long one change may hold the lock before it lapses (an instance that died holding it):
+ * longer than a change can take (a few calls, each up to REDIS_TIMEOUT_MS, and checking a
+ * document of up to 16 MiB), so that a slow change never loses its lock to another's.
+ */
+const LOCK_SECONDS = 60;
 /** How long an edit waits for another instance's change to finish. */
 const LOCK_WAIT_MS = 2000;
 /** The largest document kept: as large as a profiles file may be (clients/profiles_file.ts). */
