@@ -81,7 +81,10 @@ const LATENCY_BUCKETS = [
   5,
 ];
 
-/** Profiles with series of their own; queries of any profile beyond are counted as "other". */
+/**
+ * Profiles with series of their own; queries of any profile beyond are counted as "_other",
+ * which no profile can be named (profile names are a-z, 0-9 and '-').
+ */
 export const PROFILE_SERIES = 1000;
 
 /** A profile's queries by where the answer came from ("none": no answer source). */
@@ -147,7 +150,7 @@ export class Metrics {
         {
           name: "dns_profile_queries_total",
           help:
-            `Queries answered, by the profile they were answered under (at most ${PROFILE_SERIES} profiles; the rest as "other") and where the answer came from.`,
+            `Queries answered, by the profile they were answered under (at most ${PROFILE_SERIES} profiles; the rest as "_other") and where the answer came from.`,
           labelNames: ["profile", "source"],
         },
         () =>
@@ -183,7 +186,7 @@ export class Metrics {
     this.#lastCounts[source]++;
   }
 
-  /** A profile's counts, made on its first query; "other"'s beyond PROFILE_SERIES profiles. */
+  /** A profile's counts, made on its first query; "_other"'s beyond PROFILE_SERIES profiles. */
   #profileCounts(profile: string): SourceCounts {
     let counts = this.#profiles.get(profile);
     if (counts !== undefined) return counts;
@@ -208,7 +211,7 @@ export class Metrics {
 }
 
 /** The label of the queries of profiles beyond PROFILE_SERIES. */
-const OTHER_PROFILES = "other";
+const OTHER_PROFILES = "_other";
 
 /** The type's label: its name when it has a label of its own, else "other" (cached by number). */
 const typeLabels = new Map<number, string>();

@@ -134,7 +134,7 @@ Deno.test("Metrics keeps series for at most PROFILE_SERIES profiles, the rest as
   assert.equal(series.length, PROFILE_SERIES + 1);
   assert.equal(sample(text, "dns_profile_queries_total", { profile: "p0", source: "upstream" }), 3);
   assert.equal(
-    sample(text, "dns_profile_queries_total", { profile: "other", source: "upstream" }),
+    sample(text, "dns_profile_queries_total", { profile: "_other", source: "upstream" }),
     10,
     "five profiles beyond the bound, twice each",
   );
