@@ -244,7 +244,12 @@ async function main(): Promise<void> {
 
   // Signals are handled before the door opens, so a stop request never meets the default
   // handler (exit 143) however early it comes.
-  const running: { server?: HttpDoor; doors?: OpenDoors; workers?: WorkerGroup } = {};
+  const running: {
+    server?: HttpDoor;
+    doors?: OpenDoors;
+    workers?: WorkerGroup;
+    listFiles?: { close(): void };
+  } = {};
   let stopping: Promise<void> | undefined;
   // Once, however many ask: a signal, a second signal, a worker that went away.
   const stop = (code = 0) => stopping ??= shutdown(code);
@@ -258,6 +263,7 @@ async function main(): Promise<void> {
       running.workers?.stop(),
     ]);
     schedule.stop();
+    running.listFiles?.close();
     blocklist.close();
     records?.close();
     policy?.close();
@@ -363,6 +369,15 @@ async function main(): Promise<void> {
   // they are in.
   schedule.start(sync);
   records?.watch();
+  // Local list files are read again when they change (loaded only when there are some).
+  if (config.blocklist.sources.some((source) => !/^https?:/i.test(source.location))) {
+    const { watchListFiles } = await import("./blocklist/list_files.ts");
+    running.listFiles = watchListFiles(
+      config.blocklist.sources,
+      (name) => schedule.reload([name]),
+      (line) => console.error(line),
+    );
+  }
   policy?.watch();
 }
 

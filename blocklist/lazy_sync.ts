@@ -29,13 +29,13 @@ export class LazyListSync implements ListSyncer {
     return this.#loaded?.lastReport;
   }
 
-  /** Syncs every list (runs asked for at once share one, as ListSync's do). */
-  async run(force = false): Promise<SyncReport> {
+  /** Syncs every list (runs asked for at once share one, as ListSync's do), or `only` those. */
+  async run(force = false, only?: readonly string[]): Promise<SyncReport> {
     // A failed import is tried again by the next run.
     this.#sync ??= this.#make().catch((error) => {
       this.#sync = undefined;
       throw error;
     });
-    return await (await this.#sync).run(force);
+    return await (await this.#sync).run(force, only);
   }
 }

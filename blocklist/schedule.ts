@@ -19,6 +19,8 @@ import { type LightTimeout, lightTimeout } from "../runtime/light_timer.ts";
 export interface SyncSchedule {
   /** Runs the first sync now and the next ones on schedule. */
   start(sync: ListSyncer): void;
+  /** Reads these lists again now (a local list file changed), saying what came of it. */
+  reload(names: readonly string[]): Promise<void>;
   stop(): void;
 }
 
@@ -44,10 +46,10 @@ export function scheduleSync(options: ScheduleOptions): SyncSchedule {
   let retryMs = firstRetryMs;
   let stopped = false;
 
-  const run = async (): Promise<SyncReport | undefined> => {
+  const run = async (only?: readonly string[]): Promise<SyncReport | undefined> => {
     if (!target) return undefined;
     try {
-      const report = await target.run();
+      const report = await target.run(only !== undefined, only);
       for (const line of describeReport(report)) print(line);
       return report;
     } catch (error) {
@@ -76,6 +78,9 @@ export function scheduleSync(options: ScheduleOptions): SyncSchedule {
       const first = onDeploy ? () => void run() : () => void cycle();
       // Set before the first answers: not Node's setTimeout (see light_timer.ts).
       startTimer = lightTimeout(options.startDelayMs ?? 0, first);
+    },
+    async reload(names) {
+      if (!stopped) await run(names);
     },
     stop() {
       stopped = true;

@@ -76,13 +76,20 @@ export class ListSync {
     return this.#last;
   }
 
-  /** Syncs every list; a call while one runs gets that run's report. */
-  run(force = false): Promise<SyncReport> {
+  /**
+   * Syncs every list; a call while one runs gets that run's report. With `only` (a local list
+   * file that changed), reads those lists again whatever their age, after the sync under way.
+   */
+  run(force = false, only?: readonly string[]): Promise<SyncReport> {
+    if (only !== undefined) {
+      const after = (this.#running ?? Promise.resolve()).catch(() => {});
+      return after.then(() => this.#sync(true, only));
+    }
     this.#running ??= this.#sync(force).finally(() => (this.#running = undefined));
     return this.#running;
   }
 
-  async #sync(force: boolean): Promise<SyncReport> {
+  async #sync(force: boolean, only?: readonly string[]): Promise<SyncReport> {
     const now = this.#options.now ?? Date.now;
     const startedAt = now();
     const holder = crypto.randomUUID();
@@ -104,13 +111,17 @@ export class ListSync {
     try {
       const held = new Map((await this.#blocklist.summary()).map((list) => [list.name, list]));
       const lists: ListReport[] = [];
-      for (const source of this.#sources) {
+      const sources = only === undefined
+        ? this.#sources
+        : this.#sources.filter((source) => only.includes(source.name));
+      for (const source of sources) {
         lists.push(await this.#syncOne(source, held.get(source.name), force));
       }
+      const report = { startedAt, finishedAt: now(), lists };
+      if (only !== undefined) return report;
       const configured = new Set(this.#sources.map((source) => source.name));
       const drop = [...held.keys()].filter((name) => name !== CUSTOM_LIST && !configured.has(name));
       if (drop.length > 0) await this.#blocklist.load([], drop);
-      const report = { startedAt, finishedAt: now(), lists };
       this.#last = report;
       return report;
     } finally {

@@ -253,6 +253,22 @@ Deno.test("a lock this instance may still hold after a Redis blip does not keep 
   assert.equal(holder, undefined);
 });
 
+Deno.test("a run of only some lists reads them again at once, and leaves the others be", async () => {
+  await using t = await setup({ dir: undefined, maxAgeMs: 3_600_000 });
+  const { blocklist, sync } = t.fresh();
+  await sync.run();
+  assert.equal(t.server.requests.length, 2);
+  t.server.set("hosts", "0.0.0.0 changed.example\n");
+  // A plain run: both lists are fresh, nothing is read.
+  await sync.run();
+  assert.equal(t.server.requests.length, 2);
+  const report = await sync.run(false, ["hosts"]);
+  assert.deepEqual(report.lists.map((list) => [list.name, list.blockEntries]), [["hosts", 1]]);
+  assert.equal(t.server.requests.length, 3, "only the list asked for");
+  assert.equal(blocklist.decide("changed.example").verdict, "blocked");
+  assert.equal(blocklist.decide("malware.test").verdict, "blocked", "the other list stays");
+});
+
 Deno.test("concurrent runs share one sync", async () => {
   await using t = await setup({ dir: undefined });
   const { sync } = t.fresh();
