@@ -18,6 +18,8 @@ export interface Rule {
   list: string;
   /** The entry as held: "example.com" (the name and every subdomain) or "*.example.com". */
   entry: string;
+  /** The CNAME (or DNAME) target it matched, when the answer led there, not the question. */
+  via?: string;
 }
 
 export type Decision =
@@ -41,10 +43,13 @@ export const NO_DECISION: Decision = Object.freeze({ verdict: "none" });
  * assert.equal(describeRule(rule), "hagezi-pro: ads.example.com");
  * assert.equal(describeRule(rule, "default"), "hagezi-pro: ads.example.com");
  * assert.equal(describeRule(rule, "kids"), "kids: hagezi-pro: ads.example.com");
+ * const cloaked = { ...rule, via: "x.ads.example.com" };
+ * assert.equal(describeRule(cloaked), "cname x.ads.example.com (hagezi-pro: ads.example.com)");
  * ```
  */
 export function describeRule(rule: Rule, profile?: string): string {
-  const said = `${rule.list}: ${rule.entry}`;
+  const entry = `${rule.list}: ${rule.entry}`;
+  const said = rule.via === undefined ? entry : `cname ${rule.via} (${entry})`;
   return profile === undefined || profile === DEFAULT_PROFILE ? said : `${profile}: ${said}`;
 }
 

@@ -17,6 +17,7 @@ import { replyAnswer } from "../pipeline/answer_builders.ts";
 import { countingReuse, untilStateMoves } from "../pipeline/answer_memo.ts";
 import type { Answer, MaybePromise, QueryContext, Stage } from "../pipeline/types.ts";
 import { blockAnswer, type BlockAnswerOptions } from "./block_answer.ts";
+import { cnameTargets } from "./cname_targets.ts";
 import type { Blocklist } from "./blocklist.ts";
 import { type Decision, describeRule, type Rule } from "./decision.ts";
 import { ownDecision, ProfilePolicies, type ProfilePolicy } from "./profile_policy.ts";
@@ -60,10 +61,14 @@ export function blocklistStage(options: BlocklistStageOptions): Stage {
     // The cache's key (name, type, class, DO, CD), what else the reply echoes (RD, EDNS), and
     // the profile and response (its EDE names the profile): no profile gets another's answer.
     const echoed = `${ctx.raw[2] & 1}${ctx.head.edns === undefined ? "-" : "e"}`;
-    const key = `${cacheKey(ctx)}|${echoed}|${rule.list}|${rule.entry}|${policy.answerKey}`;
+    const key = `${cacheKey(ctx)}|${echoed}|${rule.list}|${rule.entry}|${rule.via ?? ""}|` +
+      policy.answerKey;
     let answer = built.get(key);
     if (answer === undefined) {
-      answer = { ...blockAnswer(ctx.query, rule, policy.answer), reusable };
+      // A block for a CNAME target holds only as long as the upstream's answer does, which the
+      // lists' version does not follow: never reused.
+      const reuse = rule.via === undefined ? reusable : undefined;
+      answer = { ...blockAnswer(ctx.query, rule, policy.answer), reusable: reuse };
       if (built.size >= BUILT_ANSWERS) built.clear();
       built.set(key, answer);
     }
@@ -89,10 +94,71 @@ export function blocklistStage(options: BlocklistStageOptions): Stage {
       ctx.log.rule = describeRule(decision.rule, policy.answer.profile);
       return answerFor(ctx, policy, decision.rule);
     }
-    if (decision.verdict !== "allowed") return next();
+    if (decision.verdict !== "allowed") {
+      const answer = next();
+      return answer instanceof Promise
+        ? answer.then((answered) => inspected(ctx, policy, answered))
+        : inspected(ctx, policy, answer);
+    }
+    // A name allowed outright is answered as it comes, its aliases included.
     stats.allowed++;
     const answer = next();
     return answer instanceof Promise ? answer.then(countingAllowed) : countingAllowed(answer);
+  };
+  /**
+   * The answer, or a block when a CNAME or DNAME target in it is blocked for this profile (the
+   * profile's own entries first, then its lists, as for the question's name). A store that
+   * fails here is answered per REDIS_FAIL, as for the name.
+   */
+  const inspected = (
+    ctx: QueryContext,
+    policy: ProfilePolicy,
+    answer: Answer,
+  ): MaybePromise<Answer> => {
+    const targets = cnameTargets(answer);
+    return targets.length === 0 ? answer : checkTargets(ctx, policy, answer, targets, 0);
+  };
+  const checkTargets = (
+    ctx: QueryContext,
+    policy: ProfilePolicy,
+    answer: Answer,
+    targets: readonly string[],
+    from: number,
+  ): MaybePromise<Answer> => {
+    for (let i = from; i < targets.length; i++) {
+      const target = targets[i];
+      let decision: Decision | Promise<Decision>;
+      try {
+        decision = ownDecision(policy, target) ?? blocklist.decide(target, policy.filter);
+      } catch (error) {
+        return targetUnavailable(ctx, answer, error);
+      }
+      if (decision instanceof Promise) {
+        return decision.then(
+          (decided) =>
+            decided.verdict === "blocked"
+              ? blockedVia(ctx, policy, decided.rule, target)
+              : checkTargets(ctx, policy, answer, targets, i + 1),
+          (error) => targetUnavailable(ctx, answer, error),
+        );
+      }
+      if (decision.verdict === "blocked") return blockedVia(ctx, policy, decision.rule, target);
+    }
+    return answer;
+  };
+  const blockedVia = (ctx: QueryContext, policy: ProfilePolicy, rule: Rule, target: string) => {
+    stats.blocked++;
+    const via = { ...rule, via: target };
+    ctx.log.rule = describeRule(via, policy.answer.profile);
+    return answerFor(ctx, policy, via);
+  };
+  const targetUnavailable = (ctx: QueryContext, answer: Answer, error: unknown): Answer => {
+    stats.errors++;
+    options.onError?.(error);
+    ctx.log.error = `blocklist unavailable: ${error instanceof Error ? error.message : error}`;
+    if (failMode === "open") return answer;
+    const ede = { infoCode: EdeCode.NOT_READY, text: "Blocklist unavailable" };
+    return replyAnswer(ctx.query, { rcode: Rcode.SERVFAIL, ede }, "error");
   };
   /** An allowed name's answer, reused (answer_memo.ts), counts as the decision it skips. */
   const countAllowed = () => void stats.allowed++;
