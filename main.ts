@@ -273,6 +273,8 @@ async function main(): Promise<void> {
     await shared?.flush();
     await stream?.flush();
     await store?.close();
+    // A batch still being written would be lost at exit: it goes first.
+    await waitAtMost(SHUTDOWN_MARGIN_MS, log.settled());
     log.flush();
     Deno.exit(code);
   };

@@ -29,8 +29,13 @@ export interface LineWriter {
    * query (log_line_bytes.ts): no string to build and encode.
    */
   writeBytes(maxBytes: number, fill: (batch: Uint8Array, at: number) => number): void;
-  /** Writes everything buffered now (at shutdown). */
+  /** Writes everything buffered now (at shutdown, after `settled`). */
   flush(): void;
+  /**
+   * Resolves once no batch is being written: a process that exits right after `flush` with a
+   * write still under way would lose that batch (or write it after later lines).
+   */
+  settled(): Promise<void>;
 }
 
 export interface LineSink {
@@ -72,6 +77,8 @@ export function createLineWriter(
   // Set on a process's first query: not Node's setTimeout (see light_timer.ts).
   let timer: LightTimeout | undefined;
   let writing = false;
+  /** The drain under way, for `settled`. */
+  let draining: Promise<void> | undefined;
 
   /** Appends a line of at most `maxBytes`; past `limit` buffered bytes it is not taken. */
   const append = (
@@ -112,10 +119,15 @@ export function createLineWriter(
     spare ??= new Uint8Array(bytes.buffer);
   };
 
-  const drain = async () => {
+  const drain = () => {
+    if (writing) return draining;
+    draining = write().finally(() => (draining = undefined));
+    return draining;
+  };
+
+  const write = async () => {
     timer?.cancel();
     timer = undefined;
-    if (writing) return;
     writing = true;
     try {
       // Lines that arrive during a write wait for the next batch unless a full one is ready.
@@ -155,6 +167,9 @@ export function createLineWriter(
     writeBytes(maxBytes, fill) {
       if (append(maxBytes, fill)) queued();
       else dropped++;
+    },
+    async settled() {
+      while (draining !== undefined) await draining;
     },
     flush() {
       timer?.cancel();

@@ -20,6 +20,8 @@ export interface QueryLog {
   write(entry: QueryLogEntry, answer?: Uint8Array): void;
   /** Writes out lines still buffered (at shutdown). */
   flush(): void;
+  /** Resolves once no batch of lines is being written (before `flush`, at shutdown). */
+  settled(): Promise<void>;
   /** The most recent entries, newest last. */
   recent(): QueryLogEntry[];
   /** A copy of the answer logged with `entry`, while it is among the newest kept. */
@@ -90,6 +92,9 @@ export function createQueryLog(options: QueryLogOptions): QueryLog {
       if (options.toStdout) {
         print?.writeBytes(entryLineBound(entry), (batch, at) => encodeEntry(entry, batch, at));
       }
+    },
+    async settled() {
+      await print?.settled();
     },
     flush() {
       print?.flush();

@@ -318,3 +318,37 @@ Deno.test("a repeated DoH request is logged as its profile says, as the first on
   assert.deepEqual(entries.map((entry) => entry.clientName), Array(3).fill("Kids tablet"));
   assert.ok(entries.every((entry) => entry.client !== "192.0.2.1"), "hashed, the repeat too");
 });
+
+Deno.test("at shutdown a batch still being written goes out before the last lines, none lost", async () => {
+  // stdout slow to take a batch (a pipe another process reads late), as at a worker's exit.
+  const written: string[] = [];
+  const waiting: (() => void)[] = [];
+  const sink = {
+    write: (bytes: Uint8Array) =>
+      new Promise<number>((resolve) => {
+        waiting.push(() => {
+          written.push(new TextDecoder().decode(bytes));
+          resolve(bytes.length);
+        });
+      }),
+    writeSync: (bytes: Uint8Array) => {
+      written.push(new TextDecoder().decode(bytes));
+      return bytes.length;
+    },
+  };
+  const writer = createLineWriter(sink, { flushAfterMs: 1, flushAtBytes: 64 });
+  for (let i = 0; i < 10; i++) writer.write(`early line ${i}`);
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.equal(written.length, 0, "a batch is on its way, not yet written");
+  for (let i = 0; i < 3; i++) writer.write(`late line ${i}`);
+  const slowly = setInterval(() => waiting.splice(0).forEach((release) => release()), 5);
+  try {
+    await writer.settled();
+  } finally {
+    clearInterval(slowly);
+  }
+  writer.flush();
+  const lines = written.join("").trim().split("\n");
+  assert.equal(lines.length, 13, "every line");
+  assert.deepEqual(lines.slice(-3), ["late line 0", "late line 1", "late line 2"], "in order");
+});

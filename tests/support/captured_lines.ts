@@ -10,5 +10,6 @@ export function capturedLines(lines: string[]): LineWriter {
       lines.push(decoder.decode(scratch.subarray(0, fill(scratch, 0))));
     },
     flush() {},
+    settled: () => Promise.resolve(),
   };
 }
