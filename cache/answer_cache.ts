@@ -250,11 +250,18 @@ export class AnswerCache {
    * Seconds of life the entry for `key` has left (negative: stale), without counting a hit
    * or touching its place in the LRU order: for explaining, not answering.
    */
-  peek(key: string): { remaining: number; lifetime: number; hits: number } | undefined {
+  peek(
+    key: string,
+  ): { remaining: number; lifetime: number; hits: number; bytes: Uint8Array } | undefined {
     const entry = this.#entries.get(key);
     if (entry === undefined) return undefined;
     const elapsed = Math.floor((this.#now() - entry.storedAt) / 1000);
-    return { remaining: entry.lifetime - elapsed, lifetime: entry.lifetime, hits: entry.hits };
+    return {
+      remaining: entry.lifetime - elapsed,
+      lifetime: entry.lifetime,
+      hits: entry.hits,
+      bytes: entry.bytes,
+    };
   }
 
   /**

@@ -10,6 +10,9 @@ import type { Blocklist } from "../blocklist/blocklist.ts";
 import { normalizeDomain } from "../dns/domain_entry.ts";
 import type { Decision } from "../blocklist/decision.ts";
 import { ownDecision, ProfilePolicies } from "../blocklist/profile_policy.ts";
+import { cnameTargets } from "../blocklist/cname_targets.ts";
+import { answerFromBytes } from "../pipeline/answer_builders.ts";
+import type { Answer } from "../pipeline/types.ts";
 import { safeEndpoint } from "../blocklist/safe_endpoints.ts";
 import type { Profile } from "../pipeline/profile.ts";
 import type { AnswerCache } from "../cache/answer_cache.ts";
@@ -38,6 +41,8 @@ export interface Explanation {
   local?: { rcode: string; answers: string[] } | null;
   blocklist?: Decision;
   cache?: { remaining: number; lifetime: number; hits: number } | null;
+  /** The CNAME (or DNAME) target of the cached answer that the blocklist blocks, if any. */
+  cname?: { target: string; rule: Decision & { verdict: "blocked" } };
 }
 
 export async function explain(
@@ -58,13 +63,23 @@ export async function explain(
   const decision = await decide(deps, name, profile);
   const safe = profile?.safeSearch ? safeEndpoint(name) : undefined;
   // The key of a plain query (no DO, no CD bit), as most clients send.
-  const cached = deps.cache?.peek(`${name}|${type}|${RClass.IN}|00`) ?? null;
+  const peeked = deps.cache?.peek(`${name}|${type}|${RClass.IN}|00`);
+  const cached = peeked
+    ? { remaining: peeked.remaining, lifetime: peeked.lifetime, hits: peeked.hits }
+    : null;
+  // What the blocklist stage checks of a cached answer (CNAME cloaking), decided the same way.
+  const cname = !local && decision?.verdict === "none" && peeked && peeked.remaining > 0
+    ? await blockedTarget(deps, answerFromBytes(peeked.bytes, "cache"), profile)
+    : undefined;
   let summary: string;
   if (local) {
     summary = `answered locally from the records file (${local.rcode}` +
       (local.answers.length > 0 ? `: ${local.answers.length} records)` : ")");
   } else if (decision?.verdict === "blocked") {
     summary = `blocked by ${decision.rule.list}: ${decision.rule.entry}`;
+  } else if (cname !== undefined) {
+    summary = `blocked: its cached answer is an alias of ${cname.target}, blocked by ` +
+      `${cname.rule.rule.list}: ${cname.rule.rule.entry}`;
   } else if (safe !== undefined) {
     summary = `answered by safe search with ${safe} and its records`;
   } else if (cached && cached.remaining > 0) {
@@ -84,6 +99,7 @@ export async function explain(
     ...(deps.records ? { local: local ?? null } : {}),
     blocklist: decision,
     cache: cached,
+    ...(cname === undefined ? {} : { cname }),
   };
 }
 
@@ -97,6 +113,19 @@ async function decide(
   if (profile === undefined) return await deps.blocklist.decide(name);
   const policy = explainPolicies.of(profile);
   return ownDecision(policy, name) ?? await deps.blocklist.decide(name, policy.filter);
+}
+
+/** The first target of `answer` that the blocklist blocks under `profile`, as the stage finds it. */
+async function blockedTarget(
+  deps: WhyDeps,
+  answer: Answer,
+  profile: Profile | undefined,
+): Promise<Explanation["cname"]> {
+  for (const target of cnameTargets(answer)) {
+    const decided = await decide(deps, target, profile);
+    if (decided?.verdict === "blocked") return { target, rule: decided };
+  }
+  return undefined;
 }
 
 /** Only the lists and entries of a policy are read here, never its block answer. */

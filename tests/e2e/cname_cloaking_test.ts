@@ -2,7 +2,8 @@
  * CNAME cloaking through the real gateway: knot answers `alias` with a CNAME to `www`; once
  * `www` is listed, `alias` is blocked too, over DoH, the JSON API and UDP, even though its
  * answer was in the cache before the entry was added (the next query, not the TTL's end). EDE
- * 15 and the query log name the target and the entry; removing the entry lets it through again.
+ * 15, the query log and /admin/why name the target and the entry; removing the entry lets it
+ * through again.
  */
 import assert from "node:assert/strict";
 import { decodeMessage, Rcode, RType } from "../../dns/mod.ts";
@@ -52,6 +53,14 @@ Deno.test({
         const line = log.trim().split("\n").map((text) => JSON.parse(text))
           .find((entry) => entry.name === ALIAS && entry.source === "blocked");
         assert.equal(line?.rule, `cname ${TARGET} (custom: ${TARGET})`);
+        // The dashboard's and the admin API's "why" says so.
+        const why = await (await fetch(`${gateway.url}/admin/why?name=${ALIAS}`, {
+          headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+        })).json();
+        assert.equal(
+          why.summary,
+          `blocked: its cached answer is an alias of ${TARGET}, blocked by custom: ${TARGET}`,
+        );
         await edit("DELETE");
         assert.equal((await doh()).header.rcode, Rcode.NOERROR, "unblocked as soon");
       },
