@@ -12,6 +12,8 @@ export const CACHED_NAME = `www.${BENCH_ZONE}`;
 /** Every name under it is on the bench blocklist. */
 export const BLOCKED_PARENT = `blocked.${BENCH_ZONE}`;
 export const BLOCKED_NAME = `ads.${BLOCKED_PARENT}`;
+/** Answered from the cache through three CNAMEs (each target checked against the lists). */
+export const CHAIN_NAME = `chain1.${BENCH_ZONE}`;
 
 export function benchZoneText(): string {
   return [
@@ -21,6 +23,9 @@ export function benchZoneText(): string {
     "@ NS ns1",
     "ns1 A 192.0.2.53",
     "www A 192.0.2.1",
+    "chain1 CNAME chain2",
+    "chain2 CNAME chain3",
+    "chain3 CNAME www",
     "* A 192.0.2.2",
     "",
   ].join("\n");

@@ -12,12 +12,11 @@
  * none.
  */
 import { cacheKey } from "../cache/key.ts";
-import { EdeCode, Rcode } from "../dns/mod.ts";
+import { aliasTargets, EdeCode, Rcode } from "../dns/mod.ts";
 import { replyAnswer } from "../pipeline/answer_builders.ts";
 import { countingReuse, untilStateMoves } from "../pipeline/answer_memo.ts";
 import type { Answer, MaybePromise, QueryContext, Stage } from "../pipeline/types.ts";
 import { blockAnswer, type BlockAnswerOptions } from "./block_answer.ts";
-import { cnameTargets } from "./cname_targets.ts";
 import type { Blocklist } from "./blocklist.ts";
 import { type Decision, describeRule, type Rule } from "./decision.ts";
 import { ownDecision, ProfilePolicies, type ProfilePolicy } from "./profile_policy.ts";
@@ -180,4 +179,25 @@ export function blocklistStage(options: BlocklistStageOptions): Stage {
       (error) => unavailable(ctx, error, next),
     );
   };
+}
+
+const NO_TARGETS: readonly string[] = Object.freeze([]);
+const targetsRead = new WeakMap<Uint8Array, readonly string[]>();
+
+/**
+ * The CNAME and DNAME targets of an answer from the cache or an upstream, which the stage checks
+ * as it checks the question's name (CNAME cloaking); none for the answers the stages made
+ * themselves. A cache hit carries the targets its entry read once (a hit's bytes are a fresh
+ * copy each time); any other answer's are read once per answer's bytes.
+ */
+export function cnameTargets(answer: Answer): readonly string[] {
+  const source = answer.source;
+  if (source !== "upstream" && source !== "cache" && source !== "stale") return NO_TARGETS;
+  if (answer.aliases !== undefined) return answer.aliases;
+  let targets = targetsRead.get(answer.bytes);
+  if (targets === undefined) {
+    targets = aliasTargets(answer.bytes);
+    targetsRead.set(answer.bytes, targets);
+  }
+  return targets;
 }

@@ -5,7 +5,7 @@
  * negative answers only with an SOA; never truncated answers; errors only when configured)
  * and keeps expired entries a while longer so they can be served stale (RFC 8767).
  */
-import { answerCount, isSameName, peekQuestion, Rcode, ttlAt } from "../dns/mod.ts";
+import { aliasTargets, answerCount, isSameName, peekQuestion, Rcode, ttlAt } from "../dns/mod.ts";
 import type { Answer, QueryContext, Reusable } from "../pipeline/types.ts";
 import { agedBy, withTtls } from "./ttl_patch.ts";
 
@@ -45,6 +45,8 @@ interface Entry {
   rcode: number;
   /** The answer's client-subnet scope (types.ts `Answer`). */
   subnetScope: number | undefined;
+  /** Its CNAME and DNAME targets, read once here rather than at each hit (types.ts `Answer`). */
+  aliases: readonly string[];
   /** Lifetime at insert, seconds. */
   lifetime: number;
   storedAt: number;
@@ -194,6 +196,7 @@ export class AnswerCache {
       ttlOffsets: entry.ttlOffsets,
       source: "cache",
       subnetScope: entry.subnetScope,
+      aliases: entry.aliases,
       // The stage says whether it may be reused (not when it is due for a prefetch).
       reusable: undefined,
     };
@@ -213,12 +216,15 @@ export class AnswerCache {
     if (size > this.options.maxBytes) return 0;
     const old = this.#entries.get(key);
     if (old !== undefined) this.#remove(old);
+    // Told to the answer too: the stages above read them on its way back (blocklist/stage.ts).
+    answer.aliases ??= aliasTargets(bytes);
     const entry: Entry = {
       key,
       bytes,
       ttlOffsets: answer.ttlOffsets,
       rcode: answer.rcode,
       subnetScope: answer.subnetScope,
+      aliases: answer.aliases,
       lifetime,
       storedAt: this.#now(),
       size,

@@ -6,6 +6,7 @@ export * from "./constants.ts";
 export * from "./errors.ts";
 export type * from "./types.ts";
 export { decodeMessage, encodeMessage, type EncodeOptions } from "./message.ts";
+export { aliasTargets } from "./aliases.ts";
 export {
   additionalCount,
   answerCount,

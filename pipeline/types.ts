@@ -102,6 +102,12 @@ export interface Answer {
    */
   subnetScope?: number;
   /**
+   * The CNAME and DNAME targets of its answer section, when whoever made it knows them already
+   * (the cache reads them once, when it keeps an answer); else read from the bytes when needed
+   * (blocklist/stage.ts `cnameTargets`).
+   */
+  aliases?: readonly string[];
+  /**
    * Set by a stage on an answer whose bytes stay as they are for a while: the same request
    * may be given the same finished answer until then (answer_memo.ts).
    */

@@ -10,7 +10,7 @@ import type { Blocklist } from "../blocklist/blocklist.ts";
 import { normalizeDomain } from "../dns/domain_entry.ts";
 import type { Decision } from "../blocklist/decision.ts";
 import { ownDecision, ProfilePolicies } from "../blocklist/profile_policy.ts";
-import { cnameTargets } from "../blocklist/cname_targets.ts";
+import { cnameTargets } from "../blocklist/stage.ts";
 import { answerFromBytes } from "../pipeline/answer_builders.ts";
 import type { Answer } from "../pipeline/types.ts";
 import { safeEndpoint } from "../blocklist/safe_endpoints.ts";
