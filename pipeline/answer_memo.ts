@@ -234,12 +234,16 @@ export class AnswerMemo {
     this.#sources.push(source);
   }
 
-  /** The answer remembered for `request` if it still holds at `now`; it counts as its stage's. */
-  recall(request: MemoRequest, now: number): Kept | undefined {
+  /**
+   * The answer remembered for `request`, answered under `profile`, if it still holds at `now`;
+   * it counts as its stage's.
+   */
+  recall(request: MemoRequest, now: number, profile: Profile): Kept | undefined {
     const key = this.#keyOf(request);
     const slot = this.#slots[slotOf(key) & this.#mask];
     const kept = slot.kept;
-    if (kept === undefined || slot.key !== key) return undefined;
+    // Another profile's answer to the same request is not this client's, nor counted as its.
+    if (kept === undefined || slot.key !== key || kept.profile !== profile) return undefined;
     if (now >= kept.reusable.until || kept.version !== this.#version()) {
       slot.kept = undefined;
       return undefined;

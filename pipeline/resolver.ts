@@ -199,12 +199,13 @@ export class Resolver {
    * there is none. Its bytes are shared: send, never patch.
    */
   repeat(request: MemoRequest, client: ClientInfo): Resolution | undefined {
-    const time = this.#now();
-    const kept = this.#memo?.recall(request, time);
-    if (kept === undefined) return undefined;
+    const memo = this.#memo;
+    if (memo === undefined) return undefined;
     const identity = client.identity ?? this.#directory.identify(client.clientId, client.address);
-    // Another profile's answer to the same request is not this client's.
-    if (identity === undefined || identity.profile !== kept.profile) return undefined;
+    if (identity === undefined) return undefined;
+    const time = this.#now();
+    const kept = memo.recall(request, time, identity.profile);
+    if (kept === undefined) return undefined;
     const { answer, head } = kept.resolution;
     const log: QueryLogEntry = {
       time,

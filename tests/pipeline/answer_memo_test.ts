@@ -311,23 +311,29 @@ Deno.test("a key is remembered on its second sight; other keys take its slot; la
     head: peekQuery(makeQuery("a.example", RType.A))!,
   });
   memo.remember("a", resolution(100), log, profile);
-  assert.equal(memo.recall("a", 5), undefined, "seen once");
+  assert.equal(memo.recall("a", 5, profile), undefined, "seen once");
   const kept = resolution(100);
   memo.remember("a", kept, log, profile);
-  const recalled = memo.recall("a", 5);
+  const recalled = memo.recall("a", 5, profile);
   assert.deepEqual(recalled?.resolution.bytes, kept.bytes);
   assert.notEqual(recalled?.resolution.bytes.buffer, kept.bytes.buffer, "a copy of its own");
   assert.equal(touched, 1);
-  assert.equal(memo.recall("a", 10), undefined, "held until 10 only");
+  assert.equal(memo.recall("a", 5, plainProfile("kids")), undefined, "another profile's");
+  assert.equal(touched, 1, "and not counted as a reuse");
+  assert.equal(memo.recall("a", 10, profile), undefined, "held until 10 only");
   memo.remember("b", resolution(100), log, profile);
   memo.remember("a", resolution(100), log, profile);
-  assert.equal(memo.recall("a", 5), undefined, "b took the one slot: a is new again");
+  assert.equal(memo.recall("a", 5, profile), undefined, "b took the one slot: a is new again");
   memo.remember("a", resolution(5000), log, profile);
-  assert.equal(memo.recall("a", 5), undefined, "too large to keep");
+  assert.equal(memo.recall("a", 5, profile), undefined, "too large to keep");
   memo.remember("a", resolution(100), { ...log, error: "blocklist unavailable: timeout" }, profile);
-  assert.equal(memo.recall("a", 5), undefined, "an answer given around a failure is not kept");
+  assert.equal(
+    memo.recall("a", 5, profile),
+    undefined,
+    "an answer given around a failure is not kept",
+  );
   memo.remember("a", resolution(100, null), log, profile);
-  assert.equal(memo.recall("a", 5), undefined, "not marked reusable");
+  assert.equal(memo.recall("a", 5, profile), undefined, "not marked reusable");
   assert.throws(() => new AnswerMemo({ slots: 3 }), RangeError);
 });
 
