@@ -73,12 +73,13 @@ export function blocklistStage(options: BlocklistStageOptions): Stage {
     }
     return answer;
   };
-  const unavailable = (ctx: QueryContext, error: unknown, next: () => MaybePromise<Answer>) => {
+  /** A store failure, answered per REDIS_FAIL: `open` goes on as if nothing were listed. */
+  const unavailable = (ctx: QueryContext, error: unknown, open: () => MaybePromise<Answer>) => {
     stats.errors++;
     options.onError?.(error);
     const why = `blocklist unavailable: ${error instanceof Error ? error.message : error}`;
     ctx.log.error = why;
-    if (failMode === "open") return next();
+    if (failMode === "open") return open();
     const ede = { infoCode: EdeCode.NOT_READY, text: "Blocklist unavailable" };
     return replyAnswer(ctx.query, { rcode: Rcode.SERVFAIL, ede }, "error");
   };
@@ -130,7 +131,7 @@ export function blocklistStage(options: BlocklistStageOptions): Stage {
       try {
         decision = ownDecision(policy, target) ?? blocklist.decide(target, policy.filter);
       } catch (error) {
-        return targetUnavailable(ctx, answer, error);
+        return unavailable(ctx, error, () => answer);
       }
       if (decision instanceof Promise) {
         return decision.then(
@@ -138,7 +139,7 @@ export function blocklistStage(options: BlocklistStageOptions): Stage {
             decided.verdict === "blocked"
               ? blockedVia(ctx, policy, decided.rule, target)
               : checkTargets(ctx, policy, answer, targets, i + 1),
-          (error) => targetUnavailable(ctx, answer, error),
+          (error) => unavailable(ctx, error, () => answer),
         );
       }
       if (decision.verdict === "blocked") return blockedVia(ctx, policy, decision.rule, target);
@@ -150,14 +151,6 @@ export function blocklistStage(options: BlocklistStageOptions): Stage {
     const via = { ...rule, via: target };
     ctx.log.rule = describeRule(via, policy.answer.profile);
     return answerFor(ctx, policy, via);
-  };
-  const targetUnavailable = (ctx: QueryContext, answer: Answer, error: unknown): Answer => {
-    stats.errors++;
-    options.onError?.(error);
-    ctx.log.error = `blocklist unavailable: ${error instanceof Error ? error.message : error}`;
-    if (failMode === "open") return answer;
-    const ede = { infoCode: EdeCode.NOT_READY, text: "Blocklist unavailable" };
-    return replyAnswer(ctx.query, { rcode: Rcode.SERVFAIL, ede }, "error");
   };
   /** An allowed name's answer, reused (answer_memo.ts), counts as the decision it skips. */
   const countAllowed = () => void stats.allowed++;
