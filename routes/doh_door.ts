@@ -210,7 +210,7 @@ function remoteAddrOf(env: unknown): Deno.Addr | undefined {
 /**
  * What the app's middleware does for routed requests, for the fast path: the client (behind a
  * trusted proxy, the forwarded address), or a 429 when that client is over its rate; then
- * who it is (`identified`).
+ * who it is (routes/client_id.ts `admitClient`).
  */
 function admit(
   deps: DohDeps,
