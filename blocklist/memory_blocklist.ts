@@ -12,12 +12,15 @@ import { CUSTOM_LIST, type Decision, NO_DECISION } from "./decision.ts";
 import { type ListFilter, takesAllows, takesBlocks } from "./profile_policy.ts";
 import { runInSlices } from "./slices.ts";
 import { DomainSet } from "./domain_set.ts";
+import { type IpList, IpRanges } from "./ip_ranges.ts";
 import { NameProbe } from "./name_probe.ts";
 
 interface CompiledList {
   name: string;
   block: DomainSet;
   allow: DomainSet;
+  /** Its IP entries, when it has any. */
+  ips?: IpList;
   contentId?: string;
   loadedAt?: number;
 }
@@ -33,6 +36,7 @@ export interface MemoryBlocklistOptions {
 export class MemoryBlocklist implements Blocklist {
   readonly description = "memory";
   #lists: CompiledList[] = [];
+  #ipLists: readonly IpList[] = [];
   #version = 0;
   #custom: Record<EntryKind, Set<string>>;
   #onCustomChange?: MemoryBlocklistOptions["onCustomChange"];
@@ -52,6 +56,10 @@ export class MemoryBlocklist implements Blocklist {
 
   get version(): number {
     return this.#version;
+  }
+
+  get ipLists(): readonly IpList[] {
+    return this.#ipLists;
   }
 
   decide(name: string, filter?: ListFilter): Decision {
@@ -90,10 +98,17 @@ export class MemoryBlocklist implements Blocklist {
   async load(lists: LoadedList[], drop: string[] = []): Promise<void> {
     const compiled: CompiledList[] = [];
     for (const list of lists) {
+      const ips = list.ips;
       compiled.push({
         name: list.name,
         block: await runInSlices(DomainSet.buildSteps(list.block)),
         allow: await runInSlices(DomainSet.buildSteps(list.allow)),
+        ips: ips && {
+          name: list.name,
+          hasBlocks: list.block.length + ips.block.length > 0,
+          block: new IpRanges(ips.block),
+          allow: new IpRanges(ips.allow),
+        },
         contentId: list.contentId,
         loadedAt: this.#now(),
       });
@@ -132,6 +147,7 @@ export class MemoryBlocklist implements Blocklist {
       name: list.name,
       blockEntries: list.block.size,
       allowEntries: list.allow.size,
+      ...(list.ips === undefined ? {} : { ipEntries: list.ips.block.size + list.ips.allow.size }),
       ...(list.contentId === undefined ? {} : { contentId: list.contentId }),
       ...(list.loadedAt === undefined ? {} : { loadedAt: list.loadedAt }),
     })));
@@ -160,6 +176,7 @@ export class MemoryBlocklist implements Blocklist {
   /** The only way the lists change, so the version moves with every change. */
   #swap(lists: CompiledList[]): void {
     this.#lists = lists;
+    this.#ipLists = lists.flatMap((list) => list.ips ?? []);
     this.#version++;
   }
 }
