@@ -187,7 +187,7 @@ Deno.test({
             assert.equal(reply.header.id, 0x4d2);
             assert.deepEqual(reply.answers.map((r) => r.data), [
               { address: "127.0.0.1" },
-              { address: "127.0.0.2" },
+              { address: "192.0.2.2" },
             ]);
           }
         },
