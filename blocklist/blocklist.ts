@@ -5,7 +5,6 @@
  */
 import type { Decision } from "./decision.ts";
 import type { IpEntries } from "./ip_entry.ts";
-import type { IpList } from "./ip_ranges.ts";
 import type { ListFilter } from "./profile_policy.ts";
 
 /** A list as loaded from its source: block entries and allow entries, canonical names. */
@@ -35,6 +34,15 @@ export interface ListSummary {
 
 export type EntryKind = "block" | "allow";
 
+/** What the IP entries of the lists say of an answer's addresses. */
+export interface AddressRules {
+  /**
+   * The decision for addresses of 16 bytes each (dns/mod.ts `answerAddresses`) by the lists
+   * `filter` names (undefined: every list): blocked, naming the address, or none.
+   */
+  decide(addresses: Uint8Array, filter?: ListFilter): Decision;
+}
+
 export interface Blocklist {
   /** "memory" or the Redis client's description, for the startup line. */
   readonly description: string;
@@ -50,10 +58,10 @@ export interface Blocklist {
    */
   decide(name: string, filter?: ListFilter): Decision | Promise<Decision>;
   /**
-   * The IP entries held, by list, for deciding on an answer's addresses at once
-   * (ip_ranges.ts `decideAddresses`); empty or absent while no list has any.
+   * The IP entries held (ip_ranges.ts), deciding an answer's addresses at once; absent while
+   * no list has any.
    */
-  readonly ipLists?: readonly IpList[];
+  readonly addressRules?: AddressRules;
   /**
    * Swaps in new contents for the named lists, each atomically (queries see the old list or
    * the new one, never half of one), and drops the lists named in `drop`. Other lists, the

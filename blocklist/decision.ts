@@ -66,3 +66,9 @@ export const PROFILE_ENTRIES = "profile";
 
 /** The name of the list admin edits go to; no configured list may take it. */
 export const CUSTOM_LIST = "custom";
+
+/**
+ * The list name DNS rebinding protection's refusals go by (blocklist/stage.ts), the entry being
+ * the private range: "answer 10.0.0.5 (rebinding: 10.0.0.0/8)".
+ */
+export const REBINDING = "rebinding";

@@ -7,8 +7,8 @@
  * Entries are held in one canonical spelling: host bits cleared, an IPv4 range as IPv4 whether
  * it was written so or IPv4-mapped, no prefix length for a single address.
  */
+import { addressText } from "../dns/mod.ts";
 import { type Cidr, parseCidr } from "../net/cidr.ts";
-import { addressText } from "../net/address_text.ts";
 
 /** A list's IP entries, canonical ("192.0.2.7", "192.0.2.0/24", "2001:db8::/32"). */
 export interface IpEntries {

@@ -3,11 +3,13 @@
  * each grouped by prefix length with a map from the masked network to the entry, so an address
  * costs one map probe per distinct length. Both stores hold them so (memory from a load, Redis
  * read into each instance when the version moves): they are few, and an answer's addresses are
- * matched without a round trip.
+ * matched without a round trip. Loaded with the first list that has IP entries: a process
+ * whose lists have none never loads it.
  */
+import { addressText } from "../dns/mod.ts";
 import { parseCidr } from "../net/cidr.ts";
-import { addressText } from "../net/address_text.ts";
 import { networkKey } from "../net/cidr_map.ts";
+import type { AddressRules } from "./blocklist.ts";
 import { type Decision, NO_DECISION } from "./decision.ts";
 import { type ListFilter, takesAllows, takesBlocks } from "./profile_policy.ts";
 
@@ -57,28 +59,34 @@ export interface IpList {
   allow: IpRanges;
 }
 
-/**
- * What the IP entries of the lists `filter` takes say of an answer's addresses (16 bytes each,
- * dns/answer_addresses.ts): blocked by the first block entry holding one of them that no
- * exception of those lists also holds, naming the address; else no decision.
- */
-export function decideAddresses(
-  lists: readonly IpList[],
-  addresses: Uint8Array,
-  filter: ListFilter | undefined,
-): Decision {
-  for (let at = 0; at < addresses.length; at += 16) {
-    if (allowed(lists, addresses, at, filter)) continue;
-    for (const list of lists) {
-      if (list.block.size === 0 || !takesBlocks(filter, list.name)) continue;
-      const entry = list.block.match(addresses, at);
-      if (entry !== undefined) {
-        const rule = { list: list.name, entry, answer: addressText(addresses, at) };
-        return { verdict: "blocked", rule };
+/** The IP entries of the lists that have any, deciding an answer's addresses (blocklist.ts). */
+export class IpRules implements AddressRules {
+  readonly lists: readonly IpList[];
+
+  constructor(lists: readonly IpList[]) {
+    this.lists = lists;
+  }
+
+  /**
+   * Blocked by the first block entry, of a list `filter` takes, holding one of the addresses
+   * (16 bytes each, dns/mod.ts `answerAddresses`) that no exception of those lists also holds,
+   * naming the address; else no decision.
+   */
+  decide(addresses: Uint8Array, filter?: ListFilter): Decision {
+    const lists = this.lists;
+    for (let at = 0; at < addresses.length; at += 16) {
+      if (allowed(lists, addresses, at, filter)) continue;
+      for (const list of lists) {
+        if (list.block.size === 0 || !takesBlocks(filter, list.name)) continue;
+        const entry = list.block.match(addresses, at);
+        if (entry !== undefined) {
+          const rule = { list: list.name, entry, answer: addressText(addresses, at) };
+          return { verdict: "blocked", rule };
+        }
       }
     }
+    return NO_DECISION;
   }
-  return NO_DECISION;
 }
 
 function allowed(

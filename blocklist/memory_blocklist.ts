@@ -7,12 +7,12 @@
  * Admin edits live in the "custom" list, kept as plain sets too (they are few) so they can
  * be listed; `onCustomChange` lets the caller persist them.
  */
-import type { Blocklist, EntryKind, ListSummary, LoadedList } from "./blocklist.ts";
+import type { AddressRules, Blocklist, EntryKind, ListSummary, LoadedList } from "./blocklist.ts";
 import { CUSTOM_LIST, type Decision, NO_DECISION } from "./decision.ts";
 import { type ListFilter, takesAllows, takesBlocks } from "./profile_policy.ts";
 import { runInSlices } from "./slices.ts";
 import { DomainSet } from "./domain_set.ts";
-import { type IpList, IpRanges } from "./ip_ranges.ts";
+import type { IpList } from "./ip_ranges.ts";
 import { NameProbe } from "./name_probe.ts";
 
 interface CompiledList {
@@ -36,7 +36,7 @@ export interface MemoryBlocklistOptions {
 export class MemoryBlocklist implements Blocklist {
   readonly description = "memory";
   #lists: CompiledList[] = [];
-  #ipLists: readonly IpList[] = [];
+  #addressRules: AddressRules | undefined;
   #version = 0;
   #custom: Record<EntryKind, Set<string>>;
   #onCustomChange?: MemoryBlocklistOptions["onCustomChange"];
@@ -58,8 +58,8 @@ export class MemoryBlocklist implements Blocklist {
     return this.#version;
   }
 
-  get ipLists(): readonly IpList[] {
-    return this.#ipLists;
+  get addressRules(): AddressRules | undefined {
+    return this.#addressRules;
   }
 
   decide(name: string, filter?: ListFilter): Decision {
@@ -94,8 +94,16 @@ export class MemoryBlocklist implements Blocklist {
     return NO_DECISION;
   }
 
-  /** Builds the lists' sets a slice at a time (blocklist/slices.ts), then swaps them in. */
+  /**
+   * Builds the lists' sets a slice at a time (blocklist/slices.ts), then swaps them in. IP
+   * entries are held apart (ip_ranges.ts, loaded with the first list that has any); only
+   * loads change them, never admin edits.
+   */
   async load(lists: LoadedList[], drop: string[] = []): Promise<void> {
+    const held = this.#lists.some((list) => list.ips !== undefined);
+    const ranges = held || lists.some((list) => list.ips !== undefined)
+      ? await import("./ip_ranges.ts")
+      : undefined;
     const compiled: CompiledList[] = [];
     for (const list of lists) {
       const ips = list.ips;
@@ -103,11 +111,11 @@ export class MemoryBlocklist implements Blocklist {
         name: list.name,
         block: await runInSlices(DomainSet.buildSteps(list.block)),
         allow: await runInSlices(DomainSet.buildSteps(list.allow)),
-        ips: ips && {
+        ips: ips && ranges && {
           name: list.name,
           hasBlocks: list.block.length + ips.block.length > 0,
-          block: new IpRanges(ips.block),
-          allow: new IpRanges(ips.allow),
+          block: new ranges.IpRanges(ips.block),
+          allow: new ranges.IpRanges(ips.allow),
         },
         contentId: list.contentId,
         loadedAt: this.#now(),
@@ -115,7 +123,10 @@ export class MemoryBlocklist implements Blocklist {
     }
     const replaced = new Set([...drop, ...lists.map((list) => list.name)]);
     replaced.delete(CUSTOM_LIST);
-    this.#swap([...this.#lists.filter((list) => !replaced.has(list.name)), ...compiled]);
+    const kept = [...this.#lists.filter((list) => !replaced.has(list.name)), ...compiled];
+    const ipLists = kept.flatMap((list) => list.ips ?? []);
+    this.#addressRules = ranges && ipLists.length > 0 ? new ranges.IpRules(ipLists) : undefined;
+    this.#swap(kept);
   }
 
   async edit(action: "add" | "remove", kind: EntryKind, names: string[]): Promise<number> {
@@ -176,7 +187,6 @@ export class MemoryBlocklist implements Blocklist {
   /** The only way the lists change, so the version moves with every change. */
   #swap(lists: CompiledList[]): void {
     this.#lists = lists;
-    this.#ipLists = lists.flatMap((list) => list.ips ?? []);
     this.#version++;
   }
 }

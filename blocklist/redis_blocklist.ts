@@ -21,13 +21,13 @@
  * puts in place of the old one.
  */
 import type { RedisStore } from "../store/redis.ts";
-import type { Blocklist, EntryKind, ListSummary, LoadedList } from "./blocklist.ts";
+import type { AddressRules, Blocklist, EntryKind, ListSummary, LoadedList } from "./blocklist.ts";
 import { candidateEntries } from "./candidates.ts";
 import { contentId } from "./content_id.ts";
 import type { CustomEntries } from "./custom_copy.ts";
 import { CUSTOM_LIST, type Decision, NO_DECISION } from "./decision.ts";
 import { DecisionCache } from "./decision_cache.ts";
-import { type IpList, IpRanges } from "./ip_ranges.ts";
+import { type IpList, IpRanges, IpRules } from "./ip_ranges.ts";
 import { type ListFilter, takesAllows, takesBlocks } from "./profile_policy.ts";
 
 export interface RedisBlocklistOptions {
@@ -60,7 +60,7 @@ export class RedisBlocklist implements Blocklist {
   #prefix: string;
   #cache: DecisionCache;
   #lists: ListSummary[] = [];
-  #ipLists: readonly IpList[] = [];
+  #addressRules: AddressRules | undefined;
   /** `bl:version` as last read from Redis. */
   #seenVersion: string | null | undefined;
   /** Moves seen in it, for `version`. */
@@ -101,10 +101,10 @@ export class RedisBlocklist implements Blocklist {
     const meta = await this.#store.getString(this.#key("lists"));
     const lists = meta === null ? [] : parseMeta(meta);
     // Read before anything is taken as seen: a failure here is retried at the next poll.
-    const ipLists = await this.#readIpLists(lists);
+    const addressRules = await this.#readIpEntries(lists);
     const before = this.#lists;
     this.#lists = lists;
-    this.#ipLists = ipLists;
+    this.#addressRules = addressRules;
     this.#seenVersion = version;
     this.#changes++;
     this.#cache.clear();
@@ -122,8 +122,8 @@ export class RedisBlocklist implements Blocklist {
     return this.#changes;
   }
 
-  get ipLists(): readonly IpList[] {
-    return this.#ipLists;
+  get addressRules(): AddressRules | undefined {
+    return this.#addressRules;
   }
 
   async decide(name: string, filter?: ListFilter): Promise<Decision> {
@@ -310,7 +310,7 @@ export class RedisBlocklist implements Blocklist {
   }
 
   /** The IP entries of the lists that have any, read whole (they are few: ip_entry.ts). */
-  async #readIpLists(lists: ListSummary[]): Promise<IpList[]> {
+  async #readIpEntries(lists: ListSummary[]): Promise<IpRules | undefined> {
     const ipLists: IpList[] = [];
     for (const list of lists) {
       if (!list.ipEntries) continue;
@@ -325,7 +325,7 @@ export class RedisBlocklist implements Blocklist {
         allow: new IpRanges(allow),
       });
     }
-    return ipLists;
+    return ipLists.length === 0 ? undefined : new IpRules(ipLists);
   }
 }
 

@@ -14,20 +14,8 @@ export function ipv4Text(bytes: Uint8Array, at: number): string {
 
 /** The IPv6 address in `bytes[at..at+16]`. */
 export function ipv6Text(bytes: Uint8Array, at: number): string {
-  if (isMapped(bytes, at)) return `::ffff:${ipv4Text(bytes, at + 12)}`;
-  return formatIpv6(bytes.subarray(at, at + 16));
-}
-
-function isMapped(bytes: Uint8Array, at: number): boolean {
   let mapped = bytes[at + 10] === 0xff && bytes[at + 11] === 0xff;
   for (let i = 0; mapped && i < 10; i++) mapped = bytes[at + i] === 0;
-  return mapped;
-}
-
-/**
- * The address in `bytes[at..at+16]` as people and lists write it: an IPv4-mapped address as
- * its IPv4 address ("192.0.2.7"), any other as IPv6 (RFC 5952).
- */
-export function addressText(bytes: Uint8Array, at: number): string {
-  return isMapped(bytes, at) ? ipv4Text(bytes, at + 12) : ipv6Text(bytes, at);
+  if (mapped) return `::ffff:${ipv4Text(bytes, at + 12)}`;
+  return formatIpv6(bytes.subarray(at, at + 16));
 }

@@ -7,7 +7,6 @@
  */
 import assert from "node:assert/strict";
 import type { Blocklist } from "../../blocklist/blocklist.ts";
-import { decideAddresses } from "../../blocklist/ip_ranges.ts";
 import { listFilter } from "../../blocklist/profile_policy.ts";
 import { parseAddress } from "../../net/cidr.ts";
 import { MemoryBlocklist } from "../../blocklist/memory_blocklist.ts";
@@ -207,33 +206,33 @@ for (const [label, make, needsRedis] of STORES) {
 
   test("IP entries decide an answer's addresses, by the lists a profile takes", async (blocklist) => {
     await blocklist.load([BAD_IPS, { ...MORE, ips: { block: [], allow: ["2001:db8::5"] } }]);
-    const lists = blocklist.ipLists ?? [];
-    assert.deepEqual(decideAddresses(lists, addressBytes("198.51.100.1", "192.0.2.7"), undefined), {
+    const rules = blocklist.addressRules!;
+    assert.deepEqual(rules.decide(addressBytes("198.51.100.1", "192.0.2.7")), {
       verdict: "blocked",
       rule: { list: "bad-ips", entry: "192.0.2.0/24", answer: "192.0.2.7" },
     });
     assert.deepEqual(
-      decideAddresses(lists, addressBytes("2001:db8::9"), undefined).verdict,
+      rules.decide(addressBytes("2001:db8::9")).verdict,
       "blocked",
       "IPv6",
     );
     assert.equal(
-      decideAddresses(lists, addressBytes("192.0.2.99"), undefined).verdict,
+      rules.decide(addressBytes("192.0.2.99")).verdict,
       "none",
       "an exception of the list",
     );
     assert.equal(
-      decideAddresses(lists, addressBytes("2001:db8::5"), undefined).verdict,
+      rules.decide(addressBytes("2001:db8::5")).verdict,
       "none",
       "an exception of another list taken",
     );
     const notTaken = listFilter({ ...plainProfile("kids"), blocklists: ["more"] })!;
-    assert.equal(decideAddresses(lists, addressBytes("192.0.2.7"), notTaken).verdict, "none");
+    assert.equal(rules.decide(addressBytes("192.0.2.7"), notTaken).verdict, "none");
     const summary = await blocklist.summary();
     assert.equal(summary.find((list) => list.name === "bad-ips")?.ipEntries, 4);
     assert.equal(summary.find((list) => list.name === "ads")?.ipEntries, undefined);
     await blocklist.load([], ["bad-ips", "more"]);
-    assert.deepEqual(blocklist.ipLists ?? [], [], "dropped with their lists");
+    assert.equal(blocklist.addressRules, undefined, "dropped with their lists");
   });
 }
 
@@ -245,7 +244,7 @@ const BAD_IPS = {
   ips: { block: ["192.0.2.0/24", "2001:db8::/32"], allow: ["192.0.2.99", "2001:db8::5"] },
 };
 
-/** Addresses as the answer inspection holds them: 16 bytes each (dns/answer_addresses.ts). */
+/** Addresses as the answer inspection holds them: 16 bytes each (dns/view.ts `answerAddresses`). */
 function addressBytes(...addresses: string[]): Uint8Array {
   const bytes = new Uint8Array(addresses.length * 16);
   addresses.forEach((address, i) => bytes.set(parseAddress(address)!, i * 16));
@@ -354,14 +353,14 @@ redisTest(
     const second = make();
     await second.refresh();
     await first.load([BAD_IPS]);
-    assert.deepEqual(second.ipLists, [], "not seen yet");
+    assert.equal(second.addressRules, undefined, "not seen yet");
     await second.refresh();
-    const decided = decideAddresses(second.ipLists, addressBytes("192.0.2.1"), undefined);
+    const decided = second.addressRules!.decide(addressBytes("192.0.2.1"));
     assert.equal(decided.verdict, "blocked");
     assert.equal(await inspect(redis, "SCARD", "t:bl:ipblock:bad-ips"), 2);
     await first.load([{ ...BAD_IPS, ips: undefined }]);
     await second.refresh();
-    assert.deepEqual(second.ipLists, [], "a list that lost its IP entries");
+    assert.equal(second.addressRules, undefined, "a list that lost its IP entries");
     assert.deepEqual(await inspect(redis, "KEYS", "t:bl:ip*"), []);
   },
 );

@@ -311,11 +311,10 @@ Deno.test("IP entries load with their list, an allowlist's as exceptions, and th
     describeReport(report)[0],
     /^blocklist ips: download, 1 block, 0 allow entries, 3 IP entries, \d+ ms$/,
   );
-  const [ips, fixes] = blocklist.ipLists;
-  assert.deepEqual([ips.block.size, ips.allow.size, fixes.block.size, fixes.allow.size], [
-    2,
-    1,
-    0,
-    1,
-  ]);
+  const addresses = (text: string) =>
+    Uint8Array.from([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 255, 255, ...text.split(".").map(Number)]);
+  const rules = blocklist.addressRules!;
+  assert.equal(rules.decide(addresses("198.51.100.1")).verdict, "blocked");
+  assert.equal(rules.decide(addresses("198.51.100.9")).verdict, "none", "its own exception");
+  assert.equal(rules.decide(addresses("192.0.2.7")).verdict, "none", "the allowlist's");
 });
