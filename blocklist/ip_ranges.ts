@@ -15,7 +15,6 @@ import { type ListFilter, takesAllows, takesBlocks } from "./profile_policy.ts";
 
 /** Ranges to the entry that wrote them, the most specific winning. */
 export class IpRanges {
-  static readonly EMPTY: IpRanges = new IpRanges([]);
   /** Distinct entries held. */
   readonly size: number;
   /** Prefix lengths over the 16 bytes, longest first, each with its masked networks. */

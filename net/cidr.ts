@@ -103,19 +103,16 @@ function inPrefix(address: Uint8Array, cidr: Cidr): boolean {
 }
 
 /**
- * Private ranges: addresses a name on the public internet has no business pointing to, which
- * DNS rebinding protection refuses (blocklist/stage.ts), as a page of a public site could
- * otherwise turn its reader's browser against the devices beside it. Each is reachable from the
- * client's side only: private (RFC 1918), loopback, link-local, unique-local (RFC 4193),
- * unspecified, and their IPv4-mapped IPv6 forms, which an address held as 16 bytes covers at
- * once. Not listed: the shared address space of carrier-grade NAT (100.64.0.0/10, RFC 6598). It
- * is the provider's network, not the reader's, and overlay networks (Tailscale) publish their
- * hosts' 100.64/10 addresses in public zones on purpose; a deployment that wants it refused
- * lists `100.64.0.0/10` as an IP entry.
- */
-/**
- * The range holding the 16-byte address at `bytes[at..at+16]` (IPv4 mapped) when it is one a
- * public name must not point to, as text ("10.0.0.0/8"); undefined for any other address.
+ * The private range holding the 16-byte address at `bytes[at..at+16]` (IPv4 mapped), as text
+ * ("10.0.0.0/8"); undefined for any other address. Private here: what a name on the public
+ * internet has no business pointing to, which DNS rebinding protection refuses
+ * (blocklist/stage.ts), as a page of a public site could otherwise turn its reader's browser
+ * against the devices beside it. Each is reachable from the client's side only: private (RFC
+ * 1918), loopback, link-local, unique-local (RFC 4193), unspecified, and their IPv4-mapped IPv6
+ * forms, which an address held as 16 bytes covers at once. Not listed: the shared address space
+ * of carrier-grade NAT (100.64.0.0/10, RFC 6598). It is the provider's network, not the
+ * reader's, and overlay networks (Tailscale) publish their hosts' 100.64/10 addresses in public
+ * zones on purpose; a deployment that wants it refused lists `100.64.0.0/10` as an IP entry.
  */
 export function privateRange(bytes: Uint8Array, at: number): string | undefined {
   let zeros = 0;
