@@ -50,6 +50,11 @@ export interface Config {
   adminToken?: string;
   /** Bearer token `/metrics` asks for; undefined: `/metrics` is open. */
   metricsToken?: string;
+  /**
+   * DNS rebinding protection (REBIND_PROTECTION) and the domains exempt from it
+   * (REBIND_ALLOW); undefined when it is off.
+   */
+  rebinding?: { allow: string[] };
   /** Absolute path of the records file (local records, patterns, forward zones); undefined: none. */
   recordsFile?: string;
   /** The profiles file (clients/profiles_file.ts); absent: one profile for every client. */
@@ -190,6 +195,7 @@ export function loadConfig(env: Env, context: ConfigContext): Config {
     cache: cacheConfig(env),
     redis: redisConfig(env, read),
     blocklist: blocklistConfig(env, read, context.cwd ?? "/"),
+    rebinding: rebinding(env, read),
     adminToken: adminToken(read("ADMIN_TOKEN")),
     metricsToken: adminToken(read("METRICS_TOKEN"), "METRICS_TOKEN"),
     recordsFile: absolute(read("RECORDS_FILE"), context.cwd ?? "/"),
@@ -381,6 +387,29 @@ function blocklistConfig(
     downloadTimeoutMs: integer(env, "BLOCKLIST_DOWNLOAD_TIMEOUT_MS", 60_000, 100, 600_000),
     decisionCacheMs: integer(env, "BLOCKLIST_DECISION_CACHE_MS", 10_000, 0, 3_600_000),
   };
+}
+
+/**
+ * REBIND_PROTECTION (on by default) and REBIND_ALLOW: domains, comma-separated, whose names
+ * (subdomains included) may point to private addresses; lower-case, no trailing dot.
+ */
+function rebinding(
+  env: Env,
+  read: (name: string) => string | undefined,
+): Config["rebinding"] {
+  const text = read("REBIND_ALLOW") ?? "";
+  const label = "[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?";
+  const domain = new RegExp(`^${label}(?:\\.${label})*$`);
+  const allow = text.split(",").map((item) => item.trim().toLowerCase().replace(/\.$/, ""))
+    .filter((item) => item !== "");
+  for (const item of allow) {
+    if (item.length > 253 || !domain.test(item)) {
+      throw new ConfigError(
+        `REBIND_ALLOW="${text}": "${item}" is not a domain name (e.g. corp.example, home.arpa; subdomains are included)`,
+      );
+    }
+  }
+  return boolean(env, "REBIND_PROTECTION", true) ? { allow } : undefined;
 }
 
 function redisConfig(

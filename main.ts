@@ -5,6 +5,7 @@ import { createBlocklist } from "./blocklist/create.ts";
 import { scheduleSync } from "./blocklist/schedule.ts";
 import { describeReport } from "./blocklist/describe_report.ts";
 import { AnswerCache } from "./cache/answer_cache.ts";
+import { isSubdomainOf } from "./dns/mod.ts";
 import type { SharedTier } from "./cache/shared_tier.ts";
 import { createStore } from "./store/create.ts";
 import { checkListFiles, type Config, ConfigError, loadConfig, readSettingFile } from "./config.ts";
@@ -110,7 +111,14 @@ async function main(): Promise<void> {
     onError: reportOncePerMinute("blocklist"),
     onResync: (report) => describeReport(report).forEach((line) => console.error(line)),
   });
-  const blocklistStats = { blocked: 0, allowed: 0, errors: 0 };
+  const blocklistStats = { blocked: 0, allowed: 0, errors: 0, rebinding: 0 };
+  // Rebinding protection lets REBIND_ALLOW's domains be, and forward zones' names: their
+  // private resolvers answer private names.
+  const rebindAllow = config.rebinding?.allow ?? [];
+  const rebinding = config.rebinding && {
+    exempt: (name: string) =>
+      rebindAllow.some((domain) => isSubdomainOf(name, domain)) || router.route(name) !== undefined,
+  };
   const answerCache = config.cache && new AnswerCache(config.cache);
   const stream: QueryLogStream | undefined = redis && store && config.logStreamMax > 0
     ? new (await import("./observe/log_stream.ts")).QueryLogStream(store, {
@@ -182,6 +190,7 @@ async function main(): Promise<void> {
       failMode: redis?.failMode ?? "open",
       onError: reportOncePerMinute("blocklist"),
       stats: blocklistStats,
+      rebinding,
     },
     cache,
   });
@@ -221,7 +230,7 @@ async function main(): Promise<void> {
       blocklist: { blocklist, sync, stats: blocklistStats },
       log: { log, stream, instance: config.instanceName },
       cache: { cache: answerCache, shared },
-      why: { records, blocklist, cache: answerCache, profileFor },
+      why: { records, blocklist, cache: answerCache, profileFor, rebinding },
       profiles: policy && { directory: policy.directory, store: policy.store },
     },
     dashboard: {
@@ -237,6 +246,7 @@ async function main(): Promise<void> {
       blocklist,
       cache: answerCache,
       records,
+      rebinding,
       profileFor,
       profiles: policy && { directory: policy.directory, store: policy.store },
     },

@@ -4,6 +4,7 @@
  * it, the stage asks it for decisions, the admin API edits its "custom" list.
  */
 import type { Decision } from "./decision.ts";
+import type { IpEntries } from "./ip_entry.ts";
 import type { ListFilter } from "./profile_policy.ts";
 
 /** A list as loaded from its source: block entries and allow entries, canonical names. */
@@ -13,6 +14,8 @@ export interface LoadedList {
   block: string[];
   /** Entries that allow the name and its subdomains, winning over any block entry. */
   allow: string[];
+  /** Addresses and ranges that block (or, as exceptions, allow) answers holding them. */
+  ips?: IpEntries;
   /** Identifies the text it was parsed from (a hash), so an unchanged list is not reloaded. */
   contentId?: string;
 }
@@ -22,12 +25,23 @@ export interface ListSummary {
   name: string;
   blockEntries: number;
   allowEntries: number;
+  /** Its IP entries, block and allow (absent: none). */
+  ipEntries?: number;
   contentId?: string;
   /** When it was loaded, milliseconds since the epoch (absent for the custom list). */
   loadedAt?: number;
 }
 
 export type EntryKind = "block" | "allow";
+
+/** What the IP entries of the lists say of an answer's addresses. */
+export interface AddressRules {
+  /**
+   * The decision for addresses of 16 bytes each (dns/mod.ts `answerAddresses`) by the lists
+   * `filter` names (undefined: every list): blocked, naming the address, or none.
+   */
+  decide(addresses: Uint8Array, filter?: ListFilter): Decision;
+}
 
 export interface Blocklist {
   /** "memory" or the Redis client's description, for the startup line. */
@@ -43,6 +57,11 @@ export interface Blocklist {
    * and the stage decides what that means (REDIS_FAIL).
    */
   decide(name: string, filter?: ListFilter): Decision | Promise<Decision>;
+  /**
+   * The IP entries held (ip_ranges.ts), deciding an answer's addresses at once; absent while
+   * no list has any.
+   */
+  readonly addressRules?: AddressRules;
   /**
    * Swaps in new contents for the named lists, each atomically (queries see the old list or
    * the new one, never half of one), and drops the lists named in `drop`. Other lists, the

@@ -20,6 +20,8 @@ export interface Rule {
   entry: string;
   /** The CNAME (or DNAME) target it matched, when the answer led there, not the question. */
   via?: string;
+  /** The answer's address it matched (an IP entry, or a range rebinding protection refuses). */
+  answer?: string;
 }
 
 export type Decision =
@@ -45,11 +47,17 @@ export const NO_DECISION: Decision = Object.freeze({ verdict: "none" });
  * assert.equal(describeRule(rule, "kids"), "kids: hagezi-pro: ads.example.com");
  * const cloaked = { ...rule, via: "x.ads.example.com" };
  * assert.equal(describeRule(cloaked), "cname x.ads.example.com (hagezi-pro: ads.example.com)");
+ * const address = { list: "bad-hosts", entry: "192.0.2.0/24", answer: "192.0.2.7" };
+ * assert.equal(describeRule(address), "answer 192.0.2.7 (bad-hosts: 192.0.2.0/24)");
  * ```
  */
 export function describeRule(rule: Rule, profile?: string): string {
   const entry = `${rule.list}: ${rule.entry}`;
-  const said = rule.via === undefined ? entry : `cname ${rule.via} (${entry})`;
+  const said = rule.via !== undefined
+    ? `cname ${rule.via} (${entry})`
+    : rule.answer !== undefined
+    ? `answer ${rule.answer} (${entry})`
+    : entry;
   return profile === undefined || profile === DEFAULT_PROFILE ? said : `${profile}: ${said}`;
 }
 
@@ -58,3 +66,9 @@ export const PROFILE_ENTRIES = "profile";
 
 /** The name of the list admin edits go to; no configured list may take it. */
 export const CUSTOM_LIST = "custom";
+
+/**
+ * The list name DNS rebinding protection's refusals go by (blocklist/stage.ts), the entry being
+ * the private range: "answer 10.0.0.5 (rebinding: 10.0.0.0/8)".
+ */
+export const REBINDING = "rebinding";

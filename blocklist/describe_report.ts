@@ -10,7 +10,8 @@ export function describeReport(report: SyncReport): string[] {
   return report.lists.map((list) => {
     const sizes = list.blockEntries === undefined
       ? "nothing loaded"
-      : `${list.blockEntries} block, ${list.allowEntries} allow entries`;
+      : `${list.blockEntries} block, ${list.allowEntries} allow entries` +
+        (list.ipEntries ? `, ${list.ipEntries} IP entries` : "");
     let line = `${list.kind}list ${list.name}: ${list.outcome}, ${sizes}, ${list.ms} ms`;
     if (list.invalid && list.invalid.count > 0) {
       const example = list.invalid.examples[0];

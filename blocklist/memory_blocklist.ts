@@ -7,17 +7,20 @@
  * Admin edits live in the "custom" list, kept as plain sets too (they are few) so they can
  * be listed; `onCustomChange` lets the caller persist them.
  */
-import type { Blocklist, EntryKind, ListSummary, LoadedList } from "./blocklist.ts";
+import type { AddressRules, Blocklist, EntryKind, ListSummary, LoadedList } from "./blocklist.ts";
 import { CUSTOM_LIST, type Decision, NO_DECISION } from "./decision.ts";
 import { type ListFilter, takesAllows, takesBlocks } from "./profile_policy.ts";
 import { runInSlices } from "./slices.ts";
 import { DomainSet } from "./domain_set.ts";
+import type { IpList } from "./ip_ranges.ts";
 import { NameProbe } from "./name_probe.ts";
 
 interface CompiledList {
   name: string;
   block: DomainSet;
   allow: DomainSet;
+  /** Its IP entries, when it has any. */
+  ips?: IpList;
   contentId?: string;
   loadedAt?: number;
 }
@@ -33,6 +36,7 @@ export interface MemoryBlocklistOptions {
 export class MemoryBlocklist implements Blocklist {
   readonly description = "memory";
   #lists: CompiledList[] = [];
+  #addressRules: AddressRules | undefined;
   #version = 0;
   #custom: Record<EntryKind, Set<string>>;
   #onCustomChange?: MemoryBlocklistOptions["onCustomChange"];
@@ -52,6 +56,10 @@ export class MemoryBlocklist implements Blocklist {
 
   get version(): number {
     return this.#version;
+  }
+
+  get addressRules(): AddressRules | undefined {
+    return this.#addressRules;
   }
 
   decide(name: string, filter?: ListFilter): Decision {
@@ -86,21 +94,39 @@ export class MemoryBlocklist implements Blocklist {
     return NO_DECISION;
   }
 
-  /** Builds the lists' sets a slice at a time (blocklist/slices.ts), then swaps them in. */
+  /**
+   * Builds the lists' sets a slice at a time (blocklist/slices.ts), then swaps them in. IP
+   * entries are held apart (ip_ranges.ts, loaded with the first list that has any); only
+   * loads change them, never admin edits.
+   */
   async load(lists: LoadedList[], drop: string[] = []): Promise<void> {
+    const held = this.#lists.some((list) => list.ips !== undefined);
+    const ranges = held || lists.some((list) => list.ips !== undefined)
+      ? await import("./ip_ranges.ts")
+      : undefined;
     const compiled: CompiledList[] = [];
     for (const list of lists) {
+      const ips = list.ips;
       compiled.push({
         name: list.name,
         block: await runInSlices(DomainSet.buildSteps(list.block)),
         allow: await runInSlices(DomainSet.buildSteps(list.allow)),
+        ips: ips && ranges && {
+          name: list.name,
+          hasBlocks: list.block.length + ips.block.length > 0,
+          block: new ranges.IpRanges(ips.block),
+          allow: new ranges.IpRanges(ips.allow),
+        },
         contentId: list.contentId,
         loadedAt: this.#now(),
       });
     }
     const replaced = new Set([...drop, ...lists.map((list) => list.name)]);
     replaced.delete(CUSTOM_LIST);
-    this.#swap([...this.#lists.filter((list) => !replaced.has(list.name)), ...compiled]);
+    const kept = [...this.#lists.filter((list) => !replaced.has(list.name)), ...compiled];
+    const ipLists = kept.flatMap((list) => list.ips ?? []);
+    this.#addressRules = ranges && ipLists.length > 0 ? new ranges.IpRules(ipLists) : undefined;
+    this.#swap(kept);
   }
 
   async edit(action: "add" | "remove", kind: EntryKind, names: string[]): Promise<number> {
@@ -132,6 +158,7 @@ export class MemoryBlocklist implements Blocklist {
       name: list.name,
       blockEntries: list.block.size,
       allowEntries: list.allow.size,
+      ...(list.ips === undefined ? {} : { ipEntries: list.ips.block.size + list.ips.allow.size }),
       ...(list.contentId === undefined ? {} : { contentId: list.contentId }),
       ...(list.loadedAt === undefined ? {} : { loadedAt: list.loadedAt }),
     })));

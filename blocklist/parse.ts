@@ -12,6 +12,7 @@
  *   million names costs several times the parse itself).
  * - The entries from the fast path are slices of `text` and keep it alive as long as they live.
  * - Any IP literal opens a hosts line, not only 0.0.0.0 and 127.0.0.1: its names are blocked.
+ *   A line that is an address or a range alone is an IP entry (ip_entry.ts), for the answers.
  * - Boilerplate names (localhost, ip6-*, broadcasthost, IP literals in a hosts line) are never
  *   entries, whatever the format: such lines are skipped, not invalid.
  * - `||name`, `||name^`, `||name^|` and `||name|` all block the name and its subdomains (for the
@@ -31,6 +32,7 @@ import {
   MAX_NAME,
   normalizeDomain,
 } from "../dns/domain_entry.ts";
+import { type IpEntries, type IpSink, takeIpEntry } from "./ip_entry.ts";
 import { runAtOnce } from "./slices.ts";
 
 /** One parsed list. Names are canonical: lowercase ASCII, no trailing dot, IDNs as punycode. */
@@ -39,6 +41,8 @@ export interface ParsedList {
   block: string[];
   /** Exceptions (`@@||x^`): they allow the name and every subdomain, winning over any block entry. */
   allow: string[];
+  /** Addresses and ranges (blocklist/ip_entry.ts), when the list has any. */
+  ips?: IpEntries;
   /** Lines read. */
   lines: number;
   /** Lines skipped on purpose: blank, comments, headers, hosts-file boilerplate. */
@@ -83,7 +87,7 @@ const OK = 0;
 const SKIP = 1;
 type Outcome = typeof OK | typeof SKIP | string;
 
-interface Sink {
+interface Sink extends IpSink {
   block: string[];
   allow: string[];
 }
@@ -212,6 +216,8 @@ function isBlankOrComment(text: string, from: number, to: number): boolean {
 
 /** The general path: any line, in any of the formats. Pushes what it takes into `sink`. */
 function parseLine(raw: string, sink: Sink): Outcome {
+  const ip = takeIpEntry(raw, sink);
+  if (ip !== undefined) return ip === true ? OK : ip;
   let line = raw.trim();
   if (line === "") return SKIP;
   const first = line.charCodeAt(0);

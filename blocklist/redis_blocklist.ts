@@ -7,7 +7,10 @@
  * - `bl:lists`: JSON of the lists held and their sizes (which sets to ask), the custom list's
  *   with a content id that moves with every edit;
  * - `bl:version`: a counter bumped by every load and edit, started from the clock so that its
- *   values do not repeat after Redis lost it.
+ *   values do not repeat after Redis lost it;
+ * - `bl:ipblock:<list>`, `bl:ipallow:<list>`: a list's IP entries, when it has any. They are
+ *   few, so each instance reads them whole when the version moves and matches answers'
+ *   addresses locally (ip_ranges.ts), with no round trip per answer.
  *
  * A decision is one round trip: SMISMEMBER of the name's candidate entries against every set,
  * pipelined. It is then kept in a short-lived local cache, so a repeated name costs none.
@@ -18,12 +21,13 @@
  * puts in place of the old one.
  */
 import type { RedisStore } from "../store/redis.ts";
-import type { Blocklist, EntryKind, ListSummary, LoadedList } from "./blocklist.ts";
+import type { AddressRules, Blocklist, EntryKind, ListSummary, LoadedList } from "./blocklist.ts";
 import { candidateEntries } from "./candidates.ts";
 import { contentId } from "./content_id.ts";
 import type { CustomEntries } from "./custom_copy.ts";
 import { CUSTOM_LIST, type Decision, NO_DECISION } from "./decision.ts";
 import { DecisionCache } from "./decision_cache.ts";
+import { type IpList, IpRanges, IpRules } from "./ip_ranges.ts";
 import { type ListFilter, takesAllows, takesBlocks } from "./profile_policy.ts";
 
 export interface RedisBlocklistOptions {
@@ -56,6 +60,7 @@ export class RedisBlocklist implements Blocklist {
   #prefix: string;
   #cache: DecisionCache;
   #lists: ListSummary[] = [];
+  #addressRules: AddressRules | undefined;
   /** `bl:version` as last read from Redis. */
   #seenVersion: string | null | undefined;
   /** Moves seen in it, for `version`. */
@@ -94,8 +99,12 @@ export class RedisBlocklist implements Blocklist {
     // was down when this instance started. Either way the lists need loading.
     const lost = version === null && this.#seenVersion !== null;
     const meta = await this.#store.getString(this.#key("lists"));
+    const lists = meta === null ? [] : parseMeta(meta);
+    // Read before anything is taken as seen: a failure here is retried at the next poll.
+    const addressRules = await this.#readIpEntries(lists);
     const before = this.#lists;
-    this.#lists = meta === null ? [] : parseMeta(meta);
+    this.#lists = lists;
+    this.#addressRules = addressRules;
     this.#seenVersion = version;
     this.#changes++;
     this.#cache.clear();
@@ -111,6 +120,10 @@ export class RedisBlocklist implements Blocklist {
 
   get version(): number {
     return this.#changes;
+  }
+
+  get addressRules(): AddressRules | undefined {
+    return this.#addressRules;
   }
 
   async decide(name: string, filter?: ListFilter): Promise<Decision> {
@@ -138,15 +151,27 @@ export class RedisBlocklist implements Blocklist {
   async load(lists: LoadedList[], drop: string[] = []): Promise<void> {
     // Distinct entries as Redis counted them: a Set of a million strings here would stall the
     // loop (`deno task bench:blocklist` builds one).
-    const sizes = new Map<string, { blockEntries: number; allowEntries: number }>();
+    const sizes = new Map<
+      string,
+      Pick<ListSummary, "blockEntries" | "allowEntries" | "ipEntries">
+    >();
     for (const list of lists) {
+      const ipEntries =
+        await this.#replaceSet(this.#ipKey("block", list.name), list.ips?.block ?? []) +
+        await this.#replaceSet(this.#ipKey("allow", list.name), list.ips?.allow ?? []);
       sizes.set(list.name, {
         blockEntries: await this.#replaceSet(this.#setKey("block", list.name), list.block),
         allowEntries: await this.#replaceSet(this.#setKey("allow", list.name), list.allow),
+        ...(list.ips === undefined ? {} : { ipEntries }),
       });
     }
     const gone = drop.filter((name) => name !== CUSTOM_LIST);
-    const keys = gone.flatMap((name) => [this.#setKey("allow", name), this.#setKey("block", name)]);
+    const keys = gone.flatMap((name) => [
+      this.#setKey("allow", name),
+      this.#setKey("block", name),
+      this.#ipKey("allow", name),
+      this.#ipKey("block", name),
+    ]);
     if (keys.length > 0) await this.#store.del(keys);
     const loaded = new Map(lists.map((list) => [list.name, list]));
     await this.#updateMeta((current) => [
@@ -278,6 +303,29 @@ export class RedisBlocklist implements Blocklist {
 
   #setKey(kind: EntryKind, list: string): string {
     return `${this.#prefix}${kind}:${list}`;
+  }
+
+  #ipKey(kind: EntryKind, list: string): string {
+    return `${this.#prefix}ip${kind}:${list}`;
+  }
+
+  /** The IP entries of the lists that have any, read whole (they are few: ip_entry.ts). */
+  async #readIpEntries(lists: ListSummary[]): Promise<IpRules | undefined> {
+    const ipLists: IpList[] = [];
+    for (const list of lists) {
+      if (!list.ipEntries) continue;
+      const [block, allow] = await Promise.all([
+        this.#store.smembers(this.#ipKey("block", list.name)),
+        this.#store.smembers(this.#ipKey("allow", list.name)),
+      ]);
+      ipLists.push({
+        name: list.name,
+        hasBlocks: list.blockEntries + block.length > 0,
+        block: new IpRanges(block),
+        allow: new IpRanges(allow),
+      });
+    }
+    return ipLists.length === 0 ? undefined : new IpRules(ipLists);
   }
 }
 

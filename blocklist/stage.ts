@@ -12,13 +12,14 @@
  * none.
  */
 import { cacheKey } from "../cache/key.ts";
-import { aliasTargets, EdeCode, Rcode } from "../dns/mod.ts";
+import { addressText, aliasTargets, answerAddresses, EdeCode, Rcode } from "../dns/mod.ts";
+import { privateRange } from "../net/cidr.ts";
 import { replyAnswer } from "../pipeline/answer_builders.ts";
 import { countingReuse, untilStateMoves } from "../pipeline/answer_memo.ts";
 import type { Answer, MaybePromise, QueryContext, Stage } from "../pipeline/types.ts";
 import { blockAnswer, type BlockAnswerOptions } from "./block_answer.ts";
 import type { Blocklist } from "./blocklist.ts";
-import { type Decision, describeRule, type Rule } from "./decision.ts";
+import { type Decision, describeRule, REBINDING, type Rule } from "./decision.ts";
 import { ownDecision, ProfilePolicies, type ProfilePolicy } from "./profile_policy.ts";
 
 export type FailMode = "open" | "closed";
@@ -28,6 +29,8 @@ export interface BlocklistStats {
   allowed: number;
   /** Decisions the store could not make (each answered per the fail mode). */
   errors: number;
+  /** Answers refused by rebinding protection (counted in `blocked` too). */
+  rebinding?: number;
 }
 
 export interface BlocklistStageOptions {
@@ -38,13 +41,20 @@ export interface BlocklistStageOptions {
   onError?: (error: unknown) => void;
   /** Counters the stage keeps up to date, for metrics. */
   stats?: BlocklistStats;
+  /**
+   * DNS rebinding protection (REBIND_PROTECTION): an answer from the cache or an upstream that
+   * points a name to a private address (net/cidr.ts `privateRange`) is refused with the block
+   * answer, unless `exempt` says the name may (REBIND_ALLOW's domains, forward zones' names).
+   * Names the records file answers never reach this stage. Without it, private answers pass.
+   */
+  rebinding?: { exempt: (name: string) => boolean };
 }
 
 /** Block answers kept for reuse; emptied when full. */
 const BUILT_ANSWERS = 4096;
 
 export function blocklistStage(options: BlocklistStageOptions): Stage {
-  const { blocklist, failMode } = options;
+  const { blocklist, failMode, rebinding } = options;
   const stats = options.stats ?? { blocked: 0, allowed: 0, errors: 0 };
   // Building a block answer (a full decode of the query, then an encode) made a blocked query
   // dearer than a cached one, which it need not be (`deno task bench:all`, blocked rows against
@@ -61,12 +71,12 @@ export function blocklistStage(options: BlocklistStageOptions): Stage {
     // the profile and response (its EDE names the profile): no profile gets another's answer.
     const echoed = `${ctx.raw[2] & 1}${ctx.head.edns === undefined ? "-" : "e"}`;
     const key = `${cacheKey(ctx)}|${echoed}|${rule.list}|${rule.entry}|${rule.via ?? ""}|` +
-      policy.answerKey;
+      `${rule.answer ?? ""}|${policy.answerKey}`;
     let answer = built.get(key);
     if (answer === undefined) {
-      // A block for a CNAME target holds only as long as the upstream's answer does, which the
-      // lists' version does not follow: never reused.
-      const reuse = rule.via === undefined ? reusable : undefined;
+      // A block for a CNAME target or an address holds only as long as the upstream's answer
+      // does, which the lists' version does not follow: never reused.
+      const reuse = rule.via === undefined && rule.answer === undefined ? reusable : undefined;
       answer = { ...blockAnswer(ctx.query, rule, policy.answer), reusable: reuse };
       if (built.size >= BUILT_ANSWERS) built.clear();
       built.set(key, answer);
@@ -100,23 +110,49 @@ export function blocklistStage(options: BlocklistStageOptions): Stage {
         ? answer.then((answered) => inspected(ctx, policy, answered))
         : inspected(ctx, policy, answer);
     }
-    // A name allowed outright is answered as it comes, its aliases included.
+    // A name allowed outright is answered as it comes, its aliases and addresses included;
+    // rebinding protection still holds (REBIND_ALLOW is its exception, not the lists).
     stats.allowed++;
     const answer = next();
-    return answer instanceof Promise ? answer.then(countingAllowed) : countingAllowed(answer);
+    return answer instanceof Promise
+      ? answer.then((answered) => allowedAnswer(ctx, policy, answered))
+      : allowedAnswer(ctx, policy, answer);
+  };
+  const allowedAnswer = (ctx: QueryContext, policy: ProfilePolicy, answer: Answer): Answer => {
+    const rule = rebinding &&
+      rebindingRule(ctx.question.name, answerAddressesOf(answer), rebinding.exempt);
+    return rule === undefined ? countingAllowed(answer) : rebound(ctx, policy, rule);
   };
   /**
-   * The answer, or a block when a CNAME or DNAME target in it is blocked for this profile (the
-   * profile's own entries first, then its lists, as for the question's name). A store that
-   * fails here is answered per REDIS_FAIL, as for the name.
+   * The answer, or a block when one of its addresses is blocked by an IP entry of the lists
+   * this profile takes, or refused by rebinding protection, or when a CNAME or DNAME target in
+   * it is blocked for this profile (the profile's own entries first, then its lists, as for the
+   * question's name). A store that fails on a target is answered per REDIS_FAIL, as for the name.
    */
   const inspected = (
     ctx: QueryContext,
     policy: ProfilePolicy,
     answer: Answer,
   ): MaybePromise<Answer> => {
+    const addresses = answerAddressesOf(answer);
+    if (addresses.length > 0) {
+      const decision = blocklist.addressRules?.decide(addresses, policy.filter);
+      if (decision?.verdict === "blocked") return blockedBy(ctx, policy, decision.rule);
+      const rule = rebinding && rebindingRule(ctx.question.name, addresses, rebinding.exempt);
+      if (rule !== undefined) return rebound(ctx, policy, rule);
+    }
     const targets = cnameTargets(answer);
     return targets.length === 0 ? answer : checkTargets(ctx, policy, answer, targets, 0);
+  };
+  /** A block for what the answer holds (its address or target), not the question's name. */
+  const blockedBy = (ctx: QueryContext, policy: ProfilePolicy, rule: Rule) => {
+    stats.blocked++;
+    ctx.log.rule = describeRule(rule, policy.answer.profile);
+    return answerFor(ctx, policy, rule);
+  };
+  const rebound = (ctx: QueryContext, policy: ProfilePolicy, rule: Rule) => {
+    stats.rebinding = (stats.rebinding ?? 0) + 1;
+    return blockedBy(ctx, policy, rule);
   };
   const checkTargets = (
     ctx: QueryContext,
@@ -146,12 +182,8 @@ export function blocklistStage(options: BlocklistStageOptions): Stage {
     }
     return answer;
   };
-  const blockedVia = (ctx: QueryContext, policy: ProfilePolicy, rule: Rule, target: string) => {
-    stats.blocked++;
-    const via = { ...rule, via: target };
-    ctx.log.rule = describeRule(via, policy.answer.profile);
-    return answerFor(ctx, policy, via);
-  };
+  const blockedVia = (ctx: QueryContext, policy: ProfilePolicy, rule: Rule, target: string) =>
+    blockedBy(ctx, policy, { ...rule, via: target });
   /** An allowed name's answer, reused (answer_memo.ts), counts as the decision it skips. */
   const countAllowed = () => void stats.allowed++;
   const countingAllowed = (answer: Answer): Answer => countingReuse(answer, countAllowed);
@@ -174,6 +206,27 @@ export function blocklistStage(options: BlocklistStageOptions): Stage {
   };
 }
 
+/**
+ * The rule refusing an answer for `name` whose addresses (16 bytes each) include a private one,
+ * naming the first; undefined when none is private or `exempt` lets the name be.
+ *
+ * "answer 10.0.0.5 (rebinding: 10.0.0.0/8)" once described (decision.ts `describeRule`).
+ */
+export function rebindingRule(
+  name: string,
+  addresses: Uint8Array,
+  exempt: (name: string) => boolean,
+): Rule | undefined {
+  for (let at = 0; at < addresses.length; at += 16) {
+    const range = privateRange(addresses, at);
+    if (range === undefined) continue;
+    return exempt(name)
+      ? undefined
+      : { list: REBINDING, entry: range, answer: addressText(addresses, at) };
+  }
+  return undefined;
+}
+
 const NO_TARGETS: readonly string[] = Object.freeze([]);
 const targetsRead = new WeakMap<Uint8Array, readonly string[]>();
 
@@ -184,13 +237,36 @@ const targetsRead = new WeakMap<Uint8Array, readonly string[]>();
  * copy each time); any other answer's are read once per answer's bytes.
  */
 export function cnameTargets(answer: Answer): readonly string[] {
+  return readOnce(answer, answer.aliases, targetsRead, aliasTargets, NO_TARGETS);
+}
+
+const NO_ADDRESSES = new Uint8Array(0);
+const addressesRead = new WeakMap<Uint8Array, Uint8Array>();
+
+/**
+ * The A and AAAA addresses of an answer from the cache or an upstream (16 bytes each,
+ * dns/view.ts `answerAddresses`), which the stage checks against IP entries and rebinding
+ * protection; none for the answers the stages made themselves. Read once, as the targets are.
+ */
+export function answerAddressesOf(answer: Answer): Uint8Array {
+  return readOnce(answer, answer.addresses, addressesRead, answerAddresses, NO_ADDRESSES);
+}
+
+/** What an answer from elsewhere holds: as its maker knew it, or read once per answer's bytes. */
+function readOnce<T>(
+  answer: Answer,
+  known: T | undefined,
+  read: WeakMap<Uint8Array, T>,
+  reader: (bytes: Uint8Array) => T,
+  none: T,
+): T {
   const source = answer.source;
-  if (source !== "upstream" && source !== "cache" && source !== "stale") return NO_TARGETS;
-  if (answer.aliases !== undefined) return answer.aliases;
-  let targets = targetsRead.get(answer.bytes);
-  if (targets === undefined) {
-    targets = aliasTargets(answer.bytes);
-    targetsRead.set(answer.bytes, targets);
+  if (source !== "upstream" && source !== "cache" && source !== "stale") return none;
+  if (known !== undefined) return known;
+  let found = read.get(answer.bytes);
+  if (found === undefined) {
+    found = reader(answer.bytes);
+    read.set(answer.bytes, found);
   }
-  return targets;
+  return found;
 }

@@ -23,6 +23,8 @@ export interface ListReport {
   outcome: FetchedList["origin"] | "unchanged" | "fresh-in-store" | "failed";
   blockEntries?: number;
   allowEntries?: number;
+  /** IP entries, block and allow (absent: none). */
+  ipEntries?: number;
   invalid?: { count: number; examples: InvalidLine[] };
   error?: string;
   ms: number;
@@ -156,9 +158,13 @@ export class ListSync {
       return report({ outcome: "unchanged", error: fetched.error, ...counts(held) });
     }
     const parsed = await runInSlices(parseSteps(fetched.text));
+    const ips = parsed.ips && source.kind === "allow"
+      ? { block: [], allow: [...parsed.ips.block, ...parsed.ips.allow] }
+      : parsed.ips;
     const list: LoadedList = source.kind === "allow"
       ? { name: source.name, block: [], allow: [...parsed.block, ...parsed.allow], contentId: id }
       : { name: source.name, block: parsed.block, allow: parsed.allow, contentId: id };
+    if (ips !== undefined) list.ips = ips;
     let loaded: ListSummary | undefined;
     try {
       await this.#blocklist.load([list]);
@@ -173,11 +179,14 @@ export class ListSync {
       error: fetched.error,
       blockEntries: loaded?.blockEntries ?? 0,
       allowEntries: loaded?.allowEntries ?? 0,
+      ...(loaded?.ipEntries === undefined ? {} : { ipEntries: loaded.ipEntries }),
       invalid: parsed.invalid,
     });
   }
 }
 
 function counts(held: ListSummary | undefined) {
-  return held ? { blockEntries: held.blockEntries, allowEntries: held.allowEntries } : {};
+  if (held === undefined) return {};
+  const { blockEntries, allowEntries, ipEntries } = held;
+  return { blockEntries, allowEntries, ...(ipEntries === undefined ? {} : { ipEntries }) };
 }

@@ -5,7 +5,15 @@
  * negative answers only with an SOA; never truncated answers; errors only when configured)
  * and keeps expired entries a while longer so they can be served stale (RFC 8767).
  */
-import { aliasTargets, answerCount, isSameName, peekQuestion, Rcode, ttlAt } from "../dns/mod.ts";
+import {
+  aliasTargets,
+  answerAddresses,
+  answerCount,
+  isSameName,
+  peekQuestion,
+  Rcode,
+  ttlAt,
+} from "../dns/mod.ts";
 import type { Answer, QueryContext, Reusable } from "../pipeline/types.ts";
 import { agedBy, withTtls } from "./ttl_patch.ts";
 
@@ -47,6 +55,8 @@ interface Entry {
   subnetScope: number | undefined;
   /** Its CNAME and DNAME targets, read once here rather than at each hit (types.ts `Answer`). */
   aliases: readonly string[];
+  /** Its A and AAAA addresses, read once here too (types.ts `Answer`). */
+  addresses: Uint8Array;
   /** Lifetime at insert, seconds. */
   lifetime: number;
   storedAt: number;
@@ -197,6 +207,7 @@ export class AnswerCache {
       source: "cache",
       subnetScope: entry.subnetScope,
       aliases: entry.aliases,
+      addresses: entry.addresses,
       // The stage says whether it may be reused (not when it is due for a prefetch).
       reusable: undefined,
     };
@@ -212,11 +223,13 @@ export class AnswerCache {
     const lifetime = this.#lifetimeOf(ctx, answer);
     if (lifetime === undefined || lifetime <= 0) return 0;
     const bytes = withTtls(answer.bytes, answer.ttlOffsets, this.#clampOf(answer, lifetime));
-    const size = bytes.length + key.length * 2 + answer.ttlOffsets.length * 8 + ENTRY_OVERHEAD;
+    // Told to the answer too: the stages above read them on its way back (blocklist/stage.ts).
+    answer.addresses ??= answerAddresses(bytes);
+    const size = bytes.length + key.length * 2 + answer.ttlOffsets.length * 8 +
+      answer.addresses.length + ENTRY_OVERHEAD;
     if (size > this.options.maxBytes) return 0;
     const old = this.#entries.get(key);
     if (old !== undefined) this.#remove(old);
-    // Told to the answer too: the stages above read them on its way back (blocklist/stage.ts).
     answer.aliases ??= aliasTargets(bytes);
     const entry: Entry = {
       key,
@@ -225,6 +238,7 @@ export class AnswerCache {
       rcode: answer.rcode,
       subnetScope: answer.subnetScope,
       aliases: answer.aliases,
+      addresses: answer.addresses,
       lifetime,
       storedAt: this.#now(),
       size,

@@ -9,6 +9,7 @@ export { decodeMessage, encodeMessage, type EncodeOptions } from "./message.ts";
 export { aliasTargets } from "./aliases.ts";
 export {
   additionalCount,
+  answerAddresses,
   answerCount,
   clientSubnetScope,
   copyQuestionSpelling,
@@ -48,7 +49,7 @@ export {
   splitLabels,
 } from "./name.ts";
 export { presentRdata } from "./rdata/registry.ts";
-export { formatIpv6, parseIpv4, parseIpv6 } from "./rdata/address.ts";
+export { addressText, formatIpv6, parseIpv4, parseIpv6 } from "./rdata/address.ts";
 export {
   buildReply,
   encodeReply,

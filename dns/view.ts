@@ -7,7 +7,7 @@
  * these (tests/dns/fixed_offsets_test.ts keeps it so). The accessors allocate nothing, so a
  * door's cached answer costs what it did with raw offsets.
  */
-import { EdnsOptionCode, HOP_BY_HOP_OPTIONS, Rcode, RType } from "./constants.ts";
+import { EdnsOptionCode, HOP_BY_HOP_OPTIONS, RClass, Rcode, RType } from "./constants.ts";
 import { DnsWireError } from "./errors.ts";
 import { decodeMessage, encodeMessage, HEADER_SIZE } from "./message.ts";
 import { canonicalName } from "./name.ts";
@@ -397,6 +397,65 @@ export function afterQuestions(bytes: Uint8Array): { reader: WireReader; counts:
     reader.offset += 4;
   }
   return { reader, counts };
+}
+
+const NO_ADDRESSES = new Uint8Array(0);
+
+/**
+ * The A and AAAA addresses of a message's answer section (class IN), in order, 16 bytes each
+ * (IPv4 as IPv4-mapped IPv6, ::ffff:a.b.c.d, so one comparison serves both families), read in
+ * one walk that skips names: what a resolver inspects to refuse an answer that points where it
+ * must not. Empty when it has none or does not parse.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { answerAddresses, decodeMessage, encodeMessage, RClass, RType } from "./mod.ts";
+ *
+ * // RFC 8484 §4.1's example query (www.example.com A), answered with two addresses.
+ * const base64 = "AAABAAABAAAAAAAAA3d3dwdleGFtcGxlA2NvbQAAAQAB";
+ * const query = decodeMessage(Uint8Array.from(atob(base64), (c) => c.charCodeAt(0)));
+ * const record = { name: "www.example.com", class: RClass.IN, ttl: 60 };
+ * const bytes = encodeMessage({
+ *   ...query,
+ *   answers: [
+ *     { ...record, type: RType.A, data: { address: "192.0.2.7" } },
+ *     { ...record, type: RType.AAAA, data: { address: "2001:db8::1" } },
+ *   ],
+ * });
+ * const addresses = answerAddresses(bytes);
+ * assert.equal(addresses.length, 32, "two addresses of 16 bytes");
+ * assert.deepEqual([...addresses.subarray(10, 16)], [0xff, 0xff, 192, 0, 2, 7]);
+ * assert.deepEqual([...addresses.subarray(16, 18)], [0x20, 0x01]);
+ * assert.equal(answerAddresses(new Uint8Array(3)).length, 0, "not a message");
+ * ```
+ */
+export function answerAddresses(bytes: Uint8Array): Uint8Array {
+  let found: number[] | undefined;
+  try {
+    const { reader, counts } = afterQuestions(bytes);
+    for (let i = 0; i < counts[0]; i++) {
+      reader.skipName();
+      const type = reader.u16("record");
+      const klass = reader.u16("record");
+      reader.offset += 4;
+      const length = reader.u16("record");
+      reader.need(length, "rdata");
+      const at = reader.offset;
+      reader.offset += length;
+      if (klass !== RClass.IN) continue;
+      if (type === RType.A && length === 4) {
+        (found ??= []).push(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff);
+        for (let b = 0; b < 4; b++) found.push(bytes[at + b]);
+      } else if (type === RType.AAAA && length === 16) {
+        found ??= [];
+        for (let b = 0; b < 16; b++) found.push(bytes[at + b]);
+      }
+    }
+  } catch {
+    return NO_ADDRESSES;
+  }
+  return found === undefined ? NO_ADDRESSES : Uint8Array.from(found);
 }
 
 /** MINIMUM is the last 4 bytes of SOA rdata, after two names. */

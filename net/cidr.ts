@@ -101,3 +101,42 @@ function inPrefix(address: Uint8Array, cidr: Cidr): boolean {
   const mask = (0xff << (8 - rest)) & 0xff;
   return (address[whole] & mask) === cidr.bytes[whole];
 }
+
+/**
+ * The private range holding the 16-byte address at `bytes[at..at+16]` (IPv4 mapped), as text
+ * ("10.0.0.0/8"); undefined for any other address. Private here: what a name on the public
+ * internet has no business pointing to, which DNS rebinding protection refuses
+ * (blocklist/stage.ts), as a page of a public site could otherwise turn its reader's browser
+ * against the devices beside it. Each is reachable from the client's side only: private (RFC
+ * 1918), loopback, link-local, unique-local (RFC 4193), unspecified, and their IPv4-mapped IPv6
+ * forms, which an address held as 16 bytes covers at once. Not listed: the shared address space
+ * of carrier-grade NAT (100.64.0.0/10, RFC 6598). It is the provider's network, not the
+ * reader's, and overlay networks (Tailscale) publish their hosts' 100.64/10 addresses in public
+ * zones on purpose; a deployment that wants it refused lists `100.64.0.0/10` as an IP entry.
+ */
+export function privateRange(bytes: Uint8Array, at: number): string | undefined {
+  let zeros = 0;
+  while (zeros < 10 && bytes[at + zeros] === 0) zeros++;
+  if (zeros === 10 && bytes[at + 10] === 0xff && bytes[at + 11] === 0xff) {
+    return privateIpv4(bytes[at + 12], bytes[at + 13]);
+  }
+  const first = bytes[at];
+  if ((first & 0xfe) === 0xfc) return "fc00::/7";
+  if (first === 0xfe && (bytes[at + 1] & 0xc0) === 0x80) return "fe80::/10";
+  if (zeros < 10) return undefined;
+  let rest = 0;
+  for (let i = 10; i < 15; i++) rest |= bytes[at + i];
+  if (rest !== 0) return undefined;
+  const last = bytes[at + 15];
+  return last === 0 ? "::/128" : last === 1 ? "::1/128" : undefined;
+}
+
+function privateIpv4(a: number, b: number): string | undefined {
+  if (a === 10) return "10.0.0.0/8";
+  if (a === 127) return "127.0.0.0/8";
+  if (a === 0) return "0.0.0.0/8";
+  if (a === 192 && b === 168) return "192.168.0.0/16";
+  if (a === 172 && (b & 0xf0) === 16) return "172.16.0.0/12";
+  if (a === 169 && b === 254) return "169.254.0.0/16";
+  return undefined;
+}

@@ -20,7 +20,7 @@ export class CidrMap<T> {
     for (const [cidr, value] of entries) {
       let networks = byBits.get(cidr.bits);
       if (networks === undefined) byBits.set(cidr.bits, networks = new Map());
-      const key = keyOf(cidr.bytes, cidr.bits);
+      const key = networkKey(cidr.bytes, cidr.bits);
       if (!networks.has(key)) networks.set(key, value);
     }
     for (const bits of [...byBits.keys()].sort((a, b) => b - a)) {
@@ -48,19 +48,22 @@ export class CidrMap<T> {
     const bytes = parseAddress(address);
     if (bytes === undefined) return undefined;
     for (const { bits, networks } of this.#groups) {
-      const value = networks.get(keyOf(bytes, bits));
+      const value = networks.get(networkKey(bytes, bits));
       if (value !== undefined) return value;
     }
     return undefined;
   }
 }
 
-/** The first `bits` of 16 address bytes, as a string key (bits past the prefix cleared). */
-function keyOf(bytes: Uint8Array, bits: number): string {
+/**
+ * The first `bits` of the 16 address bytes at `bytes[at..]`, as a string key (bits past the
+ * prefix cleared): equal for every address of one range.
+ */
+export function networkKey(bytes: Uint8Array, bits: number, at = 0): string {
   let key = "";
   const whole = bits >> 3;
-  for (let i = 0; i < whole; i++) key += String.fromCharCode(bytes[i]);
+  for (let i = 0; i < whole; i++) key += String.fromCharCode(bytes[at + i]);
   const rest = bits & 7;
-  if (rest !== 0) key += String.fromCharCode(bytes[whole] & ((0xff << (8 - rest)) & 0xff));
+  if (rest !== 0) key += String.fromCharCode(bytes[at + whole] & ((0xff << (8 - rest)) & 0xff));
   return key;
 }

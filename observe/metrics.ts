@@ -290,15 +290,24 @@ function registerSourced(registry: Registry, sources: MetricsSources): void {
         { labels: { verdict: "error" }, value: blocklist.stats.errors },
       ],
     );
+    counter(
+      "dns_rebinding_blocked_total",
+      "Answers refused by DNS rebinding protection: a name pointing to a private address.",
+      [],
+      () => [{ value: blocklist.stats.rebinding ?? 0 }],
+    );
     const lists = () => blocklist.summary().catch(() => [] as ListSummary[]);
     gauge(
       "dns_blocklist_entries",
-      "Entries per list, block and allow.",
+      "Entries per list: block, allow, and IP entries (both kinds) where it has any.",
       ["list", "kind"],
       async () =>
         (await lists()).flatMap((list) => [
           { labels: { list: list.name, kind: "block" }, value: list.blockEntries },
           { labels: { list: list.name, kind: "allow" }, value: list.allowEntries },
+          ...(list.ipEntries === undefined
+            ? []
+            : [{ labels: { list: list.name, kind: "ip" }, value: list.ipEntries }]),
         ]),
     );
     gauge(

@@ -108,6 +108,12 @@ export interface Answer {
    */
   aliases?: readonly string[];
   /**
+   * The A and AAAA addresses of its answer section, 16 bytes each (dns/view.ts `answerAddresses`),
+   * when whoever made it knows them already (the cache reads them once, with the aliases);
+   * else read from the bytes when needed (blocklist/stage.ts `answerAddressesOf`).
+   */
+  addresses?: Uint8Array;
+  /**
    * Set by a stage on an answer whose bytes stay as they are for a while: the same request
    * may be given the same finished answer until then (answer_memo.ts).
    */

@@ -8,9 +8,14 @@
 import { Hono } from "hono";
 import type { Blocklist } from "../blocklist/blocklist.ts";
 import { normalizeDomain } from "../dns/domain_entry.ts";
-import type { Decision } from "../blocklist/decision.ts";
+import { type Decision, REBINDING, type Rule } from "../blocklist/decision.ts";
 import { ownDecision, ProfilePolicies } from "../blocklist/profile_policy.ts";
-import { cnameTargets } from "../blocklist/stage.ts";
+import {
+  answerAddressesOf,
+  type BlocklistStageOptions,
+  cnameTargets,
+  rebindingRule,
+} from "../blocklist/stage.ts";
 import { answerFromBytes } from "../pipeline/answer_builders.ts";
 import type { Answer } from "../pipeline/types.ts";
 import { safeEndpoint } from "../blocklist/safe_endpoints.ts";
@@ -24,7 +29,9 @@ import { reason } from "./reason.ts";
 
 export interface WhyDeps {
   records?: { readonly current: RecordStore };
-  blocklist?: Pick<Blocklist, "decide">;
+  blocklist?: Pick<Blocklist, "decide" | "addressRules">;
+  /** Rebinding protection as the blocklist stage applies it; absent: off. */
+  rebinding?: BlocklistStageOptions["rebinding"];
   cache?: Pick<AnswerCache, "peek">;
   /** The profile a profile name, a client's name or a ClientID names (`client=`); none: no profiles. */
   profileFor?: (who: string) => Profile | undefined;
@@ -43,6 +50,11 @@ export interface Explanation {
   cache?: { remaining: number; lifetime: number; hits: number } | null;
   /** The CNAME (or DNAME) target of the cached answer that the blocklist blocks, if any. */
   cname?: { target: string; rule: Decision & { verdict: "blocked" } };
+  /**
+   * The address of the cached answer that an IP entry blocks, or rebinding protection refuses
+   * (the rule's list is then "rebinding"), if any.
+   */
+  address?: { address: string; rule: Rule };
 }
 
 export async function explain(
@@ -67,9 +79,13 @@ export async function explain(
   const cached = peeked
     ? { remaining: peeked.remaining, lifetime: peeked.lifetime, hits: peeked.hits }
     : null;
-  // What the blocklist stage checks of a cached answer (CNAME cloaking), decided the same way.
-  const cname = !local && decision?.verdict === "none" && peeked && peeked.remaining > 0
-    ? await blockedTarget(deps, answerFromBytes(peeked.bytes, "cache"), profile)
+  // What the blocklist stage checks of a cached answer (its addresses, then CNAME cloaking),
+  // decided the same way.
+  const inspect = !local && decision?.verdict !== "blocked" && peeked && peeked.remaining > 0;
+  const answer = inspect ? answerFromBytes(peeked.bytes, "cache") : undefined;
+  const address = answer && refusedAddress(deps, answer, name, decision, profile);
+  const cname = answer && address === undefined && decision?.verdict !== "allowed"
+    ? await blockedTarget(deps, answer, profile)
     : undefined;
   let summary: string;
   if (local) {
@@ -77,6 +93,12 @@ export async function explain(
       (local.answers.length > 0 ? `: ${local.answers.length} records)` : ")");
   } else if (decision?.verdict === "blocked") {
     summary = `blocked by ${decision.rule.list}: ${decision.rule.entry}`;
+  } else if (address !== undefined) {
+    const { list, entry } = address.rule;
+    summary = `blocked: its cached answer holds ${address.address}, ` +
+      (list === REBINDING
+        ? `a private address (rebinding protection: ${entry})`
+        : `blocked by ${list}: ${entry}`);
   } else if (cname !== undefined) {
     summary = `blocked: its cached answer is an alias of ${cname.target}, blocked by ` +
       `${cname.rule.rule.list}: ${cname.rule.rule.entry}`;
@@ -100,7 +122,31 @@ export async function explain(
     blocklist: decision,
     cache: cached,
     ...(cname === undefined ? {} : { cname }),
+    ...(address === undefined ? {} : { address }),
   };
+}
+
+/**
+ * The first address of `answer` an IP entry blocks under `profile` (not for a name allowed
+ * outright), or rebinding protection refuses for `name`, as the stage finds it.
+ */
+function refusedAddress(
+  deps: WhyDeps,
+  answer: Answer,
+  name: string,
+  decision: Decision | undefined,
+  profile: Profile | undefined,
+): Explanation["address"] {
+  const addresses = answerAddressesOf(answer);
+  if (decision?.verdict !== "allowed") {
+    const filter = profile && explainPolicies.of(profile).filter;
+    const decided = deps.blocklist?.addressRules?.decide(addresses, filter);
+    if (decided?.verdict === "blocked") {
+      return { address: decided.rule.answer!, rule: decided.rule };
+    }
+  }
+  const rule = deps.rebinding && rebindingRule(name, addresses, deps.rebinding.exempt);
+  return rule && { address: rule.answer!, rule };
 }
 
 /** The decision under `profile` (its own entries first, then the lists it takes), as the stage. */

@@ -39,9 +39,10 @@ export interface DashboardDeps {
   log: Pick<QueryLog, "recent" | "answerOf">;
   /** The configured lists, to tell "no blocklist loaded" (blocklist/load_state.ts). */
   listSources?: readonly ListSource[];
-  blocklist: Pick<Blocklist, "summary" | "customEntries" | "edit" | "decide">;
+  blocklist: Pick<Blocklist, "summary" | "customEntries" | "edit" | "decide" | "addressRules">;
   cache?: Pick<AnswerCache, "stats" | "peek">;
   records?: WhyDeps["records"];
+  rebinding?: WhyDeps["rebinding"];
   /** For the "why" box's "as" field: the profile a profile, client or ClientID names. */
   profileFor?: WhyDeps["profileFor"];
   /** Where sessions live: Redis when configured (every instance knows them); memory if absent. */

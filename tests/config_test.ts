@@ -430,3 +430,29 @@ Deno.test("loadConfig() reads CLIENT_ID_DOMAIN as a lower-case host name, and re
     );
   }
 });
+
+Deno.test("loadConfig() rebinding protection: on by default, REBIND_ALLOW's domains, off, checked", () => {
+  assert.deepEqual(loadConfig({}, vm).rebinding, { allow: [] });
+  assert.deepEqual(
+    loadConfig({ REBIND_ALLOW: " Corp.Example., home.arpa ,," }, vm).rebinding,
+    { allow: ["corp.example", "home.arpa"] },
+  );
+  assert.equal(loadConfig({ REBIND_PROTECTION: "off" }, vm).rebinding, undefined);
+  for (
+    const [env, message] of [
+      [{ REBIND_PROTECTION: "maybe" }, /^REBIND_PROTECTION="maybe": expected on or off$/],
+      [
+        { REBIND_ALLOW: "corp.example, bad name" },
+        /^REBIND_ALLOW="corp\.example, bad name": "bad name" is not a domain name \(e\.g\. corp\.example, home\.arpa; subdomains are included\)$/,
+      ],
+      [{ REBIND_ALLOW: "*.corp.example" }, /"\*\.corp\.example" is not a domain name/],
+      [{ REBIND_ALLOW: "-corp.example" }, /"-corp\.example" is not a domain name/],
+    ] as const
+  ) {
+    assert.throws(() => loadConfig(env, vm), (error: Error) => {
+      assert.ok(error instanceof ConfigError);
+      assert.match(error.message, message);
+      return true;
+    });
+  }
+});

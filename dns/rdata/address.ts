@@ -167,3 +167,23 @@ function isIpv4Mapped(bytes: Uint8Array): boolean {
   for (let i = 0; i < 10; i++) if (bytes[i] !== 0) return false;
   return bytes[10] === 0xff && bytes[11] === 0xff;
 }
+
+/**
+ * The address held in 16 bytes at `bytes[at..]` (an IPv4 address IPv4-mapped, as
+ * `answerAddresses` holds them) as people and lists write it: IPv4 for a mapped one, else RFC
+ * 5952.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { addressText, parseIpv6 } from "../mod.ts";
+ *
+ * assert.equal(addressText(parseIpv6("::ffff:192.0.2.7")!, 0), "192.0.2.7");
+ * assert.equal(addressText(parseIpv6("2001:db8::7")!, 0), "2001:db8::7");
+ * ```
+ */
+export function addressText(bytes: Uint8Array, at: number): string {
+  const address = bytes.subarray(at, at + 16);
+  if (!isIpv4Mapped(address)) return formatIpv6(address);
+  return `${address[12]}.${address[13]}.${address[14]}.${address[15]}`;
+}

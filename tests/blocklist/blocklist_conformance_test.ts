@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import type { Blocklist } from "../../blocklist/blocklist.ts";
 import { listFilter } from "../../blocklist/profile_policy.ts";
+import { parseAddress } from "../../net/cidr.ts";
 import { MemoryBlocklist } from "../../blocklist/memory_blocklist.ts";
 import { RedisBlocklist } from "../../blocklist/redis_blocklist.ts";
 import { plainProfile } from "../../pipeline/profile.ts";
@@ -202,6 +203,52 @@ for (const [label, make, needsRedis] of STORES) {
     assert.equal((await blocklist.decide("ads.example", none)).verdict, "none");
     assert.equal((await blocklist.decide("edited.example", none)).verdict, "blocked");
   });
+
+  test("IP entries decide an answer's addresses, by the lists a profile takes", async (blocklist) => {
+    await blocklist.load([BAD_IPS, { ...MORE, ips: { block: [], allow: ["2001:db8::5"] } }]);
+    const rules = blocklist.addressRules!;
+    assert.deepEqual(rules.decide(addressBytes("198.51.100.1", "192.0.2.7")), {
+      verdict: "blocked",
+      rule: { list: "bad-ips", entry: "192.0.2.0/24", answer: "192.0.2.7" },
+    });
+    assert.deepEqual(
+      rules.decide(addressBytes("2001:db8::9")).verdict,
+      "blocked",
+      "IPv6",
+    );
+    assert.equal(
+      rules.decide(addressBytes("192.0.2.99")).verdict,
+      "none",
+      "an exception of the list",
+    );
+    assert.equal(
+      rules.decide(addressBytes("2001:db8::5")).verdict,
+      "none",
+      "an exception of another list taken",
+    );
+    const notTaken = listFilter({ ...plainProfile("kids"), blocklists: ["more"] })!;
+    assert.equal(rules.decide(addressBytes("192.0.2.7"), notTaken).verdict, "none");
+    const summary = await blocklist.summary();
+    assert.equal(summary.find((list) => list.name === "bad-ips")?.ipEntries, 4);
+    assert.equal(summary.find((list) => list.name === "ads")?.ipEntries, undefined);
+    await blocklist.load([], ["bad-ips", "more"]);
+    assert.equal(blocklist.addressRules, undefined, "dropped with their lists");
+  });
+}
+
+/** A list of IP entries only: a range with an exception inside it, and an IPv6 range. */
+const BAD_IPS = {
+  name: "bad-ips",
+  block: [],
+  allow: [],
+  ips: { block: ["192.0.2.0/24", "2001:db8::/32"], allow: ["192.0.2.99", "2001:db8::5"] },
+};
+
+/** Addresses as the answer inspection holds them: 16 bytes each (dns/view.ts `answerAddresses`). */
+function addressBytes(...addresses: string[]): Uint8Array {
+  const bytes = new Uint8Array(addresses.length * 16);
+  addresses.forEach((address, i) => bytes.set(parseAddress(address)!, i * 16));
+  return bytes;
 }
 
 /** A Redis blocklist test with its own server; `second` makes another instance on it. */
@@ -296,6 +343,25 @@ redisTest(
       rule: { list: "custom", entry: "new.example" },
     });
     assert.equal((await second.decide("new.example")).verdict, "blocked");
+  },
+);
+
+redisTest(
+  "IP entries loaded through one instance are read into another's at its next version poll",
+  async ({ redis, make }) => {
+    const first = make();
+    const second = make();
+    await second.refresh();
+    await first.load([BAD_IPS]);
+    assert.equal(second.addressRules, undefined, "not seen yet");
+    await second.refresh();
+    const decided = second.addressRules!.decide(addressBytes("192.0.2.1"));
+    assert.equal(decided.verdict, "blocked");
+    assert.equal(await inspect(redis, "SCARD", "t:bl:ipblock:bad-ips"), 2);
+    await first.load([{ ...BAD_IPS, ips: undefined }]);
+    await second.refresh();
+    assert.equal(second.addressRules, undefined, "a list that lost its IP entries");
+    assert.deepEqual(await inspect(redis, "KEYS", "t:bl:ip*"), []);
   },
 );
 

@@ -24,7 +24,8 @@ const counts = (list: ParsedList) => ({
 
 Deno.test("parseList() reads the sample hosts file: entries, boilerplate and broken lines", async () => {
   const list = parseList(await fixture("hosts.txt"));
-  assert.deepEqual(counts(list), { lines: 134, skipped: 61, invalid: 7, block: 71, allow: 0 });
+  assert.deepEqual(counts(list), { lines: 134, skipped: 61, invalid: 6, block: 71, allow: 0 });
+  assert.deepEqual(list.ips, { block: ["0.0.0.0"], allow: [] }, "an address alone: an IP entry");
   assert.deepEqual(list.block.slice(0, 4), [
     "ads.blinkmetrics.example",
     "pixel.blinkmetrics.example",
@@ -42,7 +43,6 @@ Deno.test("parseList() reads the sample hosts file: entries, boilerplate and bro
     assert.ok(list.block.includes(name), name);
   }
   assert.deepEqual(list.invalid.examples, [
-    { line: 117, text: "0.0.0.0", reason: "an IP address, not a name" },
     { line: 118, text: "0.0.0.0 bad!name.example", reason: "invalid character '!'" },
     {
       line: 119,
@@ -55,6 +55,7 @@ Deno.test("parseList() reads the sample hosts file: entries, boilerplate and bro
       text: "0.0.0.0 good-before-bad.example bad~after.example",
       reason: "invalid character '~'",
     },
+    { line: 122, text: "0.0.0.0 http://url-in-hosts.example/", reason: "a URL, not a domain" },
   ]);
 });
 
@@ -153,7 +154,8 @@ Deno.test("parseList() keeps the good names of a hosts line and counts the line 
 
 Deno.test("parseList() reads the sample plain domain list, IDNs as punycode", async () => {
   const list = parseList(await fixture("domains.txt"));
-  assert.deepEqual(counts(list), { lines: 74, skipped: 20, invalid: 7, block: 47, allow: 0 });
+  assert.deepEqual(counts(list), { lines: 74, skipped: 20, invalid: 5, block: 47, allow: 0 });
+  assert.deepEqual(list.ips, { block: ["192.0.2.44", "2001:db8::44"], allow: [] });
   assert.deepEqual(list.block, [
     "adcloud.example",
     "ads.adcloud.example",
@@ -206,9 +208,9 @@ Deno.test("parseList() reads the sample plain domain list, IDNs as punycode", as
   assert.deepEqual(list.invalid.examples.map((e) => [e.line, e.reason]), [
     [66, "several words, and the first is not an IP address"],
     [67, "a '*' other than a leading '*.'"],
-    [68, "an IP address, not a name"],
-    [69, "an IP address, not a name"],
     [70, "a label longer than 63 characters"],
+    [71, "an empty label"],
+    [72, "a URL, not a domain"],
   ]);
 });
 

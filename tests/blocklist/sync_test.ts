@@ -293,3 +293,28 @@ Deno.test("lists the store loaded within the refresh interval are left alone unl
   assert.deepEqual(forced.lists.map((l) => l.outcome), ["unchanged", "unchanged"]);
   assert.deepEqual(t.server.requests.map((r) => r.status), [304, 304]);
 });
+
+Deno.test("IP entries load with their list, an allowlist's as exceptions, and the report counts them", async () => {
+  await using t = await setup();
+  t.server.set("ips", "||192.0.2.7^\n198.51.100.0/24\n@@198.51.100.9\nads.example\n");
+  t.server.set("fixes", "192.0.2.7\n");
+  const { blocklist, sync } = t.fresh([
+    { name: "ips", location: `${t.server.url}/ips`, kind: "block" },
+    { name: "fixes", location: `${t.server.url}/fixes`, kind: "allow" },
+  ]);
+  const report = await sync.run();
+  assert.deepEqual(report.lists.map((l) => [l.name, l.blockEntries, l.ipEntries]), [
+    ["ips", 1, 3],
+    ["fixes", 0, 1],
+  ]);
+  assert.match(
+    describeReport(report)[0],
+    /^blocklist ips: download, 1 block, 0 allow entries, 3 IP entries, \d+ ms$/,
+  );
+  const addresses = (text: string) =>
+    Uint8Array.from([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 255, 255, ...text.split(".").map(Number)]);
+  const rules = blocklist.addressRules!;
+  assert.equal(rules.decide(addresses("198.51.100.1")).verdict, "blocked");
+  assert.equal(rules.decide(addresses("198.51.100.9")).verdict, "none", "its own exception");
+  assert.equal(rules.decide(addresses("192.0.2.7")).verdict, "none", "the allowlist's");
+});

@@ -61,6 +61,8 @@ async function scenario(browser: BrowserName): Promise<ProfilesRun> {
   const env = {
     UPSTREAMS: `udp://127.0.0.1:${knot.port}`,
     PROFILES_FILE: profilesFile,
+    // www points to the test's web server on loopback: a private answer for this zone.
+    REBIND_ALLOW: TEST_ZONE,
     ADMIN_TOKEN: "browser-profiles-token-0123456789",
     ...tlsEnv(cert),
   };

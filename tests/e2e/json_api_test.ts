@@ -82,7 +82,7 @@ Deno.test({
           await curl(`${gateway.url}/resolve?name=www.${TEST_ZONE}&type=AAAA`),
         );
         assert.deepEqual(google.Answer, [
-          { name: `www.${TEST_ZONE}.`, type: 28, TTL: google.Answer[0].TTL, data: "::1" },
+          { name: `www.${TEST_ZONE}.`, type: 28, TTL: google.Answer[0].TTL, data: "2001:db8::1" },
         ]);
         const cloudflare = JSON.parse(
           await curl(

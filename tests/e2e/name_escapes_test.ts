@@ -13,9 +13,9 @@ import { run } from "../support/tools.ts";
 const ODD_LABEL = 'all\\;\\(\\)\\"\\@\\$\\032\\\\x';
 
 const ZONE = smallZoneText([
-  "_sip.semi\\;colon._tcp A 127.0.0.5",
+  "_sip.semi\\;colon._tcp A 192.0.2.5",
   `odd CNAME ${ODD_LABEL}`,
-  `${ODD_LABEL} A 127.0.0.6`,
+  `${ODD_LABEL} A 192.0.2.6`,
   "mapped AAAA ::ffff:192.0.2.1",
 ]);
 
@@ -41,7 +41,7 @@ Deno.test({
       // Asked as a user types it, the ";" unescaped: the answer names it escaped.
       const semi = await resolve(`_sip.semi;colon._tcp.${TEST_ZONE}`, "A");
       assert.equal(semi.Question[0].name, sip);
-      assert.deepEqual(semi.Answer.map((r) => [r.name, r.data]), [[sip, "127.0.0.5"]]);
+      assert.deepEqual(semi.Answer.map((r) => [r.name, r.data]), [[sip, "192.0.2.5"]]);
       const odd = await resolve(`odd.${TEST_ZONE}`, "CNAME");
       assert.equal(odd.Answer[0].data, `${ODD_LABEL}.${TEST_ZONE}.`);
       assert.equal(odd.Answer[0].data, await kdig(`odd.${TEST_ZONE}`, "CNAME"));
@@ -49,7 +49,7 @@ Deno.test({
       const back = await resolve(odd.Answer[0].data, "A");
       assert.deepEqual(back.Answer.map((r) => [r.name, r.data]), [[
         odd.Answer[0].data,
-        "127.0.0.6",
+        "192.0.2.6",
       ]]);
       const mapped = await resolve(`mapped.${TEST_ZONE}`, "AAAA");
       assert.equal(mapped.Answer[0].data, "::ffff:192.0.2.1");

@@ -137,8 +137,8 @@ Deno.test({
         assert.deepEqual(lines(await udp("+short", "workstation123.mohit.com")), ["172.16.2.123"]);
         assert.match(await udp("workstation300.mohit.com"), /status: NXDOMAIN/);
         assert.deepEqual(lines(await udp("+short", `www.${TEST_ZONE}`, "A")), [
-          "127.0.0.1",
-          "127.0.0.2",
+          "192.0.2.1",
+          "192.0.2.2",
         ]);
         const log = await gateway.waitForStdout(/"door":"udp","name":"www\.test\.example"/);
         assert.match(log, /"door":"udp","name":"example\.my","type":"A","source":"local"/);
@@ -146,15 +146,15 @@ Deno.test({
 
       await t.step("unknown names fall through to the upstream's test zone", async () => {
         assert.deepEqual(lines(await kdig("+short", `www.${TEST_ZONE}`, "A")), [
-          "127.0.0.1",
-          "127.0.0.2",
+          "192.0.2.1",
+          "192.0.2.2",
         ]);
       });
 
       await t.step("names in the forward zone are asked of the other server", async () => {
         assert.deepEqual(lines(await dig("+short", `www.${CORP_ZONE}`, "A")), [
-          "127.0.0.2",
           "127.0.0.77",
+          "192.0.2.2",
         ]);
         assert.deepEqual(lines(await kdig("+short", `${CORP_ZONE}`, "MX")), [
           `10 mail.${CORP_ZONE}.`,

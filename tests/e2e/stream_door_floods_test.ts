@@ -67,7 +67,7 @@ Deno.test({
         `+tls-ca=${cert.certFile}`,
         "+tls-hostname=localhost",
       ];
-      assert.equal(await dig("127.0.0.1", ["@127.0.0.1", ...tls]), "127.0.0.1\n127.0.0.2");
+      assert.equal(await dig("127.0.0.1", ["@127.0.0.1", ...tls]), "192.0.2.1\n192.0.2.2");
     } finally {
       closeAll(flood);
       await gateway.stop();
@@ -99,8 +99,8 @@ Deno.test({
       const held = await socketsSettle(gateway.pid, (count) => count <= before + 20, 2000);
       assert.ok(held <= before + 20, `the flooding client holds ${held - before} connections`);
       const tcp = ["@127.0.0.1", "-p", String(port), "+tcp"];
-      assert.equal(await dig("127.0.0.2", tcp), "127.0.0.1\n127.0.0.2");
-      assert.equal(await dig("127.0.0.3", tcp), "127.0.0.1\n127.0.0.2");
+      assert.equal(await dig("127.0.0.2", tcp), "192.0.2.1\n192.0.2.2");
+      assert.equal(await dig("127.0.0.3", tcp), "192.0.2.1\n192.0.2.2");
     } finally {
       closeAll(flood);
       await gateway.stop();

@@ -175,8 +175,8 @@ async function assertKnotAnswers(url: string): Promise<number> {
   assert.equal(reply.header.id, 77);
   assert.equal(reply.header.rcode, Rcode.NOERROR);
   assert.deepEqual(reply.answers.map((r) => r.data), [
-    { address: "127.0.0.1" },
-    { address: "127.0.0.2" },
+    { address: "192.0.2.1" },
+    { address: "192.0.2.2" },
   ]);
   return ms;
 }

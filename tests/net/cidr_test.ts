@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { CidrSet, parseAddress, parseCidr } from "../../net/cidr.ts";
+import { CidrSet, parseAddress, parseCidr, privateRange } from "../../net/cidr.ts";
 
 const set = (...texts: string[]) =>
   new CidrSet(texts.map((text) => {
@@ -86,4 +86,47 @@ Deno.test("parseAddress() reads IPv6 with an embedded IPv4 tail and every spelli
     0,
     8,
   ]);
+});
+
+const rangeOf = (address: string) => privateRange(parseAddress(address)!, 0);
+
+Deno.test("privateRange: private, loopback, link-local, unique-local and unspecified addresses are refused", () => {
+  const cases: [string, string][] = [
+    ["10.1.2.3", "10.0.0.0/8"],
+    ["172.16.0.1", "172.16.0.0/12"],
+    ["172.31.255.255", "172.16.0.0/12"],
+    ["192.168.1.1", "192.168.0.0/16"],
+    ["127.0.0.1", "127.0.0.0/8"],
+    ["127.9.9.9", "127.0.0.0/8"],
+    ["169.254.169.254", "169.254.0.0/16"],
+    ["0.0.0.0", "0.0.0.0/8"],
+    ["::", "::/128"],
+    ["::1", "::1/128"],
+    ["fe80::1", "fe80::/10"],
+    ["febf::1", "fe80::/10"],
+    ["fc00::1", "fc00::/7"],
+    ["fd12:3456::1", "fc00::/7"],
+    ["::ffff:10.0.0.1", "10.0.0.0/8"],
+    ["::ffff:127.0.0.1", "127.0.0.0/8"],
+  ];
+  for (const [address, range] of cases) assert.equal(rangeOf(address), range, address);
+});
+
+Deno.test("privateRange: public addresses and CGNAT's shared space pass", () => {
+  for (
+    const address of [
+      "192.0.2.7",
+      "8.8.8.8",
+      "172.15.255.255",
+      "172.32.0.0",
+      "100.64.0.1",
+      "11.0.0.1",
+      "2001:db8::1",
+      "fec0::1",
+      "::2",
+      "::ffff:192.0.2.1",
+    ]
+  ) {
+    assert.equal(rangeOf(address), undefined, address);
+  }
 });

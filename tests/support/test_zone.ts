@@ -3,6 +3,11 @@
  * carry intact, plus a TXT set too big for a 1232-byte UDP answer (so knot truncates and the
  * gateway must retry over TCP). The DNSSEC records are pre-signed-looking data, served as is:
  * knot does not sign or validate them, and the gateway only has to pass them through.
+ *
+ * Its addresses are documentation addresses (192.0.2.0/24, 2001:db8::/32, RFC 5737 and 3849):
+ * a public name answered with a loopback or private address is refused by the gateway's DNS
+ * rebinding protection, on by default. A test whose clients must reach a server of its own on
+ * loopback gives `httpAddress` and its gateway REBIND_ALLOW for the zone.
  */
 
 export const TEST_ZONE = "test.example";
@@ -10,7 +15,7 @@ export const TEST_ZONE = "test.example";
 export interface TestZoneOptions {
   /** Zone origin, without trailing dot; TEST_ZONE by default. */
   origin?: string;
-  /** First A address of `www`, e.g. where a test web server listens; 127.0.0.1 by default. */
+  /** First A address of `www`, e.g. where a test web server listens; 192.0.2.1 by default. */
   httpAddress?: string;
 }
 
@@ -49,7 +54,7 @@ const SIGNATURE_BASE64 = btoa(
 /** Zone file text for `origin`, loadable by knotd. */
 export function testZoneText(options: TestZoneOptions = {}): string {
   const origin = options.origin ?? TEST_ZONE;
-  const httpAddress = options.httpAddress ?? "127.0.0.1";
+  const httpAddress = options.httpAddress ?? "192.0.2.1";
   const big = Array.from(
     { length: BIG_RECORDS },
     (_, i) => `big TXT "${String(i).padStart(2, "0")}${"x".repeat(BIG_STRING_LENGTH - 2)}"`,
@@ -67,27 +72,27 @@ export function testZoneText(options: TestZoneOptions = {}): string {
     `@ DNSKEY 257 3 13 ${KEY_BASE64}`,
     `@ RRSIG SOA 13 2 300 20300101000000 20240101000000 12345 ${origin}. ${SIGNATURE_BASE64}`,
     "@ NSEC _sip._tcp A NS SOA MX TXT RRSIG NSEC DNSKEY DS CAA HTTPS",
-    "ns1 A 127.0.0.1",
-    "mail A 127.0.0.1",
+    "ns1 A 192.0.2.53",
+    "mail A 192.0.2.25",
     `www A ${httpAddress}`,
-    "www A 127.0.0.2",
-    "www AAAA ::1",
+    "www A 192.0.2.2",
+    "www AAAA 2001:db8::1",
     "alias CNAME www",
     'multi TXT "first string" "second string" "third string"',
     "_sip._tcp SRV 10 60 5060 www",
     "svc SVCB 1 www alpn=h2 port=8443",
     "ptr PTR www",
     // A one-second TTL, so cache tests can see an entry expire without waiting long.
-    "short 1 A 127.0.0.9",
+    "short 1 A 192.0.2.9",
     "opaque TYPE65280 \\# 4 0a0b0c0d",
     ...big,
     "",
   ].join("\n");
 }
 
-/** ipv4hint needs an IPv4 address; fall back to loopback when given something else. */
+/** ipv4hint needs an IPv4 address; fall back to the default when given something else. */
 function ipv4Hint(address: string): string {
-  return /^\d+\.\d+\.\d+\.\d+$/.test(address) ? address : "127.0.0.1";
+  return /^\d+\.\d+\.\d+\.\d+$/.test(address) ? address : "192.0.2.1";
 }
 
 /** Zone file text for TEST_ZONE with only its SOA, NS and `ns1`, and then `records`. */
@@ -97,7 +102,7 @@ export function smallZoneText(records: string[]): string {
     "$TTL 300",
     "@ SOA ns1 hostmaster 2024010101 3600 600 86400 60",
     "@ NS ns1",
-    "ns1 A 127.0.0.1",
+    "ns1 A 192.0.2.53",
     ...records,
     "",
   ].join("\n");

@@ -33,7 +33,7 @@ Deno.test({
         ),
       );
       assert.equal(decodeMessage(replies[1]).answers.length, 8);
-      assert.deepEqual(addresses(replies[2]), [{ address: "127.0.0.1" }]);
+      assert.deepEqual(addresses(replies[2]), [{ address: "192.0.2.25" }]);
     } finally {
       transport.close();
       await knot.stop();

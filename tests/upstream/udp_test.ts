@@ -32,8 +32,8 @@ Deno.test({
         const message = decodeMessage(reply);
         assert.equal(message.header.rcode, 0);
         assert.deepEqual(message.answers.map((r) => r.data), [
-          { address: "127.0.0.1" },
-          { address: "127.0.0.2" },
+          { address: "192.0.2.1" },
+          { address: "192.0.2.2" },
         ]);
         ids.add(message.header.id);
       }
