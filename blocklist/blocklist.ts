@@ -4,6 +4,7 @@
  * it, the stage asks it for decisions, the admin API edits its "custom" list.
  */
 import type { Decision } from "./decision.ts";
+import type { ListRule, RuleQuery } from "./list_rule.ts";
 import type { ListFilter } from "./profile_policy.ts";
 
 /** A list as loaded from its source: block entries and allow entries, canonical names. */
@@ -13,6 +14,8 @@ export interface LoadedList {
   block: string[];
   /** Entries that allow the name and its subdomains, winning over any block entry. */
   allow: string[];
+  /** Rules with modifiers or regexes (list_rule.ts); absent: none. */
+  rules?: ListRule[];
   /** Identifies the text it was parsed from (a hash), so an unchanged list is not reloaded. */
   contentId?: string;
 }
@@ -22,6 +25,8 @@ export interface ListSummary {
   name: string;
   blockEntries: number;
   allowEntries: number;
+  /** Rules with modifiers or regexes, when it has any. */
+  ruleEntries?: number;
   contentId?: string;
   /** When it was loaded, milliseconds since the epoch (absent for the custom list). */
   loadedAt?: number;
@@ -37,12 +42,15 @@ export interface Blocklist {
    * instance's change seen): answers remembered before it moved are not reused.
    */
   readonly version: number;
+  /** True when a loaded rule has `$client`: a decision then depends on who asks. */
+  readonly needsClient?: boolean;
   /**
    * The decision for a canonical name, by the lists `filter` names (a profile's choice;
-   * undefined: every list). Memory answers synchronously; Redis may reject with a StoreError,
-   * and the stage decides what that means (REDIS_FAIL).
+   * undefined: every list); `query` gives rules with `$dnstype` or `$client` the type and the
+   * client (without it such rules do not apply). Memory answers synchronously; Redis may
+   * reject with a StoreError, and the stage decides what that means (REDIS_FAIL).
    */
-  decide(name: string, filter?: ListFilter): Decision | Promise<Decision>;
+  decide(name: string, filter?: ListFilter, query?: RuleQuery): Decision | Promise<Decision>;
   /**
    * Swaps in new contents for the named lists, each atomically (queries see the old list or
    * the new one, never half of one), and drops the lists named in `drop`. Other lists, the

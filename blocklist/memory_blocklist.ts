@@ -4,12 +4,18 @@
  * probes with no allocation. Loading a list builds its sets aside and swaps them in with one
  * assignment: queries in flight see the old list or the new one.
  *
+ * Rules the sets cannot hold (regexes, modifiers: list_rule.ts) are compiled, over every list,
+ * into one rule book (rule_book.ts), loaded with the first list that has any; without any,
+ * deciding does what it did before they existed.
+ *
  * Admin edits live in the "custom" list, kept as plain sets too (they are few) so they can
  * be listed; `onCustomChange` lets the caller persist them.
  */
 import type { Blocklist, EntryKind, ListSummary, LoadedList } from "./blocklist.ts";
 import { CUSTOM_LIST, type Decision, NO_DECISION } from "./decision.ts";
 import { type ListFilter, takesAllows, takesBlocks } from "./profile_policy.ts";
+import type { ListRule, RuleQuery } from "./list_rule.ts";
+import type { RuleBook } from "./rule_book.ts";
 import { runInSlices } from "./slices.ts";
 import { DomainSet } from "./domain_set.ts";
 import { NameProbe } from "./name_probe.ts";
@@ -18,6 +24,7 @@ interface CompiledList {
   name: string;
   block: DomainSet;
   allow: DomainSet;
+  rules?: ListRule[];
   contentId?: string;
   loadedAt?: number;
 }
@@ -33,6 +40,8 @@ export interface MemoryBlocklistOptions {
 export class MemoryBlocklist implements Blocklist {
   readonly description = "memory";
   #lists: CompiledList[] = [];
+  /** The lists' rules, when some list has any. */
+  #book: RuleBook | undefined;
   #version = 0;
   #custom: Record<EntryKind, Set<string>>;
   #onCustomChange?: MemoryBlocklistOptions["onCustomChange"];
@@ -54,7 +63,18 @@ export class MemoryBlocklist implements Blocklist {
     return this.#version;
   }
 
-  decide(name: string, filter?: ListFilter): Decision {
+  get needsClient(): boolean {
+    return this.#book?.needsClient ?? false;
+  }
+
+  decide(name: string, filter?: ListFilter, query?: RuleQuery): Decision {
+    const book = this.#book;
+    const held = this.#held(name, filter);
+    return book === undefined ? held : book.decide(name, filter, query, held);
+  }
+
+  /** What the sets decide. */
+  #held(name: string, filter: ListFilter | undefined): Decision {
     const lists = this.#lists;
     const probe = this.#probe;
     probe.load(name);
@@ -94,13 +114,15 @@ export class MemoryBlocklist implements Blocklist {
         name: list.name,
         block: await runInSlices(DomainSet.buildSteps(list.block)),
         allow: await runInSlices(DomainSet.buildSteps(list.allow)),
+        ...(list.rules?.length ? { rules: list.rules } : {}),
         contentId: list.contentId,
         loadedAt: this.#now(),
       });
     }
     const replaced = new Set([...drop, ...lists.map((list) => list.name)]);
     replaced.delete(CUSTOM_LIST);
-    this.#swap([...this.#lists.filter((list) => !replaced.has(list.name)), ...compiled]);
+    const next = [...this.#lists.filter((list) => !replaced.has(list.name)), ...compiled];
+    this.#swap(next, await bookOf(next));
   }
 
   async edit(action: "add" | "remove", kind: EntryKind, names: string[]): Promise<number> {
@@ -132,6 +154,7 @@ export class MemoryBlocklist implements Blocklist {
       name: list.name,
       blockEntries: list.block.size,
       allowEntries: list.allow.size,
+      ...(list.rules === undefined ? {} : { ruleEntries: list.rules.length }),
       ...(list.contentId === undefined ? {} : { contentId: list.contentId }),
       ...(list.loadedAt === undefined ? {} : { loadedAt: list.loadedAt }),
     })));
@@ -154,12 +177,26 @@ export class MemoryBlocklist implements Blocklist {
       block: DomainSet.from(this.#custom.block),
       allow: DomainSet.from(this.#custom.allow),
     };
-    this.#swap([custom, ...this.#lists.filter((list) => list.name !== CUSTOM_LIST)]);
+    this.#swap([custom, ...this.#lists.filter((list) => list.name !== CUSTOM_LIST)], this.#book);
   }
 
   /** The only way the lists change, so the version moves with every change. */
-  #swap(lists: CompiledList[]): void {
+  #swap(lists: CompiledList[], book: RuleBook | undefined): void {
     this.#lists = lists;
+    this.#book = book;
     this.#version++;
   }
+}
+
+/** The rule book of these lists; undefined, and nothing more loaded, when none has rules. */
+async function bookOf(lists: CompiledList[]): Promise<RuleBook | undefined> {
+  if (!lists.some((list) => list.rules !== undefined)) return undefined;
+  const { RuleBook } = await import("./rule_book.ts");
+  return new RuleBook(
+    lists.filter((list) => list.rules !== undefined).map((list) => ({
+      name: list.name,
+      rules: list.rules!,
+      hasBlocks: list.block.size > 0 || list.rules!.some((rule) => !rule.allow),
+    })),
+  );
 }

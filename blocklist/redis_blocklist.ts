@@ -6,6 +6,9 @@
  * - `bl:block:<list>`, `bl:allow:<list>`: a list's entries, one set each;
  * - `bl:lists`: JSON of the lists held and their sizes (which sets to ask), the custom list's
  *   with a content id that moves with every edit;
+ * - `bl:rules:<list>`: JSON of a list's rules with modifiers or regexes (list_rule.ts), when it
+ *   has any: few, so they travel whole and each instance compiles them into its own rule book
+ *   (rule_book.ts) when the version moves, and applies them after the sets' answer;
  * - `bl:version`: a counter bumped by every load and edit, started from the clock so that its
  *   values do not repeat after Redis lost it.
  *
@@ -24,7 +27,9 @@ import { contentId } from "./content_id.ts";
 import type { CustomEntries } from "./custom_copy.ts";
 import { CUSTOM_LIST, type Decision, NO_DECISION } from "./decision.ts";
 import { DecisionCache } from "./decision_cache.ts";
+import type { ListRule, RuleQuery } from "./list_rule.ts";
 import { type ListFilter, takesAllows, takesBlocks } from "./profile_policy.ts";
+import type { RuleBook } from "./rule_book.ts";
 
 export interface RedisBlocklistOptions {
   /** Prefix of every key ("dns:" by default). */
@@ -56,6 +61,8 @@ export class RedisBlocklist implements Blocklist {
   #prefix: string;
   #cache: DecisionCache;
   #lists: ListSummary[] = [];
+  /** The lists' rules as last read, when some list has any. */
+  #book: RuleBook | undefined;
   /** `bl:version` as last read from Redis. */
   #seenVersion: string | null | undefined;
   /** Moves seen in it, for `version`. */
@@ -94,8 +101,11 @@ export class RedisBlocklist implements Blocklist {
     // was down when this instance started. Either way the lists need loading.
     const lost = version === null && this.#seenVersion !== null;
     const meta = await this.#store.getString(this.#key("lists"));
+    const lists = meta === null ? [] : parseMeta(meta);
+    const book = await this.#readBook(lists);
     const before = this.#lists;
-    this.#lists = meta === null ? [] : parseMeta(meta);
+    this.#lists = lists;
+    this.#book = book;
     this.#seenVersion = version;
     this.#changes++;
     this.#cache.clear();
@@ -113,11 +123,19 @@ export class RedisBlocklist implements Blocklist {
     return this.#changes;
   }
 
-  async decide(name: string, filter?: ListFilter): Promise<Decision> {
-    // A decision holds for the lists that made it: one profile's is not another's.
+  get needsClient(): boolean {
+    return this.#book?.needsClient ?? false;
+  }
+
+  async decide(name: string, filter?: ListFilter, query?: RuleQuery): Promise<Decision> {
+    // A decision holds for the lists that made it: one profile's is not another's. What is
+    // kept is the sets' decision; the rules, which may ask for the type and client, come after.
     const key = filter === undefined ? name : `${filter.key}\n${name}`;
+    const book = this.#book;
     const cached = this.#cache.get(key);
-    if (cached !== undefined) return cached;
+    if (cached !== undefined) {
+      return book === undefined ? cached : book.decide(name, filter, query, cached);
+    }
     const version = this.#seenVersion;
     const lists = this.#askedLists();
     const asked = [
@@ -132,21 +150,33 @@ export class RedisBlocklist implements Blocklist {
     // A version change while the call was out may have made this answer old: keep it only
     // when no change was seen meanwhile.
     if (version === this.#seenVersion) this.#cache.set(key, decision);
-    return decision;
+    return book === undefined ? decision : book.decide(name, filter, query, decision);
   }
 
   async load(lists: LoadedList[], drop: string[] = []): Promise<void> {
     // Distinct entries as Redis counted them: a Set of a million strings here would stall the
     // loop (`deno task bench:blocklist` builds one).
-    const sizes = new Map<string, { blockEntries: number; allowEntries: number }>();
+    const sizes = new Map<
+      string,
+      Pick<ListSummary, "blockEntries" | "allowEntries" | "ruleEntries">
+    >();
     for (const list of lists) {
+      const rules = list.rules ?? [];
+      if (rules.length > 0) {
+        await this.#store.setString(this.#rulesKey(list.name), JSON.stringify(rules));
+      } else await this.#store.del([this.#rulesKey(list.name)]);
       sizes.set(list.name, {
         blockEntries: await this.#replaceSet(this.#setKey("block", list.name), list.block),
         allowEntries: await this.#replaceSet(this.#setKey("allow", list.name), list.allow),
+        ...(rules.length > 0 ? { ruleEntries: rules.length } : {}),
       });
     }
     const gone = drop.filter((name) => name !== CUSTOM_LIST);
-    const keys = gone.flatMap((name) => [this.#setKey("allow", name), this.#setKey("block", name)]);
+    const keys = gone.flatMap((name) => [
+      this.#setKey("allow", name),
+      this.#setKey("block", name),
+      this.#rulesKey(name),
+    ]);
     if (keys.length > 0) await this.#store.del(keys);
     const loaded = new Map(lists.map((list) => [list.name, list]));
     await this.#updateMeta((current) => [
@@ -224,6 +254,24 @@ export class RedisBlocklist implements Blocklist {
     return [{ name: CUSTOM_LIST, blockEntries: 0 }, ...loaded];
   }
 
+  /** The rule book of the lists that have rules; undefined when none has. */
+  async #readBook(lists: ListSummary[]): Promise<RuleBook | undefined> {
+    const withRules = lists.filter((list) => (list.ruleEntries ?? 0) > 0);
+    if (withRules.length === 0) return undefined;
+    const texts = await Promise.all(
+      withRules.map((list) => this.#store.getString(this.#rulesKey(list.name))),
+    );
+    const { RuleBook } = await import("./rule_book.ts");
+    return new RuleBook(withRules.map((list, i) => {
+      const rules = parseRules(texts[i]);
+      return {
+        name: list.name,
+        rules,
+        hasBlocks: list.blockEntries > 0 || rules.some((rule) => !rule.allow),
+      };
+    }));
+  }
+
   /** Writes the custom list's sizes and content id into the list of lists; returns its entries. */
   async #recordCustom(): Promise<CustomEntries> {
     const custom = await this.customEntries();
@@ -276,6 +324,10 @@ export class RedisBlocklist implements Blocklist {
     return this.#prefix + name;
   }
 
+  #rulesKey(list: string): string {
+    return `${this.#prefix}rules:${list}`;
+  }
+
   #setKey(kind: EntryKind, list: string): string {
     return `${this.#prefix}${kind}:${list}`;
   }
@@ -298,6 +350,21 @@ function decisionFrom(
     return kind === "allow" ? { verdict: "allowed", rule } : { verdict: "blocked", rule };
   }
   return NO_DECISION;
+}
+
+/** A list's rules as another instance wrote them; what is not a rule is left out. */
+function parseRules(text: string | null): ListRule[] {
+  if (text === null) return [];
+  try {
+    const value = JSON.parse(text);
+    if (!Array.isArray(value)) return [];
+    return value.filter((item): item is ListRule =>
+      typeof item?.text === "string" && typeof item.key === "string" &&
+      typeof item.allow === "boolean"
+    );
+  } catch {
+    return [];
+  }
 }
 
 function parseMeta(text: string): ListSummary[] {

@@ -24,6 +24,10 @@ export interface ListReport {
   blockEntries?: number;
   allowEntries?: number;
   invalid?: { count: number; examples: InvalidLine[] };
+  /** Rules with modifiers or regexes loaded (list_rule.ts), when there were any. */
+  ruleEntries?: number;
+  /** Rules skipped for a modifier only a browser honours: lines per modifier. */
+  skippedModifiers?: Record<string, number>;
   error?: string;
   ms: number;
 }
@@ -159,6 +163,11 @@ export class ListSync {
     const list: LoadedList = source.kind === "allow"
       ? { name: source.name, block: [], allow: [...parsed.block, ...parsed.allow], contentId: id }
       : { name: source.name, block: parsed.block, allow: parsed.allow, contentId: id };
+    // An allowlist's rules allow what they match, whatever their form; a rewrite is no allowing.
+    const rules = source.kind === "allow"
+      ? parsed.rules.filter((rule) => !rule.rewrite).map((rule) => ({ ...rule, allow: true }))
+      : parsed.rules;
+    if (rules.length > 0) list.rules = rules;
     let loaded: ListSummary | undefined;
     try {
       await this.#blocklist.load([list]);
@@ -174,6 +183,10 @@ export class ListSync {
       blockEntries: loaded?.blockEntries ?? 0,
       allowEntries: loaded?.allowEntries ?? 0,
       invalid: parsed.invalid,
+      ...(rules.length > 0 ? { ruleEntries: rules.length } : {}),
+      ...(Object.keys(parsed.skippedModifiers).length > 0
+        ? { skippedModifiers: parsed.skippedModifiers }
+        : {}),
     });
   }
 }

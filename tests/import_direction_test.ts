@@ -54,6 +54,7 @@ const ALLOWED: Record<string, string> = {
   "blocklist -> store": "the Redis blocklist lives in a store",
   "observe -> store": "the log stream may go to Redis; metrics count store calls",
   "blocklist -> runtime": "list syncs are scheduled on light timers",
+  "blocklist -> net": "`$client` rules know clients by address ranges",
   "observe -> runtime": "log lines are flushed on light timers",
   "upstream -> runtime": "each upstream try has a deadline",
   "upstream -> net": "DNS over TCP and DoT frame messages",

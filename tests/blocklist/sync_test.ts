@@ -293,3 +293,45 @@ Deno.test("lists the store loaded within the refresh interval are left alone unl
   assert.deepEqual(forced.lists.map((l) => l.outcome), ["unchanged", "unchanged"]);
   assert.deepEqual(t.server.requests.map((r) => r.status), [304, 304]);
 });
+
+Deno.test("sync loads a list's rules, and its report names every skipped modifier once with its count", async () => {
+  await using t = await setup();
+  t.server.set(
+    "domains",
+    [
+      "/^ad[0-9]+\\./",
+      "||aaaa.example^$dnstype=AAAA",
+      "||a.example^$third-party",
+      "||b.example^$third-party,script",
+      "||c.example^$domain=d.example",
+      "||e.example^$script",
+    ].join("\n"),
+  );
+  const { blocklist, sync } = t.fresh();
+  const report = await sync.run();
+  const domains = report.lists[1];
+  assert.equal(domains.ruleEntries, 2);
+  assert.deepEqual(domains.skippedModifiers, { "third-party": 2, script: 2, domain: 1 });
+  assert.match(
+    describeReport(report)[1],
+    /^blocklist domains: download, 0 block, 0 allow entries, 2 rules, \d+ ms; skipped for browser-only modifiers: \$third-party 2, \$script 2, \$domain 1$/,
+  );
+  assert.equal(blocklist.decide("ad1.example").verdict, "blocked");
+  assert.equal((await blocklist.summary()).find((list) => list.name === "domains")?.ruleEntries, 2);
+});
+
+Deno.test("an allowlist's rules allow what they match", async () => {
+  await using t = await setup();
+  t.server.set("allow", "/^ok[0-9]+\\./\n");
+  t.server.set("domains", "/^ok/\n");
+  const { blocklist, sync } = t.fresh([
+    ...t.sources,
+    { name: "allow", location: `${t.server.url}/allow`, kind: "allow" },
+  ]);
+  await sync.run();
+  assert.deepEqual(blocklist.decide("ok1.example"), {
+    verdict: "allowed",
+    rule: { list: "allow", entry: "/^ok[0-9]+\\./" },
+  });
+  assert.equal(blocklist.decide("okay.example").verdict, "blocked");
+});

@@ -1,0 +1,54 @@
+/**
+ * The regex index (blocklist/regex_index.ts): the literal each regex is filed under is one every
+ * match contains, and the index finds exactly what running every regex on every name finds.
+ */
+import assert from "node:assert/strict";
+import { RE2JS } from "re2js";
+import { RegexIndex, requiredLiteral } from "../../blocklist/regex_index.ts";
+import { Random } from "../support/random_messages.ts";
+
+Deno.test("requiredLiteral() keeps only characters every match must contain", () => {
+  const cases: [string, string][] = [
+    ["^ad[0-9]+\\.tracker\\.example$", ".tracker.example"],
+    ["^(ads|track)er\\.net$", "er.net"],
+    ["ads|track", ""],
+    ["colou?r-server", "r-server"],
+    ["ab*cdef", "cdef"],
+    ["abc+def", "abc"],
+    ["x{0,3}yz", ""],
+    ["\\d+\\.metrics\\.", ".metrics."],
+    ["[abc]def[ghi]", "def"],
+    ["(?i)Banner", "banner"],
+    ["a\\wbcd", "bcd"],
+    [".*", ""],
+  ];
+  for (const [source, literal] of cases) assert.equal(requiredLiteral(source), literal, source);
+});
+
+Deno.test("the index matches exactly what every regex run on every name matches", () => {
+  const random = new Random(22);
+  const words = ["ad", "ads", "track", "metrics", "cdn", "pixel", "banner", "a", "x1", "srv"];
+  const pick = () => words[random.int(words.length)];
+  const sources: string[] = [];
+  for (let i = 0; i < 300; i++) {
+    const shape = i % 6;
+    if (shape === 0) sources.push(`^${pick()}[0-9]*\\.${pick()}\\.`);
+    else if (shape === 1) sources.push(`${pick()}${pick()}`);
+    else if (shape === 2) sources.push(`(${pick()}|${pick()})\\.example$`);
+    else if (shape === 3) sources.push(`${pick()}-?${pick()}`);
+    else if (shape === 4) sources.push(`^[a-z]+${pick()}\\d`);
+    else sources.push(`\\.${pick()}+s\\.`);
+  }
+  const index = new RegexIndex(sources.map((source, i) => [source, i] as const));
+  assert.ok(index.literalCount > 100, "most regexes are filed under a literal");
+  const compiled = sources.map((source) => RE2JS.compile(source, RE2JS.CASE_INSENSITIVE));
+  for (let n = 0; n < 2000; n++) {
+    const labels = Array.from(
+      { length: 2 + random.int(3) },
+      () => pick() + (random.int(3) === 0 ? random.int(20) : ""),
+    );
+    const name = `${labels.join(random.int(2) ? "." : "-")}.example`;
+    const expected = compiled.flatMap((pattern, i) => pattern.matcher(name).find() ? [i] : []);
+    assert.deepEqual(index.matches(name).sort((a, b) => a - b), expected, name);
+  }
+});
