@@ -94,7 +94,10 @@ export class MemoryBlocklist implements Blocklist {
   /** The decision by the lists `filter` lets count: the same order, lists skipped. */
   #decideAmong(lists: CompiledList[], probe: NameProbe, filter: ListFilter): Decision {
     for (const list of lists) {
-      if (!takesAllows(filter, list.name, list.block.size > 0)) continue;
+      // A list with rules counts as one that blocks, as the rule book counts it.
+      if (!takesAllows(filter, list.name, list.block.size > 0 || list.rules !== undefined)) {
+        continue;
+      }
       const entry = list.allow.match(probe);
       if (entry !== undefined) return { verdict: "allowed", rule: { list: list.name, entry } };
     }
@@ -196,7 +199,6 @@ async function bookOf(lists: CompiledList[]): Promise<RuleBook | undefined> {
     lists.filter((list) => list.rules !== undefined).map((list) => ({
       name: list.name,
       rules: list.rules!,
-      hasBlocks: list.block.size > 0 || list.rules!.some((rule) => !rule.allow),
     })),
   );
 }

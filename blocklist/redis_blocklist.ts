@@ -139,7 +139,7 @@ export class RedisBlocklist implements Blocklist {
     const version = this.#seenVersion;
     const lists = this.#askedLists();
     const asked = [
-      ...lists.filter((list) => takesAllows(filter, list.name, list.blockEntries > 0))
+      ...lists.filter((list) => takesAllows(filter, list.name, hasBlocks(list)))
         .map((list) => ["allow", list.name]),
       ...lists.filter((list) => takesBlocks(filter, list.name)).map((list) => ["block", list.name]),
     ] as [EntryKind, string][];
@@ -248,7 +248,7 @@ export class RedisBlocklist implements Blocklist {
   }
 
   /** The custom list first (an admin's entry is the one reported), then the loaded lists. */
-  #askedLists(): Pick<ListSummary, "name" | "blockEntries">[] {
+  #askedLists(): Pick<ListSummary, "name" | "blockEntries" | "ruleEntries">[] {
     const loaded = this.#lists
       .filter((list) => list.name !== CUSTOM_LIST && list.blockEntries + list.allowEntries > 0);
     return [{ name: CUSTOM_LIST, blockEntries: 0 }, ...loaded];
@@ -262,14 +262,9 @@ export class RedisBlocklist implements Blocklist {
       withRules.map((list) => this.#store.getString(this.#rulesKey(list.name))),
     );
     const { RuleBook } = await import("./rule_book.ts");
-    return new RuleBook(withRules.map((list, i) => {
-      const rules = parseRules(texts[i]);
-      return {
-        name: list.name,
-        rules,
-        hasBlocks: list.blockEntries > 0 || rules.some((rule) => !rule.allow),
-      };
-    }));
+    return new RuleBook(
+      withRules.map((list, i) => ({ name: list.name, rules: parseRules(texts[i]) })),
+    );
   }
 
   /** Writes the custom list's sizes and content id into the list of lists; returns its entries. */
@@ -350,6 +345,14 @@ function decisionFrom(
     return kind === "allow" ? { verdict: "allowed", rule } : { verdict: "blocked", rule };
   }
   return NO_DECISION;
+}
+
+/**
+ * Whether a list's own exceptions count with its block entries (profile_policy.ts): it has
+ * block entries, or rules (counted so by both stores, whatever the rules are).
+ */
+function hasBlocks(list: Pick<ListSummary, "blockEntries" | "ruleEntries">): boolean {
+  return list.blockEntries > 0 || (list.ruleEntries ?? 0) > 0;
 }
 
 /** A list's rules as another instance wrote them; what is not a rule is left out. */

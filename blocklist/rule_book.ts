@@ -21,11 +21,10 @@ import type { ListRule, RuleQuery } from "./list_rule.ts";
 import { type ListFilter, takesAllows, takesBlocks } from "./profile_policy.ts";
 import { RegexIndex } from "./regex_index.ts";
 
-/** One list's rules, and whether it blocks anything (its exceptions count with its blocks). */
+/** One list's rules. */
 export interface ListRules {
   name: string;
   rules: readonly ListRule[];
-  hasBlocks: boolean;
 }
 
 interface Clients {
@@ -36,7 +35,6 @@ interface Clients {
 interface Compiled {
   readonly rule: ListRule;
   readonly list: string;
-  readonly hasBlocks: boolean;
   readonly order: number;
   readonly denyallow?: DomainSet;
   readonly types?: ReadonlySet<number>;
@@ -69,7 +67,7 @@ export class RuleBook {
    * import { RuleBook } from "./rule_book.ts";
    *
    * const { rules } = parseList("/^ad[0-9]+\\./\n||x.example^$dnstype=AAAA");
-   * const book = new RuleBook([{ name: "ads", rules, hasBlocks: true }]);
+   * const book = new RuleBook([{ name: "ads", rules }]);
    * const query = (type: number) => ({ question: { type }, client: { address: "" }, identity: {} });
    * assert.equal(book.decide("ad1.example", undefined, query(1), NO_DECISION).verdict, "blocked");
    * assert.equal(book.decide("x.example", undefined, query(1), NO_DECISION).verdict, "none");
@@ -187,7 +185,6 @@ function compile(rule: ListRule, list: ListRules, order: number): Compiled {
   return {
     rule,
     list: list.name,
-    hasBlocks: list.hasBlocks,
     order,
     ...(rule.denyallow && { denyallow: DomainSet.from(rule.denyallow) }),
     ...(rule.types && { types: new Set(rule.types) }),
@@ -215,8 +212,10 @@ function applies(
   filter: ListFilter | undefined,
   query: RuleQuery | undefined,
 ): boolean {
+  // A list with rules counts as one that blocks (both stores count it so): its exceptions
+  // count wherever its blocks do.
   const takes = compiled.rule.allow
-    ? takesAllows(filter, compiled.list, compiled.hasBlocks)
+    ? takesAllows(filter, compiled.list, true)
     : takesBlocks(filter, compiled.list);
   if (!takes) return false;
   if (compiled.denyallow?.matchName(name) !== undefined) return false;

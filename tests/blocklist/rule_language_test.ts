@@ -248,6 +248,13 @@ for (const [label, make, needsRedis] of STORES) {
     assert.equal((await blocklist.decide("ad1.example", undefined, A)).verdict, "allowed");
   });
 
+  test("under a profile, a list of rules counts as a block list: its @@ entries count with it", async (blocklist) => {
+    await blocklist.load([list("ads", ["/^ad[0-9]+\\./", "@@||ad1.example^"])]);
+    const adsOnly = listFilter({ ...plainProfile("kids"), blocklists: ["ads"], allowlists: [] });
+    assert.equal((await blocklist.decide("ad1.example", adsOnly, A)).verdict, "allowed");
+    assert.equal((await blocklist.decide("ad2.example", adsOnly, A)).verdict, "blocked");
+  });
+
   test("with no rule loaded, nothing needs the client and decisions are as before", async (blocklist) => {
     await blocklist.load([{ name: "ads", block: ["ads.example"], allow: [] }]);
     assert.equal(blocklist.needsClient ?? false, false);
