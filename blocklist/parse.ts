@@ -100,6 +100,8 @@ export function parseList(text: string): ParsedList {
 
 /** Lines parsed between two yields of `parseSteps`. */
 const LINES_PER_STEP = 2048;
+/** Regex lines parsed between two yields: each is compiled to be checked, dearer than a line. */
+const REGEXES_PER_STEP = 32;
 
 /**
  * The parse as steps (blocklist/slices.ts), so a big list can be parsed a slice at a time
@@ -118,6 +120,7 @@ export function* parseSteps(text: string): Generator<void, ParsedList> {
   const separator = lineSeparator(text);
   const length = text.length;
   let start = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  let regexes = 0;
   while (start < length) {
     let end = text.indexOf(separator, start);
     if (end === -1) end = length;
@@ -126,6 +129,7 @@ export function* parseSteps(text: string): Generator<void, ParsedList> {
     if (!takeCommonLine(text, start, stop, out.block)) {
       const line = text.slice(start, stop);
       record(out, line, parseLine(line, out));
+      if (text.charCodeAt(start) === SLASH && ++regexes % REGEXES_PER_STEP === 0) yield;
     }
     start = end + 1;
     if (out.lines % LINES_PER_STEP === 0) yield;

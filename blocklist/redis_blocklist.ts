@@ -63,6 +63,8 @@ export class RedisBlocklist implements Blocklist {
   #lists: ListSummary[] = [];
   /** The lists' rules as last read, when some list has any. */
   #book: RuleBook | undefined;
+  /** Which loads of which lists `#book` was read from: unchanged, it is not read again. */
+  #bookOf = "";
   /** `bl:version` as last read from Redis. */
   #seenVersion: string | null | undefined;
   /** Moves seen in it, for `version`. */
@@ -258,13 +260,20 @@ export class RedisBlocklist implements Blocklist {
   async #readBook(lists: ListSummary[]): Promise<RuleBook | undefined> {
     const withRules = lists.filter((list) => (list.ruleEntries ?? 0) > 0);
     if (withRules.length === 0) return undefined;
+    // An edit of the admin entries moves the version too: the rules stay as they were.
+    const of = withRules.map((list) => `${list.name} ${list.contentId} ${list.loadedAt}`).join(
+      "\n",
+    );
+    if (of === this.#bookOf && this.#book !== undefined) return this.#book;
     const texts = await Promise.all(
       withRules.map((list) => this.#store.getString(this.#rulesKey(list.name))),
     );
     const { RuleBook } = await import("./rule_book.ts");
-    return new RuleBook(
+    const book = new RuleBook(
       withRules.map((list, i) => ({ name: list.name, rules: parseRules(texts[i]) })),
     );
+    this.#bookOf = of;
+    return book;
   }
 
   /** Writes the custom list's sizes and content id into the list of lists; returns its entries. */

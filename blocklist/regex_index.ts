@@ -17,10 +17,15 @@ const MIN_LITERAL = 2;
 /** Literals at least this long are filed under three characters, shorter ones under two. */
 const TRIGRAM_LITERAL = 3;
 
-/** A regex compiled; `ran` is the call of `matches` that last ran it, so none runs twice. */
+/**
+ * A regex, compiled the first time a name needs it run (compiling ten thousand at once would
+ * stall the loop for seconds; most never run), null when RE2 cannot compile it. `ran` is the
+ * call of `matches` that last ran it, so none runs twice for one name.
+ */
 interface Entry<T> {
   readonly value: T;
-  readonly pattern: RE2JS;
+  readonly source: string;
+  pattern: RE2JS | null | undefined;
   ran: number;
 }
 
@@ -30,12 +35,17 @@ interface Filed<T> {
   readonly entry: Entry<T>;
 }
 
-function compiled(source: string): RE2JS | undefined {
-  try {
-    return RE2JS.compile(source, RE2JS.CASE_INSENSITIVE);
-  } catch {
-    return undefined;
+/** Whether the entry's regex matches `name`; one RE2 cannot compile matches nothing. */
+function runs(index: { compiled: number }, entry: Entry<unknown>, name: string): boolean {
+  if (entry.pattern === undefined) {
+    index.compiled++;
+    try {
+      entry.pattern = RE2JS.compile(entry.source, RE2JS.CASE_INSENSITIVE);
+    } catch {
+      entry.pattern = null;
+    }
   }
+  return entry.pattern !== null && entry.pattern.matcher(name).find();
 }
 
 /** Two or three characters as one number, seven bits each (names are ASCII). */
@@ -219,13 +229,13 @@ export class RegexIndex<T> {
   readonly #buckets = new Map<number, Filed<T>[]>();
   readonly #always: Entry<T>[] = [];
   #calls = 0;
+  /** Regexes compiled so far (each the first time a name needed it run). */
+  compiled = 0;
 
-  /** `regexes`: [source, value] pairs; a source RE2 cannot compile is left out. */
+  /** `regexes`: [source, value] pairs; a source RE2 cannot compile never matches. */
   constructor(regexes: Iterable<readonly [string, T]>) {
     for (const [source, value] of regexes) {
-      const pattern = compiled(source);
-      if (pattern === undefined) continue;
-      const entry: Entry<T> = { value, pattern, ran: 0 };
+      const entry: Entry<T> = { value, source, pattern: undefined, ran: 0 };
       const literals = requiredLiterals(source);
       if (literals.length === 0) this.#always.push(entry);
       for (const literal of literals) this.#bucketFor(literal).push({ literal, entry });
@@ -242,7 +252,7 @@ export class RegexIndex<T> {
     const call = ++this.#calls;
     const found: T[] = [];
     for (const entry of this.#always) {
-      if (entry.pattern.matcher(name).find()) found.push(entry.value);
+      if (runs(this, entry, name)) found.push(entry.value);
     }
     const buckets = this.#buckets;
     if (buckets.size === 0) return found;
@@ -253,7 +263,7 @@ export class RegexIndex<T> {
         for (const { literal, entry } of bucket) {
           if (entry.ran === call || !name.includes(literal)) continue;
           entry.ran = call;
-          if (entry.pattern.matcher(name).find()) found.push(entry.value);
+          if (runs(this, entry, name)) found.push(entry.value);
         }
       }
     }

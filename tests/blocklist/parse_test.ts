@@ -7,7 +7,7 @@
  */
 import { Random } from "../support/random_messages.ts";
 import assert from "node:assert/strict";
-import { type ParsedList, parseList } from "../../blocklist/parse.ts";
+import { type ParsedList, parseList, parseSteps } from "../../blocklist/parse.ts";
 import { normalizeDomain } from "../../dns/domain_entry.ts";
 
 const fixture = (name: string) =>
@@ -564,4 +564,17 @@ Deno.test("normalizeDomain() never throws on random strings", () => {
     if ("name" in result) assert.deepEqual(normalizeDomain(result.name), result, input);
     else assert.ok(result.reason.length > 0 && result.reason.length < 80, input);
   }
+});
+
+Deno.test("parseSteps() yields every few regex lines: each is compiled to be checked", () => {
+  const lines = Array.from({ length: 320 }, (_, i) => `/^ad${i}[0-9]+\\.example$/`);
+  const steps = parseSteps(lines.join("\n"));
+  let yields = 0;
+  let step = steps.next();
+  while (!step.done) {
+    yields++;
+    step = steps.next();
+  }
+  assert.equal(step.value.rules.length, 320);
+  assert.ok(yields >= 10, `${yields} yields for 320 regex lines`);
 });

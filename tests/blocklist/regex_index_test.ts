@@ -64,3 +64,19 @@ Deno.test("the index matches exactly what every regex run on every name matches"
     assert.deepEqual(index.matches(name).sort((a, b) => a - b), expected, name);
   }
 });
+
+Deno.test("building the index compiles no regex: each is compiled the first time a name needs it", () => {
+  const sources = Array.from({ length: 10_000 }, (_, i) => [`^ad${i}\\.tracker\\.`, i] as const);
+  const index = new RegexIndex(sources);
+  assert.equal(index.compiled, 0);
+  assert.deepEqual(index.matches("ad42.tracker.example"), [42]);
+  assert.ok(index.compiled < 50, `${index.compiled} compiled for one name`);
+  const after = index.compiled;
+  index.matches("ad42.tracker.example");
+  assert.equal(index.compiled, after, "compiled once");
+});
+
+Deno.test("a regex RE2 cannot compile (from another instance's JSON) matches nothing", () => {
+  const index = new RegexIndex([["a(?=b)", "lookahead"], ["^ab", "fine"]]);
+  assert.deepEqual(index.matches("abc.example"), ["fine"]);
+});

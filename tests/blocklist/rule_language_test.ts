@@ -17,6 +17,7 @@ import { plainProfile } from "../../pipeline/profile.ts";
 import { integration } from "../support/binaries.ts";
 import { startRedis } from "../support/redis.ts";
 import { REDIS_CLIENTS } from "../support/redis_clients.ts";
+import { inspect } from "../support/redis_inspect.ts";
 
 type Make = () => Promise<{ blocklist: Blocklist; close(): Promise<void> }>;
 
@@ -292,6 +293,12 @@ Deno.test({
         rule: { list: "ads", entry: "/^ad[0-9]+\\./" },
       });
       assert.equal(reader.needsClient, true);
+      // An admin edit moves the version; the rules, unchanged, are not read again (were they,
+      // the key deleted behind the stores' backs would leave none).
+      await inspect(redis, "DEL", "t:bl:rules:ads");
+      await writer.edit("add", "block", ["edited.example"]);
+      await reader.refresh();
+      assert.equal((await reader.decide("ad1.example", undefined, A)).verdict, "blocked");
       await writer.load([], ["ads"]);
       await reader.refresh();
       assert.equal((await reader.decide("ad1.example", undefined, A)).verdict, "none");
