@@ -195,10 +195,10 @@ export class MemoryBlocklist implements Blocklist {
 async function bookOf(lists: CompiledList[]): Promise<RuleBook | undefined> {
   if (!lists.some((list) => list.rules !== undefined)) return undefined;
   const { RuleBook } = await import("./rule_book.ts");
-  return new RuleBook(
+  return await runInSlices(RuleBook.buildSteps(
     lists.filter((list) => list.rules !== undefined).map((list) => ({
       name: list.name,
       rules: list.rules!,
     })),
-  );
+  ));
 }

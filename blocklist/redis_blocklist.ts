@@ -30,6 +30,7 @@ import { DecisionCache } from "./decision_cache.ts";
 import type { ListRule, RuleQuery } from "./list_rule.ts";
 import { type ListFilter, takesAllows, takesBlocks } from "./profile_policy.ts";
 import type { RuleBook } from "./rule_book.ts";
+import { runInSlices } from "./slices.ts";
 
 export interface RedisBlocklistOptions {
   /** Prefix of every key ("dns:" by default). */
@@ -269,9 +270,9 @@ export class RedisBlocklist implements Blocklist {
       withRules.map((list) => this.#store.getString(this.#rulesKey(list.name))),
     );
     const { RuleBook } = await import("./rule_book.ts");
-    const book = new RuleBook(
+    const book = await runInSlices(RuleBook.buildSteps(
       withRules.map((list, i) => ({ name: list.name, rules: parseRules(texts[i]) })),
-    );
+    ));
     this.#bookOf = of;
     return book;
   }

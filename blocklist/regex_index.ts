@@ -234,12 +234,15 @@ export class RegexIndex<T> {
 
   /** `regexes`: [source, value] pairs; a source RE2 cannot compile never matches. */
   constructor(regexes: Iterable<readonly [string, T]>) {
-    for (const [source, value] of regexes) {
-      const entry: Entry<T> = { value, source, pattern: undefined, ran: 0 };
-      const literals = requiredLiterals(source);
-      if (literals.length === 0) this.#always.push(entry);
-      for (const literal of literals) this.#bucketFor(literal).push({ literal, entry });
-    }
+    for (const [source, value] of regexes) this.add(source, value);
+  }
+
+  /** Files one more regex. */
+  add(source: string, value: T): void {
+    const entry: Entry<T> = { value, source, pattern: undefined, ran: 0 };
+    const literals = requiredLiterals(source);
+    if (literals.length === 0) this.#always.push(entry);
+    for (const literal of literals) this.#bucketFor(literal).push({ literal, entry });
   }
 
   /** Regexes that run for every name: those without a literal to file them under. */

@@ -20,6 +20,7 @@ import { DomainSet } from "./domain_set.ts";
 import type { ListRule, RuleQuery } from "./list_rule.ts";
 import { type ListFilter, takesAllows, takesBlocks } from "./profile_policy.ts";
 import { RegexIndex } from "./regex_index.ts";
+import { runAtOnce } from "./slices.ts";
 
 /** One list's rules. */
 export interface ListRules {
@@ -47,15 +48,16 @@ interface Compiled {
 const KEPT_NAMES = 4096;
 const NOTHING: readonly Compiled[] = Object.freeze([]);
 
+/** Rules compiled between two yields of `RuleBook.buildSteps`. */
+const RULES_PER_STEP = 256;
+
 export class RuleBook {
-  /** Rules held, badfiltered ones excepted. */
-  readonly size: number;
-  /** True when a rule has `$client`: answers then depend on who asks, not only on what. */
-  readonly needsClient: boolean;
+  #size = 0;
+  #needsClient = false;
   readonly #byEntry = new Map<string, Compiled[]>();
-  readonly #regexes: RegexIndex<Compiled>;
+  readonly #regexes = new RegexIndex<Compiled>([]);
   /** Plain entries a `$badfilter` disabled: "name", or "@@name" for an exception. */
-  readonly #badEntries: ReadonlySet<string>;
+  readonly #badEntries = new Set<string>();
   #kept = new Map<string, readonly Compiled[]>();
 
   /**
@@ -75,35 +77,51 @@ export class RuleBook {
    * ```
    */
   constructor(lists: readonly ListRules[]) {
+    runAtOnce(this.#fillSteps(lists));
+  }
+
+  /** The book as steps (slices.ts): ten thousand rules are built a few hundred at a time. */
+  static *buildSteps(lists: readonly ListRules[]): Generator<void, RuleBook> {
+    const book = new RuleBook([]);
+    yield* book.#fillSteps(lists);
+    return book;
+  }
+
+  /** Rules held, badfiltered ones excepted. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /** True when a rule has `$client`: answers then depend on who asks, not only on what. */
+  get needsClient(): boolean {
+    return this.#needsClient;
+  }
+
+  *#fillSteps(lists: readonly ListRules[]): Generator<void, void> {
     const badKeys = new Set<string>();
-    const badEntries = new Set<string>();
     for (const list of lists) {
       for (const rule of list.rules) {
         if (!rule.badfilter) continue;
         badKeys.add(rule.key);
-        if (rule.name !== undefined) badEntries.add(rule.allow ? `@@${rule.name}` : rule.name);
+        if (rule.name !== undefined) {
+          this.#badEntries.add(rule.allow ? `@@${rule.name}` : rule.name);
+        }
       }
     }
-    const regexes: [string, Compiled][] = [];
-    let order = 0;
-    let needsClient = false;
     for (const list of lists) {
       for (const rule of list.rules) {
         if (rule.badfilter || badKeys.has(rule.key)) continue;
-        const compiled = compile(rule, list, order++);
-        needsClient ||= compiled.clients !== undefined || compiled.notClients !== undefined;
-        if (rule.regex !== undefined) regexes.push([rule.regex, compiled]);
+        const compiled = compile(rule, list, this.#size++);
+        this.#needsClient ||= compiled.clients !== undefined || compiled.notClients !== undefined;
+        if (rule.regex !== undefined) this.#regexes.add(rule.regex, compiled);
         else if (rule.name !== undefined) {
           const held = this.#byEntry.get(rule.name);
           if (held === undefined) this.#byEntry.set(rule.name, [compiled]);
           else held.push(compiled);
         }
+        if (this.#size % RULES_PER_STEP === 0) yield;
       }
     }
-    this.#regexes = new RegexIndex(regexes);
-    this.#badEntries = badEntries;
-    this.size = order;
-    this.needsClient = needsClient;
   }
 
   /**
