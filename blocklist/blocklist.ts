@@ -16,6 +16,8 @@ export interface LoadedList {
   allow: string[];
   /** Rules with modifiers or regexes (list_rule.ts); absent: none. */
   rules?: ListRule[];
+  /** Rules skipped for browser-only modifiers, lines per modifier, for the reports. */
+  skippedModifiers?: Record<string, number>;
   /** Identifies the text it was parsed from (a hash), so an unchanged list is not reloaded. */
   contentId?: string;
 }
@@ -27,6 +29,8 @@ export interface ListSummary {
   allowEntries: number;
   /** Rules with modifiers or regexes, when it has any. */
   ruleEntries?: number;
+  /** Rules skipped for browser-only modifiers, when there were any: lines per modifier. */
+  skippedModifiers?: Record<string, number>;
   contentId?: string;
   /** When it was loaded, milliseconds since the epoch (absent for the custom list). */
   loadedAt?: number;

@@ -25,6 +25,7 @@ interface CompiledList {
   block: DomainSet;
   allow: DomainSet;
   rules?: ListRule[];
+  skippedModifiers?: Record<string, number>;
   contentId?: string;
   loadedAt?: number;
 }
@@ -118,6 +119,7 @@ export class MemoryBlocklist implements Blocklist {
         block: await runInSlices(DomainSet.buildSteps(list.block)),
         allow: await runInSlices(DomainSet.buildSteps(list.allow)),
         ...(list.rules?.length ? { rules: list.rules } : {}),
+        ...(list.skippedModifiers && { skippedModifiers: list.skippedModifiers }),
         contentId: list.contentId,
         loadedAt: this.#now(),
       });
@@ -158,6 +160,7 @@ export class MemoryBlocklist implements Blocklist {
       blockEntries: list.block.size,
       allowEntries: list.allow.size,
       ...(list.rules === undefined ? {} : { ruleEntries: list.rules.length }),
+      ...(list.skippedModifiers && { skippedModifiers: list.skippedModifiers }),
       ...(list.contentId === undefined ? {} : { contentId: list.contentId }),
       ...(list.loadedAt === undefined ? {} : { loadedAt: list.loadedAt }),
     })));

@@ -161,7 +161,7 @@ export class RedisBlocklist implements Blocklist {
     // loop (`deno task bench:blocklist` builds one).
     const sizes = new Map<
       string,
-      Pick<ListSummary, "blockEntries" | "allowEntries" | "ruleEntries">
+      Pick<ListSummary, "blockEntries" | "allowEntries" | "ruleEntries" | "skippedModifiers">
     >();
     for (const list of lists) {
       const rules = list.rules ?? [];
@@ -172,6 +172,7 @@ export class RedisBlocklist implements Blocklist {
         blockEntries: await this.#replaceSet(this.#setKey("block", list.name), list.block),
         allowEntries: await this.#replaceSet(this.#setKey("allow", list.name), list.allow),
         ...(rules.length > 0 ? { ruleEntries: rules.length } : {}),
+        ...(list.skippedModifiers && { skippedModifiers: list.skippedModifiers }),
       });
     }
     const gone = drop.filter((name) => name !== CUSTOM_LIST);

@@ -168,6 +168,9 @@ export class ListSync {
       ? parsed.rules.filter((rule) => !rule.rewrite).map((rule) => ({ ...rule, allow: true }))
       : parsed.rules;
     if (rules.length > 0) list.rules = rules;
+    if (Object.keys(parsed.skippedModifiers).length > 0) {
+      list.skippedModifiers = parsed.skippedModifiers;
+    }
     let loaded: ListSummary | undefined;
     try {
       await this.#blocklist.load([list]);
@@ -191,6 +194,14 @@ export class ListSync {
   }
 }
 
+/** What a list already held reports when it is not loaded again. */
 function counts(held: ListSummary | undefined) {
-  return held ? { blockEntries: held.blockEntries, allowEntries: held.allowEntries } : {};
+  if (held === undefined) return {};
+  const { blockEntries, allowEntries, ruleEntries, skippedModifiers } = held;
+  return {
+    blockEntries,
+    allowEntries,
+    ...(ruleEntries === undefined ? {} : { ruleEntries }),
+    ...(skippedModifiers === undefined ? {} : { skippedModifiers }),
+  };
 }

@@ -264,11 +264,10 @@ for (const [label, make, needsRedis] of STORES) {
       (await blocklist.summary()).find((held) => held.name === "ads")?.ruleEntries,
       undefined,
     );
-    await blocklist.load([list("ads", ["/^ad\\./"])]);
-    assert.deepEqual(
-      (await blocklist.summary()).find((held) => held.name === "ads")?.ruleEntries,
-      1,
-    );
+    await blocklist.load([{ ...list("ads", ["/^ad\\./"]), skippedModifiers: { script: 3 } }]);
+    const held = (await blocklist.summary()).find((held) => held.name === "ads");
+    assert.equal(held?.ruleEntries, 1);
+    assert.deepEqual(held?.skippedModifiers, { script: 3 }, "kept for the reports");
   });
 }
 

@@ -318,6 +318,13 @@ Deno.test("sync loads a list's rules, and its report names every skipped modifie
   );
   assert.equal(blocklist.decide("ad1.example").verdict, "blocked");
   assert.equal((await blocklist.summary()).find((list) => list.name === "domains")?.ruleEntries, 2);
+  // Not loaded again (the text did not change), the list's line still says what it skipped.
+  const again = await sync.run(true);
+  assert.equal(again.lists[1].outcome, "unchanged");
+  assert.match(
+    describeReport(again)[1],
+    /^blocklist domains: unchanged, 0 block, 0 allow entries, 2 rules, \d+ ms; skipped for browser-only modifiers: \$third-party 2, \$script 2, \$domain 1$/,
+  );
 });
 
 Deno.test("an allowlist's rules allow what they match", async () => {
