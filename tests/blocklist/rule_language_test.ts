@@ -8,49 +8,19 @@ import assert from "node:assert/strict";
 import type { Blocklist, LoadedList } from "../../blocklist/blocklist.ts";
 import { NO_DECISION } from "../../blocklist/decision.ts";
 import type { RuleQuery } from "../../blocklist/list_rule.ts";
-import { MemoryBlocklist } from "../../blocklist/memory_blocklist.ts";
 import { parseList } from "../../blocklist/parse.ts";
 import { listFilter } from "../../blocklist/profile_policy.ts";
 import { RedisBlocklist } from "../../blocklist/redis_blocklist.ts";
 import { RType } from "../../dns/mod.ts";
 import { plainProfile } from "../../pipeline/profile.ts";
 import { integration } from "../support/binaries.ts";
+import { blocklistStores, storeTest } from "../support/blocklist_stores.ts";
 import { startRedis } from "../support/redis.ts";
 import { REDIS_CLIENTS } from "../support/redis_clients.ts";
 import { inspect } from "../support/redis_inspect.ts";
 
-type Make = () => Promise<{ blocklist: Blocklist; close(): Promise<void> }>;
-
-const [[redisLabel, connect]] = REDIS_CLIENTS;
-
-const STORES: [string, Make, boolean][] = [
-  [
-    "memory",
-    () => Promise.resolve({ blocklist: new MemoryBlocklist(), close: async () => {} }),
-    false,
-  ],
-  [
-    `Redis, ${redisLabel}`,
-    async () => {
-      const redis = await startRedis();
-      const { store, close } = connect(redis);
-      const blocklist = new RedisBlocklist(store, {
-        prefix: "t:",
-        decisionLifetimeMs: 60_000,
-        pollMs: 0,
-      });
-      return {
-        blocklist,
-        close: async () => {
-          blocklist.close();
-          await close();
-          await redis.stop();
-        },
-      };
-    },
-    true,
-  ],
-];
+const STORES = blocklistStores(60_000, REDIS_CLIENTS.slice(0, 1));
+const [[, connect]] = REDIS_CLIENTS;
 
 /** A list as sync loads it: parsed from its text. */
 function list(name: string, lines: string[]): LoadedList {
@@ -73,20 +43,8 @@ function query(
 const A = query(RType.A);
 const AAAA = query(RType.AAAA);
 
-for (const [label, make, needsRedis] of STORES) {
-  const test = (name: string, fn: (blocklist: Blocklist) => Promise<void>) =>
-    Deno.test({
-      name: `${label}: ${name}`,
-      ...(needsRedis ? integration(["redis-server"]) : {}),
-      async fn() {
-        const { blocklist, close } = await make();
-        try {
-          await fn(blocklist);
-        } finally {
-          await close();
-        }
-      },
-    });
+for (const store of STORES) {
+  const test = storeTest(store);
   const verdict = async (blocklist: Blocklist, name: string, q: RuleQuery = A) =>
     (await blocklist.decide(name, undefined, q)).verdict;
 
