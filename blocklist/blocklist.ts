@@ -5,6 +5,7 @@
  */
 import type { Decision } from "./decision.ts";
 import type { IpEntries } from "./ip_entry.ts";
+import type { ListRule, RuleQuery } from "./list_rule.ts";
 import type { ListFilter } from "./profile_policy.ts";
 
 /** A list as loaded from its source: block entries and allow entries, canonical names. */
@@ -16,6 +17,10 @@ export interface LoadedList {
   allow: string[];
   /** Addresses and ranges that block (or, as exceptions, allow) answers holding them. */
   ips?: IpEntries;
+  /** Rules with modifiers or regexes (list_rule.ts); absent: none. */
+  rules?: ListRule[];
+  /** Rules skipped for browser-only modifiers, lines per modifier, for the reports. */
+  skippedModifiers?: Record<string, number>;
   /** Identifies the text it was parsed from (a hash), so an unchanged list is not reloaded. */
   contentId?: string;
 }
@@ -27,6 +32,10 @@ export interface ListSummary {
   allowEntries: number;
   /** Its IP entries, block and allow (absent: none). */
   ipEntries?: number;
+  /** Rules with modifiers or regexes, when it has any. */
+  ruleEntries?: number;
+  /** Rules skipped for browser-only modifiers, when there were any: lines per modifier. */
+  skippedModifiers?: Record<string, number>;
   contentId?: string;
   /** When it was loaded, milliseconds since the epoch (absent for the custom list). */
   loadedAt?: number;
@@ -51,12 +60,15 @@ export interface Blocklist {
    * instance's change seen): answers remembered before it moved are not reused.
    */
   readonly version: number;
+  /** True when a loaded rule has `$client`: a decision then depends on who asks. */
+  readonly needsClient?: boolean;
   /**
    * The decision for a canonical name, by the lists `filter` names (a profile's choice;
-   * undefined: every list). Memory answers synchronously; Redis may reject with a StoreError,
-   * and the stage decides what that means (REDIS_FAIL).
+   * undefined: every list); `query` gives rules with `$dnstype` or `$client` the type and the
+   * client (without it such rules do not apply). Memory answers synchronously; Redis may
+   * reject with a StoreError, and the stage decides what that means (REDIS_FAIL).
    */
-  decide(name: string, filter?: ListFilter): Decision | Promise<Decision>;
+  decide(name: string, filter?: ListFilter, query?: RuleQuery): Decision | Promise<Decision>;
   /**
    * The IP entries held (ip_ranges.ts), deciding an answer's addresses at once; absent while
    * no list has any.

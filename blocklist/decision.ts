@@ -11,13 +11,19 @@
  * www.example.com" reads as it is meant.
  */
 import { DEFAULT_PROFILE } from "../pipeline/profile.ts";
+import type { Rewrite } from "./list_rule.ts";
 
 /** The entry that decided, and the list it came from. */
 export interface Rule {
   /** The list's name: from the settings, or "custom" for entries added through the admin API. */
   list: string;
-  /** The entry as held: "example.com" (the name and every subdomain) or "*.example.com". */
+  /**
+   * The entry as held: "example.com" (the name and every subdomain) or "*.example.com"; for a
+   * rule with modifiers or a regex (list_rule.ts), the rule as written.
+   */
   entry: string;
+  /** What a `$dnsrewrite` rule answers instead of the block answer. */
+  rewrite?: Rewrite;
   /** The CNAME (or DNAME) target it matched, when the answer led there, not the question. */
   via?: string;
   /** The answer's address it matched (an IP entry, or a range rebinding protection refuses). */

@@ -12,7 +12,13 @@ export function describeReport(report: SyncReport): string[] {
       ? "nothing loaded"
       : `${list.blockEntries} block, ${list.allowEntries} allow entries` +
         (list.ipEntries ? `, ${list.ipEntries} IP entries` : "");
-    let line = `${list.kind}list ${list.name}: ${list.outcome}, ${sizes}, ${list.ms} ms`;
+    let line = `${list.kind}list ${list.name}: ${list.outcome}, ${sizes}` +
+      (list.ruleEntries ? `, ${list.ruleEntries} rules` : "") + `, ${list.ms} ms`;
+    const skipped = Object.entries(list.skippedModifiers ?? {});
+    if (skipped.length > 0) {
+      line += `; skipped for browser-only modifiers: ` +
+        skipped.map(([modifier, lines]) => `$${modifier} ${lines}`).join(", ");
+    }
     if (list.invalid && list.invalid.count > 0) {
       const example = list.invalid.examples[0];
       line += `; ${list.invalid.count} lines not understood` +

@@ -4,12 +4,18 @@
  * probes with no allocation. Loading a list builds its sets aside and swaps them in with one
  * assignment: queries in flight see the old list or the new one.
  *
+ * Rules the sets cannot hold (regexes, modifiers: list_rule.ts) are compiled, over every list,
+ * into one rule book (rule_book.ts), loaded with the first list that has any; without any,
+ * deciding does what it did before they existed.
+ *
  * Admin edits live in the "custom" list, kept as plain sets too (they are few) so they can
  * be listed; `onCustomChange` lets the caller persist them.
  */
 import type { AddressRules, Blocklist, EntryKind, ListSummary, LoadedList } from "./blocklist.ts";
 import { CUSTOM_LIST, type Decision, NO_DECISION } from "./decision.ts";
 import { type ListFilter, takesAllows, takesBlocks } from "./profile_policy.ts";
+import type { ListRule, RuleQuery } from "./list_rule.ts";
+import type { RuleBook } from "./rule_book.ts";
 import { runInSlices } from "./slices.ts";
 import { DomainSet } from "./domain_set.ts";
 import type { IpList } from "./ip_ranges.ts";
@@ -21,6 +27,8 @@ interface CompiledList {
   allow: DomainSet;
   /** Its IP entries, when it has any. */
   ips?: IpList;
+  rules?: ListRule[];
+  skippedModifiers?: Record<string, number>;
   contentId?: string;
   loadedAt?: number;
 }
@@ -37,6 +45,8 @@ export class MemoryBlocklist implements Blocklist {
   readonly description = "memory";
   #lists: CompiledList[] = [];
   #addressRules: AddressRules | undefined;
+  /** The lists' rules, when some list has any. */
+  #book: RuleBook | undefined;
   #version = 0;
   #custom: Record<EntryKind, Set<string>>;
   #onCustomChange?: MemoryBlocklistOptions["onCustomChange"];
@@ -62,7 +72,18 @@ export class MemoryBlocklist implements Blocklist {
     return this.#addressRules;
   }
 
-  decide(name: string, filter?: ListFilter): Decision {
+  get needsClient(): boolean {
+    return this.#book?.needsClient ?? false;
+  }
+
+  decide(name: string, filter?: ListFilter, query?: RuleQuery): Decision {
+    const book = this.#book;
+    const held = this.#held(name, filter);
+    return book === undefined ? held : book.decide(name, filter, query, held);
+  }
+
+  /** What the sets decide. */
+  #held(name: string, filter: ListFilter | undefined): Decision {
     const lists = this.#lists;
     const probe = this.#probe;
     probe.load(name);
@@ -82,7 +103,8 @@ export class MemoryBlocklist implements Blocklist {
   /** The decision by the lists `filter` lets count: the same order, lists skipped. */
   #decideAmong(lists: CompiledList[], probe: NameProbe, filter: ListFilter): Decision {
     for (const list of lists) {
-      if (!takesAllows(filter, list.name, list.block.size > 0)) continue;
+      // A list with rules counts as one that blocks, as the rule book counts it.
+      if (!takesAllows(filter, list.name, hasBlocks(list))) continue;
       const entry = list.allow.match(probe);
       if (entry !== undefined) return { verdict: "allowed", rule: { list: list.name, entry } };
     }
@@ -117,6 +139,8 @@ export class MemoryBlocklist implements Blocklist {
           block: new ranges.IpRanges(ips.block),
           allow: new ranges.IpRanges(ips.allow),
         },
+        ...(list.rules?.length ? { rules: list.rules } : {}),
+        ...(list.skippedModifiers && { skippedModifiers: list.skippedModifiers }),
         contentId: list.contentId,
         loadedAt: this.#now(),
       });
@@ -124,9 +148,10 @@ export class MemoryBlocklist implements Blocklist {
     const replaced = new Set([...drop, ...lists.map((list) => list.name)]);
     replaced.delete(CUSTOM_LIST);
     const kept = [...this.#lists.filter((list) => !replaced.has(list.name)), ...compiled];
+    const book = await bookOf(kept);
     const ipLists = kept.flatMap((list) => list.ips ?? []);
     this.#addressRules = ranges && ipLists.length > 0 ? new ranges.IpRules(ipLists) : undefined;
-    this.#swap(kept);
+    this.#swap(kept, book);
   }
 
   async edit(action: "add" | "remove", kind: EntryKind, names: string[]): Promise<number> {
@@ -159,6 +184,8 @@ export class MemoryBlocklist implements Blocklist {
       blockEntries: list.block.size,
       allowEntries: list.allow.size,
       ...(list.ips === undefined ? {} : { ipEntries: list.ips.block.size + list.ips.allow.size }),
+      ...(list.rules === undefined ? {} : { ruleEntries: list.rules.length }),
+      ...(list.skippedModifiers && { skippedModifiers: list.skippedModifiers }),
       ...(list.contentId === undefined ? {} : { contentId: list.contentId }),
       ...(list.loadedAt === undefined ? {} : { loadedAt: list.loadedAt }),
     })));
@@ -181,12 +208,30 @@ export class MemoryBlocklist implements Blocklist {
       block: DomainSet.from(this.#custom.block),
       allow: DomainSet.from(this.#custom.allow),
     };
-    this.#swap([custom, ...this.#lists.filter((list) => list.name !== CUSTOM_LIST)]);
+    this.#swap([custom, ...this.#lists.filter((list) => list.name !== CUSTOM_LIST)], this.#book);
   }
 
   /** The only way the lists change, so the version moves with every change. */
-  #swap(lists: CompiledList[]): void {
+  #swap(lists: CompiledList[], book: RuleBook | undefined): void {
     this.#lists = lists;
+    this.#book = book;
     this.#version++;
   }
+}
+
+/** Whether a list blocks anything: its exceptions then count wherever its blocks do. */
+function hasBlocks(list: CompiledList): boolean {
+  return list.block.size > 0 || list.rules !== undefined;
+}
+
+/** The rule book of these lists; undefined, and nothing more loaded, when none has rules. */
+async function bookOf(lists: CompiledList[]): Promise<RuleBook | undefined> {
+  if (!lists.some((list) => list.rules !== undefined)) return undefined;
+  const { RuleBook } = await import("./rule_book.ts");
+  return await runInSlices(RuleBook.buildSteps(
+    lists.filter((list) => list.rules !== undefined).map((list) => ({
+      name: list.name,
+      rules: list.rules!,
+    })),
+  ));
 }

@@ -18,7 +18,9 @@
  * - `||name`, `||name^`, `||name^|` and `||name|` all block the name and its subdomains (for the
  *   forms without `^` that is a subset of what a browser filter would match, never more).
  *   `|name^` (this exact name only) is invalid: entries always cover subdomains, and DNS lists
- *   rarely use it. `$important` is the one modifier accepted.
+ *   rarely use it. Adblock lines off the fast path are read by rule_parse.ts: those with
+ *   modifiers, and `/regex/` lines, become `rules`; those with browser-only modifiers are
+ *   skipped and counted by modifier in `skippedModifiers`.
  * - Plain names land in `block` even in an allowlist: the caller knows which list it read.
  * - A hosts line with good and bad names keeps the good ones and counts as invalid.
  * - A `#` after a space or tab starts a comment, in every format; a `#` glued to a name too,
@@ -33,6 +35,8 @@ import {
   normalizeDomain,
 } from "../dns/domain_entry.ts";
 import { type IpEntries, type IpSink, takeIpEntry } from "./ip_entry.ts";
+import type { ListRule } from "./list_rule.ts";
+import { parseRuleLine } from "./rule_parse.ts";
 import { runAtOnce } from "./slices.ts";
 
 /** One parsed list. Names are canonical: lowercase ASCII, no trailing dot, IDNs as punycode. */
@@ -43,10 +47,14 @@ export interface ParsedList {
   allow: string[];
   /** Addresses and ranges (blocklist/ip_entry.ts), when the list has any. */
   ips?: IpEntries;
+  /** Rules the fingerprint sets cannot hold: regexes, modifiers (list_rule.ts). */
+  rules: ListRule[];
   /** Lines read. */
   lines: number;
   /** Lines skipped on purpose: blank, comments, headers, hosts-file boilerplate. */
   skipped: number;
+  /** Of the skipped lines, rules with browser-only modifiers: lines per modifier. */
+  skippedModifiers: Record<string, number>;
   /** Lines that could not be parsed: counted, with up to 5 examples; never fatal. */
   invalid: { count: number; examples: InvalidLine[] };
 }
@@ -87,10 +95,7 @@ const OK = 0;
 const SKIP = 1;
 type Outcome = typeof OK | typeof SKIP | string;
 
-interface Sink extends IpSink {
-  block: string[];
-  allow: string[];
-}
+type Sink = Pick<ParsedList, "block" | "allow" | "rules" | "skippedModifiers"> & IpSink;
 
 /** Parses a whole list at once; see the file comment for the formats and choices. Never throws. */
 export function parseList(text: string): ParsedList {
@@ -99,6 +104,8 @@ export function parseList(text: string): ParsedList {
 
 /** Lines parsed between two yields of `parseSteps`. */
 const LINES_PER_STEP = 2048;
+/** Regex lines parsed between two yields: each is compiled to be checked, dearer than a line. */
+const REGEXES_PER_STEP = 32;
 
 /**
  * The parse as steps (blocklist/slices.ts), so a big list can be parsed a slice at a time
@@ -108,13 +115,16 @@ export function* parseSteps(text: string): Generator<void, ParsedList> {
   const out: ParsedList = {
     block: [],
     allow: [],
+    rules: [],
     lines: 0,
     skipped: 0,
+    skippedModifiers: {},
     invalid: { count: 0, examples: [] },
   };
   const separator = lineSeparator(text);
   const length = text.length;
   let start = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  let regexes = 0;
   while (start < length) {
     let end = text.indexOf(separator, start);
     if (end === -1) end = length;
@@ -123,6 +133,7 @@ export function* parseSteps(text: string): Generator<void, ParsedList> {
     if (!takeCommonLine(text, start, stop, out.block)) {
       const line = text.slice(start, stop);
       record(out, line, parseLine(line, out));
+      if (text.charCodeAt(start) === SLASH && ++regexes % REGEXES_PER_STEP === 0) yield;
     }
     start = end + 1;
     if (out.lines % LINES_PER_STEP === 0) yield;
@@ -223,16 +234,16 @@ function parseLine(raw: string, sink: Sink): Outcome {
   const first = line.charCodeAt(0);
   if (first === HASH || first === BANG) return SKIP;
   if (first === BRACKET) return HEADER.test(line) ? SKIP : "not a domain rule";
+  if (first === SLASH) return adblockRule(line, sink); // a regex's "#" is its own
   const hash = line.indexOf("#");
   if (hash !== -1) {
     if (isCosmetic(line, hash)) return "a cosmetic rule, not a domain rule";
     line = line.slice(0, hash).trimEnd();
   }
   if (first === AT) {
-    return line.startsWith("@@") ? adblockRule(line.slice(2), sink.allow) : "not a domain rule";
+    return line.startsWith("@@") ? adblockRule(line, sink) : "not a domain rule";
   }
-  if (first === PIPE) return adblockRule(line, sink.block);
-  if (first === SLASH) return "a regular expression rule";
+  if (first === PIPE) return adblockRule(line, sink);
   if (line.includes("/")) {
     return line.includes("://") ? "a URL, not a domain" : "a rule with a path, not a domain rule";
   }
@@ -252,37 +263,23 @@ function isCosmetic(line: string, hash: number): boolean {
   return line.charCodeAt(i) === HASH;
 }
 
-/** `||name^` and its variants, for `block` or (after `@@`) `allow`. */
-function adblockRule(rule: string, list: string[]): Outcome {
-  if (!rule.startsWith("||")) {
-    return rule.startsWith("|") ? "an exact-address rule (|…), not supported" : "not a domain rule";
+/** `||name^` and its variants, `@@` exceptions and `/regex/` rules (rule_parse.ts). */
+function adblockRule(line: string, sink: Sink): Outcome {
+  const read = parseRuleLine(line);
+  switch (read.kind) {
+    case "name":
+      return takeName(read.name, read.allow ? sink.allow : sink.block);
+    case "rule":
+      sink.rules.push(read.rule);
+      return OK;
+    case "skip":
+      for (const modifier of read.modifiers) {
+        sink.skippedModifiers[modifier] = (sink.skippedModifiers[modifier] ?? 0) + 1;
+      }
+      return SKIP;
+    case "invalid":
+      return read.reason;
   }
-  let body = rule.slice(2);
-  const dollar = body.indexOf("$");
-  const modifiers = dollar === -1 ? undefined : body.slice(dollar + 1);
-  if (dollar !== -1) body = body.slice(0, dollar);
-  if (body.endsWith("^|")) body = body.slice(0, -2);
-  else if (body.endsWith("^") || body.endsWith("|")) body = body.slice(0, -1);
-  if (body.includes("/")) return "a rule with a path, not a domain rule";
-  if (body.includes("^") || body.includes("|")) return "a pattern, not a domain rule";
-  if (modifiers !== undefined) {
-    const problem = modifierProblem(modifiers);
-    if (problem !== undefined) return problem;
-  }
-  return takeName(body, list);
-}
-
-/** Undefined when every modifier is `important`; otherwise the first one we cannot honour. */
-function modifierProblem(modifiers: string): string | undefined {
-  for (const modifier of modifiers.split(",")) {
-    const name = modifier.trim().toLowerCase();
-    if (name === "important") continue;
-    if (name === "") return "an empty modifier";
-    const equals = name.indexOf("=");
-    const bare = (equals === -1 ? name : name.slice(0, equals)).slice(0, 40);
-    return `unsupported modifier $${bare}`;
-  }
-  return undefined;
 }
 
 /** A plain `name` line, or a hosts line `<ip> name [name…]`. */

@@ -6,6 +6,9 @@
  * - `bl:block:<list>`, `bl:allow:<list>`: a list's entries, one set each;
  * - `bl:lists`: JSON of the lists held and their sizes (which sets to ask), the custom list's
  *   with a content id that moves with every edit;
+ * - `bl:rules:<list>`: JSON of a list's rules with modifiers or regexes (list_rule.ts), when it
+ *   has any: few, so they travel whole and each instance compiles them into its own rule book
+ *   (rule_book.ts) when the version moves, and applies them after the sets' answer;
  * - `bl:version`: a counter bumped by every load and edit, started from the clock so that its
  *   values do not repeat after Redis lost it;
  * - `bl:ipblock:<list>`, `bl:ipallow:<list>`: a list's IP entries, when it has any. They are
@@ -28,7 +31,10 @@ import type { CustomEntries } from "./custom_copy.ts";
 import { CUSTOM_LIST, type Decision, NO_DECISION } from "./decision.ts";
 import { DecisionCache } from "./decision_cache.ts";
 import { type IpList, IpRanges, IpRules } from "./ip_ranges.ts";
+import type { ListRule, RuleQuery } from "./list_rule.ts";
 import { type ListFilter, takesAllows, takesBlocks } from "./profile_policy.ts";
+import type { RuleBook } from "./rule_book.ts";
+import { runInSlices } from "./slices.ts";
 
 export interface RedisBlocklistOptions {
   /** Prefix of every key ("dns:" by default). */
@@ -61,6 +67,10 @@ export class RedisBlocklist implements Blocklist {
   #cache: DecisionCache;
   #lists: ListSummary[] = [];
   #addressRules: AddressRules | undefined;
+  /** The lists' rules as last read, when some list has any. */
+  #book: RuleBook | undefined;
+  /** Which loads of which lists `#book` was read from: unchanged, it is not read again. */
+  #bookOf = "";
   /** `bl:version` as last read from Redis. */
   #seenVersion: string | null | undefined;
   /** Moves seen in it, for `version`. */
@@ -102,9 +112,11 @@ export class RedisBlocklist implements Blocklist {
     const lists = meta === null ? [] : parseMeta(meta);
     // Read before anything is taken as seen: a failure here is retried at the next poll.
     const addressRules = await this.#readIpEntries(lists);
+    const book = await this.#readBook(lists);
     const before = this.#lists;
     this.#lists = lists;
     this.#addressRules = addressRules;
+    this.#book = book;
     this.#seenVersion = version;
     this.#changes++;
     this.#cache.clear();
@@ -126,15 +138,23 @@ export class RedisBlocklist implements Blocklist {
     return this.#addressRules;
   }
 
-  async decide(name: string, filter?: ListFilter): Promise<Decision> {
-    // A decision holds for the lists that made it: one profile's is not another's.
+  get needsClient(): boolean {
+    return this.#book?.needsClient ?? false;
+  }
+
+  async decide(name: string, filter?: ListFilter, query?: RuleQuery): Promise<Decision> {
+    // A decision holds for the lists that made it: one profile's is not another's. What is
+    // kept is the sets' decision; the rules, which may ask for the type and client, come after.
     const key = filter === undefined ? name : `${filter.key}\n${name}`;
+    const book = this.#book;
     const cached = this.#cache.get(key);
-    if (cached !== undefined) return cached;
+    if (cached !== undefined) {
+      return book === undefined ? cached : book.decide(name, filter, query, cached);
+    }
     const version = this.#seenVersion;
     const lists = this.#askedLists();
     const asked = [
-      ...lists.filter((list) => takesAllows(filter, list.name, list.blockEntries > 0))
+      ...lists.filter((list) => takesAllows(filter, list.name, hasBlocks(list)))
         .map((list) => ["allow", list.name]),
       ...lists.filter((list) => takesBlocks(filter, list.name)).map((list) => ["block", list.name]),
     ] as [EntryKind, string][];
@@ -145,7 +165,7 @@ export class RedisBlocklist implements Blocklist {
     // A version change while the call was out may have made this answer old: keep it only
     // when no change was seen meanwhile.
     if (version === this.#seenVersion) this.#cache.set(key, decision);
-    return decision;
+    return book === undefined ? decision : book.decide(name, filter, query, decision);
   }
 
   async load(lists: LoadedList[], drop: string[] = []): Promise<void> {
@@ -153,16 +173,25 @@ export class RedisBlocklist implements Blocklist {
     // loop (`deno task bench:blocklist` builds one).
     const sizes = new Map<
       string,
-      Pick<ListSummary, "blockEntries" | "allowEntries" | "ipEntries">
+      Pick<
+        ListSummary,
+        "blockEntries" | "allowEntries" | "ipEntries" | "ruleEntries" | "skippedModifiers"
+      >
     >();
     for (const list of lists) {
       const ipEntries =
         await this.#replaceSet(this.#ipKey("block", list.name), list.ips?.block ?? []) +
         await this.#replaceSet(this.#ipKey("allow", list.name), list.ips?.allow ?? []);
+      const rules = list.rules ?? [];
+      if (rules.length > 0) {
+        await this.#store.setString(this.#rulesKey(list.name), JSON.stringify(rules));
+      } else await this.#store.del([this.#rulesKey(list.name)]);
       sizes.set(list.name, {
         blockEntries: await this.#replaceSet(this.#setKey("block", list.name), list.block),
         allowEntries: await this.#replaceSet(this.#setKey("allow", list.name), list.allow),
         ...(list.ips === undefined ? {} : { ipEntries }),
+        ...(rules.length > 0 ? { ruleEntries: rules.length } : {}),
+        ...(list.skippedModifiers && { skippedModifiers: list.skippedModifiers }),
       });
     }
     const gone = drop.filter((name) => name !== CUSTOM_LIST);
@@ -171,6 +200,7 @@ export class RedisBlocklist implements Blocklist {
       this.#setKey("block", name),
       this.#ipKey("allow", name),
       this.#ipKey("block", name),
+      this.#rulesKey(name),
     ]);
     if (keys.length > 0) await this.#store.del(keys);
     const loaded = new Map(lists.map((list) => [list.name, list]));
@@ -243,10 +273,30 @@ export class RedisBlocklist implements Blocklist {
   }
 
   /** The custom list first (an admin's entry is the one reported), then the loaded lists. */
-  #askedLists(): Pick<ListSummary, "name" | "blockEntries">[] {
+  #askedLists(): Pick<ListSummary, "name" | "blockEntries" | "ruleEntries">[] {
     const loaded = this.#lists
       .filter((list) => list.name !== CUSTOM_LIST && list.blockEntries + list.allowEntries > 0);
     return [{ name: CUSTOM_LIST, blockEntries: 0 }, ...loaded];
+  }
+
+  /** The rule book of the lists that have rules; undefined when none has. */
+  async #readBook(lists: ListSummary[]): Promise<RuleBook | undefined> {
+    const withRules = lists.filter((list) => (list.ruleEntries ?? 0) > 0);
+    if (withRules.length === 0) return undefined;
+    // An edit of the admin entries moves the version too: the rules stay as they were.
+    const of = withRules.map((list) => `${list.name} ${list.contentId} ${list.loadedAt}`).join(
+      "\n",
+    );
+    if (of === this.#bookOf && this.#book !== undefined) return this.#book;
+    const texts = await Promise.all(
+      withRules.map((list) => this.#store.getString(this.#rulesKey(list.name))),
+    );
+    const { RuleBook } = await import("./rule_book.ts");
+    const book = await runInSlices(RuleBook.buildSteps(
+      withRules.map((list, i) => ({ name: list.name, rules: parseRules(texts[i]) })),
+    ));
+    this.#bookOf = of;
+    return book;
   }
 
   /** Writes the custom list's sizes and content id into the list of lists; returns its entries. */
@@ -301,6 +351,10 @@ export class RedisBlocklist implements Blocklist {
     return this.#prefix + name;
   }
 
+  #rulesKey(list: string): string {
+    return `${this.#prefix}rules:${list}`;
+  }
+
   #setKey(kind: EntryKind, list: string): string {
     return `${this.#prefix}${kind}:${list}`;
   }
@@ -346,6 +400,29 @@ function decisionFrom(
     return kind === "allow" ? { verdict: "allowed", rule } : { verdict: "blocked", rule };
   }
   return NO_DECISION;
+}
+
+/**
+ * Whether a list's own exceptions count with its block entries (profile_policy.ts): it has
+ * block entries, or rules (counted so by both stores, whatever the rules are).
+ */
+function hasBlocks(list: Pick<ListSummary, "blockEntries" | "ruleEntries">): boolean {
+  return list.blockEntries > 0 || (list.ruleEntries ?? 0) > 0;
+}
+
+/** A list's rules as another instance wrote them; what is not a rule is left out. */
+function parseRules(text: string | null): ListRule[] {
+  if (text === null) return [];
+  try {
+    const value = JSON.parse(text);
+    if (!Array.isArray(value)) return [];
+    return value.filter((item): item is ListRule =>
+      typeof item?.text === "string" && typeof item.key === "string" &&
+      typeof item.allow === "boolean"
+    );
+  } catch {
+    return [];
+  }
 }
 
 function parseMeta(text: string): ListSummary[] {

@@ -6,6 +6,10 @@
  * (profile_policy.ts): its own entries first, then the lists it takes (decision.ts says the
  * order), and a block is answered as the profile asks.
  *
+ * A `$dnsrewrite` rule's block is its rewrite (rewrite_answer.ts). With `$client` rules loaded,
+ * what the stage passes on is not reused for another request (answer_memo.ts): the same
+ * request from another client may be decided otherwise.
+ *
  * When the store fails (Redis down or slow), REDIS_FAIL decides: `open` (default) answers as
  * if nothing were listed and notes it in the query log; `closed` answers SERVFAIL with
  * Extended DNS Error 14 "Not Ready", for deployments where an unfiltered answer is worse than
@@ -21,6 +25,8 @@ import { blockAnswer, type BlockAnswerOptions } from "./block_answer.ts";
 import type { Blocklist } from "./blocklist.ts";
 import { type Decision, describeRule, REBINDING, type Rule } from "./decision.ts";
 import { ownDecision, ProfilePolicies, type ProfilePolicy } from "./profile_policy.ts";
+
+type Rewrites = typeof import("./rewrite_answer.ts");
 
 export type FailMode = "open" | "closed";
 
@@ -48,6 +54,11 @@ export interface BlocklistStageOptions {
    * Names the records file answers never reach this stage. Without it, private answers pass.
    */
   rebinding?: { exempt: (name: string) => boolean };
+  /**
+   * Runs the stages after this one (cache, forward) for a query of this stage's making: the
+   * target of a `$dnsrewrite` to a name. Without it, such a rewrite answers the CNAME alone.
+   */
+  resolveRest?: (ctx: QueryContext) => MaybePromise<Answer>;
 }
 
 /** Block answers kept for reuse; emptied when full. */
@@ -66,7 +77,24 @@ export function blocklistStage(options: BlocklistStageOptions): Stage {
   // A block answer stays right while the lists do (their version bounds its reuse: answer_memo.ts);
   // each reuse counts as the block it is.
   const reusable = untilStateMoves(() => void stats.blocked++);
-  const answerFor = (ctx: QueryContext, policy: ProfilePolicy, rule: Rule): Answer => {
+  // Loaded with the first `$dnsrewrite` decision, not at startup.
+  let rewrites: Rewrites | undefined;
+  const answerFor = (
+    ctx: QueryContext,
+    policy: ProfilePolicy,
+    rule: Rule,
+  ): MaybePromise<Answer> => {
+    const rewrite = rule.rewrite;
+    if (rewrite !== undefined && rewrites === undefined) {
+      return import("./rewrite_answer.ts").then((loaded) => {
+        rewrites = loaded;
+        return answerFor(ctx, policy, rule);
+      });
+    }
+    // A rewrite to a name is resolved afresh each time, as any alias is.
+    if (rewrite !== undefined && !rewrites!.isFixedRewrite(rewrite)) {
+      return rewrites!.rewriteAnswer(ctx, rewrite, rule, policy.answer, options.resolveRest);
+    }
     // The cache's key (name, type, class, DO, CD), what else the reply echoes (RD, EDNS), and
     // the profile and response (its EDE names the profile): no profile gets another's answer.
     const echoed = `${ctx.raw[2] & 1}${ctx.head.edns === undefined ? "-" : "e"}`;
@@ -77,7 +105,10 @@ export function blocklistStage(options: BlocklistStageOptions): Stage {
       // A block for a CNAME target or an address holds only as long as the upstream's answer
       // does, which the lists' version does not follow: never reused.
       const reuse = rule.via === undefined && rule.answer === undefined ? reusable : undefined;
-      answer = { ...blockAnswer(ctx.query, rule, policy.answer), reusable: reuse };
+      const made = rewrite === undefined
+        ? blockAnswer(ctx.query, rule, policy.answer)
+        : rewrites!.rewriteAnswer(ctx, rewrite, rule, policy.answer, undefined) as Answer;
+      answer = { ...made, reusable: reuse };
       if (built.size >= BUILT_ANSWERS) built.clear();
       built.set(key, answer);
     }
@@ -118,7 +149,11 @@ export function blocklistStage(options: BlocklistStageOptions): Stage {
       ? answer.then((answered) => allowedAnswer(ctx, policy, answered))
       : allowedAnswer(ctx, policy, answer);
   };
-  const allowedAnswer = (ctx: QueryContext, policy: ProfilePolicy, answer: Answer): Answer => {
+  const allowedAnswer = (
+    ctx: QueryContext,
+    policy: ProfilePolicy,
+    answer: Answer,
+  ): MaybePromise<Answer> => {
     const rule = rebinding &&
       rebindingRule(ctx.question.name, answerAddressesOf(answer), rebinding.exempt);
     return rule === undefined ? countingAllowed(answer) : rebound(ctx, policy, rule);
@@ -165,7 +200,7 @@ export function blocklistStage(options: BlocklistStageOptions): Stage {
       const target = targets[i];
       let decision: Decision | Promise<Decision>;
       try {
-        decision = ownDecision(policy, target) ?? blocklist.decide(target, policy.filter);
+        decision = ownDecision(policy, target) ?? blocklist.decide(target, policy.filter, ctx);
       } catch (error) {
         return unavailable(ctx, error, () => answer);
       }
@@ -182,19 +217,23 @@ export function blocklistStage(options: BlocklistStageOptions): Stage {
     }
     return answer;
   };
+  // A target is blocked, never rewritten: the client asked for another name.
   const blockedVia = (ctx: QueryContext, policy: ProfilePolicy, rule: Rule, target: string) =>
-    blockedBy(ctx, policy, { ...rule, via: target });
+    blockedBy(ctx, policy, { list: rule.list, entry: rule.entry, via: target });
   /** An allowed name's answer, reused (answer_memo.ts), counts as the decision it skips. */
   const countAllowed = () => void stats.allowed++;
   const countingAllowed = (answer: Answer): Answer => countingReuse(answer, countAllowed);
+  /** An answer that holds for this client only: not reused for another request. */
+  const personal = (answer: Answer): Answer =>
+    answer.reusable === undefined ? answer : { ...answer, reusable: undefined };
   // The memory store decides at once, and then so does this stage; Redis makes it wait.
-  return (ctx, next) => {
+  const decideAndFollow: Stage = (ctx, next) => {
     const policy = policies.of(ctx.identity.profile);
     const own = ownDecision(policy, ctx.question.name);
     if (own !== undefined) return follow(ctx, policy, own, next);
     let decision: Decision | Promise<Decision>;
     try {
-      decision = blocklist.decide(ctx.question.name, policy.filter);
+      decision = blocklist.decide(ctx.question.name, policy.filter, ctx);
     } catch (error) {
       return unavailable(ctx, error, next);
     }
@@ -203,6 +242,11 @@ export function blocklistStage(options: BlocklistStageOptions): Stage {
       (decided) => follow(ctx, policy, decided, next),
       (error) => unavailable(ctx, error, next),
     );
+  };
+  return (ctx, next) => {
+    const answer = decideAndFollow(ctx, next);
+    if (!blocklist.needsClient) return answer;
+    return answer instanceof Promise ? answer.then(personal) : personal(answer);
   };
 }
 

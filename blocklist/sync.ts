@@ -26,6 +26,10 @@ export interface ListReport {
   /** IP entries, block and allow (absent: none). */
   ipEntries?: number;
   invalid?: { count: number; examples: InvalidLine[] };
+  /** Rules with modifiers or regexes loaded (list_rule.ts), when there were any. */
+  ruleEntries?: number;
+  /** Rules skipped for a modifier only a browser honours: lines per modifier. */
+  skippedModifiers?: Record<string, number>;
   error?: string;
   ms: number;
 }
@@ -165,6 +169,14 @@ export class ListSync {
       ? { name: source.name, block: [], allow: [...parsed.block, ...parsed.allow], contentId: id }
       : { name: source.name, block: parsed.block, allow: parsed.allow, contentId: id };
     if (ips !== undefined) list.ips = ips;
+    // An allowlist's rules allow what they match, whatever their form; a rewrite is no allowing.
+    const rules = source.kind === "allow"
+      ? parsed.rules.filter((rule) => !rule.rewrite).map((rule) => ({ ...rule, allow: true }))
+      : parsed.rules;
+    if (rules.length > 0) list.rules = rules;
+    if (Object.keys(parsed.skippedModifiers).length > 0) {
+      list.skippedModifiers = parsed.skippedModifiers;
+    }
     let loaded: ListSummary | undefined;
     try {
       await this.#blocklist.load([list]);
@@ -181,12 +193,23 @@ export class ListSync {
       allowEntries: loaded?.allowEntries ?? 0,
       ...(loaded?.ipEntries === undefined ? {} : { ipEntries: loaded.ipEntries }),
       invalid: parsed.invalid,
+      ...(rules.length > 0 ? { ruleEntries: rules.length } : {}),
+      ...(Object.keys(parsed.skippedModifiers).length > 0
+        ? { skippedModifiers: parsed.skippedModifiers }
+        : {}),
     });
   }
 }
 
+/** What a list already held reports when it is not loaded again. */
 function counts(held: ListSummary | undefined) {
   if (held === undefined) return {};
-  const { blockEntries, allowEntries, ipEntries } = held;
-  return { blockEntries, allowEntries, ...(ipEntries === undefined ? {} : { ipEntries }) };
+  const { blockEntries, allowEntries, ipEntries, ruleEntries, skippedModifiers } = held;
+  return {
+    blockEntries,
+    allowEntries,
+    ...(ipEntries === undefined ? {} : { ipEntries }),
+    ...(ruleEntries === undefined ? {} : { ruleEntries }),
+    ...(skippedModifiers === undefined ? {} : { skippedModifiers }),
+  };
 }

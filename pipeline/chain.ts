@@ -75,12 +75,10 @@ export function buildChain(options: ChainOptions): Stage[] {
       keyBySubnet: options.forward.forwardClientSubnet,
       refresh: async (ctx) => await forward(ctx, nothingAfterForward),
     });
-  // Safe search asks the cache and the forward stage for the endpoint's records, as a query
-  // of its own.
-  const safeSearch = options.safeSearch &&
-    safeSearchStage({
-      resolveRest: compose(cache ? [cache, forward] : [forward], nothingAfterForward),
-    });
+  // Safe search and `$dnsrewrite` to a name ask the cache and the forward stage for the
+  // target's records, as a query of its own.
+  const resolveRest = compose(cache ? [cache, forward] : [forward], nothingAfterForward);
+  const safeSearch = options.safeSearch && safeSearchStage({ resolveRest });
   return [
     // guard: answers ANY minimally (RFC 8482) before any lookup could amplify it.
     guardStage,
@@ -89,7 +87,7 @@ export function buildChain(options: ChainOptions): Stage[] {
     ...(options.local ? [options.local] : []),
     // blocklist: before the cache, so a newly blocked name takes effect at once and blocked
     // answers never enter it.
-    ...(options.blocklist ? [blocklistStage(options.blocklist)] : []),
+    ...(options.blocklist ? [blocklistStage({ resolveRest, ...options.blocklist })] : []),
     // safe search: after the blocklist, so a blocked search engine stays blocked, and before
     // the cache, so the rewrite (per profile) never enters it while the endpoint's answer does.
     ...(safeSearch ? [safeSearch] : []),

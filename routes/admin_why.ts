@@ -3,12 +3,14 @@
  * without asking it (nothing is counted or cached): whether the records file answers it, what
  * the blocklist decides and by which rule (under the profile `client` names: a profile, a
  * client's name or a ClientID), safe search, and whether the cache holds an answer and for how
- * long yet. The dashboard's "why" box uses it.
+ * long yet. The dashboard's "why" box uses it. A rule with modifiers or a regex is decided for
+ * the type asked and the client `client` names, and its summary says what kind of rule it is.
  */
 import { Hono } from "hono";
 import type { Blocklist } from "../blocklist/blocklist.ts";
 import { normalizeDomain } from "../dns/domain_entry.ts";
 import { type Decision, REBINDING, type Rule } from "../blocklist/decision.ts";
+import type { RuleQuery } from "../blocklist/list_rule.ts";
 import { ownDecision, ProfilePolicies } from "../blocklist/profile_policy.ts";
 import {
   answerAddressesOf,
@@ -62,6 +64,7 @@ export async function explain(
   name: string,
   type: number,
   profile?: Profile,
+  who?: string,
 ): Promise<Explanation> {
   const found = deps.records && lookup(deps.records.current, name, type);
   const local = found && {
@@ -72,7 +75,13 @@ export async function explain(
       }`
     ),
   };
-  const decision = await decide(deps, name, profile);
+  // The client named by `who` (a ClientID or a client's name), asking for this type.
+  const query: RuleQuery = {
+    question: { type },
+    client: { address: "", clientId: who },
+    identity: { name: who },
+  };
+  const decision = await decide(deps, name, profile, query);
   const safe = profile?.safeSearch ? safeEndpoint(name) : undefined;
   // The key of a plain query (no DO, no CD bit), as most clients send.
   const peeked = deps.cache?.peek(`${name}|${type}|${RClass.IN}|00`);
@@ -85,14 +94,15 @@ export async function explain(
   const answer = inspect ? answerFromBytes(peeked.bytes, "cache") : undefined;
   const address = answer && refusedAddress(deps, answer, name, decision, profile);
   const cname = answer && address === undefined && decision?.verdict !== "allowed"
-    ? await blockedTarget(deps, answer, profile)
+    ? await blockedTarget(deps, answer, profile, query)
     : undefined;
   let summary: string;
   if (local) {
     summary = `answered locally from the records file (${local.rcode}` +
       (local.answers.length > 0 ? `: ${local.answers.length} records)` : ")");
   } else if (decision?.verdict === "blocked") {
-    summary = `blocked by ${decision.rule.list}: ${decision.rule.entry}`;
+    summary = `${decision.rule.rewrite ? "rewritten" : "blocked"} by ${decision.rule.list}: ` +
+      `${decision.rule.entry}${ruleKind(decision.rule)}`;
   } else if (address !== undefined) {
     const { list, entry } = address.rule;
     summary = `blocked: its cached answer holds ${address.address}, ` +
@@ -110,7 +120,9 @@ export async function explain(
     summary = "asked upstream";
   }
   if (!local && decision?.verdict === "allowed") {
-    summary += ` (allowed by ${decision.rule.list}: ${decision.rule.entry})`;
+    summary += ` (allowed by ${decision.rule.list}: ${decision.rule.entry}${
+      ruleKind(decision.rule)
+    })`;
   }
   if (profile !== undefined) summary = `for profile ${profile.name}: ${summary}`;
   return {
@@ -149,16 +161,43 @@ function refusedAddress(
   return rule && { address: rule.answer!, rule };
 }
 
+/**
+ * What kind of rule decided, when it is not a plain entry: ", a regular expression", or the
+ * modifiers it was written with and what a rewrite answers.
+ */
+function ruleKind(rule: Rule): string {
+  const entry = rule.entry;
+  const rewrite = rule.rewrite;
+  const answers = rewrite === undefined
+    ? ""
+    : `; it answers ${
+      rewrite.kind === "address"
+        ? rewrite.address
+        : rewrite.kind === "rcode"
+        ? rewrite.rcode
+        : `a CNAME to ${rewrite.target}`
+    }`;
+  const regex = /^(?:@@)?\/.*\/(?:\$|$)/.test(entry) ? "a regular expression" : "";
+  const dollar = entry.lastIndexOf("$");
+  const modifiers = dollar === -1 || entry.endsWith("/")
+    ? []
+    : entry.slice(dollar + 1).split(",").map((m) => `$${m.split("=")[0]}`);
+  const kinds = [regex, modifiers.length ? `a rule with ${modifiers.join(", ")}` : ""]
+    .filter((kind) => kind !== "");
+  return kinds.length === 0 ? answers : ` (${kinds.join(", ")}${answers})`;
+}
+
 /** The decision under `profile` (its own entries first, then the lists it takes), as the stage. */
 async function decide(
   deps: WhyDeps,
   name: string,
   profile: Profile | undefined,
+  query: RuleQuery,
 ): Promise<Decision | undefined> {
   if (deps.blocklist === undefined) return undefined;
-  if (profile === undefined) return await deps.blocklist.decide(name);
+  if (profile === undefined) return await deps.blocklist.decide(name, undefined, query);
   const policy = explainPolicies.of(profile);
-  return ownDecision(policy, name) ?? await deps.blocklist.decide(name, policy.filter);
+  return ownDecision(policy, name) ?? await deps.blocklist.decide(name, policy.filter, query);
 }
 
 /** The first target of `answer` that the blocklist blocks under `profile`, as the stage finds it. */
@@ -166,9 +205,10 @@ async function blockedTarget(
   deps: WhyDeps,
   answer: Answer,
   profile: Profile | undefined,
+  query: RuleQuery,
 ): Promise<Explanation["cname"]> {
   for (const target of cnameTargets(answer)) {
-    const decided = await decide(deps, target, profile);
+    const decided = await decide(deps, target, profile, query);
     if (decided?.verdict === "blocked") return { target, rule: decided };
   }
   return undefined;
@@ -196,7 +236,7 @@ export async function explainGiven(
     profile = deps.profileFor?.(who.trim());
     if (profile === undefined) return { error: `no profile, client or ClientID "${who}"` };
   }
-  return await explain(deps, normal.name, type, profile);
+  return await explain(deps, normal.name, type, profile, who?.trim() || undefined);
 }
 
 export function adminWhyRoutes(deps: WhyDeps): Hono<AppEnv> {

@@ -58,7 +58,8 @@ const ALLOWED: Record<string, string> = {
   "upstream -> runtime": "each upstream try has a deadline",
   "upstream -> net": "DNS over TCP and DoT frame messages",
   "blocklist -> dns": "the codec",
-  "blocklist -> net": "IP entries and rebinding protection match answers' addresses to ranges",
+  "blocklist -> net":
+    "IP entries, rebinding protection and `$client` rules match addresses to ranges",
   "cache -> dns": "the codec",
   "records -> dns": "the codec",
   "upstream -> dns": "the codec",

@@ -6,49 +6,19 @@
  * the end.
  */
 import assert from "node:assert/strict";
-import type { Blocklist } from "../../blocklist/blocklist.ts";
 import { listFilter } from "../../blocklist/profile_policy.ts";
 import { parseAddress } from "../../net/cidr.ts";
-import { MemoryBlocklist } from "../../blocklist/memory_blocklist.ts";
 import { RedisBlocklist } from "../../blocklist/redis_blocklist.ts";
 import { plainProfile } from "../../pipeline/profile.ts";
 import { StoreError } from "../../store/errors.ts";
 import { integration } from "../support/binaries.ts";
+import { blocklistStores, storeTest } from "../support/blocklist_stores.ts";
 import { eventually } from "../support/eventually.ts";
 import { type RedisServer, startRedis } from "../support/redis.ts";
 import { REDIS_CLIENTS } from "../support/redis_clients.ts";
 import { callsOf, inspect } from "../support/redis_inspect.ts";
 
-type Make = () => Promise<{ blocklist: Blocklist; close(): Promise<void> }>;
-
-const STORES: [string, Make, boolean][] = [
-  [
-    "memory",
-    () => Promise.resolve({ blocklist: new MemoryBlocklist(), close: async () => {} }),
-    false,
-  ],
-  ...REDIS_CLIENTS.map(([label, connect]): [string, Make, boolean] => [
-    `Redis, ${label}`,
-    async () => {
-      const redis = await startRedis();
-      const { store, close } = connect(redis);
-      const blocklist = new RedisBlocklist(store, {
-        prefix: "t:",
-        decisionLifetimeMs: 0,
-        pollMs: 0,
-      });
-      return {
-        blocklist,
-        close: async () => {
-          blocklist.close();
-          await close();
-          await redis.stop();
-        },
-      };
-    },
-    true,
-  ]),
-];
+const STORES = blocklistStores(0);
 
 const ADS = { name: "ads", block: ["ads.example", "*.wild.example", "shared.example"], allow: [] };
 const MORE = {
@@ -57,20 +27,8 @@ const MORE = {
   allow: ["fine.shared.example"],
 };
 
-for (const [label, make, needsRedis] of STORES) {
-  const test = (name: string, fn: (blocklist: Blocklist) => Promise<void>) =>
-    Deno.test({
-      name: `${label}: ${name}`,
-      ...(needsRedis ? integration(["redis-server"]) : {}),
-      async fn() {
-        const { blocklist, close } = await make();
-        try {
-          await fn(blocklist);
-        } finally {
-          await close();
-        }
-      },
-    });
+for (const store of STORES) {
+  const test = storeTest(store);
 
   test("decides by the first list's most specific entry and names its list", async (blocklist) => {
     await blocklist.load([ADS, MORE]);

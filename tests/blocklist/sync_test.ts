@@ -318,3 +318,52 @@ Deno.test("IP entries load with their list, an allowlist's as exceptions, and th
   assert.equal(rules.decide(addresses("198.51.100.9")).verdict, "none", "its own exception");
   assert.equal(rules.decide(addresses("192.0.2.7")).verdict, "none", "the allowlist's");
 });
+
+Deno.test("sync loads a list's rules, and its report names every skipped modifier once with its count", async () => {
+  await using t = await setup();
+  t.server.set(
+    "domains",
+    [
+      "/^ad[0-9]+\\./",
+      "||aaaa.example^$dnstype=AAAA",
+      "||a.example^$third-party",
+      "||b.example^$third-party,script",
+      "||c.example^$domain=d.example",
+      "||e.example^$script",
+    ].join("\n"),
+  );
+  const { blocklist, sync } = t.fresh();
+  const report = await sync.run();
+  const domains = report.lists[1];
+  assert.equal(domains.ruleEntries, 2);
+  assert.deepEqual(domains.skippedModifiers, { "third-party": 2, script: 2, domain: 1 });
+  assert.match(
+    describeReport(report)[1],
+    /^blocklist domains: download, 0 block, 0 allow entries, 2 rules, \d+ ms; skipped for browser-only modifiers: \$third-party 2, \$script 2, \$domain 1$/,
+  );
+  assert.equal(blocklist.decide("ad1.example").verdict, "blocked");
+  assert.equal((await blocklist.summary()).find((list) => list.name === "domains")?.ruleEntries, 2);
+  // Not loaded again (the text did not change), the list's line still says what it skipped.
+  const again = await sync.run(true);
+  assert.equal(again.lists[1].outcome, "unchanged");
+  assert.match(
+    describeReport(again)[1],
+    /^blocklist domains: unchanged, 0 block, 0 allow entries, 2 rules, \d+ ms; skipped for browser-only modifiers: \$third-party 2, \$script 2, \$domain 1$/,
+  );
+});
+
+Deno.test("an allowlist's rules allow what they match", async () => {
+  await using t = await setup();
+  t.server.set("allow", "/^ok[0-9]+\\./\n");
+  t.server.set("domains", "/^ok/\n");
+  const { blocklist, sync } = t.fresh([
+    ...t.sources,
+    { name: "allow", location: `${t.server.url}/allow`, kind: "allow" },
+  ]);
+  await sync.run();
+  assert.deepEqual(blocklist.decide("ok1.example"), {
+    verdict: "allowed",
+    rule: { list: "allow", entry: "/^ok[0-9]+\\./" },
+  });
+  assert.equal(blocklist.decide("okay.example").verdict, "blocked");
+});
