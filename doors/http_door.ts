@@ -16,9 +16,15 @@ import { acceptLoop } from "./accept_loop.ts";
 import { ConnectionTable, type DoorStats, type HeldConnection } from "./connection_table.ts";
 import type { HandshakeReaper } from "./handshake_reaper.ts";
 
-type Handler = (request: Request, info: Deno.ServeHandlerInfo<Deno.NetAddr>) =>
-  | Response
-  | Promise<Response>;
+/**
+ * What a handler learns besides the request: the peer. One object per connection here (the
+ * peer does not change within one), where asking the runtime made one per request.
+ */
+export interface PeerInfo {
+  readonly remoteAddr: Deno.NetAddr;
+}
+
+type Handler = (request: Request, info: PeerInfo) => Response | Promise<Response>;
 
 export interface HttpDoorOptions {
   hostname: string;
@@ -44,7 +50,7 @@ export interface HttpDoor {
 type ServeOnConnection = (
   conn: Deno.Conn,
   signal: AbortSignal,
-  handler: Handler,
+  handler: (request: Request) => Response | Promise<Response>,
   onError: (error: unknown) => Response,
   onListen: () => void,
 ) => { finished: Promise<void>; shutdown(): Promise<void> };
@@ -151,10 +157,11 @@ class HttpConnection implements HeldConnection {
   #closed = false;
 
   constructor(conn: Deno.Conn, handler: Handler, serveOn: ServeOnConnection) {
-    const counted: Handler = (request, info) => {
+    const peer: PeerInfo = { remoteAddr: conn.remoteAddr as Deno.NetAddr };
+    const counted = (request: Request) => {
       this.#requests++;
       this.#lastRequest = performance.now();
-      return handler(request, info);
+      return handler(request, peer);
     };
     const server = serveOn(conn, this.#abort.signal, counted, internalError, () => {});
     this.#server = server;

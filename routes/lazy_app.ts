@@ -12,7 +12,11 @@ import type { AppDeps } from "../app.ts";
 import { DohDoor } from "./doh_door.ts";
 import { reason } from "./reason.ts";
 
-type Fetch = (request: Request, info?: Deno.ServeHandlerInfo) => Response | Promise<Response>;
+/** A handler of the HTTP door; `info` names the peer (doors/http_door.ts `PeerInfo`). */
+type Fetch = (
+  request: Request,
+  info?: { readonly remoteAddr: Deno.Addr },
+) => Response | Promise<Response>;
 
 export interface LazyApp {
   fetch: Fetch;
@@ -41,7 +45,7 @@ export function lazyApp(
       return () => reason(500, "internal error");
     });
   return {
-    fetch: door.front((request, info?: Deno.ServeHandlerInfo) =>
+    fetch: door.front((request, info?: { readonly remoteAddr: Deno.Addr }) =>
       load().then((routed) => routed(request, info))
     ),
     preload: load,
