@@ -2,7 +2,7 @@
  * WORKERS=2: the real gateway as two processes sharing the HTTP, TCP and UDP ports. Each worker
  * has its own cache, so a name asked over many fresh connections, or from many source ports,
  * goes upstream exactly twice — once per worker — which shows the kernel handing queries to
- * both. Without FFI, UDP stays with the first worker, said in one line; all stop together, and
+ * both; a server cookie from one is good at the other. Without FFI, UDP stays with the first worker, said in one line; all stop together, and
  * none outlives a first worker that was killed.
  */
 import assert from "node:assert/strict";
@@ -97,6 +97,36 @@ Deno.test({
       await knot.stop();
     }
     assert.ok(portFree(httpPort), "no worker is left on the HTTP port");
+  },
+});
+
+Deno.test({
+  name: "a server cookie one worker gave proves the address at the other",
+  ...integration(["knotd", "kdig"]),
+  async fn() {
+    const knot = await startKnot();
+    const { gateway, dnsPort } = await startWorkers(knot.port);
+    // An answer bigger than UDP_UNPROVEN_MAX_SIZE: cut with TC=1 unless the cookie proves.
+    const ask = (...args: string[]) =>
+      run("kdig", [
+        ...["@127.0.0.1", "-p", String(dnsPort), "+notcp", "+ignore", "+bufsize=4096"],
+        ...args,
+        `big.${TEST_ZONE}`,
+        "TXT",
+      ]);
+    try {
+      const cookie = /;; COOKIE: ([0-9A-F]+)/.exec(await ask("+cookie"))?.[1];
+      assert.equal(cookie?.length, 16 + 24, "client and server cookie");
+      // From 20 source ports, which the kernel hashes to both workers: every answer is as big as
+      // UDP_MAX_SIZE (1232) lets it be, five of the eight records, not cut to 512 bytes.
+      for (let i = 0; i < CONNECTIONS; i++) {
+        const answer = await ask(`+cookie=${cookie}`);
+        assert.match(answer, /ANSWER: 5\b/, answer);
+      }
+    } finally {
+      assert.equal(await gateway.stop(), 0);
+      await knot.stop();
+    }
   },
 });
 
