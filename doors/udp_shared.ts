@@ -4,7 +4,8 @@
  * socket would get every datagram), so each worker binds its own and the kernel spreads
  * datagrams over them by source address and port. Deno never sees this socket: poll(2), run off
  * the main thread, says when a datagram is queued; recvfrom(2) and sendto(2) read and answer
- * it (udp_direct.ts); a send that finds the buffer full waits for room once, at most a second.
+ * it (udp_direct.ts); a send that finds the buffer full waits for room once, at most a second,
+ * all such sends on one wait (one poll, so one thread, however many there are).
  * Closing shuts the socket down, which wakes a waiting poll, and frees the descriptor once no
  * poll holds it (its number could otherwise be another socket's under a poll still running).
  * Linux with --allow-ffi only: elsewhere `sharedSocketCalls` says why, and the door falls back
@@ -90,6 +91,8 @@ class SharedSocket implements SharedUdpSocket {
   readonly #incoming: Uint8Array<ArrayBuffer>;
   /** Polls running on the descriptor: it is freed when none is and the socket is closed. */
   #polls = 0;
+  /** The one wait for room to send, while sends wait for it. */
+  #room: Promise<void> | undefined;
   #closed = false;
   #freed = false;
 
@@ -117,7 +120,9 @@ class SharedSocket implements SharedUdpSocket {
 
   async sendWhenWritable(bytes: Uint8Array, peer: Deno.NetAddr): Promise<void> {
     if (this.#closed) return;
-    await this.#poll(pollFd(this.#fd, POLLOUT));
+    await (this.#room ??= this.#poll(pollFd(this.#fd, POLLOUT)).finally(() => {
+      this.#room = undefined;
+    }));
     this.#direct.send(bytes, peer);
   }
 

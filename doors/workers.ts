@@ -26,9 +26,9 @@ export function workerNumber(): number {
 
 /**
  * Starts workers 2…`count`, with `env` added to their environment; `onExit` hears of one that
- * exits while not asked to. Without the
- * permission to run Deno itself, a one-line ConfigError says which flag to add: the path of
- * the binary, since a grant for a link to it (the bin/deno that npm makes) does not match.
+ * exits while not asked to. Without the permission to run Deno itself, a one-line ConfigError
+ * says which flag to add: the path of the binary, since a grant for a link to it (the bin/deno
+ * that npm makes) does not match.
  */
 export function startWorkers(
   count: number,

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { decodeMessage, RType } from "../../dns/mod.ts";
 import { UdpDoor } from "../../doors/udp.ts";
-import { sharedSocketCalls } from "../../doors/udp_shared.ts";
+import { bindSharedSocket, sharedSocketCalls } from "../../doors/udp_shared.ts";
 import { openSharedDatagramCalls } from "../../runtime/libc_sockets.ts";
 import { makeQuery } from "../support/dns_query.ts";
 import { localResolver } from "../support/local_resolver.ts";
@@ -98,4 +98,33 @@ Deno.test("a port held without SO_REUSEPORT is refused as Deno refuses it", () =
 
 Deno.test("a host name that is not an address gets no shared socket, and says why", () => {
   assert.equal(sharedSocketCalls("localhost"), 'DNS_HOST "localhost" is not an IP address');
+});
+
+Deno.test("closing a shared socket wakes its wait for datagrams at once", async () => {
+  assert.ok(typeof calls !== "string", calls as string);
+  const socket = bindSharedSocket(calls, "127.0.0.1", 0);
+  const waiting = socket.readable();
+  const started = performance.now();
+  socket.close();
+  assert.equal(await waiting, false);
+  // The poll's own bound is a second: shutdown(2) ended it well before.
+  assert.ok(performance.now() - started < 500, `${performance.now() - started} ms`);
+});
+
+Deno.test("sends that wait for room on a shared socket all go out", async () => {
+  assert.ok(typeof calls !== "string", calls as string);
+  const socket = bindSharedSocket(calls, "127.0.0.1", 0);
+  const client = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+  try {
+    const peer = client.addr as Deno.NetAddr;
+    await Promise.all(
+      Array.from({ length: 50 }, (_, i) => socket.sendWhenWritable(new Uint8Array([i]), peer)),
+    );
+    const got = new Set<number>();
+    while (got.size < 50) got.add((await client.receive())[0][0]);
+    assert.equal(got.size, 50);
+  } finally {
+    socket.close();
+    client.close();
+  }
 });
