@@ -2,12 +2,13 @@
  * The C library's socket calls over FFI, for what Deno's socket APIs do not offer: TCP_NODELAY
  * and TCP_DEFER_ACCEPT on a listener (tcp_nodelay.ts, doors/server_name.ts), sendto(2) and
  * recvfrom(2) on the UDP door's socket (udp_direct.ts), a UDP socket of its own with
- * SO_REUSEPORT for workers sharing the UDP door's port (doors/udp_shared.ts), shutdown(2) of a connection Deno holds
- * on to (handshake_reaper.ts), a look at what a TLS client sent first (recv(2) with MSG_PEEK,
- * doors/server_name.ts), and the descriptor limit (descriptor_limit.ts). Linux only and with
- * --allow-ffi; anywhere else (Deno Deploy, no permission) `openLibc` and its siblings return
- * why not, and the callers do without. Deno does not expose descriptors, so a socket is found by the port it is bound to
- * (/proc/self/fd would need --allow-all).
+ * SO_REUSEPORT for workers sharing the UDP door's port (doors/udp_shared.ts), shutdown(2) of a
+ * connection Deno holds on to (handshake_reaper.ts), a look at what a TLS client sent first
+ * (recv(2) with MSG_PEEK, doors/server_name.ts), and the descriptor limit
+ * (descriptor_limit.ts). Linux only and with --allow-ffi; anywhere else (Deno Deploy, no
+ * permission) `openLibc` and its siblings return why not, and the callers do without. Deno
+ * does not expose descriptors, so a socket is found by the port it is bound to (/proc/self/fd
+ * would need --allow-all).
  */
 
 const SOL_SOCKET = 1;
