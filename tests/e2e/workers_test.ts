@@ -2,8 +2,9 @@
  * WORKERS=2: the real gateway as two processes sharing the HTTP, TCP and UDP ports. Each worker
  * has its own cache, so a name asked over many fresh connections, or from many source ports,
  * goes upstream exactly twice — once per worker — which shows the kernel handing queries to
- * both; a server cookie from one is good at the other. Without FFI, UDP stays with the first worker, said in one line; all stop together, and
- * none outlives a first worker that was killed.
+ * both; a server cookie from one is good at the other. Without FFI, UDP stays with the first
+ * worker, said in one line; all stop together, and none outlives a first worker that was
+ * killed.
  */
 import assert from "node:assert/strict";
 import { integration } from "../support/binaries.ts";
