@@ -302,10 +302,13 @@ async function main(): Promise<void> {
     const workers = await import("./doors/workers.ts");
     worker = workers.workerNumber();
     if (worker === 1) {
+      // Every worker answers UDP, and a client's next query may reach another: one key for the
+      // server cookies of all, so a cookie one gave proves the address at every one.
+      config.dns.cookieSecret ??= crypto.getRandomValues(new Uint8Array(16));
       running.workers = workers.startWorkers(config.workers, (line) => {
         console.error(`${line}: stopping every worker`);
         void stop(1);
-      });
+      }, { DNS_COOKIE_SECRET: config.dns.cookieSecret.toHex() });
     } else {
       workers.stopWithFirstWorker(() => void stop());
     }

@@ -52,9 +52,12 @@ async function main() {
     const rows: string[] = [];
     for (const test of cases) {
       const rounds = new Map<ServerName, Round[]>();
+      const servers = test.forwardFloor
+        ? stack.servers.map((server) => server.name === "floor" ? stack.forwardFloor : server)
+        : stack.servers;
       for (let round = 0; round < test.rounds; round++) {
         // Taking turns in both orders, so no server always runs right after another.
-        const order = round % 2 === 0 ? stack.servers : [...stack.servers].reverse();
+        const order = round % 2 === 0 ? servers : [...servers].reverse();
         for (const server of order) {
           await sampleLoad();
           const result = await measured(test.pid(server), () => test.run(server, round));
@@ -66,15 +69,15 @@ async function main() {
       // Each round's ratio, then their median: rounds close in time share the machine's mood.
       const pairedRatio = (other: ServerName) =>
         median(rounds.get("gateway")!.map((r, i) => r.qps / rounds.get(other)![i].qps));
-      for (const server of stack.servers) {
+      for (const server of servers) {
         const name = server.name;
         const qps = med(name, "qps");
         const failed = rounds.get(name)!.reduce((sum, r) => sum + r.failed, 0);
         const ratio = (other: ServerName) => name === "gateway" ? fmt(pairedRatio(other)) : "";
         rows.push(
-          `| ${test.label} | ${name} | ${fmt(qps, 0)} | ${fmt(med(name, "p50Ms"), 3)} | ${
-            fmt(med(name, "p99Ms"), 3)
-          } | ${fmt(med(name, "cpuUs"), 1)} | ${ratio("floor")} | ${
+          `| ${test.label} | ${server.label ?? name} | ${fmt(qps, 0)} | ${
+            fmt(med(name, "p50Ms"), 3)
+          } | ${fmt(med(name, "p99Ms"), 3)} | ${fmt(med(name, "cpuUs"), 1)} | ${ratio("floor")} | ${
             ratio("dnsdist")
           } | ${failed} |`,
         );
@@ -108,11 +111,14 @@ async function main() {
     "",
     "floor: Deno programs answering fixed bytes (bench/floor_doh.ts, bench/floor_udp.ts; the DoH " +
     "floor reads the URL, and a POST's body, as any DoH server must before it answers), so " +
-    'its "miss", "blocked" and "padded" rows are the same fixed answer (a padded query, as ' +
+    'its "blocked" and "padded" rows are the same fixed answer (a padded query, as ' +
     "browsers send, gets a 468-byte answer from the gateway, RFC 8467); the UDP floor uses " +
     "Deno's send " +
     "and receive, where the gateway's UDP door calls sendto(2)/recvfrom(2) itself " +
-    "(doors/udp_direct.ts). dnsdist 1.7 (packet cache, " +
+    "(doors/udp_direct.ts). In the miss rows the floor is the forward floor " +
+    "(bench/floor_forward.ts): DoH or UDP in, the query sent as it came in one UDP datagram to " +
+    "the same knot, its answer out with the client's ID, nothing else; there gateway/floor is " +
+    "gateway/forward floor. dnsdist 1.7 (packet cache, " +
     "blocked names by a suffix rule answering a bare NXDOMAIN) has every path; its plain DoH " +
     "listener speaks h2c and HTTP/1.1.",
     "",

@@ -13,13 +13,15 @@ export interface DnsperfOptions {
   /** Queries outstanding at once (dnsperf -q). */
   outstanding: number;
   cpu?: number;
+  /** Sockets, each its own source port (dnsperf -c); 4 by default. */
+  clients?: number;
 }
 
 export async function dnsperf(options: DnsperfOptions): Promise<LoadResult> {
   const output = await new Deno.Command("taskset", {
     args: [
       ...["-c", String(options.cpu ?? 1), "dnsperf", "-v", "-s", "127.0.0.1"],
-      ...["-p", String(options.port), "-d", options.queryFile, "-c", "4"],
+      ...["-p", String(options.port), "-d", options.queryFile, "-c", String(options.clients ?? 4)],
       ...["-l", String(options.seconds), "-q", String(options.outstanding)],
       ...(options.passes === undefined ? [] : ["-n", String(options.passes)]),
     ],

@@ -50,3 +50,19 @@ export async function pinProcess(pid: number, cpu: number): Promise<void> {
     throw new Error(`taskset -p ${pid}: ${new TextDecoder().decode(output.stderr).trim()}`);
   }
 }
+
+/** The processes `pid` started and that still run (every thread's children), as /proc lists them. */
+export async function childPids(pid: number): Promise<number[]> {
+  const children: number[] = [];
+  try {
+    for await (const task of Deno.readDir(`/proc/${pid}/task`)) {
+      const listed = await Deno.readTextFile(`/proc/${pid}/task/${task.name}/children`);
+      for (const child of listed.trim().split(/\s+/)) {
+        if (child !== "") children.push(Number(child));
+      }
+    }
+  } catch {
+    // gone, or no /proc: none known
+  }
+  return children;
+}

@@ -1,7 +1,8 @@
 /**
  * Everything the speed harness measures, started on loopback: knot serving the bench zone
  * (the upstream), the gateway (over TLS with its UDP door, and over plain HTTP), the runtime
- * floors (bench/floor_doh.ts over TLS and plain HTTP, bench/floor_udp.ts) and dnsdist with a
+ * floors (bench/floor_doh.ts over TLS and plain HTTP, bench/floor_udp.ts; for misses
+ * bench/floor_forward.ts, over TLS and UDP, forwarding to the same knot) and dnsdist with a
  * packet cache in front of the same knot. Servers are pinned to CPU 0; knot shares CPU 1 with
  * the load generators, so the servers' CPU is theirs alone.
  */
@@ -29,6 +30,8 @@ export type ServerName = "gateway" | "floor" | "dnsdist";
 /** One server under test, by the paths it offers (absent: it has no such path). */
 export interface Server {
   name: ServerName;
+  /** What its rows call it, when not its name. */
+  label?: string;
   pid: number;
   /** https://127.0.0.1:port (HTTP/2 and HTTP/1.1 by ALPN). */
   https: string;
@@ -54,6 +57,11 @@ export interface Stack {
   /** A gateway with the list and no profiles, idle from the start (memory at rest). */
   listedPid: number;
   servers: Server[];
+  /**
+   * The floor of a miss (bench/floor_forward.ts), in the floor's place for the miss cases: over
+   * TLS and UDP only.
+   */
+  forwardFloor: Server;
   /** What the TLS gateway printed (its blocklist load line). */
   gatewayStderr(): string;
   stop(): Promise<void>;
@@ -139,6 +147,15 @@ export async function startStack(): Promise<Stack> {
       PORT: String(floorPorts.udp),
     });
     stops.push(floorUdp.stop);
+    const forwardPorts = { https: freePort(), udp: freePort("udp") };
+    const floorForward = await startFloor("floor_forward.ts", ["--unstable-net", ...floorFlags], {
+      PORT: String(forwardPorts.https),
+      UDP_PORT: String(forwardPorts.udp),
+      UPSTREAM_PORT: String(knot.port),
+      TLS_CERT: cert.certFile,
+      TLS_KEY: cert.keyFile,
+    });
+    stops.push(floorForward.stop);
 
     const dnsdistHttp = freePort();
     const dnsdist = await startDnsdist({
@@ -193,6 +210,17 @@ export async function startStack(): Promise<Stack> {
       profilesEnv,
       listedPid: listed.pid,
       servers,
+      forwardFloor: {
+        name: "floor",
+        label: "forward floor",
+        pid: floorForward.pid,
+        https: `https://127.0.0.1:${forwardPorts.https}`,
+        // No plain HTTP: no miss case asks over it.
+        http: "",
+        httpPid: floorForward.pid,
+        udpPort: forwardPorts.udp,
+        udpPid: floorForward.pid,
+      },
       gatewayStderr: gateway.stderr,
       stop,
     };

@@ -16,6 +16,7 @@ import { listenDot } from "./dot.ts";
 import { type ClientRefusals, RateLimiter } from "../net/rate_limit.ts";
 import { listenTcp } from "./tcp.ts";
 import { UdpDoor, type UdpDoorStats } from "./udp.ts";
+import { sharedSocketCalls } from "./udp_shared.ts";
 import { waitAtMost } from "../runtime/wait_at_most.ts";
 
 export interface DoorDeps {
@@ -24,9 +25,10 @@ export interface DoorDeps {
   tls?: { cert: string; key: string };
   onError?: (error: unknown) => void;
   /**
-   * One of several workers (WORKERS): TCP and DoT share their ports; UDP is left to the first
-   * worker, since a Deno UDP socket cannot share one (it sets only SO_REUSEADDR, and one socket
-   * would get every datagram).
+   * One of several workers (WORKERS): every door shares its port, UDP through a socket of its
+   * own over FFI (udp_shared.ts); where that cannot be had, UDP is left to the first worker on
+   * Deno's socket, which cannot share one (it sets only SO_REUSEADDR, and one socket would get
+   * every datagram).
    */
   worker?: { first: boolean };
   /** Who is who (pipeline/profile.ts); without it, the resolver says. */
@@ -103,10 +105,18 @@ export function openDoors(config: Config, deps: DoorDeps): OpenDoors {
   };
   try {
     const { tcpPort, dotPort } = settings;
-    const udpPort = deps.worker?.first === false ? undefined : settings.udpPort;
+    const udpPort = settings.udpPort;
+    const shared = udpPort === undefined || deps.worker === undefined
+      ? undefined
+      : sharedSocketCalls(hostname);
     if (udpPort !== undefined && !udpAvailable()) {
       lines.push("UDP door: off, this runtime has no UDP sockets (Deno Deploy); UDP_PORT ignored");
+    } else if (typeof shared === "string" && deps.worker?.first === false) {
+      lines.push(`UDP door: left to worker 1 (SO_REUSEPORT over FFI: ${shared})`);
     } else if (udpPort !== undefined) {
+      if (typeof shared === "string") {
+        lines.push(`UDP door: worker 1 alone (SO_REUSEPORT over FFI: ${shared})`);
+      }
       const limiter = settings.udpRate && new RateLimiter(settings.udpRate);
       const door = open(
         "UDP_PORT",
@@ -121,6 +131,7 @@ export function openDoors(config: Config, deps: DoorDeps): OpenDoors {
             limiter,
             proof,
             unprovenMaxSize: settings.udpUnprovenMaxSize,
+            shared: typeof shared === "string" ? undefined : shared,
           }),
       );
       lines.push(`UDP datagrams: ${door.datagramPath}`);

@@ -32,6 +32,8 @@ import type { CidrSet } from "../net/cidr.ts";
 import type { ClientRefusals, RateLimiter } from "../net/rate_limit.ts";
 import type { ClientDirectory, Identity } from "../pipeline/profile.ts";
 import { type DirectSocket, directSocket } from "./udp_direct.ts";
+import { bindSharedSocket, type SharedUdpSocket } from "./udp_shared.ts";
+import type { SharedDatagramCalls } from "../runtime/libc_sockets.ts";
 
 export interface UdpDoorOptions extends AnswerDeps {
   hostname: string;
@@ -44,6 +46,11 @@ export interface UdpDoorOptions extends AnswerDeps {
   allow?: CidrSet;
   /** Use sendto(2)/recvfrom(2) where they can be had (udp_direct.ts); true by default. */
   direct?: boolean;
+  /**
+   * Share the port with other workers (WORKERS): a socket of our own with SO_REUSEPORT, opened
+   * with these calls (udp_shared.ts), instead of Deno's.
+   */
+  shared?: SharedDatagramCalls;
   /** Who has proven their address; without it, no client has, and no cookies are given. */
   proof?: AddressProof;
   /** Largest answer a client that has not proven its address gets (UDP_UNPROVEN_MAX_SIZE). */
@@ -71,7 +78,9 @@ const DIRECT_BURST = 64;
 
 export class UdpDoor {
   readonly addr: Deno.NetAddr;
-  readonly #socket: Deno.DatagramConn;
+  /** Deno's socket; undefined when the door has a shared one. */
+  readonly #socket: Deno.DatagramConn | undefined;
+  readonly #shared: SharedUdpSocket | undefined;
   readonly #options: UdpDoorOptions;
   /** Queries being answered; `drain` waits for none. */
   #inFlight = 0;
@@ -88,6 +97,17 @@ export class UdpDoor {
   /** Binds the socket; throws (as Deno.listenDatagram does) when the port cannot be had. */
   constructor(options: UdpDoorOptions) {
     this.#options = options;
+    if (options.shared !== undefined) {
+      this.#shared = this.#direct = bindSharedSocket(
+        options.shared,
+        options.hostname,
+        options.port,
+      );
+      this.addr = this.#shared.addr;
+      this.datagramPath = "sendto(2)/recvfrom(2) on a socket of each worker's (SO_REUSEPORT)";
+      this.#receiving = this.#receiveShared(this.#shared);
+      return;
+    }
     this.#socket = Deno.listenDatagram({
       transport: "udp",
       hostname: options.hostname,
@@ -99,7 +119,7 @@ export class UdpDoor {
     this.datagramPath = typeof direct === "string"
       ? `Deno's send and receive (sendto(2)/recvfrom(2): ${direct})`
       : "sendto(2)/recvfrom(2)";
-    this.#receiving = this.#receive();
+    this.#receiving = this.#receive(this.#socket);
   }
 
   /** Stops taking queries; resolves once every answer under way has been sent. */
@@ -114,21 +134,21 @@ export class UdpDoor {
     this.#draining = true;
     this.#direct?.close();
     try {
-      this.#socket.close();
+      this.#socket?.close();
     } catch {
       // already closed
     }
     await this.#receiving;
   }
 
-  async #receive(): Promise<void> {
+  async #receive(socket: Deno.DatagramConn): Promise<void> {
     // One receive at a time per socket, so one buffer serves them all; each query is copied.
     const buffer = new Uint8Array(MAX_DATAGRAM);
     while (!this.#draining) {
       let datagram: Uint8Array;
       let peer: Deno.Addr;
       try {
-        [datagram, peer] = await this.#socket.receive(buffer);
+        [datagram, peer] = await socket.receive(buffer);
       } catch (error) {
         if (this.#draining || error instanceof Deno.errors.BadResource) return;
         this.#options.onError?.(error);
@@ -144,6 +164,19 @@ export class UdpDoor {
         if (next === undefined) break;
         this.#take(next[0], next[1]);
       }
+    }
+  }
+
+  /** The same loop on a shared socket: what is queued, a bounded burst at a time, then a wait. */
+  async #receiveShared(socket: SharedUdpSocket): Promise<void> {
+    const buffer = new Uint8Array(MAX_DATAGRAM);
+    while (!this.#draining) {
+      for (let burst = 0; burst < DIRECT_BURST; burst++) {
+        const next = socket.receiveNow(buffer);
+        if (next === undefined) break;
+        this.#take(next[0], next[1]);
+      }
+      if (!await socket.readable()) return;
     }
   }
 
@@ -232,6 +265,7 @@ export class UdpDoor {
   /** Sends directly when it can (undefined: done); else through Deno, settling either way. */
   #send(reply: Uint8Array, peer: Deno.NetAddr): Promise<void> | undefined {
     if (this.#direct?.send(reply, peer)) return undefined;
+    if (this.#socket === undefined) return this.#shared!.sendWhenWritable(reply, peer);
     // The client is unreachable or gone: UDP promises nothing more.
     return this.#socket.send(reply, peer).then(ignore, ignore);
   }

@@ -50,6 +50,11 @@ export function directSocket(port: number): DirectSocket | string {
   return new FfiSocket(libc, socket.fd, socket.family);
 }
 
+/** Direct calls on a UDP socket of `family` this process opened itself (udp_shared.ts). */
+export function directCallsOn(libc: Libc, fd: number, family: number): DirectSocket {
+  return new FfiSocket(libc, fd, family);
+}
+
 class FfiSocket implements DirectSocket {
   readonly #libc: Libc;
   readonly #fd: number;
@@ -138,7 +143,7 @@ class FfiSocket implements DirectSocket {
 }
 
 /** The sockaddr for `hostname` on a socket of `family`, port left 0; null when it has none. */
-function spell(hostname: string, family: number): Uint8Array<ArrayBuffer> | null {
+export function spell(hostname: string, family: number): Uint8Array<ArrayBuffer> | null {
   // A zone (fe80::1%eth0) would need its interface index: Deno sends those.
   if (hostname.includes("%")) return null;
   const bytes = parseAddress(hostname);

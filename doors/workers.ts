@@ -25,11 +25,16 @@ export function workerNumber(): number {
 }
 
 /**
- * Starts workers 2…`count`; `onExit` hears of one that exits while not asked to. Without the
- * permission to run Deno itself, a one-line ConfigError says which flag to add: the path of
- * the binary, since a grant for a link to it (the bin/deno that npm makes) does not match.
+ * Starts workers 2…`count`, with `env` added to their environment; `onExit` hears of one that
+ * exits while not asked to. Without the permission to run Deno itself, a one-line ConfigError
+ * says which flag to add: the path of the binary, since a grant for a link to it (the bin/deno
+ * that npm makes) does not match.
  */
-export function startWorkers(count: number, onExit: (line: string) => void): WorkerGroup {
+export function startWorkers(
+  count: number,
+  onExit: (line: string) => void,
+  env: Record<string, string> = {},
+): WorkerGroup {
   const [command, ...args] = workerCommand();
   if (Deno.permissions.querySync({ name: "run", command }).state !== "granted") {
     throw new ConfigError(
@@ -43,7 +48,7 @@ export function startWorkers(count: number, onExit: (line: string) => void): Wor
     const number = i + 2;
     const child = new Deno.Command(command, {
       args,
-      env: { [WORKER_VARIABLE]: String(number) },
+      env: { ...env, [WORKER_VARIABLE]: String(number) },
       // Never written: it closes when this process goes, however it goes.
       stdin: "piped",
       stdout: "inherit",

@@ -1,12 +1,14 @@
 /**
  * The C library's socket calls over FFI, for what Deno's socket APIs do not offer: TCP_NODELAY
  * and TCP_DEFER_ACCEPT on a listener (tcp_nodelay.ts, doors/server_name.ts), sendto(2) and
- * recvfrom(2) on the UDP door's socket (udp_direct.ts), shutdown(2) of a connection Deno holds
- * on to (handshake_reaper.ts), a look at what a TLS client sent first (recv(2) with MSG_PEEK,
- * doors/server_name.ts), and the descriptor limit (descriptor_limit.ts). Linux only and with
- * --allow-ffi; anywhere else (Deno Deploy, no permission) `openLibc` and its siblings return
- * why not, and the callers do without. Deno does not expose descriptors, so a socket is found by the port it is bound to
- * (/proc/self/fd would need --allow-all).
+ * recvfrom(2) on the UDP door's socket (udp_direct.ts), a UDP socket of its own with
+ * SO_REUSEPORT for workers sharing the UDP door's port (doors/udp_shared.ts), shutdown(2) of a
+ * connection Deno holds on to (handshake_reaper.ts), a look at what a TLS client sent first
+ * (recv(2) with MSG_PEEK, doors/server_name.ts), and the descriptor limit
+ * (descriptor_limit.ts). Linux only and with --allow-ffi; anywhere else (Deno Deploy, no
+ * permission) `openLibc` and its siblings return why not, and the callers do without. Deno
+ * does not expose descriptors, so a socket is found by the port it is bound to (/proc/self/fd
+ * would need --allow-all).
  */
 
 const SOL_SOCKET = 1;
@@ -43,6 +45,20 @@ const DATAGRAM_SYMBOLS = {
   },
 } as const;
 
+/**
+ * What a UDP socket opened, bound and waited on here takes, besides (doors/udp_shared.ts):
+ * poll(2) blocks, so it runs off the main thread.
+ */
+const SHARED_DATAGRAM_SYMBOLS = {
+  ...DATAGRAM_SYMBOLS,
+  socket: { parameters: ["i32", "i32", "i32"], result: "i32" },
+  bind: { parameters: ["i32", "buffer", "u32"], result: "i32" },
+  poll: { parameters: ["buffer", "u64", "i32"], result: "i32", nonblocking: true },
+  shutdown: { parameters: ["i32", "i32"], result: "i32" },
+  close: { parameters: ["i32"], result: "i32" },
+  __errno_location: { parameters: [], result: "pointer" },
+} as const;
+
 /** What finding an accepted connection by its addresses and shutting it down take. */
 const CONNECTION_SYMBOLS = {
   getsockname: SOCKET_SYMBOLS.getsockname,
@@ -65,12 +81,14 @@ const LIMIT_SYMBOLS = {
 
 export type SocketCalls = Deno.DynamicLibrary<typeof SOCKET_SYMBOLS>["symbols"];
 export type Libc = Deno.DynamicLibrary<typeof DATAGRAM_SYMBOLS>["symbols"];
+export type SharedDatagramCalls = Deno.DynamicLibrary<typeof SHARED_DATAGRAM_SYMBOLS>["symbols"];
 export type ConnectionCalls = Deno.DynamicLibrary<typeof CONNECTION_SYMBOLS>["symbols"];
 export type LimitCalls = Deno.DynamicLibrary<typeof LIMIT_SYMBOLS>["symbols"];
 export type PeekCalls = Deno.DynamicLibrary<typeof PEEK_SYMBOLS>["symbols"];
 
 let socketCalls: SocketCalls | string | undefined;
 let datagramCalls: Libc | string | undefined;
+let sharedDatagramCalls: SharedDatagramCalls | string | undefined;
 let connectionCalls: ConnectionCalls | string | undefined;
 let limitCalls: LimitCalls | string | undefined;
 let peekCalls: PeekCalls | string | undefined;
@@ -83,6 +101,11 @@ export function openSocketCalls(): SocketCalls | string {
 /** libc's socket calls with sendto(2) and recvfrom(2), opened once; or why not here. */
 export function openLibc(): Libc | string {
   return datagramCalls ??= open(DATAGRAM_SYMBOLS);
+}
+
+/** libc's calls to open, bind, wait on and close a UDP socket of our own; or why not here. */
+export function openSharedDatagramCalls(): SharedDatagramCalls | string {
+  return sharedDatagramCalls ??= open(SHARED_DATAGRAM_SYMBOLS);
 }
 
 /** libc's calls to find a connection by its addresses and shut it down; or why not here. */

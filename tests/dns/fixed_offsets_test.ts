@@ -19,6 +19,7 @@ const SKIPPED = new Set(["dns", "tests", "bench", "node_modules", ".git"]);
 const ALLOWED: { path: string; holds: string; only?: string }[] = [
   { path: "runtime/libc_sockets.ts", holds: "sockaddr structs and socket option words (FFI)" },
   { path: "doors/udp_direct.ts", holds: "sockaddr structs (FFI)" },
+  { path: "doors/udp_shared.ts", holds: "sockaddr and pollfd structs (FFI)" },
   { path: "doors/handshake_reaper.ts", holds: "sockaddr structs (FFI)" },
   { path: "doors/server_name.ts", holds: "socklen_t words (FFI)" },
   { path: "runtime/descriptor_limit.ts", holds: "an rlimit struct (FFI)" },

@@ -1,8 +1,10 @@
 /**
- * WORKERS=2: the real gateway as two processes sharing the HTTP and TCP ports. Each worker has
- * its own cache, so a name asked over many fresh connections goes upstream exactly twice —
- * once per worker — which shows the kernel handing connections to both. UDP stays with the
- * first worker; all stop together, and none outlives a first worker that was killed.
+ * WORKERS=2: the real gateway as two processes sharing the HTTP, TCP and UDP ports. Each worker
+ * has its own cache, so a name asked over many fresh connections, or from many source ports,
+ * goes upstream exactly twice — once per worker — which shows the kernel handing queries to
+ * both; a server cookie from one is good at the other. Without FFI, UDP stays with the first
+ * worker, said in one line; all stop together, and none outlives a first worker that was
+ * killed.
  */
 import assert from "node:assert/strict";
 import { integration } from "../support/binaries.ts";
@@ -18,7 +20,7 @@ import { RType } from "../../dns/mod.ts";
 
 const CONNECTIONS = 20;
 
-async function startWorkers(upstreamPort: number) {
+async function startWorkers(upstreamPort: number, permissions: string[] = []) {
   const httpPort = freePort();
   const dnsPort = freeDnsPort();
   const gateway = await startGateway({
@@ -29,7 +31,7 @@ async function startWorkers(upstreamPort: number) {
       UDP_PORT: String(dnsPort),
       UPSTREAMS: `udp://127.0.0.1:${upstreamPort}`,
     },
-    permissions: [`--allow-run=${Deno.execPath()}`],
+    permissions: [`--allow-run=${Deno.execPath()}`, ...permissions],
   });
   // Worker 2's lines come prefixed; the first worker's own line comes once both listen.
   await eventually(() => Promise.resolve(assert.match(gateway.stderr(), /^DoH listening on /m)));
@@ -58,7 +60,7 @@ function portFree(port: number): boolean {
 }
 
 Deno.test({
-  name: "two workers share the HTTP and TCP ports, each answering from its own cache",
+  name: "two workers share the HTTP, TCP and UDP ports, each answering from its own cache",
   ...integration(["knotd", "kdig"]),
   async fn() {
     const knot = await startKnot();
@@ -75,21 +77,90 @@ Deno.test({
       for (let i = 0; i < CONNECTIONS; i++) {
         await run("kdig", ["@127.0.0.1", "-p", String(dnsPort), "+tcp", `mail.${TEST_ZONE}`, "A"]);
       }
-      const udp = await run("kdig", ["@127.0.0.1", "-p", String(dnsPort), `ns1.${TEST_ZONE}`]);
-      assert.match(udp, /status: NOERROR/);
+      // Each kdig asks from a port of its own, which the kernel hashes to one worker or the other.
+      for (let i = 0; i < CONNECTIONS; i++) {
+        const udp = await run("kdig", ["@127.0.0.1", "-p", String(dnsPort), `ns1.${TEST_ZONE}`]);
+        assert.match(udp, /status: NOERROR/);
+      }
 
       await gateway.waitForStdout(() =>
-        sources(gateway, "tcp", `mail.${TEST_ZONE}`).length >= CONNECTIONS
+        sources(gateway, "tcp", `mail.${TEST_ZONE}`).length >= CONNECTIONS &&
+        sources(gateway, "udp", `ns1.${TEST_ZONE}`).length >= CONNECTIONS
       );
       assert.deepEqual(sources(gateway, "doh", `www.${TEST_ZONE}`), expected(2));
       assert.deepEqual(sources(gateway, "tcp", `mail.${TEST_ZONE}`), expected(2));
+      assert.deepEqual(sources(gateway, "udp", `ns1.${TEST_ZONE}`), expected(2));
       assert.match(gateway.stderr(), /^worker 2: DNS over TCP listening on /m);
-      assert.doesNotMatch(gateway.stderr(), /^worker 2: DNS over UDP/m);
+      assert.match(gateway.stderr(), /^worker 2: DNS over UDP listening on /m);
+      assert.match(gateway.stderr(), /^worker 2: UDP datagrams: .*SO_REUSEPORT/m);
     } finally {
       assert.equal(await gateway.stop(), 0);
       await knot.stop();
     }
     assert.ok(portFree(httpPort), "no worker is left on the HTTP port");
+  },
+});
+
+Deno.test({
+  name: "a server cookie one worker gave proves the address at the other",
+  ...integration(["knotd", "kdig"]),
+  async fn() {
+    const knot = await startKnot();
+    const { gateway, dnsPort } = await startWorkers(knot.port);
+    // An answer bigger than UDP_UNPROVEN_MAX_SIZE: cut with TC=1 unless the cookie proves.
+    const ask = (...args: string[]) =>
+      run("kdig", [
+        ...["@127.0.0.1", "-p", String(dnsPort), "+notcp", "+ignore", "+bufsize=4096"],
+        ...args,
+        `big.${TEST_ZONE}`,
+        "TXT",
+      ]);
+    try {
+      const cookie = /;; COOKIE: ([0-9A-F]+)/.exec(await ask("+cookie"))?.[1];
+      assert.equal(cookie?.length, 16 + 24, "client and server cookie");
+      // From 20 source ports, which the kernel hashes to both workers: every answer is as big as
+      // UDP_MAX_SIZE (1232) lets it be, five of the eight records, not cut to 512 bytes.
+      for (let i = 0; i < CONNECTIONS; i++) {
+        const answer = await ask(`+cookie=${cookie}`);
+        assert.match(answer, /ANSWER: 5\b/, answer);
+      }
+    } finally {
+      assert.equal(await gateway.stop(), 0);
+      await knot.stop();
+    }
+  },
+});
+
+Deno.test({
+  name: "without FFI, two workers leave UDP to the first, and say so in one line each",
+  ...integration(["knotd", "kdig"]),
+  async fn() {
+    const knot = await startKnot();
+    const { gateway, dnsPort } = await startWorkers(knot.port, ["--deny-ffi"]);
+    try {
+      for (let i = 0; i < CONNECTIONS; i++) {
+        const udp = await run("kdig", ["@127.0.0.1", "-p", String(dnsPort), `ns1.${TEST_ZONE}`]);
+        assert.match(udp, /status: NOERROR/);
+      }
+      await gateway.waitForStdout(() =>
+        sources(gateway, "udp", `ns1.${TEST_ZONE}`).length >= CONNECTIONS
+      );
+      assert.deepEqual(sources(gateway, "udp", `ns1.${TEST_ZONE}`), expected(1));
+      const stderr = gateway.stderr();
+      assert.match(
+        stderr,
+        /^UDP door: worker 1 alone \(SO_REUSEPORT over FFI: needs --allow-ffi\)$/m,
+      );
+      assert.match(stderr, /^DNS over UDP listening on /m);
+      assert.match(
+        stderr,
+        /^worker 2: UDP door: left to worker 1 \(SO_REUSEPORT over FFI: needs --allow-ffi\)$/m,
+      );
+      assert.doesNotMatch(stderr, /^worker 2: DNS over UDP/m);
+    } finally {
+      assert.equal(await gateway.stop(), 0);
+      await knot.stop();
+    }
   },
 });
 
