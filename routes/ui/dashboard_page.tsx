@@ -12,6 +12,7 @@ import type { RecentQuery } from "../../observe/recent_queries.ts";
 import type { Explanation } from "../admin_why.ts";
 import { MinuteChart } from "./chart.tsx";
 import { Layout } from "./layout.tsx";
+import { PanelHeader } from "./panel_header.tsx";
 
 export interface DashboardData {
   instance: string;
@@ -43,14 +44,7 @@ export function DashboardPage(props: { data: DashboardData }) {
   const cache = data.cache;
   return (
     <Layout title="DoH gateway dashboard">
-      <header>
-        <h1>DoH gateway · {data.instance}</h1>
-        <a href="/profiles" style="color:#fff">profiles</a>
-        <a href="/" style="color:#fff">refresh</a>
-        <form method="post" action="/logout">
-          <button type="submit">Log out</button>
-        </form>
-      </header>
+      <PanelHeader instance={data.instance} />
       <main>
         {data.problem && (
           <p class="note wide error" id="problem" role="alert">

@@ -6,6 +6,9 @@ body { font: 14px/1.4 system-ui, sans-serif; margin: 0; color: #1d2330; backgrou
 header { display: flex; align-items: center; gap: 1rem; padding: .75rem 1.5rem; background: #1d2330; color: #fff; }
 header h1 { font-size: 1.1rem; margin: 0; flex: 1; }
 header form { margin: 0; }
+header nav a { color: #fff; margin-right: .6rem; }
+form.row-action { display: flex; gap: .2rem; margin: 0; } form.row-action button { padding: .1rem .3rem; }
+.paging a { margin-right: 1rem; } .ranges a { margin-right: .6rem; } .ranges a.current { font-weight: 700; }
 main { padding: 1rem 1.5rem; display: grid; gap: 1rem; grid-template-columns: repeat(auto-fit, minmax(320px, 1fr)); }
 section { background: #fff; border-radius: 6px; padding: .75rem 1rem; box-shadow: 0 1px 2px #0002; }
 section.wide { grid-column: 1 / -1; }
