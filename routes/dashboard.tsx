@@ -80,7 +80,9 @@ export function dashboardRoutes(deps: DashboardDeps, throttle: AuthThrottle): Ho
     await next();
   };
   // Only the dashboard's own paths: other paths (and their 404s) are none of its business.
-  for (const path of ["/", "/login", "/logout", "/profiles", "/log", "/ui/*"]) {
+  for (
+    const path of ["/", "/login", "/logout", "/profiles", "/log", "/stats", "/client/*", "/ui/*"]
+  ) {
     routes.use(path, headers, gate);
   }
 

@@ -21,6 +21,8 @@ td.n { text-align: right; white-space: nowrap; }
 #upstreams td:first-child { word-break: break-all; }
 .chart { width: 100%; height: auto; }
 .chart .rest { fill: #4c78d0; } .chart .cached { fill: #3aa56b; } .chart .blocked { fill: #d0463a; }
+.chart .answered { fill: #4c78d0; } .chart .failed { fill: #8a5cb8; }
+.legend .answered { background: #4c78d0; } .legend .cached { background: #3aa56b; } .legend .blocked { background: #d0463a; } .legend .failed { background: #8a5cb8; }
 .chart .axis { font-size: 11px; fill: #667; } .chart .tick { stroke: #99a; stroke-width: 1; }
 td.bad { color: #b3261e; font-weight: 600; }
 td.answer { word-break: break-all; font-size: .9em; }
