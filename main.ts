@@ -112,6 +112,12 @@ async function main(): Promise<void> {
     onResync: (report) => describeReport(report).forEach((line) => console.error(line)),
   });
   const blocklistStats = { blocked: 0, allowed: 0, errors: 0, rebinding: 0 };
+  // Paused from the dashboard or the admin API; shared through Redis when there is one. A small
+  // module with no imports, kept out of the static graph (tests/startup_graph_test.ts).
+  const pause = new (await import("./blocklist/pause.ts")).BlockingPause({
+    redis: redis && store ? { store, prefix: redis.prefix } : undefined,
+    onError: reportOncePerMinute("blocking pause"),
+  });
   // Rebinding protection lets REBIND_ALLOW's domains be, and forward zones' names: their
   // private resolvers answer private names.
   const rebindAllow = config.rebinding?.allow ?? [];
@@ -191,12 +197,14 @@ async function main(): Promise<void> {
       onError: reportOncePerMinute("blocklist"),
       stats: blocklistStats,
       rebinding,
+      pause,
     },
     cache,
   });
   // Every owner of state answers depend on: a change in any ends the remembered answers.
   const memo = new AnswerMemo();
   memo.dependOn(blocklist);
+  memo.dependOn(pause);
   if (records) memo.dependOn(records);
   if (answerCache) memo.dependOn(answerCache);
   if (policy) memo.dependOn(policy.directory);
@@ -232,6 +240,7 @@ async function main(): Promise<void> {
       cache: { cache: answerCache, shared },
       why: { records, blocklist, cache: answerCache, profileFor, rebinding },
       profiles: policy && { directory: policy.directory, store: policy.store },
+      pause,
     },
     dashboard: {
       token: config.adminToken,
@@ -249,6 +258,7 @@ async function main(): Promise<void> {
       rebinding,
       profileFor,
       profiles: policy && { directory: policy.directory, store: policy.store },
+      pause,
     },
   });
 
@@ -275,6 +285,7 @@ async function main(): Promise<void> {
     schedule.stop();
     running.listFiles?.close();
     blocklist.close();
+    pause.close();
     records?.close();
     policy?.close();
     router.close();

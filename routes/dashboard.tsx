@@ -29,6 +29,7 @@ import { reason } from "./reason.ts";
 import { retryAfter } from "./rate_limit.ts";
 import { MemorySessions, SESSION_SECONDS, type SessionStore } from "./sessions.ts";
 import type { AdminProfilesDeps } from "./admin_profiles.ts";
+import { type PauseControl, pauseMinutes } from "./admin_pause.ts";
 import { mountHistoryPages } from "./dashboard_history.tsx";
 import { mountProfilesPage } from "./dashboard_profiles.tsx";
 import { formFields } from "./form_fields.ts";
@@ -54,6 +55,8 @@ export interface DashboardDeps {
   profiles?: AdminProfilesDeps;
   /** The query history the log and history views read; absent: the query log's ring. */
   history?: History;
+  /** Pausing blocking, shown and switched on the overview; absent: not offered. */
+  pause?: PauseControl;
 }
 
 const COOKIE = "gw_session";
@@ -138,6 +141,7 @@ export function dashboardRoutes(deps: DashboardDeps, throttle: AuthThrottle): Ho
       recent: recentQueries(deps.log, RECENT, "error" in clientFilter ? {} : clientFilter),
       client: "error" in clientFilter ? undefined : c.req.query("client") || undefined,
       problem: await blocklistProblem(deps.blocklist, deps.listSources ?? []),
+      pause: deps.pause?.state(),
       why: whyName === undefined
         ? undefined
         : await explainGiven(deps, whyName, c.req.query("type"), c.req.query("as")),
@@ -160,6 +164,20 @@ export function dashboardRoutes(deps: DashboardDeps, throttle: AuthThrottle): Ho
     history: deps.history ?? new RecentHistory(deps.log),
     loggedIn,
     notice: (c) => notice(c.req.query("done"), c.req.query("listed")),
+  });
+
+  routes.post("/ui/pause", async (c) => {
+    if (!(await loggedIn(c)) || deps.pause === undefined) return c.redirect("/", 303);
+    const form = await formFields(c);
+    if (form instanceof Response) return form;
+    const minutes = pauseMinutes(form.minutes);
+    if (typeof minutes === "string") return reason(400, minutes);
+    await deps.pause.pause(minutes);
+    return c.redirect("/", 303);
+  });
+  routes.post("/ui/resume", async (c) => {
+    if (await loggedIn(c)) await deps.pause?.resume();
+    return c.redirect("/", 303);
   });
 
   for (const [path, action] of [["/ui/block", "add"], ["/ui/remove", "remove"]] as const) {

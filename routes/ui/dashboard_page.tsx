@@ -5,6 +5,7 @@
  * name. Server-rendered; every action is a plain form or link, so it works without scripts.
  */
 import type { EntryKind, ListSummary } from "../../blocklist/blocklist.ts";
+import type { PauseState } from "../../blocklist/pause.ts";
 import type { CacheStats } from "../../cache/answer_cache.ts";
 import { typeName } from "../../dns/mod.ts";
 import type { StatsSnapshot } from "../../observe/stats.ts";
@@ -27,6 +28,8 @@ export interface DashboardData {
   /** Why the blocklist blocks nothing now (e.g. no list loaded); undefined when it filters. */
   problem?: string;
   why?: Explanation | { error: string };
+  /** Whether blocking is paused, when pausing is offered. */
+  pause?: PauseState;
   /** One line about the last action (a name blocked, unblocked, or why not). */
   notice?: { text: string; error?: boolean };
 }
@@ -87,6 +90,7 @@ export function DashboardPage(props: { data: DashboardData }) {
             </span>
           </p>
         </section>
+        {data.pause && <PauseControls state={data.pause} />}
         <section>
           <h2>Why? Test a name</h2>
           <form method="get" action="/">
@@ -258,5 +262,31 @@ function CustomEntries(props: { custom: Record<EntryKind, string[]> }) {
         </tr>
       ))}
     </table>
+  );
+}
+
+/** Whether blocking is on, and the buttons to pause it (for 5 minutes, an hour, until resumed). */
+function PauseControls(props: { state: PauseState }) {
+  const { state } = props;
+  const until = state.until === undefined
+    ? "until resumed"
+    : `until ${new Date(state.until).toISOString().slice(0, 16).replace("T", " ")} UTC`;
+  return (
+    <section>
+      <h2>Blocking</h2>
+      <p id="pause-state" class={state.paused ? "note error" : "note"}>
+        {state.paused ? `Paused ${until}: no list blocks anything.` : "On: the lists decide."}
+      </p>
+      <form method="post" action="/ui/pause" id="pause">
+        <button type="submit" name="minutes" value="5">Pause 5 min</button>{" "}
+        <button type="submit" name="minutes" value="60">Pause 1 h</button>{" "}
+        <button type="submit" name="minutes" value="">Pause until resumed</button>
+      </form>
+      {state.paused && (
+        <form method="post" action="/ui/resume" id="resume">
+          <button type="submit">Resume blocking</button>
+        </form>
+      )}
+    </section>
   );
 }

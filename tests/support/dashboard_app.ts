@@ -4,7 +4,7 @@
  * With helpers to ask a name over DoH, log in, and post a form as the page would.
  */
 import assert from "node:assert/strict";
-import { createApp } from "../../app.ts";
+import { type AppDeps, createApp } from "../../app.ts";
 import { MemoryBlocklist } from "../../blocklist/memory_blocklist.ts";
 import { blocklistStage, type BlocklistStageOptions } from "../../blocklist/stage.ts";
 import { decodeMessage, RType } from "../../dns/mod.ts";
@@ -21,7 +21,9 @@ export interface DashboardAppOptions {
   dashboard?: Partial<DashboardDeps>;
   /** More of the blocklist stage's options (a pause…). */
   stage?: Partial<BlocklistStageOptions>;
-  /** What the upstream table answers; www.example and mail.example by default. */
+  /** The admin API's deps (its token is the dashboard's); absent: no admin API. */
+  admin?: Omit<NonNullable<AppDeps["admin"]>, "token">;
+  /** What the upstream table answers; www, mail and ads under example by default. */
   table?: Record<string, string[]>;
 }
 
@@ -40,10 +42,12 @@ export async function dashboardApp(options: DashboardAppOptions = {}) {
     failMode: "open",
     ...options.stage,
   });
-  const table = options.table ?? { "www.example": ["192.0.2.1"], "mail.example": ["192.0.2.25"] };
+  const table = options.table ??
+    { "www.example": ["192.0.2.1"], "mail.example": ["192.0.2.25"], "ads.example": ["192.0.2.9"] };
   const resolver = localResolver(table, { extraStages: [stage], log });
   const app = createApp({
     resolver,
+    admin: options.admin && { token: DASHBOARD_TOKEN, ...options.admin },
     dashboard: {
       token: DASHBOARD_TOKEN,
       instance: "test-dash",
@@ -82,5 +86,11 @@ export async function dashboardApp(options: DashboardAppOptions = {}) {
     const response = await app.request(path, { headers: { cookie } });
     return { status: response.status, html: await response.text() };
   };
-  return { app, blocklist, log, rcodeOf, post, login, page };
+  /** An admin API call with the token. */
+  const admin = (path: string, init: RequestInit = {}) =>
+    app.request(path, {
+      ...init,
+      headers: { authorization: `Bearer ${DASHBOARD_TOKEN}`, ...init.headers },
+    });
+  return { app, blocklist, log, rcodeOf, post, login, page, admin };
 }
