@@ -104,13 +104,24 @@ async function main(): Promise<void> {
   const policy = config.profilesFile !== undefined || (redis && store)
     ? await openProfiles(config, redis && store ? { store, prefix: redis.prefix } : undefined)
     : undefined;
-  const { blocklist, sync } = await createBlocklist({
+  const { blocklist, sync: settingsSync } = await createBlocklist({
     config: config.blocklist,
     redis: redis && store ? { config: redis, store } : undefined,
     poll: true,
     onError: reportOncePerMinute("blocklist"),
     onResync: (report) => describeReport(report).forEach((line) => console.error(line)),
   });
+  // The settings' lists and those the dashboard added or disabled (kept in Redis, else under
+  // BLOCKLIST_DIR); every sync reads them first. Out of the static graph, as pause.ts.
+  const { catalog: lists, sync } = await (await import("./blocklist/list_catalog.ts"))
+    .openListCatalog({
+      sources: config.blocklist.sources,
+      dir: config.blocklist.dir,
+      redis: redis && store ? { store, prefix: redis.prefix } : undefined,
+      cwd: cwd(),
+      sync: settingsSync,
+      onError: reportOncePerMinute("list catalog"),
+    });
   const blocklistStats = { blocked: 0, allowed: 0, errors: 0, rebinding: 0 };
   // Paused from the dashboard or the admin API; shared through Redis when there is one. A small
   // module with no imports, kept out of the static graph (tests/startup_graph_test.ts).
@@ -259,6 +270,7 @@ async function main(): Promise<void> {
       profileFor,
       profiles: policy && { directory: policy.directory, store: policy.store },
       pause,
+      lists: { catalog: lists, sync },
     },
   });
 

@@ -31,6 +31,7 @@ import { MemorySessions, SESSION_SECONDS, type SessionStore } from "./sessions.t
 import type { AdminProfilesDeps } from "./admin_profiles.ts";
 import { type PauseControl, pauseMinutes } from "./admin_pause.ts";
 import { mountHistoryPages } from "./dashboard_history.tsx";
+import { type ListsPageDeps, mountListsPage } from "./dashboard_lists.tsx";
 import { mountProfilesPage } from "./dashboard_profiles.tsx";
 import { formFields } from "./form_fields.ts";
 import { DashboardPage } from "./ui/dashboard_page.tsx";
@@ -57,6 +58,8 @@ export interface DashboardDeps {
   history?: History;
   /** Pausing blocking, shown and switched on the overview; absent: not offered. */
   pause?: PauseControl;
+  /** The lists and their sync, for the lists page; absent: no such page. */
+  lists?: Pick<ListsPageDeps, "catalog" | "sync">;
 }
 
 const COOKIE = "gw_session";
@@ -84,7 +87,17 @@ export function dashboardRoutes(deps: DashboardDeps, throttle: AuthThrottle): Ho
   };
   // Only the dashboard's own paths: other paths (and their 404s) are none of its business.
   for (
-    const path of ["/", "/login", "/logout", "/profiles", "/log", "/stats", "/client/*", "/ui/*"]
+    const path of [
+      "/",
+      "/login",
+      "/logout",
+      "/profiles",
+      "/log",
+      "/stats",
+      "/client/*",
+      "/lists",
+      "/ui/*",
+    ]
   ) {
     routes.use(path, headers, gate);
   }
@@ -165,6 +178,15 @@ export function dashboardRoutes(deps: DashboardDeps, throttle: AuthThrottle): Ho
     loggedIn,
     notice: (c) => notice(c.req.query("done"), c.req.query("listed")),
   });
+
+  if (deps.lists) {
+    mountListsPage(routes, {
+      ...deps.lists,
+      instance: deps.instance,
+      blocklist: deps.blocklist,
+      loggedIn,
+    });
+  }
 
   routes.post("/ui/pause", async (c) => {
     if (!(await loggedIn(c)) || deps.pause === undefined) return c.redirect("/", 303);

@@ -28,8 +28,11 @@ export interface DashboardAppOptions {
 }
 
 export async function dashboardApp(options: DashboardAppOptions = {}) {
-  const blocklist = new MemoryBlocklist();
-  await blocklist.load([{ name: "ads", block: ["ads.example"], allow: [] }]);
+  const given = options.stage?.blocklist;
+  const blocklist = given ?? new MemoryBlocklist();
+  if (given === undefined) {
+    await blocklist.load([{ name: "ads", block: ["ads.example"], allow: [] }]);
+  }
   const stats = new QueryStats();
   const log = createQueryLog({
     toStdout: false,
