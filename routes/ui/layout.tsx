@@ -7,6 +7,7 @@ header { display: flex; align-items: center; gap: 1rem; padding: .75rem 1.5rem; 
 header h1 { font-size: 1.1rem; margin: 0; flex: 1; }
 header form { margin: 0; }
 header nav a { color: #fff; margin-right: .6rem; }
+#log td:first-child, #log td.qname { white-space: nowrap; }
 form.row-action { display: flex; gap: .2rem; margin: 0; } form.row-action button { padding: .1rem .3rem; }
 .paging a { margin-right: 1rem; } .ranges a { margin-right: .6rem; } .ranges a.current { font-weight: 700; }
 main { padding: 1rem 1.5rem; display: grid; gap: 1rem; grid-template-columns: repeat(auto-fit, minmax(320px, 1fr)); }

@@ -66,10 +66,10 @@ export function LogTable(props: { view: LogView }) {
         {text("profile", "profile")} {choice("type", TYPES, "any type")}{" "}
         {choice("outcome", OUTCOMES, "any outcome")} {choice("rcode", RCODES, "any rcode")}{" "}
         <label>
-          from {text("from", "2026-01-10T12:30", "datetime-local")}
+          from (UTC) {text("from", "2026-01-10T12:30", "datetime-local")}
         </label>{" "}
         <label>
-          to {text("to", "2026-01-10T13:30", "datetime-local")}
+          to (UTC) {text("to", "2026-01-10T13:30", "datetime-local")}
         </label>{" "}
         <button type="submit">Search</button> <a href={view.path}>clear</a>
       </form>
