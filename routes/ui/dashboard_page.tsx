@@ -12,6 +12,7 @@ import type { StatsSnapshot } from "../../observe/stats.ts";
 import type { RecentQuery } from "../../observe/recent_queries.ts";
 import type { Explanation } from "../admin_why.ts";
 import { MinuteChart } from "./chart.tsx";
+import { milliseconds, NameTable } from "./counts.tsx";
 import { Layout } from "./layout.tsx";
 import { PanelHeader } from "./panel_header.tsx";
 
@@ -33,10 +34,6 @@ export interface DashboardData {
   /** One line about the last action (a name blocked, unblocked, or why not). */
   notice?: { text: string; error?: boolean };
 }
-
-/** Durations are whole milliseconds: a cached answer's 0 reads better as "<1". */
-const milliseconds = (ms: number | undefined) =>
-  ms === undefined ? "" : ms < 1 ? "<1" : ms.toFixed(0);
 
 const percent = (part: number, whole: number) =>
   whole === 0 ? "–" : `${((100 * part) / whole).toFixed(1)} %`;
@@ -202,22 +199,6 @@ export function DashboardPage(props: { data: DashboardData }) {
         </section>
       </main>
     </Layout>
-  );
-}
-
-function NameTable(props: { id: string; title: string; rows: [string, number][] }) {
-  return (
-    <section>
-      <h2>{props.title}</h2>
-      <table id={props.id}>
-        {props.rows.map(([name, count]) => (
-          <tr>
-            <td>{name}</td>
-            <td class="n">{count}</td>
-          </tr>
-        ))}
-      </table>
-    </section>
   );
 }
 

@@ -7,6 +7,7 @@
 import { rcodeName, typeName } from "../../dns/mod.ts";
 import { type HistoryPage, OUTCOMES } from "../../observe/history.ts";
 import type { SearchFields } from "../history_form.ts";
+import { milliseconds } from "./counts.tsx";
 
 export interface LogView {
   /** The path the form and the paging links go to ("/log", "/client/laptop"). */
@@ -23,10 +24,6 @@ export interface LogView {
 
 const TYPES = ["A", "AAAA", "HTTPS", "CNAME", "MX", "TXT", "PTR", "SRV", "NS", "SOA"];
 const RCODES = ["NOERROR", "NXDOMAIN", "SERVFAIL", "REFUSED", "FORMERR"];
-
-/** Durations are whole milliseconds: a cached answer's 0 reads better as "<1". */
-const milliseconds = (ms: number | undefined) =>
-  ms === undefined ? "" : ms < 1 ? "<1" : ms.toFixed(0);
 
 export function LogTable(props: { view: LogView }) {
   const { view } = props;

@@ -6,6 +6,7 @@
  */
 import { type HistoryStats, OUTCOMES, STATS_RANGES } from "../../observe/history.ts";
 import { OutcomeChart } from "./chart.tsx";
+import { NameTable } from "./counts.tsx";
 import { Layout } from "./layout.tsx";
 import { LogTable, type LogView } from "./log_table.tsx";
 import { Notice, PanelHeader } from "./panel_header.tsx";
@@ -67,12 +68,12 @@ export function StatsPage(props: { data: StatsPageData }) {
             ))}
           </p>
         </section>
-        <Counts
+        <NameTable
           id="top-names"
           title="Top names"
           rows={stats.topNames.map((n) => [n.name, n.count])}
         />
-        <Counts
+        <NameTable
           id="top-blocked"
           title="Top blocked names"
           rows={stats.topBlocked.map((n) => [n.name, n.count])}
@@ -92,7 +93,7 @@ export function StatsPage(props: { data: StatsPageData }) {
             </table>
           </section>
         )}
-        <Counts
+        <NameTable
           id="profiles"
           title="Queries per profile"
           rows={stats.profiles.map((p) => [p.profile, p.count])}
@@ -124,21 +125,5 @@ export function StatsPage(props: { data: StatsPageData }) {
         )}
       </main>
     </Layout>
-  );
-}
-
-function Counts(props: { id: string; title: string; rows: [string, number][] }) {
-  return (
-    <section>
-      <h2>{props.title}</h2>
-      <table id={props.id}>
-        {props.rows.map(([name, count]) => (
-          <tr>
-            <td>{name}</td>
-            <td class="n">{count}</td>
-          </tr>
-        ))}
-      </table>
-    </section>
   );
 }
