@@ -240,7 +240,7 @@ async function main(): Promise<void> {
     health: {
       problems: async () => {
         const { blocklistProblem } = await import("./blocklist/load_state.ts");
-        const problem = await blocklistProblem(blocklist, config.blocklist.sources);
+        const problem = await blocklistProblem(blocklist, lists.sources());
         return problem === undefined ? [] : [problem];
       },
     },

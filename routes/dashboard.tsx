@@ -153,7 +153,11 @@ export function dashboardRoutes(deps: DashboardDeps, throttle: AuthThrottle): Ho
       custom: await deps.blocklist.customEntries(),
       recent: recentQueries(deps.log, RECENT, "error" in clientFilter ? {} : clientFilter),
       client: "error" in clientFilter ? undefined : c.req.query("client") || undefined,
-      problem: await blocklistProblem(deps.blocklist, deps.listSources ?? []),
+      // The lists synced now: the catalog's (enabled, added ones too) where there is one.
+      problem: await blocklistProblem(
+        deps.blocklist,
+        deps.lists?.catalog.sources() ?? deps.listSources ?? [],
+      ),
       pause: deps.pause?.state(),
       why: whyName === undefined
         ? undefined

@@ -14,7 +14,10 @@ import { ListsPage } from "./ui/lists_page.tsx";
 
 export interface ListsPageDeps {
   instance: string;
-  catalog: Pick<ListCatalog, "entries" | "refresh" | "add" | "setEnabled" | "remove" | "storedIn">;
+  catalog: Pick<
+    ListCatalog,
+    "entries" | "sources" | "refresh" | "add" | "setEnabled" | "remove" | "storedIn"
+  >;
   sync: ListSyncer;
   blocklist: Pick<Blocklist, "summary">;
   loggedIn: (c: Context<AppEnv>) => Promise<boolean>;

@@ -74,6 +74,8 @@ Deno.test("a list added on the lists page blocks its names; disabled, it blocks 
     assert.equal(await rcodeOf("mail.example"), Rcode.NOERROR);
     await follow(await post("/ui/lists/state", { name: "ads", enabled: "no" }, { cookie }));
     assert.equal(await rcodeOf("ads.example"), Rcode.NOERROR, "a setting's list too");
+    // No block list is enabled: a choice, not "no blocklist loaded".
+    assert.doesNotMatch((await page("/", cookie)).html, /id="problem"/);
     await follow(await post("/ui/lists/state", { name: "ads", enabled: "yes" }, { cookie }));
     assert.equal(await rcodeOf("ads.example"), Rcode.NXDOMAIN);
 
