@@ -8,6 +8,7 @@ import { AuthThrottle } from "./routes/auth_throttle.ts";
 import { type AdminBlocklistDeps, adminBlocklistRoutes } from "./routes/admin_blocklist.ts";
 import { type AdminCacheDeps, adminCacheRoutes } from "./routes/admin_cache.ts";
 import { type AdminLogDeps, adminLogRoutes } from "./routes/admin_log.ts";
+import { adminPauseRoutes, type PauseControl } from "./routes/admin_pause.ts";
 import { adminWhyRoutes, type WhyDeps } from "./routes/admin_why.ts";
 import { type AdminProfilesDeps, adminProfilesRoutes } from "./routes/admin_profiles.ts";
 import { boundedBody, DEFAULT_BODY_TIMEOUT_MS } from "./routes/bounded_body.ts";
@@ -38,6 +39,8 @@ export interface AppDeps extends ClientAdmission {
     cache?: AdminCacheDeps;
     why?: WhyDeps;
     profiles?: AdminProfilesDeps;
+    /** Pausing blocking (`/admin/pause`). */
+    pause?: PauseControl;
   };
   /** The dashboard at `/`; absent: no such page. */
   dashboard?: DashboardDeps;
@@ -115,6 +118,7 @@ export function createRoutes(deps: AppDeps, door: DohDoor): Hono<AppEnv> {
   if (admin.cache) app.route("/admin/cache", adminCacheRoutes(admin.cache));
   if (admin.why) app.route("/admin/why", adminWhyRoutes(admin.why));
   if (admin.profiles) app.route("/admin", adminProfilesRoutes(admin.profiles));
+  if (admin.pause) app.route("/admin/pause", adminPauseRoutes(admin.pause));
   app.notFound(() => reason(404, "not found"));
   app.onError((error) => {
     // Redis down or slow: the admin call could not be made, and says why.

@@ -104,14 +104,31 @@ async function main(): Promise<void> {
   const policy = config.profilesFile !== undefined || (redis && store)
     ? await openProfiles(config, redis && store ? { store, prefix: redis.prefix } : undefined)
     : undefined;
-  const { blocklist, sync } = await createBlocklist({
+  const { blocklist, sync: settingsSync } = await createBlocklist({
     config: config.blocklist,
     redis: redis && store ? { config: redis, store } : undefined,
     poll: true,
     onError: reportOncePerMinute("blocklist"),
     onResync: (report) => describeReport(report).forEach((line) => console.error(line)),
   });
+  // The settings' lists and those the dashboard added or disabled (kept in Redis, else under
+  // BLOCKLIST_DIR); every sync reads them first. Out of the static graph, as pause.ts.
+  const { catalog: lists, sync } = await (await import("./blocklist/list_catalog.ts"))
+    .openListCatalog({
+      sources: config.blocklist.sources,
+      dir: config.blocklist.dir,
+      redis: redis && store ? { store, prefix: redis.prefix } : undefined,
+      cwd: cwd(),
+      sync: settingsSync,
+      onError: reportOncePerMinute("list catalog"),
+    });
   const blocklistStats = { blocked: 0, allowed: 0, errors: 0, rebinding: 0 };
+  // Paused from the dashboard or the admin API; shared through Redis when there is one. A small
+  // module with no imports, kept out of the static graph (tests/startup_graph_test.ts).
+  const pause = new (await import("./blocklist/pause.ts")).BlockingPause({
+    redis: redis && store ? { store, prefix: redis.prefix } : undefined,
+    onError: reportOncePerMinute("blocking pause"),
+  });
   // Rebinding protection lets REBIND_ALLOW's domains be, and forward zones' names: their
   // private resolvers answer private names.
   const rebindAllow = config.rebinding?.allow ?? [];
@@ -191,12 +208,14 @@ async function main(): Promise<void> {
       onError: reportOncePerMinute("blocklist"),
       stats: blocklistStats,
       rebinding,
+      pause,
     },
     cache,
   });
   // Every owner of state answers depend on: a change in any ends the remembered answers.
   const memo = new AnswerMemo();
   memo.dependOn(blocklist);
+  memo.dependOn(pause);
   if (records) memo.dependOn(records);
   if (answerCache) memo.dependOn(answerCache);
   if (policy) memo.dependOn(policy.directory);
@@ -221,7 +240,7 @@ async function main(): Promise<void> {
     health: {
       problems: async () => {
         const { blocklistProblem } = await import("./blocklist/load_state.ts");
-        const problem = await blocklistProblem(blocklist, config.blocklist.sources);
+        const problem = await blocklistProblem(blocklist, lists.sources());
         return problem === undefined ? [] : [problem];
       },
     },
@@ -232,6 +251,7 @@ async function main(): Promise<void> {
       cache: { cache: answerCache, shared },
       why: { records, blocklist, cache: answerCache, profileFor, rebinding },
       profiles: policy && { directory: policy.directory, store: policy.store },
+      pause,
     },
     dashboard: {
       token: config.adminToken,
@@ -249,6 +269,8 @@ async function main(): Promise<void> {
       rebinding,
       profileFor,
       profiles: policy && { directory: policy.directory, store: policy.store },
+      pause,
+      lists: { catalog: lists, sync },
     },
   });
 
@@ -275,6 +297,7 @@ async function main(): Promise<void> {
     schedule.stop();
     running.listFiles?.close();
     blocklist.close();
+    pause.close();
     records?.close();
     policy?.close();
     router.close();

@@ -11,6 +11,7 @@ import { udpAvailable } from "../runtime/platform.ts";
 import { createBlocklist } from "./create.ts";
 import { describeRule } from "./decision.ts";
 import { describeReport } from "./describe_report.ts";
+import { openListCatalog } from "./list_catalog.ts";
 import { blocklistProblem } from "./load_state.ts";
 
 const USAGE = "usage: deno task blocklist sync | check <name>";
@@ -26,10 +27,18 @@ async function main(args: string[]): Promise<number> {
   const config = loadConfig(Deno.env.toObject(), { udpAvailable: udpAvailable(), cwd: Deno.cwd() });
   const store = config.redis && await createStore(config.redis);
   const redis = config.redis && store ? { config: config.redis, store } : undefined;
-  const { blocklist, sync } = await createBlocklist({
+  const { blocklist, sync: settingsSync } = await createBlocklist({
     config: config.blocklist,
     redis,
     poll: false,
+  });
+  // The lists the dashboard added or disabled too, as the server syncs them.
+  const { sync } = await openListCatalog({
+    sources: config.blocklist.sources,
+    dir: config.blocklist.dir,
+    redis: redis && { store: redis.store, prefix: redis.config.prefix },
+    cwd: Deno.cwd(),
+    sync: settingsSync,
   });
   try {
     if (command === "sync") {

@@ -9,12 +9,13 @@ import type { RedisStore } from "../store/redis.ts";
 import type { Blocklist } from "./blocklist.ts";
 import { customCopyWriter, readCustomCopy, restoreCustomCopy } from "./custom_copy.ts";
 import { MemoryBlocklist } from "./memory_blocklist.ts";
-import { LazyListSync, type ListSyncer } from "./lazy_sync.ts";
+import { LazyListSync } from "./lazy_sync.ts";
 import type { SyncReport } from "./sync.ts";
 
 export interface BlocklistSetup {
   blocklist: Blocklist;
-  sync: ListSyncer;
+  /** Syncs the settings' lists until told others (`setSources`: the dashboard's catalog). */
+  sync: LazyListSync;
 }
 
 export interface BlocklistSetupOptions {
@@ -46,7 +47,7 @@ export async function createBlocklist(options: BlocklistSetupOptions): Promise<B
     // Only with Redis: a fresh memory-only process does not load it (tests/startup_graph_test.ts).
     const { RedisBlocklist } = await import("./redis_blocklist.ts");
     const print = options.print ?? console.error;
-    const holder: { sync?: ListSyncer; restoring?: Promise<void> } = {};
+    const holder: { sync?: LazyListSync; restoring?: Promise<void> } = {};
     const blocklist: InstanceType<typeof RedisBlocklist> = new RedisBlocklist(redis.store, {
       prefix: redis.config.prefix,
       decisionLifetimeMs: config.decisionCacheMs,

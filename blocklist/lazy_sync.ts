@@ -12,17 +12,27 @@ import type { ListSync, SyncOptions, SyncReport } from "./sync.ts";
 export type ListSyncer = Pick<ListSync, "sources" | "lastReport" | "run">;
 
 export class LazyListSync implements ListSyncer {
-  readonly sources: readonly ListSource[];
+  #sources: readonly ListSource[];
   #make: () => Promise<ListSync>;
   #sync?: Promise<ListSync>;
   #loaded?: ListSync;
 
   constructor(blocklist: Blocklist, sources: ListSource[], options: SyncOptions) {
-    this.sources = sources;
+    this.#sources = sources;
     this.#make = async () => {
       const { ListSync } = await import("./sync.ts");
-      return this.#loaded = new ListSync(blocklist, sources, options);
+      return this.#loaded = new ListSync(blocklist, [...this.#sources], options);
     };
+  }
+
+  get sources(): readonly ListSource[] {
+    return this.#sources;
+  }
+
+  /** The lists the next run syncs (ListSync's `setSources`). */
+  setSources(sources: readonly ListSource[]): void {
+    this.#sources = sources;
+    this.#loaded?.setSources(sources);
   }
 
   get lastReport(): SyncReport | undefined {

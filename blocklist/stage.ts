@@ -23,6 +23,7 @@ import { countingReuse, untilStateMoves } from "../pipeline/answer_memo.ts";
 import type { Answer, MaybePromise, QueryContext, Stage } from "../pipeline/types.ts";
 import { blockAnswer, type BlockAnswerOptions } from "./block_answer.ts";
 import type { Blocklist } from "./blocklist.ts";
+import type { BlockingPause } from "./pause.ts";
 import { type Decision, describeRule, REBINDING, type Rule } from "./decision.ts";
 import { ownDecision, ProfilePolicies, type ProfilePolicy } from "./profile_policy.ts";
 
@@ -59,13 +60,18 @@ export interface BlocklistStageOptions {
    * target of a `$dnsrewrite` to a name. Without it, such a rewrite answers the CNAME alone.
    */
   resolveRest?: (ctx: QueryContext) => MaybePromise<Answer>;
+  /**
+   * Blocking paused (pause.ts): while `paused()`, asked once per query, no list or profile
+   * entry decides and the answer goes on as it comes; rebinding protection still holds.
+   */
+  pause?: Pick<BlockingPause, "paused">;
 }
 
 /** Block answers kept for reuse; emptied when full. */
 const BUILT_ANSWERS = 4096;
 
 export function blocklistStage(options: BlocklistStageOptions): Stage {
-  const { blocklist, failMode, rebinding } = options;
+  const { blocklist, failMode, rebinding, pause } = options;
   const stats = options.stats ?? { blocked: 0, allowed: 0, errors: 0 };
   // Building a block answer (a full decode of the query, then an encode) made a blocked query
   // dearer than a cached one, which it need not be (`deno task bench:all`, blocked rows against
@@ -243,7 +249,18 @@ export function blocklistStage(options: BlocklistStageOptions): Stage {
       (error) => unavailable(ctx, error, next),
     );
   };
+  /** Paused: the answer as it comes, but for rebinding protection. */
+  const unfiltered: Stage = (ctx, next) => {
+    const answer = next();
+    if (rebinding === undefined) return answer;
+    const guarded = (answered: Answer) => {
+      const rule = rebindingRule(ctx.question.name, answerAddressesOf(answered), rebinding.exempt);
+      return rule === undefined ? answered : rebound(ctx, policies.of(ctx.identity.profile), rule);
+    };
+    return answer instanceof Promise ? answer.then(guarded) : guarded(answer);
+  };
   return (ctx, next) => {
+    if (pause?.paused()) return unfiltered(ctx, next);
     const answer = decideAndFollow(ctx, next);
     if (!blocklist.needsClient) return answer;
     return answer instanceof Promise ? answer.then(personal) : personal(answer);

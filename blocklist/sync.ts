@@ -77,6 +77,11 @@ export class ListSync {
     return this.#sources;
   }
 
+  /** The lists the next run syncs (the dashboard added or disabled one): the others go then. */
+  setSources(sources: readonly ListSource[]): void {
+    this.#sources = [...sources];
+  }
+
   /** The last finished sync, for the admin API and metrics. */
   get lastReport(): SyncReport | undefined {
     return this.#last;

@@ -16,8 +16,10 @@ import { blocklistProblem } from "../blocklist/load_state.ts";
 import type { ListSource } from "../blocklist/source.ts";
 import { normalizeDomain } from "../dns/domain_entry.ts";
 import type { AnswerCache } from "../cache/answer_cache.ts";
+import type { History } from "../observe/history.ts";
 import { logFilter } from "../observe/log_filter.ts";
 import type { QueryLog } from "../observe/query_log.ts";
+import { RecentHistory } from "../observe/recent_history.ts";
 import { recentQueries } from "../observe/recent_queries.ts";
 import type { QueryStats } from "../observe/stats.ts";
 import { explainGiven, type WhyDeps } from "./admin_why.ts";
@@ -27,6 +29,9 @@ import { reason } from "./reason.ts";
 import { retryAfter } from "./rate_limit.ts";
 import { MemorySessions, SESSION_SECONDS, type SessionStore } from "./sessions.ts";
 import type { AdminProfilesDeps } from "./admin_profiles.ts";
+import { type PauseControl, pauseMinutes } from "./admin_pause.ts";
+import { mountHistoryPages } from "./dashboard_history.tsx";
+import { type ListsPageDeps, mountListsPage } from "./dashboard_lists.tsx";
 import { mountProfilesPage } from "./dashboard_profiles.tsx";
 import { formFields } from "./form_fields.ts";
 import { DashboardPage } from "./ui/dashboard_page.tsx";
@@ -49,6 +54,12 @@ export interface DashboardDeps {
   sessions?: SessionStore;
   /** Profiles and clients, for the profiles page; absent: no such page. */
   profiles?: AdminProfilesDeps;
+  /** The query history the log and history views read; absent: the query log's ring. */
+  history?: History;
+  /** Pausing blocking, shown and switched on the overview; absent: not offered. */
+  pause?: PauseControl;
+  /** The lists and their sync, for the lists page; absent: no such page. */
+  lists?: Pick<ListsPageDeps, "catalog" | "sync">;
 }
 
 const COOKIE = "gw_session";
@@ -75,7 +86,19 @@ export function dashboardRoutes(deps: DashboardDeps, throttle: AuthThrottle): Ho
     await next();
   };
   // Only the dashboard's own paths: other paths (and their 404s) are none of its business.
-  for (const path of ["/", "/login", "/logout", "/profiles", "/ui/*"]) {
+  for (
+    const path of [
+      "/",
+      "/login",
+      "/logout",
+      "/profiles",
+      "/log",
+      "/stats",
+      "/client/*",
+      "/lists",
+      "/ui/*",
+    ]
+  ) {
     routes.use(path, headers, gate);
   }
 
@@ -130,7 +153,12 @@ export function dashboardRoutes(deps: DashboardDeps, throttle: AuthThrottle): Ho
       custom: await deps.blocklist.customEntries(),
       recent: recentQueries(deps.log, RECENT, "error" in clientFilter ? {} : clientFilter),
       client: "error" in clientFilter ? undefined : c.req.query("client") || undefined,
-      problem: await blocklistProblem(deps.blocklist, deps.listSources ?? []),
+      // The lists synced now: the catalog's (enabled, added ones too) where there is one.
+      problem: await blocklistProblem(
+        deps.blocklist,
+        deps.lists?.catalog.sources() ?? deps.listSources ?? [],
+      ),
+      pause: deps.pause?.state(),
       why: whyName === undefined
         ? undefined
         : await explainGiven(deps, whyName, c.req.query("type"), c.req.query("as")),
@@ -148,22 +176,77 @@ export function dashboardRoutes(deps: DashboardDeps, throttle: AuthThrottle): Ho
     loggedIn,
   });
 
+  mountHistoryPages(routes, {
+    instance: deps.instance,
+    history: deps.history ?? new RecentHistory(deps.log),
+    loggedIn,
+    notice: (c) => notice(c.req.query("done"), c.req.query("listed")),
+  });
+
+  if (deps.lists) {
+    mountListsPage(routes, {
+      ...deps.lists,
+      instance: deps.instance,
+      blocklist: deps.blocklist,
+      loggedIn,
+    });
+  }
+
+  routes.post("/ui/pause", async (c) => {
+    if (!(await loggedIn(c)) || deps.pause === undefined) return c.redirect("/", 303);
+    const form = await formFields(c);
+    if (form instanceof Response) return form;
+    const minutes = pauseMinutes(form.minutes);
+    if (typeof minutes === "string") return reason(400, minutes);
+    await deps.pause.pause(minutes);
+    return c.redirect("/", 303);
+  });
+  routes.post("/ui/resume", async (c) => {
+    if (await loggedIn(c)) await deps.pause?.resume();
+    return c.redirect("/", 303);
+  });
+
   for (const [path, action] of [["/ui/block", "add"], ["/ui/remove", "remove"]] as const) {
     routes.post(path, async (c) => {
       if (!(await loggedIn(c))) return c.redirect("/", 303);
       const form = await formFields(c);
       if (form instanceof Response) return form;
       const kind: EntryKind = form.kind === "allow" ? "allow" : "block";
+      const back = backTo(form.back);
+      const after = (done: string, name: string) => afterAction(back, done, name);
       const normal = normalizeDomain(typeof form.name === "string" ? form.name : "");
-      if ("reason" in normal) {
-        return c.redirect(`/?done=invalid&name=${encodeURIComponent(String(form.name))}`, 303);
-      }
+      if ("reason" in normal) return c.redirect(after("invalid", String(form.name)), 303);
       await deps.blocklist.edit(action, kind, [normal.name]);
       const done = action === "add" ? (kind === "block" ? "blocked" : "allowed") : "removed";
-      return c.redirect(`/?done=${done}&name=${encodeURIComponent(normal.name)}`, 303);
+      return c.redirect(after(done, normal.name), 303);
     });
   }
   return routes;
+}
+
+/** Longest page a form action goes back to. */
+const MAX_BACK = 4096;
+
+/**
+ * The dashboard page a form action goes back to: one of its own paths (never another site's,
+ * nor a `//host` one), "/" for anything else.
+ */
+function backTo(given: unknown): string {
+  if (typeof given !== "string" || given.length > MAX_BACK) return "/";
+  return /^\/(log|client\/[^/?#]+)(\?[^#\\]*)?$/.test(given) ? given : "/";
+}
+
+/**
+ * Where a form action goes: back with `done` and the name, which is `name` on the overview
+ * and `listed` on a log page (whose `name` is the search's).
+ */
+function afterAction(back: string, done: string, name: string): string {
+  if (back === "/") return `/?done=${done}&name=${encodeURIComponent(name)}`;
+  const [path, query] = back.split("?", 2);
+  const params = new URLSearchParams(query);
+  params.set("done", done);
+  params.set("listed", name);
+  return `${path}?${params}`;
 }
 
 function notice(done: string | undefined, name: string | undefined) {

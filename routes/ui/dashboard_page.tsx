@@ -5,13 +5,16 @@
  * name. Server-rendered; every action is a plain form or link, so it works without scripts.
  */
 import type { EntryKind, ListSummary } from "../../blocklist/blocklist.ts";
+import type { PauseState } from "../../blocklist/pause.ts";
 import type { CacheStats } from "../../cache/answer_cache.ts";
 import { typeName } from "../../dns/mod.ts";
 import type { StatsSnapshot } from "../../observe/stats.ts";
 import type { RecentQuery } from "../../observe/recent_queries.ts";
 import type { Explanation } from "../admin_why.ts";
 import { MinuteChart } from "./chart.tsx";
+import { milliseconds, NameTable } from "./counts.tsx";
 import { Layout } from "./layout.tsx";
+import { PanelHeader } from "./panel_header.tsx";
 
 export interface DashboardData {
   instance: string;
@@ -26,13 +29,11 @@ export interface DashboardData {
   /** Why the blocklist blocks nothing now (e.g. no list loaded); undefined when it filters. */
   problem?: string;
   why?: Explanation | { error: string };
+  /** Whether blocking is paused, when pausing is offered. */
+  pause?: PauseState;
   /** One line about the last action (a name blocked, unblocked, or why not). */
   notice?: { text: string; error?: boolean };
 }
-
-/** Durations are whole milliseconds: a cached answer's 0 reads better as "<1". */
-const milliseconds = (ms: number | undefined) =>
-  ms === undefined ? "" : ms < 1 ? "<1" : ms.toFixed(0);
 
 const percent = (part: number, whole: number) =>
   whole === 0 ? "–" : `${((100 * part) / whole).toFixed(1)} %`;
@@ -43,14 +44,7 @@ export function DashboardPage(props: { data: DashboardData }) {
   const cache = data.cache;
   return (
     <Layout title="DoH gateway dashboard">
-      <header>
-        <h1>DoH gateway · {data.instance}</h1>
-        <a href="/profiles" style="color:#fff">profiles</a>
-        <a href="/" style="color:#fff">refresh</a>
-        <form method="post" action="/logout">
-          <button type="submit">Log out</button>
-        </form>
-      </header>
+      <PanelHeader instance={data.instance} />
       <main>
         {data.problem && (
           <p class="note wide error" id="problem" role="alert">
@@ -93,6 +87,7 @@ export function DashboardPage(props: { data: DashboardData }) {
             </span>
           </p>
         </section>
+        {data.pause && <PauseControls state={data.pause} />}
         <section>
           <h2>Why? Test a name</h2>
           <form method="get" action="/">
@@ -207,22 +202,6 @@ export function DashboardPage(props: { data: DashboardData }) {
   );
 }
 
-function NameTable(props: { id: string; title: string; rows: [string, number][] }) {
-  return (
-    <section>
-      <h2>{props.title}</h2>
-      <table id={props.id}>
-        {props.rows.map(([name, count]) => (
-          <tr>
-            <td>{name}</td>
-            <td class="n">{count}</td>
-          </tr>
-        ))}
-      </table>
-    </section>
-  );
-}
-
 /** Each client links to the recent queries of that client alone. */
 function ClientTable(props: { rows: [string, number][] }) {
   return (
@@ -264,5 +243,31 @@ function CustomEntries(props: { custom: Record<EntryKind, string[]> }) {
         </tr>
       ))}
     </table>
+  );
+}
+
+/** Whether blocking is on, and the buttons to pause it (for 5 minutes, an hour, until resumed). */
+function PauseControls(props: { state: PauseState }) {
+  const { state } = props;
+  const until = state.until === undefined
+    ? "until resumed"
+    : `until ${new Date(state.until).toISOString().slice(0, 16).replace("T", " ")} UTC`;
+  return (
+    <section>
+      <h2>Blocking</h2>
+      <p id="pause-state" class={state.paused ? "note error" : "note"}>
+        {state.paused ? `Paused ${until}: no list blocks anything.` : "On: the lists decide."}
+      </p>
+      <form method="post" action="/ui/pause" id="pause">
+        <button type="submit" name="minutes" value="5">Pause 5 min</button>{" "}
+        <button type="submit" name="minutes" value="60">Pause 1 h</button>{" "}
+        <button type="submit" name="minutes" value="">Pause until resumed</button>
+      </form>
+      {state.paused && (
+        <form method="post" action="/ui/resume" id="resume">
+          <button type="submit">Resume blocking</button>
+        </form>
+      )}
+    </section>
   );
 }

@@ -5,6 +5,7 @@
 import { RClass, Rcode, type ResourceRecord, RType } from "../../dns/mod.ts";
 import { createQueryLog, type QueryLog } from "../../observe/query_log.ts";
 import { replyAnswer } from "../../pipeline/answer_builders.ts";
+import type { AnswerMemo } from "../../pipeline/answer_memo.ts";
 import { guardStage } from "../../pipeline/guard.ts";
 import type { ClientDirectory } from "../../pipeline/profile.ts";
 import { Resolver } from "../../pipeline/resolver.ts";
@@ -58,6 +59,7 @@ export function localResolver(
     queryTimeoutMs?: number;
     log?: QueryLog;
     directory?: ClientDirectory;
+    memo?: AnswerMemo;
   } = {},
 ): Resolver {
   return new Resolver({
@@ -65,5 +67,6 @@ export function localResolver(
     queryTimeoutMs: options.queryTimeoutMs ?? 1000,
     log: options.log ?? createQueryLog({ toStdout: false, capacity: 100 }),
     directory: options.directory,
+    memo: options.memo,
   });
 }
