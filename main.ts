@@ -3,7 +3,8 @@
  */
 import { createBlocklist } from "./blocklist/create.ts";
 import { scheduleSync } from "./blocklist/schedule.ts";
-import { describeReport } from "./blocklist/describe_report.ts";
+import { openListCatalog } from "./blocklist/list_catalog.ts";
+import { BlockingPause } from "./blocklist/pause.ts";
 import { AnswerCache } from "./cache/answer_cache.ts";
 import { isSubdomainOf } from "./dns/mod.ts";
 import type { SharedTier } from "./cache/shared_tier.ts";
@@ -23,7 +24,6 @@ import type { LiveRecords, LiveRecordsOptions } from "./records/live.ts";
 import { lazyApp } from "./routes/lazy_app.ts";
 import { CidrSet } from "./net/cidr.ts";
 import type { OpenDoors } from "./doors/classic_doors.ts";
-import { waitAtMost } from "./runtime/wait_at_most.ts";
 import { ClientRefusals, RateLimiter } from "./net/rate_limit.ts";
 import type { WorkerGroup } from "./doors/workers.ts";
 import { noDelayOnListener } from "./runtime/tcp_nodelay.ts";
@@ -109,23 +109,24 @@ async function main(): Promise<void> {
     redis: redis && store ? { config: redis, store } : undefined,
     poll: true,
     onError: reportOncePerMinute("blocklist"),
-    onResync: (report) => describeReport(report).forEach((line) => console.error(line)),
+    onResync: (report) =>
+      void import("./blocklist/describe_report.ts").then(({ describeReport }) =>
+        describeReport(report).forEach((line) => console.error(line))
+      ),
   });
   // The settings' lists and those the dashboard added or disabled (kept in Redis, else under
-  // BLOCKLIST_DIR); every sync reads them first. Out of the static graph, as pause.ts.
-  const { catalog: lists, sync } = await (await import("./blocklist/list_catalog.ts"))
-    .openListCatalog({
-      sources: config.blocklist.sources,
-      dir: config.blocklist.dir,
-      redis: redis && store ? { store, prefix: redis.prefix } : undefined,
-      cwd: cwd(),
-      sync: settingsSync,
-      onError: reportOncePerMinute("list catalog"),
-    });
+  // BLOCKLIST_DIR); every sync reads them first.
+  const { catalog: lists, sync } = await openListCatalog({
+    sources: config.blocklist.sources,
+    dir: config.blocklist.dir,
+    redis: redis && store ? { store, prefix: redis.prefix } : undefined,
+    cwd: cwd(),
+    sync: settingsSync,
+    onError: reportOncePerMinute("list catalog"),
+  });
   const blocklistStats = { blocked: 0, allowed: 0, errors: 0, rebinding: 0 };
-  // Paused from the dashboard or the admin API; shared through Redis when there is one. A small
-  // module with no imports, kept out of the static graph (tests/startup_graph_test.ts).
-  const pause = new (await import("./blocklist/pause.ts")).BlockingPause({
+  // Paused from the dashboard or the admin API; shared through Redis when there is one.
+  const pause = new BlockingPause({
     redis: redis && store ? { store, prefix: redis.prefix } : undefined,
     onError: reportOncePerMinute("blocking pause"),
   });
@@ -289,6 +290,7 @@ async function main(): Promise<void> {
     // Every query under way is answered within its budget: that bounds the wait. The HTTP
     // server would also wait for a request whose body stopped arriving, for ever: not longer.
     const graceMs = config.queryTimeoutMs + SHUTDOWN_MARGIN_MS;
+    const { waitAtMost } = await import("./runtime/wait_at_most.ts");
     await Promise.all([
       waitAtMost(graceMs, running.server?.shutdown()),
       running.doors?.shutdown(graceMs),

@@ -11,7 +11,6 @@
  * first and the sync is attached later. A sync that finds its lists fresh (in Redis, loaded
  * by another instance) does nothing, so running often is cheap.
  */
-import { describeReport } from "./describe_report.ts";
 import type { ListSyncer } from "./lazy_sync.ts";
 import type { SyncReport } from "./sync.ts";
 import { type LightTimeout, lightTimeout } from "../runtime/light_timer.ts";
@@ -50,6 +49,8 @@ export function scheduleSync(options: ScheduleOptions): SyncSchedule {
     if (!target) return undefined;
     try {
       const report = await target.run(only !== undefined, only);
+      // Loaded with the first report, not before the first answer.
+      const { describeReport } = await import("./describe_report.ts");
       for (const line of describeReport(report)) print(line);
       return report;
     } catch (error) {
