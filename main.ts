@@ -116,7 +116,7 @@ async function main(): Promise<void> {
   });
   // The settings' lists and those the dashboard added or disabled (kept in Redis, else under
   // BLOCKLIST_DIR); every sync reads them first.
-  const { catalog: lists, sync } = await openListCatalog({
+  const { catalog: lists, sync } = openListCatalog({
     sources: config.blocklist.sources,
     dir: config.blocklist.dir,
     redis: redis && store ? { store, prefix: redis.prefix } : undefined,

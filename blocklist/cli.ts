@@ -33,7 +33,7 @@ async function main(args: string[]): Promise<number> {
     poll: false,
   });
   // The lists the dashboard added or disabled too, as the server syncs them.
-  const { sync } = await openListCatalog({
+  const { sync } = openListCatalog({
     sources: config.blocklist.sources,
     dir: config.blocklist.dir,
     redis: redis && { store: redis.store, prefix: redis.config.prefix },

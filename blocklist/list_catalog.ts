@@ -48,6 +48,8 @@ export class ListCatalog {
   #store?: CatalogStore;
   #state: CatalogState = { added: [], disabled: [] };
   #cwd: string;
+  /** Changes saved by this instance, so a read begun before one is not taken after it. */
+  #saves = 0;
 
   constructor(settings: readonly ListSource[], options: { store?: CatalogStore; cwd?: string }) {
     this.#settings = settings;
@@ -60,10 +62,14 @@ export class ListCatalog {
     return this.#store?.description ?? "none";
   }
 
-  /** Reads the kept catalog (at startup, before each sync, when the page is shown). */
+  /**
+   * Reads the kept catalog (at startup, before each sync, when the page is shown). A read that
+   * a change of this instance's overtook is not taken: it would undo that change.
+   */
   async refresh(): Promise<void> {
+    const saves = this.#saves;
     const kept = await this.#store?.load();
-    if (kept !== undefined) this.#state = kept;
+    if (kept !== undefined && saves === this.#saves) this.#state = kept;
   }
 
   /** The lists to sync: enabled, a setting's first where names meet. */
@@ -133,6 +139,7 @@ export class ListCatalog {
   }
 
   async #save(state: CatalogState): Promise<void> {
+    this.#saves++;
     await this.#store?.save(state);
     this.#state = state;
   }
@@ -210,13 +217,14 @@ export interface OpenCatalogOptions {
 }
 
 /**
- * The catalog where it is kept (Redis, else the file under BLOCKLIST_DIR), read once, and the
- * sync of its lists, for the server and the CLI alike. One that cannot be read is said in one
- * line, and the settings' lists are synced meanwhile.
+ * The catalog where it is kept (Redis, else the file under BLOCKLIST_DIR), and the sync of its
+ * lists, for the server and the CLI alike. It is read in the background (no round trip to Redis
+ * before the door opens; every sync reads it again first anyway). One that cannot be read is
+ * said in one line, and the settings' lists are synced meanwhile. `ready` settles once it is read.
  */
-export async function openListCatalog(
+export function openListCatalog(
   options: OpenCatalogOptions,
-): Promise<{ catalog: ListCatalog; sync: ListSyncer }> {
+): { catalog: ListCatalog; sync: ListSyncer; ready: Promise<void> } {
   const { redis, dir } = options;
   const catalog = new ListCatalog(options.sources, {
     store: redis
@@ -227,11 +235,12 @@ export async function openListCatalog(
     cwd: options.cwd,
   });
   const print = options.print ?? console.error;
-  await catalog.refresh().catch((error) =>
-    print(`lists kept from the dashboard: ${error.message}; the settings' lists meanwhile`)
+  const ready = catalog.refresh().then(
+    () => options.sync.setSources(catalog.sources()),
+    (error) =>
+      print(`lists kept from the dashboard: ${error.message}; the settings' lists meanwhile`),
   );
-  options.sync.setSources(catalog.sources());
-  return { catalog, sync: catalogSync(catalog, options.sync, options.onError) };
+  return { catalog, sync: catalogSync(catalog, options.sync, options.onError), ready };
 }
 
 /** A kept state, its lists checked again; a file or key that is not one says so. */

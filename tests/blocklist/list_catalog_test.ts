@@ -42,6 +42,7 @@ async function open(dir: string, lists: readonly ListSource[] = settings(dir)) {
     sync: base,
     print: (line) => lines.push(line),
   });
+  await opened.ready;
   const decide = async (name: string) => (await blocklist.decide(name)).verdict;
   return { ...opened, blocklist, decide, lines };
 }
@@ -182,6 +183,7 @@ for (const [client, connect] of REDIS_CLIENTS) {
             cwd: "/",
             sync: base,
           });
+          await opened.ready;
           return { ...opened, blocklist };
         };
         const first = await openOn(one.store);
@@ -202,3 +204,31 @@ for (const [client, connect] of REDIS_CLIENTS) {
     },
   });
 }
+
+Deno.test("a read of the kept catalog that a change overtook does not undo the change", async () => {
+  let release!: () => void;
+  const slow = new Promise<void>((resolve) => release = resolve);
+  let loads = 0;
+  let kept: { added: ListSource[]; disabled: string[] } = { added: [], disabled: [] };
+  const store = {
+    description: "a store whose first read is slow",
+    load: async () => {
+      const before = structuredClone(kept);
+      if (++loads === 1) await slow;
+      return before;
+    },
+    save: (state: typeof kept) => {
+      kept = state;
+      return Promise.resolve();
+    },
+  };
+  const ads: ListSource = { name: "ads", location: "https://lists.example/ads.txt", kind: "block" };
+  const catalog = new ListCatalog([ads], { store });
+  // The startup read (openListCatalog's, in the background) is still out when a change comes.
+  const startup = catalog.refresh();
+  assert.equal(await catalog.setEnabled("ads", false), true);
+  release();
+  await startup;
+  assert.deepEqual(catalog.entries().map((entry) => entry.enabled), [false]);
+  assert.deepEqual(catalog.sources(), []);
+});

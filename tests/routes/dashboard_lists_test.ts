@@ -21,7 +21,8 @@ async function setup(dir: string) {
     maxBytes: 1 << 20,
     timeoutMs: 2000,
   });
-  const lists = await openListCatalog({ sources, dir, cwd: dir, sync: base });
+  const lists = openListCatalog({ sources, dir, cwd: dir, sync: base });
+  await lists.ready;
   await lists.sync.run();
   const app = await dashboardApp({ dashboard: { lists, blocklist }, stage: { blocklist } });
   const cookie = await app.login();
