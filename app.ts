@@ -8,6 +8,7 @@ import { AuthThrottle } from "./routes/auth_throttle.ts";
 import { type AdminBlocklistDeps, adminBlocklistRoutes } from "./routes/admin_blocklist.ts";
 import { type AdminCacheDeps, adminCacheRoutes } from "./routes/admin_cache.ts";
 import { type AdminLogDeps, adminLogRoutes } from "./routes/admin_log.ts";
+import { type AdminStatsDeps, adminStatsRoutes } from "./routes/admin_stats.ts";
 import { adminWhyRoutes, type WhyDeps } from "./routes/admin_why.ts";
 import { type AdminProfilesDeps, adminProfilesRoutes } from "./routes/admin_profiles.ts";
 import { boundedBody, DEFAULT_BODY_TIMEOUT_MS } from "./routes/bounded_body.ts";
@@ -35,6 +36,7 @@ export interface AppDeps extends ClientAdmission {
     token?: string;
     blocklist?: AdminBlocklistDeps;
     log?: AdminLogDeps;
+    stats?: AdminStatsDeps;
     cache?: AdminCacheDeps;
     why?: WhyDeps;
     profiles?: AdminProfilesDeps;
@@ -112,6 +114,7 @@ export function createRoutes(deps: AppDeps, door: DohDoor): Hono<AppEnv> {
   const admin = deps.admin ?? {};
   if (admin.blocklist) app.route("/admin/blocklist", adminBlocklistRoutes(admin.blocklist));
   if (admin.log) app.route("/admin/log", adminLogRoutes(admin.log));
+  if (admin.stats) app.route("/admin/stats", adminStatsRoutes(admin.stats));
   if (admin.cache) app.route("/admin/cache", adminCacheRoutes(admin.cache));
   if (admin.why) app.route("/admin/why", adminWhyRoutes(admin.why));
   if (admin.profiles) app.route("/admin", adminProfilesRoutes(admin.profiles));

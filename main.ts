@@ -52,6 +52,10 @@ const LIST_START_DELAY_MS = 500;
 const APP_PRELOAD_DELAY_MS = 200;
 /** How much longer than a query's budget shutdown waits for answers under way. */
 const SHUTDOWN_MARGIN_MS = 1000;
+/** Longest the listening line waits for the history's (its worker opening the file). */
+const HISTORY_LINE_WAIT_MS = 3000;
+/** Where the history's line goes in the startup lines, once known. */
+const HISTORY_LINE = "\u0000history\u0000";
 
 async function main(): Promise<void> {
   const config = loadConfig(Deno.env.toObject(), { udpAvailable: udpAvailable(), cwd: cwd() });
@@ -129,6 +133,22 @@ async function main(): Promise<void> {
     })
     : undefined;
   const stats = new QueryStats();
+  const { openHistory } = await import("./observe/history_stores.ts");
+  // With Redis, statistics of every instance there, and searches of its stream without SQLite.
+  const sharedHistory = redis && store
+    ? new (await import("./observe/redis_history.ts")).RedisHistory(store, {
+      prefix: `${redis.prefix}history:`,
+      statsRetentionMs: config.history.statsRetentionMs,
+      stream,
+      onError: reportOncePerMinute("history"),
+    })
+    : undefined;
+  const history = await openHistory({
+    config: config.history,
+    shared: sharedHistory,
+    log: { recent: () => log.recent(), answerOf: (entry) => log.answerOf(entry) },
+    report: (line) => console.error(line),
+  });
   const httpStats = newDoorStats();
   // Strangers refused at every door, when a client directory answers only known clients.
   const refusals = new ClientRefusals();
@@ -141,6 +161,7 @@ async function main(): Promise<void> {
     redisCalls: store && (() => store.callCounts()),
     doors: () => ({ http: httpStats, ...running.doors?.stats }),
     clientsRefused: () => refusals.counts,
+    historyDropped: () => history.dropped(),
   });
   const privacy = await clientPrivacy(config.logClient.mode, config.logClient.key);
   // A profile that hashes gets pseudonyms from its first line (one added later, from its
@@ -159,6 +180,7 @@ async function main(): Promise<void> {
     observers: [
       (entry) => metrics.record(entry),
       (entry) => stats.record(entry),
+      (entry, answer) => history.batcher.record(entry, answer),
     ],
     stream,
   });
@@ -228,7 +250,8 @@ async function main(): Promise<void> {
     admin: {
       token: config.adminToken,
       blocklist: { blocklist, sync, stats: blocklistStats },
-      log: { log, stream, instance: config.instanceName },
+      log: { history: history.history, instance: config.instanceName },
+      stats: { history: history.history },
       cache: { cache: answerCache, shared },
       why: { records, blocklist, cache: answerCache, profileFor, rebinding },
       profiles: policy && { directory: policy.directory, store: policy.store },
@@ -249,6 +272,7 @@ async function main(): Promise<void> {
       rebinding,
       profileFor,
       profiles: policy && { directory: policy.directory, store: policy.store },
+      history: history.history,
     },
   });
 
@@ -281,6 +305,7 @@ async function main(): Promise<void> {
     profilePools?.close();
     pool.close();
     await shared?.flush();
+    await waitAtMost(SHUTDOWN_MARGIN_MS, history.close());
     await stream?.flush();
     await store?.close();
     // A batch still being written would be lost at exit: it goes first.
@@ -349,15 +374,25 @@ async function main(): Promise<void> {
         const print = (text: string) => console.error(text);
         const workers = running.workers;
         // A worker that exits before it listens has been reported (and stops us) already.
-        const announce = workers === undefined
-          ? print
-          : (text: string) => workers.ready.then(() => print(text), () => {});
+        // The history's line comes from its worker once the file is open, within a bound.
+        const historyLine = Promise.race([
+          history.line,
+          new Promise<string>((resolve) =>
+            setTimeout(() => resolve("history: still opening"), HISTORY_LINE_WAIT_MS)
+          ),
+        ]);
+        const announce = (text: string) =>
+          Promise.all([workers?.ready, historyLine]).then(
+            ([, line]) => print(text.replace(HISTORY_LINE, line)),
+            () => {},
+          );
         announce(
           `upstreams: ${config.upstreams.map((u) => u.url).join(", ")}\n` +
             (store ? `redis: ${store.description}\n` : "") +
             (records ? `records: ${records.path}: ${records.description}\n` : "") +
             (policy ? `${policy.line}\n` : "") +
             `blocklist: ${blocklist.description}, ${config.blocklist.sources.length} lists configured\n` +
+            `${HISTORY_LINE}\n` +
             (config.adminToken ? "admin API: on\n" : "") +
             doorLines +
             `${descriptors}\n${httpCap.line}\n` +

@@ -30,6 +30,7 @@ import type { AdminProfilesDeps } from "./admin_profiles.ts";
 import { mountProfilesPage } from "./dashboard_profiles.tsx";
 import { formFields } from "./form_fields.ts";
 import { DashboardPage } from "./ui/dashboard_page.tsx";
+import type { History } from "../observe/history.ts";
 import { LoginPage } from "./ui/login_page.tsx";
 
 export interface DashboardDeps {
@@ -49,6 +50,8 @@ export interface DashboardDeps {
   sessions?: SessionStore;
   /** Profiles and clients, for the profiles page; absent: no such page. */
   profiles?: AdminProfilesDeps;
+  /** The query history: log search and statistics over a range (observe/history.ts). */
+  history?: History;
 }
 
 const COOKIE = "gw_session";

@@ -1,0 +1,100 @@
+/**
+ * Which store keeps the history in this deployment, and the one batcher that feeds them:
+ * SQLite in DATA_DIR on a VM (searches and, without Redis, statistics); with Redis, the
+ * statistics of every instance in Redis, and searches of the shared stream where there is no
+ * SQLite (Deno Deploy); with neither, the in-memory ring and counters.
+ */
+import type { History } from "./history.ts";
+import { HistoryBatcher, type HistorySink } from "./history_batcher.ts";
+import { MemoryHistory } from "./memory_history.ts";
+import type { QueryLog } from "./query_log.ts";
+
+export interface OpenHistory {
+  history: History;
+  batcher: HistoryBatcher;
+  /** The startup line: where history is kept, or why it is off. */
+  line: Promise<string>;
+  /** Entries not stored: dropped for want of room, or in a batch the database failed. */
+  dropped(): number;
+  /** Writes out what waits and closes the stores. */
+  close(): Promise<void>;
+}
+
+/** The history's settings (config.ts `HistoryConfig`). */
+export interface HistorySettings {
+  /** Stored in SQLite; off: memory or Redis only. */
+  on: boolean;
+  dataDir: string;
+  retentionMs: number;
+  statsRetentionMs: number;
+}
+
+export interface OpenHistoryOptions {
+  config: HistorySettings;
+  log: Pick<QueryLog, "recent" | "answerOf">;
+  /** The shared history in Redis (statistics of every instance, the stream's search). */
+  shared?: History & HistorySink & { flush(): Promise<void>; dropped: number };
+  /** Later lines (a damaged file found, the worker failing). */
+  report: (line: string) => void;
+}
+
+export async function openHistory(options: OpenHistoryOptions): Promise<OpenHistory> {
+  const shared = options.shared;
+  const fallback = shared ??
+    new MemoryHistory(options.log, { statsRetentionMs: options.config.statsRetentionMs });
+  const elsewhere = shared ? "Redis" : "memory";
+  if (!options.config.on) {
+    const batcher = new HistoryBatcher({ sinks: [fallback] });
+    return {
+      history: fallback,
+      batcher,
+      line: Promise.resolve(
+        `history: off (HISTORY=off): recent queries and statistics in ${elsewhere}`,
+      ),
+      dropped: () => batcher.dropped + (shared?.dropped ?? 0),
+      close: async () => {
+        batcher.flush();
+        await shared?.flush();
+      },
+    };
+  }
+  const { SqliteHistory } = await import("./sqlite_history.ts");
+  let first: ((line: string) => void) | undefined;
+  const line = new Promise<string>((resolve) => first = resolve);
+  const sqlite = new SqliteHistory({
+    dir: options.config.dataDir,
+    retentionMs: options.config.retentionMs,
+    statsRetentionMs: options.config.statsRetentionMs,
+    // Redis is given every batch by the batcher already.
+    fallback: shared
+      ? {
+        search: (search) => shared.search(search),
+        stats: (range, client) => shared.stats(range, client),
+        write: () => {},
+      }
+      : fallback,
+    report: (text) => {
+      if (first === undefined) return options.report(text);
+      first(text.startsWith("history: off") ? `${text}; kept in ${elsewhere}` : text);
+      first = undefined;
+    },
+  });
+  // With Redis, each batch also goes there: every instance's statistics, shown by any.
+  const batcher = new HistoryBatcher({ sinks: shared ? [sqlite, shared] : [sqlite] });
+  const history: History = shared
+    ? {
+      search: (search) => sqlite.search(search),
+      stats: (range, client) => shared.stats(range, client),
+    }
+    : sqlite;
+  return {
+    history,
+    batcher,
+    line,
+    dropped: () => batcher.dropped + sqlite.failed + (shared?.dropped ?? 0),
+    close: async () => {
+      batcher.flush();
+      await Promise.all([sqlite.close(), shared?.flush()]);
+    },
+  };
+}
