@@ -43,42 +43,47 @@ export async function openHistory(options: OpenHistoryOptions): Promise<OpenHist
   const fallback = shared ??
     new MemoryHistory(options.log, { statsRetentionMs: options.config.statsRetentionMs });
   const elsewhere = shared ? "Redis" : "memory";
-  if (!options.config.on) {
+  const without = (why: string): OpenHistory => {
     const batcher = new HistoryBatcher({ sinks: [fallback] });
     return {
       history: fallback,
       batcher,
-      line: Promise.resolve(
-        `history: off (HISTORY=off): recent queries and statistics in ${elsewhere}`,
-      ),
+      line: Promise.resolve(`history: off (${why}): recent queries and statistics in ${elsewhere}`),
       dropped: () => batcher.dropped + (shared?.dropped ?? 0),
       close: async () => {
         batcher.flush();
         await shared?.flush();
       },
     };
-  }
+  };
+  if (!options.config.on) return without("HISTORY=off");
   const { SqliteHistory } = await import("./sqlite_history.ts");
   let first: ((line: string) => void) | undefined;
   const line = new Promise<string>((resolve) => first = resolve);
-  const sqlite = new SqliteHistory({
-    dir: options.config.dataDir,
-    retentionMs: options.config.retentionMs,
-    statsRetentionMs: options.config.statsRetentionMs,
-    // Redis is given every batch by the batcher already.
-    fallback: shared
-      ? {
-        search: (search) => shared.search(search),
-        stats: (range, client) => shared.stats(range, client),
-        write: () => {},
-      }
-      : fallback,
-    report: (text) => {
-      if (first === undefined) return options.report(text);
-      first(text.startsWith("history: off") ? `${text}; kept in ${elsewhere}` : text);
-      first = undefined;
-    },
-  });
+  let sqlite: InstanceType<typeof SqliteHistory>;
+  try {
+    sqlite = new SqliteHistory({
+      dir: options.config.dataDir,
+      retentionMs: options.config.retentionMs,
+      statsRetentionMs: options.config.statsRetentionMs,
+      // Redis is given every batch by the batcher already.
+      fallback: shared
+        ? {
+          search: (search) => shared.search(search),
+          stats: (range, client) => shared.stats(range, client),
+          write: () => {},
+        }
+        : fallback,
+      report: (text) => {
+        if (first === undefined) return options.report(text);
+        first(text.startsWith("history: off") ? `${text}; kept in ${elsewhere}` : text);
+        first = undefined;
+      },
+    });
+  } catch (error) {
+    // No Worker where the platform has none.
+    return without(`no worker: ${error instanceof Error ? error.message : error}`);
+  }
   // With Redis, each batch also goes there: every instance's statistics, shown by any.
   const batcher = new HistoryBatcher({ sinks: shared ? [sqlite, shared] : [sqlite] });
   const history: History = shared

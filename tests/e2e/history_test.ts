@@ -201,6 +201,27 @@ Deno.test({
   },
 });
 
+Deno.test("run as Deno Deploy runs it (no file writes), history is off in one line; memory serves", async () => {
+  // No upstream answers (none is needed): a SERVFAIL is logged as any answer is.
+  const gateway = await startGateway({
+    deployLike: true,
+    env: { ...env("/nonexistent/data"), UDP_PORT: "", UPSTREAMS: "https://127.0.0.1:9/dns-query" },
+  });
+  try {
+    const lines = gateway.stderr().split("\n").filter((line) => line.startsWith("history:"));
+    assert.equal(lines.length, 1, gateway.stderr());
+    assert.match(lines[0], /^history: off: cannot make \/nonexistent\/data: .*; kept in memory$/);
+    await askDoh(gateway.url, `www.${TEST_ZONE}`);
+    await eventually(async () => {
+      const { body } = await admin(gateway, "/admin/log");
+      assert.equal(body.source, "memory");
+      assert.equal(body.rows[0].outcome, "failed");
+    });
+  } finally {
+    await gateway.stop();
+  }
+});
+
 for (const client of GATEWAY_REDIS_CLIENTS) {
   Deno.test({
     name: `two instances on one Redis show the same totals, each adding its own (${client})`,
