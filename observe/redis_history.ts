@@ -93,44 +93,35 @@ export class RedisHistory implements History, HistorySink {
     const ttl = (res: number) =>
       Math.ceil(((res === MINUTE ? MINUTES_KEPT_MS : this.#options.statsRetentionMs) + res) / 1000);
     const updates: CounterUpdate[] = [];
-    for (const [key, by] of tally.counts) {
-      const [res, bucket, rest] = splitKey(key, 2);
-      updates.push({
-        key: `${prefix}c:${res}:${bucket}`,
-        kind: "hash",
-        field: rest,
-        by,
-        ttlSeconds: ttl(Number(res)),
-      });
+    // Counts, profiles and upstream times: a hash per bucket, the rest of the key its field.
+    const hashes: [string, Map<string, number>][] = [
+      ["c", tally.counts],
+      ["p", tally.profiles],
+      ["l", tally.latency],
+    ];
+    for (const [letter, table] of hashes) {
+      for (const [key, by] of table) {
+        const [res, bucket, field] = splitKey(key, 2);
+        const ttlSeconds = ttl(Number(res));
+        updates.push({
+          key: `${prefix}${letter}:${res}:${bucket}`,
+          kind: "hash",
+          field,
+          by,
+          ttlSeconds,
+        });
+      }
     }
-    for (const [key, by] of tally.profiles) {
-      const [res, bucket, profile] = splitKey(key, 2);
-      updates.push({
-        key: `${prefix}p:${res}:${bucket}`,
-        kind: "hash",
-        field: profile,
-        by,
-        ttlSeconds: ttl(Number(res)),
-      });
-    }
+    // Tops: a sorted set per kind and bucket.
     for (const [key, by] of tally.tops) {
-      const [res, bucket, kind, member] = splitKey(key, 3);
+      const [res, bucket, kind, field] = splitKey(key, 3);
+      const ttlSeconds = ttl(Number(res));
       updates.push({
         key: `${prefix}t:${kind}:${res}:${bucket}`,
         kind: "zset",
-        field: member,
+        field,
         by,
-        ttlSeconds: ttl(Number(res)),
-      });
-    }
-    for (const [key, by] of tally.latency) {
-      const [res, bucket, rest] = splitKey(key, 2);
-      updates.push({
-        key: `${prefix}l:${res}:${bucket}`,
-        kind: "hash",
-        field: rest,
-        by,
-        ttlSeconds: ttl(Number(res)),
+        ttlSeconds,
       });
     }
     return updates;

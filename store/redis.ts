@@ -146,14 +146,24 @@ export async function countInChunks<T>(
   return counted;
 }
 
-/** Each key of `updates` once, with its kind and the longest expiry asked for it. */
-export function countedKeys(updates: CounterUpdate[]): Map<string, CounterUpdate> {
+/**
+ * The commands of `addCounters` (lower case, as ioredis takes them), in order: each increment, then per key its cap (a sorted set
+ * keeps its `keepTop` highest) and its expiry (the longest asked for it).
+ */
+export function counterCommands(updates: CounterUpdate[], keepTop: number): (string | number)[][] {
+  const commands: (string | number)[][] = [];
   const keys = new Map<string, CounterUpdate>();
   for (const update of updates) {
-    const known = keys.get(update.key);
-    if (known === undefined || known.ttlSeconds < update.ttlSeconds) keys.set(update.key, update);
+    const { key, kind, field, by } = update;
+    commands.push(kind === "hash" ? ["hincrby", key, field, by] : ["zincrby", key, by, field]);
+    const known = keys.get(key);
+    if (known === undefined || known.ttlSeconds < update.ttlSeconds) keys.set(key, update);
   }
-  return keys;
+  for (const [key, { kind, ttlSeconds }] of keys) {
+    if (kind === "zset") commands.push(["zremrangebyrank", key, 0, -(keepTop + 1)]);
+    commands.push(["expire", key, ttlSeconds]);
+  }
+  return commands;
 }
 
 /** [member, score] pairs from a flat WITHSCORES reply. */

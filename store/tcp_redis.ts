@@ -21,7 +21,7 @@ import { Redis } from "ioredis";
 import { CallLimit } from "./call_limit.ts";
 import { bounded } from "./errors.ts";
 import {
-  countedKeys,
+  counterCommands,
   countInChunks,
   DEFAULT_CHUNK_SIZE,
   DEFAULT_TIMEOUT_MS,
@@ -201,15 +201,7 @@ export function createTcpRedisStore(url: string, options: StoreOptions = {}): Re
     addCounters: (updates, keepTop) =>
       call("HINCRBY (pipeline)", async () => {
         if (updates.length === 0) return;
-        const pipeline = client.pipeline();
-        for (const { key, kind, field, by } of updates) {
-          if (kind === "hash") pipeline.hincrby(key, field, by);
-          else pipeline.zincrby(key, by, field);
-        }
-        for (const [key, { kind, ttlSeconds }] of countedKeys(updates)) {
-          if (kind === "zset") pipeline.zremrangebyrank(key, 0, -(keepTop + 1));
-          pipeline.expire(key, ttlSeconds);
-        }
+        const pipeline = client.pipeline(counterCommands(updates, keepTop));
         const failed = (await pipeline.exec())?.find(([error]) => error !== null);
         if (failed) throw failed[0];
       }),

@@ -17,7 +17,7 @@ import { Redis } from "@upstash/redis";
 import { CallLimit } from "./call_limit.ts";
 import { bounded } from "./errors.ts";
 import {
-  countedKeys,
+  counterCommands,
   countInChunks,
   DEFAULT_CHUNK_SIZE,
   DEFAULT_TIMEOUT_MS,
@@ -178,13 +178,12 @@ export function createUpstashStore(
       call("HINCRBY (pipeline)", async () => {
         if (updates.length === 0) return;
         const pipeline = client.pipeline();
-        for (const { key, kind, field, by } of updates) {
-          if (kind === "hash") pipeline.hincrby(key, field, by);
-          else pipeline.zincrby(key, by, field);
-        }
-        for (const [key, { kind, ttlSeconds }] of countedKeys(updates)) {
-          if (kind === "zset") pipeline.zremrangebyrank(key, 0, -(keepTop + 1));
-          pipeline.expire(key, ttlSeconds);
+        for (const [name, key, a, b] of counterCommands(updates, keepTop)) {
+          const k = String(key);
+          if (name === "hincrby") pipeline.hincrby(k, String(a), Number(b));
+          else if (name === "zincrby") pipeline.zincrby(k, Number(a), String(b));
+          else if (name === "zremrangebyrank") pipeline.zremrangebyrank(k, Number(a), Number(b));
+          else pipeline.expire(k, Number(a));
         }
         await pipeline.exec();
       }),
