@@ -63,6 +63,7 @@ const SCHEMA = `
 PRAGMA journal_mode = WAL;
 PRAGMA synchronous = NORMAL;
 PRAGMA busy_timeout = 2000;
+PRAGMA cache_size = -32768;
 CREATE TABLE IF NOT EXISTS names (id INTEGER PRIMARY KEY, text TEXT NOT NULL UNIQUE);
 CREATE TABLE IF NOT EXISTS clients (id INTEGER PRIMARY KEY, address TEXT NOT NULL,
   name TEXT NOT NULL, UNIQUE (address, name));
