@@ -146,6 +146,7 @@ async function main(): Promise<void> {
   const history = await openHistory({
     config: config.history,
     shared: sharedHistory,
+    sharedSearches: stream !== undefined,
     log: { recent: () => log.recent(), answerOf: (entry) => log.answerOf(entry) },
     report: (line) => console.error(line),
   });

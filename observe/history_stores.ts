@@ -34,14 +34,25 @@ export interface OpenHistoryOptions {
   log: Pick<QueryLog, "recent" | "answerOf">;
   /** The shared history in Redis (statistics of every instance, the stream's search). */
   shared?: History & HistorySink & { flush(): Promise<void>; dropped: number };
+  /** Whether `shared` can search (there is a stream): else searches read the ring. */
+  sharedSearches?: boolean;
   /** Later lines (a damaged file found, the worker failing). */
   report: (line: string) => void;
 }
 
 export async function openHistory(options: OpenHistoryOptions): Promise<OpenHistory> {
   const shared = options.shared;
-  const fallback = shared ??
-    new MemoryHistory(options.log, { statsRetentionMs: options.config.statsRetentionMs });
+  const memory = new MemoryHistory(options.log, {
+    statsRetentionMs: options.config.statsRetentionMs,
+  });
+  const searcher = shared && options.sharedSearches ? shared : memory;
+  const fallback: History & HistorySink = shared
+    ? {
+      search: (search) => searcher.search(search),
+      stats: (range, client) => shared.stats(range, client),
+      write: (entries, answers) => shared.write(entries, answers),
+    }
+    : memory;
   const elsewhere = shared ? "Redis" : "memory";
   const without = (why: string): OpenHistory => {
     const batcher = new HistoryBatcher({ sinks: [fallback] });
@@ -67,13 +78,7 @@ export async function openHistory(options: OpenHistoryOptions): Promise<OpenHist
       retentionMs: options.config.retentionMs,
       statsRetentionMs: options.config.statsRetentionMs,
       // Redis is given every batch by the batcher already.
-      fallback: shared
-        ? {
-          search: (search) => shared.search(search),
-          stats: (range, client) => shared.stats(range, client),
-          write: () => {},
-        }
-        : fallback,
+      fallback: shared ? { ...fallback, write: () => {} } : fallback,
       report: (text) => {
         if (first === undefined) return options.report(text);
         first(text.startsWith("history: off") ? `${text}; kept in ${elsewhere}` : text);
