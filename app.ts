@@ -9,6 +9,7 @@ import { type AdminBlocklistDeps, adminBlocklistRoutes } from "./routes/admin_bl
 import { type AdminCacheDeps, adminCacheRoutes } from "./routes/admin_cache.ts";
 import { type AdminLogDeps, adminLogRoutes } from "./routes/admin_log.ts";
 import { adminPauseRoutes, type PauseControl } from "./routes/admin_pause.ts";
+import { type AdminStatsDeps, adminStatsRoutes } from "./routes/admin_stats.ts";
 import { adminWhyRoutes, type WhyDeps } from "./routes/admin_why.ts";
 import { type AdminProfilesDeps, adminProfilesRoutes } from "./routes/admin_profiles.ts";
 import { boundedBody, DEFAULT_BODY_TIMEOUT_MS } from "./routes/bounded_body.ts";
@@ -36,6 +37,7 @@ export interface AppDeps extends ClientAdmission {
     token?: string;
     blocklist?: AdminBlocklistDeps;
     log?: AdminLogDeps;
+    stats?: AdminStatsDeps;
     cache?: AdminCacheDeps;
     why?: WhyDeps;
     profiles?: AdminProfilesDeps;
@@ -115,6 +117,7 @@ export function createRoutes(deps: AppDeps, door: DohDoor): Hono<AppEnv> {
   const admin = deps.admin ?? {};
   if (admin.blocklist) app.route("/admin/blocklist", adminBlocklistRoutes(admin.blocklist));
   if (admin.log) app.route("/admin/log", adminLogRoutes(admin.log));
+  if (admin.stats) app.route("/admin/stats", adminStatsRoutes(admin.stats));
   if (admin.cache) app.route("/admin/cache", adminCacheRoutes(admin.cache));
   if (admin.why) app.route("/admin/why", adminWhyRoutes(admin.why));
   if (admin.profiles) app.route("/admin", adminProfilesRoutes(admin.profiles));

@@ -41,6 +41,8 @@ export interface Config {
   logStreamMax: number;
   /** Names this instance in the shared query log. */
   instanceName: string;
+  /** The query history (observe/history.ts). */
+  history: HistoryConfig;
   /** The answer cache; undefined when CACHE_MAX_BYTES=0 turns it off. */
   cache?: CacheConfig;
   /** Shared state in Redis; undefined for memory only. */
@@ -65,6 +67,17 @@ export interface Config {
   dns: DnsDoorsConfig;
   /** Processes sharing the HTTP, TCP and DoT ports (SO_REUSEPORT); 1: just this one. */
   workers: number;
+}
+
+export interface HistoryConfig {
+  /** Stored in SQLite (HISTORY=on); off: only what memory or Redis keeps. */
+  on: boolean;
+  /** Absolute path of the data directory the SQLite file lives in (DATA_DIR). */
+  dataDir: string;
+  /** Stored queries are kept this long (HISTORY_RETENTION). */
+  retentionMs: number;
+  /** Statistics are kept this long (STATS_RETENTION). */
+  statsRetentionMs: number;
 }
 
 export interface DnsDoorsConfig {
@@ -192,6 +205,7 @@ export function loadConfig(env: Env, context: ConfigContext): Config {
     // Not Deno.hostname(): it needs --allow-sys, and would prompt in a terminal.
     instanceName: read("INSTANCE_NAME") ??
       `${read("HOSTNAME") ?? "gateway"}-${crypto.randomUUID().slice(0, 8)}`,
+    history: historyConfig(env, read, context.cwd ?? "/"),
     cache: cacheConfig(env),
     redis: redisConfig(env, read),
     blocklist: blocklistConfig(env, read, context.cwd ?? "/"),
@@ -252,6 +266,35 @@ function logClient(read: (name: string) => string | undefined): Config["logClien
 }
 
 /** A path setting resolved against the working directory, as the user typed it relative to it. */
+function historyConfig(
+  env: Env,
+  read: (name: string) => string | undefined,
+  cwd: string,
+): HistoryConfig {
+  const dataDir = absolute(read("DATA_DIR") ?? ".data", cwd)!;
+  const retentionMs = duration(env, "HISTORY_RETENTION", "7d", HOUR_MS, 365 * DAY_MS);
+  const statsRetentionMs = duration(env, "STATS_RETENTION", "90d", DAY_MS, 730 * DAY_MS);
+  return { on: boolean(env, "HISTORY", true), dataDir, retentionMs, statsRetentionMs };
+}
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+
+/** A span of days or hours: "7d", "36h", or a bare number of days. */
+function duration(env: Env, name: string, fallback: string, min: number, max: number): number {
+  const text = env[name]?.trim() || fallback;
+  const match = /^(\d{1,6})\s*([dh]?)$/i.exec(text);
+  const value = match && Number(match[1]) * (match[2].toLowerCase() === "h" ? HOUR_MS : DAY_MS);
+  if (!value || value < min || value > max) {
+    throw new ConfigError(
+      `${name}="${text}": expected days or hours ("7d", "36h") from ${min / HOUR_MS}h to ${
+        max / DAY_MS
+      }d`,
+    );
+  }
+  return value;
+}
+
 function absolute(path: string | undefined, cwd: string): string | undefined {
   if (path === undefined || path.startsWith("/")) return path;
   return `${cwd}/${path}`;

@@ -5,6 +5,9 @@ import { createBlocklist } from "./blocklist/create.ts";
 import { scheduleSync } from "./blocklist/schedule.ts";
 import { openListCatalog } from "./blocklist/list_catalog.ts";
 import { BlockingPause } from "./blocklist/pause.ts";
+import type { History } from "./observe/history.ts";
+import { HistoryBatcher } from "./observe/history_batcher.ts";
+import type { OpenHistory } from "./observe/history_stores.ts";
 import { AnswerCache } from "./cache/answer_cache.ts";
 import { isSubdomainOf } from "./dns/mod.ts";
 import type { SharedTier } from "./cache/shared_tier.ts";
@@ -52,6 +55,10 @@ const LIST_START_DELAY_MS = 500;
 const APP_PRELOAD_DELAY_MS = 200;
 /** How much longer than a query's budget shutdown waits for answers under way. */
 const SHUTDOWN_MARGIN_MS = 1000;
+/** Longest the listening line waits for the history's (its worker opening the file). */
+const HISTORY_LINE_WAIT_MS = 3000;
+/** Where the history's line goes in the startup lines, once known. */
+const HISTORY_LINE = "\u0000history\u0000";
 
 async function main(): Promise<void> {
   const config = loadConfig(Deno.env.toObject(), { udpAvailable: udpAvailable(), cwd: cwd() });
@@ -147,6 +154,37 @@ async function main(): Promise<void> {
     })
     : undefined;
   const stats = new QueryStats();
+  // The history's stores (SQLite's worker, Redis's counters) open once the door is open: a
+  // first answer needs none of them. Queries answered meanwhile wait in the batcher.
+  const historyBatcher = new HistoryBatcher({ sinks: [] });
+  let historyOpened: OpenHistory | undefined;
+  let historyOpening: Promise<OpenHistory> | undefined;
+  const openedHistory = () =>
+    historyOpening ??= (async () => {
+      const { openHistory } = await import("./observe/history_stores.ts");
+      // With Redis, statistics of every instance there, and searches of its stream without
+      // SQLite.
+      const sharedHistory = redis && store
+        ? new (await import("./observe/redis_history.ts")).RedisHistory(store, {
+          prefix: `${redis.prefix}history:`,
+          statsRetentionMs: config.history.statsRetentionMs,
+          stream,
+          onError: reportOncePerMinute("history"),
+        })
+        : undefined;
+      return historyOpened = await openHistory({
+        config: config.history,
+        shared: sharedHistory,
+        sharedSearches: stream !== undefined,
+        log: { recent: () => log.recent(), answerOf: (entry) => log.answerOf(entry) },
+        report: (line) => console.error(line),
+        batcher: historyBatcher,
+      });
+    })();
+  const history: History = {
+    search: (search) => openedHistory().then((opened) => opened.history.search(search)),
+    stats: (range, client) => openedHistory().then((opened) => opened.history.stats(range, client)),
+  };
   const httpStats = newDoorStats();
   // Strangers refused at every door, when a client directory answers only known clients.
   const refusals = new ClientRefusals();
@@ -159,6 +197,7 @@ async function main(): Promise<void> {
     redisCalls: store && (() => store.callCounts()),
     doors: () => ({ http: httpStats, ...running.doors?.stats }),
     clientsRefused: () => refusals.counts,
+    historyDropped: () => historyOpened?.dropped() ?? historyBatcher.dropped,
   });
   const privacy = await clientPrivacy(config.logClient.mode, config.logClient.key);
   // A profile that hashes gets pseudonyms from its first line (one added later, from its
@@ -177,6 +216,7 @@ async function main(): Promise<void> {
     observers: [
       (entry) => metrics.record(entry),
       (entry) => stats.record(entry),
+      (entry, answer) => historyBatcher.record(entry, answer),
     ],
     stream,
   });
@@ -194,7 +234,7 @@ async function main(): Promise<void> {
       closeDelayMs: config.queryTimeoutMs,
     });
   const stages = buildChain({
-    safeSearch: policy !== undefined,
+    safeSearch: policy && (await import("./blocklist/safe_search.ts")).safeSearchStage,
     local: records && (await import("./records/stage.ts")).localStage({ records }),
     forward: {
       pool,
@@ -248,7 +288,8 @@ async function main(): Promise<void> {
     admin: {
       token: config.adminToken,
       blocklist: { blocklist, sync, stats: blocklistStats },
-      log: { log, stream, instance: config.instanceName },
+      log: { history, instance: config.instanceName },
+      stats: { history },
       cache: { cache: answerCache, shared },
       why: { records, blocklist, cache: answerCache, profileFor, rebinding },
       profiles: policy && { directory: policy.directory, store: policy.store },
@@ -272,6 +313,7 @@ async function main(): Promise<void> {
       profiles: policy && { directory: policy.directory, store: policy.store },
       pause,
       lists: { catalog: lists, sync },
+      history,
     },
   });
 
@@ -306,6 +348,7 @@ async function main(): Promise<void> {
     profilePools?.close();
     pool.close();
     await shared?.flush();
+    await waitAtMost(SHUTDOWN_MARGIN_MS, historyOpening?.then((opened) => opened.close()));
     await stream?.flush();
     await store?.close();
     // A batch still being written would be lost at exit: it goes first.
@@ -377,15 +420,25 @@ async function main(): Promise<void> {
         const print = (text: string) => console.error(text);
         const workers = running.workers;
         // A worker that exits before it listens has been reported (and stops us) already.
-        const announce = workers === undefined
-          ? print
-          : (text: string) => workers.ready.then(() => print(text), () => {});
+        // The history's line comes from its worker once the file is open, within a bound.
+        const historyLine = Promise.race([
+          openedHistory().then((opened) => opened.line),
+          new Promise<string>((resolve) =>
+            lightTimeout(HISTORY_LINE_WAIT_MS, () => resolve("history: still opening"))
+          ),
+        ]);
+        const announce = (text: string) =>
+          Promise.all([workers?.ready, historyLine]).then(
+            ([, line]) => print(text.replace(HISTORY_LINE, line)),
+            () => {},
+          );
         announce(
           `upstreams: ${config.upstreams.map((u) => u.url).join(", ")}\n` +
             (store ? `redis: ${store.description}\n` : "") +
             (records ? `records: ${records.path}: ${records.description}\n` : "") +
             (policy ? `${policy.line}\n` : "") +
             `blocklist: ${blocklist.description}, ${config.blocklist.sources.length} lists configured\n` +
+            `${HISTORY_LINE}\n` +
             (config.adminToken ? "admin API: on\n" : "") +
             doorLines +
             `${descriptors}\n${httpCap.line}\n` +

@@ -11,6 +11,7 @@ import { Directory } from "../clients/directory.ts";
 import { checkPolicy } from "../clients/spec.ts";
 import { RType } from "../dns/mod.ts";
 import { createQueryLog } from "../observe/query_log.ts";
+import { safeSearchStage } from "../blocklist/safe_search.ts";
 import { buildChain } from "../pipeline/chain.ts";
 import type { ClientDirectory } from "../pipeline/profile.ts";
 import { Resolver } from "../pipeline/resolver.ts";
@@ -71,7 +72,7 @@ async function heapWith(directory: ClientDirectory, ids: string[]): Promise<numb
   const stages = buildChain({
     forward: { pool, forwardClientSubnet: false },
     blocklist: { blocklist, answer: { response: "nxdomain", ttl: 60 }, failMode: "open" },
-    safeSearch: true,
+    safeSearch: safeSearchStage,
   });
   const log = createQueryLog({ toStdout: false, capacity: 1000 });
   const resolver = new Resolver({ stages, queryTimeoutMs: 1000, log, directory });

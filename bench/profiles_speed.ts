@@ -8,6 +8,7 @@
  * the door's and the pipeline's own. Writes bench/results/profiles_speed.md.
  */
 import { MemoryBlocklist } from "../blocklist/memory_blocklist.ts";
+import { safeSearchStage } from "../blocklist/safe_search.ts";
 import { AnswerCache } from "../cache/answer_cache.ts";
 import { Directory } from "../clients/directory.ts";
 import { parseProfilesFile } from "../clients/profiles_file.ts";
@@ -52,7 +53,7 @@ function door(directory: ClientDirectory | undefined): DohDoor {
     forward: { pool, forwardClientSubnet: false },
     blocklist: { blocklist, answer: { response: "nxdomain", ttl: 60 }, failMode: "open" },
     cache: { cache, prefetchHits: 0, refreshTimeoutMs: 1000 },
-    safeSearch: directory !== undefined,
+    safeSearch: directory && safeSearchStage,
   });
   const memo = new AnswerMemo();
   memo.dependOn(blocklist);

@@ -63,6 +63,8 @@ export interface HistoryPage {
   rows: HistoryRow[];
   /** Pass as `cursor` for the next (older) page; absent on the last page. */
   next?: string;
+  /** Which store answered: "sqlite", "redis", "memory". */
+  source?: string;
 }
 
 /** The ranges statistics are asked for, and the bucket each is drawn with. */

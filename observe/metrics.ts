@@ -44,6 +44,8 @@ export interface MetricsSources {
   doors?: () => Record<string, DoorStats>;
   /** Strangers refused at each door (CLIENTS_ONLY), when there is a client directory. */
   clientsRefused?: () => Record<string, number>;
+  /** Queries the history did not store: its queue was full, or the database failed a batch. */
+  historyDropped?: () => number;
 }
 
 /** Types worth a label of their own; the rest are "other", so labels stay few. */
@@ -362,6 +364,15 @@ function registerSourced(registry: Registry, sources: MetricsSources): void {
       "Accepts that failed, mostly for want of file descriptors; the door paused and went on.",
       ["door"],
       byDoor((s) => s.acceptErrors),
+    );
+  }
+  const { historyDropped } = sources;
+  if (historyDropped) {
+    counter(
+      "dns_history_dropped_total",
+      "Queries the history did not store: its queue was full, or the database failed a batch.",
+      [],
+      () => [{ value: historyDropped() }],
     );
   }
   if (clientsRefused) {

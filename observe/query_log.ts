@@ -40,8 +40,11 @@ export interface QueryLogOptions {
   capacity: number;
   /** Where lines go; batched writes to stdout by default, injectable for tests. */
   print?: LineWriter;
-  /** Also told about every query, logged or not (metrics, statistics). */
-  observers?: ((entry: QueryLogEntry) => void)[];
+  /**
+   * Also told about every query, logged or not (metrics, statistics, history), with the
+   * answer's bytes when the log keeps the client (no profile with `log: off`).
+   */
+  observers?: ((entry: QueryLogEntry, answer?: Uint8Array) => void)[];
   /** The shared stream (Redis), given every entry the log keeps. */
   stream?: Pick<QueryLogStream, "write">;
   /** What the log keeps of the client (LOG_CLIENT); the address as it is by default. */
@@ -82,7 +85,7 @@ export function createQueryLog(options: QueryLogOptions): QueryLog {
         answerLengths[nextAnswer] = answer.length;
         nextAnswer = (nextAnswer + 1) % ANSWERS_KEPT;
       }
-      for (const observe of observers) observe(entry);
+      for (const observe of observers) observe(entry, answer);
       stream?.write(entry);
       if (options.capacity > 0) {
         if (ring.length < options.capacity) ring.push(entry);

@@ -2,17 +2,14 @@
  * The history where no other store keeps one: the query log's in-memory ring (query_log.ts
  * `recent()`), searched and counted on demand. It holds what the ring holds (the newest
  * entries of this instance), so a search pages through at most that many and statistics cover
- * only those; the answers are shown for the newest few the log keeps bytes of.
- *
- * The cursor is the time of the last row shown and how many rows of that same time were
- * shown, so a page goes on where the last ended even as newer queries arrive.
+ * only those; the answers are shown for the newest few the log keeps bytes of. Searches are
+ * memory_history.ts's `searchEntries`, as for every history held in memory.
  */
 import { DEFAULT_PROFILE } from "../pipeline/profile.ts";
 import type { QueryLogEntry } from "../pipeline/types.ts";
 import {
   type History,
   type HistoryPage,
-  type HistoryRow,
   type HistorySearch,
   type HistoryStats,
   type Outcome,
@@ -20,6 +17,7 @@ import {
   STATS_RANGES,
   type StatsRange,
 } from "./history.ts";
+import { sameClient, searchEntries } from "./memory_history.ts";
 import type { QueryLog } from "./query_log.ts";
 import { answerText } from "./recent_queries.ts";
 
@@ -36,34 +34,8 @@ export class RecentHistory implements History {
   }
 
   search(search: HistorySearch): Promise<HistoryPage> {
-    const after = parseCursor(search.cursor);
-    const rows: HistoryRow[] = [];
-    let sameTime = 0;
-    let lastTime = Number.NaN;
-    let more = false;
-    for (const entry of this.#newestFirst()) {
-      if (!matches(search, entry)) continue;
-      sameTime = entry.time === lastTime ? sameTime + 1 : 1;
-      lastTime = entry.time;
-      if (
-        after && (entry.time > after.time || (entry.time === after.time && sameTime <= after.skip))
-      ) {
-        continue;
-      }
-      if (rows.length === search.limit) {
-        more = true;
-        break;
-      }
-      rows.push(this.#row(entry));
-    }
-    const last = rows.at(-1)?.entry;
-    const next = more && last
-      ? `${last.time}.${
-        rows.filter((row) => row.entry.time === last.time).length +
-        (after?.time === last.time ? after.skip : 0)
-      }`
-      : undefined;
-    return Promise.resolve(next === undefined ? { rows } : { rows, next });
+    const answerOf = (entry: QueryLogEntry) => answerText(this.#log.answerOf(entry));
+    return Promise.resolve(searchEntries(this.#log.recent(), search, answerOf));
   }
 
   stats(range: StatsRange, client?: string): Promise<HistoryStats> {
@@ -121,43 +93,6 @@ export class RecentHistory implements History {
       source: "memory",
     });
   }
-
-  /** The ring's entries, newest first (by arrival; equal times in the order logged). */
-  #newestFirst(): QueryLogEntry[] {
-    return this.#log.recent().reverse().sort((a, b) => b.time - a.time);
-  }
-
-  #row(entry: QueryLogEntry): HistoryRow {
-    return { entry, answer: answerText(this.#log.answerOf(entry)), outcome: outcomeOf(entry) };
-  }
-}
-
-function matches(search: HistorySearch, entry: QueryLogEntry): boolean {
-  if (search.from !== undefined && entry.time < search.from) return false;
-  if (search.to !== undefined && entry.time >= search.to) return false;
-  if (search.type !== undefined && entry.type !== search.type) return false;
-  if (search.rcode !== undefined && entry.rcode !== search.rcode) return false;
-  if (search.outcome !== undefined && outcomeOf(entry) !== search.outcome) return false;
-  if (
-    search.profile !== undefined &&
-    search.profile.toLowerCase() !== (entry.profile ?? DEFAULT_PROFILE).toLowerCase()
-  ) return false;
-  if (search.client !== undefined && !sameClient(search.client.toLowerCase(), entry)) {
-    return false;
-  }
-  return search.name === undefined ||
-    entry.name.toLowerCase().includes(search.name.toLowerCase());
-}
-
-function sameClient(lowerCased: string, entry: QueryLogEntry): boolean {
-  return entry.clientName?.toLowerCase() === lowerCased ||
-    entry.client.toLowerCase() === lowerCased;
-}
-
-/** "<time>.<rows of that time already shown>", or undefined (the newest page). */
-function parseCursor(cursor: string | undefined): { time: number; skip: number } | undefined {
-  const match = cursor === undefined ? null : /^(\d{1,15})\.(\d{1,6})$/.exec(cursor);
-  return match ? { time: Number(match[1]), skip: Number(match[2]) } : undefined;
 }
 
 function count(counts: Map<string, number>, key: string): void {

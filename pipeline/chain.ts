@@ -7,13 +7,12 @@
  * same as one a moment ago skips all of it: it gets what the chain gave that one, for as long
  * as the stage that made it says the answer holds (answer_memo.ts).
  */
-import { safeSearchStage } from "../blocklist/safe_search.ts";
 import { blocklistStage, type BlocklistStageOptions } from "../blocklist/stage.ts";
 import { cacheStage, type CacheStageOptions } from "../cache/stage.ts";
 import { type ForwardOptions, forwardStage } from "../upstream/stage.ts";
 import { compose } from "./compose.ts";
 import { guardStage } from "./guard.ts";
-import type { Answer, Stage } from "./types.ts";
+import type { Answer, MaybePromise, QueryContext, Stage } from "./types.ts";
 
 export interface ChainOptions {
   forward: ForwardOptions;
@@ -28,11 +27,11 @@ export interface ChainOptions {
   /** Without it, every query goes upstream. */
   cache?: Omit<CacheStageOptions, "refresh">;
   /**
-   * Whether profiles may ask for safe search (blocklist/safe_search.ts): true where profiles are
-   * configured. Without it the stage is left out, and a chain without profiles runs no stage
-   * more than before.
+   * The safe-search stage's maker (blocklist/safe_search.ts `safeSearchStage`), given by the
+   * caller where profiles are configured, as `local` is: a process without profiles never loads
+   * it, and its chain runs no stage more than before.
    */
-  safeSearch?: boolean;
+  safeSearch?: (options: { resolveRest: (ctx: QueryContext) => MaybePromise<Answer> }) => Stage;
 }
 
 /**
@@ -42,6 +41,7 @@ export interface ChainOptions {
  * ```ts
  * import assert from "node:assert/strict";
  * import { MemoryBlocklist } from "../blocklist/memory_blocklist.ts";
+ * import { safeSearchStage } from "../blocklist/safe_search.ts";
  * import { AnswerCache } from "../cache/answer_cache.ts";
  * import { buildChain } from "./chain.ts";
  * import { guardStage } from "./guard.ts";
@@ -61,7 +61,7 @@ export interface ChainOptions {
  *     failMode: "open",
  *   },
  *   cache: { cache: new AnswerCache(), prefetchHits: 0, refreshTimeoutMs: 1000 },
- *   safeSearch: true,
+ *   safeSearch: safeSearchStage,
  * });
  * assert.equal(full.length, 5, "guard, blocklist, safe search, cache, forward");
  * ```
@@ -78,7 +78,7 @@ export function buildChain(options: ChainOptions): Stage[] {
   // Safe search and `$dnsrewrite` to a name ask the cache and the forward stage for the
   // target's records, as a query of its own.
   const resolveRest = compose(cache ? [cache, forward] : [forward], nothingAfterForward);
-  const safeSearch = options.safeSearch && safeSearchStage({ resolveRest });
+  const safeSearch = options.safeSearch?.({ resolveRest });
   return [
     // guard: answers ANY minimally (RFC 8482) before any lookup could amplify it.
     guardStage,

@@ -23,6 +23,23 @@ export interface StreamEntry {
   fields: Record<string, string>;
 }
 
+/** One counter to add to (store/redis.ts `addCounters`). */
+export interface CounterUpdate {
+  key: string;
+  /** A hash field (HINCRBY) or a sorted-set member (ZINCRBY). */
+  kind: "hash" | "zset";
+  field: string;
+  by: number;
+  /** The key expires this long after its last update. */
+  ttlSeconds: number;
+}
+
+/** Counters read back: each hash whole, the top members of each sorted set with their scores. */
+export interface CountersRead {
+  hashes: Record<string, string>[];
+  tops: [string, number][][];
+}
+
 export interface RedisStore {
   /** Which client and where, for the startup line (never the token or password). */
   readonly description: string;
@@ -80,6 +97,14 @@ export interface RedisStore {
   /** The newest `count` entries, newest first. */
   xrevrange(stream: string, count: number): Promise<StreamEntry[]>;
 
+  /**
+   * Adds to counters in one round trip (a pipeline): each key expires after its `ttlSeconds`,
+   * and a sorted set keeps its `keepTop` highest members.
+   */
+  addCounters(updates: CounterUpdate[], keepTop: number): Promise<void>;
+  /** Reads `hashes` whole and the `top` highest members of each of `zsets`, in one round trip. */
+  readCounters(hashes: string[], zsets: string[], top: number): Promise<CountersRead>;
+
   ping(): Promise<void>;
   /** How many calls wait on Redis now, and how many were refused for want of room. */
   callCounts(): CallCounts;
@@ -119,6 +144,33 @@ export async function countInChunks<T>(
   let counted = 0;
   for (const chunk of chunks(members, size)) counted += await send(chunk);
   return counted;
+}
+
+/**
+ * The commands of `addCounters` (lower case, as ioredis takes them), in order: each increment, then per key its cap (a sorted set
+ * keeps its `keepTop` highest) and its expiry (the longest asked for it).
+ */
+export function counterCommands(updates: CounterUpdate[], keepTop: number): (string | number)[][] {
+  const commands: (string | number)[][] = [];
+  const keys = new Map<string, CounterUpdate>();
+  for (const update of updates) {
+    const { key, kind, field, by } = update;
+    commands.push(kind === "hash" ? ["hincrby", key, field, by] : ["zincrby", key, by, field]);
+    const known = keys.get(key);
+    if (known === undefined || known.ttlSeconds < update.ttlSeconds) keys.set(key, update);
+  }
+  for (const [key, { kind, ttlSeconds }] of keys) {
+    if (kind === "zset") commands.push(["zremrangebyrank", key, 0, -(keepTop + 1)]);
+    commands.push(["expire", key, ttlSeconds]);
+  }
+  return commands;
+}
+
+/** [member, score] pairs from a flat WITHSCORES reply. */
+export function scoredPairs(flat: (string | number)[]): [string, number][] {
+  const pairs: [string, number][] = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) pairs.push([String(flat[i]), Number(flat[i + 1])]);
+  return pairs;
 }
 
 /** A stream entry from Redis's reply shape: an id and a flat list of field, value, … */

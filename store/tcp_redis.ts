@@ -21,10 +21,12 @@ import { Redis } from "ioredis";
 import { CallLimit } from "./call_limit.ts";
 import { bounded } from "./errors.ts";
 import {
+  counterCommands,
   countInChunks,
   DEFAULT_CHUNK_SIZE,
   DEFAULT_TIMEOUT_MS,
   type RedisStore,
+  scoredPairs,
   type StoreOptions,
   streamEntry,
 } from "./redis.ts";
@@ -196,6 +198,29 @@ export function createTcpRedisStore(url: string, options: StoreOptions = {}): Re
         return entries.map(([id, pairs]) => streamEntry(id, pairs));
       }),
 
+    addCounters: (updates, keepTop) =>
+      call("HINCRBY (pipeline)", async () => {
+        if (updates.length === 0) return;
+        const pipeline = client.pipeline(counterCommands(updates, keepTop));
+        const failed = (await pipeline.exec())?.find(([error]) => error !== null);
+        if (failed) throw failed[0];
+      }),
+    readCounters: (hashes, zsets, top) =>
+      call("HGETALL (pipeline)", async () => {
+        if (hashes.length + zsets.length === 0) return { hashes: [], tops: [] };
+        const pipeline = client.pipeline();
+        for (const key of hashes) pipeline.hgetall(key);
+        for (const key of zsets) pipeline.zrevrange(key, 0, top - 1, "WITHSCORES");
+        const results = (await pipeline.exec()) ?? [];
+        const values = results.map(([error, value]) => {
+          if (error) throw error;
+          return value;
+        });
+        return {
+          hashes: values.slice(0, hashes.length) as Record<string, string>[],
+          tops: (values.slice(hashes.length) as string[][]).map(scoredPairs),
+        };
+      }),
     ping: () =>
       call("PING", async () => {
         await client.ping();

@@ -17,13 +17,26 @@ import { Redis } from "@upstash/redis";
 import { CallLimit } from "./call_limit.ts";
 import { bounded } from "./errors.ts";
 import {
+  counterCommands,
   countInChunks,
   DEFAULT_CHUNK_SIZE,
   DEFAULT_TIMEOUT_MS,
   type RedisStore,
+  scoredPairs,
   type StoreOptions,
   streamEntry,
 } from "./redis.ts";
+
+/** A hash as HGETALL gave it: flat (field, value, …) without automatic deserialization. */
+function hashOf(reply: unknown): Record<string, string> {
+  const hash: Record<string, string> = {};
+  if (Array.isArray(reply)) {
+    for (let i = 0; i + 1 < reply.length; i += 2) hash[String(reply[i])] = String(reply[i + 1]);
+  } else if (reply !== null && typeof reply === "object") {
+    for (const [field, value] of Object.entries(reply)) hash[field] = String(value);
+  }
+  return hash;
+}
 
 export function createUpstashStore(
   url: string,
@@ -161,6 +174,31 @@ export function createUpstashStore(
         return raw.map(([id, pairs]) => streamEntry(id, pairs));
       }),
 
+    addCounters: (updates, keepTop) =>
+      call("HINCRBY (pipeline)", async () => {
+        if (updates.length === 0) return;
+        const pipeline = client.pipeline();
+        for (const [name, key, a, b] of counterCommands(updates, keepTop)) {
+          const k = String(key);
+          if (name === "hincrby") pipeline.hincrby(k, String(a), Number(b));
+          else if (name === "zincrby") pipeline.zincrby(k, Number(a), String(b));
+          else if (name === "zremrangebyrank") pipeline.zremrangebyrank(k, Number(a), Number(b));
+          else pipeline.expire(k, Number(a));
+        }
+        await pipeline.exec();
+      }),
+    readCounters: (hashes, zsets, top) =>
+      call("HGETALL (pipeline)", async () => {
+        if (hashes.length + zsets.length === 0) return { hashes: [], tops: [] };
+        const pipeline = client.pipeline();
+        for (const key of hashes) pipeline.hgetall(key);
+        for (const key of zsets) pipeline.zrange(key, 0, top - 1, { rev: true, withScores: true });
+        const values = await pipeline.exec<unknown[]>();
+        return {
+          hashes: values.slice(0, hashes.length).map(hashOf),
+          tops: values.slice(hashes.length).map((flat) => scoredPairs(flat as (string | number)[])),
+        };
+      }),
     ping: () =>
       call("PING", async () => {
         await client.ping();

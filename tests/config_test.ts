@@ -303,6 +303,40 @@ Deno.test("loadConfig() query-log settings: client address kept, a stream of 10,
   );
 });
 
+Deno.test("loadConfig() history: on in .data for 7 days, statistics 90 days; off with HISTORY=off", () => {
+  assert.deepEqual(loadConfig({}, { ...vm, cwd: "/srv/gw" }).history, {
+    on: true,
+    dataDir: "/srv/gw/.data",
+    retentionMs: 7 * 86_400_000,
+    statsRetentionMs: 90 * 86_400_000,
+  });
+  assert.deepEqual(
+    loadConfig({ DATA_DIR: "/var/lib/gw", HISTORY_RETENTION: "36h", STATS_RETENTION: "30" }, vm)
+      .history,
+    {
+      on: true,
+      dataDir: "/var/lib/gw",
+      retentionMs: 36 * 3_600_000,
+      statsRetentionMs: 30 * 86_400_000,
+    },
+  );
+  assert.equal(loadConfig({ HISTORY: "off" }, vm).history.on, false);
+  const bad: [Record<string, string>, RegExp][] = [
+    [{ HISTORY: "maybe" }, /^HISTORY="maybe": expected on or off$/],
+    [{ HISTORY_RETENTION: "0d" }, /^HISTORY_RETENTION="0d": expected days or hours/],
+    [{ HISTORY_RETENTION: "1w" }, /^HISTORY_RETENTION="1w": expected days or hours/],
+    [{ STATS_RETENTION: "12h" }, /^STATS_RETENTION="12h": expected days or hours .* from 24h/],
+    [{ STATS_RETENTION: "1000d" }, /^STATS_RETENTION="1000d": .* to 730d$/],
+  ];
+  for (const [env, expected] of bad) {
+    assert.throws(() => loadConfig(env, vm), (error: Error) => {
+      assert.ok(error instanceof ConfigError, String(error));
+      assert.match(error.message, expected);
+      return true;
+    });
+  }
+});
+
 Deno.test("loadConfig() reads RECORDS_FILE as a path relative to the working directory", () => {
   assert.equal(loadConfig({}, vm).recordsFile, undefined);
   assert.equal(

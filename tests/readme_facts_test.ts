@@ -104,6 +104,7 @@ Deno.test("README metrics: the list names every family /metrics exposes, and no 
     redisCalls: () => ({ waiting: 0, dropped: 0 }),
     doors: () => ({}),
     clientsRefused: () => ({}),
+    historyDropped: zero,
   });
   const exposed = [...(await metrics.expose()).text.matchAll(/^# TYPE (\S+) /gm)]
     .map((match) => match[1]).sort();

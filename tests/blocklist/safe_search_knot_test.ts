@@ -12,6 +12,7 @@ import { integration } from "../support/binaries.ts";
 import { makeQuery } from "../support/dns_query.ts";
 import { startKnot } from "../support/knot.ts";
 import { chainResolver, poolOf } from "../support/profiles.ts";
+import { safeSearchStage } from "../../blocklist/safe_search.ts";
 import { GOOGLE_ZONE } from "../support/safe_search_zone.ts";
 
 Deno.test({
@@ -24,7 +25,7 @@ Deno.test({
       const { resolver, log } = chainResolver({
         forward: { pool, forwardClientSubnet: false },
         cache: { cache: new AnswerCache(), prefetchHits: 0, refreshTimeoutMs: 1000 },
-        safeSearch: true,
+        safeSearch: safeSearchStage,
       }, { "192.0.2.7": { ...plainProfile("kids"), safeSearch: true } });
       const ask = async (address: string, name: string, type: number = RType.A) => {
         const raw = makeQuery(name, type, { id: 11, edns: {} });

@@ -74,6 +74,11 @@ function everyCall(store: RedisStore): [string, () => Promise<unknown>][] {
     ["xadd", () => store.xadd("log", { name: "a" }, 10)],
     ["xaddMany", () => store.xaddMany("log", [{ name: "a" }], 10)],
     ["xrevrange", () => store.xrevrange("log", 5)],
+    [
+      "addCounters",
+      () => store.addCounters([{ key: "h", kind: "hash", field: "f", by: 1, ttlSeconds: 60 }], 10),
+    ],
+    ["readCounters", () => store.readCounters(["h"], ["z"], 10)],
     ["ping", () => store.ping()],
   ];
 }
@@ -319,6 +324,34 @@ for (const [label, connect] of REDIS_CLIENTS) {
       assert.ok(length >= 100 && length <= 200, `XLEN after trimming: ${length}`);
       const newest = await store.xrevrange("log", 2);
       assert.deepEqual(newest.map((entry) => entry.fields.name), ["b249.example", "b248.example"]);
+    },
+  );
+
+  storeTest(
+    `${label}: addCounters adds to hashes and sorted sets in one pipeline, with expiry and a cap`,
+    connect,
+    async (store, redis) => {
+      const update = (key: string, kind: "hash" | "zset", field: string, by: number) => ({
+        key,
+        kind,
+        field,
+        by,
+        ttlSeconds: 600,
+      });
+      await store.addCounters([
+        update("h", "hash", "answered|", 2),
+        update("h", "hash", "blocked|laptop", 1),
+        update("z", "zset", "a.example", 5),
+        update("z", "zset", "b.example", 1),
+        update("z", "zset", "c.example", 3),
+      ], 2);
+      await store.addCounters([update("h", "hash", "answered|", 3)], 2);
+      const read = await store.readCounters(["h", "missing"], ["z", "nothing"], 10);
+      assert.deepEqual(read.hashes, [{ "answered|": "5", "blocked|laptop": "1" }, {}]);
+      assert.deepEqual(read.tops, [[["a.example", 5], ["c.example", 3]], []]);
+      const ttl = Number(await inspect(redis, "TTL", "z"));
+      assert.ok(ttl > 590 && ttl <= 600, `TTL ${ttl}`);
+      await store.addCounters([], 2);
     },
   );
 

@@ -9,9 +9,15 @@ const PERMISSIONS = ["--allow-net", "--allow-env", "--allow-read", "--allow-writ
 
 /**
  * What every test gateway starts with unless the test says otherwise: any free port, and no
- * blocklists (the defaults are on the internet, which tests never touch) nor disk copies.
+ * blocklists (the defaults are on the internet, which tests never touch) nor disk copies: no
+ * history file either (HISTORY=off), unless the test gives it a DATA_DIR of its own.
  */
-const QUIET_DEFAULTS = { HTTP_PORT: "0", BLOCKLIST_URLS: "", BLOCKLIST_DIR: "off" };
+const QUIET_DEFAULTS = {
+  HTTP_PORT: "0",
+  BLOCKLIST_URLS: "",
+  BLOCKLIST_DIR: "off",
+  HISTORY: "off",
+};
 
 export interface Gateway {
   /** Base URL of the HTTP door, e.g. http://127.0.0.1:41234 */
@@ -157,7 +163,7 @@ export async function runProgram(
     ["run", ...configArgs, ...PERMISSIONS, program, ...args],
     {
       cwd: ROOT,
-      env: { BLOCKLIST_URLS: "", BLOCKLIST_DIR: "off", ...env },
+      env: { BLOCKLIST_URLS: "", BLOCKLIST_DIR: "off", HISTORY: "off", ...env },
       signal: AbortSignal.timeout(20_000),
     },
   );

@@ -125,6 +125,13 @@ function encode(value: unknown, base64: boolean): unknown {
     return Buffer.from(value).toString("base64");
   }
   if (Array.isArray(value)) return value.map((item) => encode(item, base64));
+  // ioredis turns HGETALL's flat reply into an object; Upstash sends it flat: field, value, …
+  if (value !== null && typeof value === "object") {
+    return Object.entries(value).flatMap(([field, item]) => [
+      encode(new TextEncoder().encode(field), base64),
+      encode(item, base64),
+    ]);
+  }
   return value;
 }
 

@@ -1,0 +1,83 @@
+/**
+ * The history's door on the answering thread: each query costs two array pushes, nothing
+ * more. Every `flushMs`, or once `maxBatch` entries wait, the batch goes to the stores at once
+ * (one message to the SQLite worker, one Redis pipeline, one fold into memory). At most
+ * `maxQueued` entries wait, counting those a store has been given and not yet stored; beyond,
+ * entries are dropped and counted (`dns_history_dropped_total`), never waited for.
+ */
+import type { QueryLogEntry } from "../pipeline/types.ts";
+import { type LightTimeout, lightTimeout } from "../runtime/light_timer.ts";
+
+/** A store a batch goes to. */
+export interface HistorySink {
+  write(entries: QueryLogEntry[], answers: (Uint8Array | undefined)[]): void;
+  /** Entries given and not yet stored. */
+  pending?(): number;
+}
+
+export interface HistoryBatcherOptions {
+  sinks: HistorySink[];
+  flushMs?: number;
+  maxBatch?: number;
+  maxQueued?: number;
+}
+
+export class HistoryBatcher {
+  /** Entries dropped for want of room. */
+  dropped = 0;
+  #sinks: HistorySink[];
+  #entries: QueryLogEntry[] = [];
+  #answers: (Uint8Array | undefined)[] = [];
+  /** Light (runtime/light_timer.ts): the first query must not load Node's timers. */
+  #timer?: LightTimeout;
+  #flushMs: number;
+  #maxBatch: number;
+  #maxQueued: number;
+  #pending = 0;
+
+  constructor(options: HistoryBatcherOptions) {
+    this.#sinks = options.sinks;
+    this.#flushMs = options.flushMs ?? 200;
+    this.#maxBatch = options.maxBatch ?? 2000;
+    this.#maxQueued = options.maxQueued ?? 50_000;
+  }
+
+  /** One query, as the query log's observers see it. */
+  record(entry: QueryLogEntry, answer?: Uint8Array): void {
+    const waiting = this.#entries.length;
+    if (waiting + this.#pending >= this.#maxQueued) {
+      this.dropped++;
+      return;
+    }
+    this.#entries.push(entry);
+    this.#answers.push(answer);
+    if (waiting === 0) this.#timer = lightTimeout(this.#flushMs, () => this.flush());
+    else if (waiting + 1 >= this.#maxBatch) this.flush();
+  }
+
+  /**
+   * The stores batches go to, once they are open (after the door opens: they are not needed
+   * for a first answer). Until then entries wait, within `maxQueued`.
+   */
+  setSinks(sinks: HistorySink[]): void {
+    this.#sinks = sinks;
+    this.flush();
+  }
+
+  /** Gives the waiting batch to the stores now. */
+  flush(): void {
+    this.#timer?.cancel();
+    this.#timer = undefined;
+    if (this.#entries.length === 0 || this.#sinks.length === 0) return;
+    const entries = this.#entries;
+    const answers = this.#answers;
+    this.#entries = [];
+    this.#answers = [];
+    let pending = 0;
+    for (const sink of this.#sinks) {
+      sink.write(entries, answers);
+      pending = Math.max(pending, sink.pending?.() ?? 0);
+    }
+    this.#pending = pending;
+  }
+}

@@ -1,0 +1,493 @@
+/**
+ * The query history in SQLite (Deno's built-in `node:sqlite`), owned by one thread: the
+ * history worker (observe/history_worker.ts) on a VM, a test or the benchmark directly.
+ *
+ * Compact, so a week of a busy network fits: a row is integers only. Its key is the time in ms
+ * times 1024 plus a sequence number, so the key orders rows by time, pages by key, and no
+ * time column or time index is needed. Names, clients, answers and every other text live once
+ * in dictionary tables. Two indexes, by name and by client, find the rows of a search: a name
+ * substring is looked for in the names dictionary first, then the rows of each name found.
+ * Statistics come from aggregate tables the same batch updates (observe/history_tally.ts), so
+ * a 90-day range never reads a stored query. Retention deletes old rows a small batch at a time.
+ */
+import { DatabaseSync, type StatementSync } from "node:sqlite";
+import { DEFAULT_PROFILE } from "../pipeline/profile.ts";
+import type { Door, QueryLogEntry } from "../pipeline/types.ts";
+import {
+  type HistoryPage,
+  type HistoryRow,
+  type HistorySearch,
+  type HistoryStats,
+  type Outcome,
+  outcomeOf,
+  OUTCOMES,
+  type StatsRange,
+} from "./history.ts";
+import {
+  DAY,
+  HOUR,
+  MINUTE,
+  MINUTES_KEPT_MS,
+  type RangeCounters,
+  rangeOf,
+  splitKey,
+  statsOf,
+  Tally,
+  type TopKind,
+} from "./history_tally.ts";
+
+/** One query to store: the log entry and its answer in brief. */
+export interface StoredQuery {
+  entry: QueryLogEntry;
+  answer: string;
+}
+
+export interface HistoryDbOptions {
+  /** Stored queries older than this are deleted. */
+  retentionMs: number;
+  /** Aggregates older than this are deleted. */
+  statsRetentionMs: number;
+}
+
+/** Rows deleted per statement when enforcing retention. */
+const DELETE_BATCH = 5000;
+/** Tops kept per finished hour or day, per kind. */
+export const TOPS_KEPT = 100;
+/** Names a substring may match and still be searched name by name through the index. */
+const NAMES_BY_INDEX = 200;
+/** Entries of a dictionary kept in memory (ids of texts seen lately); cleared when full. */
+const DICTIONARY_CACHE = 100_000;
+const SEQUENCE = 1024;
+
+const SCHEMA = `
+PRAGMA journal_mode = WAL;
+PRAGMA synchronous = NORMAL;
+PRAGMA busy_timeout = 2000;
+PRAGMA cache_size = -32768;
+CREATE TABLE IF NOT EXISTS names (id INTEGER PRIMARY KEY, text TEXT NOT NULL UNIQUE);
+CREATE TABLE IF NOT EXISTS clients (id INTEGER PRIMARY KEY, address TEXT NOT NULL,
+  name TEXT NOT NULL, UNIQUE (address, name));
+CREATE TABLE IF NOT EXISTS answers (id INTEGER PRIMARY KEY, text TEXT NOT NULL UNIQUE);
+CREATE TABLE IF NOT EXISTS words (id INTEGER PRIMARY KEY, text TEXT NOT NULL UNIQUE);
+CREATE TABLE IF NOT EXISTS queries (
+  id INTEGER PRIMARY KEY, name INTEGER NOT NULL, type INTEGER NOT NULL, rcode INTEGER,
+  outcome INTEGER NOT NULL, client INTEGER, profile INTEGER, door INTEGER, source INTEGER,
+  rule INTEGER, upstream INTEGER, answer INTEGER, duration INTEGER, error INTEGER);
+CREATE INDEX IF NOT EXISTS queries_by_name ON queries (name);
+CREATE INDEX IF NOT EXISTS queries_by_client ON queries (client);
+CREATE TABLE IF NOT EXISTS counts (res INTEGER, client TEXT, bucket INTEGER, outcome INTEGER,
+  n INTEGER NOT NULL, PRIMARY KEY (res, client, bucket, outcome)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS profile_counts (res INTEGER, bucket INTEGER, profile TEXT,
+  n INTEGER NOT NULL, PRIMARY KEY (res, bucket, profile)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS tops (res INTEGER, kind TEXT, bucket INTEGER, key TEXT,
+  n INTEGER NOT NULL, PRIMARY KEY (res, kind, bucket, key)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS latency (res INTEGER, bucket INTEGER, upstream TEXT, bin INTEGER,
+  n INTEGER NOT NULL, PRIMARY KEY (res, bucket, upstream, bin)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER) WITHOUT ROWID;
+`;
+
+const ROW_COLUMNS = `q.id, n.text AS name, q.type, q.rcode, q.outcome, c.address, c.name AS
+  clientName, p.text AS profile, d.text AS door, s.text AS source, r.text AS rule,
+  u.text AS upstream, a.text AS answer, q.duration, e.text AS error`;
+const ROW_JOINS = `JOIN names n ON n.id = q.name LEFT JOIN clients c ON c.id = q.client
+  LEFT JOIN words p ON p.id = q.profile LEFT JOIN words d ON d.id = q.door
+  LEFT JOIN words s ON s.id = q.source LEFT JOIN words r ON r.id = q.rule
+  LEFT JOIN words u ON u.id = q.upstream LEFT JOIN answers a ON a.id = q.answer
+  LEFT JOIN words e ON e.id = q.error`;
+
+export class HistoryDb {
+  readonly db: DatabaseSync;
+  #options: HistoryDbOptions;
+  #names: Dictionary;
+  #answers: Dictionary;
+  #words: Dictionary;
+  #clients = new Map<string, number>();
+  #clientInsert: StatementSync;
+  #clientSelect: StatementSync;
+  #insert: StatementSync;
+  #lastMs = 0;
+  #sequence = 0;
+
+  /** Opens (creating) the database at `path`; throws when it is not one or cannot be written. */
+  constructor(path: string, options: HistoryDbOptions) {
+    this.db = new DatabaseSync(path);
+    try {
+      this.db.exec(SCHEMA);
+    } catch (error) {
+      this.db.close();
+      throw error;
+    }
+    this.#options = options;
+    this.#names = new Dictionary(this.db, "names");
+    this.#answers = new Dictionary(this.db, "answers");
+    this.#words = new Dictionary(this.db, "words");
+    this.#clientInsert = this.db.prepare(
+      "INSERT INTO clients (address, name) VALUES (?, ?) ON CONFLICT DO NOTHING",
+    );
+    this.#clientSelect = this.db.prepare("SELECT id FROM clients WHERE address = ? AND name = ?");
+    this.#insert = this.db.prepare(
+      "INSERT OR IGNORE INTO queries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    );
+    const last = this.db.prepare("SELECT max(id) AS id FROM queries").get() as {
+      id: number | null;
+    };
+    this.#lastMs = last.id === null ? 0 : Math.floor(last.id / SEQUENCE);
+    this.#sequence = last.id === null ? 0 : last.id % SEQUENCE + 1;
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  /** Stores a batch in one transaction and adds it to the aggregates. */
+  insert(batch: StoredQuery[]): void {
+    const tally = new Tally();
+    this.db.exec("BEGIN");
+    try {
+      for (const { entry, answer } of batch) {
+        tally.add(entry);
+        if (entry.logMode === "off") continue;
+        this.#insertOne(entry, answer);
+      }
+      this.#addTally(tally);
+      this.db.exec("COMMIT");
+    } catch (error) {
+      this.db.exec("ROLLBACK");
+      throw error;
+    }
+  }
+
+  #insertOne(entry: QueryLogEntry, answer: string): void {
+    const outcome = outcomeOf(entry);
+    const door = entry.method === undefined ? entry.door : `${entry.door} ${entry.method}`;
+    const values = [
+      this.#names.id(entry.name),
+      entry.type,
+      entry.rcode ?? null,
+      OUTCOMES.indexOf(outcome),
+      entry.client === "" && entry.clientName === undefined
+        ? null
+        : this.#client(entry.client, entry.clientName ?? ""),
+      this.#words.id(entry.profile ?? DEFAULT_PROFILE),
+      this.#words.id(door),
+      entry.source === undefined ? null : this.#words.id(entry.source),
+      entry.rule === undefined ? null : this.#words.id(entry.rule),
+      entry.upstream === undefined ? null : this.#words.id(entry.upstream),
+      answer === "" ? null : this.#answers.id(answer),
+      entry.durationMs === undefined ? null : Math.round(entry.durationMs * 10),
+      entry.error === undefined ? null : this.#words.id(entry.error),
+    ];
+    // A late entry's key may be taken (see #key): a few other sequence numbers are tried.
+    for (let attempt = 0; attempt < 4; attempt++) {
+      if (this.#insert.run(this.#key(entry.time), ...values).changes !== 0) return;
+    }
+  }
+
+  /** A row key: the time, and a sequence within the same millisecond. */
+  #key(time: number): number {
+    const ms = Math.floor(time);
+    if (ms === this.#lastMs && this.#sequence < SEQUENCE) return ms * SEQUENCE + this.#sequence++;
+    // An entry logged late (a slow answer) keeps its time; its sequence number is one that
+    // this millisecond has not used since the gateway started, if it is the newest.
+    if (ms > this.#lastMs) {
+      this.#lastMs = ms;
+      this.#sequence = 1;
+      return ms * SEQUENCE;
+    }
+    return ms * SEQUENCE + Math.floor(Math.random() * SEQUENCE);
+  }
+
+  #client(address: string, name: string): number {
+    const key = `${address}|${name}`;
+    const known = this.#clients.get(key);
+    if (known !== undefined) return known;
+    this.#clientInsert.run(address, name);
+    const { id } = this.#clientSelect.get(address, name) as { id: number };
+    if (this.#clients.size >= DICTIONARY_CACHE) this.#clients.clear();
+    this.#clients.set(key, id);
+    return id;
+  }
+
+  #addTally(tally: Tally): void {
+    const counts = this.db.prepare(
+      "INSERT INTO counts VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET n = n + excluded.n",
+    );
+    for (const [key, n] of tally.counts) {
+      const [res, bucket, outcome, client] = splitKey(key, 3);
+      counts.run(
+        Number(res),
+        client.toLowerCase(),
+        Number(bucket),
+        OUTCOMES.indexOf(outcome as Outcome),
+        n,
+      );
+    }
+    const profiles = this.db.prepare(
+      "INSERT INTO profile_counts VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET n = n + excluded.n",
+    );
+    for (const [key, n] of tally.profiles) {
+      const [res, bucket, profile] = splitKey(key, 2);
+      profiles.run(Number(res), Number(bucket), profile, n);
+    }
+    const tops = this.db.prepare(
+      "INSERT INTO tops VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET n = n + excluded.n",
+    );
+    for (const [key, n] of tally.tops) {
+      const [res, bucket, kind, name] = splitKey(key, 3);
+      tops.run(Number(res), kind, Number(bucket), name, n);
+    }
+    const latency = this.db.prepare(
+      "INSERT INTO latency VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET n = n + excluded.n",
+    );
+    for (const [key, n] of tally.latency) {
+      const [res, bucket, bin, upstream] = splitKey(key, 3);
+      latency.run(Number(res), Number(bucket), upstream, Number(bin), n);
+    }
+  }
+
+  /** Stored queries, newest first, a page at a time. */
+  search(search: HistorySearch, now: number): HistoryPage {
+    const where: string[] = [];
+    const params: (number | string)[] = [];
+    const upper = Math.min(
+      search.to === undefined ? Infinity : Math.floor(search.to) * SEQUENCE,
+      search.cursor === undefined ? Infinity : Number(search.cursor),
+      (now + DAY) * SEQUENCE,
+    );
+    const lower = Math.max(0, Math.floor(search.from ?? 0) * SEQUENCE);
+    where.push("q.id < ?", "q.id >= ?");
+    params.push(upper, lower);
+    if (search.type !== undefined) where.push("q.type = ?"), params.push(search.type);
+    if (search.rcode !== undefined) where.push("q.rcode = ?"), params.push(search.rcode);
+    if (search.outcome !== undefined) {
+      where.push("q.outcome = ?"), params.push(OUTCOMES.indexOf(search.outcome));
+    }
+    if (search.profile !== undefined) {
+      const profile = this.#words.find(search.profile.toLowerCase());
+      if (profile === undefined) return { rows: [], source: "sqlite" };
+      where.push("q.profile = ?"), params.push(profile);
+    }
+    let clients: number[] | undefined;
+    if (search.client !== undefined) {
+      const client = search.client.toLowerCase();
+      clients = (this.db.prepare(
+        "SELECT id FROM clients WHERE lower(address) = ? OR lower(name) = ?",
+      ).all(client, client) as { id: number }[]).map((row) => row.id);
+      if (clients.length === 0) return { rows: [], source: "sqlite" };
+      where.push(`q.client IN (${clients.join(",")})`);
+    }
+    let ids: number[];
+    if (search.name !== undefined && search.name !== "") {
+      const names = (this.db.prepare(
+        "SELECT id FROM names WHERE text LIKE ? ESCAPE '\\' LIMIT ?",
+      ).all(`%${likeEscaped(search.name.toLowerCase())}%`, NAMES_BY_INDEX + 1) as {
+        id: number;
+      }[]).map((row) => row.id);
+      if (names.length === 0) return { rows: [], source: "sqlite" };
+      ids = names.length <= NAMES_BY_INDEX
+        ? this.#byIndex("queries_by_name", "name", names, where, params, search.limit)
+        : this.#byKey(
+          [...where, `q.name IN (SELECT id FROM names WHERE text LIKE ? ESCAPE '\\')`],
+          [...params, `%${likeEscaped(search.name.toLowerCase())}%`],
+          search.limit,
+        );
+    } else if (clients !== undefined && clients.length <= NAMES_BY_INDEX) {
+      ids = this.#byIndex("queries_by_client", "client", clients, where, params, search.limit);
+    } else {
+      ids = this.#byKey(where, params, search.limit);
+    }
+    const rows = this.#rows(ids);
+    const page: HistoryPage = { rows, source: "sqlite" };
+    if (ids.length === search.limit) page.next = String(ids[ids.length - 1]);
+    return page;
+  }
+
+  /** The newest `limit` row keys of each value through an index, merged. */
+  #byIndex(
+    index: string,
+    column: string,
+    values: number[],
+    where: string[],
+    params: (number | string)[],
+    limit: number,
+  ): number[] {
+    const statement = this.db.prepare(
+      `SELECT q.id FROM queries q INDEXED BY ${index} WHERE q.${column} = ? AND ${
+        where.join(" AND ")
+      } ORDER BY q.id DESC LIMIT ?`,
+    );
+    const found: number[] = [];
+    for (const value of values) {
+      for (const row of statement.all(value, ...params, limit) as { id: number }[]) {
+        found.push(row.id);
+      }
+    }
+    return found.sort((a, b) => b - a).slice(0, limit);
+  }
+
+  /** The newest `limit` row keys, walking rows by key: a search most rows match. */
+  #byKey(where: string[], params: (number | string)[], limit: number): number[] {
+    return (this.db.prepare(
+      `SELECT q.id FROM queries q NOT INDEXED WHERE ${
+        where.join(" AND ")
+      } ORDER BY q.id DESC LIMIT ?`,
+    ).all(...params, limit) as { id: number }[]).map((row) => row.id);
+  }
+
+  #rows(ids: number[]): HistoryRow[] {
+    if (ids.length === 0) return [];
+    const rows = this.db.prepare(
+      `SELECT ${ROW_COLUMNS} FROM queries q ${ROW_JOINS} WHERE q.id IN (${
+        ids.join(",")
+      }) ORDER BY q.id DESC`,
+    ).all() as Record<string, string | number | null>[];
+    return rows.map((row) => {
+      const [door, method] = String(row.door ?? "doh").split(" ");
+      const entry: QueryLogEntry = {
+        time: Math.floor(Number(row.id) / SEQUENCE),
+        client: String(row.address ?? ""),
+        door: door as Door,
+        name: String(row.name),
+        type: Number(row.type),
+      };
+      if (method === "GET" || method === "POST") entry.method = method;
+      if (row.profile !== null && row.profile !== DEFAULT_PROFILE) {
+        entry.profile = String(row.profile);
+      }
+      if (row.clientName) entry.clientName = String(row.clientName);
+      if (row.source !== null) entry.source = row.source as QueryLogEntry["source"];
+      if (row.rule !== null) entry.rule = String(row.rule);
+      if (row.upstream !== null) entry.upstream = String(row.upstream);
+      if (row.rcode !== null) entry.rcode = Number(row.rcode);
+      if (row.duration !== null) entry.durationMs = Number(row.duration) / 10;
+      if (row.error !== null) entry.error = String(row.error);
+      return {
+        entry,
+        answer: String(row.answer ?? ""),
+        outcome: OUTCOMES[Number(row.outcome)] ?? "answered",
+      };
+    });
+  }
+
+  /** Statistics over a range, from the aggregate tables alone. */
+  stats(range: StatsRange, now: number, client?: string): HistoryStats {
+    const { from, bucketMs, coarseMs, coarseFrom } = rangeOf(range, now);
+    const counters: RangeCounters = { counts: [], profiles: [], tops: [], latency: [] };
+    for (
+      const row of this.db.prepare(
+        "SELECT bucket, outcome, n FROM counts WHERE res = ? AND client = ? AND bucket >= ?",
+      ).all(bucketMs, client?.toLowerCase() ?? "", from) as {
+        bucket: number;
+        outcome: number;
+        n: number;
+      }[]
+    ) counters.counts.push([row.bucket, OUTCOMES[row.outcome], row.n]);
+    for (
+      const row of this.db.prepare(
+        "SELECT profile, sum(n) AS n FROM profile_counts WHERE res = ? AND bucket >= ? GROUP BY profile",
+      ).all(bucketMs, from) as { profile: string; n: number }[]
+    ) counters.profiles.push([row.profile, row.n]);
+    const tops = this.db.prepare(
+      "SELECT key, sum(n) AS n FROM tops WHERE res = ? AND kind = ? AND bucket >= ? GROUP BY key ORDER BY n DESC LIMIT 10",
+    );
+    for (const kind of ["n", "b", "c"] as TopKind[]) {
+      for (const row of tops.all(coarseMs, kind, coarseFrom) as { key: string; n: number }[]) {
+        counters.tops.push([kind, row.key, row.n]);
+      }
+    }
+    for (
+      const row of this.db.prepare(
+        "SELECT upstream, bin, sum(n) AS n FROM latency WHERE res = ? AND bucket >= ? GROUP BY upstream, bin",
+      ).all(coarseMs, coarseFrom) as { upstream: string; bin: number; n: number }[]
+    ) counters.latency.push([row.upstream, row.bin, row.n]);
+    return statsOf(range, now, counters, "sqlite", client);
+  }
+
+  /**
+   * Enforces retention, a batch at a time so the worker keeps writing in between: stored
+   * queries older than the log's retention, aggregates older than the statistics' (minute
+   * buckets after two days), and the tops of finished hours and days cut to `TOPS_KEPT`.
+   * Resolves to how many stored queries it deleted; call again while it deletes a full batch.
+   */
+  prune(now: number): number {
+    const deleted = this.db.prepare(
+      "DELETE FROM queries WHERE id IN (SELECT id FROM queries WHERE id < ? ORDER BY id LIMIT ?)",
+    ).run((now - this.#options.retentionMs) * SEQUENCE, DELETE_BATCH).changes;
+    const oldest = now - this.#options.statsRetentionMs;
+    this.db.prepare("DELETE FROM counts WHERE res = ? AND bucket < ?").run(
+      MINUTE,
+      now - MINUTES_KEPT_MS,
+    );
+    this.db.prepare("DELETE FROM profile_counts WHERE res = ? AND bucket < ?").run(
+      MINUTE,
+      now - MINUTES_KEPT_MS,
+    );
+    for (const table of ["counts", "profile_counts", "tops", "latency"]) {
+      this.db.prepare(`DELETE FROM ${table} WHERE bucket < ?`).run(oldest);
+    }
+    this.#cutTops(now);
+    return Number(deleted);
+  }
+
+  #cutTops(now: number): void {
+    const done = this.db.prepare("SELECT value FROM meta WHERE key = ?");
+    const record = this.db.prepare(
+      "INSERT INTO meta VALUES (?, ?) ON CONFLICT DO UPDATE SET value = excluded.value",
+    );
+    for (const res of [HOUR, DAY]) {
+      const key = `tops cut ${res}`;
+      const since = (done.get(key) as { value: number } | undefined)?.value ?? 0;
+      const finished = now - now % res;
+      const buckets = this.db.prepare(
+        "SELECT DISTINCT bucket FROM tops WHERE res = ? AND bucket >= ? AND bucket < ?",
+      ).all(res, since, finished) as { bucket: number }[];
+      for (const { bucket } of buckets) {
+        for (const kind of ["n", "b", "c"]) {
+          this.db.prepare(
+            `DELETE FROM tops WHERE res = ?1 AND kind = ?2 AND bucket = ?3 AND key NOT IN
+              (SELECT key FROM tops WHERE res = ?1 AND kind = ?2 AND bucket = ?3
+               ORDER BY n DESC LIMIT ?4)`,
+          ).run(res, kind, bucket, TOPS_KEPT);
+        }
+      }
+      record.run(key, finished);
+    }
+  }
+
+  /** Stored queries (for the benchmark and tests). */
+  count(): number {
+    return (this.db.prepare("SELECT count(*) AS n FROM queries").get() as { n: number }).n;
+  }
+}
+
+/** A dictionary table: each text stored once, known by its id. */
+class Dictionary {
+  #cache = new Map<string, number>();
+  #insert: StatementSync;
+  #select: StatementSync;
+
+  constructor(db: DatabaseSync, table: string) {
+    this.#insert = db.prepare(`INSERT INTO ${table} (text) VALUES (?) ON CONFLICT DO NOTHING`);
+    this.#select = db.prepare(`SELECT id FROM ${table} WHERE text = ?`);
+  }
+
+  /** The id of `text`, adding it when new. */
+  id(text: string): number {
+    const known = this.#cache.get(text);
+    if (known !== undefined) return known;
+    this.#insert.run(text);
+    const id = this.find(text)!;
+    if (this.#cache.size >= DICTIONARY_CACHE) this.#cache.clear();
+    this.#cache.set(text, id);
+    return id;
+  }
+
+  /** The id of `text`, undefined when it was never stored. */
+  find(text: string): number | undefined {
+    return (this.#select.get(text) as { id: number } | undefined)?.id;
+  }
+}
+
+function likeEscaped(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}

@@ -1,0 +1,114 @@
+/**
+ * Which store keeps the history in this deployment, and the one batcher that feeds them:
+ * SQLite in DATA_DIR on a VM (searches and, without Redis, statistics); with Redis, the
+ * statistics of every instance in Redis, and searches of the shared stream where there is no
+ * SQLite (Deno Deploy); with neither, the in-memory ring and counters.
+ */
+import type { History } from "./history.ts";
+import type { HistoryBatcher, HistorySink } from "./history_batcher.ts";
+import { MemoryHistory } from "./memory_history.ts";
+import type { QueryLog } from "./query_log.ts";
+
+export interface OpenHistory {
+  history: History;
+  batcher: HistoryBatcher;
+  /** The startup line: where history is kept, or why it is off. */
+  line: Promise<string>;
+  /** Entries not stored: dropped for want of room, or in a batch the database failed. */
+  dropped(): number;
+  /** Writes out what waits and closes the stores. */
+  close(): Promise<void>;
+}
+
+/** The history's settings (config.ts `HistoryConfig`). */
+export interface HistorySettings {
+  /** Stored in SQLite; off: memory or Redis only. */
+  on: boolean;
+  dataDir: string;
+  retentionMs: number;
+  statsRetentionMs: number;
+}
+
+export interface OpenHistoryOptions {
+  config: HistorySettings;
+  log: Pick<QueryLog, "recent" | "answerOf">;
+  /** The shared history in Redis (statistics of every instance, the stream's search). */
+  shared?: History & HistorySink & { flush(): Promise<void>; dropped: number };
+  /** Whether `shared` can search (there is a stream): else searches read the ring. */
+  sharedSearches?: boolean;
+  /** Later lines (a damaged file found, the worker failing). */
+  report: (line: string) => void;
+  /** The batcher the query log already feeds; given its stores here. */
+  batcher: HistoryBatcher;
+}
+
+export async function openHistory(options: OpenHistoryOptions): Promise<OpenHistory> {
+  const shared = options.shared;
+  const memory = new MemoryHistory(options.log, {
+    statsRetentionMs: options.config.statsRetentionMs,
+  });
+  const searcher = shared && options.sharedSearches ? shared : memory;
+  const fallback: History & HistorySink = shared
+    ? {
+      search: (search) => searcher.search(search),
+      stats: (range, client) => shared.stats(range, client),
+      write: (entries, answers) => shared.write(entries, answers),
+    }
+    : memory;
+  const elsewhere = shared ? "Redis" : "memory";
+  const without = (why: string): OpenHistory => {
+    const batcher = options.batcher;
+    batcher.setSinks([fallback]);
+    return {
+      history: fallback,
+      batcher,
+      line: Promise.resolve(`history: off (${why}): recent queries and statistics in ${elsewhere}`),
+      dropped: () => batcher.dropped + (shared?.dropped ?? 0),
+      close: async () => {
+        batcher.flush();
+        await shared?.flush();
+      },
+    };
+  };
+  if (!options.config.on) return without("HISTORY=off");
+  const { SqliteHistory } = await import("./sqlite_history.ts");
+  let first: ((line: string) => void) | undefined;
+  const line = new Promise<string>((resolve) => first = resolve);
+  let sqlite: InstanceType<typeof SqliteHistory>;
+  try {
+    sqlite = new SqliteHistory({
+      dir: options.config.dataDir,
+      retentionMs: options.config.retentionMs,
+      statsRetentionMs: options.config.statsRetentionMs,
+      // Redis is given every batch by the batcher already.
+      fallback: shared ? { ...fallback, write: () => {} } : fallback,
+      report: (text) => {
+        if (first === undefined) return options.report(text);
+        first(text.startsWith("history: off") ? `${text}; kept in ${elsewhere}` : text);
+        first = undefined;
+      },
+    });
+  } catch (error) {
+    // No Worker where the platform has none.
+    return without(`no worker: ${error instanceof Error ? error.message : error}`);
+  }
+  // With Redis, each batch also goes there: every instance's statistics, shown by any.
+  const batcher = options.batcher;
+  batcher.setSinks(shared ? [sqlite, shared] : [sqlite]);
+  const history: History = shared
+    ? {
+      search: (search) => sqlite.search(search),
+      stats: (range, client) => shared.stats(range, client),
+    }
+    : sqlite;
+  return {
+    history,
+    batcher,
+    line,
+    dropped: () => batcher.dropped + sqlite.failed + (shared?.dropped ?? 0),
+    close: async () => {
+      batcher.flush();
+      await Promise.all([sqlite.close(), shared?.flush()]);
+    },
+  };
+}

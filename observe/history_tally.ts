@@ -1,0 +1,251 @@
+/**
+ * Statistics as counters every history store keeps the same way: counts per minute, hour and
+ * day by outcome (for everyone and per client), per profile, the most asked and most blocked
+ * names and the most active clients per hour and day, and upstream answer times per hour and
+ * day as log-scale histograms (percentiles without keeping every time). A `Tally` folds
+ * entries into keyed counters; SQLite adds a batch's to its tables, Redis to its hashes and
+ * sorted sets, and the memory store keeps one. `statsOf` turns the counters a store read back
+ * for a range into `HistoryStats`, so every store answers alike.
+ */
+import { DEFAULT_PROFILE } from "../pipeline/profile.ts";
+import type { QueryLogEntry } from "../pipeline/types.ts";
+import {
+  type HistoryStats,
+  type Outcome,
+  outcomeOf,
+  OUTCOMES,
+  STATS_RANGES,
+  type StatsRange,
+} from "./history.ts";
+
+export const MINUTE = 60_000;
+export const HOUR = 3_600_000;
+export const DAY = 86_400_000;
+
+/** Minute buckets are kept this long: only the 1h range reads them. */
+export const MINUTES_KEPT_MS = 2 * DAY;
+
+/** Top kinds: most asked names, most blocked names, most active clients. */
+export type TopKind = "n" | "b" | "c";
+
+/** Upstream answer-time histogram bins: four to each doubling of the time, from a quarter ms. */
+export const LATENCY_BINS = 96;
+
+/** The bin of an answer time in ms. */
+export function latencyBin(ms: number): number {
+  if (!(ms > 0.25)) return 0;
+  return Math.min(LATENCY_BINS - 1, Math.floor(Math.log2(ms / 0.25) * 4));
+}
+
+/** The time a bin stands for, ms (its middle on the log scale). */
+export function binMs(bin: number): number {
+  return 0.25 * 2 ** ((bin + 0.5) / 4);
+}
+
+/** Who a query counts for: its display name, else the client as the log kept it ("" none). */
+export function clientLabel(entry: Pick<QueryLogEntry, "client" | "clientName">): string {
+  return entry.clientName ?? entry.client;
+}
+
+/**
+ * Counters keyed by text, the free-text part last (names and clients may hold any character):
+ * `counts` "res|bucket|outcome|client" (client "" for everyone), `profiles`
+ * "res|bucket|profile", `tops` "res|bucket|kind|key", `latency` "res|bucket|bin|upstream".
+ */
+export class Tally {
+  counts = new Map<string, number>();
+  profiles = new Map<string, number>();
+  tops = new Map<string, number>();
+  latency = new Map<string, number>();
+  /** Entries folded in. */
+  size = 0;
+
+  /** Folds one entry in; one whose profile logs nothing is counted without name or client. */
+  add(entry: QueryLogEntry): void {
+    this.size++;
+    const outcome = outcomeOf(entry);
+    const unlogged = entry.logMode === "off";
+    const client = unlogged ? "" : clientLabel(entry);
+    const lowerClient = client.toLowerCase();
+    const profile = entry.profile ?? DEFAULT_PROFILE;
+    const time = entry.time;
+    for (const res of [MINUTE, HOUR, DAY]) {
+      const bucket = time - time % res;
+      bump(this.counts, `${res}|${bucket}|${outcome}|`);
+      if (client !== "") bump(this.counts, `${res}|${bucket}|${outcome}|${lowerClient}`);
+      bump(this.profiles, `${res}|${bucket}|${profile}`);
+      if (res === MINUTE) continue;
+      if (!unlogged) {
+        bump(this.tops, `${res}|${bucket}|n|${entry.name}`);
+        if (outcome === "blocked") bump(this.tops, `${res}|${bucket}|b|${entry.name}`);
+        if (client !== "") bump(this.tops, `${res}|${bucket}|c|${client}`);
+      }
+      if (entry.upstream !== undefined && entry.durationMs !== undefined) {
+        bump(this.latency, `${res}|${bucket}|${latencyBin(entry.durationMs)}|${entry.upstream}`);
+      }
+    }
+  }
+
+  /** Adds another tally's counters to this one's. */
+  merge(other: Tally): void {
+    for (const [mine, theirs] of this.#tables(other)) {
+      for (const [key, n] of theirs) mine.set(key, (mine.get(key) ?? 0) + n);
+    }
+    this.size += other.size;
+  }
+
+  /**
+   * Forgets counters of buckets that ended before `oldest` (minute buckets before
+   * `oldestMinute`), and keeps at most `topsKept` tops per finished bucket and kind.
+   */
+  prune(oldest: number, oldestMinute: number, topsKept: number, now: number): void {
+    for (const table of [this.counts, this.profiles, this.tops, this.latency]) {
+      for (const key of table.keys()) {
+        const [res, bucket] = splitKey(key, 2);
+        const start = Number(bucket);
+        if (start < (Number(res) === MINUTE ? oldestMinute : oldest)) table.delete(key);
+      }
+    }
+    const groups = new Map<string, [string, number][]>();
+    for (const [key, n] of this.tops) {
+      const [res, bucket, kind] = splitKey(key, 3);
+      if (Number(bucket) + Number(res) > now) continue;
+      const group = `${res}|${bucket}|${kind}`;
+      let members = groups.get(group);
+      if (members === undefined) groups.set(group, members = []);
+      members.push([key, n]);
+    }
+    for (const members of groups.values()) {
+      if (members.length <= topsKept) continue;
+      members.sort((a, b) => b[1] - a[1]);
+      for (const [key] of members.slice(topsKept)) this.tops.delete(key);
+    }
+  }
+
+  #tables(other: Tally): [Map<string, number>, Map<string, number>][] {
+    return [
+      [this.counts, other.counts],
+      [this.profiles, other.profiles],
+      [this.tops, other.tops],
+      [this.latency, other.latency],
+    ];
+  }
+}
+
+function bump(table: Map<string, number>, key: string): void {
+  table.set(key, (table.get(key) ?? 0) + 1);
+}
+
+/** The first `parts` fields of a tally key and the rest (the free text) as the last. */
+export function splitKey(key: string, parts: number): string[] {
+  const out: string[] = [];
+  let at = 0;
+  for (let i = 0; i < parts; i++) {
+    const bar = key.indexOf("|", at);
+    if (bar < 0) break;
+    out.push(key.slice(at, bar));
+    at = bar + 1;
+  }
+  out.push(key.slice(at));
+  return out;
+}
+
+/** Which buckets a range is drawn from, and the resolution its tops and percentiles use. */
+export function rangeOf(range: StatsRange, now: number) {
+  const { ms, bucketMs } = STATS_RANGES[range];
+  const count = ms / bucketMs;
+  const from = now - now % bucketMs - (count - 1) * bucketMs;
+  // Tops, profiles' shares and percentiles: hours for a day or a week, days beyond.
+  const coarseMs = bucketMs === MINUTE ? HOUR : bucketMs;
+  const coarseFrom = from - from % coarseMs;
+  return { from, bucketMs, count, coarseMs, coarseFrom };
+}
+
+/** What a store read back for a range: counters, the free text as stored. */
+export interface RangeCounters {
+  /** [bucket start, outcome, count] at the range's bucket width. */
+  counts: [number, Outcome, number][];
+  /** [profile, count] over the range. */
+  profiles: [string, number][];
+  /** [kind, key, count] over the range (at the coarse resolution). */
+  tops: [TopKind, string, number][];
+  /** [upstream, bin, count] over the range (at the coarse resolution). */
+  latency: [string, number, number][];
+}
+
+const TOP = 10;
+
+/** The statistics of a range from the counters a store read for it. */
+export function statsOf(
+  range: StatsRange,
+  now: number,
+  counters: RangeCounters,
+  source: string,
+  client?: string,
+): HistoryStats {
+  const { from, bucketMs, count } = rangeOf(range, now);
+  const buckets: HistoryStats["buckets"] = [];
+  for (let i = 0; i < count; i++) buckets.push({ time: from + i * bucketMs, ...zeroCounts() });
+  const totals = zeroCounts();
+  for (const [time, outcome, n] of counters.counts) {
+    const index = Math.floor((time - from) / bucketMs);
+    if (index < 0 || index >= count || !OUTCOMES.includes(outcome)) continue;
+    buckets[index][outcome] += n;
+    totals[outcome] += n;
+  }
+  const sums: Record<TopKind, Map<string, number>> = { n: new Map(), b: new Map(), c: new Map() };
+  for (const [kind, key, n] of counters.tops) {
+    sums[kind]?.set(key, (sums[kind].get(key) ?? 0) + n);
+  }
+  const profiles = new Map<string, number>();
+  for (const [profile, n] of counters.profiles) {
+    profiles.set(profile, (profiles.get(profile) ?? 0) + n);
+  }
+  const bins = new Map<string, number[]>();
+  for (const [upstream, bin, n] of counters.latency) {
+    let histogram = bins.get(upstream);
+    if (histogram === undefined) bins.set(upstream, histogram = new Array(LATENCY_BINS).fill(0));
+    if (bin >= 0 && bin < LATENCY_BINS) histogram[bin] += n;
+  }
+  return {
+    range,
+    client,
+    from,
+    bucketMs,
+    buckets,
+    totals,
+    topNames: top(sums.n).map(([name, count]) => ({ name, count })),
+    topBlocked: top(sums.b).map(([name, count]) => ({ name, count })),
+    topClients: top(sums.c).map(([client, count]) => ({ client, count })),
+    profiles: top(profiles, Infinity).map(([profile, count]) => ({ profile, count })),
+    upstreams: [...bins].map(([upstream, histogram]) => {
+      const total = histogram.reduce((sum, n) => sum + n, 0);
+      return {
+        upstream,
+        count: total,
+        p50: percentile(histogram, total, 0.5),
+        p95: percentile(histogram, total, 0.95),
+      };
+    }).sort((a, b) => b.count - a.count),
+    source,
+  };
+}
+
+function zeroCounts(): Record<Outcome, number> {
+  return { answered: 0, cached: 0, blocked: 0, failed: 0 };
+}
+
+function top(counts: Map<string, number>, n = TOP): [string, number][] {
+  return [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, n);
+}
+
+function percentile(histogram: number[], total: number, share: number): number {
+  if (total === 0) return 0;
+  const rank = Math.ceil(total * share);
+  let seen = 0;
+  for (let bin = 0; bin < histogram.length; bin++) {
+    seen += histogram[bin];
+    if (seen >= rank) return Math.round(binMs(bin) * 100) / 100;
+  }
+  return binMs(histogram.length - 1);
+}

@@ -1,0 +1,193 @@
+/**
+ * The history where there is neither SQLite nor Redis (Deno Deploy without Redis, or
+ * HISTORY=off): searches read the query log's in-memory ring, statistics come from counters
+ * kept in memory, bounded: buckets beyond the statistics' retention go, and finished hours'
+ * and days' tops are cut to the most counted.
+ */
+import type { QueryLogEntry } from "../pipeline/types.ts";
+import {
+  type History,
+  type HistoryPage,
+  type HistorySearch,
+  type HistoryStats,
+  outcomeOf,
+  type StatsRange,
+} from "./history.ts";
+import type { HistorySink } from "./history_batcher.ts";
+import {
+  MINUTES_KEPT_MS,
+  type RangeCounters,
+  rangeOf,
+  splitKey,
+  statsOf,
+  Tally,
+  type TopKind,
+} from "./history_tally.ts";
+import type { Outcome } from "./history.ts";
+import type { QueryLog } from "./query_log.ts";
+import { answerText } from "./recent_queries.ts";
+import { DEFAULT_PROFILE } from "../pipeline/profile.ts";
+
+export interface MemoryHistoryOptions {
+  statsRetentionMs: number;
+  now?: () => number;
+  /** Tops kept per finished hour or day and kind. */
+  topsKept?: number;
+}
+
+export class MemoryHistory implements History, HistorySink {
+  #log: Pick<QueryLog, "recent" | "answerOf">;
+  #tally = new Tally();
+  #options: MemoryHistoryOptions;
+  #now: () => number;
+  #folded = 0;
+
+  constructor(log: Pick<QueryLog, "recent" | "answerOf">, options: MemoryHistoryOptions) {
+    this.#log = log;
+    this.#options = options;
+    this.#now = options.now ?? Date.now;
+  }
+
+  write(entries: QueryLogEntry[]): void {
+    for (const entry of entries) this.#tally.add(entry);
+    this.#folded += entries.length;
+    if (this.#folded >= 10_000) {
+      this.#folded = 0;
+      const now = this.#now();
+      this.#tally.prune(
+        now - this.#options.statsRetentionMs,
+        now - MINUTES_KEPT_MS,
+        this.#options.topsKept ?? 100,
+        now,
+      );
+    }
+  }
+
+  search(search: HistorySearch): Promise<HistoryPage> {
+    const page = searchEntries(
+      this.#log.recent(),
+      search,
+      (entry) => answerText(this.#log.answerOf(entry)),
+    );
+    return Promise.resolve({ ...page, source: "memory" });
+  }
+
+  stats(range: StatsRange, client?: string): Promise<HistoryStats> {
+    const now = this.#now();
+    return Promise.resolve(
+      statsOf(range, now, countersOf(this.#tally, range, now, client), "memory", client),
+    );
+  }
+}
+
+/** The counters of a range from a tally (memory, and Redis's read back as one). */
+export function countersOf(
+  tally: Tally,
+  range: StatsRange,
+  now: number,
+  client?: string,
+): RangeCounters {
+  const { from, bucketMs, coarseMs, coarseFrom } = rangeOf(range, now);
+  const who = client?.toLowerCase() ?? "";
+  const counters: RangeCounters = { counts: [], profiles: [], tops: [], latency: [] };
+  for (const [key, n] of tally.counts) {
+    const [res, bucket, outcome, label] = splitKey(key, 3);
+    if (Number(res) === bucketMs && Number(bucket) >= from && label === who) {
+      counters.counts.push([Number(bucket), outcome as Outcome, n]);
+    }
+  }
+  for (const [key, n] of tally.profiles) {
+    const [res, bucket, profile] = splitKey(key, 2);
+    if (Number(res) === bucketMs && Number(bucket) >= from) counters.profiles.push([profile, n]);
+  }
+  for (const [key, n] of tally.tops) {
+    const [res, bucket, kind, name] = splitKey(key, 3);
+    if (Number(res) === coarseMs && Number(bucket) >= coarseFrom) {
+      counters.tops.push([kind as TopKind, name, n]);
+    }
+  }
+  for (const [key, n] of tally.latency) {
+    const [res, bucket, bin, upstream] = splitKey(key, 3);
+    if (Number(res) === coarseMs && Number(bucket) >= coarseFrom) {
+      counters.latency.push([upstream, Number(bin), n]);
+    }
+  }
+  return counters;
+}
+
+/**
+ * A search over entries held in memory (the ring, or entries read from the Redis stream),
+ * newest first. The cursor is the time of the last row shown and how many rows of that same
+ * time were shown, so a page goes on where the last ended even as newer queries arrive.
+ */
+export function searchEntries(
+  oldestFirst: QueryLogEntry[],
+  search: HistorySearch,
+  answerOf: (entry: QueryLogEntry) => string,
+  instanceOf?: (entry: QueryLogEntry) => string | undefined,
+): HistoryPage {
+  const after = parseCursor(search.cursor);
+  // Newest first by time; entries of the same time in the order they were logged, newest first.
+  const newestFirst = oldestFirst.slice().reverse().sort((a, b) => b.time - a.time);
+  const rows: HistoryPage["rows"] = [];
+  let sameTime = 0;
+  let lastTime = Number.NaN;
+  let more = false;
+  for (const entry of newestFirst) {
+    if (!matches(search, entry)) continue;
+    sameTime = entry.time === lastTime ? sameTime + 1 : 1;
+    lastTime = entry.time;
+    if (
+      after && (entry.time > after.time || (entry.time === after.time && sameTime <= after.skip))
+    ) {
+      continue;
+    }
+    if (rows.length === search.limit) {
+      more = true;
+      break;
+    }
+    const row: HistoryPage["rows"][number] = {
+      entry,
+      answer: answerOf(entry),
+      outcome: outcomeOf(entry),
+    };
+    const instance = instanceOf?.(entry);
+    if (instance !== undefined) row.instance = instance;
+    rows.push(row);
+  }
+  const last = rows.at(-1)?.entry;
+  if (!more || last === undefined) return { rows };
+  const shown = rows.filter((row) => row.entry.time === last.time).length +
+    (after?.time === last.time ? after.skip : 0);
+  return { rows, next: `${last.time}.${shown}` };
+}
+
+/** Whether `entry` is one `search` asks for (its filters; not its cursor or limit). */
+export function matches(search: HistorySearch, entry: QueryLogEntry): boolean {
+  if (search.from !== undefined && entry.time < search.from) return false;
+  if (search.to !== undefined && entry.time >= search.to) return false;
+  if (search.type !== undefined && entry.type !== search.type) return false;
+  if (search.rcode !== undefined && entry.rcode !== search.rcode) return false;
+  if (search.outcome !== undefined && outcomeOf(entry) !== search.outcome) return false;
+  if (
+    search.profile !== undefined &&
+    search.profile.toLowerCase() !== (entry.profile ?? DEFAULT_PROFILE).toLowerCase()
+  ) return false;
+  if (search.client !== undefined && !sameClient(search.client.toLowerCase(), entry)) {
+    return false;
+  }
+  return search.name === undefined ||
+    entry.name.toLowerCase().includes(search.name.toLowerCase());
+}
+
+/** Whether `entry` is the client named (lower-cased): its display name or logged client. */
+export function sameClient(lowerCased: string, entry: QueryLogEntry): boolean {
+  return entry.clientName?.toLowerCase() === lowerCased ||
+    entry.client.toLowerCase() === lowerCased;
+}
+
+/** "<time>.<rows of that time already shown>", or undefined (the newest page). */
+function parseCursor(cursor: string | undefined): { time: number; skip: number } | undefined {
+  const match = cursor === undefined ? null : /^(\d{1,15})\.(\d{1,6})$/.exec(cursor);
+  return match ? { time: Number(match[1]), skip: Number(match[2]) } : undefined;
+}

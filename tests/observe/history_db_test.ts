@@ -1,0 +1,181 @@
+import assert from "node:assert/strict";
+import { Rcode, RType } from "../../dns/mod.ts";
+import { HistoryDb } from "../../observe/history_db.ts";
+import type { QueryLogEntry } from "../../pipeline/types.ts";
+
+const DAY = 86_400_000;
+const NOW = Date.UTC(2026, 0, 10, 12, 30);
+
+function entry(overrides: Partial<QueryLogEntry>): QueryLogEntry {
+  return {
+    time: NOW,
+    client: "192.0.2.1",
+    door: "doh",
+    method: "GET",
+    name: "www.example",
+    type: RType.A,
+    source: "upstream",
+    upstream: "udp://192.0.2.53:53",
+    rcode: Rcode.NOERROR,
+    durationMs: 12.5,
+    ...overrides,
+  };
+}
+
+async function withDb(test: (db: HistoryDb) => void | Promise<void>, retentionMs = 7 * DAY) {
+  const dir = await Deno.makeTempDir();
+  const db = new HistoryDb(`${dir}/history.db`, { retentionMs, statsRetentionMs: 90 * DAY });
+  try {
+    await test(db);
+  } finally {
+    db.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("a stored query comes back as it was logged, with its answer and outcome", () =>
+  withDb((db) => {
+    db.insert([{
+      entry: entry({ clientName: "Laptop", profile: "kids", rule: "ads: tracker.example" }),
+      answer: "A 192.0.2.7",
+    }]);
+    const page = db.search({ limit: 10 }, NOW);
+    assert.equal(page.rows.length, 1);
+    assert.equal(page.next, undefined);
+    assert.deepEqual(page.rows[0], {
+      entry: entry({ clientName: "Laptop", profile: "kids", rule: "ads: tracker.example" }),
+      answer: "A 192.0.2.7",
+      outcome: "answered",
+    });
+  }));
+
+Deno.test("a search finds names by substring, clients by name or address, and pages newest first", () =>
+  withDb((db) => {
+    const batch = [];
+    for (let i = 0; i < 30; i++) {
+      batch.push({
+        entry: entry({
+          time: NOW - (30 - i) * 1000,
+          name: i % 3 === 0 ? `ads${i}.tracker.example` : `www${i}.example`,
+          client: i % 2 === 0 ? "192.0.2.1" : "192.0.2.2",
+          clientName: i % 2 === 0 ? "Laptop" : undefined,
+          type: i % 5 === 0 ? RType.AAAA : RType.A,
+          source: i % 3 === 0 ? "blocked" : "upstream",
+        }),
+        answer: "",
+      });
+    }
+    db.insert(batch);
+    const first = db.search({ name: "TRACKER", limit: 4 }, NOW);
+    assert.deepEqual(first.rows.map((r) => r.entry.name), [
+      "ads27.tracker.example",
+      "ads24.tracker.example",
+      "ads21.tracker.example",
+      "ads18.tracker.example",
+    ]);
+    assert.ok(first.rows.every((r) => r.outcome === "blocked"));
+    const second = db.search({ name: "tracker", limit: 4, cursor: first.next }, NOW);
+    assert.deepEqual(second.rows.map((r) => r.entry.name), [
+      "ads15.tracker.example",
+      "ads12.tracker.example",
+      "ads9.tracker.example",
+      "ads6.tracker.example",
+    ]);
+    const last = db.search({ name: "tracker", limit: 4, cursor: second.next }, NOW);
+    assert.equal(last.rows.length, 2);
+    assert.equal(db.search({ client: "laptop", limit: 100 }, NOW).rows.length, 15);
+    assert.equal(db.search({ client: "192.0.2.2", limit: 100 }, NOW).rows.length, 15);
+    assert.equal(db.search({ client: "nobody", limit: 100 }, NOW).rows.length, 0);
+    assert.equal(db.search({ type: RType.AAAA, limit: 100 }, NOW).rows.length, 6);
+    assert.equal(
+      db.search({ outcome: "blocked", client: "laptop", limit: 100 }, NOW).rows.length,
+      5,
+    );
+    const window = db.search({ from: NOW - 10_000, to: NOW - 5000, limit: 100 }, NOW);
+    assert.deepEqual(
+      window.rows.map((r) => r.entry.time),
+      [6, 7, 8, 9, 10].map((s) => NOW - s * 1000),
+    );
+  }));
+
+Deno.test("statistics count outcomes per bucket, per client and the tops, from the aggregates", () =>
+  withDb((db) => {
+    db.insert([
+      { entry: entry({ time: NOW - 60_000, clientName: "Laptop" }), answer: "" },
+      { entry: entry({ time: NOW - 60_000, source: "cache" }), answer: "" },
+      { entry: entry({ name: "ads.example", source: "blocked", upstream: undefined }), answer: "" },
+      { entry: entry({ rcode: Rcode.SERVFAIL, source: "error", upstream: undefined }), answer: "" },
+      { entry: entry({ time: NOW - 5 * DAY, durationMs: 100 }), answer: "" },
+    ]);
+    const hour = db.stats("1h", NOW);
+    assert.equal(hour.buckets.length, 60);
+    assert.deepEqual(hour.totals, { answered: 1, cached: 1, blocked: 1, failed: 1 });
+    assert.deepEqual(hour.buckets.at(-2), {
+      time: NOW - 60_000,
+      answered: 1,
+      cached: 1,
+      blocked: 0,
+      failed: 0,
+    });
+    assert.deepEqual(hour.topBlocked, [{ name: "ads.example", count: 1 }]);
+    const week = db.stats("7d", NOW);
+    assert.equal(week.totals.answered, 2);
+    assert.deepEqual(week.topClients, [
+      { client: "192.0.2.1", count: 4 },
+      { client: "Laptop", count: 1 },
+    ]);
+    assert.equal(week.upstreams.length, 1);
+    assert.equal(week.upstreams[0].count, 3);
+    assert.ok(week.upstreams[0].p50 > 11 && week.upstreams[0].p50 < 14, `${week.upstreams[0].p50}`);
+    assert.ok(week.upstreams[0].p95 > 90 && week.upstreams[0].p95 < 110);
+    assert.deepEqual(db.stats("30d", NOW, "LAPTOP").totals, {
+      answered: 1,
+      cached: 0,
+      blocked: 0,
+      failed: 0,
+    });
+    assert.equal(db.stats("30d", NOW).source, "sqlite");
+  }));
+
+Deno.test("a profile that logs nothing is counted but not stored", () =>
+  withDb((db) => {
+    db.insert([{ entry: entry({ logMode: "off", client: "" }), answer: "" }]);
+    assert.equal(db.count(), 0);
+    assert.equal(db.stats("1h", NOW).totals.answered, 1);
+    assert.deepEqual(db.stats("1h", NOW).topNames, []);
+  }));
+
+Deno.test("retention deletes rows older than it, a batch at a time, by the clock given", () =>
+  withDb((db) => {
+    const batch = [];
+    for (let i = 0; i < 12_000; i++) {
+      batch.push({ entry: entry({ time: NOW - 3 * DAY + i }), answer: "" });
+    }
+    batch.push({ entry: entry({ time: NOW }), answer: "" });
+    db.insert(batch);
+    assert.equal(db.prune(NOW), 0, "nothing is older than a week yet");
+    assert.equal(db.prune(NOW + 4 * DAY + 20_000), 5000);
+    assert.equal(db.prune(NOW + 4 * DAY + 20_000), 5000);
+    assert.equal(db.prune(NOW + 4 * DAY + 20_000), 2000);
+    assert.equal(db.count(), 1);
+    assert.equal(db.search({ limit: 10 }, NOW).rows[0].entry.time, NOW);
+  }));
+
+Deno.test("the tops of a finished hour are cut to the most counted", () =>
+  withDb((db) => {
+    const batch = [];
+    for (let i = 0; i < 300; i++) {
+      batch.push({
+        entry: entry({ time: NOW - 2 * 3_600_000, name: `n${i}.example` }),
+        answer: "",
+      });
+    }
+    db.insert(batch);
+    const count = () =>
+      (db.db.prepare("SELECT count(*) AS n FROM tops WHERE res = 3600000 AND kind = 'n'").get() as {
+        n: number;
+      }).n;
+    assert.equal(count(), 300);
+    db.prune(NOW);
+    assert.equal(count(), 100);
+  }));

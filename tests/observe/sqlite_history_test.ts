@@ -1,0 +1,139 @@
+import assert from "node:assert/strict";
+import { RType } from "../../dns/mod.ts";
+import { HistoryBatcher } from "../../observe/history_batcher.ts";
+import { MemoryHistory } from "../../observe/memory_history.ts";
+import { createQueryLog } from "../../observe/query_log.ts";
+import { SqliteHistory } from "../../observe/sqlite_history.ts";
+import type { QueryLogEntry } from "../../pipeline/types.ts";
+import { eventually } from "../support/eventually.ts";
+
+const DAY = 86_400_000;
+
+function entry(time: number, name = "www.example"): QueryLogEntry {
+  return {
+    time,
+    client: "192.0.2.1",
+    door: "udp",
+    name,
+    type: RType.A,
+    source: "upstream",
+    rcode: 0,
+  };
+}
+
+function open(dir: string, now = Date.now) {
+  const lines: string[] = [];
+  const log = createQueryLog({ toStdout: false, capacity: 100 });
+  const fallback = new MemoryHistory(log, { statsRetentionMs: 90 * DAY, now });
+  const history = new SqliteHistory({
+    dir,
+    retentionMs: DAY,
+    statsRetentionMs: 90 * DAY,
+    fallback,
+    report: (line) => lines.push(line),
+    now,
+    pruneEveryMs: 60_000,
+  });
+  return { history, lines, log };
+}
+
+Deno.test("the worker stores batches and answers searches and statistics from the file", async () => {
+  const dir = await Deno.makeTempDir();
+  const { history, lines } = open(`${dir}/data`);
+  try {
+    assert.equal(await history.ready(), true);
+    assert.deepEqual(lines, [`history: ${dir}/data/history.db`]);
+    const batcher = new HistoryBatcher({ sinks: [history], flushMs: 20 });
+    const now = Date.now();
+    for (let i = 0; i < 5; i++) batcher.record(entry(now - i, `n${i}.example`));
+    await eventually(async () =>
+      assert.equal((await history.search({ limit: 10 })).rows.length, 5)
+    );
+    const page = await history.search({ name: "n3", limit: 10 });
+    assert.deepEqual(page.rows.map((row) => row.entry.name), ["n3.example"]);
+    assert.equal((await history.stats("1h")).totals.answered, 5);
+    assert.equal((await history.stats("1h")).source, "sqlite");
+  } finally {
+    await history.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("retention runs by the clock the history is given", async () => {
+  const dir = await Deno.makeTempDir();
+  let now = Date.now();
+  const { history } = open(dir, () => now);
+  try {
+    await history.ready();
+    history.write([entry(now - 2 * 3_600_000, "old.example"), entry(now, "new.example")], []);
+    await eventually(async () =>
+      assert.equal((await history.search({ limit: 10 })).rows.length, 2)
+    );
+    history.prune();
+    assert.equal((await history.search({ limit: 10 })).rows.length, 2, "both within a day");
+    now += DAY - 3_600_000;
+    history.prune();
+    assert.deepEqual(
+      (await history.search({ limit: 10 })).rows.map((row) => row.entry.name),
+      ["new.example"],
+    );
+  } finally {
+    await history.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a file that is not a database is moved aside and made anew, said in one line", async () => {
+  const dir = await Deno.makeTempDir();
+  await Deno.writeTextFile(`${dir}/history.db`, "this is no database, just text ".repeat(200));
+  const { history, lines } = open(dir);
+  try {
+    assert.equal(await history.ready(), true);
+    assert.equal(lines.length, 1);
+    assert.match(
+      lines[0],
+      /^history: .*history\.db was damaged \(.*\): moved to .*\.bad-\d+, made anew$/,
+    );
+    const moved = [...Deno.readDirSync(dir)].map((file) => file.name);
+    assert.ok(moved.some((name) => name.startsWith("history.db.bad-")), moved.join());
+    history.write([entry(Date.now())], []);
+    await eventually(async () => assert.equal((await history.search({ limit: 1 })).rows.length, 1));
+  } finally {
+    await history.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a data directory that cannot be made turns history off in one line; memory serves", async () => {
+  // A file where the directory should be: no one, root included, can make a directory in it.
+  const dir = await Deno.makeTempDir();
+  await Deno.writeTextFile(`${dir}/file`, "");
+  const { history, lines, log } = open(`${dir}/file/data`);
+  try {
+    assert.equal(await history.ready(), false);
+    assert.equal(lines.length, 1);
+    assert.match(lines[0], /^history: off: cannot make .*\/data: /);
+    log.write(entry(Date.now(), "ring.example"));
+    history.write([entry(Date.now(), "ring.example")], []);
+    const page = await history.search({ limit: 10 });
+    assert.deepEqual(page.rows.map((row) => row.entry.name), ["ring.example"]);
+    assert.equal((await history.stats("1h")).source, "memory");
+    assert.equal((await history.stats("1h")).totals.answered, 1);
+  } finally {
+    await history.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a full queue drops and counts; the query path never waits", () => {
+  const written: number[] = [];
+  const batcher = new HistoryBatcher({
+    sinks: [{ write: (entries) => void written.push(entries.length), pending: () => 1000 }],
+    maxBatch: 10,
+    maxQueued: 1005,
+  });
+  for (let i = 0; i < 20; i++) batcher.record(entry(i));
+  assert.deepEqual(written, [10]);
+  assert.equal(batcher.dropped, 5, "1000 given to the store and not stored, 5 waiting");
+  batcher.flush();
+});
