@@ -274,7 +274,7 @@ function historyConfig(
   const dataDir = absolute(read("DATA_DIR") ?? ".data", cwd)!;
   const retentionMs = duration(env, "HISTORY_RETENTION", "7d", HOUR_MS, 365 * DAY_MS);
   const statsRetentionMs = duration(env, "STATS_RETENTION", "90d", DAY_MS, 730 * DAY_MS);
-  return { on: boolean(env, "HISTORY", true), dataDir, retentionMs, statsRetentionMs };
+  return { on: boolean(env, "HISTORY", false), dataDir, retentionMs, statsRetentionMs };
 }
 
 const HOUR_MS = 3_600_000;

@@ -42,6 +42,8 @@ export interface Server {
   udpPort: number;
   /** pid of the process behind `udpPort`. */
   udpPid: number;
+  /** The gateway with the query history on (HISTORY=on): its https URL and pid. */
+  history?: { https: string; pid: number };
 }
 
 export interface Stack {
@@ -111,10 +113,29 @@ export async function startStack(): Promise<Stack> {
       stdout: "null",
     });
     stops.push(plain.stop);
+    // The same over TLS with the query history on (SQLite under DATA_DIR), for its own row.
+    const recording = await startGateway({
+      env: {
+        ...gatewayEnv,
+        ...profilesEnv,
+        HISTORY: "on",
+        DATA_DIR: `${dir}/history`,
+        TLS_CERT: cert.certFile,
+        TLS_KEY: cert.keyFile,
+      },
+      cpu: 0,
+      stdout: "null",
+    });
+    stops.push(recording.stop);
     // The list alone, no profiles and no traffic: at rest by the time memory is measured.
     const listed = await startGateway({ env: gatewayEnv, cpu: 0, stdout: "null" });
     stops.push(listed.stop);
-    await Promise.all([listsLoaded(gateway), listsLoaded(plain), listsLoaded(listed)]);
+    await Promise.all([
+      listsLoaded(gateway),
+      listsLoaded(plain),
+      listsLoaded(listed),
+      listsLoaded(recording),
+    ]);
 
     const client = Deno.createHttpClient({ caCerts: [cert.cert] });
     const first = await fetch(
@@ -181,6 +202,7 @@ export async function startStack(): Promise<Stack> {
         httpPid: plain.pid,
         udpPort: doorPort(gateway, "UDP"),
         udpPid: gateway.pid,
+        history: { https: `https://127.0.0.1:${recording.port}`, pid: recording.pid },
       },
       {
         name: "floor",

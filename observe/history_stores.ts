@@ -6,7 +6,7 @@
  */
 import type { History } from "./history.ts";
 import type { HistoryBatcher, HistorySink } from "./history_batcher.ts";
-import { MemoryHistory } from "./memory_history.ts";
+import { RecentHistory } from "./recent_history.ts";
 import type { QueryLog } from "./query_log.ts";
 
 export interface OpenHistory {
@@ -44,9 +44,8 @@ export interface OpenHistoryOptions {
 
 export async function openHistory(options: OpenHistoryOptions): Promise<OpenHistory> {
   const shared = options.shared;
-  const memory = new MemoryHistory(options.log, {
-    statsRetentionMs: options.config.statsRetentionMs,
-  });
+  // Without a store, the ring: searched and counted when asked, at no cost per query.
+  const memory = new RecentHistory(options.log);
   const searcher = shared && options.sharedSearches ? shared : memory;
   const fallback: History & HistorySink = shared
     ? {

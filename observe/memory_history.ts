@@ -1,84 +1,13 @@
 /**
- * The history where there is neither SQLite nor Redis (Deno Deploy without Redis, or
- * HISTORY=off): searches read the query log's in-memory ring, statistics come from counters
- * kept in memory, bounded: buckets beyond the statistics' retention go, and finished hours'
- * and days' tops are cut to the most counted.
+ * What every history held in memory shares: a search over entries (the query log's ring, or
+ * entries read back from the Redis stream), and the counters of a range from a tally (Redis's
+ * counters, read back as one).
  */
 import type { QueryLogEntry } from "../pipeline/types.ts";
-import {
-  type History,
-  type HistoryPage,
-  type HistorySearch,
-  type HistoryStats,
-  outcomeOf,
-  type StatsRange,
-} from "./history.ts";
-import type { HistorySink } from "./history_batcher.ts";
-import {
-  MINUTES_KEPT_MS,
-  type RangeCounters,
-  rangeOf,
-  splitKey,
-  statsOf,
-  Tally,
-  type TopKind,
-} from "./history_tally.ts";
+import { type HistoryPage, type HistorySearch, outcomeOf, type StatsRange } from "./history.ts";
+import { type RangeCounters, rangeOf, splitKey, Tally, type TopKind } from "./history_tally.ts";
 import type { Outcome } from "./history.ts";
-import type { QueryLog } from "./query_log.ts";
-import { answerText } from "./recent_queries.ts";
 import { DEFAULT_PROFILE } from "../pipeline/profile.ts";
-
-export interface MemoryHistoryOptions {
-  statsRetentionMs: number;
-  now?: () => number;
-  /** Tops kept per finished hour or day and kind. */
-  topsKept?: number;
-}
-
-export class MemoryHistory implements History, HistorySink {
-  #log: Pick<QueryLog, "recent" | "answerOf">;
-  #tally = new Tally();
-  #options: MemoryHistoryOptions;
-  #now: () => number;
-  #folded = 0;
-
-  constructor(log: Pick<QueryLog, "recent" | "answerOf">, options: MemoryHistoryOptions) {
-    this.#log = log;
-    this.#options = options;
-    this.#now = options.now ?? Date.now;
-  }
-
-  write(entries: QueryLogEntry[]): void {
-    for (const entry of entries) this.#tally.add(entry);
-    this.#folded += entries.length;
-    if (this.#folded >= 10_000) {
-      this.#folded = 0;
-      const now = this.#now();
-      this.#tally.prune(
-        now - this.#options.statsRetentionMs,
-        now - MINUTES_KEPT_MS,
-        this.#options.topsKept ?? 100,
-        now,
-      );
-    }
-  }
-
-  search(search: HistorySearch): Promise<HistoryPage> {
-    const page = searchEntries(
-      this.#log.recent(),
-      search,
-      (entry) => answerText(this.#log.answerOf(entry)),
-    );
-    return Promise.resolve({ ...page, source: "memory" });
-  }
-
-  stats(range: StatsRange, client?: string): Promise<HistoryStats> {
-    const now = this.#now();
-    return Promise.resolve(
-      statsOf(range, now, countersOf(this.#tally, range, now, client), "memory", client),
-    );
-  }
-}
 
 /** The counters of a range from a tally (memory, and Redis's read back as one). */
 export function countersOf(

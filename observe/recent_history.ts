@@ -17,6 +17,7 @@ import {
   STATS_RANGES,
   type StatsRange,
 } from "./history.ts";
+import type { HistorySink } from "./history_batcher.ts";
 import { sameClient, searchEntries } from "./memory_history.ts";
 import type { QueryLog } from "./query_log.ts";
 import { answerText } from "./recent_queries.ts";
@@ -24,7 +25,7 @@ import { answerText } from "./recent_queries.ts";
 /** How many of each top list statistics name. */
 const TOP = 10;
 
-export class RecentHistory implements History {
+export class RecentHistory implements History, HistorySink {
   #log: Pick<QueryLog, "recent" | "answerOf">;
   #now: () => number;
 
@@ -33,9 +34,15 @@ export class RecentHistory implements History {
     this.#now = options.now ?? Date.now;
   }
 
+  /** Nothing to keep: the ring holds every entry, and statistics are counted when asked. */
+  write(): void {}
+
   search(search: HistorySearch): Promise<HistoryPage> {
     const answerOf = (entry: QueryLogEntry) => answerText(this.#log.answerOf(entry));
-    return Promise.resolve(searchEntries(this.#log.recent(), search, answerOf));
+    return Promise.resolve({
+      ...searchEntries(this.#log.recent(), search, answerOf),
+      source: "memory",
+    });
   }
 
   stats(range: StatsRange, client?: string): Promise<HistoryStats> {

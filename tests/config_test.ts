@@ -303,16 +303,18 @@ Deno.test("loadConfig() query-log settings: client address kept, a stream of 10,
   );
 });
 
-Deno.test("loadConfig() history: on in .data for 7 days, statistics 90 days; off with HISTORY=off", () => {
+Deno.test("loadConfig() history: off unless HISTORY=on; then in .data for 7 days, statistics 90 days", () => {
   assert.deepEqual(loadConfig({}, { ...vm, cwd: "/srv/gw" }).history, {
-    on: true,
+    on: false,
     dataDir: "/srv/gw/.data",
     retentionMs: 7 * 86_400_000,
     statsRetentionMs: 90 * 86_400_000,
   });
   assert.deepEqual(
-    loadConfig({ DATA_DIR: "/var/lib/gw", HISTORY_RETENTION: "36h", STATS_RETENTION: "30" }, vm)
-      .history,
+    loadConfig(
+      { HISTORY: "on", DATA_DIR: "/var/lib/gw", HISTORY_RETENTION: "36h", STATS_RETENTION: "30" },
+      vm,
+    ).history,
     {
       on: true,
       dataDir: "/var/lib/gw",

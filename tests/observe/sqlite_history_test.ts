@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { RType } from "../../dns/mod.ts";
 import { HistoryBatcher } from "../../observe/history_batcher.ts";
-import { MemoryHistory } from "../../observe/memory_history.ts";
+import { RecentHistory } from "../../observe/recent_history.ts";
 import { createQueryLog } from "../../observe/query_log.ts";
 import { SqliteHistory } from "../../observe/sqlite_history.ts";
 import type { QueryLogEntry } from "../../pipeline/types.ts";
@@ -24,7 +24,7 @@ function entry(time: number, name = "www.example"): QueryLogEntry {
 function open(dir: string, now = Date.now) {
   const lines: string[] = [];
   const log = createQueryLog({ toStdout: false, capacity: 100 });
-  const fallback = new MemoryHistory(log, { statsRetentionMs: 90 * DAY, now });
+  const fallback = new RecentHistory(log, { now });
   const history = new SqliteHistory({
     dir,
     retentionMs: DAY,

@@ -11,7 +11,7 @@ import { MemoryBlocklist } from "../../blocklist/memory_blocklist.ts";
 import { ListSync } from "../../blocklist/sync.ts";
 import { AnswerCache } from "../../cache/answer_cache.ts";
 import { createQueryLog } from "../../observe/query_log.ts";
-import { MemoryHistory } from "../../observe/memory_history.ts";
+import { RecentHistory } from "../../observe/recent_history.ts";
 import { QueryStats } from "../../observe/stats.ts";
 import { AuthThrottle } from "../../routes/auth_throttle.ts";
 import { localResolver } from "../support/local_resolver.ts";
@@ -45,7 +45,7 @@ function app(token: string | undefined, throttle = new AuthThrottle({ burst: 100
       admin: {
         token,
         blocklist: { blocklist, sync },
-        log: { history: new MemoryHistory(log, { statsRetentionMs: 86_400_000 }), instance: "t" },
+        log: { history: new RecentHistory(log), instance: "t" },
         cache: { cache },
         why: { blocklist, cache },
       },

@@ -13,7 +13,7 @@ import { RType } from "../../dns/mod.ts";
 import { clientPrivacy } from "../../observe/client_privacy.ts";
 import { Metrics } from "../../observe/metrics.ts";
 import { createQueryLog } from "../../observe/query_log.ts";
-import { MemoryHistory } from "../../observe/memory_history.ts";
+import { RecentHistory } from "../../observe/recent_history.ts";
 import type { ClientDirectory } from "../../pipeline/profile.ts";
 import { parseRecords } from "../../records/parse.ts";
 import { RecordStore } from "../../records/store.ts";
@@ -43,9 +43,9 @@ async function setup(
     toStdout: false,
     capacity: 50,
     client: await clientPrivacy(options.clientMode ?? "address", "fixed-key"),
-    observers: [(entry) => metrics.record(entry), (entry) => history.write([entry])],
+    observers: [(entry) => metrics.record(entry)],
   });
-  const history = new MemoryHistory(log, { statsRetentionMs: 86_400_000 });
+  const history = new RecentHistory(log);
   const stages = [
     blocklistStage({ blocklist, answer: { response: "nxdomain", ttl: 60 }, failMode: "open" }),
     cacheStage({ cache, prefetchHits: 0, refreshTimeoutMs: 1000, refresh: () => Promise.reject() }),
