@@ -90,10 +90,10 @@ export async function dashboardApp(options: DashboardAppOptions = {}) {
     return { status: response.status, html: await response.text() };
   };
   /** An admin API call with the token. */
-  const admin = (path: string, init: RequestInit = {}) =>
-    app.request(path, {
-      ...init,
-      headers: { authorization: `Bearer ${DASHBOARD_TOKEN}`, ...init.headers },
-    });
+  const admin = (path: string, init: RequestInit = {}) => {
+    const headers = new Headers(init.headers);
+    headers.set("authorization", `Bearer ${DASHBOARD_TOKEN}`);
+    return app.request(new Request(new URL(path, "http://localhost"), { ...init, headers }));
+  };
   return { app, blocklist, log, rcodeOf, post, login, page, admin };
 }
