@@ -441,13 +441,15 @@ export class HistoryDb {
       const buckets = this.db.prepare(
         "SELECT DISTINCT bucket FROM tops WHERE res = ? AND bucket >= ? AND bucket < ?",
       ).all(res, since, finished) as { bucket: number }[];
+      // Plain `?` parameters, each given: numbered ones used twice fail on older Denos' sqlite.
+      const cut = this.db.prepare(
+        `DELETE FROM tops WHERE res = ? AND kind = ? AND bucket = ? AND key NOT IN
+          (SELECT key FROM tops WHERE res = ? AND kind = ? AND bucket = ?
+           ORDER BY n DESC LIMIT ?)`,
+      );
       for (const { bucket } of buckets) {
         for (const kind of ["n", "b", "c"]) {
-          this.db.prepare(
-            `DELETE FROM tops WHERE res = ?1 AND kind = ?2 AND bucket = ?3 AND key NOT IN
-              (SELECT key FROM tops WHERE res = ?1 AND kind = ?2 AND bucket = ?3
-               ORDER BY n DESC LIMIT ?4)`,
-          ).run(res, kind, bucket, TOPS_KEPT);
+          cut.run(res, kind, bucket, res, kind, bucket, TOPS_KEPT);
         }
       }
       record.run(key, finished);
