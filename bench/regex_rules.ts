@@ -10,7 +10,7 @@
  */
 import type { LoadedList } from "../blocklist/blocklist.ts";
 import { MemoryBlocklist } from "../blocklist/memory_blocklist.ts";
-import { parseList } from "../blocklist/parse.ts";
+import { loadRuleParser, parseList } from "../blocklist/parse.ts";
 import { AnswerCache } from "../cache/answer_cache.ts";
 import { createQueryLog } from "../observe/query_log.ts";
 import { AnswerMemo } from "../pipeline/answer_memo.ts";
@@ -20,6 +20,9 @@ import { DohDoor } from "../routes/doh_door.ts";
 import { startKnot } from "../tests/support/knot.ts";
 import { poolOf } from "../tests/support/profiles.ts";
 import { BENCH_ZONE, benchZoneText, BLOCKED_PARENT, dohGetPath } from "./bench_zone.ts";
+
+// Adblock lines off the fast path need the rule parser, loaded as a sync loads it.
+await loadRuleParser();
 
 const REGEXES = 10_000;
 /** Distinct names per kind: more than the rule book keeps (4096), so each request runs the index. */

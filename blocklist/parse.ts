@@ -36,7 +36,6 @@ import {
 } from "../dns/domain_entry.ts";
 import { type IpEntries, type IpSink, takeIpEntry } from "./ip_entry.ts";
 import type { ListRule } from "./list_rule.ts";
-import { parseRuleLine } from "./rule_parse.ts";
 import { runAtOnce } from "./slices.ts";
 
 /** One parsed list. Names are canonical: lowercase ASCII, no trailing dot, IDNs as punycode. */
@@ -97,7 +96,22 @@ type Outcome = typeof OK | typeof SKIP | string;
 
 type Sink = Pick<ParsedList, "block" | "allow" | "rules" | "skippedModifiers"> & IpSink;
 
-/** Parses a whole list at once; see the file comment for the formats and choices. Never throws. */
+/**
+ * The rule parser (rule_parse.ts, on `@adguard/agtree` and `re2js`), loaded with the first list
+ * that has a line for it: importing those packages stalled the first sync of a hosts file,
+ * which never needs them (`deno task bench:blocklist`, the longest event-loop pause).
+ */
+let ruleParser: typeof import("./rule_parse.ts") | undefined;
+
+/** Loads the rule parser now: `parseList` needs it for adblock lines off the fast path. */
+export async function loadRuleParser(): Promise<void> {
+  ruleParser ??= await import("./rule_parse.ts");
+}
+
+/**
+ * Parses a whole list at once; see the file comment for the formats and choices. Never throws,
+ * but for an adblock line off the fast path before `loadRuleParser()` has been awaited.
+ */
 export function parseList(text: string): ParsedList {
   return runAtOnce(parseSteps(text));
 }
@@ -109,9 +123,11 @@ const REGEXES_PER_STEP = 32;
 
 /**
  * The parse as steps (blocklist/slices.ts), so a big list can be parsed a slice at a time
- * without stalling queries: yields every few thousand lines, returns the parsed list.
+ * without stalling queries: yields every few thousand lines, returns the parsed list. It yields
+ * a promise, once, when a line needs the rule parser and it is not loaded: `runInSlices` waits
+ * for it.
  */
-export function* parseSteps(text: string): Generator<void, ParsedList> {
+export function* parseSteps(text: string): Generator<Promise<void> | undefined, ParsedList> {
   const out: ParsedList = {
     block: [],
     allow: [],
@@ -131,6 +147,10 @@ export function* parseSteps(text: string): Generator<void, ParsedList> {
     const stop = end > start && text.charCodeAt(end - 1) === CR ? end - 1 : end;
     out.lines++;
     if (!takeCommonLine(text, start, stop, out.block)) {
+      if (ruleParser === undefined && wantsRuleParser(text, start, stop)) {
+        yield loadRuleParser();
+        if (ruleParser === undefined) throw new Error("await loadRuleParser() before parseList");
+      }
       const line = text.slice(start, stop);
       record(out, line, parseLine(line, out));
       if (text.charCodeAt(start) === SLASH && ++regexes % REGEXES_PER_STEP === 0) yield;
@@ -139,6 +159,16 @@ export function* parseSteps(text: string): Generator<void, ParsedList> {
     if (out.lines % LINES_PER_STEP === 0) yield;
   }
   return out;
+}
+
+/** Whether the line's first non-blank character opens an adblock rule: `|`, `@` or `/`. */
+function wantsRuleParser(text: string, start: number, stop: number): boolean {
+  for (let i = start; i < stop; i++) {
+    const c = text.charCodeAt(i);
+    if (c === SPACE || c === TAB) continue;
+    return c === PIPE || c === AT || c === SLASH;
+  }
+  return false;
 }
 
 /** "\n" (which also covers "\r\n"), or "\r" for the rare file with old Mac line endings. */
@@ -265,7 +295,7 @@ function isCosmetic(line: string, hash: number): boolean {
 
 /** `||name^` and its variants, `@@` exceptions and `/regex/` rules (rule_parse.ts). */
 function adblockRule(line: string, sink: Sink): Outcome {
-  const read = parseRuleLine(line);
+  const read = ruleParser!.parseRuleLine(line);
   switch (read.kind) {
     case "name":
       return takeName(read.name, read.allow ? sink.allow : sink.block);

@@ -65,9 +65,10 @@ export class RuleBook {
    * ```ts
    * import assert from "node:assert/strict";
    * import { NO_DECISION } from "./decision.ts";
-   * import { parseList } from "./parse.ts";
+   * import { loadRuleParser, parseList } from "./parse.ts";
    * import { RuleBook } from "./rule_book.ts";
    *
+   * await loadRuleParser();
    * const { rules } = parseList("/^ad[0-9]+\\./\n||x.example^$dnstype=AAAA");
    * const book = new RuleBook([{ name: "ads", rules }]);
    * const query = (type: number) => ({ question: { type }, client: { address: "" }, identity: {} });

@@ -4,7 +4,10 @@
  */
 import assert from "node:assert/strict";
 import { MAX_IP_ENTRIES } from "../../blocklist/ip_entry.ts";
-import { parseList } from "../../blocklist/parse.ts";
+import { loadRuleParser, parseList } from "../../blocklist/parse.ts";
+
+// Adblock lines off the fast path need the rule parser, loaded as a sync loads it.
+await loadRuleParser();
 
 Deno.test("address and range lines are IP entries, in one canonical spelling", () => {
   const parsed = parseList([

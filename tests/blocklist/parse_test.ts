@@ -7,8 +7,11 @@
  */
 import { Random } from "../support/random_messages.ts";
 import assert from "node:assert/strict";
-import { type ParsedList, parseList, parseSteps } from "../../blocklist/parse.ts";
+import { loadRuleParser, type ParsedList, parseList, parseSteps } from "../../blocklist/parse.ts";
 import { normalizeDomain } from "../../dns/domain_entry.ts";
+
+// Adblock lines off the fast path need the rule parser, loaded as a sync loads it.
+await loadRuleParser();
 
 const fixture = (name: string) =>
   Deno.readTextFile(new URL(`../fixtures/lists/${name}`, import.meta.url));

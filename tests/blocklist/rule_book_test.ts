@@ -4,8 +4,11 @@
  */
 import assert from "node:assert/strict";
 import { NO_DECISION } from "../../blocklist/decision.ts";
-import { parseList } from "../../blocklist/parse.ts";
+import { loadRuleParser, parseList } from "../../blocklist/parse.ts";
 import { RuleBook } from "../../blocklist/rule_book.ts";
+
+// Adblock lines off the fast path need the rule parser, loaded as a sync loads it.
+await loadRuleParser();
 
 Deno.test("RuleBook.buildSteps() yields every few hundred rules and builds the same book", () => {
   const lines = Array.from({ length: 2000 }, (_, i) => `/^ad${i}\\.tracker\\./`);

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import type { Blocklist, LoadedList } from "../../blocklist/blocklist.ts";
 import { NO_DECISION } from "../../blocklist/decision.ts";
 import type { RuleQuery } from "../../blocklist/list_rule.ts";
-import { parseList } from "../../blocklist/parse.ts";
+import { loadRuleParser, parseList } from "../../blocklist/parse.ts";
 import { listFilter } from "../../blocklist/profile_policy.ts";
 import { RedisBlocklist } from "../../blocklist/redis_blocklist.ts";
 import { RType } from "../../dns/mod.ts";
@@ -18,6 +18,9 @@ import { blocklistStores, storeTest } from "../support/blocklist_stores.ts";
 import { startRedis } from "../support/redis.ts";
 import { REDIS_CLIENTS } from "../support/redis_clients.ts";
 import { inspect } from "../support/redis_inspect.ts";
+
+// Adblock lines off the fast path need the rule parser, loaded as a sync loads it.
+await loadRuleParser();
 
 const STORES = blocklistStores(60_000, REDIS_CLIENTS.slice(0, 1));
 const [[, connect]] = REDIS_CLIENTS;

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { decodeMessage, EdeCode, Rcode, RType } from "../../dns/mod.ts";
 import type { LoadedList } from "../../blocklist/blocklist.ts";
 import { MemoryBlocklist } from "../../blocklist/memory_blocklist.ts";
-import { parseList } from "../../blocklist/parse.ts";
+import { loadRuleParser, parseList } from "../../blocklist/parse.ts";
 import { blocklistStage } from "../../blocklist/stage.ts";
 import { createQueryLog } from "../../observe/query_log.ts";
 import { WHILE_STATE_HOLDS } from "../../pipeline/answer_memo.ts";
@@ -17,6 +17,9 @@ import type { ClientInfo } from "../../pipeline/types.ts";
 import { makeQuery } from "../support/dns_query.ts";
 import { extendedError } from "../support/ede.ts";
 import { localResolver, tableStage } from "../support/local_resolver.ts";
+
+// Adblock lines off the fast path need the rule parser, loaded as a sync loads it.
+await loadRuleParser();
 
 const TABLE = { "target.example": ["192.0.2.80"], "free.example": ["192.0.2.81"] };
 

@@ -4,9 +4,12 @@
  */
 import assert from "node:assert/strict";
 import { MemoryBlocklist } from "../../blocklist/memory_blocklist.ts";
-import { parseList } from "../../blocklist/parse.ts";
+import { loadRuleParser, parseList } from "../../blocklist/parse.ts";
 import { plainProfile } from "../../pipeline/profile.ts";
 import { explainGiven } from "../../routes/admin_why.ts";
+
+// Adblock lines off the fast path need the rule parser, loaded as a sync loads it.
+await loadRuleParser();
 
 async function deps() {
   const parsed = parseList([
