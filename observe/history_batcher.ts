@@ -34,6 +34,8 @@ export class HistoryBatcher {
   #maxBatch: number;
   #maxQueued: number;
   #pending = 0;
+  /** Told there is no store: entries are not kept. */
+  #off = false;
 
   constructor(options: HistoryBatcherOptions) {
     this.#sinks = options.sinks;
@@ -44,6 +46,7 @@ export class HistoryBatcher {
 
   /** One query, as the query log's observers see it. */
   record(entry: QueryLogEntry, answer?: Uint8Array): void {
+    if (this.#off) return;
     const waiting = this.#entries.length;
     if (waiting + this.#pending >= this.#maxQueued) {
       this.dropped++;
@@ -61,7 +64,14 @@ export class HistoryBatcher {
    */
   setSinks(sinks: HistorySink[]): void {
     this.#sinks = sinks;
-    this.flush();
+    // No store (no SQLite, no Redis): the query log's ring is the history, and each query
+    // costs nothing here from now on.
+    this.#off = sinks.length === 0;
+    if (this.#off) {
+      this.#timer?.cancel();
+      this.#entries = [];
+      this.#answers = [];
+    } else this.flush();
   }
 
   /** Gives the waiting batch to the stores now. */

@@ -57,7 +57,8 @@ export async function openHistory(options: OpenHistoryOptions): Promise<OpenHist
   const elsewhere = shared ? "Redis" : "memory";
   const without = (why: string): OpenHistory => {
     const batcher = options.batcher;
-    batcher.setSinks([fallback]);
+    // Only Redis takes batches; the ring needs none.
+    batcher.setSinks(shared ? [fallback] : []);
     return {
       history: fallback,
       batcher,
