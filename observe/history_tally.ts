@@ -249,3 +249,38 @@ function percentile(histogram: number[], total: number, share: number): number {
   }
   return binMs(histogram.length - 1);
 }
+
+/** The counters of a range from a tally (memory, and Redis's read back as one). */
+export function countersOf(
+  tally: Tally,
+  range: StatsRange,
+  now: number,
+  client?: string,
+): RangeCounters {
+  const { from, bucketMs, coarseMs, coarseFrom } = rangeOf(range, now);
+  const who = client?.toLowerCase() ?? "";
+  const counters: RangeCounters = { counts: [], profiles: [], tops: [], latency: [] };
+  for (const [key, n] of tally.counts) {
+    const [res, bucket, outcome, label] = splitKey(key, 3);
+    if (Number(res) === bucketMs && Number(bucket) >= from && label === who) {
+      counters.counts.push([Number(bucket), outcome as Outcome, n]);
+    }
+  }
+  for (const [key, n] of tally.profiles) {
+    const [res, bucket, profile] = splitKey(key, 2);
+    if (Number(res) === bucketMs && Number(bucket) >= from) counters.profiles.push([profile, n]);
+  }
+  for (const [key, n] of tally.tops) {
+    const [res, bucket, kind, name] = splitKey(key, 3);
+    if (Number(res) === coarseMs && Number(bucket) >= coarseFrom) {
+      counters.tops.push([kind as TopKind, name, n]);
+    }
+  }
+  for (const [key, n] of tally.latency) {
+    const [res, bucket, bin, upstream] = splitKey(key, 3);
+    if (Number(res) === coarseMs && Number(bucket) >= coarseFrom) {
+      counters.latency.push([upstream, Number(bin), n]);
+    }
+  }
+  return counters;
+}

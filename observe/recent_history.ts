@@ -3,13 +3,13 @@
  * `recent()`), searched and counted on demand. It holds what the ring holds (the newest
  * entries of this instance), so a search pages through at most that many and statistics cover
  * only those; the answers are shown for the newest few the log keeps bytes of. Searches are
- * memory_history.ts's `searchEntries`, and statistics history_tally.ts's, as every store's.
+ * entry_search.ts's `searchEntries`, and statistics history_tally.ts's, as every store's.
  */
 import type { QueryLogEntry } from "../pipeline/types.ts";
 import type { History, HistoryPage, HistorySearch, HistoryStats, StatsRange } from "./history.ts";
 import type { HistorySink } from "./history_batcher.ts";
-import { countersOf, searchEntries } from "./memory_history.ts";
-import { statsOf, Tally } from "./history_tally.ts";
+import { searchEntries } from "./entry_search.ts";
+import { countersOf, statsOf, Tally } from "./history_tally.ts";
 import type { QueryLog } from "./query_log.ts";
 import { answerText } from "./recent_queries.ts";
 

@@ -29,7 +29,7 @@ import {
   type TopKind,
 } from "./history_tally.ts";
 import type { QueryLogStream } from "./log_stream.ts";
-import { searchEntries } from "./memory_history.ts";
+import { searchEntries } from "./entry_search.ts";
 
 export interface RedisHistoryOptions {
   /** Keys start with this (REDIS_PREFIX and "history:"). */

@@ -1,48 +1,10 @@
 /**
- * What every history held in memory shares: a search over entries (the query log's ring, or
- * entries read back from the Redis stream), and the counters of a range from a tally (Redis's
- * counters, read back as one).
+ * A search over query-log entries held in memory (the ring, or entries read back from the
+ * Redis stream): the one every history without a database runs.
  */
-import type { QueryLogEntry } from "../pipeline/types.ts";
-import { type HistoryPage, type HistorySearch, outcomeOf, type StatsRange } from "./history.ts";
-import { type RangeCounters, rangeOf, splitKey, Tally, type TopKind } from "./history_tally.ts";
-import type { Outcome } from "./history.ts";
 import { DEFAULT_PROFILE } from "../pipeline/profile.ts";
-
-/** The counters of a range from a tally (memory, and Redis's read back as one). */
-export function countersOf(
-  tally: Tally,
-  range: StatsRange,
-  now: number,
-  client?: string,
-): RangeCounters {
-  const { from, bucketMs, coarseMs, coarseFrom } = rangeOf(range, now);
-  const who = client?.toLowerCase() ?? "";
-  const counters: RangeCounters = { counts: [], profiles: [], tops: [], latency: [] };
-  for (const [key, n] of tally.counts) {
-    const [res, bucket, outcome, label] = splitKey(key, 3);
-    if (Number(res) === bucketMs && Number(bucket) >= from && label === who) {
-      counters.counts.push([Number(bucket), outcome as Outcome, n]);
-    }
-  }
-  for (const [key, n] of tally.profiles) {
-    const [res, bucket, profile] = splitKey(key, 2);
-    if (Number(res) === bucketMs && Number(bucket) >= from) counters.profiles.push([profile, n]);
-  }
-  for (const [key, n] of tally.tops) {
-    const [res, bucket, kind, name] = splitKey(key, 3);
-    if (Number(res) === coarseMs && Number(bucket) >= coarseFrom) {
-      counters.tops.push([kind as TopKind, name, n]);
-    }
-  }
-  for (const [key, n] of tally.latency) {
-    const [res, bucket, bin, upstream] = splitKey(key, 3);
-    if (Number(res) === coarseMs && Number(bucket) >= coarseFrom) {
-      counters.latency.push([upstream, Number(bin), n]);
-    }
-  }
-  return counters;
-}
+import type { QueryLogEntry } from "../pipeline/types.ts";
+import { type HistoryPage, type HistorySearch, outcomeOf } from "./history.ts";
 
 /**
  * A search over entries held in memory (the ring, or entries read from the Redis stream),
@@ -92,7 +54,7 @@ export function searchEntries(
 }
 
 /** Whether `entry` is one `search` asks for (its filters; not its cursor or limit). */
-export function matches(search: HistorySearch, entry: QueryLogEntry): boolean {
+function matches(search: HistorySearch, entry: QueryLogEntry): boolean {
   if (search.from !== undefined && entry.time < search.from) return false;
   if (search.to !== undefined && entry.time >= search.to) return false;
   if (search.type !== undefined && entry.type !== search.type) return false;
@@ -110,7 +72,7 @@ export function matches(search: HistorySearch, entry: QueryLogEntry): boolean {
 }
 
 /** Whether `entry` is the client named (lower-cased): its display name or logged client. */
-export function sameClient(lowerCased: string, entry: QueryLogEntry): boolean {
+function sameClient(lowerCased: string, entry: QueryLogEntry): boolean {
   return entry.clientName?.toLowerCase() === lowerCased ||
     entry.client.toLowerCase() === lowerCased;
 }
