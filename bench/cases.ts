@@ -133,6 +133,13 @@ export async function benchCases(options: CaseOptions): Promise<Case[]> {
       run: (s) => h2load([...h1, s.https + dohGetPath(CACHED_NAME)]),
     },
     {
+      // Chromium asks by POST, and HTTP/1.1 is what many stub clients and proxies speak.
+      label: "cached, HTTP/1.1 TLS POST",
+      rounds: DOH_ROUNDS,
+      pid: tls,
+      run: (s) => h2load([...h1, ...post, `${s.https}/dns-query`]),
+    },
+    {
       label: "cached, h2c GET",
       rounds: DOH_ROUNDS,
       pid: plain,
@@ -143,6 +150,12 @@ export async function benchCases(options: CaseOptions): Promise<Case[]> {
       rounds: DOH_ROUNDS,
       pid: plain,
       run: (s) => h2load([...h1, s.http + dohGetPath(CACHED_NAME)]),
+    },
+    {
+      label: "cached, HTTP/1.1 POST",
+      rounds: DOH_ROUNDS,
+      pid: plain,
+      run: (s) => h2load([...h1, ...post, `${s.http}/dns-query`]),
     },
     {
       // One connection: h2load walks its URI list from the top for every client, so more

@@ -10,7 +10,10 @@ import { clientKey } from "../net/rate_limit.ts";
 
 /** A connection as the table sees it. */
 export interface HeldConnection {
-  /** Since when nothing has been under way on it (performance.now()); undefined while busy. */
+  /**
+   * Since when nothing has been under way on it, as a time or a count of events: only the order
+   * is read (the least has waited longest); undefined while busy.
+   */
   idleSince(): number | undefined;
   /** Closes it now; it leaves the table at once. */
   close(): void;

@@ -18,6 +18,7 @@
 import { ipv4Text, ipv6Text } from "../net/address_text.ts";
 import { parseAddress } from "../net/cidr.ts";
 import { AF_INET, AF_INET6, findSocket, type Libc, openLibc } from "../runtime/libc_sockets.ts";
+import { setSockaddrPort, sockaddrOf } from "../runtime/sockaddr.ts";
 
 export interface DirectSocket {
   /** True when the datagram went out; false to send it another way. */
@@ -33,7 +34,6 @@ export interface DirectSocket {
 
 /** Peer addresses remembered, spelled as sockaddrs; emptied when full. */
 const REMEMBERED = 4096;
-const SOCKADDR_IN = 16;
 const SOCKADDR_IN6 = 28;
 
 /** size_t arguments as FFI takes them: a few lengths recur, made once each. */
@@ -78,8 +78,7 @@ class FfiSocket implements DirectSocket {
     if (!this.#open) return false;
     const address = this.#sockaddr(peer.hostname);
     if (address === null) return false;
-    address[2] = peer.port >> 8;
-    address[3] = peer.port & 0xff;
+    setSockaddrPort(address, peer.port);
     const length = bytes.length;
     const sent = this.#libc.sendto(
       this.#fd,
@@ -134,7 +133,7 @@ class FfiSocket implements DirectSocket {
   #sockaddr(hostname: string): Uint8Array<ArrayBuffer> | null {
     let address = this.#addresses.get(hostname);
     if (address === undefined) {
-      address = spell(hostname, this.#family);
+      address = sockaddrOfText(hostname, this.#family);
       if (this.#addresses.size >= REMEMBERED) this.#addresses.clear();
       this.#addresses.set(hostname, address);
     }
@@ -143,21 +142,9 @@ class FfiSocket implements DirectSocket {
 }
 
 /** The sockaddr for `hostname` on a socket of `family`, port left 0; null when it has none. */
-export function spell(hostname: string, family: number): Uint8Array<ArrayBuffer> | null {
+function sockaddrOfText(hostname: string, family: number): Uint8Array<ArrayBuffer> | null {
   // A zone (fe80::1%eth0) would need its interface index: Deno sends those.
   if (hostname.includes("%")) return null;
   const bytes = parseAddress(hostname);
-  if (bytes === undefined) return null;
-  if (family === AF_INET6) {
-    const address = new Uint8Array(SOCKADDR_IN6);
-    address[0] = AF_INET6; // sin6_family, little-endian u16 (Linux on every Deno target)
-    address.set(bytes, 8); // after the port and the flow label
-    return address;
-  }
-  const mapped = bytes.subarray(0, 12).every((byte, i) => byte === (i < 10 ? 0 : 0xff));
-  if (!mapped) return null;
-  const address = new Uint8Array(SOCKADDR_IN);
-  address[0] = AF_INET;
-  address.set(bytes.subarray(12), 4);
-  return address;
+  return bytes === undefined ? null : sockaddrOf(bytes, family);
 }

@@ -18,7 +18,8 @@ import {
   openSharedDatagramCalls,
   type SharedDatagramCalls,
 } from "../runtime/libc_sockets.ts";
-import { directCallsOn, type DirectSocket, spell } from "./udp_direct.ts";
+import { setSockaddrPort, sockaddrOf } from "../runtime/sockaddr.ts";
+import { directCallsOn, type DirectSocket } from "./udp_direct.ts";
 
 const SOCK_DGRAM = 2;
 const SOCK_NONBLOCK = 0o4000;
@@ -65,9 +66,8 @@ export function bindSharedSocket(
   const family = mapped ? AF_INET : AF_INET6;
   const fd = calls.socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) throw systemError(calls, "socket");
-  const address = spell(hostname, family)!;
-  address[2] = port >> 8;
-  address[3] = port & 0xff;
+  const address = sockaddrOf(bytes, family)!;
+  setSockaddrPort(address, port);
   if (
     calls.setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, new Int32Array([1]), 4) !== 0 ||
     calls.bind(fd, address, address.length) !== 0

@@ -24,11 +24,15 @@ export interface LineWriter {
   /** Queues one line (the newline is added). */
   write(line: string): void;
   /**
-   * Queues one line that `fill` writes straight into the batch, from `at`, with room for
-   * `maxBytes`; it returns where the line ends (the newline is added). For lines made once per
-   * query (log_line_bytes.ts): no string to build and encode.
+   * Queues one line that `fill` writes from `item` straight into the batch, from `at`, with
+   * room for `maxBytes`; it returns where the line ends (the newline is added). For lines made
+   * once per query (log_line_bytes.ts): no string to build and encode, and no closure to make.
    */
-  writeBytes(maxBytes: number, fill: (batch: Uint8Array, at: number) => number): void;
+  writeBytes<T>(
+    maxBytes: number,
+    fill: (item: T, batch: Uint8Array, at: number) => number,
+    item: T,
+  ): void;
   /** Writes everything buffered now (at shutdown, after `settled`). */
   flush(): void;
   /**
@@ -81,9 +85,10 @@ export function createLineWriter(
   let draining: Promise<void> | undefined;
 
   /** Appends a line of at most `maxBytes`; past `limit` buffered bytes it is not taken. */
-  const append = (
+  const append = <T>(
     maxBytes: number,
-    fill: (batch: Uint8Array, at: number) => number,
+    fill: (item: T, batch: Uint8Array, at: number) => number,
+    item: T,
     limit = maxBufferedBytes,
   ): boolean => {
     const needed = used + maxBytes + 1;
@@ -93,7 +98,7 @@ export function createLineWriter(
       grown.set(batch.subarray(0, used));
       batch = grown;
     }
-    used = fill(batch, used);
+    used = fill(item, batch, used);
     batch[used++] = NEWLINE;
     return true;
   };
@@ -103,7 +108,7 @@ export function createLineWriter(
     if (dropped > 0) {
       // One short line, let past the bound.
       const warning = JSON.stringify({ warning: `${dropped} log lines dropped: stdout too slow` });
-      append(warning.length, encoded(warning), Infinity);
+      append(warning.length, encodeLine, warning, Infinity);
       dropped = 0;
     }
     if (used === 0) return undefined;
@@ -161,11 +166,11 @@ export function createLineWriter(
   return {
     write(line) {
       // UTF-8 takes at most 3 bytes per UTF-16 unit.
-      if (append(line.length * 3, encoded(line))) queued();
+      if (append(line.length * 3, encodeLine, line)) queued();
       else dropped++;
     },
-    writeBytes(maxBytes, fill) {
-      if (append(maxBytes, fill)) queued();
+    writeBytes(maxBytes, fill, item) {
+      if (append(maxBytes, fill, item)) queued();
       else dropped++;
     },
     async settled() {
@@ -185,9 +190,9 @@ export function createLineWriter(
   };
 }
 
-/** Fills a line with the UTF-8 of `line`. */
-function encoded(line: string): (batch: Uint8Array, at: number) => number {
-  return (batch, at) => at + encoder.encodeInto(line, batch.subarray(at)).written;
+/** Writes the UTF-8 of `line` into `batch` from `at`; returns where it ends. */
+function encodeLine(line: string, batch: Uint8Array, at: number): number {
+  return at + encoder.encodeInto(line, batch.subarray(at)).written;
 }
 
 /** `bytes` (whole lines) in pieces of whole lines of at most `max` bytes (a longer line alone). */

@@ -68,7 +68,7 @@ abstract class Series<L extends string, V> {
   }
 
   /** The series for `labels`, made with `create` on first use. */
-  protected series(labels: Labels<L> | undefined, create: () => V): V {
+  protected series(labels: Labels<L> | undefined, create: (family: this) => V): V {
     const names = this.#labelNames;
     let level = this.#root;
     const last = names.length - 1;
@@ -81,7 +81,7 @@ abstract class Series<L extends string, V> {
     const key = last < 0 ? "" : labels![names[last]];
     let found = level.get(key) as Entry<V> | undefined;
     if (found === undefined) {
-      found = { labels: renderLabels(names, labels), value: create() };
+      found = { labels: renderLabels(names, labels), value: create(this) };
       level.set(key, found);
       this.#entries.push(found);
     }
@@ -103,11 +103,11 @@ export class Counter<L extends string = never> extends Series<L, { n: number }> 
   constructor(options: FamilyOptions<L>) {
     super("counter", options);
     // A counter without labels is one series, shown as 0 before its first increment.
-    if (!options.labelNames?.length) this.series(undefined, () => ({ n: 0 }));
+    if (!options.labelNames?.length) this.series(undefined, newCount);
   }
 
   inc(labels?: Labels<L>, by = 1): void {
-    this.series(labels, () => ({ n: 0 })).n += by;
+    this.series(labels, newCount).n += by;
   }
 
   protected renderSeries(labels: string, value: { n: number }): string {
@@ -122,23 +122,30 @@ interface HistogramSeries {
   sum: number;
 }
 
+/** A counter's first value. Made once, not per increment (as is newHistogramSeries). */
+function newCount(): { n: number } {
+  return { n: 0 };
+}
+
+function newHistogramSeries<L extends string>(family: Histogram<L>): HistogramSeries {
+  return { counts: new Array(family.bounds.length + 1).fill(0), sum: 0 };
+}
+
 /** Observations counted into buckets by upper bound (seconds, bytes...). */
 export class Histogram<L extends string = never> extends Series<L, HistogramSeries> {
-  readonly #bounds: readonly number[];
+  /** Upper bounds of the buckets, ascending. */
+  readonly bounds: readonly number[];
   readonly #le: string[];
 
   constructor(options: FamilyOptions<L> & { buckets: readonly number[] }) {
     super("histogram", options);
-    this.#bounds = [...options.buckets].sort((a, b) => a - b);
-    this.#le = [...this.#bounds.map(formatValue), "+Inf"];
+    this.bounds = [...options.buckets].sort((a, b) => a - b);
+    this.#le = [...this.bounds.map(formatValue), "+Inf"];
   }
 
   observe(labels: Labels<L> | undefined, value: number): void {
-    const series = this.series(labels, () => ({
-      counts: new Array(this.#bounds.length + 1).fill(0),
-      sum: 0,
-    }));
-    const bounds = this.#bounds;
+    const series = this.series(labels, newHistogramSeries);
+    const bounds = this.bounds;
     let bucket = 0;
     while (bucket < bounds.length && value > bounds[bucket]) bucket++;
     series.counts[bucket]++;

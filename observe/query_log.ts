@@ -93,7 +93,7 @@ export function createQueryLog(options: QueryLogOptions): QueryLog {
         next = (next + 1) % options.capacity;
       }
       if (options.toStdout) {
-        print?.writeBytes(entryLineBound(entry), (batch, at) => encodeEntry(entry, batch, at));
+        print?.writeBytes(entryLineBound(entry), encodeEntry, entry);
       }
     },
     async settled() {

@@ -165,12 +165,14 @@ export interface FoundSocket {
 /**
  * This process's socket bound to `port`: the listening TCP socket, or the UDP socket. A port
  * has one of each at most, so the scan stops at the first (each probe is an FFI call;
- * descriptors are handed out lowest first).
+ * descriptors are handed out lowest first). `likely`, a descriptor to look at first, spares
+ * the scan when it is right (a socket just opened takes the one last freed).
  */
 export function findSocket(
   libc: SocketCalls,
   port: number,
   kind: "tcp-listener" | "udp",
+  likely?: number,
 ): FoundSocket | undefined {
   const address = new Uint8Array(128);
   const length = new Uint32Array(1);
@@ -179,17 +181,25 @@ export function findSocket(
     length[0] = 4;
     return libc.getsockopt(fd, SOL_SOCKET, name, value, length) === 0 ? value[0] : undefined;
   };
-  for (let fd = 3; fd < MAX_FD; fd++) {
+  const familyAt = (fd: number): FoundSocket["family"] | undefined => {
     length[0] = address.length;
-    if (libc.getsockname(fd, address, length) !== 0) continue;
+    if (libc.getsockname(fd, address, length) !== 0) return undefined;
     const family = address[0] | (address[1] << 8);
-    if (family !== AF_INET && family !== AF_INET6) continue;
-    if (((address[2] << 8) | address[3]) !== port) continue;
+    if (family !== AF_INET && family !== AF_INET6) return undefined;
+    if (((address[2] << 8) | address[3]) !== port) return undefined;
     const type = option(fd, SO_TYPE);
-    if (kind === "udp" ? type !== SOCK_DGRAM : type !== SOCK_STREAM || !option(fd, SO_ACCEPTCONN)) {
-      continue;
-    }
-    return { fd, family };
+    const wanted = kind === "udp"
+      ? type === SOCK_DGRAM
+      : type === SOCK_STREAM && !!option(fd, SO_ACCEPTCONN);
+    return wanted ? family : undefined;
+  };
+  if (likely !== undefined && likely >= 3) {
+    const family = familyAt(likely);
+    if (family !== undefined) return { fd: likely, family };
+  }
+  for (let fd = 3; fd < MAX_FD; fd++) {
+    const family = familyAt(fd);
+    if (family !== undefined) return { fd, family };
   }
   return undefined;
 }

@@ -18,11 +18,22 @@
  * per read, what `receive()` without one makes, was most of the miss path's GC). We offer
  * upstreams 1232 bytes (EDNS), so 4 KiB holds any reply they should send; one that fills it
  * may have been cut, and is asked again over TCP like a truncated one.
+ *
+ * Where FFI is granted (Linux, --allow-ffi), a query leaves by sendto(2) on the socket's own
+ * descriptor, called directly: Deno's `send` is an asynchronous op that takes the address as
+ * an object to convert, and was the largest single cost of a forwarded query (`deno task
+ * bench:all`, miss rows). The socket stays Deno's, and Deno's `receive` waits for the reply.
+ * A send the direct call does not make whole (a full send buffer), or a socket whose
+ * descriptor is not found, goes through Deno's `send` as before; elsewhere (Deno Deploy, no
+ * permission) every send does.
  */
 import { describeError, UpstreamError } from "./errors.ts";
 import { checkWellFormed, isReplyTo, questionOf, randomId } from "./match.ts";
 import type { Transport } from "./transport.ts";
 import { isTruncated, setId, transientCopy } from "../dns/mod.ts";
+import { parseAddress } from "../net/cidr.ts";
+import { AF_INET, AF_INET6, findSocket, type Libc, openLibc } from "../runtime/libc_sockets.ts";
+import { setSockaddrPort, sockaddrOf } from "../runtime/sockaddr.ts";
 
 export interface UdpTarget {
   /** Normalised URL, e.g. "udp://9.9.9.9:53". */
@@ -35,6 +46,8 @@ export interface UdpTarget {
 export interface UdpTransportOptions {
   /** Clock for a port's lifetime, injectable for tests. */
   now?: () => number;
+  /** Queries sent by sendto(2) directly where FFI is granted (default true); false: by Deno. */
+  direct?: boolean;
 }
 
 /** Read buffer size: over three times the 1232 bytes we offer upstreams. */
@@ -52,6 +65,15 @@ interface Port {
   buffer: Uint8Array;
   uses: number;
   openedAt: number;
+  /** The socket's descriptor for direct sends; -1: send through Deno. */
+  fd: number;
+}
+
+/** What sending by sendto(2) directly takes: the calls, and the upstream as a sockaddr. */
+interface DirectSend {
+  libc: Libc;
+  address: Uint8Array<ArrayBuffer>;
+  family: number;
 }
 
 export class UdpTransport implements Transport {
@@ -59,8 +81,14 @@ export class UdpTransport implements Transport {
   #target: UdpTarget;
   #tcp: Transport;
   #now: () => number;
-  /** Every open socket, idle or in use, so `close` can close them all. */
-  #sockets = new Set<Deno.DatagramConn>();
+  /** Every open socket, idle or in use, so `close` can close them all; with its descriptor. */
+  #sockets = new Map<Deno.DatagramConn, number>();
+  /** Direct sends, once asked for (null: not here); undefined until the first socket opens. */
+  #direct?: DirectSend | null;
+  /** The descriptor of the socket closed last: the one the next socket most likely gets. */
+  #freed?: number;
+  /** Queries sent by sendto(2) directly (tests read it). */
+  sentDirect = 0;
   #idle: Port[] = [];
   /** Closes idle ports whose lifetime is over; set while any port is idle. */
   #sweep?: ReturnType<typeof setTimeout>;
@@ -71,6 +99,7 @@ export class UdpTransport implements Transport {
     this.#target = target;
     this.#tcp = tcp;
     this.#now = options.now ?? Date.now;
+    if (options.direct === false) this.#direct = null;
   }
 
   async query(query: Uint8Array, signal: AbortSignal): Promise<Uint8Array> {
@@ -89,11 +118,13 @@ export class UdpTransport implements Transport {
     let answered = false;
     try {
       if (signal.aborted) throw this.#timeout();
-      await socket.send(outgoing, {
-        transport: "udp",
-        hostname: this.#target.host,
-        port: this.#target.port,
-      });
+      if (!this.#sendDirect(port.fd, outgoing)) {
+        await socket.send(outgoing, {
+          transport: "udp",
+          hostname: this.#target.host,
+          port: this.#target.port,
+        });
+      }
       while (true) {
         const [reply, from] = await this.#receive(socket, buffer, signal);
         if (!this.#fromUpstream(from) || !isReplyTo(reply, expected)) continue;
@@ -117,7 +148,7 @@ export class UdpTransport implements Transport {
   }
 
   close(): void {
-    for (const socket of this.#sockets) this.#close(socket);
+    for (const socket of [...this.#sockets.keys()]) this.#close(socket);
     this.#idle = [];
     clearTimeout(this.#sweep);
     this.#sweep = undefined;
@@ -134,7 +165,9 @@ export class UdpTransport implements Transport {
       }
       this.#close(port.socket);
     }
-    return { socket: this.#open(), buffer: new Uint8Array(READ_BUFFER), uses: 1, openedAt: now };
+    const socket = this.#open();
+    const fd = this.#sockets.get(socket) ?? -1;
+    return { socket, buffer: new Uint8Array(READ_BUFFER), uses: 1, openedAt: now, fd };
   }
 
   /** Back to the idle pool when its query was answered and it has uses left; closed if not. */
@@ -176,12 +209,60 @@ export class UdpTransport implements Transport {
         `cannot open a UDP socket: ${describeError(error)}`,
       );
     }
-    this.#sockets.add(socket);
+    this.#sockets.set(socket, this.#descriptorOf(socket));
     return socket;
   }
 
+  /**
+   * The descriptor of a socket just opened, for direct sends; -1 when there are none here or it
+   * is not found (the socket then sends through Deno).
+   */
+  #descriptorOf(socket: Deno.DatagramConn): number {
+    const direct = this.#direct === undefined ? this.#openDirect() : this.#direct;
+    if (direct === null) return -1;
+    const { port } = socket.addr as Deno.NetAddr;
+    const found = findSocket(direct.libc, port, "udp", this.#freed);
+    return found?.family === direct.family ? found.fd : -1;
+  }
+
+  #openDirect(): DirectSend | null {
+    const libc = openLibc();
+    const family = this.#target.host.includes(":") ? AF_INET6 : AF_INET;
+    const bytes = parseAddress(this.#target.host);
+    // A zone (fe80::1%eth0) would need its interface index: Deno sends to those.
+    const address =
+      typeof libc === "string" || bytes === undefined || this.#target.host.includes("%")
+        ? null
+        : sockaddrOf(bytes, family);
+    if (typeof libc === "string" || address === null) return this.#direct = null;
+    setSockaddrPort(address, this.#target.port);
+    return this.#direct = { libc, address, family };
+  }
+
+  /** Sends `bytes` by sendto(2) on `fd`; false when it did not go whole (send through Deno). */
+  #sendDirect(fd: number, bytes: Uint8Array): boolean {
+    const direct = this.#direct;
+    if (fd < 0 || !direct) return false;
+    const length = bytes.length;
+    const sent = direct.libc.sendto(
+      fd,
+      // FFI reads the view's bytes whatever holds them; older Deno types ask for an ArrayBuffer.
+      bytes as Uint8Array<ArrayBuffer>,
+      lengths[length] ??= BigInt(length),
+      0,
+      direct.address,
+      direct.address.length,
+    );
+    if (Number(sent) !== length) return false;
+    this.sentDirect++;
+    return true;
+  }
+
   #close(socket: Deno.DatagramConn): void {
-    if (!this.#sockets.delete(socket)) return;
+    const fd = this.#sockets.get(socket);
+    if (fd === undefined) return;
+    this.#sockets.delete(socket);
+    if (fd >= 0) this.#freed = fd;
     try {
       socket.close();
     } catch {
@@ -212,6 +293,9 @@ export class UdpTransport implements Transport {
     return new UpstreamError(this.name, "timeout", "no reply in time");
   }
 }
+
+/** size_t lengths as FFI takes them: a few recur, made once each. */
+const lengths: bigint[] = [];
 
 /** Address equality that tolerates IPv6 spelling and IPv4-mapped IPv6 forms. */
 function sameAddress(a: string, b: string): boolean {

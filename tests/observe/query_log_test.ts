@@ -125,15 +125,15 @@ Deno.test("lines written into the batch come out whole, batch after batch, withi
   const writes: string[] = [];
   const sink = recordingSink(writes);
   const writer = createLineWriter(sink, { maxBufferedBytes: 200, flushAtBytes: 40 });
-  const line = (text: string) => (batch: Uint8Array, at: number) => {
+  const line = (text: string, batch: Uint8Array, at: number) => {
     for (let i = 0; i < text.length; i++) batch[at++] = text.charCodeAt(i);
     return at;
   };
   for (let i = 0; i < 30; i++) {
-    writer.writeBytes(20, line(`line ${String(i).padStart(2, "0")}`));
+    writer.writeBytes(20, line, `line ${String(i).padStart(2, "0")}`);
     await Promise.resolve();
   }
-  writer.writeBytes(500, line("too long for the bound"));
+  writer.writeBytes(500, line, "too long for the bound");
   writer.flush();
   await new Promise((resolve) => setTimeout(resolve, 10));
   const lines = writes.join("").trim().split("\n");

@@ -6,8 +6,8 @@ export function capturedLines(lines: string[]): LineWriter {
   const decoder = new TextDecoder();
   return {
     write: (line) => void lines.push(line),
-    writeBytes(_maxBytes, fill) {
-      lines.push(decoder.decode(scratch.subarray(0, fill(scratch, 0))));
+    writeBytes(_maxBytes, fill, item) {
+      lines.push(decoder.decode(scratch.subarray(0, fill(item, scratch, 0))));
     },
     flush() {},
     settled: () => Promise.resolve(),

@@ -47,6 +47,40 @@ Deno.test({
 });
 
 Deno.test({
+  name: "UDP transport sends by sendto(2) directly where FFI is granted, answered as through Deno",
+  ...integration(["knotd"]),
+  async fn() {
+    const knot = await startKnot();
+    const url = `udp://127.0.0.1:${knot.port}`;
+    const target = { name: url, host: "127.0.0.1", port: knot.port };
+    const tcp = () => createTransport(parseUpstreamUrl(`tcp://127.0.0.1:${knot.port}`));
+    const direct = new UdpTransport(target, tcp());
+    const plain = new UdpTransport(target, tcp(), { direct: false });
+    try {
+      const names = ["www", "mail", "nothing-here"].map((label) => `${label}.${TEST_ZONE}`);
+      for (let round = 0; round < 30; round++) {
+        for (const name of names) {
+          const answers = await Promise.all([direct, plain].map(async (transport) => {
+            const reply = decodeMessage(
+              await transport.query(makeQuery(name, RType.A), AbortSignal.timeout(2000)),
+            );
+            return { rcode: reply.header.rcode, data: reply.answers.map((r) => r.data) };
+          }));
+          assert.deepEqual(answers[0], answers[1], name);
+        }
+      }
+      // 90 queries over several sockets (PORT_USES each), every one of them found.
+      assert.equal(direct.sentDirect, 90);
+      assert.equal(plain.sentDirect, 0);
+    } finally {
+      direct.close();
+      plain.close();
+      await knot.stop();
+    }
+  },
+});
+
+Deno.test({
   name: "UDP transport retries over TCP when the reply is truncated",
   ...integration(["knotd"]),
   async fn() {
