@@ -17,7 +17,13 @@
  * warm-up and then stayed flat from the third minute), so growth since the warm-up would judge
  * when the heap settled, not whether memory leaks; a leak keeps the slope up.
  *
- * env: SOAK_SECONDS (default 600), SOAK_RATE (default 200), SOAK_WARMUP_SECONDS (default 120).
+ * With SOAK_HISTORY=on the gateway also stores every query in SQLite (HISTORY=on, a fresh
+ * DATA_DIR), and the run checks that nothing was lost: the statistics the database holds must
+ * count every query sent, and `dns_history_dropped_total` must stay 0. Its table goes to
+ * bench/results/soak_history.md.
+ *
+ * env: SOAK_SECONDS (default 600), SOAK_RATE (default 200), SOAK_WARMUP_SECONDS (default 120),
+ * SOAK_HISTORY (off).
  */
 import { RType } from "../dns/mod.ts";
 import { makeQuery } from "../tests/support/dns_query.ts";
@@ -31,6 +37,8 @@ import { type RssSample, rssVerdict } from "./rss_verdict.ts";
 const SECONDS = Number(Deno.env.get("SOAK_SECONDS") ?? 600);
 const RATE = Number(Deno.env.get("SOAK_RATE") ?? 200);
 const WARMUP = Number(Deno.env.get("SOAK_WARMUP_SECONDS") ?? 120);
+const HISTORY = Deno.env.get("SOAK_HISTORY") === "on";
+const ADMIN_TOKEN = "soak-admin-token-0123456789";
 const TIMEOUT_MS = 2000;
 /** Growth of the fitted RSS line over the last half of the run, at most. */
 const MAX_GROWTH = 0.05;
@@ -103,10 +111,24 @@ async function dohAsk(url: string, name: string): Promise<number> {
   return bytes[3] & 0x0f;
 }
 
+/** What the history holds at the end: queries its statistics count, those it dropped. */
+async function historyHeld(url: string): Promise<{ stored: number; dropped: number }> {
+  const headers = { authorization: `Bearer ${ADMIN_TOKEN}` };
+  const stats = await (await fetch(`${url}/admin/stats?range=1h`, { headers })).json();
+  const stored = Object.values(stats.totals as Record<string, number>).reduce((a, b) => a + b, 0);
+  const metrics = await (await fetch(`${url}/metrics`, { headers })).text();
+  const dropped = Number(/^dns_history_dropped_total (\d+)/m.exec(metrics)?.[1] ?? NaN);
+  if (stats.source !== "sqlite") {
+    throw new Error(`statistics came from ${stats.source}, not SQLite`);
+  }
+  return { stored, dropped };
+}
+
 async function main() {
-  const knot = await startKnot({ zoneText: `${testZoneText()}*.soak 300 A 127.0.0.5\n` });
+  const knot = await startKnot({ zoneText: `${testZoneText()}*.soak 300 A 192.0.2.55\n` });
   const lists = startListServer();
   lists.set("ads", `0.0.0.0 ads.${TEST_ZONE}\n`);
+  const dataDir = HISTORY ? await Deno.makeTempDir({ prefix: "soak-history-" }) : undefined;
   const gateway = await startGateway({
     env: {
       UPSTREAMS: `udp://127.0.0.1:${knot.port}`,
@@ -115,6 +137,7 @@ async function main() {
       DOH_RATE: "0",
       BLOCKLIST_URLS: `${lists.url}/ads`,
       CACHE_MAX_BYTES: String(2 * 1024 * 1024),
+      ...(dataDir && { HISTORY: "on", DATA_DIR: dataDir, ADMIN_TOKEN }),
     },
     stdout: "null",
   });
@@ -167,6 +190,16 @@ async function main() {
     }
     await Promise.all(inFlight);
     const end = rss(gateway.pid);
+    // The last batch is written within a second or two of its queries.
+    if (HISTORY) await new Promise((resolve) => setTimeout(resolve, 3000));
+    const held = HISTORY ? await historyHeld(gateway.url) : undefined;
+    const dbBytes = dataDir
+      ? [...Deno.readDirSync(dataDir)].reduce(
+        (sum, entry) => sum + Deno.statSync(`${dataDir}/${entry.name}`).size,
+        0,
+      )
+      : 0;
+    const lost = held !== undefined && (held.stored !== sent || held.dropped !== 0);
     samples.push({ seconds: (performance.now() - started) / 1000, bytes: end });
     const verdict = rssVerdict(samples, MAX_GROWTH);
     const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
@@ -179,7 +212,8 @@ async function main() {
         new Date().toISOString().slice(0, 10)
       }, Deno ${Deno.version.deno}: ${SECONDS} s at ` +
       `${RATE} queries/s (cached, uncached, blocked, NXDOMAIN; half DoH, half UDP), ` +
-      `${WARMUP} s warm-up, cache bound 2 MiB.`,
+      `${WARMUP} s warm-up, cache bound 2 MiB` +
+      (HISTORY ? "; every query also stored in SQLite (HISTORY=on)." : "."),
       "",
       "| transport | answers after warm-up | p50 ms | p99 ms |",
       "| --- | ---: | ---: | ---: |",
@@ -195,20 +229,26 @@ async function main() {
       `(${(SECONDS / 2).toFixed(0)} s) RSS fits a line rising ` +
       `${(verdict.slope * 60 / 2 ** 20).toFixed(2)} MiB a minute, ` +
       `${(verdict.growth * 100).toFixed(1)} % over that half (bound ${MAX_GROWTH * 100} %).`,
+      ...(held === undefined ? [] : [
+        `History: ${held.stored} queries counted in SQLite of ${sent} sent; ` +
+        `dns_history_dropped_total ${held.dropped}; database files ${mib(dbBytes)} MiB.`,
+      ]),
       `${errors.length === 0 ? "PASS" : "FAIL"} no errors; ${
         verdict.pass ? "PASS" : "FAIL"
-      } RSS growth`,
+      } RSS growth` + (held === undefined ? "" : `; ${lost ? "FAIL" : "PASS"} nothing lost`),
       "",
     ].join("\n");
     console.log(table);
     await Deno.mkdir(new URL("results/", import.meta.url), { recursive: true });
-    await Deno.writeTextFile(new URL("results/soak.md", import.meta.url), table);
-    if (errors.length > 0 || !verdict.pass) Deno.exitCode = 1;
+    const file = HISTORY ? "results/soak_history.md" : "results/soak.md";
+    await Deno.writeTextFile(new URL(file, import.meta.url), table);
+    if (errors.length > 0 || !verdict.pass || lost) Deno.exitCode = 1;
   } finally {
     udp.close();
     await gateway.stop();
     await lists.close();
     await knot.stop();
+    if (dataDir) await Deno.remove(dataDir, { recursive: true });
   }
 }
 
