@@ -17,8 +17,15 @@
  */
 import { ipv4Text, ipv6Text } from "../net/address_text.ts";
 import { parseAddress } from "../net/cidr.ts";
-import { AF_INET, AF_INET6, findSocket, type Libc, openLibc } from "../runtime/libc_sockets.ts";
-import { setSockaddrPort, sockaddrOf } from "../runtime/sockaddr.ts";
+import {
+  AF_INET,
+  AF_INET6,
+  findSocket,
+  type Libc,
+  openLibc,
+  setSockaddrPort,
+  sockaddrOf,
+} from "../runtime/libc_sockets.ts";
 
 export interface DirectSocket {
   /** True when the datagram went out; false to send it another way. */

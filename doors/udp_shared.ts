@@ -16,9 +16,10 @@ import {
   AF_INET,
   AF_INET6,
   openSharedDatagramCalls,
+  setSockaddrPort,
   type SharedDatagramCalls,
+  sockaddrOf,
 } from "../runtime/libc_sockets.ts";
-import { setSockaddrPort, sockaddrOf } from "../runtime/sockaddr.ts";
 import { directCallsOn, type DirectSocket } from "./udp_direct.ts";
 
 const SOCK_DGRAM = 2;

@@ -32,8 +32,15 @@ import { checkWellFormed, isReplyTo, questionOf, randomId } from "./match.ts";
 import type { Transport } from "./transport.ts";
 import { isTruncated, setId, transientCopy } from "../dns/mod.ts";
 import { parseAddress } from "../net/cidr.ts";
-import { AF_INET, AF_INET6, findSocket, type Libc, openLibc } from "../runtime/libc_sockets.ts";
-import { setSockaddrPort, sockaddrOf } from "../runtime/sockaddr.ts";
+import {
+  AF_INET,
+  AF_INET6,
+  findSocket,
+  type Libc,
+  openLibc,
+  setSockaddrPort,
+  sockaddrOf,
+} from "../runtime/libc_sockets.ts";
 
 export interface UdpTarget {
   /** Normalised URL, e.g. "udp://9.9.9.9:53". */

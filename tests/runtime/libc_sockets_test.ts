@@ -1,8 +1,13 @@
 /** Finding this process's own sockets by port over FFI (runtime/libc_sockets.ts). */
 import assert from "node:assert/strict";
-import { AF_INET, findSocket, openLibc } from "../../runtime/libc_sockets.ts";
+import {
+  AF_INET,
+  findSocket,
+  openLibc,
+  setSockaddrPort,
+  sockaddrOf,
+} from "../../runtime/libc_sockets.ts";
 import { parseAddress } from "../../net/cidr.ts";
-import { setSockaddrPort, sockaddrOf } from "../../runtime/sockaddr.ts";
 
 Deno.test("findSocket finds a UDP socket by its port, with or without a right guess", () => {
   const libc = openLibc();
