@@ -17,7 +17,7 @@
  * from a list's bytes (parse.ts: its common lines), so a million-line list is never a million
  * strings: they, not the set, were most of what a loaded list kept resident.
  */
-import { FINGERPRINT_HI, FINGERPRINT_LO, fingerprintAscii, NameProbe } from "./name_probe.ts";
+import { fingerprintAscii, NameProbe } from "./name_probe.ts";
 import { runAtOnce } from "./slices.ts";
 
 /** Depths from 31 labels up share the last bit of a depth mask. */
@@ -73,7 +73,6 @@ export class EntryFingerprints {
   /** Bit d set when some "*.parent" entry has a parent of d labels. */
   wildDepths = 0;
   #probe: NameProbe | undefined;
-  readonly #scratch = new Uint32Array(2);
 
   /** Room for `expected` entries before the array grows. */
   constructor(expected = 1024) {
@@ -96,9 +95,11 @@ export class EntryFingerprints {
    * case read as lower (the parse's common lines, checked before they come here).
    */
   addAscii(bytes: Uint8Array, from: number, to: number): void {
-    const scratch = this.#scratch;
-    const labels = fingerprintAscii(bytes, from, to, scratch);
-    this.#push(scratch[FINGERPRINT_HI], scratch[FINGERPRINT_LO], labels);
+    if (this.count * 2 === this.words.length) this.#grow();
+    const at = this.count * 2;
+    const labels = fingerprintAscii(bytes, from, to, this.words, at + HI, at + LO);
+    this.plainDepths |= depthBit(labels);
+    this.count++;
   }
 
   #push(hi: number, lo: number, labels: number): void {

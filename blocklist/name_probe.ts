@@ -157,20 +157,18 @@ export class NameProbe {
   }
 }
 
-/** Where `fingerprintAscii` puts the high and the low word. */
-export const FINGERPRINT_HI = 0;
-export const FINGERPRINT_LO = 1;
-
 /**
  * The fingerprint a `NameProbe` loaded with the name would give the whole name, computed from
  * the name's bytes (ASCII, no escaped dots), upper case read as lower: a list line's name is
- * hashed where it lies, with no string made. Writes [hi, lo] into `into`; returns the labels.
+ * hashed where it lies, with no string made. Writes the high word at `into[hiAt]` and the low
+ * one at `into[loAt]` (written there, never passed on: a word above 2^31 passed to a function
+ * is a heap number, two a line); returns the labels.
  *
  * @example
  * ```ts
  * const into = new Uint32Array(2);
- * fingerprintAscii(new TextEncoder().encode("Ads.Example"), 0, 11, into); // 2
- * new NameProbe("ads.example").plainHi(2) === into[FINGERPRINT_HI]; // true
+ * fingerprintAscii(new TextEncoder().encode("Ads.Example"), 0, 11, into, 0, 1); // 2
+ * new NameProbe("ads.example").plainHi(2) === into[0]; // true
  * ```
  */
 export function fingerprintAscii(
@@ -178,6 +176,8 @@ export function fingerprintAscii(
   from: number,
   to: number,
   into: Uint32Array,
+  hiAt: number,
+  loAt: number,
 ): number {
   let a = SEED_A;
   let b = SEED_B;
@@ -189,7 +189,7 @@ export function fingerprintAscii(
     a = stepA(a, c);
     b = stepB(b, c, a);
   }
-  into[FINGERPRINT_HI] = fmix32(a);
-  into[FINGERPRINT_LO] = fmix32(b);
+  into[hiAt] = fmix32(a);
+  into[loAt] = fmix32(b);
   return labels;
 }
