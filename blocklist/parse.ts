@@ -181,13 +181,21 @@ export function* parseBytesSteps(
   return out;
 }
 
-/** How many lines `parseBytesSteps` reads in `bytes`: room for the entries, at most one each. */
-export function lineCount(bytes: Uint8Array): number {
+/** Lines counted between two yields of `lineCountSteps`: counting one is a search. */
+const COUNTED_PER_STEP = 32 * LINES_PER_STEP;
+
+/**
+ * How many lines `parseBytesSteps` reads in `bytes` (room for the entries, at most one each),
+ * as steps: a million lines counted at once stalled the event loop as long as a slice of
+ * parsing a few hundred thousand.
+ */
+export function* lineCountSteps(bytes: Uint8Array): Generator<undefined, number> {
   const separator = lineSeparator(bytes);
   let lines = 0;
   for (let at = 0; at < bytes.length; lines++) {
     const end = bytes.indexOf(separator, at);
     at = end === -1 ? bytes.length : end + 1;
+    if (lines % COUNTED_PER_STEP === 0) yield;
   }
   return lines;
 }

@@ -15,7 +15,7 @@ import { contentId } from "./content_id.ts";
 import { CUSTOM_LIST } from "./decision.ts";
 import { type FetchedList, fetchList, type FetchOptions } from "./fetch_list.ts";
 import { EntryFingerprints } from "./domain_set.ts";
-import { type InvalidLine, lineCount, parseBytesSteps } from "./parse.ts";
+import { type InvalidLine, lineCountSteps, parseBytesSteps } from "./parse.ts";
 import { runInSlices } from "./slices.ts";
 import type { ListSource } from "./source.ts";
 
@@ -173,7 +173,7 @@ export class ListSync {
     }
     // The memory store takes the common lines' names hashed from the bytes: no string each.
     const hashed = this.#blocklist.takesFingerprints
-      ? new EntryFingerprints(lineCount(fetched.bytes))
+      ? new EntryFingerprints(await runInSlices(lineCountSteps(fetched.bytes)))
       : undefined;
     const parsed = await runInSlices(parseBytesSteps(fetched.bytes, hashed));
     // The bytes are not needed past the parse: freed before the build, this list's only copy.

@@ -13,6 +13,7 @@ import type { Decision } from "../../blocklist/decision.ts";
 import { DomainSet, EntryFingerprints } from "../../blocklist/domain_set.ts";
 import { MemoryBlocklist } from "../../blocklist/memory_blocklist.ts";
 import {
+  lineCountSteps,
   loadRuleParser,
   parseBytesSteps,
   type ParsedList,
@@ -60,6 +61,7 @@ function assertSameBothWays(bytes: Uint8Array, label: string) {
   const prints = new EntryFingerprints();
   const hashed = runAtOnce(parseBytesSteps(bytes, prints));
   assert.deepEqual(report(hashed), report(plain), `${label}: the report`);
+  assert.equal(runAtOnce(lineCountSteps(bytes)), plain.lines, `${label}: lines counted first`);
   const plainSet = DomainSet.from(plain.block);
   const hashedSet = runAtOnce(DomainSet.buildSteps(hashed.block, prints));
   assert.equal(hashedSet.size, plainSet.size, `${label}: distinct entries`);
@@ -119,6 +121,16 @@ Deno.test("odd bytes parse the same both ways: CR, tabs, NUL, UTF-8, long lines,
     ["comments glued", encoder.encode("a.example#x\na.example ##x\n0.0.0.0 b.example#\n")],
   ];
   for (const [label, bytes] of cases) assertSameBothWays(bytes, label);
+});
+
+Deno.test("lines are counted in steps, a million never at once", () => {
+  const bytes = encoder.encode("a.example\n".repeat(1_000_000));
+  const steps = lineCountSteps(bytes);
+  let yields = 0;
+  let step = steps.next();
+  for (; !step.done; step = steps.next()) yields++;
+  assert.equal(step.value, 1_000_000);
+  assert.ok(yields >= 10, `${yields} steps`);
 });
 
 /** Line pieces a list could hold, good and bad. */
