@@ -4,16 +4,22 @@
  * file (BLOCKLIST_DIR off), in alternating rounds: the load time the gateway itself reports,
  * the resident memory from /proc at rest (2 s after the load; no collection is forced: the load
  * frees its scratch itself), all of it and its anonymous part, whose difference is the deno
- * binary's own code pages that the load runs for the first time; and, on a third gateway each
+ * binary's own code pages that the load runs for the first time; on a third gateway each
  * round, the longest a /health request waited while the list loaded (asked one after another:
- * the event loop's longest pause as a client sees it; asking costs memory, hence apart). Targets: RSS with the list ≤
- * without + 16 B a domain, load ≤ 1 s, longest pause ≤ 64 ms. Writes
- * bench/results/list_rss.md.
+ * the event loop's longest pause as a client sees it; asking costs memory, hence apart); and
+ * WORKERS=4 with the list, every worker's memory summed (RSS, and PSS). Targets: RSS with the
+ * list ≤ without + 16 B a domain, load ≤ 1 s, longest pause ≤ 64 ms; 4 workers ≤ 4 × one
+ * without lists + the store once. Writes bench/results/list_rss.md.
  *
  * env: BENCH_ROUNDS (default 3).
  */
 import { writeBlocklist } from "./bench_zone.ts";
 import { saveResults } from "./floor.ts";
+import { childPids } from "./proc.ts";
+import { DomainSet, EntryFingerprints } from "../blocklist/domain_set.ts";
+import { lineCountSteps, parseBytesSteps } from "../blocklist/parse.ts";
+import { runAtOnce } from "../blocklist/slices.ts";
+import { freePort } from "../tests/support/ports.ts";
 import { median } from "./load_round.ts";
 import { type Gateway, startGateway } from "../tests/support/gateway.ts";
 import { type ResidentMemory, residentMemory } from "../tests/support/process_memory.ts";
@@ -26,6 +32,7 @@ const MAX_PAUSE_MS = 64;
 const REST_MS = 2000;
 const WARM_REQUESTS = 5;
 const MIB = 1024 * 1024;
+const WORKERS = 4;
 
 interface Round {
   memory: ResidentMemory;
@@ -85,6 +92,62 @@ async function round(list: string | undefined, probe = false): Promise<Round> {
   }
 }
 
+/**
+ * `WORKERS` gateways with the list: every worker's RSS, summed, and its proportional share
+ * (PSS: a page shared by k processes counts 1/k in each), once each worker has loaded it.
+ */
+async function workersRound(list: string): Promise<{ rss: number; pss: number }> {
+  const gateway = await startGateway({
+    env: {
+      UPSTREAMS: "udp://127.0.0.1:9",
+      BLOCKLIST_DIR: "off",
+      BLOCKLIST_URLS: `bench=${list}`,
+      WORKERS: String(WORKERS),
+      HTTP_PORT: String(freePort()),
+    },
+    permissions: [`--allow-run=${Deno.execPath()}`],
+    stdout: "null",
+  });
+  try {
+    const deadline = Date.now() + 120_000;
+    const loads = () => gateway.stderr().match(/blocklist bench: file, \d+ block/g)?.length ?? 0;
+    while (loads() < WORKERS) {
+      if (Date.now() > deadline) throw new Error(`lists not loaded:\n${gateway.stderr()}`);
+      await sleep(50);
+    }
+    await sleep(REST_MS);
+    const pids = [gateway.pid, ...await childPids(gateway.pid)];
+    let rss = 0;
+    let pss = 0;
+    for (const pid of pids) {
+      rss += (await residentMemory(pid)).rss;
+      pss += await proportionalBytes(pid);
+    }
+    return { rss, pss };
+  } finally {
+    await gateway.stop();
+  }
+}
+
+/** Bytes of a process's proportional set size (smaps_rollup), NaN where /proc cannot tell. */
+async function proportionalBytes(pid: number): Promise<number> {
+  try {
+    const rollup = await Deno.readTextFile(`/proc/${pid}/smaps_rollup`);
+    const kib = /^Pss:\s+(\d+) kB$/m.exec(rollup);
+    return kib ? Number(kib[1]) * 1024 : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
+/** The list's store as the memory store holds it, bytes. */
+async function storeBytes(list: string): Promise<number> {
+  const bytes = await Deno.readFile(list);
+  const fingerprints = new EntryFingerprints(runAtOnce(lineCountSteps(bytes)));
+  runAtOnce(parseBytesSteps(bytes, fingerprints));
+  return runAtOnce(DomainSet.buildSteps([], fingerprints)).byteLength;
+}
+
 const mib = (bytes: number) => (bytes / MIB).toFixed(1);
 const verdict = (ok: boolean) => (ok ? "PASS" : "FAIL");
 
@@ -100,6 +163,8 @@ async function main(): Promise<void> {
       listed.push(await round(list));
       probed.push(await round(list, true));
     }
+    const workers = await workersRound(list);
+    const store = await storeBytes(list);
     const of = (rounds: Round[], pick: (memory: ResidentMemory) => number) =>
       median(rounds.map((r) => pick(r.memory)));
     const rss = { bare: of(bare, (m) => m.rss), listed: of(listed, (m) => m.rss) };
@@ -133,6 +198,12 @@ async function main(): Promise<void> {
       `- Longest wait for /health while the list loaded: ${pauseMs.toFixed(0)} ms ` +
       `(${verdict(pauseMs <= MAX_PAUSE_MS)} ≤ ${MAX_PAUSE_MS} ms; the worst of the rounds, each ` +
       `on a gateway of its own asked from its start on).`,
+      `- WORKERS=${WORKERS} with the list, once each worker has loaded it: RSS of all the ` +
+      `workers ${mib(workers.rss)} MiB, proportional (PSS) ${mib(workers.pss)} MiB, against ` +
+      `${WORKERS} × one gateway without lists + the list's store once ` +
+      `(${WORKERS} × ${mib(rss.bare)} + ${mib(store)}) = ${mib(WORKERS * rss.bare + store)} MiB ` +
+      `(${verdict(workers.rss <= WORKERS * rss.bare + store)}): each worker still loads the ` +
+      "list itself.",
       "",
     ];
     await saveResults("list_rss.md", lines.join("\n"));
