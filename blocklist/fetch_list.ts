@@ -1,8 +1,9 @@
 /**
- * Gets a list's bytes (UTF-8 text, parsed as bytes: parse.ts): from a file, or over HTTP with a disk copy (VM only) so that a restart
- * without network still has its lists, and so that a copy younger than the refresh interval
- * is not downloaded again. Downloads are conditional (If-None-Match / If-Modified-Since), time
- * out, and stop at a size bound. A failed download falls back to the disk copy, however old.
+ * Gets a list's bytes (UTF-8 text, parsed as bytes: parse.ts): from a file, or over HTTP with a
+ * disk copy (VM only) so that a restart without network still has its lists, and so that a copy
+ * younger than the refresh interval is not downloaded again. Downloads are conditional
+ * (If-None-Match / If-Modified-Since), time out, and stop at a size bound. A failed download
+ * falls back to the disk copy, however old.
  *
  * The disk copy is `<dir>/<name>.txt` with `<name>.json` beside it ({url, etag,
  * lastModified, fetchedAt}); both are written to a temporary file and renamed into place, so

@@ -271,9 +271,10 @@ function isNameByte(c: number): boolean {
   return isNameChar(c) || (c >= UPPER_A && c <= UPPER_Z);
 }
 
-/** `bytes[from, to)`, ASCII, lower-cased. */
+/** `bytes[from, to)`, ASCII, lower-cased (`apply`: several times faster than a spread here). */
 function asciiName(bytes: Uint8Array, from: number, to: number): string {
-  return String.fromCharCode(...bytes.subarray(from, to)).toLowerCase();
+  return String.fromCharCode.apply(null, bytes.subarray(from, to) as unknown as number[])
+    .toLowerCase();
 }
 
 function startsWith(bytes: Uint8Array, at: number, prefix: readonly number[]): boolean {
