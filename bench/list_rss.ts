@@ -120,23 +120,13 @@ async function workersRound(list: string): Promise<{ rss: number; pss: number }>
     let rss = 0;
     let pss = 0;
     for (const pid of pids) {
-      rss += (await residentMemory(pid)).rss;
-      pss += await proportionalBytes(pid);
+      const memory = await residentMemory(pid);
+      rss += memory.rss;
+      pss += memory.pss;
     }
     return { rss, pss };
   } finally {
     await gateway.stop();
-  }
-}
-
-/** Bytes of a process's proportional set size (smaps_rollup), NaN where /proc cannot tell. */
-async function proportionalBytes(pid: number): Promise<number> {
-  try {
-    const rollup = await Deno.readTextFile(`/proc/${pid}/smaps_rollup`);
-    const kib = /^Pss:\s+(\d+) kB$/m.exec(rollup);
-    return kib ? Number(kib[1]) * 1024 : NaN;
-  } catch {
-    return NaN;
   }
 }
 
