@@ -56,6 +56,8 @@ export interface SyncOptions extends FetchOptions {
 }
 
 const LOCK_SECONDS = 600;
+/** Scratch freed by a load, bytes, from which the C heap is trimmed after it. */
+const TRIM_AFTER_BYTES = 1 << 20;
 
 export class ListSync {
   #blocklist: Blocklist;
@@ -177,6 +179,7 @@ export class ListSync {
       : undefined;
     const parsed = await runInSlices(parseBytesSteps(fetched.bytes, hashed));
     // The bytes are not needed past the parse: freed before the build, this list's only copy.
+    const freed = fetched.bytes.byteLength + (hashed?.words.byteLength ?? 0);
     freeNow(fetched.bytes);
     const ips = parsed.ips && source.kind === "allow"
       ? { block: [], allow: [...parsed.ips.block, ...parsed.ips.allow] }
@@ -198,9 +201,10 @@ export class ListSync {
     try {
       await this.#blocklist.load([list]);
       // The store holds its own copy: the fingerprints are freed now, and with the text (freed
-      // after the parse) their pages go back to the system, not kept by the C heap.
+      // after the parse) their pages go back to the system, not kept by the C heap. A small
+      // list frees too little to matter.
       if (hashed !== undefined) freeNow(hashed.words);
-      trimNativeHeap();
+      if (freed >= TRIM_AFTER_BYTES) trimNativeHeap();
       // Distinct entries as the store counted them: a Set of a million names here would stall
       // the loop (`deno task bench:blocklist` builds one).
       loaded = (await this.#blocklist.summary()).find((held) => held.name === source.name);
