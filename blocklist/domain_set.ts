@@ -15,7 +15,9 @@
  *
  * A set is built from `EntryFingerprints`, 8 bytes an entry, filled from strings or straight
  * from a list's bytes (parse.ts: its common lines), so a million-line list is never a million
- * strings: they, not the set, were most of what a loaded list kept resident.
+ * strings: they, not the set, were most of what a loaded list kept resident. A repeated entry
+ * leaves its 6 bytes unused rather than have the arrays copied: "at most 8 bytes per domain"
+ * counts every entry given, repeats included.
  */
 import { fingerprintAscii, NameProbe } from "./name_probe.ts";
 import { runAtOnce } from "./slices.ts";
