@@ -4,6 +4,7 @@
  * it, the stage asks it for decisions, the admin API edits its "custom" list.
  */
 import type { Decision } from "./decision.ts";
+import type { EntryFingerprints } from "./domain_set.ts";
 import type { IpEntries } from "./ip_entry.ts";
 import type { ListRule, RuleQuery } from "./list_rule.ts";
 import type { ListFilter } from "./profile_policy.ts";
@@ -15,6 +16,11 @@ export interface LoadedList {
   block: string[];
   /** Entries that allow the name and its subdomains, winning over any block entry. */
   allow: string[];
+  /**
+   * More entries, already fingerprinted by the parse (domain_set.ts), given up to the store:
+   * only for a store that `takesFingerprints`.
+   */
+  fingerprints?: { kind: EntryKind; entries: EntryFingerprints };
   /** Addresses and ranges that block (or, as exceptions, allow) answers holding them. */
   ips?: IpEntries;
   /** Rules with modifiers or regexes (list_rule.ts); absent: none. */
@@ -60,6 +66,11 @@ export interface Blocklist {
    * instance's change seen): answers remembered before it moved are not reused.
    */
   readonly version: number;
+  /**
+   * True when `load` takes entries as fingerprints (the memory store): the parse then hashes
+   * the list's names from its bytes, with no string per name.
+   */
+  readonly takesFingerprints?: boolean;
   /** True when a loaded rule has `$client`: a decision then depends on who asks. */
   readonly needsClient?: boolean;
   /**

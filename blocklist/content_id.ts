@@ -5,17 +5,23 @@
  * included), as blocklist/slices.ts asks of all long work.
  */
 
-/** Characters per piece; a piece never ends between the two halves of a surrogate pair. */
+/**
+ * Characters (or bytes) per piece; a piece of text never ends between the two halves of a
+ * surrogate pair. An ASCII text and its bytes have the same id.
+ */
 const PIECE = 1 << 20;
 const DIGEST_BYTES = 32;
 
-export async function contentId(text: string): Promise<string> {
+export async function contentId(content: string | Uint8Array<ArrayBuffer>): Promise<string> {
   const encoder = new TextEncoder();
   const digests: Uint8Array[] = [];
-  for (let start = 0; start < text.length;) {
-    let end = Math.min(start + PIECE, text.length);
-    if (isHighSurrogate(text.charCodeAt(end - 1)) && end < text.length) end++;
-    const piece = encoder.encode(text.slice(start, end));
+  for (let start = 0; start < content.length;) {
+    let end = Math.min(start + PIECE, content.length);
+    let piece: Uint8Array<ArrayBuffer>;
+    if (typeof content === "string") {
+      if (isHighSurrogate(content.charCodeAt(end - 1)) && end < content.length) end++;
+      piece = encoder.encode(content.slice(start, end));
+    } else piece = content.subarray(start, end);
     digests.push(new Uint8Array(await crypto.subtle.digest("SHA-256", piece)));
     start = end;
   }

@@ -1,9 +1,10 @@
 /**
  * The compact set of domains behind the blocklist's memory store: at most 8 bytes per domain,
  * a small fraction of a `Set<string>` of the same names (`deno task bench:blocklist` checks
- * both), so a million-entry list costs a few megabytes. Entries are kept as sorted 64-bit
- * fingerprints (see `NameProbe`), never as strings; a match rebuilds the entry's text from the
- * queried name, since the entry is always one of its suffixes or "*." + one of its parents.
+ * both), so a million-entry list costs a few megabytes. Entries are kept as 64-bit
+ * fingerprints (see `NameProbe`) grouped by bucket, never as strings; a match rebuilds the
+ * entry's text from the queried name, since the entry is always one of its suffixes or "*." +
+ * one of its parents.
  *
  * Layout: the fingerprint's top `bits` bits index a directory of bucket offsets (4–8 entries a
  * bucket on average, 0.5–1 byte per domain); per entry, the low 32 bits sit in `lows` and the
@@ -11,12 +12,16 @@
  * and one for a name not in a set of n entries matches by chance with probability
  * n / 2^min(64, bits + 48): at most 8 / 2^48 ≈ 3·10⁻¹⁴, and 5·10⁻¹⁴ at a million entries. With
  * ten probes a query, that is one false block in some 2·10¹² queries.
+ *
+ * A set is built from `EntryFingerprints`, 8 bytes an entry, filled from strings or straight
+ * from a list's bytes (parse.ts: its common lines), so a million-line list is never a million
+ * strings: they, not the set, were most of what a loaded list kept resident. A repeated entry
+ * leaves its 6 bytes unused rather than have the arrays copied: "at most 8 bytes per domain"
+ * counts every entry given, repeats included.
  */
-import { NameProbe } from "./name_probe.ts";
+import { fingerprintAscii, NameProbe } from "./name_probe.ts";
 import { runAtOnce } from "./slices.ts";
 
-/** Average entries a bucket holds, at most: the directory costs 4 bytes per bucket. */
-const BUCKET_TARGET = 8;
 /** Depths from 31 labels up share the last bit of a depth mask. */
 const DEEPEST_BIT = 31;
 /** Word order of a 64-bit fingerprint seen as two 32-bit words. */
@@ -25,27 +30,23 @@ const LO = LITTLE_ENDIAN ? 0 : 1;
 const HI = LITTLE_ENDIAN ? 1 : 0;
 
 const WILDCARD_PREFIX = "*.";
-
-/** Reused by `matchName`: matching is synchronous, so one probe serves every call. */
-const scratch = new NameProbe();
+const MIN_ROOM = 16;
 
 function depthBit(depth: number): number {
   return 1 << (depth < DEEPEST_BIT ? depth : DEEPEST_BIT);
 }
+
+/** Average entries a bucket holds, at most: the directory costs 4 bytes per bucket. */
+const BUCKET_TARGET = 8;
+
+/** Reused by `matchName`: matching is synchronous, so one probe serves every call. */
+const scratch = new NameProbe();
 
 /** Directory bits for `count` entries: buckets of 4–8 entries on average, at least 2 buckets. */
 function directoryBits(count: number): number {
   let bits = 1;
   while (bits < 32 && count > BUCKET_TARGET * 2 ** bits) bits++;
   return bits;
-}
-
-/** Fingerprints of the entries, unsorted, as [lo, hi] word pairs; and which depths occur. */
-interface Collected {
-  words: Uint32Array;
-  count: number;
-  plainDepths: number;
-  wildDepths: number;
 }
 
 /** How many entries to make room for at first: exact for arrays and sets. */
@@ -55,55 +56,132 @@ function expectedCount(entries: Iterable<string>): number {
   return 1024;
 }
 
-/** Entries hashed between two yields of `collectSteps`. */
-const ENTRIES_PER_STEP = 2048;
+/** Entries handled between two yields of the build's steps. */
+const ENTRIES_PER_STEP = 4096;
+/** Buckets deduplicated between two yields. */
+const BUCKETS_PER_STEP = 1024;
 
-/** Hashes every entry once into a growing word array (8 bytes an entry); yields now and then. */
-function* collectSteps(entries: Iterable<string>): Generator<void, Collected> {
-  let words: Uint32Array = new Uint32Array(Math.max(expectedCount(entries), 16) * 2);
-  let count = 0;
-  let plainDepths = 0;
-  let wildDepths = 0;
-  const probe = new NameProbe();
-  for (const entry of entries) {
-    if (entry === "") continue; // the root would match every name: never an entry
+/**
+ * Entries being gathered for a set: their fingerprints, unsorted and with repeats, as [lo, hi]
+ * word pairs in one growing array, and which depths occur among them.
+ */
+export class EntryFingerprints {
+  /** [lo, hi] word pairs, entry by entry; room beyond `count` is unused. */
+  words: Uint32Array;
+  /** Entries added. */
+  count = 0;
+  /** Bit d set when some entry has d labels (bit 31: 31 or more). */
+  plainDepths = 0;
+  /** Bit d set when some "*.parent" entry has a parent of d labels. */
+  wildDepths = 0;
+  #probe: NameProbe | undefined;
+
+  /** Room for `expected` entries before the array grows. */
+  constructor(expected = 1024) {
+    this.words = new Uint32Array(Math.max(expected, MIN_ROOM) * 2);
+  }
+
+  /** Adds a canonical entry ("*.x" allowed); the root ("") would match every name: skipped. */
+  add(entry: string): void {
+    if (entry === "") return;
+    const probe = this.#probe ??= new NameProbe();
     probe.load(entry);
     const labels = probe.labels;
     // A wildcard entry is also a plain name: "*.x" matches the name "a.*.x" at its own depth.
-    plainDepths |= depthBit(labels);
-    if (labels > 1 && entry.startsWith(WILDCARD_PREFIX)) wildDepths |= depthBit(labels - 1);
-    if (count * 2 === words.length) words = grow(words);
-    words[count * 2 + LO] = probe.plainLo(labels);
-    words[count * 2 + HI] = probe.plainHi(labels);
-    count++;
-    if (count % ENTRIES_PER_STEP === 0) yield;
+    if (labels > 1 && entry.startsWith(WILDCARD_PREFIX)) this.wildDepths |= depthBit(labels - 1);
+    this.#push(probe.plainHi(labels), probe.plainLo(labels), labels);
   }
-  return { words, count, plainDepths, wildDepths };
+
+  /**
+   * Adds the name in `bytes[from, to)`: dotted ASCII labels, no wildcard, no escape, upper
+   * case read as lower (the parse's common lines, checked before they come here).
+   */
+  addAscii(bytes: Uint8Array, from: number, to: number): void {
+    if (this.count * 2 === this.words.length) this.#grow();
+    const at = this.count * 2;
+    const labels = fingerprintAscii(bytes, from, to, this.words, at + HI, at + LO);
+    this.plainDepths |= depthBit(labels);
+    this.count++;
+  }
+
+  #push(hi: number, lo: number, labels: number): void {
+    this.plainDepths |= depthBit(labels);
+    if (this.count * 2 === this.words.length) this.#grow();
+    const at = this.count * 2;
+    this.words[at + LO] = lo;
+    this.words[at + HI] = hi;
+    this.count++;
+  }
+
+  #grow(): void {
+    const bigger = new Uint32Array(this.words.length * 2);
+    bigger.set(this.words);
+    this.words = bigger;
+  }
 }
 
-function grow(words: Uint32Array): Uint32Array {
-  const bigger = new Uint32Array(words.length * 2);
-  bigger.set(words);
-  return bigger;
+/** What the constructor takes: the entries laid out by bucket, repeats dropped. */
+interface Laid {
+  shift: number;
+  directory: Uint32Array;
+  lows: Uint32Array;
+  tags: Uint16Array;
+  /** Distinct entries: the first `size` of `lows` and `tags` (repeats left room after). */
+  size: number;
+  plainDepths: number;
+  wildDepths: number;
 }
 
-/** Sorts the first `count` fingerprints in place, in one go: it cannot be sliced. */
-function sort(words: Uint32Array, count: number): void {
-  new BigUint64Array(words.buffer, 0, count).sort();
-}
-
-/** Drops repeats from the first `count` sorted fingerprints; returns how many remain. */
-function unique(words: Uint32Array, count: number): number {
-  let kept = 0;
+/**
+ * Lays the fingerprints out by bucket (a counting sort on the directory bits: every pass is a
+ * loop that yields, where sorting them whole was one pause of the event loop as long as the
+ * list), then drops repeats bucket by bucket. Within a bucket entries stay unordered: a probe
+ * reads the whole bucket.
+ */
+function* laySteps(prints: EntryFingerprints): Generator<void, Laid> {
+  const { words, count } = prints;
+  const bits = directoryBits(count);
+  const shift = 32 - bits;
+  const directory = new Uint32Array(2 ** bits + 1);
   for (let i = 0; i < count; i++) {
-    const lo = words[i * 2 + LO];
-    const hi = words[i * 2 + HI];
-    if (kept > 0 && words[kept * 2 - 2 + LO] === lo && words[kept * 2 - 2 + HI] === hi) continue;
-    words[kept * 2 + LO] = lo;
-    words[kept * 2 + HI] = hi;
-    kept++;
+    directory[(words[i * 2 + HI] >>> shift) + 1]++;
+    if (i % ENTRIES_PER_STEP === 0) yield;
   }
-  return kept;
+  for (let b = 1; b < directory.length; b++) directory[b] += directory[b - 1];
+  yield;
+  const next = directory.slice(0, directory.length - 1);
+  const lows = new Uint32Array(count);
+  const tags = new Uint16Array(count);
+  for (let i = 0; i < count; i++) {
+    const hi = words[i * 2 + HI];
+    const at = next[hi >>> shift]++;
+    lows[at] = words[i * 2 + LO];
+    tags[at] = hi & 0xffff;
+    if (i % ENTRIES_PER_STEP === 0) yield;
+  }
+  // Repeats: each kept entry moves down to `kept`, which never passes the one being read.
+  let kept = 0;
+  for (let b = 0; b < directory.length - 1; b++) {
+    const from = directory[b];
+    const to = directory[b + 1];
+    directory[b] = kept;
+    const first = kept;
+    for (let i = from; i < to; i++) {
+      const lo = lows[i];
+      const tag = tags[i];
+      let seen = false;
+      for (let j = first; j < kept && !seen; j++) seen = lows[j] === lo && tags[j] === tag;
+      if (seen) continue;
+      lows[kept] = lo;
+      tags[kept] = tag;
+      kept++;
+    }
+    if (b % BUCKETS_PER_STEP === 0) yield;
+  }
+  // Room left by repeats stays unused: copying the arrays would cost their size once more.
+  directory[directory.length - 1] = kept;
+  const { plainDepths, wildDepths } = prints;
+  return { shift, directory, lows, tags, size: kept, plainDepths, wildDepths };
 }
 
 /** A set of canonical domain names matched with their subdomains, in at most 8 bytes an entry. */
@@ -125,25 +203,15 @@ export class DomainSet {
   /** Bit d set when some "*.parent" entry has a parent of d labels; 0 when no wildcards. */
   private readonly wildDepths: number;
 
-  private constructor(collected: Collected) {
-    const { words, plainDepths, wildDepths } = collected;
-    const count = unique(words, collected.count);
-    const bits = directoryBits(count);
-    this.shift = 32 - bits;
-    this.directory = new Uint32Array(2 ** bits + 1);
-    this.lows = new Uint32Array(count);
-    this.tags = new Uint16Array(count);
-    for (let i = 0; i < count; i++) {
-      const hi = words[i * 2 + HI];
-      this.directory[(hi >>> this.shift) + 1]++;
-      this.lows[i] = words[i * 2 + LO];
-      this.tags[i] = hi & 0xffff;
-    }
-    for (let b = 1; b < this.directory.length; b++) this.directory[b] += this.directory[b - 1];
-    this.size = count;
+  private constructor(laid: Laid) {
+    this.shift = laid.shift;
+    this.directory = laid.directory;
+    this.lows = laid.lows;
+    this.tags = laid.tags;
+    this.size = laid.size;
     this.byteLength = this.directory.byteLength + this.lows.byteLength + this.tags.byteLength;
-    this.plainDepths = plainDepths;
-    this.wildDepths = wildDepths;
+    this.plainDepths = laid.plainDepths;
+    this.wildDepths = laid.wildDepths;
   }
 
   /** Builds from canonical entries (duplicates allowed, "*.x" wildcards allowed). */
@@ -153,15 +221,19 @@ export class DomainSet {
 
   /**
    * `from` as steps (blocklist/slices.ts), for a big list built while queries are answered.
-   * The sort is one step of its own, a pause slicing cannot shorten (`deno task bench:blocklist`
-   * reports the longest).
+   * `hashed`: entries already fingerprinted (the byte parse's common lines), to which
+   * `entries` are added; its words are given up to the build.
    */
-  static *buildSteps(entries: Iterable<string>): Generator<void, DomainSet> {
-    const collected = yield* collectSteps(entries);
-    yield;
-    sort(collected.words, collected.count);
-    yield;
-    return new DomainSet(collected);
+  static *buildSteps(
+    entries: Iterable<string>,
+    hashed?: EntryFingerprints,
+  ): Generator<void, DomainSet> {
+    const prints = hashed ?? new EntryFingerprints(expectedCount(entries));
+    for (const entry of entries) {
+      prints.add(entry);
+      if (prints.count % ENTRIES_PER_STEP === 0) yield;
+    }
+    return new DomainSet(yield* laySteps(prints));
   }
 
   /**

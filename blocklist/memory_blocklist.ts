@@ -17,7 +17,7 @@ import { type ListFilter, takesAllows, takesBlocks } from "./profile_policy.ts";
 import type { ListRule, RuleQuery } from "./list_rule.ts";
 import type { RuleBook } from "./rule_book.ts";
 import { runInSlices } from "./slices.ts";
-import { DomainSet } from "./domain_set.ts";
+import { DomainSet, type EntryFingerprints } from "./domain_set.ts";
 import type { IpList } from "./ip_ranges.ts";
 import { NameProbe } from "./name_probe.ts";
 
@@ -43,6 +43,7 @@ export interface MemoryBlocklistOptions {
 
 export class MemoryBlocklist implements Blocklist {
   readonly description = "memory";
+  readonly takesFingerprints = true;
   #lists: CompiledList[] = [];
   #addressRules: AddressRules | undefined;
   /** The lists' rules, when some list has any. */
@@ -129,13 +130,16 @@ export class MemoryBlocklist implements Blocklist {
     const compiled: CompiledList[] = [];
     for (const list of lists) {
       const ips = list.ips;
+      const block = await runInSlices(
+        DomainSet.buildSteps(list.block, fingerprintsOf(list, "block")),
+      );
       compiled.push({
         name: list.name,
-        block: await runInSlices(DomainSet.buildSteps(list.block)),
-        allow: await runInSlices(DomainSet.buildSteps(list.allow)),
+        block,
+        allow: await runInSlices(DomainSet.buildSteps(list.allow, fingerprintsOf(list, "allow"))),
         ips: ips && ranges && {
           name: list.name,
-          hasBlocks: list.block.length + ips.block.length > 0,
+          hasBlocks: block.size + ips.block.length > 0,
           block: new ranges.IpRanges(ips.block),
           allow: new ranges.IpRanges(ips.allow),
         },
@@ -217,6 +221,11 @@ export class MemoryBlocklist implements Blocklist {
     this.#book = book;
     this.#version++;
   }
+}
+
+/** The entries of that kind the parse fingerprinted, when it did. */
+function fingerprintsOf(list: LoadedList, kind: EntryKind): EntryFingerprints | undefined {
+  return list.fingerprints?.kind === kind ? list.fingerprints.entries : undefined;
 }
 
 /** Whether a list blocks anything: its exceptions then count wherever its blocks do. */

@@ -16,6 +16,13 @@ const STRIDE = 4;
 const DOT = 0x2e;
 const STAR = 0x2a;
 const BACKSLASH = 0x5c;
+const UPPER_A = 0x41;
+const UPPER_Z = 0x5a;
+const CASE_BIT = 0x20;
+
+/** The lanes' starting states, for a name and for bytes alike. */
+const SEED_A = 0x811c9dc5 | 0;
+const SEED_B = 0x2545f491 | 0;
 
 /** Depths a probe has room for before it grows: any name of up to 127 characters. */
 const INITIAL_DEPTHS = 128;
@@ -84,8 +91,8 @@ export class NameProbe {
     this.ensureDepths(name.length + 1); // labels ≤ dots + 1, even with empty labels
     const words = this.words;
     const starts = this.starts;
-    let a = 0x811c9dc5 | 0;
-    let b = 0x2545f491 | 0;
+    let a = SEED_A;
+    let b = SEED_B;
     let depth = 0;
     for (let i = name.length - 1; i >= 0; i--) {
       const c = name.charCodeAt(i);
@@ -148,4 +155,41 @@ export class NameProbe {
     this.words = new Uint32Array((depths + 1) * STRIDE);
     this.starts = new Int32Array(depths + 1);
   }
+}
+
+/**
+ * The fingerprint a `NameProbe` loaded with the name would give the whole name, computed from
+ * the name's bytes (ASCII, no escaped dots), upper case read as lower: a list line's name is
+ * hashed where it lies, with no string made. Writes the high word at `into[hiAt]` and the low
+ * one at `into[loAt]` (written there, never passed on: a word above 2^31 passed to a function
+ * is a heap number, two a line); returns the labels.
+ *
+ * @example
+ * ```ts
+ * const into = new Uint32Array(2);
+ * fingerprintAscii(new TextEncoder().encode("Ads.Example"), 0, 11, into, 0, 1); // 2
+ * new NameProbe("ads.example").plainHi(2) === into[0]; // true
+ * ```
+ */
+export function fingerprintAscii(
+  bytes: Uint8Array,
+  from: number,
+  to: number,
+  into: Uint32Array,
+  hiAt: number,
+  loAt: number,
+): number {
+  let a = SEED_A;
+  let b = SEED_B;
+  let labels = 1;
+  for (let i = to - 1; i >= from; i--) {
+    let c = bytes[i];
+    if (c === DOT) labels++;
+    else if (c >= UPPER_A && c <= UPPER_Z) c |= CASE_BIT;
+    a = stepA(a, c);
+    b = stepB(b, c, a);
+  }
+  into[hiAt] = fmix32(a);
+  into[loAt] = fmix32(b);
+  return labels;
 }

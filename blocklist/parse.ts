@@ -1,16 +1,18 @@
 /**
- * Blocklist text → canonical entries (DESIGN §2 blocklist/, names as in §4). Reads hosts files,
+ * Blocklist bytes → canonical entries (DESIGN §2 blocklist/, names as in §4). Reads hosts files,
  * plain domain lists and the DNS subset of Adblock syntax, mixed freely line by line. Pure (no
- * I/O, no Deno APIs) and total: any string parses, bad lines are counted, nothing throws.
+ * I/O, no Deno APIs) and total: any bytes parse, bad lines are counted, nothing throws.
  *
  * Real lists hold up to a million lines, so the shapes that make up nearly all of them
- * (`0.0.0.0 name`, `127.0.0.1 name`, `||name^`, `name`, with a lowercase ASCII name) take a fast
- * path that builds no string but the entry itself; every other line takes the general path.
+ * (`0.0.0.0 name`, `127.0.0.1 name`, `||name^`, `name`, with an ASCII name) take a fast path
+ * over the list's bytes that makes no string of the line: its name is lower-cased and checked
+ * in the bytes, then hashed straight into the memory store's fingerprints (domain_set.ts) or,
+ * for the Redis store, made the one string it needs. Every other line is decoded and takes the
+ * general path.
  *
  * Choices worth knowing:
  * - Entries are not deduplicated: the consumer dedupes, once, over all its lists (a Set of a
  *   million names costs several times the parse itself).
- * - The entries from the fast path are slices of `text` and keep it alive as long as they live.
  * - Any IP literal opens a hosts line, not only 0.0.0.0 and 127.0.0.1: its names are blocked.
  *   A line that is an address or a range alone is an IP entry (ip_entry.ts), for the answers.
  * - Boilerplate names (localhost, ip6-*, broadcasthost, IP literals in a hosts line) are never
@@ -35,6 +37,7 @@ import {
   normalizeDomain,
 } from "../dns/domain_entry.ts";
 import { type IpEntries, type IpSink, takeIpEntry } from "./ip_entry.ts";
+import type { EntryFingerprints } from "./domain_set.ts";
 import type { ListRule } from "./list_rule.ts";
 import { runAtOnce } from "./slices.ts";
 
@@ -85,8 +88,9 @@ const BOILERPLATE = new Set([
 /** Headers that open Adblock-style lists, e.g. `[Adblock Plus 2.0]`. */
 const HEADER = /^\[(adblock|ublock|adguard)[^\]]*\]$/i;
 
-const TAB = 9, CR = 13, SPACE = 32, BANG = 33, HASH = 35, DOLLAR = 36, PERCENT = 37;
-const DASH = 45, DOT = 46, SLASH = 47, ZERO = 48, ONE = 49, NINE = 57;
+const TAB = 9, LF = 10, CR = 13, SPACE = 32, BANG = 33, HASH = 35, DOLLAR = 36, PERCENT = 37;
+const DASH = 45, DOT = 46, SLASH = 47, ZERO = 48, ONE = 49, TWO = 50, SEVEN = 55, NINE = 57;
+const UPPER_A = 65, UPPER_Z = 90, CASE_BIT = 0x20;
 const QUESTION = 63, AT = 64, BRACKET = 91, CARET = 94, PIPE = 124;
 
 /** What the general path made of a line: taken, skipped on purpose, or a reason it is invalid. */
@@ -121,13 +125,29 @@ const LINES_PER_STEP = 2048;
 /** Regex lines parsed between two yields: each is compiled to be checked, dearer than a line. */
 const REGEXES_PER_STEP = 32;
 
+/** `parseBytesSteps` over text: its UTF-8 bytes, every name as a string in `block`. */
+export function parseSteps(text: string): Generator<Promise<void> | undefined, ParsedList> {
+  return parseBytesSteps(new TextEncoder().encode(text));
+}
+
+const UTF8_BOM = [0xef, 0xbb, 0xbf];
+/** Lines off the fast path become text; a BOM inside the list is kept, as in the text. */
+const lineDecoder = new TextDecoder("utf-8", { ignoreBOM: true });
+
 /**
  * The parse as steps (blocklist/slices.ts), so a big list can be parsed a slice at a time
  * without stalling queries: yields every few thousand lines, returns the parsed list. It yields
  * a promise, once, when a line needs the rule parser and it is not loaded: `runInSlices` waits
  * for it.
+ *
+ * It reads the list's bytes (UTF-8) and makes no string of a fast-path line: with `hashed`
+ * (the memory store's), its name is fingerprinted where it lies and left out of `block`;
+ * without, it becomes a string in `block`. Other lines are decoded one by one.
  */
-export function* parseSteps(text: string): Generator<Promise<void> | undefined, ParsedList> {
+export function* parseBytesSteps(
+  bytes: Uint8Array,
+  hashed?: EntryFingerprints,
+): Generator<Promise<void> | undefined, ParsedList> {
   const out: ParsedList = {
     block: [],
     allow: [],
@@ -137,23 +157,23 @@ export function* parseSteps(text: string): Generator<Promise<void> | undefined, 
     skippedModifiers: {},
     invalid: { count: 0, examples: [] },
   };
-  const separator = lineSeparator(text);
-  const length = text.length;
-  let start = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  const separator = lineSeparator(bytes);
+  const length = bytes.length;
+  let start = UTF8_BOM.every((byte, i) => bytes[i] === byte) ? UTF8_BOM.length : 0;
   let regexes = 0;
   while (start < length) {
-    let end = text.indexOf(separator, start);
+    let end = bytes.indexOf(separator, start);
     if (end === -1) end = length;
-    const stop = end > start && text.charCodeAt(end - 1) === CR ? end - 1 : end;
+    const stop = end > start && bytes[end - 1] === CR ? end - 1 : end;
     out.lines++;
-    if (!takeCommonLine(text, start, stop, out.block)) {
-      if (ruleParser === undefined && wantsRuleParser(text, start, stop)) {
+    if (!takeCommonLine(bytes, start, stop, out.block, hashed)) {
+      if (ruleParser === undefined && wantsRuleParser(bytes, start, stop)) {
         yield loadRuleParser();
         if (ruleParser === undefined) throw new Error("await loadRuleParser() before parseList");
       }
-      const line = text.slice(start, stop);
+      const line = lineDecoder.decode(bytes.subarray(start, stop));
       record(out, line, parseLine(line, out));
-      if (text.charCodeAt(start) === SLASH && ++regexes % REGEXES_PER_STEP === 0) yield;
+      if (bytes[start] === SLASH && ++regexes % REGEXES_PER_STEP === 0) yield;
     }
     start = end + 1;
     if (out.lines % LINES_PER_STEP === 0) yield;
@@ -161,10 +181,29 @@ export function* parseSteps(text: string): Generator<Promise<void> | undefined, 
   return out;
 }
 
+/** Lines counted between two yields of `lineCountSteps`: counting one is a search. */
+const COUNTED_PER_STEP = 32 * LINES_PER_STEP;
+
+/**
+ * How many lines `parseBytesSteps` reads in `bytes` (room for the entries, at most one each),
+ * as steps: a million lines counted at once stalled the event loop as long as a slice of
+ * parsing a few hundred thousand.
+ */
+export function* lineCountSteps(bytes: Uint8Array): Generator<undefined, number> {
+  const separator = lineSeparator(bytes);
+  let lines = 0;
+  for (let at = 0; at < bytes.length; lines++) {
+    const end = bytes.indexOf(separator, at);
+    at = end === -1 ? bytes.length : end + 1;
+    if (lines % COUNTED_PER_STEP === 0) yield;
+  }
+  return lines;
+}
+
 /** Whether the line's first non-blank character opens an adblock rule: `|`, `@` or `/`. */
-function wantsRuleParser(text: string, start: number, stop: number): boolean {
+function wantsRuleParser(bytes: Uint8Array, start: number, stop: number): boolean {
   for (let i = start; i < stop; i++) {
-    const c = text.charCodeAt(i);
+    const c = bytes[i];
     if (c === SPACE || c === TAB) continue;
     return c === PIPE || c === AT || c === SLASH;
   }
@@ -172,8 +211,8 @@ function wantsRuleParser(text: string, start: number, stop: number): boolean {
 }
 
 /** "\n" (which also covers "\r\n"), or "\r" for the rare file with old Mac line endings. */
-function lineSeparator(text: string): string {
-  return text.indexOf("\n") === -1 && text.indexOf("\r") !== -1 ? "\r" : "\n";
+function lineSeparator(bytes: Uint8Array): number {
+  return bytes.indexOf(LF) === -1 && bytes.indexOf(CR) !== -1 ? CR : LF;
 }
 
 /** Counts a line the general path did not take, keeping the first few invalid ones as examples. */
@@ -190,42 +229,80 @@ function record(out: ParsedList, line: string, outcome: Outcome): void {
   }
 }
 
+const HOSTS_ANY = [ZERO, DOT, ZERO, DOT, ZERO, DOT, ZERO, SPACE];
+const HOSTS_LOOPBACK = [ONE, TWO, SEVEN, DOT, ZERO, DOT, ZERO, DOT, ONE, SPACE];
+
 /**
  * The fast path: `0.0.0.0 name`, `127.0.0.1 name` or `name` (each optionally followed by blanks
- * and a `# comment`) and `||name^`, with a name of lowercase ASCII labels that is neither
- * boilerplate nor all digits. Pushes the name and returns true; returns false, having pushed
- * nothing, for any other line.
+ * and a `# comment`) and `||name^`, with a name of ASCII labels that is neither boilerplate nor
+ * all digits. Takes the name, lower-cased (into `hashed`, or as a string into `block`), and
+ * returns true; returns false, having taken nothing, for any other line.
  */
-function takeCommonLine(text: string, start: number, stop: number, block: string[]): boolean {
-  const first = text.charCodeAt(start);
+function takeCommonLine(
+  bytes: Uint8Array,
+  start: number,
+  stop: number,
+  block: string[],
+  hashed: EntryFingerprints | undefined,
+): boolean {
+  const first = bytes[start];
   let from = start;
+  let end: number;
   if (first === PIPE) {
-    if (text.charCodeAt(start + 1) !== PIPE || text.charCodeAt(stop - 1) !== CARET) return false;
+    if (bytes[start + 1] !== PIPE || bytes[stop - 1] !== CARET) return false;
     from += 2;
-    if (commonNameEnd(text, from, stop - 1) !== stop - 1) return false;
-    block.push(text.slice(from, stop - 1));
-    return true;
+    end = stop - 1;
+    if (commonNameEnd(bytes, from, end) !== end) return false;
+  } else {
+    if (first === ZERO && startsWith(bytes, start, HOSTS_ANY)) from += HOSTS_ANY.length;
+    else if (first === ONE && startsWith(bytes, start, HOSTS_LOOPBACK)) {
+      from += HOSTS_LOOPBACK.length;
+    } else if (!isNameByte(first)) return false;
+    end = commonNameEnd(bytes, from, stop);
+    if (end === -1 || !isBlankOrComment(bytes, end, stop)) return false;
   }
-  if (first === ZERO && text.startsWith("0.0.0.0 ", start)) from += 8;
-  else if (first === ONE && text.startsWith("127.0.0.1 ", start)) from += 10;
-  else if (!isNameChar(first)) return false;
-  const end = commonNameEnd(text, from, stop);
-  if (end === -1 || !isBlankOrComment(text, end, stop)) return false;
-  block.push(text.slice(from, end));
+  if (hashed !== undefined) hashed.addAscii(bytes, from, end);
+  else block.push(asciiName(bytes, from, end));
+  return true;
+}
+
+/** A name character as a list may spell it: `isNameChar`, or an upper-case letter. */
+function isNameByte(c: number): boolean {
+  return isNameChar(c) || (c >= UPPER_A && c <= UPPER_Z);
+}
+
+/** `bytes[from, to)`, ASCII, lower-cased (`apply`: several times faster than a spread here). */
+function asciiName(bytes: Uint8Array, from: number, to: number): string {
+  return String.fromCharCode.apply(null, bytes.subarray(from, to) as unknown as number[])
+    .toLowerCase();
+}
+
+function startsWith(bytes: Uint8Array, at: number, prefix: readonly number[]): boolean {
+  for (let i = 0; i < prefix.length; i++) if (bytes[at + i] !== prefix[i]) return false;
+  return true;
+}
+
+/** "localhost" in any case: the boilerplate names with a dot start with it. */
+const LOCALHOST = [...new TextEncoder().encode("localhost")];
+
+function startsWithLocalhost(bytes: Uint8Array, at: number): boolean {
+  for (let i = 0; i < LOCALHOST.length; i++) {
+    if ((bytes[at + i] | CASE_BIT) !== LOCALHOST[i]) return false;
+  }
   return true;
 }
 
 /**
  * Where the name starting at `from` ends (`to`, or a space or tab before it), when it is a dotted
- * name of lowercase labels with a letter, and not localhost; -1 otherwise.
+ * name of ASCII labels with a letter, and not localhost; -1 otherwise.
  */
-function commonNameEnd(text: string, from: number, to: number): number {
+function commonNameEnd(bytes: Uint8Array, from: number, to: number): number {
   let label = 0;
   let dots = 0;
   let letter = false;
   let i = from;
   for (; i < to; i++) {
-    const c = text.charCodeAt(i);
+    const c = bytes[i];
     if (c === DOT) {
       if (label === 0) return -1;
       label = 0;
@@ -233,7 +310,7 @@ function commonNameEnd(text: string, from: number, to: number): number {
       continue;
     }
     if (c > NINE || c === DASH) {
-      if (!isNameChar(c)) return -1;
+      if (!isNameByte(c)) return -1;
       letter = true;
     } else if (c < ZERO) {
       if (c === SPACE || c === TAB) break;
@@ -242,13 +319,13 @@ function commonNameEnd(text: string, from: number, to: number): number {
     if (++label > MAX_LABEL) return -1;
   }
   const ok = label > 0 && dots > 0 && letter && i - from <= MAX_NAME;
-  return ok && !text.startsWith("localhost", from) ? i : -1;
+  return ok && !startsWithLocalhost(bytes, from) ? i : -1;
 }
 
-/** `text[from, to)` is empty, or blanks then a `#` comment. */
-function isBlankOrComment(text: string, from: number, to: number): boolean {
+/** `bytes[from, to)` is empty, or blanks then a `#` comment. */
+function isBlankOrComment(bytes: Uint8Array, from: number, to: number): boolean {
   for (let i = from; i < to; i++) {
-    const c = text.charCodeAt(i);
+    const c = bytes[i];
     if (c === HASH) return i > from;
     if (c !== SPACE && c !== TAB) return false;
   }

@@ -9,10 +9,13 @@
  * loaded within the refresh interval is left alone, so a fleet downloads each list once.
  */
 import type { Blocklist, ListSummary, LoadedList } from "./blocklist.ts";
+import { freeNow } from "../runtime/free_now.ts";
+import { trimNativeHeap } from "../runtime/memory_trim.ts";
 import { contentId } from "./content_id.ts";
 import { CUSTOM_LIST } from "./decision.ts";
 import { type FetchedList, fetchList, type FetchOptions } from "./fetch_list.ts";
-import { type InvalidLine, parseSteps } from "./parse.ts";
+import { EntryFingerprints } from "./domain_set.ts";
+import { type InvalidLine, lineCountSteps, parseBytesSteps } from "./parse.ts";
 import { runInSlices } from "./slices.ts";
 import type { ListSource } from "./source.ts";
 
@@ -53,6 +56,8 @@ export interface SyncOptions extends FetchOptions {
 }
 
 const LOCK_SECONDS = 600;
+/** Scratch freed by a load, bytes, from which the C heap is trimmed after it. */
+const TRIM_AFTER_BYTES = 1 << 20;
 
 export class ListSync {
   #blocklist: Blocklist;
@@ -162,11 +167,20 @@ export class ListSync {
     } catch (error) {
       return report({ outcome: "failed", error: (error as Error).message, ...counts(held) });
     }
-    const id = await contentId(fetched.text);
+    const { origin, error: fetchError } = fetched;
+    const id = await contentId(fetched.bytes);
     if (held?.contentId === id) {
-      return report({ outcome: "unchanged", error: fetched.error, ...counts(held) });
+      freeNow(fetched.bytes);
+      return report({ outcome: "unchanged", error: fetchError, ...counts(held) });
     }
-    const parsed = await runInSlices(parseSteps(fetched.text));
+    // The memory store takes the common lines' names hashed from the bytes: no string each.
+    const hashed = this.#blocklist.takesFingerprints
+      ? new EntryFingerprints(await runInSlices(lineCountSteps(fetched.bytes)))
+      : undefined;
+    const parsed = await runInSlices(parseBytesSteps(fetched.bytes, hashed));
+    // The bytes are not needed past the parse: freed before the build, this list's only copy.
+    const freed = fetched.bytes.byteLength + (hashed?.words.byteLength ?? 0);
+    freeNow(fetched.bytes);
     const ips = parsed.ips && source.kind === "allow"
       ? { block: [], allow: [...parsed.ips.block, ...parsed.ips.allow] }
       : parsed.ips;
@@ -174,6 +188,7 @@ export class ListSync {
       ? { name: source.name, block: [], allow: [...parsed.block, ...parsed.allow], contentId: id }
       : { name: source.name, block: parsed.block, allow: parsed.allow, contentId: id };
     if (ips !== undefined) list.ips = ips;
+    if (hashed !== undefined) list.fingerprints = { kind: source.kind, entries: hashed };
     // An allowlist's rules allow what they match, whatever their form; a rewrite is no allowing.
     const rules = source.kind === "allow"
       ? parsed.rules.filter((rule) => !rule.rewrite).map((rule) => ({ ...rule, allow: true }))
@@ -185,6 +200,11 @@ export class ListSync {
     let loaded: ListSummary | undefined;
     try {
       await this.#blocklist.load([list]);
+      // The store holds its own copy: the fingerprints are freed now, and with the text (freed
+      // after the parse) their pages go back to the system, not kept by the C heap. A small
+      // list frees too little to matter.
+      if (hashed !== undefined) freeNow(hashed.words);
+      if (freed >= TRIM_AFTER_BYTES) trimNativeHeap();
       // Distinct entries as the store counted them: a Set of a million names here would stall
       // the loop (`deno task bench:blocklist` builds one).
       loaded = (await this.#blocklist.summary()).find((held) => held.name === source.name);
@@ -192,8 +212,8 @@ export class ListSync {
       return report({ outcome: "failed", error: (error as Error).message, ...counts(held) });
     }
     return report({
-      outcome: fetched.origin,
-      error: fetched.error,
+      outcome: origin,
+      error: fetchError,
       blockEntries: loaded?.blockEntries ?? 0,
       allowEntries: loaded?.allowEntries ?? 0,
       ...(loaded?.ipEntries === undefined ? {} : { ipEntries: loaded.ipEntries }),

@@ -123,6 +123,13 @@ export function openLimitCalls(): LimitCalls | string {
   return limitCalls ??= open(LIMIT_SYMBOLS);
 }
 
+/** Other libc `symbols`, for a caller that is no socket's (memory_trim.ts); or why not here. */
+export function openLibcSymbols<S extends Deno.ForeignLibraryInterface>(
+  symbols: S,
+): Deno.DynamicLibrary<S>["symbols"] | string {
+  return open(symbols);
+}
+
 function open<S extends Deno.ForeignLibraryInterface>(
   symbols: S,
 ): Deno.DynamicLibrary<S>["symbols"] | string {
