@@ -6,7 +6,7 @@
  * flight at a time as under load. Reported per stored query: CPU on the answering thread (the
  * main thread: `record`, the batch's hand-over, the worker's acknowledgements) and in the
  * worker (decoding, the answers' text, the inserts, the aggregates), read per thread from
- * /proc/self/task. `bench/history.ts` writes it into bench/results/history.md; run alone
+ * /proc/self/task, less the same stream's with history off. `bench/history.ts` writes it into bench/results/history.md; run alone
  * (`deno task bench:history-cost [--entries=N]`), it rewrites only its section there.
  */
 import { encodeMessage, Rcode, RType, transientCopy } from "../dns/mod.ts";
@@ -45,25 +45,26 @@ function reply(name: string, rcode: number, addresses: string[]): Uint8Array {
   return encodeMessage(message);
 }
 
-/** The stream: entries and the answers they are logged with, made before the clock starts. */
-function stream(count: number): { entries: QueryLogEntry[]; answers: Uint8Array[] } {
-  const names = Array.from({ length: NAMES }, (_, i) => `host${i}.site${i % 331}.example`);
-  const cached = names.map((name, i) =>
-    reply(name, Rcode.NOERROR, [`198.51.${i % 256}.${i >> 8}`, `203.0.113.${i % 200}`])
-  );
-  const blocked = names.map((name) => reply(name, Rcode.NXDOMAIN, []));
-  const upstreams = ["udp://9.9.9.9:53", "tls://1.1.1.1:853"];
+const names = Array.from({ length: NAMES }, (_, i) => `host${i}.site${i % 331}.example`);
+const cached = names.map((name, i) =>
+  reply(name, Rcode.NOERROR, [`198.51.${i % 256}.${i >> 8}`, `203.0.113.${i % 200}`])
+);
+const blocked = names.map((name) => reply(name, Rcode.NXDOMAIN, []));
+const upstreams = ["udp://9.9.9.9:53", "tls://1.1.1.1:853"];
+
+/** Entries `from` to `from + count` of the stream and the answers they are logged with. */
+function stream(from: number, count: number): { entries: QueryLogEntry[]; answers: Uint8Array[] } {
   const entries: QueryLogEntry[] = [];
   const answers: Uint8Array[] = [];
   const start = Date.now();
-  for (let i = 0; i < count; i++) {
+  for (let i = from; i < from + count; i++) {
     // A few names asked all the time, a long tail; one in ten blocked, one in five a miss.
     const n = Math.floor(NAMES * Math.random() ** 3);
     const client = Math.floor(CLIENTS * Math.random() ** 2);
     const roll = Math.random();
     const source = n % 10 === 3 ? "blocked" : roll < 0.2 ? "upstream" : "cache";
     const entry: QueryLogEntry = {
-      time: start + Math.floor(i / 20),
+      time: start + Math.floor((i - from) / 20),
       client: `192.168.1.${client + 10}`,
       door: client % 4 === 0 ? "udp" : "doh",
       name: names[n],
@@ -83,9 +84,36 @@ function stream(count: number): { entries: QueryLogEntry[]; answers: Uint8Array[
   return { entries, answers };
 }
 
-/** Stores `count` entries in a new database in `dir` and reports the CPU it took per entry. */
+/**
+ * Stores `count` entries in a new database in `dir` and reports the CPU it took per entry: the
+ * same stream made and recorded with history off (a batcher with no store) is subtracted.
+ */
 export async function measureHistoryCost(dir: string, count: number): Promise<HistoryCost> {
-  const { entries, answers } = stream(count);
+  const off = await run(count);
+  const on = await run(count, dir);
+  return {
+    entries: count,
+    main: (on.main - off.main) / count,
+    worker: (on.workers - off.workers) / count,
+    other: (on.other - off.other) / count,
+    seconds: on.seconds,
+  };
+}
+
+/** CPU per thread group for the stream, stored in `dir` (none: history off). */
+async function run(count: number, dir?: string) {
+  if (dir === undefined) {
+    const batcher = new HistoryBatcher({ sinks: [], maxBatch: BATCH });
+    batcher.setSinks([]);
+    const before = threadCpuMicros();
+    const started = performance.now();
+    for (let i = 0; i < count; i += BATCH) {
+      const { entries, answers } = stream(i, Math.min(BATCH, count - i));
+      for (let j = 0; j < entries.length; j++) batcher.record(entries[j], answers[j]);
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+    return since(before, started);
+  }
   const log = createQueryLog({ toStdout: false, capacity: 10 });
   const history = new SqliteHistory({
     dir,
@@ -100,25 +128,29 @@ export async function measureHistoryCost(dir: string, count: number): Promise<Hi
   const idle = () => new Promise((resolve) => setTimeout(resolve, 2));
   const before = threadCpuMicros();
   const started = performance.now();
-  for (let i = 0; i < count; i++) {
-    batcher.record(entries[i], answers[i]);
+  for (let i = 0; i < count; i += BATCH) {
+    const { entries, answers } = stream(i, Math.min(BATCH, count - i));
+    for (let j = 0; j < entries.length; j++) batcher.record(entries[j], answers[j]);
     // Under load one batch is stored while the next fills.
-    if ((i + 1) % BATCH === 0) { while (history.pending() > BATCH) await idle(); }
+    while (history.pending() > BATCH) await idle();
   }
   batcher.flush();
   while (history.pending() > 0) await idle();
-  const seconds = (performance.now() - started) / 1000;
-  const after = threadCpuMicros();
+  const spent = since(before, started);
   if (batcher.dropped > 0 || history.failed > 0) {
     throw new Error(`${batcher.dropped} dropped, ${history.failed} failed`);
   }
   await history.close();
+  return spent;
+}
+
+function since(before: ReturnType<typeof threadCpuMicros>, started: number) {
+  const after = threadCpuMicros();
   return {
-    entries: count,
-    main: (after.main - before.main) / count,
-    worker: (after.workers - before.workers) / count,
-    other: (after.other - before.other) / count,
-    seconds,
+    main: after.main - before.main,
+    workers: after.workers - before.workers,
+    other: after.other - before.other,
+    seconds: (performance.now() - started) / 1000,
   };
 }
 

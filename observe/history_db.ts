@@ -23,6 +23,7 @@ import {
   OUTCOMES,
   type StatsRange,
 } from "./history.ts";
+import { COLUMN, type HistoryBatch, INTS, packBatch, unpackBatch } from "./history_batch.ts";
 import {
   DAY,
   HOUR,
@@ -33,6 +34,7 @@ import {
   splitKey,
   statsOf,
   Tally,
+  tallyBatch,
   type TopKind,
 } from "./history_tally.ts";
 
@@ -58,6 +60,10 @@ const NAMES_BY_INDEX = 200;
 /** Entries of a dictionary kept in memory (ids of texts seen lately); cleared when full. */
 const DICTIONARY_CACHE = 100_000;
 const SEQUENCE = 1024;
+/** Values of a row of `queries`. */
+const COLUMNS = 14;
+/** Rows one INSERT statement stores: fewer statements, each within SQLite's parameter limit. */
+const ROWS_PER_INSERT = 50;
 
 const SCHEMA = `
 PRAGMA journal_mode = WAL;
@@ -105,6 +111,8 @@ export class HistoryDb {
   #clientInsert: StatementSync;
   #clientSelect: StatementSync;
   #insert: StatementSync;
+  /** Statements inserting n rows at once, by n. */
+  #inserts = new Map<number, StatementSync>();
   #lastMs = 0;
   #sequence = 0;
 
@@ -141,14 +149,95 @@ export class HistoryDb {
 
   /** Stores a batch in one transaction and adds it to the aggregates. */
   insert(batch: StoredQuery[]): void {
-    const tally = new Tally();
+    const packed = unpackBatch(packBatch(batch.map((stored) => stored.entry), []));
+    this.insertBatch(packed, batch.map((stored) => stored.answer));
+  }
+
+  /**
+   * Stores a batch as the worker is given it, `answers` its answers in brief by row, in one
+   * transaction, and adds it to the aggregates. Each of the batch's texts is looked up in the
+   * dictionaries once, and rows go in `ROWS_PER_INSERT` to a statement.
+   */
+  insertBatch(batch: HistoryBatch, answers: readonly string[]): void {
+    const tally = tallyBatch(batch);
+    const { ints, texts, time, duration } = batch;
+    const names = new Int32Array(texts.length).fill(-1);
+    const words = new Int32Array(texts.length).fill(-1);
+    const word = (index: number): number | null => {
+      if (index < 0) return null;
+      if (words[index] < 0) words[index] = this.#words.id(texts[index]);
+      return words[index];
+    };
+    // Ids of two texts together (a client's address and name, a door and method), by indexes.
+    const clients = new Map<number, number>();
+    const doors = new Map<number, number>();
+    const pair = (ids: Map<number, number>, first: number, second: number, make: () => number) => {
+      const key = (first + 1) * (texts.length + 1) + second + 1;
+      let id = ids.get(key);
+      if (id === undefined) ids.set(key, id = make());
+      return id;
+    };
+    const defaultProfile = this.#words.id(DEFAULT_PROFILE);
+    const rows: (number | null)[] = [];
     this.db.exec("BEGIN");
     try {
-      for (const { entry, answer } of batch) {
-        tally.add(entry);
-        if (entry.logMode === "off") continue;
-        this.#insertOne(entry, answer);
+      for (let row = 0; row < batch.count; row++) {
+        const at = row * INTS;
+        const logMode = ints[at + COLUMN.logMode];
+        if (logMode >= 0 && texts[logMode] === "off") continue;
+        const name = ints[at + COLUMN.name];
+        if (names[name] < 0) names[name] = this.#names.id(texts[name]);
+        const client = ints[at + COLUMN.client];
+        const clientName = ints[at + COLUMN.clientName];
+        const door = ints[at + COLUMN.door];
+        const method = ints[at + COLUMN.method];
+        const source = ints[at + COLUMN.source];
+        const rcode = ints[at + COLUMN.rcode];
+        const answer = answers[row] ?? "";
+        const values = [
+          names[name],
+          ints[at + COLUMN.type],
+          rcode < 0 ? null : rcode,
+          OUTCOMES.indexOf(outcomeOf({
+            source: source < 0 ? undefined : texts[source] as QueryLogEntry["source"],
+            rcode: rcode < 0 ? undefined : rcode,
+          })),
+          (client < 0 || texts[client] === "") && clientName < 0 ? null : pair(
+            clients,
+            client,
+            clientName,
+            () => this.#client(texts[client] ?? "", texts[clientName] ?? ""),
+          ),
+          ints[at + COLUMN.profile] < 0 ? defaultProfile : word(ints[at + COLUMN.profile]),
+          pair(
+            doors,
+            door,
+            method,
+            () => this.#words.id(method < 0 ? texts[door] : `${texts[door]} ${texts[method]}`),
+          ),
+          word(source),
+          word(ints[at + COLUMN.rule]),
+          word(ints[at + COLUMN.upstream]),
+          answer === "" ? null : this.#answers.id(answer),
+          Number.isNaN(duration[row]) ? null : Math.round(duration[row] * 10),
+          word(ints[at + COLUMN.error]),
+        ];
+        const key = this.#key(time[row]);
+        if (key.fresh) {
+          rows.push(key.id, ...values);
+          if (rows.length === ROWS_PER_INSERT * COLUMNS) {
+            this.#insertRows(rows);
+            rows.length = 0;
+          }
+          continue;
+        }
+        // A late entry's key may be taken (see #key): a few other sequence numbers are tried.
+        if (this.#insert.run(key.id, ...values).changes !== 0) continue;
+        for (let attempt = 1; attempt < 4; attempt++) {
+          if (this.#insert.run(this.#key(time[row]).id, ...values).changes !== 0) break;
+        }
       }
+      this.#insertRows(rows);
       this.#addTally(tally);
       this.db.exec("COMMIT");
     } catch (error) {
@@ -157,44 +246,38 @@ export class HistoryDb {
     }
   }
 
-  #insertOne(entry: QueryLogEntry, answer: string): void {
-    const outcome = outcomeOf(entry);
-    const door = entry.method === undefined ? entry.door : `${entry.door} ${entry.method}`;
-    const values = [
-      this.#names.id(entry.name),
-      entry.type,
-      entry.rcode ?? null,
-      OUTCOMES.indexOf(outcome),
-      entry.client === "" && entry.clientName === undefined
-        ? null
-        : this.#client(entry.client, entry.clientName ?? ""),
-      this.#words.id(entry.profile ?? DEFAULT_PROFILE),
-      this.#words.id(door),
-      entry.source === undefined ? null : this.#words.id(entry.source),
-      entry.rule === undefined ? null : this.#words.id(entry.rule),
-      entry.upstream === undefined ? null : this.#words.id(entry.upstream),
-      answer === "" ? null : this.#answers.id(answer),
-      entry.durationMs === undefined ? null : Math.round(entry.durationMs * 10),
-      entry.error === undefined ? null : this.#words.id(entry.error),
-    ];
-    // A late entry's key may be taken (see #key): a few other sequence numbers are tried.
-    for (let attempt = 0; attempt < 4; attempt++) {
-      if (this.#insert.run(this.#key(entry.time), ...values).changes !== 0) return;
+  /** Inserts whole rows (`COLUMNS` values each), with one statement per `ROWS_PER_INSERT`. */
+  #insertRows(values: (number | null)[]): void {
+    const count = values.length / COLUMNS;
+    if (count === 0) return;
+    let statement = this.#inserts.get(count);
+    if (statement === undefined) {
+      const row = `(${new Array(COLUMNS).fill("?").join(", ")})`;
+      statement = this.db.prepare(
+        `INSERT OR IGNORE INTO queries VALUES ${new Array(count).fill(row).join(", ")}`,
+      );
+      this.#inserts.set(count, statement);
     }
+    statement.run(...values);
   }
 
-  /** A row key: the time, and a sequence within the same millisecond. */
-  #key(time: number): number {
+  /**
+   * A row key: the time, and a sequence within the same millisecond. A fresh key (the newest
+   * millisecond's next sequence number) is one no row has; another may be taken.
+   */
+  #key(time: number): { id: number; fresh: boolean } {
     const ms = Math.floor(time);
-    if (ms === this.#lastMs && this.#sequence < SEQUENCE) return ms * SEQUENCE + this.#sequence++;
+    if (ms === this.#lastMs && this.#sequence < SEQUENCE) {
+      return { id: ms * SEQUENCE + this.#sequence++, fresh: true };
+    }
     // An entry logged late (a slow answer) keeps its time; its sequence number is one that
     // this millisecond has not used since the gateway started, if it is the newest.
     if (ms > this.#lastMs) {
       this.#lastMs = ms;
       this.#sequence = 1;
-      return ms * SEQUENCE;
+      return { id: ms * SEQUENCE, fresh: true };
     }
-    return ms * SEQUENCE + Math.floor(Math.random() * SEQUENCE);
+    return { id: ms * SEQUENCE + Math.floor(Math.random() * SEQUENCE), fresh: false };
   }
 
   #client(address: string, name: string): number {

@@ -5,6 +5,7 @@
  * directory that cannot be written turns history off, said in one line.
  */
 import { answerText } from "./recent_queries.ts";
+import { answerAt, type HistoryBatch, unpackBatch } from "./history_batch.ts";
 import { HistoryDb } from "./history_db.ts";
 import type { HistoryRequest, HistoryResponse } from "./history_messages.ts";
 
@@ -25,15 +26,12 @@ port.onmessage = ({ data }) => {
       break;
     case "write": {
       if (db === undefined) break;
-      const batch = data.entries.map((entry, i) => ({
-        entry,
-        answer: answerText(data.answers[i]),
-      }));
+      const batch = unpackBatch(data.batch);
       try {
-        db.insert(batch);
-        port.postMessage({ kind: "written", count: batch.length });
+        db.insertBatch(batch, answerTexts(batch));
+        port.postMessage({ kind: "written", count: batch.count });
       } catch (error) {
-        port.postMessage({ kind: "written", count: batch.length, error: String(error) });
+        port.postMessage({ kind: "written", count: batch.count, error: String(error) });
       }
       break;
     }
@@ -106,6 +104,27 @@ function open(
       return { ok: false, line: `history: off: cannot open ${path}: ${brief(again)}` };
     }
   }
+}
+
+/**
+ * The answers of a batch in brief, by row, each distinct answer decoded once: cached answers
+ * repeat byte for byte but for their ID, which the text does not show.
+ */
+function answerTexts(batch: HistoryBatch): string[] {
+  const known = new Map<string, string>();
+  const texts: string[] = new Array(batch.count);
+  for (let row = 0; row < batch.count; row++) {
+    const answer = answerAt(batch, row);
+    if (answer === undefined) {
+      texts[row] = "";
+      continue;
+    }
+    const key = String.fromCharCode.apply(null, answer.subarray(2) as unknown as number[]);
+    let text = known.get(key);
+    if (text === undefined) known.set(key, text = answerText(answer));
+    texts[row] = text;
+  }
+  return texts;
 }
 
 function notADatabase(error: unknown): boolean {

@@ -179,3 +179,21 @@ Deno.test("the tops of a finished hour are cut to the most counted", () =>
     db.prune(NOW);
     assert.equal(count(), 100);
   }));
+
+Deno.test("a batch of many rows is stored whole, late ones among them, in one transaction", () =>
+  withDb((db) => {
+    const batch = [];
+    // 130 rows of one millisecond, then 20 logged late (an earlier time), and 7 of the first
+    // millisecond again: whole inserts of many rows, the rest, and keys taken by earlier rows.
+    for (let i = 0; i < 130; i++) {
+      batch.push({ entry: entry({ name: `a${i}.example` }), answer: "" });
+    }
+    for (let i = 0; i < 20; i++) {
+      batch.push({ entry: entry({ time: NOW - 1, name: `late${i}.example` }), answer: "" });
+    }
+    for (let i = 0; i < 7; i++) batch.push({ entry: entry({ name: `b${i}.example` }), answer: "" });
+    db.insert(batch);
+    assert.equal(db.count(), 157);
+    assert.equal(db.search({ name: "late", limit: 100 }, NOW).rows.length, 20);
+    assert.equal(db.stats("1h", NOW).totals.answered, 157);
+  }));
