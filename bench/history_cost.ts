@@ -63,15 +63,17 @@ function stream(from: number, count: number): { entries: QueryLogEntry[]; answer
     const client = Math.floor(CLIENTS * Math.random() ** 2);
     const roll = Math.random();
     const source = n % 10 === 3 ? "blocked" : roll < 0.2 ? "upstream" : "cache";
+    const durationMs = source === "upstream" ? 4 + 40 * Math.random() : 0.05;
     const entry: QueryLogEntry = {
-      time: start + Math.floor((i - from) / 20),
+      // Ten queries a millisecond; a miss is logged when its answer comes, after later ones.
+      time: start + Math.floor((i - from) / 10) - Math.round(durationMs),
       client: `192.168.1.${client + 10}`,
       door: client % 4 === 0 ? "udp" : "doh",
       name: names[n],
       type: RType.A,
       source,
       rcode: source === "blocked" ? Rcode.NXDOMAIN : Rcode.NOERROR,
-      durationMs: source === "upstream" ? 4 + 40 * Math.random() : 0.05,
+      durationMs,
     };
     if (entry.door === "doh") entry.method = "GET";
     if (client < 6) entry.clientName = `device-${client}`;

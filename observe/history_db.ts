@@ -60,6 +60,8 @@ const NAMES_BY_INDEX = 200;
 /** Entries of a dictionary kept in memory (ids of texts seen lately); cleared when full. */
 const DICTIONARY_CACHE = 100_000;
 const SEQUENCE = 1024;
+/** Milliseconds whose next sequence number is kept (a few seconds of a busy network). */
+const SEQUENCES_KEPT = 10_000;
 /** Values of a row of `queries`. */
 const COLUMNS = 14;
 /** Rows one INSERT statement stores: fewer statements, each within SQLite's parameter limit. */
@@ -113,8 +115,10 @@ export class HistoryDb {
   #insert: StatementSync;
   /** Statements inserting n rows at once, by n. */
   #inserts = new Map<number, StatementSync>();
-  #lastMs = 0;
-  #sequence = 0;
+  /** The next sequence number of each millisecond lately given keys. */
+  #sequences = new Map<number, number>();
+  /** Milliseconds up to this one may have rows this process did not number (or forgot). */
+  #forgottenMs = 0;
 
   /** Opens (creating) the database at `path`; throws when it is not one or cannot be written. */
   constructor(path: string, options: HistoryDbOptions) {
@@ -139,8 +143,7 @@ export class HistoryDb {
     const last = this.db.prepare("SELECT max(id) AS id FROM queries").get() as {
       id: number | null;
     };
-    this.#lastMs = last.id === null ? 0 : Math.floor(last.id / SEQUENCE);
-    this.#sequence = last.id === null ? 0 : last.id % SEQUENCE + 1;
+    this.#forgottenMs = last.id === null ? 0 : Math.floor(last.id / SEQUENCE);
   }
 
   close(): void {
@@ -231,7 +234,7 @@ export class HistoryDb {
           }
           continue;
         }
-        // A late entry's key may be taken (see #key): a few other sequence numbers are tried.
+        // A random key may be taken (see #key): a few other sequence numbers are tried.
         if (this.#insert.run(key.id, ...values).changes !== 0) continue;
         for (let attempt = 1; attempt < 4; attempt++) {
           if (this.#insert.run(this.#key(time[row]).id, ...values).changes !== 0) break;
@@ -262,22 +265,32 @@ export class HistoryDb {
   }
 
   /**
-   * A row key: the time, and a sequence within the same millisecond. A fresh key (the newest
-   * millisecond's next sequence number) is one no row has; another may be taken.
+   * A row key: the time, and a sequence within the same millisecond. An entry logged late (a
+   * slow answer) keeps its time. A fresh key is its millisecond's next sequence number, which
+   * no row has; a millisecond older than those kept count of (`SEQUENCES_KEPT`), or whose
+   * numbers ran out, gets a random one, which may be taken.
    */
   #key(time: number): { id: number; fresh: boolean } {
     const ms = Math.floor(time);
-    if (ms === this.#lastMs && this.#sequence < SEQUENCE) {
-      return { id: ms * SEQUENCE + this.#sequence++, fresh: true };
-    }
-    // An entry logged late (a slow answer) keeps its time; its sequence number is one that
-    // this millisecond has not used since the gateway started, if it is the newest.
-    if (ms > this.#lastMs) {
-      this.#lastMs = ms;
-      this.#sequence = 1;
-      return { id: ms * SEQUENCE, fresh: true };
+    if (ms > this.#forgottenMs) {
+      const sequence = this.#sequences.get(ms) ?? 0;
+      if (sequence < SEQUENCE) {
+        this.#sequences.set(ms, sequence + 1);
+        if (this.#sequences.size > SEQUENCES_KEPT) this.#forgetSequences();
+        return { id: ms * SEQUENCE + sequence, fresh: true };
+      }
     }
     return { id: ms * SEQUENCE + Math.floor(Math.random() * SEQUENCE), fresh: false };
+  }
+
+  /** Forgets the older half of the milliseconds counted (kept in about the order they came). */
+  #forgetSequences(): void {
+    let forget = this.#sequences.size >> 1;
+    for (const ms of this.#sequences.keys()) {
+      if (forget-- === 0) break;
+      this.#sequences.delete(ms);
+      if (ms > this.#forgottenMs) this.#forgottenMs = ms;
+    }
   }
 
   #client(address: string, name: string): number {

@@ -197,3 +197,23 @@ Deno.test("a batch of many rows is stored whole, late ones among them, in one tr
     assert.equal(db.search({ name: "late", limit: 100 }, NOW).rows.length, 20);
     assert.equal(db.stats("1h", NOW).totals.answered, 157);
   }));
+
+Deno.test("entries logged late take their millisecond's next keys, none lost to a taken one", () =>
+  withDb((db) => {
+    const batch = [];
+    for (let i = 0; i < 1000; i++) {
+      batch.push({ entry: entry({ name: `a${i}.example` }), answer: "" });
+    }
+    // 1000 slow answers of the millisecond before, logged after: 1000 of its 1024 keys.
+    for (let i = 0; i < 1000; i++) {
+      batch.push({ entry: entry({ time: NOW - 1, name: `late${i}.example` }), answer: "" });
+    }
+    db.insert(batch);
+    assert.equal(db.count(), 2000);
+    // Past the milliseconds counted, a late entry still finds a free key.
+    const later = [];
+    for (let i = 1; i <= 10_001; i++) later.push({ entry: entry({ time: NOW + i }), answer: "" });
+    later.push({ entry: entry({ time: NOW + 1, name: "very-late.example" }), answer: "" });
+    db.insert(later);
+    assert.equal(db.count(), 12_002);
+  }));
