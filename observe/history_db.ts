@@ -38,6 +38,12 @@ import {
   type TopKind,
 } from "./history_tally.ts";
 
+/** A batch's answers in brief: each distinct text once, and which is each row's (-1 none). */
+export interface BatchAnswers {
+  texts: string[];
+  ofRow: Int32Array;
+}
+
 /** One query to store: the log entry and its answer in brief. */
 export interface StoredQuery {
   entry: QueryLogEntry;
@@ -119,6 +125,8 @@ export class HistoryDb {
   #sequences = new Map<number, number>();
   /** Milliseconds up to this one may have rows this process did not number (or forgot). */
   #forgottenMs = 0;
+  /** Whether the last key `#key` gave is fresh. */
+  #keyFresh = false;
 
   /** Opens (creating) the database at `path`; throws when it is not one or cannot be written. */
   constructor(path: string, options: HistoryDbOptions) {
@@ -153,15 +161,22 @@ export class HistoryDb {
   /** Stores a batch in one transaction and adds it to the aggregates. */
   insert(batch: StoredQuery[]): void {
     const packed = unpackBatch(packBatch(batch.map((stored) => stored.entry), []));
-    this.insertBatch(packed, batch.map((stored) => stored.answer));
+    const answers: BatchAnswers = { texts: [], ofRow: new Int32Array(batch.length) };
+    const known = new Map<string, number>();
+    batch.forEach(({ answer }, row) => {
+      let at = known.get(answer);
+      if (at === undefined) known.set(answer, at = answers.texts.push(answer) - 1);
+      answers.ofRow[row] = at;
+    });
+    this.insertBatch(packed, answers);
   }
 
   /**
-   * Stores a batch as the worker is given it, `answers` its answers in brief by row, in one
-   * transaction, and adds it to the aggregates. Each of the batch's texts is looked up in the
-   * dictionaries once, and rows go in `ROWS_PER_INSERT` to a statement.
+   * Stores a batch as the worker is given it, with its answers in brief, in one transaction,
+   * and adds it to the aggregates. Each of the batch's texts is looked up in the dictionaries
+   * once, and rows go in `ROWS_PER_INSERT` to a statement.
    */
-  insertBatch(batch: HistoryBatch, answers: readonly string[]): void {
+  insertBatch(batch: HistoryBatch, answers: BatchAnswers): void {
     const tally = tallyBatch(batch);
     const { ints, texts, time, duration } = batch;
     const names = new Int32Array(texts.length).fill(-1);
@@ -171,17 +186,26 @@ export class HistoryDb {
       if (words[index] < 0) words[index] = this.#words.id(texts[index]);
       return words[index];
     };
+    const answerIds = answers.texts.map((text) => text === "" ? null : this.#answers.id(text));
     // Ids of two texts together (a client's address and name, a door and method), by indexes.
-    const clients = new Map<number, number>();
+    const clients = new Map<number, number | null>();
     const doors = new Map<number, number>();
-    const pair = (ids: Map<number, number>, first: number, second: number, make: () => number) => {
+    const pair = <T>(ids: Map<number, T>, first: number, second: number, make: () => T): T => {
       const key = (first + 1) * (texts.length + 1) + second + 1;
       let id = ids.get(key);
       if (id === undefined) ids.set(key, id = make());
       return id;
     };
+    const clientId = (client: number, clientName: number) =>
+      (client < 0 || texts[client] === "") && clientName < 0
+        ? null
+        : this.#client(texts[client] ?? "", texts[clientName] ?? "");
+    const doorId = (door: number, method: number) =>
+      this.#words.id(method < 0 ? texts[door] : `${texts[door]} ${texts[method]}`);
     const defaultProfile = this.#words.id(DEFAULT_PROFILE);
-    const rows: (number | null)[] = [];
+    const probe: Pick<QueryLogEntry, "source" | "rcode"> = {};
+    const rows: (number | null)[] = new Array(ROWS_PER_INSERT * COLUMNS);
+    let filled = 0;
     this.db.exec("BEGIN");
     try {
       for (let row = 0; row < batch.count; row++) {
@@ -196,51 +220,43 @@ export class HistoryDb {
         const method = ints[at + COLUMN.method];
         const source = ints[at + COLUMN.source];
         const rcode = ints[at + COLUMN.rcode];
-        const answer = answers[row] ?? "";
-        const values = [
-          names[name],
-          ints[at + COLUMN.type],
-          rcode < 0 ? null : rcode,
-          OUTCOMES.indexOf(outcomeOf({
-            source: source < 0 ? undefined : texts[source] as QueryLogEntry["source"],
-            rcode: rcode < 0 ? undefined : rcode,
-          })),
-          (client < 0 || texts[client] === "") && clientName < 0 ? null : pair(
-            clients,
-            client,
-            clientName,
-            () => this.#client(texts[client] ?? "", texts[clientName] ?? ""),
-          ),
-          ints[at + COLUMN.profile] < 0 ? defaultProfile : word(ints[at + COLUMN.profile]),
-          pair(
-            doors,
-            door,
-            method,
-            () => this.#words.id(method < 0 ? texts[door] : `${texts[door]} ${texts[method]}`),
-          ),
-          word(source),
-          word(ints[at + COLUMN.rule]),
-          word(ints[at + COLUMN.upstream]),
-          answer === "" ? null : this.#answers.id(answer),
-          Number.isNaN(duration[row]) ? null : Math.round(duration[row] * 10),
-          word(ints[at + COLUMN.error]),
-        ];
+        const profile = ints[at + COLUMN.profile];
+        const answer = answers.ofRow[row];
+        probe.source = source < 0 ? undefined : texts[source] as QueryLogEntry["source"];
+        probe.rcode = rcode < 0 ? undefined : rcode;
         const key = this.#key(time[row]);
-        if (key.fresh) {
-          rows.push(key.id, ...values);
-          if (rows.length === ROWS_PER_INSERT * COLUMNS) {
-            this.#insertRows(rows);
-            rows.length = 0;
+        const fresh = this.#keyFresh;
+        const values = fresh ? rows : [];
+        let v = fresh ? filled : 0;
+        values[v++] = key;
+        values[v++] = names[name];
+        values[v++] = ints[at + COLUMN.type];
+        values[v++] = rcode < 0 ? null : rcode;
+        values[v++] = OUTCOMES.indexOf(outcomeOf(probe));
+        values[v++] = pair(clients, client, clientName, () => clientId(client, clientName));
+        values[v++] = profile < 0 ? defaultProfile : word(profile);
+        values[v++] = pair(doors, door, method, () => doorId(door, method));
+        values[v++] = word(source);
+        values[v++] = word(ints[at + COLUMN.rule]);
+        values[v++] = word(ints[at + COLUMN.upstream]);
+        values[v++] = answer < 0 ? null : answerIds[answer];
+        values[v++] = Number.isNaN(duration[row]) ? null : Math.round(duration[row] * 10);
+        values[v++] = word(ints[at + COLUMN.error]);
+        if (fresh) {
+          filled = v;
+          if (filled === rows.length) {
+            this.#insertRows(rows, ROWS_PER_INSERT);
+            filled = 0;
           }
           continue;
         }
         // A random key may be taken (see #key): a few other sequence numbers are tried.
-        if (this.#insert.run(key.id, ...values).changes !== 0) continue;
-        for (let attempt = 1; attempt < 4; attempt++) {
-          if (this.#insert.run(this.#key(time[row]).id, ...values).changes !== 0) break;
+        for (let attempt = 0; attempt < 4; attempt++) {
+          if (attempt > 0) values[0] = this.#key(time[row]);
+          if (this.#insert.run(...values).changes !== 0) break;
         }
       }
-      this.#insertRows(rows);
+      if (filled > 0) this.#insertRows(rows.slice(0, filled), filled / COLUMNS);
       this.#addTally(tally);
       this.db.exec("COMMIT");
     } catch (error) {
@@ -249,10 +265,8 @@ export class HistoryDb {
     }
   }
 
-  /** Inserts whole rows (`COLUMNS` values each), with one statement per `ROWS_PER_INSERT`. */
-  #insertRows(values: (number | null)[]): void {
-    const count = values.length / COLUMNS;
-    if (count === 0) return;
+  /** Inserts `count` whole rows (`COLUMNS` values each) with one statement. */
+  #insertRows(values: (number | null)[], count: number): void {
     let statement = this.#inserts.get(count);
     if (statement === undefined) {
       const row = `(${new Array(COLUMNS).fill("?").join(", ")})`;
@@ -266,21 +280,23 @@ export class HistoryDb {
 
   /**
    * A row key: the time, and a sequence within the same millisecond. An entry logged late (a
-   * slow answer) keeps its time. A fresh key is its millisecond's next sequence number, which
-   * no row has; a millisecond older than those kept count of (`SEQUENCES_KEPT`), or whose
+   * slow answer) keeps its time. A fresh key (`#keyFresh` says) is its millisecond's next
+   * sequence number, which no row has; a millisecond older than those kept count of (`SEQUENCES_KEPT`), or whose
    * numbers ran out, gets a random one, which may be taken.
    */
-  #key(time: number): { id: number; fresh: boolean } {
+  #key(time: number): number {
     const ms = Math.floor(time);
+    this.#keyFresh = false;
     if (ms > this.#forgottenMs) {
       const sequence = this.#sequences.get(ms) ?? 0;
       if (sequence < SEQUENCE) {
         this.#sequences.set(ms, sequence + 1);
         if (this.#sequences.size > SEQUENCES_KEPT) this.#forgetSequences();
-        return { id: ms * SEQUENCE + sequence, fresh: true };
+        this.#keyFresh = true;
+        return ms * SEQUENCE + sequence;
       }
     }
-    return { id: ms * SEQUENCE + Math.floor(Math.random() * SEQUENCE), fresh: false };
+    return ms * SEQUENCE + Math.floor(Math.random() * SEQUENCE);
   }
 
   /** Forgets the older half of the milliseconds counted (kept in about the order they came). */

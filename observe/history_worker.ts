@@ -6,7 +6,7 @@
  */
 import { answerText } from "./recent_queries.ts";
 import { answerAt, type HistoryBatch, unpackBatch } from "./history_batch.ts";
-import { HistoryDb } from "./history_db.ts";
+import { type BatchAnswers, HistoryDb } from "./history_db.ts";
 import type { HistoryRequest, HistoryResponse } from "./history_messages.ts";
 
 const port = self as unknown as {
@@ -107,24 +107,52 @@ function open(
 }
 
 /**
- * The answers of a batch in brief, by row, each distinct answer decoded once: cached answers
- * repeat byte for byte but for their ID, which the text does not show.
+ * The answers of a batch in brief, each distinct answer decoded once: cached answers repeat
+ * byte for byte but for their ID, which the text does not show. Answers are told apart by a
+ * hash of their bytes, then compared.
  */
-function answerTexts(batch: HistoryBatch): string[] {
-  const known = new Map<string, string>();
-  const texts: string[] = new Array(batch.count);
+function answerTexts(batch: HistoryBatch): BatchAnswers {
+  const texts: string[] = [];
+  const ofRow = new Int32Array(batch.count);
+  const firsts: Uint8Array[] = [];
+  const byHash = new Map<number, number[]>();
   for (let row = 0; row < batch.count; row++) {
     const answer = answerAt(batch, row);
     if (answer === undefined) {
-      texts[row] = "";
+      ofRow[row] = -1;
       continue;
     }
-    const key = String.fromCharCode.apply(null, answer.subarray(2) as unknown as number[]);
-    let text = known.get(key);
-    if (text === undefined) known.set(key, text = answerText(answer));
-    texts[row] = text;
+    const hash = hashAfterId(answer);
+    let same = byHash.get(hash);
+    if (same === undefined) byHash.set(hash, same = []);
+    let found = -1;
+    for (const at of same) {
+      if (sameAfterId(firsts[at], answer)) {
+        found = at;
+        break;
+      }
+    }
+    if (found < 0) {
+      found = texts.push(answerText(answer)) - 1;
+      firsts.push(answer);
+      same.push(found);
+    }
+    ofRow[row] = found;
   }
-  return texts;
+  return { texts, ofRow };
+}
+
+/** FNV-1a of the bytes after the message ID. */
+function hashAfterId(bytes: Uint8Array): number {
+  let hash = 0x811c9dc5;
+  for (let i = 2; i < bytes.length; i++) hash = Math.imul(hash ^ bytes[i], 0x01000193);
+  return hash;
+}
+
+function sameAfterId(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 2; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function notADatabase(error: unknown): boolean {
