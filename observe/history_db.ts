@@ -5,8 +5,10 @@
  * Compact, so a week of a busy network fits: a row is integers only. Its key is the time in ms
  * times 1024 plus a sequence number, so the key orders rows by time, pages by key, and no
  * time column or time index is needed. Names, clients, answers and every other text live once
- * in dictionary tables. Two indexes, by name and by client, find the rows of a search: a name
- * substring is looked for in the names dictionary first, then the rows of each name found.
+ * in dictionary tables. A search by name or client finds its rows through `seen`, the minutes
+ * each name and client was seen in (one entry per name and minute, not per row, so a batch
+ * adds few): a name substring is looked for in the names dictionary first, then the minutes
+ * of the names found, newest first, then those minutes' rows by key.
  * Statistics come from aggregate tables the same batch updates (observe/history_tally.ts), so
  * a 90-day range never reads a stored query. Retention deletes old rows a small batch at a time.
  */
@@ -66,6 +68,13 @@ const NAMES_BY_INDEX = 200;
 /** Entries of a dictionary kept in memory (ids of texts seen lately); cleared when full. */
 const DICTIONARY_CACHE = 100_000;
 const SEQUENCE = 1024;
+/** What `seen` keeps the minutes of: names, clients. */
+const SEEN_NAME = 0;
+const SEEN_CLIENT = 1;
+/** `seen` pairs travel as value * SEEN_MINUTES + minute (minutes since 1970 below 2^26). */
+const SEEN_MINUTES = 2 ** 26;
+/** Minutes a search looks up in `seen` at first; each next window is twice as long. */
+const SEEN_WINDOW = 60;
 /** Milliseconds whose next sequence number is kept (a few seconds of a busy network). */
 const SEQUENCES_KEPT = 10_000;
 /** Values of a row of `queries`. */
@@ -87,8 +96,8 @@ CREATE TABLE IF NOT EXISTS queries (
   id INTEGER PRIMARY KEY, name INTEGER NOT NULL, type INTEGER NOT NULL, rcode INTEGER,
   outcome INTEGER NOT NULL, client INTEGER, profile INTEGER, door INTEGER, source INTEGER,
   rule INTEGER, upstream INTEGER, answer INTEGER, duration INTEGER, error INTEGER);
-CREATE INDEX IF NOT EXISTS queries_by_name ON queries (name);
-CREATE INDEX IF NOT EXISTS queries_by_client ON queries (client);
+CREATE TABLE IF NOT EXISTS seen (kind INTEGER, value INTEGER, minute INTEGER,
+  PRIMARY KEY (kind, value, minute)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS counts (res INTEGER, client TEXT, bucket INTEGER, outcome INTEGER,
   n INTEGER NOT NULL, PRIMARY KEY (res, client, bucket, outcome)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS profile_counts (res INTEGER, bucket INTEGER, profile TEXT,
@@ -119,6 +128,9 @@ export class HistoryDb {
   #clientInsert: StatementSync;
   #clientSelect: StatementSync;
   #insert: StatementSync;
+  #seenInsert: StatementSync;
+  /** When `seen` was last cut to the log's retention. */
+  #seenPrunedAt = -Infinity;
   /** Statements inserting n rows at once, by n. */
   #inserts = new Map<number, StatementSync>();
   /** The next sequence number of each millisecond lately given keys. */
@@ -138,6 +150,7 @@ export class HistoryDb {
       throw error;
     }
     this.#options = options;
+    this.#moveToSeen();
     this.#names = new Dictionary(this.db, "names");
     this.#answers = new Dictionary(this.db, "answers");
     this.#words = new Dictionary(this.db, "words");
@@ -145,6 +158,10 @@ export class HistoryDb {
       "INSERT INTO clients (address, name) VALUES (?, ?) ON CONFLICT DO NOTHING",
     );
     this.#clientSelect = this.db.prepare("SELECT id FROM clients WHERE address = ? AND name = ?");
+    this.#seenInsert = this.db.prepare(
+      `INSERT OR IGNORE INTO seen SELECT ?, value / ${SEEN_MINUTES}, value % ${SEEN_MINUTES}
+        FROM json_each(?)`,
+    );
     this.#insert = this.db.prepare(
       "INSERT OR IGNORE INTO queries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     );
@@ -156,6 +173,25 @@ export class HistoryDb {
 
   close(): void {
     this.db.close();
+  }
+
+  /**
+   * A file from before `seen` found rows through an index by name and one by client, each row
+   * costing an insert into both: their minutes go into `seen`, once, and the indexes away.
+   */
+  #moveToSeen(): void {
+    const indexed = this.db.prepare(
+      "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'queries_by_name'",
+    ).get();
+    if (indexed === undefined) return;
+    const perMinute = SEQUENCE * MINUTE;
+    this.db.exec(`BEGIN;
+      INSERT OR IGNORE INTO seen SELECT ${SEEN_NAME}, name, id / ${perMinute} FROM queries;
+      INSERT OR IGNORE INTO seen SELECT ${SEEN_CLIENT}, client, id / ${perMinute} FROM queries
+        WHERE client IS NOT NULL;
+      DROP INDEX queries_by_name;
+      DROP INDEX IF EXISTS queries_by_client;
+      COMMIT;`);
   }
 
   /** Stores a batch in one transaction and adds it to the aggregates. */
@@ -204,6 +240,9 @@ export class HistoryDb {
       this.#words.id(method < 0 ? texts[door] : `${texts[door]} ${texts[method]}`);
     const defaultProfile = this.#words.id(DEFAULT_PROFILE);
     const probe: Pick<QueryLogEntry, "source" | "rcode"> = {};
+    // The minutes each name and client was seen in: a name's search looks there.
+    const seenNames = new Set<number>();
+    const seenClients = new Set<number>();
     const rows: (number | null)[] = new Array(ROWS_PER_INSERT * COLUMNS);
     let filled = 0;
     this.db.exec("BEGIN");
@@ -226,6 +265,10 @@ export class HistoryDb {
         probe.rcode = rcode < 0 ? undefined : rcode;
         const key = this.#key(time[row]);
         const fresh = this.#keyFresh;
+        const minute = Math.floor(time[row] / MINUTE);
+        seenNames.add(names[name] * SEEN_MINUTES + minute);
+        const clientRow = pair(clients, client, clientName, () => clientId(client, clientName));
+        if (clientRow !== null) seenClients.add(clientRow * SEEN_MINUTES + minute);
         const values = fresh ? rows : [];
         let v = fresh ? filled : 0;
         values[v++] = key;
@@ -233,7 +276,7 @@ export class HistoryDb {
         values[v++] = ints[at + COLUMN.type];
         values[v++] = rcode < 0 ? null : rcode;
         values[v++] = OUTCOMES.indexOf(outcomeOf(probe));
-        values[v++] = pair(clients, client, clientName, () => clientId(client, clientName));
+        values[v++] = clientRow;
         values[v++] = profile < 0 ? defaultProfile : word(profile);
         values[v++] = pair(doors, door, method, () => doorId(door, method));
         values[v++] = word(source);
@@ -257,6 +300,8 @@ export class HistoryDb {
         }
       }
       if (filled > 0) this.#insertRows(rows.slice(0, filled), filled / COLUMNS);
+      this.#seenInsert.run(SEEN_NAME, JSON.stringify([...seenNames]));
+      this.#seenInsert.run(SEEN_CLIENT, JSON.stringify([...seenClients]));
       this.#addTally(tally);
       this.db.exec("COMMIT");
     } catch (error) {
@@ -397,14 +442,14 @@ export class HistoryDb {
       }[]).map((row) => row.id);
       if (names.length === 0) return { rows: [], source: "sqlite" };
       ids = names.length <= NAMES_BY_INDEX
-        ? this.#byIndex("queries_by_name", "name", names, where, params, search.limit)
+        ? this.#bySeen(SEEN_NAME, "name", names, where, params, search.limit, lower, upper)
         : this.#byKey(
           [...where, `q.name IN (SELECT id FROM names WHERE text LIKE ? ESCAPE '\\')`],
           [...params, `%${likeEscaped(search.name.toLowerCase())}%`],
           search.limit,
         );
     } else if (clients !== undefined && clients.length <= NAMES_BY_INDEX) {
-      ids = this.#byIndex("queries_by_client", "client", clients, where, params, search.limit);
+      ids = this.#bySeen(SEEN_CLIENT, "client", clients, where, params, search.limit, lower, upper);
     } else {
       ids = this.#byKey(where, params, search.limit);
     }
@@ -414,27 +459,52 @@ export class HistoryDb {
     return page;
   }
 
-  /** The newest `limit` row keys of each value through an index, merged. */
-  #byIndex(
-    index: string,
+  /**
+   * The newest `limit` row keys whose `column` is one of `values`, from the minutes `seen`
+   * says they were in: a window of minutes at a time, newest first (a window twice as long
+   * each time none fills the page), each minute's rows walked by key.
+   */
+  #bySeen(
+    kind: number,
     column: string,
     values: number[],
     where: string[],
     params: (number | string)[],
     limit: number,
+    lower: number,
+    upper: number,
   ): number[] {
-    const statement = this.db.prepare(
-      `SELECT q.id FROM queries q INDEXED BY ${index} WHERE q.${column} = ? AND ${
-        where.join(" AND ")
-      } ORDER BY q.id DESC LIMIT ?`,
+    const list = values.join(",");
+    const minutes = this.db.prepare(
+      `SELECT DISTINCT minute FROM seen WHERE kind = ? AND value IN (${list})
+        AND minute >= ? AND minute <= ? ORDER BY minute DESC`,
     );
+    const rows = this.db.prepare(
+      `SELECT q.id FROM queries q WHERE q.id >= ? AND q.id < ? AND q.${column} IN (${list})
+        AND ${where.join(" AND ")} ORDER BY q.id DESC LIMIT ?`,
+    );
+    const oldest = (this.db.prepare("SELECT min(id) AS id FROM queries").get() as {
+      id: number | null;
+    }).id;
+    if (oldest === null) return [];
+    const first = Math.floor(Math.max(lower, oldest) / SEQUENCE / MINUTE);
+    let top = Math.floor((upper - 1) / SEQUENCE / MINUTE);
+    let window = SEEN_WINDOW;
     const found: number[] = [];
-    for (const value of values) {
-      for (const row of statement.all(value, ...params, limit) as { id: number }[]) {
-        found.push(row.id);
+    while (top >= first && found.length < limit) {
+      const bottom = Math.max(first, top - window + 1);
+      for (const { minute } of minutes.all(kind, bottom, top) as { minute: number }[]) {
+        const from = minute * MINUTE * SEQUENCE;
+        const to = from + MINUTE * SEQUENCE;
+        for (const row of rows.all(from, to, ...params, limit - found.length) as { id: number }[]) {
+          found.push(row.id);
+        }
+        if (found.length >= limit) break;
       }
+      top = bottom - 1;
+      window *= 2;
     }
-    return found.sort((a, b) => b - a).slice(0, limit);
+    return found;
   }
 
   /** The newest `limit` row keys, walking rows by key: a search most rows match. */
@@ -525,6 +595,13 @@ export class HistoryDb {
     const deleted = this.db.prepare(
       "DELETE FROM queries WHERE id IN (SELECT id FROM queries WHERE id < ? ORDER BY id LIMIT ?)",
     ).run((now - this.#options.retentionMs) * SEQUENCE, DELETE_BATCH).changes;
+    // `seen` has no order by time: cut once an hour; a minute kept longer only costs a look.
+    if (now - this.#seenPrunedAt >= HOUR) {
+      this.db.prepare("DELETE FROM seen WHERE minute < ?").run(
+        Math.floor((now - this.#options.retentionMs) / MINUTE),
+      );
+      this.#seenPrunedAt = now;
+    }
     const oldest = now - this.#options.statsRetentionMs;
     this.db.prepare("DELETE FROM counts WHERE res = ? AND bucket < ?").run(
       MINUTE,

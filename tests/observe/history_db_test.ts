@@ -217,3 +217,69 @@ Deno.test("entries logged late take their millisecond's next keys, none lost to 
     db.insert(later);
     assert.equal(db.count(), 12_002);
   }));
+
+Deno.test("a search by name or client finds rows minutes and days apart, newest first, page by page", () =>
+  withDb((db) => {
+    const batch = [];
+    // A rare name once every 7 hours over a week among a common one every minute of the day.
+    for (let i = 0; i < 24; i++) {
+      batch.push({
+        entry: entry({ time: NOW - i * 7 * 3_600_000, name: "rare.example" }),
+        answer: "",
+      });
+    }
+    for (let i = 0; i < 1440; i++) {
+      batch.push({
+        entry: entry({ time: NOW - i * 60_000 - 7, client: "192.0.2.77" }),
+        answer: "",
+      });
+    }
+    db.insert(batch);
+    const times: number[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = db.search({ name: "rare", limit: 5, cursor }, NOW);
+      times.push(...page.rows.map((row) => row.entry.time));
+      cursor = page.next;
+    } while (cursor !== undefined);
+    assert.deepEqual(times, Array.from({ length: 24 }, (_, i) => NOW - i * 7 * 3_600_000));
+    const window = db.search({ name: "rare", from: NOW - 2 * DAY, to: NOW - DAY, limit: 10 }, NOW);
+    assert.deepEqual(
+      window.rows.map((row) => row.entry.time),
+      [4, 5, 6].map((n) => NOW - n * 7 * 3_600_000),
+    );
+    const client = db.search({ client: "192.0.2.77", limit: 3 }, NOW);
+    assert.deepEqual(
+      client.rows.map((row) => row.entry.time),
+      [0, 1, 2].map((n) => NOW - n * 60_000 - 7),
+    );
+  }));
+
+Deno.test("a file from before `seen` is found by name and client once opened, its indexes gone", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/history.db`;
+  try {
+    const before = new HistoryDb(path, { retentionMs: 7 * DAY, statsRetentionMs: 90 * DAY });
+    before.insert([
+      { entry: entry({ time: NOW - DAY, name: "old.example", clientName: "Laptop" }), answer: "" },
+    ]);
+    // As the file was: rows found through an index by name and one by client, no `seen`.
+    before.db.exec(`DELETE FROM seen;
+      CREATE INDEX queries_by_name ON queries (name);
+      CREATE INDEX queries_by_client ON queries (client);`);
+    before.close();
+    const db = new HistoryDb(path, { retentionMs: 7 * DAY, statsRetentionMs: 90 * DAY });
+    try {
+      assert.equal(db.search({ name: "old", limit: 10 }, NOW).rows.length, 1);
+      assert.equal(db.search({ client: "laptop", limit: 10 }, NOW).rows.length, 1);
+      const indexes = db.db.prepare(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'queries'",
+      ).all();
+      assert.deepEqual(indexes, []);
+    } finally {
+      db.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
