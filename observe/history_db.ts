@@ -71,6 +71,8 @@ const SEQUENCE = 1024;
 /** What `seen` keeps the minutes of: names, clients. */
 const SEEN_NAME = 0;
 const SEEN_CLIENT = 1;
+/** The meta key of the hour the days' tops are summed up to. */
+const TOPS_ROLLED = "tops rolled";
 /** `seen` pairs travel as value * SEEN_MINUTES + minute (minutes since 1970 below 2^26). */
 const SEEN_MINUTES = 2 ** 26;
 /** Minutes a search looks up in `seen` at first; each next window is twice as long. */
@@ -129,6 +131,8 @@ export class HistoryDb {
   #clientSelect: StatementSync;
   #insert: StatementSync;
   #seenInsert: StatementSync;
+  /** Hours before this one are summed into their days' tops (#rollTops). */
+  #rolledTo: number;
   /** When `seen` was last cut to the log's retention. */
   #seenPrunedAt = -Infinity;
   /** Statements inserting n rows at once, by n. */
@@ -151,6 +155,7 @@ export class HistoryDb {
     }
     this.#options = options;
     this.#moveToSeen();
+    this.#rolledTo = this.#topsRolledTo();
     this.#names = new Dictionary(this.db, "names");
     this.#answers = new Dictionary(this.db, "answers");
     this.#words = new Dictionary(this.db, "words");
@@ -391,7 +396,12 @@ export class HistoryDb {
     );
     for (const [key, n] of tally.tops) {
       const [res, bucket, kind, name] = splitKey(key, 3);
-      tops.run(Number(res), kind, Number(bucket), name, n);
+      // A day's tops are its hours' summed once they end (#rollTops), not counted per batch.
+      if (Number(res) === DAY) continue;
+      const hour = Number(bucket);
+      tops.run(HOUR, kind, hour, name, n);
+      // An hour summed already (an entry logged late): its day is told too.
+      if (hour < this.#rolledTo) tops.run(DAY, kind, hour - hour % DAY, name, n);
     }
     const latency = this.db.prepare(
       "INSERT INTO latency VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET n = n + excluded.n",
@@ -569,13 +579,21 @@ export class HistoryDb {
         "SELECT profile, sum(n) AS n FROM profile_counts WHERE res = ? AND bucket >= ? GROUP BY profile",
       ).all(bucketMs, from) as { profile: string; n: number }[]
     ) counters.profiles.push([row.profile, row.n]);
+    // Days: the hours not yet summed into their day (#rollTops) are added.
     const tops = this.db.prepare(
-      "SELECT key, sum(n) AS n FROM tops WHERE res = ? AND kind = ? AND bucket >= ? GROUP BY key ORDER BY n DESC LIMIT 10",
+      `SELECT key, sum(n) AS n FROM (
+        SELECT key, n FROM tops WHERE res = ? AND kind = ? AND bucket >= ?
+        UNION ALL SELECT key, n FROM tops WHERE res = ? AND kind = ? AND bucket >= ?)
+      GROUP BY key ORDER BY n DESC LIMIT 10`,
     );
+    const hoursFrom = coarseMs === DAY ? Math.max(coarseFrom, this.#rolledTo) : Infinity;
     for (const kind of ["n", "b", "c"] as TopKind[]) {
-      for (const row of tops.all(coarseMs, kind, coarseFrom) as { key: string; n: number }[]) {
-        counters.tops.push([kind, row.key, row.n]);
-      }
+      for (
+        const row of tops.all(coarseMs, kind, coarseFrom, HOUR, kind, hoursFrom) as {
+          key: string;
+          n: number;
+        }[]
+      ) counters.tops.push([kind, row.key, row.n]);
     }
     for (
       const row of this.db.prepare(
@@ -618,7 +636,53 @@ export class HistoryDb {
     return Number(deleted);
   }
 
+  /**
+   * Sums each ended hour's tops into its day's, once: a batch counts its names by the hour
+   * alone, half the work. Runs before the hour's tops are cut.
+   */
+  #rollTops(now: number): void {
+    const ended = now - now % HOUR;
+    if (ended <= this.#rolledTo) return;
+    this.db.exec("BEGIN");
+    try {
+      this.db.prepare(
+        `INSERT INTO tops SELECT ?, kind, bucket - bucket % ?, key, n FROM tops
+          WHERE res = ? AND bucket >= ? AND bucket < ? ON CONFLICT DO UPDATE SET n = n + excluded.n`,
+      ).run(DAY, DAY, HOUR, this.#rolledTo, ended);
+      this.#setMeta(TOPS_ROLLED, ended);
+      this.db.exec("COMMIT");
+    } catch (error) {
+      this.db.exec("ROLLBACK");
+      throw error;
+    }
+    this.#rolledTo = ended;
+  }
+
+  /**
+   * Hours before this one are summed into their days' tops. A file from before kept days'
+   * tops counted per batch, every hour it has: it starts after its newest hour.
+   */
+  #topsRolledTo(): number {
+    const kept = this.db.prepare("SELECT value FROM meta WHERE key = ?").get(TOPS_ROLLED) as
+      | { value: number }
+      | undefined;
+    if (kept !== undefined) return kept.value;
+    const newest = this.db.prepare("SELECT max(bucket) AS bucket FROM tops WHERE res = ?").get(
+      HOUR,
+    ) as { bucket: number | null };
+    const to = newest.bucket === null ? 0 : newest.bucket + HOUR;
+    this.#setMeta(TOPS_ROLLED, to);
+    return to;
+  }
+
+  #setMeta(key: string, value: number): void {
+    this.db.prepare(
+      "INSERT INTO meta VALUES (?, ?) ON CONFLICT DO UPDATE SET value = excluded.value",
+    ).run(key, value);
+  }
+
   #cutTops(now: number): void {
+    this.#rollTops(now);
     const done = this.db.prepare("SELECT value FROM meta WHERE key = ?");
     const record = this.db.prepare(
       "INSERT INTO meta VALUES (?, ?) ON CONFLICT DO UPDATE SET value = excluded.value",

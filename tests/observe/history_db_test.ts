@@ -283,3 +283,45 @@ Deno.test("a file from before `seen` is found by name and client once opened, it
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a day's tops count each of its hours once: ended and summed, late, and the current one", () =>
+  withDb((db) => {
+    const HOUR = 3_600_000;
+    const asked = (time: number, name: string, n: number) =>
+      Array.from({ length: n }, () => ({ entry: entry({ time, name }), answer: "" }));
+    db.insert([...asked(NOW - 2 * HOUR, "a.example", 3), ...asked(NOW, "b.example", 2)]);
+    const tops = () => db.stats("30d", NOW).topNames;
+    assert.deepEqual(tops(), [{ name: "a.example", count: 3 }, { name: "b.example", count: 2 }]);
+    db.prune(NOW); // the hour two hours ago ends in its day's tops
+    assert.deepEqual(tops(), [{ name: "a.example", count: 3 }, { name: "b.example", count: 2 }]);
+    db.insert([...asked(NOW - 2 * HOUR, "a.example", 2), ...asked(NOW, "b.example", 4)]);
+    db.prune(NOW);
+    assert.deepEqual(tops(), [{ name: "b.example", count: 6 }, { name: "a.example", count: 5 }]);
+    assert.deepEqual(db.stats("24h", NOW).topNames, tops(), "the hours say the same");
+  }));
+
+Deno.test("a file whose days' tops were counted per batch counts none twice once opened", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/history.db`;
+  const options = { retentionMs: 7 * DAY, statsRetentionMs: 90 * DAY };
+  try {
+    const before = new HistoryDb(path, options);
+    before.insert([{ entry: entry({ name: "a.example" }), answer: "" }]);
+    // As the file was: the day's tops counted with the hour's, and nothing said of summing.
+    before.db.exec(`INSERT INTO tops SELECT 86400000, kind, bucket - bucket % 86400000, key, n
+      FROM tops WHERE res = 3600000; DELETE FROM meta WHERE key = 'tops rolled'`);
+    before.close();
+    const db = new HistoryDb(path, options);
+    try {
+      db.insert([{ entry: entry({ name: "a.example" }), answer: "" }]);
+      db.prune(NOW + 3_600_000);
+      assert.deepEqual(db.stats("30d", NOW + 3_600_000).topNames, [
+        { name: "a.example", count: 2 },
+      ]);
+    } finally {
+      db.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
