@@ -331,8 +331,8 @@ export class HistoryDb {
   /**
    * A row key: the time, and a sequence within the same millisecond. An entry logged late (a
    * slow answer) keeps its time. A fresh key (`#keyFresh` says) is its millisecond's next
-   * sequence number, which no row has; a millisecond older than those kept count of (`SEQUENCES_KEPT`), or whose
-   * numbers ran out, gets a random one, which may be taken.
+   * sequence number, which no row has; a millisecond older than those counted
+   * (`SEQUENCES_KEPT`), or whose numbers ran out, gets a random one, which may be taken.
    */
   #key(time: number): number {
     const ms = Math.floor(time);
@@ -647,7 +647,8 @@ export class HistoryDb {
     try {
       this.db.prepare(
         `INSERT INTO tops SELECT ?, kind, bucket - bucket % ?, key, n FROM tops
-          WHERE res = ? AND bucket >= ? AND bucket < ? ON CONFLICT DO UPDATE SET n = n + excluded.n`,
+          WHERE res = ? AND bucket >= ? AND bucket < ?
+          ON CONFLICT DO UPDATE SET n = n + excluded.n`,
       ).run(DAY, DAY, HOUR, this.#rolledTo, ended);
       this.#setMeta(TOPS_ROLLED, ended);
       this.db.exec("COMMIT");
