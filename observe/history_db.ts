@@ -100,6 +100,7 @@ CREATE TABLE IF NOT EXISTS queries (
   rule INTEGER, upstream INTEGER, answer INTEGER, duration INTEGER, error INTEGER);
 CREATE TABLE IF NOT EXISTS seen (kind INTEGER, value INTEGER, minute INTEGER,
   PRIMARY KEY (kind, value, minute)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS seen_by_minute ON seen (minute);
 CREATE TABLE IF NOT EXISTS counts (res INTEGER, client TEXT, bucket INTEGER, outcome INTEGER,
   n INTEGER NOT NULL, PRIMARY KEY (res, client, bucket, outcome)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS profile_counts (res INTEGER, bucket INTEGER, profile TEXT,
@@ -133,8 +134,6 @@ export class HistoryDb {
   #seenInsert: StatementSync;
   /** Hours before this one are summed into their days' tops (#rollTops). */
   #rolledTo: number;
-  /** When `seen` was last cut to the log's retention. */
-  #seenPrunedAt = -Infinity;
   /** Statements inserting n rows at once, by n. */
   #inserts = new Map<number, StatementSync>();
   /** The next sequence number of each millisecond lately given keys. */
@@ -613,13 +612,10 @@ export class HistoryDb {
     const deleted = this.db.prepare(
       "DELETE FROM queries WHERE id IN (SELECT id FROM queries WHERE id < ? ORDER BY id LIMIT ?)",
     ).run((now - this.#options.retentionMs) * SEQUENCE, DELETE_BATCH).changes;
-    // `seen` has no order by time: cut once an hour; a minute kept longer only costs a look.
-    if (now - this.#seenPrunedAt >= HOUR) {
-      this.db.prepare("DELETE FROM seen WHERE minute < ?").run(
-        Math.floor((now - this.#options.retentionMs) / MINUTE),
-      );
-      this.#seenPrunedAt = now;
-    }
+    // Through seen_by_minute: the minutes that ended the log's retention since the last pass.
+    this.db.prepare("DELETE FROM seen WHERE minute < ?").run(
+      Math.floor((now - this.#options.retentionMs) / MINUTE),
+    );
     const oldest = now - this.#options.statsRetentionMs;
     this.db.prepare("DELETE FROM counts WHERE res = ? AND bucket < ?").run(
       MINUTE,

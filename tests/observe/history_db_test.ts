@@ -325,3 +325,18 @@ Deno.test("a file whose days' tops were counted per batch counts none twice once
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("retention takes the minutes a name or client was seen in with the rows", () =>
+  withDb((db) => {
+    db.insert([
+      { entry: entry({ time: NOW - 8 * DAY, name: "old.example" }), answer: "" },
+      { entry: entry({ time: NOW, name: "new.example" }), answer: "" },
+    ]);
+    const seen = () => (db.db.prepare("SELECT count(*) AS n FROM seen").get() as { n: number }).n;
+    assert.equal(seen(), 4, "a name and a client, each in two minutes");
+    db.prune(NOW);
+    assert.equal(seen(), 2);
+    assert.deepEqual(db.search({ name: "example", limit: 10 }, NOW).rows.map((r) => r.entry.name), [
+      "new.example",
+    ]);
+  }));
