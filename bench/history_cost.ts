@@ -11,13 +11,13 @@
  * `bench/history.ts` writes it into bench/results/history.md; run alone
  * (`deno task bench:history-cost [--entries=N]`), it rewrites only its section there.
  */
-import { encodeMessage, Rcode, RType, transientCopy } from "../dns/mod.ts";
+import { Rcode, RType, transientCopy } from "../dns/mod.ts";
 import { HistoryBatcher } from "../observe/history_batcher.ts";
 import { createQueryLog } from "../observe/query_log.ts";
 import { RecentHistory } from "../observe/recent_history.ts";
 import { SqliteHistory } from "../observe/sqlite_history.ts";
 import type { QueryLogEntry } from "../pipeline/types.ts";
-import { queryMessage } from "../tests/support/dns_query.ts";
+import { addressAnswer } from "../tests/support/dns_query.ts";
 import { threadCpuMicros } from "./proc.ts";
 
 export interface HistoryCost {
@@ -34,25 +34,11 @@ const CLIENTS = 12;
 /** The batcher's largest batch (HistoryBatcher's default). */
 const BATCH = 10_000;
 
-function reply(name: string, rcode: number, addresses: string[]): Uint8Array {
-  const message = queryMessage(name, addresses[0]?.includes(":") ? RType.AAAA : RType.A);
-  message.header.response = true;
-  message.header.rcode = rcode;
-  message.answers = addresses.map((address) => ({
-    name,
-    type: address.includes(":") ? RType.AAAA : RType.A,
-    class: 1,
-    ttl: 300,
-    data: { address },
-  }));
-  return encodeMessage(message);
-}
-
 const names = Array.from({ length: NAMES }, (_, i) => `host${i}.site${i % 331}.example`);
 const cached = names.map((name, i) =>
-  reply(name, Rcode.NOERROR, [`198.51.${i % 256}.${i >> 8}`, `203.0.113.${i % 200}`])
+  addressAnswer(name, [`198.51.${i % 256}.${i >> 8}`, `203.0.113.${i % 200}`])
 );
-const blocked = names.map((name) => reply(name, Rcode.NXDOMAIN, []));
+const blocked = names.map((name) => addressAnswer(name, [], { rcode: Rcode.NXDOMAIN }));
 const upstreams = ["udp://9.9.9.9:53", "tls://1.1.1.1:853"];
 
 /** Entries `from` to `from + count` of the stream and the answers they are logged with. */

@@ -182,39 +182,36 @@ Deno.test("the tops of a finished hour are cut to the most counted", () =>
 
 Deno.test("a batch of many rows is stored whole, late ones among them, in one transaction", () =>
   withDb((db) => {
-    const batch = [];
     // 130 rows of one millisecond, then 20 logged late (an earlier time), and 7 of the first
     // millisecond again: whole inserts of many rows, the rest, and keys taken by earlier rows.
-    for (let i = 0; i < 130; i++) {
-      batch.push({ entry: entry({ name: `a${i}.example` }), answer: "" });
-    }
-    for (let i = 0; i < 20; i++) {
-      batch.push({ entry: entry({ time: NOW - 1, name: `late${i}.example` }), answer: "" });
-    }
-    for (let i = 0; i < 7; i++) batch.push({ entry: entry({ name: `b${i}.example` }), answer: "" });
-    db.insert(batch);
+    db.insert([
+      ...stored(130, (i) => ({ name: `a${i}.example` })),
+      ...stored(20, (i) => ({ time: NOW - 1, name: `late${i}.example` })),
+      ...stored(7, (i) => ({ name: `b${i}.example` })),
+    ]);
     assert.equal(db.count(), 157);
     assert.equal(db.search({ name: "late", limit: 100 }, NOW).rows.length, 20);
     assert.equal(db.stats("1h", NOW).totals.answered, 157);
   }));
 
+/** `count` queries to store, `fields` of each changed from `entry()`'s. */
+function stored(count: number, fields: (i: number) => Partial<QueryLogEntry>) {
+  return Array.from({ length: count }, (_, i) => ({ entry: entry(fields(i)), answer: "" }));
+}
+
 Deno.test("entries logged late take their millisecond's next keys, none lost to a taken one", () =>
   withDb((db) => {
-    const batch = [];
-    for (let i = 0; i < 1000; i++) {
-      batch.push({ entry: entry({ name: `a${i}.example` }), answer: "" });
-    }
     // 1000 slow answers of the millisecond before, logged after: 1000 of its 1024 keys.
-    for (let i = 0; i < 1000; i++) {
-      batch.push({ entry: entry({ time: NOW - 1, name: `late${i}.example` }), answer: "" });
-    }
-    db.insert(batch);
+    db.insert([
+      ...stored(1000, (i) => ({ name: `a${i}.example` })),
+      ...stored(1000, (i) => ({ time: NOW - 1, name: `late${i}.example` })),
+    ]);
     assert.equal(db.count(), 2000);
     // Past the milliseconds counted, a late entry still finds a free key.
-    const later = [];
-    for (let i = 1; i <= 10_001; i++) later.push({ entry: entry({ time: NOW + i }), answer: "" });
-    later.push({ entry: entry({ time: NOW + 1, name: "very-late.example" }), answer: "" });
-    db.insert(later);
+    db.insert([
+      ...stored(10_001, (i) => ({ time: NOW + 1 + i })),
+      ...stored(1, () => ({ time: NOW + 1, name: "very-late.example" })),
+    ]);
     assert.equal(db.count(), 12_002);
   }));
 
@@ -255,40 +252,57 @@ Deno.test("a search by name or client finds rows minutes and days apart, newest 
     );
   }));
 
-Deno.test("a file from before `seen` is found by name and client once opened, its indexes gone", async () => {
-  const dir = await Deno.makeTempDir();
-  const path = `${dir}/history.db`;
-  try {
-    const before = new HistoryDb(path, { retentionMs: 7 * DAY, statsRetentionMs: 90 * DAY });
-    before.insert([
-      { entry: entry({ time: NOW - DAY, name: "old.example", clientName: "Laptop" }), answer: "" },
-    ]);
-    // As the file was: rows found through an index by name and one by client, no `seen`.
-    before.db.exec(`DELETE FROM seen;
-      CREATE INDEX queries_by_name ON queries (name);
-      CREATE INDEX queries_by_client ON queries (client);`);
-    before.close();
-    const db = new HistoryDb(path, { retentionMs: 7 * DAY, statsRetentionMs: 90 * DAY });
-    try {
+Deno.test("a file from before `seen` is found by name and client once opened, its indexes gone", () =>
+  reopened(
+    (before) => {
+      before.insert([
+        {
+          entry: entry({ time: NOW - DAY, name: "old.example", clientName: "Laptop" }),
+          answer: "",
+        },
+      ]);
+      // As the file was: rows found through an index by name and one by client, no `seen`.
+      before.db.exec(`DELETE FROM seen;
+        CREATE INDEX queries_by_name ON queries (name);
+        CREATE INDEX queries_by_client ON queries (client);`);
+    },
+    (db) => {
       assert.equal(db.search({ name: "old", limit: 10 }, NOW).rows.length, 1);
       assert.equal(db.search({ client: "laptop", limit: 10 }, NOW).rows.length, 1);
       const indexes = db.db.prepare(
         "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'queries'",
       ).all();
       assert.deepEqual(indexes, []);
+    },
+  ));
+
+/** A file made and changed by `before`, then opened anew for `after`. */
+async function reopened(before: (db: HistoryDb) => void, after: (db: HistoryDb) => void) {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/history.db`;
+  const options = { retentionMs: 7 * DAY, statsRetentionMs: 90 * DAY };
+  try {
+    const first = new HistoryDb(path, options);
+    try {
+      before(first);
+    } finally {
+      first.close();
+    }
+    const db = new HistoryDb(path, options);
+    try {
+      after(db);
     } finally {
       db.close();
     }
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
-});
+}
 
 Deno.test("a day's tops count each of its hours once: ended and summed, late, and the current one", () =>
   withDb((db) => {
     const HOUR = 3_600_000;
-    const asked = (time: number, name: string, n: number) =>
-      Array.from({ length: n }, () => ({ entry: entry({ time, name }), answer: "" }));
+    const asked = (time: number, name: string, n: number) => stored(n, () => ({ time, name }));
     db.insert([...asked(NOW - 2 * HOUR, "a.example", 3), ...asked(NOW, "b.example", 2)]);
     const tops = () => db.stats("30d", NOW).topNames;
     assert.deepEqual(tops(), [{ name: "a.example", count: 3 }, { name: "b.example", count: 2 }]);
@@ -300,31 +314,22 @@ Deno.test("a day's tops count each of its hours once: ended and summed, late, an
     assert.deepEqual(db.stats("24h", NOW).topNames, tops(), "the hours say the same");
   }));
 
-Deno.test("a file whose days' tops were counted per batch counts none twice once opened", async () => {
-  const dir = await Deno.makeTempDir();
-  const path = `${dir}/history.db`;
-  const options = { retentionMs: 7 * DAY, statsRetentionMs: 90 * DAY };
-  try {
-    const before = new HistoryDb(path, options);
-    before.insert([{ entry: entry({ name: "a.example" }), answer: "" }]);
-    // As the file was: the day's tops counted with the hour's, and nothing said of summing.
-    before.db.exec(`INSERT INTO tops SELECT 86400000, kind, bucket - bucket % 86400000, key, n
-      FROM tops WHERE res = 3600000; DELETE FROM meta WHERE key = 'tops rolled'`);
-    before.close();
-    const db = new HistoryDb(path, options);
-    try {
+Deno.test("a file whose days' tops were counted per batch counts none twice once opened", () =>
+  reopened(
+    (before) => {
+      before.insert([{ entry: entry({ name: "a.example" }), answer: "" }]);
+      // As the file was: the day's tops counted with the hour's, and nothing said of summing.
+      before.db.exec(`INSERT INTO tops SELECT 86400000, kind, bucket - bucket % 86400000, key, n
+        FROM tops WHERE res = 3600000; DELETE FROM meta WHERE key = 'tops rolled'`);
+    },
+    (db) => {
       db.insert([{ entry: entry({ name: "a.example" }), answer: "" }]);
       db.prune(NOW + 3_600_000);
       assert.deepEqual(db.stats("30d", NOW + 3_600_000).topNames, [
         { name: "a.example", count: 2 },
       ]);
-    } finally {
-      db.close();
-    }
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+    },
+  ));
 
 Deno.test("retention takes the minutes a name or client was seen in with the rows", () =>
   withDb((db) => {

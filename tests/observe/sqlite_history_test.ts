@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
-import { encodeMessage, RType, TransientSlab } from "../../dns/mod.ts";
+import { RType, TransientSlab } from "../../dns/mod.ts";
 import { HistoryBatcher } from "../../observe/history_batcher.ts";
 import { RecentHistory } from "../../observe/recent_history.ts";
 import { createQueryLog } from "../../observe/query_log.ts";
 import { SqliteHistory } from "../../observe/sqlite_history.ts";
 import type { QueryLogEntry } from "../../pipeline/types.ts";
-import { queryMessage } from "../support/dns_query.ts";
+import { addressAnswer } from "../support/dns_query.ts";
 import { eventually } from "../support/eventually.ts";
 
 const DAY = 86_400_000;
@@ -67,10 +67,14 @@ Deno.test("answers posted with a batch are stored in brief, each as its own byte
     await history.ready();
     const now = Date.now();
     const slab = new TransientSlab();
-    const one = reply("a.example", 1, ["192.0.2.1"]);
+    const one = addressAnswer("a.example", ["192.0.2.1"], { id: 1 });
     const again = slab.copy(one);
     again[0] ^= 0xff; // another ID: the same answer
-    const answers = [slab.copy(one), again, slab.copy(reply("b.example", 2, ["192.0.2.2"]))];
+    const answers = [
+      slab.copy(one),
+      again,
+      slab.copy(addressAnswer("b.example", ["192.0.2.2"], { id: 2 })),
+    ];
     history.write(
       [entry(now, "a.example"), entry(now + 1, "a.example"), entry(now + 2, "b.example")],
       [...answers, undefined],
@@ -91,19 +95,6 @@ Deno.test("answers posted with a batch are stored in brief, each as its own byte
     await Deno.remove(dir, { recursive: true });
   }
 });
-
-function reply(name: string, id: number, addresses: string[]): Uint8Array {
-  const message = queryMessage(name, RType.A, { id });
-  message.header.response = true;
-  message.answers = addresses.map((address) => ({
-    name,
-    type: RType.A,
-    class: 1,
-    ttl: 60,
-    data: { address },
-  }));
-  return encodeMessage(message);
-}
 
 Deno.test("retention runs by the clock the history is given", async () => {
   const dir = await Deno.makeTempDir();
