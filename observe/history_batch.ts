@@ -17,7 +17,7 @@ export interface PackedBatch {
 }
 
 /** The text fields of a row, each an index into `texts` (-1: the entry has none). */
-export const TEXT_FIELDS = [
+const TEXT_FIELDS = [
   "name",
   "client",
   "clientName",
@@ -116,17 +116,17 @@ export function packBatch(
     floats[i] = entry.time;
     floats[count + i] = entry.durationMs ?? NaN;
     const row = i * INTS;
-    ints[row] = textIndex(entry.name);
-    ints[row + 1] = textIndex(entry.client);
-    ints[row + 2] = textIndex(entry.clientName);
-    ints[row + 3] = textIndex(entry.door);
-    ints[row + 4] = textIndex(entry.method);
-    ints[row + 5] = textIndex(entry.profile);
-    ints[row + 6] = textIndex(entry.logMode);
-    ints[row + 7] = textIndex(entry.source);
-    ints[row + 8] = textIndex(entry.rule);
-    ints[row + 9] = textIndex(entry.upstream);
-    ints[row + 10] = textIndex(entry.error);
+    ints[row + COLUMN.name] = textIndex(entry.name);
+    ints[row + COLUMN.client] = textIndex(entry.client);
+    ints[row + COLUMN.clientName] = textIndex(entry.clientName);
+    ints[row + COLUMN.door] = textIndex(entry.door);
+    ints[row + COLUMN.method] = textIndex(entry.method);
+    ints[row + COLUMN.profile] = textIndex(entry.profile);
+    ints[row + COLUMN.logMode] = textIndex(entry.logMode);
+    ints[row + COLUMN.source] = textIndex(entry.source);
+    ints[row + COLUMN.rule] = textIndex(entry.rule);
+    ints[row + COLUMN.upstream] = textIndex(entry.upstream);
+    ints[row + COLUMN.error] = textIndex(entry.error);
     ints[row + TYPE] = entry.type;
     ints[row + RCODE] = entry.rcode ?? -1;
     const answer = answers[i];
@@ -204,9 +204,9 @@ export function answerAt(batch: HistoryBatch, row: number): Uint8Array | undefin
 export function entryAt(batch: HistoryBatch, row: number): QueryLogEntry {
   const entry = { time: batch.time[row] } as QueryLogEntry;
   const fields = entry as unknown as Record<string, unknown>;
-  for (let f = 0; f < TEXT_FIELDS.length; f++) {
-    const at = batch.ints[row * INTS + f];
-    if (at >= 0) fields[TEXT_FIELDS[f]] = batch.texts[at];
+  for (const field of TEXT_FIELDS) {
+    const at = batch.ints[row * INTS + COLUMN[field]];
+    if (at >= 0) fields[field] = batch.texts[at];
   }
   entry.type = typeAt(batch, row);
   const rcode = rcodeAt(batch, row);
