@@ -451,7 +451,17 @@ export class HistoryDb {
       }[]).map((row) => row.id);
       if (names.length === 0) return { rows: [], source: "sqlite" };
       ids = names.length <= NAMES_BY_INDEX
-        ? this.#bySeen(SEEN_NAME, "name", names, where, params, search.limit, lower, upper)
+        ? this.#bySeen(
+          SEEN_NAME,
+          "name",
+          names,
+          where,
+          params,
+          search.limit,
+          lower,
+          upper,
+          clients && { kind: SEEN_CLIENT, values: clients },
+        )
         : this.#byKey(
           [...where, `q.name IN (SELECT id FROM names WHERE text LIKE ? ESCAPE '\\')`],
           [...params, `%${likeEscaped(search.name.toLowerCase())}%`],
@@ -470,8 +480,9 @@ export class HistoryDb {
 
   /**
    * The newest `limit` row keys whose `column` is one of `values`, from the minutes `seen`
-   * says they were in: a window of minutes at a time, newest first (a window twice as long
-   * each time none fills the page), each minute's rows walked by key.
+   * says they were in (and, with `alsoSeen`, a client of the search too): a window of minutes
+   * at a time, newest first (a window twice as long each time none fills the page), each
+   * minute's rows walked by key.
    */
   #bySeen(
     kind: number,
@@ -482,11 +493,15 @@ export class HistoryDb {
     limit: number,
     lower: number,
     upper: number,
+    alsoSeen?: { kind: number; values: number[] },
   ): number[] {
     const list = values.join(",");
+    const also = alsoSeen === undefined ? "" : `AND minute IN (SELECT minute FROM seen
+      WHERE kind = ${alsoSeen.kind} AND value IN (${alsoSeen.values.join(",")})
+      AND minute >= ? AND minute <= ?)`;
     const minutes = this.db.prepare(
       `SELECT DISTINCT minute FROM seen WHERE kind = ? AND value IN (${list})
-        AND minute >= ? AND minute <= ? ORDER BY minute DESC`,
+        AND minute >= ? AND minute <= ? ${also} ORDER BY minute DESC`,
     );
     const rows = this.db.prepare(
       `SELECT q.id FROM queries q WHERE q.id >= ? AND q.id < ? AND q.${column} IN (${list})
@@ -502,7 +517,8 @@ export class HistoryDb {
     const found: number[] = [];
     while (top >= first && found.length < limit) {
       const bottom = Math.max(first, top - window + 1);
-      for (const { minute } of minutes.all(kind, bottom, top) as { minute: number }[]) {
+      const range = alsoSeen === undefined ? [bottom, top] : [bottom, top, bottom, top];
+      for (const { minute } of minutes.all(kind, ...range) as { minute: number }[]) {
         const from = minute * MINUTE * SEQUENCE;
         const to = from + MINUTE * SEQUENCE;
         for (const row of rows.all(from, to, ...params, limit - found.length) as { id: number }[]) {

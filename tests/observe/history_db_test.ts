@@ -245,10 +245,22 @@ Deno.test("a search by name or client finds rows minutes and days apart, newest 
       window.rows.map((row) => row.entry.time),
       [4, 5, 6].map((n) => NOW - n * 7 * 3_600_000),
     );
+    // The name asked by that client, in minutes each of them was seen in apart too.
+    db.insert(
+      stored(
+        3,
+        (i) => ({ time: NOW - i * DAY - 30_000, name: "rare.example", client: "192.0.2.77" }),
+      ),
+    );
+    const both = db.search({ name: "rare", client: "192.0.2.77", limit: 10 }, NOW);
+    assert.deepEqual(
+      both.rows.map((row) => row.entry.time),
+      [0, 1, 2].map((n) => NOW - n * DAY - 30_000),
+    );
     const client = db.search({ client: "192.0.2.77", limit: 3 }, NOW);
     assert.deepEqual(
       client.rows.map((row) => row.entry.time),
-      [0, 1, 2].map((n) => NOW - n * 60_000 - 7),
+      [NOW - 7, NOW - 30_000, NOW - 60_007],
     );
   }));
 
