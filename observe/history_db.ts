@@ -298,9 +298,9 @@ export class HistoryDb {
           continue;
         }
         // A random key may be taken (see #key): a few other sequence numbers are tried.
-        for (let attempt = 0; attempt < 4; attempt++) {
-          if (attempt > 0) values[0] = this.#key(time[row]);
-          if (this.#insert.run(...values).changes !== 0) break;
+        const rest = values.slice(1);
+        for (let attempt = 0, id = key; attempt < 4; attempt++, id = this.#key(time[row])) {
+          if (this.#insert.run(id, ...rest).changes !== 0) break;
         }
       }
       if (filled > 0) this.#insertRows(rows.slice(0, filled), filled / COLUMNS);

@@ -108,8 +108,7 @@ function open(
 
 /**
  * The answers of a batch in brief, each distinct answer decoded once: cached answers repeat
- * byte for byte but for their ID, which the text does not show. Answers are told apart by a
- * hash of their bytes, then compared.
+ * byte for byte. Answers are told apart by a hash of their bytes, then compared.
  */
 function answerTexts(batch: HistoryBatch): BatchAnswers {
   const texts: string[] = [];
@@ -122,12 +121,12 @@ function answerTexts(batch: HistoryBatch): BatchAnswers {
       ofRow[row] = -1;
       continue;
     }
-    const hash = hashAfterId(answer);
+    const hash = hashOf(answer);
     let same = byHash.get(hash);
     if (same === undefined) byHash.set(hash, same = []);
     let found = -1;
     for (const at of same) {
-      if (sameAfterId(firsts[at], answer)) {
+      if (sameBytes(firsts[at], answer)) {
         found = at;
         break;
       }
@@ -142,16 +141,16 @@ function answerTexts(batch: HistoryBatch): BatchAnswers {
   return { texts, ofRow };
 }
 
-/** FNV-1a of the bytes after the message ID. */
-function hashAfterId(bytes: Uint8Array): number {
+/** FNV-1a of the bytes. */
+function hashOf(bytes: Uint8Array): number {
   let hash = 0x811c9dc5;
-  for (let i = 2; i < bytes.length; i++) hash = Math.imul(hash ^ bytes[i], 0x01000193);
+  for (let i = 0; i < bytes.length; i++) hash = Math.imul(hash ^ bytes[i], 0x01000193);
   return hash;
 }
 
-function sameAfterId(a: Uint8Array, b: Uint8Array): boolean {
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
-  for (let i = 2; i < a.length; i++) if (a[i] !== b[i]) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
 

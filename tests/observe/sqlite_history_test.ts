@@ -68,25 +68,26 @@ Deno.test("answers posted with a batch are stored in brief, each as its own byte
     const now = Date.now();
     const slab = new TransientSlab();
     const one = addressAnswer("a.example", ["192.0.2.1"], { id: 1 });
-    const again = slab.copy(one);
-    again[0] ^= 0xff; // another ID: the same answer
+    // The same answer twice (decoded once), another with only its ID changed, and a third.
     const answers = [
       slab.copy(one),
-      again,
+      slab.copy(one),
+      slab.copy(addressAnswer("a.example", ["192.0.2.1"], { id: 3 })),
       slab.copy(addressAnswer("b.example", ["192.0.2.2"], { id: 2 })),
     ];
     history.write(
-      [entry(now, "a.example"), entry(now + 1, "a.example"), entry(now + 2, "b.example")],
-      [...answers, undefined],
+      [0, 1, 2].map((i) => entry(now + i, "a.example")).concat(entry(now + 3, "b.example")),
+      answers,
     );
-    history.write([entry(now + 3, "c.example")], [undefined]);
+    history.write([entry(now + 4, "c.example")], [undefined]);
     await eventually(async () =>
-      assert.equal((await history.search({ limit: 10 })).rows.length, 4)
+      assert.equal((await history.search({ limit: 10 })).rows.length, 5)
     );
     const rows = (await history.search({ limit: 10 })).rows;
     assert.deepEqual(rows.map((row) => row.answer), [
       "",
       "A 192.0.2.2",
+      "A 192.0.2.1",
       "A 192.0.2.1",
       "A 192.0.2.1",
     ]);
