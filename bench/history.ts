@@ -3,12 +3,14 @@
  * days, through the worker's own insert path (`HistoryDb.insert`, batches and aggregates
  * included), then measures a name search over the 7 days, statistics for 30 days, and the
  * bytes each stored query takes on disk (file size over rows: rows, indexes, dictionaries and
- * aggregate tables together). Writes bench/results/history.md.
+ * aggregate tables together), and the CPU each stored query costs (bench/history_cost.ts,
+ * also run alone: `deno task bench:history-cost`). Writes bench/results/history.md.
  *
  *   deno task bench:history [--rows=N]
  */
 import { HistoryDb } from "../observe/history_db.ts";
 import type { QueryLogEntry } from "../pipeline/types.ts";
+import { costSection } from "./history_cost.ts";
 
 const DAY = 86_400_000;
 const rowsArg = Deno.args.find((arg) => arg.startsWith("--rows="));
@@ -156,7 +158,8 @@ ${table}
 
 Targets (issue 23): a name search over 7 days within 200 ms, statistics for 30 days within
 100 ms, at most 100 bytes per stored query.
-`;
+
+${await costSection()}`;
 await Deno.mkdir(new URL("./results/", import.meta.url), { recursive: true });
 await Deno.writeTextFile(new URL("./results/history.md", import.meta.url), report);
 console.log(report);

@@ -5,8 +5,10 @@
  * Compact, so a week of a busy network fits: a row is integers only. Its key is the time in ms
  * times 1024 plus a sequence number, so the key orders rows by time, pages by key, and no
  * time column or time index is needed. Names, clients, answers and every other text live once
- * in dictionary tables. Two indexes, by name and by client, find the rows of a search: a name
- * substring is looked for in the names dictionary first, then the rows of each name found.
+ * in dictionary tables. A search by name or client finds its rows through `seen`, the minutes
+ * each name and client was seen in (one entry per name and minute, not per row, so a batch
+ * adds few): a name substring is looked for in the names dictionary first, then the minutes
+ * of the names found, newest first, then those minutes' rows by key.
  * Statistics come from aggregate tables the same batch updates (observe/history_tally.ts), so
  * a 90-day range never reads a stored query. Retention deletes old rows a small batch at a time.
  */
@@ -23,6 +25,7 @@ import {
   OUTCOMES,
   type StatsRange,
 } from "./history.ts";
+import { COLUMN, type HistoryBatch, INTS, packBatch, unpackBatch } from "./history_batch.ts";
 import {
   DAY,
   HOUR,
@@ -33,8 +36,15 @@ import {
   splitKey,
   statsOf,
   Tally,
+  tallyBatch,
   type TopKind,
 } from "./history_tally.ts";
+
+/** A batch's answers in brief: each distinct text once, and which is each row's (-1 none). */
+export interface BatchAnswers {
+  texts: string[];
+  ofRow: Int32Array;
+}
 
 /** One query to store: the log entry and its answer in brief. */
 export interface StoredQuery {
@@ -58,6 +68,21 @@ const NAMES_BY_INDEX = 200;
 /** Entries of a dictionary kept in memory (ids of texts seen lately); cleared when full. */
 const DICTIONARY_CACHE = 100_000;
 const SEQUENCE = 1024;
+/** What `seen` keeps the minutes of: names, clients. */
+const SEEN_NAME = 0;
+const SEEN_CLIENT = 1;
+/** The meta key of the hour the days' tops are summed up to. */
+const TOPS_ROLLED = "tops rolled";
+/** `seen` pairs travel as value * SEEN_MINUTES + minute (minutes since 1970 below 2^26). */
+const SEEN_MINUTES = 2 ** 26;
+/** Minutes a search looks up in `seen` at first; each next window is twice as long. */
+const SEEN_WINDOW = 60;
+/** Milliseconds whose next sequence number is kept (a few seconds of a busy network). */
+const SEQUENCES_KEPT = 10_000;
+/** Values of a row of `queries`. */
+const COLUMNS = 14;
+/** Rows one INSERT statement stores: fewer statements, each within SQLite's parameter limit. */
+const ROWS_PER_INSERT = 50;
 
 const SCHEMA = `
 PRAGMA journal_mode = WAL;
@@ -73,8 +98,9 @@ CREATE TABLE IF NOT EXISTS queries (
   id INTEGER PRIMARY KEY, name INTEGER NOT NULL, type INTEGER NOT NULL, rcode INTEGER,
   outcome INTEGER NOT NULL, client INTEGER, profile INTEGER, door INTEGER, source INTEGER,
   rule INTEGER, upstream INTEGER, answer INTEGER, duration INTEGER, error INTEGER);
-CREATE INDEX IF NOT EXISTS queries_by_name ON queries (name);
-CREATE INDEX IF NOT EXISTS queries_by_client ON queries (client);
+CREATE TABLE IF NOT EXISTS seen (kind INTEGER, value INTEGER, minute INTEGER,
+  PRIMARY KEY (kind, value, minute)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS seen_by_minute ON seen (minute);
 CREATE TABLE IF NOT EXISTS counts (res INTEGER, client TEXT, bucket INTEGER, outcome INTEGER,
   n INTEGER NOT NULL, PRIMARY KEY (res, client, bucket, outcome)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS profile_counts (res INTEGER, bucket INTEGER, profile TEXT,
@@ -105,8 +131,17 @@ export class HistoryDb {
   #clientInsert: StatementSync;
   #clientSelect: StatementSync;
   #insert: StatementSync;
-  #lastMs = 0;
-  #sequence = 0;
+  #seenInsert: StatementSync;
+  /** Hours before this one are summed into their days' tops (#rollTops). */
+  #rolledTo: number;
+  /** Statements inserting n rows at once, by n. */
+  #inserts = new Map<number, StatementSync>();
+  /** The next sequence number of each millisecond lately given keys. */
+  #sequences = new Map<number, number>();
+  /** Milliseconds up to this one may have rows this process did not number (or forgot). */
+  #forgottenMs = 0;
+  /** Whether the last key `#key` gave is fresh. */
+  #keyFresh = false;
 
   /** Opens (creating) the database at `path`; throws when it is not one or cannot be written. */
   constructor(path: string, options: HistoryDbOptions) {
@@ -118,6 +153,8 @@ export class HistoryDb {
       throw error;
     }
     this.#options = options;
+    this.#moveToSeen();
+    this.#rolledTo = this.#topsRolledTo();
     this.#names = new Dictionary(this.db, "names");
     this.#answers = new Dictionary(this.db, "answers");
     this.#words = new Dictionary(this.db, "words");
@@ -125,30 +162,150 @@ export class HistoryDb {
       "INSERT INTO clients (address, name) VALUES (?, ?) ON CONFLICT DO NOTHING",
     );
     this.#clientSelect = this.db.prepare("SELECT id FROM clients WHERE address = ? AND name = ?");
+    this.#seenInsert = this.db.prepare(
+      `INSERT OR IGNORE INTO seen SELECT ?, value / ${SEEN_MINUTES}, value % ${SEEN_MINUTES}
+        FROM json_each(?)`,
+    );
     this.#insert = this.db.prepare(
       "INSERT OR IGNORE INTO queries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     );
     const last = this.db.prepare("SELECT max(id) AS id FROM queries").get() as {
       id: number | null;
     };
-    this.#lastMs = last.id === null ? 0 : Math.floor(last.id / SEQUENCE);
-    this.#sequence = last.id === null ? 0 : last.id % SEQUENCE + 1;
+    this.#forgottenMs = last.id === null ? 0 : Math.floor(last.id / SEQUENCE);
   }
 
   close(): void {
     this.db.close();
   }
 
+  /**
+   * A file from before `seen` found rows through an index by name and one by client, each row
+   * costing an insert into both: their minutes go into `seen`, once, and the indexes away.
+   */
+  #moveToSeen(): void {
+    const indexed = this.db.prepare(
+      "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'queries_by_name'",
+    ).get();
+    if (indexed === undefined) return;
+    const perMinute = SEQUENCE * MINUTE;
+    this.db.exec(`BEGIN;
+      INSERT OR IGNORE INTO seen SELECT ${SEEN_NAME}, name, id / ${perMinute} FROM queries;
+      INSERT OR IGNORE INTO seen SELECT ${SEEN_CLIENT}, client, id / ${perMinute} FROM queries
+        WHERE client IS NOT NULL;
+      DROP INDEX queries_by_name;
+      DROP INDEX IF EXISTS queries_by_client;
+      COMMIT;`);
+  }
+
   /** Stores a batch in one transaction and adds it to the aggregates. */
   insert(batch: StoredQuery[]): void {
-    const tally = new Tally();
+    const packed = unpackBatch(packBatch(batch.map((stored) => stored.entry), []));
+    const answers: BatchAnswers = { texts: [], ofRow: new Int32Array(batch.length) };
+    const known = new Map<string, number>();
+    batch.forEach(({ answer }, row) => {
+      let at = known.get(answer);
+      if (at === undefined) known.set(answer, at = answers.texts.push(answer) - 1);
+      answers.ofRow[row] = at;
+    });
+    this.insertBatch(packed, answers);
+  }
+
+  /**
+   * Stores a batch as the worker is given it, with its answers in brief, in one transaction,
+   * and adds it to the aggregates. Each of the batch's texts is looked up in the dictionaries
+   * once, and rows go in `ROWS_PER_INSERT` to a statement.
+   */
+  insertBatch(batch: HistoryBatch, answers: BatchAnswers): void {
+    const tally = tallyBatch(batch);
+    const { ints, texts, time, duration } = batch;
+    const names = new Int32Array(texts.length).fill(-1);
+    const words = new Int32Array(texts.length).fill(-1);
+    const word = (index: number): number | null => {
+      if (index < 0) return null;
+      if (words[index] < 0) words[index] = this.#words.id(texts[index]);
+      return words[index];
+    };
+    const answerIds = answers.texts.map((text) => text === "" ? null : this.#answers.id(text));
+    // Ids of two texts together (a client's address and name, a door and method), by indexes.
+    const clients = new Map<number, number | null>();
+    const doors = new Map<number, number>();
+    const pair = <T>(ids: Map<number, T>, first: number, second: number, make: () => T): T => {
+      const key = (first + 1) * (texts.length + 1) + second + 1;
+      let id = ids.get(key);
+      if (id === undefined) ids.set(key, id = make());
+      return id;
+    };
+    const clientId = (client: number, clientName: number) =>
+      (client < 0 || texts[client] === "") && clientName < 0
+        ? null
+        : this.#client(texts[client] ?? "", texts[clientName] ?? "");
+    const doorId = (door: number, method: number) =>
+      this.#words.id(method < 0 ? texts[door] : `${texts[door]} ${texts[method]}`);
+    const defaultProfile = this.#words.id(DEFAULT_PROFILE);
+    const probe: Pick<QueryLogEntry, "source" | "rcode"> = {};
+    // The minutes each name and client was seen in: a name's search looks there.
+    const seenNames = new Set<number>();
+    const seenClients = new Set<number>();
+    const rows: (number | null)[] = new Array(ROWS_PER_INSERT * COLUMNS);
+    let filled = 0;
     this.db.exec("BEGIN");
     try {
-      for (const { entry, answer } of batch) {
-        tally.add(entry);
-        if (entry.logMode === "off") continue;
-        this.#insertOne(entry, answer);
+      for (let row = 0; row < batch.count; row++) {
+        const at = row * INTS;
+        const logMode = ints[at + COLUMN.logMode];
+        if (logMode >= 0 && texts[logMode] === "off") continue;
+        const name = ints[at + COLUMN.name];
+        if (names[name] < 0) names[name] = this.#names.id(texts[name]);
+        const client = ints[at + COLUMN.client];
+        const clientName = ints[at + COLUMN.clientName];
+        const door = ints[at + COLUMN.door];
+        const method = ints[at + COLUMN.method];
+        const source = ints[at + COLUMN.source];
+        const rcode = ints[at + COLUMN.rcode];
+        const profile = ints[at + COLUMN.profile];
+        const answer = answers.ofRow[row];
+        probe.source = source < 0 ? undefined : texts[source] as QueryLogEntry["source"];
+        probe.rcode = rcode < 0 ? undefined : rcode;
+        const key = this.#key(time[row]);
+        const fresh = this.#keyFresh;
+        const minute = Math.floor(time[row] / MINUTE);
+        seenNames.add(names[name] * SEEN_MINUTES + minute);
+        const clientRow = pair(clients, client, clientName, () => clientId(client, clientName));
+        if (clientRow !== null) seenClients.add(clientRow * SEEN_MINUTES + minute);
+        const values = fresh ? rows : [];
+        let v = fresh ? filled : 0;
+        values[v++] = key;
+        values[v++] = names[name];
+        values[v++] = ints[at + COLUMN.type];
+        values[v++] = rcode < 0 ? null : rcode;
+        values[v++] = OUTCOMES.indexOf(outcomeOf(probe));
+        values[v++] = clientRow;
+        values[v++] = profile < 0 ? defaultProfile : word(profile);
+        values[v++] = pair(doors, door, method, () => doorId(door, method));
+        values[v++] = word(source);
+        values[v++] = word(ints[at + COLUMN.rule]);
+        values[v++] = word(ints[at + COLUMN.upstream]);
+        values[v++] = answer < 0 ? null : answerIds[answer];
+        values[v++] = Number.isNaN(duration[row]) ? null : Math.round(duration[row] * 10);
+        values[v++] = word(ints[at + COLUMN.error]);
+        if (fresh) {
+          filled = v;
+          if (filled === rows.length) {
+            this.#insertRows(rows, ROWS_PER_INSERT);
+            filled = 0;
+          }
+          continue;
+        }
+        // A random key may be taken (see #key): a few other sequence numbers are tried.
+        const rest = values.slice(1);
+        for (let attempt = 0, id = key; attempt < 4; attempt++, id = this.#key(time[row])) {
+          if (this.#insert.run(id, ...rest).changes !== 0) break;
+        }
       }
+      if (filled > 0) this.#insertRows(rows.slice(0, filled), filled / COLUMNS);
+      this.#seenInsert.run(SEEN_NAME, JSON.stringify([...seenNames]));
+      this.#seenInsert.run(SEEN_CLIENT, JSON.stringify([...seenClients]));
       this.#addTally(tally);
       this.db.exec("COMMIT");
     } catch (error) {
@@ -157,44 +314,48 @@ export class HistoryDb {
     }
   }
 
-  #insertOne(entry: QueryLogEntry, answer: string): void {
-    const outcome = outcomeOf(entry);
-    const door = entry.method === undefined ? entry.door : `${entry.door} ${entry.method}`;
-    const values = [
-      this.#names.id(entry.name),
-      entry.type,
-      entry.rcode ?? null,
-      OUTCOMES.indexOf(outcome),
-      entry.client === "" && entry.clientName === undefined
-        ? null
-        : this.#client(entry.client, entry.clientName ?? ""),
-      this.#words.id(entry.profile ?? DEFAULT_PROFILE),
-      this.#words.id(door),
-      entry.source === undefined ? null : this.#words.id(entry.source),
-      entry.rule === undefined ? null : this.#words.id(entry.rule),
-      entry.upstream === undefined ? null : this.#words.id(entry.upstream),
-      answer === "" ? null : this.#answers.id(answer),
-      entry.durationMs === undefined ? null : Math.round(entry.durationMs * 10),
-      entry.error === undefined ? null : this.#words.id(entry.error),
-    ];
-    // A late entry's key may be taken (see #key): a few other sequence numbers are tried.
-    for (let attempt = 0; attempt < 4; attempt++) {
-      if (this.#insert.run(this.#key(entry.time), ...values).changes !== 0) return;
+  /** Inserts `count` whole rows (`COLUMNS` values each) with one statement. */
+  #insertRows(values: (number | null)[], count: number): void {
+    let statement = this.#inserts.get(count);
+    if (statement === undefined) {
+      const row = `(${new Array(COLUMNS).fill("?").join(", ")})`;
+      statement = this.db.prepare(
+        `INSERT OR IGNORE INTO queries VALUES ${new Array(count).fill(row).join(", ")}`,
+      );
+      this.#inserts.set(count, statement);
     }
+    statement.run(...values);
   }
 
-  /** A row key: the time, and a sequence within the same millisecond. */
+  /**
+   * A row key: the time, and a sequence within the same millisecond. An entry logged late (a
+   * slow answer) keeps its time. A fresh key (`#keyFresh` says) is its millisecond's next
+   * sequence number, which no row has; a millisecond older than those counted
+   * (`SEQUENCES_KEPT`), or whose numbers ran out, gets a random one, which may be taken.
+   */
   #key(time: number): number {
     const ms = Math.floor(time);
-    if (ms === this.#lastMs && this.#sequence < SEQUENCE) return ms * SEQUENCE + this.#sequence++;
-    // An entry logged late (a slow answer) keeps its time; its sequence number is one that
-    // this millisecond has not used since the gateway started, if it is the newest.
-    if (ms > this.#lastMs) {
-      this.#lastMs = ms;
-      this.#sequence = 1;
-      return ms * SEQUENCE;
+    this.#keyFresh = false;
+    if (ms > this.#forgottenMs) {
+      const sequence = this.#sequences.get(ms) ?? 0;
+      if (sequence < SEQUENCE) {
+        this.#sequences.set(ms, sequence + 1);
+        if (this.#sequences.size > SEQUENCES_KEPT) this.#forgetSequences();
+        this.#keyFresh = true;
+        return ms * SEQUENCE + sequence;
+      }
     }
     return ms * SEQUENCE + Math.floor(Math.random() * SEQUENCE);
+  }
+
+  /** Forgets the older half of the milliseconds counted (kept in about the order they came). */
+  #forgetSequences(): void {
+    let forget = this.#sequences.size >> 1;
+    for (const ms of this.#sequences.keys()) {
+      if (forget-- === 0) break;
+      this.#sequences.delete(ms);
+      if (ms > this.#forgottenMs) this.#forgottenMs = ms;
+    }
   }
 
   #client(address: string, name: string): number {
@@ -234,7 +395,12 @@ export class HistoryDb {
     );
     for (const [key, n] of tally.tops) {
       const [res, bucket, kind, name] = splitKey(key, 3);
-      tops.run(Number(res), kind, Number(bucket), name, n);
+      // A day's tops are its hours' summed once they end (#rollTops), not counted per batch.
+      if (Number(res) === DAY) continue;
+      const hour = Number(bucket);
+      tops.run(HOUR, kind, hour, name, n);
+      // An hour summed already (an entry logged late): its day is told too.
+      if (hour < this.#rolledTo) tops.run(DAY, kind, hour - hour % DAY, name, n);
     }
     const latency = this.db.prepare(
       "INSERT INTO latency VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET n = n + excluded.n",
@@ -285,14 +451,24 @@ export class HistoryDb {
       }[]).map((row) => row.id);
       if (names.length === 0) return { rows: [], source: "sqlite" };
       ids = names.length <= NAMES_BY_INDEX
-        ? this.#byIndex("queries_by_name", "name", names, where, params, search.limit)
+        ? this.#bySeen(
+          SEEN_NAME,
+          "name",
+          names,
+          where,
+          params,
+          search.limit,
+          lower,
+          upper,
+          clients && { kind: SEEN_CLIENT, values: clients },
+        )
         : this.#byKey(
           [...where, `q.name IN (SELECT id FROM names WHERE text LIKE ? ESCAPE '\\')`],
           [...params, `%${likeEscaped(search.name.toLowerCase())}%`],
           search.limit,
         );
     } else if (clients !== undefined && clients.length <= NAMES_BY_INDEX) {
-      ids = this.#byIndex("queries_by_client", "client", clients, where, params, search.limit);
+      ids = this.#bySeen(SEEN_CLIENT, "client", clients, where, params, search.limit, lower, upper);
     } else {
       ids = this.#byKey(where, params, search.limit);
     }
@@ -302,27 +478,58 @@ export class HistoryDb {
     return page;
   }
 
-  /** The newest `limit` row keys of each value through an index, merged. */
-  #byIndex(
-    index: string,
+  /**
+   * The newest `limit` row keys whose `column` is one of `values`, from the minutes `seen`
+   * says they were in (and, with `alsoSeen`, a client of the search too): a window of minutes
+   * at a time, newest first (a window twice as long each time none fills the page), each
+   * minute's rows walked by key.
+   */
+  #bySeen(
+    kind: number,
     column: string,
     values: number[],
     where: string[],
     params: (number | string)[],
     limit: number,
+    lower: number,
+    upper: number,
+    alsoSeen?: { kind: number; values: number[] },
   ): number[] {
-    const statement = this.db.prepare(
-      `SELECT q.id FROM queries q INDEXED BY ${index} WHERE q.${column} = ? AND ${
-        where.join(" AND ")
-      } ORDER BY q.id DESC LIMIT ?`,
+    const list = values.join(",");
+    const also = alsoSeen === undefined ? "" : `AND minute IN (SELECT minute FROM seen
+      WHERE kind = ${alsoSeen.kind} AND value IN (${alsoSeen.values.join(",")})
+      AND minute >= ? AND minute <= ?)`;
+    const minutes = this.db.prepare(
+      `SELECT DISTINCT minute FROM seen WHERE kind = ? AND value IN (${list})
+        AND minute >= ? AND minute <= ? ${also} ORDER BY minute DESC`,
     );
+    const rows = this.db.prepare(
+      `SELECT q.id FROM queries q WHERE q.id >= ? AND q.id < ? AND q.${column} IN (${list})
+        AND ${where.join(" AND ")} ORDER BY q.id DESC LIMIT ?`,
+    );
+    const oldest = (this.db.prepare("SELECT min(id) AS id FROM queries").get() as {
+      id: number | null;
+    }).id;
+    if (oldest === null) return [];
+    const first = Math.floor(Math.max(lower, oldest) / SEQUENCE / MINUTE);
+    let top = Math.floor((upper - 1) / SEQUENCE / MINUTE);
+    let window = SEEN_WINDOW;
     const found: number[] = [];
-    for (const value of values) {
-      for (const row of statement.all(value, ...params, limit) as { id: number }[]) {
-        found.push(row.id);
+    while (top >= first && found.length < limit) {
+      const bottom = Math.max(first, top - window + 1);
+      const range = alsoSeen === undefined ? [bottom, top] : [bottom, top, bottom, top];
+      for (const { minute } of minutes.all(kind, ...range) as { minute: number }[]) {
+        const from = minute * MINUTE * SEQUENCE;
+        const to = from + MINUTE * SEQUENCE;
+        for (const row of rows.all(from, to, ...params, limit - found.length) as { id: number }[]) {
+          found.push(row.id);
+        }
+        if (found.length >= limit) break;
       }
+      top = bottom - 1;
+      window *= 2;
     }
-    return found.sort((a, b) => b - a).slice(0, limit);
+    return found;
   }
 
   /** The newest `limit` row keys, walking rows by key: a search most rows match. */
@@ -387,13 +594,21 @@ export class HistoryDb {
         "SELECT profile, sum(n) AS n FROM profile_counts WHERE res = ? AND bucket >= ? GROUP BY profile",
       ).all(bucketMs, from) as { profile: string; n: number }[]
     ) counters.profiles.push([row.profile, row.n]);
+    // Days: the hours not yet summed into their day (#rollTops) are added.
     const tops = this.db.prepare(
-      "SELECT key, sum(n) AS n FROM tops WHERE res = ? AND kind = ? AND bucket >= ? GROUP BY key ORDER BY n DESC LIMIT 10",
+      `SELECT key, sum(n) AS n FROM (
+        SELECT key, n FROM tops WHERE res = ? AND kind = ? AND bucket >= ?
+        UNION ALL SELECT key, n FROM tops WHERE res = ? AND kind = ? AND bucket >= ?)
+      GROUP BY key ORDER BY n DESC LIMIT 10`,
     );
+    const hoursFrom = coarseMs === DAY ? Math.max(coarseFrom, this.#rolledTo) : Infinity;
     for (const kind of ["n", "b", "c"] as TopKind[]) {
-      for (const row of tops.all(coarseMs, kind, coarseFrom) as { key: string; n: number }[]) {
-        counters.tops.push([kind, row.key, row.n]);
-      }
+      for (
+        const row of tops.all(coarseMs, kind, coarseFrom, HOUR, kind, hoursFrom) as {
+          key: string;
+          n: number;
+        }[]
+      ) counters.tops.push([kind, row.key, row.n]);
     }
     for (
       const row of this.db.prepare(
@@ -413,6 +628,10 @@ export class HistoryDb {
     const deleted = this.db.prepare(
       "DELETE FROM queries WHERE id IN (SELECT id FROM queries WHERE id < ? ORDER BY id LIMIT ?)",
     ).run((now - this.#options.retentionMs) * SEQUENCE, DELETE_BATCH).changes;
+    // Through seen_by_minute: the minutes that ended the log's retention since the last pass.
+    this.db.prepare("DELETE FROM seen WHERE minute < ?").run(
+      Math.floor((now - this.#options.retentionMs) / MINUTE),
+    );
     const oldest = now - this.#options.statsRetentionMs;
     this.db.prepare("DELETE FROM counts WHERE res = ? AND bucket < ?").run(
       MINUTE,
@@ -429,7 +648,54 @@ export class HistoryDb {
     return Number(deleted);
   }
 
+  /**
+   * Sums each ended hour's tops into its day's, once: a batch counts its names by the hour
+   * alone, half the work. Runs before the hour's tops are cut.
+   */
+  #rollTops(now: number): void {
+    const ended = now - now % HOUR;
+    if (ended <= this.#rolledTo) return;
+    this.db.exec("BEGIN");
+    try {
+      this.db.prepare(
+        `INSERT INTO tops SELECT ?, kind, bucket - bucket % ?, key, n FROM tops
+          WHERE res = ? AND bucket >= ? AND bucket < ?
+          ON CONFLICT DO UPDATE SET n = n + excluded.n`,
+      ).run(DAY, DAY, HOUR, this.#rolledTo, ended);
+      this.#setMeta(TOPS_ROLLED, ended);
+      this.db.exec("COMMIT");
+    } catch (error) {
+      this.db.exec("ROLLBACK");
+      throw error;
+    }
+    this.#rolledTo = ended;
+  }
+
+  /**
+   * Hours before this one are summed into their days' tops. A file from before kept days'
+   * tops counted per batch, every hour it has: it starts after its newest hour.
+   */
+  #topsRolledTo(): number {
+    const kept = this.db.prepare("SELECT value FROM meta WHERE key = ?").get(TOPS_ROLLED) as
+      | { value: number }
+      | undefined;
+    if (kept !== undefined) return kept.value;
+    const newest = this.db.prepare("SELECT max(bucket) AS bucket FROM tops WHERE res = ?").get(
+      HOUR,
+    ) as { bucket: number | null };
+    const to = newest.bucket === null ? 0 : newest.bucket + HOUR;
+    this.#setMeta(TOPS_ROLLED, to);
+    return to;
+  }
+
+  #setMeta(key: string, value: number): void {
+    this.db.prepare(
+      "INSERT INTO meta VALUES (?, ?) ON CONFLICT DO UPDATE SET value = excluded.value",
+    ).run(key, value);
+  }
+
   #cutTops(now: number): void {
+    this.#rollTops(now);
     const done = this.db.prepare("SELECT value FROM meta WHERE key = ?");
     const record = this.db.prepare(
       "INSERT INTO meta VALUES (?, ?) ON CONFLICT DO UPDATE SET value = excluded.value",

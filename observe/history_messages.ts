@@ -1,5 +1,5 @@
 /** What the answering thread and the history worker say to each other (history_worker.ts). */
-import type { QueryLogEntry } from "../pipeline/types.ts";
+import type { PackedBatch } from "./history_batch.ts";
 import type { HistoryPage, HistorySearch, HistoryStats, StatsRange } from "./history.ts";
 
 export type HistoryRequest =
@@ -9,8 +9,8 @@ export type HistoryRequest =
     file: string;
     options: { retentionMs: number; statsRetentionMs: number };
   }
-  /** A batch: entries and the answers they were logged with, by index. */
-  | { kind: "write"; entries: QueryLogEntry[]; answers: (Uint8Array | undefined)[] }
+  /** A batch: entries and the answers they were logged with, its buffer transferred. */
+  | { kind: "write"; batch: PackedBatch }
   | { kind: "prune"; now: number }
   | { kind: "search"; id: number; search: HistorySearch; now: number }
   | { kind: "stats"; id: number; range: StatsRange; client?: string; now: number }

@@ -9,6 +9,7 @@
  */
 import { DEFAULT_PROFILE } from "../pipeline/profile.ts";
 import type { QueryLogEntry } from "../pipeline/types.ts";
+import { COLUMN, type HistoryBatch, INTS } from "./history_batch.ts";
 import {
   type HistoryStats,
   type Outcome,
@@ -132,8 +133,120 @@ export class Tally {
   }
 }
 
-function bump(table: Map<string, number>, key: string): void {
-  table.set(key, (table.get(key) ?? 0) + 1);
+function bump(table: Map<string, number>, key: string, n = 1): void {
+  table.set(key, (table.get(key) ?? 0) + n);
+}
+
+/** One minute of a batch, counted by the batch's text indexes (a number key per counter). */
+interface MinuteCounts {
+  /** (label index + 1) * 4 + outcome; label -1: everyone. */
+  counts: Map<number, number>;
+  /** Profile index (-1: the default profile). */
+  profiles: Map<number, number>;
+  /** Name index * 2, + 1 for the blocked. */
+  names: Map<number, number>;
+  /** Label index. */
+  clients: Map<number, number>;
+  /** Upstream index * LATENCY_BINS + bin. */
+  latency: Map<number, number>;
+}
+
+/**
+ * A batch's tally, as `Tally.add` of each of its entries makes it, for a fraction of the work:
+ * each row bumps a few counters keyed by numbers within its minute, and the text keys of the
+ * three resolutions are made once per distinct counter, not per row (cached answers repeat).
+ */
+export function tallyBatch(batch: HistoryBatch): Tally {
+  const { ints, texts, time, duration } = batch;
+  const minutes = new Map<number, MinuteCounts>();
+  let minute = NaN;
+  let counts!: MinuteCounts;
+  const probe: Pick<QueryLogEntry, "source" | "rcode"> = {};
+  for (let row = 0; row < batch.count; row++) {
+    const at = row * INTS;
+    const start = time[row] - time[row] % MINUTE;
+    if (start !== minute) {
+      minute = start;
+      let known = minutes.get(start);
+      if (known === undefined) {
+        known = {
+          counts: new Map(),
+          profiles: new Map(),
+          names: new Map(),
+          clients: new Map(),
+          latency: new Map(),
+        };
+        minutes.set(start, known);
+      }
+      counts = known;
+    }
+    const source = ints[at + COLUMN.source];
+    probe.source = source < 0 ? undefined : texts[source] as QueryLogEntry["source"];
+    const rcode = ints[at + COLUMN.rcode];
+    probe.rcode = rcode < 0 ? undefined : rcode;
+    const outcome = OUTCOMES.indexOf(outcomeOf(probe));
+    const logMode = ints[at + COLUMN.logMode];
+    const unlogged = logMode >= 0 && texts[logMode] === "off";
+    let label = -1;
+    if (!unlogged) {
+      label = ints[at + COLUMN.clientName];
+      if (label < 0) label = ints[at + COLUMN.client];
+      if (label >= 0 && texts[label] === "") label = -1;
+    }
+    add(counts.counts, outcome, 1);
+    if (label >= 0) {
+      add(counts.counts, (label + 1) * 4 + outcome, 1);
+      add(counts.clients, label, 1);
+    }
+    add(counts.profiles, ints[at + COLUMN.profile], 1);
+    if (!unlogged) {
+      const name = ints[at + COLUMN.name] * 2;
+      add(counts.names, name, 1);
+      if (outcome === BLOCKED) add(counts.names, name + 1, 1);
+    }
+    const upstream = ints[at + COLUMN.upstream];
+    if (upstream >= 0 && !Number.isNaN(duration[row])) {
+      add(counts.latency, upstream * LATENCY_BINS + latencyBin(duration[row]), 1);
+    }
+  }
+  const tally = new Tally();
+  tally.size = batch.count;
+  const text = (index: number) => index < 0 ? "" : texts[index];
+  for (const [start, minute] of minutes) {
+    for (const res of [MINUTE, HOUR, DAY]) {
+      const bucket = start - start % res;
+      for (const [key, n] of minute.counts) {
+        const label = (key >> 2) - 1;
+        const who = label < 0 ? "" : texts[label].toLowerCase();
+        bump(tally.counts, `${res}|${bucket}|${OUTCOMES[key & 3]}|${who}`, n);
+      }
+      for (const [profile, n] of minute.profiles) {
+        bump(
+          tally.profiles,
+          `${res}|${bucket}|${profile < 0 ? DEFAULT_PROFILE : texts[profile]}`,
+          n,
+        );
+      }
+      if (res === MINUTE) continue;
+      for (const [key, n] of minute.latency) {
+        const upstream = texts[Math.floor(key / LATENCY_BINS)];
+        bump(tally.latency, `${res}|${bucket}|${key % LATENCY_BINS}|${upstream}`, n);
+      }
+      for (const [key, n] of minute.names) {
+        bump(tally.tops, `${res}|${bucket}|${key & 1 ? "b" : "n"}|${text(key >> 1)}`, n);
+      }
+      for (const [label, n] of minute.clients) {
+        bump(tally.tops, `${res}|${bucket}|c|${texts[label]}`, n);
+      }
+    }
+  }
+  return tally;
+}
+
+const BLOCKED = OUTCOMES.indexOf("blocked");
+
+function add(table: Map<number, number>, key: number, n: number): void {
+  table.set(key, (table.get(key) ?? 0) + n);
 }
 
 /** The first `parts` fields of a tally key and the rest (the free text) as the last. */

@@ -5,7 +5,8 @@
  * directory that cannot be written turns history off, said in one line.
  */
 import { answerText } from "./recent_queries.ts";
-import { HistoryDb } from "./history_db.ts";
+import { answerAt, type HistoryBatch, unpackBatch } from "./history_batch.ts";
+import { type BatchAnswers, HistoryDb } from "./history_db.ts";
 import type { HistoryRequest, HistoryResponse } from "./history_messages.ts";
 
 const port = self as unknown as {
@@ -25,15 +26,12 @@ port.onmessage = ({ data }) => {
       break;
     case "write": {
       if (db === undefined) break;
-      const batch = data.entries.map((entry, i) => ({
-        entry,
-        answer: answerText(data.answers[i]),
-      }));
+      const batch = unpackBatch(data.batch);
       try {
-        db.insert(batch);
-        port.postMessage({ kind: "written", count: batch.length });
+        db.insertBatch(batch, answerTexts(batch));
+        port.postMessage({ kind: "written", count: batch.count });
       } catch (error) {
-        port.postMessage({ kind: "written", count: batch.length, error: String(error) });
+        port.postMessage({ kind: "written", count: batch.count, error: String(error) });
       }
       break;
     }
@@ -106,6 +104,54 @@ function open(
       return { ok: false, line: `history: off: cannot open ${path}: ${brief(again)}` };
     }
   }
+}
+
+/**
+ * The answers of a batch in brief, each distinct answer decoded once: cached answers repeat
+ * byte for byte. Answers are told apart by a hash of their bytes, then compared.
+ */
+function answerTexts(batch: HistoryBatch): BatchAnswers {
+  const texts: string[] = [];
+  const ofRow = new Int32Array(batch.count);
+  const firsts: Uint8Array[] = [];
+  const byHash = new Map<number, number[]>();
+  for (let row = 0; row < batch.count; row++) {
+    const answer = answerAt(batch, row);
+    if (answer === undefined) {
+      ofRow[row] = -1;
+      continue;
+    }
+    const hash = hashOf(answer);
+    let same = byHash.get(hash);
+    if (same === undefined) byHash.set(hash, same = []);
+    let found = -1;
+    for (const at of same) {
+      if (sameBytes(firsts[at], answer)) {
+        found = at;
+        break;
+      }
+    }
+    if (found < 0) {
+      found = texts.push(answerText(answer)) - 1;
+      firsts.push(answer);
+      same.push(found);
+    }
+    ofRow[row] = found;
+  }
+  return { texts, ofRow };
+}
+
+/** FNV-1a of the bytes. */
+function hashOf(bytes: Uint8Array): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < bytes.length; i++) hash = Math.imul(hash ^ bytes[i], 0x01000193);
+  return hash;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function notADatabase(error: unknown): boolean {

@@ -17,6 +17,7 @@ import type {
   Outcome,
   StatsRange,
 } from "./history.ts";
+import { packBatch, unpackBatch } from "./history_batch.ts";
 import type { HistorySink } from "./history_batcher.ts";
 import {
   MINUTE,
@@ -26,6 +27,7 @@ import {
   splitKey,
   statsOf,
   Tally,
+  tallyBatch,
   type TopKind,
 } from "./history_tally.ts";
 import type { QueryLogStream } from "./log_stream.ts";
@@ -63,9 +65,13 @@ export class RedisHistory implements History, HistorySink {
     this.#now = options.now ?? Date.now;
   }
 
-  /** Folds a batch in and sends it, unless a send is under way: then it goes with the next. */
+  /**
+   * Folds a batch in and sends it, unless a send is under way: then it goes with the next.
+   * Runs on the answering thread: the batch is counted as a whole (`tallyBatch`), not entry by
+   * entry.
+   */
   write(entries: QueryLogEntry[]): void {
-    for (const entry of entries) this.#tally.add(entry);
+    this.#tally.merge(tallyBatch(unpackBatch(packBatch(entries, []))));
     if (this.#sending === undefined) void this.flush();
   }
 

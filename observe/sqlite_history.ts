@@ -7,6 +7,7 @@
  */
 import type { QueryLogEntry } from "../pipeline/types.ts";
 import type { History, HistoryPage, HistorySearch, HistoryStats, StatsRange } from "./history.ts";
+import { packBatch } from "./history_batch.ts";
 import type { HistorySink } from "./history_batcher.ts";
 import type { HistoryRequest, HistoryResponse } from "./history_messages.ts";
 
@@ -105,7 +106,8 @@ export class SqliteHistory implements History, HistorySink {
   write(entries: QueryLogEntry[], answers: (Uint8Array | undefined)[]): void {
     if (this.#state === "off") return this.#options.fallback.write(entries, answers);
     this.#pending += entries.length;
-    this.#post({ kind: "write", entries, answers });
+    const batch = packBatch(entries, answers);
+    this.#worker.postMessage({ kind: "write", batch }, [batch.buffer]);
   }
 
   pending(): number {

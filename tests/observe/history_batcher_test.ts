@@ -37,3 +37,16 @@ Deno.test("told there is no store, the batcher lets every entry go and keeps non
   batcher.setSinks([store]);
   assert.deepEqual(store.got, [], "the entries before were let go, not held");
 });
+
+Deno.test("by default a batch is a second's entries, up to 10,000: the worker's cost falls with it", async () => {
+  const store = sink();
+  const batcher = new HistoryBatcher({ sinks: [store] });
+  for (let i = 0; i < 9_999; i++) batcher.record(entry(`n${i}.example`));
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  assert.equal(store.got.length, 0, "neither full nor a second old");
+  batcher.record(entry("last.example"));
+  assert.equal(store.got.length, 10_000, "full: sent at once");
+  batcher.record(entry("next.example"));
+  await new Promise((resolve) => setTimeout(resolve, 1100));
+  assert.equal(store.got.length, 10_001, "a second later");
+});

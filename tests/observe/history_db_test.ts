@@ -179,3 +179,181 @@ Deno.test("the tops of a finished hour are cut to the most counted", () =>
     db.prune(NOW);
     assert.equal(count(), 100);
   }));
+
+Deno.test("a batch of many rows is stored whole, late ones among them, in one transaction", () =>
+  withDb((db) => {
+    // 130 rows of one millisecond, then 20 logged late (an earlier time), and 7 of the first
+    // millisecond again: whole inserts of many rows, the rest, and keys taken by earlier rows.
+    db.insert([
+      ...stored(130, (i) => ({ name: `a${i}.example` })),
+      ...stored(20, (i) => ({ time: NOW - 1, name: `late${i}.example` })),
+      ...stored(7, (i) => ({ name: `b${i}.example` })),
+    ]);
+    assert.equal(db.count(), 157);
+    assert.equal(db.search({ name: "late", limit: 100 }, NOW).rows.length, 20);
+    assert.equal(db.stats("1h", NOW).totals.answered, 157);
+  }));
+
+/** `count` queries to store, `fields` of each changed from `entry()`'s. */
+function stored(count: number, fields: (i: number) => Partial<QueryLogEntry>) {
+  return Array.from({ length: count }, (_, i) => ({ entry: entry(fields(i)), answer: "" }));
+}
+
+Deno.test("entries logged late take their millisecond's next keys, none lost to a taken one", () =>
+  withDb((db) => {
+    // 1000 slow answers of the millisecond before, logged after: 1000 of its 1024 keys.
+    db.insert([
+      ...stored(1000, (i) => ({ name: `a${i}.example` })),
+      ...stored(1000, (i) => ({ time: NOW - 1, name: `late${i}.example` })),
+    ]);
+    assert.equal(db.count(), 2000);
+    // Past the milliseconds counted, a late entry still finds a free key.
+    db.insert([
+      ...stored(10_001, (i) => ({ time: NOW + 1 + i })),
+      ...stored(1, () => ({ time: NOW + 1, name: "very-late.example" })),
+    ]);
+    assert.equal(db.count(), 12_002);
+  }));
+
+Deno.test("a search by name or client finds rows minutes and days apart, newest first, page by page", () =>
+  withDb((db) => {
+    const batch = [];
+    // A rare name once every 7 hours over a week among a common one every minute of the day.
+    for (let i = 0; i < 24; i++) {
+      batch.push({
+        entry: entry({ time: NOW - i * 7 * 3_600_000, name: "rare.example" }),
+        answer: "",
+      });
+    }
+    for (let i = 0; i < 1440; i++) {
+      batch.push({
+        entry: entry({ time: NOW - i * 60_000 - 7, client: "192.0.2.77" }),
+        answer: "",
+      });
+    }
+    db.insert(batch);
+    const times: number[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = db.search({ name: "rare", limit: 5, cursor }, NOW);
+      times.push(...page.rows.map((row) => row.entry.time));
+      cursor = page.next;
+    } while (cursor !== undefined);
+    assert.deepEqual(times, Array.from({ length: 24 }, (_, i) => NOW - i * 7 * 3_600_000));
+    const window = db.search({ name: "rare", from: NOW - 2 * DAY, to: NOW - DAY, limit: 10 }, NOW);
+    assert.deepEqual(
+      window.rows.map((row) => row.entry.time),
+      [4, 5, 6].map((n) => NOW - n * 7 * 3_600_000),
+    );
+    // The name asked by that client, in minutes each of them was seen in apart too.
+    db.insert(
+      stored(
+        3,
+        (i) => ({ time: NOW - i * DAY - 30_000, name: "rare.example", client: "192.0.2.77" }),
+      ),
+    );
+    const both = db.search({ name: "rare", client: "192.0.2.77", limit: 10 }, NOW);
+    assert.deepEqual(
+      both.rows.map((row) => row.entry.time),
+      [0, 1, 2].map((n) => NOW - n * DAY - 30_000),
+    );
+    const client = db.search({ client: "192.0.2.77", limit: 3 }, NOW);
+    assert.deepEqual(
+      client.rows.map((row) => row.entry.time),
+      [NOW - 7, NOW - 30_000, NOW - 60_007],
+    );
+  }));
+
+Deno.test("a file from before `seen` is found by name and client once opened, its indexes gone", () =>
+  reopened(
+    (before) => {
+      before.insert([
+        {
+          entry: entry({ time: NOW - DAY, name: "old.example", clientName: "Laptop" }),
+          answer: "",
+        },
+      ]);
+      // As the file was: rows found through an index by name and one by client, no `seen`.
+      before.db.exec(`DELETE FROM seen;
+        CREATE INDEX queries_by_name ON queries (name);
+        CREATE INDEX queries_by_client ON queries (client);`);
+    },
+    (db) => {
+      assert.equal(db.search({ name: "old", limit: 10 }, NOW).rows.length, 1);
+      assert.equal(db.search({ client: "laptop", limit: 10 }, NOW).rows.length, 1);
+      const indexes = db.db.prepare(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'queries'",
+      ).all();
+      assert.deepEqual(indexes, []);
+    },
+  ));
+
+/** A file made and changed by `before`, then opened anew for `after`. */
+async function reopened(before: (db: HistoryDb) => void, after: (db: HistoryDb) => void) {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/history.db`;
+  const options = { retentionMs: 7 * DAY, statsRetentionMs: 90 * DAY };
+  try {
+    const first = new HistoryDb(path, options);
+    try {
+      before(first);
+    } finally {
+      first.close();
+    }
+    const db = new HistoryDb(path, options);
+    try {
+      after(db);
+    } finally {
+      db.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("a day's tops count each of its hours once: ended and summed, late, and the current one", () =>
+  withDb((db) => {
+    const HOUR = 3_600_000;
+    const asked = (time: number, name: string, n: number) => stored(n, () => ({ time, name }));
+    db.insert([...asked(NOW - 2 * HOUR, "a.example", 3), ...asked(NOW, "b.example", 2)]);
+    const tops = () => db.stats("30d", NOW).topNames;
+    assert.deepEqual(tops(), [{ name: "a.example", count: 3 }, { name: "b.example", count: 2 }]);
+    db.prune(NOW); // the hour two hours ago ends in its day's tops
+    assert.deepEqual(tops(), [{ name: "a.example", count: 3 }, { name: "b.example", count: 2 }]);
+    db.insert([...asked(NOW - 2 * HOUR, "a.example", 2), ...asked(NOW, "b.example", 4)]);
+    db.prune(NOW);
+    assert.deepEqual(tops(), [{ name: "b.example", count: 6 }, { name: "a.example", count: 5 }]);
+    assert.deepEqual(db.stats("24h", NOW).topNames, tops(), "the hours say the same");
+  }));
+
+Deno.test("a file whose days' tops were counted per batch counts none twice once opened", () =>
+  reopened(
+    (before) => {
+      before.insert([{ entry: entry({ name: "a.example" }), answer: "" }]);
+      // As the file was: the day's tops counted with the hour's, and nothing said of summing.
+      before.db.exec(`INSERT INTO tops SELECT 86400000, kind, bucket - bucket % 86400000, key, n
+        FROM tops WHERE res = 3600000; DELETE FROM meta WHERE key = 'tops rolled'`);
+    },
+    (db) => {
+      db.insert([{ entry: entry({ name: "a.example" }), answer: "" }]);
+      db.prune(NOW + 3_600_000);
+      assert.deepEqual(db.stats("30d", NOW + 3_600_000).topNames, [
+        { name: "a.example", count: 2 },
+      ]);
+    },
+  ));
+
+Deno.test("retention takes the minutes a name or client was seen in with the rows", () =>
+  withDb((db) => {
+    db.insert([
+      { entry: entry({ time: NOW - 8 * DAY, name: "old.example" }), answer: "" },
+      { entry: entry({ time: NOW, name: "new.example" }), answer: "" },
+    ]);
+    const seen = () => (db.db.prepare("SELECT count(*) AS n FROM seen").get() as { n: number }).n;
+    assert.equal(seen(), 4, "a name and a client, each in two minutes");
+    db.prune(NOW);
+    assert.equal(seen(), 2);
+    assert.deepEqual(db.search({ name: "example", limit: 10 }, NOW).rows.map((r) => r.entry.name), [
+      "new.example",
+    ]);
+  }));

@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
-import { RType } from "../../dns/mod.ts";
+import { RType, TransientSlab } from "../../dns/mod.ts";
 import { HistoryBatcher } from "../../observe/history_batcher.ts";
 import { RecentHistory } from "../../observe/recent_history.ts";
 import { createQueryLog } from "../../observe/query_log.ts";
 import { SqliteHistory } from "../../observe/sqlite_history.ts";
 import type { QueryLogEntry } from "../../pipeline/types.ts";
+import { addressAnswer } from "../support/dns_query.ts";
 import { eventually } from "../support/eventually.ts";
 
 const DAY = 86_400_000;
@@ -53,6 +54,43 @@ Deno.test("the worker stores batches and answers searches and statistics from th
     assert.deepEqual(page.rows.map((row) => row.entry.name), ["n3.example"]);
     assert.equal((await history.stats("1h")).totals.answered, 5);
     assert.equal((await history.stats("1h")).source, "sqlite");
+  } finally {
+    await history.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("answers posted with a batch are stored in brief, each as its own bytes say", async () => {
+  const dir = await Deno.makeTempDir();
+  const { history } = open(dir);
+  try {
+    await history.ready();
+    const now = Date.now();
+    const slab = new TransientSlab();
+    const one = addressAnswer("a.example", ["192.0.2.1"], { id: 1 });
+    // The same answer twice (decoded once), another with only its ID changed, and a third.
+    const answers = [
+      slab.copy(one),
+      slab.copy(one),
+      slab.copy(addressAnswer("a.example", ["192.0.2.1"], { id: 3 })),
+      slab.copy(addressAnswer("b.example", ["192.0.2.2"], { id: 2 })),
+    ];
+    history.write(
+      [0, 1, 2].map((i) => entry(now + i, "a.example")).concat(entry(now + 3, "b.example")),
+      answers,
+    );
+    history.write([entry(now + 4, "c.example")], [undefined]);
+    await eventually(async () =>
+      assert.equal((await history.search({ limit: 10 })).rows.length, 5)
+    );
+    const rows = (await history.search({ limit: 10 })).rows;
+    assert.deepEqual(rows.map((row) => row.answer), [
+      "",
+      "A 192.0.2.2",
+      "A 192.0.2.1",
+      "A 192.0.2.1",
+      "A 192.0.2.1",
+    ]);
   } finally {
     await history.close();
     await Deno.remove(dir, { recursive: true });

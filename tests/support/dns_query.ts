@@ -1,5 +1,12 @@
 /** Builds wire-format queries for tests, through the project's own encoder. */
-import { type EdnsOption, encodeMessage, type Message, RClass } from "../../dns/mod.ts";
+import {
+  type EdnsOption,
+  encodeMessage,
+  encodeReply,
+  type Message,
+  RClass,
+  RType,
+} from "../../dns/mod.ts";
 
 export interface QueryOptions {
   id?: number;
@@ -46,4 +53,26 @@ export function makeQuery(
   options: QueryOptions = {},
 ): Uint8Array<ArrayBuffer> {
   return encodeMessage(queryMessage(name, type, options));
+}
+
+/**
+ * A reply to `name` carrying `addresses` (A, or AAAA when they are IPv6; none: an empty
+ * answer), as an upstream sends it; `id` is the query's ID.
+ */
+export function addressAnswer(
+  name: string,
+  addresses: string[],
+  options: { rcode?: number; id?: number } = {},
+): Uint8Array<ArrayBuffer> {
+  const type = addresses[0]?.includes(":") ? RType.AAAA : RType.A;
+  return encodeReply(queryMessage(name, type, { id: options.id }), {
+    rcode: options.rcode,
+    answers: addresses.map((address) => ({
+      name,
+      type,
+      class: RClass.IN,
+      ttl: 300,
+      data: { address },
+    })),
+  });
 }
