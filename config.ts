@@ -70,8 +70,13 @@ export interface Config {
 }
 
 export interface HistoryConfig {
-  /** Stored in SQLite (HISTORY=on); off: only what memory or Redis keeps. */
+  /**
+   * Stored in SQLite: HISTORY=on, or HISTORY=auto (the default) with a core to spare for the
+   * history's writer beyond the answering processes; off: only what memory or Redis keeps.
+   */
   on: boolean;
+  /** The setting and, for auto, what decided it: said in the history's startup line. */
+  why: string;
   /** Absolute path of the data directory the SQLite file lives in (DATA_DIR). */
   dataDir: string;
   /** Stored queries are kept this long (HISTORY_RETENTION). */
@@ -169,6 +174,8 @@ export type Env = Record<string, string | undefined>;
 export interface ConfigContext {
   /** Whether this runtime can send UDP (false on Deno Deploy). */
   udpAvailable: boolean;
+  /** Cores this process may run on (navigator.hardwareConcurrency); HISTORY=auto reads it. */
+  cores?: number;
   /** Directory relative list paths and BLOCKLIST_DIR are resolved against. */
   cwd?: string;
 }
@@ -205,7 +212,7 @@ export function loadConfig(env: Env, context: ConfigContext): Config {
     // Not Deno.hostname(): it needs --allow-sys, and would prompt in a terminal.
     instanceName: read("INSTANCE_NAME") ??
       `${read("HOSTNAME") ?? "gateway"}-${crypto.randomUUID().slice(0, 8)}`,
-    history: historyConfig(env, read, context.cwd ?? "/"),
+    history: historyConfig(env, read, context),
     cache: cacheConfig(env),
     redis: redisConfig(env, read),
     blocklist: blocklistConfig(env, read, context.cwd ?? "/"),
@@ -269,12 +276,28 @@ function logClient(read: (name: string) => string | undefined): Config["logClien
 function historyConfig(
   env: Env,
   read: (name: string) => string | undefined,
-  cwd: string,
+  context: ConfigContext,
 ): HistoryConfig {
-  const dataDir = absolute(read("DATA_DIR") ?? ".data", cwd)!;
+  const dataDir = absolute(read("DATA_DIR") ?? ".data", context.cwd ?? "/")!;
   const retentionMs = duration(env, "HISTORY_RETENTION", "7d", HOUR_MS, 365 * DAY_MS);
   const statsRetentionMs = duration(env, "STATS_RETENTION", "90d", DAY_MS, 730 * DAY_MS);
-  return { on: boolean(env, "HISTORY", false), dataDir, retentionMs, statsRetentionMs };
+  const setting = read("HISTORY");
+  if (setting !== undefined && setting.toLowerCase() !== "auto") {
+    const lower = setting.toLowerCase();
+    if (!TRUE_WORDS.has(lower) && !FALSE_WORDS.has(lower)) {
+      throw new ConfigError(`HISTORY="${setting}": expected on, off or auto`);
+    }
+    const on = TRUE_WORDS.has(lower);
+    return { on, why: `HISTORY=${on ? "on" : "off"}`, dataDir, retentionMs, statsRetentionMs };
+  }
+  // Storing a query costs its writer thread several times what answering it from the cache
+  // costs: on by default only where that thread has a core of its own.
+  const cores = context.cores ?? navigator.hardwareConcurrency ?? 1;
+  const workers = integer(env, "WORKERS", 1, 1, 64);
+  const on = cores > workers;
+  const why = `HISTORY=auto: ${cores} core${cores === 1 ? "" : "s"} for ${workers} ` +
+    `answering process${workers === 1 ? "" : "es"}${on ? "" : ", none to spare"}`;
+  return { on, why, dataDir, retentionMs, statsRetentionMs };
 }
 
 const HOUR_MS = 3_600_000;

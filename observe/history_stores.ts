@@ -24,6 +24,8 @@ export interface OpenHistory {
 export interface HistorySettings {
   /** Stored in SQLite; off: memory or Redis only. */
   on: boolean;
+  /** The setting and what decided it, for the startup line ("HISTORY=off", "HISTORY=auto: …"). */
+  why: string;
   dataDir: string;
   retentionMs: number;
   statsRetentionMs: number;
@@ -70,7 +72,7 @@ export async function openHistory(options: OpenHistoryOptions): Promise<OpenHist
       },
     };
   };
-  if (!options.config.on) return without("HISTORY=off");
+  if (!options.config.on) return without(options.config.why);
   const { SqliteHistory } = await import("./sqlite_history.ts");
   let first: ((line: string) => void) | undefined;
   const line = new Promise<string>((resolve) => first = resolve);
@@ -84,7 +86,10 @@ export async function openHistory(options: OpenHistoryOptions): Promise<OpenHist
       fallback: shared ? { ...fallback, write: () => {} } : fallback,
       report: (text) => {
         if (first === undefined) return options.report(text);
-        first(text.startsWith("history: off") ? `${text}; kept in ${elsewhere}` : text);
+        const auto = options.config.why.startsWith("HISTORY=auto")
+          ? ` (${options.config.why})`
+          : "";
+        first(text.startsWith("history: off") ? `${text}; kept in ${elsewhere}` : `${text}${auto}`);
         first = undefined;
       },
     });

@@ -303,28 +303,38 @@ Deno.test("loadConfig() query-log settings: client address kept, a stream of 10,
   );
 });
 
-Deno.test("loadConfig() history: off unless HISTORY=on; then in .data for 7 days, statistics 90 days", () => {
-  assert.deepEqual(loadConfig({}, { ...vm, cwd: "/srv/gw" }).history, {
+Deno.test("loadConfig() history: auto by default (on with a core to spare), in .data for 7 days, statistics 90 days", () => {
+  assert.deepEqual(loadConfig({}, { ...vm, cwd: "/srv/gw", cores: 1 }).history, {
     on: false,
+    why: "HISTORY=auto: 1 core for 1 answering process, none to spare",
     dataDir: "/srv/gw/.data",
     retentionMs: 7 * 86_400_000,
     statsRetentionMs: 90 * 86_400_000,
   });
+  const twoCores = { ...vm, cores: 2 };
+  assert.equal(loadConfig({}, twoCores).history.on, true);
+  assert.equal(
+    loadConfig({ HISTORY: "Auto" }, twoCores).history.why,
+    "HISTORY=auto: 2 cores for 1 answering process",
+  );
+  assert.equal(loadConfig({ WORKERS: "2" }, twoCores).history.on, false, "no core to spare");
+  assert.equal(loadConfig({ WORKERS: "2" }, { ...vm, cores: 4 }).history.on, true);
   assert.deepEqual(
     loadConfig(
       { HISTORY: "on", DATA_DIR: "/var/lib/gw", HISTORY_RETENTION: "36h", STATS_RETENTION: "30" },
-      vm,
+      { ...vm, cores: 1 },
     ).history,
     {
       on: true,
+      why: "HISTORY=on",
       dataDir: "/var/lib/gw",
       retentionMs: 36 * 3_600_000,
       statsRetentionMs: 30 * 86_400_000,
     },
   );
-  assert.equal(loadConfig({ HISTORY: "off" }, vm).history.on, false);
+  assert.equal(loadConfig({ HISTORY: "off" }, twoCores).history.on, false);
   const bad: [Record<string, string>, RegExp][] = [
-    [{ HISTORY: "maybe" }, /^HISTORY="maybe": expected on or off$/],
+    [{ HISTORY: "maybe" }, /^HISTORY="maybe": expected on, off or auto$/],
     [{ HISTORY_RETENTION: "0d" }, /^HISTORY_RETENTION="0d": expected days or hours/],
     [{ HISTORY_RETENTION: "1w" }, /^HISTORY_RETENTION="1w": expected days or hours/],
     [{ STATS_RETENTION: "12h" }, /^STATS_RETENTION="12h": expected days or hours .* from 24h/],

@@ -201,6 +201,55 @@ Deno.test({
   },
 });
 
+Deno.test("by default (HISTORY=auto) history is stored with a core to spare, and not on one core", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "history-auto-" });
+  const auto = (cpu?: number) =>
+    startGateway({
+      cpu,
+      // No upstream answers (none is needed): a SERVFAIL is stored as any answer is.
+      env: {
+        ...env(`${dir}/data`),
+        HISTORY: "",
+        UDP_PORT: "",
+        UPSTREAMS: "https://127.0.0.1:9/dns-query",
+      },
+    });
+  try {
+    const pinned = await auto(0);
+    try {
+      const line = pinned.stderr().split("\n").find((text) => text.startsWith("history:"));
+      assert.equal(
+        line,
+        "history: off (HISTORY=auto: 1 core for 1 answering process, none to spare): " +
+          "recent queries and statistics in memory",
+      );
+    } finally {
+      await pinned.stop();
+    }
+    const cores = navigator.hardwareConcurrency;
+    if (cores < 2) return;
+    const free = await auto();
+    try {
+      assert.match(
+        free.stderr(),
+        new RegExp(
+          `^history: ${dir}/data/history.db \\(HISTORY=auto: ${cores} cores for 1 answering process\\)$`,
+          "m",
+        ),
+      );
+      await askDoh(free.url, `www.${TEST_ZONE}`);
+      await eventually(async () => {
+        const { body } = await admin(free, "/admin/log");
+        assert.equal(body.source, "sqlite");
+      });
+    } finally {
+      await free.stop();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("run as Deno Deploy runs it (no file writes), history is off in one line; memory serves", async () => {
   // No upstream answers (none is needed): a SERVFAIL is logged as any answer is.
   const gateway = await startGateway({
