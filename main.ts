@@ -157,6 +157,8 @@ async function main(): Promise<void> {
   // The history's stores (SQLite's worker, Redis's counters) open once the door is open: a
   // first answer needs none of them. Queries answered meanwhile wait in the batcher.
   const historyBatcher = new HistoryBatcher({ sinks: [] });
+  /** This process's number among the workers (WORKERS): known before any door opens. */
+  let worker = 1;
   let historyOpened: OpenHistory | undefined;
   let historyOpening: Promise<OpenHistory> | undefined;
   const openedHistory = () =>
@@ -174,6 +176,8 @@ async function main(): Promise<void> {
         : undefined;
       return historyOpened = await openHistory({
         config: config.history,
+        // Workers share DATA_DIR's file, each making keys of its own (it opens once they run).
+        writer: { index: worker - 1, count: config.workers },
         shared: sharedHistory,
         sharedSearches: stream !== undefined,
         log: { recent: () => log.recent(), answerOf: (entry) => log.answerOf(entry) },
@@ -365,7 +369,6 @@ async function main(): Promise<void> {
   }
 
   // With WORKERS > 1 the first process starts the others, which stop when it goes.
-  let worker = 1;
   if (config.workers > 1) {
     const workers = await import("./doors/workers.ts");
     worker = workers.workerNumber();

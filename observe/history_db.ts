@@ -57,6 +57,18 @@ export interface HistoryDbOptions {
   retentionMs: number;
   /** Aggregates older than this are deleted. */
   statsRetentionMs: number;
+  /**
+   * When several processes (WORKERS) write one file, this one's place among them: each takes
+   * its own share of every millisecond's sequence numbers (index, index + count, …), so no
+   * key it makes is another's. One writer by default.
+   */
+  writer?: HistoryWriter;
+}
+
+/** One writer of a shared history file: its index from 0, and how many there are. */
+export interface HistoryWriter {
+  index: number;
+  count: number;
 }
 
 /** Rows deleted per statement when enforcing retention. */
@@ -136,8 +148,12 @@ export class HistoryDb {
   #rolledTo: number;
   /** Statements inserting n rows at once, by n. */
   #inserts = new Map<number, StatementSync>();
-  /** The next sequence number of each millisecond lately given keys. */
+  /** How many of each millisecond's sequence numbers this writer made, lately. */
   #sequences = new Map<number, number>();
+  /** This writer's share of the sequence numbers (HistoryDbOptions.writer). */
+  readonly #writer: HistoryWriter;
+  /** Sequence numbers of one millisecond that are this writer's. */
+  readonly #perMs: number;
   /** Milliseconds up to this one may have rows this process did not number (or forgot). */
   #forgottenMs = 0;
   /** Whether the last key `#key` gave is fresh. */
@@ -145,6 +161,12 @@ export class HistoryDb {
 
   /** Opens (creating) the database at `path`; throws when it is not one or cannot be written. */
   constructor(path: string, options: HistoryDbOptions) {
+    const writer = options.writer ?? { index: 0, count: 1 };
+    if (!(writer.count >= 1 && writer.index >= 0 && writer.index < writer.count)) {
+      throw new RangeError(`history writer ${writer.index} of ${writer.count}`);
+    }
+    this.#writer = writer;
+    this.#perMs = Math.floor(SEQUENCE / writer.count);
     this.db = new DatabaseSync(path);
     try {
       this.db.exec(SCHEMA);
@@ -335,17 +357,18 @@ export class HistoryDb {
    */
   #key(time: number): number {
     const ms = Math.floor(time);
+    const { index, count } = this.#writer;
     this.#keyFresh = false;
     if (ms > this.#forgottenMs) {
-      const sequence = this.#sequences.get(ms) ?? 0;
-      if (sequence < SEQUENCE) {
-        this.#sequences.set(ms, sequence + 1);
+      const made = this.#sequences.get(ms) ?? 0;
+      if (made < this.#perMs) {
+        this.#sequences.set(ms, made + 1);
         if (this.#sequences.size > SEQUENCES_KEPT) this.#forgetSequences();
         this.#keyFresh = true;
-        return ms * SEQUENCE + sequence;
+        return ms * SEQUENCE + index + made * count;
       }
     }
-    return ms * SEQUENCE + Math.floor(Math.random() * SEQUENCE);
+    return ms * SEQUENCE + index + Math.floor(Math.random() * this.#perMs) * count;
   }
 
   /** Forgets the older half of the milliseconds counted (kept in about the order they came). */

@@ -1,5 +1,6 @@
 /** What the answering thread and the history worker say to each other (history_worker.ts). */
 import type { PackedBatch } from "./history_batch.ts";
+import type { HistoryDbOptions } from "./history_db.ts";
 import type { HistoryPage, HistorySearch, HistoryStats, StatsRange } from "./history.ts";
 
 export type HistoryRequest =
@@ -7,7 +8,7 @@ export type HistoryRequest =
     kind: "open";
     dir: string;
     file: string;
-    options: { retentionMs: number; statsRetentionMs: number };
+    options: HistoryDbOptions;
   }
   /** A batch: entries and the answers they were logged with, its buffer transferred. */
   | { kind: "write"; batch: PackedBatch }

@@ -6,6 +6,7 @@
  */
 import type { History } from "./history.ts";
 import type { HistoryBatcher, HistorySink } from "./history_batcher.ts";
+import type { HistoryWriter } from "./history_db.ts";
 import { RecentHistory } from "./recent_history.ts";
 import type { QueryLog } from "./query_log.ts";
 
@@ -33,6 +34,8 @@ export interface HistorySettings {
 
 export interface OpenHistoryOptions {
   config: HistorySettings;
+  /** This process's place among the workers sharing DATA_DIR's file (WORKERS > 1). */
+  writer?: HistoryWriter;
   log: Pick<QueryLog, "recent" | "answerOf">;
   /** The shared history in Redis (statistics of every instance, the stream's search). */
   shared?: History & HistorySink & { flush(): Promise<void>; dropped: number };
@@ -82,6 +85,7 @@ export async function openHistory(options: OpenHistoryOptions): Promise<OpenHist
       dir: options.config.dataDir,
       retentionMs: options.config.retentionMs,
       statsRetentionMs: options.config.statsRetentionMs,
+      writer: options.writer,
       // Redis is given every batch by the batcher already.
       fallback: shared ? { ...fallback, write: () => {} } : fallback,
       report: (text) => {

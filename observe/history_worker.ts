@@ -6,7 +6,7 @@
  */
 import { answerText } from "./recent_queries.ts";
 import { answerAt, type HistoryBatch, unpackBatch } from "./history_batch.ts";
-import { type BatchAnswers, HistoryDb } from "./history_db.ts";
+import { type BatchAnswers, HistoryDb, type HistoryDbOptions } from "./history_db.ts";
 import type { HistoryRequest, HistoryResponse } from "./history_messages.ts";
 
 const port = self as unknown as {
@@ -70,7 +70,7 @@ port.onmessage = ({ data }) => {
 function open(
   dir: string,
   file: string,
-  options: { retentionMs: number; statsRetentionMs: number },
+  options: HistoryDbOptions,
 ): { ok: boolean; line: string } {
   const path = `${dir}/${file}`;
   try {

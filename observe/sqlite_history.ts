@@ -9,6 +9,7 @@ import type { QueryLogEntry } from "../pipeline/types.ts";
 import type { History, HistoryPage, HistorySearch, HistoryStats, StatsRange } from "./history.ts";
 import { packBatch } from "./history_batch.ts";
 import type { HistorySink } from "./history_batcher.ts";
+import type { HistoryWriter } from "./history_db.ts";
 import type { HistoryRequest, HistoryResponse } from "./history_messages.ts";
 
 export interface SqliteHistoryOptions {
@@ -16,6 +17,8 @@ export interface SqliteHistoryOptions {
   dir: string;
   retentionMs: number;
   statsRetentionMs: number;
+  /** This process's place among several writing the file (WORKERS); one writer by default. */
+  writer?: HistoryWriter;
   /** Serves, and is written to, while SQLite is not open. */
   fallback: History & HistorySink;
   /** Told the one line saying where history is kept, or why it is off. */
@@ -94,7 +97,11 @@ export class SqliteHistory implements History, HistorySink {
       kind: "open",
       dir: options.dir,
       file: HISTORY_FILE,
-      options: { retentionMs: options.retentionMs, statsRetentionMs: options.statsRetentionMs },
+      options: {
+        retentionMs: options.retentionMs,
+        statsRetentionMs: options.statsRetentionMs,
+        writer: options.writer,
+      },
     });
   }
 

@@ -215,6 +215,34 @@ Deno.test("entries logged late take their millisecond's next keys, none lost to 
     assert.equal(db.count(), 12_002);
   }));
 
+Deno.test("workers writing one file each make keys of their own: none of the other's rows lost", async () => {
+  const dir = await Deno.makeTempDir();
+  const open = (index: number) =>
+    new HistoryDb(`${dir}/history.db`, {
+      retentionMs: 7 * DAY,
+      statsRetentionMs: 90 * DAY,
+      writer: { index, count: 2 },
+    });
+  const first = open(0);
+  const second = open(1);
+  try {
+    // The same milliseconds from both, fresh and late, as two busy workers log them.
+    for (const db of [first, second, first, second]) {
+      db.insert([
+        ...stored(300, (i) => ({ time: NOW + (i % 3), name: `n${i}.example` })),
+        ...stored(100, (i) => ({ time: NOW - 1, name: `late${i}.example` })),
+      ]);
+    }
+    assert.equal(first.count(), 1600);
+    assert.equal(second.count(), 1600);
+    assert.throws(() => open(2), RangeError);
+  } finally {
+    first.close();
+    second.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("a search by name or client finds rows minutes and days apart, newest first, page by page", () =>
   withDb((db) => {
     const batch = [];
