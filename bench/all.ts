@@ -110,8 +110,9 @@ async function main() {
       : "."),
     "",
     "gateway: as configured by default, with the 1,000,000-domain list, 100 profiles and " +
-    '10,000 clients, the query log on stdout (to /dev/null); in the "history on" row, another ' +
-    "like it with every query also stored in SQLite (HISTORY=on).",
+    "10,000 clients, the query log on stdout (to /dev/null), history not stored (as HISTORY=auto " +
+    'decides on one CPU); in the "history on" row, another like it with every query also stored ' +
+    "in SQLite (HISTORY=on), its writer thread on the same CPU.",
     "",
     "floor: Deno programs answering fixed bytes (bench/floor_doh.ts, bench/floor_udp.ts; the DoH " +
     "floor reads the URL, and a POST's body, as any DoH server must before it answers), so " +
