@@ -43,6 +43,8 @@ const DATAGRAM_SYMBOLS = {
     parameters: ["i32", "buffer", "usize", "i32", "buffer", "buffer"],
     result: "isize",
   },
+  dup: { parameters: ["i32"], result: "i32" },
+  close: { parameters: ["i32"], result: "i32" },
 } as const;
 
 /**
@@ -173,13 +175,16 @@ export interface FoundSocket {
  * This process's socket bound to `port`: the listening TCP socket, or the UDP socket. A port
  * has one of each at most, so the scan stops at the first (each probe is an FFI call;
  * descriptors are handed out lowest first). `likely`, a descriptor to look at first, spares
- * the scan when it is right (a socket just opened takes the one last freed).
+ * the scan when it is right (a socket just opened took the lowest free one:
+ * `lowestFreeDescriptor`); with `scan` false, it is the only one looked at, so the cost stays
+ * a call or two however many descriptors the process has open.
  */
 export function findSocket(
   libc: SocketCalls,
   port: number,
   kind: "tcp-listener" | "udp",
   likely?: number,
+  scan = true,
 ): FoundSocket | undefined {
   const address = new Uint8Array(128);
   const length = new Uint32Array(1);
@@ -204,11 +209,23 @@ export function findSocket(
     const family = familyAt(likely);
     if (family !== undefined) return { fd: likely, family };
   }
-  for (let fd = 3; fd < MAX_FD; fd++) {
+  for (let fd = 3; scan && fd < MAX_FD; fd++) {
     const family = familyAt(fd);
     if (family !== undefined) return { fd, family };
   }
   return undefined;
+}
+
+/**
+ * The descriptor the next socket or file this process opens will most likely get: the lowest
+ * free one (a duplicate of stderr is made to learn it, and closed). Another thread opening one
+ * meanwhile makes it wrong, so check it (`findSocket` with it as `likely`).
+ */
+export function lowestFreeDescriptor(libc: Libc): number | undefined {
+  const fd = libc.dup(2);
+  if (fd < 0) return undefined;
+  libc.close(fd);
+  return fd;
 }
 
 /*

@@ -37,6 +37,7 @@ import {
   AF_INET6,
   findSocket,
   type Libc,
+  lowestFreeDescriptor,
   openLibc,
   setSockaddrPort,
   sockaddrOf,
@@ -92,8 +93,6 @@ export class UdpTransport implements Transport {
   #sockets = new Map<Deno.DatagramConn, number>();
   /** Direct sends, once asked for (null: not here); undefined until the first socket opens. */
   #direct?: DirectSend | null;
-  /** The descriptor of the socket closed last: the one the next socket most likely gets. */
-  #freed?: number;
   /** Queries sent by sendto(2) directly (tests read it). */
   sentDirect = 0;
   #idle: Port[] = [];
@@ -206,6 +205,8 @@ export class UdpTransport implements Transport {
 
   #open(): Deno.DatagramConn {
     const hostname = this.#target.host.includes(":") ? "::" : "0.0.0.0";
+    const direct = this.#direct === undefined ? this.#openDirect() : this.#direct;
+    const likely = direct ? lowestFreeDescriptor(direct.libc) : undefined;
     let socket: Deno.DatagramConn;
     try {
       socket = Deno.listenDatagram({ transport: "udp", hostname, port: 0 });
@@ -216,20 +217,8 @@ export class UdpTransport implements Transport {
         `cannot open a UDP socket: ${describeError(error)}`,
       );
     }
-    this.#sockets.set(socket, this.#descriptorOf(socket));
+    this.#sockets.set(socket, direct ? descriptorOf(socket, direct, likely) : -1);
     return socket;
-  }
-
-  /**
-   * The descriptor of a socket just opened, for direct sends; -1 when there are none here or it
-   * is not found (the socket then sends through Deno).
-   */
-  #descriptorOf(socket: Deno.DatagramConn): number {
-    const direct = this.#direct === undefined ? this.#openDirect() : this.#direct;
-    if (direct === null) return -1;
-    const { port } = socket.addr as Deno.NetAddr;
-    const found = findSocket(direct.libc, port, "udp", this.#freed);
-    return found?.family === direct.family ? found.fd : -1;
   }
 
   #openDirect(): DirectSend | null {
@@ -269,7 +258,6 @@ export class UdpTransport implements Transport {
     const fd = this.#sockets.get(socket);
     if (fd === undefined) return;
     this.#sockets.delete(socket);
-    if (fd >= 0) this.#freed = fd;
     try {
       socket.close();
     } catch {
@@ -299,6 +287,18 @@ export class UdpTransport implements Transport {
   #timeout(): UpstreamError {
     return new UpstreamError(this.name, "timeout", "no reply in time");
   }
+}
+
+/**
+ * The descriptor of a socket just opened, for direct sends: the one it most likely took, checked,
+ * never a scan of every descriptor (a busy gateway holds thousands, and sockets open every
+ * `PORT_USES` queries); -1 when it is not that one (the socket then sends through Deno).
+ */
+function descriptorOf(socket: Deno.DatagramConn, direct: DirectSend, likely?: number): number {
+  if (likely === undefined) return -1;
+  const { port } = socket.addr as Deno.NetAddr;
+  const found = findSocket(direct.libc, port, "udp", likely, false);
+  return found?.family === direct.family ? found.fd : -1;
 }
 
 /** size_t lengths as FFI takes them: a few recur, made once each. */

@@ -3,11 +3,25 @@ import assert from "node:assert/strict";
 import {
   AF_INET,
   findSocket,
+  lowestFreeDescriptor,
   openLibc,
   setSockaddrPort,
   sockaddrOf,
 } from "../../runtime/libc_sockets.ts";
 import { parseAddress } from "../../net/cidr.ts";
+
+Deno.test("lowestFreeDescriptor names the descriptor a socket opened next takes", () => {
+  const libc = openLibc();
+  if (typeof libc === "string") throw new Error(libc);
+  const likely = lowestFreeDescriptor(libc);
+  const socket = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+  try {
+    const { port } = socket.addr as Deno.NetAddr;
+    assert.equal(findSocket(libc, port, "udp", likely, false)?.fd, likely);
+  } finally {
+    socket.close();
+  }
+});
 
 Deno.test("findSocket finds a UDP socket by its port, with or without a right guess", () => {
   const libc = openLibc();
@@ -22,6 +36,8 @@ Deno.test("findSocket finds a UDP socket by its port, with or without a right gu
     assert.deepEqual(findSocket(libc, port, "udp", scanned.fd), scanned, "a right guess");
     assert.deepEqual(findSocket(libc, port, "udp", 0), scanned, "stdin is no guess");
     assert.deepEqual(findSocket(libc, port, "udp", scanned.fd + 1), scanned, "a wrong guess");
+    assert.equal(findSocket(libc, port, "udp", scanned.fd + 1, false), undefined, "no scan");
+    assert.deepEqual(findSocket(libc, port, "udp", scanned.fd, false), scanned, "no scan needed");
     assert.equal(findSocket(libc, port, "tcp-listener", scanned.fd), undefined, "not a listener");
   } finally {
     socket.close();
