@@ -14,6 +14,12 @@ import { Resolver } from "../../pipeline/resolver.ts";
 import { createTransport } from "../../upstream/create.ts";
 import { UpstreamPool } from "../../upstream/pool.ts";
 import { parseUpstreamUrl } from "../../upstream/url.ts";
+import { openLibc } from "../../runtime/libc_sockets.ts";
+
+// The UDP upstream transport opens libc over FFI once per process, for its direct sends: open
+// it as this module loads, so the first test that forwards does not hold a library it loaded
+// itself (the oldest Deno's test sanitizer counts that as a leak).
+openLibc();
 
 /** Clients by address, as the map says at each query; anyone else gets "default". */
 export function directoryOf(profiles: Record<string, Profile>): ClientDirectory {
