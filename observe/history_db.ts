@@ -146,6 +146,7 @@ export class HistoryDb {
   #seenInsert: StatementSync;
   /** Hours before this one are summed into their days' tops (#rollTops). */
   #rolledTo: number;
+  #rolledSelect?: StatementSync;
   /** Statements inserting n rows at once, by n. */
   #inserts = new Map<number, StatementSync>();
   /** How many of each millisecond's sequence numbers this writer made, lately. */
@@ -271,8 +272,11 @@ export class HistoryDb {
     const seenClients = new Set<number>();
     const rows: (number | null)[] = new Array(ROWS_PER_INSERT * COLUMNS);
     let filled = 0;
-    this.db.exec("BEGIN");
+    // Immediate: with workers sharing the file, the write lock is taken (or waited for) first,
+    // and what another writer rolled is read under it.
+    this.db.exec("BEGIN IMMEDIATE");
     try {
+      this.#rolledTo = this.#rolled();
       for (let row = 0; row < batch.count; row++) {
         const at = row * INTS;
         const logMode = ints[at + COLUMN.logMode];
@@ -624,7 +628,7 @@ export class HistoryDb {
         UNION ALL SELECT key, n FROM tops WHERE res = ? AND kind = ? AND bucket >= ?)
       GROUP BY key ORDER BY n DESC LIMIT 10`,
     );
-    const hoursFrom = coarseMs === DAY ? Math.max(coarseFrom, this.#rolledTo) : Infinity;
+    const hoursFrom = coarseMs === DAY ? Math.max(coarseFrom, this.#rolled()) : Infinity;
     for (const kind of ["n", "b", "c"] as TopKind[]) {
       for (
         const row of tops.all(coarseMs, kind, coarseFrom, HOUR, kind, hoursFrom) as {
@@ -678,20 +682,32 @@ export class HistoryDb {
   #rollTops(now: number): void {
     const ended = now - now % HOUR;
     if (ended <= this.#rolledTo) return;
-    this.db.exec("BEGIN");
+    // Workers sharing the file each run retention: under the write lock, the hours another has
+    // summed already are read, and only the rest are summed.
+    this.db.exec("BEGIN IMMEDIATE");
     try {
-      this.db.prepare(
-        `INSERT INTO tops SELECT ?, kind, bucket - bucket % ?, key, n FROM tops
-          WHERE res = ? AND bucket >= ? AND bucket < ?
-          ON CONFLICT DO UPDATE SET n = n + excluded.n`,
-      ).run(DAY, DAY, HOUR, this.#rolledTo, ended);
-      this.#setMeta(TOPS_ROLLED, ended);
+      const from = this.#rolled();
+      if (from < ended) {
+        this.db.prepare(
+          `INSERT INTO tops SELECT ?, kind, bucket - bucket % ?, key, n FROM tops
+            WHERE res = ? AND bucket >= ? AND bucket < ?
+            ON CONFLICT DO UPDATE SET n = n + excluded.n`,
+        ).run(DAY, DAY, HOUR, from, ended);
+        this.#setMeta(TOPS_ROLLED, ended);
+      }
       this.db.exec("COMMIT");
+      this.#rolledTo = Math.max(from, ended);
     } catch (error) {
       this.db.exec("ROLLBACK");
       throw error;
     }
-    this.#rolledTo = ended;
+  }
+
+  /** The hour the days' tops are summed up to, as the file says (any writer may have moved it). */
+  #rolled(): number {
+    this.#rolledSelect ??= this.db.prepare("SELECT value FROM meta WHERE key = ?");
+    const kept = this.#rolledSelect.get(TOPS_ROLLED) as { value: number } | undefined;
+    return kept?.value ?? this.#rolledTo;
   }
 
   /**

@@ -354,6 +354,37 @@ Deno.test("a day's tops count each of its hours once: ended and summed, late, an
     assert.deepEqual(db.stats("24h", NOW).topNames, tops(), "the hours say the same");
   }));
 
+Deno.test("workers writing one file sum each ended hour into its day once, and both say so", async () => {
+  const HOUR = 3_600_000;
+  const dir = await Deno.makeTempDir();
+  const open = (index: number) =>
+    new HistoryDb(`${dir}/history.db`, {
+      retentionMs: 7 * DAY,
+      statsRetentionMs: 90 * DAY,
+      writer: { index, count: 2 },
+    });
+  const first = open(0);
+  const second = open(1);
+  try {
+    const asked = (n: number) => stored(n, () => ({ time: NOW - 2 * HOUR, name: "a.example" }));
+    first.insert(asked(3));
+    second.insert(asked(2));
+    // Both run retention, each rolling the hour that ended into its day.
+    first.prune(NOW);
+    second.prune(NOW);
+    // A late one for that hour, from the writer that did not roll it last.
+    first.insert(asked(1));
+    for (const db of [first, second]) {
+      assert.deepEqual(db.stats("30d", NOW).topNames, [{ name: "a.example", count: 6 }]);
+      assert.deepEqual(db.stats("24h", NOW).topNames, [{ name: "a.example", count: 6 }]);
+    }
+  } finally {
+    first.close();
+    second.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("a file whose days' tops were counted per batch counts none twice once opened", () =>
   reopened(
     (before) => {
