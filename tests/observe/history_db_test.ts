@@ -215,7 +215,10 @@ Deno.test("entries logged late take their millisecond's next keys, none lost to 
     assert.equal(db.count(), 12_002);
   }));
 
-Deno.test("workers writing one file each make keys of their own: none of the other's rows lost", async () => {
+/** Two writers of one file, as two workers (WORKERS=2) are; `test` may open a third. */
+async function withWriters(
+  test: (first: HistoryDb, second: HistoryDb, open: (index: number) => HistoryDb) => void,
+) {
   const dir = await Deno.makeTempDir();
   const open = (index: number) =>
     new HistoryDb(`${dir}/history.db`, {
@@ -226,6 +229,16 @@ Deno.test("workers writing one file each make keys of their own: none of the oth
   const first = open(0);
   const second = open(1);
   try {
+    test(first, second, open);
+  } finally {
+    first.close();
+    second.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("workers writing one file each make keys of their own: none of the other's rows lost", () =>
+  withWriters((first, second, open) => {
     // The same milliseconds from both, fresh and late, as two busy workers log them.
     for (const db of [first, second, first, second]) {
       db.insert([
@@ -236,12 +249,7 @@ Deno.test("workers writing one file each make keys of their own: none of the oth
     assert.equal(first.count(), 1600);
     assert.equal(second.count(), 1600);
     assert.throws(() => open(2), RangeError);
-  } finally {
-    first.close();
-    second.close();
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+  }));
 
 Deno.test("a search by name or client finds rows minutes and days apart, newest first, page by page", () =>
   withDb((db) => {
@@ -354,18 +362,9 @@ Deno.test("a day's tops count each of its hours once: ended and summed, late, an
     assert.deepEqual(db.stats("24h", NOW).topNames, tops(), "the hours say the same");
   }));
 
-Deno.test("workers writing one file sum each ended hour into its day once, and both say so", async () => {
-  const HOUR = 3_600_000;
-  const dir = await Deno.makeTempDir();
-  const open = (index: number) =>
-    new HistoryDb(`${dir}/history.db`, {
-      retentionMs: 7 * DAY,
-      statsRetentionMs: 90 * DAY,
-      writer: { index, count: 2 },
-    });
-  const first = open(0);
-  const second = open(1);
-  try {
+Deno.test("workers writing one file sum each ended hour into its day once, and both say so", () =>
+  withWriters((first, second) => {
+    const HOUR = 3_600_000;
     const asked = (n: number) => stored(n, () => ({ time: NOW - 2 * HOUR, name: "a.example" }));
     first.insert(asked(3));
     second.insert(asked(2));
@@ -378,12 +377,7 @@ Deno.test("workers writing one file sum each ended hour into its day once, and b
       assert.deepEqual(db.stats("30d", NOW).topNames, [{ name: "a.example", count: 6 }]);
       assert.deepEqual(db.stats("24h", NOW).topNames, [{ name: "a.example", count: 6 }]);
     }
-  } finally {
-    first.close();
-    second.close();
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+  }));
 
 Deno.test("a file whose days' tops were counted per batch counts none twice once opened", () =>
   reopened(
