@@ -4,6 +4,7 @@
  * throughput swings with whatever else runs; CPU per query moves much less, and the load
  * average says when a run was disturbed.
  */
+import { residentMemory } from "../tests/support/process_memory.ts";
 
 /** USER_HZ: 100 on every Linux this runs on. */
 const CLOCK_TICKS = 100;
@@ -21,13 +22,7 @@ export async function cpuMicros(pid: number): Promise<number> {
 
 /** Resident set size of a process, bytes (NaN where /proc cannot tell). */
 export async function rssBytes(pid: number): Promise<number> {
-  try {
-    const status = await Deno.readTextFile(`/proc/${pid}/status`);
-    const kib = /^VmRSS:\s+(\d+) kB$/m.exec(status);
-    return kib ? Number(kib[1]) * 1024 : NaN;
-  } catch {
-    return NaN;
-  }
+  return (await residentMemory(pid)).rss;
 }
 
 /** The 1-minute load average (NaN where /proc cannot tell). */

@@ -32,6 +32,7 @@ import { startGateway } from "../tests/support/gateway.ts";
 import { startKnot } from "../tests/support/knot.ts";
 import { startListServer } from "../tests/support/list_server.ts";
 import { TEST_ZONE, testZoneText } from "../tests/support/test_zone.ts";
+import { rssBytes } from "./proc.ts";
 import { type RssSample, rssVerdict } from "./rss_verdict.ts";
 
 const SECONDS = Number(Deno.env.get("SOAK_SECONDS") ?? 600);
@@ -58,11 +59,6 @@ function nameFor(kind: Kind, n: number): string {
     case "nxdomain":
       return `missing${n}.${TEST_ZONE}`;
   }
-}
-
-function rss(pid: number): number {
-  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
-  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
 }
 
 const percentile = (values: number[], p: number) => {
@@ -155,11 +151,11 @@ async function main() {
       const elapsed = (performance.now() - started) / 1000;
       if (baseline === 0 && elapsed >= WARMUP) {
         await Promise.all(inFlight);
-        baseline = rss(gateway.pid);
+        baseline = await rssBytes(gateway.pid);
         console.error(`warm-up done: RSS ${(baseline / 2 ** 20).toFixed(1)} MiB`);
       }
       if (elapsed - (samples.at(-1)?.seconds ?? -1) >= 1) {
-        samples.push({ seconds: elapsed, bytes: rss(gateway.pid) });
+        samples.push({ seconds: elapsed, bytes: await rssBytes(gateway.pid) });
       }
       const due = Math.floor(elapsed * RATE);
       while (sent < due) {
@@ -181,7 +177,7 @@ async function main() {
       }
       if (elapsed - lastReport >= 60) {
         lastReport = elapsed;
-        const mib = (rss(gateway.pid) / 2 ** 20).toFixed(1);
+        const mib = (await rssBytes(gateway.pid) / 2 ** 20).toFixed(1);
         console.error(
           `${elapsed.toFixed(0)} s: ${sent} sent, ${errors.length} errors, RSS ${mib} MiB`,
         );
@@ -189,7 +185,7 @@ async function main() {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     await Promise.all(inFlight);
-    const end = rss(gateway.pid);
+    const end = await rssBytes(gateway.pid);
     // The last batch is written within a second or two of its queries.
     if (HISTORY) await new Promise((resolve) => setTimeout(resolve, 3000));
     const held = HISTORY ? await historyHeld(gateway.url) : undefined;

@@ -17,6 +17,7 @@ import { sample } from "../support/prometheus.ts";
 import { startRedis } from "../support/redis.ts";
 import { inspect } from "../support/redis_inspect.ts";
 import { TEST_ZONE } from "../support/test_zone.ts";
+import { residentMemory } from "../support/process_memory.ts";
 
 const QUERY_TIMEOUT_MS = 2000;
 
@@ -80,10 +81,9 @@ Deno.test({
 
 /** The resident memory of process `pid`, in MB (Linux). */
 async function rssMb(pid: number): Promise<number> {
-  const status = await Deno.readTextFile(`/proc/${pid}/status`);
-  const kb = /^VmRSS:\s+(\d+) kB$/m.exec(status);
-  if (!kb) throw new Error(`no VmRSS for process ${pid}`);
-  return Number(kb[1]) / 1024;
+  const { rss } = await residentMemory(pid);
+  if (Number.isNaN(rss)) throw new Error(`no VmRSS for process ${pid}`);
+  return rss / 2 ** 20;
 }
 
 const MAX_WAITING = 100;
