@@ -193,6 +193,7 @@ export function loadConfig(env: Env, context: ConfigContext): Config {
   }
   const queryTimeoutMs = integer(env, "QUERY_TIMEOUT_MS", 3000, 100, 60_000);
   const upstreamTimeoutMs = integer(env, "UPSTREAM_TIMEOUT_MS", 1500, 50, 60_000);
+  const workers = integer(env, "WORKERS", 1, 1, 64);
   const config: Config = {
     host: read("HOST") ?? "127.0.0.1",
     httpPort: integer(env, "HTTP_PORT", 8080, 0, 65535),
@@ -212,7 +213,7 @@ export function loadConfig(env: Env, context: ConfigContext): Config {
     // Not Deno.hostname(): it needs --allow-sys, and would prompt in a terminal.
     instanceName: read("INSTANCE_NAME") ??
       `${read("HOSTNAME") ?? "gateway"}-${crypto.randomUUID().slice(0, 8)}`,
-    history: historyConfig(env, read, context),
+    history: historyConfig(env, read, context, workers),
     cache: cacheConfig(env),
     redis: redisConfig(env, read),
     blocklist: blocklistConfig(env, read, context.cwd ?? "/"),
@@ -223,7 +224,7 @@ export function loadConfig(env: Env, context: ConfigContext): Config {
     profilesFile: absolute(read("PROFILES_FILE"), context.cwd ?? "/"),
     clientsOnly: boolean(env, "CLIENTS_ONLY", false),
     dns: dnsDoorsConfig(env, read, certFile !== undefined),
-    workers: integer(env, "WORKERS", 1, 1, 64),
+    workers,
   };
   checkWorkers(config);
   if (config.clientsOnly && config.profilesFile === undefined && config.redis === undefined) {
@@ -277,6 +278,7 @@ function historyConfig(
   env: Env,
   read: (name: string) => string | undefined,
   context: ConfigContext,
+  workers: number,
 ): HistoryConfig {
   const dataDir = absolute(read("DATA_DIR") ?? ".data", context.cwd ?? "/")!;
   const retentionMs = duration(env, "HISTORY_RETENTION", "7d", HOUR_MS, 365 * DAY_MS);
@@ -293,7 +295,6 @@ function historyConfig(
   // Storing a query costs its writer thread several times what answering it from the cache
   // costs: on by default only where that thread has a core of its own.
   const cores = context.cores ?? navigator.hardwareConcurrency ?? 1;
-  const workers = integer(env, "WORKERS", 1, 1, 64);
   const on = cores > workers;
   const why = `HISTORY=auto: ${cores} core${cores === 1 ? "" : "s"} for ${workers} ` +
     `answering process${workers === 1 ? "" : "es"}${on ? "" : ", none to spare"}`;
