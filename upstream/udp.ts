@@ -21,8 +21,8 @@
  *
  * Where FFI is granted (Linux, --allow-ffi), a query leaves by sendto(2) on the socket's own
  * descriptor, called directly: Deno's `send` is an asynchronous op that takes the address as
- * an object to convert, and was the largest single cost of a forwarded query (`deno task
- * bench:all`, miss rows). The socket stays Deno's, and Deno's `receive` waits for the reply.
+ * an object to convert, and was the largest single item in a CPU profile of forwarded DoH
+ * queries. The socket stays Deno's, and Deno's `receive` waits for the reply.
  * A send the direct call does not make whole (a full send buffer), or a socket whose
  * descriptor is not found, goes through Deno's `send` as before; elsewhere (Deno Deploy, no
  * permission) every send does.
