@@ -40,10 +40,13 @@ export const DEFAULT_CACHE_OPTIONS: Readonly<CacheOptions> = {
 };
 
 /**
- * Fixed cost counted per entry besides its bytes and key: the entry object, the typed array and
- * its buffer, the offsets array and the map slot (measured by bench/cache_memory.ts).
+ * Fixed cost counted per entry besides its bytes and key: the entry object, the typed arrays
+ * and their buffer, the offsets array and the map slot; and per CNAME or DNAME target kept,
+ * besides its text. Set so that CACHE_MAX_BYTES bounds the memory the entries really take,
+ * V8's heap and the buffers outside it (`deno task bench:cache-memory` checks it).
  */
-const ENTRY_OVERHEAD = 384;
+const ENTRY_OVERHEAD = 448;
+const ALIAS_OVERHEAD = 32;
 
 interface Entry {
   key: string;
@@ -222,23 +225,29 @@ export class AnswerCache {
   store(key: string, ctx: Pick<QueryContext, "question">, answer: Answer): number {
     const lifetime = this.#lifetimeOf(ctx, answer);
     if (lifetime === undefined || lifetime <= 0) return 0;
-    const bytes = withTtls(answer.bytes, answer.ttlOffsets, this.#clampOf(answer, lifetime));
     // Told to the answer too: the stages above read them on its way back (blocklist/stage.ts).
-    answer.addresses ??= answerAddresses(bytes);
-    const size = bytes.length + key.length * 2 + answer.ttlOffsets.length * 8 +
-      answer.addresses.length + ENTRY_OVERHEAD;
+    const addresses = answer.addresses ??= answerAddresses(answer.bytes);
+    // The answer and its addresses in one buffer: a buffer is the larger part of an entry.
+    const length = answer.bytes.length;
+    const clamp = this.#clampOf(answer, lifetime);
+    const held = withTtls(answer.bytes, answer.ttlOffsets, clamp, addresses);
+    const bytes = held.length === length ? held : held.subarray(0, length);
+    const aliases = answer.aliases ??= aliasTargets(bytes);
+    let size = held.length + key.length * 2 + answer.ttlOffsets.length * 8 + ENTRY_OVERHEAD;
+    for (const alias of aliases) size += alias.length + ALIAS_OVERHEAD;
     if (size > this.options.maxBytes) return 0;
     const old = this.#entries.get(key);
     if (old !== undefined) this.#remove(old);
-    answer.aliases ??= aliasTargets(bytes);
     const entry: Entry = {
       key,
       bytes,
-      ttlOffsets: answer.ttlOffsets,
+      // Copies of the exact length: arrays grown by push keep room to grow, which an entry
+      // would hold for as long as it is kept.
+      ttlOffsets: answer.ttlOffsets.slice(),
       rcode: answer.rcode,
       subnetScope: answer.subnetScope,
-      aliases: answer.aliases,
-      addresses: answer.addresses,
+      aliases: aliases.length === 0 ? aliases : aliases.slice(),
+      addresses: held.length === length ? addresses : held.subarray(length),
       lifetime,
       storedAt: this.#now(),
       size,

@@ -5,13 +5,23 @@
  */
 import { setTtlAt, transientCopy, ttlAt } from "../dns/mod.ts";
 
-/** A copy of `bytes` with the TTL at each offset passed through `next(ttl)`. */
+/**
+ * A copy of `bytes` with the TTL at each offset passed through `next(ttl)`, and `tail` after
+ * it in the same buffer: what the cache keeps beside an answer costs no buffer of its own.
+ */
 export function withTtls(
   bytes: Uint8Array,
   offsets: readonly number[],
   next: (ttl: number) => number,
+  tail?: Uint8Array,
 ): Uint8Array<ArrayBuffer> {
-  const copy = bytes.slice();
+  let copy: Uint8Array<ArrayBuffer>;
+  if (tail === undefined || tail.length === 0) copy = bytes.slice();
+  else {
+    copy = new Uint8Array(bytes.length + tail.length);
+    copy.set(bytes);
+    copy.set(tail, bytes.length);
+  }
   for (const offset of offsets) setTtlAt(copy, offset, next(ttlAt(copy, offset)) >>> 0);
   return copy;
 }
