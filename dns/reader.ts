@@ -12,6 +12,42 @@ export const MAX_LABEL_OCTETS = 63;
 /** A name has at most 127 labels, so no honest name needs more pointers than that. */
 export const MAX_POINTER_HOPS = 127;
 
+/**
+ * Where the labels of the name last walked with `record` lie: [start, end) offsets, label by
+ * label. Reading is synchronous, so one array serves every reader.
+ */
+const BOUNDS = new Int32Array(MAX_NAME_OCTETS + 1);
+/** The text of the name being made, as character codes (at most 254 of them). */
+const TEXT = new Uint8Array(MAX_NAME_OCTETS);
+/** Views of the first n codes of TEXT, made once each. */
+const TEXT_VIEWS: Uint8Array[] = [];
+/** ASCII is UTF-8: the codes in TEXT are all below 0x80. */
+const ASCII = new TextDecoder();
+const DOT = 0x2e;
+
+/**
+ * Each byte's character code where a name's text shows the byte as itself, 0 where it is
+ * escaped (see name.ts `labelToText`); and the same with capitals made lowercase.
+ */
+const PLAIN = new Uint8Array(256);
+const LOWER_PLAIN = new Uint8Array(256);
+for (let byte = 0; byte < 256; byte++) {
+  const text = labelToText(Uint8Array.of(byte), 0, 1, false);
+  if (text.length !== 1) continue;
+  PLAIN[byte] = byte;
+  LOWER_PLAIN[byte] = labelToText(Uint8Array.of(byte), 0, 1, true).charCodeAt(0);
+}
+
+/** The name whose labels BOUNDS holds, label by label: the way for names with escapes. */
+function escapedText(bytes: Uint8Array, labels: number, lower: boolean): string {
+  let text = "";
+  for (let label = 0; label < labels; label++) {
+    const part = labelToText(bytes, BOUNDS[label * 2], BOUNDS[label * 2 + 1], lower);
+    text = label === 0 ? part : `${text}.${part}`;
+  }
+  return text;
+}
+
 export class WireReader {
   readonly bytes: Uint8Array;
   offset: number;
@@ -83,18 +119,31 @@ export class WireReader {
     return this.#nameText(true);
   }
 
+  /**
+   * The name at the cursor as text. A name with nothing to escape (letters, digits, hyphens,
+   * most names) is made as one string from its bytes; label by label, a string per character,
+   * was most of what a forwarded query allocated. Others go label by label (`labelToText`).
+   */
   #nameText(lower: boolean): string {
-    let text = "";
-    this.#walkName((start, end) => {
-      const label = labelToText(this.bytes, start, end, lower);
-      text = text === "" ? label : `${text}.${label}`;
-    });
-    return text;
+    const labels = this.#walkName(true);
+    const bytes = this.bytes;
+    const codes = lower ? LOWER_PLAIN : PLAIN;
+    let length = 0;
+    for (let label = 0; label < labels; label++) {
+      if (label > 0) TEXT[length++] = DOT;
+      for (let at = BOUNDS[label * 2], end = BOUNDS[label * 2 + 1]; at < end; at++) {
+        const code = codes[bytes[at]];
+        if (code === 0) return escapedText(bytes, labels, lower);
+        TEXT[length++] = code;
+      }
+    }
+    if (length === 0) return "";
+    return ASCII.decode(TEXT_VIEWS[length] ??= TEXT.subarray(0, length));
   }
 
   /** Skips a name without building its text (fast paths). */
   skipName(): void {
-    this.#walkName(() => {});
+    this.#walkName(false);
   }
 
   /**
@@ -102,7 +151,8 @@ export class WireReader {
    * (after the first pointer, if any). A pointer must point strictly before the start of the
    * label sequence it interrupts, which makes every walk finite.
    */
-  #walkName(onLabel: (start: number, end: number) => void): void {
+  #walkName(record: boolean): number {
+    let labels = 0;
     let at = this.offset;
     let end = this.limit;
     let resumeAt = -1;
@@ -138,14 +188,18 @@ export class WireReader {
       if (length === 0) {
         this.offset = resumeAt >= 0 ? resumeAt : at + 1;
         if (this.offset > this.limit) throw new DnsWireError("name runs past its record", at);
-        return;
+        return labels;
       }
       octets += length + 1;
       if (octets > MAX_NAME_OCTETS) {
         throw new DnsWireError(`name longer than ${MAX_NAME_OCTETS} octets`, at);
       }
       if (at + 1 + length > end) throw new DnsWireError("truncated label", at);
-      onLabel(at + 1, at + 1 + length);
+      if (record) {
+        BOUNDS[labels * 2] = at + 1;
+        BOUNDS[labels * 2 + 1] = at + 1 + length;
+      }
+      labels++;
       at += 1 + length;
     }
   }
