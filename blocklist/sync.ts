@@ -199,9 +199,10 @@ export class ListSync {
     try {
       let parsed: ParsedForStore;
       if (lookup?.found !== undefined) {
+        const { sets, extras } = lookup.found;
+        parsed = { list: listOf(source, id, extras), extras, freed: fetched.bytes.byteLength };
+        parsed.list.sets = sets;
         freeNow(fetched.bytes);
-        parsed = { list: listOf(source, id, lookup.found.extras), extras: lookup.found.extras };
-        parsed.list.sets = lookup.found.sets;
       } else parsed = await this.#parse(source, id, fetched.bytes, shared !== undefined);
       const { list, extras } = parsed;
       // Stored before it is loaded, so another process waiting for it maps it the sooner; and
