@@ -39,7 +39,8 @@ export interface ListReport {
   error?: string;
   /**
    * With stored builds shared (`shareSets`): whether the sets were mapped from another
-   * process's build or built here, and why they were not shared, when they were not.
+   * process's build or built here, and why they were not shared, when they were not (where
+   * nothing can be shared, said with the first load only, and nothing after).
    */
   store?: { how: "mapped" | "built"; why?: string };
   ms: number;
@@ -230,7 +231,10 @@ export class ListSync {
         invalid: extras.invalid,
         ...(list.rules === undefined ? {} : { ruleEntries: list.rules.length }),
         ...(list.skippedModifiers && { skippedModifiers: list.skippedModifiers }),
-        ...(lookup && { store: { how: lookup.found ? "mapped" : "built", ...(why && { why }) } }),
+        // Said when shared, or why not (once where nothing can be: no FFI).
+        ...((lookup?.found || lookup?.claim || why) && {
+          store: { how: lookup?.found ? "mapped" : "built", ...(why && { why }) },
+        }),
       });
     } catch (error) {
       return report({ outcome: "failed", error: (error as Error).message, ...counts(held) });
