@@ -115,6 +115,7 @@ async function main(): Promise<void> {
     config: config.blocklist,
     redis: redis && store ? { config: redis, store } : undefined,
     poll: true,
+    shareSets: true,
     onError: reportOncePerMinute("blocklist"),
     onResync: (report) =>
       void import("./blocklist/describe_report.ts").then(({ describeReport }) =>

@@ -7,6 +7,7 @@ import type { Decision } from "./decision.ts";
 import type { EntryFingerprints } from "./domain_set.ts";
 import type { IpEntries } from "./ip_entry.ts";
 import type { ListRule, RuleQuery } from "./list_rule.ts";
+import type { ListSets } from "./list_sets.ts";
 import type { ListFilter } from "./profile_policy.ts";
 
 /** A list as loaded from its source: block entries and allow entries, canonical names. */
@@ -21,6 +22,12 @@ export interface LoadedList {
    * only for a store that `takesFingerprints`.
    */
   fingerprints?: { kind: EntryKind; entries: EntryFingerprints };
+  /**
+   * Its sets already made (list_sets.ts), built by the sync or mapped from a stored build:
+   * then `block`, `allow` and `fingerprints` are left empty. Only for a store that
+   * `takesFingerprints`.
+   */
+  sets?: ListSets;
   /** Addresses and ranges that block (or, as exceptions, allow) answers holding them. */
   ips?: IpEntries;
   /** Rules with modifiers or regexes (list_rule.ts); absent: none. */

@@ -26,6 +26,11 @@ export interface BlocklistSetupOptions {
   onError?: (error: unknown) => void;
   /** Told about syncs the blocklist starts by itself (Redis found empty). */
   onResync?: (report: SyncReport) => void;
+  /**
+   * Share the memory store's builds with the other processes on this machine (WORKERS, a
+   * restart) through files under BLOCKLIST_DIR (shared_sets.ts); the server does.
+   */
+  shareSets?: boolean;
   /** Where lines for people go (admin entries restored or lost); console.error by default. */
   print?: (line: string) => void;
 }
@@ -76,5 +81,6 @@ export async function createBlocklist(options: BlocklistSetupOptions): Promise<B
     custom: customFile ? await readCustomCopy(customFile) : undefined,
     onCustomChange: writeCopy,
   });
-  return { blocklist, sync: new LazyListSync(blocklist, config.sources, fetchOptions) };
+  const syncOptions = { ...fetchOptions, shareSets: options.shareSets };
+  return { blocklist, sync: new LazyListSync(blocklist, config.sources, syncOptions) };
 }

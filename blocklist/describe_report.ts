@@ -25,6 +25,9 @@ export function describeReport(report: SyncReport): string[] {
         (example ? ` (line ${example.line}: ${example.reason}: ${example.text})` : "");
     }
     if (list.error) line += `; ${list.error}`;
+    if (list.store) {
+      line += `; store ${list.store.how}${list.store.why ? `, ${list.store.why}` : ""}`;
+    }
     return line;
   });
 }

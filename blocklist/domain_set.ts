@@ -120,8 +120,11 @@ export class EntryFingerprints {
   }
 }
 
-/** What the constructor takes: the entries laid out by bucket, repeats dropped. */
-interface Laid {
+/**
+ * What the constructor takes: the entries laid out by bucket, repeats dropped. A set's parts
+ * are also what a stored set holds (shared_sets.ts), so another process maps them, unparsed.
+ */
+export interface DomainSetParts {
   shift: number;
   directory: Uint32Array;
   lows: Uint32Array;
@@ -138,7 +141,7 @@ interface Laid {
  * list), then drops repeats bucket by bucket. Within a bucket entries stay unordered: a probe
  * reads the whole bucket.
  */
-function* laySteps(prints: EntryFingerprints): Generator<void, Laid> {
+function* laySteps(prints: EntryFingerprints): Generator<void, DomainSetParts> {
   const { words, count } = prints;
   const bits = directoryBits(count);
   const shift = 32 - bits;
@@ -203,7 +206,7 @@ export class DomainSet {
   /** Bit d set when some "*.parent" entry has a parent of d labels; 0 when no wildcards. */
   private readonly wildDepths: number;
 
-  private constructor(laid: Laid) {
+  private constructor(laid: DomainSetParts) {
     this.shift = laid.shift;
     this.directory = laid.directory;
     this.lows = laid.lows;
@@ -260,6 +263,28 @@ export class DomainSet {
       }
     }
     return undefined;
+  }
+
+  /**
+   * A set over parts made before, by `parts` of a built set (set_file.ts reads them from a
+   * stored set's bytes): its arrays are used as they are, never written.
+   */
+  static fromParts(parts: DomainSetParts): DomainSet {
+    return new DomainSet(parts);
+  }
+
+  /** What the set is made of: its arrays trimmed to the entries held (no room past `size`). */
+  parts(): DomainSetParts {
+    const { shift, directory, size, plainDepths, wildDepths } = this;
+    return {
+      shift,
+      directory,
+      lows: this.lows.subarray(0, size),
+      tags: this.tags.subarray(0, size),
+      size,
+      plainDepths,
+      wildDepths,
+    };
   }
 
   /** Convenience for one-off checks: hashes `name` and matches. */

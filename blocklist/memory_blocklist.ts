@@ -17,7 +17,7 @@ import { type ListFilter, takesAllows, takesBlocks } from "./profile_policy.ts";
 import type { ListRule, RuleQuery } from "./list_rule.ts";
 import type { RuleBook } from "./rule_book.ts";
 import { runInSlices } from "./slices.ts";
-import { DomainSet, type EntryFingerprints } from "./domain_set.ts";
+import { DomainSet } from "./domain_set.ts";
 import type { IpList } from "./ip_ranges.ts";
 import { NameProbe } from "./name_probe.ts";
 
@@ -130,13 +130,13 @@ export class MemoryBlocklist implements Blocklist {
     const compiled: CompiledList[] = [];
     for (const list of lists) {
       const ips = list.ips;
-      const block = await runInSlices(
-        DomainSet.buildSteps(list.block, fingerprintsOf(list, "block")),
-      );
+      // Built here, unless the sync built them or mapped a stored build (shared_sets.ts).
+      const { block, allow } = list.sets ??
+        await (await import("./list_sets.ts")).buildListSets(list);
       compiled.push({
         name: list.name,
         block,
-        allow: await runInSlices(DomainSet.buildSteps(list.allow, fingerprintsOf(list, "allow"))),
+        allow,
         ips: ips && ranges && {
           name: list.name,
           hasBlocks: block.size + ips.block.length > 0,
@@ -221,11 +221,6 @@ export class MemoryBlocklist implements Blocklist {
     this.#book = book;
     this.#version++;
   }
-}
-
-/** The entries of that kind the parse fingerprinted, when it did. */
-function fingerprintsOf(list: LoadedList, kind: EntryKind): EntryFingerprints | undefined {
-  return list.fingerprints?.kind === kind ? list.fingerprints.entries : undefined;
 }
 
 /** Whether a list blocks anything: its exceptions then count wherever its blocks do. */

@@ -16,6 +16,9 @@ import { CUSTOM_LIST } from "./decision.ts";
 import { type FetchedList, fetchList, type FetchOptions } from "./fetch_list.ts";
 import { EntryFingerprints } from "./domain_set.ts";
 import { type InvalidLine, lineCountSteps, parseBytesSteps } from "./parse.ts";
+import { buildListSets } from "./list_sets.ts";
+import type { ListExtras } from "./set_file.ts";
+import { SharedSets, type SharedSetsOptions } from "./shared_sets.ts";
 import { runInSlices } from "./slices.ts";
 import type { ListSource } from "./source.ts";
 
@@ -34,6 +37,12 @@ export interface ListReport {
   /** Rules skipped for a modifier only a browser honours: lines per modifier. */
   skippedModifiers?: Record<string, number>;
   error?: string;
+  /**
+   * With stored builds shared (`shareSets`): whether the sets were mapped from another
+   * process's build or built here, and why they were not shared, when they were not (where
+   * nothing can be shared, said with the first load only, and nothing after).
+   */
+  store?: { how: "mapped" | "built"; why?: string };
   ms: number;
 }
 
@@ -53,6 +62,11 @@ export interface SyncLock {
 
 export interface SyncOptions extends FetchOptions {
   lock?: SyncLock;
+  /**
+   * Share the memory store's sets with the other processes on this machine through files
+   * under `dir` (shared_sets.ts): true, or the sharing's own options (tests).
+   */
+  shareSets?: boolean | SharedSetsOptions;
 }
 
 const LOCK_SECONDS = 600;
@@ -72,10 +86,17 @@ export class ListSync {
    */
   #maybeHeld?: string;
 
+  /** Where builds are shared, when they are: the memory store, with a directory. */
+  #shared?: SharedSets;
+
   constructor(blocklist: Blocklist, sources: ListSource[], options: SyncOptions) {
     this.#blocklist = blocklist;
     this.#sources = sources;
     this.#options = options;
+    const { shareSets, dir } = options;
+    if (shareSets && dir !== undefined && blocklist.takesFingerprints) {
+      this.#shared = new SharedSets(dir, shareSets === true ? {} : shareSets);
+    }
   }
 
   get sources(): readonly ListSource[] {
@@ -138,6 +159,7 @@ export class ListSync {
       const configured = new Set(this.#sources.map((source) => source.name));
       const drop = [...held.keys()].filter((name) => name !== CUSTOM_LIST && !configured.has(name));
       if (drop.length > 0) await this.#blocklist.load([], drop);
+      for (const name of drop) await this.#shared?.forget(name);
       this.#last = report;
       return report;
     } finally {
@@ -173,57 +195,111 @@ export class ListSync {
       freeNow(fetched.bytes);
       return report({ outcome: "unchanged", error: fetchError, ...counts(held) });
     }
-    // The memory store takes the common lines' names hashed from the bytes: no string each.
-    const hashed = this.#blocklist.takesFingerprints
-      ? new EntryFingerprints(await runInSlices(lineCountSteps(fetched.bytes)))
-      : undefined;
-    const parsed = await runInSlices(parseBytesSteps(fetched.bytes, hashed));
-    // The bytes are not needed past the parse: freed before the build, this list's only copy.
-    const freed = fetched.bytes.byteLength + (hashed?.words.byteLength ?? 0);
-    freeNow(fetched.bytes);
-    const ips = parsed.ips && source.kind === "allow"
-      ? { block: [], allow: [...parsed.ips.block, ...parsed.ips.allow] }
-      : parsed.ips;
-    const list: LoadedList = source.kind === "allow"
-      ? { name: source.name, block: [], allow: [...parsed.block, ...parsed.allow], contentId: id }
-      : { name: source.name, block: parsed.block, allow: parsed.allow, contentId: id };
-    if (ips !== undefined) list.ips = ips;
-    if (hashed !== undefined) list.fingerprints = { kind: source.kind, entries: hashed };
-    // An allowlist's rules allow what they match, whatever their form; a rewrite is no allowing.
-    const rules = source.kind === "allow"
-      ? parsed.rules.filter((rule) => !rule.rewrite).map((rule) => ({ ...rule, allow: true }))
-      : parsed.rules;
-    if (rules.length > 0) list.rules = rules;
-    if (Object.keys(parsed.skippedModifiers).length > 0) {
-      list.skippedModifiers = parsed.skippedModifiers;
-    }
-    let loaded: ListSummary | undefined;
+    const shared = this.#shared;
+    const lookup = shared && await shared.lookup(source.name, source.kind, id);
     try {
+      let parsed: ParsedForStore;
+      if (lookup?.found !== undefined) {
+        const { sets, extras } = lookup.found;
+        parsed = { list: listOf(source, id, extras), extras, freed: fetched.bytes.byteLength };
+        parsed.list.sets = sets;
+        freeNow(fetched.bytes);
+      } else parsed = await this.#parse(source, id, fetched.bytes, shared !== undefined);
+      const { list, extras } = parsed;
+      // Stored before it is loaded, so another process waiting for it maps it the sooner; and
+      // this one loads the file's mapping too, not its own copy: one copy for all of them.
+      const stored = lookup?.claim && list.sets &&
+        await shared!.store(lookup.claim, source.kind, id, { sets: list.sets, extras });
+      if (typeof stored === "object") list.sets = stored.sets;
+      const notStored = typeof stored === "string" ? stored : undefined;
       await this.#blocklist.load([list]);
       // The store holds its own copy: the fingerprints are freed now, and with the text (freed
       // after the parse) their pages go back to the system, not kept by the C heap. A small
       // list frees too little to matter.
-      if (hashed !== undefined) freeNow(hashed.words);
-      if (freed >= TRIM_AFTER_BYTES) trimNativeHeap();
+      if (parsed.hashed !== undefined) freeNow(parsed.hashed.words);
+      if ((parsed.freed ?? 0) >= TRIM_AFTER_BYTES) trimNativeHeap();
       // Distinct entries as the store counted them: a Set of a million names here would stall
       // the loop (`deno task bench:blocklist` builds one).
-      loaded = (await this.#blocklist.summary()).find((held) => held.name === source.name);
+      const loaded = (await this.#blocklist.summary()).find((held) => held.name === source.name);
+      const why = lookup?.why ?? notStored;
+      return report({
+        outcome: origin,
+        error: fetchError,
+        blockEntries: loaded?.blockEntries ?? 0,
+        allowEntries: loaded?.allowEntries ?? 0,
+        ...(loaded?.ipEntries === undefined ? {} : { ipEntries: loaded.ipEntries }),
+        invalid: extras.invalid,
+        ...(list.rules === undefined ? {} : { ruleEntries: list.rules.length }),
+        ...(list.skippedModifiers && { skippedModifiers: list.skippedModifiers }),
+        // Said when shared, or why not (once where nothing can be: no FFI).
+        ...((lookup?.found || lookup?.claim || why) && {
+          store: { how: lookup?.found ? "mapped" : "built", ...(why && { why }) },
+        }),
+      });
     } catch (error) {
       return report({ outcome: "failed", error: (error as Error).message, ...counts(held) });
+    } finally {
+      if (lookup?.claim) await shared!.release(lookup.claim);
     }
-    return report({
-      outcome: origin,
-      error: fetchError,
-      blockEntries: loaded?.blockEntries ?? 0,
-      allowEntries: loaded?.allowEntries ?? 0,
-      ...(loaded?.ipEntries === undefined ? {} : { ipEntries: loaded.ipEntries }),
-      invalid: parsed.invalid,
-      ...(rules.length > 0 ? { ruleEntries: rules.length } : {}),
-      ...(Object.keys(parsed.skippedModifiers).length > 0
-        ? { skippedModifiers: parsed.skippedModifiers }
-        : {}),
-    });
   }
+
+  /**
+   * Parses the list's bytes (freed once read: this list's only copy) into what the store loads;
+   * `withSets`: its sets built here, to be stored for other processes.
+   */
+  async #parse(
+    source: ListSource,
+    id: string,
+    bytes: Uint8Array<ArrayBuffer>,
+    withSets: boolean,
+  ): Promise<ParsedForStore> {
+    // The memory store takes the common lines' names hashed from the bytes: no string each.
+    const hashed = this.#blocklist.takesFingerprints
+      ? new EntryFingerprints(await runInSlices(lineCountSteps(bytes)))
+      : undefined;
+    const parsed = await runInSlices(parseBytesSteps(bytes, hashed));
+    // The bytes are not needed past the parse: freed before the build, this list's only copy.
+    const freed = bytes.byteLength + (hashed?.words.byteLength ?? 0);
+    freeNow(bytes);
+    const ips = parsed.ips && source.kind === "allow"
+      ? { block: [], allow: [...parsed.ips.block, ...parsed.ips.allow] }
+      : parsed.ips;
+    // An allowlist's rules allow what they match, whatever their form; a rewrite is no allowing.
+    const rules = source.kind === "allow"
+      ? parsed.rules.filter((rule) => !rule.rewrite).map((rule) => ({ ...rule, allow: true }))
+      : parsed.rules;
+    const extras: ListExtras = { invalid: parsed.invalid };
+    if (ips !== undefined) extras.ips = ips;
+    if (rules.length > 0) extras.rules = rules;
+    if (Object.keys(parsed.skippedModifiers).length > 0) {
+      extras.skippedModifiers = parsed.skippedModifiers;
+    }
+    const list = listOf(source, id, extras);
+    if (source.kind === "allow") list.allow = [...parsed.block, ...parsed.allow];
+    else Object.assign(list, { block: parsed.block, allow: parsed.allow });
+    if (hashed !== undefined) list.fingerprints = { kind: source.kind, entries: hashed };
+    if (withSets) list.sets = await buildListSets(list);
+    return { list, extras, hashed, freed };
+  }
+}
+
+/** A list made ready for the store, and the scratch to give back once it is loaded. */
+interface ParsedForStore {
+  list: LoadedList;
+  extras: ListExtras;
+  /** Fingerprints the parse made, freed once the store holds its own. */
+  hashed?: EntryFingerprints;
+  /** Scratch bytes let go, from which the C heap is trimmed. */
+  freed?: number;
+}
+
+/** The list to load, without its names yet: what the parse gave besides them. */
+function listOf(source: ListSource, id: string, extras: ListExtras): LoadedList {
+  const list: LoadedList = { name: source.name, block: [], allow: [], contentId: id };
+  if (extras.ips !== undefined) list.ips = extras.ips;
+  if (extras.rules !== undefined) list.rules = extras.rules;
+  if (extras.skippedModifiers !== undefined) list.skippedModifiers = extras.skippedModifiers;
+  return list;
 }
 
 /** What a list already held reports when it is not loaded again. */

@@ -30,6 +30,8 @@ Deno.test("main.ts loads no npm package and no Node module before its first answ
     "blocklist/sync.ts",
     "blocklist/parse.ts",
     "blocklist/fetch_list.ts",
+    "blocklist/shared_sets.ts",
+    "runtime/mapped_file.ts",
     "records/store.ts",
     "upstream/stream.ts",
     "upstream/doh.ts",

@@ -27,6 +27,7 @@ const ALLOWED: { path: string; holds: string; only?: string }[] = [
   { path: "net/cidr.ts", holds: "IPv4-mapped IPv6 address bytes" },
   { path: "net/framing.ts", holds: "the two-byte TCP length prefix before a message" },
   { path: "cache/shared_tier.ts", holds: "the shared tier's own entry header (format byte)" },
+  { path: "blocklist/set_file.ts", holds: "a stored list build's header and directory words" },
   {
     path: "blocklist/stage.ts",
     holds: "the RD bit in the block answer's memo key: this file belongs to issue 20's point 2 " +
