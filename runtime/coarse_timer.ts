@@ -4,7 +4,7 @@
  * made and cleared per query) showed in the profiles of a miss and of a cached POST, so they
  * share one ticking interval (`deno task bench:all`, miss rows and cached h2 TLS POST: server
  * CPU per query). Here each timeout waits in the list of its slot (`TICK_MS` wide), and
- * cancelling one only takes it out of its list. One fires up to a slot late, nothing next to
+ * cancelling one only takes it out of its list. One fires up to two slots late, nothing next to
  * budgets of seconds. The ticker is a chain of light timeouts (light_timer.ts:
  * a fresh process's first miss does not load Node's timers); it keeps the process alive while
  * a timeout is pending and for a second after the last.
@@ -81,6 +81,8 @@ export class CoarseTimer {
   #pending = 0;
   #ticking = false;
   #idleTicks = 0;
+  /** The slot the ticker last ran in (read from the clock then), while it ticks. */
+  #tickSlot = 0;
 
   constructor(light: LightTimers = lightTimers) {
     this.#light = light;
@@ -91,9 +93,17 @@ export class CoarseTimer {
     return this.#pending;
   }
 
-  /** Calls `fire` once, `ms` (up to a slot more) milliseconds from now, unless cancelled first. */
+  /**
+   * Calls `fire` once, `ms` (up to two slots more) milliseconds from now, unless cancelled
+   * first. While the ticker runs, now is taken as the end of the slot it last ran in, with no
+   * clock read per timeout (a clock read is an op, and every miss and POST sets timeouts): a
+   * timeout fires early only when the ticker itself runs late, by at most that lateness.
+   */
   timeout(ms: number, fire: () => void): CoarseTimeout {
-    const timeout = new Pending(this.#forget, Math.ceil((performance.now() + ms) / TICK_MS), fire);
+    const slot = this.#ticking
+      ? this.#tickSlot + 1 + Math.ceil(ms / TICK_MS)
+      : Math.ceil((performance.now() + ms) / TICK_MS);
+    const timeout = new Pending(this.#forget, slot, fire);
     let due = this.#slots.get(timeout.slot);
     if (due === undefined) this.#slots.set(timeout.slot, due = []);
     timeout.due = due;
@@ -105,6 +115,7 @@ export class CoarseTimer {
     this.#idleTicks = 0;
     if (!this.#ticking) {
       this.#ticking = true;
+      this.#tickSlot = Math.floor(performance.now() / TICK_MS);
       this.#light.timeout(TICK_MS, this.#tick);
     }
     return timeout;
@@ -116,7 +127,7 @@ export class CoarseTimer {
   };
 
   readonly #tick = (): void => {
-    const now = Math.floor(performance.now() / TICK_MS);
+    const now = this.#tickSlot = Math.floor(performance.now() / TICK_MS);
     for (const [slot, due] of this.#slots) {
       if (slot > now) continue;
       this.#slots.delete(slot);

@@ -1,6 +1,7 @@
 /** Coarse timeouts: fire once, about on time; cancelled ones never; the ticker stops when idle. */
 import assert from "node:assert/strict";
-import { coarseTimeout } from "../../runtime/coarse_timer.ts";
+import { coarseTimeout, CoarseTimer } from "../../runtime/coarse_timer.ts";
+import { LightTimers } from "../../runtime/light_timer.ts";
 
 Deno.test("a coarse timeout fires once, no earlier than asked and at most a tick or two late", async () => {
   const started = performance.now();
@@ -48,4 +49,35 @@ Deno.test("timeouts cancelled in any order, some from a firing one, never fire; 
     [...fired.values()].reduce((a, b) => a + b, 0),
     200 - cancelled.size - cancelledLater,
   );
+});
+
+Deno.test("while the ticker runs, a timeout reads no clock, and fires no earlier than asked", async () => {
+  const timer = new CoarseTimer(new LightTimers());
+  // The first timeout starts the ticker; let it tick a few times.
+  const first = timer.timeout(500, () => {});
+  await new Promise((resolve) => setTimeout(resolve, 35));
+  const now = performance.now;
+  let reads = 0;
+  performance.now = () => {
+    reads++;
+    return now.call(performance);
+  };
+  const started = now.call(performance);
+  let firedAt = 0;
+  let fired: Promise<unknown>;
+  try {
+    for (let i = 0; i < 1000; i++) timer.timeout(40, () => {}).cancel();
+    fired = new Promise((resolve) =>
+      timer.timeout(40, () => resolve(firedAt = now.call(performance)))
+    );
+    assert.equal(reads, 0, "no clock read per timeout");
+  } finally {
+    performance.now = now;
+  }
+  await fired;
+  first.cancel();
+  assert.ok(firedAt - started >= 40, `fired after ${firedAt - started} ms`);
+  assert.ok(firedAt - started < 40 + 60, `fired after ${firedAt - started} ms`);
+  // Let the idle ticker wind down so no timer is left (the op sanitizer).
+  await new Promise((resolve) => setTimeout(resolve, 1200));
 });
