@@ -23,15 +23,15 @@ export interface CoarseTimeout {
 }
 
 class Pending implements CoarseTimeout {
-  /** Tells the timer a cancelled timeout has left `due`, the list of its slot. */
-  readonly forget: (slot: number, due: Pending[]) => void;
+  /** Tells the timer a cancelled timeout has left its slot's list. */
+  readonly forget: () => void;
   readonly slot: number;
   readonly fire: () => void;
   /** The slot's list while pending, and where in it; undefined once fired or cancelled. */
   due: Pending[] | undefined;
   at = 0;
 
-  constructor(forget: (slot: number, due: Pending[]) => void, slot: number, fire: () => void) {
+  constructor(forget: () => void, slot: number, fire: () => void) {
     this.forget = forget;
     this.slot = slot;
     this.fire = fire;
@@ -47,7 +47,7 @@ class Pending implements CoarseTimeout {
       due[this.at] = last;
       last.at = this.at;
     }
-    this.forget(this.slot, due);
+    this.forget();
   }
 }
 
@@ -121,8 +121,12 @@ export class CoarseTimer {
     return timeout;
   }
 
-  readonly #forget = (slot: number, due: Pending[]): void => {
-    if (due.length === 0) this.#slots.delete(slot);
+  /**
+   * A cancelled timeout has left its slot's list. An emptied list stays until its slot's time
+   * passes (the tick drops it), for the next timeouts of that slot: made again for each one,
+   * the list and its map entry were most of what a POST's deadline allocated.
+   */
+  readonly #forget = (): void => {
     this.#pending--;
   };
 
