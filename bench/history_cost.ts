@@ -41,11 +41,13 @@ const cached = names.map((name, i) =>
 const blocked = names.map((name) => addressAnswer(name, [], { rcode: Rcode.NXDOMAIN }));
 const upstreams = ["udp://9.9.9.9:53", "tls://1.1.1.1:853"];
 
+/** When the stream's clock starts: entry `i` is logged `i / 10` ms later. */
+const STREAM_START = Date.now();
+
 /** Entries `from` to `from + count` of the stream and the answers they are logged with. */
 function stream(from: number, count: number): { entries: QueryLogEntry[]; answers: Uint8Array[] } {
   const entries: QueryLogEntry[] = [];
   const answers: Uint8Array[] = [];
-  const start = Date.now();
   for (let i = from; i < from + count; i++) {
     // A few names asked all the time, a long tail; one in ten blocked, one in five a miss.
     const n = Math.floor(NAMES * Math.random() ** 3);
@@ -54,8 +56,10 @@ function stream(from: number, count: number): { entries: QueryLogEntry[]; answer
     const source = n % 10 === 3 ? "blocked" : roll < 0.2 ? "upstream" : "cache";
     const durationMs = source === "upstream" ? 4 + 40 * Math.random() : 0.05;
     const entry: QueryLogEntry = {
-      // Ten queries a millisecond; a miss is logged when its answer comes, after later ones.
-      time: start + Math.floor((i - from) / 10) - Math.round(durationMs),
+      // Ten queries a millisecond, one batch after another as the clock runs on (a batch made
+      // faster than real time must not go back over the last one's milliseconds); a miss is
+      // logged when its answer comes, after later ones.
+      time: STREAM_START + Math.floor(i / 10) - Math.round(durationMs),
       client: `192.168.1.${client + 10}`,
       door: client % 4 === 0 ? "udp" : "doh",
       name: names[n],
