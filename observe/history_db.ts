@@ -9,8 +9,12 @@
  * each name and client was seen in (one entry per name and minute, not per row, so a batch
  * adds few): a name substring is looked for in the names dictionary first, then the minutes
  * of the names found, newest first, then those minutes' rows by key.
- * Statistics come from aggregate tables the same batch updates (observe/history_tally.ts), so
- * a 90-day range never reads a stored query. Retention deletes old rows a small batch at a time.
+ * Statistics come from aggregate tables (observe/history_tally.ts), so a 90-day range never
+ * reads a stored query. A minute's aggregates are counted in memory and written once, when the
+ * minute ends (a batch with a later row, or retention's pass says so), not by every batch:
+ * each batch rewrote the same counters of the same hour and day. A read of the statistics, and
+ * closing, write them first; so does holding more than `UNWRITTEN_COUNTERS`. Retention deletes
+ * old rows a small batch at a time.
  */
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { DEFAULT_PROFILE } from "../pipeline/profile.ts";
@@ -28,15 +32,16 @@ import {
 import { COLUMN, type HistoryBatch, INTS, packBatch, unpackBatch } from "./history_batch.ts";
 import {
   DAY,
+  foldBatch,
   HOUR,
   MINUTE,
   MINUTES_KEPT_MS,
+  MinuteTally,
   type RangeCounters,
   rangeOf,
   splitKey,
   statsOf,
   Tally,
-  tallyBatch,
   type TopKind,
 } from "./history_tally.ts";
 
@@ -95,6 +100,8 @@ const SEQUENCES_KEPT = 10_000;
 const COLUMNS = 14;
 /** Rows one INSERT statement stores: fewer statements, each within SQLite's parameter limit. */
 const ROWS_PER_INSERT = 50;
+/** Counters of minutes not yet written that are held in memory; past this, all are written. */
+export const UNWRITTEN_COUNTERS = 20_000;
 
 const SCHEMA = `
 PRAGMA journal_mode = WAL;
@@ -159,6 +166,8 @@ export class HistoryDb {
   #forgottenMs = 0;
   /** Whether the last key `#key` gave is fresh. */
   #keyFresh = false;
+  /** The aggregates of minutes not yet written, by the minute's start. */
+  #unwritten = new Map<number, MinuteTally>();
 
   /** Opens (creating) the database at `path`; throws when it is not one or cannot be written. */
   constructor(path: string, options: HistoryDbOptions) {
@@ -198,9 +207,64 @@ export class HistoryDb {
     this.#forgottenMs = last.id === null ? 0 : Math.floor(last.id / SEQUENCE);
   }
 
+  /** Writes the aggregates held in memory, then closes the file. */
   close(): void {
-    this.db.close();
+    try {
+      this.flush();
+    } finally {
+      this.db.close();
+    }
   }
+
+  /**
+   * Writes the aggregates held in memory for minutes before `before` (all by default), in a
+   * transaction of their own: a read of the statistics, retention and closing call it.
+   */
+  flush(before = Infinity): void {
+    if (!this.#hasUnwritten(before)) return;
+    this.db.exec("BEGIN IMMEDIATE");
+    let written: number[];
+    try {
+      this.#rolledTo = this.#rolled();
+      written = this.#writeUnwritten(before);
+      this.db.exec("COMMIT");
+    } catch (error) {
+      this.db.exec("ROLLBACK");
+      throw error;
+    }
+    for (const start of written) this.#unwritten.delete(start);
+  }
+
+  #hasUnwritten(before: number): boolean {
+    for (const start of this.#unwritten.keys()) if (start < before) return true;
+    return false;
+  }
+
+  /**
+   * Adds the aggregates held for minutes before `before` to the tables, inside the caller's
+   * transaction; all of them when they hold more than `UNWRITTEN_COUNTERS`. Returns the
+   * minutes written, for the caller to forget once the transaction is committed.
+   */
+  #writeUnwritten(before: number): number[] {
+    let held = 0;
+    for (const minute of this.#unwritten.values()) held += minute.size;
+    if (held > UNWRITTEN_COUNTERS) before = Infinity;
+    const tally = new Tally();
+    const written: number[] = [];
+    for (const [start, minute] of this.#unwritten) {
+      if (start >= before) continue;
+      minute.addTo(tally, start);
+      written.push(start);
+    }
+    if (written.length > 0) this.#addTally(tally);
+    return written;
+  }
+
+  #unwrittenMinute = (start: number): MinuteTally => {
+    let minute = this.#unwritten.get(start);
+    if (minute === undefined) this.#unwritten.set(start, minute = new MinuteTally());
+    return minute;
+  };
 
   /**
    * A file from before `seen` found rows through an index by name and one by client, each row
@@ -236,11 +300,13 @@ export class HistoryDb {
 
   /**
    * Stores a batch as the worker is given it, with its answers in brief, in one transaction,
-   * and adds it to the aggregates. Each of the batch's texts is looked up in the dictionaries
-   * once, and rows go in `ROWS_PER_INSERT` to a statement.
+   * and counts it in the aggregates held in memory, writing those of the minutes before its
+   * newest. Each of the batch's texts is looked up in the dictionaries once, and rows go in
+   * `ROWS_PER_INSERT` to a statement. A batch that cannot be stored is still counted: its
+   * queries were answered.
    */
   insertBatch(batch: HistoryBatch, answers: BatchAnswers): void {
-    const tally = tallyBatch(batch);
+    const newest = foldBatch(batch, this.#unwrittenMinute);
     const { ints, texts, time, duration } = batch;
     const names = new Int32Array(texts.length).fill(-1);
     const words = new Int32Array(texts.length).fill(-1);
@@ -332,8 +398,9 @@ export class HistoryDb {
       if (filled > 0) this.#insertRows(rows.slice(0, filled), filled / COLUMNS);
       this.#seenInsert.run(SEEN_NAME, JSON.stringify([...seenNames]));
       this.#seenInsert.run(SEEN_CLIENT, JSON.stringify([...seenClients]));
-      this.#addTally(tally);
+      const written = this.#writeUnwritten(newest);
       this.db.exec("COMMIT");
+      for (const start of written) this.#unwritten.delete(start);
     } catch (error) {
       this.db.exec("ROLLBACK");
       throw error;
@@ -603,8 +670,9 @@ export class HistoryDb {
     });
   }
 
-  /** Statistics over a range, from the aggregate tables alone. */
+  /** Statistics over a range, from the aggregate tables alone (those held written first). */
   stats(range: StatsRange, now: number, client?: string): HistoryStats {
+    this.flush();
     const { from, bucketMs, coarseMs, coarseFrom } = rangeOf(range, now);
     const counters: RangeCounters = { counts: [], profiles: [], tops: [], latency: [] };
     for (
@@ -648,10 +716,12 @@ export class HistoryDb {
   /**
    * Enforces retention, a batch at a time so the worker keeps writing in between: stored
    * queries older than the log's retention, aggregates older than the statistics' (minute
-   * buckets after two days), and the tops of finished hours and days cut to `TOPS_KEPT`.
+   * buckets after two days), and the tops of finished hours and days cut to `TOPS_KEPT`, once
+   * the aggregates of the minutes ended by `now` are written (so an hour is summed whole).
    * Resolves to how many stored queries it deleted; call again while it deletes a full batch.
    */
   prune(now: number): number {
+    this.flush(now - now % MINUTE);
     const deleted = this.db.prepare(
       "DELETE FROM queries WHERE id IN (SELECT id FROM queries WHERE id < ? ORDER BY id LIMIT ?)",
     ).run((now - this.#options.retentionMs) * SEQUENCE, DELETE_BATCH).changes;

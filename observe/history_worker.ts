@@ -61,7 +61,12 @@ port.onmessage = ({ data }) => {
       break;
     }
     case "close":
-      db?.close();
+      // The aggregates held in memory are written first; closed is said even if they cannot be.
+      try {
+        db?.close();
+      } catch (error) {
+        port.postMessage({ kind: "written", count: 0, error: String(error) });
+      }
       db = undefined;
       port.postMessage({ kind: "closed" });
   }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { Rcode, RType } from "../../dns/mod.ts";
-import { HistoryDb } from "../../observe/history_db.ts";
+import { HistoryDb, UNWRITTEN_COUNTERS } from "../../observe/history_db.ts";
 import type { QueryLogEntry } from "../../pipeline/types.ts";
 
 const DAY = 86_400_000;
@@ -171,6 +171,7 @@ Deno.test("the tops of a finished hour are cut to the most counted", () =>
       });
     }
     db.insert(batch);
+    db.flush(); // the minute's aggregates, held in memory, into the tables
     const count = () =>
       (db.db.prepare("SELECT count(*) AS n FROM tops WHERE res = 3600000 AND kind = 'n'").get() as {
         n: number;
@@ -383,6 +384,7 @@ Deno.test("a file whose days' tops were counted per batch counts none twice once
   reopened(
     (before) => {
       before.insert([{ entry: entry({ name: "a.example" }), answer: "" }]);
+      before.flush();
       // As the file was: the day's tops counted with the hour's, and nothing said of summing.
       before.db.exec(`INSERT INTO tops SELECT 86400000, kind, bucket - bucket % 86400000, key, n
         FROM tops WHERE res = 3600000; DELETE FROM meta WHERE key = 'tops rolled'`);
@@ -409,4 +411,63 @@ Deno.test("retention takes the minutes a name or client was seen in with the row
     assert.deepEqual(db.search({ name: "example", limit: 10 }, NOW).rows.map((r) => r.entry.name), [
       "new.example",
     ]);
+  }));
+
+/** Rows of an aggregate table, as the file holds them. */
+function tableRows(db: HistoryDb, table: string): number {
+  return (db.db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+}
+
+Deno.test("a minute's aggregates are written once, when a later minute's batch comes", () =>
+  withDb((db) => {
+    db.insert(stored(3, () => ({ time: NOW })));
+    db.insert(stored(2, () => ({ time: NOW + 1000, name: "b.example" })));
+    assert.equal(tableRows(db, "counts"), 0, "held while the minute goes on");
+    assert.equal(tableRows(db, "tops"), 0);
+    db.insert(stored(1, () => ({ time: NOW + 60_000 })));
+    // The ended minute, at the minute, the hour and the day; the client's besides everyone's.
+    assert.equal(tableRows(db, "counts"), 6);
+    assert.deepEqual(db.stats("1h", NOW + 60_000).totals.answered, 6);
+  }));
+
+Deno.test("statistics count the minute not yet written, and so does the file once closed", () =>
+  reopened(
+    (before) => {
+      before.insert(stored(4, (i) => ({ time: NOW, source: i === 0 ? "blocked" : "cache" })));
+      assert.equal(tableRows(before, "counts"), 0);
+      const stats = before.stats("1h", NOW);
+      assert.deepEqual(stats.totals, { answered: 0, cached: 3, blocked: 1, failed: 0 });
+      assert.deepEqual(stats.topBlocked, [{ name: "www.example", count: 1 }]);
+      before.insert(stored(2, () => ({ time: NOW, name: "b.example" })));
+    },
+    (db) => {
+      const stats = db.stats("24h", NOW);
+      assert.equal(stats.totals.cached + stats.totals.blocked + stats.totals.answered, 6);
+      assert.deepEqual(stats.topNames, [
+        { name: "www.example", count: 4 },
+        { name: "b.example", count: 2 },
+      ]);
+    },
+  ));
+
+Deno.test("retention writes the minutes that ended before it sums an hour into its day", () =>
+  withDb((db) => {
+    const HOUR = 3_600_000;
+    db.insert(stored(3, () => ({ time: NOW - HOUR, name: "a.example" })));
+    db.insert(stored(1, () => ({ time: NOW, name: "now.example" })));
+    assert.equal(tableRows(db, "tops"), 2, "the hour ago's name, in its hour's tops");
+    db.insert(stored(2, () => ({ time: NOW - HOUR, name: "a.example" })));
+    db.prune(NOW + 2 * HOUR);
+    const day = db.db.prepare(
+      "SELECT n FROM tops WHERE res = 86400000 AND kind = 'n' AND key = 'a.example'",
+    ).get() as { n: number };
+    assert.equal(day.n, 5, "the late rows were written before the hour was summed");
+  }));
+
+Deno.test("more counters than are held in memory are written at once", () =>
+  withDb((db) => {
+    db.insert(stored(UNWRITTEN_COUNTERS, (i) => ({ time: NOW, name: `n${i}.example` })));
+    assert.ok(tableRows(db, "tops") >= UNWRITTEN_COUNTERS, "a name's tops row each");
+    db.insert(stored(1, () => ({ time: NOW })));
+    assert.equal(db.stats("1h", NOW).totals.answered, UNWRITTEN_COUNTERS + 1);
   }));
