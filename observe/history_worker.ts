@@ -5,7 +5,8 @@
  * directory that cannot be written turns history off, said in one line.
  */
 import { answerText } from "./recent_queries.ts";
-import { answerAt, type HistoryBatch, unpackBatch } from "./history_batch.ts";
+import { setIdAt } from "../dns/mod.ts";
+import { answerWords, COLUMN, type HistoryBatch, INTS, unpackBatch } from "./history_batch.ts";
 import { type BatchAnswers, HistoryDb, type HistoryDbOptions } from "./history_db.ts";
 import type { HistoryRequest, HistoryResponse } from "./history_messages.ts";
 
@@ -113,32 +114,43 @@ function open(
 
 /**
  * The answers of a batch in brief, each distinct answer decoded once: cached answers repeat
- * byte for byte. Answers are told apart by a hash of their bytes, then compared.
+ * byte for byte but for the ID, which the text does not show (a UDP client picks its own), so
+ * it is set to 0 first. Answers are told apart by a hash of their words, then compared.
  */
 function answerTexts(batch: HistoryBatch): BatchAnswers {
+  const { ints, answerBytes } = batch;
+  const words = answerWords(batch);
   const texts: string[] = [];
   const ofRow = new Int32Array(batch.count);
-  const firsts: Uint8Array[] = [];
+  /** Each distinct answer's first word and length. */
+  const firsts: number[] = [];
+  const lengths: number[] = [];
   const byHash = new Map<number, number[]>();
   for (let row = 0; row < batch.count; row++) {
-    const answer = answerAt(batch, row);
-    if (answer === undefined) {
+    const at = ints[row * INTS + COLUMN.answerAt];
+    if (at < 0) {
       ofRow[row] = -1;
       continue;
     }
-    const hash = hashOf(answer);
+    const length = ints[row * INTS + COLUMN.answerLength];
+    setIdAt(answerBytes, at, 0);
+    const first = at >> 2;
+    const end = first + ((length + 3) >> 2);
+    let hash = length;
+    for (let word = first; word < end; word++) hash = Math.imul(hash ^ words[word], 0x01000193);
     let same = byHash.get(hash);
     if (same === undefined) byHash.set(hash, same = []);
     let found = -1;
-    for (const at of same) {
-      if (sameBytes(firsts[at], answer)) {
-        found = at;
+    for (const known of same) {
+      if (lengths[known] === length && sameWords(words, firsts[known], first, end - first)) {
+        found = known;
         break;
       }
     }
     if (found < 0) {
-      found = texts.push(answerText(answer)) - 1;
-      firsts.push(answer);
+      found = texts.push(answerText(answerBytes.subarray(at, at + length))) - 1;
+      firsts.push(first);
+      lengths.push(length);
       same.push(found);
     }
     ofRow[row] = found;
@@ -146,16 +158,8 @@ function answerTexts(batch: HistoryBatch): BatchAnswers {
   return { texts, ofRow };
 }
 
-/** FNV-1a of the bytes. */
-function hashOf(bytes: Uint8Array): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < bytes.length; i++) hash = Math.imul(hash ^ bytes[i], 0x01000193);
-  return hash;
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+function sameWords(words: Int32Array, a: number, b: number, count: number): boolean {
+  for (let i = 0; i < count; i++) if (words[a + i] !== words[b + i]) return false;
   return true;
 }
 
