@@ -164,6 +164,9 @@ export class HistoryDb {
   readonly #perMs: number;
   /** Milliseconds up to this one may have rows this process did not number (or forgot). */
   #forgottenMs = 0;
+  /** The millisecond the last fresh key was made for (-1: none), and its numbers made. */
+  #runMs = -1;
+  #runMade = 0;
   /** Whether the last key `#key` gave is fresh. */
   #keyFresh = false;
   /** The aggregates of minutes not yet written, by the minute's start. */
@@ -333,9 +336,16 @@ export class HistoryDb {
       this.#words.id(method < 0 ? texts[door] : `${texts[door]} ${texts[method]}`);
     const defaultProfile = this.#words.id(DEFAULT_PROFILE);
     const probe: Pick<QueryLogEntry, "source" | "rcode"> = {};
-    // The minutes each name and client was seen in: a name's search looks there.
+    // The minutes each name and client was seen in: a name's search looks there. A name's
+    // last minute is kept by its index, so most rows add nothing to the set.
     const seenNames = new Set<number>();
     const seenClients = new Set<number>();
+    const nameMinute = new Float64Array(texts.length).fill(-1);
+    // What the row before had, reused while rows repeat it (a cached answer to one client).
+    let lastSource = -2, lastRcode = -2, outcome = 0;
+    let lastClient = -2, lastClientName = -2, clientRow: number | null = null;
+    let lastDoor = -2, lastMethod = -2, doorRow = 0;
+    let clientMinute = -1;
     const rows: (number | null)[] = new Array(ROWS_PER_INSERT * COLUMNS);
     let filled = 0;
     // Immediate: with workers sharing the file, the write lock is taken (or waited for) first,
@@ -357,24 +367,45 @@ export class HistoryDb {
         const rcode = ints[at + COLUMN.rcode];
         const profile = ints[at + COLUMN.profile];
         const answer = answers.ofRow[row];
-        probe.source = source < 0 ? undefined : texts[source] as QueryLogEntry["source"];
-        probe.rcode = rcode < 0 ? undefined : rcode;
+        if (source !== lastSource || rcode !== lastRcode) {
+          probe.source = source < 0 ? undefined : texts[source] as QueryLogEntry["source"];
+          probe.rcode = rcode < 0 ? undefined : rcode;
+          outcome = OUTCOMES.indexOf(outcomeOf(probe));
+          lastSource = source;
+          lastRcode = rcode;
+        }
         const key = this.#key(time[row]);
         const fresh = this.#keyFresh;
         const minute = Math.floor(time[row] / MINUTE);
-        seenNames.add(names[name] * SEEN_MINUTES + minute);
-        const clientRow = pair(clients, client, clientName, () => clientId(client, clientName));
-        if (clientRow !== null) seenClients.add(clientRow * SEEN_MINUTES + minute);
+        if (nameMinute[name] !== minute) {
+          nameMinute[name] = minute;
+          seenNames.add(names[name] * SEEN_MINUTES + minute);
+        }
+        if (client !== lastClient || clientName !== lastClientName) {
+          clientRow = pair(clients, client, clientName, () => clientId(client, clientName));
+          lastClient = client;
+          lastClientName = clientName;
+          clientMinute = -1;
+        }
+        if (clientRow !== null && clientMinute !== minute) {
+          clientMinute = minute;
+          seenClients.add(clientRow * SEEN_MINUTES + minute);
+        }
+        if (door !== lastDoor || method !== lastMethod) {
+          doorRow = pair(doors, door, method, () => doorId(door, method));
+          lastDoor = door;
+          lastMethod = method;
+        }
         const values = fresh ? rows : [];
         let v = fresh ? filled : 0;
         values[v++] = key;
         values[v++] = names[name];
         values[v++] = ints[at + COLUMN.type];
         values[v++] = rcode < 0 ? null : rcode;
-        values[v++] = OUTCOMES.indexOf(outcomeOf(probe));
+        values[v++] = outcome;
         values[v++] = clientRow;
         values[v++] = profile < 0 ? defaultProfile : word(profile);
-        values[v++] = pair(doors, door, method, () => doorId(door, method));
+        values[v++] = doorRow;
         values[v++] = word(source);
         values[v++] = word(ints[at + COLUMN.rule]);
         values[v++] = word(ints[at + COLUMN.upstream]);
@@ -429,12 +460,21 @@ export class HistoryDb {
   #key(time: number): number {
     const ms = Math.floor(time);
     const { index, count } = this.#writer;
+    // Rows come in runs of one millisecond: its count is kept apart from `#sequences` meanwhile.
+    if (ms === this.#runMs && this.#runMade < this.#perMs) {
+      this.#keyFresh = true;
+      return ms * SEQUENCE + index + this.#runMade++ * count;
+    }
+    if (this.#runMs > this.#forgottenMs) this.#sequences.set(this.#runMs, this.#runMade);
+    this.#runMs = -1;
     this.#keyFresh = false;
     if (ms > this.#forgottenMs) {
       const made = this.#sequences.get(ms) ?? 0;
       if (made < this.#perMs) {
         this.#sequences.set(ms, made + 1);
         if (this.#sequences.size > SEQUENCES_KEPT) this.#forgetSequences();
+        this.#runMs = ms;
+        this.#runMade = made + 1;
         this.#keyFresh = true;
         return ms * SEQUENCE + index + made * count;
       }
