@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { Rcode, RType } from "../../dns/mod.ts";
+import { DatabaseSync } from "node:sqlite";
+import type { HistorySearch } from "../../observe/history.ts";
 import { HistoryDb, UNWRITTEN_COUNTERS } from "../../observe/history_db.ts";
 import type { QueryLogEntry } from "../../pipeline/types.ts";
 
@@ -301,29 +303,141 @@ Deno.test("a search by name or client finds rows minutes and days apart, newest 
     );
   }));
 
+/**
+ * A file as an older version wrote it: every field in each row (fourteen values, before
+ * `contexts`), and, before `seen`, rows found through an index by name and one by client.
+ * Two rows: a query answered from upstream to a named client, and an AAAA query blocked with
+ * NXDOMAIN for another client in the profile "kids".
+ */
+function olderFile(path: string, era: "before seen" | "before contexts"): void {
+  const db = new DatabaseSync(path);
+  const key = (time: number) => time * 1024;
+  db.exec(`
+    CREATE TABLE names (id INTEGER PRIMARY KEY, text TEXT NOT NULL UNIQUE);
+    CREATE TABLE clients (id INTEGER PRIMARY KEY, address TEXT NOT NULL,
+      name TEXT NOT NULL, UNIQUE (address, name));
+    CREATE TABLE answers (id INTEGER PRIMARY KEY, text TEXT NOT NULL UNIQUE);
+    CREATE TABLE words (id INTEGER PRIMARY KEY, text TEXT NOT NULL UNIQUE);
+    CREATE TABLE queries (
+      id INTEGER PRIMARY KEY, name INTEGER NOT NULL, type INTEGER NOT NULL, rcode INTEGER,
+      outcome INTEGER NOT NULL, client INTEGER, profile INTEGER, door INTEGER, source INTEGER,
+      rule INTEGER, upstream INTEGER, answer INTEGER, duration INTEGER, error INTEGER);
+    INSERT INTO names VALUES (1, 'old.example'), (2, 'ads.example');
+    INSERT INTO clients VALUES (1, '192.0.2.1', 'Laptop'), (2, '192.0.2.2', '');
+    INSERT INTO words VALUES (1, 'default'), (2, 'doh GET'), (3, 'upstream'),
+      (4, 'udp://192.0.2.53:53'), (5, 'blocked'), (6, 'ads: ads.example'), (7, 'udp'),
+      (8, 'kids');
+    INSERT INTO answers VALUES (1, 'A 192.0.2.7');
+    INSERT INTO queries VALUES
+      (${key(NOW - DAY)}, 1, 1, 0, 0, 1, 1, 2, 3, NULL, 4, 1, 125, NULL),
+      (${key(NOW - 1000)}, 2, 28, 3, 2, 2, 8, 7, 5, 6, NULL, NULL, NULL, NULL);
+  `);
+  if (era === "before seen") {
+    db.exec(`CREATE INDEX queries_by_name ON queries (name);
+      CREATE INDEX queries_by_client ON queries (client);`);
+  } else {
+    const minute = (time: number) => Math.floor(time / 60_000);
+    db.exec(`CREATE TABLE seen (kind INTEGER, value INTEGER, minute INTEGER,
+        PRIMARY KEY (kind, value, minute)) WITHOUT ROWID;
+      INSERT INTO seen VALUES (0, 1, ${minute(NOW - DAY)}), (1, 1, ${minute(NOW - DAY)}),
+        (0, 2, ${minute(NOW - 1000)}), (1, 2, ${minute(NOW - 1000)});`);
+  }
+  db.close();
+}
+
+/** What the older file's two rows were logged as, newest first. */
+const OLDER_ROWS = [
+  {
+    entry: {
+      time: NOW - 1000,
+      client: "192.0.2.2",
+      door: "udp",
+      name: "ads.example",
+      type: RType.AAAA,
+      profile: "kids",
+      source: "blocked",
+      rule: "ads: ads.example",
+      rcode: Rcode.NXDOMAIN,
+    },
+    answer: "",
+    outcome: "blocked",
+  },
+  {
+    entry: {
+      time: NOW - DAY,
+      client: "192.0.2.1",
+      clientName: "Laptop",
+      door: "doh",
+      method: "GET",
+      name: "old.example",
+      type: RType.A,
+      source: "upstream",
+      upstream: "udp://192.0.2.53:53",
+      rcode: Rcode.NOERROR,
+      durationMs: 12.5,
+    },
+    answer: "A 192.0.2.7",
+    outcome: "answered",
+  },
+];
+
+/** An older file, opened by this version. */
+async function withOlderFile(
+  era: "before seen" | "before contexts",
+  test: (db: HistoryDb) => void,
+) {
+  const dir = await Deno.makeTempDir();
+  try {
+    olderFile(`${dir}/history.db`, era);
+    const db = new HistoryDb(`${dir}/history.db`, {
+      retentionMs: 7 * DAY,
+      statsRetentionMs: 90 * DAY,
+    });
+    try {
+      test(db);
+    } finally {
+      db.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
 Deno.test("a file from before `seen` is found by name and client once opened, its indexes gone", () =>
-  reopened(
-    (before) => {
-      before.insert([
-        {
-          entry: entry({ time: NOW - DAY, name: "old.example", clientName: "Laptop" }),
-          answer: "",
-        },
-      ]);
-      // As the file was: rows found through an index by name and one by client, no `seen`.
-      before.db.exec(`DELETE FROM seen;
-        CREATE INDEX queries_by_name ON queries (name);
-        CREATE INDEX queries_by_client ON queries (client);`);
-    },
-    (db) => {
-      assert.equal(db.search({ name: "old", limit: 10 }, NOW).rows.length, 1);
-      assert.equal(db.search({ client: "laptop", limit: 10 }, NOW).rows.length, 1);
-      const indexes = db.db.prepare(
-        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'queries'",
-      ).all();
-      assert.deepEqual(indexes, []);
-    },
-  ));
+  withOlderFile("before seen", (db) => {
+    assert.equal(db.search({ name: "old", limit: 10 }, NOW).rows.length, 1);
+    assert.equal(db.search({ client: "laptop", limit: 10 }, NOW).rows.length, 1);
+    const indexes = db.db.prepare(
+      "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'queries'",
+    ).all();
+    assert.deepEqual(indexes, []);
+  }));
+
+Deno.test("a file from before `contexts` keeps its rows as they were, six values each", () =>
+  withOlderFile("before contexts", (db) => {
+    const columns = db.db.prepare("SELECT name FROM pragma_table_info('queries')").all();
+    assert.deepEqual(columns.map((column) => column.name), [
+      "id",
+      "name",
+      "context",
+      "rule",
+      "answer",
+      "duration",
+    ]);
+    assert.deepEqual(db.search({ limit: 10 }, NOW).rows, OLDER_ROWS);
+    const found = (search: Omit<HistorySearch, "limit">) =>
+      db.search({ limit: 10, ...search }, NOW).rows.map((row) => row.entry.name);
+    assert.deepEqual(found({ type: RType.AAAA }), ["ads.example"]);
+    assert.deepEqual(found({ rcode: Rcode.NOERROR }), ["old.example"]);
+    assert.deepEqual(found({ outcome: "blocked" }), ["ads.example"]);
+    assert.deepEqual(found({ profile: "kids" }), ["ads.example"]);
+    assert.deepEqual(found({ client: "laptop", name: "example" }), ["old.example"]);
+    assert.deepEqual(found({ client: "192.0.2.2" }), ["ads.example"]);
+    // New rows share the contexts the old ones had.
+    db.insert([{ entry: OLDER_ROWS[1].entry as QueryLogEntry, answer: "A 192.0.2.7" }]);
+    assert.equal(tableRows(db, "contexts"), 2);
+    assert.deepEqual(found({ client: "laptop" }), ["old.example", "old.example"]);
+  }));
 
 /** A file made and changed by `before`, then opened anew for `after`. */
 async function reopened(before: (db: HistoryDb) => void, after: (db: HistoryDb) => void) {
