@@ -4,10 +4,9 @@
  * no query waits on the disk. A file that is not a database is moved aside and made anew; a
  * directory that cannot be written turns history off, said in one line.
  */
-import { answerText } from "./recent_queries.ts";
-import { setIdAt } from "../dns/mod.ts";
-import { answerWords, COLUMN, type HistoryBatch, INTS, unpackBatch } from "./history_batch.ts";
-import { type BatchAnswers, HistoryDb, type HistoryDbOptions } from "./history_db.ts";
+import { AnswerTexts } from "./answer_texts.ts";
+import { unpackBatch } from "./history_batch.ts";
+import { HistoryDb, type HistoryDbOptions } from "./history_db.ts";
 import type { HistoryRequest, HistoryResponse } from "./history_messages.ts";
 
 const port = self as unknown as {
@@ -19,6 +18,7 @@ const port = self as unknown as {
 const PRUNE_BUDGET_MS = 50;
 
 let db: HistoryDb | undefined;
+const answers = new AnswerTexts();
 
 port.onmessage = ({ data }) => {
   switch (data.kind) {
@@ -29,7 +29,7 @@ port.onmessage = ({ data }) => {
       if (db === undefined) break;
       const batch = unpackBatch(data.batch);
       try {
-        db.insertBatch(batch, answerTexts(batch));
+        db.insertBatch(batch, answers.of(batch));
         port.postMessage({ kind: "written", count: batch.count });
       } catch (error) {
         port.postMessage({ kind: "written", count: batch.count, error: String(error) });
@@ -110,57 +110,6 @@ function open(
       return { ok: false, line: `history: off: cannot open ${path}: ${brief(again)}` };
     }
   }
-}
-
-/**
- * The answers of a batch in brief, each distinct answer decoded once: cached answers repeat
- * byte for byte but for the ID, which the text does not show (a UDP client picks its own), so
- * it is set to 0 first. Answers are told apart by a hash of their words, then compared.
- */
-function answerTexts(batch: HistoryBatch): BatchAnswers {
-  const { ints, answerBytes } = batch;
-  const words = answerWords(batch);
-  const texts: string[] = [];
-  const ofRow = new Int32Array(batch.count);
-  /** Each distinct answer's first word and length. */
-  const firsts: number[] = [];
-  const lengths: number[] = [];
-  const byHash = new Map<number, number[]>();
-  for (let row = 0; row < batch.count; row++) {
-    const at = ints[row * INTS + COLUMN.answerAt];
-    if (at < 0) {
-      ofRow[row] = -1;
-      continue;
-    }
-    const length = ints[row * INTS + COLUMN.answerLength];
-    setIdAt(answerBytes, at, 0);
-    const first = at >> 2;
-    const end = first + ((length + 3) >> 2);
-    let hash = length;
-    for (let word = first; word < end; word++) hash = Math.imul(hash ^ words[word], 0x01000193);
-    let same = byHash.get(hash);
-    if (same === undefined) byHash.set(hash, same = []);
-    let found = -1;
-    for (const known of same) {
-      if (lengths[known] === length && sameWords(words, firsts[known], first, end - first)) {
-        found = known;
-        break;
-      }
-    }
-    if (found < 0) {
-      found = texts.push(answerText(answerBytes.subarray(at, at + length))) - 1;
-      firsts.push(first);
-      lengths.push(length);
-      same.push(found);
-    }
-    ofRow[row] = found;
-  }
-  return { texts, ofRow };
-}
-
-function sameWords(words: Int32Array, a: number, b: number, count: number): boolean {
-  for (let i = 0; i < count; i++) if (words[a + i] !== words[b + i]) return false;
-  return true;
 }
 
 function notADatabase(error: unknown): boolean {
