@@ -215,10 +215,43 @@ export function foldBatch(batch: HistoryBatch, minuteOf: (start: number) => Minu
   let newest = -Infinity;
   let counts!: MinuteCounts;
   const probe: Pick<QueryLogEntry, "source" | "rcode"> = {};
+  /** Counts `n` rows like the one at `at` (its upstream time's bin, -1 none). */
+  const count = (at: number, bin: number, n: number) => {
+    counts.entries += n;
+    const source = ints[at + COLUMN.source];
+    probe.source = source < 0 ? undefined : texts[source] as QueryLogEntry["source"];
+    const rcode = ints[at + COLUMN.rcode];
+    probe.rcode = rcode < 0 ? undefined : rcode;
+    const outcome = OUTCOMES.indexOf(outcomeOf(probe));
+    const logMode = ints[at + COLUMN.logMode];
+    const unlogged = logMode >= 0 && texts[logMode] === "off";
+    let label = -1;
+    if (!unlogged) {
+      label = ints[at + COLUMN.clientName];
+      if (label < 0) label = ints[at + COLUMN.client];
+      if (label >= 0 && texts[label] === "") label = -1;
+    }
+    add(counts.counts, outcome, n);
+    if (label >= 0) {
+      add(counts.counts, (label + 1) * 4 + outcome, n);
+      add(counts.clients, label, n);
+    }
+    add(counts.profiles, ints[at + COLUMN.profile], n);
+    if (!unlogged) {
+      const name = ints[at + COLUMN.name] * 2;
+      add(counts.names, name, n);
+      if (outcome === BLOCKED) add(counts.names, name + 1, n);
+    }
+    if (bin >= 0) add(counts.latency, ints[at + COLUMN.upstream] * LATENCY_BINS + bin, n);
+  };
+  // Rows like the one before (a cached answer to one client, again) are counted as a run.
+  let last = -1, lastBin = -1, run = 0;
   for (let row = 0; row < batch.count; row++) {
     const at = row * INTS;
     const start = time[row] - time[row] % MINUTE;
     if (start !== minute) {
+      if (run > 0) count(last, lastBin, run);
+      run = 0;
       minute = start;
       if (start > newest) newest = start;
       let known = minutes.get(start);
@@ -235,36 +268,19 @@ export function foldBatch(batch: HistoryBatch, minuteOf: (start: number) => Minu
       }
       counts = known;
     }
-    counts.entries++;
-    const source = ints[at + COLUMN.source];
-    probe.source = source < 0 ? undefined : texts[source] as QueryLogEntry["source"];
-    const rcode = ints[at + COLUMN.rcode];
-    probe.rcode = rcode < 0 ? undefined : rcode;
-    const outcome = OUTCOMES.indexOf(outcomeOf(probe));
-    const logMode = ints[at + COLUMN.logMode];
-    const unlogged = logMode >= 0 && texts[logMode] === "off";
-    let label = -1;
-    if (!unlogged) {
-      label = ints[at + COLUMN.clientName];
-      if (label < 0) label = ints[at + COLUMN.client];
-      if (label >= 0 && texts[label] === "") label = -1;
+    const bin = ints[at + COLUMN.upstream] >= 0 && !Number.isNaN(duration[row])
+      ? latencyBin(duration[row])
+      : -1;
+    if (run > 0 && bin === lastBin && sameCounted(ints, at, last)) {
+      run++;
+      continue;
     }
-    add(counts.counts, outcome, 1);
-    if (label >= 0) {
-      add(counts.counts, (label + 1) * 4 + outcome, 1);
-      add(counts.clients, label, 1);
-    }
-    add(counts.profiles, ints[at + COLUMN.profile], 1);
-    if (!unlogged) {
-      const name = ints[at + COLUMN.name] * 2;
-      add(counts.names, name, 1);
-      if (outcome === BLOCKED) add(counts.names, name + 1, 1);
-    }
-    const upstream = ints[at + COLUMN.upstream];
-    if (upstream >= 0 && !Number.isNaN(duration[row])) {
-      add(counts.latency, upstream * LATENCY_BINS + latencyBin(duration[row]), 1);
-    }
+    if (run > 0) count(last, lastBin, run);
+    last = at;
+    lastBin = bin;
+    run = 1;
   }
+  if (run > 0) count(last, lastBin, run);
   const text = (index: number) => index < 0 ? "" : texts[index];
   for (const [start, counted] of minutes) {
     const into = minuteOf(start);
@@ -289,6 +305,26 @@ export function foldBatch(batch: HistoryBatch, minuteOf: (start: number) => Minu
 }
 
 const BLOCKED = OUTCOMES.indexOf("blocked");
+
+/** The fields of a row a tally counts by (its minute and upstream time's bin aside). */
+const COUNTED = [
+  COLUMN.name,
+  COLUMN.client,
+  COLUMN.clientName,
+  COLUMN.profile,
+  COLUMN.logMode,
+  COLUMN.source,
+  COLUMN.rcode,
+  COLUMN.upstream,
+];
+
+/** Whether the rows at `at` and `before` are counted alike. */
+function sameCounted(ints: Int32Array, at: number, before: number): boolean {
+  for (let i = 0; i < COUNTED.length; i++) {
+    if (ints[at + COUNTED[i]] !== ints[before + COUNTED[i]]) return false;
+  }
+  return true;
+}
 
 function add(table: Map<number, number>, key: number, n: number): void {
   table.set(key, (table.get(key) ?? 0) + n);
