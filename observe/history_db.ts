@@ -189,17 +189,15 @@ export class HistoryDb {
   #rolledSelect?: StatementSync;
   /** Statements inserting n rows at once, by n. */
   #inserts = new Map<number, StatementSync>();
-  /** How many of each millisecond's sequence numbers this writer made, lately. */
-  #sequences = new Map<number, number>();
+  /** The milliseconds whose sequence numbers this writer counts, lately, and how many it made. */
+  #sequenceMs = new Float64Array(SEQUENCES_KEPT).fill(-1);
+  #sequenceMade = new Int32Array(SEQUENCES_KEPT);
   /** This writer's share of the sequence numbers (HistoryDbOptions.writer). */
   readonly #writer: HistoryWriter;
   /** Sequence numbers of one millisecond that are this writer's. */
   readonly #perMs: number;
   /** Milliseconds up to this one may have rows this process did not number (or forgot). */
   #forgottenMs = 0;
-  /** The millisecond the last fresh key was made for (-1: none), and its numbers made. */
-  #runMs = -1;
-  #runMade = 0;
   /** Whether the last key `#key` gave is fresh. */
   #keyFresh = false;
   /** The aggregates of minutes not yet written, by the minute's start. */
@@ -525,36 +523,25 @@ export class HistoryDb {
   #key(time: number): number {
     const ms = Math.floor(time);
     const { index, count } = this.#writer;
-    // Rows come in runs of one millisecond: its count is kept apart from `#sequences` meanwhile.
-    if (ms === this.#runMs && this.#runMade < this.#perMs) {
-      this.#keyFresh = true;
-      return ms * SEQUENCE + index + this.#runMade++ * count;
-    }
-    if (this.#runMs > this.#forgottenMs) this.#sequences.set(this.#runMs, this.#runMade);
-    this.#runMs = -1;
     this.#keyFresh = false;
     if (ms > this.#forgottenMs) {
-      const made = this.#sequences.get(ms) ?? 0;
-      if (made < this.#perMs) {
-        this.#sequences.set(ms, made + 1);
-        if (this.#sequences.size > SEQUENCES_KEPT) this.#forgetSequences();
-        this.#runMs = ms;
-        this.#runMade = made + 1;
+      // Each millisecond kept has a slot, ms % SEQUENCES_KEPT; a newer one taking it forgets
+      // the one there, and with it every older one.
+      const slot = ms % SEQUENCES_KEPT;
+      const held = this.#sequenceMs[slot];
+      if (held < ms) {
+        if (held > this.#forgottenMs) this.#forgottenMs = held;
+        this.#sequenceMs[slot] = ms;
+        this.#sequenceMade[slot] = 0;
+      }
+      const made = this.#sequenceMade[slot];
+      if (held <= ms && made < this.#perMs) {
+        this.#sequenceMade[slot] = made + 1;
         this.#keyFresh = true;
         return ms * SEQUENCE + index + made * count;
       }
     }
     return ms * SEQUENCE + index + Math.floor(Math.random() * this.#perMs) * count;
-  }
-
-  /** Forgets the older half of the milliseconds counted (kept in about the order they came). */
-  #forgetSequences(): void {
-    let forget = this.#sequences.size >> 1;
-    for (const ms of this.#sequences.keys()) {
-      if (forget-- === 0) break;
-      this.#sequences.delete(ms);
-      if (ms > this.#forgottenMs) this.#forgottenMs = ms;
-    }
   }
 
   /** The id of a context, by its fields' ids (CONTEXT_COLUMNS' order), adding it when new. */
