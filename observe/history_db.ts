@@ -9,10 +9,10 @@
  * rcode, outcome, client, profile, door, source, upstream, error) once in `contexts`: a row
  * names its context, so it is stored (and bound to its statement) as six values, not fourteen.
  * The rule stays in the row: most blocked names have a rule of their own, which would make a
- * context for each name and client. A search by name or client finds its rows through `seen`, the minutes
- * each name and client was seen in (one entry per name and minute, not per row, so a batch
- * adds few): a name substring is looked for in the names dictionary first, then the minutes
- * of the names found, newest first, then those minutes' rows by key.
+ * context for each name and client. A search by name or client finds its rows through `seen`,
+ * the minutes each name and client was seen in (one entry per name and minute, not per row, so
+ * a batch adds few): a name substring is looked for in the names dictionary first, then the
+ * minutes of the names found, newest first, then those minutes' rows by key.
  * Statistics come from aggregate tables (observe/history_tally.ts), so a 90-day range never
  * reads a stored query. A minute's aggregates are counted in memory and written once, when the
  * minute ends (a batch with a later row, or retention's pass says so), not by every batch:
@@ -214,15 +214,15 @@ export class HistoryDb {
     this.db = new DatabaseSync(path);
     try {
       this.db.exec(SCHEMA);
+      this.#moveToSeen();
+      this.#moveToContexts();
+      this.db.exec(QUERIES);
+      this.db.exec("CREATE TEMP TABLE matching_contexts (id INTEGER PRIMARY KEY)");
     } catch (error) {
       this.db.close();
       throw error;
     }
     this.#options = options;
-    this.#moveToSeen();
-    this.#moveToContexts();
-    this.db.exec(QUERIES);
-    this.db.exec("CREATE TEMP TABLE matching_contexts (id INTEGER PRIMARY KEY)");
     this.#rolledTo = this.#topsRolledTo();
     this.#names = new Dictionary(this.db, "names");
     this.#answers = new Dictionary(this.db, "answers");
@@ -340,13 +340,12 @@ export class HistoryDb {
     const fields = `q.type, ifnull(q.rcode, -1), q.outcome, ifnull(q.client, 0),
       ifnull(q.profile, 0), ifnull(q.door, 0), ifnull(q.source, 0), ifnull(q.upstream, 0),
       ifnull(q.error, 0)`;
+    const contextFields = CONTEXT_COLUMNS.replace(/\w+/g, "x.$&");
     this.db.exec(`BEGIN;
       INSERT OR IGNORE INTO contexts (${CONTEXT_COLUMNS}) SELECT DISTINCT ${fields} FROM queries q;
       ${QUERIES.replace("queries", "queries_by_context")};
       INSERT INTO queries_by_context SELECT q.id, q.name, x.id, q.rule, q.answer, q.duration
-        FROM queries q JOIN contexts x ON (${
-      CONTEXT_COLUMNS.replace(/(\w+)/g, "x.$1")
-    }) = (${fields});
+        FROM queries q JOIN contexts x ON (${contextFields}) = (${fields});
       DROP TABLE queries;
       ALTER TABLE queries_by_context RENAME TO queries;
       COMMIT;`);

@@ -382,25 +382,8 @@ const OLDER_ROWS = [
 ];
 
 /** An older file, opened by this version. */
-async function withOlderFile(
-  era: "before seen" | "before contexts",
-  test: (db: HistoryDb) => void,
-) {
-  const dir = await Deno.makeTempDir();
-  try {
-    olderFile(`${dir}/history.db`, era);
-    const db = new HistoryDb(`${dir}/history.db`, {
-      retentionMs: 7 * DAY,
-      statsRetentionMs: 90 * DAY,
-    });
-    try {
-      test(db);
-    } finally {
-      db.close();
-    }
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+function withOlderFile(era: "before seen" | "before contexts", test: (db: HistoryDb) => void) {
+  return openedAfter((path) => olderFile(path, era), test);
 }
 
 Deno.test("a file from before `seen` is found by name and client once opened, its indexes gone", () =>
@@ -440,20 +423,26 @@ Deno.test("a file from before `contexts` keeps its rows as they were, six values
   }));
 
 /** A file made and changed by `before`, then opened anew for `after`. */
-async function reopened(before: (db: HistoryDb) => void, after: (db: HistoryDb) => void) {
-  const dir = await Deno.makeTempDir();
-  const path = `${dir}/history.db`;
-  const options = { retentionMs: 7 * DAY, statsRetentionMs: 90 * DAY };
-  try {
-    const first = new HistoryDb(path, options);
+function reopened(before: (db: HistoryDb) => void, after: (db: HistoryDb) => void) {
+  return openedAfter((path) => {
+    const first = new HistoryDb(path, OPTIONS);
     try {
       before(first);
     } finally {
       first.close();
     }
-    const db = new HistoryDb(path, options);
+  }, after);
+}
+
+/** A file `make` writes, then opened for `test`. */
+async function openedAfter(make: (path: string) => void, test: (db: HistoryDb) => void) {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/history.db`;
+  try {
+    make(path);
+    const db = new HistoryDb(path, OPTIONS);
     try {
-      after(db);
+      test(db);
     } finally {
       db.close();
     }
@@ -461,6 +450,8 @@ async function reopened(before: (db: HistoryDb) => void, after: (db: HistoryDb) 
     await Deno.remove(dir, { recursive: true });
   }
 }
+
+const OPTIONS = { retentionMs: 7 * DAY, statsRetentionMs: 90 * DAY };
 
 Deno.test("a day's tops count each of its hours once: ended and summed, late, and the current one", () =>
   withDb((db) => {
