@@ -120,10 +120,15 @@ const CONTEXT_FIELDS = [
 /** Counters of minutes not yet written that are held in memory; past this, all are written. */
 export const UNWRITTEN_COUNTERS = 20_000;
 
+/** How long a statement waits for another writer's lock, ms. */
+const BUSY_WAIT_MS = 2000;
+/** How long opening waits for another worker converting an older file, ms. */
+const MIGRATION_WAIT_MS = 600_000;
+
 const SCHEMA = `
+PRAGMA busy_timeout = ${BUSY_WAIT_MS};
 PRAGMA journal_mode = WAL;
 PRAGMA synchronous = NORMAL;
-PRAGMA busy_timeout = 2000;
 PRAGMA cache_size = -32768;
 CREATE TABLE IF NOT EXISTS names (id INTEGER PRIMARY KEY, text TEXT NOT NULL UNIQUE);
 CREATE TABLE IF NOT EXISTS clients (id INTEGER PRIMARY KEY, address TEXT NOT NULL,
@@ -330,25 +335,40 @@ export class HistoryDb {
   /**
    * A file from before `contexts` kept every field in each row, fourteen values: each distinct
    * combination of the context's fields goes into `contexts`, once, and the rows are copied
-   * as six.
+   * as six. Workers opening one file at once: the first to take the write lock converts it,
+   * the others wait for it (a while for millions of rows) and find it done.
    */
   #moveToContexts(): void {
-    const table = this.db.prepare(
-      "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'queries'",
-    ).get() as { sql: string } | undefined;
-    if (table === undefined || !/\boutcome\b/.test(table.sql)) return;
+    if (!this.#rowsOfFourteen()) return;
     const fields = `q.type, ifnull(q.rcode, -1), q.outcome, ifnull(q.client, 0),
       ifnull(q.profile, 0), ifnull(q.door, 0), ifnull(q.source, 0), ifnull(q.upstream, 0),
       ifnull(q.error, 0)`;
     const contextFields = CONTEXT_COLUMNS.replace(/\w+/g, "x.$&");
-    this.db.exec(`BEGIN;
-      INSERT OR IGNORE INTO contexts (${CONTEXT_COLUMNS}) SELECT DISTINCT ${fields} FROM queries q;
-      ${QUERIES.replace("queries", "queries_by_context")};
-      INSERT INTO queries_by_context SELECT q.id, q.name, x.id, q.rule, q.answer, q.duration
-        FROM queries q JOIN contexts x ON (${contextFields}) = (${fields});
-      DROP TABLE queries;
-      ALTER TABLE queries_by_context RENAME TO queries;
-      COMMIT;`);
+    this.db.exec(`PRAGMA busy_timeout = ${MIGRATION_WAIT_MS}; BEGIN IMMEDIATE`);
+    try {
+      if (this.#rowsOfFourteen()) {
+        this.db.exec(`
+          INSERT OR IGNORE INTO contexts (${CONTEXT_COLUMNS})
+            SELECT DISTINCT ${fields} FROM queries q;
+          ${QUERIES.replace("queries", "queries_by_context")};
+          INSERT INTO queries_by_context SELECT q.id, q.name, x.id, q.rule, q.answer, q.duration
+            FROM queries q JOIN contexts x ON (${contextFields}) = (${fields});
+          DROP TABLE queries;
+          ALTER TABLE queries_by_context RENAME TO queries;`);
+      }
+      this.db.exec(`COMMIT; PRAGMA busy_timeout = ${BUSY_WAIT_MS}`);
+    } catch (error) {
+      this.db.exec("ROLLBACK");
+      throw error;
+    }
+  }
+
+  /** Whether `queries` has the fourteen columns of a file from before `contexts`. */
+  #rowsOfFourteen(): boolean {
+    const table = this.db.prepare(
+      "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'queries'",
+    ).get() as { sql: string } | undefined;
+    return table !== undefined && /\boutcome\b/.test(table.sql);
   }
 
   /** Stores a batch in one transaction and adds it to the aggregates. */

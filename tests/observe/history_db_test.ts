@@ -313,6 +313,7 @@ function olderFile(path: string, era: "before seen" | "before contexts"): void {
   const db = new DatabaseSync(path);
   const key = (time: number) => time * 1024;
   db.exec(`
+    PRAGMA journal_mode = WAL;
     CREATE TABLE names (id INTEGER PRIMARY KEY, text TEXT NOT NULL UNIQUE);
     CREATE TABLE clients (id INTEGER PRIMARY KEY, address TEXT NOT NULL,
       name TEXT NOT NULL, UNIQUE (address, name));
@@ -421,6 +422,48 @@ Deno.test("a file from before `contexts` keeps its rows as they were, six values
     assert.equal(tableRows(db, "contexts"), 2);
     assert.deepEqual(found({ client: "laptop" }), ["old.example", "old.example"]);
   }));
+
+Deno.test("workers opening a file from before `contexts` at once: one converts it, none fails", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/history.db`;
+  try {
+    olderFile(path, "before contexts");
+    // Enough rows that converting them takes a while: the others open meanwhile.
+    const db = new DatabaseSync(path);
+    db.exec(`WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < 300000)
+      INSERT INTO queries SELECT ${(NOW - 2 * DAY) * 1024} + i, 1, 1, 0, 0, 1, 1, 2, 3, NULL, 4, 1,
+        125, NULL FROM s`);
+    db.close();
+    const source = `import { HistoryDb } from ${
+      JSON.stringify(import.meta.resolve("../../observe/history_db.ts"))
+    };
+      self.onmessage = ({ data }) => {
+        try {
+          const db = new HistoryDb(data, { retentionMs: 7 * 86400000, statsRetentionMs: 90 * 86400000 });
+          self.postMessage(db.count());
+          db.close();
+        } catch (error) {
+          self.postMessage(String(error));
+        }
+      };`;
+    const url = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
+    const workers = [0, 1, 2].map(() => new Worker(url, { type: "module" }));
+    try {
+      const counts = await Promise.all(workers.map((worker) =>
+        new Promise((resolve) => {
+          worker.onmessage = ({ data }) => resolve(data);
+          worker.postMessage(path);
+        })
+      ));
+      assert.deepEqual(counts, [300_002, 300_002, 300_002]);
+    } finally {
+      for (const worker of workers) worker.terminate();
+      URL.revokeObjectURL(url);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
 
 /** A file made and changed by `before`, then opened anew for `after`. */
 function reopened(before: (db: HistoryDb) => void, after: (db: HistoryDb) => void) {
