@@ -32,6 +32,7 @@ export {
   recursionDesired,
   scanRecords,
   setId,
+  setIdAt,
   setTtlAt,
   trailingOptOffset,
   ttlAt,

@@ -581,6 +581,26 @@ export function setId<T extends Uint8Array>(bytes: T, id: number): T {
 }
 
 /**
+ * Writes the transaction ID of the message that starts at `at` in a larger buffer (several
+ * messages one after another), with no view made for it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { messageId, setIdAt } from "./mod.ts";
+ *
+ * const buffer = new Uint8Array(24).fill(7);
+ * setIdAt(buffer, 12, 0);
+ * assert.equal(messageId(buffer.subarray(12)), 0);
+ * assert.equal(messageId(buffer), 0x0707, "the message before it untouched");
+ * ```
+ */
+export function setIdAt(buffer: Uint8Array, at: number, id: number): void {
+  buffer[at] = id >> 8;
+  buffer[at + 1] = id & 0xff;
+}
+
+/**
  * The QR bit: the message is a response.
  *
  * @example

@@ -5,6 +5,8 @@
  * buffer; here each answer's own bytes are copied once into the batch's buffer. The texts
  * (names, clients, door, source, upstream, …) are sent once per batch, each row naming them
  * by index, so the worker resolves each text to its database id once per batch, not per row.
+ * Each answer starts on a four-byte boundary, zero-padded to the next, so the worker compares
+ * answers four bytes at a time (`answerWords`).
  */
 import type { QueryLogEntry } from "../pipeline/types.ts";
 
@@ -92,7 +94,7 @@ export function packBatch(
 ): PackedBatch {
   const count = entries.length;
   let answerLength = 0;
-  for (let i = 0; i < count; i++) answerLength += answers[i]?.length ?? 0;
+  for (let i = 0; i < count; i++) answerLength += padded(answers[i]?.length ?? 0);
   const floatsEnd = count * 16;
   const intsEnd = floatsEnd + count * INTS * 4;
   const buffer = new ArrayBuffer(intsEnd + answerLength);
@@ -137,7 +139,7 @@ export function packBatch(
     bytes.set(answer, answerAt);
     ints[row + ANSWER_AT] = answerAt;
     ints[row + ANSWER_LENGTH] = answer.length;
-    answerAt += answer.length;
+    answerAt += padded(answer.length);
   }
   return { count, buffer, texts };
 }
@@ -169,6 +171,20 @@ export function unpackBatch(packed: PackedBatch): HistoryBatch {
     ints: new Int32Array(buffer, floatsEnd, count * INTS),
     answerBytes: new Uint8Array(buffer, intsEnd),
   };
+}
+
+/** A length rounded up to whole four-byte words: where the next answer starts. */
+function padded(length: number): number {
+  return (length + 3) & ~3;
+}
+
+/**
+ * The answers' bytes as four-byte words: a row's answer is the words from its offset / 4,
+ * `ceil(length / 4)` of them, the last zero-padded.
+ */
+export function answerWords(batch: HistoryBatch): Int32Array {
+  const bytes = batch.answerBytes;
+  return new Int32Array(bytes.buffer, bytes.byteOffset, bytes.length >> 2);
 }
 
 /** The index into `texts` of a row's field, -1 when the entry had none. */

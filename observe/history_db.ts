@@ -2,15 +2,23 @@
  * The query history in SQLite (Deno's built-in `node:sqlite`), owned by one thread: the
  * history worker (observe/history_worker.ts) on a VM, a test or the benchmark directly.
  *
- * Compact, so a week of a busy network fits: a row is integers only. Its key is the time in ms
+ * Compact, so a week of a busy network fits: a row is six integers. Its key is the time in ms
  * times 1024 plus a sequence number, so the key orders rows by time, pages by key, and no
  * time column or time index is needed. Names, clients, answers and every other text live once
- * in dictionary tables. A search by name or client finds its rows through `seen`, the minutes
- * each name and client was seen in (one entry per name and minute, not per row, so a batch
- * adds few): a name substring is looked for in the names dictionary first, then the minutes
- * of the names found, newest first, then those minutes' rows by key.
- * Statistics come from aggregate tables the same batch updates (observe/history_tally.ts), so
- * a 90-day range never reads a stored query. Retention deletes old rows a small batch at a time.
+ * in dictionary tables, and what rows repeat besides the name, the rule and the answer (type,
+ * rcode, outcome, client, profile, door, source, upstream, error) once in `contexts`: a row
+ * names its context, so it is stored (and bound to its statement) as six values, not fourteen.
+ * The rule stays in the row: most blocked names have a rule of their own, which would make a
+ * context for each name and client. A search by name or client finds its rows through `seen`,
+ * the minutes each name and client was seen in (one entry per name and minute, not per row, so
+ * a batch adds few): a name substring is looked for in the names dictionary first, then the
+ * minutes of the names found, newest first, then those minutes' rows by key.
+ * Statistics come from aggregate tables (observe/history_tally.ts), so a 90-day range never
+ * reads a stored query. A minute's aggregates are counted in memory and written once, when the
+ * minute ends (a batch with a later row, or retention's pass says so), not by every batch:
+ * each batch rewrote the same counters of the same hour and day. A read of the statistics, and
+ * closing, write them first; so does holding more than `UNWRITTEN_COUNTERS`. Retention deletes
+ * old rows a small batch at a time.
  */
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { DEFAULT_PROFILE } from "../pipeline/profile.ts";
@@ -28,15 +36,16 @@ import {
 import { COLUMN, type HistoryBatch, INTS, packBatch, unpackBatch } from "./history_batch.ts";
 import {
   DAY,
+  foldBatch,
   HOUR,
   MINUTE,
   MINUTES_KEPT_MS,
+  MinuteTally,
   type RangeCounters,
   rangeOf,
   splitKey,
   statsOf,
   Tally,
-  tallyBatch,
   type TopKind,
 } from "./history_tally.ts";
 
@@ -92,24 +101,45 @@ const SEEN_WINDOW = 60;
 /** Milliseconds whose next sequence number is kept (a few seconds of a busy network). */
 const SEQUENCES_KEPT = 10_000;
 /** Values of a row of `queries`. */
-const COLUMNS = 14;
+const COLUMNS = 6;
 /** Rows one INSERT statement stores: fewer statements, each within SQLite's parameter limit. */
-const ROWS_PER_INSERT = 50;
+const ROWS_PER_INSERT = 100;
+/** Where a row's context fields sit in the batch (observe/history_batch.ts). */
+const CONTEXT_FIELDS = [
+  COLUMN.client,
+  COLUMN.clientName,
+  COLUMN.door,
+  COLUMN.method,
+  COLUMN.profile,
+  COLUMN.source,
+  COLUMN.upstream,
+  COLUMN.error,
+  COLUMN.type,
+  COLUMN.rcode,
+];
+/** Counters of minutes not yet written that are held in memory; past this, all are written. */
+export const UNWRITTEN_COUNTERS = 20_000;
+
+/** How long a statement waits for another writer's lock, ms. */
+const BUSY_WAIT_MS = 2000;
+/** How long opening waits for another worker converting an older file, ms. */
+const MIGRATION_WAIT_MS = 600_000;
 
 const SCHEMA = `
+PRAGMA busy_timeout = ${BUSY_WAIT_MS};
 PRAGMA journal_mode = WAL;
 PRAGMA synchronous = NORMAL;
-PRAGMA busy_timeout = 2000;
 PRAGMA cache_size = -32768;
 CREATE TABLE IF NOT EXISTS names (id INTEGER PRIMARY KEY, text TEXT NOT NULL UNIQUE);
 CREATE TABLE IF NOT EXISTS clients (id INTEGER PRIMARY KEY, address TEXT NOT NULL,
   name TEXT NOT NULL, UNIQUE (address, name));
 CREATE TABLE IF NOT EXISTS answers (id INTEGER PRIMARY KEY, text TEXT NOT NULL UNIQUE);
 CREATE TABLE IF NOT EXISTS words (id INTEGER PRIMARY KEY, text TEXT NOT NULL UNIQUE);
-CREATE TABLE IF NOT EXISTS queries (
-  id INTEGER PRIMARY KEY, name INTEGER NOT NULL, type INTEGER NOT NULL, rcode INTEGER,
-  outcome INTEGER NOT NULL, client INTEGER, profile INTEGER, door INTEGER, source INTEGER,
-  rule INTEGER, upstream INTEGER, answer INTEGER, duration INTEGER, error INTEGER);
+CREATE TABLE IF NOT EXISTS contexts (id INTEGER PRIMARY KEY, type INTEGER NOT NULL,
+  rcode INTEGER NOT NULL, outcome INTEGER NOT NULL, client INTEGER NOT NULL,
+  profile INTEGER NOT NULL, door INTEGER NOT NULL, source INTEGER NOT NULL,
+  upstream INTEGER NOT NULL, error INTEGER NOT NULL,
+  UNIQUE (type, rcode, outcome, client, profile, door, source, upstream, error));
 CREATE TABLE IF NOT EXISTS seen (kind INTEGER, value INTEGER, minute INTEGER,
   PRIMARY KEY (kind, value, minute)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS seen_by_minute ON seen (minute);
@@ -124,14 +154,25 @@ CREATE TABLE IF NOT EXISTS latency (res INTEGER, bucket INTEGER, upstream TEXT, 
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER) WITHOUT ROWID;
 `;
 
-const ROW_COLUMNS = `q.id, n.text AS name, q.type, q.rcode, q.outcome, c.address, c.name AS
+/**
+ * The rows: key, name, context, rule, answer (null: none) and duration in tenths of a ms
+ * (null: none). A context's fields are never null: 0 is no id (ids start at 1), -1 no rcode.
+ */
+const QUERIES = `CREATE TABLE IF NOT EXISTS queries (id INTEGER PRIMARY KEY,
+  name INTEGER NOT NULL, context INTEGER NOT NULL, rule INTEGER, answer INTEGER,
+  duration INTEGER)`;
+/** The context's fields, named as the rows' columns were before `contexts`. */
+const CONTEXT_COLUMNS = "type, rcode, outcome, client, profile, door, source, upstream, error";
+
+const ROW_COLUMNS = `q.id, n.text AS name, x.type, x.rcode, x.outcome, c.address, c.name AS
   clientName, p.text AS profile, d.text AS door, s.text AS source, r.text AS rule,
   u.text AS upstream, a.text AS answer, q.duration, e.text AS error`;
-const ROW_JOINS = `JOIN names n ON n.id = q.name LEFT JOIN clients c ON c.id = q.client
-  LEFT JOIN words p ON p.id = q.profile LEFT JOIN words d ON d.id = q.door
-  LEFT JOIN words s ON s.id = q.source LEFT JOIN words r ON r.id = q.rule
-  LEFT JOIN words u ON u.id = q.upstream LEFT JOIN answers a ON a.id = q.answer
-  LEFT JOIN words e ON e.id = q.error`;
+const ROW_JOINS = `JOIN names n ON n.id = q.name JOIN contexts x ON x.id = q.context
+  LEFT JOIN clients c ON c.id = x.client
+  LEFT JOIN words p ON p.id = x.profile LEFT JOIN words d ON d.id = x.door
+  LEFT JOIN words s ON s.id = x.source LEFT JOIN words r ON r.id = q.rule
+  LEFT JOIN words u ON u.id = x.upstream LEFT JOIN answers a ON a.id = q.answer
+  LEFT JOIN words e ON e.id = x.error`;
 
 export class HistoryDb {
   readonly db: DatabaseSync;
@@ -142,6 +183,10 @@ export class HistoryDb {
   #clients = new Map<string, number>();
   #clientInsert: StatementSync;
   #clientSelect: StatementSync;
+  /** Context ids by their fields' ids, lately. */
+  #contexts = new Map<string, number>();
+  #contextInsert: StatementSync;
+  #contextSelect: StatementSync;
   #insert: StatementSync;
   #seenInsert: StatementSync;
   /** Hours before this one are summed into their days' tops (#rollTops). */
@@ -149,8 +194,9 @@ export class HistoryDb {
   #rolledSelect?: StatementSync;
   /** Statements inserting n rows at once, by n. */
   #inserts = new Map<number, StatementSync>();
-  /** How many of each millisecond's sequence numbers this writer made, lately. */
-  #sequences = new Map<number, number>();
+  /** The milliseconds whose sequence numbers this writer counts, lately, and how many it made. */
+  #sequenceMs = new Float64Array(SEQUENCES_KEPT).fill(-1);
+  #sequenceMade = new Int32Array(SEQUENCES_KEPT);
   /** This writer's share of the sequence numbers (HistoryDbOptions.writer). */
   readonly #writer: HistoryWriter;
   /** Sequence numbers of one millisecond that are this writer's. */
@@ -159,6 +205,8 @@ export class HistoryDb {
   #forgottenMs = 0;
   /** Whether the last key `#key` gave is fresh. */
   #keyFresh = false;
+  /** The aggregates of minutes not yet written, by the minute's start. */
+  #unwritten = new Map<number, MinuteTally>();
 
   /** Opens (creating) the database at `path`; throws when it is not one or cannot be written. */
   constructor(path: string, options: HistoryDbOptions) {
@@ -171,12 +219,15 @@ export class HistoryDb {
     this.db = new DatabaseSync(path);
     try {
       this.db.exec(SCHEMA);
+      this.#moveToSeen();
+      this.#moveToContexts();
+      this.db.exec(QUERIES);
+      this.db.exec("CREATE TEMP TABLE matching_contexts (id INTEGER PRIMARY KEY)");
     } catch (error) {
       this.db.close();
       throw error;
     }
     this.#options = options;
-    this.#moveToSeen();
     this.#rolledTo = this.#topsRolledTo();
     this.#names = new Dictionary(this.db, "names");
     this.#answers = new Dictionary(this.db, "answers");
@@ -185,22 +236,82 @@ export class HistoryDb {
       "INSERT INTO clients (address, name) VALUES (?, ?) ON CONFLICT DO NOTHING",
     );
     this.#clientSelect = this.db.prepare("SELECT id FROM clients WHERE address = ? AND name = ?");
+    this.#contextInsert = this.db.prepare(
+      `INSERT INTO contexts (${CONTEXT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT DO NOTHING`,
+    );
+    this.#contextSelect = this.db.prepare(
+      `SELECT id FROM contexts WHERE (${CONTEXT_COLUMNS}) = (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
     this.#seenInsert = this.db.prepare(
       `INSERT OR IGNORE INTO seen SELECT ?, value / ${SEEN_MINUTES}, value % ${SEEN_MINUTES}
         FROM json_each(?)`,
     );
-    this.#insert = this.db.prepare(
-      "INSERT OR IGNORE INTO queries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    );
+    this.#insert = this.db.prepare("INSERT OR IGNORE INTO queries VALUES (?, ?, ?, ?, ?, ?)");
     const last = this.db.prepare("SELECT max(id) AS id FROM queries").get() as {
       id: number | null;
     };
     this.#forgottenMs = last.id === null ? 0 : Math.floor(last.id / SEQUENCE);
   }
 
+  /** Writes the aggregates held in memory, then closes the file. */
   close(): void {
-    this.db.close();
+    try {
+      this.flush();
+    } finally {
+      this.db.close();
+    }
   }
+
+  /**
+   * Writes the aggregates held in memory for minutes before `before` (all by default), in a
+   * transaction of their own: a read of the statistics, retention and closing call it.
+   */
+  flush(before = Infinity): void {
+    if (!this.#hasUnwritten(before)) return;
+    this.db.exec("BEGIN IMMEDIATE");
+    let written: number[];
+    try {
+      this.#rolledTo = this.#rolled();
+      written = this.#writeUnwritten(before);
+      this.db.exec("COMMIT");
+    } catch (error) {
+      this.db.exec("ROLLBACK");
+      throw error;
+    }
+    for (const start of written) this.#unwritten.delete(start);
+  }
+
+  #hasUnwritten(before: number): boolean {
+    for (const start of this.#unwritten.keys()) if (start < before) return true;
+    return false;
+  }
+
+  /**
+   * Adds the aggregates held for minutes before `before` to the tables, inside the caller's
+   * transaction; all of them when they hold more than `UNWRITTEN_COUNTERS`. Returns the
+   * minutes written, for the caller to forget once the transaction is committed.
+   */
+  #writeUnwritten(before: number): number[] {
+    let held = 0;
+    for (const minute of this.#unwritten.values()) held += minute.size;
+    if (held > UNWRITTEN_COUNTERS) before = Infinity;
+    const tally = new Tally();
+    const written: number[] = [];
+    for (const [start, minute] of this.#unwritten) {
+      if (start >= before) continue;
+      minute.addTo(tally, start);
+      written.push(start);
+    }
+    if (written.length > 0) this.#addTally(tally);
+    return written;
+  }
+
+  #unwrittenMinute = (start: number): MinuteTally => {
+    let minute = this.#unwritten.get(start);
+    if (minute === undefined) this.#unwritten.set(start, minute = new MinuteTally());
+    return minute;
+  };
 
   /**
    * A file from before `seen` found rows through an index by name and one by client, each row
@@ -221,6 +332,45 @@ export class HistoryDb {
       COMMIT;`);
   }
 
+  /**
+   * A file from before `contexts` kept every field in each row, fourteen values: each distinct
+   * combination of the context's fields goes into `contexts`, once, and the rows are copied
+   * as six. Workers opening one file at once: the first to take the write lock converts it,
+   * the others wait for it (a while for millions of rows) and find it done.
+   */
+  #moveToContexts(): void {
+    if (!this.#rowsOfFourteen()) return;
+    const fields = `q.type, ifnull(q.rcode, -1), q.outcome, ifnull(q.client, 0),
+      ifnull(q.profile, 0), ifnull(q.door, 0), ifnull(q.source, 0), ifnull(q.upstream, 0),
+      ifnull(q.error, 0)`;
+    const contextFields = CONTEXT_COLUMNS.replace(/\w+/g, "x.$&");
+    this.db.exec(`PRAGMA busy_timeout = ${MIGRATION_WAIT_MS}; BEGIN IMMEDIATE`);
+    try {
+      if (this.#rowsOfFourteen()) {
+        this.db.exec(`
+          INSERT OR IGNORE INTO contexts (${CONTEXT_COLUMNS})
+            SELECT DISTINCT ${fields} FROM queries q;
+          ${QUERIES.replace("queries", "queries_by_context")};
+          INSERT INTO queries_by_context SELECT q.id, q.name, x.id, q.rule, q.answer, q.duration
+            FROM queries q JOIN contexts x ON (${contextFields}) = (${fields});
+          DROP TABLE queries;
+          ALTER TABLE queries_by_context RENAME TO queries;`);
+      }
+      this.db.exec(`COMMIT; PRAGMA busy_timeout = ${BUSY_WAIT_MS}`);
+    } catch (error) {
+      this.db.exec("ROLLBACK");
+      throw error;
+    }
+  }
+
+  /** Whether `queries` has the fourteen columns of a file from before `contexts`. */
+  #rowsOfFourteen(): boolean {
+    const table = this.db.prepare(
+      "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'queries'",
+    ).get() as { sql: string } | undefined;
+    return table !== undefined && /\boutcome\b/.test(table.sql);
+  }
+
   /** Stores a batch in one transaction and adds it to the aggregates. */
   insert(batch: StoredQuery[]): void {
     const packed = unpackBatch(packBatch(batch.map((stored) => stored.entry), []));
@@ -236,40 +386,74 @@ export class HistoryDb {
 
   /**
    * Stores a batch as the worker is given it, with its answers in brief, in one transaction,
-   * and adds it to the aggregates. Each of the batch's texts is looked up in the dictionaries
-   * once, and rows go in `ROWS_PER_INSERT` to a statement.
+   * and counts it in the aggregates held in memory, writing those of the minutes before its
+   * newest. Each of the batch's texts is looked up in the dictionaries once, and rows go in
+   * `ROWS_PER_INSERT` to a statement. A batch that cannot be stored is still counted: its
+   * queries were answered.
    */
   insertBatch(batch: HistoryBatch, answers: BatchAnswers): void {
-    const tally = tallyBatch(batch);
+    const newest = foldBatch(batch, this.#unwrittenMinute);
     const { ints, texts, time, duration } = batch;
     const names = new Int32Array(texts.length).fill(-1);
     const words = new Int32Array(texts.length).fill(-1);
-    const word = (index: number): number | null => {
-      if (index < 0) return null;
+    const word = (index: number): number => {
+      if (index < 0) return 0;
       if (words[index] < 0) words[index] = this.#words.id(texts[index]);
       return words[index];
     };
     const answerIds = answers.texts.map((text) => text === "" ? null : this.#answers.id(text));
-    // Ids of two texts together (a client's address and name, a door and method), by indexes.
-    const clients = new Map<number, number | null>();
-    const doors = new Map<number, number>();
-    const pair = <T>(ids: Map<number, T>, first: number, second: number, make: () => T): T => {
-      const key = (first + 1) * (texts.length + 1) + second + 1;
-      let id = ids.get(key);
-      if (id === undefined) ids.set(key, id = make());
-      return id;
-    };
-    const clientId = (client: number, clientName: number) =>
-      (client < 0 || texts[client] === "") && clientName < 0
-        ? null
-        : this.#client(texts[client] ?? "", texts[clientName] ?? "");
-    const doorId = (door: number, method: number) =>
-      this.#words.id(method < 0 ? texts[door] : `${texts[door]} ${texts[method]}`);
     const defaultProfile = this.#words.id(DEFAULT_PROFILE);
+    // The batch's distinct contexts: their fields (CONTEXT_FIELDS of a row), found by a hash of
+    // them, each with its context's id and its client's (for `seen`; 0: none).
+    const contextFields: number[] = [];
+    const contextIds: number[] = [];
+    const contextClients: number[] = [];
+    const byHash = new Map<number, number[]>();
     const probe: Pick<QueryLogEntry, "source" | "rcode"> = {};
-    // The minutes each name and client was seen in: a name's search looks there.
+    const contextOf = (at: number): number => {
+      let hash = 0;
+      for (const field of CONTEXT_FIELDS) hash = Math.imul(hash ^ ints[at + field], 0x01000193);
+      let same = byHash.get(hash);
+      if (same === undefined) byHash.set(hash, same = []);
+      for (const known of same) {
+        if (sameFields(ints, at, contextFields, known * CONTEXT_FIELDS.length)) return known;
+      }
+      const client = ints[at + COLUMN.client];
+      const clientName = ints[at + COLUMN.clientName];
+      const clientRow = (client < 0 || texts[client] === "") && clientName < 0
+        ? 0
+        : this.#client(texts[client] ?? "", texts[clientName] ?? "");
+      const door = ints[at + COLUMN.door];
+      const method = ints[at + COLUMN.method];
+      const source = ints[at + COLUMN.source];
+      const rcode = ints[at + COLUMN.rcode];
+      const profile = ints[at + COLUMN.profile];
+      probe.source = source < 0 ? undefined : texts[source] as QueryLogEntry["source"];
+      probe.rcode = rcode < 0 ? undefined : rcode;
+      const id = this.#context([
+        ints[at + COLUMN.type],
+        rcode < 0 ? -1 : rcode,
+        OUTCOMES.indexOf(outcomeOf(probe)),
+        clientRow,
+        profile < 0 ? defaultProfile : word(profile),
+        this.#words.id(method < 0 ? texts[door] : `${texts[door]} ${texts[method]}`),
+        word(source),
+        word(ints[at + COLUMN.upstream]),
+        word(ints[at + COLUMN.error]),
+      ]);
+      const index = contextIds.push(id) - 1;
+      contextClients.push(clientRow);
+      for (const field of CONTEXT_FIELDS) contextFields.push(ints[at + field]);
+      same.push(index);
+      return index;
+    };
+    // The minutes each name and client was seen in: a name's search looks there. A name's
+    // last minute is kept by its index, so most rows add nothing to the set.
     const seenNames = new Set<number>();
     const seenClients = new Set<number>();
+    const nameMinute = new Float64Array(texts.length).fill(-1);
+    // The row before's context, reused while rows repeat it (a cached answer to one client).
+    let lastAt = -1, context = -1, clientMinute = -1;
     const rows: (number | null)[] = new Array(ROWS_PER_INSERT * COLUMNS);
     let filled = 0;
     // Immediate: with workers sharing the file, the write lock is taken (or waited for) first,
@@ -283,38 +467,33 @@ export class HistoryDb {
         if (logMode >= 0 && texts[logMode] === "off") continue;
         const name = ints[at + COLUMN.name];
         if (names[name] < 0) names[name] = this.#names.id(texts[name]);
-        const client = ints[at + COLUMN.client];
-        const clientName = ints[at + COLUMN.clientName];
-        const door = ints[at + COLUMN.door];
-        const method = ints[at + COLUMN.method];
-        const source = ints[at + COLUMN.source];
-        const rcode = ints[at + COLUMN.rcode];
-        const profile = ints[at + COLUMN.profile];
+        if (lastAt < 0 || !sameContext(ints, at, lastAt)) {
+          context = contextOf(at);
+          clientMinute = -1;
+        }
+        lastAt = at;
         const answer = answers.ofRow[row];
-        probe.source = source < 0 ? undefined : texts[source] as QueryLogEntry["source"];
-        probe.rcode = rcode < 0 ? undefined : rcode;
         const key = this.#key(time[row]);
         const fresh = this.#keyFresh;
         const minute = Math.floor(time[row] / MINUTE);
-        seenNames.add(names[name] * SEEN_MINUTES + minute);
-        const clientRow = pair(clients, client, clientName, () => clientId(client, clientName));
-        if (clientRow !== null) seenClients.add(clientRow * SEEN_MINUTES + minute);
+        if (nameMinute[name] !== minute) {
+          nameMinute[name] = minute;
+          seenNames.add(names[name] * SEEN_MINUTES + minute);
+        }
+        const clientRow = contextClients[context];
+        if (clientRow !== 0 && clientMinute !== minute) {
+          clientMinute = minute;
+          seenClients.add(clientRow * SEEN_MINUTES + minute);
+        }
         const values = fresh ? rows : [];
         let v = fresh ? filled : 0;
         values[v++] = key;
         values[v++] = names[name];
-        values[v++] = ints[at + COLUMN.type];
-        values[v++] = rcode < 0 ? null : rcode;
-        values[v++] = OUTCOMES.indexOf(outcomeOf(probe));
-        values[v++] = clientRow;
-        values[v++] = profile < 0 ? defaultProfile : word(profile);
-        values[v++] = pair(doors, door, method, () => doorId(door, method));
-        values[v++] = word(source);
-        values[v++] = word(ints[at + COLUMN.rule]);
-        values[v++] = word(ints[at + COLUMN.upstream]);
+        values[v++] = contextIds[context];
+        const rule = ints[at + COLUMN.rule];
+        values[v++] = rule < 0 ? null : word(rule);
         values[v++] = answer < 0 ? null : answerIds[answer];
         values[v++] = Number.isNaN(duration[row]) ? null : Math.round(duration[row] * 10);
-        values[v++] = word(ints[at + COLUMN.error]);
         if (fresh) {
           filled = v;
           if (filled === rows.length) {
@@ -332,8 +511,9 @@ export class HistoryDb {
       if (filled > 0) this.#insertRows(rows.slice(0, filled), filled / COLUMNS);
       this.#seenInsert.run(SEEN_NAME, JSON.stringify([...seenNames]));
       this.#seenInsert.run(SEEN_CLIENT, JSON.stringify([...seenClients]));
-      this.#addTally(tally);
+      const written = this.#writeUnwritten(newest);
       this.db.exec("COMMIT");
+      for (const start of written) this.#unwritten.delete(start);
     } catch (error) {
       this.db.exec("ROLLBACK");
       throw error;
@@ -364,10 +544,18 @@ export class HistoryDb {
     const { index, count } = this.#writer;
     this.#keyFresh = false;
     if (ms > this.#forgottenMs) {
-      const made = this.#sequences.get(ms) ?? 0;
-      if (made < this.#perMs) {
-        this.#sequences.set(ms, made + 1);
-        if (this.#sequences.size > SEQUENCES_KEPT) this.#forgetSequences();
+      // Each millisecond kept has a slot, ms % SEQUENCES_KEPT; a newer one taking it forgets
+      // the one there, and with it every older one.
+      const slot = ms % SEQUENCES_KEPT;
+      const held = this.#sequenceMs[slot];
+      if (held < ms) {
+        if (held > this.#forgottenMs) this.#forgottenMs = held;
+        this.#sequenceMs[slot] = ms;
+        this.#sequenceMade[slot] = 0;
+      }
+      const made = this.#sequenceMade[slot];
+      if (held <= ms && made < this.#perMs) {
+        this.#sequenceMade[slot] = made + 1;
         this.#keyFresh = true;
         return ms * SEQUENCE + index + made * count;
       }
@@ -375,14 +563,16 @@ export class HistoryDb {
     return ms * SEQUENCE + index + Math.floor(Math.random() * this.#perMs) * count;
   }
 
-  /** Forgets the older half of the milliseconds counted (kept in about the order they came). */
-  #forgetSequences(): void {
-    let forget = this.#sequences.size >> 1;
-    for (const ms of this.#sequences.keys()) {
-      if (forget-- === 0) break;
-      this.#sequences.delete(ms);
-      if (ms > this.#forgottenMs) this.#forgottenMs = ms;
-    }
+  /** The id of a context, by its fields' ids (CONTEXT_COLUMNS' order), adding it when new. */
+  #context(fields: number[]): number {
+    const key = fields.join(",");
+    const known = this.#contexts.get(key);
+    if (known !== undefined) return known;
+    this.#contextInsert.run(...fields);
+    const { id } = this.#contextSelect.get(...fields) as { id: number };
+    if (this.#contexts.size >= DICTIONARY_CACHE) this.#contexts.clear();
+    this.#contexts.set(key, id);
+    return id;
   }
 
   #client(address: string, name: string): number {
@@ -450,15 +640,18 @@ export class HistoryDb {
     const lower = Math.max(0, Math.floor(search.from ?? 0) * SEQUENCE);
     where.push("q.id < ?", "q.id >= ?");
     params.push(upper, lower);
-    if (search.type !== undefined) where.push("q.type = ?"), params.push(search.type);
-    if (search.rcode !== undefined) where.push("q.rcode = ?"), params.push(search.rcode);
+    // Filters on a row's context: the contexts that match, listed once for the search.
+    const matching: string[] = [];
+    const matchingParams: number[] = [];
+    if (search.type !== undefined) matching.push("type = ?"), matchingParams.push(search.type);
+    if (search.rcode !== undefined) matching.push("rcode = ?"), matchingParams.push(search.rcode);
     if (search.outcome !== undefined) {
-      where.push("q.outcome = ?"), params.push(OUTCOMES.indexOf(search.outcome));
+      matching.push("outcome = ?"), matchingParams.push(OUTCOMES.indexOf(search.outcome));
     }
     if (search.profile !== undefined) {
       const profile = this.#words.find(search.profile.toLowerCase());
       if (profile === undefined) return { rows: [], source: "sqlite" };
-      where.push("q.profile = ?"), params.push(profile);
+      matching.push("profile = ?"), matchingParams.push(profile);
     }
     let clients: number[] | undefined;
     if (search.client !== undefined) {
@@ -467,7 +660,17 @@ export class HistoryDb {
         "SELECT id FROM clients WHERE lower(address) = ? OR lower(name) = ?",
       ).all(client, client) as { id: number }[]).map((row) => row.id);
       if (clients.length === 0) return { rows: [], source: "sqlite" };
-      where.push(`q.client IN (${clients.join(",")})`);
+      matching.push(`client IN (${clients.join(",")})`);
+    }
+    if (matching.length > 0) {
+      this.db.exec("DELETE FROM temp.matching_contexts");
+      const found = this.db.prepare(
+        `INSERT INTO temp.matching_contexts SELECT id FROM contexts WHERE ${
+          matching.join(" AND ")
+        }`,
+      ).run(...matchingParams).changes;
+      if (Number(found) === 0) return { rows: [], source: "sqlite" };
+      where.push("q.context IN (SELECT id FROM temp.matching_contexts)");
     }
     let ids: number[];
     if (search.name !== undefined && search.name !== "") {
@@ -480,7 +683,7 @@ export class HistoryDb {
       ids = names.length <= NAMES_BY_INDEX
         ? this.#bySeen(
           SEEN_NAME,
-          "name",
+          `q.name IN (${names.join(",")})`,
           names,
           where,
           params,
@@ -495,7 +698,8 @@ export class HistoryDb {
           search.limit,
         );
     } else if (clients !== undefined && clients.length <= NAMES_BY_INDEX) {
-      ids = this.#bySeen(SEEN_CLIENT, "client", clients, where, params, search.limit, lower, upper);
+      // The rows' clients are among the search's contexts already.
+      ids = this.#bySeen(SEEN_CLIENT, "", clients, where, params, search.limit, lower, upper);
     } else {
       ids = this.#byKey(where, params, search.limit);
     }
@@ -506,14 +710,14 @@ export class HistoryDb {
   }
 
   /**
-   * The newest `limit` row keys whose `column` is one of `values`, from the minutes `seen`
-   * says they were in (and, with `alsoSeen`, a client of the search too): a window of minutes
-   * at a time, newest first (a window twice as long each time none fills the page), each
-   * minute's rows walked by key.
+   * The newest `limit` row keys of the names or clients (`kind`) `values` (the rows also
+   * `match`ing), from the minutes `seen` says they were in (and, with `alsoSeen`, a client of
+   * the search too): a window of minutes at a time, newest first (a window twice as long each
+   * time none fills the page), each minute's rows walked by key.
    */
   #bySeen(
     kind: number,
-    column: string,
+    match: string,
     values: number[],
     where: string[],
     params: (number | string)[],
@@ -531,7 +735,7 @@ export class HistoryDb {
         AND minute >= ? AND minute <= ? ${also} ORDER BY minute DESC`,
     );
     const rows = this.db.prepare(
-      `SELECT q.id FROM queries q WHERE q.id >= ? AND q.id < ? AND q.${column} IN (${list})
+      `SELECT q.id FROM queries q WHERE q.id >= ? AND q.id < ? ${match && `AND ${match}`}
         AND ${where.join(" AND ")} ORDER BY q.id DESC LIMIT ?`,
     );
     const oldest = (this.db.prepare("SELECT min(id) AS id FROM queries").get() as {
@@ -592,7 +796,7 @@ export class HistoryDb {
       if (row.source !== null) entry.source = row.source as QueryLogEntry["source"];
       if (row.rule !== null) entry.rule = String(row.rule);
       if (row.upstream !== null) entry.upstream = String(row.upstream);
-      if (row.rcode !== null) entry.rcode = Number(row.rcode);
+      if (Number(row.rcode) >= 0) entry.rcode = Number(row.rcode);
       if (row.duration !== null) entry.durationMs = Number(row.duration) / 10;
       if (row.error !== null) entry.error = String(row.error);
       return {
@@ -603,8 +807,9 @@ export class HistoryDb {
     });
   }
 
-  /** Statistics over a range, from the aggregate tables alone. */
+  /** Statistics over a range, from the aggregate tables alone (those held written first). */
   stats(range: StatsRange, now: number, client?: string): HistoryStats {
+    this.flush();
     const { from, bucketMs, coarseMs, coarseFrom } = rangeOf(range, now);
     const counters: RangeCounters = { counts: [], profiles: [], tops: [], latency: [] };
     for (
@@ -648,10 +853,12 @@ export class HistoryDb {
   /**
    * Enforces retention, a batch at a time so the worker keeps writing in between: stored
    * queries older than the log's retention, aggregates older than the statistics' (minute
-   * buckets after two days), and the tops of finished hours and days cut to `TOPS_KEPT`.
+   * buckets after two days), and the tops of finished hours and days cut to `TOPS_KEPT`, once
+   * the aggregates of the minutes ended by `now` are written (so an hour is summed whole).
    * Resolves to how many stored queries it deleted; call again while it deletes a full batch.
    */
   prune(now: number): number {
+    this.flush(now - now % MINUTE);
     const deleted = this.db.prepare(
       "DELETE FROM queries WHERE id IN (SELECT id FROM queries WHERE id < ? ORDER BY id LIMIT ?)",
     ).run((now - this.#options.retentionMs) * SEQUENCE, DELETE_BATCH).changes;
@@ -793,6 +1000,27 @@ class Dictionary {
   find(text: string): number | undefined {
     return (this.#select.get(text) as { id: number } | undefined)?.id;
   }
+}
+
+/** Whether the rows at `at` and `before` in a batch's ints have the same context fields. */
+function sameContext(ints: Int32Array, at: number, before: number): boolean {
+  for (let i = 0; i < CONTEXT_FIELDS.length; i++) {
+    if (ints[at + CONTEXT_FIELDS[i]] !== ints[before + CONTEXT_FIELDS[i]]) return false;
+  }
+  return true;
+}
+
+/** Whether the context fields of the row at `at` are those at `from` in `fields`. */
+function sameFields(
+  ints: Int32Array,
+  at: number,
+  fields: ArrayLike<number>,
+  from: number,
+): boolean {
+  for (let i = 0; i < CONTEXT_FIELDS.length; i++) {
+    if (ints[at + CONTEXT_FIELDS[i]] !== fields[from + i]) return false;
+  }
+  return true;
 }
 
 function likeEscaped(text: string): string {

@@ -139,6 +139,8 @@ function bump(table: Map<string, number>, key: string, n = 1): void {
 
 /** One minute of a batch, counted by the batch's text indexes (a number key per counter). */
 interface MinuteCounts {
+  /** Entries counted. */
+  entries: number;
   /** (label index + 1) * 4 + outcome; label -1: everyone. */
   counts: Map<number, number>;
   /** Profile index (-1: the default profile). */
@@ -152,34 +154,70 @@ interface MinuteCounts {
 }
 
 /**
- * A batch's tally, as `Tally.add` of each of its entries makes it, for a fraction of the work:
- * each row bumps a few counters keyed by numbers within its minute, and the text keys of the
- * three resolutions are made once per distinct counter, not per row (cached answers repeat).
+ * One minute's counters keyed by their text alone, without resolution or bucket: what a
+ * `Tally` holds for that minute at every resolution, kept until it is written (`addTo`).
+ * `counts` "outcome|client" (client "" for everyone), `profiles` "profile", `tops`
+ * "kind|key", `latency` "bin|upstream".
+ */
+export class MinuteTally {
+  counts = new Map<string, number>();
+  profiles = new Map<string, number>();
+  tops = new Map<string, number>();
+  latency = new Map<string, number>();
+  /** Entries folded in. */
+  entries = 0;
+
+  /** Counters held. */
+  get size(): number {
+    return this.counts.size + this.profiles.size + this.tops.size + this.latency.size;
+  }
+
+  /** Adds this minute's counters (the minute starting at `start`) to `tally`'s three resolutions. */
+  addTo(tally: Tally, start: number): void {
+    for (const res of [MINUTE, HOUR, DAY]) {
+      const prefix = `${res}|${start - start % res}|`;
+      for (const [key, n] of this.counts) bump(tally.counts, prefix + key, n);
+      for (const [key, n] of this.profiles) bump(tally.profiles, prefix + key, n);
+      if (res === MINUTE) continue;
+      for (const [key, n] of this.tops) bump(tally.tops, prefix + key, n);
+      for (const [key, n] of this.latency) bump(tally.latency, prefix + key, n);
+    }
+    tally.size += this.entries;
+  }
+}
+
+/**
+ * A batch's tally, as `Tally.add` of each of its entries makes it, for a fraction of the work
+ * (`foldBatch`).
  */
 export function tallyBatch(batch: HistoryBatch): Tally {
+  const minutes = new Map<number, MinuteTally>();
+  foldBatch(batch, (start) => {
+    let minute = minutes.get(start);
+    if (minute === undefined) minutes.set(start, minute = new MinuteTally());
+    return minute;
+  });
+  const tally = new Tally();
+  for (const [start, minute] of minutes) minute.addTo(tally, start);
+  return tally;
+}
+
+/**
+ * Folds a batch into the `MinuteTally` of each minute it has rows in (`minuteOf` gives it by
+ * the minute's start), for a fraction of `Tally.add`'s work: each row bumps a few counters
+ * keyed by numbers within its minute, and a counter's text key is made once per batch, not
+ * per row (cached answers repeat). Returns the start of the newest minute (-Infinity: none).
+ */
+export function foldBatch(batch: HistoryBatch, minuteOf: (start: number) => MinuteTally): number {
   const { ints, texts, time, duration } = batch;
   const minutes = new Map<number, MinuteCounts>();
   let minute = NaN;
+  let newest = -Infinity;
   let counts!: MinuteCounts;
   const probe: Pick<QueryLogEntry, "source" | "rcode"> = {};
-  for (let row = 0; row < batch.count; row++) {
-    const at = row * INTS;
-    const start = time[row] - time[row] % MINUTE;
-    if (start !== minute) {
-      minute = start;
-      let known = minutes.get(start);
-      if (known === undefined) {
-        known = {
-          counts: new Map(),
-          profiles: new Map(),
-          names: new Map(),
-          clients: new Map(),
-          latency: new Map(),
-        };
-        minutes.set(start, known);
-      }
-      counts = known;
-    }
+  /** Counts `n` rows like the one at `at` (its upstream time's bin, -1 none). */
+  const count = (at: number, bin: number, n: number) => {
+    counts.entries += n;
     const source = ints[at + COLUMN.source];
     probe.source = source < 0 ? undefined : texts[source] as QueryLogEntry["source"];
     const rcode = ints[at + COLUMN.rcode];
@@ -193,57 +231,100 @@ export function tallyBatch(batch: HistoryBatch): Tally {
       if (label < 0) label = ints[at + COLUMN.client];
       if (label >= 0 && texts[label] === "") label = -1;
     }
-    add(counts.counts, outcome, 1);
+    add(counts.counts, outcome, n);
     if (label >= 0) {
-      add(counts.counts, (label + 1) * 4 + outcome, 1);
-      add(counts.clients, label, 1);
+      add(counts.counts, (label + 1) * 4 + outcome, n);
+      add(counts.clients, label, n);
     }
-    add(counts.profiles, ints[at + COLUMN.profile], 1);
+    add(counts.profiles, ints[at + COLUMN.profile], n);
     if (!unlogged) {
       const name = ints[at + COLUMN.name] * 2;
-      add(counts.names, name, 1);
-      if (outcome === BLOCKED) add(counts.names, name + 1, 1);
+      add(counts.names, name, n);
+      if (outcome === BLOCKED) add(counts.names, name + 1, n);
     }
-    const upstream = ints[at + COLUMN.upstream];
-    if (upstream >= 0 && !Number.isNaN(duration[row])) {
-      add(counts.latency, upstream * LATENCY_BINS + latencyBin(duration[row]), 1);
+    if (bin >= 0) add(counts.latency, ints[at + COLUMN.upstream] * LATENCY_BINS + bin, n);
+  };
+  // Rows like the one before (a cached answer to one client, again) are counted as a run.
+  let last = -1, lastBin = -1, run = 0;
+  for (let row = 0; row < batch.count; row++) {
+    const at = row * INTS;
+    const start = time[row] - time[row] % MINUTE;
+    if (start !== minute) {
+      if (run > 0) count(last, lastBin, run);
+      run = 0;
+      minute = start;
+      if (start > newest) newest = start;
+      let known = minutes.get(start);
+      if (known === undefined) {
+        known = {
+          entries: 0,
+          counts: new Map(),
+          profiles: new Map(),
+          names: new Map(),
+          clients: new Map(),
+          latency: new Map(),
+        };
+        minutes.set(start, known);
+      }
+      counts = known;
     }
+    const bin = ints[at + COLUMN.upstream] >= 0 && !Number.isNaN(duration[row])
+      ? latencyBin(duration[row])
+      : -1;
+    if (run > 0 && bin === lastBin && sameCounted(ints, at, last)) {
+      run++;
+      continue;
+    }
+    if (run > 0) count(last, lastBin, run);
+    last = at;
+    lastBin = bin;
+    run = 1;
   }
-  const tally = new Tally();
-  tally.size = batch.count;
+  if (run > 0) count(last, lastBin, run);
   const text = (index: number) => index < 0 ? "" : texts[index];
-  for (const [start, minute] of minutes) {
-    for (const res of [MINUTE, HOUR, DAY]) {
-      const bucket = start - start % res;
-      for (const [key, n] of minute.counts) {
-        const label = (key >> 2) - 1;
-        const who = label < 0 ? "" : texts[label].toLowerCase();
-        bump(tally.counts, `${res}|${bucket}|${OUTCOMES[key & 3]}|${who}`, n);
-      }
-      for (const [profile, n] of minute.profiles) {
-        bump(
-          tally.profiles,
-          `${res}|${bucket}|${profile < 0 ? DEFAULT_PROFILE : texts[profile]}`,
-          n,
-        );
-      }
-      if (res === MINUTE) continue;
-      for (const [key, n] of minute.latency) {
-        const upstream = texts[Math.floor(key / LATENCY_BINS)];
-        bump(tally.latency, `${res}|${bucket}|${key % LATENCY_BINS}|${upstream}`, n);
-      }
-      for (const [key, n] of minute.names) {
-        bump(tally.tops, `${res}|${bucket}|${key & 1 ? "b" : "n"}|${text(key >> 1)}`, n);
-      }
-      for (const [label, n] of minute.clients) {
-        bump(tally.tops, `${res}|${bucket}|c|${texts[label]}`, n);
-      }
+  for (const [start, counted] of minutes) {
+    const into = minuteOf(start);
+    into.entries += counted.entries;
+    for (const [key, n] of counted.counts) {
+      const label = (key >> 2) - 1;
+      const who = label < 0 ? "" : texts[label].toLowerCase();
+      bump(into.counts, `${OUTCOMES[key & 3]}|${who}`, n);
     }
+    for (const [profile, n] of counted.profiles) {
+      bump(into.profiles, profile < 0 ? DEFAULT_PROFILE : texts[profile], n);
+    }
+    for (const [key, n] of counted.latency) {
+      bump(into.latency, `${key % LATENCY_BINS}|${texts[Math.floor(key / LATENCY_BINS)]}`, n);
+    }
+    for (const [key, n] of counted.names) {
+      bump(into.tops, `${key & 1 ? "b" : "n"}|${text(key >> 1)}`, n);
+    }
+    for (const [label, n] of counted.clients) bump(into.tops, `c|${texts[label]}`, n);
   }
-  return tally;
+  return newest;
 }
 
 const BLOCKED = OUTCOMES.indexOf("blocked");
+
+/** The fields of a row a tally counts by (its minute and upstream time's bin aside). */
+const COUNTED = [
+  COLUMN.name,
+  COLUMN.client,
+  COLUMN.clientName,
+  COLUMN.profile,
+  COLUMN.logMode,
+  COLUMN.source,
+  COLUMN.rcode,
+  COLUMN.upstream,
+];
+
+/** Whether the rows at `at` and `before` are counted alike. */
+function sameCounted(ints: Int32Array, at: number, before: number): boolean {
+  for (let i = 0; i < COUNTED.length; i++) {
+    if (ints[at + COUNTED[i]] !== ints[before + COUNTED[i]]) return false;
+  }
+  return true;
+}
 
 function add(table: Map<number, number>, key: number, n: number): void {
   table.set(key, (table.get(key) ?? 0) + n);

@@ -4,9 +4,9 @@
  * no query waits on the disk. A file that is not a database is moved aside and made anew; a
  * directory that cannot be written turns history off, said in one line.
  */
-import { answerText } from "./recent_queries.ts";
-import { answerAt, type HistoryBatch, unpackBatch } from "./history_batch.ts";
-import { type BatchAnswers, HistoryDb, type HistoryDbOptions } from "./history_db.ts";
+import { AnswerTexts } from "./answer_texts.ts";
+import { unpackBatch } from "./history_batch.ts";
+import { HistoryDb, type HistoryDbOptions } from "./history_db.ts";
 import type { HistoryRequest, HistoryResponse } from "./history_messages.ts";
 
 const port = self as unknown as {
@@ -18,6 +18,7 @@ const port = self as unknown as {
 const PRUNE_BUDGET_MS = 50;
 
 let db: HistoryDb | undefined;
+const answers = new AnswerTexts();
 
 port.onmessage = ({ data }) => {
   switch (data.kind) {
@@ -28,7 +29,7 @@ port.onmessage = ({ data }) => {
       if (db === undefined) break;
       const batch = unpackBatch(data.batch);
       try {
-        db.insertBatch(batch, answerTexts(batch));
+        db.insertBatch(batch, answers.of(batch));
         port.postMessage({ kind: "written", count: batch.count });
       } catch (error) {
         port.postMessage({ kind: "written", count: batch.count, error: String(error) });
@@ -61,7 +62,12 @@ port.onmessage = ({ data }) => {
       break;
     }
     case "close":
-      db?.close();
+      // The aggregates held in memory are written first; closed is said even if they cannot be.
+      try {
+        db?.close();
+      } catch (error) {
+        port.postMessage({ kind: "written", count: 0, error: String(error) });
+      }
       db = undefined;
       port.postMessage({ kind: "closed" });
   }
@@ -104,54 +110,6 @@ function open(
       return { ok: false, line: `history: off: cannot open ${path}: ${brief(again)}` };
     }
   }
-}
-
-/**
- * The answers of a batch in brief, each distinct answer decoded once: cached answers repeat
- * byte for byte. Answers are told apart by a hash of their bytes, then compared.
- */
-function answerTexts(batch: HistoryBatch): BatchAnswers {
-  const texts: string[] = [];
-  const ofRow = new Int32Array(batch.count);
-  const firsts: Uint8Array[] = [];
-  const byHash = new Map<number, number[]>();
-  for (let row = 0; row < batch.count; row++) {
-    const answer = answerAt(batch, row);
-    if (answer === undefined) {
-      ofRow[row] = -1;
-      continue;
-    }
-    const hash = hashOf(answer);
-    let same = byHash.get(hash);
-    if (same === undefined) byHash.set(hash, same = []);
-    let found = -1;
-    for (const at of same) {
-      if (sameBytes(firsts[at], answer)) {
-        found = at;
-        break;
-      }
-    }
-    if (found < 0) {
-      found = texts.push(answerText(answer)) - 1;
-      firsts.push(answer);
-      same.push(found);
-    }
-    ofRow[row] = found;
-  }
-  return { texts, ofRow };
-}
-
-/** FNV-1a of the bytes. */
-function hashOf(bytes: Uint8Array): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < bytes.length; i++) hash = Math.imul(hash ^ bytes[i], 0x01000193);
-  return hash;
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 function notADatabase(error: unknown): boolean {

@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { RType, TransientSlab } from "../../dns/mod.ts";
-import { answerAt, entryAt, packBatch, unpackBatch } from "../../observe/history_batch.ts";
+import {
+  answerAt,
+  answerWords,
+  entryAt,
+  packBatch,
+  unpackBatch,
+} from "../../observe/history_batch.ts";
 import { Tally, tallyBatch } from "../../observe/history_tally.ts";
 import type { QueryLogEntry } from "../../pipeline/types.ts";
 
@@ -56,6 +62,15 @@ Deno.test("a packed batch carries each answer's own bytes, not the slab it is a 
   assert.ok(packed.buffer.byteLength < 40 * (60 + 100), `${packed.buffer.byteLength} bytes`);
   const batch = unpackBatch(packed);
   for (let i = 0; i < answers.length; i++) assert.deepEqual(answerAt(batch, i), answers[i]);
+});
+
+Deno.test("each answer of a batch starts on a word, zero-padded, to be compared a word at a time", () => {
+  const entries = stream(3);
+  const answers = [Uint8Array.of(1, 2, 3), Uint8Array.of(4, 5, 6, 7, 8), Uint8Array.of(9)];
+  const batch = unpackBatch(packBatch(entries, answers));
+  for (let i = 0; i < answers.length; i++) assert.deepEqual(answerAt(batch, i), answers[i]);
+  const bytes = new Uint8Array(answerWords(batch).buffer, batch.answerBytes.byteOffset, 16);
+  assert.deepEqual([...bytes], [1, 2, 3, 0, 4, 5, 6, 7, 8, 0, 0, 0, 9, 0, 0, 0]);
 });
 
 Deno.test("a batch's tally is the one its entries make one by one", () => {

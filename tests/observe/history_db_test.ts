@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { Rcode, RType } from "../../dns/mod.ts";
-import { HistoryDb } from "../../observe/history_db.ts";
+import { DatabaseSync } from "node:sqlite";
+import type { HistorySearch } from "../../observe/history.ts";
+import { HistoryDb, UNWRITTEN_COUNTERS } from "../../observe/history_db.ts";
 import type { QueryLogEntry } from "../../pipeline/types.ts";
 
 const DAY = 86_400_000;
@@ -171,6 +173,7 @@ Deno.test("the tops of a finished hour are cut to the most counted", () =>
       });
     }
     db.insert(batch);
+    db.flush(); // the minute's aggregates, held in memory, into the tables
     const count = () =>
       (db.db.prepare("SELECT count(*) AS n FROM tops WHERE res = 3600000 AND kind = 'n'").get() as {
         n: number;
@@ -300,45 +303,189 @@ Deno.test("a search by name or client finds rows minutes and days apart, newest 
     );
   }));
 
-Deno.test("a file from before `seen` is found by name and client once opened, its indexes gone", () =>
-  reopened(
-    (before) => {
-      before.insert([
-        {
-          entry: entry({ time: NOW - DAY, name: "old.example", clientName: "Laptop" }),
-          answer: "",
-        },
-      ]);
-      // As the file was: rows found through an index by name and one by client, no `seen`.
-      before.db.exec(`DELETE FROM seen;
-        CREATE INDEX queries_by_name ON queries (name);
-        CREATE INDEX queries_by_client ON queries (client);`);
-    },
-    (db) => {
-      assert.equal(db.search({ name: "old", limit: 10 }, NOW).rows.length, 1);
-      assert.equal(db.search({ client: "laptop", limit: 10 }, NOW).rows.length, 1);
-      const indexes = db.db.prepare(
-        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'queries'",
-      ).all();
-      assert.deepEqual(indexes, []);
-    },
-  ));
+/**
+ * A file as an older version wrote it: every field in each row (fourteen values, before
+ * `contexts`), and, before `seen`, rows found through an index by name and one by client.
+ * Two rows: a query answered from upstream to a named client, and an AAAA query blocked with
+ * NXDOMAIN for another client in the profile "kids".
+ */
+function olderFile(path: string, era: "before seen" | "before contexts"): void {
+  const db = new DatabaseSync(path);
+  const key = (time: number) => time * 1024;
+  db.exec(`
+    PRAGMA journal_mode = WAL;
+    CREATE TABLE names (id INTEGER PRIMARY KEY, text TEXT NOT NULL UNIQUE);
+    CREATE TABLE clients (id INTEGER PRIMARY KEY, address TEXT NOT NULL,
+      name TEXT NOT NULL, UNIQUE (address, name));
+    CREATE TABLE answers (id INTEGER PRIMARY KEY, text TEXT NOT NULL UNIQUE);
+    CREATE TABLE words (id INTEGER PRIMARY KEY, text TEXT NOT NULL UNIQUE);
+    CREATE TABLE queries (
+      id INTEGER PRIMARY KEY, name INTEGER NOT NULL, type INTEGER NOT NULL, rcode INTEGER,
+      outcome INTEGER NOT NULL, client INTEGER, profile INTEGER, door INTEGER, source INTEGER,
+      rule INTEGER, upstream INTEGER, answer INTEGER, duration INTEGER, error INTEGER);
+    INSERT INTO names VALUES (1, 'old.example'), (2, 'ads.example');
+    INSERT INTO clients VALUES (1, '192.0.2.1', 'Laptop'), (2, '192.0.2.2', '');
+    INSERT INTO words VALUES (1, 'default'), (2, 'doh GET'), (3, 'upstream'),
+      (4, 'udp://192.0.2.53:53'), (5, 'blocked'), (6, 'ads: ads.example'), (7, 'udp'),
+      (8, 'kids');
+    INSERT INTO answers VALUES (1, 'A 192.0.2.7');
+    INSERT INTO queries VALUES
+      (${key(NOW - DAY)}, 1, 1, 0, 0, 1, 1, 2, 3, NULL, 4, 1, 125, NULL),
+      (${key(NOW - 1000)}, 2, 28, 3, 2, 2, 8, 7, 5, 6, NULL, NULL, NULL, NULL);
+  `);
+  if (era === "before seen") {
+    db.exec(`CREATE INDEX queries_by_name ON queries (name);
+      CREATE INDEX queries_by_client ON queries (client);`);
+  } else {
+    const minute = (time: number) => Math.floor(time / 60_000);
+    db.exec(`CREATE TABLE seen (kind INTEGER, value INTEGER, minute INTEGER,
+        PRIMARY KEY (kind, value, minute)) WITHOUT ROWID;
+      INSERT INTO seen VALUES (0, 1, ${minute(NOW - DAY)}), (1, 1, ${minute(NOW - DAY)}),
+        (0, 2, ${minute(NOW - 1000)}), (1, 2, ${minute(NOW - 1000)});`);
+  }
+  db.close();
+}
 
-/** A file made and changed by `before`, then opened anew for `after`. */
-async function reopened(before: (db: HistoryDb) => void, after: (db: HistoryDb) => void) {
+/** What the older file's two rows were logged as, newest first. */
+const OLDER_ROWS = [
+  {
+    entry: {
+      time: NOW - 1000,
+      client: "192.0.2.2",
+      door: "udp",
+      name: "ads.example",
+      type: RType.AAAA,
+      profile: "kids",
+      source: "blocked",
+      rule: "ads: ads.example",
+      rcode: Rcode.NXDOMAIN,
+    },
+    answer: "",
+    outcome: "blocked",
+  },
+  {
+    entry: {
+      time: NOW - DAY,
+      client: "192.0.2.1",
+      clientName: "Laptop",
+      door: "doh",
+      method: "GET",
+      name: "old.example",
+      type: RType.A,
+      source: "upstream",
+      upstream: "udp://192.0.2.53:53",
+      rcode: Rcode.NOERROR,
+      durationMs: 12.5,
+    },
+    answer: "A 192.0.2.7",
+    outcome: "answered",
+  },
+];
+
+/** An older file, opened by this version. */
+function withOlderFile(era: "before seen" | "before contexts", test: (db: HistoryDb) => void) {
+  return openedAfter((path) => olderFile(path, era), test);
+}
+
+Deno.test("a file from before `seen` is found by name and client once opened, its indexes gone", () =>
+  withOlderFile("before seen", (db) => {
+    assert.equal(db.search({ name: "old", limit: 10 }, NOW).rows.length, 1);
+    assert.equal(db.search({ client: "laptop", limit: 10 }, NOW).rows.length, 1);
+    const indexes = db.db.prepare(
+      "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'queries'",
+    ).all();
+    assert.deepEqual(indexes, []);
+  }));
+
+Deno.test("a file from before `contexts` keeps its rows as they were, six values each", () =>
+  withOlderFile("before contexts", (db) => {
+    const columns = db.db.prepare("SELECT name FROM pragma_table_info('queries')").all();
+    assert.deepEqual(columns.map((column) => column.name), [
+      "id",
+      "name",
+      "context",
+      "rule",
+      "answer",
+      "duration",
+    ]);
+    assert.deepEqual(db.search({ limit: 10 }, NOW).rows, OLDER_ROWS);
+    const found = (search: Omit<HistorySearch, "limit">) =>
+      db.search({ limit: 10, ...search }, NOW).rows.map((row) => row.entry.name);
+    assert.deepEqual(found({ type: RType.AAAA }), ["ads.example"]);
+    assert.deepEqual(found({ rcode: Rcode.NOERROR }), ["old.example"]);
+    assert.deepEqual(found({ outcome: "blocked" }), ["ads.example"]);
+    assert.deepEqual(found({ profile: "kids" }), ["ads.example"]);
+    assert.deepEqual(found({ client: "laptop", name: "example" }), ["old.example"]);
+    assert.deepEqual(found({ client: "192.0.2.2" }), ["ads.example"]);
+    // New rows share the contexts the old ones had.
+    db.insert([{ entry: OLDER_ROWS[1].entry as QueryLogEntry, answer: "A 192.0.2.7" }]);
+    assert.equal(tableRows(db, "contexts"), 2);
+    assert.deepEqual(found({ client: "laptop" }), ["old.example", "old.example"]);
+  }));
+
+Deno.test("workers opening a file from before `contexts` at once: one converts it, none fails", async () => {
   const dir = await Deno.makeTempDir();
   const path = `${dir}/history.db`;
-  const options = { retentionMs: 7 * DAY, statsRetentionMs: 90 * DAY };
   try {
-    const first = new HistoryDb(path, options);
+    olderFile(path, "before contexts");
+    // Enough rows that converting them takes a while: the others open meanwhile.
+    const db = new DatabaseSync(path);
+    db.exec(`WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < 300000)
+      INSERT INTO queries SELECT ${(NOW - 2 * DAY) * 1024} + i, 1, 1, 0, 0, 1, 1, 2, 3, NULL, 4, 1,
+        125, NULL FROM s`);
+    db.close();
+    const source = `import { HistoryDb } from ${
+      JSON.stringify(import.meta.resolve("../../observe/history_db.ts"))
+    };
+      self.onmessage = ({ data }) => {
+        try {
+          const db = new HistoryDb(data, { retentionMs: 7 * 86400000, statsRetentionMs: 90 * 86400000 });
+          self.postMessage(db.count());
+          db.close();
+        } catch (error) {
+          self.postMessage(String(error));
+        }
+      };`;
+    const url = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
+    const workers = [0, 1, 2].map(() => new Worker(url, { type: "module" }));
+    try {
+      const counts = await Promise.all(workers.map((worker) =>
+        new Promise((resolve) => {
+          worker.onmessage = ({ data }) => resolve(data);
+          worker.postMessage(path);
+        })
+      ));
+      assert.deepEqual(counts, [300_002, 300_002, 300_002]);
+    } finally {
+      for (const worker of workers) worker.terminate();
+      URL.revokeObjectURL(url);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/** A file made and changed by `before`, then opened anew for `after`. */
+function reopened(before: (db: HistoryDb) => void, after: (db: HistoryDb) => void) {
+  return openedAfter((path) => {
+    const first = new HistoryDb(path, OPTIONS);
     try {
       before(first);
     } finally {
       first.close();
     }
-    const db = new HistoryDb(path, options);
+  }, after);
+}
+
+/** A file `make` writes, then opened for `test`. */
+async function openedAfter(make: (path: string) => void, test: (db: HistoryDb) => void) {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/history.db`;
+  try {
+    make(path);
+    const db = new HistoryDb(path, OPTIONS);
     try {
-      after(db);
+      test(db);
     } finally {
       db.close();
     }
@@ -346,6 +493,8 @@ async function reopened(before: (db: HistoryDb) => void, after: (db: HistoryDb) 
     await Deno.remove(dir, { recursive: true });
   }
 }
+
+const OPTIONS = { retentionMs: 7 * DAY, statsRetentionMs: 90 * DAY };
 
 Deno.test("a day's tops count each of its hours once: ended and summed, late, and the current one", () =>
   withDb((db) => {
@@ -383,6 +532,7 @@ Deno.test("a file whose days' tops were counted per batch counts none twice once
   reopened(
     (before) => {
       before.insert([{ entry: entry({ name: "a.example" }), answer: "" }]);
+      before.flush();
       // As the file was: the day's tops counted with the hour's, and nothing said of summing.
       before.db.exec(`INSERT INTO tops SELECT 86400000, kind, bucket - bucket % 86400000, key, n
         FROM tops WHERE res = 3600000; DELETE FROM meta WHERE key = 'tops rolled'`);
@@ -409,4 +559,63 @@ Deno.test("retention takes the minutes a name or client was seen in with the row
     assert.deepEqual(db.search({ name: "example", limit: 10 }, NOW).rows.map((r) => r.entry.name), [
       "new.example",
     ]);
+  }));
+
+/** Rows of an aggregate table, as the file holds them. */
+function tableRows(db: HistoryDb, table: string): number {
+  return (db.db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+}
+
+Deno.test("a minute's aggregates are written once, when a later minute's batch comes", () =>
+  withDb((db) => {
+    db.insert(stored(3, () => ({ time: NOW })));
+    db.insert(stored(2, () => ({ time: NOW + 1000, name: "b.example" })));
+    assert.equal(tableRows(db, "counts"), 0, "held while the minute goes on");
+    assert.equal(tableRows(db, "tops"), 0);
+    db.insert(stored(1, () => ({ time: NOW + 60_000 })));
+    // The ended minute, at the minute, the hour and the day; the client's besides everyone's.
+    assert.equal(tableRows(db, "counts"), 6);
+    assert.deepEqual(db.stats("1h", NOW + 60_000).totals.answered, 6);
+  }));
+
+Deno.test("statistics count the minute not yet written, and so does the file once closed", () =>
+  reopened(
+    (before) => {
+      before.insert(stored(4, (i) => ({ time: NOW, source: i === 0 ? "blocked" : "cache" })));
+      assert.equal(tableRows(before, "counts"), 0);
+      const stats = before.stats("1h", NOW);
+      assert.deepEqual(stats.totals, { answered: 0, cached: 3, blocked: 1, failed: 0 });
+      assert.deepEqual(stats.topBlocked, [{ name: "www.example", count: 1 }]);
+      before.insert(stored(2, () => ({ time: NOW, name: "b.example" })));
+    },
+    (db) => {
+      const stats = db.stats("24h", NOW);
+      assert.equal(stats.totals.cached + stats.totals.blocked + stats.totals.answered, 6);
+      assert.deepEqual(stats.topNames, [
+        { name: "www.example", count: 4 },
+        { name: "b.example", count: 2 },
+      ]);
+    },
+  ));
+
+Deno.test("retention writes the minutes that ended before it sums an hour into its day", () =>
+  withDb((db) => {
+    const HOUR = 3_600_000;
+    db.insert(stored(3, () => ({ time: NOW - HOUR, name: "a.example" })));
+    db.insert(stored(1, () => ({ time: NOW, name: "now.example" })));
+    assert.equal(tableRows(db, "tops"), 2, "the hour ago's name, in its hour's tops");
+    db.insert(stored(2, () => ({ time: NOW - HOUR, name: "a.example" })));
+    db.prune(NOW + 2 * HOUR);
+    const day = db.db.prepare(
+      "SELECT n FROM tops WHERE res = 86400000 AND kind = 'n' AND key = 'a.example'",
+    ).get() as { n: number };
+    assert.equal(day.n, 5, "the late rows were written before the hour was summed");
+  }));
+
+Deno.test("more counters than are held in memory are written at once", () =>
+  withDb((db) => {
+    db.insert(stored(UNWRITTEN_COUNTERS, (i) => ({ time: NOW, name: `n${i}.example` })));
+    assert.ok(tableRows(db, "tops") >= UNWRITTEN_COUNTERS, "a name's tops row each");
+    db.insert(stored(1, () => ({ time: NOW })));
+    assert.equal(db.stats("1h", NOW).totals.answered, UNWRITTEN_COUNTERS + 1);
   }));

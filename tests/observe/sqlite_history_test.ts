@@ -68,24 +68,33 @@ Deno.test("answers posted with a batch are stored in brief, each as its own byte
     const now = Date.now();
     const slab = new TransientSlab();
     const one = addressAnswer("a.example", ["192.0.2.1"], { id: 1 });
+    // One byte more than `one`, a zero: the same words once `one` is padded to whole words.
+    const longer = new Uint8Array(one.length + 1);
+    longer.set(one);
+    assert.equal(one.length % 4, 3);
     // The same answer twice (decoded once), another with only its ID changed, and a third.
     const answers = [
       slab.copy(one),
       slab.copy(one),
       slab.copy(addressAnswer("a.example", ["192.0.2.1"], { id: 3 })),
       slab.copy(addressAnswer("b.example", ["192.0.2.2"], { id: 2 })),
+      longer,
     ];
     history.write(
-      [0, 1, 2].map((i) => entry(now + i, "a.example")).concat(entry(now + 3, "b.example")),
+      [0, 1, 2].map((i) => entry(now + i, "a.example")).concat(
+        entry(now + 3, "b.example"),
+        entry(now + 4, "a.example"),
+      ),
       answers,
     );
-    history.write([entry(now + 4, "c.example")], [undefined]);
+    history.write([entry(now + 5, "c.example")], [undefined]);
     await eventually(async () =>
-      assert.equal((await history.search({ limit: 10 })).rows.length, 5)
+      assert.equal((await history.search({ limit: 10 })).rows.length, 6)
     );
     const rows = (await history.search({ limit: 10 })).rows;
     assert.deepEqual(rows.map((row) => row.answer), [
       "",
+      "(not readable)",
       "A 192.0.2.2",
       "A 192.0.2.1",
       "A 192.0.2.1",
