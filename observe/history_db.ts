@@ -315,51 +315,66 @@ export class HistoryDb {
 
   /**
    * A file from before `seen` found rows through an index by name and one by client, each row
-   * costing an insert into both: their minutes go into `seen`, once, and the indexes away.
+   * costing an insert into both: their minutes go into `seen`, once, and the indexes away
+   * (`#migrate`).
    */
   #moveToSeen(): void {
-    const indexed = this.db.prepare(
-      "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'queries_by_name'",
-    ).get();
-    if (indexed === undefined) return;
     const perMinute = SEQUENCE * MINUTE;
-    this.db.exec(`BEGIN;
-      INSERT OR IGNORE INTO seen SELECT ${SEEN_NAME}, name, id / ${perMinute} FROM queries;
+    this.#migrate(
+      () =>
+        this.db.prepare(
+          "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'queries_by_name'",
+        ).get() !== undefined,
+      `INSERT OR IGNORE INTO seen SELECT ${SEEN_NAME}, name, id / ${perMinute} FROM queries;
       INSERT OR IGNORE INTO seen SELECT ${SEEN_CLIENT}, client, id / ${perMinute} FROM queries
         WHERE client IS NOT NULL;
       DROP INDEX queries_by_name;
-      DROP INDEX IF EXISTS queries_by_client;
-      COMMIT;`);
+      DROP INDEX IF EXISTS queries_by_client;`,
+    );
   }
 
   /**
    * A file from before `contexts` kept every field in each row, fourteen values: each distinct
    * combination of the context's fields goes into `contexts`, once, and the rows are copied
-   * as six. Workers opening one file at once: the first to take the write lock converts it,
-   * the others wait for it (a while for millions of rows) and find it done.
+   * as six (`#migrate`).
    */
   #moveToContexts(): void {
-    if (!this.#rowsOfFourteen()) return;
     const fields = `q.type, ifnull(q.rcode, -1), q.outcome, ifnull(q.client, 0),
       ifnull(q.profile, 0), ifnull(q.door, 0), ifnull(q.source, 0), ifnull(q.upstream, 0),
       ifnull(q.error, 0)`;
     const contextFields = CONTEXT_COLUMNS.replace(/\w+/g, "x.$&");
-    this.db.exec(`PRAGMA busy_timeout = ${MIGRATION_WAIT_MS}; BEGIN IMMEDIATE`);
+    this.#migrate(
+      () => this.#rowsOfFourteen(),
+      `INSERT OR IGNORE INTO contexts (${CONTEXT_COLUMNS})
+        SELECT DISTINCT ${fields} FROM queries q;
+      ${QUERIES.replace("queries", "queries_by_context")};
+      INSERT INTO queries_by_context SELECT q.id, q.name, x.id, q.rule, q.answer, q.duration
+        FROM queries q JOIN contexts x ON (${contextFields}) = (${fields});
+      DROP TABLE queries;
+      ALTER TABLE queries_by_context RENAME TO queries;`,
+    );
+  }
+
+  /**
+   * Runs `sql`, the conversion of a file an older version wrote, when `needed` says the file is
+   * still of that version. Workers opening one file at once: the first to take the write lock
+   * converts it, the others wait for it (a while for millions of rows), look again under the
+   * lock, and find it done.
+   */
+  #migrate(needed: () => boolean, sql: string): void {
+    if (!needed()) return;
+    this.db.exec(`PRAGMA busy_timeout = ${MIGRATION_WAIT_MS}`);
     try {
-      if (this.#rowsOfFourteen()) {
-        this.db.exec(`
-          INSERT OR IGNORE INTO contexts (${CONTEXT_COLUMNS})
-            SELECT DISTINCT ${fields} FROM queries q;
-          ${QUERIES.replace("queries", "queries_by_context")};
-          INSERT INTO queries_by_context SELECT q.id, q.name, x.id, q.rule, q.answer, q.duration
-            FROM queries q JOIN contexts x ON (${contextFields}) = (${fields});
-          DROP TABLE queries;
-          ALTER TABLE queries_by_context RENAME TO queries;`);
+      this.db.exec("BEGIN IMMEDIATE");
+      try {
+        if (needed()) this.db.exec(sql);
+        this.db.exec("COMMIT");
+      } catch (error) {
+        this.db.exec("ROLLBACK");
+        throw error;
       }
-      this.db.exec(`COMMIT; PRAGMA busy_timeout = ${BUSY_WAIT_MS}`);
-    } catch (error) {
-      this.db.exec("ROLLBACK");
-      throw error;
+    } finally {
+      this.db.exec(`PRAGMA busy_timeout = ${BUSY_WAIT_MS}`);
     }
   }
 

@@ -423,11 +423,16 @@ Deno.test("a file from before `contexts` keeps its rows as they were, six values
     assert.deepEqual(found({ client: "laptop" }), ["old.example", "old.example"]);
   }));
 
-Deno.test("workers opening a file from before `contexts` at once: one converts it, none fails", async () => {
+for (const era of ["before contexts", "before seen"] as const) {
+  Deno.test(`workers opening a file from ${era.replace("before ", "before `")}\` at once: one converts it, none fails`, () =>
+    openedAtOnce(era));
+}
+
+async function openedAtOnce(era: "before seen" | "before contexts") {
   const dir = await Deno.makeTempDir();
   const path = `${dir}/history.db`;
   try {
-    olderFile(path, "before contexts");
+    olderFile(path, era);
     // Enough rows that converting them takes a while: the others open meanwhile.
     const db = new DatabaseSync(path);
     db.exec(`WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < 300000)
@@ -463,7 +468,7 @@ Deno.test("workers opening a file from before `contexts` at once: one converts i
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
-});
+}
 
 /** A file made and changed by `before`, then opened anew for `after`. */
 function reopened(before: (db: HistoryDb) => void, after: (db: HistoryDb) => void) {
