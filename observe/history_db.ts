@@ -370,7 +370,13 @@ export class HistoryDb {
         if (needed()) this.db.exec(sql);
         this.db.exec("COMMIT");
       } catch (error) {
-        this.db.exec("ROLLBACK");
+        // SQLite may have rolled back already (some errors end the transaction): the error
+        // that matters is the conversion's, not that there was nothing left to roll back.
+        try {
+          this.db.exec("ROLLBACK");
+        } catch {
+          // no transaction left
+        }
         throw error;
       }
     } finally {
