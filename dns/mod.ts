@@ -39,6 +39,7 @@ export {
   withoutOpt,
   withPaddedOpt,
 } from "./view.ts";
+export { hasQuestion, sameQuestion } from "./same_question.ts";
 export { transientBytes, transientCopy, TransientSlab } from "./transient.ts";
 export {
   canonicalName,

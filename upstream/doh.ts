@@ -4,7 +4,7 @@
  * server offers it). The reply must be a 200 with a DNS message answering our question.
  */
 import { describeError, UpstreamError } from "./errors.ts";
-import { checkWellFormed, isReplyTo, questionOf } from "./match.ts";
+import { checkWellFormed, isReplyTo } from "./match.ts";
 import type { Transport } from "./transport.ts";
 import { withId } from "../dns/mod.ts";
 
@@ -30,7 +30,7 @@ export class DohTransport implements Transport {
   }
 
   async query(query: Uint8Array, signal: AbortSignal): Promise<Uint8Array> {
-    const expected = { id: 0, question: questionOf(query) };
+    const expected = { id: 0, query };
     let response: Response;
     try {
       response = await fetch(this.#url, {

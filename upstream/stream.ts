@@ -8,7 +8,7 @@
 import { describeError, UpstreamError } from "./errors.ts";
 import { frame, FrameReader, writeAll } from "../net/framing.ts";
 import { abortable } from "./abortable.ts";
-import { checkWellFormed, type Expected, isReplyTo, questionOf, randomId } from "./match.ts";
+import { checkWellFormed, type Expected, isReplyTo, randomId } from "./match.ts";
 import type { Transport } from "./transport.ts";
 import { messageId, withId } from "../dns/mod.ts";
 
@@ -44,12 +44,11 @@ export class StreamTransport implements Transport {
   }
 
   async query(query: Uint8Array, signal: AbortSignal): Promise<Uint8Array> {
-    const question = questionOf(query);
     for (let attempt = 0;; attempt++) {
       const connection = await this.#connection(signal);
       const reused = connection.answered > 0;
       try {
-        return await connection.exchange(query, question, signal);
+        return await connection.exchange(query, signal);
       } catch (error) {
         const stale = error instanceof UpstreamError && error.kind === "network" && reused;
         if (!stale || attempt > 0 || signal.aborted) throw error;
@@ -135,7 +134,7 @@ class Connection {
     this.#readLoop();
   }
 
-  exchange(query: Uint8Array, question: Expected["question"], signal: AbortSignal) {
+  exchange(query: Uint8Array, signal: AbortSignal) {
     if (this.closed) {
       return Promise.reject(new UpstreamError(this.#name, "network", "connection closed"));
     }
@@ -156,7 +155,7 @@ class Connection {
       if (signal.aborted) return abort();
       signal.addEventListener("abort", abort, { once: true });
       this.#pending.set(id, {
-        expected: { id, question },
+        expected: { id, query },
         resolve: (reply) => {
           signal.removeEventListener("abort", abort);
           resolve(reply);

@@ -28,7 +28,7 @@
  * permission) every send does.
  */
 import { describeError, UpstreamError } from "./errors.ts";
-import { checkWellFormed, isReplyTo, questionOf, randomId } from "./match.ts";
+import { checkWellFormed, isReplyTo, randomId } from "./match.ts";
 import type { Transport } from "./transport.ts";
 import { isTruncated, setId, transientCopy } from "../dns/mod.ts";
 import { parseAddress } from "../net/cidr.ts";
@@ -110,10 +110,10 @@ export class UdpTransport implements Transport {
 
   async query(query: Uint8Array, signal: AbortSignal): Promise<Uint8Array> {
     const id = randomId();
-    const expected = { id, question: questionOf(query) };
     // A transient copy (dns/transient.ts) with our ID: it lives as long as this query.
     const outgoing = transientCopy(query);
     setId(outgoing, id);
+    const expected = { id, query: outgoing };
     const port = this.#take();
     const { socket, buffer } = port;
     // Closing the socket settles its pending send or receive at once (Deno rejects it), so this
