@@ -11,6 +11,7 @@ export {
   additionalCount,
   answerAddresses,
   answerCount,
+  checkRecords,
   clientSubnetScope,
   copyQuestionSpelling,
   decrementAdditionalCount,

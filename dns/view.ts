@@ -333,17 +333,56 @@ export interface RecordScan {
  * ```
  */
 export function scanRecords(bytes: Uint8Array): RecordScan {
-  const { reader, counts } = afterQuestions(bytes);
-  let rcode = headerRcode(bytes);
+  const reader = readerAfterQuestions(bytes);
+  const records = sectionCount(bytes, 0) + sectionCount(bytes, 1) + sectionCount(bytes, 2);
   const scan: RecordScan = {
-    rcode,
-    ttlOffsets: [],
+    rcode: headerRcode(bytes),
+    // Of the records' number where it is small (most answers): an array grown by push takes
+    // room for many more, and two walks of every miss make one.
+    ttlOffsets: records <= EXACT_OFFSETS ? new Array(records) : [],
     minTtl: undefined,
     negativeTtl: undefined,
-    answerCount: counts[0],
+    answerCount: sectionCount(bytes, 0),
   };
+  walkRecords(bytes, reader, scan);
+  return scan;
+}
+
+/** Records up to which `scanRecords` makes its TTL offsets of their number at once. */
+const EXACT_OFFSETS = 64;
+
+/**
+ * Throws DnsWireError unless every record walks, as `scanRecords` would, without keeping what
+ * it finds: a transport's check of a reply the forward stage scans again.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { checkRecords, DnsWireError } from "./mod.ts";
+ *
+ * // RFC 8484 §4.1's example query: www.example.com A, ID 0, RD set.
+ * const base64 = "AAABAAABAAAAAAAAA3d3dwdleGFtcGxlA2NvbQAAAQAB";
+ * const query = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+ * checkRecords(query);
+ * const lying = query.slice();
+ * lying[7] = 1; // ANCOUNT 1, and no record follows
+ * assert.throws(() => checkRecords(lying), DnsWireError);
+ * ```
+ */
+export function checkRecords(bytes: Uint8Array): void {
+  walkRecords(bytes, readerAfterQuestions(bytes), undefined);
+}
+
+/** The one walk over the records, from `reader` after the questions; into `scan` when given. */
+function walkRecords(bytes: Uint8Array, reader: WireReader, scan: RecordScan | undefined): void {
+  const answers = sectionCount(bytes, 0);
+  let rcode = headerRcode(bytes);
+  let kept = 0;
+  let minTtl: number | undefined;
+  let negativeTtl: number | undefined;
+  let optSeen = false;
   for (let section = 0; section < 3; section++) {
-    for (let i = 0; i < counts[section]; i++) {
+    for (let i = sectionCount(bytes, section); i > 0; i--) {
       const start = reader.offset;
       reader.skipName();
       const type = reader.u16("record");
@@ -355,30 +394,55 @@ export function scanRecords(bytes: Uint8Array): RecordScan {
       const rdataStart = reader.offset;
       reader.offset += length;
       if (type === RType.OPT) {
-        if (scan.opt !== undefined) throw new DnsWireError("more than one OPT record", start);
-        scan.opt = {
-          offset: start,
-          end: reader.offset,
-          udpSize: klass,
-          dnssecOk: (ttl & 0x8000) !== 0,
-        };
+        if (optSeen) throw new DnsWireError("more than one OPT record", start);
+        optSeen = true;
         rcode |= (ttl >>> 24) << 4;
+        if (scan !== undefined) {
+          scan.opt = {
+            offset: start,
+            end: reader.offset,
+            udpSize: klass,
+            dnssecOk: (ttl & 0x8000) !== 0,
+          };
+        }
         continue;
       }
-      scan.ttlOffsets.push(ttlOffset);
-      scan.minTtl = scan.minTtl === undefined ? ttl : Math.min(scan.minTtl, ttl);
-      if (
-        section === 1 && type === RType.SOA && scan.negativeTtl === undefined && counts[0] === 0
-      ) {
-        scan.negativeTtl = Math.min(ttl, soaMinimum(bytes, rdataStart, length));
+      if (scan !== undefined) scan.ttlOffsets[kept++] = ttlOffset;
+      minTtl = minTtl === undefined ? ttl : Math.min(minTtl, ttl);
+      if (section === 1 && type === RType.SOA && negativeTtl === undefined && answers === 0) {
+        negativeTtl = Math.min(ttl, soaMinimum(bytes, rdataStart, length));
       }
     }
   }
   if (reader.offset !== bytes.length) {
     throw new DnsWireError(`${bytes.length - reader.offset} trailing bytes`, reader.offset);
   }
+  if (scan === undefined) return;
+  scan.ttlOffsets.length = kept;
   scan.rcode = rcode;
-  return scan;
+  scan.minTtl = minTtl;
+  scan.negativeTtl = negativeTtl;
+}
+
+/** The number of records in the answer (0), authority (1) or additional (2) section. */
+function sectionCount(bytes: Uint8Array, section: number): number {
+  return u16(bytes, 6 + 2 * section);
+}
+
+/**
+ * Where every walk over the records starts: a reader just past the questions (the header
+ * checked whole), the counts read with `sectionCount`.
+ */
+export function readerAfterQuestions(bytes: Uint8Array): WireReader {
+  const reader = new WireReader(bytes);
+  reader.need(HEADER_SIZE, "header");
+  reader.offset = HEADER_SIZE;
+  for (let i = questionCount(bytes); i > 0; i--) {
+    reader.skipName();
+    reader.need(4, "question");
+    reader.offset += 4;
+  }
+  return reader;
 }
 
 /**
@@ -386,17 +450,11 @@ export function scanRecords(bytes: Uint8Array): RecordScan {
  * of the answer, authority and additional sections.
  */
 export function afterQuestions(bytes: Uint8Array): { reader: WireReader; counts: number[] } {
-  const reader = new WireReader(bytes);
-  reader.need(HEADER_SIZE, "header");
-  reader.offset = 4;
-  const qdcount = reader.u16();
-  const counts = [reader.u16(), reader.u16(), reader.u16()];
-  for (let i = 0; i < qdcount; i++) {
-    reader.skipName();
-    reader.need(4, "question");
-    reader.offset += 4;
-  }
-  return { reader, counts };
+  const reader = readerAfterQuestions(bytes);
+  return {
+    reader,
+    counts: [sectionCount(bytes, 0), sectionCount(bytes, 1), sectionCount(bytes, 2)],
+  };
 }
 
 const NO_ADDRESSES = new Uint8Array(0);
@@ -431,10 +489,10 @@ const NO_ADDRESSES = new Uint8Array(0);
  * ```
  */
 export function answerAddresses(bytes: Uint8Array): Uint8Array {
-  let found: number[] | undefined;
+  let found = 0;
   try {
-    const { reader, counts } = afterQuestions(bytes);
-    for (let i = 0; i < counts[0]; i++) {
+    const reader = readerAfterQuestions(bytes);
+    for (let i = sectionCount(bytes, 0); i > 0; i--) {
       reader.skipName();
       const type = reader.u16("record");
       const klass = reader.u16("record");
@@ -444,19 +502,39 @@ export function answerAddresses(bytes: Uint8Array): Uint8Array {
       const at = reader.offset;
       reader.offset += length;
       if (klass !== RClass.IN) continue;
-      if (type === RType.A && length === 4) {
-        (found ??= []).push(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff);
-        for (let b = 0; b < 4; b++) found.push(bytes[at + b]);
-      } else if (type === RType.AAAA && length === 16) {
-        found ??= [];
-        for (let b = 0; b < 16; b++) found.push(bytes[at + b]);
+      if ((type === RType.A && length === 4) || (type === RType.AAAA && length === 16)) {
+        if (found === addressesAt.length) {
+          const grown = new Int32Array(found * 2);
+          grown.set(addressesAt);
+          addressesAt = grown;
+        }
+        addressesAt[found++] = at;
       }
     }
   } catch {
     return NO_ADDRESSES;
   }
-  return found === undefined ? NO_ADDRESSES : Uint8Array.from(found);
+  if (found === 0) return NO_ADDRESSES;
+  // The walk noted where each address is; the result is made once, of its exact length.
+  const addresses = new Uint8Array(found * 16);
+  for (let i = 0; i < found; i++) {
+    const at = addressesAt[i];
+    const to = i * 16;
+    if (u16(bytes, at - 2) === 4) {
+      addresses[to + 10] = addresses[to + 11] = 0xff;
+      for (let b = 0; b < 4; b++) addresses[to + 12 + b] = bytes[at + b];
+    } else {
+      for (let b = 0; b < 16; b++) addresses[to + b] = bytes[at + b];
+    }
+  }
+  return addresses;
 }
+
+/**
+ * Where `answerAddresses` found each address's rdata; grown when an answer has more (at most one
+ * per 16 bytes of a message).
+ */
+let addressesAt = new Int32Array(16);
 
 /** MINIMUM is the last 4 bytes of SOA rdata, after two names. */
 function soaMinimum(bytes: Uint8Array, start: number, length: number): number {

@@ -4,12 +4,12 @@
  * else is somebody else's reply or a spoofing attempt, and is ignored, not failed on.
  */
 import {
+  checkRecords,
   hasHeader,
   isResponse,
   messageId,
   questionCount,
   sameQuestion,
-  scanRecords,
 } from "../dns/mod.ts";
 import { UpstreamError } from "./errors.ts";
 
@@ -48,7 +48,7 @@ export function isReplyTo(reply: Uint8Array, expected: Expected): boolean {
 /** Throws a "malformed" UpstreamError unless every record of `reply` can be walked. */
 export function checkWellFormed(upstream: string, reply: Uint8Array): void {
   try {
-    scanRecords(reply);
+    checkRecords(reply);
   } catch (error) {
     throw new UpstreamError(upstream, "malformed", `malformed reply: ${(error as Error).message}`);
   }
