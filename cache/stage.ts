@@ -46,7 +46,7 @@ export interface CacheStageOptions {
 
 export function cacheStage(options: CacheStageOptions): Stage {
   const { cache, shared } = options;
-  const inFlight = new Map<string, Promise<Answer>>();
+  const inFlight = new Map<string, MaybePromise<Answer>>();
   const prefetchShare = options.prefetchShare ?? 0.1;
 
   /**
@@ -63,9 +63,18 @@ export function cacheStage(options: CacheStageOptions): Stage {
     return clamped;
   };
 
-  /** The shared tier's answer (kept in L1 too), or the rest of the chain's. */
-  const miss = async (ctx: QueryContext, where: Placement, next: () => MaybePromise<Answer>) => {
-    const fromShared = shared && await shared.read(where.shared);
+  /** An upstream answer as `keep` returns it, for a client that waited on another's flight. */
+  const asKept = (ctx: QueryContext, answer: Answer) =>
+    answer.source === "upstream" ? cache.clamped(ctx, answer) : answer;
+
+  /** The shared tier's answer (kept in L1 too), or the rest of the chain's, kept. */
+  const missShared = async (
+    ctx: QueryContext,
+    where: Placement,
+    next: () => MaybePromise<Answer>,
+    shared: SharedTier,
+  ) => {
+    const fromShared = await shared.read(where.shared);
     if (fromShared) {
       // Clamped here too: another instance may keep other bounds.
       const answer = cache.clamped(ctx, answerFromBytes(fromShared, "cache"));
@@ -101,10 +110,13 @@ export function cacheStage(options: CacheStageOptions): Stage {
   ) => {
     const flight = where.flight;
     let pending = inFlight.get(flight);
+    // The first to ask leads the flight: it alone lets it go, once it has its answer. Without a
+    // shared tier the flight is the rest of the chain's answer as it comes, which the leader
+    // keeps and each other client takes as kept; a layer of promise less per miss.
+    const leads = pending === undefined;
     if (pending === undefined) {
-      pending = miss(ctx, where, next);
+      pending = shared === undefined ? next() : missShared(ctx, where, next, shared);
       inFlight.set(flight, pending);
-      pending.finally(() => inFlight.delete(flight)).catch(() => {});
     }
     let answer: Answer;
     try {
@@ -112,6 +124,11 @@ export function cacheStage(options: CacheStageOptions): Stage {
     } catch (error) {
       if (hit !== undefined) return staleAnswer(hit);
       throw error;
+    } finally {
+      if (leads) inFlight.delete(flight);
+    }
+    if (shared === undefined) {
+      answer = leads ? keep(where, ctx, answer) : asKept(ctx, answer);
     }
     if (hit !== undefined && answer.rcode === Rcode.SERVFAIL) {
       ctx.log.error ??= "served stale";
