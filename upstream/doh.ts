@@ -6,6 +6,7 @@
 import { describeError, UpstreamError } from "./errors.ts";
 import { checkWellFormed, isReplyTo } from "./match.ts";
 import type { Transport } from "./transport.ts";
+import type { Deadline } from "../runtime/deadline.ts";
 import { withId } from "../dns/mod.ts";
 
 const DNS_MESSAGE = "application/dns-message";
@@ -29,7 +30,8 @@ export class DohTransport implements Transport {
     if (options.caCerts) this.#client = Deno.createHttpClient({ caCerts: options.caCerts });
   }
 
-  async query(query: Uint8Array, signal: AbortSignal): Promise<Uint8Array> {
+  async query(query: Uint8Array, deadline: Deadline): Promise<Uint8Array> {
+    const signal = deadline.signal;
     const expected = { id: 0, query };
     let response: Response;
     try {

@@ -74,24 +74,26 @@ export class UpstreamPool {
 
   /**
    * Asks upstreams in turn; rejects with `AllUpstreamsFailedError` (and nothing else) when none
-   * answered usefully, at the latest when `signal` aborts. An upstream's own SERVFAIL is
-   * returned when nothing better came, as it may carry an Extended DNS Error worth passing on.
+   * answered usefully, at the latest when `within` (the query's budget: a signal, or a
+   * `Deadline`, which each attempt follows without an AbortSignal) runs out. An upstream's own
+   * SERVFAIL is returned when nothing better came, as it may carry an Extended DNS Error worth
+   * passing on.
    */
-  async resolve(query: Uint8Array, signal: AbortSignal): Promise<PoolReply> {
+  async resolve(query: Uint8Array, within: AbortSignal | Deadline): Promise<PoolReply> {
     const failures: UpstreamError[] = [];
     let servfail: PoolReply | undefined;
     let attempts = 0;
     for (const member of this.#ordered()) {
-      if (signal.aborted) break;
+      if (within.aborted) break;
       attempts++;
       const name = member.transport.name;
-      const attempt = new Deadline(this.#attemptTimeoutMs, signal);
+      const attempt = new Deadline(this.#attemptTimeoutMs, within);
       const started = performance.now();
       const report = (outcome: AttemptOutcome["outcome"]) =>
         this.#onAttempt?.({ upstream: name, ms: performance.now() - started, outcome });
       let bytes: Uint8Array;
       try {
-        bytes = await member.transport.query(query, attempt.signal);
+        bytes = await member.transport.query(query, attempt);
       } catch (error) {
         const failure = error instanceof UpstreamError
           ? error
@@ -121,7 +123,7 @@ export class UpstreamPool {
       return { bytes, upstream: name, attempts };
     }
     if (servfail) return { ...servfail, attempts };
-    if (signal.aborted && failures.length < this.#members.length) {
+    if (within.aborted && failures.length < this.#members.length) {
       failures.push(new UpstreamError("pool", "timeout", "the query's time budget ran out"));
     }
     throw new AllUpstreamsFailedError(failures);

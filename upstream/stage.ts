@@ -48,7 +48,7 @@ export function forwardStage(options: ForwardOptions): Stage {
     try {
       const pool = options.route?.(ctx.question.name) ??
         options.profilePool?.(ctx.identity.profile) ?? options.pool;
-      const reply = await pool.resolve(query, ctx.signal);
+      const reply = await pool.resolve(query, ctx.deadline ?? ctx.signal);
       ctx.log.upstream = reply.upstream;
       if (headerRcode(reply.bytes) === Rcode.SERVFAIL) {
         ctx.log.error = `${reply.upstream} answered SERVFAIL`;

@@ -10,6 +10,7 @@ import { frame, FrameReader, writeAll } from "../net/framing.ts";
 import { abortable } from "./abortable.ts";
 import { checkWellFormed, type Expected, isReplyTo, randomId } from "./match.ts";
 import type { Transport } from "./transport.ts";
+import type { Deadline } from "../runtime/deadline.ts";
 import { messageId, withId } from "../dns/mod.ts";
 
 /** Opens a connection; must honour `signal` (abort = give up and release everything). */
@@ -43,7 +44,8 @@ export class StreamTransport implements Transport {
     this.#options = { ...DEFAULTS, ...options };
   }
 
-  async query(query: Uint8Array, signal: AbortSignal): Promise<Uint8Array> {
+  async query(query: Uint8Array, deadline: Deadline): Promise<Uint8Array> {
+    const signal = deadline.signal;
     for (let attempt = 0;; attempt++) {
       const connection = await this.#connection(signal);
       const reused = connection.answered > 0;

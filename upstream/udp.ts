@@ -30,6 +30,7 @@
 import { describeError, UpstreamError } from "./errors.ts";
 import { checkWellFormed, isReplyTo, randomId } from "./match.ts";
 import type { Transport } from "./transport.ts";
+import type { Abortable, Deadline } from "../runtime/deadline.ts";
 import { isTruncated, setId, transientCopy } from "../dns/mod.ts";
 import { parseAddress } from "../net/cidr.ts";
 import {
@@ -67,14 +68,37 @@ export const PORT_LIFETIME_MS = 5_000;
 /** Idle sockets kept; more queries at once than this open their own and close them after. */
 const IDLE_PORTS = 128;
 
-/** A socket and its read buffer, with what bounds its reuse. */
-interface Port {
-  socket: Deno.DatagramConn;
-  buffer: Uint8Array;
-  uses: number;
-  openedAt: number;
+/**
+ * A socket and its read buffer, with what bounds its reuse. It follows its query's deadline
+ * (runtime/deadline.ts): when that runs out, the socket is closed, which settles its pending
+ * send or receive at once (Deno rejects it), so this one tie bounds the whole wait and the send
+ * needs no race of its own. A listener on an AbortSignal did the same, with the signal, for
+ * every uncached query to allocate (`deno task bench:all`, miss rows).
+ */
+class Port implements Abortable {
+  readonly socket: Deno.DatagramConn;
+  readonly buffer = new Uint8Array(READ_BUFFER);
+  uses = 1;
+  readonly openedAt: number;
   /** The socket's descriptor for direct sends; -1: send through Deno. */
-  fd: number;
+  readonly fd: number;
+  readonly #close: (socket: Deno.DatagramConn) => void;
+
+  constructor(
+    socket: Deno.DatagramConn,
+    openedAt: number,
+    fd: number,
+    close: (socket: Deno.DatagramConn) => void,
+  ) {
+    this.socket = socket;
+    this.openedAt = openedAt;
+    this.fd = fd;
+    this.#close = close;
+  }
+
+  abortWith(): void {
+    this.#close(this.socket);
+  }
 }
 
 /** What sending by sendto(2) directly takes: the calls, and the upstream as a sockaddr. */
@@ -98,6 +122,8 @@ export class UdpTransport implements Transport {
   #idle: Port[] = [];
   /** Closes idle ports whose lifetime is over; set while any port is idle. */
   #sweep?: ReturnType<typeof setTimeout>;
+  /** `#close` for the ports, made once. */
+  readonly #closeSocket = (socket: Deno.DatagramConn) => this.#close(socket);
 
   /** `tcp` answers the queries whose UDP reply came back truncated. */
   constructor(target: UdpTarget, tcp: Transport, options: UdpTransportOptions = {}) {
@@ -108,7 +134,7 @@ export class UdpTransport implements Transport {
     if (options.direct === false) this.#direct = null;
   }
 
-  async query(query: Uint8Array, signal: AbortSignal): Promise<Uint8Array> {
+  async query(query: Uint8Array, deadline: Deadline): Promise<Uint8Array> {
     const id = randomId();
     // A transient copy (dns/transient.ts) with our ID: it lives as long as this query.
     const outgoing = transientCopy(query);
@@ -116,14 +142,10 @@ export class UdpTransport implements Transport {
     const expected = { id, query: outgoing };
     const port = this.#take();
     const { socket, buffer } = port;
-    // Closing the socket settles its pending send or receive at once (Deno rejects it), so this
-    // one listener bounds the whole wait: the send needs no race of its own (a listener and
-    // promises more for every uncached query to allocate: `deno task bench:all`, miss rows).
-    const closeOnAbort = () => this.#close(socket);
-    signal.addEventListener("abort", closeOnAbort, { once: true });
+    deadline.onAbort(port);
     let answered = false;
     try {
-      if (signal.aborted) throw this.#timeout();
+      if (deadline.aborted) throw this.#timeout();
       if (!this.#sendDirect(port.fd, outgoing)) {
         await socket.send(outgoing, {
           transport: "udp",
@@ -132,7 +154,7 @@ export class UdpTransport implements Transport {
         });
       }
       while (true) {
-        // A receive that fails when the signal aborted is a timeout (the catch below says so).
+        // A receive that fails when the deadline ran out is a timeout (the catch below says so).
         const [reply, from] = await socket.receive(buffer);
         if (!this.#fromUpstream(from) || !isReplyTo(reply, expected)) continue;
         answered = true;
@@ -145,13 +167,13 @@ export class UdpTransport implements Transport {
     } catch (error) {
       answered = false;
       if (error instanceof UpstreamError) throw error;
-      if (signal.aborted) throw this.#timeout();
+      if (deadline.aborted) throw this.#timeout();
       throw new UpstreamError(this.name, "network", describeError(error), { cause: error });
     } finally {
-      signal.removeEventListener("abort", closeOnAbort);
-      this.#release(port, answered && !signal.aborted);
+      deadline.offAbort(port);
+      this.#release(port, answered && !deadline.aborted);
     }
-    return await this.#tcp.query(query, signal);
+    return await this.#tcp.query(query, deadline);
   }
 
   close(): void {
@@ -173,8 +195,7 @@ export class UdpTransport implements Transport {
       this.#close(port.socket);
     }
     const socket = this.#open();
-    const fd = this.#sockets.get(socket) ?? -1;
-    return { socket, buffer: new Uint8Array(READ_BUFFER), uses: 1, openedAt: now, fd };
+    return new Port(socket, now, this.#sockets.get(socket) ?? -1, this.#closeSocket);
   }
 
   /** Back to the idle pool when its query was answered and it has uses left; closed if not. */
