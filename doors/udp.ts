@@ -27,10 +27,12 @@ import {
   udpPayloadLimit,
 } from "../dns/mod.ts";
 import type { AddressProof } from "./address_proof.ts";
-import { type AnswerDeps, answerQuery } from "./answer_query.ts";
+import { type AnswerDeps, failed, unresolved } from "./answer_query.ts";
 import type { CidrSet } from "../net/cidr.ts";
 import type { ClientRefusals, RateLimiter } from "../net/rate_limit.ts";
 import type { ClientDirectory, Identity } from "../pipeline/profile.ts";
+import type { Resolution } from "../pipeline/resolver.ts";
+import type { ClientInfo } from "../pipeline/types.ts";
 import { type DirectSocket, directSocket } from "./udp_direct.ts";
 import { bindSharedSocket, type SharedUdpSocket } from "./udp_shared.ts";
 import type { SharedDatagramCalls } from "../runtime/libc_sockets.ts";
@@ -216,16 +218,30 @@ export class UdpDoor {
         if (formerr !== undefined) await this.#send(formerr, peer);
         return;
       }
-      const reply = await answerQuery(
-        this.#options,
-        raw,
-        identity === undefined ? { address, door: "udp" } : { address, door: "udp", identity },
-        ({ bytes, head }) => this.#fit(bytes, head.edns?.udpSize, address, cookie),
-      );
+      // What answerQuery (answer_query.ts) does for the stream doors, here in this one async
+      // step: a promise and a closure less per query.
+      const options = this.#options;
+      const client: ClientInfo = identity === undefined
+        ? { address, door: "udp" }
+        : { address, door: "udp", identity };
+      let resolution: Resolution | undefined;
+      let reply: Uint8Array | undefined;
+      try {
+        resolution = await options.resolver.resolve(raw, client);
+      } catch (error) {
+        reply = unresolved(options, raw, error);
+      }
+      if (resolution !== undefined) {
+        try {
+          reply = this.#fit(resolution.bytes, resolution.head.edns?.udpSize, address, cookie);
+        } catch (error) {
+          reply = failed(options, raw, error);
+        }
+      }
       const sending = reply === undefined ? undefined : this.#send(reply, peer);
       if (sending !== undefined) await sending;
     } catch (error) {
-      // answerQuery turns failures into answers; whatever still escapes is ours to report.
+      // Failures are turned into answers above; whatever still escapes is ours to report.
       this.#options.onError?.(error);
     } finally {
       if (--this.#inFlight === 0 && this.#onIdle !== undefined) this.#onIdle();

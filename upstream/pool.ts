@@ -80,17 +80,18 @@ export class UpstreamPool {
    * passing on.
    */
   async resolve(query: Uint8Array, within: AbortSignal | Deadline): Promise<PoolReply> {
-    const failures: UpstreamError[] = [];
+    // Made only when an attempt fails, and no closure per attempt: this runs on every miss.
+    let failures: UpstreamError[] | undefined;
     let servfail: PoolReply | undefined;
     let attempts = 0;
-    for (const member of this.#ordered()) {
+    const members = this.#ordered();
+    for (let at = 0; at < members.length; at++) {
+      const member = members[at];
       if (within.aborted) break;
       attempts++;
       const name = member.transport.name;
       const attempt = new Deadline(this.#attemptTimeoutMs, within);
       const started = performance.now();
-      const report = (outcome: AttemptOutcome["outcome"]) =>
-        this.#onAttempt?.({ upstream: name, ms: performance.now() - started, outcome });
       let bytes: Uint8Array;
       try {
         bytes = await member.transport.query(query, attempt);
@@ -98,23 +99,24 @@ export class UpstreamPool {
         const failure = error instanceof UpstreamError
           ? error
           : new UpstreamError(name, "network", describeError(error), { cause: error });
-        failures.push(failure);
-        report(failure.kind);
+        (failures ??= []).push(failure);
+        this.#report(name, started, failure.kind);
         this.#failed(member);
         continue;
       } finally {
         attempt.dispose();
       }
       const rcode = headerRcode(bytes);
-      report(rcode === Rcode.SERVFAIL || rcode === Rcode.REFUSED ? "rcode" : "answer");
+      const failed = rcode === Rcode.SERVFAIL || rcode === Rcode.REFUSED;
+      this.#report(name, started, failed ? "rcode" : "answer");
       if (rcode === Rcode.SERVFAIL) {
         // One name failing (e.g. DNSSEC-bogus) says nothing about the upstream's health.
         servfail ??= { bytes, upstream: name, attempts };
-        failures.push(new UpstreamError(name, "rcode", "answered SERVFAIL"));
+        (failures ??= []).push(new UpstreamError(name, "rcode", "answered SERVFAIL"));
         continue;
       }
       if (rcode === Rcode.REFUSED) {
-        failures.push(new UpstreamError(name, "rcode", "answered REFUSED"));
+        (failures ??= []).push(new UpstreamError(name, "rcode", "answered REFUSED"));
         this.#failed(member);
         continue;
       }
@@ -123,6 +125,7 @@ export class UpstreamPool {
       return { bytes, upstream: name, attempts };
     }
     if (servfail) return { ...servfail, attempts };
+    failures ??= [];
     if (within.aborted && failures.length < this.#members.length) {
       failures.push(new UpstreamError("pool", "timeout", "the query's time budget ran out"));
     }
@@ -142,6 +145,11 @@ export class UpstreamPool {
     const down = this.#members.filter((member) => member.downUntil > now)
       .sort((a, b) => a.downUntil - b.downUntil);
     return [...healthy, ...down];
+  }
+
+  /** Tells `onAttempt` how the attempt at `upstream` begun at `started` ended. */
+  #report(upstream: string, started: number, outcome: AttemptOutcome["outcome"]): void {
+    this.#onAttempt?.({ upstream, ms: performance.now() - started, outcome });
   }
 
   #failed(member: Member): void {
