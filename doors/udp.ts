@@ -23,6 +23,7 @@ import {
   hasHeader,
   isResponse,
   Rcode,
+  transientCopy,
   truncateAnswer,
   udpPayloadLimit,
 } from "../dns/mod.ts";
@@ -194,7 +195,8 @@ export class UdpDoor {
     }
     const decision = options.limiter?.check(address) ?? "answer";
     if (decision === "drop") return;
-    const raw = datagram.slice();
+    // A copy from the transient slab (dns/transient.ts): it lives as long as this query.
+    const raw = transientCopy(datagram);
     if (decision === "truncate") {
       const reply = encodeReplyTo(raw, { truncated: true });
       if (reply !== undefined) void this.#send(reply, peer);

@@ -161,7 +161,9 @@ export class UdpTransport implements Transport {
         // A reply that fills the buffer may have been cut short: TCP has all of it.
         if (reply.length === buffer.length) break;
         checkWellFormed(this.name, reply);
-        if (!isTruncated(reply)) return reply.slice();
+        // Out of the port's buffer into the transient slab (dns/transient.ts): answers live
+        // as long as their query, and the cache keeps a copy of its own.
+        if (!isTruncated(reply)) return transientCopy(reply);
         break;
       }
     } catch (error) {
