@@ -46,7 +46,7 @@ export interface CacheStageOptions {
 
 export function cacheStage(options: CacheStageOptions): Stage {
   const { cache, shared } = options;
-  const inFlight = new Map<string, MaybePromise<Answer>>();
+  const inFlight = new Map<string, Promise<Answer>>();
   const prefetchShare = options.prefetchShare ?? 0.1;
 
   /**
@@ -101,32 +101,49 @@ export function cacheStage(options: CacheStageOptions): Stage {
       .finally(() => hit.releaseRefresh());
   };
 
-  /** Everything but a fresh hit: one upstream question for every client asking, or stale. */
-  const wait = async (
+  /**
+   * Everything but a fresh hit: one upstream question for every client asking, or stale. Not
+   * an async function: a then on the flight is a frame and a promise less per miss.
+   */
+  const wait = (
     ctx: QueryContext,
     where: Placement,
     hit: CacheHit | undefined,
     next: () => MaybePromise<Answer>,
-  ) => {
+  ): MaybePromise<Answer> => {
     const flight = where.flight;
     let pending = inFlight.get(flight);
     // The first to ask leads the flight: it alone lets it go, once it has its answer. Without a
     // shared tier the flight is the rest of the chain's answer as it comes, which the leader
-    // keeps and each other client takes as kept; a layer of promise less per miss.
+    // keeps and each other client takes as kept.
     const leads = pending === undefined;
     if (pending === undefined) {
-      pending = shared === undefined ? next() : missShared(ctx, where, next, shared);
-      inFlight.set(flight, pending);
+      const asked = shared === undefined ? next() : missShared(ctx, where, next, shared);
+      // Answered at once: no one can have joined it.
+      if (!(asked instanceof Promise)) return landed(ctx, where, hit, true, asked);
+      inFlight.set(flight, pending = asked);
     }
-    let answer: Answer;
-    try {
-      answer = await pending;
-    } catch (error) {
-      if (hit !== undefined) return staleAnswer(hit);
-      throw error;
-    } finally {
-      if (leads) inFlight.delete(flight);
-    }
+    return pending.then(
+      (answer) => {
+        if (leads) inFlight.delete(flight);
+        return landed(ctx, where, hit, leads, answer);
+      },
+      (error) => {
+        if (leads) inFlight.delete(flight);
+        if (hit !== undefined) return staleAnswer(hit);
+        throw error;
+      },
+    );
+  };
+
+  /** The flight's answer for one client: kept (by its leader) or as kept, else stale. */
+  const landed = (
+    ctx: QueryContext,
+    where: Placement,
+    hit: CacheHit | undefined,
+    leads: boolean,
+    answer: Answer,
+  ) => {
     if (shared === undefined) {
       answer = leads ? keep(where, ctx, answer) : asKept(ctx, answer);
     }
