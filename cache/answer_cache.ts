@@ -45,7 +45,7 @@ export const DEFAULT_CACHE_OPTIONS: Readonly<CacheOptions> = {
  * besides its text. Set so that CACHE_MAX_BYTES bounds the memory the entries really take,
  * V8's heap and the buffers outside it (`deno task bench:cache-memory` checks it).
  */
-const ENTRY_OVERHEAD = 448;
+const ENTRY_OVERHEAD = 496;
 const ALIAS_OVERHEAD = 32;
 
 interface Entry {
