@@ -61,6 +61,8 @@ export interface UdpTransportOptions {
 
 /** Read buffer size: over three times the 1232 bytes we offer upstreams. */
 const READ_BUFFER = 4096;
+/** Longest query sent directly: ours are a question and an OPT record, under 300 bytes. */
+const OUTGOING_BUFFER = 512;
 /** Queries one source port serves, one after another, before it is closed. */
 export const PORT_USES = 64;
 /** Longest a source port is reused, milliseconds. */
@@ -122,6 +124,8 @@ export class UdpTransport implements Transport {
   #idle: Port[] = [];
   /** Closes idle ports whose lifetime is over; set while any port is idle. */
   #sweep?: ReturnType<typeof setTimeout>;
+  /** Where a query sent directly gets our ID (`#sendDirect`). */
+  readonly #outgoing = new Uint8Array(OUTGOING_BUFFER);
   /** `#close` for the ports, made once. */
   readonly #closeSocket = (socket: Deno.DatagramConn) => this.#close(socket);
 
@@ -136,17 +140,16 @@ export class UdpTransport implements Transport {
 
   async query(query: Uint8Array, deadline: Deadline): Promise<Uint8Array> {
     const id = randomId();
-    // A transient copy (dns/transient.ts) with our ID: it lives as long as this query.
-    const outgoing = transientCopy(query);
-    setId(outgoing, id);
-    const expected = { id, query: outgoing };
+    const expected = { id, query };
     const port = this.#take();
     const { socket, buffer } = port;
     deadline.onAbort(port);
     let answered = false;
     try {
       if (deadline.aborted) throw this.#timeout();
-      if (!this.#sendDirect(port.fd, outgoing)) {
+      if (!this.#sendDirect(port.fd, query, id)) {
+        // A transient copy (dns/transient.ts) with our ID: it lives as long as this query.
+        const outgoing = setId(transientCopy(query), id);
         await socket.send(outgoing, {
           transport: "udp",
           hostname: this.#target.host,
@@ -260,14 +263,21 @@ export class UdpTransport implements Transport {
   }
 
   /** Sends `bytes` by sendto(2) on `fd`; false when it did not go whole (send through Deno). */
-  #sendDirect(fd: number, bytes: Uint8Array): boolean {
+  /**
+   * Sends `query` with our `id` by sendto(2) on `fd`; false when it did not go whole (send
+   * through Deno). The call is synchronous, so the bytes with our ID are made in one buffer
+   * the transport keeps for this, not a copy per query.
+   */
+  #sendDirect(fd: number, query: Uint8Array, id: number): boolean {
     const direct = this.#direct;
-    if (fd < 0 || !direct) return false;
-    const length = bytes.length;
+    const outgoing = this.#outgoing;
+    const length = query.length;
+    if (fd < 0 || !direct || length > outgoing.length) return false;
+    outgoing.set(query);
+    setId(outgoing, id);
     const sent = direct.libc.sendto(
       fd,
-      // FFI reads the view's bytes whatever holds them; older Deno types ask for an ArrayBuffer.
-      bytes as Uint8Array<ArrayBuffer>,
+      outgoing,
       lengths[length] ??= BigInt(length),
       0,
       direct.address,
