@@ -11,7 +11,7 @@
  * deadline, an upstream socket to close: an `Abortable`) directly, and makes an AbortSignal
  * only for work that asks for one (`signal`: fetch, a connect).
  */
-import { type CoarseTimeout, coarseTimeout } from "./coarse_timer.ts";
+import { type CoarseTimeout, coarseTimeout, type Expiring } from "./coarse_timer.ts";
 
 /** What a deadline tells, once, when it runs out: a child deadline, a socket to close. */
 export interface Abortable {
@@ -52,7 +52,7 @@ export interface Abortable {
  * upstream.dispose();
  * ```
  */
-export class Deadline implements Abortable {
+export class Deadline implements Abortable, Expiring {
   #aborted = false;
   #reason: unknown = undefined;
   /** Made on the first read of `signal`. */
@@ -65,10 +65,8 @@ export class Deadline implements Abortable {
   #onParentAbort: (() => void) | undefined;
 
   constructor(ms: number, parent?: AbortSignal | Deadline) {
-    this.#timeout = coarseTimeout(
-      ms,
-      () => this.abortWith(new DOMException("Signal timed out.", "TimeoutError")),
-    );
+    // The deadline itself is what the timeout calls (`expire`): no closure per deadline.
+    this.#timeout = coarseTimeout(ms, this);
     if (parent === undefined) return;
     if (parent.aborted) {
       this.abortWith(parent.reason);
@@ -116,6 +114,11 @@ export class Deadline implements Abortable {
       const at = this.#others.indexOf(follower);
       if (at >= 0) this.#others.splice(at, 1);
     }
+  }
+
+  /** Its time is up: runs out with a TimeoutError (the coarse timeout calls it). */
+  expire(): void {
+    this.abortWith(new DOMException("Signal timed out.", "TimeoutError"));
   }
 
   /** Runs out now, with `reason` (once: later calls change nothing). */
