@@ -229,7 +229,7 @@ for (const direct of [true, false]) {
       direct,
     });
     try {
-      // Answers given at once, or not at all (FORMERR), leave nothing in flight.
+      // Answers given at once leave nothing in flight.
       await ask(door, "127.0.0.1", "127.0.0.1");
       await ask(door, "127.0.0.1", "127.0.0.1", "fail.example");
       const waiting = ask(door, "127.0.0.1", "127.0.0.1", "wait.example");
