@@ -13,21 +13,20 @@ import {
   checkRecords,
   decodeMessage,
   encodeMessage,
-  type Message,
+  encodeReply,
   RClass,
   type ResourceRecord,
   RType,
   scanRecords,
 } from "../../dns/mod.ts";
 import { afterQuestions } from "../../dns/view.ts";
+import { queryMessage } from "../support/dns_query.ts";
+import { Random } from "../support/random_messages.ts";
 
-/** A seeded generator, so a failure can be run again. */
+/** A seeded generator (tests/support/random_messages.ts), so a failure can be run again. */
 function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state * 1664525 + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
+  const generator = new Random(seed);
+  return () => generator.next();
 }
 
 const LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-";
@@ -81,29 +80,12 @@ function recordOf(next: () => number, owner: string): ResourceRecord {
 function answerOf(next: () => number): Uint8Array {
   const owner = nameOf(next);
   const records = (count: number) => Array.from({ length: count }, () => recordOf(next, owner));
-  const message: Message = {
-    header: {
-      id: 7,
-      response: true,
-      opcode: 0,
-      authoritative: false,
-      truncated: false,
-      recursionDesired: true,
-      recursionAvailable: true,
-      zero: false,
-      authenticData: false,
-      checkingDisabled: false,
-      rcode: 0,
-    },
-    questions: [{ name: owner, type: RType.A, class: RClass.IN }],
+  const query = queryMessage(owner, RType.A, next() < 0.5 ? { edns: {} } : {});
+  return encodeReply(query, {
     answers: records(Math.floor(next() * 6)),
     authorities: records(Math.floor(next() * 2)),
     additionals: records(Math.floor(next() * 2)),
-    ...(next() < 0.5
-      ? { edns: { udpSize: 1232, version: 0, dnssecOk: false, flags: 0, options: [] } }
-      : {}),
-  };
-  return encodeMessage(message);
+  });
 }
 
 /** Now and then a byte changed, or the message cut short. */

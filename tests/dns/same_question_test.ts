@@ -12,14 +12,12 @@ import {
   sameQuestion,
 } from "../../dns/mod.ts";
 import { WireReader } from "../../dns/reader.ts";
+import { Random } from "../support/random_messages.ts";
 
-/** A seeded generator, so a failure can be run again. */
+/** A seeded generator (tests/support/random_messages.ts), so a failure can be run again. */
 function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state * 1664525 + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
+  const generator = new Random(seed);
+  return () => generator.next();
 }
 
 const PLAIN = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_";
