@@ -351,7 +351,7 @@ export class AnswerCache {
   /** Seconds the answer may be kept, clamped; undefined when it must not be kept at all. */
   #lifetimeOf(ctx: Pick<QueryContext, "question">, answer: Answer): number | undefined {
     const { minTtl, maxTtl, errorTtl } = this.options;
-    // Read in the answer's bytes (dns/same_question.ts): it runs twice per miss.
+    // Read in the answer's bytes (dns/view.ts `hasQuestion`): it runs twice per miss.
     const bytes = answer.bytes;
     if (!hasQuestion(bytes, ctx.question) || isTruncated(bytes)) return undefined;
     if (isError(answer.rcode)) return errorTtl > 0 ? errorTtl : undefined;

@@ -16,6 +16,7 @@ export {
   copyQuestionSpelling,
   decrementAdditionalCount,
   hasHeader,
+  hasQuestion,
   headerRcode,
   headOf,
   isResponse,
@@ -31,6 +32,7 @@ export {
   type QuestionView,
   type RecordScan,
   recursionDesired,
+  sameQuestion,
   scanRecords,
   setId,
   setTtlAt,
@@ -40,7 +42,6 @@ export {
   withoutOpt,
   withPaddedOpt,
 } from "./view.ts";
-export { hasQuestion, sameQuestion } from "./same_question.ts";
 export { transientBytes, transientCopy, TransientSlab } from "./transient.ts";
 export {
   canonicalName,

@@ -107,9 +107,10 @@ export class CoarseTimer {
 
   /**
    * Calls `fire` (or its `expire`) once, `ms` (up to two slots more) milliseconds from now,
-   * unless cancelled first. While the ticker runs, now is taken as the end of the slot it last ran in, with no
-   * clock read per timeout (a clock read is an op, and every miss and POST sets timeouts): a
-   * timeout fires early only when the ticker itself runs late, by at most that lateness.
+   * unless cancelled first. While the ticker runs, now is taken as the end of the slot it last
+   * ran in, with no clock read per timeout (a clock read is an op, and every miss and POST sets
+   * timeouts): a timeout fires early only when the ticker itself runs late, by at most that
+   * lateness.
    */
   timeout(ms: number, fire: (() => void) | Expiring): CoarseTimeout {
     const slot = this.#ticking

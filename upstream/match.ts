@@ -37,7 +37,7 @@ let nextId = ids.length;
 
 /**
  * True when `reply` is a response with our ID and the question of our query (none when it
- * asked none), compared in their bytes (dns/same_question.ts); never throws.
+ * asked none), compared in their bytes (dns/view.ts `sameQuestion`); never throws.
  */
 export function isReplyTo(reply: Uint8Array, expected: Expected): boolean {
   if (!hasHeader(reply) || !isResponse(reply) || messageId(reply) !== expected.id) return false;

@@ -1,5 +1,5 @@
 /**
- * A message's question is compared in its bytes (dns/same_question.ts): it must say what the
+ * A message's question is compared in its bytes (dns/view.ts `sameQuestion`, `hasQuestion`): it must say what the
  * plain way says, a `peekQuestion` of each message compared field by field (`isSameName` for
  * the names), for every byte, case, escape and compression pointer, and for damaged messages.
  */
