@@ -82,19 +82,17 @@ export function peekQuestion(bytes: Uint8Array): QuestionView {
   return view;
 }
 
-/**
- * Whether a message asks a given question, read in its bytes: no text, no object. A forwarded
- * query's reply is checked against the query (RFC 5452 §9.1) and a kept answer against the
- * question asked, on every miss; a `peekQuestion` of each (a view, a question and a name's
- * text) was the largest item a miss allocated. They say what the plain way says, a
- * `peekQuestion` of each compared field by field (tests/dns/same_question_test.ts
- * compares them
- * on random and damaged messages): names alike whatever the case of their letters, compression
- * followed under the reader's rules (dns/reader.ts: pointers only backwards, 255 octets), and
- * false for a malformed header or first question. A first question starts right after the
- * header, so its pointers can only lead into the header's 12 bytes: the reader's cap on hops
- * is never reached here.
- */
+// Whether a message asks a given question, read in its bytes: no text, no object. A forwarded
+// query's reply is checked against the query (RFC 5452 §9.1) and a kept answer against the
+// question asked, on every miss; a `peekQuestion` of each (a view, a question and a name's
+// text) was the largest item a miss allocated. `sameQuestion` and `hasQuestion` say what the
+// plain way says, a `peekQuestion` of each compared field by field
+// (tests/dns/same_question_test.ts compares them on random and damaged messages): names alike
+// whatever the case of their letters, compression followed under the reader's rules
+// (dns/reader.ts: pointers only backwards, 255 octets), and false for a malformed header or
+// first question. A first question starts right after the header, so its pointers can only
+// lead into the header's 12 bytes: the reader's cap on hops is never reached here.
+
 /**
  * Where the walk of a name stands: the offset of its next label, the start of the label run
  * that offset is in (a pointer must point before it), octets so far and where the name's own
