@@ -32,7 +32,6 @@ export class DohTransport implements Transport {
 
   async query(query: Uint8Array, deadline: Deadline): Promise<Uint8Array> {
     const signal = deadline.signal;
-    const expected = { id: 0, query };
     let response: Response;
     try {
       response = await fetch(this.#url, {
@@ -63,7 +62,7 @@ export class DohTransport implements Transport {
       throw this.#failure(error, signal);
     }
     checkWellFormed(this.name, reply);
-    if (!isReplyTo(reply, expected)) {
+    if (!isReplyTo(reply, 0, query)) {
       throw new UpstreamError(this.name, "mismatch", "the reply does not answer our question");
     }
     return reply;

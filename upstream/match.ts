@@ -13,12 +13,6 @@ import {
 } from "../dns/mod.ts";
 import { UpstreamError } from "./errors.ts";
 
-/** What a reply must echo: our ID, and the question of the query we sent (its bytes). */
-export interface Expected {
-  id: number;
-  query: Uint8Array;
-}
-
 /**
  * A fresh random 16-bit transaction ID (RFC 5452 §4.2: unpredictable), from the runtime's
  * cryptographic generator 256 at a time, so an uncached query does not pay a call into it and
@@ -36,13 +30,13 @@ const ids = new Uint16Array(256);
 let nextId = ids.length;
 
 /**
- * True when `reply` is a response with our ID and the question of our query (none when it
+ * True when `reply` is a response with our `id` and the question of our `query` (none when it
  * asked none), compared in their bytes (dns/view.ts `sameQuestion`); never throws.
  */
-export function isReplyTo(reply: Uint8Array, expected: Expected): boolean {
-  if (!hasHeader(reply) || !isResponse(reply) || messageId(reply) !== expected.id) return false;
-  if (questionCount(expected.query) === 0) return questionCount(reply) === 0;
-  return questionCount(reply) === 1 && sameQuestion(reply, expected.query);
+export function isReplyTo(reply: Uint8Array, id: number, query: Uint8Array): boolean {
+  if (!hasHeader(reply) || !isResponse(reply) || messageId(reply) !== id) return false;
+  if (questionCount(query) === 0) return questionCount(reply) === 0;
+  return questionCount(reply) === 1 && sameQuestion(reply, query);
 }
 
 /** Throws a "malformed" UpstreamError unless every record of `reply` can be walked. */

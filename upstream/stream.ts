@@ -8,7 +8,7 @@
 import { describeError, UpstreamError } from "./errors.ts";
 import { frame, FrameReader, writeAll } from "../net/framing.ts";
 import { abortable } from "./abortable.ts";
-import { checkWellFormed, type Expected, isReplyTo, randomId } from "./match.ts";
+import { checkWellFormed, isReplyTo, randomId } from "./match.ts";
 import type { Transport } from "./transport.ts";
 import type { Deadline } from "../runtime/deadline.ts";
 import { messageId, withId } from "../dns/mod.ts";
@@ -111,7 +111,8 @@ export class StreamTransport implements Transport {
 }
 
 interface Pending {
-  expected: Expected;
+  /** The query, whose question the reply must echo (with the ID it is filed under). */
+  query: Uint8Array;
   resolve(reply: Uint8Array): void;
   reject(error: UpstreamError): void;
 }
@@ -157,7 +158,7 @@ class Connection {
       if (signal.aborted) return abort();
       signal.addEventListener("abort", abort, { once: true });
       this.#pending.set(id, {
-        expected: { id, query },
+        query,
         resolve: (reply) => {
           signal.removeEventListener("abort", abort);
           resolve(reply);
@@ -194,7 +195,7 @@ class Connection {
     if (reply.length < 2) return;
     const id = messageId(reply);
     const pending = this.#pending.get(id);
-    if (pending === undefined || !isReplyTo(reply, pending.expected)) return;
+    if (pending === undefined || !isReplyTo(reply, id, pending.query)) return;
     this.#forget(id);
     this.answered++;
     try {

@@ -140,7 +140,6 @@ export class UdpTransport implements Transport {
 
   async query(query: Uint8Array, deadline: Deadline): Promise<Uint8Array> {
     const id = randomId();
-    const expected = { id, query };
     const port = this.#take();
     const { socket, buffer } = port;
     deadline.onAbort(port);
@@ -159,7 +158,7 @@ export class UdpTransport implements Transport {
       while (true) {
         // A receive that fails when the deadline ran out is a timeout (the catch below says so).
         const [reply, from] = await socket.receive(buffer);
-        if (!this.#fromUpstream(from) || !isReplyTo(reply, expected)) continue;
+        if (!this.#fromUpstream(from) || !isReplyTo(reply, id, query)) continue;
         answered = true;
         // A reply that fills the buffer may have been cut short: TCP has all of it.
         if (reply.length === buffer.length) break;
