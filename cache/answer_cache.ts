@@ -15,7 +15,7 @@ import {
   ttlAt,
 } from "../dns/mod.ts";
 import type { Answer, QueryContext, Reusable } from "../pipeline/types.ts";
-import { agedBy, clampTtl, withTtls } from "./ttl_patch.ts";
+import { agedBy, clampTtl, clampTtls, withTtls } from "./ttl_patch.ts";
 
 export interface CacheOptions {
   /** Upper bound of the bytes held (answers, keys and bookkeeping). */
@@ -225,18 +225,32 @@ export class AnswerCache {
   store(key: string, ctx: Pick<QueryContext, "question">, answer: Answer): number {
     const lifetime = this.#lifetimeOf(ctx, answer);
     if (lifetime === undefined || lifetime <= 0) return 0;
-    // Told to the answer too: the stages above read them on its way back (blocklist/stage.ts).
-    const addresses = answer.addresses ??= answerAddresses(answer.bytes);
     // The answer and its addresses in one buffer: a buffer is the larger part of an entry.
     const length = answer.bytes.length;
     const { minTtl } = this.options;
-    const held = withTtls(
-      answer.bytes,
-      answer.ttlOffsets,
-      minTtl,
-      this.#highestTtl(answer, lifetime),
-      addresses,
-    );
+    const highest = this.#highestTtl(answer, lifetime);
+    let held: Uint8Array;
+    // The entry's addresses: a view of `held` after the answer (or none).
+    let kept: Uint8Array;
+    if (answer.addresses === undefined) {
+      // Read straight into the entry's buffer, after room for the answer: no buffer of their
+      // own (this runs on every miss).
+      const found = answerAddresses(answer.bytes, length);
+      if (found.length === 0) {
+        held = withTtls(answer.bytes, answer.ttlOffsets, minTtl, highest);
+        kept = found;
+      } else {
+        held = found;
+        held.set(answer.bytes);
+        clampTtls(held, answer.ttlOffsets, minTtl, highest);
+        kept = held.subarray(length);
+      }
+      // Told to the answer too: the stages above read them on its way back (blocklist/stage.ts).
+      answer.addresses = kept;
+    } else {
+      held = withTtls(answer.bytes, answer.ttlOffsets, minTtl, highest, answer.addresses);
+      kept = held.length === length ? answer.addresses : held.subarray(length);
+    }
     const bytes = held.length === length ? held : held.subarray(0, length);
     const aliases = answer.aliases ??= aliasTargets(bytes);
     let size = held.length + key.length * 2 + answer.ttlOffsets.length * 8 + ENTRY_OVERHEAD;
@@ -253,7 +267,7 @@ export class AnswerCache {
       rcode: answer.rcode,
       subnetScope: answer.subnetScope,
       aliases: aliases.length === 0 ? aliases : aliases.slice(),
-      addresses: held.length === length ? addresses : held.subarray(length),
+      addresses: kept,
       lifetime,
       storedAt: this.#now(),
       size,

@@ -28,10 +28,20 @@ export function withTtls(
     copy.set(bytes);
     copy.set(tail, bytes.length);
   }
-  for (const offset of offsets) {
-    setTtlAt(copy, offset, clampTtl(ttlAt(copy, offset), lowest, highest) >>> 0);
-  }
+  clampTtls(copy, offsets, lowest, highest);
   return copy;
+}
+
+/** Clamps the TTL at each offset of `bytes` to `lowest`..`highest`, in place. */
+export function clampTtls(
+  bytes: Uint8Array,
+  offsets: readonly number[],
+  lowest: number,
+  highest: number,
+): void {
+  for (const offset of offsets) {
+    setTtlAt(bytes, offset, clampTtl(ttlAt(bytes, offset), lowest, highest) >>> 0);
+  }
 }
 
 /**

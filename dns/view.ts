@@ -627,7 +627,9 @@ const NO_ADDRESSES = new Uint8Array(0);
  * The A and AAAA addresses of a message's answer section (class IN), in order, 16 bytes each
  * (IPv4 as IPv4-mapped IPv6, ::ffff:a.b.c.d, so one comparison serves both families), read in
  * one walk that skips names: what a resolver inspects to refuse an answer that points where it
- * must not. Empty when it has none or does not parse.
+ * must not. Empty when it has none or does not parse. With `room`, they come after that many
+ * zero bytes in the same buffer, for a caller that keeps them beside other bytes (the answer
+ * cache: the answer, then its addresses); there is no room in an empty result.
  *
  * @example
  * ```ts
@@ -650,9 +652,12 @@ const NO_ADDRESSES = new Uint8Array(0);
  * assert.deepEqual([...addresses.subarray(10, 16)], [0xff, 0xff, 192, 0, 2, 7]);
  * assert.deepEqual([...addresses.subarray(16, 18)], [0x20, 0x01]);
  * assert.equal(answerAddresses(new Uint8Array(3)).length, 0, "not a message");
+ * // Room in front for other bytes kept in the same buffer.
+ * assert.deepEqual([...answerAddresses(bytes, 4).subarray(0, 4)], [0, 0, 0, 0]);
+ * assert.deepEqual(answerAddresses(bytes, 4).subarray(4), addresses);
  * ```
  */
-export function answerAddresses(bytes: Uint8Array): Uint8Array {
+export function answerAddresses(bytes: Uint8Array, room = 0): Uint8Array {
   let found = 0;
   try {
     const reader = readerAfterQuestions(bytes);
@@ -680,10 +685,10 @@ export function answerAddresses(bytes: Uint8Array): Uint8Array {
   }
   if (found === 0) return NO_ADDRESSES;
   // The walk noted where each address is; the result is made once, of its exact length.
-  const addresses = new Uint8Array(found * 16);
+  const addresses = new Uint8Array(room + found * 16);
   for (let i = 0; i < found; i++) {
     const at = addressesAt[i];
-    const to = i * 16;
+    const to = room + i * 16;
     if (u16(bytes, at - 2) === 4) {
       addresses[to + 10] = addresses[to + 11] = 0xff;
       for (let b = 0; b < 4; b++) addresses[to + 12 + b] = bytes[at + b];

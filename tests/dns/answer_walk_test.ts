@@ -211,3 +211,20 @@ Deno.test("checking the records throws exactly where scanning them does", () => 
   }
   assert.ok(thrown > 500, `${thrown} rounds threw`);
 });
+
+Deno.test("the addresses read with room in front are the same, after that many zero bytes", () => {
+  const next = random(11);
+  for (let round = 0; round < 1000; round++) {
+    const bytes = damaged(answerOf(next), next);
+    const plain = answerAddresses(bytes);
+    const room = Math.floor(next() * 100);
+    const roomy = answerAddresses(bytes, room);
+    if (plain.length === 0) {
+      assert.equal(roomy.length, 0, `round ${round}: no addresses, no room`);
+      continue;
+    }
+    assert.equal(roomy.length, room + plain.length, `round ${round}`);
+    assert.ok(roomy.subarray(0, room).every((byte) => byte === 0), `round ${round}`);
+    assert.deepEqual(roomy.subarray(room), plain, `round ${round}`);
+  }
+});
