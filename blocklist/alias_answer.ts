@@ -78,6 +78,9 @@ function aliasContext(ctx: QueryContext, endpoint: string): QueryContext {
     get signal() {
       return ctx.signal;
     },
+    get deadline() {
+      return ctx.deadline;
+    },
     log,
   };
 }

@@ -9,13 +9,13 @@ import {
   aliasTargets,
   answerAddresses,
   answerCount,
-  isSameName,
-  peekQuestion,
+  hasQuestion,
+  isTruncated,
   Rcode,
   ttlAt,
 } from "../dns/mod.ts";
 import type { Answer, QueryContext, Reusable } from "../pipeline/types.ts";
-import { agedBy, withTtls } from "./ttl_patch.ts";
+import { agedBy, clampTtl, clampTtls, withTtls } from "./ttl_patch.ts";
 
 export interface CacheOptions {
   /** Upper bound of the bytes held (answers, keys and bookkeeping). */
@@ -45,7 +45,7 @@ export const DEFAULT_CACHE_OPTIONS: Readonly<CacheOptions> = {
  * besides its text. Set so that CACHE_MAX_BYTES bounds the memory the entries really take,
  * V8's heap and the buffers outside it (`deno task bench:cache-memory` checks it).
  */
-const ENTRY_OVERHEAD = 448;
+const ENTRY_OVERHEAD = 496;
 const ALIAS_OVERHEAD = 32;
 
 interface Entry {
@@ -225,12 +225,32 @@ export class AnswerCache {
   store(key: string, ctx: Pick<QueryContext, "question">, answer: Answer): number {
     const lifetime = this.#lifetimeOf(ctx, answer);
     if (lifetime === undefined || lifetime <= 0) return 0;
-    // Told to the answer too: the stages above read them on its way back (blocklist/stage.ts).
-    const addresses = answer.addresses ??= answerAddresses(answer.bytes);
     // The answer and its addresses in one buffer: a buffer is the larger part of an entry.
     const length = answer.bytes.length;
-    const clamp = this.#clampOf(answer, lifetime);
-    const held = withTtls(answer.bytes, answer.ttlOffsets, clamp, addresses);
+    const { minTtl } = this.options;
+    const highest = this.#highestTtl(answer, lifetime);
+    let held: Uint8Array;
+    // The entry's addresses: a view of `held` after the answer (or none).
+    let kept: Uint8Array;
+    if (answer.addresses === undefined) {
+      // Read straight into the entry's buffer, after room for the answer: no buffer of their
+      // own (this runs on every miss).
+      const found = answerAddresses(answer.bytes, length);
+      if (found.length === 0) {
+        held = withTtls(answer.bytes, answer.ttlOffsets, minTtl, highest);
+        kept = found;
+      } else {
+        held = found;
+        held.set(answer.bytes);
+        clampTtls(held, answer.ttlOffsets, minTtl, highest);
+        kept = held.subarray(length);
+      }
+      // Told to the answer too: the stages above read them on its way back (blocklist/stage.ts).
+      answer.addresses = kept;
+    } else {
+      held = withTtls(answer.bytes, answer.ttlOffsets, minTtl, highest, answer.addresses);
+      kept = held.length === length ? answer.addresses : held.subarray(length);
+    }
     const bytes = held.length === length ? held : held.subarray(0, length);
     const aliases = answer.aliases ??= aliasTargets(bytes);
     let size = held.length + key.length * 2 + answer.ttlOffsets.length * 8 + ENTRY_OVERHEAD;
@@ -247,7 +267,7 @@ export class AnswerCache {
       rcode: answer.rcode,
       subnetScope: answer.subnetScope,
       aliases: aliases.length === 0 ? aliases : aliases.slice(),
-      addresses: held.length === length ? addresses : held.subarray(length),
+      addresses: kept,
       lifetime,
       storedAt: this.#now(),
       size,
@@ -267,12 +287,17 @@ export class AnswerCache {
    * (the HTTP max-age) the lifetime the cache gives it. The answer itself when nothing moves.
    */
   clamped(ctx: Pick<QueryContext, "question">, answer: Answer): Answer {
-    const clamp = this.#clampOf(answer, this.#lifetimeOf(ctx, answer));
-    const bytes = answer.bytes;
-    const moves = (at: number) => clamp(ttlAt(bytes, at)) !== ttlAt(bytes, at);
-    const ttl = answer.ttl === undefined ? undefined : clamp(answer.ttl);
-    if (ttl === answer.ttl && !answer.ttlOffsets.some(moves)) return answer;
-    return { ...answer, bytes: withTtls(answer.bytes, answer.ttlOffsets, clamp), ttl };
+    const { minTtl } = this.options;
+    const highest = this.#highestTtl(answer, this.#lifetimeOf(ctx, answer));
+    const { bytes, ttlOffsets } = answer;
+    const ttl = answer.ttl === undefined ? undefined : clampTtl(answer.ttl, minTtl, highest);
+    let moves = ttl !== answer.ttl;
+    for (let i = 0; !moves && i < ttlOffsets.length; i++) {
+      const was = ttlAt(bytes, ttlOffsets[i]);
+      moves = clampTtl(was, minTtl, highest) !== was;
+    }
+    if (!moves) return answer;
+    return { ...answer, bytes: withTtls(bytes, ttlOffsets, minTtl, highest), ttl };
   }
 
   /**
@@ -340,13 +365,9 @@ export class AnswerCache {
   /** Seconds the answer may be kept, clamped; undefined when it must not be kept at all. */
   #lifetimeOf(ctx: Pick<QueryContext, "question">, answer: Answer): number | undefined {
     const { minTtl, maxTtl, errorTtl } = this.options;
-    let view;
-    try {
-      view = peekQuestion(answer.bytes);
-    } catch {
-      return undefined;
-    }
-    if (view.truncated || !answersQuestion(view.question, ctx.question)) return undefined;
+    // Read in the answer's bytes (dns/view.ts `hasQuestion`): it runs twice per miss.
+    const bytes = answer.bytes;
+    if (!hasQuestion(bytes, ctx.question) || isTruncated(bytes)) return undefined;
     if (isError(answer.rcode)) return errorTtl > 0 ? errorTtl : undefined;
     // answer.ttl is undefined for negative answers without an SOA (RFC 2308 §5: not cached).
     if (answer.ttl === undefined) return undefined;
@@ -354,15 +375,16 @@ export class AnswerCache {
   }
 
   /**
-   * A record TTL as kept: raised to `minTtl`, lowered to `maxTtl`, or for a negative or error
-   * answer (whose lifetime comes from its SOA or CACHE_ERROR_TTL) to that lifetime.
+   * The highest record TTL kept (the lowest is `minTtl`): `maxTtl`, or for a negative or error
+   * answer (whose lifetime comes from its SOA or CACHE_ERROR_TTL) that lifetime. A number, not
+   * a clamp function: two were made per miss.
    */
-  #clampOf(answer: Answer, lifetime: number | undefined): (ttl: number) => number {
-    const { minTtl, maxTtl } = this.options;
+  #highestTtl(answer: Answer, lifetime: number | undefined): number {
     const negative = answer.rcode === Rcode.NXDOMAIN ||
       (answer.rcode === Rcode.NOERROR && answer.ttl !== undefined && isNoData(answer.bytes));
-    const cap = lifetime !== undefined && (negative || isError(answer.rcode)) ? lifetime : maxTtl;
-    return (ttl) => Math.min(Math.max(ttl, minTtl), cap);
+    return lifetime !== undefined && (negative || isError(answer.rcode))
+      ? lifetime
+      : this.options.maxTtl;
   }
 
   #remove(entry: Entry): void {
@@ -396,12 +418,4 @@ function isError(rcode: number): boolean {
 /** NOERROR with an empty answer section. */
 function isNoData(bytes: Uint8Array): boolean {
   return answerCount(bytes) === 0;
-}
-
-function answersQuestion(
-  got: { name: string; type: number; class: number } | undefined,
-  asked: { name: string; type: number; class: number },
-): boolean {
-  return got !== undefined && got.type === asked.type && got.class === asked.class &&
-    isSameName(got.name, asked.name);
 }

@@ -22,7 +22,24 @@ export interface Placement {
 
 /** A query without a client subnet (or with the subnet not passed on): one key for all. */
 export function plainPlacement(key: string): Placement {
-  return { flight: key, shared: key, keyOf: () => key };
+  return new PlainPlacement(key);
+}
+
+/** One key for all, with a method rather than a closure: one is made per miss. */
+class PlainPlacement implements Placement {
+  readonly flight: string;
+
+  constructor(key: string) {
+    this.flight = key;
+  }
+
+  get shared(): string {
+    return this.flight;
+  }
+
+  keyOf(): string {
+    return this.flight;
+  }
 }
 
 /**

@@ -63,9 +63,18 @@ export function cacheStage(options: CacheStageOptions): Stage {
     return clamped;
   };
 
-  /** The shared tier's answer (kept in L1 too), or the rest of the chain's. */
-  const miss = async (ctx: QueryContext, where: Placement, next: () => MaybePromise<Answer>) => {
-    const fromShared = shared && await shared.read(where.shared);
+  /** An upstream answer as `keep` returns it, for a client that waited on another's flight. */
+  const asKept = (ctx: QueryContext, answer: Answer) =>
+    answer.source === "upstream" ? cache.clamped(ctx, answer) : answer;
+
+  /** The shared tier's answer (kept in L1 too), or the rest of the chain's, kept. */
+  const missShared = async (
+    ctx: QueryContext,
+    where: Placement,
+    next: () => MaybePromise<Answer>,
+    shared: SharedTier,
+  ) => {
+    const fromShared = await shared.read(where.shared);
     if (fromShared) {
       // Clamped here too: another instance may keep other bounds.
       const answer = cache.clamped(ctx, answerFromBytes(fromShared, "cache"));
@@ -92,26 +101,51 @@ export function cacheStage(options: CacheStageOptions): Stage {
       .finally(() => hit.releaseRefresh());
   };
 
-  /** Everything but a fresh hit: one upstream question for every client asking, or stale. */
-  const wait = async (
+  /**
+   * Everything but a fresh hit: one upstream question for every client asking, or stale. Not
+   * an async function: a then on the flight is a frame and a promise less per miss.
+   */
+  const wait = (
     ctx: QueryContext,
     where: Placement,
     hit: CacheHit | undefined,
     next: () => MaybePromise<Answer>,
-  ) => {
+  ): MaybePromise<Answer> => {
     const flight = where.flight;
     let pending = inFlight.get(flight);
+    // The first to ask leads the flight: it alone lets it go, once it has its answer. Without a
+    // shared tier the flight is the rest of the chain's answer as it comes, which the leader
+    // keeps and each other client takes as kept.
+    const leads = pending === undefined;
     if (pending === undefined) {
-      pending = miss(ctx, where, next);
-      inFlight.set(flight, pending);
-      pending.finally(() => inFlight.delete(flight)).catch(() => {});
+      const asked = shared === undefined ? next() : missShared(ctx, where, next, shared);
+      // Answered at once: no one can have joined it.
+      if (!(asked instanceof Promise)) return landed(ctx, where, hit, true, asked);
+      inFlight.set(flight, pending = asked);
     }
-    let answer: Answer;
-    try {
-      answer = await pending;
-    } catch (error) {
-      if (hit !== undefined) return staleAnswer(hit);
-      throw error;
+    return pending.then(
+      (answer) => {
+        if (leads) inFlight.delete(flight);
+        return landed(ctx, where, hit, leads, answer);
+      },
+      (error) => {
+        if (leads) inFlight.delete(flight);
+        if (hit !== undefined) return staleAnswer(hit);
+        throw error;
+      },
+    );
+  };
+
+  /** The flight's answer for one client: kept (by its leader) or as kept, else stale. */
+  const landed = (
+    ctx: QueryContext,
+    where: Placement,
+    hit: CacheHit | undefined,
+    leads: boolean,
+    answer: Answer,
+  ) => {
+    if (shared === undefined) {
+      answer = leads ? keep(where, ctx, answer) : asKept(ctx, answer);
     }
     if (hit !== undefined && answer.rcode === Rcode.SERVFAIL) {
       ctx.log.error ??= "served stale";

@@ -5,14 +5,20 @@
  */
 import { setTtlAt, transientCopy, ttlAt } from "../dns/mod.ts";
 
+/** `ttl` raised to `lowest` and lowered to `highest`. */
+export function clampTtl(ttl: number, lowest: number, highest: number): number {
+  return Math.min(Math.max(ttl, lowest), highest);
+}
+
 /**
- * A copy of `bytes` with the TTL at each offset passed through `next(ttl)`, and `tail` after
- * it in the same buffer: what the cache keeps beside an answer costs no buffer of its own.
+ * A copy of `bytes` with the TTL at each offset clamped to `lowest`..`highest`, and `tail`
+ * after it in the same buffer: what the cache keeps beside an answer costs no buffer of its own.
  */
 export function withTtls(
   bytes: Uint8Array,
   offsets: readonly number[],
-  next: (ttl: number) => number,
+  lowest: number,
+  highest: number,
   tail?: Uint8Array,
 ): Uint8Array<ArrayBuffer> {
   let copy: Uint8Array<ArrayBuffer>;
@@ -22,8 +28,20 @@ export function withTtls(
     copy.set(bytes);
     copy.set(tail, bytes.length);
   }
-  for (const offset of offsets) setTtlAt(copy, offset, next(ttlAt(copy, offset)) >>> 0);
+  clampTtls(copy, offsets, lowest, highest);
   return copy;
+}
+
+/** Clamps the TTL at each offset of `bytes` to `lowest`..`highest`, in place. */
+export function clampTtls(
+  bytes: Uint8Array,
+  offsets: readonly number[],
+  lowest: number,
+  highest: number,
+): void {
+  for (const offset of offsets) {
+    setTtlAt(bytes, offset, clampTtl(ttlAt(bytes, offset), lowest, highest) >>> 0);
+  }
 }
 
 /**

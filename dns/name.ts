@@ -144,6 +144,14 @@ const LOWER_BYTE_TEXT: readonly string[] = BYTE_TEXT.map((text, byte) =>
   byte >= 0x41 && byte <= 0x5a ? text.toLowerCase() : text
 );
 
+/**
+ * The canonical presentation text of one label byte: itself, lowercase for an ASCII capital, or
+ * its escape.
+ */
+export function canonicalByteText(byte: number): string {
+  return LOWER_BYTE_TEXT[byte];
+}
+
 /** Presentation text of one label's bytes, escaped where needed; lowercase when `lower`. */
 export function labelToText(bytes: Uint8Array, start: number, end: number, lower: boolean): string {
   const table = lower ? LOWER_BYTE_TEXT : BYTE_TEXT;

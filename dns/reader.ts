@@ -49,7 +49,8 @@ function escapedText(bytes: Uint8Array, labels: number, lower: boolean): string 
 }
 
 export class WireReader {
-  readonly bytes: Uint8Array;
+  /** The message read; another only through `restart`. */
+  bytes: Uint8Array;
   offset: number;
   /** Reads past this offset fail: the end of the message, or of the current rdata. */
   limit: number;
@@ -59,6 +60,14 @@ export class WireReader {
     this.bytes = bytes;
     this.offset = offset;
     this.limit = limit;
+  }
+
+  /** Reads `bytes` from its start, as a new reader would: for a reader kept and reused. */
+  restart(bytes: Uint8Array): this {
+    this.bytes = bytes;
+    this.offset = 0;
+    this.limit = bytes.length;
+    return this;
   }
 
   get remaining(): number {

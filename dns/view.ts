@@ -10,8 +10,8 @@
 import { EdnsOptionCode, HOP_BY_HOP_OPTIONS, RClass, Rcode, RType } from "./constants.ts";
 import { DnsWireError } from "./errors.ts";
 import { decodeMessage, encodeMessage, HEADER_SIZE } from "./message.ts";
-import { canonicalName } from "./name.ts";
-import { WireReader } from "./reader.ts";
+import { canonicalByteText, canonicalName } from "./name.ts";
+import { MAX_NAME_OCTETS, WireReader } from "./reader.ts";
 import { transientBytes, transientCopy } from "./transient.ts";
 import type { Message, Question } from "./types.ts";
 
@@ -80,6 +80,161 @@ export function peekQuestion(bytes: Uint8Array): QuestionView {
     view.questionEnd = reader.offset;
   }
   return view;
+}
+
+// Whether a message asks a given question, read in its bytes: no text, no object. A forwarded
+// query's reply is checked against the query (RFC 5452 §9.1) and a kept answer against the
+// question asked, on every miss; a `peekQuestion` of each (a view, a question and a name's
+// text) was the largest item a miss allocated. `sameQuestion` and `hasQuestion` say what the
+// plain way says, a `peekQuestion` of each compared field by field
+// (tests/dns/same_question_test.ts compares them on random and damaged messages): names alike
+// whatever the case of their letters, compression followed under the reader's rules
+// (dns/reader.ts: pointers only backwards, 255 octets), and false for a malformed header or
+// first question. A first question starts right after the header, so its pointers can only
+// lead into the header's 12 bytes: the reader's cap on hops is never reached here.
+
+/**
+ * Where the walk of a name stands: the offset of its next label, the start of the label run
+ * that offset is in (a pointer must point before it), octets so far and where the name's own
+ * bytes end (after its first pointer). Walks are synchronous: two serve all.
+ */
+const AT = 0, RUN = 1, OCTETS = 2, END = 3;
+const FIRST = new Int32Array(4);
+const SECOND = new Int32Array(4);
+
+/** Starts the walk of the name at `at`. */
+function begin(walk: Int32Array, at: number): void {
+  walk[AT] = walk[RUN] = at;
+  walk[OCTETS] = 1;
+  walk[END] = -1;
+}
+
+/**
+ * The offset of the walk's next label's length octet, pointers followed, checked to be whole;
+ * -1 when the name is malformed. A length of 0 is the name's end: `END` is then set.
+ */
+function nextLabel(bytes: Uint8Array, walk: Int32Array): number {
+  let at = walk[AT];
+  while (true) {
+    if (at >= bytes.length) return -1;
+    const length = bytes[at];
+    const kind = length & 0xc0;
+    if (kind === 0xc0) {
+      if (at + 1 >= bytes.length) return -1;
+      const target = ((length & 0x3f) << 8) | bytes[at + 1];
+      if (target >= walk[RUN]) return -1;
+      if (walk[END] < 0) walk[END] = at + 2;
+      at = walk[RUN] = target;
+      continue;
+    }
+    if (kind !== 0) return -1;
+    if (length === 0) {
+      if (walk[END] < 0) walk[END] = at + 1;
+    } else {
+      walk[OCTETS] += length + 1;
+      if (walk[OCTETS] > MAX_NAME_OCTETS || at + 1 + length > bytes.length) return -1;
+    }
+    walk[AT] = at + 1 + length;
+    return at;
+  }
+}
+
+/** True when TYPE and CLASS are whole after a name whose own bytes end at `end`, and are these. */
+function hasTypeAndClass(bytes: Uint8Array, end: number, type: number, klass: number): boolean {
+  return end + 4 <= bytes.length && u16(bytes, end) === type && u16(bytes, end + 2) === klass;
+}
+
+/**
+ * True when `a` and `b` both hold a first question and it is the same one: the names alike
+ * whatever the case of their letters, the same type and class. False when either header or
+ * first question is malformed, or either has none.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { decodeMessage, encodeMessage, sameQuestion } from "./mod.ts";
+ *
+ * // RFC 8484 §4.1's example query: www.example.com A, ID 0, RD set.
+ * const base64 = "AAABAAABAAAAAAAAA3d3dwdleGFtcGxlA2NvbQAAAQAB";
+ * const query = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+ * const message = decodeMessage(query);
+ * const ask = (name: string, type = 1) =>
+ *   encodeMessage({ ...message, questions: [{ name, type, class: 1 }] });
+ * assert.equal(sameQuestion(query, ask("WWW.Example.COM")), true, "case does not count");
+ * assert.equal(sameQuestion(query, ask("www.example.net")), false);
+ * assert.equal(sameQuestion(query, ask("www.example.com", 28)), false, "AAAA is another");
+ * assert.equal(sameQuestion(query, query.subarray(0, 20)), false, "a question cut short");
+ * ```
+ */
+export function sameQuestion(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length < HEADER_SIZE || b.length < HEADER_SIZE) return false;
+  if (u16(a, 4) === 0 || u16(b, 4) === 0) return false;
+  begin(FIRST, HEADER_SIZE);
+  begin(SECOND, HEADER_SIZE);
+  while (true) {
+    const at = nextLabel(a, FIRST);
+    const bt = nextLabel(b, SECOND);
+    if (at < 0 || bt < 0) return false;
+    const length = a[at];
+    if (length !== b[bt]) return false;
+    if (length === 0) break;
+    for (let i = 1; i <= length; i++) {
+      if (foldCase(a[at + i]) !== foldCase(b[bt + i])) return false;
+    }
+  }
+  const end = FIRST[END];
+  return end + 4 <= a.length &&
+    hasTypeAndClass(b, SECOND[END], u16(a, end), u16(a, end + 2));
+}
+
+/**
+ * True when the first question of `bytes` is `question`: its name the same as the text (as
+ * the codec writes names: dns/name.ts) whatever the case of their letters, its type and class
+ * the same. False when the header or first question is malformed, or there is none.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { hasQuestion, RClass, RType } from "./mod.ts";
+ *
+ * // RFC 8484 §4.1's example query: www.example.com A, ID 0, RD set.
+ * const base64 = "AAABAAABAAAAAAAAA3d3dwdleGFtcGxlA2NvbQAAAQAB";
+ * const query = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+ * const asked = { name: "WWW.example.com", type: RType.A, class: RClass.IN };
+ * assert.equal(hasQuestion(query, asked), true);
+ * assert.equal(hasQuestion(query, { ...asked, name: "example.com" }), false);
+ * assert.equal(hasQuestion(query, { ...asked, type: RType.AAAA }), false);
+ * ```
+ */
+export function hasQuestion(
+  bytes: Uint8Array,
+  question: { name: string; type: number; class: number },
+): boolean {
+  if (bytes.length < HEADER_SIZE || u16(bytes, 4) === 0) return false;
+  const text = question.name;
+  let to = 0;
+  begin(FIRST, HEADER_SIZE);
+  for (let labels = 0;; labels++) {
+    const at = nextLabel(bytes, FIRST);
+    if (at < 0) return false;
+    const length = bytes[at];
+    if (length === 0) break;
+    if (labels > 0 && text.charCodeAt(to++) !== 0x2e) return false;
+    for (let i = at + 1; i <= at + length; i++) {
+      const spelled = canonicalByteText(bytes[i]);
+      for (let c = 0; c < spelled.length; c++) {
+        if (foldCase(text.charCodeAt(to++)) !== spelled.charCodeAt(c)) return false;
+      }
+    }
+  }
+  // What is left may be a final dot, as canonicalName drops it (not an escaped one).
+  const rest = text.length - to;
+  if (
+    rest !== 0 && (rest !== 1 || text.charCodeAt(to) !== 0x2e || text.charCodeAt(to - 1) === 0x5c)
+  ) {
+    return false;
+  }
+  return hasTypeAndClass(bytes, FIRST[END], question.type, question.class);
 }
 
 /**
@@ -333,17 +488,56 @@ export interface RecordScan {
  * ```
  */
 export function scanRecords(bytes: Uint8Array): RecordScan {
-  const { reader, counts } = afterQuestions(bytes);
-  let rcode = headerRcode(bytes);
+  const reader = readerAfterQuestions(bytes);
+  const records = sectionCount(bytes, 0) + sectionCount(bytes, 1) + sectionCount(bytes, 2);
   const scan: RecordScan = {
-    rcode,
-    ttlOffsets: [],
+    rcode: headerRcode(bytes),
+    // Of the records' number where it is small (most answers): an array grown by push takes
+    // room for many more, and two walks of every miss make one.
+    ttlOffsets: records <= EXACT_OFFSETS ? new Array(records) : [],
     minTtl: undefined,
     negativeTtl: undefined,
-    answerCount: counts[0],
+    answerCount: sectionCount(bytes, 0),
   };
+  walkRecords(bytes, reader, scan);
+  return scan;
+}
+
+/** Records up to which `scanRecords` makes its TTL offsets of their number at once. */
+const EXACT_OFFSETS = 64;
+
+/**
+ * Throws DnsWireError unless every record walks, as `scanRecords` would, without keeping what
+ * it finds: a transport's check of a reply the forward stage scans again.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { checkRecords, DnsWireError } from "./mod.ts";
+ *
+ * // RFC 8484 §4.1's example query: www.example.com A, ID 0, RD set.
+ * const base64 = "AAABAAABAAAAAAAAA3d3dwdleGFtcGxlA2NvbQAAAQAB";
+ * const query = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+ * checkRecords(query);
+ * const lying = query.slice();
+ * lying[7] = 1; // ANCOUNT 1, and no record follows
+ * assert.throws(() => checkRecords(lying), DnsWireError);
+ * ```
+ */
+export function checkRecords(bytes: Uint8Array): void {
+  walkRecords(bytes, readerAfterQuestions(bytes), undefined);
+}
+
+/** The one walk over the records, from `reader` after the questions; into `scan` when given. */
+function walkRecords(bytes: Uint8Array, reader: WireReader, scan: RecordScan | undefined): void {
+  const answers = sectionCount(bytes, 0);
+  let rcode = headerRcode(bytes);
+  let kept = 0;
+  let minTtl: number | undefined;
+  let negativeTtl: number | undefined;
+  let optSeen = false;
   for (let section = 0; section < 3; section++) {
-    for (let i = 0; i < counts[section]; i++) {
+    for (let i = sectionCount(bytes, section); i > 0; i--) {
       const start = reader.offset;
       reader.skipName();
       const type = reader.u16("record");
@@ -355,30 +549,64 @@ export function scanRecords(bytes: Uint8Array): RecordScan {
       const rdataStart = reader.offset;
       reader.offset += length;
       if (type === RType.OPT) {
-        if (scan.opt !== undefined) throw new DnsWireError("more than one OPT record", start);
-        scan.opt = {
-          offset: start,
-          end: reader.offset,
-          udpSize: klass,
-          dnssecOk: (ttl & 0x8000) !== 0,
-        };
+        if (optSeen) throw new DnsWireError("more than one OPT record", start);
+        optSeen = true;
         rcode |= (ttl >>> 24) << 4;
+        if (scan !== undefined) {
+          scan.opt = {
+            offset: start,
+            end: reader.offset,
+            udpSize: klass,
+            dnssecOk: (ttl & 0x8000) !== 0,
+          };
+        }
         continue;
       }
-      scan.ttlOffsets.push(ttlOffset);
-      scan.minTtl = scan.minTtl === undefined ? ttl : Math.min(scan.minTtl, ttl);
-      if (
-        section === 1 && type === RType.SOA && scan.negativeTtl === undefined && counts[0] === 0
-      ) {
-        scan.negativeTtl = Math.min(ttl, soaMinimum(bytes, rdataStart, length));
+      if (scan !== undefined) scan.ttlOffsets[kept++] = ttlOffset;
+      minTtl = minTtl === undefined ? ttl : Math.min(minTtl, ttl);
+      if (section === 1 && type === RType.SOA && negativeTtl === undefined && answers === 0) {
+        negativeTtl = Math.min(ttl, soaMinimum(bytes, rdataStart, length));
       }
     }
   }
   if (reader.offset !== bytes.length) {
     throw new DnsWireError(`${bytes.length - reader.offset} trailing bytes`, reader.offset);
   }
+  if (scan === undefined) return;
+  scan.ttlOffsets.length = kept;
   scan.rcode = rcode;
-  return scan;
+  scan.minTtl = minTtl;
+  scan.negativeTtl = negativeTtl;
+}
+
+/** The number of records in the answer (0), authority (1) or additional (2) section. */
+function sectionCount(bytes: Uint8Array, section: number): number {
+  return u16(bytes, 6 + 2 * section);
+}
+
+/**
+ * The reader the walks over a message's records share (scanRecords, checkRecords,
+ * answerAddresses, aliasTargets, truncateAnswer): each runs to its end without a pause and
+ * starts no other, so one serves them all, instead of one made per walk, four per miss. It
+ * keeps the last message walked until the next walk.
+ */
+const WALK = new WireReader(new Uint8Array(0));
+
+/**
+ * Where every walk over the records starts: the shared walk reader (`WALK`: done with before
+ * any other walk starts) just past the questions (the header checked whole), the counts read
+ * with `sectionCount`.
+ */
+export function readerAfterQuestions(bytes: Uint8Array): WireReader {
+  const reader = WALK.restart(bytes);
+  reader.need(HEADER_SIZE, "header");
+  reader.offset = HEADER_SIZE;
+  for (let i = questionCount(bytes); i > 0; i--) {
+    reader.skipName();
+    reader.need(4, "question");
+    reader.offset += 4;
+  }
+  return reader;
 }
 
 /**
@@ -386,17 +614,11 @@ export function scanRecords(bytes: Uint8Array): RecordScan {
  * of the answer, authority and additional sections.
  */
 export function afterQuestions(bytes: Uint8Array): { reader: WireReader; counts: number[] } {
-  const reader = new WireReader(bytes);
-  reader.need(HEADER_SIZE, "header");
-  reader.offset = 4;
-  const qdcount = reader.u16();
-  const counts = [reader.u16(), reader.u16(), reader.u16()];
-  for (let i = 0; i < qdcount; i++) {
-    reader.skipName();
-    reader.need(4, "question");
-    reader.offset += 4;
-  }
-  return { reader, counts };
+  const reader = readerAfterQuestions(bytes);
+  return {
+    reader,
+    counts: [sectionCount(bytes, 0), sectionCount(bytes, 1), sectionCount(bytes, 2)],
+  };
 }
 
 const NO_ADDRESSES = new Uint8Array(0);
@@ -405,7 +627,9 @@ const NO_ADDRESSES = new Uint8Array(0);
  * The A and AAAA addresses of a message's answer section (class IN), in order, 16 bytes each
  * (IPv4 as IPv4-mapped IPv6, ::ffff:a.b.c.d, so one comparison serves both families), read in
  * one walk that skips names: what a resolver inspects to refuse an answer that points where it
- * must not. Empty when it has none or does not parse.
+ * must not. Empty when it has none or does not parse. With `room`, they come after that many
+ * zero bytes in the same buffer, for a caller that keeps them beside other bytes (the answer
+ * cache: the answer, then its addresses); there is no room in an empty result.
  *
  * @example
  * ```ts
@@ -428,13 +652,16 @@ const NO_ADDRESSES = new Uint8Array(0);
  * assert.deepEqual([...addresses.subarray(10, 16)], [0xff, 0xff, 192, 0, 2, 7]);
  * assert.deepEqual([...addresses.subarray(16, 18)], [0x20, 0x01]);
  * assert.equal(answerAddresses(new Uint8Array(3)).length, 0, "not a message");
+ * // Room in front for other bytes kept in the same buffer.
+ * assert.deepEqual([...answerAddresses(bytes, 4).subarray(0, 4)], [0, 0, 0, 0]);
+ * assert.deepEqual(answerAddresses(bytes, 4).subarray(4), addresses);
  * ```
  */
-export function answerAddresses(bytes: Uint8Array): Uint8Array {
-  let found: number[] | undefined;
+export function answerAddresses(bytes: Uint8Array, room = 0): Uint8Array {
+  let found = 0;
   try {
-    const { reader, counts } = afterQuestions(bytes);
-    for (let i = 0; i < counts[0]; i++) {
+    const reader = readerAfterQuestions(bytes);
+    for (let i = sectionCount(bytes, 0); i > 0; i--) {
       reader.skipName();
       const type = reader.u16("record");
       const klass = reader.u16("record");
@@ -444,19 +671,39 @@ export function answerAddresses(bytes: Uint8Array): Uint8Array {
       const at = reader.offset;
       reader.offset += length;
       if (klass !== RClass.IN) continue;
-      if (type === RType.A && length === 4) {
-        (found ??= []).push(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff);
-        for (let b = 0; b < 4; b++) found.push(bytes[at + b]);
-      } else if (type === RType.AAAA && length === 16) {
-        found ??= [];
-        for (let b = 0; b < 16; b++) found.push(bytes[at + b]);
+      if ((type === RType.A && length === 4) || (type === RType.AAAA && length === 16)) {
+        if (found === addressesAt.length) {
+          const grown = new Int32Array(found * 2);
+          grown.set(addressesAt);
+          addressesAt = grown;
+        }
+        addressesAt[found++] = at;
       }
     }
   } catch {
     return NO_ADDRESSES;
   }
-  return found === undefined ? NO_ADDRESSES : Uint8Array.from(found);
+  if (found === 0) return NO_ADDRESSES;
+  // The walk noted where each address is; the result is made once, of its exact length.
+  const addresses = new Uint8Array(room + found * 16);
+  for (let i = 0; i < found; i++) {
+    const at = addressesAt[i];
+    const to = room + i * 16;
+    if (u16(bytes, at - 2) === 4) {
+      addresses[to + 10] = addresses[to + 11] = 0xff;
+      for (let b = 0; b < 4; b++) addresses[to + 12 + b] = bytes[at + b];
+    } else {
+      for (let b = 0; b < 16; b++) addresses[to + b] = bytes[at + b];
+    }
+  }
+  return addresses;
 }
+
+/**
+ * Where `answerAddresses` found each address's rdata; grown when an answer has more (at most one
+ * per 16 bytes of a message).
+ */
+let addressesAt = new Int32Array(16);
 
 /** MINIMUM is the last 4 bytes of SOA rdata, after two names. */
 function soaMinimum(bytes: Uint8Array, start: number, length: number): number {

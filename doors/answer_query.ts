@@ -28,8 +28,7 @@ export async function answerQuery(
   try {
     resolution = await deps.resolver.resolve(raw, client);
   } catch (error) {
-    if (error instanceof DnsWireError) return encodeReplyTo(raw, { rcode: Rcode.FORMERR });
-    return failed(deps, raw, error);
+    return unresolved(deps, raw, error);
   }
   try {
     return fit(resolution);
@@ -38,7 +37,21 @@ export async function answerQuery(
   }
 }
 
-function failed(deps: AnswerDeps, raw: Uint8Array, error: unknown): Uint8Array | undefined {
+/**
+ * What to send for a query the resolver threw on: FORMERR when it does not decode (nothing
+ * without a header), SERVFAIL, reported, for anything else.
+ */
+export function unresolved(
+  deps: AnswerDeps,
+  raw: Uint8Array,
+  error: unknown,
+): Uint8Array | undefined {
+  if (error instanceof DnsWireError) return encodeReplyTo(raw, { rcode: Rcode.FORMERR });
+  return failed(deps, raw, error);
+}
+
+/** SERVFAIL for a failure of ours, which is reported (nothing without a header). */
+export function failed(deps: AnswerDeps, raw: Uint8Array, error: unknown): Uint8Array | undefined {
   deps.onError?.(error);
   return encodeReplyTo(raw, { rcode: Rcode.SERVFAIL });
 }

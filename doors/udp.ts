@@ -23,14 +23,17 @@ import {
   hasHeader,
   isResponse,
   Rcode,
+  transientCopy,
   truncateAnswer,
   udpPayloadLimit,
 } from "../dns/mod.ts";
 import type { AddressProof } from "./address_proof.ts";
-import { type AnswerDeps, answerQuery } from "./answer_query.ts";
+import { type AnswerDeps, failed, unresolved } from "./answer_query.ts";
 import type { CidrSet } from "../net/cidr.ts";
 import type { ClientRefusals, RateLimiter } from "../net/rate_limit.ts";
 import type { ClientDirectory, Identity } from "../pipeline/profile.ts";
+import type { Resolution } from "../pipeline/resolver.ts";
+import type { ClientInfo, MaybePromise } from "../pipeline/types.ts";
 import { type DirectSocket, directSocket } from "./udp_direct.ts";
 import { bindSharedSocket, type SharedUdpSocket } from "./udp_shared.ts";
 import type { SharedDatagramCalls } from "../runtime/libc_sockets.ts";
@@ -192,45 +195,88 @@ export class UdpDoor {
     }
     const decision = options.limiter?.check(address) ?? "answer";
     if (decision === "drop") return;
-    const raw = datagram.slice();
+    // A copy from the transient slab (dns/transient.ts): it lives as long as this query.
+    const raw = transientCopy(datagram);
     if (decision === "truncate") {
       const reply = encodeReplyTo(raw, { truncated: true });
       if (reply !== undefined) void this.#send(reply, peer);
       return;
     }
     if (this.#inFlight >= MAX_IN_FLIGHT) return;
-    void this.#answer(raw, peer, identity);
+    this.#answer(raw, peer, identity);
   }
 
-  /** One query, counted in flight until its answer is sent (one async step: it runs per query). */
-  async #answer(raw: Uint8Array, peer: Deno.NetAddr, identity?: Identity): Promise<void> {
+  /**
+   * One query, counted in flight until its answer is sent. Not an async function: an answer
+   * the resolver gives at once (a cache hit) is sent at once, and one to wait for costs a then
+   * on the resolver's promise, not a frame and a promise more (it runs per query). Failures
+   * are answers, as answerQuery (answer_query.ts) makes them for the stream doors; whatever
+   * still escapes is ours to report.
+   */
+  #answer(raw: Uint8Array, peer: Deno.NetAddr, identity?: Identity): void {
     this.#inFlight++;
+    const options = this.#options;
+    let resolution: MaybePromise<Resolution>;
+    let cookie: QueryCookie | undefined;
     try {
       const address = peer.hostname;
-      let cookie: QueryCookie | undefined;
       try {
         cookie = queryCookie(raw);
       } catch (error) {
         if (!(error instanceof DnsWireError)) throw error;
-        const formerr = encodeReplyTo(raw, { rcode: Rcode.FORMERR });
-        if (formerr !== undefined) await this.#send(formerr, peer);
-        return;
+        return this.#sendLast(encodeReplyTo(raw, { rcode: Rcode.FORMERR }), peer);
       }
-      const reply = await answerQuery(
-        this.#options,
-        raw,
-        identity === undefined ? { address, door: "udp" } : { address, door: "udp", identity },
-        ({ bytes, head }) => this.#fit(bytes, head.edns?.udpSize, address, cookie),
-      );
-      const sending = reply === undefined ? undefined : this.#send(reply, peer);
-      if (sending !== undefined) await sending;
+      const client: ClientInfo = identity === undefined
+        ? { address, door: "udp" }
+        : { address, door: "udp", identity };
+      try {
+        resolution = options.resolver.resolve(raw, client);
+      } catch (error) {
+        return this.#sendLast(unresolved(options, raw, error), peer);
+      }
     } catch (error) {
-      // answerQuery turns failures into answers; whatever still escapes is ours to report.
-      this.#options.onError?.(error);
-    } finally {
-      if (--this.#inFlight === 0 && this.#onIdle !== undefined) this.#onIdle();
+      options.onError?.(error);
+      return this.#landed();
     }
+    if (!(resolution instanceof Promise)) return this.#reply(resolution, raw, peer, cookie);
+    resolution.then(
+      (resolved) => this.#reply(resolved, raw, peer, cookie),
+      (error) => this.#sendLast(unresolved(options, raw, error), peer),
+    );
   }
+
+  /** The resolution fitted for this client (SERVFAIL if that fails) and sent. */
+  #reply(
+    resolution: Resolution,
+    raw: Uint8Array,
+    peer: Deno.NetAddr,
+    cookie: QueryCookie | undefined,
+  ): void {
+    let reply: Uint8Array | undefined;
+    try {
+      reply = this.#fit(resolution.bytes, resolution.head.edns?.udpSize, peer.hostname, cookie);
+    } catch (error) {
+      reply = failed(this.#options, raw, error);
+    }
+    this.#sendLast(reply, peer);
+  }
+
+  /** Sends a query's reply, if it has one; the query is out of flight once it is sent. */
+  #sendLast(reply: Uint8Array | undefined, peer: Deno.NetAddr): void {
+    let sending: Promise<void> | undefined;
+    try {
+      sending = reply === undefined ? undefined : this.#send(reply, peer);
+    } catch (error) {
+      this.#options.onError?.(error);
+    }
+    if (sending === undefined) this.#landed();
+    else sending.then(this.#landed, this.#landed);
+  }
+
+  /** A query is out of flight; `drain` hears when none is left. */
+  readonly #landed = (): void => {
+    if (--this.#inFlight === 0 && this.#onIdle !== undefined) this.#onIdle();
+  };
 
   /**
    * The answer as sent: with a fresh server cookie when the query had a cookie, cut to what

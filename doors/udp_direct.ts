@@ -117,7 +117,9 @@ class FfiSocket implements DirectSocket {
     if (read < 0) return undefined;
     const family = from[0] | (from[1] << 8);
     // The address's bytes as a short string: the key to its text, spelled once.
-    const [at, size] = family === AF_INET ? [4, 4] : family === AF_INET6 ? [8, 16] : [0, 0];
+    // Where the address's bytes are, and how many: two numbers, not a pair made per datagram.
+    const at = family === AF_INET ? 4 : 8;
+    const size = family === AF_INET ? 4 : family === AF_INET6 ? 16 : 0;
     if (size === 0) return undefined;
     let key = "";
     for (let i = at; i < at + size; i += 2) {

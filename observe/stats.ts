@@ -155,12 +155,18 @@ export class QueryStats {
     if (counts.size < this.#topCapacity * 2) return;
     // Names asked once go first, in one pass: under a stream of new names (uncached queries)
     // that is nearly all of them, and sorting the whole table each time showed in profiles.
-    for (const [seen, count] of counts) if (count === 1) counts.delete(seen);
+    // forEach, not for-of: no [name, count] pair made per name.
+    counts.forEach(dropOnce);
     if (counts.size < this.#topCapacity * 1.5) return;
     const kept = topOf(counts, this.#topCapacity);
     counts.clear();
     for (const [keptName, count] of kept) counts.set(keptName, count);
   }
+}
+
+/** Drops a name counted once from the map being walked (deleting the current entry is safe). */
+function dropOnce(count: number, name: string, counts: Map<string, number>): void {
+  if (count === 1) counts.delete(name);
 }
 
 function topOf(counts: Map<string, number>, n: number): [string, number][] {

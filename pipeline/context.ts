@@ -59,6 +59,7 @@ export interface ResolverContextInit {
  * assert.equal(ctx.question.name, "www.example.com");
  * assert.equal(ctx.query.header.id, 0, "decoded on first read");
  * assert.equal(ctx.signal.aborted, false);
+ * assert.equal(ctx.deadline.aborted, false, "the budget, the signal's source");
  * ctx.dispose();
  * ```
  */
@@ -93,14 +94,18 @@ export class ResolverContext implements QueryContext {
     return this.#query ??= decodeMessage(this.raw);
   }
 
-  get signal(): AbortSignal {
+  get deadline(): Deadline {
     if (this.#deadline === undefined) {
       const { ms, now } = this.#budget;
       // At most the whole budget, whatever the wall clock did meanwhile.
       const left = Math.min(ms, Math.max(1, Math.round(this.#started + ms - now())));
       this.#deadline = new Deadline(left, this.#clientSignal);
     }
-    return this.#deadline.signal;
+    return this.#deadline;
+  }
+
+  get signal(): AbortSignal {
+    return this.deadline.signal;
   }
 
   /** The query is answered: its budget's timer, if one was made, goes. */

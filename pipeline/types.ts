@@ -6,6 +6,7 @@
 import type { Message, QueryHead, Question } from "../dns/mod.ts";
 import type { Reusable } from "./answer_memo.ts";
 import type { Identity, ProfileLogMode } from "./profile.ts";
+import type { Deadline } from "../runtime/deadline.ts";
 
 /** The reuse mark of an `Answer`, defined with the rest of answer reuse (answer_memo.ts). */
 export type { Reusable };
@@ -80,6 +81,12 @@ export interface QueryContext {
   readonly identity: Identity;
   /** Aborts when the query's time budget runs out or the client goes away. */
   readonly signal: AbortSignal;
+  /**
+   * The same budget as a `Deadline` (runtime/deadline.ts), where the context has one (the
+   * resolver's does): the forward stage waits on it without an AbortSignal, which a miss
+   * would otherwise make and listen to.
+   */
+  readonly deadline?: Deadline;
   readonly log: QueryLogEntry;
 }
 

@@ -22,16 +22,24 @@ export interface CoarseTimeout {
   cancel(): void;
 }
 
+/**
+ * What a timeout may call instead of a function: an object's own method, so a part that sets
+ * a timeout per query (runtime/deadline.ts) makes no closure for it.
+ */
+export interface Expiring {
+  expire(): void;
+}
+
 class Pending implements CoarseTimeout {
   /** Tells the timer a cancelled timeout has left its slot's list. */
   readonly forget: () => void;
   readonly slot: number;
-  readonly fire: () => void;
+  readonly fire: (() => void) | Expiring;
   /** The slot's list while pending, and where in it; undefined once fired or cancelled. */
   due: Pending[] | undefined;
   at = 0;
 
-  constructor(forget: () => void, slot: number, fire: () => void) {
+  constructor(forget: () => void, slot: number, fire: (() => void) | Expiring) {
     this.forget = forget;
     this.slot = slot;
     this.fire = fire;
@@ -94,12 +102,13 @@ export class CoarseTimer {
   }
 
   /**
-   * Calls `fire` once, `ms` (up to two slots more) milliseconds from now, unless cancelled
-   * first. While the ticker runs, now is taken as the end of the slot it last ran in, with no
-   * clock read per timeout (a clock read is an op, and every miss and POST sets timeouts): a
-   * timeout fires early only when the ticker itself runs late, by at most that lateness.
+   * Calls `fire` (or its `expire`) once, `ms` (up to two slots more) milliseconds from now,
+   * unless cancelled first. While the ticker runs, now is taken as the end of the slot it last
+   * ran in, with no clock read per timeout (a clock read is an op, and every miss and POST sets
+   * timeouts): a timeout fires early only when the ticker itself runs late, by at most that
+   * lateness.
    */
-  timeout(ms: number, fire: () => void): CoarseTimeout {
+  timeout(ms: number, fire: (() => void) | Expiring): CoarseTimeout {
     const slot = this.#ticking
       ? this.#tickSlot + 1 + Math.ceil(ms / TICK_MS)
       : Math.ceil((performance.now() + ms) / TICK_MS);
@@ -138,7 +147,9 @@ export class CoarseTimer {
       for (const timeout of due) {
         timeout.due = undefined;
         this.#pending--;
-        timeout.fire();
+        const fire = timeout.fire;
+        if (typeof fire === "function") fire();
+        else fire.expire();
       }
     }
     if (this.#pending === 0 && ++this.#idleTicks >= IDLE_TICKS) {
@@ -154,8 +165,8 @@ export class CoarseTimer {
 const shared = new CoarseTimer();
 
 /**
- * Calls `fire` once, `ms` (up to a slot more) milliseconds from now, unless cancelled first,
- * on the shared ticker.
+ * Calls `fire` (or its `expire`) once, `ms` (up to a slot more) milliseconds from now, unless
+ * cancelled first, on the shared ticker.
  *
  * @example
  * ```ts
@@ -174,6 +185,6 @@ const shared = new CoarseTimer();
  * assert.equal(fired, false, "a cancelled timeout never fires");
  * ```
  */
-export function coarseTimeout(ms: number, fire: () => void): CoarseTimeout {
+export function coarseTimeout(ms: number, fire: (() => void) | Expiring): CoarseTimeout {
   return shared.timeout(ms, fire);
 }

@@ -4,8 +4,9 @@
  * server offers it). The reply must be a 200 with a DNS message answering our question.
  */
 import { describeError, UpstreamError } from "./errors.ts";
-import { checkWellFormed, isReplyTo, questionOf } from "./match.ts";
+import { checkWellFormed, isReplyTo } from "./match.ts";
 import type { Transport } from "./transport.ts";
+import type { Deadline } from "../runtime/deadline.ts";
 import { withId } from "../dns/mod.ts";
 
 const DNS_MESSAGE = "application/dns-message";
@@ -29,8 +30,8 @@ export class DohTransport implements Transport {
     if (options.caCerts) this.#client = Deno.createHttpClient({ caCerts: options.caCerts });
   }
 
-  async query(query: Uint8Array, signal: AbortSignal): Promise<Uint8Array> {
-    const expected = { id: 0, question: questionOf(query) };
+  async query(query: Uint8Array, deadline: Deadline): Promise<Uint8Array> {
+    const signal = deadline.signal;
     let response: Response;
     try {
       response = await fetch(this.#url, {
@@ -61,7 +62,7 @@ export class DohTransport implements Transport {
       throw this.#failure(error, signal);
     }
     checkWellFormed(this.name, reply);
-    if (!isReplyTo(reply, expected)) {
+    if (!isReplyTo(reply, 0, query)) {
       throw new UpstreamError(this.name, "mismatch", "the reply does not answer our question");
     }
     return reply;

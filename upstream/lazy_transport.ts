@@ -5,6 +5,7 @@
  */
 import { describeError, UpstreamError } from "./errors.ts";
 import type { Transport } from "./transport.ts";
+import type { Deadline } from "../runtime/deadline.ts";
 
 export class LazyTransport implements Transport {
   readonly name: string;
@@ -18,7 +19,7 @@ export class LazyTransport implements Transport {
     this.#load = load;
   }
 
-  async query(query: Uint8Array, signal: AbortSignal): Promise<Uint8Array> {
+  async query(query: Uint8Array, deadline: Deadline): Promise<Uint8Array> {
     if (this.#closed) throw new UpstreamError(this.name, "network", "the transport is closed");
     let transport: Transport;
     try {
@@ -29,7 +30,7 @@ export class LazyTransport implements Transport {
       throw new UpstreamError(this.name, "network", describeError(error), { cause: error });
     }
     // Closed while it loaded: close() has closed it, and its query rejects.
-    return await transport.query(query, signal);
+    return await transport.query(query, deadline);
   }
 
   close(): void {

@@ -74,45 +74,49 @@ export class UpstreamPool {
 
   /**
    * Asks upstreams in turn; rejects with `AllUpstreamsFailedError` (and nothing else) when none
-   * answered usefully, at the latest when `signal` aborts. An upstream's own SERVFAIL is
-   * returned when nothing better came, as it may carry an Extended DNS Error worth passing on.
+   * answered usefully, at the latest when `within` (the query's budget: a signal, or a
+   * `Deadline`, which each attempt follows without an AbortSignal) runs out. An upstream's own
+   * SERVFAIL is returned when nothing better came, as it may carry an Extended DNS Error worth
+   * passing on.
    */
-  async resolve(query: Uint8Array, signal: AbortSignal): Promise<PoolReply> {
-    const failures: UpstreamError[] = [];
+  async resolve(query: Uint8Array, within: AbortSignal | Deadline): Promise<PoolReply> {
+    // Made only when an attempt fails, and no closure per attempt: this runs on every miss.
+    let failures: UpstreamError[] | undefined;
     let servfail: PoolReply | undefined;
     let attempts = 0;
-    for (const member of this.#ordered()) {
-      if (signal.aborted) break;
+    const members = this.#ordered();
+    for (let at = 0; at < members.length; at++) {
+      const member = members[at];
+      if (within.aborted) break;
       attempts++;
       const name = member.transport.name;
-      const attempt = new Deadline(this.#attemptTimeoutMs, signal);
+      const attempt = new Deadline(this.#attemptTimeoutMs, within);
       const started = performance.now();
-      const report = (outcome: AttemptOutcome["outcome"]) =>
-        this.#onAttempt?.({ upstream: name, ms: performance.now() - started, outcome });
       let bytes: Uint8Array;
       try {
-        bytes = await member.transport.query(query, attempt.signal);
+        bytes = await member.transport.query(query, attempt);
       } catch (error) {
         const failure = error instanceof UpstreamError
           ? error
           : new UpstreamError(name, "network", describeError(error), { cause: error });
-        failures.push(failure);
-        report(failure.kind);
+        (failures ??= []).push(failure);
+        this.#report(name, started, failure.kind);
         this.#failed(member);
         continue;
       } finally {
         attempt.dispose();
       }
       const rcode = headerRcode(bytes);
-      report(rcode === Rcode.SERVFAIL || rcode === Rcode.REFUSED ? "rcode" : "answer");
+      const failed = rcode === Rcode.SERVFAIL || rcode === Rcode.REFUSED;
+      this.#report(name, started, failed ? "rcode" : "answer");
       if (rcode === Rcode.SERVFAIL) {
         // One name failing (e.g. DNSSEC-bogus) says nothing about the upstream's health.
         servfail ??= { bytes, upstream: name, attempts };
-        failures.push(new UpstreamError(name, "rcode", "answered SERVFAIL"));
+        (failures ??= []).push(new UpstreamError(name, "rcode", "answered SERVFAIL"));
         continue;
       }
       if (rcode === Rcode.REFUSED) {
-        failures.push(new UpstreamError(name, "rcode", "answered REFUSED"));
+        (failures ??= []).push(new UpstreamError(name, "rcode", "answered REFUSED"));
         this.#failed(member);
         continue;
       }
@@ -121,7 +125,8 @@ export class UpstreamPool {
       return { bytes, upstream: name, attempts };
     }
     if (servfail) return { ...servfail, attempts };
-    if (signal.aborted && failures.length < this.#members.length) {
+    failures ??= [];
+    if (within.aborted && failures.length < this.#members.length) {
       failures.push(new UpstreamError("pool", "timeout", "the query's time budget ran out"));
     }
     throw new AllUpstreamsFailedError(failures);
@@ -134,12 +139,20 @@ export class UpstreamPool {
   /** Healthy upstreams in configured order, then backed-off ones, soonest back first. */
   #ordered(): readonly Member[] {
     const now = this.#now();
-    // The usual case, every upstream healthy: the configured order as it is, nothing copied.
-    if (this.#members.every((member) => member.downUntil <= now)) return this.#members;
+    // The usual case, every upstream healthy: the configured order as it is, nothing copied
+    // (and no closure made to find that out: this runs on every miss).
+    let up = 0;
+    while (up < this.#members.length && this.#members[up].downUntil <= now) up++;
+    if (up === this.#members.length) return this.#members;
     const healthy = this.#members.filter((member) => member.downUntil <= now);
     const down = this.#members.filter((member) => member.downUntil > now)
       .sort((a, b) => a.downUntil - b.downUntil);
     return [...healthy, ...down];
+  }
+
+  /** Tells `onAttempt` how the attempt at `upstream`, begun at `started`, ended. */
+  #report(upstream: string, started: number, outcome: AttemptOutcome["outcome"]): void {
+    this.#onAttempt?.({ upstream, ms: performance.now() - started, outcome });
   }
 
   #failed(member: Member): void {

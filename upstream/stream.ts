@@ -8,8 +8,9 @@
 import { describeError, UpstreamError } from "./errors.ts";
 import { frame, FrameReader, writeAll } from "../net/framing.ts";
 import { abortable } from "./abortable.ts";
-import { checkWellFormed, type Expected, isReplyTo, questionOf, randomId } from "./match.ts";
+import { checkWellFormed, isReplyTo, randomId } from "./match.ts";
 import type { Transport } from "./transport.ts";
+import type { Deadline } from "../runtime/deadline.ts";
 import { messageId, withId } from "../dns/mod.ts";
 
 /** Opens a connection; must honour `signal` (abort = give up and release everything). */
@@ -43,13 +44,13 @@ export class StreamTransport implements Transport {
     this.#options = { ...DEFAULTS, ...options };
   }
 
-  async query(query: Uint8Array, signal: AbortSignal): Promise<Uint8Array> {
-    const question = questionOf(query);
+  async query(query: Uint8Array, deadline: Deadline): Promise<Uint8Array> {
+    const signal = deadline.signal;
     for (let attempt = 0;; attempt++) {
       const connection = await this.#connection(signal);
       const reused = connection.answered > 0;
       try {
-        return await connection.exchange(query, question, signal);
+        return await connection.exchange(query, signal);
       } catch (error) {
         const stale = error instanceof UpstreamError && error.kind === "network" && reused;
         if (!stale || attempt > 0 || signal.aborted) throw error;
@@ -110,7 +111,8 @@ export class StreamTransport implements Transport {
 }
 
 interface Pending {
-  expected: Expected;
+  /** The query, whose question the reply must echo (with the ID it is filed under). */
+  query: Uint8Array;
   resolve(reply: Uint8Array): void;
   reject(error: UpstreamError): void;
 }
@@ -135,7 +137,7 @@ class Connection {
     this.#readLoop();
   }
 
-  exchange(query: Uint8Array, question: Expected["question"], signal: AbortSignal) {
+  exchange(query: Uint8Array, signal: AbortSignal) {
     if (this.closed) {
       return Promise.reject(new UpstreamError(this.#name, "network", "connection closed"));
     }
@@ -156,7 +158,7 @@ class Connection {
       if (signal.aborted) return abort();
       signal.addEventListener("abort", abort, { once: true });
       this.#pending.set(id, {
-        expected: { id, question },
+        query,
         resolve: (reply) => {
           signal.removeEventListener("abort", abort);
           resolve(reply);
@@ -193,7 +195,7 @@ class Connection {
     if (reply.length < 2) return;
     const id = messageId(reply);
     const pending = this.#pending.get(id);
-    if (pending === undefined || !isReplyTo(reply, pending.expected)) return;
+    if (pending === undefined || !isReplyTo(reply, id, pending.query)) return;
     this.#forget(id);
     this.answered++;
     try {

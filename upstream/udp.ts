@@ -28,8 +28,9 @@
  * permission) every send does.
  */
 import { describeError, UpstreamError } from "./errors.ts";
-import { checkWellFormed, isReplyTo, questionOf, randomId } from "./match.ts";
+import { checkWellFormed, isReplyTo, randomId } from "./match.ts";
 import type { Transport } from "./transport.ts";
+import type { Abortable, Deadline } from "../runtime/deadline.ts";
 import { isTruncated, setId, transientCopy } from "../dns/mod.ts";
 import { parseAddress } from "../net/cidr.ts";
 import {
@@ -60,6 +61,8 @@ export interface UdpTransportOptions {
 
 /** Read buffer size: over three times the 1232 bytes we offer upstreams. */
 const READ_BUFFER = 4096;
+/** Longest query sent directly: ours are a question and an OPT record, under 300 bytes. */
+const OUTGOING_BUFFER = 512;
 /** Queries one source port serves, one after another, before it is closed. */
 export const PORT_USES = 64;
 /** Longest a source port is reused, milliseconds. */
@@ -67,14 +70,37 @@ export const PORT_LIFETIME_MS = 5_000;
 /** Idle sockets kept; more queries at once than this open their own and close them after. */
 const IDLE_PORTS = 128;
 
-/** A socket and its read buffer, with what bounds its reuse. */
-interface Port {
-  socket: Deno.DatagramConn;
-  buffer: Uint8Array;
-  uses: number;
-  openedAt: number;
+/**
+ * A socket and its read buffer, with what bounds its reuse. It follows its query's deadline
+ * (runtime/deadline.ts): when that runs out, the socket is closed, which settles its pending
+ * send or receive at once (Deno rejects it), so this one tie bounds the whole wait and the send
+ * needs no race of its own. A listener on an AbortSignal did the same, with the signal, for
+ * every uncached query to allocate (`deno task bench:all`, miss rows).
+ */
+class Port implements Abortable {
+  readonly socket: Deno.DatagramConn;
+  readonly buffer = new Uint8Array(READ_BUFFER);
+  uses = 1;
+  readonly openedAt: number;
   /** The socket's descriptor for direct sends; -1: send through Deno. */
-  fd: number;
+  readonly fd: number;
+  readonly #close: (socket: Deno.DatagramConn) => void;
+
+  constructor(
+    socket: Deno.DatagramConn,
+    openedAt: number,
+    fd: number,
+    close: (socket: Deno.DatagramConn) => void,
+  ) {
+    this.socket = socket;
+    this.openedAt = openedAt;
+    this.fd = fd;
+    this.#close = close;
+  }
+
+  abortWith(): void {
+    this.#close(this.socket);
+  }
 }
 
 /** What sending by sendto(2) directly takes: the calls, and the upstream as a sockaddr. */
@@ -98,6 +124,10 @@ export class UdpTransport implements Transport {
   #idle: Port[] = [];
   /** Closes idle ports whose lifetime is over; set while any port is idle. */
   #sweep?: ReturnType<typeof setTimeout>;
+  /** Where a query sent directly gets our ID (`#sendDirect`). */
+  readonly #outgoing = new Uint8Array(OUTGOING_BUFFER);
+  /** `#close` for the ports, made once. */
+  readonly #closeSocket = (socket: Deno.DatagramConn) => this.#close(socket);
 
   /** `tcp` answers the queries whose UDP reply came back truncated. */
   constructor(target: UdpTarget, tcp: Transport, options: UdpTransportOptions = {}) {
@@ -108,23 +138,17 @@ export class UdpTransport implements Transport {
     if (options.direct === false) this.#direct = null;
   }
 
-  async query(query: Uint8Array, signal: AbortSignal): Promise<Uint8Array> {
+  async query(query: Uint8Array, deadline: Deadline): Promise<Uint8Array> {
     const id = randomId();
-    const expected = { id, question: questionOf(query) };
-    // A transient copy (dns/transient.ts) with our ID: it lives as long as this query.
-    const outgoing = transientCopy(query);
-    setId(outgoing, id);
     const port = this.#take();
     const { socket, buffer } = port;
-    // Closing the socket settles its pending send or receive at once (Deno rejects it), so this
-    // one listener bounds the whole wait: the send needs no race of its own (a listener and
-    // promises more for every uncached query to allocate: `deno task bench:all`, miss rows).
-    const closeOnAbort = () => this.#close(socket);
-    signal.addEventListener("abort", closeOnAbort, { once: true });
+    deadline.onAbort(port);
     let answered = false;
     try {
-      if (signal.aborted) throw this.#timeout();
-      if (!this.#sendDirect(port.fd, outgoing)) {
+      if (deadline.aborted) throw this.#timeout();
+      if (!this.#sendDirect(port.fd, query, id)) {
+        // A transient copy (dns/transient.ts) with our ID: it lives as long as this query.
+        const outgoing = setId(transientCopy(query), id);
         await socket.send(outgoing, {
           transport: "udp",
           hostname: this.#target.host,
@@ -132,25 +156,28 @@ export class UdpTransport implements Transport {
         });
       }
       while (true) {
-        const [reply, from] = await this.#receive(socket, buffer, signal);
-        if (!this.#fromUpstream(from) || !isReplyTo(reply, expected)) continue;
+        // A receive that fails when the deadline ran out is a timeout (the catch below says so).
+        const [reply, from] = await socket.receive(buffer);
+        if (!this.#fromUpstream(from) || !isReplyTo(reply, id, query)) continue;
         answered = true;
         // A reply that fills the buffer may have been cut short: TCP has all of it.
         if (reply.length === buffer.length) break;
         checkWellFormed(this.name, reply);
-        if (!isTruncated(reply)) return reply.slice();
+        // Out of the port's buffer into the transient slab (dns/transient.ts): answers live
+        // as long as their query, and the cache keeps a copy of its own.
+        if (!isTruncated(reply)) return transientCopy(reply);
         break;
       }
     } catch (error) {
       answered = false;
       if (error instanceof UpstreamError) throw error;
-      if (signal.aborted) throw this.#timeout();
+      if (deadline.aborted) throw this.#timeout();
       throw new UpstreamError(this.name, "network", describeError(error), { cause: error });
     } finally {
-      signal.removeEventListener("abort", closeOnAbort);
-      this.#release(port, answered && !signal.aborted);
+      deadline.offAbort(port);
+      this.#release(port, answered && !deadline.aborted);
     }
-    return await this.#tcp.query(query, signal);
+    return await this.#tcp.query(query, deadline);
   }
 
   close(): void {
@@ -172,8 +199,7 @@ export class UdpTransport implements Transport {
       this.#close(port.socket);
     }
     const socket = this.#open();
-    const fd = this.#sockets.get(socket) ?? -1;
-    return { socket, buffer: new Uint8Array(READ_BUFFER), uses: 1, openedAt: now, fd };
+    return new Port(socket, now, this.#sockets.get(socket) ?? -1, this.#closeSocket);
   }
 
   /** Back to the idle pool when its query was answered and it has uses left; closed if not. */
@@ -236,14 +262,21 @@ export class UdpTransport implements Transport {
   }
 
   /** Sends `bytes` by sendto(2) on `fd`; false when it did not go whole (send through Deno). */
-  #sendDirect(fd: number, bytes: Uint8Array): boolean {
+  /**
+   * Sends `query` with our `id` by sendto(2) on `fd`; false when it did not go whole (send
+   * through Deno). The call is synchronous, so the bytes with our ID are made in one buffer
+   * the transport keeps for this, not a copy per query.
+   */
+  #sendDirect(fd: number, query: Uint8Array, id: number): boolean {
     const direct = this.#direct;
-    if (fd < 0 || !direct) return false;
-    const length = bytes.length;
+    const outgoing = this.#outgoing;
+    const length = query.length;
+    if (fd < 0 || !direct || length > outgoing.length) return false;
+    outgoing.set(query);
+    setId(outgoing, id);
     const sent = direct.libc.sendto(
       fd,
-      // FFI reads the view's bytes whatever holds them; older Deno types ask for an ArrayBuffer.
-      bytes as Uint8Array<ArrayBuffer>,
+      outgoing,
       lengths[length] ??= BigInt(length),
       0,
       direct.address,
@@ -262,19 +295,6 @@ export class UdpTransport implements Transport {
       socket.close();
     } catch {
       // closed already
-    }
-  }
-
-  async #receive(
-    socket: Deno.DatagramConn,
-    buffer: Uint8Array,
-    signal: AbortSignal,
-  ): Promise<[Uint8Array, Deno.Addr]> {
-    try {
-      return await socket.receive(buffer);
-    } catch (error) {
-      if (signal.aborted) throw this.#timeout();
-      throw error;
     }
   }
 
@@ -306,6 +326,8 @@ const lengths: bigint[] = [];
 
 /** Address equality that tolerates IPv6 spelling and IPv4-mapped IPv6 forms. */
 function sameAddress(a: string, b: string): boolean {
+  // The same spelling, as Deno gives it back for the address we sent to: nothing to rewrite.
+  if (a === b) return true;
   const strip = (text: string) =>
     text.toLowerCase().replace(/^::ffff:/, "").replace(/^\[|\]$/g, "");
   return strip(a) === strip(b);

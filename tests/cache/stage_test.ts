@@ -28,12 +28,18 @@ import { makeQuery } from "../support/dns_query.ts";
 
 type Mode = "answer" | "fail" | "blocked";
 
-function setup(options: { prefetchHits?: number; delayMs?: number; shared?: SharedTier } = {}) {
+function setup(
+  options: { prefetchHits?: number; delayMs?: number; shared?: SharedTier; maxTtl?: number } = {},
+) {
   let now = 5_000_000;
   let mode: Mode = "answer";
   let address = 1;
   const calls: string[] = [];
-  const cache = new AnswerCache({ now: () => now, maxStaleSeconds: 3600 });
+  const cache = new AnswerCache({
+    now: () => now,
+    maxStaleSeconds: 3600,
+    ...(options.maxTtl === undefined ? {} : { maxTtl: options.maxTtl }),
+  });
   const upstream = (ctx: QueryContext): Promise<Answer> => {
     calls.push(ctx.question.name);
     const answerFor = (): Answer => {
@@ -125,6 +131,18 @@ Deno.test("concurrent identical misses make one upstream query", async () => {
   );
   for (const reply of replies) {
     assert.deepEqual(reply.message.answers[0].data, { address: "192.0.2.1" });
+  }
+});
+
+Deno.test("every client of a coalesced miss gets the answer clamped as the cache keeps it", async () => {
+  const { ask, calls } = setup({ delayMs: 30, maxTtl: 50 });
+  const replies = await Promise.all(
+    Array.from({ length: 5 }, (_, i) => ask("www.test.example", i)),
+  );
+  assert.equal(calls.length, 1);
+  for (const reply of replies) {
+    assert.equal(reply.message.answers[0].ttl, 50, "the upstream's 100 lowered to CACHE_MAX_TTL");
+    assert.equal(reply.answer.ttl, 50);
   }
 });
 

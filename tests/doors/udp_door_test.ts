@@ -211,3 +211,39 @@ for (const [door, from] of [["::1", "::1"], ["::", "127.0.0.1"]]) {
     },
   });
 }
+
+for (const direct of [true, false]) {
+  Deno.test(`UDP door drains once the answers under way are sent, through ${direct ? "sendto(2)" : "Deno"}`, async () => {
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => release = resolve);
+    // Answers at once, except for "wait.example", which is answered once released.
+    const stage: Stage = (ctx) => {
+      const answer = replyAnswer(ctx.query, { answers: [aRecord(ctx.question.name)] }, "cache");
+      return ctx.question.name === "wait.example" ? held.then(() => answer) : answer;
+    };
+    const door = new UdpDoor({
+      resolver: localResolver({}, { extraStages: [stage] }),
+      hostname: "127.0.0.1",
+      port: 0,
+      maxSize: 1232,
+      direct,
+    });
+    try {
+      // Answers given at once leave nothing in flight.
+      await ask(door, "127.0.0.1", "127.0.0.1");
+      await ask(door, "127.0.0.1", "127.0.0.1", "fail.example");
+      const waiting = ask(door, "127.0.0.1", "127.0.0.1", "wait.example");
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      let drained = false;
+      const draining = door.drain().then(() => drained = true);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.equal(drained, false, "an answer is still under way");
+      release();
+      assert.deepEqual((await waiting).answers.map((r) => r.data), [{ address: "192.0.2.77" }]);
+      await draining;
+      assert.equal(drained, true);
+    } finally {
+      await door.close();
+    }
+  });
+}

@@ -97,3 +97,17 @@ Deno.test("a slot's list emptied by cancels serves the next timeouts of that slo
   kept.forEach((timeout) => timeout.cancel());
   await new Promise((resolve) => setTimeout(resolve, 1200));
 });
+
+Deno.test("a timeout may call an object's expire instead of a function, once, unless cancelled", async () => {
+  const timer = new CoarseTimer(new LightTimers());
+  const expired: string[] = [];
+  const target = (name: string) => ({ expire: () => void expired.push(name) });
+  timer.timeout(10, target("cancelled")).cancel();
+  await new Promise((resolve) => timer.timeout(20, { expire: () => resolve(undefined) }));
+  timer.timeout(0, target("kept"));
+  await new Promise((resolve) => timer.timeout(30, () => resolve(undefined)));
+  assert.deepEqual(expired, ["kept"]);
+  assert.equal(timer.pending, 0);
+  // Let the idle ticker wind down so no timer is left (the op sanitizer).
+  await new Promise((resolve) => setTimeout(resolve, 1200));
+});

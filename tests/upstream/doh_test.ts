@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { decodeMessage, RType } from "../../dns/mod.ts";
 import { createTransport } from "../../upstream/create.ts";
 import { UpstreamError } from "../../upstream/errors.ts";
+import { Deadline } from "../../runtime/deadline.ts";
 import { parseUpstreamUrl } from "../../upstream/url.ts";
 import { integration } from "../support/binaries.ts";
 import { startEncryptedUpstream } from "../support/dnsdist.ts";
@@ -25,15 +26,15 @@ Deno.test({
       const [www, big] = await Promise.all([
         transport.query(
           makeQuery(`www.${TEST_ZONE}`, RType.A, { id: 999 }),
-          AbortSignal.timeout(3000),
+          new Deadline(3000),
         ),
-        transport.query(makeQuery(`big.${TEST_ZONE}`, RType.TXT), AbortSignal.timeout(3000)),
+        transport.query(makeQuery(`big.${TEST_ZONE}`, RType.TXT), new Deadline(3000)),
       ]);
       assert.equal(decodeMessage(www).header.id, 0);
       assert.equal(decodeMessage(www).answers.length, 2);
       assert.equal(decodeMessage(big).answers.length, 8);
       await assert.rejects(
-        untrusting.query(makeQuery(`www.${TEST_ZONE}`, RType.A), AbortSignal.timeout(3000)),
+        untrusting.query(makeQuery(`www.${TEST_ZONE}`, RType.A), new Deadline(3000)),
         (error) => error instanceof UpstreamError && error.kind === "network",
       );
     } finally {
@@ -65,7 +66,7 @@ Deno.test("DoH transport turns HTTP errors, HTML, wrong answers and huge bodies 
     const transport = createTransport(parseUpstreamUrl(upstream.url));
     try {
       await assert.rejects(
-        transport.query(makeQuery("a.example", RType.A), AbortSignal.timeout(2000)),
+        transport.query(makeQuery("a.example", RType.A), new Deadline(2000)),
         (error) => {
           assert.ok(error instanceof UpstreamError, label);
           assert.equal(error.kind, kind, `${label}: ${error.message}`);
@@ -94,7 +95,7 @@ Deno.test("DoH transport times out a slow upstream at the signal", async () => {
   try {
     const started = performance.now();
     await assert.rejects(
-      transport.query(makeQuery("a.example", RType.A), AbortSignal.timeout(200)),
+      transport.query(makeQuery("a.example", RType.A), new Deadline(200)),
       (error) => error instanceof UpstreamError && error.kind === "timeout",
     );
     assert.ok(performance.now() - started < 1000);

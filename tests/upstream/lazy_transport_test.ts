@@ -1,5 +1,6 @@
 /** A lazily loaded transport: loaded once on first use, tried again after a failed load. */
 import assert from "node:assert/strict";
+import { Deadline } from "../../runtime/deadline.ts";
 import { UpstreamError } from "../../upstream/errors.ts";
 import { LazyTransport } from "../../upstream/lazy_transport.ts";
 import type { Transport } from "../../upstream/transport.ts";
@@ -20,7 +21,7 @@ Deno.test("a lazy transport loads on its first query, once for queries that come
   let loads = 0;
   const lazy = new LazyTransport(inner.name, () => (loads++, Promise.resolve(inner)));
   assert.equal(loads, 0);
-  const signal = new AbortController().signal;
+  const signal = new Deadline(10_000);
   const [a, b] = await Promise.all([
     lazy.query(new Uint8Array([1, 2]), signal),
     lazy.query(new Uint8Array([3, 4]), signal),
@@ -40,7 +41,7 @@ Deno.test("a load that failed is an upstream network error, and the next query l
     loads++;
     return loads === 1 ? Promise.reject(new Error("module not found")) : Promise.resolve(inner);
   });
-  const signal = new AbortController().signal;
+  const signal = new Deadline(10_000);
   const error = await lazy.query(new Uint8Array([1]), signal).catch((e) => e);
   assert.ok(error instanceof UpstreamError);
   assert.equal(error.kind, "network");
@@ -56,6 +57,6 @@ Deno.test("a lazy transport closed before it ever loaded loads nothing", async (
     () => (loads++, Promise.resolve(fakeTransport())),
   );
   lazy.close();
-  await assert.rejects(lazy.query(new Uint8Array([1]), new AbortController().signal), /closed/);
+  await assert.rejects(lazy.query(new Uint8Array([1]), new Deadline(10_000)), /closed/);
   assert.equal(loads, 0);
 });

@@ -7,6 +7,7 @@ import { Rcode, RType } from "../../dns/mod.ts";
 import { AllUpstreamsFailedError, UpstreamError } from "../../upstream/errors.ts";
 import { UpstreamPool } from "../../upstream/pool.ts";
 import type { Transport } from "../../upstream/transport.ts";
+import type { Deadline } from "../../runtime/deadline.ts";
 import { makeQuery } from "../support/dns_query.ts";
 import { addressReply, replyTo } from "../support/fake_upstreams.ts";
 
@@ -17,7 +18,7 @@ function scripted(name: string, behaviour: () => Behaviour): Transport & { asked
   const transport = {
     name,
     asked: 0,
-    query(query: Uint8Array, signal: AbortSignal): Promise<Uint8Array> {
+    query(query: Uint8Array, deadline: Deadline): Promise<Uint8Array> {
       transport.asked++;
       switch (behaviour()) {
         case "answer":
@@ -30,7 +31,7 @@ function scripted(name: string, behaviour: () => Behaviour): Transport & { asked
           return Promise.reject(new UpstreamError(name, "network", "connection refused"));
         case "silent":
           return new Promise((_, reject) =>
-            signal.addEventListener(
+            deadline.signal.addEventListener(
               "abort",
               () => reject(new UpstreamError(name, "timeout", "no reply in time")),
               { once: true },

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { decodeMessage, RType } from "../../dns/mod.ts";
 import { createTransport } from "../../upstream/create.ts";
 import { UpstreamError } from "../../upstream/errors.ts";
+import { Deadline } from "../../runtime/deadline.ts";
 import { parseUpstreamUrl } from "../../upstream/url.ts";
 import { integration } from "../support/binaries.ts";
 import { startEncryptedUpstream } from "../support/dnsdist.ts";
@@ -28,7 +29,7 @@ Deno.test({
         ["www", "big", "mail", "www"].map((label) =>
           transport.query(
             makeQuery(`${label}.${TEST_ZONE}`, label === "big" ? RType.TXT : RType.A),
-            AbortSignal.timeout(2000),
+            new Deadline(2000),
           )
         ),
       );
@@ -57,7 +58,7 @@ Deno.test("TCP transport pipelines queries on one connection and matches out-of-
   try {
     const replies = await Promise.all(
       [1, 2, 3].map((n) =>
-        transport.query(makeQuery(`q${n}.example`, RType.A), AbortSignal.timeout(2000))
+        transport.query(makeQuery(`q${n}.example`, RType.A), new Deadline(2000))
       ),
     );
     assert.deepEqual(replies.map(addresses), [1, 2, 3].map((n) => [{ address: `192.0.2.${n}` }]));
@@ -80,8 +81,8 @@ Deno.test("TCP transport retries once on a new connection when a reused one is d
   });
   const transport = createTransport(parseUpstreamUrl(`tcp://127.0.0.1:${server.port}`));
   try {
-    await transport.query(makeQuery("a.example", RType.A), AbortSignal.timeout(2000));
-    const reply = await transport.query(makeQuery("b.example", RType.A), AbortSignal.timeout(2000));
+    await transport.query(makeQuery("a.example", RType.A), new Deadline(2000));
+    const reply = await transport.query(makeQuery("b.example", RType.A), new Deadline(2000));
     assert.deepEqual(addresses(reply), [{ address: "192.0.2.1" }]);
     assert.equal(server.connections, 2);
   } finally {
@@ -94,7 +95,7 @@ Deno.test("TCP transport fails fast with a network error when nothing listens", 
   const transport = createTransport(parseUpstreamUrl(`tcp://127.0.0.1:${freePort()}`));
   try {
     await assert.rejects(
-      transport.query(makeQuery("a.example", RType.A), AbortSignal.timeout(2000)),
+      transport.query(makeQuery("a.example", RType.A), new Deadline(2000)),
       (error) =>
         error instanceof UpstreamError && error.kind === "network" &&
         /could not connect/.test(error.message),
@@ -113,10 +114,10 @@ Deno.test("TCP transport times out a query the upstream never answers, and the c
   const transport = createTransport(parseUpstreamUrl(`tcp://127.0.0.1:${server.port}`));
   try {
     await assert.rejects(
-      transport.query(makeQuery("silent.example", RType.A), AbortSignal.timeout(150)),
+      transport.query(makeQuery("silent.example", RType.A), new Deadline(150)),
       (error) => error instanceof UpstreamError && error.kind === "timeout",
     );
-    const reply = await transport.query(makeQuery("b.example", RType.A), AbortSignal.timeout(1000));
+    const reply = await transport.query(makeQuery("b.example", RType.A), new Deadline(1000));
     assert.deepEqual(addresses(reply), [{ address: "192.0.2.9" }]);
     assert.equal(server.connections, 1);
   } finally {
@@ -135,13 +136,13 @@ Deno.test({
     const untrusting = createTransport(parseUpstreamUrl(url));
     try {
       const replies = await Promise.all([
-        trusting.query(makeQuery(`www.${TEST_ZONE}`, RType.A), AbortSignal.timeout(3000)),
-        trusting.query(makeQuery(`big.${TEST_ZONE}`, RType.TXT), AbortSignal.timeout(3000)),
+        trusting.query(makeQuery(`www.${TEST_ZONE}`, RType.A), new Deadline(3000)),
+        trusting.query(makeQuery(`big.${TEST_ZONE}`, RType.TXT), new Deadline(3000)),
       ]);
       assert.equal(decodeMessage(replies[0]).answers.length, 2);
       assert.equal(decodeMessage(replies[1]).answers.length, 8);
       await assert.rejects(
-        untrusting.query(makeQuery(`www.${TEST_ZONE}`, RType.A), AbortSignal.timeout(3000)),
+        untrusting.query(makeQuery(`www.${TEST_ZONE}`, RType.A), new Deadline(3000)),
         (error) =>
           error instanceof UpstreamError && error.kind === "network" &&
           /certificate/i.test(error.message),

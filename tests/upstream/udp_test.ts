@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { decodeMessage, peekQuestion, RType } from "../../dns/mod.ts";
 import { UpstreamError } from "../../upstream/errors.ts";
+import { Deadline } from "../../runtime/deadline.ts";
 import { createTransport } from "../../upstream/create.ts";
 import { PORT_LIFETIME_MS, PORT_USES, UdpTransport } from "../../upstream/udp.ts";
 import { parseUpstreamUrl } from "../../upstream/url.ts";
@@ -27,7 +28,7 @@ Deno.test({
       for (let i = 0; i < 20; i++) {
         const reply = await transport.query(
           makeQuery(`www.${TEST_ZONE}`, RType.A, { id: 1234 }),
-          AbortSignal.timeout(2000),
+          new Deadline(2000),
         );
         const message = decodeMessage(reply);
         assert.equal(message.header.rcode, 0);
@@ -62,7 +63,7 @@ Deno.test({
         for (const name of names) {
           const answers = await Promise.all([direct, plain].map(async (transport) => {
             const reply = decodeMessage(
-              await transport.query(makeQuery(name, RType.A), AbortSignal.timeout(2000)),
+              await transport.query(makeQuery(name, RType.A), new Deadline(2000)),
             );
             return { rcode: reply.header.rcode, data: reply.answers.map((r) => r.data) };
           }));
@@ -88,7 +89,7 @@ Deno.test({
     const transport = udp(`udp://127.0.0.1:${knot.port}`);
     try {
       const query = makeQuery(`big.${TEST_ZONE}`, RType.TXT, { edns: { udpSize: 1232 } });
-      const reply = decodeMessage(await transport.query(query, AbortSignal.timeout(2000)));
+      const reply = decodeMessage(await transport.query(query, new Deadline(2000)));
       assert.equal(reply.header.truncated, false);
       assert.equal(reply.answers.length, 8);
     } finally {
@@ -120,7 +121,7 @@ Deno.test("UDP transport ignores wrong IDs, questions, ports and addresses, take
   const transport = udp(server.url);
   try {
     const reply = decodeMessage(
-      await transport.query(makeQuery("a.example", RType.A), AbortSignal.timeout(2000)),
+      await transport.query(makeQuery("a.example", RType.A), new Deadline(2000)),
     );
     assert.deepEqual(reply.answers.map((r) => r.data), [{ address: "192.0.2.1" }]);
   } finally {
@@ -145,7 +146,7 @@ Deno.test("UDP transport sends queries under way at once from different source p
     await Promise.all(
       Array.from(
         { length: 20 },
-        () => transport.query(makeQuery("a.example", RType.A), AbortSignal.timeout(2000)),
+        () => transport.query(makeQuery("a.example", RType.A), new Deadline(2000)),
       ),
     );
     assert.equal(ports.size, 20);
@@ -167,7 +168,7 @@ Deno.test("UDP transport reuses a source port for at most PORT_USES queries and 
     createTransport(parseUpstreamUrl(`tcp://127.0.0.1:${server.port}`)),
     { now: () => now },
   );
-  const ask = () => transport.query(makeQuery("a.example", RType.A), AbortSignal.timeout(1000));
+  const ask = () => transport.query(makeQuery("a.example", RType.A), new Deadline(1000));
   try {
     for (let i = 0; i < PORT_USES + 1; i++) await ask();
     assert.equal(new Set(seen.slice(0, PORT_USES)).size, 1, "one port, one query after another");
@@ -191,11 +192,11 @@ Deno.test("UDP transport never reuses the source port of a query that got no rep
   const transport = udp(server.url);
   try {
     await assert.rejects(
-      transport.query(makeQuery("a.example", RType.A), AbortSignal.timeout(100)),
+      transport.query(makeQuery("a.example", RType.A), new Deadline(100)),
       UpstreamError,
     );
     silent = false;
-    await transport.query(makeQuery("a.example", RType.A), AbortSignal.timeout(1000));
+    await transport.query(makeQuery("a.example", RType.A), new Deadline(1000));
     assert.equal(seen.length, 2);
     assert.notEqual(seen[1], seen[0]);
   } finally {
@@ -210,7 +211,7 @@ Deno.test("UDP transport gives up with a timeout error when the signal aborts", 
   try {
     const started = performance.now();
     await assert.rejects(
-      transport.query(makeQuery("a.example", RType.A), AbortSignal.timeout(200)),
+      transport.query(makeQuery("a.example", RType.A), new Deadline(200)),
       (error) => error instanceof UpstreamError && error.kind === "timeout",
     );
     const elapsed = performance.now() - started;
@@ -232,7 +233,7 @@ Deno.test("UDP transport rejects a well-addressed but malformed reply as malform
   const transport = udp(server.url);
   try {
     await assert.rejects(
-      transport.query(makeQuery("a.example", RType.A), AbortSignal.timeout(1000)),
+      transport.query(makeQuery("a.example", RType.A), new Deadline(1000)),
       (error) => error instanceof UpstreamError && error.kind === "malformed",
     );
   } finally {
@@ -256,7 +257,7 @@ Deno.test("UDP transport asks over TCP when a reply is too big to have come whol
   try {
     const reply = await transport.query(
       makeQuery("big.example", RType.TXT),
-      AbortSignal.timeout(2000),
+      new Deadline(2000),
     );
     assert.equal(udp_.received, 1);
     assert.equal(tcp.connections, 1, "asked again over TCP");
