@@ -14,8 +14,12 @@ import { SharedSets } from "../../blocklist/shared_sets.ts";
 import type { ListSource } from "../../blocklist/source.ts";
 import { describeReport } from "../../blocklist/describe_report.ts";
 import { ListSync } from "../../blocklist/sync.ts";
-import { mapFile } from "../../runtime/mapped_file.ts";
+import { mapFile, mappingUnavailable } from "../../runtime/mapped_file.ts";
 import { Random } from "../support/random_messages.ts";
+
+// The C library opened as the file loads, as a gateway opens it once per process: opened inside
+// the first test, older Denos' sanitizers count it as that test's leak.
+mappingUnavailable();
 
 const ID = "AAAAAAAAAAAAAAAA";
 
