@@ -275,12 +275,12 @@ export class AnswerCache {
     const entry: Entry = {
       key,
       bytes,
-      // Copies of the exact length: arrays grown by push keep room to grow, which an entry
-      // would hold for as long as it is kept.
-      ttlOffsets: answer.ttlOffsets.slice(),
+      // Both arrays are made at their exact length where they are read (scanRecords,
+      // aliasTargets): room to grow would be held as long as the entry is.
+      ttlOffsets: answer.ttlOffsets,
       rcode: answer.rcode,
       subnetScope: answer.subnetScope,
-      aliases: aliases.length === 0 ? aliases : aliases.slice(),
+      aliases,
       addresses: kept,
       lifetime,
       storedAt: this.#now(),

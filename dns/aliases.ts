@@ -63,5 +63,7 @@ export function aliasTargets(bytes: Uint8Array): readonly string[] {
   } catch {
     return NONE;
   }
-  return targets ?? NONE;
+  // An array of its exact length: one grown by push keeps room for more, which a cache entry
+  // holding the targets would keep as long as it lives.
+  return targets === undefined ? NONE : targets.slice();
 }
