@@ -4,7 +4,7 @@
  * made and cleared per query) showed in the profiles of a miss and of a cached POST, so they
  * share one ticking interval (`deno task bench:all`, miss rows and cached h2 TLS POST: server
  * CPU per query). Here each timeout waits in the list of its slot (`TICK_MS` wide), and
- * cancelling one only takes it out of its list. One fires up to two slots late, nothing next to
+ * cancelling one only takes it out of its list. One fires up to three slots late, nothing next to
  * budgets of seconds. The ticker is a chain of light timeouts (light_timer.ts:
  * a fresh process's first miss does not load Node's timers); it keeps the process alive while
  * a timeout is pending and for a second after the last.
@@ -102,15 +102,16 @@ export class CoarseTimer {
   }
 
   /**
-   * Calls `fire` (or its `expire`) once, `ms` (up to two slots more) milliseconds from now,
-   * unless cancelled first. While the ticker runs, now is taken as the end of the slot it last
-   * ran in, with no clock read per timeout (a clock read is an op, and every miss and POST sets
-   * timeouts): a timeout fires early only when the ticker itself runs late, by at most that
-   * lateness.
+   * Calls `fire` (or its `expire`) once, `ms` (up to three slots more) milliseconds from now,
+   * unless cancelled first. While the ticker runs, now is taken as the end of the slot after
+   * the one it last ran in, with no clock read per timeout (a clock read is an op, and every
+   * miss and POST sets timeouts): the next tick is due at the end of its own slot but runs a
+   * little after, and until it runs now may be past that end. A timeout fires early only when
+   * the ticker runs more than a slot late, by at most that lateness less a slot.
    */
   timeout(ms: number, fire: (() => void) | Expiring): CoarseTimeout {
     const slot = this.#ticking
-      ? this.#tickSlot + 1 + Math.ceil(ms / TICK_MS)
+      ? this.#tickSlot + 2 + Math.ceil(ms / TICK_MS)
       : Math.ceil((performance.now() + ms) / TICK_MS);
     const timeout = new Pending(this.#forget, slot, fire);
     let due = this.#slots.get(timeout.slot);
