@@ -1,7 +1,7 @@
 /**
- * Environment → one typed, validated `Config` with defaults (DESIGN §10; the README's table
+ * Environment -> one typed, validated `Config` with defaults (DESIGN §10; the README's table
  * is the source of truth). A bad value stops startup with one line naming the variable, the
- * value and what is expected — never a stack trace for a user mistake (DESIGN §7).
+ * value and what is expected -- never a stack trace for a user mistake (DESIGN §7).
  */
 import { BLOCK_RESPONSES, type BlockResponse } from "./blocklist/block_answer.ts";
 import { DEFAULT_BLOCKLISTS, type ListSource, parseSources } from "./blocklist/source.ts";

@@ -1,5 +1,5 @@
 /**
- * Wiring only (DESIGN §2): config → dependencies → app + listeners. `deno task start`.
+ * Wiring only (DESIGN §2): config -> dependencies -> app + listeners. `deno task start`.
  */
 import { createBlocklist } from "./blocklist/create.ts";
 import { scheduleSync } from "./blocklist/schedule.ts";

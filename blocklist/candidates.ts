@@ -1,6 +1,6 @@
 /**
  * The entries that would decide a name, most specific first: the name itself, then for each
- * parent its wildcard form and the parent. "a.b.example" → a.b.example, *.b.example,
+ * parent its wildcard form and the parent. "a.b.example" -> a.b.example, *.b.example,
  * b.example, *.example, example. The Redis store asks its sets about exactly these.
  */
 export function candidateEntries(name: string): string[] {

@@ -6,11 +6,11 @@
  * entry's text from the queried name, since the entry is always one of its suffixes or "*." +
  * one of its parents.
  *
- * Layout: the fingerprint's top `bits` bits index a directory of bucket offsets (4–8 entries a
- * bucket on average, 0.5–1 byte per domain); per entry, the low 32 bits sit in `lows` and the
+ * Layout: the fingerprint's top `bits` bits index a directory of bucket offsets (4-8 entries a
+ * bucket on average, 0.5-1 byte per domain); per entry, the low 32 bits sit in `lows` and the
  * low 16 of the high word in `tags`. A probe thus compares min(64, bits + 48) fingerprint bits,
  * and one for a name not in a set of n entries matches by chance with probability
- * n / 2^min(64, bits + 48): at most 8 / 2^48 ≈ 3·10⁻¹⁴, and 5·10⁻¹⁴ at a million entries. With
+ * n / 2^min(64, bits + 48): at most 8 / 2^48 ~ 3e-14, and 5e-14 at a million entries. With
  * ten probes a query, that is one false block in some 2·10¹² queries.
  *
  * A set is built from `EntryFingerprints`, 8 bytes an entry, filled from strings or straight
@@ -42,7 +42,7 @@ const BUCKET_TARGET = 8;
 /** Reused by `matchName`: matching is synchronous, so one probe serves every call. */
 const scratch = new NameProbe();
 
-/** Directory bits for `count` entries: buckets of 4–8 entries on average, at least 2 buckets. */
+/** Directory bits for `count` entries: buckets of 4-8 entries on average, at least 2 buckets. */
 function directoryBits(count: number): number {
   let bits = 1;
   while (bits < 32 && count > BUCKET_TARGET * 2 ** bits) bits++;

@@ -97,7 +97,7 @@ function describe(error: unknown, timeoutMs: number): string {
   }
   const message = error instanceof Error ? error.message : String(error);
   // fetch says only "fetch failed"; the reason (DNS, refused, TLS) is in its cause, after
-  // "error sending request for url (…): ".
+  // "error sending request for url (...): ".
   const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : "";
   const detail = cause.replace(/^error sending request for url \([^)]*\): /, "");
   return (detail ? `${message}: ${detail}` : message).split("\n", 1)[0];

@@ -1,7 +1,7 @@
 /**
  * IP entries of a list: lines that name an address or a range rather than a domain. They block
  * answers whose A or AAAA records fall in them (blocklist/stage.ts), whatever name was asked.
- * Forms, in any list file: AdGuard's `||192.0.2.7^` (and `||…`, `||…^|`, `||…|`, with
+ * Forms, in any list file: AdGuard's `||192.0.2.7^` (and `||...`, `||...^|`, `||...|`, with
  * `$important` the one modifier), with `@@` for an exception; a plain `192.0.2.7` or
  * `192.0.2.0/24`; IPv6 as well (`2001:db8::/32`). A hosts line `<ip> name` stays a name entry.
  * Entries are held in one canonical spelling: host bits cleared, an IPv4 range as IPv4 whether

@@ -1,5 +1,5 @@
 /**
- * Blocklist bytes → canonical entries (DESIGN §2 blocklist/, names as in §4). Reads hosts files,
+ * Blocklist bytes -> canonical entries (DESIGN §2 blocklist/, names as in §4). Reads hosts files,
  * plain domain lists and the DNS subset of Adblock syntax, mixed freely line by line. Pure (no
  * I/O, no Deno APIs) and total: any bytes parse, bad lines are counted, nothing throws.
  *
@@ -26,7 +26,7 @@
  * - Plain names land in `block` even in an allowlist: the caller knows which list it read.
  * - A hosts line with good and bad names keeps the good ones and counts as invalid.
  * - A `#` after a space or tab starts a comment, in every format; a `#` glued to a name too,
- *   unless it opens a cosmetic marker (`##`, `#@#`, `#?#`, `#$#`…), which makes the line invalid.
+ *   unless it opens a cosmetic marker (`##`, `#@#`, `#?#`, `#$#`...), which makes the line invalid.
  */
 
 import {
@@ -357,7 +357,7 @@ function parseLine(raw: string, sink: Sink): Outcome {
   return wordsRule(line, sink.block);
 }
 
-/** A `#` glued to what precedes it and opening `##`, `#@#`, `#?#`, `#$#`, `#%#`, `#@$?#`… */
+/** A `#` glued to what precedes it and opening `##`, `#@#`, `#?#`, `#$#`, `#%#`, `#@$?#`... */
 function isCosmetic(line: string, hash: number): boolean {
   const before = line.charCodeAt(hash - 1);
   if (before === SPACE || before === TAB) return false;
@@ -389,7 +389,7 @@ function adblockRule(line: string, sink: Sink): Outcome {
   }
 }
 
-/** A plain `name` line, or a hosts line `<ip> name [name…]`. */
+/** A plain `name` line, or a hosts line `<ip> name [name...]`. */
 function wordsRule(line: string, block: string[]): Outcome {
   const words = line.split(/[ \t\v\f]+/);
   if (words.length === 1) return takeName(words[0], block);

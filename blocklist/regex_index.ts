@@ -143,12 +143,12 @@ function branchLiterals(branch: string): string[] {
       case "\\": {
         const next = branch[i + 1] ?? "";
         i++;
-        if (next === "Q") return []; // \Q…\E quotes: not worth reading
+        if (next === "Q") return []; // \Q...\E quotes: not worth reading
         if (!/^[a-zA-Z0-9]$/.test(next)) {
           run += next;
           break;
         }
-        // \d, \w, \b…: a class or an anchor; \x41, \x{263a}, \pL, \p{Greek}, \123: one
+        // \d, \w, \b...: a class or an anchor; \x41, \x{263a}, \pL, \p{Greek}, \123: one
         // character of some kind. Either way the run ends, and the escape is skipped whole.
         end();
         if (next === "x" || next === "p" || next === "P") {

@@ -1,5 +1,5 @@
 /**
- * One Adblock-style line of a list (`||…`, `@@…`, `/regex/`), read with AdGuard's own parser
+ * One Adblock-style line of a list (`||...`, `@@...`, `/regex/`), read with AdGuard's own parser
  * (`@adguard/agtree`), into what the stores hold: a plain name for the fingerprint sets, a rule
  * they cannot hold (list_rule.ts), a rule skipped on purpose, or the reason it is invalid. Only
  * lines off the parser's fast path come here (parse.ts), so the library is not paid for the
@@ -8,7 +8,7 @@
  * What is honoured, as AdGuard's DNS filtering syntax says: `/regex/` (RE2 syntax, run by a
  * linear-time engine), `$important`, `$badfilter`, `$denyallow`, `$dnstype`, `$client` and the
  * simple forms of `$dnsrewrite`. A rule with a modifier that only means something to a browser
- * (`$third-party`, `$script`, `$domain=`…) is skipped and its kinds are named, so the load report
+ * (`$third-party`, `$script`, `$domain=`...) is skipped and its kinds are named, so the load report
  * can count them; any other modifier makes the line invalid.
  */
 import { type Modifier, RuleParser } from "@adguard/agtree";
@@ -121,7 +121,7 @@ function patternTarget(
   }
   if (!pattern.startsWith("||")) {
     return pattern.startsWith("|")
-      ? "an exact-address rule (|…), not supported"
+      ? "an exact-address rule (|\u2026), not supported"
       : "not a domain rule";
   }
   let body = pattern.slice(2);
@@ -189,7 +189,7 @@ function dnstypes(rule: ListRule, value: string): string | undefined {
   return undefined;
 }
 
-/** `$client=` values, `|`-separated; a name may be quoted ('…' or "…", with `\` escapes). */
+/** `$client=` values, `|`-separated; a name may be quoted ('...' or "...", with `\` escapes). */
 function clients(rule: ListRule, value: string): string | undefined {
   for (const part of splitClients(value)) {
     const negated = part.startsWith("~");

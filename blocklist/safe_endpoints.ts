@@ -31,7 +31,7 @@ const GOOGLE_SUFFIXES = (
   "com.uy co.uz com.vc co.ve co.vi com.vn vu ws rs co.za co.zm co.zw cat"
 ).split(" ");
 
-/** Search host (canonical, lowercase) → its vendor's safe endpoint. */
+/** Search host (canonical, lowercase) -> its vendor's safe endpoint. */
 const ENDPOINTS: ReadonlyMap<string, string> = new Map([
   ...GOOGLE_SUFFIXES.flatMap((suffix) =>
     [

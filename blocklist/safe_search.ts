@@ -31,7 +31,7 @@ export function safeSearchStage(options: SafeSearchOptions): Stage {
   const rewrite = (ctx: QueryContext, next: () => MaybePromise<Answer>) => {
     const endpoint = endpoints!.safeEndpoint(ctx.question.name);
     if (endpoint === undefined || ctx.question.class !== RClass.IN) return next();
-    ctx.log.rule = `safe search: ${ctx.question.name} → ${endpoint}`;
+    ctx.log.rule = `safe search: ${ctx.question.name} \u2192 ${endpoint}`;
     return aliases!.aliasAnswer(ctx, endpoint, SAFE_SEARCH_TTL, options.resolveRest);
   };
   return (ctx, next) => {

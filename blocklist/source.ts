@@ -68,7 +68,7 @@ function resolveLocation(text: string, cwd: string): string {
   return text.startsWith("/") ? text : `${cwd.replace(/\/$/, "")}/${text}`;
 }
 
-/** "https://host/a/b/pro.txt" → "pro"; "/etc/hosts" → "hosts". */
+/** "https://host/a/b/pro.txt" -> "pro"; "/etc/hosts" -> "hosts". */
 function derivedName(location: string): string {
   const path = /^https?:/.test(location) ? new URL(location).pathname : location;
   const base = path.split("/").filter((part) => part !== "").pop() ?? "list";

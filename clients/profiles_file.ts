@@ -66,7 +66,13 @@ export function parseProfilesFile(text: string, file: string, context: SpecConte
   } catch (error) {
     if (!(error instanceof PolicyError)) throw error;
     if (text.length > LOCATE_MAX_BYTES) {
-      throw new ProfilesFileError(file, 0, 0, error.message, error.path.join(" › ") || "the top");
+      throw new ProfilesFileError(
+        file,
+        0,
+        0,
+        error.message,
+        error.path.join(" \u203a ") || "the top",
+      );
     }
     const lines = new LineCounter();
     const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: false });

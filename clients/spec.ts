@@ -185,7 +185,7 @@ export function checkClient(
   path: Path = ["clients", name],
 ): ClientSpec {
   const shown = name.trim();
-  // Characters as a person counts them (code points): "👪" is one, though two UTF-16 units.
+  // Characters as a person counts them (code points): "\u{1F46A}" is one, though two UTF-16 units.
   const length = [...shown].length;
   // deno-lint-ignore no-control-regex
   if (length === 0 || length > LIMITS.displayName || /[\x00-\x1f\x7f]/.test(shown)) {

@@ -71,7 +71,7 @@ export const EdeCode = {
   NETWORK_ERROR: 23,
 } as const;
 
-/** Name ↔ number for the record types above, for presentation and the JSON API. */
+/** Name <-> number for the record types above, for presentation and the JSON API. */
 export const TYPE_NAMES: ReadonlyMap<number, string> = new Map(
   Object.entries(RType).map(([name, value]) => [value, name]),
 );

@@ -1,7 +1,7 @@
 /**
  * Domain entries as people type them (blocklists, the records file, admin edits): one name, or
- * `*.` and a name for its subdomains only, to its canonical form — lowercase ASCII, no trailing
- * dot, IDNs as punycode — or the reason it is not one. An IP literal is not a name.
+ * `*.` and a name for its subdomains only, to its canonical form -- lowercase ASCII, no trailing
+ * dot, IDNs as punycode -- or the reason it is not one. An IP literal is not a name.
  * Pure: no I/O, no Deno API.
  */
 
@@ -16,8 +16,8 @@ const UNDERSCORE = 95;
 
 /**
  * The canonical form of one domain entry, or a reason why it is not one (used by the parser and
- * by admin edits). "WWW.Example.COM." → "www.example.com", "*.Ads.example" → "*.ads.example",
- * "bücher.example" → "xn--bcher-kva.example", "10.0.0.1" → an IP address, not a name.
+ * by admin edits). "WWW.Example.COM." -> "www.example.com", "*.Ads.example" -> "*.ads.example",
+ * "bücher.example" -> "xn--bcher-kva.example", "10.0.0.1" -> an IP address, not a name.
  */
 export function normalizeDomain(input: string): { name: string } | { reason: string } {
   let name = input.trim();
@@ -101,7 +101,7 @@ export function isIpLiteral(word: string): boolean {
   return first >= ZERO && first <= NINE && isIPv4(word);
 }
 
-/** Dotted quad, each part 0–255 in at most three digits. */
+/** Dotted quad, each part 0-255 in at most three digits. */
 function isIPv4(text: string): boolean {
   let parts = 0;
   let digits = 0;

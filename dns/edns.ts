@@ -1,6 +1,6 @@
 /**
  * EDNS(0) options (RFC 6891 §6.1.2): lookup and removal, plus the option formats the gateway
- * reads or writes — client subnet (RFC 7871), padding (RFC 7830) and extended errors
+ * reads or writes -- client subnet (RFC 7871), padding (RFC 7830) and extended errors
  * (RFC 8914). Cookies (RFC 7873) stay opaque.
  */
 import { EdnsOptionCode } from "./constants.ts";

@@ -2,7 +2,7 @@
  * Whole-message decode and encode (RFC 1035 §4.1). The OPT pseudo-record (RFC 6891) is lifted
  * out of the additional section into `edns`, its extended RCODE bits folded into
  * `header.rcode`. Decoding checks everything: lying counts, rdata that does not fill its
- * RDLENGTH exactly, a second OPT, trailing bytes — each a `DnsWireError`, and nothing else
+ * RDLENGTH exactly, a second OPT, trailing bytes -- each a `DnsWireError`, and nothing else
  * can escape.
  */
 import { RType } from "./constants.ts";

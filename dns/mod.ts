@@ -1,5 +1,5 @@
 /**
- * The wire codec (DESIGN §4): pure functions over bytes — no I/O, no Deno APIs, no Hono.
+ * The wire codec (DESIGN §4): pure functions over bytes -- no I/O, no Deno APIs, no Hono.
  * The one barrel file of the project.
  */
 export * from "./constants.ts";

@@ -1,7 +1,7 @@
 /**
  * Domain names as text: no trailing dot, the root as "", label bytes in RFC 1035 §5.1
- * presentation form — bytes outside printable ASCII (space included) as `\DDD`, and the
- * characters a zone file reads specially (`.` `\` `;` `(` `)` `"` `@` `$`) after a backslash —
+ * presentation form -- bytes outside printable ASCII (space included) as `\DDD`, and the
+ * characters a zone file reads specially (`.` `\` `;` `(` `)` `"` `@` `$`) after a backslash --
  * so every name survives a round trip, and its text (JSON API, query log, dashboard) reads back
  * as the same name.
  * A name read off the wire keeps the case it was written in (re-encoding must not change it:
@@ -10,7 +10,7 @@
  */
 
 /**
- * "WWW.Example.COM." → "www.example.com"; "." → "". Escapes are kept as written.
+ * "WWW.Example.COM." -> "www.example.com"; "." -> "". Escapes are kept as written.
  *
  * @example
  * ```ts
@@ -29,7 +29,7 @@ export function canonicalName(text: string): string {
 }
 
 /**
- * The fully qualified presentation form: "www.example" → "www.example.", the root → ".".
+ * The fully qualified presentation form: "www.example" -> "www.example.", the root -> ".".
  *
  * @example
  * ```ts
@@ -82,7 +82,7 @@ export function isSubdomainOf(name: string, zone: string): boolean {
 }
 
 /**
- * "a.b.c" → ["a.b.c", "b.c", "c"]: the name and each of its parents, root excluded.
+ * "a.b.c" -> ["a.b.c", "b.c", "c"]: the name and each of its parents, root excluded.
  *
  * @example
  * ```ts

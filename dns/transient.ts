@@ -1,8 +1,8 @@
 /**
  * Copies for bytes that live as long as one query (an aged cache hit, the bytes a door sends),
  * cut from a shared slab instead of a new ArrayBuffer each: in a profile of cached answers,
- * `Uint8Array.prototype.slice` — malloc, zeroing and the engine's bookkeeping of a fresh
- * backing store — was a large share of the resolver's CPU (`deno task bench:all`, cached rows).
+ * `Uint8Array.prototype.slice` -- malloc, zeroing and the engine's bookkeeping of a fresh
+ * backing store -- was a large share of the resolver's CPU (`deno task bench:all`, cached rows).
  * Each copy is a region no other copy shares and nobody reuses, so it is as safe to keep and
  * patch as a slice; what differs is that its `.buffer` is the slab: use the view (or
  * byteOffset/byteLength), never the buffer alone. Keeping a copy keeps its slab (SLAB_BYTES)

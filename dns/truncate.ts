@@ -3,7 +3,7 @@
  * §9): a client without EDNS takes 512 bytes, a client with EDNS its advertised size (never
  * less than 512), capped by what the server is willing to send. An answer that is too big is
  * cut at a record boundary: the header, the question and the OPT record stay, the records that
- * do not fit go, and TC=1 tells the client to ask again over TCP — unless only additional
+ * do not fit go, and TC=1 tells the client to ask again over TCP -- unless only additional
  * records had to go, which RFC 2181 §9 says is no reason for TC.
  */
 import { RType } from "./constants.ts";
@@ -36,7 +36,7 @@ const TC = 0x02; // in the high byte of the flags word
 /**
  * The answer itself when it fits in `limit` bytes; otherwise a shortened copy at most `limit`
  * bytes long (unless header, question and OPT alone are longer). Only a prefix of the records
- * is kept, so compression pointers — which point backwards — stay valid.
+ * is kept, so compression pointers -- which point backwards -- stay valid.
  * Throws DnsWireError on a malformed message.
  *
  * @example

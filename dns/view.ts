@@ -280,8 +280,8 @@ function noteOption(edns: QueryEdns, code: number): void {
 }
 
 /**
- * The head of a query in the common shape — one question and at most an OPT record, whose
- * owner is the root — read without a full decode. It checks everything `decodeMessage` checks
+ * The head of a query in the common shape -- one question and at most an OPT record, whose
+ * owner is the root -- read without a full decode. It checks everything `decodeMessage` checks
  * in such a message (so a later full decode of it cannot fail) and throws the same
  * `DnsWireError`; it returns undefined for any other shape, which callers decode in full.
  *

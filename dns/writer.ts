@@ -24,7 +24,7 @@ export class WireWriter {
   #view = new DataView(this.#bytes.buffer);
   #length = 0;
   /**
-   * Suffix text, in its own case → offset where it was written. Case-sensitive: a pointer to
+   * Suffix text, in its own case -> offset where it was written. Case-sensitive: a pointer to
    * a suffix spelled otherwise would change the case of the name that uses it.
    */
   readonly #suffixes = new Map<string, number>();

@@ -1,6 +1,6 @@
 /**
- * The accept loop of every connection door (HTTP, TCP, DoT). An accept that fails — out of file
- * descriptors, mostly — is counted and reported, and the loop pauses and goes on: it neither
+ * The accept loop of every connection door (HTTP, TCP, DoT). An accept that fails -- out of file
+ * descriptors, mostly -- is counted and reported, and the loop pauses and goes on: it neither
  * spins nor ends, and the connections already open go on being served. One that fails because
  * its client reset the connection first is counted, and the loop goes on at once. Each
  * connection is admitted by the door's table or closed at once; a TLS connection closed so,

@@ -39,7 +39,7 @@ export class AddressProof {
   readonly #secret: Uint8Array;
   readonly #now: () => number;
   readonly #maxAddresses: number;
-  /** Address → when it last asked over TCP or DoT, oldest first. */
+  /** Address -> when it last asked over TCP or DoT, oldest first. */
   readonly #seen = new Map<string, number>();
   readonly #encoder = new TextEncoder();
 

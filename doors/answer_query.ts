@@ -1,6 +1,6 @@
 /**
  * What every classic door (UDP, TCP, DoT) does with one query: ask the resolver, and turn the
- * two ways that can fail into an answer the client understands — FORMERR for a query that
+ * two ways that can fail into an answer the client understands -- FORMERR for a query that
  * cannot be decoded (a header-only one; nothing at all without a header), SERVFAIL for a
  * failure of ours, which is reported. A TCP client waiting for an ID is never left without one.
  */

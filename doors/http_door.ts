@@ -1,6 +1,6 @@
 /**
- * The HTTP door (DoH, the JSON API, admin, dashboard, metrics): Deno's HTTP server — HTTP/1.1,
- * and HTTP/2 over TLS — on connections the door accepts itself. `Deno.serve`'s own accept loop
+ * The HTTP door (DoH, the JSON API, admin, dashboard, metrics): Deno's HTTP server -- HTTP/1.1,
+ * and HTTP/2 over TLS -- on connections the door accepts itself. `Deno.serve`'s own accept loop
  * throws out of the process when accept fails for want of file descriptors (EMFILE), and it
  * holds any number of connections. Here a failed accept is reported, the door pauses and goes
  * on serving the connections it has, and connections are held in a `ConnectionTable`: at most

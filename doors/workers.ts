@@ -1,15 +1,15 @@
 /**
  * WORKERS: several gateway processes on the same HTTP, TCP and DoT ports (SO_REUSEPORT: the
  * kernel spreads connections over them), so answers use more than the one core a process runs
- * JavaScript on. The process started first is worker 1: it starts the others — the same
- * program with the same permissions and settings, GATEWAY_WORKER set to their number — passes
+ * JavaScript on. The process started first is worker 1: it starts the others -- the same
+ * program with the same permissions and settings, GATEWAY_WORKER set to their number -- passes
  * their stderr on with their number in front, and stops them when it stops. A worker whose
  * first worker went away sees its stdin close and stops too, so none is left behind.
  */
 import { ConfigError } from "../config.ts";
 import { udpAvailable } from "../runtime/platform.ts";
 
-/** Set in the environment of the workers the first one starts: their number, 2…N. */
+/** Set in the environment of the workers the first one starts: their number, 2...N. */
 export const WORKER_VARIABLE = "GATEWAY_WORKER";
 
 export interface WorkerGroup {
@@ -25,7 +25,7 @@ export function workerNumber(): number {
 }
 
 /**
- * Starts workers 2…`count`, with `env` added to their environment; `onExit` hears of one that
+ * Starts workers 2...`count`, with `env` added to their environment; `onExit` hears of one that
  * exits while not asked to. Without the permission to run Deno itself, a one-line ConfigError
  * says which flag to add: the path of the binary, since a grant for a link to it (the bin/deno
  * that npm makes) does not match.
@@ -81,7 +81,7 @@ export function startWorkers(
   };
 }
 
-/** In workers 2…N: calls `stop` once the first worker is gone (stdin reaches its end). */
+/** In workers 2...N: calls `stop` once the first worker is gone (stdin reaches its end). */
 export function stopWithFirstWorker(stop: () => void): void {
   void (async () => {
     for await (const _ of Deno.stdin.readable) { /* nothing is ever sent */ }

@@ -46,7 +46,7 @@ function parseIpv4(text: string): number[] | undefined {
   return octets.every((octet) => octet <= 255) ? octets : undefined;
 }
 
-/** "2001:db8" → bytes; the last group may be dotted IPv4 ("::ffff:192.0.2.1"). */
+/** "2001:db8" -> bytes; the last group may be dotted IPv4 ("::ffff:192.0.2.1"). */
 function parseHextets(text: string): number[] | undefined {
   if (text === "") return [];
   const groups = text.split(":");

@@ -3,7 +3,7 @@
  * not cloned. Cloning the entries as objects cost the answering thread a walk of every field,
  * and each answer, a view into a shared slab or the cache's buffers, cost a copy of its whole
  * buffer; here each answer's own bytes are copied once into the batch's buffer. The texts
- * (names, clients, door, source, upstream, …) are sent once per batch, each row naming them
+ * (names, clients, door, source, upstream, ...) are sent once per batch, each row naming them
  * by index, so the worker resolves each text to its database id once per batch, not per row.
  * Each answer starts on a four-byte boundary, zero-padded to the next, so the worker compares
  * answers four bytes at a time (`answerWords`).

@@ -68,7 +68,7 @@ export interface HistoryDbOptions {
   statsRetentionMs: number;
   /**
    * When several processes (WORKERS) write one file, this one's place among them: each takes
-   * its own share of every millisecond's sequence numbers (index, index + count, …), so no
+   * its own share of every millisecond's sequence numbers (index, index + count, ...), so no
    * key it makes is another's. One writer by default.
    */
   writer?: HistoryWriter;

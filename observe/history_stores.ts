@@ -25,7 +25,7 @@ export interface OpenHistory {
 export interface HistorySettings {
   /** Stored in SQLite; off: memory or Redis only. */
   on: boolean;
-  /** The setting and what decided it, for the startup line ("HISTORY=off", "HISTORY=auto: …"). */
+  /** The setting and what decided it, for the startup line ("HISTORY=off", "HISTORY=auto: ..."). */
   why: string;
   dataDir: string;
   retentionMs: number;

@@ -1,6 +1,6 @@
 /**
  * The query log shared through Redis: every instance appends its entries to one capped stream
- * (XADD … MAXLEN ~), so the admin API and dashboard of any instance can show every
+ * (XADD ... MAXLEN ~), so the admin API and dashboard of any instance can show every
  * instance's queries. Entries are queued and sent in batches off the query path; a Redis that
  * is slow or down only drops entries (counted), it never delays an answer.
  */

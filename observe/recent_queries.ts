@@ -10,13 +10,13 @@ import type { QueryLog } from "./query_log.ts";
 
 export interface RecentQuery {
   entry: QueryLogEntry;
-  /** "NOERROR", "NXDOMAIN", …; "" when the query got no answer. */
+  /** "NOERROR", "NXDOMAIN", ...; "" when the query got no answer. */
   rcode: string;
   /** The answer section in brief; "" when there is none to show. */
   answer: string;
 }
 
-/** Longest answer text; longer ones end in "…". */
+/** Longest answer text; longer ones end in "...". */
 const MAX_ANSWER_TEXT = 200;
 
 /** The newest `count` queries the filter shows (all without one), newest first. */
@@ -48,5 +48,5 @@ export function answerText(reply: Uint8Array | undefined): string {
   } catch {
     return "(not readable)";
   }
-  return text.length > MAX_ANSWER_TEXT ? `${text.slice(0, MAX_ANSWER_TEXT - 1)}…` : text;
+  return text.length > MAX_ANSWER_TEXT ? `${text.slice(0, MAX_ANSWER_TEXT - 1)}\u2026` : text;
 }

@@ -1,7 +1,7 @@
 /**
  * The `QueryContext` the resolver hands to the chain. A class rather than an object literal
- * with closures: it is made once per query, and what most queries never use — the full
- * decode, the budget's timer — is made on first read.
+ * with closures: it is made once per query, and what most queries never use -- the full
+ * decode, the budget's timer -- is made on first read.
  */
 import { decodeMessage, type Message, type QueryHead, type Question } from "../dns/mod.ts";
 import type { Identity } from "./profile.ts";

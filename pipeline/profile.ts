@@ -14,7 +14,7 @@ export const DEFAULT_PROFILE = "default";
 export type ProfileLogMode = ClientLogMode;
 
 export interface Profile {
-  /** `[a-z0-9-]`, 1–63: shown in the log, EDE texts, metrics and the admin API. */
+  /** `[a-z0-9-]`, 1-63: shown in the log, EDE texts, metrics and the admin API. */
   readonly name: string;
   /** The block lists in effect, by name; undefined: every configured one. */
   readonly blocklists?: readonly string[];

@@ -83,9 +83,9 @@ class Parser {
   readonly file: RecordsFile = { records: [], patterns: [], zones: [], forwards: [] };
   #udp: boolean;
   #ttl = DEFAULT_TTL;
-  /** Owner → the line of its CNAME and of its first other record, for RFC 1034 §3.6.2. */
+  /** Owner -> the line of its CNAME and of its first other record, for RFC 1034 §3.6.2. */
   #owners = new Map<string, { cname?: number; other?: number }>();
-  /** Zone or forward zone name → where it was declared. */
+  /** Zone or forward zone name -> where it was declared. */
   #cuts = new Map<string, { kind: string; line: number }>();
   #patterns = new Map<string, PatternRecords>();
 
@@ -114,7 +114,7 @@ class Parser {
     if (extra) throw new LineError(`unexpected "${extra.text}" after the TTL`, extra.column);
   }
 
-  /** `address name…`: an A or AAAA record for each name. */
+  /** `address name...`: an A or AAAA record for each name. */
   #hosts([address, ...names]: Token[], line: number): void {
     if (names.length === 0) {
       throw new LineError(
@@ -131,7 +131,7 @@ class Parser {
     }
   }
 
-  /** `owner [ttl] [IN] type value…` */
+  /** `owner [ttl] [IN] type value...` */
   #record(tokens: Token[], line: number): void {
     const { owner, ttl, typeToken, value } = this.#fields(tokens);
     const typeName = typeToken.text.toUpperCase();

@@ -5,7 +5,7 @@
  *     <a>-<b>-<c>-<d>.ip.example          A  <a>.<b>.<c>.<d>
  *
  * A placeholder matches part of one label: `<n>` a decimal number, `<n:10-99>` one in that
- * range, `<x:hex>` 1–4 hex digits (an IPv6 group), `<h:label>` letters, digits and inner
+ * range, `<x:hex>` 1-4 hex digits (an IPv6 group), `<h:label>` letters, digits and inner
  * hyphens. A name that matches but whose numbers are out of range, or whose values do not make
  * valid records (an octet of 300), does not exist: NXDOMAIN, never a wrong answer.
  */

@@ -4,7 +4,7 @@
  */
 import { type AddressData, parseIpv4, parseIpv6, type ResourceRecord, RType } from "../dns/mod.ts";
 
-/** "192.0.2.5" → "5.2.0.192.in-addr.arpa"; "2001:db8::1" → "1.0.0.…8.b.d.0.1.0.0.2.ip6.arpa". */
+/** "192.0.2.5" -> "5.2.0.192.in-addr.arpa"; "2001:db8::1" -> "1.0.0....8.b.d.0.1.0.0.2.ip6.arpa". */
 export function reverseName(address: string): string | undefined {
   const v4 = parseIpv4(address);
   if (v4 !== undefined) return `${[...v4].reverse().join(".")}.in-addr.arpa`;

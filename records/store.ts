@@ -20,7 +20,7 @@ export type NameMatch =
   | { exists: true; records: RecordSets; authority: Authority }
   | { exists: false; authority: Authority };
 
-/** Type → records of a name that exists. */
+/** Type -> records of a name that exists. */
 export type RecordSets = ReadonlyMap<number, ResourceRecord[]>;
 
 const NO_RECORDS: RecordSets = new Map();
@@ -32,7 +32,7 @@ export class RecordStore {
   /** Empty non-terminals inside local zones: they exist (NODATA, not NXDOMAIN). */
   #between = new Set<string>();
   #patterns: readonly PatternRecords[];
-  /** Local zone or forward zone → the zone's TTL, or undefined for a forward zone. */
+  /** Local zone or forward zone -> the zone's TTL, or undefined for a forward zone. */
   #cuts = new Map<string, number | undefined>();
 
   constructor(file: RecordsFile, serial: number) {

@@ -1,6 +1,6 @@
 /**
  * One line of a records file as tokens that remember their column, so every mistake can be
- * pointed at (`line 4, column 17: …`). Tokens are split on blanks; `"…"` quotes a token that
+ * pointed at (`line 4, column 17: ...`). Tokens are split on blanks; `"..."` quotes a token that
  * holds blanks or comment characters; `#` and `;` outside quotes start a comment (hosts files
  * use the one, zone files the other).
  */

@@ -5,7 +5,7 @@
  * - `POST /admin/blocklist/sync`: downloads and loads every list now; answers the report;
  * - `GET  /admin/blocklist/check?name=`: the decision for a name and the rule behind it;
  * - `GET  /admin/blocklist/custom`: the entries added here;
- * - `POST /admin/blocklist/custom/{block|allow}` and `DELETE …` with `{"names": [...]}`: add
+ * - `POST /admin/blocklist/custom/{block|allow}` and `DELETE ...` with `{"names": [...]}`: add
  *   or remove entries (they take effect at once here, and within about a second on every
  *   instance sharing Redis).
  */
@@ -54,7 +54,7 @@ export function adminBlocklistRoutes(deps: AdminBlocklistDeps): Hono<AppEnv> {
     routes[method]("/custom/:kind", async (c) => {
       const kind = c.req.param("kind");
       if (kind !== "block" && kind !== "allow") {
-        return reason(404, "not found: use /admin/blocklist/custom/block or …/allow");
+        return reason(404, "not found: use /admin/blocklist/custom/block or \u2026/allow");
       }
       const names = await namesFrom(c.req.raw);
       if (typeof names === "string") return reason(400, names);
@@ -72,11 +72,11 @@ async function namesFrom(request: Request): Promise<string[] | string> {
   try {
     body = await request.json();
   } catch {
-    return 'expected a JSON body: {"names": ["ads.example.com", …]}';
+    return 'expected a JSON body: {"names": ["ads.example.com", \u2026]}';
   }
   const given = (body as { names?: unknown })?.names;
   if (!Array.isArray(given) || given.length === 0) {
-    return 'expected a JSON body: {"names": ["ads.example.com", …]}';
+    return 'expected a JSON body: {"names": ["ads.example.com", \u2026]}';
   }
   if (given.length > MAX_EDIT_NAMES) return `at most ${MAX_EDIT_NAMES} names per call`;
   const names: string[] = [];

@@ -1,5 +1,5 @@
 /**
- * `GET /admin/stats?range=1h|24h|7d|30d|90d[&client=…]`: counts per bucket by outcome, top
+ * `GET /admin/stats?range=1h|24h|7d|30d|90d[&client=...]`: counts per bucket by outcome, top
  * names, top blocked names, top clients, profiles and upstream answer times over the range
  * (observe/history.ts `HistoryStats`), from whichever store keeps them: Redis where there is
  * Redis (every instance's), SQLite on a VM, memory otherwise; `source` says which.

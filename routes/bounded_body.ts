@@ -26,7 +26,7 @@ export function boundedBody(bounds: BodyBounds): MiddlewareHandler<AppEnv> {
     const read = await readBoundedBody(c.req.raw, bounds);
     if (read instanceof Response) return read;
     if (read === undefined) return next();
-    // Not `new Request(raw, …)`: that would read raw.signal, which Deno.serve warns about.
+    // Not `new Request(raw, ...)`: that would read raw.signal, which Deno.serve warns about.
     const { url, method, headers } = c.req.raw;
     c.req.raw = new Request(url, { method, headers, body: read });
     await next();

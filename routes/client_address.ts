@@ -2,7 +2,7 @@
  * The client's address as every route sees it (`AppEnv`, `clientAddress`), and who the client
  * is behind a reverse proxy (TRUSTED_PROXIES, DESIGN §10). The connection's
  * peer is the client, unless the peer is a trusted proxy: then the proxy's forwarding header is
- * read from the right — each proxy appends the address it saw — and the client is the first
+ * read from the right -- each proxy appends the address it saw -- and the client is the first
  * address that is not itself a trusted proxy. Whatever stands left of it was written by the
  * client (or someone it paid) and is never believed, so a client cannot pick its own address
  * for the rate limit or the query log.
@@ -64,7 +64,7 @@ function forwardedChain(headers: Headers): string[] {
   if (xff !== null) return xff.split(",");
   const forwarded = headers.get("forwarded");
   if (forwarded === null) return [];
-  // Each element: `for=…;proto=…;by=…`; an element without `for` says nothing of the client.
+  // Each element: `for=...;proto=...;by=...`; an element without `for` says nothing of the client.
   return forwarded.split(",").map((element) => {
     const pair = element.split(";").find((p) => /^\s*for\s*=/i.test(p));
     return pair === undefined ? "" : pair.slice(pair.indexOf("=") + 1);

@@ -27,21 +27,23 @@ const QUERY_UDP_SIZE = 1232;
 
 /**
  * `name` (required; trailing dot optional, any case, RFC 1035 escapes), `type` (a name or a
- * number, A by default), `do` and `cd` (empty, 0, false, 1 or true) → a query with RD set
+ * number, A by default), `do` and `cd` (empty, 0, false, 1 or true) -> a query with RD set
  * and EDNS, so that Extended DNS Errors come back for the Comment field.
  */
 export function jsonQuery(params: URLSearchParams): JsonQuery {
   const name = params.get("name");
   if (name === null || name === "") return { error: "missing name parameter (a domain name)" };
   if (/[^\x21-\x7e]/.test(name)) {
-    return { error: `invalid name "${name}": use ASCII, with punycode (xn--…) for other scripts` };
+    return {
+      error: `invalid name "${name}": use ASCII, with punycode (xn--\u2026) for other scripts`,
+    };
   }
   const typeText = params.get("type") ?? "A";
   const type = parseTypeName(typeText);
   if (type === undefined || type === 0) {
     return {
       error:
-        `invalid type "${typeText}": expected a type name (A, AAAA, MX…) or a number from 1 to 65535`,
+        `invalid type "${typeText}": expected a type name (A, AAAA, MX\u2026) or a number from 1 to 65535`,
     };
   }
   const dnssecOk = flag(params, "do");
@@ -106,7 +108,7 @@ export interface DnsJson {
   Answer?: JsonRecord[];
   Authority?: JsonRecord[];
   Additional?: JsonRecord[];
-  /** Extended DNS Errors (RFC 8914), as Cloudflare lists them: "EDE(15): Blocked (…)". */
+  /** Extended DNS Errors (RFC 8914), as Cloudflare lists them: "EDE(15): Blocked (...)". */
   Comment?: string[];
 }
 

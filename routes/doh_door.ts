@@ -103,7 +103,7 @@ export class DohDoor {
   }
 
   /**
-   * The fast path: answers a well-formed DoH request without the router — a GET on exactly
+   * The fast path: answers a well-formed DoH request without the router -- a GET on exactly
    * /dns-query or /dns-query/<clientid> with a plain (no %-escapes) `dns` parameter, or a POST
    * of application/dns-message to either with a Content-Length within the limit. Returns
    * undefined, touching nothing (the body is unread), for any other request (a ClientID that

@@ -1,6 +1,6 @@
 /**
  * Liveness for load balancers and Deno Deploy: the process is up and serving HTTP, so always
- * 200. `{"status":"ok"}`, or `{"status":"degraded","problems":[…]}` while it answers but not as
+ * 200. `{"status":"ok"}`, or `{"status":"degraded","problems":[...]}` while it answers but not as
  * configured (e.g. no blocklist loaded: every name resolves unfiltered), one line per problem.
  */
 import { Hono } from "hono";

@@ -1,5 +1,5 @@
 /**
- * The dashboard's log search as a query string (`/log?name=…&outcome=blocked&from=…`): each
+ * The dashboard's log search as a query string (`/log?name=...&outcome=blocked&from=...`): each
  * field read, checked and turned into a `HistorySearch` field, or one line saying which field
  * is wrong and what it takes. Times are UTC, as the page shows them (`2026-01-10T12:30`, what
  * a datetime-local input sends). Empty fields ask for nothing, so a form sent as it is works.
@@ -52,7 +52,9 @@ export function parseSearch(
   if (fields.type !== "") {
     const type = parseTypeName(fields.type);
     if (type === undefined) {
-      return { error: `type=${show(fields.type)}: expected a record type (A, AAAA, MX, 65, …)` };
+      return {
+        error: `type=${show(fields.type)}: expected a record type (A, AAAA, MX, 65, \u2026)`,
+      };
     }
     search.type = type;
   }
@@ -65,7 +67,9 @@ export function parseSearch(
   if (fields.rcode !== "") {
     const rcode = parseRcode(fields.rcode);
     if (rcode === undefined) {
-      return { error: `rcode=${show(fields.rcode)}: expected an rcode (NXDOMAIN, SERVFAIL, 3, …)` };
+      return {
+        error: `rcode=${show(fields.rcode)}: expected an rcode (NXDOMAIN, SERVFAIL, 3, \u2026)`,
+      };
     }
     search.rcode = rcode;
   }

@@ -2,7 +2,7 @@
  * The JSON API: `GET /resolve?name=&type=&do=&cd=` (Google's path) and `GET /dns-query` with
  * `accept: application/dns-json` (Cloudflare's). It asks the same pipeline as DoH (door
  * "json"), so local records, blocking and the cache apply alike. A bad parameter is HTTP 400
- * with `{"error": "…"}`, as both providers answer; any DNS answer is a 200.
+ * with `{"error": "..."}`, as both providers answer; any DNS answer is a 200.
  *
  * Both paths take a ClientID segment (`/resolve/<clientid>`, `/dns-query/<clientid>`), worded
  * and admitted as DoH's are (client_id.ts), the errors as `{"error"}`.
@@ -80,7 +80,7 @@ function jsonClient(c: Context<AppEnv>, deps: JsonDeps, path: string): ClientInf
   return isRefusal(found) ? jsonError(c, found.status, found.text, found.headers) : found;
 }
 
-/** An HTTP error of the JSON API: `{"error": "…"}`, the shape Google and Cloudflare use. */
+/** An HTTP error of the JSON API: `{"error": "..."}`, the shape Google and Cloudflare use. */
 function jsonError(
   c: Context<AppEnv>,
   status: 400 | 401 | 403 | 405 | 414 | 429,

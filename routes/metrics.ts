@@ -1,7 +1,7 @@
 /**
  * `GET /metrics` in the Prometheus text format. Open like most exporters (counts only, no
  * names or addresses) unless METRICS_TOKEN is set: then only a scrape with
- * `Authorization: Bearer <METRICS_TOKEN>` (Prometheus: `authorization: {credentials: …}`) gets
+ * `Authorization: Bearer <METRICS_TOKEN>` (Prometheus: `authorization: {credentials: ...}`) gets
  * it, 401 without a token and 403 with a wrong one, compared in constant time.
  */
 import { Hono } from "hono";

@@ -1,6 +1,6 @@
 /**
  * The per-client rate limit of DoH and the JSON API (DOH_RATE, DOH_BURST): the UDP door's
- * token bucket (net/rate_limit.ts) keyed by the client address the routes see — behind a
+ * token bucket (net/rate_limit.ts) keyed by the client address the routes see -- behind a
  * trusted proxy, the forwarded one, so one proxy does not count as one client. Over its rate
  * a client gets 429 with Retry-After in seconds and a one-line reason (`{"error"}` on the
  * JSON API), before its request costs anything more.

@@ -31,7 +31,7 @@ function newSessionId(): string {
 }
 
 export class MemorySessions implements SessionStore {
-  /** Id → when it ends, oldest first. */
+  /** Id -> when it ends, oldest first. */
   #sessions = new Map<string, number>();
   #now: () => number;
 

@@ -65,5 +65,5 @@ function toStoreError(operation: string, ms: number, error: unknown): StoreError
 
 function firstLine(text: string): string {
   const line = text.split("\n", 1)[0].trim();
-  return line.length > 200 ? `${line.slice(0, 200)}…` : line;
+  return line.length > 200 ? `${line.slice(0, 200)}\u2026` : line;
 }

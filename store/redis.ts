@@ -173,7 +173,7 @@ export function scoredPairs(flat: (string | number)[]): [string, number][] {
   return pairs;
 }
 
-/** A stream entry from Redis's reply shape: an id and a flat list of field, value, … */
+/** A stream entry from Redis's reply shape: an id and a flat list of field, value, ... */
 export function streamEntry(id: string, pairs: string[]): StreamEntry {
   const fields: Record<string, string> = {};
   for (let i = 0; i + 1 < pairs.length; i += 2) fields[pairs[i]] = pairs[i + 1];

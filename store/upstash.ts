@@ -27,7 +27,7 @@ import {
   streamEntry,
 } from "./redis.ts";
 
-/** A hash as HGETALL gave it: flat (field, value, …) without automatic deserialization. */
+/** A hash as HGETALL gave it: flat (field, value, ...) without automatic deserialization. */
 function hashOf(reply: unknown): Record<string, string> {
   const hash: Record<string, string> = {};
   if (Array.isArray(reply)) {
@@ -58,7 +58,7 @@ export function createUpstashStore(
 
   const limit = new CallLimit(options.maxWaiting);
 
-  /** One HTTP request, bounded; the client's "…, command was: […]" tail is dropped. */
+  /** One HTTP request, bounded; the client's "..., command was: [...]" tail is dropped. */
   const call = <T>(operation: string, work: () => Promise<T>): Promise<T> =>
     bounded(operation, timeoutMs, () =>
       limit.run(operation, async () => {
@@ -166,7 +166,7 @@ export function createUpstashStore(
       }),
     xrevrange: (stream, count) =>
       call("XREVRANGE", async () => {
-        // Without automatic deserialization the reply keeps Redis's shape: [id, [field, value…]].
+        // Without automatic deserialization the reply keeps Redis's shape: [id, [field, value...]].
         const raw = await client.xrevrange(stream, "+", "-", count) as unknown as [
           string,
           string[],

@@ -30,7 +30,7 @@ export class ProfilePools {
   readonly #createPool: ProfilePoolsOptions["createPool"];
   readonly #closeDelayMs: number;
   readonly #maxPools: number;
-  /** Upstreams' key → the pool held for them. */
+  /** Upstreams' key -> the pool held for them. */
   readonly #pools = new Map<string, Held>();
   /** Each profile's pool, so that a query costs one lookup. */
   readonly #byProfile = new WeakMap<Profile, Held>();

@@ -30,9 +30,9 @@ export interface RouterOptions {
 export class UpstreamRouter {
   #createPool: RouterOptions["createPool"];
   #closeDelayMs: number;
-  /** Zone → the key of its pool. */
+  /** Zone -> the key of its pool. */
   #zones = new Map<string, string>();
-  /** Upstream URLs joined → pool, so zones with the same upstreams share one. */
+  /** Upstream URLs joined -> pool, so zones with the same upstreams share one. */
   #pools = new Map<string, Pool>();
   /** Retired pools waiting for their queries to finish, by the timer that will close them. */
   #closing = new Map<ReturnType<typeof setTimeout>, Pool[]>();

@@ -3,7 +3,7 @@
  * when one holds the name, else the profile's own when it has upstreams, the default one
  * otherwise) with a query of its own making (fresh
  * header, our EDNS size, the client's DO/CD/AD bits, and none of the client's cookie, padding
- * or — unless configured — client-subnet options) and turns the pool giving up into SERVFAIL
+ * or -- unless configured -- client-subnet options) and turns the pool giving up into SERVFAIL
  * with an Extended DNS Error, within the query's budget. An upstream's SERVFAIL, which the
  * pool gives when nothing better came, gets that EDE too, the upstream's own passed on after it.
  */

@@ -126,7 +126,7 @@ export function parseIpv6(text: string): Uint8Array | undefined {
 }
 
 /**
- * RFC 5952 §4: lowercase, no leading zeros, the longest run (≥ 2) of zero groups as "::";
+ * RFC 5952 §4: lowercase, no leading zeros, the longest run (>= 2) of zero groups as "::";
  * §5: an IPv4-mapped address (::ffff:0:0/96, RFC 4291 §2.5.5.2) ends in its IPv4 address.
  *
  * @example

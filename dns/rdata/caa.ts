@@ -1,7 +1,7 @@
 /**
  * CAA (RFC 8659 §4.1).
  *
- *     | FLAGS (8) | TAG LENGTH (8) | TAG (1–15 ASCII letters/digits) | VALUE (rest) |
+ *     | FLAGS (8) | TAG LENGTH (8) | TAG (1-15 ASCII letters/digits) | VALUE (rest) |
  */
 import { DnsWireError } from "../errors.ts";
 import type { CaaData } from "../types.ts";

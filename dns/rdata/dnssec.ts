@@ -94,7 +94,7 @@ function signatureTime(seconds: number): string {
   return new Date(seconds * 1000).toISOString().replace(/[-:T]/g, "").slice(0, 14);
 }
 
-/** RFC 4034 §4.1.2: windows in ascending order, each 1–32 bytes of bitmap. */
+/** RFC 4034 §4.1.2: windows in ascending order, each 1-32 bytes of bitmap. */
 export function readTypeBitmaps(reader: WireReader): number[] {
   const types: number[] = [];
   let lastWindow = -1;

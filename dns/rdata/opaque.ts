@@ -1,6 +1,6 @@
 /**
  * Rdata kept as the bytes it was (RFC 3597 §5): unknown types, and known types the gateway
- * has no reason to model (HINFO, NAPTR, …). Names inside such rdata are never decompressed,
+ * has no reason to model (HINFO, NAPTR, ...). Names inside such rdata are never decompressed,
  * which is why RFC 3597 forbids compressing them.
  */
 import type { OpaqueData } from "../types.ts";

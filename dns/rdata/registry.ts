@@ -1,5 +1,5 @@
 /**
- * Record type and class → codec. Types missing here travel as opaque bytes (RFC 3597), and so
+ * Record type and class -> codec. Types missing here travel as opaque bytes (RFC 3597), and so
  * does the rdata of a type whose format depends on the class, in a class not modelled here.
  */
 import { RClass, RType } from "../constants.ts";

@@ -1,7 +1,7 @@
 /**
  * SVCB (type 64) and HTTPS (type 65), RFC 9460 §2.2.
  *
- *     | SvcPriority (16) | TargetName (domain-name, not compressed) | SvcParams … |
+ *     | SvcPriority (16) | TargetName (domain-name, not compressed) | SvcParams ... |
  *     SvcParam: | SvcParamKey (16) | SvcParamValue length (16) | SvcParamValue |
  *
  * Parameters are kept as key + opaque value in wire order so every one round-trips; `present`

@@ -2,7 +2,7 @@
  * TXT (RFC 1035 §3.3.14): one or more character-strings, each a length octet and up to 255
  * bytes. Kept as bytes, since they need not be text.
  *
- *     | LEN | TXT-DATA … | LEN | TXT-DATA … | …
+ *     | LEN | TXT-DATA ... | LEN | TXT-DATA ... | ...
  */
 import { DnsWireError } from "../errors.ts";
 import type { TxtData } from "../types.ts";

@@ -36,7 +36,7 @@ export interface DashboardData {
 }
 
 const percent = (part: number, whole: number) =>
-  whole === 0 ? "–" : `${((100 * part) / whole).toFixed(1)} %`;
+  whole === 0 ? "\u2013" : `${((100 * part) / whole).toFixed(1)} %`;
 
 export function DashboardPage(props: { data: DashboardData }) {
   const { data } = props;

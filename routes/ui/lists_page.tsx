@@ -20,6 +20,12 @@ export interface ListsPageData {
   notice?: { text: string; error?: boolean };
 }
 
+/**
+ * The location field's hint, written as an escape: a module's source stays Latin-1
+ * (tests/latin1_sources_test.ts).
+ */
+const LOCATION_HINT = "https://\u2026 or /path/to/list.txt";
+
 const when = (ms: number | undefined) =>
   ms === undefined ? "" : `${new Date(ms).toISOString().slice(0, 16).replace("T", " ")} UTC`;
 
@@ -112,7 +118,7 @@ export function ListsPage(props: { data: ListsPageData }) {
             <input name="name" placeholder="name (e.g. my-ads)" required />{" "}
             <input
               name="location"
-              placeholder="https://… or /path/to/list.txt"
+              placeholder={LOCATION_HINT}
               required
               size={48}
             />{" "}

@@ -22,6 +22,12 @@ export interface LogView {
   fixed?: (keyof SearchFields)[];
 }
 
+/**
+ * The paging links' words, written as escapes: a module's source stays Latin-1
+ * (tests/latin1_sources_test.ts).
+ */
+const NEWER_LINK = "\u2190 newer";
+const OLDER_LINK = "older \u2192";
 const TYPES = ["A", "AAAA", "HTTPS", "CNAME", "MX", "TXT", "PTR", "SRV", "NS", "SOA"];
 const RCODES = ["NOERROR", "NXDOMAIN", "SERVFAIL", "REFUSED", "FORMERR"];
 
@@ -118,8 +124,8 @@ export function LogTable(props: { view: LogView }) {
       </table>
       {view.page.rows.length === 0 && <p>No query found.</p>}
       <p class="paging">
-        {newer && <a href={newer} id="newer">← newer</a>}{" "}
-        {older && <a href={older} id="older">older →</a>}
+        {newer && <a href={newer} id="newer">{NEWER_LINK}</a>}{" "}
+        {older && <a href={older} id="older">{OLDER_LINK}</a>}
       </p>
     </div>
   );
