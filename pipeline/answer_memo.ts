@@ -5,8 +5,8 @@
  * pipeline made then, without decoding, blocklist, cache lookup and finishing again.
  *
  * The protocol, all of it here:
- * - Requests: a door passes the request as it came (`MemoRequest`: a GET's URL, a POST's body);
- *   the memo makes the keys, spelled so that the two kinds cannot meet (`memoKey`).
+ * - Requests: a door passes the request as it came (`MemoRequest`: a GET's URL, a POST's body),
+ *   and the memo keys on it as it is (`sameRequest`): a URL never meets a body.
  * - What may be reused: only an answer a stage marked `Reusable` (`reusableAnswer`,
  *   `WHILE_STATE_HOLDS`, `untilStateMoves`, `countingReuse`): a fresh cache hit, its TTLs as
  *   they are for the rest of this second of its life, not near enough expiry to be prefetched;
@@ -149,8 +149,8 @@ export interface Kept {
 }
 
 class Slot {
-  /** The last key that came to this slot. */
-  key = "";
+  /** The last request that came to this slot (a body as a copy of its own). */
+  key: MemoRequest = "";
   /** Its answer, once it came a second time; undefined until then. */
   kept: Kept | undefined = undefined;
 }
@@ -213,9 +213,6 @@ export class AnswerMemo {
   readonly #slots: Slot[];
   readonly #mask: number;
   readonly #sources: VersionSource[] = [];
-  /** The last POST body made a key of, and its key: a miss makes it for recall, then remember. */
-  #lastBody: Uint8Array | undefined;
-  #lastBodyKey = "";
 
   constructor(options: AnswerMemoOptions = {}) {
     const count = options.slots ?? DEFAULT_SLOTS;
@@ -239,11 +236,12 @@ export class AnswerMemo {
    * it counts as its stage's.
    */
   recall(request: MemoRequest, now: number, profile: Profile): Kept | undefined {
-    const key = this.#keyOf(request);
-    const slot = this.#slots[slotOf(key) & this.#mask];
+    const slot = this.#slots[slotOf(request) & this.#mask];
     const kept = slot.kept;
     // Another profile's answer to the same request is not this client's, nor counted as its.
-    if (kept === undefined || slot.key !== key || kept.profile !== profile) return undefined;
+    if (kept === undefined || kept.profile !== profile || !sameRequest(slot.key, request)) {
+      return undefined;
+    }
     if (now >= kept.reusable.until || kept.version !== this.#version()) {
       slot.kept = undefined;
       return undefined;
@@ -263,10 +261,10 @@ export class AnswerMemo {
     log: QueryLogEntry,
     profile: Profile,
   ): void {
-    const key = this.#keyOf(request);
-    const slot = this.#slots[slotOf(key) & this.#mask];
-    if (slot.key !== key) {
-      slot.key = key;
+    const slot = this.#slots[slotOf(request) & this.#mask];
+    if (!sameRequest(slot.key, request)) {
+      // A door's body may be a view of a buffer it reuses: the slot keeps a copy.
+      slot.key = typeof request === "string" ? request : request.slice();
       slot.kept = undefined;
       return;
     }
@@ -287,48 +285,49 @@ export class AnswerMemo {
     for (let i = 0; i < sources.length; i++) sum += sources[i].version;
     return sum;
   }
-
-  #keyOf(request: MemoRequest): string {
-    if (typeof request === "string") return request;
-    if (request !== this.#lastBody) {
-      this.#lastBodyKey = memoKey(request);
-      this.#lastBody = request;
-    }
-    return this.#lastBodyKey;
-  }
 }
 
 /**
- * A slot number for a key from eight of its characters, spread over its second half (where a
- * URL's or a body's question name is): hashing every character cost more than the rest of
- * the memo when requests did not repeat. Keys that meet in a slot only take turns in it.
+ * A slot number for a request from eight of its characters or bytes, spread over its second
+ * half (where a URL's or a body's question name is): hashing all of it cost more than the rest
+ * of the memo when requests did not repeat. Requests that meet in a slot only take turns in it.
  */
-function slotOf(key: string): number {
-  const length = key.length;
+function slotOf(request: MemoRequest): number {
+  const length = request.length;
   const step = (length >> 4) + 1;
   let hash = length;
-  for (let i = length - 1, n = 0; i >= 0 && n < 8; i -= step, n++) {
-    hash = (Math.imul(hash, 31) + key.charCodeAt(i)) | 0;
+  if (typeof request === "string") {
+    for (let i = length - 1, n = 0; i >= 0 && n < 8; i -= step, n++) {
+      hash = (Math.imul(hash, 31) + request.charCodeAt(i)) | 0;
+    }
+  } else {
+    for (let i = length - 1, n = 0; i >= 0 && n < 8; i -= step, n++) {
+      hash = (Math.imul(hash, 31) + request[i]) | 0;
+    }
   }
   return hash ^ (hash >>> 13);
 }
 
 /**
- * A request's memo key: a GET's URL as it is; a POST body's bytes as characters behind a "#",
- * which no URL starts with.
+ * Whether two requests are the same: equal URLs, or equal bodies. A body is compared as bytes,
+ * not made into a string key per POST: that string was the memo's own cost of a repeated POST.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { memoKey } from "./answer_memo.ts";
+ * import { sameRequest } from "./answer_memo.ts";
  *
  * const url = "https://gw.example/dns-query?dns=AAAB";
- * assert.equal(memoKey(url), url, "a GET's key is its URL");
- * assert.equal(memoKey(new Uint8Array([0x12, 0x34])), "#\x12\x34");
- * assert.notEqual(memoKey(new Uint8Array([0x2f])), "/", "never a GET's key");
+ * assert.ok(sameRequest(url, "https://gw.example/dns-query?dns=AAAB"));
+ * assert.ok(sameRequest(new Uint8Array([0, 1, 2]), new Uint8Array([0, 1, 2])));
+ * assert.ok(!sameRequest(new Uint8Array([0, 1, 2]), new Uint8Array([0, 1, 3])));
+ * assert.ok(!sameRequest("\x00\x01\x02", new Uint8Array([0, 1, 2])), "a URL never meets a body");
  * ```
  */
-export function memoKey(request: MemoRequest): string {
-  if (typeof request === "string") return request;
-  return "#" + String.fromCharCode.apply(null, request as unknown as number[]);
+export function sameRequest(a: MemoRequest, b: MemoRequest): boolean {
+  if (typeof a === "string" || typeof b === "string") return a === b;
+  const length = a.length;
+  if (length !== b.length) return false;
+  for (let i = 0; i < length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

@@ -16,14 +16,15 @@ import { replyAnswer } from "../../pipeline/answer_builders.ts";
 import { plainProfile } from "../../pipeline/profile.ts";
 import {
   AnswerMemo,
-  memoKey,
   type MemoRequest,
   type Reusable,
+  sameRequest,
 } from "../../pipeline/answer_memo.ts";
 import { guardStage } from "../../pipeline/guard.ts";
 import { type Resolution, Resolver } from "../../pipeline/resolver.ts";
 import type { Answer, ClientInfo, QueryContext, Stage } from "../../pipeline/types.ts";
 import { makeQuery } from "../support/dns_query.ts";
+import { Random } from "../support/random_messages.ts";
 import { parseRecords } from "../../records/parse.ts";
 import { localStage } from "../../records/stage.ts";
 import { RecordStore } from "../../records/store.ts";
@@ -165,8 +166,60 @@ Deno.test("only the same key is the same request: another GET or a POST is looke
   assert.equal(resolver.repeat(`${KEY}x`, CLIENT), undefined);
   const body = makeQuery(NAME, RType.A, { id: 0, edns: {} });
   assert.equal(resolver.repeat(body, CLIENT), undefined);
-  assert.ok(memoKey(body).startsWith("#"), "no URL starts so");
-  assert.notEqual(memoKey(body), memoKey(makeQuery(NAME, RType.A, { id: 1, edns: {} })));
+  const latin1 = String.fromCharCode(...body);
+  assert.equal(resolver.repeat(latin1, CLIENT), undefined, "a URL never meets a body");
+  assert.ok(!sameRequest(body, makeQuery(NAME, RType.A, { id: 1, edns: {} })));
+});
+
+/** The plain way the memo keyed a request: a URL as it is, a body's bytes as text after "#". */
+function plainKey(request: MemoRequest): string {
+  return typeof request === "string" ? request : "#" + String.fromCharCode(...request);
+}
+
+Deno.test("requests are the same exactly when their plain string keys are equal", () => {
+  const random = new Random(0x3e30);
+  const bodies: Uint8Array[] = [];
+  for (let i = 0; i < 400; i++) {
+    const length = random.int(4) === 0 ? 2 + random.int(3) : 17 + random.int(40);
+    const bytes = Uint8Array.from({ length }, () => random.int(256));
+    bodies.push(bytes);
+    // Near neighbours: one byte changed, one byte more or less, an equal copy.
+    const changed = bytes.slice();
+    changed[random.int(length)] ^= 1 + random.int(255);
+    bodies.push(changed, bytes.slice(0, -1), Uint8Array.of(...bytes, 0), bytes.slice());
+  }
+  const requests: MemoRequest[] = [...bodies, ...bodies.slice(0, 50).map((b) => plainKey(b))];
+  requests.push("", "#", "https://gw.example/dns-query?dns=AAAB");
+  for (let i = 0; i < 4000; i++) {
+    const a = requests[random.int(requests.length)];
+    const b = random.bool(0.3) ? a : requests[random.int(requests.length)];
+    assert.equal(sameRequest(a, b), plainKey(a) === plainKey(b) && typeof a === typeof b);
+  }
+});
+
+Deno.test("a remembered POST keeps its own copy of the body: a door may reuse its buffer", () => {
+  const memo = new AnswerMemo({ slots: 1 });
+  const profile = plainProfile();
+  const log = { time: 0, client: "", door: "udp" as const, name: "a.example", type: 1, rcode: 0 };
+  const resolution: Resolution = {
+    answer: {
+      bytes: new Uint8Array(40),
+      rcode: 0,
+      ttl: 5,
+      ttlOffsets: [],
+      source: "cache",
+      reusable: { until: 10, touch() {} },
+    },
+    bytes: new Uint8Array(40),
+    head: peekQuery(makeQuery("a.example", RType.A))!,
+  };
+  const buffer = makeQuery("a.example", RType.A);
+  const first = buffer.slice();
+  memo.remember(buffer, resolution, log, profile);
+  buffer.fill(0); // the door reads its next datagram into the same bytes
+  memo.remember(first, resolution, log, profile);
+  assert.ok(memo.recall(first.slice(), 5, profile), "second sight of the first body");
+  assert.equal(memo.recall(buffer, 5, profile), undefined);
 });
 
 Deno.test("a POST's body is its request: an equal body is the same request, a GET never meets it", async () => {
