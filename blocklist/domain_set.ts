@@ -10,7 +10,7 @@
  * bucket on average, 0.5-1 byte per domain); per entry, the low 32 bits sit in `lows` and the
  * low 16 of the high word in `tags`. A probe thus compares min(64, bits + 48) fingerprint bits,
  * and one for a name not in a set of n entries matches by chance with probability
- * n / 2^min(64, bits + 48): at most 8 / 2^48 ~ 3e-14, and 5e-14 at a million entries. With
+ * n / 2^min(64, bits + 48): at most 8 / 2^48, about 3e-14, and 5e-14 at a million entries. With
  * ten probes a query, that is one false block in some 2·10¹² queries.
  *
  * A set is built from `EntryFingerprints`, 8 bytes an entry, filled from strings or straight

@@ -27,7 +27,7 @@ const SEED_B = 0x2545f491 | 0;
 /** Depths a probe has room for before it grows: any name of up to 127 characters. */
 const INITIAL_DEPTHS = 128;
 
-/** murmur3's 32-bit finaliser: every input bit flips each output bit with p ~ 1/2. */
+/** murmur3's 32-bit finaliser: every input bit flips each output bit with p near 1/2. */
 function fmix32(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
