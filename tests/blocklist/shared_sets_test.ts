@@ -9,7 +9,12 @@
 import assert from "node:assert/strict";
 import { DomainSet } from "../../blocklist/domain_set.ts";
 import { MemoryBlocklist } from "../../blocklist/memory_blocklist.ts";
-import { decodeSetFile, encodeSetFile, type StoredList } from "../../blocklist/set_file.ts";
+import {
+  decodeSetFile,
+  encodeSetFile,
+  type ListExtras,
+  type StoredList,
+} from "../../blocklist/set_file.ts";
 import { SharedSets } from "../../blocklist/shared_sets.ts";
 import type { ListSource } from "../../blocklist/source.ts";
 import { describeReport } from "../../blocklist/describe_report.ts";
@@ -128,6 +133,56 @@ Deno.test("a stored file short, corrupt, of another kind or from other text is r
   assert.equal(
     await why(new TextEncoder().encode("0.0.0.0 ads.example\n".repeat(10))),
     "not a stored set",
+  );
+});
+
+Deno.test("a header word changed with the checksum left as it was is refused, not read", async () => {
+  const good = await encodeSetFile("block", ID, stored(["a.example", "www.b.example"]));
+  const set = new Uint32Array(good.buffer, 28, 5);
+  for (const word of [2, 3]) {
+    // Depth masks: a bit dropped would make the set skip every name of that depth, unseen.
+    const changed = new Uint8Array(good);
+    new Uint32Array(changed.buffer, 28, 5)[word] = set[word] ^ (1 << 2);
+    assert.notEqual(new Uint32Array(changed.buffer, 28, 5)[word], set[word]);
+    assert.equal(await decodeSetFile(changed, "block", ID), "its checksum does not match");
+  }
+  const unused = new Uint8Array(good);
+  unused[120] = 1;
+  assert.equal(await decodeSetFile(unused, "block", ID), "its checksum does not match");
+});
+
+Deno.test("a directory that runs backwards, or extras that are no object, are refused even with a right checksum", async () => {
+  const parts = DomainSet.from(["a.example", "b.example", "c.example"]).parts();
+  const directory = new Uint32Array(parts.directory.length);
+  directory[directory.length - 1] = parts.size;
+  // A bucket from the last entry back to the first: a lookup would read 2^32 entries of it.
+  directory[1] = 0xffff_ffff;
+  const broken = DomainSet.fromParts({ ...parts, directory });
+  const file = await encodeSetFile("block", ID, {
+    sets: { block: broken, allow: DomainSet.EMPTY },
+    extras: {},
+  });
+  assert.equal(await decodeSetFile(file, "block", ID), "a broken directory");
+  const notObject = await encodeSetFile("block", ID, {
+    ...stored(["a.example"]),
+    extras: null as unknown as ListExtras,
+  });
+  assert.equal(await decodeSetFile(notObject, "block", ID), "its extras are not an object");
+});
+
+Deno.test("the builder's own file is not hashed again: its header is the one it wrote", async () => {
+  const good = await encodeSetFile("block", ID, stored(["a.example", "b.example"]));
+  const header = good.slice(0, 128);
+  // A body changed under the same header shows whether it was hashed: the builder's is not.
+  const changed = new Uint8Array(good);
+  changed[128 + 3 * 4] ^= 1; // the first entry's low word, after a directory of 3 words
+  assert.equal(await decodeSetFile(changed, "block", ID), "its checksum does not match");
+  assert.equal(typeof await decodeSetFile(changed, "block", ID, header), "object");
+  const otherHeader = new Uint8Array(header);
+  otherHeader[90] ^= 1;
+  assert.equal(
+    await decodeSetFile(changed, "block", ID, otherHeader),
+    "its checksum does not match",
   );
 });
 
