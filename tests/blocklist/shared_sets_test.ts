@@ -60,7 +60,7 @@ async function mapped(path: string): Promise<StoredList> {
 
 async function writeStored(path: string, list: StoredList, kind: "block" | "allow" = "block") {
   const temporary = `${path}.tmp`;
-  await Deno.writeFile(temporary, await encodeSetFile(kind, ID, list));
+  await Deno.writeFile(temporary, await encodeSetFile(kind, ID, list), { mode: 0o444 });
   await Deno.rename(temporary, path);
 }
 
@@ -258,7 +258,7 @@ Deno.test("a stored file found corrupt is built again and replaced", async () =>
   const path = `${t.dir}/sets/${file}`;
   const bytes = await Deno.readFile(path);
   bytes[bytes.length - 1] ^= 1;
-  await Deno.writeFile(`${path}.bad`, bytes);
+  await Deno.writeFile(`${path}.bad`, bytes, { mode: 0o444 });
   await Deno.rename(`${path}.bad`, path);
   const report = await two.sync.run();
   assert.deepEqual(report.lists[0].store, {
