@@ -239,7 +239,7 @@ export class ListSync {
     } catch (error) {
       return report({ outcome: "failed", error: (error as Error).message, ...counts(held) });
     } finally {
-      if (lookup?.claim) await shared!.release(lookup.claim);
+      if (lookup?.claim) shared!.release(lookup.claim);
     }
   }
 

@@ -203,10 +203,11 @@ async function twoWorkers() {
     });
     return { blocklist, sync };
   };
+  /** The builds stored (the list's lock file aside). */
   const stored = async () => {
     const files: string[] = [];
     for await (const entry of Deno.readDir(`${dir}/sets`)) files.push(entry.name);
-    return files;
+    return files.filter((name) => !name.endsWith(".lock"));
   };
   return {
     dir,
