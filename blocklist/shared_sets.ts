@@ -20,8 +20,9 @@
  *   bytes twice: the build of a text is the same wherever it is made.
  * - Only the lock's holder writes a list's temporary files, so it removes those left by a
  *   builder that died: at most one build's worth per list is ever left on disk.
- * - When a list's new build is stored, its other files are removed, and those of a list
- *   dropped go with it: at rest there is one file and one lock per list. Processes that still map an old one keep it until they switch (within
+ * - When a list's new build is stored, its other files are removed, and after every sync the
+ *   files of lists no longer configured go (`keepOnly`): at rest there is one file and one lock
+ *   per configured list. Processes that still map an old one keep it until they switch (within
  *   their sync interval) and their old set is collected; a process that still needs an old text
  *   builds its own.
  *
@@ -187,9 +188,16 @@ export class SharedSets {
     claim.lock.release();
   }
 
-  /** Removes every file of list `name`: a list no longer configured. */
-  async forget(name: string): Promise<void> {
-    await this.#forget(name, []);
+  /**
+   * Removes the files of every list but those named in `configured` (lists no longer
+   * configured, here or in an earlier run): their builds, locks and temporary files.
+   */
+  async keepOnly(configured: ReadonlySet<string>): Promise<void> {
+    const stale = (await this.#entries()).filter((entry) => {
+      const plus = entry.indexOf("+");
+      return plus > 0 && !configured.has(entry.slice(0, plus));
+    });
+    for (const entry of stale) await Deno.remove(`${this.dir}/${entry}`).catch(() => {});
   }
 
   /** Removes list `name`'s files but `keep`: only the holder of the list's lock calls it. */

@@ -2,9 +2,9 @@
  * What may lie where a stored list build should be (blocklist/shared_sets.ts), and what the lock
  * between builders does when a builder dies. Whatever is there (an empty file, a directory, a
  * link to /dev/zero, a pipe, a writable file, a cut one), the lookup neither loops nor stalls:
- * the list is built again, with one reason, by one process while the others wait to map it. A
- * builder killed with SIGKILL leaves no lock to wait out (the kernel drops it), and its
- * half-written file is removed by the next builder.
+ * the list is built again, with one reason, by one process while the others wait to map it. A builder killed with SIGKILL leaves no lock to wait
+ * out (the kernel drops it), and its half-written file is removed by the next builder. Files of
+ * lists no longer configured are removed after a sync.
  */
 import assert from "node:assert/strict";
 import { describeReport } from "../../blocklist/describe_report.ts";
@@ -194,4 +194,36 @@ Deno.test("a live builder makes the others wait for its file, at most waitMs, th
   const waiting = waiter.lookup("ads", "block", ID);
   await builder.store(claim, "block", ID, built(["ads.example"]));
   assert.equal((await waiting).found?.sets.block.matchName("ads.example"), "ads.example");
+});
+
+Deno.test("a sync removes the stored files of lists no longer configured, from this run or an earlier one", async () => {
+  await using t = await tempDir();
+  const list = `${t.dir}/ads.txt`;
+  await Deno.writeTextFile(list, "0.0.0.0 ads.example\n");
+  const sets = `${t.dir}/sets`;
+  await Deno.mkdir(sets);
+  const earlier = [
+    "gone+block-BBBBBBBBBBBBBBBB.v2",
+    "gone+block.lock",
+    "gone+allow-CCCCCCCCCCCCCCCC.v1",
+    `gone+block-BBBBBBBBBBBBBBBB.v2.${crypto.randomUUID()}.tmp`,
+    "ads+block-DDDDDDDDDDDDDDDD.v1",
+  ];
+  for (const name of earlier) await Deno.writeFile(`${sets}/${name}`, new Uint8Array(64));
+  const sync = new ListSync(
+    new MemoryBlocklist(),
+    [{ name: "ads", location: list, kind: "block" }],
+    {
+      dir: t.dir,
+      maxAgeMs: 3_600_000,
+      maxBytes: 1 << 20,
+      timeoutMs: 2000,
+      shareSets: { pollMs: 5 },
+    },
+  );
+  await sync.run(true);
+  const left = [...Deno.readDirSync(sets)].map((entry) => entry.name).sort();
+  assert.equal(left.length, 2, `${left}`);
+  assert.match(left[0], /^ads\+block-.{16}\.v2$/);
+  assert.equal(left[1], "ads+block.lock");
 });

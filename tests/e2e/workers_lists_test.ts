@@ -2,11 +2,13 @@
  * WORKERS=2 with a list: one worker parses it and stores its build under BLOCKLIST_DIR, the
  * other maps that file (each says which in its load line); both block what it lists. When the
  * list file changes, both block the new name and not the old one. A stored build left empty by a
- * crash is built again by one (said once) and mapped by the other, and what a dead builder left
- * is cleared. Without FFI each builds its own, and the first load says why.
+ * crash is built again by one (said once) and mapped by the other, and what a dead builder or
+ * a removed list left is cleared.
+ * Without FFI each builds its own, and the first load says why.
  */
 import assert from "node:assert/strict";
 import { contentId } from "../../blocklist/content_id.ts";
+import { SET_FILE_VERSION } from "../../blocklist/set_file.ts";
 import { SharedSets } from "../../blocklist/shared_sets.ts";
 import { Rcode, RType } from "../../dns/mod.ts";
 import { integration } from "../support/binaries.ts";
@@ -100,15 +102,15 @@ Deno.test({
 
 Deno.test({
   name:
-    "two workers over a stored build that is empty, and a dead builder's leftovers: both load and block",
+    "two workers over a stored build that is empty, a dead builder's leftovers and a gone list's file: both load and block",
   ...integration(["knotd"]),
   async fn() {
     const knot = await startKnot();
     const dir = await Deno.makeTempDir({ prefix: "workers-lists-" });
     const text = `0.0.0.0 ${MAIL}\n`;
     await Deno.writeTextFile(`${dir}/ads.txt`, text);
-    // What a crash while the file was written leaves: an empty file renamed into place, a
-    // temporary file, the lock file.
+    // What a crash while the file was written leaves (an empty file renamed into place, a
+    // temporary file, the lock file), and a list removed from the settings before a restart.
     const sets = `${dir}/state/sets`;
     await Deno.mkdir(sets, { recursive: true });
     const id = await contentId(new TextEncoder().encode(text));
@@ -116,6 +118,10 @@ Deno.test({
     await Deno.writeFile(path, new Uint8Array(), { mode: 0o444 });
     await Deno.writeFile(`${path}.${crypto.randomUUID()}.tmp`, new Uint8Array(4096));
     await Deno.writeFile(`${sets}/ads+block.lock`, new Uint8Array());
+    await Deno.writeFile(
+      `${sets}/gone+block-BBBBBBBBBBBBBBBB.v${SET_FILE_VERSION}`,
+      new Uint8Array(64),
+    );
     const gateway = await startGateway({
       env: {
         WORKERS: "2",
