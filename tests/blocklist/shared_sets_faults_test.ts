@@ -2,9 +2,11 @@
  * What may lie where a stored list build should be (blocklist/shared_sets.ts), and what the lock
  * between builders does when a builder dies. Whatever is there (an empty file, a directory, a
  * link to /dev/zero, a pipe, a writable file, a cut one), the lookup neither loops nor stalls:
- * the list is built again, with one reason, by one process while the others wait to map it. A builder killed with SIGKILL leaves no lock to wait
- * out (the kernel drops it), and its half-written file is removed by the next builder. Files of
- * lists no longer configured are removed after a sync.
+ * the list is built again, with one reason, by one process while the others wait to map it. A
+ * builder killed with SIGKILL leaves no lock to wait out (the kernel drops it), and its
+ * half-written file is removed by the next builder. Files of lists no longer configured are
+ * removed after a sync. A full or read-only file system stores nothing and leaves nothing
+ * behind; the list is built here (those tests mount a tmpfs, as root).
  */
 import assert from "node:assert/strict";
 import { describeReport } from "../../blocklist/describe_report.ts";
@@ -14,7 +16,7 @@ import { encodeSetFile, type StoredList } from "../../blocklist/set_file.ts";
 import { type SetLookup, SharedSets } from "../../blocklist/shared_sets.ts";
 import { ListSync } from "../../blocklist/sync.ts";
 import { mappingUnavailable } from "../../runtime/mapped_file.ts";
-import { run } from "../support/tools.ts";
+import { run, runToEnd } from "../support/tools.ts";
 
 // The C library opened as the file loads, as a gateway opens it once per process.
 mappingUnavailable();
@@ -226,4 +228,73 @@ Deno.test("a sync removes the stored files of lists no longer configured, from t
   assert.equal(left.length, 2, `${left}`);
   assert.match(left[0], /^ads\+block-.{16}\.v2$/);
   assert.equal(left[1], "ads+block.lock");
+});
+
+/** A tmpfs of `size` mounted at `path` for `use`, or a line saying why the test cannot run. */
+async function withTmpfs(path: string, size: string, use: () => Promise<void>): Promise<void> {
+  await Deno.mkdir(path, { recursive: true });
+  const mounted = await runToEnd("mount", ["-t", "tmpfs", "-o", `size=${size}`, "tmpfs", path]);
+  if (!mounted.success) {
+    console.log(`skipped: mounting a tmpfs needs root (${mounted.stderr.trim()})`);
+    return;
+  }
+  try {
+    await use();
+  } finally {
+    await runToEnd("umount", ["-l", path]);
+  }
+}
+
+function syncOf(dir: string, list: string, blocklist = new MemoryBlocklist()) {
+  const sync = new ListSync(blocklist, [{ name: "ads", location: list, kind: "block" }], {
+    dir,
+    maxAgeMs: 3_600_000,
+    maxBytes: 8 << 20,
+    timeoutMs: 2000,
+    shareSets: { waitMs: WAIT_MS, pollMs: 5 },
+  });
+  return { blocklist, sync };
+}
+
+Deno.test("on a full file system the build is not stored, nothing half-written is left, and the list loads", async () => {
+  await using t = await tempDir();
+  const list = `${t.dir}/ads.txt`;
+  // 40,000 names: a store of some 300 KiB, in a file system of 128 KiB.
+  await Deno.writeTextFile(
+    list,
+    Array.from({ length: 40_000 }, (_, i) => `0.0.0.0 n${i}.example\n`).join(""),
+  );
+  await withTmpfs(`${t.dir}/state`, "128k", async () => {
+    const { blocklist, sync } = syncOf(`${t.dir}/state`, list);
+    const report = await soon(sync.run(true));
+    assert.match(
+      describeReport(report)[0],
+      /; store built, not stored: No space left on device \(os error 28\)/,
+    );
+    assert.equal(blocklist.decide("www.n39999.example").verdict, "blocked");
+    assert.equal(blocklist.decide("n40000.example").verdict, "none");
+    const left = [...Deno.readDirSync(`${t.dir}/state/sets`)].map((entry) => entry.name);
+    assert.deepEqual(left, ["ads+block.lock"]);
+  });
+});
+
+Deno.test("on a read-only file system a stored build is still mapped, and a missing one built here, said once", async () => {
+  await using t = await tempDir();
+  const list = `${t.dir}/ads.txt`;
+  await Deno.writeTextFile(list, "0.0.0.0 ads.example\n");
+  const state = `${t.dir}/state`;
+  await withTmpfs(state, "1m", async () => {
+    await syncOf(state, list).sync.run(true);
+    await run("mount", ["-o", "remount,ro", state]);
+    const mapped = syncOf(state, list);
+    assert.deepEqual((await soon(mapped.sync.run(true))).lists[0].store, { how: "mapped" });
+    assert.equal(mapped.blocklist.decide("ads.example").verdict, "blocked");
+
+    await Deno.writeTextFile(list, "0.0.0.0 other.example\n");
+    const built = syncOf(state, list);
+    const report = await soon(built.sync.run(true));
+    assert.equal(report.lists[0].store?.how, "built");
+    assert.match(report.lists[0].store?.why ?? "", /^not stored \(Read-only file system/);
+    assert.equal(built.blocklist.decide("other.example").verdict, "blocked");
+  });
 });
