@@ -35,7 +35,7 @@ function label(rnd: Random): string {
   return text;
 }
 
-/** Names of 2–4 labels; some entries are wildcards. */
+/** Names of 2-4 labels; some entries are wildcards. */
 function names(rnd: Random, count: number): string[] {
   return Array.from({ length: count }, () => {
     const labels = Array.from({ length: 2 + rnd.int(3) }, () => label(rnd));
