@@ -31,6 +31,8 @@ export const SET_FILE_VERSION = 2;
 const MAGIC = new TextEncoder().encode("DOHLSET\n");
 const BYTE_ORDER = 0x01020304;
 const HEADER_BYTES = 128;
+/** The header's length: what `decodeSetFile` compares with the header the caller wrote. */
+export const SET_FILE_HEADER_BYTES = HEADER_BYTES;
 const ID_CHARS = 16;
 const TEXT_ID_AT = 68;
 const CHECKSUM_AT = 84;

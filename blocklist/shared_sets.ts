@@ -35,7 +35,13 @@ import { freeNow } from "../runtime/free_now.ts";
 import { mapFile, mappingUnavailable, NO_SUCH_FILE } from "../runtime/mapped_file.ts";
 import type { EntryKind } from "./blocklist.ts";
 import { DomainSet } from "./domain_set.ts";
-import { decodeSetFile, encodeSetFile, SET_FILE_VERSION, type StoredList } from "./set_file.ts";
+import {
+  decodeSetFile,
+  encodeSetFile,
+  SET_FILE_HEADER_BYTES,
+  SET_FILE_VERSION,
+  type StoredList,
+} from "./set_file.ts";
 
 export interface SharedSetsOptions {
   /** Longest a process waits for another's build before it builds its own, milliseconds. */
@@ -64,7 +70,6 @@ export interface SetClaim {
 const WAIT_MS = 60_000;
 const POLL_MS = 25;
 const READ_ONLY = 0o444;
-const HEADER_BYTES = 128;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -107,13 +112,11 @@ export class SharedSets {
     // A file refused, and what it was: it is not read again until another takes its place.
     let refused: { why: string; stamp: string } | undefined;
     while (true) {
-      const seen = refused !== undefined && refused.stamp === await stampOf(path)
-        ? refused.why
-        : await look(path, kind, id);
+      // The stamp is taken before the look: a file put in place between them is looked at again.
+      const stamp = await stampOf(path);
+      const seen = refused?.stamp === stamp ? refused.why : await look(path, kind, id);
       if (typeof seen === "object") return { found: seen };
-      if (typeof seen === "string" && refused?.why !== seen) {
-        refused = { why: seen, stamp: await stampOf(path) };
-      }
+      refused = seen === undefined ? undefined : { why: seen, stamp };
       const lock = await this.#tryLock(name, kind);
       if (typeof lock === "object") {
         // Stored by another since the look: the look under the lock decides.
@@ -158,7 +161,7 @@ export class SharedSets {
     try {
       const bytes = await encodeSetFile(kind, id, built);
       // The bytes just written are known right: their body is not hashed again once mapped.
-      const header = bytes.slice(0, HEADER_BYTES);
+      const header = bytes.slice(0, SET_FILE_HEADER_BYTES);
       try {
         await atomicWrite(claim.path, bytes, { mode: READ_ONLY });
       } finally {
@@ -210,7 +213,10 @@ export class SharedSets {
     }
   }
 
-  /** Removes list `name`'s temporary files: left by a builder that died, since only the holder of its lock writes them. */
+  /**
+   * Removes list `name`'s temporary files: only the holder of its lock writes them, so those
+   * there when it takes the lock were left by a builder that died.
+   */
   async #removeTemporaries(name: string): Promise<void> {
     for (const entry of await this.#entries()) {
       if (entry.startsWith(`${name}+`) && entry.endsWith(".tmp")) {
