@@ -8,11 +8,14 @@
  *   0  magic "DOHLSET\n" (8 bytes)   8 byte-order mark 0x01020304   12 format version
  *   16 header length   20 list kind (0 block, 1 allow)   24 JSON length
  *   28..68 per set (block, then allow): shift, entries, plain depths, wild depths, directory words
- *   68..84 the content id of the text it was built from   84..100 the content id of the body
+ *   68..84 the content id of the text it was built from   84..100 the checksum: the content id
+ *   of the rest of the header and of the body's own content id, so no header word (a depth mask,
+ *   a length) can change unseen
  * Body: per set, directory (u32), lows (u32), tags (u16, padded to 4 bytes); then the JSON.
  *
- * A file that is short, long, of another version or kind, built from other text, or whose body
- * does not hash to its recorded id is refused with the reason, and the list is built again.
+ * A file that is short, long, of another version or kind, built from other text, whose
+ * directory runs backwards or past its entries, whose extras are not an object, or that does not
+ * hash to its checksum is refused with the reason, and the list is built again.
  */
 import type { EntryKind } from "./blocklist.ts";
 import { contentId } from "./content_id.ts";
@@ -23,12 +26,16 @@ import type { ListSets } from "./list_sets.ts";
 import type { InvalidLine } from "./parse.ts";
 
 /** Moves whenever the layout or what the sets mean changes: older files are then rebuilt. */
-export const SET_FILE_VERSION = 1;
+export const SET_FILE_VERSION = 2;
 
 const MAGIC = new TextEncoder().encode("DOHLSET\n");
 const BYTE_ORDER = 0x01020304;
 const HEADER_BYTES = 128;
+/** The header's length: what `decodeSetFile` compares with the header the caller wrote. */
+export const SET_FILE_HEADER_BYTES = HEADER_BYTES;
 const ID_CHARS = 16;
+const TEXT_ID_AT = 68;
+const CHECKSUM_AT = 84;
 const SET_WORDS = 5;
 const KINDS: readonly EntryKind[] = ["block", "allow"];
 
@@ -81,19 +88,22 @@ export async function encodeSetFile(
     }
   });
   file.set(json, at);
-  writeId(file, 68, textId);
-  writeId(file, 84, await contentId(file.subarray(HEADER_BYTES)));
+  writeId(file, TEXT_ID_AT, textId);
+  writeId(file, CHECKSUM_AT, await checksum(file));
   return file;
 }
 
 /**
  * The list stored in `file` (mapped or read: its sets are views of it, never copies), or why it
- * cannot be used for a list of `kind` built from text `textId`.
+ * cannot be used for a list of `kind` built from text `textId`. `written`: the header of the
+ * bytes this process has just encoded and written; a file with that very header (checksum
+ * included) is the one written, and its body is not hashed again.
  */
 export async function decodeSetFile(
   file: Uint8Array<ArrayBuffer>,
   kind: EntryKind,
   textId: string,
+  written?: Uint8Array,
 ): Promise<StoredList | string> {
   if (file.byteLength < HEADER_BYTES || file.byteOffset % 4 !== 0) return "shorter than a header";
   if (!MAGIC.every((byte, i) => file[i] === byte)) return "not a stored set";
@@ -101,7 +111,7 @@ export async function decodeSetFile(
   if (words[2] !== BYTE_ORDER) return "written in another byte order";
   if (words[3] !== SET_FILE_VERSION) return `format version ${words[3]}`;
   if (words[4] !== HEADER_BYTES || words[5] !== KINDS.indexOf(kind)) return "another layout";
-  if (readId(file, 68) !== textId) return "built from other text";
+  if (readId(file, TEXT_ID_AT) !== textId) return "built from other text";
   const parts: DomainSetParts[] = [];
   let at = HEADER_BYTES;
   for (let i = 0; i < KINDS.length; i++) {
@@ -127,10 +137,16 @@ export async function decodeSetFile(
     const lows = view(Uint32Array, size, 4);
     const tags = view(Uint16Array, size, 2);
     if (directory[0] !== 0 || directory[directoryWords - 1] !== size) return "a broken directory";
+    // A bucket that ran backwards or past the entries would read outside them (or for ever).
+    for (let b = 1; b < directoryWords; b++) {
+      if (directory[b] < directory[b - 1]) return "a broken directory";
+    }
     parts.push({ shift, directory, lows, tags, size, plainDepths, wildDepths });
   }
   if (at + words[6] !== file.byteLength) return "of the wrong length";
-  if (readId(file, 84) !== await contentId(file.subarray(HEADER_BYTES))) {
+  const own = written !== undefined && written.length === HEADER_BYTES &&
+    written.every((byte, i) => file[i] === byte);
+  if (!own && readId(file, CHECKSUM_AT) !== await checksum(file)) {
     return "its checksum does not match";
   }
   let extras: ListExtras;
@@ -139,8 +155,21 @@ export async function decodeSetFile(
   } catch {
     return "its extras are not JSON";
   }
+  if (typeof extras !== "object" || extras === null || Array.isArray(extras)) {
+    return "its extras are not an object";
+  }
   const [block, allow] = parts.map((p) => DomainSet.fromParts(p));
   return { sets: { block, allow }, extras };
+}
+
+/** The header's checksum: the content id of the header (all but the checksum) and the body's. */
+async function checksum(file: Uint8Array<ArrayBuffer>): Promise<string> {
+  const body = new TextEncoder().encode(await contentId(file.subarray(HEADER_BYTES)));
+  const summed = new Uint8Array(HEADER_BYTES - ID_CHARS + body.length);
+  summed.set(file.subarray(0, CHECKSUM_AT));
+  summed.set(file.subarray(CHECKSUM_AT + ID_CHARS, HEADER_BYTES), CHECKSUM_AT);
+  summed.set(body, HEADER_BYTES - ID_CHARS);
+  return await contentId(summed);
 }
 
 function writeId(file: Uint8Array, at: number, id: string): void {

@@ -159,7 +159,8 @@ export class ListSync {
       const configured = new Set(this.#sources.map((source) => source.name));
       const drop = [...held.keys()].filter((name) => name !== CUSTOM_LIST && !configured.has(name));
       if (drop.length > 0) await this.#blocklist.load([], drop);
-      for (const name of drop) await this.#shared?.forget(name);
+      // Stored builds of lists no longer configured (dropped now, or before a restart) go too.
+      await this.#shared?.keepOnly(configured);
       this.#last = report;
       return report;
     } finally {
@@ -239,7 +240,7 @@ export class ListSync {
     } catch (error) {
       return report({ outcome: "failed", error: (error as Error).message, ...counts(held) });
     } finally {
-      if (lookup?.claim) await shared!.release(lookup.claim);
+      if (lookup?.claim) shared!.release(lookup.claim);
     }
   }
 

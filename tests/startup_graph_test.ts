@@ -32,6 +32,7 @@ Deno.test("main.ts loads no npm package and no Node module before its first answ
     "blocklist/fetch_list.ts",
     "blocklist/shared_sets.ts",
     "runtime/mapped_file.ts",
+    "runtime/file_lock.ts",
     "records/store.ts",
     "upstream/stream.ts",
     "upstream/doh.ts",

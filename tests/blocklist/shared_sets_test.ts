@@ -9,7 +9,12 @@
 import assert from "node:assert/strict";
 import { DomainSet } from "../../blocklist/domain_set.ts";
 import { MemoryBlocklist } from "../../blocklist/memory_blocklist.ts";
-import { decodeSetFile, encodeSetFile, type StoredList } from "../../blocklist/set_file.ts";
+import {
+  decodeSetFile,
+  encodeSetFile,
+  type ListExtras,
+  type StoredList,
+} from "../../blocklist/set_file.ts";
 import { SharedSets } from "../../blocklist/shared_sets.ts";
 import type { ListSource } from "../../blocklist/source.ts";
 import { describeReport } from "../../blocklist/describe_report.ts";
@@ -30,7 +35,7 @@ function label(rnd: Random): string {
   return text;
 }
 
-/** Names of 2–4 labels; some entries are wildcards. */
+/** Names of 2-4 labels; some entries are wildcards. */
 function names(rnd: Random, count: number): string[] {
   return Array.from({ length: count }, () => {
     const labels = Array.from({ length: 2 + rnd.int(3) }, () => label(rnd));
@@ -55,7 +60,7 @@ async function mapped(path: string): Promise<StoredList> {
 
 async function writeStored(path: string, list: StoredList, kind: "block" | "allow" = "block") {
   const temporary = `${path}.tmp`;
-  await Deno.writeFile(temporary, await encodeSetFile(kind, ID, list));
+  await Deno.writeFile(temporary, await encodeSetFile(kind, ID, list), { mode: 0o444 });
   await Deno.rename(temporary, path);
 }
 
@@ -131,6 +136,56 @@ Deno.test("a stored file short, corrupt, of another kind or from other text is r
   );
 });
 
+Deno.test("a header word changed with the checksum left as it was is refused, not read", async () => {
+  const good = await encodeSetFile("block", ID, stored(["a.example", "www.b.example"]));
+  const set = new Uint32Array(good.buffer, 28, 5);
+  for (const word of [2, 3]) {
+    // Depth masks: a bit dropped would make the set skip every name of that depth, unseen.
+    const changed = new Uint8Array(good);
+    new Uint32Array(changed.buffer, 28, 5)[word] = set[word] ^ (1 << 2);
+    assert.notEqual(new Uint32Array(changed.buffer, 28, 5)[word], set[word]);
+    assert.equal(await decodeSetFile(changed, "block", ID), "its checksum does not match");
+  }
+  const unused = new Uint8Array(good);
+  unused[120] = 1;
+  assert.equal(await decodeSetFile(unused, "block", ID), "its checksum does not match");
+});
+
+Deno.test("a directory that runs backwards, or extras that are no object, are refused even with a right checksum", async () => {
+  const parts = DomainSet.from(["a.example", "b.example", "c.example"]).parts();
+  const directory = new Uint32Array(parts.directory.length);
+  directory[directory.length - 1] = parts.size;
+  // A bucket from the last entry back to the first: a lookup would read 2^32 entries of it.
+  directory[1] = 0xffff_ffff;
+  const broken = DomainSet.fromParts({ ...parts, directory });
+  const file = await encodeSetFile("block", ID, {
+    sets: { block: broken, allow: DomainSet.EMPTY },
+    extras: {},
+  });
+  assert.equal(await decodeSetFile(file, "block", ID), "a broken directory");
+  const notObject = await encodeSetFile("block", ID, {
+    ...stored(["a.example"]),
+    extras: null as unknown as ListExtras,
+  });
+  assert.equal(await decodeSetFile(notObject, "block", ID), "its extras are not an object");
+});
+
+Deno.test("the builder's own file is not hashed again: its header is the one it wrote", async () => {
+  const good = await encodeSetFile("block", ID, stored(["a.example", "b.example"]));
+  const header = good.slice(0, 128);
+  // A body changed under the same header shows whether it was hashed: the builder's is not.
+  const changed = new Uint8Array(good);
+  changed[128 + 3 * 4] ^= 1; // the first entry's low word, after a directory of 3 words
+  assert.equal(await decodeSetFile(changed, "block", ID), "its checksum does not match");
+  assert.equal(typeof await decodeSetFile(changed, "block", ID, header), "object");
+  const otherHeader = new Uint8Array(header);
+  otherHeader[90] ^= 1;
+  assert.equal(
+    await decodeSetFile(changed, "block", ID, otherHeader),
+    "its checksum does not match",
+  );
+});
+
 /** Two processes' syncs (each its own store) sharing one directory and one list file. */
 async function twoWorkers() {
   const dir = await Deno.makeTempDir({ prefix: "shared-sets-" });
@@ -148,10 +203,11 @@ async function twoWorkers() {
     });
     return { blocklist, sync };
   };
+  /** The builds stored (the list's lock file aside). */
   const stored = async () => {
     const files: string[] = [];
     for await (const entry of Deno.readDir(`${dir}/sets`)) files.push(entry.name);
-    return files;
+    return files.filter((name) => !name.endsWith(".lock"));
   };
   return {
     dir,
@@ -203,7 +259,7 @@ Deno.test("a stored file found corrupt is built again and replaced", async () =>
   const path = `${t.dir}/sets/${file}`;
   const bytes = await Deno.readFile(path);
   bytes[bytes.length - 1] ^= 1;
-  await Deno.writeFile(`${path}.bad`, bytes);
+  await Deno.writeFile(`${path}.bad`, bytes, { mode: 0o444 });
   await Deno.rename(`${path}.bad`, path);
   const report = await two.sync.run();
   assert.deepEqual(report.lists[0].store, {

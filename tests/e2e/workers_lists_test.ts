@@ -1,10 +1,15 @@
 /**
  * WORKERS=2 with a list: one worker parses it and stores its build under BLOCKLIST_DIR, the
  * other maps that file (each says which in its load line); both block what it lists. When the
- * list file changes, both block the new name and not the old one. Without FFI each builds its
- * own, and the first load says why.
+ * list file changes, both block the new name and not the old one. A stored build left empty by a
+ * crash is built again by one (said once) and mapped by the other, and what a dead builder or
+ * a removed list left is cleared.
+ * Without FFI each builds its own, and the first load says why.
  */
 import assert from "node:assert/strict";
+import { contentId } from "../../blocklist/content_id.ts";
+import { SET_FILE_VERSION } from "../../blocklist/set_file.ts";
+import { SharedSets } from "../../blocklist/shared_sets.ts";
 import { Rcode, RType } from "../../dns/mod.ts";
 import { integration } from "../support/binaries.ts";
 import { askDoh } from "../support/doh.ts";
@@ -84,8 +89,67 @@ Deno.test({
       assert.equal(loads(gateway, "built"), 2, gateway.stderr());
       assert.deepEqual(await askEveryWorker(gateway, WWW), Array(CONNECTIONS).fill(Rcode.NXDOMAIN));
       assert.deepEqual(await askEveryWorker(gateway, MAIL), Array(CONNECTIONS).fill(Rcode.NOERROR));
-      const stored = [...Deno.readDirSync(`${dir}/state/sets`)].map((entry) => entry.name);
+      const stored = [...Deno.readDirSync(`${dir}/state/sets`)].map((entry) => entry.name)
+        .filter((name) => !name.endsWith(".lock"));
       assert.equal(stored.length, 1, `the old build's file is gone: ${stored}`);
+    } finally {
+      assert.equal(await gateway.stop(), 0);
+      await knot.stop();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "two workers over a stored build that is empty, a dead builder's leftovers and a gone list's file: both load and block",
+  ...integration(["knotd"]),
+  async fn() {
+    const knot = await startKnot();
+    const dir = await Deno.makeTempDir({ prefix: "workers-lists-" });
+    const text = `0.0.0.0 ${MAIL}\n`;
+    await Deno.writeTextFile(`${dir}/ads.txt`, text);
+    // What a crash while the file was written leaves (an empty file renamed into place, a
+    // temporary file, the lock file), and a list removed from the settings before a restart.
+    const sets = `${dir}/state/sets`;
+    await Deno.mkdir(sets, { recursive: true });
+    const id = await contentId(new TextEncoder().encode(text));
+    const path = new SharedSets(`${dir}/state`).pathOf("ads", "block", id);
+    await Deno.writeFile(path, new Uint8Array(), { mode: 0o444 });
+    await Deno.writeFile(`${path}.${crypto.randomUUID()}.tmp`, new Uint8Array(4096));
+    await Deno.writeFile(`${sets}/ads+block.lock`, new Uint8Array());
+    await Deno.writeFile(
+      `${sets}/gone+block-BBBBBBBBBBBBBBBB.v${SET_FILE_VERSION}`,
+      new Uint8Array(64),
+    );
+    const gateway = await startGateway({
+      env: {
+        WORKERS: "2",
+        HTTP_PORT: String(freePort()),
+        UPSTREAMS: `udp://127.0.0.1:${knot.port}`,
+        BLOCKLIST_URLS: `ads=${dir}/ads.txt`,
+        BLOCKLIST_DIR: `${dir}/state`,
+      },
+      permissions: [`--allow-run=${Deno.execPath()}`],
+    });
+    try {
+      await eventually(() => Promise.resolve(assert.equal(loads(gateway, "(built|mapped)"), 2)));
+      assert.match(
+        gateway.stderr(),
+        /^(worker 2: )?blocklist ads: file, 1 block, .*; store built, the stored one refused: it is empty$/m,
+      );
+      // One builds it again; the other waits for that build and maps it.
+      assert.equal(loads(gateway, "built"), 1, gateway.stderr());
+      assert.equal(loads(gateway, "mapped"), 1, gateway.stderr());
+      assert.deepEqual(
+        await askEveryWorker(gateway, MAIL),
+        Array(CONNECTIONS).fill(Rcode.NXDOMAIN),
+      );
+      await eventually(() => {
+        const left = [...Deno.readDirSync(sets)].map((entry) => entry.name).sort();
+        assert.deepEqual(left, [path.slice(sets.length + 1), "ads+block.lock"]);
+        return Promise.resolve();
+      });
     } finally {
       assert.equal(await gateway.stop(), 0);
       await knot.stop();
