@@ -28,6 +28,8 @@ export interface SqliteHistoryOptions {
   /** How often retention runs. */
   pruneEveryMs?: number;
   now?: () => number;
+  /** The worker's module (tests: one that fails on cue); history_worker.ts by default. */
+  workerUrl?: URL;
 }
 
 export const HISTORY_FILE = "history.db";
@@ -55,7 +57,10 @@ export class SqliteHistory implements History, HistorySink {
   constructor(options: SqliteHistoryOptions) {
     this.#options = options;
     this.#now = options.now ?? Date.now;
-    this.#worker = new Worker(new URL("./history_worker.ts", import.meta.url), { type: "module" });
+    this.#worker = new Worker(
+      options.workerUrl ?? new URL("./history_worker.ts", import.meta.url),
+      { type: "module" },
+    );
     let opened!: () => void;
     this.#opened = new Promise((resolve) => opened = resolve);
     this.#worker.onmessage = ({ data }: MessageEvent<HistoryResponse>) => {
@@ -91,6 +96,17 @@ export class SqliteHistory implements History, HistorySink {
       }
       this.#state = "off";
       this.#worker.terminate();
+      // What it was given and had not stored is lost: counted so, and no longer waited for
+      // (the batcher keeps room for what a store has pending), and no question waits on it.
+      this.failed += this.#pending;
+      this.#pending = 0;
+      clearInterval(this.#pruneTimer);
+      for (const [id, request] of this.#requests) {
+        clearTimeout(request.timer);
+        request.reject(new Error("history: the database's worker failed"));
+        this.#requests.delete(id);
+      }
+      this.#closed?.();
       opened();
     };
     this.#post({
