@@ -396,7 +396,7 @@ export class HistoryDb {
         } catch {
           // no transaction left
         }
-        throw error;
+        throw new ConversionError(error);
       }
     } finally {
       this.db.exec(`PRAGMA busy_timeout = ${BUSY_WAIT_MS}`);
@@ -1099,6 +1099,15 @@ export class HistoryDb {
   /** Stored queries (for the benchmark and tests). */
   count(): number {
     return (this.db.prepare("SELECT count(*) AS n FROM queries").get() as { n: number }).n;
+  }
+}
+
+/** Converting a file an older version wrote failed: the file is as it was. */
+export class ConversionError extends Error {
+  constructor(cause: unknown) {
+    const why = (cause instanceof Error ? cause.message : String(cause)).split("\n")[0];
+    super(`converting it from an older version failed: ${why}`, { cause });
+    this.name = "ConversionError";
   }
 }
 

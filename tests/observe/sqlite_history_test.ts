@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
 import { RType, TransientSlab } from "../../dns/mod.ts";
 import { HistoryBatcher } from "../../observe/history_batcher.ts";
 import { RecentHistory } from "../../observe/recent_history.ts";
@@ -227,6 +228,41 @@ Deno.test("a worker that dies: what it had pending is counted lost, not waited f
   } finally {
     await history.close();
     URL.revokeObjectURL(workerUrl.href);
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a file an older version wrote that cannot be converted is left as it was, and the line says what to do", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/data/history.db`;
+  await Deno.mkdir(`${dir}/data`);
+  // Rows of fourteen values, as before `contexts`, and a table in the conversion's way.
+  const old = new DatabaseSync(path);
+  old.exec(`PRAGMA journal_mode = WAL;
+    CREATE TABLE queries (
+      id INTEGER PRIMARY KEY, name INTEGER NOT NULL, type INTEGER NOT NULL, rcode INTEGER,
+      outcome INTEGER NOT NULL, client INTEGER, profile INTEGER, door INTEGER, source INTEGER,
+      rule INTEGER, upstream INTEGER, answer INTEGER, duration INTEGER, error INTEGER);
+    INSERT INTO queries VALUES (${
+    Date.now() * 1024
+  }, 1, 1, 0, 0, 1, 1, 2, 3, NULL, 4, 1, 125, NULL);
+    CREATE TABLE queries_by_context (x);`);
+  old.close();
+  const { history, lines } = open(`${dir}/data`);
+  try {
+    assert.equal(await history.ready(), false);
+    assert.equal(lines.length, 1);
+    assert.match(
+      lines[0],
+      /^history: off: .*history\.db: converting it from an older version failed: .*; the file is as it was: with free space the size of the file in .*\/data, restart to convert it again, or move it aside to start anew$/,
+    );
+    const kept = new DatabaseSync(path);
+    const columns = kept.prepare("SELECT count(*) AS n FROM pragma_table_info('queries')").get();
+    const rows = kept.prepare("SELECT count(*) AS n FROM queries").get();
+    kept.close();
+    assert.deepEqual([columns?.n, rows?.n], [14, 1]);
+  } finally {
+    await history.close();
     await Deno.remove(dir, { recursive: true });
   }
 });
