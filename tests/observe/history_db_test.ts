@@ -701,3 +701,19 @@ Deno.test("a file from before contexts were seen keeps every context and rule it
     assert.deepEqual(db.search({ limit: 10 }, NOW).rows, OLDER_ROWS);
     assert.equal(texts(db, "contexts"), 2);
   }));
+
+Deno.test("a clock that jumps hours forward and back (a suspend, a correction) counts every query once", () =>
+  withDb((db) => {
+    const HOUR = 3_600_000;
+    const times = [NOW, NOW + 5 * HOUR, NOW + 5 * HOUR + 61_000, NOW - 3 * HOUR, NOW + 30_000];
+    for (const [i, time] of times.entries()) {
+      db.insert([{ entry: entry({ time, name: `t${i}.example` }), answer: "" }]);
+      // Retention runs by the same clock, now here, now there.
+      db.prune(time);
+    }
+    db.prune(NOW - 3 * HOUR);
+    const total = (now: number) =>
+      Object.values(db.stats("24h", now).totals).reduce((sum, n) => sum + n, 0);
+    assert.equal(total(NOW + 6 * HOUR), times.length, "every query counted once, none twice");
+    assert.equal(db.search({ limit: 10 }, NOW + 6 * HOUR).rows.length, times.length);
+  }));
