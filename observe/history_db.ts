@@ -105,6 +105,11 @@ const SEEN_CONTEXTS = "seen contexts";
 const SWEPT = "dictionaries swept";
 /** How often retention deletes the texts and contexts no stored query uses (#sweep), ms. */
 const SWEEP_EVERY_MS = 3_600_000;
+/**
+ * Ids of each table one retention pass sweeps: the write lock is held briefly (other writers
+ * wait at most BUSY_WAIT_MS for it), and a file of millions of names is swept pass by pass.
+ */
+export const SWEEP_IDS = 20_000;
 /** The meta key of the hour the days' tops are summed up to. */
 const TOPS_ROLLED = "tops rolled";
 /** `seen` pairs travel as value * SEEN_MINUTES + minute (minutes since 1970 below 2^26). */
@@ -222,8 +227,10 @@ export class HistoryDb {
   #unwritten = new Map<number, MinuteTally>();
   /** The sweeps of the file this writer's dictionaries know of (meta SWEPT). */
   #swept = 0;
-  /** When retention last swept the texts and contexts no stored query uses (#sweep). */
+  /** When retention last began sweeping the texts and contexts no stored query uses (#sweep). */
   #sweptAt = -Infinity;
+  /** The first id the sweep under way has yet to look at; -1: none under way. */
+  #sweepFrom = -1;
 
   /** Opens (creating) the database at `path`; throws when it is not one or cannot be written. */
   constructor(path: string, options: HistoryDbOptions) {
@@ -962,8 +969,12 @@ export class HistoryDb {
     this.#cutTops(now);
     // Once the rows past retention are all gone, at most every SWEEP_EVERY_MS (either way: the
     // clock may go back).
-    if (Number(deleted) < DELETE_BATCH && Math.abs(now - this.#sweptAt) >= SWEEP_EVERY_MS) {
-      this.#sweep(now);
+    if (Number(deleted) < DELETE_BATCH) {
+      if (this.#sweepFrom < 0 && Math.abs(now - this.#sweptAt) >= SWEEP_EVERY_MS) {
+        this.#sweptAt = now;
+        this.#sweepFrom = 0;
+      }
+      if (this.#sweepFrom >= 0) this.#sweep();
     }
     return Number(deleted);
   }
@@ -1006,13 +1017,17 @@ export class HistoryDb {
    * and words that are neither a context's nor a rule (a client sending a million names, a
    * million ClientIDs, or an upstream failing with ever new messages would grow them for
    * ever). Answers stay: no index tells which rows use one. Every writer's remembered ids
-   * are forgotten when anything was deleted (#forgetIfSwept).
+   * are forgotten when anything was deleted (#forgetIfSwept). `SWEEP_IDS` of each table a
+   * pass, from `#sweepFrom`, which it moves on (or ends the sweep, past the last id).
    */
-  #sweep(now: number): void {
-    this.#sweptAt = now;
+  #sweep(): void {
+    const from = this.#sweepFrom;
+    const to = from + SWEEP_IDS;
     const unseen = (kind: number, table: string) =>
-      `DELETE FROM ${table} WHERE NOT EXISTS
+      `DELETE FROM ${table} WHERE id >= ${from} AND id < ${to} AND NOT EXISTS
         (SELECT 1 FROM seen WHERE kind = ${kind} AND value = ${table}.id)`;
+    const last = ["names", "clients", "contexts", "words"]
+      .map((table) => `ifnull((SELECT max(id) FROM ${table}), 0)`).join(", ");
     const contextWords = ["profile", "door", "source", "upstream", "error"]
       .map((field) => `SELECT ${field} FROM contexts`).join(" UNION ");
     this.db.exec("BEGIN IMMEDIATE");
@@ -1027,8 +1042,11 @@ export class HistoryDb {
         ]
       ) deleted += Number(this.db.prepare(sql).run().changes);
       if (deleted > 0) this.#setMeta(SWEPT, (this.#meta(SWEPT) ?? 0) + 1);
+      const { id } = this.db.prepare(`SELECT max(${last}) AS id`).get() as { id: number };
+      this.#sweepFrom = id >= to ? to : -1;
       this.db.exec("COMMIT");
     } catch (error) {
+      this.#sweepFrom = -1;
       this.db.exec("ROLLBACK");
       throw error;
     }
