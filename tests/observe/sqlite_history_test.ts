@@ -266,3 +266,26 @@ Deno.test("a file an older version wrote that cannot be converted is left as it 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("once the store has caught up, a full queue takes entries again, with nothing waiting to flush", async () => {
+  const dir = await Deno.makeTempDir();
+  const { history } = open(`${dir}/data`);
+  try {
+    assert.equal(await history.ready(), true);
+    const batcher = new HistoryBatcher({ sinks: [history], maxBatch: 10, maxQueued: 10 });
+    const now = Date.now();
+    // Ten make a batch, given to the worker: the queue is full until it has stored them.
+    for (let i = 0; i < 11; i++) batcher.record(entry(now + i, `a${i}.example`));
+    assert.equal(batcher.dropped, 1);
+    await eventually(() => Promise.resolve(assert.equal(history.pending(), 0)));
+    for (let i = 0; i < 5; i++) batcher.record(entry(now + 20 + i, `b${i}.example`));
+    assert.equal(batcher.dropped, 1, "the worker caught up: none dropped");
+    batcher.flush();
+    await eventually(async () =>
+      assert.equal((await history.search({ name: "b", limit: 20 })).rows.length, 5)
+    );
+  } finally {
+    await history.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
