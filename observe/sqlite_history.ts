@@ -68,8 +68,13 @@ export class SqliteHistory implements History, HistorySink {
         case "opened":
           this.#state = data.ok ? "open" : "off";
           options.report(data.line);
-          if (!data.ok) this.#worker.terminate();
-          else this.#startPruning();
+          if (data.ok) this.#startPruning();
+          else {
+            this.#worker.terminate();
+            // The batches given while it opened are not waited for (the batcher keeps room
+            // for them): the store that serves instead had them from the batcher, or needs none.
+            this.#pending = 0;
+          }
           opened();
           break;
         case "written":

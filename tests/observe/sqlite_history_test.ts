@@ -289,3 +289,22 @@ Deno.test("once the store has caught up, a full queue takes entries again, with 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("batches given while the file opens, when it cannot be, are not waited for", async () => {
+  const dir = await Deno.makeTempDir();
+  await Deno.writeTextFile(`${dir}/file`, "");
+  const { history } = open(`${dir}/file/data`);
+  try {
+    const batcher = new HistoryBatcher({ sinks: [history], maxBatch: 10, maxQueued: 10 });
+    for (let i = 0; i < 10; i++) batcher.record(entry(Date.now(), `early${i}.example`));
+    assert.equal(history.pending(), 10, "given to the worker, which is opening the file");
+    assert.equal(await history.ready(), false);
+    assert.equal(history.pending(), 0);
+    for (let i = 0; i < 5; i++) batcher.record(entry(Date.now(), `later${i}.example`));
+    assert.equal(batcher.dropped, 0, "room for the store that serves instead");
+    batcher.flush();
+  } finally {
+    await history.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
