@@ -53,6 +53,8 @@ export class SqliteHistory implements History, HistorySink {
   #nextId = 0;
   #pruneTimer?: ReturnType<typeof setInterval>;
   #closed?: () => void;
+  /** When a failure to store was last said: at most one line a minute. */
+  #failureSaidAt = -Infinity;
 
   constructor(options: SqliteHistoryOptions) {
     this.#options = options;
@@ -79,7 +81,10 @@ export class SqliteHistory implements History, HistorySink {
           break;
         case "written":
           this.#pending = Math.max(0, this.#pending - data.count);
-          if (data.error !== undefined) this.failed += data.count;
+          if (data.error !== undefined) {
+            this.failed += data.count;
+            this.#reportFailure(data.count, data.error);
+          }
           break;
         case "reply": {
           const request = this.#requests.get(data.id);
@@ -177,6 +182,18 @@ export class SqliteHistory implements History, HistorySink {
     await closed;
     clearTimeout(timer);
     this.#worker.terminate();
+  }
+
+  /**
+   * Says why the file failed a batch (a full disk, a file changed under it) or retention, at
+   * most once a minute: the dropped count alone tells an operator nothing of why.
+   */
+  #reportFailure(count: number, error: string): void {
+    const now = performance.now();
+    if (now - this.#failureSaidAt < 60_000) return;
+    this.#failureSaidAt = now;
+    const what = count > 0 ? `${count} queries not stored` : "retention failed";
+    this.#options.report(`history: ${what}: ${error.split("\n")[0]}`);
   }
 
   #startPruning(): void {
