@@ -302,7 +302,7 @@ export class HistoryDb {
       written = this.#writeUnwritten(before);
       this.db.exec("COMMIT");
     } catch (error) {
-      this.db.exec("ROLLBACK");
+      this.#rollBack();
       throw error;
     }
     for (const start of written) this.#unwritten.delete(start);
@@ -396,13 +396,7 @@ export class HistoryDb {
         if (needed()) this.db.exec(sql);
         this.db.exec("COMMIT");
       } catch (error) {
-        // SQLite may have rolled back already (some errors end the transaction): the error
-        // that matters is the conversion's, not that there was nothing left to roll back.
-        try {
-          this.db.exec("ROLLBACK");
-        } catch {
-          // no transaction left
-        }
+        this.#rollBack();
         throw new ConversionError(error);
       }
     } finally {
@@ -428,6 +422,15 @@ export class HistoryDb {
   #meta(key: string): number | undefined {
     this.#metaSelect ??= this.db.prepare("SELECT value FROM meta WHERE key = ?");
     return (this.#metaSelect.get(key) as { value: number } | undefined)?.value;
+  }
+
+  /**
+   * Ends the transaction a failed statement left, if it left one: some failures (a full disk)
+   * end it themselves, and the error that matters is theirs, not that there was nothing left
+   * to roll back.
+   */
+  #rollBack(): void {
+    if (this.db.isTransaction) this.db.exec("ROLLBACK");
   }
 
   /** Whether `queries` has the fourteen columns of a file from before `contexts`. */
@@ -603,7 +606,7 @@ export class HistoryDb {
       this.db.exec("COMMIT");
       for (const start of written) this.#unwritten.delete(start);
     } catch (error) {
-      this.db.exec("ROLLBACK");
+      this.#rollBack();
       throw error;
     }
   }
@@ -1002,7 +1005,7 @@ export class HistoryDb {
       this.db.exec("COMMIT");
       this.#rolledTo = Math.max(from, ended);
     } catch (error) {
-      this.db.exec("ROLLBACK");
+      this.#rollBack();
       throw error;
     }
   }
@@ -1047,7 +1050,7 @@ export class HistoryDb {
       this.db.exec("COMMIT");
     } catch (error) {
       this.#sweepFrom = -1;
-      this.db.exec("ROLLBACK");
+      this.#rollBack();
       throw error;
     }
     this.#forgetIfSwept();

@@ -309,22 +309,25 @@ Deno.test("batches given while the file opens, when it cannot be, are not waited
   }
 });
 
-Deno.test("a batch the file refuses is counted and said why, once a minute", async () => {
-  const dir = await Deno.makeTempDir();
-  const { history, lines } = open(`${dir}/data`);
-  try {
-    assert.equal(await history.ready(), true);
-    // The file refuses rows, as a full disk would: SQLite fails the batch's transaction.
-    const other = new DatabaseSync(`${dir}/data/history.db`);
-    other.exec(`CREATE TRIGGER refuse BEFORE INSERT ON queries
-      BEGIN SELECT RAISE(ABORT, 'the disk said no'); END;`);
-    other.close();
-    history.write([entry(Date.now()), entry(Date.now())], []);
-    history.write([entry(Date.now())], []);
-    await eventually(() => Promise.resolve(assert.equal(history.failed, 3)));
-    assert.deepEqual(lines.slice(1), ["history: 2 queries not stored: Error: the disk said no"]);
-  } finally {
-    await history.close();
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+for (const raise of ["ABORT", "ROLLBACK"]) {
+  Deno.test(`a batch the file refuses is counted and said why, once a minute (${raise})`, async () => {
+    const dir = await Deno.makeTempDir();
+    const { history, lines } = open(`${dir}/data`);
+    try {
+      assert.equal(await history.ready(), true);
+      // The file refuses rows, as a full disk would: SQLite fails the batch's statement, or
+      // (ROLLBACK, as a full disk may) ends its whole transaction.
+      const other = new DatabaseSync(`${dir}/data/history.db`);
+      other.exec(`CREATE TRIGGER refuse BEFORE INSERT ON queries
+      BEGIN SELECT RAISE(${raise}, 'the disk said no'); END;`);
+      other.close();
+      history.write([entry(Date.now()), entry(Date.now())], []);
+      history.write([entry(Date.now())], []);
+      await eventually(() => Promise.resolve(assert.equal(history.failed, 3)));
+      assert.deepEqual(lines.slice(1), ["history: 2 queries not stored: Error: the disk said no"]);
+    } finally {
+      await history.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+}
