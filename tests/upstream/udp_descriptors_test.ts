@@ -115,6 +115,30 @@ Deno.test("2,000 misses to an upstream that answers half, some late and some for
   }
 });
 
+Deno.test("2,000 replies timed about the deadline: each query settles once, its socket closed or kept idle", async () => {
+  // Replies from half to one and a half attempts late: many land as the deadline fires.
+  const server = fakeUdp((query, send) => {
+    const delay = ATTEMPT_MS * (0.5 + Math.random());
+    setTimeout(() => send(addressReply(query, "192.0.2.1")), delay);
+  });
+  const tcp = fakeTcp(() => {});
+  const transport = new UdpTransport(target(server.port), noTcp(tcp.port));
+  try {
+    const before = descriptors();
+    const { answered, timeouts } = await misses(transport);
+    assert.equal(answered + timeouts, MISSES);
+    assert.ok(answered > 0 && timeouts > 0, `${answered} answered, ${timeouts} timed out`);
+    assert.ok(descriptors() <= before + 128 + 1, `${descriptors() - before} sockets kept`);
+    transport.close();
+    assert.equal(await settled(before), before, "every socket closed");
+  } finally {
+    transport.close();
+    server.close();
+    await new Promise((resolve) => setTimeout(resolve, ATTEMPT_MS * 2));
+    await tcp.close();
+  }
+});
+
 Deno.test("RFC 5452 against real sockets: forged truncation, another case, a reply after the deadline", async () => {
   const elsewhere = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.2", port: 0 });
   let late: Uint8Array | undefined;
