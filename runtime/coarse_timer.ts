@@ -107,6 +107,11 @@ export class CoarseTimer {
     return this.#pending;
   }
 
+  /** Slots with a list held, emptied ones included (tests). */
+  get slotsHeld(): number {
+    return this.#slots.size;
+  }
+
   /**
    * Calls `fire` (or its `expire`) once, `ms` (up to three slots more) milliseconds from now,
    * unless cancelled first. While the ticker runs, now is taken as the end of the slot after
@@ -138,9 +143,9 @@ export class CoarseTimer {
   }
 
   /**
-   * A cancelled timeout has left its slot's list. An emptied list stays until its slot's time
-   * passes (the tick drops it), for the next timeouts of that slot: made again for each one,
-   * the list and its map entry were most of what a POST's deadline allocated.
+   * A cancelled timeout has left its slot's list. An emptied list stays for the next timeouts
+   * of that slot (made again for each one, the list and its map entry were most of what a
+   * POST's deadline allocated), until its time passes or, at most a second, the tick drops it.
    */
   readonly #forget = (): void => {
     this.#pending--;
@@ -161,8 +166,15 @@ export class CoarseTimer {
     // Slots this tick runs late by: what the timeouts set since the last were reckoned short.
     const late = now - last - 1;
     const ticked = this.#ticks++;
+    // Once a second, the emptied lists of slots still ahead go: timeouts are set in a slot
+    // for one slot's time only, and those of long timeouts (a POST body's, up to ten minutes)
+    // would each be held, and walked by every tick, until their time.
+    const dropEmptied = ticked % IDLE_TICKS === 0;
     for (const [slot, due] of this.#slots) {
-      if (slot > now) continue;
+      if (slot > now) {
+        if (dropEmptied && due.length === 0) this.#slots.delete(slot);
+        continue;
+      }
       this.#slots.delete(slot);
       for (const timeout of due) {
         if (late > 0 && timeout.tick === ticked && slot + late > now) {

@@ -159,3 +159,15 @@ Deno.test("a timeout hours away waits; cancelled, twice or after another fired, 
   await new Promise((resolve) => setTimeout(resolve, 1200));
   assert.equal(fired, 1);
 });
+
+Deno.test("lists emptied by cancelling long timeouts are not held until their time", async () => {
+  const timer = new CoarseTimer(new LightTimers());
+  // Ten minutes (HTTP_BODY_TIMEOUT_MS at most), each in a slot of its own, cancelled at once.
+  for (let i = 0; i < 5000; i++) timer.timeout(600_000 + i * 10, () => {}).cancel();
+  assert.equal(timer.pending, 0);
+  const kept = timer.timeout(600_000, () => {});
+  await new Promise((resolve) => setTimeout(resolve, 1200));
+  assert.ok(timer.slotsHeld <= 2, `${timer.slotsHeld} slot lists held`);
+  kept.cancel();
+  await new Promise((resolve) => setTimeout(resolve, 1200));
+});
