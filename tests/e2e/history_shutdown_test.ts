@@ -60,15 +60,25 @@ async function storedAfterRestart(
   }
 }
 
+/** `body` with a fresh knot and a data directory of its own, both gone after. */
+async function withKnotAndData(body: (knot: KnotServer, dataDir: string) => Promise<void>) {
+  const dir = await Deno.makeTempDir({ prefix: "history-stops-" });
+  const knot = await startKnot();
+  try {
+    await body(knot, `${dir}/data`);
+  } finally {
+    await knot.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
 for (const signal of ["SIGTERM", "SIGINT"] as const) {
   Deno.test({
     name: `${signal}: every query answered is stored and counted once, the batch not yet sent too`,
     ...integration(["knotd"]),
-    async fn() {
-      const dir = await Deno.makeTempDir({ prefix: "history-stop-" });
-      const knot = await startKnot();
-      try {
-        const gateway = await start(knot, `${dir}/data`);
+    fn: () =>
+      withKnotAndData(async (knot, dataDir) => {
+        const gateway = await start(knot, dataDir);
         try {
           await ask(gateway, "stop");
           // At once: the batch waits for its second; the minute's counts are in memory.
@@ -76,15 +86,11 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
         } finally {
           assert.equal(await gateway.stop(), 0);
         }
-        await storedAfterRestart(knot, `${dir}/data`, (_, rows, counted) => {
+        await storedAfterRestart(knot, dataDir, (_, rows, counted) => {
           assert.equal(rows, QUERIES);
           assert.equal(counted, QUERIES);
         });
-      } finally {
-        await knot.stop();
-        await Deno.remove(dir, { recursive: true });
-      }
-    },
+      }),
   });
 }
 
@@ -92,11 +98,9 @@ Deno.test({
   name:
     "SIGKILL: the next start opens the file with every query written before; only the minute's counts are lost",
   ...integration(["knotd"]),
-  async fn() {
-    const dir = await Deno.makeTempDir({ prefix: "history-kill-" });
-    const knot = await startKnot();
-    try {
-      const gateway = await start(knot, `${dir}/data`);
+  fn: () =>
+    withKnotAndData(async (knot, dataDir) => {
+      const gateway = await start(knot, dataDir);
       try {
         await ask(gateway, "kill");
         // Stored (a search does not write the minute's counts), then killed outright.
@@ -107,13 +111,13 @@ Deno.test({
       } finally {
         await gateway.stop();
       }
-      await storedAfterRestart(knot, `${dir}/data`, (_, rows, counted) => {
+      await storedAfterRestart(knot, dataDir, (_, rows, counted) => {
         assert.equal(rows, QUERIES);
         // The minute going on was in memory: lost, unless it had ended and been written.
         assert.ok(counted <= QUERIES, `${counted} counted`);
       });
       // And it goes on: later queries are stored beside them, none lost to a key taken.
-      const again = await start(knot, `${dir}/data`);
+      const again = await start(knot, dataDir);
       try {
         await ask(again, "again");
         await eventually(async () => {
@@ -122,9 +126,5 @@ Deno.test({
       } finally {
         await again.stop();
       }
-    } finally {
-      await knot.stop();
-      await Deno.remove(dir, { recursive: true });
-    }
-  },
+    }),
 });
