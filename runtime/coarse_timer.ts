@@ -120,7 +120,7 @@ export class CoarseTimer {
    * little after, and until it runs now may be past that end. A ticker that runs late (a long
    * synchronous task held the thread) moves the timeouts set since its last run by its
    * lateness before it fires any: they fire late then, never early. As setTimeout: zero,
-   * negative and NaN fire on the next tick, and so do more than 2^31-1 ms (Infinity too).
+   * negative and NaN fire on the next tick, and so do more than setTimeout takes (Infinity too).
    */
   timeout(ms: number, fire: (() => void) | Expiring): CoarseTimeout {
     if (!(ms > 0 && ms <= LONGEST_MS)) ms = 0;
