@@ -14,6 +14,11 @@ import { answerText } from "./recent_queries.ts";
 
 /** Answers decoded lately that are kept; the memory is cleared when it holds more. */
 export const ANSWERS_KEPT = 20_000;
+/**
+ * Bytes those answers may hold (their words and texts): answers of up to 64 KiB (TCP, DoH)
+ * would let `ANSWERS_KEPT` of them hold over a GiB; the memory is cleared past this too.
+ */
+export const ANSWERS_KEPT_BYTES = 16 * 1024 * 1024;
 /** Longest answer looked up among those decoded lately (a DNS message over TCP at most). */
 const LONGEST = 65_536;
 
@@ -27,6 +32,8 @@ interface Decoded {
 export class AnswerTexts {
   #decoded = new Map<number, Decoded[]>();
   #kept = 0;
+  /** What the kept answers hold, in bytes (their words, and their texts at two per char). */
+  #keptBytes = 0;
   #decode: (answer: Uint8Array) => string;
   /** Where an answer's TTLs are set to 0 before it is looked up. */
   #scratch = new Int32Array(LONGEST / 4);
@@ -114,14 +121,18 @@ export class AnswerTexts {
     }
     const text = this.#decode(answer);
     const words = scratch.slice(0, count);
-    if (this.#kept >= ANSWERS_KEPT) {
+    const held = words.byteLength + text.length * 2;
+    if (this.#kept >= ANSWERS_KEPT || this.#keptBytes + held > ANSWERS_KEPT_BYTES) {
       this.#decoded.clear();
-      this.#kept = 0;
+      this.#kept = this.#keptBytes = 0;
       same = undefined;
     }
+    // One answer larger than the whole bound is not kept at all.
+    if (held > ANSWERS_KEPT_BYTES) return text;
     if (same === undefined) this.#decoded.set(hash, same = []);
     same.push({ words, length, text });
     this.#kept++;
+    this.#keptBytes += held;
     return text;
   }
 }

@@ -51,8 +51,13 @@ export class HistoryBatcher {
     if (this.#off) return;
     const waiting = this.#entries.length;
     if (waiting + this.#pending >= this.#maxQueued) {
-      this.dropped++;
-      return;
+      // The stores may have caught up since the last flush: with nothing waiting no flush
+      // would come to say so, and every entry would be dropped for good.
+      this.#pending = this.#storesPending();
+      if (waiting + this.#pending >= this.#maxQueued) {
+        this.dropped++;
+        return;
+      }
     }
     this.#entries.push(entry);
     this.#answers.push(answer);
@@ -85,11 +90,14 @@ export class HistoryBatcher {
     const answers = this.#answers;
     this.#entries = [];
     this.#answers = [];
+    for (const sink of this.#sinks) sink.write(entries, answers);
+    this.#pending = this.#storesPending();
+  }
+
+  /** Entries the slowest store was given and has not stored. */
+  #storesPending(): number {
     let pending = 0;
-    for (const sink of this.#sinks) {
-      sink.write(entries, answers);
-      pending = Math.max(pending, sink.pending?.() ?? 0);
-    }
-    this.#pending = pending;
+    for (const sink of this.#sinks) pending = Math.max(pending, sink.pending?.() ?? 0);
+    return pending;
   }
 }

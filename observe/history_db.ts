@@ -18,7 +18,8 @@
  * minute ends (a batch with a later row, or retention's pass says so), not by every batch:
  * each batch rewrote the same counters of the same hour and day. A read of the statistics, and
  * closing, write them first; so does holding more than `UNWRITTEN_COUNTERS`. Retention deletes
- * old rows a small batch at a time.
+ * old rows a small batch at a time, and every hour the texts and contexts no row uses any more
+ * (`seen` keeps the minutes of each row's context and rule too, for this).
  */
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { DEFAULT_PROFILE } from "../pipeline/profile.ts";
@@ -92,6 +93,23 @@ const SEQUENCE = 1024;
 /** What `seen` keeps the minutes of: names, clients. */
 const SEEN_NAME = 0;
 const SEEN_CLIENT = 1;
+/**
+ * What `seen` also keeps the minutes of, so retention can tell which contexts and rules no
+ * stored query uses any more (#sweep): contexts, rules.
+ */
+const SEEN_CONTEXT = 2;
+const SEEN_RULE = 3;
+/** The meta key saying `seen` has the minutes of every row's context and rule. */
+const SEEN_CONTEXTS = "seen contexts";
+/** The meta key counting sweeps that deleted texts or contexts: each writer's ids go stale. */
+const SWEPT = "dictionaries swept";
+/** How often retention deletes the texts and contexts no stored query uses (#sweep), ms. */
+const SWEEP_EVERY_MS = 3_600_000;
+/**
+ * Ids of each table one retention pass sweeps: the write lock is held briefly (other writers
+ * wait at most BUSY_WAIT_MS for it), and a file of millions of names is swept pass by pass.
+ */
+export const SWEEP_IDS = 20_000;
 /** The meta key of the hour the days' tops are summed up to. */
 const TOPS_ROLLED = "tops rolled";
 /** `seen` pairs travel as value * SEEN_MINUTES + minute (minutes since 1970 below 2^26). */
@@ -191,7 +209,7 @@ export class HistoryDb {
   #seenInsert: StatementSync;
   /** Hours before this one are summed into their days' tops (#rollTops). */
   #rolledTo: number;
-  #rolledSelect?: StatementSync;
+  #metaSelect?: StatementSync;
   /** Statements inserting n rows at once, by n. */
   #inserts = new Map<number, StatementSync>();
   /** The milliseconds whose sequence numbers this writer counts, lately, and how many it made. */
@@ -207,6 +225,12 @@ export class HistoryDb {
   #keyFresh = false;
   /** The aggregates of minutes not yet written, by the minute's start. */
   #unwritten = new Map<number, MinuteTally>();
+  /** The sweeps of the file this writer's dictionaries know of (meta SWEPT). */
+  #swept = 0;
+  /** When retention last began sweeping the texts and contexts no stored query uses (#sweep). */
+  #sweptAt = -Infinity;
+  /** The first id the sweep under way has yet to look at; -1: none under way. */
+  #sweepFrom = -1;
 
   /** Opens (creating) the database at `path`; throws when it is not one or cannot be written. */
   constructor(path: string, options: HistoryDbOptions) {
@@ -222,6 +246,7 @@ export class HistoryDb {
       this.#moveToSeen();
       this.#moveToContexts();
       this.db.exec(QUERIES);
+      this.#seeContexts();
       this.db.exec("CREATE TEMP TABLE matching_contexts (id INTEGER PRIMARY KEY)");
     } catch (error) {
       this.db.close();
@@ -229,6 +254,7 @@ export class HistoryDb {
     }
     this.#options = options;
     this.#rolledTo = this.#topsRolledTo();
+    this.#swept = this.#meta(SWEPT) ?? 0;
     this.#names = new Dictionary(this.db, "names");
     this.#answers = new Dictionary(this.db, "answers");
     this.#words = new Dictionary(this.db, "words");
@@ -276,7 +302,7 @@ export class HistoryDb {
       written = this.#writeUnwritten(before);
       this.db.exec("COMMIT");
     } catch (error) {
-      this.db.exec("ROLLBACK");
+      this.#rollBack();
       throw error;
     }
     for (const start of written) this.#unwritten.delete(start);
@@ -370,18 +396,41 @@ export class HistoryDb {
         if (needed()) this.db.exec(sql);
         this.db.exec("COMMIT");
       } catch (error) {
-        // SQLite may have rolled back already (some errors end the transaction): the error
-        // that matters is the conversion's, not that there was nothing left to roll back.
-        try {
-          this.db.exec("ROLLBACK");
-        } catch {
-          // no transaction left
-        }
-        throw error;
+        this.#rollBack();
+        throw new ConversionError(error);
       }
     } finally {
       this.db.exec(`PRAGMA busy_timeout = ${BUSY_WAIT_MS}`);
     }
+  }
+
+  /**
+   * A file from before `seen` kept the minutes of contexts and rules: those of its rows go
+   * there, once (`#migrate`), so the sweep never takes a context or rule a row uses.
+   */
+  #seeContexts(): void {
+    const perMinute = SEQUENCE * MINUTE;
+    this.#migrate(
+      () => this.#meta(SEEN_CONTEXTS) === undefined,
+      `INSERT OR IGNORE INTO seen SELECT ${SEEN_CONTEXT}, context, id / ${perMinute} FROM queries;
+      INSERT OR IGNORE INTO seen SELECT ${SEEN_RULE}, rule, id / ${perMinute} FROM queries
+        WHERE rule IS NOT NULL;
+      INSERT INTO meta VALUES ('${SEEN_CONTEXTS}', 1);`,
+    );
+  }
+
+  #meta(key: string): number | undefined {
+    this.#metaSelect ??= this.db.prepare("SELECT value FROM meta WHERE key = ?");
+    return (this.#metaSelect.get(key) as { value: number } | undefined)?.value;
+  }
+
+  /**
+   * Ends the transaction a failed statement left, if it left one: some failures (a full disk)
+   * end it themselves, and the error that matters is theirs, not that there was nothing left
+   * to roll back.
+   */
+  #rollBack(): void {
+    if (this.db.isTransaction) this.db.exec("ROLLBACK");
   }
 
   /** Whether `queries` has the fourteen columns of a file from before `contexts`. */
@@ -422,13 +471,17 @@ export class HistoryDb {
       if (words[index] < 0) words[index] = this.#words.id(texts[index]);
       return words[index];
     };
-    const answerIds = answers.texts.map((text) => text === "" ? null : this.#answers.id(text));
-    const defaultProfile = this.#words.id(DEFAULT_PROFILE);
+    // Looked up once the write lock is held (below): another writer's sweep may have deleted
+    // what this one's dictionaries remember.
+    let answerIds: (number | null)[] = [];
+    let defaultProfile = 0;
     // The batch's distinct contexts: their fields (CONTEXT_FIELDS of a row), found by a hash of
     // them, each with its context's id and its client's (for `seen`; 0: none).
     const contextFields: number[] = [];
     const contextIds: number[] = [];
     const contextClients: number[] = [];
+    /** The minute each was last put in `seen` in, by the batch's index of it. */
+    const contextMinutes: number[] = [];
     const byHash = new Map<number, number[]>();
     const probe: Pick<QueryLogEntry, "source" | "rcode"> = {};
     const contextOf = (at: number): number => {
@@ -464,6 +517,7 @@ export class HistoryDb {
       ]);
       const index = contextIds.push(id) - 1;
       contextClients.push(clientRow);
+      contextMinutes.push(-1);
       for (const field of CONTEXT_FIELDS) contextFields.push(ints[at + field]);
       same.push(index);
       return index;
@@ -472,7 +526,10 @@ export class HistoryDb {
     // last minute is kept by its index, so most rows add nothing to the set.
     const seenNames = new Set<number>();
     const seenClients = new Set<number>();
+    const seenContexts = new Set<number>();
+    const seenRules = new Set<number>();
     const nameMinute = new Float64Array(texts.length).fill(-1);
+    const ruleMinute = new Float64Array(texts.length).fill(-1);
     // The row before's context, reused while rows repeat it (a cached answer to one client).
     let lastAt = -1, context = -1, clientMinute = -1;
     const rows: (number | null)[] = new Array(ROWS_PER_INSERT * COLUMNS);
@@ -482,6 +539,9 @@ export class HistoryDb {
     this.db.exec("BEGIN IMMEDIATE");
     try {
       this.#rolledTo = this.#rolled();
+      this.#forgetIfSwept();
+      answerIds = answers.texts.map((text) => text === "" ? null : this.#answers.id(text));
+      defaultProfile = this.#words.id(DEFAULT_PROFILE);
       for (let row = 0; row < batch.count; row++) {
         const at = row * INTS;
         const logMode = ints[at + COLUMN.logMode];
@@ -506,6 +566,10 @@ export class HistoryDb {
           clientMinute = minute;
           seenClients.add(clientRow * SEEN_MINUTES + minute);
         }
+        if (contextMinutes[context] !== minute) {
+          contextMinutes[context] = minute;
+          seenContexts.add(contextIds[context] * SEEN_MINUTES + minute);
+        }
         const values = fresh ? rows : [];
         let v = fresh ? filled : 0;
         values[v++] = key;
@@ -513,6 +577,10 @@ export class HistoryDb {
         values[v++] = contextIds[context];
         const rule = ints[at + COLUMN.rule];
         values[v++] = rule < 0 ? null : word(rule);
+        if (rule >= 0 && ruleMinute[rule] !== minute) {
+          ruleMinute[rule] = minute;
+          seenRules.add(words[rule] * SEEN_MINUTES + minute);
+        }
         values[v++] = answer < 0 ? null : answerIds[answer];
         values[v++] = Number.isNaN(duration[row]) ? null : Math.round(duration[row] * 10);
         if (fresh) {
@@ -532,11 +600,13 @@ export class HistoryDb {
       if (filled > 0) this.#insertRows(rows.slice(0, filled), filled / COLUMNS);
       this.#seenInsert.run(SEEN_NAME, JSON.stringify([...seenNames]));
       this.#seenInsert.run(SEEN_CLIENT, JSON.stringify([...seenClients]));
+      this.#seenInsert.run(SEEN_CONTEXT, JSON.stringify([...seenContexts]));
+      this.#seenInsert.run(SEEN_RULE, JSON.stringify([...seenRules]));
       const written = this.#writeUnwritten(newest);
       this.db.exec("COMMIT");
       for (const start of written) this.#unwritten.delete(start);
     } catch (error) {
-      this.db.exec("ROLLBACK");
+      this.#rollBack();
       throw error;
     }
   }
@@ -900,6 +970,15 @@ export class HistoryDb {
       this.db.prepare(`DELETE FROM ${table} WHERE bucket < ?`).run(oldest);
     }
     this.#cutTops(now);
+    // Once the rows past retention are all gone, at most every SWEEP_EVERY_MS (either way: the
+    // clock may go back).
+    if (Number(deleted) < DELETE_BATCH) {
+      if (this.#sweepFrom < 0 && Math.abs(now - this.#sweptAt) >= SWEEP_EVERY_MS) {
+        this.#sweptAt = now;
+        this.#sweepFrom = 0;
+      }
+      if (this.#sweepFrom >= 0) this.#sweep();
+    }
     return Number(deleted);
   }
 
@@ -926,16 +1005,65 @@ export class HistoryDb {
       this.db.exec("COMMIT");
       this.#rolledTo = Math.max(from, ended);
     } catch (error) {
-      this.db.exec("ROLLBACK");
+      this.#rollBack();
       throw error;
     }
   }
 
   /** The hour the days' tops are summed up to, as the file says (any writer may have moved it). */
   #rolled(): number {
-    this.#rolledSelect ??= this.db.prepare("SELECT value FROM meta WHERE key = ?");
-    const kept = this.#rolledSelect.get(TOPS_ROLLED) as { value: number } | undefined;
-    return kept?.value ?? this.#rolledTo;
+    return this.#meta(TOPS_ROLLED) ?? this.#rolledTo;
+  }
+
+  /**
+   * Deletes what no stored query uses any more, as `seen` tells: contexts, names, clients,
+   * and words that are neither a context's nor a rule (a client sending a million names, a
+   * million ClientIDs, or an upstream failing with ever new messages would grow them for
+   * ever). Answers stay: no index tells which rows use one. Every writer's remembered ids
+   * are forgotten when anything was deleted (#forgetIfSwept). `SWEEP_IDS` of each table a
+   * pass, from `#sweepFrom`, which it moves on (or ends the sweep, past the last id).
+   */
+  #sweep(): void {
+    const from = this.#sweepFrom;
+    const to = from + SWEEP_IDS;
+    const unseen = (kind: number, table: string) =>
+      `DELETE FROM ${table} WHERE id >= ${from} AND id < ${to} AND NOT EXISTS
+        (SELECT 1 FROM seen WHERE kind = ${kind} AND value = ${table}.id)`;
+    const last = ["names", "clients", "contexts", "words"]
+      .map((table) => `ifnull((SELECT max(id) FROM ${table}), 0)`).join(", ");
+    const contextWords = ["profile", "door", "source", "upstream", "error"]
+      .map((field) => `SELECT ${field} FROM contexts`).join(" UNION ");
+    this.db.exec("BEGIN IMMEDIATE");
+    try {
+      let deleted = 0;
+      for (
+        const sql of [
+          unseen(SEEN_CONTEXT, "contexts"),
+          unseen(SEEN_NAME, "names"),
+          unseen(SEEN_CLIENT, "clients"),
+          `${unseen(SEEN_RULE, "words")} AND id NOT IN (${contextWords})`,
+        ]
+      ) deleted += Number(this.db.prepare(sql).run().changes);
+      if (deleted > 0) this.#setMeta(SWEPT, (this.#meta(SWEPT) ?? 0) + 1);
+      const { id } = this.db.prepare(`SELECT max(${last}) AS id`).get() as { id: number };
+      this.#sweepFrom = id >= to ? to : -1;
+      this.db.exec("COMMIT");
+    } catch (error) {
+      this.#sweepFrom = -1;
+      this.#rollBack();
+      throw error;
+    }
+    this.#forgetIfSwept();
+  }
+
+  /** Forgets the ids this writer remembers when a sweep (any writer's) may have deleted them. */
+  #forgetIfSwept(): void {
+    const swept = this.#meta(SWEPT) ?? 0;
+    if (swept === this.#swept) return;
+    this.#swept = swept;
+    for (const dictionary of [this.#names, this.#answers, this.#words]) dictionary.forget();
+    this.#clients.clear();
+    this.#contexts.clear();
   }
 
   /**
@@ -995,6 +1123,15 @@ export class HistoryDb {
   }
 }
 
+/** Converting a file an older version wrote failed: the file is as it was. */
+export class ConversionError extends Error {
+  constructor(cause: unknown) {
+    const why = (cause instanceof Error ? cause.message : String(cause)).split("\n")[0];
+    super(`converting it from an older version failed: ${why}`, { cause });
+    this.name = "ConversionError";
+  }
+}
+
 /** A dictionary table: each text stored once, known by its id. */
 class Dictionary {
   #cache = new Map<string, number>();
@@ -1015,6 +1152,11 @@ class Dictionary {
     if (this.#cache.size >= DICTIONARY_CACHE) this.#cache.clear();
     this.#cache.set(text, id);
     return id;
+  }
+
+  /** Forgets the ids it remembers (a sweep may have deleted them). */
+  forget(): void {
+    this.#cache.clear();
   }
 
   /** The id of `text`, undefined when it was never stored. */

@@ -6,7 +6,7 @@
  */
 import { AnswerTexts } from "./answer_texts.ts";
 import { unpackBatch } from "./history_batch.ts";
-import { HistoryDb, type HistoryDbOptions } from "./history_db.ts";
+import { ConversionError, HistoryDb, type HistoryDbOptions } from "./history_db.ts";
 import type { HistoryRequest, HistoryResponse } from "./history_messages.ts";
 
 const port = self as unknown as {
@@ -88,6 +88,15 @@ function open(
     db = new HistoryDb(path, options);
     return { ok: true, line: `history: ${path}` };
   } catch (error) {
+    if (error instanceof ConversionError && !notADatabase(error)) {
+      // Most likely the disk filled: the conversion writes a copy of the rows first.
+      return {
+        ok: false,
+        line: `history: off: ${path}: ${error.message}; the file is as it was: with free ` +
+          `space the size of the file in ${dir}, restart to convert it again, or move it ` +
+          `aside to start anew`,
+      };
+    }
     if (!notADatabase(error)) {
       return { ok: false, line: `history: off: cannot open ${path}: ${brief(error)}` };
     }

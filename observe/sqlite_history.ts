@@ -28,6 +28,8 @@ export interface SqliteHistoryOptions {
   /** How often retention runs. */
   pruneEveryMs?: number;
   now?: () => number;
+  /** The worker's module (tests: one that fails on cue); history_worker.ts by default. */
+  workerUrl?: URL;
 }
 
 export const HISTORY_FILE = "history.db";
@@ -51,11 +53,16 @@ export class SqliteHistory implements History, HistorySink {
   #nextId = 0;
   #pruneTimer?: ReturnType<typeof setInterval>;
   #closed?: () => void;
+  /** When a failure to store was last said: at most one line a minute. */
+  #failureSaidAt = -Infinity;
 
   constructor(options: SqliteHistoryOptions) {
     this.#options = options;
     this.#now = options.now ?? Date.now;
-    this.#worker = new Worker(new URL("./history_worker.ts", import.meta.url), { type: "module" });
+    this.#worker = new Worker(
+      options.workerUrl ?? new URL("./history_worker.ts", import.meta.url),
+      { type: "module" },
+    );
     let opened!: () => void;
     this.#opened = new Promise((resolve) => opened = resolve);
     this.#worker.onmessage = ({ data }: MessageEvent<HistoryResponse>) => {
@@ -63,13 +70,21 @@ export class SqliteHistory implements History, HistorySink {
         case "opened":
           this.#state = data.ok ? "open" : "off";
           options.report(data.line);
-          if (!data.ok) this.#worker.terminate();
-          else this.#startPruning();
+          if (data.ok) this.#startPruning();
+          else {
+            this.#worker.terminate();
+            // The batches given while it opened are not waited for (the batcher keeps room
+            // for them): the store that serves instead had them from the batcher, or needs none.
+            this.#pending = 0;
+          }
           opened();
           break;
         case "written":
           this.#pending = Math.max(0, this.#pending - data.count);
-          if (data.error !== undefined) this.failed += data.count;
+          if (data.error !== undefined) {
+            this.failed += data.count;
+            this.#reportFailure(data.count, data.error);
+          }
           break;
         case "reply": {
           const request = this.#requests.get(data.id);
@@ -91,6 +106,17 @@ export class SqliteHistory implements History, HistorySink {
       }
       this.#state = "off";
       this.#worker.terminate();
+      // What it was given and had not stored is lost: counted so, and no longer waited for
+      // (the batcher keeps room for what a store has pending), and no question waits on it.
+      this.failed += this.#pending;
+      this.#pending = 0;
+      clearInterval(this.#pruneTimer);
+      for (const [id, request] of this.#requests) {
+        clearTimeout(request.timer);
+        request.reject(new Error("history: the database's worker failed"));
+        this.#requests.delete(id);
+      }
+      this.#closed?.();
       opened();
     };
     this.#post({
@@ -156,6 +182,18 @@ export class SqliteHistory implements History, HistorySink {
     await closed;
     clearTimeout(timer);
     this.#worker.terminate();
+  }
+
+  /**
+   * Says why the file failed a batch (a full disk, a file changed under it) or retention, at
+   * most once a minute: the dropped count alone tells an operator nothing of why.
+   */
+  #reportFailure(count: number, error: string): void {
+    const now = performance.now();
+    if (now - this.#failureSaidAt < 60_000) return;
+    this.#failureSaidAt = now;
+    const what = count > 0 ? `${count} queries not stored` : "retention failed";
+    this.#options.report(`history: ${what}: ${error.split("\n")[0]}`);
   }
 
   #startPruning(): void {

@@ -16,6 +16,8 @@ import { type LightTimers, lightTimers } from "./light_timer.ts";
 const TICK_MS = 10;
 /** Ticks with nothing pending before the interval goes: about a second. */
 const IDLE_TICKS = 100;
+/** Longest timeout, ms, as setTimeout's: longer ones (Infinity too) fire at once, as there. */
+const LONGEST_MS = 2 ** 31 - 1;
 
 export interface CoarseTimeout {
   /** It will not fire (a no-op once it has). */
@@ -33,8 +35,10 @@ export interface Expiring {
 class Pending implements CoarseTimeout {
   /** Tells the timer a cancelled timeout has left its slot's list. */
   readonly forget: () => void;
-  readonly slot: number;
+  slot: number;
   readonly fire: (() => void) | Expiring;
+  /** The tick it was set after (its slot reckoned from that tick's), -1: from the clock. */
+  tick = -1;
   /** The slot's list while pending, and where in it; undefined once fired or cancelled. */
   due: Pending[] | undefined;
   at = 0;
@@ -91,6 +95,8 @@ export class CoarseTimer {
   #idleTicks = 0;
   /** The slot the ticker last ran in (read from the clock then), while it ticks. */
   #tickSlot = 0;
+  /** Ticks run so far: a timeout set since the last one knows its slot was reckoned from it. */
+  #ticks = 0;
 
   constructor(light: LightTimers = lightTimers) {
     this.#light = light;
@@ -101,24 +107,29 @@ export class CoarseTimer {
     return this.#pending;
   }
 
+  /** Slots with a list held, emptied ones included (tests). */
+  get slotsHeld(): number {
+    return this.#slots.size;
+  }
+
   /**
    * Calls `fire` (or its `expire`) once, `ms` (up to three slots more) milliseconds from now,
    * unless cancelled first. While the ticker runs, now is taken as the end of the slot after
    * the one it last ran in, with no clock read per timeout (a clock read is an op, and every
    * miss and POST sets timeouts): the next tick is due at the end of its own slot but runs a
-   * little after, and until it runs now may be past that end. A timeout fires early only when
-   * the ticker runs more than a slot late, by at most that lateness less a slot.
+   * little after, and until it runs now may be past that end. A ticker that runs late (a long
+   * synchronous task held the thread) moves the timeouts set since its last run by its
+   * lateness before it fires any: they fire late then, never early. As setTimeout: zero,
+   * negative and NaN fire on the next tick, and so do more than setTimeout takes (Infinity too).
    */
   timeout(ms: number, fire: (() => void) | Expiring): CoarseTimeout {
+    if (!(ms > 0 && ms <= LONGEST_MS)) ms = 0;
     const slot = this.#ticking
       ? this.#tickSlot + 2 + Math.ceil(ms / TICK_MS)
       : Math.ceil((performance.now() + ms) / TICK_MS);
     const timeout = new Pending(this.#forget, slot, fire);
-    let due = this.#slots.get(timeout.slot);
-    if (due === undefined) this.#slots.set(timeout.slot, due = []);
-    timeout.due = due;
-    timeout.at = due.length;
-    due.push(timeout);
+    if (this.#ticking) timeout.tick = this.#ticks;
+    this.#place(timeout);
     this.#pending++;
     // The ticker outlives the timeouts by a second, so queries one at a time do not each start
     // one (`deno task bench:all`, miss path one query at a time).
@@ -132,20 +143,47 @@ export class CoarseTimer {
   }
 
   /**
-   * A cancelled timeout has left its slot's list. An emptied list stays until its slot's time
-   * passes (the tick drops it), for the next timeouts of that slot: made again for each one,
-   * the list and its map entry were most of what a POST's deadline allocated.
+   * A cancelled timeout has left its slot's list. An emptied list stays for the next timeouts
+   * of that slot (made again for each one, the list and its map entry were most of what a
+   * POST's deadline allocated), until its time passes or, at most a second, the tick drops it.
    */
   readonly #forget = (): void => {
     this.#pending--;
   };
 
+  /** Into the list of its slot. */
+  #place(timeout: Pending): void {
+    let due = this.#slots.get(timeout.slot);
+    if (due === undefined) this.#slots.set(timeout.slot, due = []);
+    timeout.due = due;
+    timeout.at = due.length;
+    due.push(timeout);
+  }
+
   readonly #tick = (): void => {
+    const last = this.#tickSlot;
     const now = this.#tickSlot = Math.floor(performance.now() / TICK_MS);
+    // Slots this tick runs late by: what the timeouts set since the last were reckoned short.
+    const late = now - last - 1;
+    const ticked = this.#ticks++;
+    // Once a second, the emptied lists of slots still ahead go: timeouts are set in a slot
+    // for one slot's time only, and those of long timeouts (a POST body's, up to ten minutes)
+    // would each be held, and walked by every tick, until their time.
+    const dropEmptied = ticked % IDLE_TICKS === 0;
     for (const [slot, due] of this.#slots) {
-      if (slot > now) continue;
+      if (slot > now) {
+        if (dropEmptied && due.length === 0) this.#slots.delete(slot);
+        continue;
+      }
       this.#slots.delete(slot);
       for (const timeout of due) {
+        if (late > 0 && timeout.tick === ticked && slot + late > now) {
+          // Set while the ticker was held up: as late as it was, so never early.
+          timeout.slot = slot + late;
+          timeout.tick = -1;
+          this.#place(timeout);
+          continue;
+        }
         timeout.due = undefined;
         this.#pending--;
         const fire = timeout.fire;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { RType, scanRecords, setId, setTtlAt } from "../../dns/mod.ts";
-import { ANSWERS_KEPT, AnswerTexts } from "../../observe/answer_texts.ts";
+import { ANSWERS_KEPT, ANSWERS_KEPT_BYTES, AnswerTexts } from "../../observe/answer_texts.ts";
 import { packBatch, unpackBatch } from "../../observe/history_batch.ts";
 import { answerText } from "../../observe/recent_queries.ts";
 import type { QueryLogEntry } from "../../pipeline/types.ts";
@@ -62,4 +62,21 @@ Deno.test("the answers decoded lately are kept up to a bound, then forgotten", (
   assert.equal(decoded.length, ANSWERS_KEPT + 1);
   texts.of(batchOf([many[0]]));
   assert.equal(decoded.length, ANSWERS_KEPT + 2, "forgotten once more were kept than the bound");
+});
+
+Deno.test("large answers are kept up to a bound in bytes, far fewer of them than the count", () => {
+  const { texts, decoded } = counted();
+  // Answers of about 56 KiB (TCP and DoH carry up to 64 KiB): their words alone pass
+  // ANSWERS_KEPT_BYTES long before ANSWERS_KEPT of them are kept.
+  const big = (n: number) =>
+    addressAnswer(
+      `big${n}.example`,
+      Array.from({ length: 3500 }, (_, i) => `10.${n & 255}.${i >> 8}.${i & 255}`),
+    );
+  const count = Math.ceil(ANSWERS_KEPT_BYTES / (3500 * 16)) + 20;
+  assert.ok(count < ANSWERS_KEPT);
+  for (let n = 0; n < count; n++) texts.of(batchOf([big(n)]));
+  assert.equal(decoded.length, count);
+  texts.of(batchOf([big(0)]));
+  assert.equal(decoded.length, count + 1, "the first was forgotten: the bytes held are bounded");
 });

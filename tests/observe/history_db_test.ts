@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { Rcode, RType } from "../../dns/mod.ts";
 import { DatabaseSync } from "node:sqlite";
 import type { HistorySearch } from "../../observe/history.ts";
-import { HistoryDb, UNWRITTEN_COUNTERS } from "../../observe/history_db.ts";
+import { HistoryDb, SWEEP_IDS, UNWRITTEN_COUNTERS } from "../../observe/history_db.ts";
 import type { QueryLogEntry } from "../../pipeline/types.ts";
 
 const DAY = 86_400_000;
@@ -557,7 +557,8 @@ Deno.test("retention takes the minutes a name or client was seen in with the row
       { entry: entry({ time: NOW - 8 * DAY, name: "old.example" }), answer: "" },
       { entry: entry({ time: NOW, name: "new.example" }), answer: "" },
     ]);
-    const seen = () => (db.db.prepare("SELECT count(*) AS n FROM seen").get() as { n: number }).n;
+    const seen = () =>
+      (db.db.prepare("SELECT count(*) AS n FROM seen WHERE kind <= 1").get() as { n: number }).n;
     assert.equal(seen(), 4, "a name and a client, each in two minutes");
     db.prune(NOW);
     assert.equal(seen(), 2);
@@ -623,4 +624,120 @@ Deno.test("more counters than are held in memory are written at once", () =>
     assert.ok(tableRows(db, "tops") >= UNWRITTEN_COUNTERS, "a name's tops row each");
     db.insert(stored(1, () => ({ time: NOW })));
     assert.equal(db.stats("1h", NOW).totals.answered, UNWRITTEN_COUNTERS + 1);
+  }));
+
+/** What a dictionary or context table holds. */
+function texts(db: HistoryDb, table: string): number {
+  return tableRows(db, table);
+}
+
+Deno.test("retention deletes the names, clients, contexts and words no stored query uses any more", () =>
+  withDb((db) => {
+    // A week ago: a client with ever new names, ClientIDs, upstream errors and rules.
+    const flood = Array.from({ length: 3000 }, (_, i) => ({
+      entry: entry({
+        time: NOW - 8 * DAY + i,
+        name: `n${i}.flood.example`,
+        clientName: `id${i}`,
+        error: `upstream said ${i}`,
+        rule: i % 2 ? `list: r${i}.example` : undefined,
+      }),
+      answer: "",
+    }));
+    db.insert([...flood, { entry: entry({ clientName: "Laptop" }), answer: "A 192.0.2.7" }]);
+    assert.ok(texts(db, "names") > 3000 && texts(db, "contexts") > 3000);
+    assert.ok(texts(db, "clients") > 3000 && texts(db, "words") > 4500);
+    assert.equal(db.prune(NOW), 3000);
+    assert.equal(db.count(), 1);
+    assert.equal(texts(db, "names"), 1);
+    assert.equal(texts(db, "clients"), 1);
+    assert.equal(texts(db, "contexts"), 1);
+    // The kept row's profile, door and method, source and upstream.
+    assert.equal(texts(db, "words"), 4);
+    const kept = db.search({ limit: 10 }, NOW).rows;
+    assert.deepEqual(kept.map((row) => [row.entry.name, row.entry.clientName, row.answer]), [
+      ["www.example", "Laptop", "A 192.0.2.7"],
+    ]);
+    // What was deleted comes back as new when it is logged again, and is found.
+    db.insert([{ entry: flood[1].entry, answer: "" }].map(({ entry: old }) => ({
+      entry: { ...old, time: NOW + 1 },
+      answer: "",
+    })));
+    const again = db.search({ name: "flood", limit: 10 }, NOW + 1).rows;
+    assert.deepEqual(again.map((row) => [row.entry.name, row.entry.clientName, row.entry.rule]), [
+      ["n1.flood.example", "id1", "list: r1.example"],
+    ]);
+    assert.equal(again[0].entry.error, "upstream said 1");
+  }));
+
+Deno.test("a writer sharing the file forgets the ids another's retention deleted", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/history.db`;
+  const first = new HistoryDb(path, { ...OPTIONS, writer: { index: 0, count: 2 } });
+  const second = new HistoryDb(path, { ...OPTIONS, writer: { index: 1, count: 2 } });
+  try {
+    const gone = entry({ name: "gone.example", clientName: "Gone", rule: "list: gone.example" });
+    first.insert([{ entry: { ...gone, time: NOW - 8 * DAY }, answer: "A 192.0.2.9" }]);
+    second.insert([{ entry: entry({ name: "other.example" }), answer: "" }]);
+    second.prune(NOW);
+    assert.equal(texts(second, "names"), 1, "the other's name was deleted");
+    // The first remembers the ids it gave those texts: they must not be used again.
+    first.insert([{ entry: { ...gone, time: NOW }, answer: "A 192.0.2.9" }]);
+    const rows = second.search({ name: "gone", limit: 10 }, NOW).rows;
+    assert.deepEqual(rows.map((row) => [row.entry.name, row.entry.clientName, row.entry.rule]), [
+      ["gone.example", "Gone", "list: gone.example"],
+    ]);
+    assert.equal(second.search({ limit: 10 }, NOW).rows.length, 2);
+  } finally {
+    first.close();
+    second.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a file from before contexts were seen keeps every context and rule its rows use", () =>
+  withOlderFile("before contexts", (db) => {
+    db.prune(NOW);
+    assert.deepEqual(db.search({ limit: 10 }, NOW).rows, OLDER_ROWS);
+    assert.equal(texts(db, "contexts"), 2);
+  }));
+
+Deno.test("a clock that jumps hours forward and back (a suspend, a correction) counts every query once", () =>
+  withDb((db) => {
+    const HOUR = 3_600_000;
+    const times = [NOW, NOW + 5 * HOUR, NOW + 5 * HOUR + 61_000, NOW - 3 * HOUR, NOW + 30_000];
+    for (const [i, time] of times.entries()) {
+      db.insert([{ entry: entry({ time, name: `t${i}.example` }), answer: "" }]);
+      // Retention runs by the same clock, now here, now there.
+      db.prune(time);
+    }
+    db.prune(NOW - 3 * HOUR);
+    const total = (now: number) =>
+      Object.values(db.stats("24h", now).totals).reduce((sum, n) => sum + n, 0);
+    assert.equal(total(NOW + 6 * HOUR), times.length, "every query counted once, none twice");
+    assert.equal(db.search({ limit: 10 }, NOW + 6 * HOUR).rows.length, times.length);
+  }));
+
+Deno.test("retention sweeps a table of many names pass by pass, each a share of the ids", () =>
+  withDb((db) => {
+    const names = 2 * SWEEP_IDS + 5000;
+    db.insert(Array.from({ length: names }, (_, i) => ({
+      entry: entry({ time: NOW - 8 * DAY + i, name: `n${i}.many.example` }),
+      answer: "",
+    })));
+    db.insert([{ entry: entry({ name: "kept.example" }), answer: "" }]);
+    const sizes: number[] = [];
+    while (db.prune(NOW) > 0) {
+      // the rows past retention go first, a batch at a time
+    }
+    sizes.push(texts(db, "names"));
+    for (let pass = 0; pass < 3; pass++) {
+      db.prune(NOW);
+      sizes.push(texts(db, "names"));
+    }
+    // Ids start at 1: the first pass looks at one fewer.
+    assert.deepEqual(sizes, [names + 2 - SWEEP_IDS, names + 2 - 2 * SWEEP_IDS, 1, 1]);
+    assert.deepEqual(db.search({ limit: 10 }, NOW).rows.map((row) => row.entry.name), [
+      "kept.example",
+    ]);
   }));

@@ -113,3 +113,61 @@ Deno.test("a timeout may call an object's expire instead of a function, once, un
   // Let the idle ticker wind down so no timer is left (the op sanitizer).
   await new Promise((resolve) => setTimeout(resolve, 1200));
 });
+
+Deno.test("a ticker held up by a long synchronous task fires the timeouts set meanwhile late, never early", async () => {
+  const timer = new CoarseTimer(new LightTimers());
+  const running = timer.timeout(5000, () => {});
+  await new Promise((resolve) => setTimeout(resolve, 35));
+  // The thread is held: the ticker's last slot is far behind when the next timeouts are set.
+  const held = performance.now();
+  while (performance.now() - held < 300) {
+    // a long synchronous task
+  }
+  const setAt = performance.now();
+  const waited = await new Promise<number>((resolve) =>
+    timer.timeout(100, () => resolve(performance.now() - setAt))
+  );
+  running.cancel();
+  assert.ok(waited >= 100 - 1, `fired ${waited} ms after it was set for 100`);
+  assert.ok(waited < 1000, `fired ${waited} ms after it was set for 100`);
+  assert.equal(timer.pending, 0);
+  await new Promise((resolve) => setTimeout(resolve, 1200));
+});
+
+Deno.test("zero, negative, NaN, Infinity and past-setTimeout timeouts fire on the next tick, as setTimeout's", async () => {
+  const timer = new CoarseTimer(new LightTimers());
+  const fired: number[] = [];
+  for (const ms of [0, -5, NaN, Infinity, 2 ** 31]) timer.timeout(ms, () => fired.push(ms));
+  await new Promise((resolve) => setTimeout(resolve, 60));
+  assert.deepEqual(fired, [0, -5, NaN, Infinity, 2 ** 31]);
+  assert.equal(timer.pending, 0, "nothing keeps the ticker running");
+  await new Promise((resolve) => setTimeout(resolve, 1200));
+});
+
+Deno.test("a timeout hours away waits; cancelled, twice or after another fired, it leaves nothing", async () => {
+  const timer = new CoarseTimer(new LightTimers());
+  let fired = 0;
+  const hours = timer.timeout(3 * 3_600_000, () => fired += 100);
+  const soon = timer.timeout(10, () => fired++);
+  await new Promise((resolve) => setTimeout(resolve, 60));
+  assert.equal(fired, 1);
+  assert.equal(timer.pending, 1, "the one hours away still waits");
+  hours.cancel();
+  hours.cancel();
+  soon.cancel();
+  assert.equal(timer.pending, 0);
+  await new Promise((resolve) => setTimeout(resolve, 1200));
+  assert.equal(fired, 1);
+});
+
+Deno.test("lists emptied by cancelling long timeouts are not held until their time", async () => {
+  const timer = new CoarseTimer(new LightTimers());
+  // Ten minutes (HTTP_BODY_TIMEOUT_MS at most), each in a slot of its own, cancelled at once.
+  for (let i = 0; i < 5000; i++) timer.timeout(600_000 + i * 10, () => {}).cancel();
+  assert.equal(timer.pending, 0);
+  const kept = timer.timeout(600_000, () => {});
+  await new Promise((resolve) => setTimeout(resolve, 1200));
+  assert.ok(timer.slotsHeld <= 2, `${timer.slotsHeld} slot lists held`);
+  kept.cancel();
+  await new Promise((resolve) => setTimeout(resolve, 1200));
+});
