@@ -171,3 +171,26 @@ Deno.test("lists emptied by cancelling long timeouts are not held until their ti
   kept.cancel();
   await new Promise((resolve) => setTimeout(resolve, 1200));
 });
+
+Deno.test("a tick looks at the slots begun since the last one, not at every list held", async () => {
+  const timer = new CoarseTimer(new LightTimers());
+  // Long timeouts in 5,000 slots of their own, waiting, as POST deadlines under load.
+  const far = Array.from({ length: 5000 }, (_, i) => timer.timeout(60_000 + i * 10, () => {}));
+  let fired = 0;
+  const near = [timer.timeout(20, () => fired++), timer.timeout(45, () => fired++)];
+  const looked = timer.slotsLooked;
+  const started = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  const slotsPassed = Math.ceil((performance.now() - started) / 10) + 2;
+  assert.equal(fired, 2);
+  assert.ok(
+    timer.slotsLooked - looked <= slotsPassed,
+    `${timer.slotsLooked - looked} slots looked at over ${slotsPassed} slots of time`,
+  );
+  [...far, ...near].forEach((timeout) => timeout.cancel());
+  // Idle, the ticker stops and lets go of every list: none is left behind its next start.
+  await new Promise((resolve) => setTimeout(resolve, 1200));
+  assert.equal(timer.slotsHeld, 0);
+  await new Promise((resolve) => timer.timeout(10, () => resolve(undefined)));
+  await new Promise((resolve) => setTimeout(resolve, 1200));
+});
