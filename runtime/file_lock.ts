@@ -20,6 +20,12 @@ const LOCK_NB = 4;
 
 let calls: Deno.DynamicLibrary<typeof SYMBOLS>["symbols"] | string | undefined;
 
+/** Why locks cannot be taken here (no FFI, not Linux), or undefined: the C library is open. */
+export function lockingUnavailable(): string | undefined {
+  calls ??= openLibcSymbols(SYMBOLS);
+  return typeof calls === "string" ? calls : undefined;
+}
+
 /** A lock held: `release` gives it up (once; later calls do nothing). */
 export interface FileLock {
   release(): void;
@@ -31,9 +37,9 @@ export interface FileLock {
  * cannot be taken (no FFI, a read-only or full file system).
  */
 export async function tryLockFile(path: string): Promise<FileLock | "held" | string> {
-  calls ??= openLibcSymbols(SYMBOLS);
-  const libc = calls;
-  if (typeof libc === "string") return libc;
+  const unavailable = lockingUnavailable();
+  if (unavailable !== undefined) return unavailable;
+  const libc = calls as Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];
   try {
     (await Deno.open(path, { create: true, write: true })).close();
   } catch (error) {

@@ -20,11 +20,13 @@ import type { ListSource } from "../../blocklist/source.ts";
 import { describeReport } from "../../blocklist/describe_report.ts";
 import { ListSync } from "../../blocklist/sync.ts";
 import { mapFile, mappingUnavailable } from "../../runtime/mapped_file.ts";
+import { lockingUnavailable } from "../../runtime/file_lock.ts";
 import { Random } from "../support/random_messages.ts";
 
-// The C library opened as the file loads, as a gateway opens it once per process: opened inside
-// the first test, older Denos' sanitizers count it as that test's leak.
+// The C libraries (mapping, locking) opened as the file loads, as a gateway opens them once per
+// process: opened inside the first test, older Denos' sanitizers count them as that test's leak.
 mappingUnavailable();
+lockingUnavailable();
 
 const ID = "AAAAAAAAAAAAAAAA";
 

@@ -12,21 +12,35 @@ Deno.test("a coarse timeout fires once, no earlier than asked and at most a tick
   assert.ok(fired[0] >= 30 && fired[0] < 70, `fired after ${fired[0]} ms`);
 });
 
+/**
+ * Waits until nothing is pending on `timer` (at most two seconds: tests running in parallel may
+ * hold the ticker up, and timeouts set meanwhile then fire as late as it was), then lets the
+ * idle ticker wind down, so no timer is left for the op sanitizer.
+ */
+async function settle(timer: CoarseTimer): Promise<void> {
+  for (let waited = 0; timer.pending > 0 && waited < 2000; waited += 10) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  await new Promise((resolve) => setTimeout(resolve, 1200));
+}
+
 Deno.test("cancelled timeouts never fire, and others in the same slot still do", async () => {
+  const timer = new CoarseTimer(new LightTimers());
   let fired = 0;
-  const kept = coarseTimeout(20, () => fired++);
-  const cancelled = coarseTimeout(20, () => fired += 100);
+  const kept = timer.timeout(20, () => fired++);
+  const cancelled = timer.timeout(20, () => fired += 100);
   cancelled.cancel();
-  await new Promise((resolve) => setTimeout(resolve, 60));
+  await settle(timer);
   assert.equal(fired, 1);
   kept.cancel(); // after firing: nothing happens
-  // The test's op sanitizer would fail it if the ticker were left running.
+  assert.equal(timer.pending, 0);
 });
 
 Deno.test("timeouts cancelled in any order, some from a firing one, never fire; the rest once each", async () => {
+  const timer = new CoarseTimer(new LightTimers());
   const fired = new Map<number, number>();
   const timeouts = Array.from({ length: 200 }, (_, i) =>
-    coarseTimeout(15, () => {
+    timer.timeout(15, () => {
       fired.set(i, (fired.get(i) ?? 0) + 1);
       // The first to fire cancels some of those still waiting in the same slot.
       if (fired.size === 1) { for (let j = 150; j < 200; j += 2) timeouts[j].cancel(); }
@@ -36,7 +50,7 @@ Deno.test("timeouts cancelled in any order, some from a firing one, never fire; 
     timeouts[(i * 37) % 100].cancel();
     cancelled.add((i * 37) % 100);
   }
-  await new Promise((resolve) => setTimeout(resolve, 60));
+  await settle(timer);
   for (let i = 0; i < 200; i++) {
     const times = fired.get(i) ?? 0;
     if (cancelled.has(i)) assert.equal(times, 0, `cancelled ${i} fired`);
