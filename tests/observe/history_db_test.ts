@@ -795,12 +795,8 @@ Deno.test("a row inside the retention keeps its answer through retention, asked 
     assert.equal(answerTexts(db), 3, "once a day of the stored rows, the days past retention gone");
   }));
 
-Deno.test("a writer sharing the file forgets the answers another's retention deleted", async () => {
-  const dir = await Deno.makeTempDir();
-  const path = `${dir}/history.db`;
-  const first = new HistoryDb(path, { ...OPTIONS, writer: { index: 0, count: 2 } });
-  const second = new HistoryDb(path, { ...OPTIONS, writer: { index: 1, count: 2 } });
-  try {
+Deno.test("a writer sharing the file forgets the answers another's retention deleted", () =>
+  withWriters((first, second) => {
     // One name and context throughout: retention deletes no text but the old day's answer.
     const asked = (time: number, answer: string) => ({ entry: entry({ time }), answer });
     first.insert([asked(NOW - 8 * DAY, "A 192.0.2.9")]);
@@ -813,12 +809,7 @@ Deno.test("a writer sharing the file forgets the answers another's retention del
     first.insert([asked(NOW - 8 * DAY + 1, "A 192.0.2.9")]);
     const rows = second.search({ limit: 10 }, NOW).rows;
     assert.deepEqual(rows.map((row) => row.answer), ["A 192.0.2.1", "A 192.0.2.9"]);
-  } finally {
-    first.close();
-    second.close();
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+  }));
 
 Deno.test("a file whose answers were kept for ever keeps those its rows use, and only those", () =>
   reopened(
