@@ -742,11 +742,6 @@ Deno.test("retention sweeps a table of many names pass by pass, each a share of 
     ]);
   }));
 
-/** The answers a file holds. */
-function answerTexts(db: HistoryDb): number {
-  return tableRows(db, "answers");
-}
-
 Deno.test("retention bounds the answers of a network whose answers are new every day", () =>
   withDb((db) => {
     // Twenty days of addresses never seen before (a CDN rotating them), retention run each day.
@@ -763,7 +758,7 @@ Deno.test("retention bounds the answers of a network whose answers are new every
     }
     // The week's rows, and at most one day more of answers than they use.
     assert.equal(db.count(), 7 * perDay + perDay);
-    assert.ok(answerTexts(db) <= 9 * perDay, `${answerTexts(db)} answers kept`);
+    assert.ok(texts(db, "answers") <= 9 * perDay, `${texts(db, "answers")} answers kept`);
     const rows = db.search({ limit: 1000 }, NOW + 19 * DAY).rows;
     assert.equal(rows.length, db.count());
     for (const row of rows) {
@@ -792,7 +787,11 @@ Deno.test("a row inside the retention keeps its answer through retention, asked 
       ["late.example", "A 192.0.2.7"],
       ["kept.example", "A 192.0.2.7"],
     ]);
-    assert.equal(answerTexts(db), 3, "once a day of the stored rows, the days past retention gone");
+    assert.equal(
+      texts(db, "answers"),
+      3,
+      "once a day of the stored rows, the days past retention gone",
+    );
   }));
 
 Deno.test("a writer sharing the file forgets the answers another's retention deleted", () =>
@@ -832,7 +831,7 @@ Deno.test("a file whose answers were kept for ever keeps those its rows use, and
     (db) => {
       const answers = () => db.search({ limit: 10 }, NOW).rows.map((row) => row.answer);
       assert.deepEqual(answers(), ["A 192.0.2.3", "A 192.0.2.2", "A 192.0.2.2"]);
-      assert.equal(answerTexts(db), 2, "the answer no row used is gone");
+      assert.equal(texts(db, "answers"), 2, "the answer no row used is gone");
       for (let pass = 0; pass < 3; pass++) db.prune(NOW);
       assert.deepEqual(answers(), ["A 192.0.2.3", "A 192.0.2.2"]);
       db.insert([{ entry: entry({ time: NOW + 1, name: "b.example" }), answer: "A 192.0.2.2" }]);
