@@ -19,7 +19,10 @@
  * each batch rewrote the same counters of the same hour and day. A read of the statistics, and
  * closing, write them first; so does holding more than `UNWRITTEN_COUNTERS`. Retention deletes
  * old rows a small batch at a time, and every hour the texts and contexts no row uses any more
- * (`seen` keeps the minutes of each row's context and rule too, for this).
+ * (`seen` keeps the minutes of each row's context and rule too, for this). Answers are kept
+ * once per day instead, each row's of its own day: the days older than the oldest stored row
+ * are deleted whole (#dropOldAnswers), so a network whose answers keep changing keeps those
+ * of its stored rows and at most one day more.
  */
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { DEFAULT_PROFILE } from "../pipeline/profile.ts";
@@ -118,6 +121,7 @@ const SEEN_MINUTES = 2 ** 26;
 const SEEN_WINDOW = 60;
 /** Milliseconds whose next sequence number is kept (a few seconds of a busy network). */
 const SEQUENCES_KEPT = 10_000;
+const MINUTES_A_DAY = DAY / MINUTE;
 /** Values of a row of `queries`. */
 const COLUMNS = 6;
 /** Rows one INSERT statement stores: fewer statements, each within SQLite's parameter limit. */
@@ -151,7 +155,8 @@ PRAGMA cache_size = -32768;
 CREATE TABLE IF NOT EXISTS names (id INTEGER PRIMARY KEY, text TEXT NOT NULL UNIQUE);
 CREATE TABLE IF NOT EXISTS clients (id INTEGER PRIMARY KEY, address TEXT NOT NULL,
   name TEXT NOT NULL, UNIQUE (address, name));
-CREATE TABLE IF NOT EXISTS answers (id INTEGER PRIMARY KEY, text TEXT NOT NULL UNIQUE);
+CREATE TABLE IF NOT EXISTS answers (id INTEGER PRIMARY KEY, day INTEGER NOT NULL,
+  text TEXT NOT NULL, UNIQUE (day, text));
 CREATE TABLE IF NOT EXISTS words (id INTEGER PRIMARY KEY, text TEXT NOT NULL UNIQUE);
 CREATE TABLE IF NOT EXISTS contexts (id INTEGER PRIMARY KEY, type INTEGER NOT NULL,
   rcode INTEGER NOT NULL, outcome INTEGER NOT NULL, client INTEGER NOT NULL,
@@ -196,7 +201,7 @@ export class HistoryDb {
   readonly db: DatabaseSync;
   #options: HistoryDbOptions;
   #names: Dictionary;
-  #answers: Dictionary;
+  #answers: AnswerDictionary;
   #words: Dictionary;
   #clients = new Map<string, number>();
   #clientInsert: StatementSync;
@@ -231,6 +236,8 @@ export class HistoryDb {
   #sweptAt = -Infinity;
   /** The first id the sweep under way has yet to look at; -1: none under way. */
   #sweepFrom = -1;
+  /** The day whose older days' answers were all deleted, as far as this writer knows. */
+  #answersFrom = -Infinity;
 
   /** Opens (creating) the database at `path`; throws when it is not one or cannot be written. */
   constructor(path: string, options: HistoryDbOptions) {
@@ -247,6 +254,7 @@ export class HistoryDb {
       this.#moveToContexts();
       this.db.exec(QUERIES);
       this.#seeContexts();
+      this.#answersByDay();
       this.db.exec("CREATE TEMP TABLE matching_contexts (id INTEGER PRIMARY KEY)");
     } catch (error) {
       this.db.close();
@@ -256,7 +264,7 @@ export class HistoryDb {
     this.#rolledTo = this.#topsRolledTo();
     this.#swept = this.#meta(SWEPT) ?? 0;
     this.#names = new Dictionary(this.db, "names");
-    this.#answers = new Dictionary(this.db, "answers");
+    this.#answers = new AnswerDictionary(this.db);
     this.#words = new Dictionary(this.db, "words");
     this.#clientInsert = this.db.prepare(
       "INSERT INTO clients (address, name) VALUES (?, ?) ON CONFLICT DO NOTHING",
@@ -419,6 +427,26 @@ export class HistoryDb {
     );
   }
 
+  /**
+   * A file from before answers were kept per day kept each answer once for as long as it
+   * lived: each its rows use gets the day of the newest of them, keeping its id (so the sweep
+   * of that day takes it only once they are all gone), and the others go (`#migrate`).
+   */
+  #answersByDay(): void {
+    this.#migrate(
+      () =>
+        this.db.prepare("SELECT 1 FROM pragma_table_info('answers') WHERE name = 'day'")
+          .get() === undefined,
+      `CREATE TABLE answers_by_day (id INTEGER PRIMARY KEY, day INTEGER NOT NULL,
+        text TEXT NOT NULL, UNIQUE (day, text));
+      INSERT INTO answers_by_day SELECT a.id, used.last / ${SEQUENCE * DAY}, a.text
+        FROM answers a JOIN (SELECT answer, max(id) AS last FROM queries
+          WHERE answer IS NOT NULL GROUP BY answer) used ON used.answer = a.id;
+      DROP TABLE answers;
+      ALTER TABLE answers_by_day RENAME TO answers;`,
+    );
+  }
+
   #meta(key: string): number | undefined {
     this.#metaSelect ??= this.db.prepare("SELECT value FROM meta WHERE key = ?");
     return (this.#metaSelect.get(key) as { value: number } | undefined)?.value;
@@ -472,8 +500,18 @@ export class HistoryDb {
       return words[index];
     };
     // Looked up once the write lock is held (below): another writer's sweep may have deleted
-    // what this one's dictionaries remember.
-    let answerIds: (number | null)[] = [];
+    // what this one's dictionaries remember. An answer's id is its row's day's: looked up
+    // again when a row of another day has it (a batch across midnight).
+    const answerIds: (number | null)[] = [];
+    const answerDays = new Float64Array(answers.texts.length).fill(-1);
+    const answerOf = (answer: number, day: number): number | null => {
+      if (answerDays[answer] !== day) {
+        answerDays[answer] = day;
+        const text = answers.texts[answer];
+        answerIds[answer] = text === "" ? null : this.#answers.id(day, text);
+      }
+      return answerIds[answer];
+    };
     let defaultProfile = 0;
     // The batch's distinct contexts: their fields (CONTEXT_FIELDS of a row), found by a hash of
     // them, each with its context's id and its client's (for `seen`; 0: none).
@@ -540,7 +578,6 @@ export class HistoryDb {
     try {
       this.#rolledTo = this.#rolled();
       this.#forgetIfSwept();
-      answerIds = answers.texts.map((text) => text === "" ? null : this.#answers.id(text));
       defaultProfile = this.#words.id(DEFAULT_PROFILE);
       for (let row = 0; row < batch.count; row++) {
         const at = row * INTS;
@@ -581,7 +618,7 @@ export class HistoryDb {
           ruleMinute[rule] = minute;
           seenRules.add(words[rule] * SEEN_MINUTES + minute);
         }
-        values[v++] = answer < 0 ? null : answerIds[answer];
+        values[v++] = answer < 0 ? null : answerOf(answer, Math.floor(minute / MINUTES_A_DAY));
         values[v++] = Number.isNaN(duration[row]) ? null : Math.round(duration[row] * 10);
         if (fresh) {
           filled = v;
@@ -978,8 +1015,42 @@ export class HistoryDb {
         this.#sweepFrom = 0;
       }
       if (this.#sweepFrom >= 0) this.#sweep();
+      this.#dropOldAnswers();
     }
     return Number(deleted);
+  }
+
+  /**
+   * Deletes the answers of the days before the oldest stored row's, which no stored row can
+   * use (a row's answer is of its own day), `SWEEP_IDS` a pass, each under the write lock so
+   * no writer stores a row of those days meanwhile; every writer's remembered ids are then
+   * forgotten (#forgetIfSwept), as a row logged late for such a day must get its answer anew.
+   */
+  #dropOldAnswers(): void {
+    const oldestDay = (): number | undefined => {
+      const { id } = this.db.prepare("SELECT min(id) AS id FROM queries").get() as {
+        id: number | null;
+      };
+      return id === null ? undefined : Math.floor(id / SEQUENCE / DAY);
+    };
+    const day = oldestDay();
+    if (day === undefined || day <= this.#answersFrom) return;
+    this.db.exec("BEGIN IMMEDIATE");
+    try {
+      const before = oldestDay() ?? day;
+      const deleted = Number(
+        this.db.prepare(
+          `DELETE FROM answers WHERE id IN (SELECT id FROM answers WHERE day < ? LIMIT ?)`,
+        ).run(before, SWEEP_IDS).changes,
+      );
+      if (deleted > 0) this.#setMeta(SWEPT, (this.#meta(SWEPT) ?? 0) + 1);
+      if (deleted < SWEEP_IDS) this.#answersFrom = before;
+      this.db.exec("COMMIT");
+    } catch (error) {
+      this.#rollBack();
+      throw error;
+    }
+    this.#forgetIfSwept();
   }
 
   /**
@@ -1019,7 +1090,7 @@ export class HistoryDb {
    * Deletes what no stored query uses any more, as `seen` tells: contexts, names, clients,
    * and words that are neither a context's nor a rule (a client sending a million names, a
    * million ClientIDs, or an upstream failing with ever new messages would grow them for
-   * ever). Answers stay: no index tells which rows use one. Every writer's remembered ids
+   * ever). Answers go by day instead (#dropOldAnswers). Every writer's remembered ids
    * are forgotten when anything was deleted (#forgetIfSwept). `SWEEP_IDS` of each table a
    * pass, from `#sweepFrom`, which it moves on (or ends the sweep, past the last id).
    */
@@ -1162,6 +1233,47 @@ class Dictionary {
   /** The id of `text`, undefined when it was never stored. */
   find(text: string): number | undefined {
     return (this.#select.get(text) as { id: number } | undefined)?.id;
+  }
+}
+
+/**
+ * The answers table: each text stored once a day, known by its id. The ids of one day are
+ * remembered: the newest asked for, or any but the day before it (a clock set back); a row
+ * logged late for the day before is looked up in the table.
+ */
+class AnswerDictionary {
+  #day = -Infinity;
+  #cache = new Map<string, number>();
+  #insert: StatementSync;
+  #select: StatementSync;
+
+  constructor(db: DatabaseSync) {
+    this.#insert = db.prepare(
+      "INSERT INTO answers (day, text) VALUES (?, ?) ON CONFLICT DO NOTHING",
+    );
+    this.#select = db.prepare("SELECT id FROM answers WHERE day = ? AND text = ?");
+  }
+
+  /** The id of `text` on `day` (days since 1970), adding it when new. */
+  id(day: number, text: string): number {
+    if (day > this.#day || day < this.#day - 1) {
+      this.#day = day;
+      this.#cache.clear();
+    }
+    const remembered = day === this.#day;
+    const known = remembered ? this.#cache.get(text) : undefined;
+    if (known !== undefined) return known;
+    this.#insert.run(day, text);
+    const { id } = this.#select.get(day, text) as { id: number };
+    if (!remembered) return id;
+    if (this.#cache.size >= DICTIONARY_CACHE) this.#cache.clear();
+    this.#cache.set(text, id);
+    return id;
+  }
+
+  /** Forgets the ids it remembers (retention may have deleted them). */
+  forget(): void {
+    this.#cache.clear();
   }
 }
 

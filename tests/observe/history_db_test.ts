@@ -741,3 +741,100 @@ Deno.test("retention sweeps a table of many names pass by pass, each a share of 
       "kept.example",
     ]);
   }));
+
+Deno.test("retention bounds the answers of a network whose answers are new every day", () =>
+  withDb((db) => {
+    // Twenty days of addresses never seen before (a CDN rotating them), retention run each day.
+    const perDay = 50;
+    for (let day = 0; day < 20; day++) {
+      const now = NOW + day * DAY;
+      db.insert(Array.from({ length: perDay }, (_, i) => ({
+        entry: entry({ time: now + i * 1000, name: `n${i}.cdn.example` }),
+        answer: `A 198.51.${day}.${i}`,
+      })));
+      while (db.prune(now) > 0) {
+        // the rows past retention, a batch at a time
+      }
+    }
+    // The week's rows, and at most one day more of answers than they use.
+    assert.equal(db.count(), 7 * perDay + perDay);
+    assert.ok(texts(db, "answers") <= 9 * perDay, `${texts(db, "answers")} answers kept`);
+    const rows = db.search({ limit: 1000 }, NOW + 19 * DAY).rows;
+    assert.equal(rows.length, db.count());
+    for (const row of rows) {
+      const day = Math.round((Math.floor(row.entry.time / 1000) * 1000 - NOW) / DAY);
+      assert.equal(row.answer, `A 198.51.${day}.${row.entry.name.slice(1, -12)}`);
+    }
+  }));
+
+Deno.test("a row inside the retention keeps its answer through retention, asked the days before too", () =>
+  withDb((db) => {
+    const asked = (time: number, name: string) => ({
+      entry: entry({ time, name }),
+      answer: "A 192.0.2.7",
+    });
+    db.insert([asked(NOW - 9 * DAY, "old.example"), asked(NOW - 8 * DAY, "old.example")]);
+    // And one logged late for the day before the newest.
+    db.insert([
+      asked(NOW - 6 * DAY, "kept.example"),
+      asked(NOW, "new.example"),
+      asked(NOW - DAY, "late.example"),
+    ]);
+    for (let pass = 0; pass < 5; pass++) db.prune(NOW + pass * 3_600_000);
+    const rows = db.search({ limit: 10 }, NOW).rows;
+    assert.deepEqual(rows.map((row) => [row.entry.name, row.answer]), [
+      ["new.example", "A 192.0.2.7"],
+      ["late.example", "A 192.0.2.7"],
+      ["kept.example", "A 192.0.2.7"],
+    ]);
+    assert.equal(
+      texts(db, "answers"),
+      3,
+      "once a day of the stored rows, the days past retention gone",
+    );
+  }));
+
+Deno.test("a writer sharing the file forgets the answers another's retention deleted", () =>
+  withWriters((first, second) => {
+    // One name and context throughout: retention deletes no text but the old day's answer.
+    const asked = (time: number, answer: string) => ({ entry: entry({ time }), answer });
+    first.insert([asked(NOW - 8 * DAY, "A 192.0.2.9")]);
+    second.insert([asked(NOW, "A 192.0.2.1")]);
+    second.prune(NOW);
+    assert.equal(texts(second, "names"), 1);
+    assert.equal(texts(second, "answers"), 1, "the old day's answer was deleted");
+    // The first remembers the id it gave that day's answer: a row logged late for that day
+    // must not point at it.
+    first.insert([asked(NOW - 8 * DAY + 1, "A 192.0.2.9")]);
+    const rows = second.search({ limit: 10 }, NOW).rows;
+    assert.deepEqual(rows.map((row) => row.answer), ["A 192.0.2.1", "A 192.0.2.9"]);
+  }));
+
+Deno.test("a file whose answers were kept for ever keeps those its rows use, and only those", () =>
+  reopened(
+    (before) => {
+      before.insert([
+        { entry: entry({ time: NOW - 9 * DAY, name: "a.example" }), answer: "A 192.0.2.1" },
+        { entry: entry({ time: NOW - 8 * DAY, name: "b.example" }), answer: "A 192.0.2.2" },
+        { entry: entry({ time: NOW - 3 * DAY, name: "b.example" }), answer: "A 192.0.2.2" },
+        { entry: entry({ time: NOW, name: "c.example" }), answer: "A 192.0.2.3" },
+      ]);
+      // As the file was: each answer once, whichever day its rows were of.
+      before.db.exec(`DELETE FROM queries WHERE id < ${(NOW - 8 * DAY) * 1024};
+        CREATE TABLE answers_once (id INTEGER PRIMARY KEY, text TEXT NOT NULL UNIQUE);
+        INSERT INTO answers_once SELECT id, text FROM answers WHERE text <> 'A 192.0.2.2'
+          UNION ALL SELECT min(id), text FROM answers WHERE text = 'A 192.0.2.2';
+        UPDATE queries SET answer = (SELECT id FROM answers_once WHERE text = 'A 192.0.2.2')
+          WHERE answer IN (SELECT id FROM answers WHERE text = 'A 192.0.2.2');
+        DROP TABLE answers; ALTER TABLE answers_once RENAME TO answers;`);
+    },
+    (db) => {
+      const answers = () => db.search({ limit: 10 }, NOW).rows.map((row) => row.answer);
+      assert.deepEqual(answers(), ["A 192.0.2.3", "A 192.0.2.2", "A 192.0.2.2"]);
+      assert.equal(texts(db, "answers"), 2, "the answer no row used is gone");
+      for (let pass = 0; pass < 3; pass++) db.prune(NOW);
+      assert.deepEqual(answers(), ["A 192.0.2.3", "A 192.0.2.2"]);
+      db.insert([{ entry: entry({ time: NOW + 1, name: "b.example" }), answer: "A 192.0.2.2" }]);
+      assert.deepEqual(answers(), ["A 192.0.2.2", "A 192.0.2.3", "A 192.0.2.2"]);
+    },
+  ));
