@@ -105,13 +105,10 @@ Deno.test("a slot's list emptied by cancels serves the next timeouts of that slo
   const kept = [timer.timeout(30, () => fired++), timer.timeout(30, () => fired++)];
   timer.timeout(30, () => fired += 100).cancel();
   assert.equal(timer.pending, 2);
-  for (let waited = 0; timer.pending > 0 && waited < 2000; waited += 10) {
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  await settle(timer);
   assert.equal(fired, 2);
   assert.equal(timer.pending, 0);
   kept.forEach((timeout) => timeout.cancel());
-  await new Promise((resolve) => setTimeout(resolve, 1200));
 });
 
 Deno.test("a timeout may call an object's expire instead of a function, once, unless cancelled", async () => {
