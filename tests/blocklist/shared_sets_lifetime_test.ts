@@ -20,6 +20,11 @@ import { MemoryBlocklist } from "${new URL(
 import { SharedSets } from "${new URL("../../blocklist/shared_sets.ts", import.meta.url)}";
 import { ListSync } from "${new URL("../../blocklist/sync.ts", import.meta.url)}";
 import { mappingsHeld } from "${new URL("../../runtime/mapped_file.ts", import.meta.url)}";
+import { openSignalDescriptors } from "${new URL(
+  "../support/process_sockets.ts",
+  import.meta.url,
+)}";
+openSignalDescriptors();
 const [dir, switches] = Deno.args;
 const list = dir + "/ads.txt";
 const text = (i) => Array.from({ length: 200 }, (_, j) => "0.0.0.0 n" + i + "-" + j + ".example\\n").join("");

@@ -17,6 +17,7 @@ import { UdpTransport } from "../../upstream/udp.ts";
 import { parseUpstreamUrl } from "../../upstream/url.ts";
 import { makeQuery } from "./dns_query.ts";
 import { addressReply, fakeTcp, fakeUdp } from "./fake_upstreams.ts";
+import { openSignalDescriptors } from "./process_sockets.ts";
 
 export const MISSES = 2000;
 /** Queries under way at once. */
@@ -58,9 +59,7 @@ async function settled(count: number): Promise<number> {
 }
 
 async function run(handle: Handle, attemptMs: number): Promise<MissCounts> {
-  // The runtime opens descriptors of its own in a fresh process's first moments (a socket
-  // pair, within half a second): counted from after them.
-  await new Promise((resolve) => setTimeout(resolve, 1000));
+  openSignalDescriptors();
   const server = fakeUdp(handle);
   const tcp = fakeTcp(() => {});
   const name = `udp://127.0.0.1:${server.port}`;
