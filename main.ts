@@ -31,7 +31,12 @@ import { ClientRefusals, RateLimiter } from "./net/rate_limit.ts";
 import type { WorkerGroup } from "./doors/workers.ts";
 import { noDelayOnListener } from "./runtime/tcp_nodelay.ts";
 import { newDoorStats } from "./doors/connection_table.ts";
-import { httpConnectionCap, raiseDescriptorLimit } from "./runtime/descriptor_limit.ts";
+import {
+  httpConnectionCap,
+  raiseDescriptorLimit,
+  upstreamSocketCap,
+  upstreamSockets,
+} from "./runtime/descriptor_limit.ts";
 import { type HttpDoor, serveHttp } from "./doors/http_door.ts";
 import { createTransport } from "./upstream/create.ts";
 import { UpstreamPool } from "./upstream/pool.ts";
@@ -405,6 +410,9 @@ async function main(): Promise<void> {
     config.httpMaxConnections,
     streamDoors * config.dns.tcpMaxConnections,
   );
+  // And what they leave bounds the queries under way upstream, each a socket of its own.
+  const socketCap = upstreamSocketCap(httpCap.max, streamDoors * config.dns.tcpMaxConnections);
+  upstreamSockets.max = socketCap.max;
   const scheme = tls ? "https" : "http";
   running.server = await listen(config, () =>
     serveHttp({
@@ -445,7 +453,7 @@ async function main(): Promise<void> {
             `${HISTORY_LINE}\n` +
             (config.adminToken ? "admin API: on\n" : "") +
             doorLines +
-            `${descriptors}\n${httpCap.line}\n` +
+            `${descriptors}\n${httpCap.line}\n${socketCap.line && `${socketCap.line}\n`}` +
             `TCP_NODELAY: ${noDelay}\n` +
             `DoH listening on ${scheme}://${host}:${port}/dns-query`,
         );

@@ -3,7 +3,8 @@
  * descriptor, and an accept past the limit fails. At startup the soft limit is raised to the
  * hard one (any process may; Deno itself does so on Linux, this makes sure and reads the
  * figure the connection caps must fit below); through libc over FFI, Linux only: elsewhere
- * nothing is raised or read and the startup line says why.
+ * nothing is raised or read and the startup line says why. What the caps leave bounds the
+ * upstream UDP sockets (`upstreamSockets`).
  */
 import { openLimitCalls } from "./libc_sockets.ts";
 
@@ -75,3 +76,76 @@ export function httpConnectionCap(
       `${limit} file descriptors)`,
   };
 }
+
+/** Upstream UDP sockets allowed however low the limit: queries that may be under way at once. */
+const MIN_UPSTREAM_SOCKETS = 64;
+
+/**
+ * How many upstream UDP sockets may be open at once (`SocketBudget` below): what the
+ * descriptor limit leaves after RESERVED_DESCRIPTORS and the doors' caps, at least
+ * MIN_UPSTREAM_SOCKETS; with its startup line. Unbounded, and nothing said, where the limit is
+ * not known (no FFI, or no UDP at all, as on Deno Deploy).
+ */
+export function upstreamSocketCap(
+  httpConnections: number,
+  streamConnections: number,
+): { max: number; line: string } {
+  const limit = known;
+  if (limit === undefined) return { max: Infinity, line: "" };
+  const max = Math.max(
+    MIN_UPSTREAM_SOCKETS,
+    limit - RESERVED_DESCRIPTORS - httpConnections - streamConnections,
+  );
+  return { max, line: `upstream UDP sockets: at most ${max}` };
+}
+
+/**
+ * How many upstream UDP sockets the process may hold at once, across every UDP transport: each
+ * query under way holds one, so without a bound a flood of misses to a slow upstream (random
+ * names under a slow zone) would take every descriptor the process has. Out of descriptors, a
+ * process cannot accept, read its lists, or load a module (Deno panics when it must read one
+ * then). A query that finds the budget spent fails at once ("busy"), and the pool does not hold
+ * that against the upstream.
+ */
+export class SocketBudget {
+  #max: number;
+  #open = 0;
+  /** Sockets refused because the budget was spent. */
+  refused = 0;
+
+  constructor(max = Infinity) {
+    this.#max = max;
+  }
+
+  /** The bound; lowering it below what is open refuses new sockets until enough close. */
+  get max(): number {
+    return this.#max;
+  }
+
+  set max(value: number) {
+    this.#max = value;
+  }
+
+  /** Sockets held now. */
+  get open(): number {
+    return this.#open;
+  }
+
+  /** One socket more, if the budget has room; false (counted) when it has none. */
+  take(): boolean {
+    if (this.#open >= this.#max) {
+      this.refused++;
+      return false;
+    }
+    this.#open++;
+    return true;
+  }
+
+  /** One socket given back. */
+  give(): void {
+    if (this.#open > 0) this.#open--;
+  }
+}
+
+/** The process's budget, which main.ts sizes from the descriptor limit once it is known. */
+export const upstreamSockets = new SocketBudget();

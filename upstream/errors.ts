@@ -11,6 +11,8 @@
  * - http: a DoH upstream answered with a status or content type other than a DNS message
  * - malformed: the reply is not a well-formed DNS message, or too big
  * - rcode: the upstream answered, but with SERVFAIL or REFUSED
+ * - busy: not asked: the gateway had no room for another query (`SocketBudget`,
+ *   runtime/descriptor_limit.ts), which says nothing about the upstream
  */
 export type UpstreamErrorKind =
   | "timeout"
@@ -18,7 +20,8 @@ export type UpstreamErrorKind =
   | "mismatch"
   | "http"
   | "malformed"
-  | "rcode";
+  | "rcode"
+  | "busy";
 
 export class UpstreamError extends Error {
   /** The upstream's URL, e.g. "udp://9.9.9.9:53". */

@@ -101,7 +101,8 @@ export class UpstreamPool {
           : new UpstreamError(name, "network", describeError(error), { cause: error });
         (failures ??= []).push(failure);
         this.#report(name, started, failure.kind);
-        this.#failed(member);
+        // Our own lack of room is no sign of the upstream's health.
+        if (failure.kind !== "busy") this.#failed(member);
         continue;
       } finally {
         attempt.dispose();

@@ -29,6 +29,7 @@
  */
 import { describeError, UpstreamError } from "./errors.ts";
 import { checkWellFormed, isReplyTo, randomId } from "./match.ts";
+import { type SocketBudget, upstreamSockets } from "../runtime/descriptor_limit.ts";
 import type { Transport } from "./transport.ts";
 import type { Abortable, Deadline } from "../runtime/deadline.ts";
 import { isTruncated, setId, transientCopy } from "../dns/mod.ts";
@@ -57,6 +58,8 @@ export interface UdpTransportOptions {
   now?: () => number;
   /** Queries sent by sendto(2) directly where FFI is granted (default true); false: by Deno. */
   direct?: boolean;
+  /** What bounds the sockets open at once; the process's (`upstreamSockets`) by default. */
+  sockets?: SocketBudget;
 }
 
 /** Read buffer size: over three times the 1232 bytes we offer upstreams. */
@@ -115,6 +118,7 @@ export class UdpTransport implements Transport {
   #target: UdpTarget;
   #tcp: Transport;
   #now: () => number;
+  #budget: SocketBudget;
   /** Every open socket, idle or in use, so `close` can close them all; with its descriptor. */
   #sockets = new Map<Deno.DatagramConn, number>();
   /** Direct sends, once asked for (null: not here); undefined until the first socket opens. */
@@ -135,6 +139,7 @@ export class UdpTransport implements Transport {
     this.#target = target;
     this.#tcp = tcp;
     this.#now = options.now ?? Date.now;
+    this.#budget = options.sockets ?? upstreamSockets;
     if (options.direct === false) this.#direct = null;
   }
 
@@ -232,11 +237,19 @@ export class UdpTransport implements Transport {
   #open(): Deno.DatagramConn {
     const hostname = this.#target.host.includes(":") ? "::" : "0.0.0.0";
     const direct = this.#direct === undefined ? this.#openDirect() : this.#direct;
+    if (!this.#budget.take()) {
+      throw new UpstreamError(
+        this.name,
+        "busy",
+        `${this.#budget.max} upstream UDP sockets in use, no room for another`,
+      );
+    }
     const likely = direct ? lowestFreeDescriptor(direct.libc) : undefined;
     let socket: Deno.DatagramConn;
     try {
       socket = Deno.listenDatagram({ transport: "udp", hostname, port: 0 });
     } catch (error) {
+      this.#budget.give();
       throw new UpstreamError(
         this.name,
         "network",
@@ -291,6 +304,7 @@ export class UdpTransport implements Transport {
     const fd = this.#sockets.get(socket);
     if (fd === undefined) return;
     this.#sockets.delete(socket);
+    this.#budget.give();
     try {
       socket.close();
     } catch {

@@ -13,6 +13,8 @@ const PERMISSIONS = ["--allow-net", "--allow-env", "--allow-read", "--allow-writ
  * history file either (HISTORY=off), unless the test gives it a DATA_DIR of its own.
  */
 const QUIET_DEFAULTS = {
+  // As `deno task start` has it: no look for a newer Deno on the internet.
+  DENO_NO_UPDATE_CHECK: "1",
   HTTP_PORT: "0",
   BLOCKLIST_URLS: "",
   BLOCKLIST_DIR: "off",
@@ -50,6 +52,8 @@ export interface GatewayOptions {
   startTimeoutMs?: number;
   /** Permission flags beyond the four of `deno task start` (e.g. --allow-run for WORKERS). */
   permissions?: string[];
+  /** Start under this file-descriptor limit, soft and hard (prlimit, which execs deno). */
+  nofile?: number;
 }
 
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
@@ -60,9 +64,17 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     ? PERMISSIONS.filter((p) => p !== "--allow-write" && p !== "--allow-ffi")
     : [...PERMISSIONS, ...(options.permissions ?? [])];
   const denoArgs = ["run", ...configArgs, ...permissions, "main.ts"];
-  const pinned = options.cpu !== undefined;
-  const child = new Deno.Command(pinned ? "taskset" : Deno.execPath(), {
-    args: pinned ? ["-c", String(options.cpu), Deno.execPath(), ...denoArgs] : denoArgs,
+  // Wrappers that exec deno, so the child's pid stays the gateway's.
+  const command = [
+    ...(options.cpu !== undefined ? ["taskset", "-c", String(options.cpu)] : []),
+    ...(options.nofile !== undefined
+      ? ["prlimit", `--nofile=${options.nofile}:${options.nofile}`]
+      : []),
+    Deno.execPath(),
+    ...denoArgs,
+  ];
+  const child = new Deno.Command(command[0], {
+    args: command.slice(1),
     cwd: ROOT,
     env: { ...QUIET_DEFAULTS, ...options.env },
     stdin: "null",

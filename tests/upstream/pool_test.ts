@@ -11,7 +11,7 @@ import type { Deadline } from "../../runtime/deadline.ts";
 import { makeQuery } from "../support/dns_query.ts";
 import { addressReply, replyTo } from "../support/fake_upstreams.ts";
 
-type Behaviour = "answer" | "silent" | "down" | "servfail" | "refused";
+type Behaviour = "answer" | "silent" | "down" | "servfail" | "refused" | "busy";
 
 /** A transport that behaves as told and counts its queries. */
 function scripted(name: string, behaviour: () => Behaviour): Transport & { asked: number } {
@@ -29,6 +29,8 @@ function scripted(name: string, behaviour: () => Behaviour): Transport & { asked
           return Promise.resolve(replyTo(query, { rcode: Rcode.REFUSED }));
         case "down":
           return Promise.reject(new UpstreamError(name, "network", "connection refused"));
+        case "busy":
+          return Promise.reject(new UpstreamError(name, "busy", "no room for another"));
         case "silent":
           return new Promise((_, reject) =>
             deadline.signal.addEventListener(
@@ -87,6 +89,19 @@ Deno.test("pool tries others after SERVFAIL and returns that SERVFAIL when nobod
   assert.equal(reply.attempts, 2);
   // A SERVFAIL for one name is not held against the upstream.
   assert.deepEqual(pool.order(), ["failing", "refusing"]);
+});
+
+Deno.test("pool moves on when it had no room to ask an upstream, and keeps its order", async () => {
+  let busy = true;
+  const first = scripted("first", () => busy ? "busy" : "answer");
+  const pool = new UpstreamPool([first, scripted("second", () => "answer")], {
+    attemptTimeoutMs: 100,
+  });
+  assert.equal((await pool.resolve(query, AbortSignal.timeout(1000))).upstream, "second");
+  // Our lack of room says nothing of the upstream: it is not backed off.
+  assert.deepEqual(pool.order(), ["first", "second"]);
+  busy = false;
+  assert.equal((await pool.resolve(query, AbortSignal.timeout(1000))).upstream, "first");
 });
 
 Deno.test("pool rejects with every failure listed when all fail, within the budget", async () => {
