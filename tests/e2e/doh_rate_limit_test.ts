@@ -29,22 +29,33 @@ Deno.test({
         await response.body?.cancel();
         return response;
       };
-      const statuses = [];
-      for (let i = 0; i < 12; i++) statuses.push((await ask(`/dns-query?dns=${dns}`)).status);
-      assert.deepEqual(statuses, [...Array(10).fill(200), 429, 429]);
+      // Asked all at once, so that no token comes back meanwhile however busy the machine.
+      const burst = async (count: number, path: string, headers?: Record<string, string>) => {
+        const asked = Array.from({ length: count }, () => ask(path, headers));
+        return (await Promise.all(asked)).map((response) => response.status).sort();
+      };
+      const emptied = performance.now();
+      assert.deepEqual(await burst(12, `/dns-query?dns=${dns}`), [
+        ...Array(10).fill(200),
+        429,
+        429,
+      ]);
+      // The JSON API draws on the same bucket, just emptied: refused, unless a second has
+      // passed since (a token came back; a very busy machine can take that long).
       const refused = await ask(`/resolve?name=www.${TEST_ZONE}`);
-      assert.equal(refused.status, 429);
-      assert.equal(refused.headers.get("retry-after"), "1");
+      if (refused.status !== 429) assert.ok(performance.now() - emptied > 1000);
+      else assert.equal(refused.headers.get("retry-after"), "1");
       await new Promise((resolve) => setTimeout(resolve, 1000)); // one a second: one token
       assert.equal((await ask(`/dns-query?dns=${dns}`)).status, 200);
 
       // Through a trusted proxy (127.0.0.1 here), each forwarded client counts on its own.
       for (const client of ["192.0.2.10", "192.0.2.11"]) {
         const forwarded = { "x-forwarded-for": `203.0.113.99, ${client}` };
-        for (let i = 0; i < 10; i++) {
-          assert.equal((await ask(`/dns-query?dns=${dns}`, forwarded)).status, 200, client);
-        }
-        assert.equal((await ask(`/dns-query?dns=${dns}`, forwarded)).status, 429, client);
+        assert.deepEqual(
+          await burst(11, `/dns-query?dns=${dns}`, forwarded),
+          [...Array(10).fill(200), 429],
+          client,
+        );
       }
       const log = await gateway.waitForStdout(/"client":"192\.0\.2\.11"/);
       assert.match(log, /"client":"192\.0\.2\.10","door":"doh"/);

@@ -27,7 +27,7 @@ const WAVE = 200;
  * enough that a reply sent at once arrives on a busy machine; "about" wants replies about the
  * deadline, so it is short.
  */
-const ATTEMPT_MS: Record<string, number> = { silent: 40, half: 250, about: 40 };
+const ATTEMPT_MS: Record<string, number> = { silent: 40, half: 250, about: 100 };
 
 export interface MissCounts {
   answered: number;
