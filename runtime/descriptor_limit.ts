@@ -4,7 +4,7 @@
  * hard one (any process may; Deno itself does so on Linux, this makes sure and reads the
  * figure the connection caps must fit below); through libc over FFI, Linux only: elsewhere
  * nothing is raised or read and the startup line says why. What the caps leave bounds the
- * upstream UDP sockets (`upstreamSockets`).
+ * upstream sockets (`upstreamSockets`).
  */
 import { openLimitCalls } from "./libc_sockets.ts";
 
@@ -81,7 +81,7 @@ export function httpConnectionCap(
 const MIN_UPSTREAM_SOCKETS = 64;
 
 /**
- * How many upstream UDP sockets may be open at once (`SocketBudget` below): what the
+ * How many upstream sockets may be open at once (`SocketBudget` below): what the
  * descriptor limit leaves after RESERVED_DESCRIPTORS and the doors' caps, at least
  * MIN_UPSTREAM_SOCKETS; with its startup line. Unbounded, and nothing said, where the limit is
  * not known (no FFI, or no UDP at all, as on Deno Deploy).
@@ -96,12 +96,13 @@ export function upstreamSocketCap(
     MIN_UPSTREAM_SOCKETS,
     limit - RESERVED_DESCRIPTORS - httpConnections - streamConnections,
   );
-  return { max, line: `upstream UDP sockets: at most ${max}` };
+  return { max, line: `upstream sockets: at most ${max}` };
 }
 
 /**
- * How many upstream UDP sockets the process may hold at once, across every UDP transport: each
- * query under way holds one, so without a bound a flood of misses to a slow upstream (random
+ * How many upstream sockets the process may hold at once, across every transport that takes
+ * one per query: a UDP query under way holds a socket, and a DoH one may hold a connection (over
+ * HTTP/1.1 it does), so without a bound a flood of misses to a slow upstream (random
  * names under a slow zone) would take every descriptor the process has. Out of descriptors, a
  * process cannot accept, read its lists, or load a module (Deno panics when it must read one
  * then). A query that finds the budget spent fails at once ("busy"), and the pool does not hold

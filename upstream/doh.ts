@@ -1,12 +1,15 @@
 /**
  * Forwarding over DoH (RFC 8484): POST application/dns-message with ID 0 (the RFC's advice,
  * so HTTP caches can share answers), over fetch's keep-alive connection pool (HTTP/2 where the
- * server offers it). The reply must be a 200 with a DNS message answering our question.
+ * server offers it). The reply must be a 200 with a DNS message answering our question. Each
+ * query under way takes one of the process's upstream sockets (`SocketBudget`): over HTTP/1.1
+ * every query at once is a connection of its own.
  */
 import { describeError, UpstreamError } from "./errors.ts";
 import { checkWellFormed, isReplyTo } from "./match.ts";
 import type { Transport } from "./transport.ts";
 import type { Deadline } from "../runtime/deadline.ts";
+import { type SocketBudget, upstreamSockets } from "../runtime/descriptor_limit.ts";
 import { withId } from "../dns/mod.ts";
 
 const DNS_MESSAGE = "application/dns-message";
@@ -16,21 +19,40 @@ const MAX_REPLY_BYTES = 65535;
 export interface DohOptions {
   /** Extra trusted roots (PEM) for the upstream's certificate. */
   caCerts?: string[];
+  /** What bounds the queries under way; the process's (`upstreamSockets`) by default. */
+  sockets?: SocketBudget;
 }
 
 export class DohTransport implements Transport {
   readonly name: string;
   #url: string;
   #client?: Deno.HttpClient;
+  #budget: SocketBudget;
 
   /** `url` is the full endpoint, e.g. "https://dns.quad9.net:443/dns-query". */
   constructor(url: string, options: DohOptions = {}) {
     this.name = url;
     this.#url = url;
     if (options.caCerts) this.#client = Deno.createHttpClient({ caCerts: options.caCerts });
+    this.#budget = options.sockets ?? upstreamSockets;
   }
 
   async query(query: Uint8Array, deadline: Deadline): Promise<Uint8Array> {
+    if (!this.#budget.take()) {
+      throw new UpstreamError(
+        this.name,
+        "busy",
+        `${this.#budget.max} upstream queries under way, no room for another`,
+      );
+    }
+    try {
+      return await this.#ask(query, deadline);
+    } finally {
+      this.#budget.give();
+    }
+  }
+
+  async #ask(query: Uint8Array, deadline: Deadline): Promise<Uint8Array> {
     const signal = deadline.signal;
     let response: Response;
     try {

@@ -38,7 +38,7 @@ Deno.test({
     });
     const flooder = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
     try {
-      const budget = Number(/^upstream UDP sockets: at most (\d+)$/m.exec(gateway.stderr())?.[1]);
+      const budget = Number(/^upstream sockets: at most (\d+)$/m.exec(gateway.stderr())?.[1]);
       assert.ok(budget > 0 && budget < DESCRIPTORS, gateway.stderr());
       assert.deepEqual((await askDoh(gateway.url, "cached.example")).reply.answers.length, 1);
       const before = socketCount(gateway.pid);

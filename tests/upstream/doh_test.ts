@@ -7,6 +7,8 @@ import { decodeMessage, RType } from "../../dns/mod.ts";
 import { createTransport } from "../../upstream/create.ts";
 import { UpstreamError } from "../../upstream/errors.ts";
 import { Deadline } from "../../runtime/deadline.ts";
+import { SocketBudget } from "../../runtime/descriptor_limit.ts";
+import { DohTransport } from "../../upstream/doh.ts";
 import { parseUpstreamUrl } from "../../upstream/url.ts";
 import { integration } from "../support/binaries.ts";
 import { startEncryptedUpstream } from "../support/dnsdist.ts";
@@ -101,6 +103,36 @@ Deno.test("DoH transport times out a slow upstream at the signal", async () => {
     assert.ok(performance.now() - started < 1000);
   } finally {
     release();
+    transport.close();
+    await upstream.close();
+  }
+});
+
+Deno.test("DoH queries under way take the socket budget; one more is busy at once", async () => {
+  const releases: (() => void)[] = [];
+  const upstream = fakeHttp((query) =>
+    new Promise((resolve) => {
+      releases.push(() => resolve(dnsMessage(addressReply(query, "192.0.2.1"))));
+    })
+  );
+  const budget = new SocketBudget(2);
+  const transport = new DohTransport(upstream.url, { sockets: budget });
+  try {
+    const waiting = [1, 2].map((i) =>
+      transport.query(makeQuery(`q${i}.example`, RType.A), new Deadline(2000))
+    );
+    assert.equal(budget.open, 2);
+    await assert.rejects(
+      transport.query(makeQuery("one-more.example", RType.A), new Deadline(2000)),
+      (error) => error instanceof UpstreamError && error.kind === "busy",
+    );
+    while (releases.length < 2) await new Promise((resolve) => setTimeout(resolve, 10));
+    for (const release of releases) release();
+    assert.equal((await Promise.all(waiting)).length, 2);
+    assert.equal(budget.open, 0, "answered queries give their place back");
+    assert.equal(budget.refused, 1);
+  } finally {
+    for (const release of releases) release();
     transport.close();
     await upstream.close();
   }
