@@ -84,7 +84,9 @@ export class QueryStats {
     if (client !== "") this.#count(this.#clients, client);
   }
 
+  /** One upstream attempt; a "busy" one (the upstream was not asked) says nothing of it. */
   recordAttempt(attempt: AttemptOutcome): void {
+    if (attempt.outcome === "busy") return;
     let minutes = this.#upstreams.get(attempt.upstream);
     if (minutes === undefined) this.#upstreams.set(attempt.upstream, minutes = []);
     const minute = Math.floor(this.#now() / MINUTE) * MINUTE;

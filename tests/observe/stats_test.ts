@@ -61,6 +61,8 @@ Deno.test("QueryStats averages upstream answer times over the hour and counts fa
   stats.recordAttempt({ upstream, ms: 10, outcome: "answer" });
   stats.recordAttempt({ upstream, ms: 30, outcome: "answer" });
   stats.recordAttempt({ upstream, ms: 1500, outcome: "timeout" });
+  // Not asked for want of room: no failure of the upstream's.
+  stats.recordAttempt({ upstream, ms: 0, outcome: "busy" });
   assert.deepEqual(stats.snapshot().upstreams, [{ upstream, answers: 2, failures: 1, meanMs: 20 }]);
   now += 61 * MINUTE;
   stats.recordAttempt({ upstream, ms: 4, outcome: "answer" });
