@@ -77,7 +77,7 @@ export function httpConnectionCap(
   };
 }
 
-/** Upstream UDP sockets allowed however low the limit: queries that may be under way at once. */
+/** Upstream sockets allowed however low the limit: queries that may be under way at once. */
 const MIN_UPSTREAM_SOCKETS = 64;
 
 /**
