@@ -92,56 +92,122 @@ export function packBatch(
   entries: readonly QueryLogEntry[],
   answers: readonly (Uint8Array | undefined)[],
 ): PackedBatch {
-  const count = entries.length;
-  let answerLength = 0;
-  for (let i = 0; i < count; i++) answerLength += padded(answers[i]?.length ?? 0);
-  const floatsEnd = count * 16;
-  const intsEnd = floatsEnd + count * INTS * 4;
-  const buffer = new ArrayBuffer(intsEnd + answerLength);
-  const floats = new Float64Array(buffer, 0, count * 2);
-  const ints = new Int32Array(buffer, floatsEnd, count * INTS);
-  const bytes = new Uint8Array(buffer, intsEnd);
-  const texts: string[] = [];
-  const index = new Map<string, number>();
-  const textIndex = (text: string | undefined): number => {
-    if (text === undefined) return -1;
-    let at = index.get(text);
-    if (at === undefined) {
-      at = texts.push(text) - 1;
-      index.set(text, at);
-    }
-    return at;
-  };
-  let answerAt = 0;
-  for (let i = 0; i < count; i++) {
-    const entry = entries[i];
-    floats[i] = entry.time;
-    floats[count + i] = entry.durationMs ?? NaN;
+  const packer = new BatchPacker();
+  for (let i = 0; i < entries.length; i++) packer.add(entries[i], answers[i]);
+  return packer.pack();
+}
+
+/** Rows a packer has room for before it first grows. */
+const FIRST_ROWS = 256;
+
+/**
+ * A batch packed as its entries come, so that nothing of an entry outlives its query: holding
+ * a second's entries as objects until the batch went made them live long enough to be promoted
+ * and collected as old ones. The columns grow by doubling and are kept from batch to batch;
+ * `pack` copies them into the one buffer that is posted.
+ */
+export class BatchPacker {
+  #count = 0;
+  #time = new Float64Array(FIRST_ROWS);
+  #duration = new Float64Array(FIRST_ROWS);
+  #ints = new Int32Array(FIRST_ROWS * INTS);
+  #bytes = new Uint8Array(FIRST_ROWS * 64);
+  #bytesUsed = 0;
+  #texts: string[] = [];
+  #index = new Map<string, number>();
+
+  /** Rows added since the last `pack`. */
+  get count(): number {
+    return this.#count;
+  }
+
+  /** One row: the entry and the answer it was logged with, its bytes copied now. */
+  add(entry: QueryLogEntry, answer: Uint8Array | undefined): void {
+    const i = this.#count;
+    if (i === this.#time.length) this.#growRows();
+    this.#count = i + 1;
+    this.#time[i] = entry.time;
+    this.#duration[i] = entry.durationMs ?? NaN;
+    const ints = this.#ints;
     const row = i * INTS;
-    ints[row + COLUMN.name] = textIndex(entry.name);
-    ints[row + COLUMN.client] = textIndex(entry.client);
-    ints[row + COLUMN.clientName] = textIndex(entry.clientName);
-    ints[row + COLUMN.door] = textIndex(entry.door);
-    ints[row + COLUMN.method] = textIndex(entry.method);
-    ints[row + COLUMN.profile] = textIndex(entry.profile);
-    ints[row + COLUMN.logMode] = textIndex(entry.logMode);
-    ints[row + COLUMN.source] = textIndex(entry.source);
-    ints[row + COLUMN.rule] = textIndex(entry.rule);
-    ints[row + COLUMN.upstream] = textIndex(entry.upstream);
-    ints[row + COLUMN.error] = textIndex(entry.error);
+    ints[row + COLUMN.name] = this.#textIndex(entry.name);
+    ints[row + COLUMN.client] = this.#textIndex(entry.client);
+    ints[row + COLUMN.clientName] = this.#textIndex(entry.clientName);
+    ints[row + COLUMN.door] = this.#textIndex(entry.door);
+    ints[row + COLUMN.method] = this.#textIndex(entry.method);
+    ints[row + COLUMN.profile] = this.#textIndex(entry.profile);
+    ints[row + COLUMN.logMode] = this.#textIndex(entry.logMode);
+    ints[row + COLUMN.source] = this.#textIndex(entry.source);
+    ints[row + COLUMN.rule] = this.#textIndex(entry.rule);
+    ints[row + COLUMN.upstream] = this.#textIndex(entry.upstream);
+    ints[row + COLUMN.error] = this.#textIndex(entry.error);
     ints[row + TYPE] = entry.type;
     ints[row + RCODE] = entry.rcode ?? -1;
-    const answer = answers[i];
     if (answer === undefined) {
       ints[row + ANSWER_AT] = -1;
-      continue;
+      ints[row + ANSWER_LENGTH] = 0;
+      return;
     }
-    bytes.set(answer, answerAt);
-    ints[row + ANSWER_AT] = answerAt;
+    const at = this.#bytesUsed;
+    const end = at + padded(answer.length);
+    if (end > this.#bytes.length) this.#growBytes(end);
+    // Zero the padding: answers are compared four bytes at a time.
+    this.#bytes.fill(0, at + answer.length, end);
+    this.#bytes.set(answer, at);
+    this.#bytesUsed = end;
+    ints[row + ANSWER_AT] = at;
     ints[row + ANSWER_LENGTH] = answer.length;
-    answerAt += padded(answer.length);
   }
-  return { count, buffer, texts };
+
+  /** The rows added so far as one buffer to post; the packer starts a new batch. */
+  pack(): PackedBatch {
+    const count = this.#count;
+    const floatsEnd = count * 16;
+    const intsEnd = floatsEnd + count * INTS * 4;
+    const buffer = new ArrayBuffer(intsEnd + this.#bytesUsed);
+    const floats = new Float64Array(buffer, 0, count * 2);
+    floats.set(this.#time.subarray(0, count));
+    floats.set(this.#duration.subarray(0, count), count);
+    new Int32Array(buffer, floatsEnd, count * INTS).set(this.#ints.subarray(0, count * INTS));
+    new Uint8Array(buffer, intsEnd).set(this.#bytes.subarray(0, this.#bytesUsed));
+    const texts = this.#texts;
+    this.#count = 0;
+    this.#bytesUsed = 0;
+    this.#texts = [];
+    this.#index.clear();
+    return { count, buffer, texts };
+  }
+
+  #textIndex(text: string | undefined): number {
+    if (text === undefined) return -1;
+    let at = this.#index.get(text);
+    if (at === undefined) {
+      at = this.#texts.push(text) - 1;
+      this.#index.set(text, at);
+    }
+    return at;
+  }
+
+  #growRows(): void {
+    const rows = this.#time.length * 2;
+    const time = new Float64Array(rows);
+    time.set(this.#time);
+    this.#time = time;
+    const duration = new Float64Array(rows);
+    duration.set(this.#duration);
+    this.#duration = duration;
+    const ints = new Int32Array(rows * INTS);
+    ints.set(this.#ints);
+    this.#ints = ints;
+  }
+
+  #growBytes(needed: number): void {
+    let size = this.#bytes.length * 2;
+    while (size < needed) size *= 2;
+    const bytes = new Uint8Array(size);
+    bytes.set(this.#bytes.subarray(0, this.#bytesUsed));
+    this.#bytes = bytes;
+  }
 }
 
 /**

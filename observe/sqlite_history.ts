@@ -7,7 +7,7 @@
  */
 import type { QueryLogEntry } from "../pipeline/types.ts";
 import type { History, HistoryPage, HistorySearch, HistoryStats, StatsRange } from "./history.ts";
-import { packBatch } from "./history_batch.ts";
+import { answerAt, entryAt, packBatch, type PackedBatch, unpackBatch } from "./history_batch.ts";
 import type { HistorySink } from "./history_batcher.ts";
 import type { HistoryWriter } from "./history_db.ts";
 import type { HistoryRequest, HistoryResponse } from "./history_messages.ts";
@@ -138,8 +138,22 @@ export class SqliteHistory implements History, HistorySink {
 
   write(entries: QueryLogEntry[], answers: (Uint8Array | undefined)[]): void {
     if (this.#state === "off") return this.#options.fallback.write(entries, answers);
-    this.#pending += entries.length;
-    const batch = packBatch(entries, answers);
+    this.writePacked(packBatch(entries, answers));
+  }
+
+  writePacked(batch: PackedBatch): void {
+    if (this.#state === "off") {
+      // The fallback keeps entries: the rows as they were logged.
+      const rows = unpackBatch(batch);
+      const entries: QueryLogEntry[] = [];
+      const answers: (Uint8Array | undefined)[] = [];
+      for (let row = 0; row < rows.count; row++) {
+        entries.push(entryAt(rows, row));
+        answers.push(answerAt(rows, row));
+      }
+      return this.#options.fallback.write(entries, answers);
+    }
+    this.#pending += batch.count;
     this.#worker.postMessage({ kind: "write", batch }, [batch.buffer]);
   }
 

@@ -3,6 +3,7 @@ import { RType, TransientSlab } from "../../dns/mod.ts";
 import {
   answerAt,
   answerWords,
+  BatchPacker,
   entryAt,
   packBatch,
   unpackBatch,
@@ -71,6 +72,36 @@ Deno.test("each answer of a batch starts on a word, zero-padded, to be compared 
   for (let i = 0; i < answers.length; i++) assert.deepEqual(answerAt(batch, i), answers[i]);
   const bytes = new Uint8Array(answerWords(batch).buffer, batch.answerBytes.byteOffset, 16);
   assert.deepEqual([...bytes], [1, 2, 3, 0, 4, 5, 6, 7, 8, 0, 0, 0, 9, 0, 0, 0]);
+});
+
+Deno.test("a packer used batch after batch, growing, gives each batch back as its entries were", () => {
+  const packer = new BatchPacker();
+  // Reused bytes from a batch before hold another answer's: each must be whole and padded.
+  const answerOf = (i: number) =>
+    i % 5 === 4 ? undefined : new Uint8Array(1 + (i * 37) % 300).fill(1 + i % 250);
+  let from = 0;
+  for (const size of [1000, 3, 0, 700]) {
+    const entries = stream(from + size).slice(from);
+    const answers = entries.map((_, i) => answerOf(from + i));
+    for (let i = 0; i < size; i++) packer.add(entries[i], answers[i]);
+    assert.equal(packer.count, size);
+    const batch = unpackBatch(packer.pack());
+    assert.equal(packer.count, 0, "a pack starts a new batch");
+    assert.equal(batch.count, size);
+    const words = answerWords(batch);
+    for (let i = 0; i < size; i++) {
+      assert.deepEqual(entryAt(batch, i), entries[i]);
+      assert.deepEqual(answerAt(batch, i), answers[i]);
+      const length = answers[i]?.length ?? 0;
+      if (length % 4 !== 0) {
+        const last = words[(batch.ints[i * 15 + 13] + length) >> 2];
+        assert.equal(last >>> (8 * (length % 4)), 0, `row ${i}: padding zeroed`);
+      }
+    }
+    // The same batch packed in one go, as packBatch does for a list of entries.
+    assert.deepEqual(unpackBatch(packBatch(entries, answers)), batch);
+    from += size;
+  }
 });
 
 Deno.test("a batch's tally is the one its entries make one by one", () => {
