@@ -13,6 +13,8 @@ import { residentMemory } from "../support/process_memory.ts";
 
 const DOMAINS = 1_000_000;
 const MAX_BYTES_PER_DOMAIN = 16;
+/** Longest the listed gateway is given to come to rest after its load. */
+const AT_REST_MS = 10_000;
 
 async function writeList(path: string): Promise<void> {
   const lines = ["0.0.0.0 first.list.example"];
@@ -45,12 +47,22 @@ Deno.test({
         await listLoaded(listed.stderr);
         const blocked = await askDoh(listed.url, "www.h2s.list100.example", RType.A);
         assert.equal(blocked.reply.header.rcode, Rcode.NXDOMAIN);
-        await new Promise((resolve) => setTimeout(resolve, 1000));
-        const [without, withList] = [
-          await residentMemory(bare.pid),
-          await residentMemory(listed.pid),
-        ];
-        const perDomain = (withList.anon - without.anon) / DOMAINS;
+        // At rest: the load's text and scratch freed, which a busy machine may take seconds to
+        // get round to; measured until then, at most AT_REST_MS.
+        const measure = async () => {
+          const [without, withList] = [
+            await residentMemory(bare.pid),
+            await residentMemory(listed.pid),
+          ];
+          return { without, withList, perDomain: (withList.anon - without.anon) / DOMAINS };
+        };
+        const deadline = Date.now() + AT_REST_MS;
+        let measured;
+        do {
+          await new Promise((resolve) => setTimeout(resolve, 1000));
+          measured = await measure();
+        } while (measured.perDomain > MAX_BYTES_PER_DOMAIN && Date.now() < deadline);
+        const { without, withList, perDomain } = measured;
         assert.ok(
           perDomain <= MAX_BYTES_PER_DOMAIN,
           `${perDomain.toFixed(1)} bytes a domain (anonymous RSS ${withList.anon} against ` +
