@@ -10,12 +10,15 @@
  * entries are dropped and counted (`dns_history_dropped_total`), never waited for.
  */
 import type { QueryLogEntry } from "../pipeline/types.ts";
-import { BatchPacker, type PackedBatch } from "./history_batch.ts";
+// Types only: the packer's module loads with the store that packs (not before a first answer).
+import type { BatchPacker, PackedBatch } from "./history_batch.ts";
 import { type LightTimeout, lightTimeout } from "../runtime/light_timer.ts";
 
 /** A store a batch goes to. */
 export interface HistorySink {
   write(entries: QueryLogEntry[], answers: (Uint8Array | undefined)[]): void;
+  /** A packer for this store's rows, where the store takes batches packed as entries come. */
+  newPacker?(): BatchPacker;
   /** Takes a batch packed as its entries came (its buffer is the store's to transfer). */
   writePacked?(batch: PackedBatch): void;
   /** Entries given and not yet stored. */
@@ -86,7 +89,7 @@ export class HistoryBatcher {
     // No store (no SQLite, no Redis): the query log's ring is the history, and each query
     // costs nothing here from now on.
     this.#off = sinks.length === 0;
-    this.#packer = sinks.length === 1 && sinks[0].writePacked ? new BatchPacker() : undefined;
+    this.#packer = sinks.length === 1 && sinks[0].writePacked ? sinks[0].newPacker?.() : undefined;
     if (this.#off) {
       this.#timer?.cancel();
       this.#entries = [];

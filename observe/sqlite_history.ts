@@ -7,7 +7,14 @@
  */
 import type { QueryLogEntry } from "../pipeline/types.ts";
 import type { History, HistoryPage, HistorySearch, HistoryStats, StatsRange } from "./history.ts";
-import { answerAt, entryAt, packBatch, type PackedBatch, unpackBatch } from "./history_batch.ts";
+import {
+  answerAt,
+  BatchPacker,
+  entryAt,
+  packBatch,
+  type PackedBatch,
+  unpackBatch,
+} from "./history_batch.ts";
 import type { HistorySink } from "./history_batcher.ts";
 import type { HistoryWriter } from "./history_db.ts";
 import type { HistoryRequest, HistoryResponse } from "./history_messages.ts";
@@ -139,6 +146,10 @@ export class SqliteHistory implements History, HistorySink {
   write(entries: QueryLogEntry[], answers: (Uint8Array | undefined)[]): void {
     if (this.#state === "off") return this.#options.fallback.write(entries, answers);
     this.writePacked(packBatch(entries, answers));
+  }
+
+  newPacker(): BatchPacker {
+    return new BatchPacker();
   }
 
   writePacked(batch: PackedBatch): void {

@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { entryAt, type PackedBatch, unpackBatch } from "../../observe/history_batch.ts";
+import {
+  BatchPacker,
+  entryAt,
+  type PackedBatch,
+  unpackBatch,
+} from "../../observe/history_batch.ts";
 import { HistoryBatcher, type HistorySink } from "../../observe/history_batcher.ts";
 import type { QueryLogEntry } from "../../pipeline/types.ts";
 
@@ -63,6 +68,7 @@ function packedSink(): HistorySink & { got: string[]; batches: number; lists: nu
       store.lists++;
       store.got.push(...entries.map((e) => e.name));
     },
+    newPacker: () => new BatchPacker(),
     writePacked: (packed: PackedBatch) => {
       store.batches++;
       const batch = unpackBatch(packed);
