@@ -99,6 +99,8 @@ export function packBatch(
 
 /** Rows a packer has room for before it first grows. */
 const FIRST_ROWS = 256;
+/** Answer bytes a packer keeps room for from batch to batch; more is let go after a pack. */
+const KEPT_ANSWER_BYTES = 1 << 20;
 
 /**
  * A batch packed as its entries come, so that nothing of an entry outlives its query: holding
@@ -119,6 +121,11 @@ export class BatchPacker {
   /** Rows added since the last `pack`. */
   get count(): number {
     return this.#count;
+  }
+
+  /** Bytes of room held for answers (tests read it). */
+  get answerRoom(): number {
+    return this.#bytes.length;
   }
 
   /** One row: the entry and the answer it was logged with, its bytes copied now. */
@@ -171,6 +178,9 @@ export class BatchPacker {
     new Int32Array(buffer, floatsEnd, count * INTS).set(this.#ints.subarray(0, count * INTS));
     new Uint8Array(buffer, intsEnd).set(this.#bytes.subarray(0, this.#bytesUsed));
     const texts = this.#texts;
+    // The rows are bounded by the batcher's largest batch; answers can be large: a batch of
+    // big ones leaves no more than KEPT_ANSWER_BYTES held.
+    if (this.#bytes.length > KEPT_ANSWER_BYTES) this.#bytes = new Uint8Array(FIRST_ROWS * 64);
     this.#count = 0;
     this.#bytesUsed = 0;
     this.#texts = [];

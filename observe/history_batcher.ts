@@ -3,9 +3,9 @@
  * one store takes packed batches (SQLite alone), a row packed at once (history_batch.ts
  * `BatchPacker`), so that no entry outlives its query. Every `flushMs`, or once `maxBatch`
  * entries wait, the batch goes to the stores at once (one message to the SQLite worker, one
- * Redis pipeline, one fold into memory). Batches are
- * large (a second, or 10,000 entries): the worker's cost per row falls with the batch, as a
- * transaction writes each page it touches once however many rows it adds there. At most
+ * Redis pipeline, one fold into memory). Batches are large (a second, or 10,000 entries): the
+ * worker's cost per row falls with the batch, as a transaction writes each page it touches
+ * once however many rows it adds there. At most
  * `maxQueued` entries wait, counting those a store has been given and not yet stored; beyond,
  * entries are dropped and counted (`dns_history_dropped_total`), never waited for.
  */

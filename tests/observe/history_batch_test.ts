@@ -104,6 +104,19 @@ Deno.test("a packer used batch after batch, growing, gives each batch back as it
   }
 });
 
+Deno.test("a packer lets go of the room a batch of big answers took", () => {
+  const packer = new BatchPacker();
+  const entries = stream(600);
+  const big = new Uint8Array(4000).fill(9);
+  for (const entry of entries) packer.add(entry, big);
+  assert.ok(packer.answerRoom >= 600 * 4000);
+  const batch = unpackBatch(packer.pack());
+  assert.deepEqual(answerAt(batch, 599), big);
+  assert.ok(packer.answerRoom <= 1 << 20, `${packer.answerRoom} bytes held after the pack`);
+  packer.add(entries[0], big);
+  assert.deepEqual(answerAt(unpackBatch(packer.pack()), 0), big);
+});
+
 Deno.test("a batch's tally is the one its entries make one by one", () => {
   const entries = stream(500);
   const one = new Tally();
