@@ -413,6 +413,11 @@ async function main(): Promise<void> {
   // And what they leave bounds the queries under way upstream, each a socket of its own.
   const socketCap = upstreamSocketCap(httpCap.max, streamDoors * config.dns.tcpMaxConnections);
   upstreamSockets.max = socketCap.max;
+  const spent = reportOncePerMinute("upstream sockets");
+  upstreamSockets.onRefused = (refused) =>
+    spent(
+      `all ${upstreamSockets.max} in use: queries past them answered SERVFAIL (${refused} so far)`,
+    );
   const scheme = tls ? "https" : "http";
   running.server = await listen(config, () =>
     serveHttp({

@@ -113,6 +113,8 @@ export class SocketBudget {
   #open = 0;
   /** Sockets refused because the budget was spent. */
   refused = 0;
+  /** Told of each refusal, with the count so far (main.ts says so once a minute). */
+  onRefused?: (refused: number) => void;
 
   constructor(max = Infinity) {
     this.#max = max;
@@ -136,6 +138,7 @@ export class SocketBudget {
   take(): boolean {
     if (this.#open >= this.#max) {
       this.refused++;
+      this.onRefused?.(this.refused);
       return false;
     }
     this.#open++;

@@ -86,6 +86,15 @@ Deno.test({
       const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
       const busy = /^dns_upstream_attempts_total\{[^}]*outcome="busy"[^}]*\} (\d+)$/m.exec(metrics);
       assert.ok(Number(busy?.[1]) >= FLOOD - budget, `counted: ${busy?.[0]}`);
+      // Said once (a minute at most), not once a query.
+      const said = gateway.stderr().match(/^upstream sockets: all \d+ in use.*$/gm) ?? [];
+      assert.equal(said.length, 1, gateway.stderr());
+      assert.match(
+        said[0],
+        new RegExp(
+          `^upstream sockets: all ${budget} in use: queries past them answered SERVFAIL \\(1 so far\\)$`,
+        ),
+      );
     } finally {
       flooder.close();
       const code = await gateway.stop();

@@ -60,6 +60,8 @@ Deno.test("UDP queries under way hold the budget's sockets; one more is busy at 
 
 Deno.test("a budget lowered below what is open refuses until enough close, then takes again", () => {
   const budget = new SocketBudget(2);
+  const told: number[] = [];
+  budget.onRefused = (refused) => told.push(refused);
   assert.ok(budget.take() && budget.take());
   budget.max = 1;
   assert.equal(budget.take(), false);
@@ -68,4 +70,5 @@ Deno.test("a budget lowered below what is open refuses until enough close, then 
   budget.give();
   assert.equal(budget.take(), true);
   assert.equal(budget.refused, 2);
+  assert.deepEqual(told, [1, 2], "told of each refusal, with the count");
 });
